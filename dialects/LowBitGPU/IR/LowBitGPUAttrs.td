@@ -1,0 +1,92 @@
+//===- LowBitGPUAttrs.td - lowbit_gpu attributes --------------*- tablegen -*-===//
+#ifndef LOWBITGPU_ATTRS_TD
+#define LOWBITGPU_ATTRS_TD
+
+include "LowBitGPU/IR/LowBitGPUBase.td"
+
+class LowBitGPU_IntListParameter<string desc>
+    : ArrayRefParameter<"int64_t", desc> {
+  let parser = "::mlir::lowbit::parseIntList($_parser)";
+  let printer = "::mlir::lowbit::printIntList($_printer, $_self)";
+}
+
+class LowBitGPU_OptionalIntListParameter<string desc>
+    : OptionalArrayRefParameter<"int64_t", desc> {
+  let parser = "::mlir::lowbit::parseIntList($_parser)";
+  let printer = "::mlir::lowbit::printIntList($_printer, $_self)";
+}
+
+def LowBitGPU_TargetAttr : LowBitGPU_Attr<"Target", "target"> {
+  let summary = "the GPU a kernel is compiled for";
+  let description = [{
+    `chip` is one of `sm_80`, `sm_86`, `sm_89`, `sm_90`, `sm_90a`; `features`
+    are PTX features passed to the backend (for example `+ptx80`). Placed on
+    a module as `lowbit_gpu.target`, it tells `lowbit-select-kernel-config`
+    what it selects for.
+
+    ```mlir
+    module attributes {lowbit_gpu.target = #lowbit_gpu.target<chip = "sm_90a", features = "+ptx80">} {}
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"chip">:$chip,
+                        StringRefParameter<"PTX features", "\"\"">:$features);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Compute capability as major * 10 + minor (80, 86, 89, 90).
+    int getComputeCapability() const;
+    /// `wgmma`, `setmaxnreg` and TMA multicast need the `a` variant of sm_90.
+    bool hasWgmma() const { return getChip() == "sm_90a"; }
+    /// Native INT4 tensor cores: sm_80 to sm_89 (Hopper emulates `.s4`).
+    bool hasNativeInt4Mma() const {
+      return getComputeCapability() >= 80 && getComputeCapability() < 90;
+    }
+    /// FP8 `mma.sync` needs sm_89 or newer.
+    bool hasFp8Mma() const { return getComputeCapability() >= 89; }
+    /// Streaming multiprocessors of the flagship part of this chip.
+    int getNumSMs() const;
+    /// Shared memory one block can use, in bytes.
+    int64_t getMaxSharedMemoryPerBlock() const;
+  }];
+}
+
+def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
+  let summary = "a kernel strategy and its tuning parameters";
+  let description = [{
+    - `strategy`: `mma_sync`, `wgmma`, `splitk_gemv`, `bitplane` or `lut`.
+    - `block`: the block tile `[M, N, K]`; `warp`: the tile of one warp (one
+      warpgroup for `wgmma`) `[M, N]`.
+    - `mma`: the tensor-core instruction shape `[m, n, k]`; `mma_type`: the
+      operand type it runs on (a 4-bit operand widened in registers shows up
+      here as `i8`, `f8E4M3FN` or `bf16`).
+    - `stages`: software-pipeline depth (shared-memory ring); `split_k`:
+      K-splits reduced at the end; `cluster`: thread-block cluster `[x, y]`;
+      `persistent`: a persistent grid with a tile scheduler.
+
+    ```mlir
+    #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256],
+                       mma = [64, 256, 16], mma_type = bf16, stages = 4,
+                       cluster = [2, 1], persistent = true>
+    ```
+  }];
+  let parameters = (ins
+    EnumParameter<LowBitGPU_Strategy>:$strategy,
+    LowBitGPU_IntListParameter<"block tile [M, N, K]">:$block,
+    LowBitGPU_IntListParameter<"warp tile [M, N]">:$warp,
+    LowBitGPU_IntListParameter<"MMA instruction shape [m, n, k]">:$mma,
+    "::mlir::Type":$mma_type,
+    DefaultValuedParameter<"int64_t", "1", "pipeline stages">:$stages,
+    DefaultValuedParameter<"int64_t", "1", "K splits">:$split_k,
+    LowBitGPU_OptionalIntListParameter<
+        "thread-block cluster [x, y]; none means [1, 1]">:$cluster,
+    DefaultValuedParameter<"bool", "false", "persistent tile scheduler">:$persistent);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Shared memory the pipeline ring needs, for operands of `aBits` and
+    /// `bBits` bits per element.
+    int64_t getSharedMemoryBytes(unsigned aBits, unsigned bBits) const;
+  }];
+}
+
+#endif // LOWBITGPU_ATTRS_TD

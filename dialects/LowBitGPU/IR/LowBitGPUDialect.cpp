@@ -1,0 +1,117 @@
+//===- LowBitGPUDialect.cpp - lowbit_gpu dialect and attributes -----------===//
+#include "LowBitGPU/IR/LowBitGPUDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::lowbit::gpu;
+
+#include "LowBitGPU/IR/LowBitGPUDialect.cpp.inc"
+#include "LowBitGPU/IR/LowBitGPUEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "LowBitGPU/IR/LowBitGPUAttrs.cpp.inc"
+
+void LowBitGPUDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "LowBitGPU/IR/LowBitGPUAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// TargetAttr
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// What lowbit knows about each chip it targets.
+struct ChipInfo {
+  StringLiteral name;
+  int computeCapability;
+  int numSMs;                // flagship part: A100, A10/RTX 3090, L40S, H100
+  int64_t maxSharedPerBlock; // opt-in maximum, bytes
+};
+constexpr ChipInfo kChips[] = {
+    {"sm_80", 80, 108, 163 * 1024}, {"sm_86", 86, 84, 99 * 1024},
+    {"sm_89", 89, 142, 99 * 1024},  {"sm_90", 90, 132, 227 * 1024},
+    {"sm_90a", 90, 132, 227 * 1024},
+};
+const ChipInfo *lookupChip(StringRef chip) {
+  for (const ChipInfo &info : kChips)
+    if (info.name == chip)
+      return &info;
+  return nullptr;
+}
+} // namespace
+
+LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 StringRef chip, StringRef features) {
+  if (!lookupChip(chip))
+    return emitError() << "unknown chip '" << chip
+                       << "'; expected sm_80, sm_86, sm_89, sm_90 or sm_90a";
+  return success();
+}
+
+int TargetAttr::getComputeCapability() const {
+  return lookupChip(getChip())->computeCapability;
+}
+int TargetAttr::getNumSMs() const { return lookupChip(getChip())->numSMs; }
+int64_t TargetAttr::getMaxSharedMemoryPerBlock() const {
+  return lookupChip(getChip())->maxSharedPerBlock;
+}
+
+//===----------------------------------------------------------------------===//
+// ConfigAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 Strategy strategy, ArrayRef<int64_t> block,
+                                 ArrayRef<int64_t> warp, ArrayRef<int64_t> mma,
+                                 Type mmaType, int64_t stages, int64_t splitK,
+                                 ArrayRef<int64_t> cluster, bool persistent) {
+  auto positive = [](ArrayRef<int64_t> values) {
+    return llvm::all_of(values, [](int64_t v) { return v > 0; });
+  };
+  if (block.size() != 3 || !positive(block))
+    return emitError() << "block tile must be [M, N, K] of positive sizes";
+  if (warp.size() != 2 || !positive(warp))
+    return emitError() << "warp tile must be [M, N] of positive sizes";
+  if (mma.size() != 3 || !positive(mma))
+    return emitError() << "mma shape must be [m, n, k] of positive sizes";
+  if (block[0] % warp[0] != 0 || block[1] % warp[1] != 0)
+    return emitError() << "warp tile [" << warp[0] << ", " << warp[1]
+                       << "] does not divide block tile [" << block[0] << ", "
+                       << block[1] << "]";
+  if (warp[0] % mma[0] != 0 || warp[1] % mma[1] != 0 || block[2] % mma[2] != 0)
+    return emitError() << "mma shape [" << mma[0] << ", " << mma[1] << ", "
+                       << mma[2] << "] does not divide the warp and K tiles";
+  if (!mmaType.isIntOrFloat())
+    return emitError() << "mma_type must be an integer or float type, got "
+                       << mmaType;
+  if (stages < 1 || stages > 8)
+    return emitError() << "stages must be 1 to 8, got " << stages;
+  if (splitK < 1)
+    return emitError() << "split_k must be positive, got " << splitK;
+  if (!cluster.empty() && (cluster.size() != 2 || !positive(cluster)))
+    return emitError() << "cluster must be [x, y] of positive sizes";
+  // One spelling per config, so that equal configs are equal attributes (the
+  // kernel cache keys on them).
+  if (cluster.size() == 2 && cluster[0] * cluster[1] == 1)
+    return emitError() << "cluster [1, 1] is the default; leave it out";
+  if (strategy == Strategy::Wgmma && mma[0] != 64)
+    return emitError() << "wgmma instructions have m = 64, got " << mma[0];
+  if (strategy != Strategy::Wgmma && !cluster.empty())
+    return emitError() << "thread-block clusters need the wgmma strategy";
+  return success();
+}
+
+int64_t ConfigAttr::getSharedMemoryBytes(unsigned aBits,
+                                         unsigned bBits) const {
+  ArrayRef<int64_t> block = getBlock();
+  int64_t perStage = (block[0] * block[2] * aBits + block[1] * block[2] * bBits) / 8;
+  return perStage * getStages();
+}

@@ -1,0 +1,35 @@
+//===- Passes.td - lowbit_gpu passes --------------------------*- tablegen -*-===//
+#ifndef LOWBITGPU_PASSES_TD
+#define LOWBITGPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LowBitSelectKernelConfigPass
+    : Pass<"lowbit-select-kernel-config", "::mlir::ModuleOp"> {
+  let summary = "Attach a default #lowbit_gpu.config to every lowbit product";
+  let description = [{
+    For each `lowbit.matmul`, `lowbit.bitplane_matmul` and `lowbit.lut_matmul`
+    without a `lowbit_gpu.config` attribute, picks the kernel strategy and its
+    tiles for the target chip and attaches them:
+
+    - decode shapes (static M <= 16): `splitk_gemv`, with enough K-splits to
+      give every SM work;
+    - sm_90a: `wgmma` (warp-specialized, TMA, clusters, persistent grid);
+    - otherwise `mma_sync` with a multi-stage `cp.async` pipeline;
+    - `bitplane` on 1-bit `mma` for bit-plane products, `lut` for table ones.
+
+    The operand type fed to the tensor core follows the target: `.s4` only on
+    sm_80 to sm_89 (Hopper widens 4-bit operands to `i8`), FP8 only on sm_89
+    and newer. Pipeline stages shrink until the shared-memory ring fits the
+    chip. Existing configs (from the tuner) are kept. The target comes from
+    the `target` option, else from the module's `lowbit_gpu.target`.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "Chip to select for (sm_80, sm_86, sm_89, sm_90, sm_90a); default: "
+           "the module's lowbit_gpu.target attribute">
+  ];
+  let dependentDialects = ["::mlir::lowbit::gpu::LowBitGPUDialect"];
+}
+
+#endif // LOWBITGPU_PASSES_TD

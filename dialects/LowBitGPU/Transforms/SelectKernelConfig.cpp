@@ -1,0 +1,223 @@
+//===- SelectKernelConfig.cpp - default kernel config per target ----------===//
+//
+// Picks a kernel strategy, tiles and pipeline depth for each lowbit product.
+// The choice depends only on the op's types and shape and on the target, so
+// lit tests check it per chip without a GPU. The autotuner later replaces the
+// attribute with a measured winner.
+//
+//===----------------------------------------------------------------------===//
+#include "LowBitGPU/Transforms/Passes.h"
+
+#include "LowBit/IR/LowBitOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir::lowbit::gpu {
+#define GEN_PASS_DEF_LOWBITSELECTKERNELCONFIGPASS
+#include "LowBitGPU/Transforms/Passes.h.inc"
+} // namespace mlir::lowbit::gpu
+
+using namespace mlir;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::gpu;
+
+namespace {
+
+/// Shape of the product and the bits of its operands as stored in memory.
+struct Problem {
+  int64_t m; // may be ShapedType::kDynamic
+  int64_t n, k;
+  unsigned inputBits, weightBits;
+};
+
+/// The tensor-core operand type for a product of `act` activations and
+/// `weight` codes on `target`: the narrower operand is widened to it in
+/// registers.
+FailureOr<Type> selectMmaType(Operation *op, Type act, Type weight,
+                              TargetAttr target) {
+  MLIRContext *ctx = op->getContext();
+  if (isa<Float16Type, BFloat16Type>(act))
+    return act;
+  if (act.isF32())
+    return Type(FloatTF32Type::get(ctx));
+  if (isa<IntegerType>(act)) {
+    unsigned bits = act.getIntOrFloatBitWidth();
+    if (bits <= 4 && getCodeBitWidth(weight) <= 4 && target.hasNativeInt4Mma())
+      return Type(IntegerType::get(ctx, 4));
+    return Type(IntegerType::get(ctx, 8));
+  }
+  if (isa<Float8E4M3FNType, Float8E5M2Type>(act)) {
+    if (!target.hasFp8Mma())
+      return op->emitOpError() << "fp8 activations need sm_89 or newer, target "
+                               << "is " << target.getChip();
+    return act;
+  }
+  // fp6 / fp4 activations widen exactly to e4m3, or to f16 before sm_89.
+  if (isLowBitFloat(act))
+    return target.hasFp8Mma() ? Type(Float8E4M3FNType::get(ctx))
+                              : Type(Float16Type::get(ctx));
+  return op->emitOpError() << "no tensor-core operand type for " << act;
+}
+
+/// K of the `mma.sync` instruction for operands of `bits` bits (m16n8kK).
+int64_t mmaSyncK(unsigned bits) { return 256 / bits; }
+
+/// The largest power of two that is <= `value` and in [lo, hi].
+int64_t clampPow2(int64_t value, int64_t lo, int64_t hi) {
+  int64_t p = lo;
+  while (p * 2 <= hi && p * 2 <= value)
+    p *= 2;
+  return p;
+}
+
+/// Reduces the pipeline depth until the shared-memory ring fits the chip.
+FailureOr<ConfigAttr> fitSharedMemory(Operation *op, ConfigAttr config,
+                                      const Problem &p, TargetAttr target) {
+  int64_t limit = target.getMaxSharedMemoryPerBlock();
+  for (int64_t stages = config.getStages(); stages >= 1; --stages) {
+    auto candidate = ConfigAttr::get(
+        op->getContext(), config.getStrategy(), config.getBlock(),
+        config.getWarp(), config.getMma(), config.getMmaType(), stages,
+        config.getSplitK(), config.getCluster(), config.getPersistent());
+    if (candidate.getSharedMemoryBytes(p.inputBits, p.weightBits) <= limit)
+      return candidate;
+  }
+  return op->emitOpError() << "no pipeline depth fits the block tile in "
+                           << limit << " bytes of shared memory";
+}
+
+FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
+                                         Type mmaType, TargetAttr target) {
+  MLIRContext *ctx = op->getContext();
+  unsigned mmaBits = mmaType.getIntOrFloatBitWidth();
+  if (isa<FloatTF32Type>(mmaType))
+    mmaBits = 32;
+  int64_t instK = mmaSyncK(mmaBits);
+  bool decode = !ShapedType::isDynamic(p.m) && p.m <= 16;
+
+  if (decode) {
+    // Weights streamed once at memory bandwidth: narrow N tiles, long K
+    // tiles, and K-splits until every SM has work.
+    int64_t blockN = clampPow2(p.n, 16, 128);
+    int64_t blockK = std::max<int64_t>(instK, 2048 / mmaBits);
+    int64_t tiles = llvm::divideCeil(p.n, blockN);
+    int64_t maxSplits = std::max<int64_t>(1, p.k / blockK);
+    int64_t splitK = std::clamp<int64_t>(
+        llvm::divideCeil(target.getNumSMs(), tiles), 1, maxSplits);
+    auto config = ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK},
+                                  {16, std::max<int64_t>(8, blockN / 4)},
+                                  {16, 8, instK}, mmaType, /*stages=*/4, splitK,
+                                  /*cluster=*/{}, /*persistent=*/false);
+    return fitSharedMemory(op, config, p, target);
+  }
+
+  if (target.hasWgmma()) {
+    // Two consumer warpgroups of 64 rows each, 128-byte swizzled K slices.
+    int64_t blockN = clampPow2(p.n, 64, 256);
+    int64_t blockK = 1024 / mmaBits;
+    int64_t wgmmaK = mmaBits == 32 ? 8 : 256 / mmaBits;
+    auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {128, blockN, blockK},
+                                  {64, blockN}, {64, blockN, wgmmaK}, mmaType,
+                                  /*stages=*/4, /*splitK=*/1, {2, 1},
+                                  /*persistent=*/true);
+    return fitSharedMemory(op, config, p, target);
+  }
+
+  int64_t blockN = clampPow2(p.n, 32, 128);
+  auto config = ConfigAttr::get(
+      ctx, Strategy::MmaSync, {128, blockN, 512 / mmaBits},
+      {64, std::min<int64_t>(64, blockN)}, {16, 8, instK}, mmaType,
+      /*stages=*/4, /*splitK=*/1, /*cluster=*/{}, /*persistent=*/false);
+  return fitSharedMemory(op, config, p, target);
+}
+
+FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
+  Type act = op.getInput().getType().getElementType();
+  Type weight = op.getWeight().getType().getElementType();
+  FailureOr<Type> mmaType = selectMmaType(op, act, weight, target);
+  if (failed(mmaType))
+    return failure();
+  ArrayRef<int64_t> in = op.getInput().getType().getShape();
+  ArrayRef<int64_t> w = op.getWeight().getType().getShape();
+  Problem p{in[0], w[0], w[1], act.getIntOrFloatBitWidth(),
+            getCodeBitWidth(weight)};
+  return selectMatmulConfig(op, p, *mmaType, target);
+}
+
+FailureOr<ConfigAttr> selectConfig(BitplaneMatmulOp op, TargetAttr target) {
+  // One 1-bit MMA (and.popc, m16n8k256) per pair of planes.
+  ArrayRef<int64_t> w = op.getWeight().getType().getShape();
+  Problem p{op.getInput().getType().getShape()[1], w[1], w[2], 1, 1};
+  auto config = ConfigAttr::get(
+      op.getContext(), Strategy::Bitplane, {128, clampPow2(p.n, 32, 128), 512},
+      {64, std::min<int64_t>(64, clampPow2(p.n, 32, 128))}, {16, 8, 256},
+      IntegerType::get(op.getContext(), 1), /*stages=*/3, /*splitK=*/1, {},
+      false);
+  return fitSharedMemory(op, config, p, target);
+}
+
+FailureOr<ConfigAttr> selectConfig(LutMatmulOp op, TargetAttr target) {
+  // Tables live in shared memory; each lookup consumes `group_size` inputs,
+  // written as the `mma` granule [1, 1, group_size] of a CUDA-core kernel.
+  int64_t g = op.getGroupSize();
+  ArrayRef<int64_t> w = op.getWeight().getType().getShape();
+  int64_t n = w[1], kGroups = w[2];
+  Type tableType = op.getTable().getType().getElementType();
+  int64_t blockN = clampPow2(n, 32, 128);
+  int64_t blockK = g * std::min<int64_t>(kGroups, 64);
+  Problem p{op.getTable().getType().getShape()[0], n, kGroups * g,
+            tableType.getIntOrFloatBitWidth(), static_cast<unsigned>(g)};
+  auto config = ConfigAttr::get(op.getContext(), Strategy::Lut,
+                                {16, blockN, blockK}, {16, blockN / 4},
+                                {1, 1, g}, tableType, /*stages=*/2,
+                                /*splitK=*/1, {}, false);
+  return fitSharedMemory(op, config, p, target);
+}
+
+struct SelectKernelConfigPass
+    : lowbit::gpu::impl::LowBitSelectKernelConfigPassBase<
+          SelectKernelConfigPass> {
+  using Base::Base;
+
+  FailureOr<TargetAttr> resolveTarget(ModuleOp module) {
+    if (!target.empty()) {
+      auto emitError = [&] { return module.emitError(); };
+      if (failed(TargetAttr::verify(emitError, target, "")))
+        return failure();
+      return TargetAttr::get(module.getContext(), target, "");
+    }
+    Attribute attr = module->getAttr(LowBitGPUDialect::kTargetAttrName);
+    if (auto targetAttr = dyn_cast_or_null<TargetAttr>(attr))
+      return targetAttr;
+    return module.emitError()
+           << "no target: pass target=sm_XX to lowbit-select-kernel-config or "
+              "set a #lowbit_gpu.target as the module's "
+           << LowBitGPUDialect::kTargetAttrName << " attribute";
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    FailureOr<TargetAttr> targetAttr = resolveTarget(module);
+    if (failed(targetAttr))
+      return signalPassFailure();
+    WalkResult result = module.walk([&](Operation *op) {
+      if (op->hasAttr(LowBitGPUDialect::kConfigAttrName))
+        return WalkResult::advance();
+      FailureOr<ConfigAttr> config =
+          llvm::TypeSwitch<Operation *, FailureOr<ConfigAttr>>(op)
+              .Case<MatmulOp, BitplaneMatmulOp, LutMatmulOp>(
+                  [&](auto product) { return selectConfig(product, *targetAttr); })
+              .Default([](Operation *) { return ConfigAttr(); });
+      if (failed(config))
+        return WalkResult::interrupt();
+      if (*config)
+        op->setAttr(LowBitGPUDialect::kConfigAttrName, *config);
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

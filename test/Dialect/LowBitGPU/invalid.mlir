@@ -1,0 +1,70 @@
+// RUN: lowbit-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{unknown chip 'sm_70'; expected sm_80, sm_86, sm_89, sm_90 or sm_90a}}
+module attributes {lowbit_gpu.target = #lowbit_gpu.target<chip = "sm_70">} {}
+
+// -----
+
+// expected-error @+1 {{block tile must be [M, N, K] of positive sizes}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128], warp = [64, 64], mma = [16, 8, 16], mma_type = f16>}
+
+// -----
+
+// expected-error @+1 {{warp tile must be [M, N] of positive sizes}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 0], mma = [16, 8, 16], mma_type = f16>}
+
+// -----
+
+// expected-error @+1 {{mma shape must be [m, n, k] of positive sizes}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8], mma_type = f16>}
+
+// -----
+
+// expected-error @+1 {{warp tile [48, 64] does not divide block tile [128, 128]}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [48, 64], mma = [16, 8, 16], mma_type = f16>}
+
+// -----
+
+// expected-error @+1 {{mma shape [16, 8, 64] does not divide the warp and K tiles}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 64], mma_type = i4>}
+
+// -----
+
+// expected-error @+1 {{mma_type must be an integer or float type, got 'index'}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = index>}
+
+// -----
+
+// expected-error @+1 {{stages must be 1 to 8, got 0}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = f16, stages = 0>}
+
+// -----
+
+// expected-error @+1 {{split_k must be positive, got 0}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 64, 256], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, split_k = 0>}
+
+// -----
+
+// expected-error @+1 {{cluster must be [x, y] of positive sizes}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256], mma = [64, 256, 16], mma_type = bf16, cluster = [2]>}
+
+// -----
+
+// expected-error @+1 {{wgmma instructions have m = 64, got 16}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256], mma = [16, 8, 16], mma_type = bf16>}
+
+// -----
+
+// expected-error @+1 {{thread-block clusters need the wgmma strategy}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = f16, cluster = [2, 1]>}
+
+// -----
+
+// expected-error @+2 {{expected ::mlir::lowbit::gpu::Strategy to be one of: mma_sync, wgmma, splitk_gemv, bitplane, lut}}
+// expected-error @+1 {{failed to parse LowBitGPU_ConfigAttr parameter 'strategy'}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = tcgen05, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = f16>}
+
+// -----
+
+// expected-error @+1 {{cluster [1, 1] is the default; leave it out}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256], mma = [64, 256, 16], mma_type = bf16, cluster = [1, 1]>}

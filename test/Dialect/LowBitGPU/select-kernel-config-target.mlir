@@ -1,0 +1,34 @@
+// RUN: lowbit-opt %s -split-input-file --lowbit-select-kernel-config -verify-diagnostics | FileCheck %s
+// RUN: not lowbit-opt %s -split-input-file --lowbit-select-kernel-config=target=sm_75 2>&1 | FileCheck %s --check-prefix=BADCHIP
+
+// Where the target comes from: the module's lowbit_gpu.target, else an error.
+// BADCHIP: unknown chip 'sm_75'; expected sm_80, sm_86, sm_89, sm_90 or sm_90a
+
+// CHECK-LABEL: func @from_module_attribute
+// CHECK: strategy = wgmma
+module attributes {lowbit_gpu.target = #lowbit_gpu.target<chip = "sm_90a", features = "+ptx80">} {
+  func.func @from_module_attribute(%x: tensor<256x256xf16>, %w: tensor<256x256xi4>, %s: tensor<256x2xf16>) -> tensor<256x256xf16> {
+    %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<256x256xf16>, tensor<256x256xi4>, tensor<256x2xf16>) -> tensor<256x256xf16>
+    return %y : tensor<256x256xf16>
+  }
+}
+
+// -----
+
+// CHECK-LABEL: func @sm86_module
+// CHECK: strategy = mma_sync
+module attributes {lowbit_gpu.target = #lowbit_gpu.target<chip = "sm_86">} {
+  func.func @sm86_module(%x: tensor<256x256xf16>, %w: tensor<256x256xi4>, %s: tensor<256x2xf16>) -> tensor<256x256xf16> {
+    %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<256x256xf16>, tensor<256x256xi4>, tensor<256x2xf16>) -> tensor<256x256xf16>
+    return %y : tensor<256x256xf16>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{no target: pass target=sm_XX to lowbit-select-kernel-config or set a #lowbit_gpu.target as the module's lowbit_gpu.target attribute}}
+module {
+  func.func @no_target() {
+    return
+  }
+}

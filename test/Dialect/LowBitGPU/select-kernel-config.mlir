@@ -1,0 +1,106 @@
+// RUN: lowbit-opt %s -split-input-file --lowbit-select-kernel-config=target=sm_80 | FileCheck %s --check-prefix=SM80
+// RUN: lowbit-opt %s -split-input-file --lowbit-select-kernel-config=target=sm_89 | FileCheck %s --check-prefix=SM89
+// RUN: lowbit-opt %s -split-input-file --lowbit-select-kernel-config=target=sm_90a | FileCheck %s --check-prefix=SM90A
+
+// The default kernel config per target, checked without a GPU.
+
+// Prefill W4A16 (dynamic M): mma.sync pipelines before Hopper, warp-specialized
+// wgmma with clusters on sm_90a. The 4-bit weight is widened to bf16.
+// SM80-LABEL: func @w4a16_prefill
+// SM80: lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = bf16, stages = 4>
+// SM89-LABEL: func @w4a16_prefill
+// SM89: lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = bf16, stages = 4>
+// SM90A-LABEL: func @w4a16_prefill
+// SM90A: lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256], mma = [64, 256, 16], mma_type = bf16, stages = 4, cluster = [2, 1], persistent = true>
+func.func @w4a16_prefill(%x: tensor<?x4096xbf16>, %w: tensor<11008x4096xi4>, %s: tensor<11008x32xbf16>) -> tensor<?x11008xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<?x4096xbf16>, tensor<11008x4096xi4>, tensor<11008x32xbf16>) -> tensor<?x11008xbf16>
+  return %y : tensor<?x11008xbf16>
+}
+
+// -----
+
+// Decode (M = 1): split-K streaming; enough splits that every SM has work
+// (8192 / 128 = 64 N tiles; 108 SMs on sm_80, 142 on sm_89, 132 on sm_90a).
+// SM80-LABEL: func @w4a16_decode
+// SM80: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 128, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 2>
+// SM89-LABEL: func @w4a16_decode
+// SM89: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 128, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 3>
+// SM90A-LABEL: func @w4a16_decode
+// SM90A: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 128, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 3>
+func.func @w4a16_decode(%x: tensor<1x8192xf16>, %w: tensor<8192x8192xi4>, %s: tensor<8192x64xf16>) -> tensor<1x8192xf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x8192xf16>, tensor<8192x8192xi4>, tensor<8192x64xf16>) -> tensor<1x8192xf16>
+  return %y : tensor<1x8192xf16>
+}
+
+// -----
+
+// W8A8 int8: s8 MMA, K tiles twice as long as for 16-bit operands.
+// SM80-LABEL: func @w8a8
+// SM80: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
+// SM90A-LABEL: func @w8a8
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, cluster = [2, 1], persistent = true>
+func.func @w8a8(%x: tensor<4096x8192xi8>, %xs: tensor<4096x1xf32>, %w: tensor<8192x8192xi8>, %s: tensor<8192x1xf32>) -> tensor<4096x8192xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<4096x8192xi8>, tensor<8192x8192xi8>, tensor<8192x1xf32>, tensor<4096x1xf32>) -> tensor<4096x8192xbf16>
+  return %y : tensor<4096x8192xbf16>
+}
+
+// -----
+
+// W4A4: native s4 MMA on sm_80 and sm_89; Hopper has no INT4 tensor cores, so
+// both operands are widened to s8.
+// SM80-LABEL: func @w4a4
+// SM80: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 128], warp = [64, 64], mma = [16, 8, 64], mma_type = i4, stages = 4>
+// SM89-LABEL: func @w4a4
+// SM89: mma = [16, 8, 64], mma_type = i4
+// SM90A-LABEL: func @w4a4
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, cluster = [2, 1], persistent = true>
+func.func @w4a4(%x: tensor<1024x4096xi4>, %xs: tensor<1024x1xf16>, %w: tensor<4096x4096xi4>, %s: tensor<4096x1xf16>) -> tensor<1024x4096xf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) input_scales(%xs) : (tensor<1024x4096xi4>, tensor<4096x4096xi4>, tensor<4096x1xf16>, tensor<1024x1xf16>) -> tensor<1024x4096xf16>
+  return %y : tensor<1024x4096xf16>
+}
+
+// -----
+
+// Narrow N shrinks the block tile; f32 activations run on tf32.
+// SM80-LABEL: func @narrow_f32
+// SM80: #lowbit_gpu.config<strategy = mma_sync, block = [128, 32, 16], warp = [64, 32], mma = [16, 8, 8], mma_type = tf32, stages = 4>
+// SM90A-LABEL: func @narrow_f32
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 64, 32], warp = [64, 64], mma = [64, 64, 8], mma_type = tf32, stages = 4, cluster = [2, 1], persistent = true>
+func.func @narrow_f32(%x: tensor<512x256xf32>, %w: tensor<48x256xi8>, %s: tensor<48x1xf16>) -> tensor<512x48xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<512x256xf32>, tensor<48x256xi8>, tensor<48x1xf16>) -> tensor<512x48xf32>
+  return %y : tensor<512x48xf32>
+}
+
+// -----
+
+// MXFP4 x MXFP4: e2m1 widens exactly to e4m3 from sm_89 on, to f16 before.
+// SM80-LABEL: func @mxfp4
+// SM80: mma = [16, 8, 16], mma_type = f16
+// SM89-LABEL: func @mxfp4
+// SM89: mma = [16, 8, 32], mma_type = f8E4M3FN
+func.func @mxfp4(%x: tensor<256x512xf4E2M1FN>, %xs: tensor<256x16xf8E8M0FNU>, %w: tensor<128x512xf4E2M1FN>, %s: tensor<128x16xf8E8M0FNU>) -> tensor<256x128xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = f4E2M1FN, granularity = mx_block, axis = 1, group_size = 32, scale_type = f8E8M0FNU> input_scheme #lowbit.quant<storage = f4E2M1FN, granularity = mx_block, axis = 1, group_size = 32, scale_type = f8E8M0FNU> weight_scales(%s) input_scales(%xs) : (tensor<256x512xf4E2M1FN>, tensor<128x512xf4E2M1FN>, tensor<128x16xf8E8M0FNU>, tensor<256x16xf8E8M0FNU>) -> tensor<256x128xf32>
+  return %y : tensor<256x128xf32>
+}
+
+// -----
+
+// Bit-plane and LUT products get their own strategies.
+// SM90A-LABEL: func @bitplane_and_lut
+// SM90A: lowbit.bitplane_matmul {{.*}} {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [128, 128, 512], warp = [64, 64], mma = [16, 8, 256], mma_type = i1, stages = 3>}
+// SM90A: lowbit.lut_matmul {{.*}} {group_size = 4 : i64, lowbit_gpu.config = #lowbit_gpu.config<strategy = lut, block = [16, 128, 256], warp = [16, 32], mma = [1, 1, 4], mma_type = f16, stages = 2>, symmetric}
+func.func @bitplane_and_lut(%a: tensor<2x64x1024xi1>, %w: tensor<3x512x1024xi1>, %t: tensor<16x1024x8xf16>, %idx: tensor<2x512x1024xi4>, %s: tensor<512x1xf16>) -> (tensor<64x512xi32>, tensor<16x512xf16>) {
+  %c = lowbit.bitplane_matmul %a, %w : tensor<2x64x1024xi1>, tensor<3x512x1024xi1> -> tensor<64x512xi32>
+  %y = lowbit.lut_matmul %t, %idx weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric} : (tensor<16x1024x8xf16>, tensor<2x512x1024xi4>, tensor<512x1xf16>) -> tensor<16x512xf16>
+  return %c, %y : tensor<64x512xi32>, tensor<16x512xf16>
+}
+
+// -----
+
+// A config already there (from the tuner) is kept.
+// SM80-LABEL: func @keeps_tuned_config
+// SM80: lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [64, 64, 32], warp = [32, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
+func.func @keeps_tuned_config(%x: tensor<256x256xf16>, %w: tensor<64x256xi4>, %s: tensor<64x2xf16>) -> tensor<256x64xf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [64, 64, 32], warp = [32, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>} : (tensor<256x256xf16>, tensor<64x256xi4>, tensor<64x2xf16>) -> tensor<256x64xf16>
+  return %y : tensor<256x64xf16>
+}

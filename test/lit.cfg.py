@@ -1,0 +1,37 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "LOWBIT"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.lowbit_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+
+llvm_config.use_default_substitutions()
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+config.substitutions.append(("%lowbit_src", config.lowbit_src_root))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(
+    ("%lowbit_opt_bin", os.path.join(config.lowbit_tools_dir, "lowbit-opt")))
+
+# LOWBIT_TEST_ROUNDTRIP=1 turns every lowbit-opt run into a round-trip check:
+# the output is printed, re-parsed (textual and bytecode) and compared.
+lowbit_opt = "lowbit-opt"
+if os.environ.get("LOWBIT_TEST_ROUNDTRIP") == "1":
+    lowbit_opt = "lowbit-opt --verify-roundtrip"
+    config.environment["LOWBIT_TEST_ROUNDTRIP"] = "1"
+    # Both modes may run at once (ctest -j): keep their scripts and temporaries apart.
+    config.test_exec_root = os.path.join(config.lowbit_obj_root, "test", "roundtrip")
+
+tools = [
+    ToolSubst("lowbit-opt", command=os.path.join(config.lowbit_tools_dir, "lowbit-opt"),
+              extra_args=lowbit_opt.split()[1:]),
+]
+llvm_config.add_tool_substitutions(tools, [config.lowbit_tools_dir, config.llvm_tools_dir])
