@@ -1,0 +1,194 @@
+//===- Quantize.cpp - reference quantization ------------------------------===//
+#include "lowbit/Quant/Quantize.h"
+
+#include <cmath>
+#include <string>
+
+using namespace lowbit::quant;
+using llvm::ArrayRef;
+using llvm::Expected;
+
+static llvm::Error error(const std::string &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+int64_t lowbit::quant::numElements(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+Expected<std::vector<int64_t>>
+Scheme::blockShape(ArrayRef<int64_t> shape) const {
+  int64_t rank = shape.size();
+  std::vector<int64_t> block(shape.begin(), shape.end());
+  bool axial = granularity == Granularity::PerChannel ||
+               granularity == Granularity::PerGroup ||
+               granularity == Granularity::MXBlock;
+  if (axial && (axis < 0 || axis >= rank))
+    return error("scheme axis " + std::to_string(axis) +
+                 " is out of range for a rank-" + std::to_string(rank) +
+                 " tensor");
+  switch (granularity) {
+  case Granularity::PerTensor:
+    break;
+  case Granularity::PerChannel:
+    block[axis] = 1;
+    break;
+  case Granularity::PerGroup:
+  case Granularity::MXBlock:
+    std::fill(block.begin(), block.end(), 1);
+    block[axis] = groupSize;
+    break;
+  case Granularity::PerBlock:
+    if (rank != 2 || this->block.size() != 2)
+      return error("per_block granularity needs a rank-2 tensor and block");
+    block = this->block;
+    break;
+  }
+  for (int64_t d = 0; d < rank; ++d)
+    if (block[d] <= 0 || shape[d] % block[d] != 0)
+      return error("group size " + std::to_string(block[d]) +
+                   " does not divide dimension " + std::to_string(d) +
+                   " of size " + std::to_string(shape[d]));
+  return block;
+}
+
+Expected<std::vector<int64_t>>
+Scheme::scaleShape(ArrayRef<int64_t> shape) const {
+  auto block = blockShape(shape);
+  if (!block)
+    return block.takeError();
+  std::vector<int64_t> result(shape.size());
+  for (size_t d = 0; d < shape.size(); ++d)
+    result[d] = shape[d] / (*block)[d];
+  return result;
+}
+
+std::vector<int64_t> Scheme::outerScaleShape(ArrayRef<int64_t> shape) const {
+  std::vector<int64_t> outer(shape.begin(), shape.end());
+  if (axis >= 0 && axis < int64_t(shape.size()))
+    outer[axis] = 1;
+  return outer;
+}
+
+double Scheme::codeValue(uint8_t raw) const {
+  if (!codebook.empty())
+    return codebook[raw & (code.numCodes() - 1)];
+  return code.decode(raw);
+}
+
+namespace {
+/// Walks the elements of a row-major tensor and yields, for each, the flat
+/// index of its scale and of its outer scale.
+struct ScaleIndexer {
+  std::vector<int64_t> shape, block, scaleStrides, outerStrides;
+  int64_t axis;
+
+  static Expected<ScaleIndexer> create(ArrayRef<int64_t> shape,
+                                       const Scheme &scheme,
+                                       const ScaleOperands &operands) {
+    auto block = scheme.blockShape(shape);
+    if (!block)
+      return block.takeError();
+    ScaleIndexer indexer;
+    indexer.shape.assign(shape.begin(), shape.end());
+    indexer.block = *block;
+    indexer.axis = scheme.axis;
+    std::vector<int64_t> scaleShape(shape.size());
+    for (size_t d = 0; d < shape.size(); ++d)
+      scaleShape[d] = shape[d] / indexer.block[d];
+    indexer.scaleStrides = strides(scaleShape);
+    indexer.outerStrides = strides(scheme.outerScaleShape(shape));
+    int64_t numScales = numElements(scaleShape);
+    if (int64_t(operands.scales.size()) != numScales)
+      return error("expected " + std::to_string(numScales) + " scales, got " +
+                   std::to_string(operands.scales.size()));
+    if (scheme.zeroPoint != ZeroPoint::None &&
+        int64_t(operands.zeroPoints.size()) != numScales)
+      return error("expected " + std::to_string(numScales) +
+                   " zero points, got " +
+                   std::to_string(operands.zeroPoints.size()));
+    if (scheme.twoLevel) {
+      int64_t numOuter = numElements(scheme.outerScaleShape(shape));
+      if (int64_t(operands.outerScales.size()) != numOuter)
+        return error("expected " + std::to_string(numOuter) +
+                     " outer scales, got " +
+                     std::to_string(operands.outerScales.size()));
+    }
+    return indexer;
+  }
+
+  static std::vector<int64_t> strides(ArrayRef<int64_t> shape) {
+    std::vector<int64_t> result(shape.size(), 1);
+    for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+      result[d] = result[d + 1] * shape[d + 1];
+    return result;
+  }
+
+  /// Calls `fn(flat, scaleIndex, outerIndex)` for every element.
+  template <typename Fn> void forEach(Fn fn) const {
+    std::vector<int64_t> index(shape.size(), 0);
+    int64_t total = numElements(shape);
+    for (int64_t flat = 0; flat < total; ++flat) {
+      int64_t scaleIndex = 0, outerIndex = 0;
+      for (size_t d = 0; d < shape.size(); ++d) {
+        scaleIndex += index[d] / block[d] * scaleStrides[d];
+        if (int64_t(d) != axis)
+          outerIndex += index[d] * outerStrides[d];
+      }
+      fn(flat, scaleIndex, outerIndex);
+      for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+        if (++index[d] < shape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+  }
+};
+} // namespace
+
+Expected<std::vector<uint8_t>>
+lowbit::quant::quantize(ArrayRef<int64_t> shape, ArrayRef<float> values,
+                        const Scheme &scheme, const ScaleOperands &operands) {
+  if (int64_t(values.size()) != numElements(shape))
+    return error("value count does not match the shape");
+  auto indexer = ScaleIndexer::create(shape, scheme, operands);
+  if (!indexer)
+    return indexer.takeError();
+  std::vector<double> table;
+  if (!scheme.codebook.empty())
+    table = scheme.codebook;
+  std::vector<uint8_t> codes(values.size());
+  indexer->forEach([&](int64_t flat, int64_t s, int64_t o) {
+    double scale = operands.scales[s];
+    if (scheme.twoLevel)
+      scale *= operands.outerScales[o];
+    double zero =
+        scheme.zeroPoint == ZeroPoint::None ? 0.0 : operands.zeroPoints[s];
+    double t = double(values[flat]) / scale + zero;
+    codes[flat] = table.empty() ? scheme.code.encode(t) : nearestCode(table, t);
+  });
+  return codes;
+}
+
+Expected<std::vector<float>>
+lowbit::quant::dequantize(ArrayRef<int64_t> shape, ArrayRef<uint8_t> codes,
+                          const Scheme &scheme, const ScaleOperands &operands) {
+  if (int64_t(codes.size()) != numElements(shape))
+    return error("code count does not match the shape");
+  auto indexer = ScaleIndexer::create(shape, scheme, operands);
+  if (!indexer)
+    return indexer.takeError();
+  std::vector<float> values(codes.size());
+  indexer->forEach([&](int64_t flat, int64_t s, int64_t o) {
+    double zero =
+        scheme.zeroPoint == ZeroPoint::None ? 0.0 : operands.zeroPoints[s];
+    double scale = operands.scales[s];
+    if (scheme.twoLevel)
+      scale *= operands.outerScales[o];
+    values[flat] = float((scheme.codeValue(codes[flat]) - zero) * scale);
+  });
+  return values;
+}
