@@ -4,6 +4,10 @@
 #include "LowBit/IR/LowBitDialect.h"
 #include "LowBitGPU/IR/LowBitGPUDialect.h"
 #include "LowBitGPU/Transforms/Passes.h"
+#include "lowbit/Conversion/Passes.h"
+#include "lowbit/Pipelines/Pipelines.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -12,11 +16,15 @@
 
 void mlir::lowbit::registerAllDialects(DialectRegistry &registry) {
   registry.insert<LowBitDialect, gpu::LowBitGPUDialect, arith::ArithDialect,
-                  func::FuncDialect, tensor::TensorDialect>();
+                  func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
+                  tensor::TensorDialect>();
+  registerReferenceExtensions(registry);
 }
 
 void mlir::lowbit::registerAllPasses() {
   gpu::registerLowBitGPUPasses();
+  registerLowBitConversionPasses();
+  registerPipelines();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
 }

@@ -12,7 +12,8 @@ class DialectRegistry;
 } // namespace mlir
 
 namespace mlir::lowbit {
-/// Our dialects plus the upstream ones lowbit IR uses (func, arith, tensor).
+/// Our dialects plus the upstream ones lowbit IR uses (func, arith, tensor, and
+/// linalg and math, which the reference lowering produces).
 void registerAllDialects(DialectRegistry &registry);
 /// Our passes plus the upstream passes our pipelines use.
 void registerAllPasses();

@@ -1,0 +1,32 @@
+//===- Passes.h - lowbit conversion passes --------------------------------===//
+#ifndef LOWBIT_CONVERSION_PASSES_H
+#define LOWBIT_CONVERSION_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace arith {
+class ArithDialect;
+} // namespace arith
+namespace linalg {
+class LinalgDialect;
+} // namespace linalg
+namespace math {
+class MathDialect;
+} // namespace math
+namespace tensor {
+class TensorDialect;
+} // namespace tensor
+} // namespace mlir
+
+namespace mlir::lowbit {
+
+#define GEN_PASS_DECL
+#include "lowbit/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "lowbit/Conversion/Passes.h.inc"
+
+} // namespace mlir::lowbit
+
+#endif // LOWBIT_CONVERSION_PASSES_H

@@ -1,0 +1,32 @@
+//===- Pipelines.h - lowbit pass pipelines --------------------------------===//
+//
+// Pipelines are functions over an OpPassManager, so that lowbit-opt (as a
+// registered pipeline), lowbit-run and later the C API and the JIT build the
+// same thing.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_PIPELINES_PIPELINES_H
+#define LOWBIT_PIPELINES_PIPELINES_H
+
+namespace mlir {
+class DialectRegistry;
+class OpPassManager;
+} // namespace mlir
+
+namespace mlir::lowbit {
+
+/// lowbit ops -> linalg reference semantics -> bufferized loops -> LLVM
+/// dialect, ready for MLIR's ExecutionEngine on the CPU. Public functions get
+/// a C interface (`_mlir_ciface_<name>`).
+void buildReferencePipeline(OpPassManager &pm);
+
+/// Registers `lowbit-reference-pipeline` with the pass registry.
+void registerPipelines();
+
+/// The external models (bufferization, LLVM IR translation) the reference
+/// pipeline and its execution need.
+void registerReferenceExtensions(DialectRegistry &registry);
+
+} // namespace mlir::lowbit
+
+#endif // LOWBIT_PIPELINES_PIPELINES_H

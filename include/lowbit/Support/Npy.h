@@ -1,0 +1,36 @@
+//===- Npy.h - NumPy .npy files --------------------------------------------===//
+//
+// Reads and writes .npy files (format versions 1.0 to 3.0, C order,
+// little-endian). Bad files are errors naming the problem, never crashes;
+// writes go to a temporary file renamed into place, so a failed write leaves
+// nothing half-written.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_SUPPORT_NPY_H
+#define LOWBIT_SUPPORT_NPY_H
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lowbit {
+
+struct NpyArray {
+  /// NumPy's type string without byte order, e.g. "f4", "f2", "u1", "i4",
+  /// "b1"; raw types ("V2") are kept as they are.
+  std::string dtype;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> data; // row-major, little-endian elements
+
+  size_t elementSize() const;
+  int64_t numElements() const;
+};
+
+llvm::Expected<NpyArray> readNpy(const std::string &path);
+llvm::Error writeNpy(const std::string &path, const NpyArray &array);
+
+} // namespace lowbit
+
+#endif // LOWBIT_SUPPORT_NPY_H

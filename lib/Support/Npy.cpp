@@ -1,0 +1,193 @@
+//===- Npy.cpp - NumPy .npy files -----------------------------------------===//
+#include "lowbit/Support/Npy.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cctype>
+
+using namespace lowbit;
+
+static llvm::Error npyError(const std::string &path, const std::string &what) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 path + ": " + what);
+}
+
+size_t NpyArray::elementSize() const {
+  size_t size = 0;
+  for (size_t i = 1; i < dtype.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(dtype[i])))
+      return 0;
+    size = size * 10 + size_t(dtype[i] - '0');
+    if (size > 64)
+      return 0;
+  }
+  return size;
+}
+
+int64_t NpyArray::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+namespace {
+/// A tiny parser for the header dict NumPy writes, e.g.
+/// {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+struct HeaderParser {
+  llvm::StringRef text;
+
+  void skipSpace() { text = text.ltrim(); }
+  bool consume(llvm::StringRef token) {
+    skipSpace();
+    return text.consume_front(token);
+  }
+  std::optional<std::string> string() {
+    skipSpace();
+    if (text.empty() || (text[0] != '\'' && text[0] != '"'))
+      return std::nullopt;
+    char quote = text[0];
+    size_t end = text.find(quote, 1);
+    if (end == llvm::StringRef::npos)
+      return std::nullopt;
+    std::string value = text.substr(1, end - 1).str();
+    text = text.drop_front(end + 1);
+    return value;
+  }
+  std::optional<std::vector<int64_t>> tuple() {
+    if (!consume("("))
+      return std::nullopt;
+    std::vector<int64_t> values;
+    while (!consume(")")) {
+      skipSpace();
+      size_t digits = 0;
+      while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
+        ++digits;
+      int64_t value;
+      if (digits == 0 || digits > 15 ||
+          text.substr(0, digits).getAsInteger(10, value))
+        return std::nullopt;
+      values.push_back(value);
+      text = text.drop_front(digits);
+      if (!consume(",") && !text.ltrim().starts_with(")"))
+        return std::nullopt;
+    }
+    return values;
+  }
+};
+} // namespace
+
+llvm::Expected<NpyArray> lowbit::readNpy(const std::string &path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return npyError(path, "cannot read: " + buffer.getError().message());
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  if (bytes.size() < 10 || !bytes.starts_with("\x93NUMPY"))
+    return npyError(path, "not a .npy file (bad magic)");
+  unsigned major = uint8_t(bytes[6]);
+  size_t headerLength, headerStart;
+  if (major == 1) {
+    headerLength = uint8_t(bytes[8]) | (size_t(uint8_t(bytes[9])) << 8);
+    headerStart = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12)
+      return npyError(path, "truncated header");
+    headerLength = 0;
+    for (int i = 0; i < 4; ++i)
+      headerLength |= size_t(uint8_t(bytes[8 + i])) << (8 * i);
+    headerStart = 12;
+  } else {
+    return npyError(path, "unsupported .npy version " + std::to_string(major));
+  }
+  if (headerStart + headerLength > bytes.size())
+    return npyError(path, "truncated header");
+
+  HeaderParser parser{bytes.substr(headerStart, headerLength)};
+  NpyArray array;
+  std::optional<std::string> descr;
+  std::optional<bool> fortran;
+  std::optional<std::vector<int64_t>> shape;
+  if (!parser.consume("{"))
+    return npyError(path, "malformed header");
+  while (!parser.consume("}")) {
+    std::optional<std::string> key = parser.string();
+    if (!key || !parser.consume(":"))
+      return npyError(path, "malformed header");
+    if (*key == "descr") {
+      descr = parser.string();
+    } else if (*key == "fortran_order") {
+      fortran = parser.consume("True") ? std::optional<bool>(true)
+                : parser.consume("False") ? std::optional<bool>(false)
+                                          : std::nullopt;
+    } else if (*key == "shape") {
+      shape = parser.tuple();
+    } else {
+      return npyError(path, "unexpected header key '" + *key + "'");
+    }
+    if ((*key == "descr" && !descr) || (*key == "shape" && !shape) ||
+        (*key == "fortran_order" && !fortran))
+      return npyError(path, "malformed value of '" + *key + "'");
+    parser.consume(",");
+  }
+  if (!descr || !fortran || !shape)
+    return npyError(path, "header lacks descr, fortran_order or shape");
+  if (*fortran)
+    return npyError(path, "Fortran-order arrays are not supported");
+  if (descr->size() < 2 || (descr->front() != '<' && descr->front() != '|'))
+    return npyError(path, "unsupported dtype '" + *descr +
+                              "' (need little-endian or byte-sized)");
+  array.dtype = descr->substr(1);
+  array.shape = *shape;
+  size_t elementSize = array.elementSize();
+  if (elementSize == 0)
+    return npyError(path, "unsupported dtype '" + *descr + "'");
+  uint64_t expected = uint64_t(array.numElements()) * elementSize;
+  llvm::StringRef data = bytes.drop_front(headerStart + headerLength);
+  if (data.size() != expected)
+    return npyError(path, "holds " + std::to_string(data.size()) +
+                              " data bytes, shape and dtype need " +
+                              std::to_string(expected));
+  array.data.assign(data.begin(), data.end());
+  return array;
+}
+
+llvm::Error lowbit::writeNpy(const std::string &path, const NpyArray &array) {
+  // NumPy spells shapes as Python tuples: (), (n,), (a, b).
+  std::string shape;
+  for (size_t i = 0; i < array.shape.size(); ++i)
+    shape += (i ? ", " : "") + std::to_string(array.shape[i]);
+  shape = "(" + shape + (array.shape.size() == 1 ? ",)" : ")");
+  char order = array.elementSize() == 1 ? '|' : '<';
+  std::string header = "{'descr': '" + std::string(1, order) + array.dtype +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+
+  llvm::SmallString<128> temp;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, temp))
+    return npyError(path, "cannot write: " + ec.message());
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << "\x93NUMPY" << char(1) << char(0) << char(header.size() & 0xff)
+       << char(header.size() >> 8) << header;
+    os.write(reinterpret_cast<const char *>(array.data.data()),
+             array.data.size());
+    os.close();
+    if (os.has_error()) {
+      os.clear_error();
+      llvm::sys::fs::remove(temp);
+      return npyError(path, "write failed");
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temp, path)) {
+    llvm::sys::fs::remove(temp);
+    return npyError(path, "cannot write: " + ec.message());
+  }
+  return llvm::Error::success();
+}

@@ -1,0 +1,461 @@
+//===- lowbit-run.cpp - run lowbit functions on the CPU reference ---------===//
+//
+//   lowbit-run FILE.mlir [--entry=NAME] [--input=A.npy ...] [--seed=N]
+//              [--output=OUT.npy ...]
+//   lowbit-run --compare GOT.npy EXPECTED.npy [--rtol=R] [--atol=A]
+//
+// Runs a function through lowbit-reference-pipeline and MLIR's
+// ExecutionEngine. Inputs come from .npy files, in argument order, or from a
+// seeded generator for the arguments without a file. Outputs are written as
+// .npy. Element types numpy lacks (bf16, fp8/fp6/fp4, sub-byte and bipolar
+// codes) travel as raw bits, one element per 'V1'/'V2' item, as ml_dtypes
+// writes them.
+//
+//===----------------------------------------------------------------------===//
+#include "LowBit/IR/LowBitDialect.h"
+#include "lowbit/InitAll.h"
+#include "lowbit/Pipelines/Pipelines.h"
+#include "lowbit/Support/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <random>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"),
+                                      cl::init(""));
+static cl::opt<std::string> entry("entry", cl::desc("Function to run"),
+                                  cl::init(""));
+static cl::list<std::string> inputs("input",
+                                    cl::desc("Argument values, in order (.npy)"));
+static cl::opt<unsigned> seed(
+    "seed",
+    cl::desc("Generate arguments without --input: reals uniform in [-1, 1), "
+             "codes uniform over their finite values (f8E8M0FNU scales over "
+             "2^-7..2^7), 1-D integer tensors a random permutation"),
+    cl::init(1));
+static cl::list<std::string> outputs("output",
+                                     cl::desc("Where to write results (.npy)"));
+static cl::list<std::string> compare(
+    "compare", cl::desc("Compare two .npy files: --compare GOT --compare EXPECTED"));
+static cl::opt<double> relTolerance("rtol", cl::desc("Relative tolerance"),
+                            cl::init(1e-5));
+static cl::opt<double> absTolerance("atol", cl::desc("Absolute tolerance"),
+                            cl::init(1e-6));
+static cl::opt<std::string> rawType(
+    "raw-type",
+    cl::desc("Element type of raw 'V1' items in --compare (e.g. f8E4M3FN)"),
+    cl::init(""));
+
+namespace {
+
+std::string str(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "lowbit-run: " << message << "\n";
+  return 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Element types <-> bytes
+//===----------------------------------------------------------------------===//
+
+/// How one element of an MLIR type sits in memory and in a .npy file.
+struct ElementCodec {
+  Type type;
+  size_t bytes;      // in memory (the JIT's LLVM layout) and in the file
+  std::string dtype; // .npy type string
+
+  static std::optional<ElementCodec> of(Type type) {
+    if (auto bipolar = dyn_cast<mlir::lowbit::BipolarType>(type))
+      return ElementCodec{type, 1, "V1"};
+    if (type.isF32())
+      return ElementCodec{type, 4, "f4"};
+    if (type.isF16())
+      return ElementCodec{type, 2, "f2"};
+    if (type.isF64())
+      return ElementCodec{type, 8, "f8"};
+    if (type.isBF16())
+      return ElementCodec{type, 2, "V2"};
+    if (type.isInteger(1))
+      return ElementCodec{type, 1, "b1"};
+    if (type.isInteger(8))
+      return ElementCodec{type, 1, "i1"};
+    if (type.isInteger(32))
+      return ElementCodec{type, 4, "i4"};
+    if (type.isInteger(64) || type.isIndex())
+      return ElementCodec{type, 8, "i8"};
+    if (mlir::lowbit::isCodeType(type))
+      return ElementCodec{type, 1, "V1"};
+    return std::nullopt;
+  }
+
+  /// The value of one element as a double (codes: their integer or float
+  /// value; bipolar codes: their raw bits).
+  double read(const uint8_t *p) const {
+    if (type.isF32()) {
+      float v;
+      memcpy(&v, p, 4);
+      return v;
+    }
+    if (type.isF64()) {
+      double v;
+      memcpy(&v, p, 8);
+      return v;
+    }
+    if (auto floatType = dyn_cast<FloatType>(type)) {
+      unsigned width = floatType.getWidth();
+      uint64_t bits = 0;
+      memcpy(&bits, p, width <= 8 ? 1 : 2);
+      llvm::APFloat value(floatType.getFloatSemantics(),
+                          llvm::APInt(width, bits & ((1u << width) - 1)));
+      return value.convertToDouble();
+    }
+    if (type.isInteger(32)) {
+      int32_t v;
+      memcpy(&v, p, 4);
+      return v;
+    }
+    if (type.isInteger(64) || type.isIndex()) {
+      int64_t v;
+      memcpy(&v, p, 8);
+      return double(v);
+    }
+    unsigned width = mlir::lowbit::getCodeBitWidth(type);
+    uint8_t raw = *p & uint8_t((1u << width) - 1);
+    if (isa<mlir::lowbit::BipolarType>(type) || width == 1)
+      return raw;
+    // Signless integer codes print as signed values.
+    return (raw >> (width - 1)) & 1 ? double(int(raw) - (1 << width))
+                                    : double(raw);
+  }
+};
+
+/// Random bytes for `count` elements of `codec` (see --seed).
+std::vector<uint8_t> randomData(const ElementCodec &codec, int64_t count,
+                                ArrayRef<int64_t> shape, std::mt19937 &rng) {
+  std::vector<uint8_t> data(count * codec.bytes);
+  Type type = codec.type;
+  std::uniform_real_distribution<float> real(-1.0f, 1.0f);
+  bool permutation = (type.isInteger(32) || type.isInteger(64) ||
+                      type.isIndex()) &&
+                     shape.size() == 1;
+  if (permutation) {
+    std::vector<int64_t> perm(count);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    for (int64_t i = 0; i < count; ++i) {
+      if (codec.bytes == 4) {
+        int32_t v = int32_t(perm[i]);
+        memcpy(&data[i * 4], &v, 4);
+      } else {
+        memcpy(&data[i * 8], &perm[i], 8);
+      }
+    }
+    return data;
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    uint8_t *p = &data[i * codec.bytes];
+    if (type.isF32()) {
+      float v = real(rng);
+      memcpy(p, &v, 4);
+    } else if (type.isF64()) {
+      double v = real(rng);
+      memcpy(p, &v, 8);
+    } else if (type.isF16() || type.isBF16()) {
+      llvm::APFloat v(real(rng));
+      bool lost;
+      v.convert(cast<FloatType>(type).getFloatSemantics(),
+                llvm::APFloat::rmNearestTiesToEven, &lost);
+      uint16_t bits = uint16_t(v.bitcastToAPInt().getZExtValue());
+      memcpy(p, &bits, 2);
+    } else if (isa<Float8E8M0FNUType>(type)) {
+      *p = uint8_t(120 + rng() % 15); // 2^-7 .. 2^7
+    } else if (type.isInteger(32) || type.isInteger(64) || type.isIndex()) {
+      int64_t v = int64_t(rng() % 17) - 8;
+      memcpy(p, &v, codec.bytes);
+    } else {
+      unsigned width = mlir::lowbit::getCodeBitWidth(type);
+      while (true) {
+        uint8_t raw = uint8_t(rng() & ((1u << width) - 1));
+        auto floatType = dyn_cast<FloatType>(type);
+        if (!floatType || llvm::APFloat(floatType.getFloatSemantics(),
+                                        llvm::APInt(width, raw))
+                              .isFinite()) {
+          *p = raw;
+          break;
+        }
+      }
+    }
+  }
+  return data;
+}
+
+//===----------------------------------------------------------------------===//
+// Memref descriptors
+//===----------------------------------------------------------------------===//
+
+/// {allocated, aligned, offset, sizes[rank], strides[rank]}, as int64 words.
+std::vector<int64_t> makeDescriptor(void *data, ArrayRef<int64_t> shape) {
+  std::vector<int64_t> words = {int64_t(reinterpret_cast<intptr_t>(data)),
+                                int64_t(reinterpret_cast<intptr_t>(data)), 0};
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  words.insert(words.end(), shape.begin(), shape.end());
+  words.insert(words.end(), strides.begin(), strides.end());
+  return words;
+}
+
+//===----------------------------------------------------------------------===//
+// Compare mode
+//===----------------------------------------------------------------------===//
+
+int compareFiles(MLIRContext &ctx) {
+  if (compare.size() != 2)
+    return fail("--compare takes two files: --compare GOT --compare EXPECTED");
+  llvm::Expected<::lowbit::NpyArray> got = ::lowbit::readNpy(compare[0]);
+  if (!got)
+    return fail(llvm::toString(got.takeError()));
+  llvm::Expected<::lowbit::NpyArray> expected = ::lowbit::readNpy(compare[1]);
+  if (!expected)
+    return fail(llvm::toString(expected.takeError()));
+  if (got->shape != expected->shape || got->dtype != expected->dtype)
+    return fail("shape or dtype differs: " + compare[0] + " vs " + compare[1]);
+  Type type;
+  if (got->dtype == "f4") type = Float32Type::get(&ctx);
+  else if (got->dtype == "f2") type = Float16Type::get(&ctx);
+  else if (got->dtype == "f8") type = Float64Type::get(&ctx);
+  else if (got->dtype == "V2") type = BFloat16Type::get(&ctx);
+  else if (got->dtype == "i1" || got->dtype == "b1" || got->dtype == "u1")
+    type = IntegerType::get(&ctx, 8);
+  else if (got->dtype == "i4") type = IntegerType::get(&ctx, 32);
+  else if (got->dtype == "i8") type = IntegerType::get(&ctx, 64);
+  else if (got->dtype == "V1") {
+    if (rawType.empty())
+      return fail("raw 'V1' items need --raw-type (e.g. f8E4M3FN or i4)");
+    type = parseType(rawType, &ctx);
+    if (!type || !mlir::lowbit::isCodeType(type))
+      return fail("--raw-type '" + rawType + "' is not a code type");
+  } else {
+    return fail("cannot compare dtype '" + got->dtype + "'");
+  }
+  ElementCodec codec = *ElementCodec::of(type);
+  double maxAbs = 0, maxRel = 0;
+  int64_t bad = 0, n = got->numElements();
+  for (int64_t i = 0; i < n; ++i) {
+    double a = codec.read(&got->data[i * codec.bytes]);
+    double b = codec.read(&expected->data[i * codec.bytes]);
+    double err = std::fabs(a - b);
+    if (std::isnan(a) != std::isnan(b))
+      err = INFINITY;
+    else if (std::isnan(a))
+      err = 0;
+    maxAbs = std::max(maxAbs, err);
+    if (b != 0)
+      maxRel = std::max(maxRel, err / std::fabs(b));
+    if (err > absTolerance + relTolerance * std::fabs(b))
+      ++bad;
+  }
+  llvm::outs() << llvm::format("compare: %lld elements, max abs error %.3g, "
+                               "max rel error %.3g, %lld outside atol=%g rtol=%g\n",
+                               (long long)n, maxAbs, maxRel, (long long)bad,
+                               absTolerance.getValue(), relTolerance.getValue());
+  return bad ? 1 : 0;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Run mode
+//===----------------------------------------------------------------------===//
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerPassManagerCLOptions();
+  registerMLIRContextCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "lowbit CPU reference runner\n");
+
+  DialectRegistry registry;
+  mlir::lowbit::registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  if (!compare.empty())
+    return compareFiles(context);
+  if (inputFile.empty())
+    return fail("no input file (lowbit-run FILE.mlir, or --compare A B)");
+
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(inputFile, sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  // The entry function and its lowbit-level signature.
+  func::FuncOp func;
+  for (auto candidate : module->getOps<func::FuncOp>()) {
+    if (candidate.isExternal() || !candidate.isPublic())
+      continue;
+    if (entry.empty() ? !func : candidate.getName() == entry) {
+      if (func && entry.empty())
+        return fail("several public functions; choose one with --entry");
+      func = candidate;
+    }
+  }
+  if (!func)
+    return fail(entry.empty() ? "no public function to run"
+                              : "no public function '" + entry + "'");
+  std::string name = func.getName().str();
+  FunctionType signature = func.getFunctionType();
+  if (inputs.size() > signature.getNumInputs())
+    return fail(llvm::Twine(inputs.size()) + " inputs for " +
+                llvm::Twine(signature.getNumInputs()) + " arguments");
+  if (outputs.size() > signature.getNumResults())
+    return fail(llvm::Twine(outputs.size()) + " outputs for " +
+                llvm::Twine(signature.getNumResults()) + " results");
+
+  // Arguments.
+  std::mt19937 rng(seed);
+  std::vector<std::vector<uint8_t>> argData;
+  std::vector<std::vector<int64_t>> descriptors;
+  for (auto [i, argType] : llvm::enumerate(signature.getInputs())) {
+    auto tensor = dyn_cast<RankedTensorType>(argType);
+    std::optional<ElementCodec> codec =
+        tensor ? ElementCodec::of(tensor.getElementType()) : std::nullopt;
+    if (!codec)
+      return fail("argument " + llvm::Twine(i) +
+                  " is not a ranked tensor of a supported element type");
+    std::vector<int64_t> shape(tensor.getShape());
+    if (i < inputs.size()) {
+      llvm::Expected<::lowbit::NpyArray> array = ::lowbit::readNpy(inputs[i]);
+      if (!array)
+        return fail(llvm::toString(array.takeError()));
+      bool rawOk = codec->dtype == "V1" &&
+                   (array->dtype == "u1" || array->dtype == "i1");
+      if (array->dtype != codec->dtype && !rawOk &&
+          !(codec->dtype == "V2" && array->dtype == "u2"))
+        return fail(inputs[i] + ": dtype '" + array->dtype + "' but argument " +
+                    llvm::Twine(i) + " needs '" + codec->dtype + "' (" +
+                    str(tensor.getElementType()) + ")");
+      if (array->shape.size() != shape.size() ||
+          failed(verifyCompatibleShape(array->shape, shape)))
+        return fail(inputs[i] + ": shape does not match argument " +
+                    llvm::Twine(i) + " (" + str(argType) + ")");
+      shape = array->shape;
+      argData.push_back(std::move(array->data));
+    } else {
+      if (!tensor.hasStaticShape())
+        return fail("argument " + llvm::Twine(i) +
+                    " has a dynamic shape: give it with --input");
+      argData.push_back(randomData(*codec, tensor.getNumElements(), shape, rng));
+    }
+    descriptors.push_back(makeDescriptor(argData.back().data(), shape));
+  }
+  std::vector<std::optional<ElementCodec>> resultCodecs;
+  size_t resultWords = 0;
+  for (auto [i, resultType] : llvm::enumerate(signature.getResults())) {
+    auto tensor = dyn_cast<RankedTensorType>(resultType);
+    std::optional<ElementCodec> codec =
+        tensor ? ElementCodec::of(tensor.getElementType()) : std::nullopt;
+    if (!codec)
+      return fail("result " + llvm::Twine(i) +
+                  " is not a ranked tensor of a supported element type");
+    resultCodecs.push_back(codec);
+    resultWords += 3 + 2 * tensor.getRank();
+  }
+
+  // Compile and run.
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return 1;
+  mlir::lowbit::buildReferencePipeline(pm);
+  if (failed(pm.run(*module)))
+    return fail("the reference pipeline failed");
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  ExecutionEngineOptions options;
+  auto engine = ExecutionEngine::create(*module, options);
+  if (!engine)
+    return fail("JIT: " + llvm::toString(engine.takeError()));
+  std::vector<int64_t> resultStruct(resultWords);
+  void *resultPtr = resultStruct.data();
+  std::vector<void *> descriptorPtrs;
+  for (auto &d : descriptors)
+    descriptorPtrs.push_back(d.data());
+  SmallVector<void *> packed;
+  if (resultWords)
+    packed.push_back(&resultPtr);
+  for (void *&p : descriptorPtrs)
+    packed.push_back(&p);
+  if (llvm::Error error =
+          (*engine)->invokePacked("_mlir_ciface_" + name, packed))
+    return fail("running " + name + ": " + llvm::toString(std::move(error)));
+
+  // Results.
+  size_t word = 0;
+  for (auto [i, resultType] : llvm::enumerate(signature.getResults())) {
+    auto tensor = cast<RankedTensorType>(resultType);
+    const ElementCodec &codec = *resultCodecs[i];
+    int64_t rank = tensor.getRank();
+    auto *aligned = reinterpret_cast<uint8_t *>(intptr_t(resultStruct[word + 1]));
+    int64_t offset = resultStruct[word + 2];
+    ::lowbit::NpyArray array;
+    array.dtype = codec.dtype;
+    array.shape.assign(&resultStruct[word + 3], &resultStruct[word + 3 + rank]);
+    const int64_t *strides = &resultStruct[word + 3 + rank];
+    int64_t count = array.numElements();
+    array.data.resize(count * codec.bytes);
+    // Gather through the strides (a result may alias a strided argument).
+    std::vector<int64_t> index(rank, 0);
+    for (int64_t flat = 0; flat < count; ++flat) {
+      int64_t element = offset;
+      for (int64_t d = 0; d < rank; ++d)
+        element += index[d] * strides[d];
+      memcpy(&array.data[flat * codec.bytes], aligned + element * codec.bytes,
+             codec.bytes);
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++index[d] < array.shape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    word += 3 + 2 * rank;
+    double lo = INFINITY, hi = -INFINITY, sum = 0;
+    for (int64_t e = 0; e < count; ++e) {
+      double v = codec.read(&array.data[e * codec.bytes]);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+      sum += v;
+    }
+    llvm::outs() << "result " << i << ": " << tensor << " min " << lo
+                 << " max " << hi << " mean " << (count ? sum / count : 0.0);
+    if (i < outputs.size()) {
+      if (llvm::Error error = ::lowbit::writeNpy(outputs[i], array))
+        return fail(llvm::toString(std::move(error)));
+      llvm::outs() << " -> " << outputs[i];
+    }
+    llvm::outs() << "\n";
+  }
+  return 0;
+}
