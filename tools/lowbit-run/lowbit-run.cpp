@@ -105,7 +105,9 @@ struct ElementCodec {
       return ElementCodec{type, 4, "i4"};
     if (type.isInteger(64) || type.isIndex())
       return ElementCodec{type, 8, "i8"};
-    if (mlir::lowbit::isCodeType(type))
+    // Codes and the other byte-sized floats (f8E8M0FNU scales).
+    auto floatType = dyn_cast<FloatType>(type);
+    if (mlir::lowbit::isCodeType(type) || (floatType && floatType.getWidth() <= 8))
       return ElementCodec{type, 1, "V1"};
     return std::nullopt;
   }
@@ -351,10 +353,12 @@ int main(int argc, char **argv) {
       llvm::Expected<::lowbit::NpyArray> array = ::lowbit::readNpy(inputs[i]);
       if (!array)
         return fail(llvm::toString(array.takeError()));
-      bool rawOk = codec->dtype == "V1" &&
-                   (array->dtype == "u1" || array->dtype == "i1");
-      if (array->dtype != codec->dtype && !rawOk &&
-          !(codec->dtype == "V2" && array->dtype == "u2"))
+      // Codes may also come as plain bytes, bf16 as plain 16-bit words.
+      bool rawBytes = codec->bytes == 1 && codec->dtype != "b1" &&
+                      (array->dtype == "u1" || array->dtype == "i1" ||
+                       array->dtype == "V1");
+      bool rawWords = codec->dtype == "V2" && array->dtype == "u2";
+      if (array->dtype != codec->dtype && !rawBytes && !rawWords)
         return fail(inputs[i] + ": dtype '" + array->dtype + "' but argument " +
                     llvm::Twine(i) + " needs '" + codec->dtype + "' (" +
                     str(tensor.getElementType()) + ")");
