@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import subprocess
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -17,7 +18,7 @@ llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 config.substitutions.append(("%lowbit_src", config.lowbit_src_root))
-config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%lowbit_python", config.python_executable))
 config.substitutions.append(
     ("%lowbit_opt_bin", os.path.join(config.lowbit_tools_dir, "lowbit-opt")))
 
@@ -30,8 +31,15 @@ if os.environ.get("LOWBIT_TEST_ROUNDTRIP") == "1":
     # Both modes may run at once (ctest -j): keep their scripts and temporaries apart.
     config.test_exec_root = os.path.join(config.lowbit_obj_root, "test", "roundtrip")
 
+# Tests that make their inputs with numpy and ml_dtypes, in the Python that
+# %lowbit_python runs (not necessarily the one running lit).
+if subprocess.run([config.python_executable, "-c", "import numpy, ml_dtypes"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("numpy")
+
 tools = [
     ToolSubst("lowbit-opt", command=os.path.join(config.lowbit_tools_dir, "lowbit-opt"),
               extra_args=lowbit_opt.split()[1:]),
+    ToolSubst("lowbit-run", command=os.path.join(config.lowbit_tools_dir, "lowbit-run")),
 ]
 llvm_config.add_tool_substitutions(tools, [config.lowbit_tools_dir, config.llvm_tools_dir])
