@@ -3,7 +3,8 @@
 
 Takes the .mlir test files, applies random token-level mutations (numbers, types,
 keywords, shapes, deletions, duplications, truncations) and runs lowbit-opt on
-each mutant, parsing, verifying and running the passes. A mutant fails the run
+each mutant, parsing, verifying and running the passes (kernel-config
+selection and canonicalization, or the reference lowering). A mutant fails the run
 when lowbit-opt dies on a signal, exits with a code other than 0 or 1, prints an
 LLVM fatal error or assertion, or exits 1 without printing an error diagnostic.
 Failing mutants are written to --out for reproduction.
@@ -106,9 +107,12 @@ def run_one(args, index, text, rng_seed):
     for _ in range(rng.randint(1, 3)):
         mutant = mutate(mutant, rng)
     cmd = [args.lowbit_opt, "-split-input-file", "-", "-o", os.devnull]
-    if rng.random() < 0.5:
+    mode = rng.random()
+    if mode < 0.35:
         cmd += ["--lowbit-select-kernel-config=target=" + rng.choice(["sm_80", "sm_89", "sm_90a"]),
                 "--canonicalize"]
+    elif mode < 0.7:
+        cmd += ["--convert-lowbit-to-linalg"]
     try:
         proc = subprocess.run(cmd, input=mutant.encode(), capture_output=True, timeout=30)
     except subprocess.TimeoutExpired:

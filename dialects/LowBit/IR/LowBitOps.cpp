@@ -216,6 +216,12 @@ LogicalResult RelayoutOp::verify() {
   if (!getLayout(getSource()) || !getLayout(getResult()))
     return emitOpError() << "source and result types both need a "
                             "#lowbit.layout encoding";
+  auto isPermuted = [](Value value) {
+    return getLayout(value).getKind() == LayoutKind::ChannelPermute;
+  };
+  if (isPermuted(getSource()) && isPermuted(getResult()))
+    return emitOpError() << "a relayout between two channel_permute layouts "
+                            "needs two permutations; unpack, then pack";
   return verifyLayoutChange(*this, getSource(), getResult(), getPermutation());
 }
 

@@ -584,10 +584,8 @@ struct LayoutChangeLowering : LowBitPattern<Op> {
     }
     bool into = isPermuted(op.getResult().getType());
     bool outOf = isPermuted(op.getSource().getType());
-    if (into && outOf)
-      return rewriter.notifyMatchFailure(
-          op, "a relayout between two channel_permute layouts has no single "
-              "permutation");
+    assert(!(into && outOf) &&
+           "the verifier rejects relayouts between two channel_permute layouts");
     rewriter.replaceOp(op, permuteChannels(rewriter, op.getLoc(), source,
                                            adaptor.getPermutation(),
                                            /*inverse=*/outOf));

@@ -513,6 +513,14 @@ func.func @f(%q: tensor<8x8xi8, "foreign">) {
   return
 }
 
+// -----
+
+func.func @f(%q: tensor<8x8xi8, #lowbit.layout<channel_permute, outliers = 2>>, %perm: tensor<8xi32>) {
+  // expected-error @+1 {{a relayout between two channel_permute layouts needs two permutations; unpack, then pack}}
+  %r = lowbit.relayout %q permutation(%perm : tensor<8xi32>) : tensor<8x8xi8, #lowbit.layout<channel_permute, outliers = 2>> -> tensor<8x8xi8, #lowbit.layout<channel_permute, outliers = 4>>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // matmul
 //===----------------------------------------------------------------------===//

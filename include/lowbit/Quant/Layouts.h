@@ -1,0 +1,80 @@
+//===- Layouts.h - the bytes of every #lowbit.layout ----------------------===//
+//
+// Packing and unpacking of code matrices to and from the byte formats of the
+// layout kinds. Codes come one per byte (raw bits in the low `bits` bits) in
+// row-major [rows, cols] order. Multi-byte words are little-endian. The
+// formats, which kernels read:
+//
+// - packed: one dense bit stream over the whole matrix, code i at bit i * bits.
+// - interleave(order): each row in 32-bit words of E = 32 / bits consecutive
+//   codes; bits [s * bits, (s + 1) * bits) of a word hold the word's code
+//   order[s]. cols must be a multiple of E.
+// - bit_planes: for p = 0 .. bits-1, a dense bit stream of bit p of every
+//   code, each plane padded to a whole 32-bit word.
+// - split_4_2 (6-bit codes): the low 4 bits of every code as a dense 4-bit
+//   stream, then the high 2 bits as a dense 2-bit stream.
+// - mma_fragment(tile): tiles of [tile rows, tile cols] in row-major tile
+//   order, each tile row-major inside, as one dense bit stream. (The
+//   per-thread order inside a tile is defined with the mma kernels.)
+// - mixed_4_8(block): for each [block rows, block cols] block in row-major
+//   block order, one byte (4 or 8), then the block's codes as a dense 4-bit
+//   stream when every code fits in signed 4 bits, else one byte per code.
+//   Codes are i8.
+// - channel_permute(perm): one byte per code, channel i of each row holding
+//   channel perm[i] of the input.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_QUANT_LAYOUTS_H
+#define LOWBIT_QUANT_LAYOUTS_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace lowbit::quant {
+
+enum class LayoutKind {
+  Packed,
+  MMAFragment,
+  Interleave,
+  BitPlanes,
+  Split4_2,
+  Mixed4_8,
+  ChannelPermute
+};
+
+struct Layout {
+  LayoutKind kind = LayoutKind::Packed;
+  std::vector<int64_t> tile;        // mma_fragment
+  std::vector<int64_t> order;       // interleave
+  std::vector<int64_t> block;       // mixed_4_8
+  std::vector<int64_t> permutation; // channel_permute
+};
+
+struct CodeMatrix {
+  int64_t rows, cols;
+  unsigned bits;
+};
+
+llvm::Expected<std::vector<uint8_t>> packCodes(const Layout &layout,
+                                               const CodeMatrix &shape,
+                                               llvm::ArrayRef<uint8_t> codes);
+llvm::Expected<std::vector<uint8_t>> unpackCodes(const Layout &layout,
+                                                 const CodeMatrix &shape,
+                                                 llvm::ArrayRef<uint8_t> bytes);
+
+/// LLM.int8-style outlier split of a [rows, cols] matrix: the columns holding
+/// any |x| >= threshold, and the matrix with those columns set to zero.
+struct OutlierSplit {
+  std::vector<int64_t> columns;
+  std::vector<float> dense;    // [rows, cols], outlier columns zeroed
+  std::vector<float> outliers; // [rows, columns.size()]
+};
+OutlierSplit splitOutliers(llvm::ArrayRef<float> x, int64_t rows,
+                           int64_t cols, float threshold);
+
+} // namespace lowbit::quant
+
+#endif // LOWBIT_QUANT_LAYOUTS_H

@@ -1,0 +1,284 @@
+//===- Layouts.cpp - the bytes of every #lowbit.layout --------------------===//
+#include "lowbit/Quant/Layouts.h"
+
+#include <cmath>
+#include <string>
+
+using namespace lowbit::quant;
+using llvm::ArrayRef;
+using llvm::Expected;
+
+namespace {
+
+llvm::Error error(const std::string &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// Little-endian bit stream writer and reader.
+struct BitWriter {
+  std::vector<uint8_t> &out;
+  uint64_t bit = 0;
+  void put(uint32_t value, unsigned width) {
+    for (unsigned b = 0; b < width; ++b, ++bit) {
+      if (bit / 8 >= out.size())
+        out.push_back(0);
+      out[bit / 8] |= uint8_t(((value >> b) & 1) << (bit % 8));
+    }
+  }
+  /// Pads to a multiple of `bytes` bytes.
+  void align(unsigned bytes) {
+    while (out.size() % bytes)
+      out.push_back(0);
+    bit = out.size() * 8;
+  }
+};
+
+struct BitReader {
+  ArrayRef<uint8_t> in;
+  uint64_t bit = 0;
+  bool ok = true;
+  uint32_t get(unsigned width) {
+    uint32_t value = 0;
+    for (unsigned b = 0; b < width; ++b, ++bit) {
+      if (bit / 8 >= in.size()) {
+        ok = false;
+        return 0;
+      }
+      value |= uint32_t((in[bit / 8] >> (bit % 8)) & 1) << b;
+    }
+    return value;
+  }
+  void align(unsigned bytes) {
+    uint64_t unit = bytes * 8;
+    bit = (bit + unit - 1) / unit * unit;
+  }
+};
+
+/// The logical index (row-major) of the i-th code in a layout's stream order,
+/// for the layouts that are a permutation of a dense stream.
+std::vector<int64_t> streamOrder(const Layout &layout, const CodeMatrix &m) {
+  std::vector<int64_t> order;
+  order.reserve(m.rows * m.cols);
+  if (layout.kind == LayoutKind::MMAFragment) {
+    int64_t tr = layout.tile[0], tc = layout.tile[1];
+    for (int64_t r0 = 0; r0 < m.rows; r0 += tr)
+      for (int64_t c0 = 0; c0 < m.cols; c0 += tc)
+        for (int64_t r = r0; r < r0 + tr; ++r)
+          for (int64_t c = c0; c < c0 + tc; ++c)
+            order.push_back(r * m.cols + c);
+    return order;
+  }
+  if (layout.kind == LayoutKind::Interleave) {
+    int64_t e = layout.order.size();
+    for (int64_t r = 0; r < m.rows; ++r)
+      for (int64_t w = 0; w < m.cols; w += e)
+        for (int64_t slot = 0; slot < e; ++slot)
+          order.push_back(r * m.cols + w + layout.order[slot]);
+    return order;
+  }
+  for (int64_t i = 0; i < m.rows * m.cols; ++i)
+    order.push_back(i);
+  return order;
+}
+
+llvm::Error check(const Layout &layout, const CodeMatrix &m) {
+  if (m.bits < 1 || m.bits > 8 || m.rows < 0 || m.cols < 0)
+    return error("codes must be 1 to 8 bits in a non-negative shape");
+  auto divides = [&](ArrayRef<int64_t> tile, const char *what) -> llvm::Error {
+    if (tile.size() != 2 || tile[0] <= 0 || tile[1] <= 0 ||
+        m.rows % tile[0] || m.cols % tile[1])
+      return error(std::string(what) + " does not divide the matrix");
+    return llvm::Error::success();
+  };
+  switch (layout.kind) {
+  case LayoutKind::Packed:
+  case LayoutKind::BitPlanes:
+    return llvm::Error::success();
+  case LayoutKind::MMAFragment:
+    return divides(layout.tile, "mma_fragment tile");
+  case LayoutKind::Interleave: {
+    int64_t e = layout.order.size();
+    if (e * m.bits != 32)
+      return error("interleave order needs " + std::to_string(32 / m.bits) +
+                   " positions for " + std::to_string(m.bits) + "-bit codes");
+    std::vector<bool> seen(e, false);
+    for (int64_t p : layout.order) {
+      if (p < 0 || p >= e || seen[p])
+        return error("interleave order is not a permutation");
+      seen[p] = true;
+    }
+    if (m.cols % e)
+      return error("interleave needs cols to be a multiple of " +
+                   std::to_string(e));
+    return llvm::Error::success();
+  }
+  case LayoutKind::Split4_2:
+    if (m.bits != 6)
+      return error("split_4_2 holds 6-bit codes");
+    return llvm::Error::success();
+  case LayoutKind::Mixed4_8:
+    if (m.bits != 8)
+      return error("mixed_4_8 holds 8-bit codes");
+    return divides(layout.block, "mixed_4_8 block");
+  case LayoutKind::ChannelPermute: {
+    if (int64_t(layout.permutation.size()) != m.cols)
+      return error("permutation has " +
+                   std::to_string(layout.permutation.size()) + " entries for " +
+                   std::to_string(m.cols) + " channels");
+    std::vector<bool> seen(m.cols, false);
+    for (int64_t p : layout.permutation) {
+      if (p < 0 || p >= m.cols || seen[p])
+        return error("channel permutation is not a permutation");
+      seen[p] = true;
+    }
+    return llvm::Error::success();
+  }
+  }
+  return llvm::Error::success();
+}
+
+bool fitsSigned4(uint8_t code) {
+  int8_t v = int8_t(code);
+  return v >= -8 && v <= 7;
+}
+
+} // namespace
+
+Expected<std::vector<uint8_t>>
+lowbit::quant::packCodes(const Layout &layout, const CodeMatrix &m,
+                         ArrayRef<uint8_t> codes) {
+  if (llvm::Error e = check(layout, m))
+    return std::move(e);
+  if (int64_t(codes.size()) != m.rows * m.cols)
+    return error("code count does not match the shape");
+  std::vector<uint8_t> out;
+  BitWriter writer{out};
+  uint32_t mask = (1u << m.bits) - 1;
+  switch (layout.kind) {
+  case LayoutKind::Packed:
+  case LayoutKind::MMAFragment:
+  case LayoutKind::Interleave:
+    for (int64_t i : streamOrder(layout, m))
+      writer.put(codes[i] & mask, m.bits);
+    writer.align(layout.kind == LayoutKind::Interleave ? 4 : 1);
+    break;
+  case LayoutKind::BitPlanes:
+    for (unsigned p = 0; p < m.bits; ++p) {
+      for (uint8_t code : codes)
+        writer.put((code >> p) & 1, 1);
+      writer.align(4);
+    }
+    break;
+  case LayoutKind::Split4_2:
+    for (uint8_t code : codes)
+      writer.put(code & 0xf, 4);
+    writer.align(1);
+    for (uint8_t code : codes)
+      writer.put((code >> 4) & 0x3, 2);
+    writer.align(1);
+    break;
+  case LayoutKind::Mixed4_8: {
+    int64_t br = layout.block[0], bc = layout.block[1];
+    for (int64_t r0 = 0; r0 < m.rows; r0 += br)
+      for (int64_t c0 = 0; c0 < m.cols; c0 += bc) {
+        bool narrow = true;
+        for (int64_t r = r0; r < r0 + br; ++r)
+          for (int64_t c = c0; c < c0 + bc; ++c)
+            narrow &= fitsSigned4(codes[r * m.cols + c]);
+        writer.put(narrow ? 4 : 8, 8);
+        for (int64_t r = r0; r < r0 + br; ++r)
+          for (int64_t c = c0; c < c0 + bc; ++c)
+            writer.put(codes[r * m.cols + c] & (narrow ? 0xf : 0xff),
+                       narrow ? 4 : 8);
+        writer.align(1);
+      }
+    break;
+  }
+  case LayoutKind::ChannelPermute:
+    for (int64_t r = 0; r < m.rows; ++r)
+      for (int64_t c = 0; c < m.cols; ++c)
+        out.push_back(codes[r * m.cols + layout.permutation[c]]);
+    break;
+  }
+  return out;
+}
+
+Expected<std::vector<uint8_t>>
+lowbit::quant::unpackCodes(const Layout &layout, const CodeMatrix &m,
+                           ArrayRef<uint8_t> bytes) {
+  if (llvm::Error e = check(layout, m))
+    return std::move(e);
+  std::vector<uint8_t> codes(m.rows * m.cols, 0);
+  BitReader reader{bytes};
+  switch (layout.kind) {
+  case LayoutKind::Packed:
+  case LayoutKind::MMAFragment:
+  case LayoutKind::Interleave:
+    for (int64_t i : streamOrder(layout, m))
+      codes[i] = uint8_t(reader.get(m.bits));
+    break;
+  case LayoutKind::BitPlanes:
+    for (unsigned p = 0; p < m.bits; ++p) {
+      for (uint8_t &code : codes)
+        code |= uint8_t(reader.get(1) << p);
+      reader.align(4);
+    }
+    break;
+  case LayoutKind::Split4_2:
+    for (uint8_t &code : codes)
+      code = uint8_t(reader.get(4));
+    reader.align(1);
+    for (uint8_t &code : codes)
+      code |= uint8_t(reader.get(2) << 4);
+    break;
+  case LayoutKind::Mixed4_8: {
+    int64_t br = layout.block[0], bc = layout.block[1];
+    for (int64_t r0 = 0; r0 < m.rows; r0 += br)
+      for (int64_t c0 = 0; c0 < m.cols; c0 += bc) {
+        uint32_t width = reader.get(8);
+        if (width != 4 && width != 8)
+          return error("mixed_4_8 block header is " + std::to_string(width) +
+                       ", not 4 or 8");
+        for (int64_t r = r0; r < r0 + br; ++r)
+          for (int64_t c = c0; c < c0 + bc; ++c) {
+            uint32_t v = reader.get(width);
+            // 4-bit codes are signed: sign-extend back to 8 bits.
+            codes[r * m.cols + c] =
+                width == 4 ? uint8_t(int8_t(v << 4) >> 4) : uint8_t(v);
+          }
+        reader.align(1);
+      }
+    break;
+  }
+  case LayoutKind::ChannelPermute:
+    if (int64_t(bytes.size()) != m.rows * m.cols)
+      return error("channel_permute data has " + std::to_string(bytes.size()) +
+                   " bytes, expected " + std::to_string(m.rows * m.cols));
+    for (int64_t r = 0; r < m.rows; ++r)
+      for (int64_t c = 0; c < m.cols; ++c)
+        codes[r * m.cols + layout.permutation[c]] = bytes[r * m.cols + c];
+    break;
+  }
+  if (!reader.ok)
+    return error("packed data is shorter than the layout needs");
+  return codes;
+}
+
+OutlierSplit lowbit::quant::splitOutliers(ArrayRef<float> x, int64_t rows,
+                                          int64_t cols, float threshold) {
+  OutlierSplit split;
+  split.dense.assign(x.begin(), x.end());
+  for (int64_t c = 0; c < cols; ++c) {
+    bool outlier = false;
+    for (int64_t r = 0; r < rows && !outlier; ++r)
+      outlier = std::fabs(x[r * cols + c]) >= threshold;
+    if (outlier)
+      split.columns.push_back(c);
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c : split.columns) {
+      split.outliers.push_back(x[r * cols + c]);
+      split.dense[r * cols + c] = 0.0f;
+    }
+  return split;
+}

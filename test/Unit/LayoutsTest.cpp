@@ -1,0 +1,154 @@
+//===- LayoutsTest.cpp - byte formats of the layouts ----------------------===//
+#include "lowbit/Quant/Layouts.h"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <random>
+
+using namespace lowbit::quant;
+
+namespace {
+
+std::vector<uint8_t> pack(const Layout &layout, CodeMatrix m,
+                          std::vector<uint8_t> codes) {
+  auto bytes = packCodes(layout, m, codes);
+  EXPECT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+  return bytes ? *bytes : std::vector<uint8_t>{};
+}
+
+TEST(Layouts, GoldenBytes) {
+  Layout packed;
+  EXPECT_EQ(pack(packed, {1, 4, 4}, {1, 2, 3, 4}),
+            (std::vector<uint8_t>{0x21, 0x43}));
+  // 3-bit codes cross byte boundaries: 111 000 101.
+  EXPECT_EQ(pack(packed, {1, 3, 3}, {7, 0, 5}),
+            (std::vector<uint8_t>{0x47, 0x01}));
+
+  Layout interleave{LayoutKind::Interleave, {}, {0, 2, 4, 6, 1, 3, 5, 7}, {}, {}};
+  EXPECT_EQ(pack(interleave, {1, 8, 4}, {0, 1, 2, 3, 4, 5, 6, 7}),
+            (std::vector<uint8_t>{0x20, 0x64, 0x31, 0x75}));
+
+  Layout planes{LayoutKind::BitPlanes, {}, {}, {}, {}};
+  EXPECT_EQ(pack(planes, {1, 3, 2}, {1, 2, 3}),
+            (std::vector<uint8_t>{0x05, 0, 0, 0, 0x06, 0, 0, 0}));
+
+  Layout split{LayoutKind::Split4_2, {}, {}, {}, {}};
+  EXPECT_EQ(pack(split, {1, 2, 6}, {0x3a, 0x15}),
+            (std::vector<uint8_t>{0x5a, 0x07})); // low nibbles a, 5; high bits 3, 1
+
+  Layout mixed{LayoutKind::Mixed4_8, {}, {}, {1, 2}, {}};
+  // Block 1 fits in 4 bits (-1, 7), block 2 does not (100).
+  EXPECT_EQ(pack(mixed, {1, 4, 8}, {0xff, 7, 100, 1}),
+            (std::vector<uint8_t>{4, 0x7f, 8, 100, 1}));
+
+  Layout tiles{LayoutKind::MMAFragment, {1, 2}, {}, {}, {}};
+  // 2x4 8-bit matrix in [1, 2] tiles: tiles in row-major order.
+  EXPECT_EQ(pack(tiles, {2, 4, 8}, {0, 1, 2, 3, 4, 5, 6, 7}),
+            (std::vector<uint8_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  Layout tiles2{LayoutKind::MMAFragment, {2, 2}, {}, {}, {}};
+  EXPECT_EQ(pack(tiles2, {2, 4, 8}, {0, 1, 2, 3, 4, 5, 6, 7}),
+            (std::vector<uint8_t>{0, 1, 4, 5, 2, 3, 6, 7}));
+
+  Layout permute{LayoutKind::ChannelPermute, {}, {}, {}, {2, 0, 1}};
+  EXPECT_EQ(pack(permute, {1, 3, 8}, {10, 11, 12}),
+            (std::vector<uint8_t>{12, 10, 11}));
+}
+
+// Property: unpack(pack(codes)) == codes for every layout, width and shape.
+TEST(Layouts, RoundTripIsTheIdentity) {
+  std::mt19937 rng(99);
+  for (int trial = 0; trial < 300; ++trial) {
+    Layout layout;
+    unsigned bits = 1 + rng() % 8;
+    int64_t rows = 1 + rng() % 6, cols = 8 * (1 + rng() % 6);
+    switch (trial % 7) {
+    case 0:
+      layout.kind = LayoutKind::Packed;
+      cols = 1 + rng() % 40;
+      break;
+    case 1: {
+      layout.kind = LayoutKind::Interleave;
+      bits = std::vector<unsigned>{2, 4, 8}[rng() % 3];
+      layout.order.resize(32 / bits);
+      std::iota(layout.order.begin(), layout.order.end(), 0);
+      std::shuffle(layout.order.begin(), layout.order.end(), rng);
+      cols = int64_t(32 / bits) * (1 + rng() % 4);
+      break;
+    }
+    case 2:
+      layout.kind = LayoutKind::BitPlanes;
+      break;
+    case 3:
+      layout.kind = LayoutKind::Split4_2;
+      bits = 6;
+      break;
+    case 4:
+      layout.kind = LayoutKind::MMAFragment;
+      layout.tile = {rows, 8};
+      break;
+    case 5:
+      layout.kind = LayoutKind::Mixed4_8;
+      bits = 8;
+      layout.block = {1, 4};
+      break;
+    case 6:
+      layout.kind = LayoutKind::ChannelPermute;
+      layout.permutation.resize(cols);
+      std::iota(layout.permutation.begin(), layout.permutation.end(), 0);
+      std::shuffle(layout.permutation.begin(), layout.permutation.end(), rng);
+      break;
+    }
+    CodeMatrix m{rows, cols, bits};
+    std::vector<uint8_t> codes(rows * cols);
+    for (uint8_t &c : codes)
+      c = uint8_t(rng() % (1u << bits));
+    // Mixed blocks: make some blocks narrow.
+    if (layout.kind == LayoutKind::Mixed4_8)
+      for (size_t i = 0; i < codes.size(); i += 8)
+        for (size_t j = i; j < std::min(i + 4, codes.size()); ++j)
+          codes[j] = uint8_t(int8_t(rng() % 16) - 8);
+    auto bytes = packCodes(layout, m, codes);
+    ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+    auto back = unpackCodes(layout, m, *bytes);
+    ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+    EXPECT_EQ(*back, codes) << "trial " << trial;
+    // Dense formats use exactly the bits they need.
+    if (layout.kind == LayoutKind::Packed)
+      EXPECT_EQ(bytes->size(), size_t((rows * cols * bits + 7) / 8));
+  }
+}
+
+TEST(Layouts, BadInputIsAnError) {
+  Layout interleave{LayoutKind::Interleave, {}, {0, 1, 2, 3}, {}, {}};
+  auto r = packCodes(interleave, {1, 8, 4}, std::vector<uint8_t>(8));
+  ASSERT_FALSE(bool(r));
+  EXPECT_EQ(llvm::toString(r.takeError()),
+            "interleave order needs 8 positions for 4-bit codes");
+  Layout packed;
+  auto shortData = unpackCodes(packed, {4, 4, 4}, std::vector<uint8_t>(3));
+  ASSERT_FALSE(bool(shortData));
+  EXPECT_EQ(llvm::toString(shortData.takeError()),
+            "packed data is shorter than the layout needs");
+  Layout mixed{LayoutKind::Mixed4_8, {}, {}, {1, 2}, {}};
+  auto badHeader = unpackCodes(mixed, {1, 2, 8}, std::vector<uint8_t>{5, 0});
+  ASSERT_FALSE(bool(badHeader));
+  EXPECT_EQ(llvm::toString(badHeader.takeError()),
+            "mixed_4_8 block header is 5, not 4 or 8");
+  Layout permute{LayoutKind::ChannelPermute, {}, {}, {}, {0, 0, 1}};
+  auto badPerm = packCodes(permute, {1, 3, 8}, std::vector<uint8_t>(3));
+  ASSERT_FALSE(bool(badPerm));
+  EXPECT_EQ(llvm::toString(badPerm.takeError()),
+            "channel permutation is not a permutation");
+}
+
+TEST(Layouts, OutlierSplit) {
+  std::vector<float> x = {0.1f, 9.0f, -0.2f, 0.3f, //
+                          0.5f, 0.1f, -7.5f, 0.0f};
+  OutlierSplit split = splitOutliers(x, 2, 4, 6.0f);
+  EXPECT_EQ(split.columns, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(split.outliers, (std::vector<float>{9.0f, -0.2f, 0.1f, -7.5f}));
+  EXPECT_EQ(split.dense, (std::vector<float>{0.1f, 0, 0, 0.3f, 0.5f, 0, 0, 0.0f}));
+}
+
+} // namespace
