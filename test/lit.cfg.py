@@ -31,9 +31,9 @@ if os.environ.get("LOWBIT_TEST_ROUNDTRIP") == "1":
     # Both modes may run at once (ctest -j): keep their scripts and temporaries apart.
     config.test_exec_root = os.path.join(config.lowbit_obj_root, "test", "roundtrip")
 
-# Tests that make their inputs with numpy and ml_dtypes, in the Python that
+# Tests that make their inputs with numpy, ml_dtypes and safetensors, in the Python that
 # %lowbit_python runs (not necessarily the one running lit).
-if subprocess.run([config.python_executable, "-c", "import numpy, ml_dtypes"],
+if subprocess.run([config.python_executable, "-c", "import numpy, ml_dtypes, safetensors"],
                   capture_output=True).returncode == 0:
     config.available_features.add("numpy")
 
@@ -41,5 +41,6 @@ tools = [
     ToolSubst("lowbit-opt", command=os.path.join(config.lowbit_tools_dir, "lowbit-opt"),
               extra_args=lowbit_opt.split()[1:]),
     ToolSubst("lowbit-run", command=os.path.join(config.lowbit_tools_dir, "lowbit-run")),
+    ToolSubst("lowbit-import", command=os.path.join(config.lowbit_tools_dir, "lowbit-import")),
 ]
 llvm_config.add_tool_substitutions(tools, [config.lowbit_tools_dir, config.llvm_tools_dir])

@@ -1,0 +1,91 @@
+//===- lowbit-import.cpp - AWQ / GPTQ layers to lowbit operands -----------===//
+//
+//   lowbit-import --format=awq|gptq FILE.safetensors --layer=PREFIX --out-dir=DIR
+//
+// Converts one quantized linear layer into the operands of lowbit.matmul,
+// written as .npy files: codes.npy (u4 codes, [N, K], one per byte),
+// scales.npy (f16, [N, K / g]), zeros.npy (u4, [N, K / g]) and, when GPTQ
+// act-order reorders input channels, perm.npy (i32, [K]). Prints the scheme.
+//
+//===----------------------------------------------------------------------===//
+#include "lowbit/Quant/Checkpoint.h"
+#include "lowbit/Support/Npy.h"
+
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+namespace cl = llvm::cl;
+using namespace lowbit;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.safetensors>"),
+                                      cl::Required);
+static cl::opt<std::string> format("format", cl::desc("awq or gptq"), cl::Required);
+static cl::opt<std::string> layer("layer", cl::desc("Layer name prefix"),
+                                  cl::Required);
+static cl::opt<std::string> outDir("out-dir", cl::desc("Output folder"),
+                                   cl::Required);
+static cl::opt<int> zeroOffset(
+    "gptq-zero-offset",
+    cl::desc("Added to stored GPTQ zero points (1: original format, 0: gptq_v2)"),
+    cl::init(1));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "lowbit-import: " << message << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "AWQ / GPTQ layer importer\n");
+  if (format != "awq" && format != "gptq")
+    return fail("--format must be awq or gptq, got '" + format + "'");
+  auto file = SafeTensorsFile::read(inputFile);
+  if (!file)
+    return fail(llvm::toString(file.takeError()));
+  auto linear = format == "awq" ? quant::loadAWQ(*file, layer)
+                                : quant::loadGPTQ(*file, layer, zeroOffset);
+  if (!linear)
+    return fail(llvm::toString(linear.takeError()));
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return fail(outDir + ": " + ec.message());
+
+  int64_t groups = linear->k / linear->groupSize;
+  NpyArray codes{"u1", {linear->n, linear->k}, linear->codes};
+  NpyArray zeros{"u1", {linear->n, groups}, linear->zeros};
+  NpyArray scales{"f2", {linear->n, groups}, {}};
+  for (float s : linear->scales) {
+    llvm::APFloat v(s);
+    bool lost;
+    v.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven, &lost);
+    uint16_t bits = uint16_t(v.bitcastToAPInt().getZExtValue());
+    scales.data.push_back(uint8_t(bits & 0xff));
+    scales.data.push_back(uint8_t(bits >> 8));
+  }
+  std::vector<std::pair<std::string, const NpyArray *>> outputs = {
+      {"codes.npy", &codes}, {"scales.npy", &scales}, {"zeros.npy", &zeros}};
+  NpyArray perm{"i4", {linear->k}, {}};
+  if (!linear->inputPermutation.empty()) {
+    for (int64_t p : linear->inputPermutation) {
+      int32_t v = int32_t(p);
+      perm.data.insert(perm.data.end(), reinterpret_cast<uint8_t *>(&v),
+                       reinterpret_cast<uint8_t *>(&v) + 4);
+    }
+    outputs.push_back({"perm.npy", &perm});
+  }
+  for (auto &[name, array] : outputs)
+    if (llvm::Error e = writeNpy(outDir + "/" + name, *array))
+      return fail(llvm::toString(std::move(e)));
+  llvm::outs() << layer << ": N = " << linear->n << ", K = " << linear->k
+               << ", group " << linear->groupSize
+               << (linear->inputPermutation.empty() ? "" : ", act-order (perm.npy)")
+               << "\n#lowbit.quant<storage = i4, signedness = unsigned, "
+                  "zero_point = int, granularity = per_group, axis = 1, "
+                  "group_size = "
+               << linear->groupSize << ">\n";
+  return 0;
+}
