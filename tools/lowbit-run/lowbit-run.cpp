@@ -9,7 +9,7 @@
 // seeded generator for the arguments without a file. Outputs are written as
 // .npy. Element types numpy lacks (bf16, fp8/fp6/fp4, sub-byte and bipolar
 // codes) travel as raw bits, one element per 'V1'/'V2' item, as ml_dtypes
-// writes them.
+// writes them; summaries print sub-byte codes as their raw bits too.
 //
 //===----------------------------------------------------------------------===//
 #include "LowBit/IR/LowBitDialect.h"
@@ -143,13 +143,12 @@ struct ElementCodec {
       memcpy(&v, p, 8);
       return double(v);
     }
+    if (type.isInteger(8))
+      return double(int8_t(*p));
+    // Sub-byte integer and bipolar codes: their raw bits (signedness is the
+    // scheme's, which a tensor type does not carry).
     unsigned width = mlir::lowbit::getCodeBitWidth(type);
-    uint8_t raw = *p & uint8_t((1u << width) - 1);
-    if (isa<mlir::lowbit::BipolarType>(type) || width == 1)
-      return raw;
-    // Signless integer codes print as signed values.
-    return (raw >> (width - 1)) & 1 ? double(int(raw) - (1 << width))
-                                    : double(raw);
+    return double(*p & uint8_t((1u << width) - 1));
   }
 };
 
