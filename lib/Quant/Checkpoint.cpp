@@ -45,6 +45,25 @@ float half(const SafeTensor &t, int64_t i) {
   return float(v.convertToDouble());
 }
 
+/// The tensors both formats have.
+struct PackedLayer {
+  const SafeTensor &qweight, &qzeros, &scales;
+
+  static llvm::Expected<PackedLayer> read(const SafeTensorsFile &file,
+                                          const std::string &prefix) {
+    auto qweight = tensorOf(file, prefix + ".qweight", "I32", 2);
+    if (!qweight)
+      return qweight.takeError();
+    auto qzeros = tensorOf(file, prefix + ".qzeros", "I32", 2);
+    if (!qzeros)
+      return qzeros.takeError();
+    auto scales = tensorOf(file, prefix + ".scales", "F16", 2);
+    if (!scales)
+      return scales.takeError();
+    return PackedLayer{*qweight, *qzeros, *scales};
+  }
+};
+
 constexpr int kAWQOrder[8] = {0, 2, 4, 6, 1, 3, 5, 7};
 
 /// Checks the shapes shared by both formats and fills n, k, groupSize.
@@ -87,34 +106,30 @@ std::vector<float> QuantizedLinear::dequantize() const {
 
 llvm::Expected<QuantizedLinear> lowbit::quant::loadAWQ(const SafeTensorsFile &file,
                                                        const std::string &prefix) {
-  auto qweight = tensorOf(file, prefix + ".qweight", "I32", 2);
-  if (!qweight)
-    return qweight.takeError();
-  auto qzeros = tensorOf(file, prefix + ".qzeros", "I32", 2);
-  if (!qzeros)
-    return qzeros.takeError();
-  auto scales = tensorOf(file, prefix + ".scales", "F16", 2);
-  if (!scales)
-    return scales.takeError();
+  auto packed = PackedLayer::read(file, prefix);
+  if (!packed)
+    return packed.takeError();
+  const SafeTensor &qweight = packed->qweight, &qzeros = packed->qzeros,
+                   &scales = packed->scales;
   QuantizedLinear out;
-  int64_t k = qweight->shape[0], n = qweight->shape[1] * 8;
-  if (llvm::Error e = checkShapes(file, prefix, k, n, *qzeros, *scales, out))
+  int64_t k = qweight.shape[0], n = qweight.shape[1] * 8;
+  if (llvm::Error e = checkShapes(file, prefix, k, n, qzeros, scales, out))
     return std::move(e);
   int64_t groups = k / out.groupSize;
   for (int64_t row = 0; row < k; ++row)
     for (int64_t w = 0; w < n / 8; ++w) {
-      uint32_t packed = word(*qweight, row * (n / 8) + w);
+      uint32_t packed = word(qweight, row * (n / 8) + w);
       for (int i = 0; i < 8; ++i)
         out.codes[(w * 8 + kAWQOrder[i]) * k + row] = (packed >> (4 * i)) & 0xf;
     }
   for (int64_t g = 0; g < groups; ++g) {
     for (int64_t w = 0; w < n / 8; ++w) {
-      uint32_t packed = word(*qzeros, g * (n / 8) + w);
+      uint32_t packed = word(qzeros, g * (n / 8) + w);
       for (int i = 0; i < 8; ++i)
         out.zeros[(w * 8 + kAWQOrder[i]) * groups + g] = (packed >> (4 * i)) & 0xf;
     }
     for (int64_t col = 0; col < n; ++col)
-      out.scales[col * groups + g] = half(*scales, g * n + col);
+      out.scales[col * groups + g] = half(scales, g * n + col);
   }
   return out;
 }
@@ -122,18 +137,14 @@ llvm::Expected<QuantizedLinear> lowbit::quant::loadAWQ(const SafeTensorsFile &fi
 llvm::Expected<QuantizedLinear> lowbit::quant::loadGPTQ(const SafeTensorsFile &file,
                                                         const std::string &prefix,
                                                         int zeroOffset) {
-  auto qweight = tensorOf(file, prefix + ".qweight", "I32", 2);
-  if (!qweight)
-    return qweight.takeError();
-  auto qzeros = tensorOf(file, prefix + ".qzeros", "I32", 2);
-  if (!qzeros)
-    return qzeros.takeError();
-  auto scales = tensorOf(file, prefix + ".scales", "F16", 2);
-  if (!scales)
-    return scales.takeError();
+  auto packed = PackedLayer::read(file, prefix);
+  if (!packed)
+    return packed.takeError();
+  const SafeTensor &qweight = packed->qweight, &qzeros = packed->qzeros,
+                   &scales = packed->scales;
   QuantizedLinear out;
-  int64_t k = qweight->shape[0] * 8, n = qweight->shape[1];
-  if (llvm::Error e = checkShapes(file, prefix, k, n, *qzeros, *scales, out))
+  int64_t k = qweight.shape[0] * 8, n = qweight.shape[1];
+  if (llvm::Error e = checkShapes(file, prefix, k, n, qzeros, scales, out))
     return std::move(e);
   int64_t groups = k / out.groupSize;
 
@@ -179,19 +190,19 @@ llvm::Expected<QuantizedLinear> lowbit::quant::loadGPTQ(const SafeTensorsFile &f
   for (int64_t i = 0; i < k; ++i) {
     int64_t row = order[i];
     for (int64_t col = 0; col < n; ++col) {
-      uint32_t packed = word(*qweight, (row / 8) * n + col);
+      uint32_t packed = word(qweight, (row / 8) * n + col);
       out.codes[col * k + i] = (packed >> (4 * (row % 8))) & 0xf;
     }
   }
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t col = 0; col < n; ++col) {
-      uint32_t packed = word(*qzeros, g * (n / 8) + col / 8);
+      uint32_t packed = word(qzeros, g * (n / 8) + col / 8);
       int zero = int((packed >> (4 * (col % 8))) & 0xf) + zeroOffset;
       if (zero > 15)
         return error(file, prefix + ": zero point " + std::to_string(zero) +
                                " does not fit 4 bits (wrong zero offset?)");
       out.zeros[col * groups + g] = uint8_t(zero);
-      out.scales[col * groups + g] = half(*scales, g * n + col);
+      out.scales[col * groups + g] = half(scales, g * n + col);
     }
   return out;
 }

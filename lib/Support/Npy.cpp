@@ -9,7 +9,7 @@
 
 using namespace lowbit;
 
-static llvm::Error npyError(const std::string &path, const std::string &what) {
+static llvm::Error fileError(const std::string &path, const std::string &what) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  path + ": " + what);
 }
@@ -83,10 +83,10 @@ llvm::Expected<NpyArray> lowbit::readNpy(const std::string &path) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
-    return npyError(path, "cannot read: " + buffer.getError().message());
+    return fileError(path, "cannot read: " + buffer.getError().message());
   llvm::StringRef bytes = (*buffer)->getBuffer();
   if (bytes.size() < 10 || !bytes.starts_with("\x93NUMPY"))
-    return npyError(path, "not a .npy file (bad magic)");
+    return fileError(path, "not a .npy file (bad magic)");
   unsigned major = uint8_t(bytes[6]);
   size_t headerLength, headerStart;
   if (major == 1) {
@@ -94,16 +94,16 @@ llvm::Expected<NpyArray> lowbit::readNpy(const std::string &path) {
     headerStart = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12)
-      return npyError(path, "truncated header");
+      return fileError(path, "truncated header");
     headerLength = 0;
     for (int i = 0; i < 4; ++i)
       headerLength |= size_t(uint8_t(bytes[8 + i])) << (8 * i);
     headerStart = 12;
   } else {
-    return npyError(path, "unsupported .npy version " + std::to_string(major));
+    return fileError(path, "unsupported .npy version " + std::to_string(major));
   }
   if (headerStart + headerLength > bytes.size())
-    return npyError(path, "truncated header");
+    return fileError(path, "truncated header");
 
   HeaderParser parser{bytes.substr(headerStart, headerLength)};
   NpyArray array;
@@ -111,11 +111,11 @@ llvm::Expected<NpyArray> lowbit::readNpy(const std::string &path) {
   std::optional<bool> fortran;
   std::optional<std::vector<int64_t>> shape;
   if (!parser.consume("{"))
-    return npyError(path, "malformed header");
+    return fileError(path, "malformed header");
   while (!parser.consume("}")) {
     std::optional<std::string> key = parser.string();
     if (!key || !parser.consume(":"))
-      return npyError(path, "malformed header");
+      return fileError(path, "malformed header");
     if (*key == "descr") {
       descr = parser.string();
     } else if (*key == "fortran_order") {
@@ -125,29 +125,29 @@ llvm::Expected<NpyArray> lowbit::readNpy(const std::string &path) {
     } else if (*key == "shape") {
       shape = parser.tuple();
     } else {
-      return npyError(path, "unexpected header key '" + *key + "'");
+      return fileError(path, "unexpected header key '" + *key + "'");
     }
     if ((*key == "descr" && !descr) || (*key == "shape" && !shape) ||
         (*key == "fortran_order" && !fortran))
-      return npyError(path, "malformed value of '" + *key + "'");
+      return fileError(path, "malformed value of '" + *key + "'");
     parser.consume(",");
   }
   if (!descr || !fortran || !shape)
-    return npyError(path, "header lacks descr, fortran_order or shape");
+    return fileError(path, "header lacks descr, fortran_order or shape");
   if (*fortran)
-    return npyError(path, "Fortran-order arrays are not supported");
+    return fileError(path, "Fortran-order arrays are not supported");
   if (descr->size() < 2 || (descr->front() != '<' && descr->front() != '|'))
-    return npyError(path, "unsupported dtype '" + *descr +
+    return fileError(path, "unsupported dtype '" + *descr +
                               "' (need little-endian or byte-sized)");
   array.dtype = descr->substr(1);
   array.shape = *shape;
   size_t elementSize = array.elementSize();
   if (elementSize == 0)
-    return npyError(path, "unsupported dtype '" + *descr + "'");
+    return fileError(path, "unsupported dtype '" + *descr + "'");
   uint64_t expected = uint64_t(array.numElements()) * elementSize;
   llvm::StringRef data = bytes.drop_front(headerStart + headerLength);
   if (data.size() != expected)
-    return npyError(path, "holds " + std::to_string(data.size()) +
+    return fileError(path, "holds " + std::to_string(data.size()) +
                               " data bytes, shape and dtype need " +
                               std::to_string(expected));
   array.data.assign(data.begin(), data.end());
@@ -167,27 +167,35 @@ llvm::Error lowbit::writeNpy(const std::string &path, const NpyArray &array) {
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
 
-  llvm::SmallString<128> temp;
-  int fd;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, temp))
-    return npyError(path, "cannot write: " + ec.message());
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+  return writeFileAtomically(path, [&](llvm::raw_ostream &os) {
     os << "\x93NUMPY" << char(1) << char(0) << char(header.size() & 0xff)
        << char(header.size() >> 8) << header;
     os.write(reinterpret_cast<const char *>(array.data.data()),
              array.data.size());
+  });
+}
+
+llvm::Error lowbit::writeFileAtomically(
+    const std::string &path,
+    llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  llvm::SmallString<128> temp;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, temp))
+    return fileError(path, "cannot write: " + ec.message());
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    write(os);
     os.close();
     if (os.has_error()) {
       os.clear_error();
       llvm::sys::fs::remove(temp);
-      return npyError(path, "write failed");
+      return fileError(path, "write failed");
     }
   }
   if (std::error_code ec = llvm::sys::fs::rename(temp, path)) {
     llvm::sys::fs::remove(temp);
-    return npyError(path, "cannot write: " + ec.message());
+    return fileError(path, "cannot write: " + ec.message());
   }
   return llvm::Error::success();
 }

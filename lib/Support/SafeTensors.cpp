@@ -1,7 +1,7 @@
 //===- SafeTensors.cpp - .safetensors files -------------------------------===//
 #include "lowbit/Support/SafeTensors.h"
+#include "lowbit/Support/Npy.h"
 
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -122,13 +122,7 @@ llvm::Error SafeTensorsFile::write(const std::string &outPath) const {
   llvm::raw_string_ostream(text) << llvm::json::Value(std::move(header));
   text.append((8 - text.size() % 8) % 8, ' ');
 
-  llvm::SmallString<128> temp;
-  int fd;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueFile(outPath + ".tmp-%%%%%%", fd, temp))
-    return fileError(outPath, "cannot write: " + ec.message());
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+  return writeFileAtomically(outPath, [&](llvm::raw_ostream &os) {
     uint64_t length = text.size();
     for (int i = 0; i < 8; ++i)
       os << char((length >> (8 * i)) & 0xff);
@@ -136,16 +130,5 @@ llvm::Error SafeTensorsFile::write(const std::string &outPath) const {
     for (const auto &[name, tensor] : tensors)
       os.write(reinterpret_cast<const char *>(tensor.data.data()),
                tensor.data.size());
-    os.close();
-    if (os.has_error()) {
-      os.clear_error();
-      llvm::sys::fs::remove(temp);
-      return fileError(outPath, "write failed");
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temp, outPath)) {
-    llvm::sys::fs::remove(temp);
-    return fileError(outPath, "cannot write: " + ec.message());
-  }
-  return llvm::Error::success();
+  });
 }

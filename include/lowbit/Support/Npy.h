@@ -9,7 +9,9 @@
 #ifndef LOWBIT_SUPPORT_NPY_H
 #define LOWBIT_SUPPORT_NPY_H
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
 #include <string>
@@ -29,6 +31,13 @@ struct NpyArray {
 };
 
 llvm::Expected<NpyArray> readNpy(const std::string &path);
+
+/// Writes `path` through a temporary file in the same folder renamed into
+/// place, so that readers never see a half-written file; on failure nothing
+/// is left behind.
+llvm::Error writeFileAtomically(
+    const std::string &path,
+    llvm::function_ref<void(llvm::raw_ostream &)> write);
 llvm::Error writeNpy(const std::string &path, const NpyArray &array);
 
 } // namespace lowbit
