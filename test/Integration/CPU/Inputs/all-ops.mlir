@@ -36,3 +36,17 @@ func.func @bitplanes_and_lut(%a: tensor<4x64x!lowbit.bipolar<2>>, %w: tensor<8x6
   %y = lowbit.lut_matmul %t, %idx weight_scheme #lowbit.quant<storage = !lowbit.bipolar<3>, granularity = per_group, axis = 1, group_size = 32> scales(%s) {group_size = 4, symmetric} : (tensor<4x16x8xbf16>, tensor<3x8x16xi4>, tensor<8x2xf16>) -> tensor<4x8xbf16>
   return %c, %y : tensor<4x8xi32>, tensor<4x8xbf16>
 }
+
+// quantize -> pack -> matmul in one function, against dequantize -> f32 matmul.
+func.func @chain(%x: tensor<2x128xf32>, %w: tensor<16x128xf32>, %s: tensor<16x2xf32>) -> (tensor<2x16xf32>, tensor<2x16xf32>) {
+  %q = lowbit.quantize %w as #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64, scale_type = f32> scales(%s) : (tensor<16x128xf32>, tensor<16x2xf32>) -> tensor<16x128xi4>
+  %p = lowbit.pack %q : tensor<16x128xi4> -> tensor<16x128xi4, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>
+  %y = lowbit.matmul %x, %p weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64, scale_type = f32> weight_scales(%s) : (tensor<2x128xf32>, tensor<16x128xi4, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>, tensor<16x2xf32>) -> tensor<2x16xf32>
+  %d = lowbit.dequantize %q as #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64, scale_type = f32> scales(%s) : (tensor<16x128xi4>, tensor<16x2xf32>) -> tensor<16x128xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x16xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<2x16xf32>) -> tensor<2x16xf32>
+  %ref = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %d : tensor<2x128xf32>, tensor<16x128xf32>) outs(%acc : tensor<2x16xf32>) -> tensor<2x16xf32>
+  return %y, %ref : tensor<2x16xf32>, tensor<2x16xf32>
+}
