@@ -19,6 +19,7 @@ void mlir::lowbit::registerAllDialects(DialectRegistry &registry) {
                   func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
                   tensor::TensorDialect>();
   registerReferenceExtensions(registry);
+  registerGPUExtensions(registry);
 }
 
 void mlir::lowbit::registerAllPasses() {

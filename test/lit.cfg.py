@@ -37,10 +37,20 @@ if subprocess.run([config.python_executable, "-c", "import numpy, ml_dtypes, saf
                   capture_output=True).returncode == 0:
     config.available_features.add("numpy")
 
+# ptxas from the CUDA toolkit, when the machine has one (CUDA_HOME, else
+# /usr/local/cuda): PTX acceptance tests use it. A GPU is never assumed here.
+cuda_home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+ptxas = os.path.join(cuda_home, "bin", "ptxas")
+if os.path.exists(ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("ptxas", ptxas))
+
 tools = [
     ToolSubst("lowbit-opt", command=os.path.join(config.lowbit_tools_dir, "lowbit-opt"),
               extra_args=lowbit_opt.split()[1:]),
     ToolSubst("lowbit-run", command=os.path.join(config.lowbit_tools_dir, "lowbit-run")),
+    ToolSubst("lowbit-compile", command=os.path.join(config.lowbit_tools_dir, "lowbit-compile")),
+    ToolSubst("lowbit-gpu-run", command=os.path.join(config.lowbit_tools_dir, "lowbit-gpu-run")),
     ToolSubst("lowbit-import", command=os.path.join(config.lowbit_tools_dir, "lowbit-import")),
 ]
 llvm_config.add_tool_substitutions(tools, [config.lowbit_tools_dir, config.llvm_tools_dir])

@@ -1,9 +1,9 @@
 //===- BitPlanes.cpp - bipolar bit planes and lookup tables ---------------===//
 #include "lowbit/Quant/BitPlanes.h"
 
-using namespace lowbit::quant;
+using namespace mlir::lowbit::quant;
 
-std::vector<uint8_t> lowbit::quant::bitplaneDecompose(llvm::ArrayRef<uint8_t> codes,
+std::vector<uint8_t> mlir::lowbit::quant::bitplaneDecompose(llvm::ArrayRef<uint8_t> codes,
                                                       unsigned bits) {
   std::vector<uint8_t> planes(bits * codes.size());
   for (unsigned p = 0; p < bits; ++p)
@@ -12,7 +12,7 @@ std::vector<uint8_t> lowbit::quant::bitplaneDecompose(llvm::ArrayRef<uint8_t> co
   return planes;
 }
 
-std::vector<int32_t> lowbit::quant::bitplaneMatmul(
+std::vector<int32_t> mlir::lowbit::quant::bitplaneMatmul(
     llvm::ArrayRef<uint8_t> input, llvm::ArrayRef<uint8_t> weight, int64_t p,
     int64_t q, int64_t m, int64_t n, int64_t k) {
   // Rebuild the bipolar values and multiply them directly: an independent
@@ -37,7 +37,7 @@ std::vector<int32_t> lowbit::quant::bitplaneMatmul(
   return result;
 }
 
-std::vector<float> lowbit::quant::lutBuild(llvm::ArrayRef<float> x, int64_t m,
+std::vector<float> mlir::lowbit::quant::lutBuild(llvm::ArrayRef<float> x, int64_t m,
                                            int64_t k, int64_t group,
                                            bool symmetric) {
   int64_t groups = k / group;
@@ -57,7 +57,7 @@ std::vector<float> lowbit::quant::lutBuild(llvm::ArrayRef<float> x, int64_t m,
   return table;
 }
 
-std::vector<uint8_t> lowbit::quant::lutWeightIndices(llvm::ArrayRef<uint8_t> codes,
+std::vector<uint8_t> mlir::lowbit::quant::lutWeightIndices(llvm::ArrayRef<uint8_t> codes,
                                                      unsigned planes, int64_t n,
                                                      int64_t k, int64_t group) {
   int64_t groups = k / group;

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <numeric>
 
-using namespace lowbit;
-using namespace lowbit::quant;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::quant;
 
 namespace {
 
@@ -104,7 +104,7 @@ std::vector<float> QuantizedLinear::dequantize() const {
   return w;
 }
 
-llvm::Expected<QuantizedLinear> lowbit::quant::loadAWQ(const SafeTensorsFile &file,
+llvm::Expected<QuantizedLinear> mlir::lowbit::quant::loadAWQ(const SafeTensorsFile &file,
                                                        const std::string &prefix) {
   auto packed = PackedLayer::read(file, prefix);
   if (!packed)
@@ -134,7 +134,7 @@ llvm::Expected<QuantizedLinear> lowbit::quant::loadAWQ(const SafeTensorsFile &fi
   return out;
 }
 
-llvm::Expected<QuantizedLinear> lowbit::quant::loadGPTQ(const SafeTensorsFile &file,
+llvm::Expected<QuantizedLinear> mlir::lowbit::quant::loadGPTQ(const SafeTensorsFile &file,
                                                         const std::string &prefix,
                                                         int zeroOffset) {
   auto packed = PackedLayer::read(file, prefix);

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-using namespace lowbit::quant;
+using namespace mlir::lowbit::quant;
 
 namespace {
 struct FloatLayout {
@@ -178,7 +178,7 @@ uint8_t CodeType::encode(double value) const {
   return nearestCode(values_, value);
 }
 
-uint8_t lowbit::quant::nearestCode(const std::vector<double> &values,
+uint8_t mlir::lowbit::quant::nearestCode(const std::vector<double> &values,
                                    double value) {
   // Non-finite inputs have no nearest value; saturate them to the range ends.
   if (std::isnan(value))

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-using namespace lowbit::quant;
+using namespace mlir::lowbit::quant;
 using llvm::ArrayRef;
 using llvm::Expected;
 
@@ -145,7 +145,7 @@ bool fitsSigned4(uint8_t code) {
 } // namespace
 
 Expected<std::vector<uint8_t>>
-lowbit::quant::packCodes(const Layout &layout, const CodeMatrix &m,
+mlir::lowbit::quant::packCodes(const Layout &layout, const CodeMatrix &m,
                          ArrayRef<uint8_t> codes) {
   if (llvm::Error e = check(layout, m))
     return std::move(e);
@@ -204,7 +204,7 @@ lowbit::quant::packCodes(const Layout &layout, const CodeMatrix &m,
 }
 
 Expected<std::vector<uint8_t>>
-lowbit::quant::unpackCodes(const Layout &layout, const CodeMatrix &m,
+mlir::lowbit::quant::unpackCodes(const Layout &layout, const CodeMatrix &m,
                            ArrayRef<uint8_t> bytes) {
   if (llvm::Error e = check(layout, m))
     return std::move(e);
@@ -264,7 +264,7 @@ lowbit::quant::unpackCodes(const Layout &layout, const CodeMatrix &m,
   return codes;
 }
 
-OutlierSplit lowbit::quant::splitOutliers(ArrayRef<float> x, int64_t rows,
+OutlierSplit mlir::lowbit::quant::splitOutliers(ArrayRef<float> x, int64_t rows,
                                           int64_t cols, float threshold) {
   OutlierSplit split;
   split.dense.assign(x.begin(), x.end());

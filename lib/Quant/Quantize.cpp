@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-using namespace lowbit::quant;
+using namespace mlir::lowbit::quant;
 using llvm::ArrayRef;
 using llvm::Expected;
 
@@ -12,7 +12,7 @@ static llvm::Error error(const std::string &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-int64_t lowbit::quant::numElements(ArrayRef<int64_t> shape) {
+int64_t mlir::lowbit::quant::numElements(ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
@@ -150,7 +150,7 @@ struct ScaleIndexer {
 } // namespace
 
 Expected<std::vector<uint8_t>>
-lowbit::quant::quantize(ArrayRef<int64_t> shape, ArrayRef<float> values,
+mlir::lowbit::quant::quantize(ArrayRef<int64_t> shape, ArrayRef<float> values,
                         const Scheme &scheme, const ScaleOperands &operands) {
   if (int64_t(values.size()) != numElements(shape))
     return error("value count does not match the shape");
@@ -174,7 +174,7 @@ lowbit::quant::quantize(ArrayRef<int64_t> shape, ArrayRef<float> values,
 }
 
 Expected<std::vector<float>>
-lowbit::quant::dequantize(ArrayRef<int64_t> shape, ArrayRef<uint8_t> codes,
+mlir::lowbit::quant::dequantize(ArrayRef<int64_t> shape, ArrayRef<uint8_t> codes,
                           const Scheme &scheme, const ScaleOperands &operands) {
   if (int64_t(codes.size()) != numElements(shape))
     return error("code count does not match the shape");

@@ -5,9 +5,14 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cctype>
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/Format.h"
 
-using namespace lowbit;
+#include <cctype>
+#include <cmath>
+#include <cstring>
+
+using namespace mlir::lowbit;
 
 static llvm::Error fileError(const std::string &path, const std::string &what) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -79,7 +84,7 @@ struct HeaderParser {
 };
 } // namespace
 
-llvm::Expected<NpyArray> lowbit::readNpy(const std::string &path) {
+llvm::Expected<NpyArray> mlir::lowbit::readNpy(const std::string &path) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
@@ -154,7 +159,7 @@ llvm::Expected<NpyArray> lowbit::readNpy(const std::string &path) {
   return array;
 }
 
-llvm::Error lowbit::writeNpy(const std::string &path, const NpyArray &array) {
+llvm::Error mlir::lowbit::writeNpy(const std::string &path, const NpyArray &array) {
   // NumPy spells shapes as Python tuples: (), (n,), (a, b).
   std::string shape;
   for (size_t i = 0; i < array.shape.size(); ++i)
@@ -175,7 +180,7 @@ llvm::Error lowbit::writeNpy(const std::string &path, const NpyArray &array) {
   });
 }
 
-llvm::Error lowbit::writeFileAtomically(
+llvm::Error mlir::lowbit::writeFileAtomically(
     const std::string &path,
     llvm::function_ref<void(llvm::raw_ostream &)> write) {
   llvm::SmallString<128> temp;
@@ -198,4 +203,70 @@ llvm::Error lowbit::writeFileAtomically(
     return fileError(path, "cannot write: " + ec.message());
   }
   return llvm::Error::success();
+}
+
+mlir::lowbit::Comparison mlir::lowbit::compareValues(llvm::ArrayRef<double> got,
+                                                     llvm::ArrayRef<double> expected,
+                                                     double rtol, double atol) {
+  Comparison c;
+  c.count = int64_t(got.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    double a = got[i], b = expected[i];
+    double err = std::isnan(a) != std::isnan(b) ? INFINITY
+                 : std::isnan(a)                ? 0.0
+                                                : std::fabs(a - b);
+    c.maxAbs = std::max(c.maxAbs, err);
+    if (b != 0)
+      c.maxRel = std::max(c.maxRel, err / std::fabs(b));
+    if (err > atol + rtol * std::fabs(b))
+      ++c.outside;
+  }
+  return c;
+}
+
+std::string mlir::lowbit::Comparison::summary(double rtol, double atol) const {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format(
+      "%lld elements, max abs error %.3g, max rel error %.3g, %lld outside "
+      "atol=%g rtol=%g",
+      (long long)count, maxAbs, maxRel, (long long)outside, atol, rtol);
+  return text;
+}
+
+llvm::Expected<std::vector<double>>
+mlir::lowbit::numericValues(const NpyArray &array) {
+  std::vector<double> values(array.numElements());
+  const uint8_t *p = array.data.data();
+  size_t size = array.elementSize();
+  for (size_t i = 0; i < values.size(); ++i, p += size) {
+    const std::string &t = array.dtype;
+    if (t == "f4") {
+      float v;
+      memcpy(&v, p, 4);
+      values[i] = v;
+    } else if (t == "f8") {
+      memcpy(&values[i], p, 8);
+    } else if (t == "f2") {
+      uint16_t bits;
+      memcpy(&bits, p, 2);
+      values[i] = llvm::APFloat(llvm::APFloat::IEEEhalf(), llvm::APInt(16, bits))
+                      .convertToDouble();
+    } else if (t == "i1") {
+      values[i] = int8_t(*p);
+    } else if (t == "u1" || t == "b1") {
+      values[i] = *p;
+    } else if (t == "i4") {
+      int32_t v;
+      memcpy(&v, p, 4);
+      values[i] = v;
+    } else if (t == "i8") {
+      int64_t v;
+      memcpy(&v, p, 8);
+      values[i] = double(v);
+    } else {
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "cannot read values of dtype '" + t + "'");
+    }
+  }
+  return values;
 }

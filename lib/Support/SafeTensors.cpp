@@ -6,14 +6,14 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
-using namespace lowbit;
+using namespace mlir::lowbit;
 
 static llvm::Error fileError(const std::string &path, const std::string &what) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  path + ": " + what);
 }
 
-size_t lowbit::safeTensorsElementSize(const std::string &dtype) {
+size_t mlir::lowbit::safeTensorsElementSize(const std::string &dtype) {
   static const std::map<std::string, size_t> sizes = {
       {"F64", 8}, {"F32", 4}, {"F16", 2},     {"BF16", 2},   {"I64", 8},
       {"I32", 4}, {"I16", 2}, {"I8", 1},      {"U8", 1},     {"BOOL", 1},

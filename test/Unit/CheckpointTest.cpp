@@ -10,8 +10,8 @@
 #include <fstream>
 #include <random>
 
-using namespace lowbit;
-using namespace lowbit::quant;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::quant;
 
 namespace {
 

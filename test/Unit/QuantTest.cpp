@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-using namespace lowbit::quant;
+using namespace mlir::lowbit::quant;
 
 namespace {
 

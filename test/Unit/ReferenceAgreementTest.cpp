@@ -22,8 +22,8 @@
 #include <random>
 #include <sstream>
 
-using namespace lowbit;
-using namespace lowbit::quant;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::quant;
 
 namespace {
 

@@ -20,7 +20,7 @@
 #include <cstring>
 
 namespace cl = llvm::cl;
-using namespace lowbit;
+using namespace mlir::lowbit;
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.safetensors>"),
                                       cl::Required);

@@ -49,6 +49,10 @@ static cl::opt<unsigned> seed(
              "codes uniform over their finite values (f8E8M0FNU scales over "
              "2^-7..2^7), 1-D integer tensors a random permutation"),
     cl::init(1));
+static cl::opt<std::string> saveInputs(
+    "save-inputs",
+    cl::desc("Write the arguments used (given or generated) to DIR/arg<i>.npy"),
+    cl::init(""));
 static cl::list<std::string> outputs("output",
                                      cl::desc("Where to write results (.npy)"));
 static cl::list<std::string> compare(
@@ -235,10 +239,10 @@ std::vector<int64_t> makeDescriptor(void *data, ArrayRef<int64_t> shape) {
 int compareFiles(MLIRContext &ctx) {
   if (compare.size() != 2)
     return fail("--compare takes two files: --compare GOT --compare EXPECTED");
-  llvm::Expected<::lowbit::NpyArray> got = ::lowbit::readNpy(compare[0]);
+  llvm::Expected<mlir::lowbit::NpyArray> got = mlir::lowbit::readNpy(compare[0]);
   if (!got)
     return fail(llvm::toString(got.takeError()));
-  llvm::Expected<::lowbit::NpyArray> expected = ::lowbit::readNpy(compare[1]);
+  llvm::Expected<mlir::lowbit::NpyArray> expected = mlir::lowbit::readNpy(compare[1]);
   if (!expected)
     return fail(llvm::toString(expected.takeError()));
   if (got->shape != expected->shape || got->dtype != expected->dtype)
@@ -262,27 +266,15 @@ int compareFiles(MLIRContext &ctx) {
     return fail("cannot compare dtype '" + got->dtype + "'");
   }
   ElementCodec codec = *ElementCodec::of(type);
-  double maxAbs = 0, maxRel = 0;
-  int64_t bad = 0, n = got->numElements();
-  for (int64_t i = 0; i < n; ++i) {
-    double a = codec.read(&got->data[i * codec.bytes]);
-    double b = codec.read(&expected->data[i * codec.bytes]);
-    double err = std::fabs(a - b);
-    if (std::isnan(a) != std::isnan(b))
-      err = INFINITY;
-    else if (std::isnan(a))
-      err = 0;
-    maxAbs = std::max(maxAbs, err);
-    if (b != 0)
-      maxRel = std::max(maxRel, err / std::fabs(b));
-    if (err > absTolerance + relTolerance * std::fabs(b))
-      ++bad;
+  std::vector<double> a, b;
+  for (int64_t i = 0, n = got->numElements(); i < n; ++i) {
+    a.push_back(codec.read(&got->data[i * codec.bytes]));
+    b.push_back(codec.read(&expected->data[i * codec.bytes]));
   }
-  llvm::outs() << llvm::format("compare: %lld elements, max abs error %.3g, "
-                               "max rel error %.3g, %lld outside atol=%g rtol=%g\n",
-                               (long long)n, maxAbs, maxRel, (long long)bad,
-                               absTolerance.getValue(), relTolerance.getValue());
-  return bad ? 1 : 0;
+  mlir::lowbit::Comparison c =
+      mlir::lowbit::compareValues(a, b, relTolerance, absTolerance);
+  llvm::outs() << "compare: " << c.summary(relTolerance, absTolerance) << "\n";
+  return c.outside ? 1 : 0;
 }
 
 } // namespace
@@ -349,7 +341,7 @@ int main(int argc, char **argv) {
                   " is not a ranked tensor of a supported element type");
     std::vector<int64_t> shape(tensor.getShape());
     if (i < inputs.size()) {
-      llvm::Expected<::lowbit::NpyArray> array = ::lowbit::readNpy(inputs[i]);
+      llvm::Expected<mlir::lowbit::NpyArray> array = mlir::lowbit::readNpy(inputs[i]);
       if (!array)
         return fail(llvm::toString(array.takeError()));
       // Codes may also come as plain bytes, bf16 as plain 16-bit words.
@@ -374,6 +366,12 @@ int main(int argc, char **argv) {
       argData.push_back(randomData(*codec, tensor.getNumElements(), shape, rng));
     }
     descriptors.push_back(makeDescriptor(argData.back().data(), shape));
+    if (!saveInputs.empty()) {
+      mlir::lowbit::NpyArray saved{codec->dtype, shape, argData.back()};
+      std::string path = saveInputs + "/arg" + std::to_string(i) + ".npy";
+      if (llvm::Error e = mlir::lowbit::writeNpy(path, saved))
+        return fail(llvm::toString(std::move(e)));
+    }
   }
   std::vector<std::optional<ElementCodec>> resultCodecs;
   size_t resultWords = 0;
@@ -423,7 +421,7 @@ int main(int argc, char **argv) {
     int64_t rank = tensor.getRank();
     auto *aligned = reinterpret_cast<uint8_t *>(intptr_t(resultStruct[word + 1]));
     int64_t offset = resultStruct[word + 2];
-    ::lowbit::NpyArray array;
+    mlir::lowbit::NpyArray array;
     array.dtype = codec.dtype;
     array.shape.assign(&resultStruct[word + 3], &resultStruct[word + 3 + rank]);
     const int64_t *strides = &resultStruct[word + 3 + rank];
@@ -454,7 +452,7 @@ int main(int argc, char **argv) {
     llvm::outs() << "result " << i << ": " << tensor << " min " << lo
                  << " max " << hi << " mean " << (count ? sum / count : 0.0);
     if (i < outputs.size()) {
-      if (llvm::Error error = ::lowbit::writeNpy(outputs[i], array))
+      if (llvm::Error error = mlir::lowbit::writeNpy(outputs[i], array))
         return fail(llvm::toString(std::move(error)));
       llvm::outs() << " -> " << outputs[i];
     }

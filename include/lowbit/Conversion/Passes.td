@@ -27,4 +27,25 @@ def ConvertLowBitToLinalgPass : Pass<"convert-lowbit-to-linalg", "::mlir::Module
   ];
 }
 
+def LowBitLowerMatmulToGPUPass
+    : Pass<"lowbit-lower-matmul-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Generate a GPU kernel for every configured lowbit.matmul";
+  let description = [{
+    Reads each `lowbit.matmul`'s `#lowbit_gpu.config` and generates its kernel
+    into `gpu.module @lowbit_kernels` (gpu, scf, memref and arith ops with
+    bare-pointer parameters: input, weight bytes, weight scales, optional
+    weight zero points, result). The op gets a `lowbit_gpu.kernel` attribute
+    with the kernel's name, grid, block and parameter roles.
+
+    This version generates the `splitk_gemv` strategy: warps own output rows,
+    lanes stream the row's weight bytes and dequantize 4-bit (packed) or 8-bit
+    codes in registers, shuffles reduce, K splits on grid.y meet through f32
+    atomics. Other strategies and formats are rejected with a message.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // LOWBIT_CONVERSION_PASSES_TD

@@ -8,6 +8,8 @@
 #ifndef LOWBIT_PIPELINES_PIPELINES_H
 #define LOWBIT_PIPELINES_PIPELINES_H
 
+#include <string>
+
 namespace mlir {
 class DialectRegistry;
 class OpPassManager;
@@ -20,12 +22,26 @@ namespace mlir::lowbit {
 /// a C interface (`_mlir_ciface_<name>`).
 void buildReferencePipeline(OpPassManager &pm);
 
+/// The GPU target of a compilation.
+struct GPUTarget {
+  std::string chip = "sm_90a";
+  std::string features = "+ptx80";
+};
+
+/// lowbit ops -> kernel configs for `target` -> kernels in
+/// `gpu.module @lowbit_kernels` -> NVVM -> PTX, held by a `gpu.binary`.
+void buildGPUKernelPipeline(OpPassManager &pm, const GPUTarget &target);
+
 /// Registers `lowbit-reference-pipeline` with the pass registry.
 void registerPipelines();
 
 /// The external models (bufferization, LLVM IR translation) the reference
 /// pipeline and its execution need.
 void registerReferenceExtensions(DialectRegistry &registry);
+
+/// The dialects and external models the GPU kernel pipeline needs (GPU,
+/// NVVM, their LLVM conversions and the NVVM target).
+void registerGPUExtensions(DialectRegistry &registry);
 
 } // namespace mlir::lowbit
 

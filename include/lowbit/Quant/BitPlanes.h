@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace lowbit::quant {
+namespace mlir::lowbit::quant {
 
 /// planes[p][i] = bit p of codes[i], for `bits` planes.
 std::vector<uint8_t> bitplaneDecompose(llvm::ArrayRef<uint8_t> codes,
@@ -66,6 +66,6 @@ std::vector<float> lutMatmul(llvm::ArrayRef<float> table,
   return result;
 }
 
-} // namespace lowbit::quant
+} // namespace mlir::lowbit::quant
 
 #endif // LOWBIT_QUANT_BITPLANES_H

@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-namespace lowbit::quant {
+namespace mlir::lowbit::quant {
 
 struct QuantizedLinear {
   int64_t n = 0, k = 0, groupSize = 0;
@@ -53,6 +53,6 @@ llvm::Expected<QuantizedLinear> loadGPTQ(const SafeTensorsFile &file,
                                          const std::string &prefix,
                                          int zeroOffset = 1);
 
-} // namespace lowbit::quant
+} // namespace mlir::lowbit::quant
 
 #endif // LOWBIT_QUANT_CHECKPOINT_H

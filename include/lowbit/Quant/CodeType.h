@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace lowbit::quant {
+namespace mlir::lowbit::quant {
 
 enum class CodeKind { Int, Float, Bipolar };
 
@@ -68,6 +68,6 @@ private:
 /// are never chosen. Shared by small floats, bipolar codes and codebooks.
 uint8_t nearestCode(const std::vector<double> &values, double value);
 
-} // namespace lowbit::quant
+} // namespace mlir::lowbit::quant
 
 #endif // LOWBIT_QUANT_CODETYPE_H

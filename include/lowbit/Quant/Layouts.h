@@ -33,7 +33,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace lowbit::quant {
+namespace mlir::lowbit::quant {
 
 enum class LayoutKind {
   Packed,
@@ -75,6 +75,6 @@ struct OutlierSplit {
 OutlierSplit splitOutliers(llvm::ArrayRef<float> x, int64_t rows,
                            int64_t cols, float threshold);
 
-} // namespace lowbit::quant
+} // namespace mlir::lowbit::quant
 
 #endif // LOWBIT_QUANT_LAYOUTS_H

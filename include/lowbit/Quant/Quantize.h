@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace lowbit::quant {
+namespace mlir::lowbit::quant {
 
 enum class ZeroPoint { None, Integer, Float };
 enum class Granularity { PerTensor, PerChannel, PerGroup, PerBlock, MXBlock };
@@ -71,6 +71,6 @@ llvm::Expected<std::vector<float>> dequantize(llvm::ArrayRef<int64_t> shape,
 /// Number of elements of a shape.
 int64_t numElements(llvm::ArrayRef<int64_t> shape);
 
-} // namespace lowbit::quant
+} // namespace mlir::lowbit::quant
 
 #endif // LOWBIT_QUANT_QUANTIZE_H

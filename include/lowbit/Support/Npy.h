@@ -9,6 +9,7 @@
 #ifndef LOWBIT_SUPPORT_NPY_H
 #define LOWBIT_SUPPORT_NPY_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -17,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace lowbit {
+namespace mlir::lowbit {
 
 struct NpyArray {
   /// NumPy's type string without byte order, e.g. "f4", "f2", "u1", "i4",
@@ -32,6 +33,21 @@ struct NpyArray {
 
 llvm::Expected<NpyArray> readNpy(const std::string &path);
 
+/// How two results differ: the largest absolute and relative errors and how
+/// many elements lie outside `atol + rtol * |expected|` (NaN against non-NaN
+/// counts as outside).
+struct Comparison {
+  int64_t count = 0, outside = 0;
+  double maxAbs = 0, maxRel = 0;
+  std::string summary(double rtol, double atol) const;
+};
+Comparison compareValues(llvm::ArrayRef<double> got,
+                         llvm::ArrayRef<double> expected, double rtol,
+                         double atol);
+/// The values of an array of a numeric .npy dtype (f2, f4, f8, i1, u1, b1,
+/// i4, i8), or an error naming the dtype.
+llvm::Expected<std::vector<double>> numericValues(const NpyArray &array);
+
 /// Writes `path` through a temporary file in the same folder renamed into
 /// place, so that readers never see a half-written file; on failure nothing
 /// is left behind.
@@ -40,6 +56,6 @@ llvm::Error writeFileAtomically(
     llvm::function_ref<void(llvm::raw_ostream &)> write);
 llvm::Error writeNpy(const std::string &path, const NpyArray &array);
 
-} // namespace lowbit
+} // namespace mlir::lowbit
 
 #endif // LOWBIT_SUPPORT_NPY_H

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace lowbit {
+namespace mlir::lowbit {
 
 struct SafeTensor {
   std::string dtype; // "F32", "F16", "BF16", "I32", "I8", "U8", ...
@@ -40,6 +40,6 @@ public:
 /// Bytes per element of a safetensors dtype; 0 when unknown.
 size_t safeTensorsElementSize(const std::string &dtype);
 
-} // namespace lowbit
+} // namespace mlir::lowbit
 
 #endif // LOWBIT_SUPPORT_SAFETENSORS_H

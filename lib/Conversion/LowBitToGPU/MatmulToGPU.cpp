@@ -1,0 +1,338 @@
+//===- MatmulToGPU.cpp - lowbit.matmul to GPU kernels ---------------------===//
+//
+// The first GPU strategy: split-K streaming GEMV for decode shapes
+// (`splitk_gemv` configs). Each warp owns output rows; its lanes walk the
+// row's weight bytes, dequantize in registers (4-bit codes unpacked with
+// shifts), multiply with the activations and reduce with shuffles. K splits
+// run on grid.y and meet in the result with atomic adds.
+//
+// The kernel goes into `gpu.module @lowbit_kernels` with bare-pointer
+// parameters (input, weight bytes, scales, [zero points], result); the matmul
+// gets a `lowbit_gpu.kernel` attribute saying how to launch it.
+//
+//===----------------------------------------------------------------------===//
+#include "lowbit/Conversion/Passes.h"
+
+#include "LowBit/IR/LowBitOps.h"
+#include "LowBitGPU/IR/LowBitGPUDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <string>
+
+namespace mlir::lowbit {
+#define GEN_PASS_DEF_LOWBITLOWERMATMULTOGPUPASS
+#include "lowbit/Conversion/Passes.h.inc"
+} // namespace mlir::lowbit
+
+using namespace mlir;
+using namespace mlir::lowbit;
+
+namespace {
+
+constexpr int64_t kWarpSize = 32;
+constexpr int64_t kWarpsPerBlock = 4;
+
+std::string str(Type type) {
+  std::string text;
+  llvm::raw_string_ostream(text) << type;
+  return text;
+}
+
+/// What the GEMV kernel needs to know about one matmul.
+struct GemvProblem {
+  int64_t m, n, k, splitK, rowsPerBlock;
+  Type actType, scaleType, resultType;
+  unsigned codeBits; // 4 (two codes per byte) or 8
+  bool unsignedCodes, hasZeroPoints;
+  Granularity granularity;
+  int64_t groupSize;
+  int64_t scaleRows, scaleCols;
+
+  int64_t rowBytes() const { return k * codeBits / 8; }
+};
+
+/// Checks that this version can generate the op, with a message saying what
+/// is not supported yet when it cannot.
+FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
+  auto unsupported = [&](const Twine &what) {
+    return op.emitOpError() << "GPU code generation does not support " << what
+                            << " yet (supported: the splitk_gemv strategy with "
+                               "f16/bf16/f32 activations and i4 (packed) or i8 "
+                               "weights, per-tensor/channel/group scales, "
+                               "optional integer zero points)";
+  };
+  if (config.getStrategy() != lowbit::gpu::Strategy::SplitKGemv)
+    return unsupported("the " +
+                       lowbit::gpu::stringifyStrategy(config.getStrategy()) + " strategy");
+  RankedTensorType input = op.getInput().getType();
+  RankedTensorType weight = op.getWeight().getType();
+  RankedTensorType result = op.getResult().getType();
+  if (!input.hasStaticShape())
+    return unsupported("a dynamic M");
+  GemvProblem p;
+  p.m = input.getDimSize(0);
+  p.n = weight.getDimSize(0);
+  p.k = weight.getDimSize(1);
+  p.splitK = config.getSplitK();
+  p.rowsPerBlock = config.getBlock()[1];
+  p.actType = input.getElementType();
+  p.resultType = result.getElementType();
+  if (!isa<Float16Type, BFloat16Type, Float32Type>(p.actType))
+    return unsupported(Twine("quantized activations"));
+  QuantSchemeAttr scheme = op.getWeightScheme();
+  if (scheme.getCodebook() || scheme.getOuterScaleType() ||
+      scheme.getZeroPoint() == ZeroPointKind::Float)
+    return unsupported("codebooks, two-level scales or float zero points");
+  Type code = scheme.getStorage();
+  auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
+  bool packed = layout && layout.getKind() == LayoutKind::Packed;
+  if (code.isInteger(4) && packed && p.k % 2 == 0)
+    p.codeBits = 4;
+  else if (code.isInteger(8) && (!layout || packed))
+    p.codeBits = 8;
+  else
+    return unsupported("these weight codes or this layout (" +
+                       Twine(str(weight)) + ")");
+  p.unsignedCodes = scheme.getSignedness() == Signedness::Unsigned;
+  p.hasZeroPoints = scheme.hasZeroPoints();
+  p.granularity = scheme.getGranularity();
+  p.groupSize = scheme.getGroupSize();
+  bool axisOk = (p.granularity == Granularity::PerTensor) ||
+                (p.granularity == Granularity::PerChannel && scheme.getAxis() == 0) ||
+                (p.granularity == Granularity::PerGroup && scheme.getAxis() == 1 &&
+                 p.groupSize % 2 == 0);
+  if (!axisOk)
+    return unsupported("this scale granularity");
+  auto scales = cast<RankedTensorType>(op.getWeightScales().getType());
+  p.scaleType = scales.getElementType();
+  if (!isa<Float16Type, BFloat16Type, Float32Type>(p.scaleType))
+    return unsupported("scales of type " + Twine(str(p.scaleType)));
+  p.scaleRows = scales.getDimSize(0);
+  p.scaleCols = scales.getDimSize(1);
+  if (p.splitK > 1 && !p.resultType.isF32())
+    return op.emitOpError()
+           << "split_k = " << p.splitK
+           << " accumulates with f32 atomics and needs an f32 result; use "
+              "split_k = 1 for a "
+           << p.resultType << " result";
+  if (p.rowsPerBlock % kWarpsPerBlock != 0)
+    return op.emitOpError() << "the block tile's N (" << p.rowsPerBlock
+                            << ") must be a multiple of " << kWarpsPerBlock;
+  return p;
+}
+
+Value index(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+Value toF32(OpBuilder &b, Location loc, Value v) {
+  return v.getType().isF32() ? v
+                             : arith::ExtFOp::create(b, loc, b.getF32Type(), v)
+                                   .getResult();
+}
+
+/// Value of a code held in the low `bits` bits of an i8, as f32.
+Value codeValue(OpBuilder &b, Location loc, Value byte, unsigned bits,
+                bool isUnsigned) {
+  Value code = byte;
+  if (bits == 4) {
+    Value four = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 4);
+    code = isUnsigned
+               ? arith::AndIOp::create(
+                     b, loc, byte,
+                     arith::ConstantIntOp::create(b, loc, b.getI8Type(), 15))
+                     .getResult()
+               : arith::ShRSIOp::create(
+                     b, loc, arith::ShLIOp::create(b, loc, byte, four), four)
+                     .getResult();
+  }
+  if (isUnsigned)
+    return arith::UIToFPOp::create(b, loc, b.getF32Type(), code);
+  return arith::SIToFPOp::create(b, loc, b.getF32Type(), code);
+}
+
+/// Builds the kernel; returns its name.
+::mlir::gpu::GPUFuncOp buildKernel(OpBuilder &b, Location loc, StringRef name,
+                           const GemvProblem &p) {
+  MLIRContext *ctx = b.getContext();
+  auto memref = [&](ArrayRef<int64_t> shape, Type t) {
+    return MemRefType::get(shape, t);
+  };
+  SmallVector<Type> params = {memref({p.m, p.k}, p.actType),
+                              memref({p.n, p.rowBytes()}, b.getI8Type()),
+                              memref({p.scaleRows, p.scaleCols}, p.scaleType)};
+  if (p.hasZeroPoints)
+    params.push_back(memref({p.scaleRows, p.scaleCols}, b.getI8Type()));
+  params.push_back(memref({p.m, p.n}, p.resultType));
+  auto func = ::mlir::gpu::GPUFuncOp::create(b, loc, name, FunctionType::get(ctx, params, {}));
+  func->setAttr(::mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  func.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({int32_t(kWarpSize * kWarpsPerBlock), 1, 1}));
+  Block &body = func.getBody().front();
+  b.setInsertionPointToStart(&body);
+  Value x = body.getArgument(0), w = body.getArgument(1),
+        s = body.getArgument(2);
+  Value z = p.hasZeroPoints ? body.getArgument(3) : Value();
+  Value y = body.getArguments().back();
+
+  Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
+  Value warp = arith::DivUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
+  Value lane = arith::RemUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
+  // This block's K slice, in weight bytes.
+  int64_t chunk = llvm::divideCeil(p.rowBytes(), p.splitK);
+  Value start = arith::MulIOp::create(b, loc, bidY, index(b, loc, chunk));
+  Value end = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, start, index(b, loc, chunk)),
+      index(b, loc, p.rowBytes()));
+  Value firstByte = arith::AddIOp::create(b, loc, start, lane);
+  Value rowBase = arith::MulIOp::create(b, loc, bidX, index(b, loc, p.rowsPerBlock));
+
+  auto rows = scf::ForOp::create(b, loc, index(b, loc, 0),
+                                 index(b, loc, p.rowsPerBlock),
+                                 index(b, loc, kWarpsPerBlock));
+  b.setInsertionPointToStart(rows.getBody());
+  Value n = arith::AddIOp::create(
+      b, loc, rowBase,
+      arith::AddIOp::create(b, loc, rows.getInductionVar(), warp));
+  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n,
+                                        index(b, loc, p.n));
+  auto ifRow = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+  b.setInsertionPointToStart(&ifRow.getThenRegion().front());
+  auto batch = scf::ForOp::create(b, loc, index(b, loc, 0), index(b, loc, p.m),
+                                  index(b, loc, 1));
+  b.setInsertionPointToStart(batch.getBody());
+  Value m = batch.getInductionVar();
+  Value zero = arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
+                                              APFloat(0.0f));
+  auto bytes = scf::ForOp::create(b, loc, firstByte, end,
+                                  index(b, loc, kWarpSize), ValueRange{zero});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(bytes.getBody());
+    Value kb = bytes.getInductionVar();
+    Value acc = bytes.getRegionIterArgs()[0];
+    Value byte = memref::LoadOp::create(b, loc, w, ValueRange{n, kb});
+    int64_t codesPerByte = 8 / p.codeBits;
+    Value k0 = arith::MulIOp::create(b, loc, kb, index(b, loc, codesPerByte));
+    Value row = p.granularity == Granularity::PerTensor ? index(b, loc, 0) : n;
+    Value col = p.granularity == Granularity::PerGroup
+                    ? arith::DivUIOp::create(b, loc, k0, index(b, loc, p.groupSize))
+                          .getResult()
+                    : index(b, loc, 0);
+    Value scale = toF32(b, loc, memref::LoadOp::create(b, loc, s, ValueRange{row, col}));
+    Value zeroPoint =
+        z ? codeValue(b, loc, memref::LoadOp::create(b, loc, z, ValueRange{row, col}),
+                      p.codeBits, p.unsignedCodes)
+          : Value();
+    Value sum = zero;
+    for (int64_t i = 0; i < codesPerByte; ++i) {
+      Value part = byte;
+      if (i == 1)
+        part = p.unsignedCodes
+                   ? arith::ShRUIOp::create(
+                         b, loc, byte,
+                         arith::ConstantIntOp::create(b, loc, b.getI8Type(), 4))
+                         .getResult()
+                   : arith::ShRSIOp::create(
+                         b, loc, byte,
+                         arith::ConstantIntOp::create(b, loc, b.getI8Type(), 4))
+                         .getResult();
+      Value value = codeValue(b, loc, part, p.codeBits, p.unsignedCodes);
+      if (zeroPoint)
+        value = arith::SubFOp::create(b, loc, value, zeroPoint);
+      Value k = arith::AddIOp::create(b, loc, k0, index(b, loc, i));
+      Value a = toF32(b, loc, memref::LoadOp::create(b, loc, x, ValueRange{m, k}));
+      sum = arith::AddFOp::create(b, loc, sum,
+                                  arith::MulFOp::create(b, loc, value, a));
+    }
+    Value next = arith::AddFOp::create(
+        b, loc, acc, arith::MulFOp::create(b, loc, sum, scale));
+    scf::YieldOp::create(b, loc, next);
+  }
+  Value total = bytes.getResult(0);
+  for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
+    auto shuffle = ::mlir::gpu::ShuffleOp::create(b, loc, total, offset, kWarpSize,
+                                          ::mlir::gpu::ShuffleMode::XOR);
+    total = arith::AddFOp::create(b, loc, total, shuffle.getShuffleResult());
+  }
+  Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
+                                      index(b, loc, 0));
+  auto ifFirst = scf::IfOp::create(b, loc, first, /*withElse=*/false);
+  b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
+  if (p.splitK > 1) {
+    memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, total, y,
+                                ValueRange{m, n});
+  } else {
+    Value out = p.resultType.isF32()
+                    ? total
+                    : arith::TruncFOp::create(b, loc, p.resultType, total).getResult();
+    memref::StoreOp::create(b, loc, out, y, ValueRange{m, n});
+  }
+  b.setInsertionPointToEnd(&body);
+  ::mlir::gpu::ReturnOp::create(b, loc);
+  return func;
+}
+
+struct LowerMatmulToGPUPass
+    : lowbit::impl::LowBitLowerMatmulToGPUPassBase<LowerMatmulToGPUPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    OpBuilder b(module.getContext());
+    ::mlir::gpu::GPUModuleOp kernels;
+    int counter = 0;
+    WalkResult result = module.walk([&](MatmulOp op) {
+      auto config = op->getAttrOfType<lowbit::gpu::ConfigAttr>(
+          lowbit::gpu::LowBitGPUDialect::kConfigAttrName);
+      if (!config) {
+        op.emitOpError() << "has no " << lowbit::gpu::LowBitGPUDialect::kConfigAttrName
+                         << "; run lowbit-select-kernel-config first";
+        return WalkResult::interrupt();
+      }
+      FailureOr<GemvProblem> problem = analyze(op, config);
+      if (failed(problem))
+        return WalkResult::interrupt();
+      if (!kernels) {
+        b.setInsertionPointToEnd(module.getBody());
+        kernels = ::mlir::gpu::GPUModuleOp::create(b, op.getLoc(), "lowbit_kernels");
+        module->setAttr(::mlir::gpu::GPUDialect::getContainerModuleAttrName(),
+                        b.getUnitAttr());
+      }
+      auto parent = op->getParentOfType<FunctionOpInterface>();
+      std::string name = (parent ? parent.getName().str() : "matmul") +
+                         "_gemv" + std::to_string(counter++);
+      b.setInsertionPointToEnd(kernels.getBody());
+      buildKernel(b, op.getLoc(), name, *problem);
+      SmallVector<Attribute> params = {b.getStringAttr("input"),
+                                       b.getStringAttr("weight"),
+                                       b.getStringAttr("weight_scales")};
+      if (problem->hasZeroPoints)
+        params.push_back(b.getStringAttr("weight_zero_points"));
+      params.push_back(b.getStringAttr("result"));
+      int64_t gridX = llvm::divideCeil(problem->n, problem->rowsPerBlock);
+      op->setAttr(
+          "lowbit_gpu.kernel",
+          b.getDictionaryAttr(
+              {b.getNamedAttr("name", b.getStringAttr(name)),
+               b.getNamedAttr("grid", b.getDenseI64ArrayAttr(
+                                          {gridX, problem->splitK, 1})),
+               b.getNamedAttr("block", b.getDenseI64ArrayAttr(
+                                           {kWarpSize * kWarpsPerBlock, 1, 1})),
+               b.getNamedAttr("params", b.getArrayAttr(params)),
+               b.getNamedAttr("zero_result",
+                              b.getBoolAttr(problem->splitK > 1))}));
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

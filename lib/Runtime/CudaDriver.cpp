@@ -1,0 +1,225 @@
+//===- CudaDriver.cpp - the CUDA driver, loaded at run time ---------------===//
+#include "lowbit/Runtime/CudaDriver.h"
+
+#include <dlfcn.h>
+
+using namespace mlir::lowbit::runtime;
+
+namespace {
+using CUresult = int;
+using CUdevice = int;
+using CUcontext = void *;
+using CUmodule = void *;
+using CUfunction = void *;
+using CUstream = void *;
+using CUevent = void *;
+using CUdeviceptr = unsigned long long;
+constexpr int kComputeCapabilityMajor = 75, kComputeCapabilityMinor = 76;
+} // namespace
+
+/// The driver entry points lowbit uses, resolved by name.
+struct CudaDevice::Api {
+  void *library = nullptr;
+  CUresult (*cuInit)(unsigned);
+  CUresult (*cuDeviceGetCount)(int *);
+  CUresult (*cuDeviceGet)(CUdevice *, int);
+  CUresult (*cuDeviceGetName)(char *, int, CUdevice);
+  CUresult (*cuDeviceGetAttribute)(int *, int, CUdevice);
+  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
+  CUresult (*cuDevicePrimaryCtxRelease)(CUdevice);
+  CUresult (*cuCtxSetCurrent)(CUcontext);
+  CUresult (*cuCtxSynchronize)();
+  CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
+  CUresult (*cuMemFree)(CUdeviceptr);
+  CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
+  CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
+  CUresult (*cuMemsetD8)(CUdeviceptr, unsigned char, size_t);
+  CUresult (*cuModuleLoadData)(CUmodule *, const void *);
+  CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, unsigned, CUstream,
+                             void **, void **);
+  CUresult (*cuEventCreate)(CUevent *, unsigned);
+  CUresult (*cuEventRecord)(CUevent, CUstream);
+  CUresult (*cuEventSynchronize)(CUevent);
+  CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent);
+  CUresult (*cuEventDestroy)(CUevent);
+  CUresult (*cuGetErrorString)(CUresult, const char **);
+
+  llvm::Error check(CUresult result, const char *what) const {
+    if (result == 0)
+      return llvm::Error::success();
+    const char *message = nullptr;
+    if (cuGetErrorString)
+      cuGetErrorString(result, &message);
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        std::string("CUDA: ") + what + " failed: " +
+            (message ? message : "error " + std::to_string(result)));
+  }
+};
+
+llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
+  auto api = std::make_unique<Api>();
+  api->library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!api->library)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "no CUDA driver on this machine (libcuda.so.1 cannot be loaded)");
+  bool missing = false;
+  std::string missingName;
+  auto bind = [&](auto &fn, const char *name) {
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+        dlsym(api->library, name));
+    if (!fn && !missing) {
+      missing = true;
+      missingName = name;
+    }
+  };
+  bind(api->cuInit, "cuInit");
+  bind(api->cuDeviceGetCount, "cuDeviceGetCount");
+  bind(api->cuDeviceGet, "cuDeviceGet");
+  bind(api->cuDeviceGetName, "cuDeviceGetName");
+  bind(api->cuDeviceGetAttribute, "cuDeviceGetAttribute");
+  bind(api->cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
+  bind(api->cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
+  bind(api->cuCtxSetCurrent, "cuCtxSetCurrent");
+  bind(api->cuCtxSynchronize, "cuCtxSynchronize");
+  bind(api->cuMemAlloc, "cuMemAlloc_v2");
+  bind(api->cuMemFree, "cuMemFree_v2");
+  bind(api->cuMemcpyHtoD, "cuMemcpyHtoD_v2");
+  bind(api->cuMemcpyDtoH, "cuMemcpyDtoH_v2");
+  bind(api->cuMemsetD8, "cuMemsetD8_v2");
+  bind(api->cuModuleLoadData, "cuModuleLoadData");
+  bind(api->cuModuleGetFunction, "cuModuleGetFunction");
+  bind(api->cuFuncSetAttribute, "cuFuncSetAttribute");
+  bind(api->cuLaunchKernel, "cuLaunchKernel");
+  bind(api->cuEventCreate, "cuEventCreate");
+  bind(api->cuEventRecord, "cuEventRecord");
+  bind(api->cuEventSynchronize, "cuEventSynchronize");
+  bind(api->cuEventElapsedTime, "cuEventElapsedTime_v2");
+  bind(api->cuEventDestroy, "cuEventDestroy_v2");
+  bind(api->cuGetErrorString, "cuGetErrorString");
+  if (missing)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the CUDA driver lacks " + missingName);
+  if (llvm::Error e = api->check(api->cuInit(0), "cuInit"))
+    return std::move(e);
+  int count = 0;
+  if (llvm::Error e = api->check(api->cuDeviceGetCount(&count), "cuDeviceGetCount"))
+    return std::move(e);
+  if (ordinal < 0 || ordinal >= count)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "no CUDA device " + std::to_string(ordinal) +
+                                       " (" + std::to_string(count) + " found)");
+  std::unique_ptr<CudaDevice> device(new CudaDevice());
+  if (llvm::Error e = api->check(api->cuDeviceGet(&device->device, ordinal), "cuDeviceGet"))
+    return std::move(e);
+  if (llvm::Error e = api->check(
+          api->cuDevicePrimaryCtxRetain(&device->context, device->device),
+          "cuDevicePrimaryCtxRetain"))
+    return std::move(e);
+  if (llvm::Error e = api->check(api->cuCtxSetCurrent(device->context), "cuCtxSetCurrent"))
+    return std::move(e);
+  device->api = std::move(api);
+  return device;
+}
+
+CudaDevice::~CudaDevice() {
+  if (api && context)
+    api->cuDevicePrimaryCtxRelease(device);
+}
+
+std::string CudaDevice::name() const {
+  char buffer[256] = {0};
+  api->cuDeviceGetName(buffer, sizeof(buffer) - 1, device);
+  return buffer;
+}
+
+int CudaDevice::computeCapability() const {
+  int major = 0, minor = 0;
+  api->cuDeviceGetAttribute(&major, kComputeCapabilityMajor, device);
+  api->cuDeviceGetAttribute(&minor, kComputeCapabilityMinor, device);
+  return major * 10 + minor;
+}
+
+llvm::Expected<DevicePtr> CudaDevice::alloc(size_t bytes) {
+  CUdeviceptr ptr = 0;
+  if (llvm::Error e = api->check(api->cuMemAlloc(&ptr, bytes ? bytes : 1), "cuMemAlloc"))
+    return std::move(e);
+  return DevicePtr(ptr);
+}
+
+llvm::Error CudaDevice::copyToDevice(DevicePtr dst, const void *src, size_t bytes) {
+  return api->check(api->cuMemcpyHtoD(dst, src, bytes), "cuMemcpyHtoD");
+}
+
+llvm::Error CudaDevice::copyToHost(void *dst, DevicePtr src, size_t bytes) {
+  return api->check(api->cuMemcpyDtoH(dst, src, bytes), "cuMemcpyDtoH");
+}
+
+llvm::Error CudaDevice::zero(DevicePtr dst, size_t bytes) {
+  return api->check(api->cuMemsetD8(dst, 0, bytes), "cuMemsetD8");
+}
+
+void CudaDevice::free(DevicePtr ptr) { api->cuMemFree(ptr); }
+
+llvm::Expected<void *> CudaDevice::loadModule(const std::string &image) {
+  CUmodule module = nullptr;
+  if (llvm::Error e = api->check(api->cuModuleLoadData(&module, image.c_str()),
+                                 "cuModuleLoadData"))
+    return std::move(e);
+  return module;
+}
+
+static llvm::Error enqueue(const CudaDevice::Api &api, void *module,
+                           const std::string &kernel, const int64_t grid[3],
+                           const int64_t block[3], size_t sharedBytes,
+                           llvm::ArrayRef<DevicePtr> args) {
+  CUfunction function = nullptr;
+  if (llvm::Error e = api.check(
+          api.cuModuleGetFunction(&function, module, kernel.c_str()),
+          ("cuModuleGetFunction(" + kernel + ")").c_str()))
+    return e;
+  std::vector<DevicePtr> values(args.begin(), args.end());
+  std::vector<void *> params;
+  for (DevicePtr &value : values)
+    params.push_back(&value);
+  return api.check(api.cuLaunchKernel(function, grid[0], grid[1], grid[2],
+                                      block[0], block[1], block[2], sharedBytes,
+                                      nullptr, params.data(), nullptr),
+                   "cuLaunchKernel");
+}
+
+llvm::Error CudaDevice::launch(void *module, const std::string &kernel,
+                               const int64_t grid[3], const int64_t block[3],
+                               size_t sharedBytes, llvm::ArrayRef<DevicePtr> args) {
+  if (llvm::Error e = enqueue(*api, module, kernel, grid, block, sharedBytes, args))
+    return e;
+  return api->check(api->cuCtxSynchronize(), "kernel execution");
+}
+
+llvm::Expected<float> CudaDevice::time(void *module, const std::string &kernel,
+                                       const int64_t grid[3], const int64_t block[3],
+                                       size_t sharedBytes,
+                                       llvm::ArrayRef<DevicePtr> args, int warmup,
+                                       int runs) {
+  for (int i = 0; i < warmup; ++i)
+    if (llvm::Error e = launch(module, kernel, grid, block, sharedBytes, args))
+      return std::move(e);
+  CUevent start, stop;
+  api->cuEventCreate(&start, 0);
+  api->cuEventCreate(&stop, 0);
+  api->cuEventRecord(start, nullptr);
+  for (int i = 0; i < runs; ++i)
+    if (llvm::Error e = enqueue(*api, module, kernel, grid, block, sharedBytes, args))
+      return std::move(e);
+  api->cuEventRecord(stop, nullptr);
+  api->cuEventSynchronize(stop);
+  float ms = 0;
+  api->cuEventElapsedTime(&ms, start, stop);
+  api->cuEventDestroy(start);
+  api->cuEventDestroy(stop);
+  return ms;
+}

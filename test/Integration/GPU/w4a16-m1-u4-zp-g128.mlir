@@ -1,0 +1,28 @@
+// RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx --manifest=%t.json | FileCheck %s --check-prefix=COMPILE
+// RUN: FileCheck %s --check-prefix=PTX < %t.ptx
+// RUN: FileCheck %s --check-prefix=MANIFEST < %t.json
+// RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// COMPILE: lowbit-compile: 1 kernel(s) for sm_90a
+// PTX: .target sm_90a
+// PTX: .visible .entry w4a16_gemv0(
+// PTX-DAG: ld.global.b8
+// PTX-DAG: shfl.sync.bfly.b32
+// PTX-DAG: atom.global.add.f32
+// MANIFEST: "grid": [
+// MANIFEST-NEXT: 8,
+// MANIFEST-NEXT: 16,
+// MANIFEST: "zero_result": true
+// PTXAS: 0 bytes spill stores, 0 bytes spill loads
+
+// Decode W4A16, AWQ-style: u4 codes packed two per byte, u4 zero points,
+// f16 group-128 scales; one token; split-K through f32 atomics.
+func.func @w4a16(%x: tensor<1x2048xf16>, %w: tensor<1024x2048xi4, #lowbit.layout<packed>>,
+                 %s: tensor<1024x16xf16>, %z: tensor<1024x16xi4>) -> tensor<1x1024xf32> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
+                                  granularity = per_group, axis = 1, group_size = 128>
+      weight_scales(%s) weight_zero_points(%z)
+      : (tensor<1x2048xf16>, tensor<1024x2048xi4, #lowbit.layout<packed>>, tensor<1024x16xf16>,
+         tensor<1024x16xi4>) -> tensor<1x1024xf32>
+  return %y : tensor<1x1024xf32>
+}

@@ -1,0 +1,21 @@
+// RUN: lowbit-compile %s --arch=sm_80 -o %t.ptx | FileCheck %s --check-prefix=COMPILE
+// RUN: %if ptxas %{ ptxas -arch=sm_80 -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// RUN: lowbit-compile %s --arch=sm_89 -o %t.89.ptx
+// RUN: %if ptxas %{ ptxas -arch=sm_89 %t.89.ptx -o %t.89.cubin %}
+// RUN: lowbit-compile %s --arch=sm_90a -o %t.90.ptx
+// RUN: %if ptxas %{ ptxas -arch=sm_90a %t.90.ptx -o %t.90.cubin %}
+// COMPILE: lowbit-compile: 1 kernel(s) for sm_80
+// PTXAS: 0 bytes spill stores, 0 bytes spill loads
+
+// Symmetric signed 4-bit codes (sign-extended nibbles), bf16 activations and
+// scales, groups of 64, 16 tokens, N = 1000 (not a multiple of the tile).
+func.func @w4a16_m16(%x: tensor<16x1536xbf16>, %w: tensor<1000x1536xi4, #lowbit.layout<packed>>,
+                     %s: tensor<1000x24xbf16>) -> tensor<16x1000xf32> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64,
+                                  scale_type = bf16>
+      weight_scales(%s)
+      : (tensor<16x1536xbf16>, tensor<1000x1536xi4, #lowbit.layout<packed>>, tensor<1000x24xbf16>)
+      -> tensor<16x1000xf32>
+  return %y : tensor<16x1000xf32>
+}

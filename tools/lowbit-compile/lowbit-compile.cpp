@@ -1,0 +1,149 @@
+//===- lowbit-compile.cpp - lowbit ops to PTX and a launch manifest -------===//
+//
+//   lowbit-compile FILE.mlir --arch=sm_90a -o OUT.ptx [--manifest=OUT.json]
+//
+// Runs the GPU kernel pipeline (config selection, kernel generation, NVVM,
+// PTX) and writes the PTX of all kernels plus a JSON manifest saying, per
+// kernel, its entry name, grid, block and parameters (role, shape, .npy
+// dtype, layout of the weight bytes). Cubins come from ptxas on that PTX.
+//
+//===----------------------------------------------------------------------===//
+#include "LowBit/IR/LowBitOps.h"
+#include "lowbit/InitAll.h"
+#include "lowbit/Pipelines/Pipelines.h"
+#include "lowbit/Support/Npy.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"),
+                                      cl::Required);
+static cl::opt<std::string> arch(
+    "arch", cl::desc("sm_80, sm_86, sm_89, sm_90 or sm_90a"), cl::init("sm_90a"));
+static cl::opt<std::string> outputFile("o", cl::desc("PTX output"),
+                                       cl::Required);
+static cl::opt<std::string> manifestFile("manifest",
+                                         cl::desc("JSON launch manifest"),
+                                         cl::init(""));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "lowbit-compile: " << message << "\n";
+  return 1;
+}
+
+/// The .npy dtype of one element of a kernel parameter.
+static std::string npyDtype(Type type) {
+  if (type.isF32())
+    return "f4";
+  if (type.isF16())
+    return "f2";
+  if (type.isBF16())
+    return "V2";
+  return "u1";
+}
+
+static llvm::json::Array shapeJson(ArrayRef<int64_t> shape) {
+  llvm::json::Array array;
+  for (int64_t d : shape)
+    array.push_back(d);
+  return array;
+}
+
+/// One manifest entry per generated kernel, from the matmul it computes.
+static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel) {
+  llvm::json::Array params;
+  for (Attribute role : kernel.getAs<ArrayAttr>("params")) {
+    StringRef name = cast<StringAttr>(role).getValue();
+    Value value = name == "input"                ? op.getInput()
+                  : name == "weight"             ? op.getWeight()
+                  : name == "weight_scales"      ? op.getWeightScales()
+                  : name == "weight_zero_points" ? op.getWeightZeroPoints()
+                                                 : op.getResult();
+    auto type = cast<RankedTensorType>(value.getType());
+    llvm::json::Object param{{"role", name},
+                             {"shape", shapeJson(type.getShape())},
+                             {"dtype", npyDtype(type.getElementType())}};
+    if (name == "weight" || name == "weight_zero_points") {
+      param["bits"] = int64_t(lowbit::getCodeBitWidth(type.getElementType()));
+      auto layout = dyn_cast_or_null<lowbit::LayoutAttr>(type.getEncoding());
+      param["layout"] = name == "weight" && layout ? "packed" : "bytes";
+    }
+    params.push_back(std::move(param));
+  }
+  return llvm::json::Object{
+      {"name", kernel.getAs<StringAttr>("name").getValue()},
+      {"grid", shapeJson(kernel.getAs<DenseI64ArrayAttr>("grid").asArrayRef())},
+      {"block", shapeJson(kernel.getAs<DenseI64ArrayAttr>("block").asArrayRef())},
+      {"shared_memory", 0},
+      {"zero_result", kernel.getAs<BoolAttr>("zero_result").getValue()},
+      {"params", std::move(params)}};
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "lowbit GPU compiler\n");
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+
+  DialectRegistry registry;
+  lowbit::registerAllDialects(registry);
+  lowbit::registerGPUExtensions(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(inputFile, sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  lowbit::GPUTarget target;
+  target.chip = arch;
+  target.features = "+ptx80";
+  PassManager pm(&context);
+  lowbit::buildGPUKernelPipeline(pm, target);
+  if (failed(pm.run(*module)))
+    return fail("compilation failed");
+
+  std::string ptx;
+  module->walk([&](::mlir::gpu::BinaryOp binary) {
+    for (Attribute object : binary.getObjects())
+      ptx += cast<::mlir::gpu::ObjectAttr>(object).getObject().getValue().str();
+  });
+  if (ptx.empty())
+    return fail("no lowbit.matmul to compile in " + inputFile);
+  if (llvm::Error e = mlir::lowbit::writeFileAtomically(
+          outputFile, [&](llvm::raw_ostream &os) { os << ptx; }))
+    return fail(llvm::toString(std::move(e)));
+
+  llvm::json::Array kernels;
+  module->walk([&](lowbit::MatmulOp op) {
+    if (auto kernel = op->getAttrOfType<DictionaryAttr>("lowbit_gpu.kernel"))
+      kernels.push_back(kernelJson(op, kernel));
+  });
+  llvm::outs() << "lowbit-compile: " << kernels.size() << " kernel(s) for "
+               << arch << " -> " << outputFile << "\n";
+  if (!manifestFile.empty()) {
+    llvm::json::Object manifest{{"target", arch.getValue()},
+                                {"ptx", outputFile.getValue()},
+                                {"kernels", std::move(kernels)}};
+    if (llvm::Error e = mlir::lowbit::writeFileAtomically(
+            manifestFile, [&](llvm::raw_ostream &os) {
+              os << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest)))
+                 << "\n";
+            }))
+      return fail(llvm::toString(std::move(e)));
+  }
+  return 0;
+}
