@@ -159,8 +159,8 @@ llvm::Error CudaDevice::copyToHost(void *dst, DevicePtr src, size_t bytes) {
   return api->check(api->cuMemcpyDtoH(dst, src, bytes), "cuMemcpyDtoH");
 }
 
-llvm::Error CudaDevice::zero(DevicePtr dst, size_t bytes) {
-  return api->check(api->cuMemsetD8(dst, 0, bytes), "cuMemsetD8");
+llvm::Error CudaDevice::fill(DevicePtr dst, size_t bytes, uint8_t value) {
+  return api->check(api->cuMemsetD8(dst, value, bytes), "cuMemsetD8");
 }
 
 void CudaDevice::free(DevicePtr ptr) { api->cuMemFree(ptr); }

@@ -210,6 +210,7 @@ mlir::lowbit::Comparison mlir::lowbit::compareValues(llvm::ArrayRef<double> got,
                                                      double rtol, double atol) {
   Comparison c;
   c.count = int64_t(got.size());
+  double diffNorm = 0, refNorm = 0;
   for (size_t i = 0; i < got.size(); ++i) {
     double a = got[i], b = expected[i];
     double err = std::isnan(a) != std::isnan(b) ? INFINITY
@@ -220,16 +221,20 @@ mlir::lowbit::Comparison mlir::lowbit::compareValues(llvm::ArrayRef<double> got,
       c.maxRel = std::max(c.maxRel, err / std::fabs(b));
     if (err > atol + rtol * std::fabs(b))
       ++c.outside;
+    diffNorm += err * err;
+    refNorm += b * b;
   }
+  c.relativeL2 = refNorm > 0 ? std::sqrt(diffNorm / refNorm) : std::sqrt(diffNorm);
   return c;
 }
 
 std::string mlir::lowbit::Comparison::summary(double rtol, double atol) const {
   std::string text;
   llvm::raw_string_ostream(text) << llvm::format(
-      "%lld elements, max abs error %.3g, max rel error %.3g, %lld outside "
-      "atol=%g rtol=%g",
-      (long long)count, maxAbs, maxRel, (long long)outside, atol, rtol);
+      "%lld elements, max abs error %.3g, max rel error %.3g, relative L2 "
+      "error %.3g, %lld outside atol=%g rtol=%g",
+      (long long)count, maxAbs, maxRel, relativeL2, (long long)outside, atol,
+      rtol);
   return text;
 }
 

@@ -33,7 +33,8 @@ public:
   llvm::Expected<DevicePtr> alloc(size_t bytes);
   llvm::Error copyToDevice(DevicePtr dst, const void *src, size_t bytes);
   llvm::Error copyToHost(void *dst, DevicePtr src, size_t bytes);
-  llvm::Error zero(DevicePtr dst, size_t bytes);
+  /// Sets every byte of [dst, dst + bytes) to `value`.
+  llvm::Error fill(DevicePtr dst, size_t bytes, uint8_t value);
   void free(DevicePtr ptr);
 
   /// Loads PTX (JIT-compiled by the driver) or a cubin; returns a module id.

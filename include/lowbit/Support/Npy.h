@@ -39,6 +39,7 @@ llvm::Expected<NpyArray> readNpy(const std::string &path);
 struct Comparison {
   int64_t count = 0, outside = 0;
   double maxAbs = 0, maxRel = 0;
+  double relativeL2 = 0; // ||got - expected|| / ||expected||
   std::string summary(double rtol, double atol) const;
 };
 Comparison compareValues(llvm::ArrayRef<double> got,

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds what the GPU machine needs into device-bundle/ (ignored by git, carried
+# by the device tool): a static lowbit-gpu-run, and for every case in
+# test/Integration/GPU/*.mlir its PTX and manifest (lowbit-compile), inputs
+# drawn with a fixed seed and the CPU reference result (lowbit-run). Nothing is
+# built on the GPU machine; scripts/device-test.sh runs the bundle there.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+arch=${LOWBIT_DEVICE_ARCH:-sm_90a}
+build=$("$root/scripts/configure.sh")
+ninja -C "$build" lowbit-compile lowbit-run
+
+# Release, LLVM linked statically: the GPU machine has no LLVM.
+static=$root/build-device
+if [ ! -f "$static/build.ninja" ]; then
+  cmake -G Ninja -S "$root" -B "$static" -DCMAKE_BUILD_TYPE=Release \
+    -DLOWBIT_STATIC_LLVM=ON -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit > "$static.configure.log"
+fi
+ninja -C "$static" lowbit-gpu-run
+
+bundle=$root/device-bundle
+rm -rf "$bundle"
+mkdir -p "$bundle/bin" "$bundle/cases"
+strip -o "$bundle/bin/lowbit-gpu-run" "$static/bin/lowbit-gpu-run"
+for case in "$root"/test/Integration/GPU/*.mlir; do
+  name=$(basename "$case" .mlir)
+  [ "$name" = unsupported ] && continue
+  dir=$bundle/cases/$name
+  mkdir -p "$dir"
+  "$build/bin/lowbit-compile" "$case" --arch="$arch" -o "$dir/kernel.ptx" \
+    --manifest="$dir/manifest.json" > /dev/null
+  sed -i "s|\"ptx\": \".*\"|\"ptx\": \"kernel.ptx\"|" "$dir/manifest.json"
+  "$build/bin/lowbit-run" "$case" --seed=1 --save-inputs="$dir" \
+    --output="$dir/expected.npy" > "$dir/reference.txt"
+done
+du -sh "$bundle"
