@@ -45,6 +45,14 @@ if os.path.exists(ptxas):
     config.available_features.add("ptxas")
     config.substitutions.append(("ptxas", ptxas))
 
+# A CUDA driver (a GPU machine): GPU runs are only checked where there is one.
+import ctypes
+try:
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass
+
 tools = [
     ToolSubst("lowbit-opt", command=os.path.join(config.lowbit_tools_dir, "lowbit-opt"),
               extra_args=lowbit_opt.split()[1:]),
