@@ -34,4 +34,14 @@ for case in "$root"/test/Integration/GPU/*.mlir; do
   "$build/bin/lowbit-run" "$case" --seed=1 --save-inputs="$dir" \
     --output="$dir/expected.npy" > "$dir/reference.txt"
 done
+# Timing cases: compiled only (operands are drawn on the GPU machine).
+"$root/bench/decode-w4a16.sh" "$bundle/bench-src"
+for case in "$bundle"/bench-src/*.mlir; do
+  name=$(basename "$case" .mlir)
+  dir=$bundle/bench/$name
+  mkdir -p "$dir"
+  "$build/bin/lowbit-compile" "$case" --arch="$arch" -o "$dir/kernel.ptx" \
+    --manifest="$dir/manifest.json" > /dev/null
+  sed -i "s|\"ptx\": \".*\"|\"ptx\": \"kernel.ptx\"|" "$dir/manifest.json"
+done
 du -sh "$bundle"

@@ -29,7 +29,15 @@ for dir in "$bundle"/cases/*/; do
       cuobjdump -sass "$out/$name.cubin" > "$out/$name.sass" 2>&1
   fi
 done
+# Informal timing of the decode kernels (no vendor baseline in this run).
+printf '\n%-28s %s\n' timing "median of 200 launches, operands rotated past L2" > "$out/timing.txt"
+for dir in "$bundle"/bench/*/; do
+  name=$(basename "$dir")
+  "$bundle/bin/lowbit-gpu-run" "$dir/manifest.json" --random-inputs --time=200 \
+    > "$out/bench-$name.log" 2>&1
+  printf '%-28s %s\n' "$name" "$(grep -h '^time:\|lowbit-gpu-run:' "$out/bench-$name.log" | head -1)" >> "$out/timing.txt"
+done
 echo "GPU: $(cat "$out/gpu.txt")"
-cat "$out/table.txt"
+cat "$out/table.txt" "$out/timing.txt"
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -24,6 +24,12 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "llvm/ADT/APFloat.h"
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
 using namespace mlir::lowbit;
 namespace cl = llvm::cl;
 
@@ -42,8 +48,16 @@ static cl::opt<std::string> expectFile("expect",
                                        cl::init(""));
 static cl::opt<double> relTolerance("rtol", cl::init(1e-3));
 static cl::opt<double> absTolerance("atol", cl::init(1e-3));
-static cl::opt<int> timeRuns("time", cl::desc("Also time N launches"),
-                             cl::init(0));
+static cl::opt<int> timeRuns(
+    "time",
+    cl::desc("Also time N launches, rotating over copies of the operands "
+             "larger than the L2 cache together"),
+    cl::init(0));
+static cl::opt<bool> randomInputs(
+    "random-inputs",
+    cl::desc("Draw the operands (seed 1): reals uniform in [-1, 1), scales in "
+             "[0.5, 1.5) / 64, codes uniform; for timing, nothing to compare"),
+    cl::init(false));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "lowbit-gpu-run: " << message << "\n";
@@ -73,6 +87,33 @@ llvm::Expected<std::vector<uint8_t>> deviceBytes(const Param &param,
   quant::Layout packed;
   quant::CodeMatrix matrix{param.shape[0], param.shape[1], unsigned(param.bits)};
   return quant::packCodes(packed, matrix, array.data);
+}
+/// Random operand values (see --random-inputs).
+NpyArray randomArray(const Param &p, std::mt19937 &rng) {
+  NpyArray array{p.dtype, p.shape, {}};
+  std::uniform_real_distribution<float> real(-1.0f, 1.0f), scale(0.5f, 1.5f);
+  bool isScale = p.role == "weight_scales";
+  int64_t n = array.numElements();
+  for (int64_t i = 0; i < n; ++i) {
+    float v = isScale ? scale(rng) / 64 : real(rng);
+    if (p.dtype == "f4") {
+      uint8_t bytes[4];
+      memcpy(bytes, &v, 4);
+      array.data.insert(array.data.end(), bytes, bytes + 4);
+    } else if (p.dtype == "f2" || p.dtype == "V2") {
+      llvm::APFloat f(v);
+      bool lost;
+      f.convert(p.dtype == "f2" ? llvm::APFloat::IEEEhalf() : llvm::APFloat::BFloat(),
+                llvm::APFloat::rmNearestTiesToEven, &lost);
+      uint16_t bits = uint16_t(f.bitcastToAPInt().getZExtValue());
+      array.data.push_back(uint8_t(bits & 0xff));
+      array.data.push_back(uint8_t(bits >> 8));
+    } else {
+      unsigned bits = p.bits ? unsigned(p.bits) : 8;
+      array.data.push_back(uint8_t(rng() & ((1u << bits) - 1)));
+    }
+  }
+  return array;
 }
 } // namespace
 
@@ -123,7 +164,7 @@ int main(int argc, char **argv) {
     }
   if (params.empty() || params.back().role != "result")
     return fail(manifestFile + ": kernel " + name + " has no result parameter");
-  if (inputs.size() != params.size() - 1)
+  if (!randomInputs && inputs.size() != params.size() - 1)
     return fail("kernel " + name + " takes " + llvm::Twine(params.size() - 1) +
                 " inputs, got " + llvm::Twine(inputs.size()));
 
@@ -139,7 +180,15 @@ int main(int argc, char **argv) {
   // Read and pack every operand before touching the GPU, so that bad input
   // is reported the same way on any machine.
   std::vector<std::vector<uint8_t>> operands;
+  std::mt19937 rng(1);
   for (size_t i = 0; i + 1 < params.size(); ++i) {
+    if (randomInputs) {
+      auto bytes = deviceBytes(params[i], randomArray(params[i], rng));
+      if (!bytes)
+        return fail(llvm::toString(bytes.takeError()));
+      operands.push_back(std::move(*bytes));
+      continue;
+    }
     auto array = readNpy(inputs[i]);
     if (!array)
       return fail(llvm::toString(array.takeError()));
@@ -213,12 +262,44 @@ int main(int argc, char **argv) {
     status = c.outside ? 1 : 0;
   }
   if (timeRuns > 0) {
-    auto ms = (*device)->time(*module, name, grid.data(), block.data(), 0, args,
-                              /*warmup=*/3, timeRuns);
-    if (!ms)
-      return fail(llvm::toString(ms.takeError()));
-    llvm::outs() << "time: " << llvm::format("%.2f", *ms * 1000.0 / timeRuns)
-                 << " us per launch (" << timeRuns << " launches, same buffers)\n";
+    // Copies of the operands, together over 2 x 50 MB, so that rotating among
+    // them measures memory, not the L2 cache.
+    size_t setBytes = result.data.size();
+    for (const std::vector<uint8_t> &bytes : operands)
+      setBytes += bytes.size();
+    int copies = int(std::max<size_t>(1, (100u << 20) / setBytes + 1));
+    std::vector<std::vector<runtime::DevicePtr>> sets = {args};
+    for (int c = 1; c < copies; ++c) {
+      std::vector<runtime::DevicePtr> set;
+      for (const std::vector<uint8_t> &bytes : operands) {
+        auto ptr = (*device)->alloc(bytes.size());
+        if (!ptr)
+          return fail(llvm::toString(ptr.takeError()));
+        if (llvm::Error e = (*device)->copyToDevice(*ptr, bytes.data(), bytes.size()))
+          return fail(llvm::toString(std::move(e)));
+        set.push_back(*ptr);
+      }
+      auto res = (*device)->alloc(result.data.size());
+      if (!res)
+        return fail(llvm::toString(res.takeError()));
+      set.push_back(*res);
+      sets.push_back(std::move(set));
+    }
+    std::vector<float> times;
+    for (int run = 0; run < timeRuns; ++run) {
+      auto ms = (*device)->time(*module, name, grid.data(), block.data(), 0,
+                                sets[run % sets.size()], /*warmup=*/run == 0 ? 3 : 0,
+                                /*runs=*/1);
+      if (!ms)
+        return fail(llvm::toString(ms.takeError()));
+      times.push_back(*ms);
+    }
+    std::sort(times.begin(), times.end());
+    double us = times[times.size() / 2] * 1000.0;
+    llvm::outs() << "time: median " << llvm::format("%.2f", us) << " us of "
+                 << timeRuns << " launches over " << sets.size()
+                 << " operand copies; " << llvm::format("%.0f", setBytes / us / 1e3)
+                 << " GB/s moving every operand once (" << setBytes << " bytes)\n";
   }
   return status;
 }

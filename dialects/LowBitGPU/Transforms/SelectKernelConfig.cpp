@@ -29,6 +29,7 @@ struct Problem {
   int64_t m; // may be ShapedType::kDynamic
   int64_t n, k;
   unsigned inputBits, weightBits;
+  bool f32Result = false;
 };
 
 /// The tensor-core operand type for a product of `act` activations and
@@ -97,16 +98,18 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   bool decode = !ShapedType::isDynamic(p.m) && p.m <= 16;
 
   if (decode) {
-    // Weights streamed once at memory bandwidth: narrow N tiles, long K
-    // tiles, and K-splits until every SM has work.
-    int64_t blockN = clampPow2(p.n, 16, 128);
+    // Weights streamed once at memory bandwidth: narrow N tiles (many warps
+    // in flight), long K tiles, and K-splits until every SM has work.
+    int64_t blockN = clampPow2(p.n, 16, 32);
     int64_t blockK = std::max<int64_t>(instK, 2048 / mmaBits);
+    // About eight 4-warp blocks per SM keep enough loads in flight; the
+    // splits meet through f32 atomics, so other result types take one split.
     int64_t tiles = llvm::divideCeil(p.n, blockN);
-    int64_t maxSplits = std::max<int64_t>(1, p.k / blockK);
+    int64_t maxSplits = p.f32Result ? std::max<int64_t>(1, p.k / blockK) : 1;
     int64_t splitK = std::clamp<int64_t>(
-        llvm::divideCeil(target.getNumSMs(), tiles), 1, maxSplits);
+        llvm::divideCeil(8 * target.getNumSMs(), tiles), 1, maxSplits);
     auto config = ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK},
-                                  {16, std::max<int64_t>(8, blockN / 4)},
+                                  {16, 8},
                                   {16, 8, instK}, mmaType, /*stages=*/4, splitK,
                                   /*cluster=*/{}, /*persistent=*/false);
     return fitSharedMemory(op, config, p, target);
@@ -141,7 +144,8 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   ArrayRef<int64_t> in = op.getInput().getType().getShape();
   ArrayRef<int64_t> w = op.getWeight().getType().getShape();
   Problem p{in[0], w[0], w[1], act.getIntOrFloatBitWidth(),
-            getCodeBitWidth(weight)};
+            getCodeBitWidth(weight),
+            op.getResult().getType().getElementType().isF32()};
   return selectMatmulConfig(op, p, *mmaType, target);
 }
 

@@ -17,6 +17,9 @@ class MemRefDialect;
 namespace scf {
 class SCFDialect;
 } // namespace scf
+namespace vector {
+class VectorDialect;
+} // namespace vector
 namespace linalg {
 class LinalgDialect;
 } // namespace linalg

@@ -38,13 +38,17 @@ def LowBitLowerMatmulToGPUPass
     with the kernel's name, grid, block and parameter roles.
 
     This version generates the `splitk_gemv` strategy: warps own output rows,
-    lanes stream the row's weight bytes and dequantize 4-bit (packed) or 8-bit
-    codes in registers, shuffles reduce, K splits on grid.y meet through f32
-    atomics. Other strategies and formats are rejected with a message.
+    lanes stream the row's weight with 16-byte loads and dequantize 4-bit
+    (packed) or 8-bit codes in registers without int-to-float conversions,
+    for all M tokens at once; shuffles reduce; K splits on grid.y meet through
+    f32 atomics. Rows that are not whole 16-byte chunks (or groups that are
+    not whole chunks) take a byte-at-a-time variant. Other strategies and
+    formats are rejected with a message.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
-    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
   ];
 }
 

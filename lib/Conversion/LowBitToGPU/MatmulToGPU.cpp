@@ -19,6 +19,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -53,8 +54,12 @@ struct GemvProblem {
   Granularity granularity;
   int64_t groupSize;
   int64_t scaleRows, scaleCols;
+  /// Whole 16-byte chunks per row and scale groups of whole chunks: the
+  /// streaming path (16-byte loads, dequantization by exponent tricks).
+  bool vectorized = false;
 
   int64_t rowBytes() const { return k * codeBits / 8; }
+  int64_t codesPerChunk() const { return 128 / codeBits; }
 };
 
 /// Checks that this version can generate the op, with a message saying what
@@ -115,6 +120,10 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return unsupported("scales of type " + Twine(str(p.scaleType)));
   p.scaleRows = scales.getDimSize(0);
   p.scaleCols = scales.getDimSize(1);
+  int64_t actBits = p.actType.getIntOrFloatBitWidth();
+  p.vectorized = p.rowBytes() % 16 == 0 && p.k % (128 / actBits) == 0 &&
+                 (p.granularity != Granularity::PerGroup ||
+                  p.groupSize % p.codesPerChunk() == 0);
   if (p.splitK > 1 && !p.resultType.isF32())
     return op.emitOpError()
            << "split_k = " << p.splitK
@@ -281,6 +290,182 @@ Value codeValue(OpBuilder &b, Location loc, Value byte, unsigned bits,
   return func;
 }
 
+/// The streaming kernel: each lane loads 16 bytes of its row at a time
+/// (32 4-bit or 16 8-bit codes), turns each code into a float without an
+/// int-to-float conversion (code | 0x4B000000 is the float 2^23 + code, so
+/// subtracting 2^23 + bias + zero point leaves the value), and multiplies it
+/// with activations loaded 16 bytes at a time, for all M tokens at once.
+::mlir::gpu::GPUFuncOp buildStreamingKernel(OpBuilder &b, Location loc,
+                                           StringRef name, const GemvProblem &p) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  int64_t actLanes = 128 / p.actType.getIntOrFloatBitWidth();
+  int64_t chunks = p.rowBytes() / 16;
+  auto actVector = VectorType::get({actLanes}, p.actType);
+  auto wordVector = VectorType::get({4}, i32);
+  SmallVector<Type> params = {
+      MemRefType::get({p.m, p.k / actLanes}, actVector),
+      MemRefType::get({p.n, chunks}, wordVector),
+      MemRefType::get({p.scaleRows, p.scaleCols}, p.scaleType)};
+  if (p.hasZeroPoints)
+    params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, b.getI8Type()));
+  params.push_back(MemRefType::get({p.m, p.n}, p.resultType));
+  auto func = ::mlir::gpu::GPUFuncOp::create(b, loc, name,
+                                             FunctionType::get(ctx, params, {}));
+  func->setAttr(::mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  func.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({int32_t(kWarpSize * kWarpsPerBlock), 1, 1}));
+  Block &body = func.getBody().front();
+  b.setInsertionPointToStart(&body);
+  Value x = body.getArgument(0), w = body.getArgument(1), s = body.getArgument(2);
+  Value z = p.hasZeroPoints ? body.getArgument(3) : Value();
+  Value y = body.getArguments().back();
+  auto contract = arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::contract);
+  auto fma = [&](Value a, Value c, Value acc) {
+    Value mul = arith::MulFOp::create(b, loc, a, c, contract);
+    return arith::AddFOp::create(b, loc, acc, mul, contract).getResult();
+  };
+  auto f32Const = [&](double v) {
+    return arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(float(v)))
+        .getResult();
+  };
+  auto i32Const = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, i32, v).getResult();
+  };
+
+  Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
+  Value warp = arith::DivUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
+  Value lane = arith::RemUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
+  int64_t perSplit = llvm::divideCeil(chunks, p.splitK);
+  Value start = arith::MulIOp::create(b, loc, bidY, index(b, loc, perSplit));
+  Value end = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, start, index(b, loc, perSplit)),
+      index(b, loc, chunks));
+  Value first = arith::AddIOp::create(b, loc, start, lane);
+  Value rowBase = arith::MulIOp::create(b, loc, bidX, index(b, loc, p.rowsPerBlock));
+
+  auto rows = scf::ForOp::create(b, loc, index(b, loc, 0),
+                                 index(b, loc, p.rowsPerBlock),
+                                 index(b, loc, kWarpsPerBlock));
+  b.setInsertionPointToStart(rows.getBody());
+  Value n = arith::AddIOp::create(
+      b, loc, rowBase, arith::AddIOp::create(b, loc, rows.getInductionVar(), warp));
+  auto ifRow = scf::IfOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n, index(b, loc, p.n)),
+      /*withElse=*/false);
+  b.setInsertionPointToStart(&ifRow.getThenRegion().front());
+  SmallVector<Value> zeros(p.m, f32Const(0.0));
+  // Each iteration handles kUnroll chunks 32 apart, their loads issued
+  // first so that several 16-byte loads per lane are in flight. Chunks past
+  // the end re-read the last chunk and count with a zero scale.
+  constexpr int64_t kUnroll = 4;
+  auto loop = scf::ForOp::create(b, loc, first, end,
+                                 index(b, loc, kWarpSize * kUnroll), zeros);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value last = arith::SubIOp::create(b, loc, end, index(b, loc, 1));
+    struct Chunk {
+      Value index, words, scale, offset;
+    };
+    SmallVector<Chunk> work;
+    for (int64_t u = 0; u < kUnroll; ++u) {
+      Value c = arith::AddIOp::create(b, loc, loop.getInductionVar(),
+                                      index(b, loc, u * kWarpSize));
+      Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, end);
+      c = arith::MinUIOp::create(b, loc, c, last);
+      Chunk chunk;
+      chunk.index = c;
+      chunk.words = memref::LoadOp::create(b, loc, w, ValueRange{n, c});
+      Value k0 = arith::MulIOp::create(b, loc, c, index(b, loc, p.codesPerChunk()));
+      Value row = p.granularity == Granularity::PerTensor ? index(b, loc, 0) : n;
+      Value col = p.granularity == Granularity::PerGroup
+                      ? arith::DivUIOp::create(b, loc, k0, index(b, loc, p.groupSize))
+                            .getResult()
+                      : index(b, loc, 0);
+      Value scale = toF32(b, loc, memref::LoadOp::create(b, loc, s, ValueRange{row, col}));
+      chunk.scale = arith::SelectOp::create(b, loc, valid, scale, f32Const(0.0));
+      // value = float(2^23 + biased code) - (2^23 + bias + zero point).
+      double bias = p.unsignedCodes ? 0.0 : double(int64_t(1) << (p.codeBits - 1));
+      chunk.offset = f32Const(8388608.0 + bias);
+      if (z) {
+        Value zp = codeValue(b, loc, memref::LoadOp::create(b, loc, z, ValueRange{row, col}),
+                             p.codeBits, p.unsignedCodes);
+        chunk.offset = arith::AddFOp::create(b, loc, chunk.offset, zp);
+      }
+      work.push_back(chunk);
+    }
+    int64_t perWord = 32 / p.codeBits;
+    uint32_t mask = (1u << p.codeBits) - 1;
+    uint32_t flip = p.unsignedCodes ? 0u : (p.codeBits == 4 ? 0x88888888u : 0x80808080u);
+    SmallVector<Value> acc(loop.getRegionIterArgs().begin(),
+                           loop.getRegionIterArgs().end());
+    for (const Chunk &chunk : work) {
+      SmallVector<Value> values;
+      for (int64_t j = 0; j < 4; ++j) {
+        Value word = vector::ExtractOp::create(b, loc, chunk.words, ArrayRef<int64_t>{j});
+        if (flip)
+          word = arith::XOrIOp::create(b, loc, word, i32Const(int32_t(flip)));
+        for (int64_t i = 0; i < perWord; ++i) {
+          Value bits = i ? arith::ShRUIOp::create(b, loc, word, i32Const(i * p.codeBits))
+                               .getResult()
+                         : word;
+          bits = arith::AndIOp::create(b, loc, bits, i32Const(mask));
+          bits = arith::OrIOp::create(b, loc, bits, i32Const(0x4B000000));
+          Value asFloat = arith::BitcastOp::create(b, loc, f32, bits);
+          values.push_back(arith::SubFOp::create(b, loc, asFloat, chunk.offset));
+        }
+      }
+      Value k0 = arith::MulIOp::create(b, loc, chunk.index, index(b, loc, p.codesPerChunk()));
+      Value xBase = arith::DivUIOp::create(b, loc, k0, index(b, loc, actLanes));
+      for (int64_t m = 0; m < p.m; ++m) {
+        Value sum = f32Const(0.0);
+        for (int64_t q = 0; q < p.codesPerChunk() / actLanes; ++q) {
+          Value xv = memref::LoadOp::create(
+              b, loc, x,
+              ValueRange{index(b, loc, m),
+                         arith::AddIOp::create(b, loc, xBase, index(b, loc, q))});
+          for (int64_t e = 0; e < actLanes; ++e) {
+            Value a = toF32(b, loc,
+                            vector::ExtractOp::create(b, loc, xv, ArrayRef<int64_t>{e}));
+            sum = fma(values[q * actLanes + e], a, sum);
+          }
+        }
+        acc[m] = fma(sum, chunk.scale, acc[m]);
+      }
+    }
+    scf::YieldOp::create(b, loc, acc);
+  }
+  Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
+                                        index(b, loc, 0));
+  for (int64_t m = 0; m < p.m; ++m) {
+    Value total = loop.getResult(m);
+    for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
+      auto shuffle = ::mlir::gpu::ShuffleOp::create(b, loc, total, offset, kWarpSize,
+                                                    ::mlir::gpu::ShuffleMode::XOR);
+      total = arith::AddFOp::create(b, loc, total, shuffle.getShuffleResult());
+    }
+    auto ifFirst = scf::IfOp::create(b, loc, isFirst, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
+    if (p.splitK > 1) {
+      memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, total, y,
+                                  ValueRange{index(b, loc, m), n});
+    } else {
+      Value out = p.resultType.isF32()
+                      ? total
+                      : arith::TruncFOp::create(b, loc, p.resultType, total).getResult();
+      memref::StoreOp::create(b, loc, out, y, ValueRange{index(b, loc, m), n});
+    }
+  }
+  b.setInsertionPointToEnd(&body);
+  ::mlir::gpu::ReturnOp::create(b, loc);
+  return func;
+}
+
 struct LowerMatmulToGPUPass
     : lowbit::impl::LowBitLowerMatmulToGPUPassBase<LowerMatmulToGPUPass> {
   void runOnOperation() override {
@@ -309,7 +494,10 @@ struct LowerMatmulToGPUPass
       std::string name = (parent ? parent.getName().str() : "matmul") +
                          "_gemv" + std::to_string(counter++);
       b.setInsertionPointToEnd(kernels.getBody());
-      buildKernel(b, op.getLoc(), name, *problem);
+      if (problem->vectorized)
+        buildStreamingKernel(b, op.getLoc(), name, *problem);
+      else
+        buildKernel(b, op.getLoc(), name, *problem);
       SmallVector<Attribute> params = {b.getStringAttr("input"),
                                        b.getStringAttr("weight"),
                                        b.getStringAttr("weight_scales")};

@@ -19,17 +19,30 @@ func.func @w4a16_prefill(%x: tensor<?x4096xbf16>, %w: tensor<11008x4096xi4>, %s:
 
 // -----
 
-// Decode (M = 1): split-K streaming; enough splits that every SM has work
-// (8192 / 128 = 64 N tiles; 108 SMs on sm_80, 142 on sm_89, 132 on sm_90a).
+// Decode (M = 1): split-K streaming with 32-row blocks. K splits meet through
+// f32 atomics, so this f16 result gets one split (see @decode_f32_result).
 // SM80-LABEL: func @w4a16_decode
-// SM80: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 128, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 2>
+// SM80: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4>
 // SM89-LABEL: func @w4a16_decode
-// SM89: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 128, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 3>
+// SM89: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4>
 // SM90A-LABEL: func @w4a16_decode
-// SM90A: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 128, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 3>
+// SM90A: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4>
 func.func @w4a16_decode(%x: tensor<1x8192xf16>, %w: tensor<8192x8192xi4>, %s: tensor<8192x64xf16>) -> tensor<1x8192xf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x8192xf16>, tensor<8192x8192xi4>, tensor<8192x64xf16>) -> tensor<1x8192xf16>
   return %y : tensor<1x8192xf16>
+}
+
+// -----
+
+// An f32 result: splits until about eight blocks per SM (8192 / 32 = 256 row
+// tiles; 108 SMs on sm_80 -> 4 splits, 132 on sm_90a -> 5).
+// SM80-LABEL: func @decode_f32_result
+// SM80: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 4>
+// SM90A-LABEL: func @decode_f32_result
+// SM90A: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 5>
+func.func @decode_f32_result(%x: tensor<1x8192xf16>, %w: tensor<8192x8192xi4>, %s: tensor<8192x64xf16>) -> tensor<1x8192xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x8192xf16>, tensor<8192x8192xi4>, tensor<8192x64xf16>) -> tensor<1x8192xf32>
+  return %y : tensor<1x8192xf32>
 }
 
 // -----

@@ -5,11 +5,11 @@
 // COMPILE: lowbit-compile: 1 kernel(s) for sm_90a
 // PTX: .target sm_90a
 // PTX: .visible .entry w4a16_gemv0(
-// PTX-DAG: ld.global.b8
+// PTX-DAG: ld.global.v4.b32
 // PTX-DAG: shfl.sync.bfly.b32
 // PTX-DAG: atom.global.add.f32
 // MANIFEST: "grid": [
-// MANIFEST-NEXT: 8,
+// MANIFEST-NEXT: 32,
 // MANIFEST-NEXT: 16,
 // MANIFEST: "zero_result": true
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads

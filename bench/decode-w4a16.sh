@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Writes the W4A16 decode benchmark cases (u4 codes with zero points, f16
+# group-128 scales, f16 activations, f32 results) as .mlir into folder $1:
+# the LLM shapes of ../shared/reference/h100-measured.md, M = 1 and 16.
+set -euo pipefail
+out=$1
+mkdir -p "$out"
+for shape in 8192x8192 28672x8192 8192x28672; do
+  n=${shape%x*}; k=${shape#*x}; g=$((k / 128))
+  for m in 1 16; do
+    cat > "$out/w4a16-m$m-n$n-k$k.mlir" <<MLIR
+func.func @decode(%x: tensor<${m}x${k}xf16>, %w: tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+                  %s: tensor<${n}x${g}xf16>, %z: tensor<${n}x${g}xi4>) -> tensor<${m}x${n}xf32> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
+                                  granularity = per_group, axis = 1, group_size = 128>
+      weight_scales(%s) weight_zero_points(%z)
+      : (tensor<${m}x${k}xf16>, tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+         tensor<${n}x${g}xf16>, tensor<${n}x${g}xi4>) -> tensor<${m}x${n}xf32>
+  return %y : tensor<${m}x${n}xf32>
+}
+MLIR
+  done
+done
