@@ -17,12 +17,13 @@ if [ ! -f "$static/build.ninja" ]; then
     -DLOWBIT_STATIC_LLVM=ON -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit > "$static.configure.log"
 fi
-ninja -C "$static" lowbit-gpu-run
+ninja -C "$static" lowbit-gpu-run lowbit-bench
 
 bundle=$root/device-bundle
 rm -rf "$bundle"
 mkdir -p "$bundle/bin" "$bundle/cases"
 strip -o "$bundle/bin/lowbit-gpu-run" "$static/bin/lowbit-gpu-run"
+strip -o "$bundle/bin/lowbit-bench" "$static/bin/lowbit-bench"
 for case in "$root"/test/Integration/GPU/*.mlir; do
   name=$(basename "$case" .mlir)
   [ "$name" = unsupported ] && continue

@@ -59,6 +59,7 @@ tools = [
     ToolSubst("lowbit-run", command=os.path.join(config.lowbit_tools_dir, "lowbit-run")),
     ToolSubst("lowbit-compile", command=os.path.join(config.lowbit_tools_dir, "lowbit-compile")),
     ToolSubst("lowbit-gpu-run", command=os.path.join(config.lowbit_tools_dir, "lowbit-gpu-run")),
+    ToolSubst("lowbit-bench", command=os.path.join(config.lowbit_tools_dir, "lowbit-bench")),
     ToolSubst("lowbit-import", command=os.path.join(config.lowbit_tools_dir, "lowbit-import")),
 ]
 llvm_config.add_tool_substitutions(tools, [config.lowbit_tools_dir, config.llvm_tools_dir])

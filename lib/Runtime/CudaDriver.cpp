@@ -34,6 +34,7 @@ struct CudaDevice::Api {
   CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
   CUresult (*cuMemsetD8)(CUdeviceptr, unsigned char, size_t);
+  CUresult (*cuMemcpyDtoD)(CUdeviceptr, CUdeviceptr, size_t);
   CUresult (*cuModuleLoadData)(CUmodule *, const void *);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
@@ -91,6 +92,7 @@ llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
   bind(api->cuMemcpyHtoD, "cuMemcpyHtoD_v2");
   bind(api->cuMemcpyDtoH, "cuMemcpyDtoH_v2");
   bind(api->cuMemsetD8, "cuMemsetD8_v2");
+  bind(api->cuMemcpyDtoD, "cuMemcpyDtoD_v2");
   bind(api->cuModuleLoadData, "cuModuleLoadData");
   bind(api->cuModuleGetFunction, "cuModuleGetFunction");
   bind(api->cuFuncSetAttribute, "cuFuncSetAttribute");
@@ -159,6 +161,10 @@ llvm::Error CudaDevice::copyToHost(void *dst, DevicePtr src, size_t bytes) {
   return api->check(api->cuMemcpyDtoH(dst, src, bytes), "cuMemcpyDtoH");
 }
 
+llvm::Error CudaDevice::copyOnDevice(DevicePtr dst, DevicePtr src, size_t bytes) {
+  return api->check(api->cuMemcpyDtoD(dst, src, bytes), "cuMemcpyDtoD");
+}
+
 llvm::Error CudaDevice::fill(DevicePtr dst, size_t bytes, uint8_t value) {
   return api->check(api->cuMemsetD8(dst, value, bytes), "cuMemsetD8");
 }
@@ -173,53 +179,54 @@ llvm::Expected<void *> CudaDevice::loadModule(const std::string &image) {
   return module;
 }
 
-static llvm::Error enqueue(const CudaDevice::Api &api, void *module,
-                           const std::string &kernel, const int64_t grid[3],
-                           const int64_t block[3], size_t sharedBytes,
-                           llvm::ArrayRef<DevicePtr> args) {
+llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel,
+                                const int64_t grid[3], const int64_t block[3],
+                                size_t sharedBytes, llvm::ArrayRef<DevicePtr> args) {
   CUfunction function = nullptr;
-  if (llvm::Error e = api.check(
-          api.cuModuleGetFunction(&function, module, kernel.c_str()),
+  if (llvm::Error e = api->check(
+          api->cuModuleGetFunction(&function, module, kernel.c_str()),
           ("cuModuleGetFunction(" + kernel + ")").c_str()))
     return e;
   std::vector<DevicePtr> values(args.begin(), args.end());
   std::vector<void *> params;
   for (DevicePtr &value : values)
     params.push_back(&value);
-  return api.check(api.cuLaunchKernel(function, grid[0], grid[1], grid[2],
-                                      block[0], block[1], block[2], sharedBytes,
-                                      nullptr, params.data(), nullptr),
-                   "cuLaunchKernel");
+  return api->check(api->cuLaunchKernel(function, grid[0], grid[1], grid[2],
+                                        block[0], block[1], block[2], sharedBytes,
+                                        nullptr, params.data(), nullptr),
+                    "cuLaunchKernel");
+}
+
+llvm::Error CudaDevice::synchronize() {
+  return api->check(api->cuCtxSynchronize(), "kernel execution");
 }
 
 llvm::Error CudaDevice::launch(void *module, const std::string &kernel,
                                const int64_t grid[3], const int64_t block[3],
                                size_t sharedBytes, llvm::ArrayRef<DevicePtr> args) {
-  if (llvm::Error e = enqueue(*api, module, kernel, grid, block, sharedBytes, args))
+  if (llvm::Error e = enqueue(module, kernel, grid, block, sharedBytes, args))
     return e;
-  return api->check(api->cuCtxSynchronize(), "kernel execution");
+  return synchronize();
 }
 
-llvm::Expected<float> CudaDevice::time(void *module, const std::string &kernel,
-                                       const int64_t grid[3], const int64_t block[3],
-                                       size_t sharedBytes,
-                                       llvm::ArrayRef<DevicePtr> args, int warmup,
-                                       int runs) {
-  for (int i = 0; i < warmup; ++i)
-    if (llvm::Error e = launch(module, kernel, grid, block, sharedBytes, args))
-      return std::move(e);
+llvm::Expected<float>
+CudaDevice::timeRegion(llvm::function_ref<llvm::Error()> work) {
   CUevent start, stop;
-  api->cuEventCreate(&start, 0);
-  api->cuEventCreate(&stop, 0);
+  if (llvm::Error e = api->check(api->cuEventCreate(&start, 0), "cuEventCreate"))
+    return std::move(e);
+  if (llvm::Error e = api->check(api->cuEventCreate(&stop, 0), "cuEventCreate"))
+    return std::move(e);
   api->cuEventRecord(start, nullptr);
-  for (int i = 0; i < runs; ++i)
-    if (llvm::Error e = enqueue(*api, module, kernel, grid, block, sharedBytes, args))
-      return std::move(e);
+  llvm::Error error = work();
   api->cuEventRecord(stop, nullptr);
   api->cuEventSynchronize(stop);
   float ms = 0;
   api->cuEventElapsedTime(&ms, start, stop);
   api->cuEventDestroy(start);
   api->cuEventDestroy(stop);
+  if (error)
+    return std::move(error);
+  if (llvm::Error e = synchronize())
+    return std::move(e);
   return ms;
 }

@@ -79,6 +79,14 @@ static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel)
       auto layout = dyn_cast_or_null<lowbit::LayoutAttr>(type.getEncoding());
       param["layout"] = name == "weight" && layout ? "packed" : "bytes";
     }
+    if (name == "weight") {
+      // Enough of the scheme for a host to dequantize (benchmark checks).
+      lowbit::QuantSchemeAttr scheme = op.getWeightScheme();
+      param["signed"] = scheme.getSignedness() == lowbit::Signedness::Signed;
+      param["granularity"] = lowbit::stringifyGranularity(scheme.getGranularity());
+      param["axis"] = scheme.getAxis();
+      param["group_size"] = scheme.getGroupSize();
+    }
     params.push_back(std::move(param));
   }
   return llvm::json::Object{

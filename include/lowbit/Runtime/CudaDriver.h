@@ -9,6 +9,7 @@
 #define LOWBIT_RUNTIME_CUDADRIVER_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -33,6 +34,8 @@ public:
   llvm::Expected<DevicePtr> alloc(size_t bytes);
   llvm::Error copyToDevice(DevicePtr dst, const void *src, size_t bytes);
   llvm::Error copyToHost(void *dst, DevicePtr src, size_t bytes);
+  /// Queues a device-to-device copy.
+  llvm::Error copyOnDevice(DevicePtr dst, DevicePtr src, size_t bytes);
   /// Sets every byte of [dst, dst + bytes) to `value`.
   llvm::Error fill(DevicePtr dst, size_t bytes, uint8_t value);
   void free(DevicePtr ptr);
@@ -43,11 +46,14 @@ public:
   llvm::Error launch(void *module, const std::string &kernel,
                      const int64_t grid[3], const int64_t block[3],
                      size_t sharedBytes, llvm::ArrayRef<DevicePtr> args);
-  /// Milliseconds `runs` launches take, timed with events, after `warmup`.
-  llvm::Expected<float> time(void *module, const std::string &kernel,
-                             const int64_t grid[3], const int64_t block[3],
-                             size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
-                             int warmup, int runs);
+  /// Queues a launch without waiting for it.
+  llvm::Error enqueue(void *module, const std::string &kernel,
+                      const int64_t grid[3], const int64_t block[3],
+                      size_t sharedBytes, llvm::ArrayRef<DevicePtr> args);
+  llvm::Error synchronize();
+  /// Milliseconds between events recorded around the GPU work `enqueue`
+  /// queues.
+  llvm::Expected<float> timeRegion(llvm::function_ref<llvm::Error()> enqueue);
 
   struct Api;
 

@@ -1,0 +1,54 @@
+//===- KernelManifest.h - what lowbit-compile says about its kernels ------===//
+//
+// The JSON manifest lowbit-compile writes next to its PTX, read back: entry,
+// grid, block, parameters. Also what every host-side runner needs around it:
+// the operand bytes in the layout the kernel reads, and random operands.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_RUNTIME_KERNELMANIFEST_H
+#define LOWBIT_RUNTIME_KERNELMANIFEST_H
+
+#include "lowbit/Support/Npy.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace mlir::lowbit::runtime {
+
+struct KernelParam {
+  std::string role;   // input, weight, weight_scales, weight_zero_points, result
+  std::string dtype;  // .npy dtype of one logical element
+  std::string layout; // weight bytes: packed or bytes
+  std::vector<int64_t> shape;
+  int64_t bits = 0;
+  // Weights only: the scheme's signedness and scale granularity.
+  bool isSigned = true;
+  std::string granularity;
+  int64_t axis = -1, groupSize = 0;
+};
+
+struct KernelManifest {
+  std::string name, ptxPath, target;
+  int64_t grid[3], block[3];
+  bool zeroResult = false;
+  std::vector<KernelParam> params; // the last one is the result
+
+  /// Reads `path`; `kernel` selects one when the manifest holds several.
+  static llvm::Expected<KernelManifest> load(const std::string &path,
+                                             const std::string &kernel = "");
+  const KernelParam &result() const { return params.back(); }
+};
+
+/// The bytes the kernel reads for a logical operand (codes one per byte are
+/// packed into the parameter's layout).
+llvm::Expected<std::vector<uint8_t>> deviceBytes(const KernelParam &param,
+                                                 const NpyArray &array);
+
+/// Random values for a parameter: reals uniform in [-1, 1), scales in
+/// [0.5, 1.5) / 64, codes uniform over their bits.
+NpyArray randomOperand(const KernelParam &param, std::mt19937 &rng);
+
+} // namespace mlir::lowbit::runtime
+
+#endif // LOWBIT_RUNTIME_KERNELMANIFEST_H

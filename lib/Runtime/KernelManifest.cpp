@@ -1,0 +1,127 @@
+//===- KernelManifest.cpp - lowbit-compile manifests ----------------------===//
+#include "lowbit/Runtime/KernelManifest.h"
+
+#include "lowbit/Quant/Layouts.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cstring>
+
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::runtime;
+
+static llvm::Error manifestError(const std::string &path, const std::string &what) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), path + ": " + what);
+}
+
+static std::vector<int64_t> shapeOf(const llvm::json::Array *array) {
+  std::vector<int64_t> shape;
+  if (array)
+    for (const llvm::json::Value &d : *array)
+      shape.push_back(d.getAsInteger().value_or(-1));
+  return shape;
+}
+
+llvm::Expected<KernelManifest> KernelManifest::load(const std::string &path,
+                                                    const std::string &kernelName) {
+  auto text = llvm::MemoryBuffer::getFile(path);
+  if (!text)
+    return manifestError(path, "cannot read: " + text.getError().message());
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse((*text)->getBuffer());
+  if (!json)
+    return manifestError(path, llvm::toString(json.takeError()));
+  const llvm::json::Object *root = json->getAsObject();
+  const llvm::json::Array *kernels = root ? root->getArray("kernels") : nullptr;
+  std::optional<llvm::StringRef> ptx = root ? root->getString("ptx") : std::nullopt;
+  if (!kernels || !ptx)
+    return manifestError(path, "not a lowbit-compile manifest");
+  const llvm::json::Object *kernel = nullptr;
+  for (const llvm::json::Value &k : *kernels) {
+    const llvm::json::Object *object = k.getAsObject();
+    if (!object)
+      continue;
+    if (kernelName.empty() ? !kernel : object->getString("name") == kernelName) {
+      if (kernel && kernelName.empty())
+        return manifestError(path, "several kernels; choose one");
+      kernel = object;
+    }
+  }
+  if (!kernel)
+    return manifestError(path, "no kernel '" + kernelName + "'");
+  KernelManifest m;
+  m.name = kernel->getString("name").value_or("").str();
+  m.target = root->getString("target").value_or("").str();
+  std::vector<int64_t> grid = shapeOf(kernel->getArray("grid"));
+  std::vector<int64_t> block = shapeOf(kernel->getArray("block"));
+  if (grid.size() != 3 || block.size() != 3)
+    return manifestError(path, "kernel " + m.name + " lacks grid or block");
+  std::copy(grid.begin(), grid.end(), m.grid);
+  std::copy(block.begin(), block.end(), m.block);
+  m.zeroResult = kernel->getBoolean("zero_result").value_or(false);
+  if (const llvm::json::Array *list = kernel->getArray("params"))
+    for (const llvm::json::Value &v : *list) {
+      const llvm::json::Object *p = v.getAsObject();
+      if (!p)
+        return manifestError(path, "malformed parameter");
+      KernelParam param;
+      param.role = p->getString("role").value_or("").str();
+      param.dtype = p->getString("dtype").value_or("").str();
+      param.layout = p->getString("layout").value_or("").str();
+      param.shape = shapeOf(p->getArray("shape"));
+      param.bits = p->getInteger("bits").value_or(0);
+      param.isSigned = p->getBoolean("signed").value_or(true);
+      param.granularity = p->getString("granularity").value_or("").str();
+      param.axis = p->getInteger("axis").value_or(-1);
+      param.groupSize = p->getInteger("group_size").value_or(0);
+      m.params.push_back(std::move(param));
+    }
+  if (m.params.empty() || m.params.back().role != "result")
+    return manifestError(path, "kernel " + m.name + " has no result parameter");
+  // The PTX sits next to the manifest unless its path exists as written.
+  llvm::SmallString<256> ptxPath(*ptx);
+  if (!llvm::sys::fs::exists(ptxPath)) {
+    ptxPath = llvm::sys::path::parent_path(path);
+    llvm::sys::path::append(ptxPath, llvm::sys::path::filename(*ptx));
+  }
+  m.ptxPath = ptxPath.str().str();
+  return m;
+}
+
+llvm::Expected<std::vector<uint8_t>>
+mlir::lowbit::runtime::deviceBytes(const KernelParam &param, const NpyArray &array) {
+  if (param.layout != "packed" || param.bits == 8)
+    return array.data;
+  quant::Layout packed;
+  quant::CodeMatrix matrix{param.shape[0], param.shape[1], unsigned(param.bits)};
+  return quant::packCodes(packed, matrix, array.data);
+}
+
+NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937 &rng) {
+  NpyArray array{p.dtype, p.shape, {}};
+  std::uniform_real_distribution<float> real(-1.0f, 1.0f), scale(0.5f, 1.5f);
+  bool isScale = p.role == "weight_scales";
+  int64_t n = array.numElements();
+  for (int64_t i = 0; i < n; ++i) {
+    float v = isScale ? scale(rng) / 64 : real(rng);
+    if (p.dtype == "f4") {
+      uint8_t bytes[4];
+      memcpy(bytes, &v, 4);
+      array.data.insert(array.data.end(), bytes, bytes + 4);
+    } else if (p.dtype == "f2" || p.dtype == "V2") {
+      llvm::APFloat f(v);
+      bool lost;
+      f.convert(p.dtype == "f2" ? llvm::APFloat::IEEEhalf() : llvm::APFloat::BFloat(),
+                llvm::APFloat::rmNearestTiesToEven, &lost);
+      uint16_t bits = uint16_t(f.bitcastToAPInt().getZExtValue());
+      array.data.push_back(uint8_t(bits & 0xff));
+      array.data.push_back(uint8_t(bits >> 8));
+    } else {
+      unsigned bits = p.bits ? unsigned(p.bits) : 8;
+      array.data.push_back(uint8_t(rng() & ((1u << bits) - 1)));
+    }
+  }
+  return array;
+}
