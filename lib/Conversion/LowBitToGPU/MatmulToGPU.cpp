@@ -166,147 +166,56 @@ Value codeValue(OpBuilder &b, Location loc, Value byte, unsigned bits,
   return arith::SIToFPOp::create(b, loc, b.getF32Type(), code);
 }
 
-/// Builds the kernel; returns its name.
-::mlir::gpu::GPUFuncOp buildKernel(OpBuilder &b, Location loc, StringRef name,
-                           const GemvProblem &p) {
-  MLIRContext *ctx = b.getContext();
-  auto memref = [&](ArrayRef<int64_t> shape, Type t) {
-    return MemRefType::get(shape, t);
-  };
-  SmallVector<Type> params = {memref({p.m, p.k}, p.actType),
-                              memref({p.n, p.rowBytes()}, b.getI8Type()),
-                              memref({p.scaleRows, p.scaleCols}, p.scaleType)};
-  if (p.hasZeroPoints)
-    params.push_back(memref({p.scaleRows, p.scaleCols}, b.getI8Type()));
-  params.push_back(memref({p.m, p.n}, p.resultType));
-  auto func = ::mlir::gpu::GPUFuncOp::create(b, loc, name, FunctionType::get(ctx, params, {}));
-  func->setAttr(::mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func.setKnownBlockSizeAttr(
-      b.getDenseI32ArrayAttr({int32_t(kWarpSize * kWarpsPerBlock), 1, 1}));
-  Block &body = func.getBody().front();
-  b.setInsertionPointToStart(&body);
-  Value x = body.getArgument(0), w = body.getArgument(1),
-        s = body.getArgument(2);
-  Value z = p.hasZeroPoints ? body.getArgument(3) : Value();
-  Value y = body.getArguments().back();
+/// What a row body sees of the kernel around it.
+struct GemvFrame {
+  Value x, w, s, z; // z is null without zero points
+  Value n;          // the output row
+  Value begin, end; // this lane's first unit of the row, and the split's end
+};
 
-  Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
-  Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
-  Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
-  Value warp = arith::DivUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
-  Value lane = arith::RemUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
-  // This block's K slice, in weight bytes.
-  int64_t chunk = llvm::divideCeil(p.rowBytes(), p.splitK);
-  Value start = arith::MulIOp::create(b, loc, bidY, index(b, loc, chunk));
-  Value end = arith::MinUIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, start, index(b, loc, chunk)),
-      index(b, loc, p.rowBytes()));
-  Value firstByte = arith::AddIOp::create(b, loc, start, lane);
-  Value rowBase = arith::MulIOp::create(b, loc, bidX, index(b, loc, p.rowsPerBlock));
-
-  auto rows = scf::ForOp::create(b, loc, index(b, loc, 0),
-                                 index(b, loc, p.rowsPerBlock),
-                                 index(b, loc, kWarpsPerBlock));
-  b.setInsertionPointToStart(rows.getBody());
-  Value n = arith::AddIOp::create(
-      b, loc, rowBase,
-      arith::AddIOp::create(b, loc, rows.getInductionVar(), warp));
-  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n,
-                                        index(b, loc, p.n));
-  auto ifRow = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
-  b.setInsertionPointToStart(&ifRow.getThenRegion().front());
-  auto batch = scf::ForOp::create(b, loc, index(b, loc, 0), index(b, loc, p.m),
-                                  index(b, loc, 1));
-  b.setInsertionPointToStart(batch.getBody());
-  Value m = batch.getInductionVar();
-  Value zero = arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
-                                              APFloat(0.0f));
-  auto bytes = scf::ForOp::create(b, loc, firstByte, end,
-                                  index(b, loc, kWarpSize), ValueRange{zero});
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(bytes.getBody());
-    Value kb = bytes.getInductionVar();
-    Value acc = bytes.getRegionIterArgs()[0];
-    Value byte = memref::LoadOp::create(b, loc, w, ValueRange{n, kb});
-    int64_t codesPerByte = 8 / p.codeBits;
-    Value k0 = arith::MulIOp::create(b, loc, kb, index(b, loc, codesPerByte));
-    Value row = p.granularity == Granularity::PerTensor ? index(b, loc, 0) : n;
-    Value col = p.granularity == Granularity::PerGroup
-                    ? arith::DivUIOp::create(b, loc, k0, index(b, loc, p.groupSize))
-                          .getResult()
-                    : index(b, loc, 0);
-    Value scale = toF32(b, loc, memref::LoadOp::create(b, loc, s, ValueRange{row, col}));
-    Value zeroPoint =
-        z ? codeValue(b, loc, memref::LoadOp::create(b, loc, z, ValueRange{row, col}),
-                      p.codeBits, p.unsignedCodes)
-          : Value();
-    Value sum = zero;
-    for (int64_t i = 0; i < codesPerByte; ++i) {
-      Value part = byte;
-      if (i == 1)
-        part = p.unsignedCodes
-                   ? arith::ShRUIOp::create(
-                         b, loc, byte,
-                         arith::ConstantIntOp::create(b, loc, b.getI8Type(), 4))
-                         .getResult()
-                   : arith::ShRSIOp::create(
-                         b, loc, byte,
-                         arith::ConstantIntOp::create(b, loc, b.getI8Type(), 4))
-                         .getResult();
-      Value value = codeValue(b, loc, part, p.codeBits, p.unsignedCodes);
-      if (zeroPoint)
-        value = arith::SubFOp::create(b, loc, value, zeroPoint);
-      Value k = arith::AddIOp::create(b, loc, k0, index(b, loc, i));
-      Value a = toF32(b, loc, memref::LoadOp::create(b, loc, x, ValueRange{m, k}));
-      sum = arith::AddFOp::create(b, loc, sum,
-                                  arith::MulFOp::create(b, loc, value, a));
-    }
-    Value next = arith::AddFOp::create(
-        b, loc, acc, arith::MulFOp::create(b, loc, sum, scale));
-    scf::YieldOp::create(b, loc, next);
-  }
-  Value total = bytes.getResult(0);
-  for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
-    auto shuffle = ::mlir::gpu::ShuffleOp::create(b, loc, total, offset, kWarpSize,
-                                          ::mlir::gpu::ShuffleMode::XOR);
-    total = arith::AddFOp::create(b, loc, total, shuffle.getShuffleResult());
-  }
-  Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
-                                      index(b, loc, 0));
-  auto ifFirst = scf::IfOp::create(b, loc, first, /*withElse=*/false);
-  b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
-  if (p.splitK > 1) {
-    memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, total, y,
-                                ValueRange{m, n});
-  } else {
-    Value out = p.resultType.isF32()
-                    ? total
-                    : arith::TruncFOp::create(b, loc, p.resultType, total).getResult();
-    memref::StoreOp::create(b, loc, out, y, ValueRange{m, n});
-  }
-  b.setInsertionPointToEnd(&body);
-  ::mlir::gpu::ReturnOp::create(b, loc);
-  return func;
+/// Reads the scale (as f32, times `valid`) and the zero point (as f32, or
+/// null) that the codes starting at `k0` of row `n` use.
+std::pair<Value, Value> scaleAndZero(OpBuilder &b, Location loc,
+                                     const GemvProblem &p, const GemvFrame &f,
+                                     Value k0) {
+  Value row = p.granularity == Granularity::PerTensor ? index(b, loc, 0) : f.n;
+  Value col = p.granularity == Granularity::PerGroup
+                  ? arith::DivUIOp::create(b, loc, k0, index(b, loc, p.groupSize))
+                        .getResult()
+                  : index(b, loc, 0);
+  Value scale = toF32(b, loc, memref::LoadOp::create(b, loc, f.s, ValueRange{row, col}));
+  Value zero = f.z ? codeValue(b, loc,
+                               memref::LoadOp::create(b, loc, f.z, ValueRange{row, col}),
+                               p.codeBits, p.unsignedCodes)
+                   : Value();
+  return {scale, zero};
 }
 
-/// The streaming kernel: each lane loads 16 bytes of its row at a time
-/// (32 4-bit or 16 8-bit codes), turns each code into a float without an
-/// int-to-float conversion (code | 0x4B000000 is the float 2^23 + code, so
-/// subtracting 2^23 + bias + zero point leaves the value), and multiplies it
-/// with activations loaded 16 bytes at a time, for all M tokens at once.
-::mlir::gpu::GPUFuncOp buildStreamingKernel(OpBuilder &b, Location loc,
-                                           StringRef name, const GemvProblem &p) {
+/// `acc + a * c`, contractible into an FMA.
+Value fma(OpBuilder &b, Location loc, Value a, Value c, Value acc) {
+  auto contract =
+      arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::contract);
+  Value mul = arith::MulFOp::create(b, loc, a, c, contract);
+  return arith::AddFOp::create(b, loc, acc, mul, contract).getResult();
+}
+
+Value f32Const(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(float(v)));
+}
+
+/// The skeleton both GEMV variants share: parameters (input as `xType`,
+/// weight as `wType`, scales, zero points, result), four warps per block, a
+/// block's rows spread over its warps, the block's K slice of `units` units
+/// per row (split on grid.y), and, after `rowBody` has produced one partial
+/// sum per token for the lane's units, the warp reduction and the store (or
+/// the atomic add of a K split). `rowBody` walks units begin, begin + 32, ...
+::mlir::gpu::GPUFuncOp
+buildGemvKernel(OpBuilder &b, Location loc, StringRef name, const GemvProblem &p,
+                Type xType, Type wType, int64_t units,
+                function_ref<SmallVector<Value>(const GemvFrame &)> rowBody) {
   MLIRContext *ctx = b.getContext();
-  Type f32 = b.getF32Type(), i32 = b.getI32Type();
-  int64_t actLanes = 128 / p.actType.getIntOrFloatBitWidth();
-  int64_t chunks = p.rowBytes() / 16;
-  auto actVector = VectorType::get({actLanes}, p.actType);
-  auto wordVector = VectorType::get({4}, i32);
-  SmallVector<Type> params = {
-      MemRefType::get({p.m, p.k / actLanes}, actVector),
-      MemRefType::get({p.n, chunks}, wordVector),
-      MemRefType::get({p.scaleRows, p.scaleCols}, p.scaleType)};
+  SmallVector<Type> params = {xType, wType,
+                              MemRefType::get({p.scaleRows, p.scaleCols}, p.scaleType)};
   if (p.hasZeroPoints)
     params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, b.getI8Type()));
   params.push_back(MemRefType::get({p.m, p.n}, p.resultType));
@@ -317,92 +226,166 @@ Value codeValue(OpBuilder &b, Location loc, Value byte, unsigned bits,
       b.getDenseI32ArrayAttr({int32_t(kWarpSize * kWarpsPerBlock), 1, 1}));
   Block &body = func.getBody().front();
   b.setInsertionPointToStart(&body);
-  Value x = body.getArgument(0), w = body.getArgument(1), s = body.getArgument(2);
-  Value z = p.hasZeroPoints ? body.getArgument(3) : Value();
+  GemvFrame frame;
+  frame.x = body.getArgument(0);
+  frame.w = body.getArgument(1);
+  frame.s = body.getArgument(2);
+  frame.z = p.hasZeroPoints ? body.getArgument(3) : Value();
   Value y = body.getArguments().back();
-  auto contract = arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::contract);
-  auto fma = [&](Value a, Value c, Value acc) {
-    Value mul = arith::MulFOp::create(b, loc, a, c, contract);
-    return arith::AddFOp::create(b, loc, acc, mul, contract).getResult();
-  };
-  auto f32Const = [&](double v) {
-    return arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(float(v)))
-        .getResult();
-  };
-  auto i32Const = [&](int64_t v) {
-    return arith::ConstantIntOp::create(b, loc, i32, v).getResult();
-  };
 
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
   Value warp = arith::DivUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
   Value lane = arith::RemUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
-  int64_t perSplit = llvm::divideCeil(chunks, p.splitK);
+  int64_t perSplit = llvm::divideCeil(units, p.splitK);
   Value start = arith::MulIOp::create(b, loc, bidY, index(b, loc, perSplit));
-  Value end = arith::MinUIOp::create(
+  frame.end = arith::MinUIOp::create(
       b, loc, arith::AddIOp::create(b, loc, start, index(b, loc, perSplit)),
-      index(b, loc, chunks));
-  Value first = arith::AddIOp::create(b, loc, start, lane);
+      index(b, loc, units));
+  frame.begin = arith::AddIOp::create(b, loc, start, lane);
   Value rowBase = arith::MulIOp::create(b, loc, bidX, index(b, loc, p.rowsPerBlock));
 
   auto rows = scf::ForOp::create(b, loc, index(b, loc, 0),
                                  index(b, loc, p.rowsPerBlock),
                                  index(b, loc, kWarpsPerBlock));
   b.setInsertionPointToStart(rows.getBody());
-  Value n = arith::AddIOp::create(
+  frame.n = arith::AddIOp::create(
       b, loc, rowBase, arith::AddIOp::create(b, loc, rows.getInductionVar(), warp));
   auto ifRow = scf::IfOp::create(
       b, loc,
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n, index(b, loc, p.n)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, frame.n,
+                            index(b, loc, p.n)),
       /*withElse=*/false);
   b.setInsertionPointToStart(&ifRow.getThenRegion().front());
-  SmallVector<Value> zeros(p.m, f32Const(0.0));
-  // Each iteration handles kUnroll chunks 32 apart, their loads issued
-  // first so that several 16-byte loads per lane are in flight. Chunks past
-  // the end re-read the last chunk and count with a zero scale.
-  constexpr int64_t kUnroll = 4;
-  auto loop = scf::ForOp::create(b, loc, first, end,
-                                 index(b, loc, kWarpSize * kUnroll), zeros);
-  {
+  SmallVector<Value> partial = rowBody(frame);
+
+  Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
+                                        index(b, loc, 0));
+  for (int64_t m = 0; m < p.m; ++m) {
+    Value total = partial[m];
+    for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
+      auto shuffle = ::mlir::gpu::ShuffleOp::create(b, loc, total, offset, kWarpSize,
+                                                    ::mlir::gpu::ShuffleMode::XOR);
+      total = arith::AddFOp::create(b, loc, total, shuffle.getShuffleResult());
+    }
+    auto ifFirst = scf::IfOp::create(b, loc, isFirst, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
+    ValueRange at{index(b, loc, m), frame.n};
+    if (p.splitK > 1) {
+      memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, total, y, at);
+    } else {
+      Value out = p.resultType.isF32()
+                      ? total
+                      : arith::TruncFOp::create(b, loc, p.resultType, total).getResult();
+      memref::StoreOp::create(b, loc, out, y, at);
+    }
+  }
+  b.setInsertionPointToEnd(&body);
+  ::mlir::gpu::ReturnOp::create(b, loc);
+  return func;
+}
+
+/// The byte variant, for rows that are not whole 16-byte chunks: each lane
+/// reads one weight byte (two 4-bit codes or one 8-bit code) at a time.
+::mlir::gpu::GPUFuncOp buildByteKernel(OpBuilder &b, Location loc, StringRef name,
+                                       const GemvProblem &p) {
+  Type xType = MemRefType::get({p.m, p.k}, p.actType);
+  Type wType = MemRefType::get({p.n, p.rowBytes()}, b.getI8Type());
+  return buildGemvKernel(b, loc, name, p, xType, wType, p.rowBytes(),
+                         [&](const GemvFrame &f) -> SmallVector<Value> {
+    SmallVector<Value> zeros(p.m, f32Const(b, loc, 0.0));
+    auto loop = scf::ForOp::create(b, loc, f.begin, f.end,
+                                   index(b, loc, kWarpSize), zeros);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value last = arith::SubIOp::create(b, loc, end, index(b, loc, 1));
+    Value byte = memref::LoadOp::create(b, loc, f.w,
+                                        ValueRange{f.n, loop.getInductionVar()});
+    int64_t codesPerByte = 8 / p.codeBits;
+    Value k0 = arith::MulIOp::create(b, loc, loop.getInductionVar(),
+                                     index(b, loc, codesPerByte));
+    auto [scale, zeroPoint] = scaleAndZero(b, loc, p, f, k0);
+    SmallVector<Value> values;
+    for (int64_t i = 0; i < codesPerByte; ++i) {
+      Value part = byte;
+      if (i == 1) {
+        Value four = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 4);
+        part = p.unsignedCodes
+                   ? arith::ShRUIOp::create(b, loc, byte, four).getResult()
+                   : arith::ShRSIOp::create(b, loc, byte, four).getResult();
+      }
+      Value value = codeValue(b, loc, part, p.codeBits, p.unsignedCodes);
+      if (zeroPoint)
+        value = arith::SubFOp::create(b, loc, value, zeroPoint);
+      values.push_back(value);
+    }
+    SmallVector<Value> next;
+    for (int64_t m = 0; m < p.m; ++m) {
+      Value sum = f32Const(b, loc, 0.0);
+      for (int64_t i = 0; i < codesPerByte; ++i) {
+        Value k = arith::AddIOp::create(b, loc, k0, index(b, loc, i));
+        Value a = toF32(b, loc, memref::LoadOp::create(
+                                    b, loc, f.x, ValueRange{index(b, loc, m), k}));
+        sum = fma(b, loc, values[i], a, sum);
+      }
+      next.push_back(fma(b, loc, sum, scale, loop.getRegionIterArgs()[m]));
+    }
+    scf::YieldOp::create(b, loc, next);
+    return SmallVector<Value>(loop.getResults());
+  });
+}
+
+/// The streaming variant: each lane loads 16 bytes of its row at a time (32
+/// 4-bit or 16 8-bit codes), four such chunks in flight, turns each code into
+/// a float without an int-to-float conversion (code | 0x4B000000 is the float
+/// 2^23 + code, so subtracting 2^23 + bias + zero point leaves the value), and
+/// multiplies it with activations loaded 16 bytes at a time, for all M tokens.
+::mlir::gpu::GPUFuncOp buildStreamingKernel(OpBuilder &b, Location loc,
+                                           StringRef name, const GemvProblem &p) {
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  int64_t actLanes = 128 / p.actType.getIntOrFloatBitWidth();
+  int64_t chunks = p.rowBytes() / 16;
+  auto actVector = VectorType::get({actLanes}, p.actType);
+  Type xType = MemRefType::get({p.m, p.k / actLanes}, actVector);
+  Type wType = MemRefType::get({p.n, chunks}, VectorType::get({4}, i32));
+  auto i32Const = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, i32, v).getResult();
+  };
+  return buildGemvKernel(b, loc, name, p, xType, wType, chunks,
+                         [&](const GemvFrame &f) -> SmallVector<Value> {
+    // Chunks past the end re-read the last chunk and count with a zero scale.
+    constexpr int64_t kUnroll = 4;
+    SmallVector<Value> zeros(p.m, f32Const(b, loc, 0.0));
+    auto loop = scf::ForOp::create(b, loc, f.begin, f.end,
+                                   index(b, loc, kWarpSize * kUnroll), zeros);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value last = arith::SubIOp::create(b, loc, f.end, index(b, loc, 1));
     struct Chunk {
-      Value index, words, scale, offset;
+      Value k0, words, scale, offset;
     };
     SmallVector<Chunk> work;
+    double bias = p.unsignedCodes ? 0.0 : double(int64_t(1) << (p.codeBits - 1));
     for (int64_t u = 0; u < kUnroll; ++u) {
       Value c = arith::AddIOp::create(b, loc, loop.getInductionVar(),
                                       index(b, loc, u * kWarpSize));
-      Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, end);
+      Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, f.end);
       c = arith::MinUIOp::create(b, loc, c, last);
       Chunk chunk;
-      chunk.index = c;
-      chunk.words = memref::LoadOp::create(b, loc, w, ValueRange{n, c});
-      Value k0 = arith::MulIOp::create(b, loc, c, index(b, loc, p.codesPerChunk()));
-      Value row = p.granularity == Granularity::PerTensor ? index(b, loc, 0) : n;
-      Value col = p.granularity == Granularity::PerGroup
-                      ? arith::DivUIOp::create(b, loc, k0, index(b, loc, p.groupSize))
-                            .getResult()
-                      : index(b, loc, 0);
-      Value scale = toF32(b, loc, memref::LoadOp::create(b, loc, s, ValueRange{row, col}));
-      chunk.scale = arith::SelectOp::create(b, loc, valid, scale, f32Const(0.0));
-      // value = float(2^23 + biased code) - (2^23 + bias + zero point).
-      double bias = p.unsignedCodes ? 0.0 : double(int64_t(1) << (p.codeBits - 1));
-      chunk.offset = f32Const(8388608.0 + bias);
-      if (z) {
-        Value zp = codeValue(b, loc, memref::LoadOp::create(b, loc, z, ValueRange{row, col}),
-                             p.codeBits, p.unsignedCodes);
-        chunk.offset = arith::AddFOp::create(b, loc, chunk.offset, zp);
-      }
+      chunk.words = memref::LoadOp::create(b, loc, f.w, ValueRange{f.n, c});
+      chunk.k0 = arith::MulIOp::create(b, loc, c, index(b, loc, p.codesPerChunk()));
+      auto [scale, zeroPoint] = scaleAndZero(b, loc, p, f, chunk.k0);
+      chunk.scale = arith::SelectOp::create(b, loc, valid, scale, f32Const(b, loc, 0.0));
+      chunk.offset = f32Const(b, loc, 8388608.0 + bias);
+      if (zeroPoint)
+        chunk.offset = arith::AddFOp::create(b, loc, chunk.offset, zeroPoint);
       work.push_back(chunk);
     }
     int64_t perWord = 32 / p.codeBits;
     uint32_t mask = (1u << p.codeBits) - 1;
     uint32_t flip = p.unsignedCodes ? 0u : (p.codeBits == 4 ? 0x88888888u : 0x80808080u);
-    SmallVector<Value> acc(loop.getRegionIterArgs().begin(),
-                           loop.getRegionIterArgs().end());
+    SmallVector<Value> acc(loop.getRegionIterArgs());
     for (const Chunk &chunk : work) {
       SmallVector<Value> values;
       for (int64_t j = 0; j < 4; ++j) {
@@ -419,51 +402,26 @@ Value codeValue(OpBuilder &b, Location loc, Value byte, unsigned bits,
           values.push_back(arith::SubFOp::create(b, loc, asFloat, chunk.offset));
         }
       }
-      Value k0 = arith::MulIOp::create(b, loc, chunk.index, index(b, loc, p.codesPerChunk()));
-      Value xBase = arith::DivUIOp::create(b, loc, k0, index(b, loc, actLanes));
+      Value xBase = arith::DivUIOp::create(b, loc, chunk.k0, index(b, loc, actLanes));
       for (int64_t m = 0; m < p.m; ++m) {
-        Value sum = f32Const(0.0);
+        Value sum = f32Const(b, loc, 0.0);
         for (int64_t q = 0; q < p.codesPerChunk() / actLanes; ++q) {
           Value xv = memref::LoadOp::create(
-              b, loc, x,
+              b, loc, f.x,
               ValueRange{index(b, loc, m),
                          arith::AddIOp::create(b, loc, xBase, index(b, loc, q))});
           for (int64_t e = 0; e < actLanes; ++e) {
             Value a = toF32(b, loc,
                             vector::ExtractOp::create(b, loc, xv, ArrayRef<int64_t>{e}));
-            sum = fma(values[q * actLanes + e], a, sum);
+            sum = fma(b, loc, values[q * actLanes + e], a, sum);
           }
         }
-        acc[m] = fma(sum, chunk.scale, acc[m]);
+        acc[m] = fma(b, loc, sum, chunk.scale, acc[m]);
       }
     }
     scf::YieldOp::create(b, loc, acc);
-  }
-  Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
-                                        index(b, loc, 0));
-  for (int64_t m = 0; m < p.m; ++m) {
-    Value total = loop.getResult(m);
-    for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
-      auto shuffle = ::mlir::gpu::ShuffleOp::create(b, loc, total, offset, kWarpSize,
-                                                    ::mlir::gpu::ShuffleMode::XOR);
-      total = arith::AddFOp::create(b, loc, total, shuffle.getShuffleResult());
-    }
-    auto ifFirst = scf::IfOp::create(b, loc, isFirst, /*withElse=*/false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
-    if (p.splitK > 1) {
-      memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, total, y,
-                                  ValueRange{index(b, loc, m), n});
-    } else {
-      Value out = p.resultType.isF32()
-                      ? total
-                      : arith::TruncFOp::create(b, loc, p.resultType, total).getResult();
-      memref::StoreOp::create(b, loc, out, y, ValueRange{index(b, loc, m), n});
-    }
-  }
-  b.setInsertionPointToEnd(&body);
-  ::mlir::gpu::ReturnOp::create(b, loc);
-  return func;
+    return SmallVector<Value>(loop.getResults());
+  });
 }
 
 struct LowerMatmulToGPUPass
@@ -497,7 +455,7 @@ struct LowerMatmulToGPUPass
       if (problem->vectorized)
         buildStreamingKernel(b, op.getLoc(), name, *problem);
       else
-        buildKernel(b, op.getLoc(), name, *problem);
+        buildByteKernel(b, op.getLoc(), name, *problem);
       SmallVector<Attribute> params = {b.getStringAttr("input"),
                                        b.getStringAttr("weight"),
                                        b.getStringAttr("weight_scales")};
