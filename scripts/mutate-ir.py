@@ -4,7 +4,8 @@
 Takes the .mlir test files, applies random token-level mutations (numbers, types,
 keywords, shapes, deletions, duplications, truncations) and runs lowbit-opt on
 each mutant, parsing, verifying and running the passes (kernel-config
-selection and canonicalization, or the reference lowering). A mutant fails the run
+selection and canonicalization, the reference lowering, or GPU kernel
+generation). A mutant fails the run
 when lowbit-opt dies on a signal, exits with a code other than 0 or 1, prints an
 LLVM fatal error or assertion, or exits 1 without printing an error diagnostic.
 Failing mutants are written to --out for reproduction.
@@ -113,6 +114,9 @@ def run_one(args, index, text, rng_seed):
                 "--canonicalize"]
     elif mode < 0.7:
         cmd += ["--convert-lowbit-to-linalg"]
+    elif mode < 0.85:
+        cmd += ["--lowbit-select-kernel-config=target=" + rng.choice(["sm_80", "sm_90a"]),
+                "--lowbit-lower-matmul-to-gpu"]
     try:
         proc = subprocess.run(cmd, input=mutant.encode(), capture_output=True, timeout=30)
     except subprocess.TimeoutExpired:

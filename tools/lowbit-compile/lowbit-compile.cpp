@@ -107,7 +107,6 @@ int main(int argc, char **argv) {
 
   DialectRegistry registry;
   lowbit::registerAllDialects(registry);
-  lowbit::registerGPUExtensions(registry);
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
