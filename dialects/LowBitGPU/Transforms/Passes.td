@@ -12,8 +12,9 @@ def LowBitSelectKernelConfigPass
     without a `lowbit_gpu.config` attribute, picks the kernel strategy and its
     tiles for the target chip and attaches them:
 
-    - decode shapes (static M <= 16): `splitk_gemv`, with enough K-splits to
-      give every SM work;
+    - decode shapes (static M <= 16): `splitk_gemv` with 32-row tiles and
+      K-splits until there are about eight blocks per SM (splits meet through
+      f32 atomics, so only f32 results are split);
     - sm_90a: `wgmma` (warp-specialized, TMA, clusters, persistent grid);
     - otherwise `mma_sync` with a multi-stage `cp.async` pipeline;
     - `bitplane` on 1-bit `mma` for bit-plane products, `lut` for table ones.
