@@ -251,10 +251,13 @@ mlir::lowbit::numericValues(const NpyArray &array) {
       values[i] = v;
     } else if (t == "f8") {
       memcpy(&values[i], p, 8);
-    } else if (t == "f2") {
+    } else if (t == "f2" || t == "V2") {
+      // 'V2' is how bf16 travels (as ml_dtypes saves it).
       uint16_t bits;
       memcpy(&bits, p, 2);
-      values[i] = llvm::APFloat(llvm::APFloat::IEEEhalf(), llvm::APInt(16, bits))
+      values[i] = llvm::APFloat(t == "f2" ? llvm::APFloat::IEEEhalf()
+                                          : llvm::APFloat::BFloat(),
+                                llvm::APInt(16, bits))
                       .convertToDouble();
     } else if (t == "i1") {
       values[i] = int8_t(*p);

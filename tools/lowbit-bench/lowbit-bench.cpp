@@ -58,19 +58,12 @@ uint16_t toHalfBits(double v, bool bf16) {
   return uint16_t(f.bitcastToAPInt().getZExtValue());
 }
 
-/// Real values of a float operand (f4, f2 or bf16 'V2').
-std::vector<float> realValues(const NpyArray &a) {
-  std::vector<float> v(a.numElements());
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (a.dtype == "f4") {
-      memcpy(&v[i], &a.data[i * 4], 4);
-    } else {
-      uint16_t bits;
-      memcpy(&bits, &a.data[i * 2], 2);
-      v[i] = float(halfBits(bits, a.dtype == "V2"));
-    }
-  }
-  return v;
+/// Real values of an operand or result, as floats.
+llvm::Expected<std::vector<float>> realValues(const NpyArray &a) {
+  llvm::Expected<std::vector<double>> values = numericValues(a);
+  if (!values)
+    return values.takeError();
+  return std::vector<float>(values->begin(), values->end());
 }
 
 /// Round-to-nearest-even f32 -> bf16 on the bits (finite inputs; fast
@@ -189,7 +182,10 @@ int main(int argc, char **argv) {
     std::vector<NpyArray> logical;
     for (size_t i = 0; i + 1 < params.size(); ++i)
       logical.push_back(randomOperand(params[i], rng));
-    std::vector<float> x = realValues(logical[0]);
+    auto xValues = realValues(logical[0]);
+    if (!xValues)
+      return fail(llvm::toString(xValues.takeError()));
+    std::vector<float> x = std::move(*xValues);
     for (float &v : x)
       v = float(halfBits(toHalfBits(v, true), true));
     for (size_t i = 0; i < x.size(); ++i) {
@@ -201,7 +197,10 @@ int main(int argc, char **argv) {
       }
     }
     bool zeroPoints = params.size() == 5;
-    std::vector<float> scales = realValues(logical[2]), zeros;
+    auto scaleValues = realValues(logical[2]);
+    if (!scaleValues)
+      return fail(llvm::toString(scaleValues.takeError()));
+    std::vector<float> scales = std::move(*scaleValues), zeros;
     quant::Scheme scheme = schemeOf(params[1], zeroPoints);
     if (zeroPoints)
       for (uint8_t z : logical[3].data)
@@ -278,12 +277,14 @@ int main(int argc, char **argv) {
     NpyArray theirs{"V2", {m, n}, std::vector<uint8_t>(m * n * 2)};
     if (llvm::Error e = (*device)->copyToHost(theirs.data.data(), *by, m * n * 2))
       return fail(llvm::toString(std::move(e)));
-    std::vector<double> oursValues, theirValues;
-    std::vector<float> oursF = realValues(ours), theirsF = realValues(theirs);
-    oursValues.assign(oursF.begin(), oursF.end());
-    theirValues.assign(theirsF.begin(), theirsF.end());
-    Comparison oursErr = compareValues(oursValues, reference, 0, 0);
-    Comparison theirErr = compareValues(theirValues, reference, 0, 0);
+    auto oursValues = numericValues(ours);
+    if (!oursValues)
+      return fail(llvm::toString(oursValues.takeError()));
+    auto theirValues = numericValues(theirs);
+    if (!theirValues)
+      return fail(llvm::toString(theirValues.takeError()));
+    Comparison oursErr = compareValues(*oursValues, reference, 0, 0);
+    Comparison theirErr = compareValues(*theirValues, reference, 0, 0);
     if (oursErr.relativeL2 > 1e-3) {
       llvm::errs() << "lowbit-bench: " << manifest->name << " output is wrong: "
                    << oursErr.summary(0, 0) << "\n";

@@ -46,7 +46,7 @@ Comparison compareValues(llvm::ArrayRef<double> got,
                          llvm::ArrayRef<double> expected, double rtol,
                          double atol);
 /// The values of an array of a numeric .npy dtype (f2, f4, f8, i1, u1, b1,
-/// i4, i8), or an error naming the dtype.
+/// i4, i8, and V2 read as bf16), or an error naming the dtype.
 llvm::Expected<std::vector<double>> numericValues(const NpyArray &array);
 
 /// Writes `path` through a temporary file in the same folder renamed into

@@ -1,0 +1,55 @@
+//===- NpyTest.cpp - .npy files, values and comparisons -------------------===//
+#include "lowbit/Support/Npy.h"
+
+#include "llvm/Support/FileSystem.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace mlir::lowbit;
+
+namespace {
+
+TEST(Npy, WriteReadRoundTrip) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("lowbit-npy", dir));
+  std::string path = dir.str().str() + "/a.npy";
+  NpyArray array{"i4", {2, 3}, {}};
+  for (int32_t v : {1, -2, 3, -4, 5, -6})
+    array.data.insert(array.data.end(), reinterpret_cast<uint8_t *>(&v),
+                      reinterpret_cast<uint8_t *>(&v) + 4);
+  ASSERT_FALSE(bool(writeNpy(path, array)));
+  auto back = readNpy(path);
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->dtype, "i4");
+  EXPECT_EQ(back->shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(back->data, array.data);
+  auto values = numericValues(*back);
+  ASSERT_TRUE(bool(values));
+  EXPECT_EQ(*values, (std::vector<double>{1, -2, 3, -4, 5, -6}));
+}
+
+TEST(Npy, HalfAndBf16Values) {
+  // 1.5 is 0x3e00 in f16 and 0x3fc0 in bf16; -2 is 0xc000 and 0xc000.
+  NpyArray f16{"f2", {2}, {0x00, 0x3e, 0x00, 0xc0}};
+  NpyArray bf16{"V2", {2}, {0xc0, 0x3f, 0x00, 0xc0}};
+  EXPECT_EQ(*numericValues(f16), (std::vector<double>{1.5, -2.0}));
+  EXPECT_EQ(*numericValues(bf16), (std::vector<double>{1.5, -2.0}));
+  NpyArray raw{"V1", {1}, {0}};
+  auto bad = numericValues(raw);
+  ASSERT_FALSE(bool(bad));
+  EXPECT_EQ(llvm::toString(bad.takeError()), "cannot read values of dtype 'V1'");
+}
+
+TEST(Npy, Comparison) {
+  Comparison c = compareValues({1.0, 2.5, NAN}, {1.0, 2.0, 3.0}, 0.1, 0.0);
+  EXPECT_EQ(c.count, 3);
+  EXPECT_EQ(c.outside, 2); // 0.5 > 0.2, and NaN against a number
+  EXPECT_TRUE(std::isinf(c.maxAbs));
+  Comparison same = compareValues({1.0, -2.0}, {1.0, -2.0}, 0, 0);
+  EXPECT_EQ(same.outside, 0);
+  EXPECT_EQ(same.relativeL2, 0.0);
+}
+
+} // namespace
