@@ -34,9 +34,12 @@ for case in "$root"/test/Integration/GPU/*.mlir; do
   sed -i "s|\"ptx\": \".*\"|\"ptx\": \"kernel.ptx\"|" "$dir/manifest.json"
   "$build/bin/lowbit-run" "$case" --seed=1 --save-inputs="$dir" \
     --output="$dir/expected.npy" > "$dir/reference.txt"
+  # A case may state its tolerance (`// GPU-COMPARE: --rtol=... --atol=...`).
+  sed -n 's|^// GPU-COMPARE: *||p' "$case" > "$dir/compare.args"
 done
 # Timing cases: compiled only (operands are drawn on the GPU machine).
 "$root/bench/decode-w4a16.sh" "$bundle/bench-src"
+"$root/bench/prefill.sh" "$bundle/bench-src"
 for case in "$bundle"/bench-src/*.mlir; do
   name=$(basename "$case" .mlir)
   dir=$bundle/bench/$name

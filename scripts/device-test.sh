@@ -8,21 +8,23 @@ mkdir -p "$out"
 bundle=device-bundle
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > "$out/gpu.txt" 2>&1
 failures=0
-printf '%-28s %-6s %s\n' case result comparison > "$out/table.txt"
+printf '%-34s %-6s %s\n' case result comparison > "$out/table.txt"
 for dir in "$bundle"/cases/*/; do
   name=$(basename "$dir")
   inputs=()
   for arg in "$dir"/arg*.npy; do inputs+=("--input=$arg"); done
+  tolerance=$(cat "$dir/compare.args" 2>/dev/null)
+  # shellcheck disable=SC2086 # the tolerance is a list of flags
   if "$bundle/bin/lowbit-gpu-run" "$dir/manifest.json" "${inputs[@]}" \
        --output="$out/$name.npy" --expect="$dir/expected.npy" \
-       --rtol=1e-3 --atol=0.05 > "$out/$name.log" 2>&1; then
+       ${tolerance:---rtol=1e-3 --atol=0.05} > "$out/$name.log" 2>&1; then
     result=PASS
   else
     result=FAIL
     failures=$((failures + 1))
   fi
   comparison=$(grep -h '^compare:\|lowbit-gpu-run:' "$out/$name.log" | head -1)
-  printf '%-28s %-6s %s\n' "$name" "$result" "$comparison" >> "$out/table.txt"
+  printf '%-34s %-6s %s\n' "$name" "$result" "$comparison" >> "$out/table.txt"
   # The SASS of each kernel, for the record.
   if command -v cuobjdump > /dev/null && command -v ptxas > /dev/null; then
     ptxas -arch=sm_90a "$dir/kernel.ptx" -o "$out/$name.cubin" 2>> "$out/$name.log" &&

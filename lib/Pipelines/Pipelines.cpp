@@ -2,13 +2,18 @@
 #include "lowbit/Pipelines/Pipelines.h"
 
 #include "lowbit/Conversion/Passes.h"
+#include "LowBit/IR/LowBitOps.h"
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
 #include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -59,6 +64,27 @@ struct EmitCInterfacePass
                       UnitAttr::get(&getContext()));
   }
 };
+
+/// Gives the dynamic shared memory symbol of `gpu.dynamic_shared_memory`
+/// external linkage. Upstream makes it internal, and the NVPTX backend then
+/// demotes it into a one-byte function-local `.shared` variable; as
+/// `.extern .shared ... []` it is the whole dynamic allocation.
+struct ExternDynamicSharedMemoryPass
+    : PassWrapper<ExternDynamicSharedMemoryPass,
+                  OperationPass<::mlir::gpu::GPUModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ExternDynamicSharedMemoryPass)
+  StringRef getArgument() const override {
+    return "lowbit-extern-dynamic-shared-memory";
+  }
+  void runOnOperation() override {
+    getOperation().walk([](LLVM::GlobalOp global) {
+      auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
+      if (global.getAddrSpace() == unsigned(NVVM::NVVMMemorySpace::Shared) && array &&
+          array.getNumElements() == 0)
+        global.setLinkage(LLVM::Linkage::External);
+    });
+  }
+};
 } // namespace
 
 void mlir::lowbit::buildReferencePipeline(OpPassManager &pm) {
@@ -100,15 +126,26 @@ void mlir::lowbit::buildGPUKernelPipeline(OpPassManager &pm,
   pm.addPass(createGpuNVVMAttachTarget(attach));
   OpPassManager &kernels = pm.nest<::mlir::gpu::GPUModuleOp>();
   kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertNVGPUToNVVMPass());
   ConvertGpuOpsToNVVMOpsOptions toNVVM;
   toNVVM.useBarePtrCallConv = true;
   kernels.addPass(createConvertGpuOpsToNVVMOps(toNVVM));
+  kernels.addPass(std::make_unique<ExternDynamicSharedMemoryPass>());
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa";
   pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+std::string mlir::lowbit::requiredPtxFeatures(Operation *module) {
+  bool fp8 = false;
+  module->walk([&](MatmulOp op) {
+    if (QuantSchemeAttr input = op.getInputSchemeAttr())
+      fp8 |= isa<Float8E4M3FNType, Float8E5M2Type>(input.getStorage());
+  });
+  return fp8 ? "+ptx84" : "+ptx80";
 }
 
 void mlir::lowbit::registerPipelines() {
@@ -132,8 +169,10 @@ void mlir::lowbit::registerReferenceExtensions(DialectRegistry &registry) {
 
 void mlir::lowbit::registerGPUExtensions(DialectRegistry &registry) {
   registry.insert<::mlir::gpu::GPUDialect, NVVM::NVVMDialect, LLVM::LLVMDialect,
-                  memref::MemRefDialect, scf::SCFDialect, vector::VectorDialect>();
+                  memref::MemRefDialect, nvgpu::NVGPUDialect, scf::SCFDialect,
+                  ub::UBDialect, vector::VectorDialect>();
   arith::registerConvertArithToLLVMInterface(registry);
+  ub::registerConvertUBToLLVMInterface(registry);
   cf::registerConvertControlFlowToLLVMInterface(registry);
   registerConvertFuncToLLVMInterface(registry);
   index::registerConvertIndexToLLVMInterface(registry);

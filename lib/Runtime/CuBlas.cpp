@@ -10,7 +10,10 @@ namespace {
 // cuBLAS enums, from cublas_api.h / library_types.h.
 constexpr int kOpN = 0, kOpT = 1;
 constexpr int kBf16 = 14;       // CUDA_R_16BF
+constexpr int kInt8 = 3;        // CUDA_R_8I
+constexpr int kInt32 = 10;      // CUDA_R_32I
 constexpr int kCompute32F = 68; // CUBLAS_COMPUTE_32F
+constexpr int kCompute32I = 72; // CUBLAS_COMPUTE_32I
 constexpr int kGemmDefault = -1;
 } // namespace
 
@@ -72,5 +75,21 @@ llvm::Error CuBlas::linearBf16(int64_t m, int64_t n, int64_t k, DevicePtr x,
   if (status)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "cublasGemmEx failed: status " + std::to_string(status));
+  return llvm::Error::success();
+}
+
+llvm::Error CuBlas::linearInt8(int64_t m, int64_t n, int64_t k, DevicePtr x,
+                               DevicePtr w, DevicePtr y) {
+  // The same column-major view as linearBf16, on s8 with s32 results.
+  int32_t alpha = 1, beta = 0;
+  int status = api->gemmEx(handle, kOpT, kOpN, int(n), int(m), int(k), &alpha,
+                           reinterpret_cast<void *>(w), kInt8, int(k),
+                           reinterpret_cast<void *>(x), kInt8, int(k), &beta,
+                           reinterpret_cast<void *>(y), kInt32, int(n), kCompute32I,
+                           kGemmDefault);
+  if (status)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cublasGemmEx (int8) failed: status " +
+                                       std::to_string(status));
   return llvm::Error::success();
 }

@@ -187,6 +187,14 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel,
           api->cuModuleGetFunction(&function, module, kernel.c_str()),
           ("cuModuleGetFunction(" + kernel + ")").c_str()))
     return e;
+  // Above 48 KiB, dynamic shared memory must be opted into per function.
+  constexpr int kMaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_...
+  if (sharedBytes > 48 * 1024)
+    if (llvm::Error e = api->check(
+            api->cuFuncSetAttribute(function, kMaxDynamicSharedSizeBytes,
+                                    int(sharedBytes)),
+            "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
+      return e;
   std::vector<DevicePtr> values(args.begin(), args.end());
   std::vector<void *> params;
   for (DevicePtr &value : values)

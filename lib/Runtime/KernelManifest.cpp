@@ -61,6 +61,9 @@ llvm::Expected<KernelManifest> KernelManifest::load(const std::string &path,
   std::copy(grid.begin(), grid.end(), m.grid);
   std::copy(block.begin(), block.end(), m.block);
   m.zeroResult = kernel->getBoolean("zero_result").value_or(false);
+  m.sharedBytes = kernel->getInteger("shared_memory").value_or(0);
+  if (m.sharedBytes < 0)
+    return manifestError(path, "kernel " + m.name + " has a negative shared_memory");
   if (const llvm::json::Array *list = kernel->getArray("params"))
     for (const llvm::json::Value &v : *list) {
       const llvm::json::Object *p = v.getAsObject();
@@ -72,6 +75,7 @@ llvm::Expected<KernelManifest> KernelManifest::load(const std::string &path,
       param.layout = p->getString("layout").value_or("").str();
       param.shape = shapeOf(p->getArray("shape"));
       param.bits = p->getInteger("bits").value_or(0);
+      param.code = p->getString("code").value_or("").str();
       param.isSigned = p->getBoolean("signed").value_or(true);
       param.granularity = p->getString("granularity").value_or("").str();
       param.axis = p->getInteger("axis").value_or(-1);
@@ -102,7 +106,9 @@ mlir::lowbit::runtime::deviceBytes(const KernelParam &param, const NpyArray &arr
 NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937 &rng) {
   NpyArray array{p.dtype, p.shape, {}};
   std::uniform_real_distribution<float> real(-1.0f, 1.0f), scale(0.5f, 1.5f);
-  bool isScale = p.role == "weight_scales";
+  bool isScale = p.role == "weight_scales" || p.role == "input_scales";
+  // e4m3 has no infinities; its NaNs are S.1111.111.
+  bool e4m3 = p.code == "f8E4M3FN";
   int64_t n = array.numElements();
   for (int64_t i = 0; i < n; ++i) {
     float v = isScale ? scale(rng) / 64 : real(rng);
@@ -120,7 +126,10 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
       array.data.push_back(uint8_t(bits >> 8));
     } else {
       unsigned bits = p.bits ? unsigned(p.bits) : 8;
-      array.data.push_back(uint8_t(rng() & ((1u << bits) - 1)));
+      uint8_t code = uint8_t(rng() & ((1u << bits) - 1));
+      while (e4m3 && (code & 0x7f) == 0x7f)
+        code = uint8_t(rng() & 0xff);
+      array.data.push_back(code);
     }
   }
   return array;

@@ -3,11 +3,14 @@
 //   lowbit-bench MANIFEST.json ... [--runs=200] [--json=OUT.json]
 //
 // For each compiled matmul kernel: draws operands (seed 1), checks the
-// kernel's output and cuBLAS's bf16 product of the same (dequantized) weights
-// against a float64 CPU product, then times both in this process (median of
-// single-launch event timings, operands rotated over copies larger than the
-// L2 cache together) and reports time, GB/s, TFLOP/s, the fraction of the
-// device-to-device copy bandwidth measured here, and the ratio to cuBLAS.
+// kernel's output and the vendor baseline's against a float64 CPU product of
+// the same real values (every row for small products, 16 rows spread over M
+// for large ones), then times both in this process (median of single-launch
+// event timings, operands rotated over copies larger than the L2 cache) and
+// reports time, GB/s, TFLOP/s, the fraction of the device-to-device copy
+// bandwidth measured here, and the ratio to the baseline. The baseline is
+// cuBLAS int8 (s8 x s8 -> s32, the same codes) when both operands are int8,
+// else cuBLAS bf16 on the dequantized values.
 //
 //===----------------------------------------------------------------------===//
 #include "lowbit/Quant/Quantize.h"
@@ -114,8 +117,25 @@ llvm::Expected<std::vector<DevicePtr>> upload(CudaDevice &device,
   return ptrs;
 }
 
-quant::Scheme schemeOf(const KernelParam &w, bool zeroPoints) {
-  quant::Scheme scheme(quant::CodeType::integer(unsigned(w.bits), w.isSigned));
+/// The code type of a quantized parameter (from the manifest's `code`, else
+/// an integer of `bits`).
+llvm::Expected<quant::CodeType> codeTypeOf(const KernelParam &p) {
+  if (p.code.empty())
+    return quant::CodeType::integer(unsigned(p.bits ? p.bits : 8), p.isSigned);
+  std::string name = p.code;
+  if (!p.isSigned && name[0] == 'i')
+    name[0] = 'u';
+  if (std::optional<quant::CodeType> code = quant::CodeType::parse(name))
+    return *code;
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "unknown code type '" + p.code + "'");
+}
+
+llvm::Expected<quant::Scheme> weightScheme(const KernelParam &w, bool zeroPoints) {
+  auto code = codeTypeOf(w);
+  if (!code)
+    return code.takeError();
+  quant::Scheme scheme(*code);
   if (zeroPoints)
     scheme.zeroPoint = quant::ZeroPoint::Integer;
   if (w.granularity == "per_group") {
@@ -126,6 +146,29 @@ quant::Scheme schemeOf(const KernelParam &w, bool zeroPoints) {
   }
   scheme.axis = w.axis;
   return scheme;
+}
+
+/// Rows the float64 check covers: all of them for small products, else 16
+/// spread over M (first and last included).
+std::vector<int64_t> checkedRows(int64_t m, int64_t n, int64_t k) {
+  std::vector<int64_t> rows;
+  if (double(m) * n * k <= double(1u << 31)) {
+    for (int64_t r = 0; r < m; ++r)
+      rows.push_back(r);
+    return rows;
+  }
+  for (int64_t i = 0; i < 16; ++i)
+    rows.push_back(i * (m - 1) / 15);
+  return rows;
+}
+
+/// The checked rows of a row-major [M, N] result.
+std::vector<double> pickRows(llvm::ArrayRef<double> values, llvm::ArrayRef<int64_t> rows,
+                             int64_t n) {
+  std::vector<double> out;
+  for (int64_t r : rows)
+    out.insert(out.end(), values.begin() + r * n, values.begin() + (r + 1) * n);
+  return out;
 }
 
 } // namespace
@@ -158,17 +201,28 @@ int main(int argc, char **argv) {
   llvm::outs() << "card: " << card << "; cuBLAS: " << (*blas)->library()
                << "; device-to-device copy: " << llvm::format("%.0f", copyGBs)
                << " GB/s\n";
-  llvm::outs() << llvm::format("%-36s %9s %8s %6s %9s %8s %7s %9s %9s\n", "kernel",
-                               "us", "GB/s", "%copy", "cuBLAS us", "x cuBLAS",
-                               "TFLOP/s", "relL2", "cuBLAS L2");
-  llvm::json::Array rows;
+  llvm::outs() << llvm::format("%-40s %9s %8s %6s %12s %9s %8s %7s %9s %9s\n", "kernel",
+                               "us", "GB/s", "%copy", "baseline", "base us", "x base",
+                               "TFLOP/s", "relL2", "base L2");
+  llvm::json::Array rows_json;
   int status = 0;
   for (const std::string &path : manifests) {
     auto manifest = KernelManifest::load(path);
     if (!manifest)
       return fail(llvm::toString(manifest.takeError()));
     const std::vector<KernelParam> &params = manifest->params;
-    int64_t m = params[0].shape[0], k = params[0].shape[1];
+    auto roleIndex = [&](llvm::StringRef role) -> int {
+      for (size_t i = 0; i < params.size(); ++i)
+        if (params[i].role == role)
+          return int(i);
+      return -1;
+    };
+    int xIndex = roleIndex("input"), wIndex = roleIndex("weight"),
+        sIndex = roleIndex("weight_scales"), zIndex = roleIndex("weight_zero_points"),
+        xsIndex = roleIndex("input_scales");
+    if (xIndex < 0 || wIndex < 0 || sIndex < 0)
+      return fail(path + ": a matmul kernel needs input, weight and weight_scales");
+    int64_t m = params[xIndex].shape[0], k = params[xIndex].shape[1];
     int64_t n = manifest->result().shape[1];
     auto ptx = llvm::MemoryBuffer::getFile(manifest->ptxPath);
     if (!ptx)
@@ -177,43 +231,63 @@ int main(int argc, char **argv) {
     if (!module)
       return fail(llvm::toString(module.takeError()));
 
-    // Operands; activations rounded to bf16 so that both sides see the same.
     std::mt19937 rng(1);
     std::vector<NpyArray> logical;
     for (size_t i = 0; i + 1 < params.size(); ++i)
       logical.push_back(randomOperand(params[i], rng));
-    auto xValues = realValues(logical[0]);
-    if (!xValues)
-      return fail(llvm::toString(xValues.takeError()));
-    std::vector<float> x = std::move(*xValues);
-    for (float &v : x)
-      v = float(halfBits(toHalfBits(v, true), true));
-    for (size_t i = 0; i < x.size(); ++i) {
-      if (logical[0].dtype == "f4")
-        memcpy(&logical[0].data[i * 4], &x[i], 4);
-      else {
-        uint16_t bits = toHalfBits(x[i], logical[0].dtype == "V2");
-        memcpy(&logical[0].data[i * 2], &bits, 2);
+
+    // The real activations both sides multiply: quantized codes times their
+    // scales, or real values rounded to bf16 (so that cuBLAS bf16 sees the
+    // same numbers).
+    bool quantizedInput = xsIndex >= 0;
+    std::vector<float> x;
+    if (quantizedInput) {
+      auto code = codeTypeOf(params[xIndex]);
+      auto xs = realValues(logical[xsIndex]);
+      if (!code || !xs)
+        return fail("cannot decode the activations");
+      bool perToken = params[xsIndex].shape[0] == m;
+      x.resize(m * k);
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t c = 0; c < k; ++c)
+          x[r * k + c] = float(code->decode(logical[xIndex].data[r * k + c]) *
+                               (*xs)[perToken ? r : 0]);
+    } else {
+      auto values = realValues(logical[xIndex]);
+      if (!values)
+        return fail(llvm::toString(values.takeError()));
+      x = std::move(*values);
+      for (float &v : x)
+        v = float(halfBits(toHalfBits(v, true), true));
+      NpyArray &a = logical[xIndex];
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (a.dtype == "f4") {
+          memcpy(&a.data[i * 4], &x[i], 4);
+        } else {
+          uint16_t bits = toHalfBits(x[i], a.dtype == "V2");
+          memcpy(&a.data[i * 2], &bits, 2);
+        }
       }
     }
-    bool zeroPoints = params.size() == 5;
-    auto scaleValues = realValues(logical[2]);
+    auto scaleValues = realValues(logical[sIndex]);
     if (!scaleValues)
       return fail(llvm::toString(scaleValues.takeError()));
     std::vector<float> scales = std::move(*scaleValues), zeros;
-    quant::Scheme scheme = schemeOf(params[1], zeroPoints);
-    if (zeroPoints)
-      for (uint8_t z : logical[3].data)
-        zeros.push_back(float(scheme.code.decode(z)));
-    auto weights = quant::dequantize(params[1].shape, logical[1].data, scheme,
-                                     {scales, zeros, {}});
+    auto scheme = weightScheme(params[wIndex], zIndex >= 0);
+    if (!scheme)
+      return fail(llvm::toString(scheme.takeError()));
+    if (zIndex >= 0)
+      for (uint8_t z : logical[zIndex].data)
+        zeros.push_back(float(scheme->code.decode(z)));
+    auto weights = quant::dequantize(params[wIndex].shape, logical[wIndex].data,
+                                     *scheme, {scales, zeros, {}});
     if (!weights)
       return fail(llvm::toString(weights.takeError()));
 
     // Operand sets for our kernel, rotated past L2.
     std::vector<std::vector<uint8_t>> bytes;
-    size_t setBytes = manifest->result().shape[0] * n *
-                      (manifest->result().dtype == "f4" ? 4 : 2);
+    size_t resultBytes = size_t(m) * n * (manifest->result().dtype == "f4" ? 4 : 2);
+    size_t setBytes = resultBytes;
     for (size_t i = 0; i < logical.size(); ++i) {
       auto b = deviceBytes(params[i], logical[i]);
       if (!b)
@@ -230,12 +304,6 @@ int main(int argc, char **argv) {
       for (int s = 0; s < sets; ++s)
         args[s].push_back((*ptrs)[s]);
     }
-    size_t resultBytes = setBytes - [&] {
-      size_t in = 0;
-      for (auto &b : bytes)
-        in += b.size();
-      return in;
-    }();
     for (int s = 0; s < sets; ++s) {
       auto out = (*device)->alloc(resultBytes);
       if (!out)
@@ -243,39 +311,52 @@ int main(int argc, char **argv) {
       args[s].push_back(*out);
     }
 
-    // cuBLAS operands: bf16 activations and dequantized weights.
-    std::vector<uint8_t> xBf16 = bf16Bytes(x), wBf16 = bf16Bytes(*weights);
-    int blasSets = int((200u << 20) / (wBf16.size() + xBf16.size()) + 1);
-    auto bx = upload(**device, xBf16, 1);
-    auto bw = upload(**device, wBf16, blasSets);
-    auto by = (*device)->alloc(m * n * 2);
-    if (!bx || !bw || !by)
+    // The vendor baseline: cuBLAS int8 on the same codes when both sides are
+    // int8, else cuBLAS bf16 on the real (dequantized) values.
+    bool int8Baseline = quantizedInput && params[xIndex].code == "i8" &&
+                        params[wIndex].code == "i8";
+    std::string baseline = int8Baseline ? "cuBLAS int8" : "cuBLAS bf16";
+    std::vector<uint8_t> bx = int8Baseline ? logical[xIndex].data : bf16Bytes(x);
+    std::vector<uint8_t> bw = int8Baseline ? logical[wIndex].data : bf16Bytes(*weights);
+    size_t baselineOut = size_t(m) * n * (int8Baseline ? 4 : 2);
+    int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
+    auto blasX = upload(**device, bx, 1);
+    auto blasW = upload(**device, bw, blasSets);
+    auto blasY = (*device)->alloc(baselineOut);
+    if (!blasX || !blasW || !blasY)
       return fail("cannot allocate the cuBLAS operands");
+    auto runBaseline = [&](int s) {
+      return int8Baseline
+                 ? (*blas)->linearInt8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY)
+                 : (*blas)->linearBf16(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+    };
 
     // Check both against a float64 product of the same values.
-    std::vector<double> reference(m * n, 0.0);
-    for (int64_t r = 0; r < m; ++r)
+    std::vector<int64_t> rows = checkedRows(m, n, k);
+    std::vector<double> reference;
+    for (int64_t r : rows)
       for (int64_t c = 0; c < n; ++c) {
         double acc = 0;
         for (int64_t i = 0; i < k; ++i)
           acc += double(x[r * k + i]) * (*weights)[c * k + i];
-        reference[r * n + c] = acc;
+        reference.push_back(acc);
       }
     if (llvm::Error e = (*device)->fill(args[0].back(), resultBytes, 0))
       return fail(llvm::toString(std::move(e)));
     if (llvm::Error e = (*device)->launch(*module, manifest->name, manifest->grid,
-                                          manifest->block, 0, args[0]))
+                                          manifest->block, manifest->sharedBytes,
+                                          args[0]))
       return fail(llvm::toString(std::move(e)));
     NpyArray ours{manifest->result().dtype, manifest->result().shape,
                   std::vector<uint8_t>(resultBytes)};
     if (llvm::Error e = (*device)->copyToHost(ours.data.data(), args[0].back(), resultBytes))
       return fail(llvm::toString(std::move(e)));
-    if (llvm::Error e = (*blas)->linearBf16(m, n, k, (*bx)[0], (*bw)[0], *by))
+    if (llvm::Error e = runBaseline(0))
       return fail(llvm::toString(std::move(e)));
     if (llvm::Error e = (*device)->synchronize())
       return fail(llvm::toString(std::move(e)));
-    NpyArray theirs{"V2", {m, n}, std::vector<uint8_t>(m * n * 2)};
-    if (llvm::Error e = (*device)->copyToHost(theirs.data.data(), *by, m * n * 2))
+    NpyArray theirs{int8Baseline ? "i4" : "V2", {m, n}, std::vector<uint8_t>(baselineOut)};
+    if (llvm::Error e = (*device)->copyToHost(theirs.data.data(), *blasY, baselineOut))
       return fail(llvm::toString(std::move(e)));
     auto oursValues = numericValues(ours);
     if (!oursValues)
@@ -283,9 +364,23 @@ int main(int argc, char **argv) {
     auto theirValues = numericValues(theirs);
     if (!theirValues)
       return fail(llvm::toString(theirValues.takeError()));
-    Comparison oursErr = compareValues(*oursValues, reference, 0, 0);
-    Comparison theirErr = compareValues(*theirValues, reference, 0, 0);
-    if (oursErr.relativeL2 > 1e-3) {
+    if (int8Baseline) {
+      // s32 products of codes: apply the same scales on the host.
+      auto xs = realValues(logical[xsIndex]);
+      if (!xs)
+        return fail(llvm::toString(xs.takeError()));
+      bool perToken = params[xsIndex].shape[0] == m;
+      bool perChannel = params[sIndex].shape[0] == n;
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t c = 0; c < n; ++c)
+          (*theirValues)[r * n + c] *= double((*xs)[perToken ? r : 0]) *
+                                       scales[perChannel ? c : 0];
+    }
+    Comparison oursErr =
+        compareValues(pickRows(*oursValues, rows, n), reference, 0, 0);
+    Comparison theirErr =
+        compareValues(pickRows(*theirValues, rows, n), reference, 0, 0);
+    if (oursErr.relativeL2 > 1e-2) {
       llvm::errs() << "lowbit-bench: " << manifest->name << " output is wrong: "
                    << oursErr.summary(0, 0) << "\n";
       status = 1;
@@ -296,13 +391,11 @@ int main(int argc, char **argv) {
     // re-zeroed between timed launches: values are not read afterwards.
     auto ours_ms = median(**device, sets, [&](int s) {
       return (*device)->enqueue(*module, manifest->name, manifest->grid,
-                                manifest->block, 0, args[s]);
+                                manifest->block, manifest->sharedBytes, args[s]);
     });
     if (!ours_ms)
       return fail(llvm::toString(ours_ms.takeError()));
-    auto blas_ms = median(**device, blasSets, [&](int s) {
-      return (*blas)->linearBf16(m, n, k, (*bx)[0], (*bw)[s], *by);
-    });
+    auto blas_ms = median(**device, blasSets, runBaseline);
     if (!blas_ms)
       return fail(llvm::toString(blas_ms.takeError()));
     double us = *ours_ms * 1000, blasUs = *blas_ms * 1000;
@@ -310,19 +403,21 @@ int main(int argc, char **argv) {
     double tflops = 2.0 * m * n * k / (us * 1e6);
     std::string label = manifest->name + " " + std::to_string(m) + "x" +
                         std::to_string(n) + "x" + std::to_string(k);
-    llvm::outs() << llvm::format("%-36s %9.1f %8.0f %5.0f%% %9.1f %8.2f %7.2f %9.2g %9.2g\n",
+    llvm::outs() << llvm::format("%-40s %9.1f %8.0f %5.0f%% %12s %9.1f %8.2f %7.1f %9.2g %9.2g\n",
                                  label.c_str(), us, gbs, 100 * gbs / copyGBs,
-                                 blasUs, blasUs / us, tflops, oursErr.relativeL2,
-                                 theirErr.relativeL2);
-    rows.push_back(llvm::json::Object{
+                                 baseline.c_str(), blasUs, blasUs / us, tflops,
+                                 oursErr.relativeL2, theirErr.relativeL2);
+    rows_json.push_back(llvm::json::Object{
         {"kernel", manifest->name}, {"m", m}, {"n", n}, {"k", k},
         {"us", us}, {"gb_per_s", gbs}, {"fraction_of_copy", gbs / copyGBs},
-        {"tflops", tflops}, {"cublas_bf16_us", blasUs}, {"speedup", blasUs / us},
-        {"rel_l2", oursErr.relativeL2}, {"cublas_rel_l2", theirErr.relativeL2}});
+        {"tflops", tflops}, {"baseline", baseline}, {"baseline_us", blasUs},
+        {"speedup", blasUs / us}, {"rel_l2", oursErr.relativeL2},
+        {"baseline_rel_l2", theirErr.relativeL2},
+        {"checked_rows", int64_t(rows.size())}});
   }
   if (!jsonFile.empty()) {
     llvm::json::Object root{{"card", card}, {"copy_gb_per_s", copyGBs},
-                            {"runs", int64_t(runs)}, {"results", std::move(rows)}};
+                            {"runs", int64_t(runs)}, {"results", std::move(rows_json)}};
     if (llvm::Error e = writeFileAtomically(jsonFile, [&](llvm::raw_ostream &os) {
           os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
         }))

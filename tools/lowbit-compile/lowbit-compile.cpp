@@ -53,6 +53,12 @@ static std::string npyDtype(Type type) {
   return "u1";
 }
 
+static std::string typeName(Type type) {
+  std::string text;
+  llvm::raw_string_ostream(text) << type;
+  return text;
+}
+
 static llvm::json::Array shapeJson(ArrayRef<int64_t> shape) {
   llvm::json::Array array;
   for (int64_t d : shape)
@@ -69,11 +75,16 @@ static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel)
                   : name == "weight"             ? op.getWeight()
                   : name == "weight_scales"      ? op.getWeightScales()
                   : name == "weight_zero_points" ? op.getWeightZeroPoints()
+                  : name == "input_scales"       ? op.getInputScales()
                                                  : op.getResult();
     auto type = cast<RankedTensorType>(value.getType());
     llvm::json::Object param{{"role", name},
                              {"shape", shapeJson(type.getShape())},
                              {"dtype", npyDtype(type.getElementType())}};
+    if (name == "input" && op.getInputSchemeAttr())
+      param["code"] = typeName(op.getInputSchemeAttr().getStorage());
+    if (name == "weight")
+      param["code"] = typeName(op.getWeightScheme().getStorage());
     if (name == "weight" || name == "weight_zero_points") {
       param["bits"] = int64_t(lowbit::getCodeBitWidth(type.getElementType()));
       auto layout = dyn_cast_or_null<lowbit::LayoutAttr>(type.getEncoding());
@@ -93,7 +104,7 @@ static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel)
       {"name", kernel.getAs<StringAttr>("name").getValue()},
       {"grid", shapeJson(kernel.getAs<DenseI64ArrayAttr>("grid").asArrayRef())},
       {"block", shapeJson(kernel.getAs<DenseI64ArrayAttr>("block").asArrayRef())},
-      {"shared_memory", 0},
+      {"shared_memory", kernel.getAs<IntegerAttr>("shared_memory").getInt()},
       {"zero_result", kernel.getAs<BoolAttr>("zero_result").getValue()},
       {"params", std::move(params)}};
 }
@@ -117,7 +128,7 @@ int main(int argc, char **argv) {
 
   lowbit::GPUTarget target;
   target.chip = arch;
-  target.features = "+ptx80";
+  target.features = lowbit::requiredPtxFeatures(*module);
   PassManager pm(&context);
   lowbit::buildGPUKernelPipeline(pm, target);
   if (failed(pm.run(*module)))

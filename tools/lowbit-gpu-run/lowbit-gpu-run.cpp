@@ -109,7 +109,7 @@ int main(int argc, char **argv) {
                                       manifest->zeroResult ? 0 : 0xff))
     return fail(llvm::toString(std::move(e)));
   if (llvm::Error e = (*device)->launch(*module, manifest->name, manifest->grid,
-                                        manifest->block, 0, args))
+                                        manifest->block, manifest->sharedBytes, args))
     return fail(llvm::toString(std::move(e)));
   if (llvm::Error e =
           (*device)->copyToHost(result.data.data(), *out, result.data.size()))

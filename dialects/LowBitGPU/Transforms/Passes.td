@@ -12,11 +12,13 @@ def LowBitSelectKernelConfigPass
     without a `lowbit_gpu.config` attribute, picks the kernel strategy and its
     tiles for the target chip and attaches them:
 
-    - decode shapes (static M <= 16): `splitk_gemv` with 32-row tiles and
+    - decode shapes (static M <= 16, real activations): `splitk_gemv` with 32-row tiles and
       K-splits until there are about eight blocks per SM (splits meet through
       f32 atomics, so only f32 results are split);
-    - sm_90a: `wgmma` (warp-specialized, TMA, clusters, persistent grid);
-    - otherwise `mma_sync` with a multi-stage `cp.async` pipeline;
+    - otherwise `mma_sync` with a multi-stage `cp.async` pipeline, on every
+      target including sm_90a until the `wgmma` strategy has a generator:
+      block tile [128 (64 when M <= 64), the largest of 128/64/32/16 that
+      divides N, 64 bytes of activations], warp tile [BM / 2, min(64, BN)];
     - `bitplane` on 1-bit `mma` for bit-plane products, `lut` for table ones.
 
     The operand type fed to the tensor core follows the target: `.s4` only on

@@ -30,6 +30,7 @@ struct Problem {
   int64_t n, k;
   unsigned inputBits, weightBits;
   bool f32Result = false;
+  bool realInput = false; // f16/bf16/f32 activations
 };
 
 /// The tensor-core operand type for a product of `act` activations and
@@ -95,7 +96,9 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   if (isa<FloatTF32Type>(mmaType))
     mmaBits = 32;
   int64_t instK = mmaSyncK(mmaBits);
-  bool decode = !ShapedType::isDynamic(p.m) && p.m <= 16;
+  // The streaming GEMV takes real activations; quantized ones (int8, fp8)
+  // go to the tensor cores at any M.
+  bool decode = !ShapedType::isDynamic(p.m) && p.m <= 16 && p.realInput;
 
   if (decode) {
     // Weights streamed once at memory bandwidth: narrow N tiles (many warps
@@ -115,22 +118,16 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     return fitSharedMemory(op, config, p, target);
   }
 
-  if (target.hasWgmma()) {
-    // Two consumer warpgroups of 64 rows each, 128-byte swizzled K slices.
-    int64_t blockN = clampPow2(p.n, 64, 256);
-    int64_t blockK = 1024 / mmaBits;
-    int64_t wgmmaK = mmaBits == 32 ? 8 : 256 / mmaBits;
-    auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {128, blockN, blockK},
-                                  {64, blockN}, {64, blockN, wgmmaK}, mmaType,
-                                  /*stages=*/4, /*splitK=*/1, {2, 1},
-                                  /*persistent=*/true);
-    return fitSharedMemory(op, config, p, target);
-  }
-
-  int64_t blockN = clampPow2(p.n, 32, 128);
+  // Prefill: the pipelined mma.sync GEMM on every target. (sm_90a gets the
+  // same until the wgmma strategy has a generator.) Short M takes 64-row
+  // tiles so that fewer rows are computed past M.
+  int64_t blockN = 128;
+  while (blockN > 16 && p.n % blockN)
+    blockN /= 2;
+  int64_t blockM = !ShapedType::isDynamic(p.m) && p.m <= 64 ? 64 : 128;
   auto config = ConfigAttr::get(
-      ctx, Strategy::MmaSync, {128, blockN, 512 / mmaBits},
-      {64, std::min<int64_t>(64, blockN)}, {16, 8, instK}, mmaType,
+      ctx, Strategy::MmaSync, {blockM, blockN, 512 / mmaBits},
+      {blockM / 2, std::min<int64_t>(64, blockN)}, {16, 8, instK}, mmaType,
       /*stages=*/4, /*splitK=*/1, /*cluster=*/{}, /*persistent=*/false);
   return fitSharedMemory(op, config, p, target);
 }
@@ -145,7 +142,8 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   ArrayRef<int64_t> w = op.getWeight().getType().getShape();
   Problem p{in[0], w[0], w[1], act.getIntOrFloatBitWidth(),
             getCodeBitWidth(weight),
-            op.getResult().getType().getElementType().isF32()};
+            op.getResult().getType().getElementType().isF32(),
+            isa<Float16Type, BFloat16Type, Float32Type>(act)};
   return selectMatmulConfig(op, p, *mmaType, target);
 }
 

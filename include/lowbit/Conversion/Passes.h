@@ -29,6 +29,18 @@ class MathDialect;
 namespace tensor {
 class TensorDialect;
 } // namespace tensor
+namespace nvgpu {
+class NVGPUDialect;
+} // namespace nvgpu
+namespace NVVM {
+class NVVMDialect;
+} // namespace NVVM
+namespace LLVM {
+class LLVMDialect;
+} // namespace LLVM
+namespace ub {
+class UBDialect;
+} // namespace ub
 } // namespace mlir
 
 namespace mlir::lowbit {

@@ -37,18 +37,27 @@ def LowBitLowerMatmulToGPUPass
     weight zero points, result). The op gets a `lowbit_gpu.kernel` attribute
     with the kernel's name, grid, block and parameter roles.
 
-    This version generates the `splitk_gemv` strategy: warps own output rows,
-    lanes stream the row's weight with 16-byte loads and dequantize 4-bit
-    (packed) or 8-bit codes in registers without int-to-float conversions,
-    for all M tokens at once; shuffles reduce; K splits on grid.y meet through
-    f32 atomics. Rows that are not whole 16-byte chunks (or groups that are
-    not whole chunks) take a byte-at-a-time variant. Other strategies and
-    formats are rejected with a message.
+    Strategies generated:
+    - `splitk_gemv` (decode): warps own output rows, lanes stream the row's
+      weight with 16-byte loads and dequantize 4-bit (packed) or 8-bit codes
+      in registers without int-to-float conversions, for all M tokens at
+      once; shuffles reduce; K splits on grid.y meet through f32 atomics.
+      Rows that are not whole 16-byte chunks take a byte-at-a-time variant.
+    - `mma_sync` (prefill): block and warp tiles from the config, a
+      `cp.async` ring of `stages` K tiles in dynamic shared memory (swizzled
+      64-byte rows, activation rows past M zero-filled), `ldmatrix.x4`
+      fragments, weights dequantized to f16/bf16 or widened from 4 to 8 bits
+      in registers, `mma.sync` on f16/bf16, s8 and e4m3, and an epilogue with
+      per-token x per-channel scales. N and K must be multiples of the block
+      tile.
+    Other strategies and formats are rejected with a message.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
-    "::mlir::vector::VectorDialect"
+    "::mlir::vector::VectorDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::ub::UBDialect"
   ];
 }
 

@@ -13,6 +13,7 @@
 namespace mlir {
 class DialectRegistry;
 class OpPassManager;
+class Operation;
 } // namespace mlir
 
 namespace mlir::lowbit {
@@ -27,6 +28,10 @@ struct GPUTarget {
   std::string chip = "sm_90a";
   std::string features = "+ptx80";
 };
+
+/// The PTX ISA feature `module`'s kernels need: PTX 8.4 (CUDA 12.4) where an
+/// FP8 product runs on `mma.sync`, else PTX 8.0 (CUDA 12.0).
+std::string requiredPtxFeatures(Operation *module);
 
 /// lowbit ops -> kernel configs for `target` -> kernels in
 /// `gpu.module @lowbit_kernels` -> NVVM -> PTX, held by a `gpu.binary`.

@@ -23,6 +23,10 @@ public:
   /// accumulation (what torch.nn.functional.linear runs).
   llvm::Error linearBf16(int64_t m, int64_t n, int64_t k, DevicePtr x,
                          DevicePtr w, DevicePtr y);
+  /// Queues y[M, N] = x[M, K] * w[N, K]^T with s8 operands and an s32
+  /// result (what torch._int_mm runs). cuBLAS needs K and N multiples of 4.
+  llvm::Error linearInt8(int64_t m, int64_t n, int64_t k, DevicePtr x,
+                         DevicePtr w, DevicePtr y);
 
   struct Api;
 

@@ -22,6 +22,8 @@ struct KernelParam {
   std::string layout; // weight bytes: packed or bytes
   std::vector<int64_t> shape;
   int64_t bits = 0;
+  // Quantized operands: the code type (i8, i4, f8E4M3FN, ...).
+  std::string code;
   // Weights only: the scheme's signedness and scale granularity.
   bool isSigned = true;
   std::string granularity;
@@ -32,6 +34,8 @@ struct KernelManifest {
   std::string name, ptxPath, target;
   int64_t grid[3], block[3];
   bool zeroResult = false;
+  /// Dynamic shared memory per block, in bytes.
+  int64_t sharedBytes = 0;
   std::vector<KernelParam> params; // the last one is the result
 
   /// Reads `path`; `kernel` selects one when the manifest holds several.
@@ -46,7 +50,8 @@ llvm::Expected<std::vector<uint8_t>> deviceBytes(const KernelParam &param,
                                                  const NpyArray &array);
 
 /// Random values for a parameter: reals uniform in [-1, 1), scales in
-/// [0.5, 1.5) / 64, codes uniform over their bits.
+/// [0.5, 1.5) / 64, codes uniform over their bits (fp8 codes over their
+/// finite values).
 NpyArray randomOperand(const KernelParam &param, std::mt19937 &rng);
 
 } // namespace mlir::lowbit::runtime

@@ -5,7 +5,7 @@
 // BADCHIP: unknown chip 'sm_75'; expected sm_80, sm_86, sm_89, sm_90 or sm_90a
 
 // CHECK-LABEL: func @from_module_attribute
-// CHECK: strategy = wgmma
+// CHECK: strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = f16, stages = 4
 module attributes {lowbit_gpu.target = #lowbit_gpu.target<chip = "sm_90a", features = "+ptx80">} {
   func.func @from_module_attribute(%x: tensor<256x256xf16>, %w: tensor<256x256xi4>, %s: tensor<256x2xf16>) -> tensor<256x256xf16> {
     %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<256x256xf16>, tensor<256x256xi4>, tensor<256x2xf16>) -> tensor<256x256xf16>

@@ -4,14 +4,15 @@
 
 // The default kernel config per target, checked without a GPU.
 
-// Prefill W4A16 (dynamic M): mma.sync pipelines before Hopper, warp-specialized
-// wgmma with clusters on sm_90a. The 4-bit weight is widened to bf16.
+// Prefill W4A16 (dynamic M): mma.sync pipelines on every target (sm_90a too,
+// until the wgmma strategy has a generator). The 4-bit weight is widened to
+// bf16.
 // SM80-LABEL: func @w4a16_prefill
 // SM80: lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = bf16, stages = 4>
 // SM89-LABEL: func @w4a16_prefill
 // SM89: lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = bf16, stages = 4>
 // SM90A-LABEL: func @w4a16_prefill
-// SM90A: lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256], mma = [64, 256, 16], mma_type = bf16, stages = 4, cluster = [2, 1], persistent = true>
+// SM90A: lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = bf16, stages = 4>
 func.func @w4a16_prefill(%x: tensor<?x4096xbf16>, %w: tensor<11008x4096xi4>, %s: tensor<11008x32xbf16>) -> tensor<?x11008xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<?x4096xbf16>, tensor<11008x4096xi4>, tensor<11008x32xbf16>) -> tensor<?x11008xbf16>
   return %y : tensor<?x11008xbf16>
@@ -51,7 +52,7 @@ func.func @decode_f32_result(%x: tensor<1x8192xf16>, %w: tensor<8192x8192xi4>, %
 // SM80-LABEL: func @w8a8
 // SM80: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
 // SM90A-LABEL: func @w8a8
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, cluster = [2, 1], persistent = true>
+// SM90A: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
 func.func @w8a8(%x: tensor<4096x8192xi8>, %xs: tensor<4096x1xf32>, %w: tensor<8192x8192xi8>, %s: tensor<8192x1xf32>) -> tensor<4096x8192xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<4096x8192xi8>, tensor<8192x8192xi8>, tensor<8192x1xf32>, tensor<4096x1xf32>) -> tensor<4096x8192xbf16>
   return %y : tensor<4096x8192xbf16>
@@ -66,7 +67,7 @@ func.func @w8a8(%x: tensor<4096x8192xi8>, %xs: tensor<4096x1xf32>, %w: tensor<81
 // SM89-LABEL: func @w4a4
 // SM89: mma = [16, 8, 64], mma_type = i4
 // SM90A-LABEL: func @w4a4
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, cluster = [2, 1], persistent = true>
+// SM90A: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
 func.func @w4a4(%x: tensor<1024x4096xi4>, %xs: tensor<1024x1xf16>, %w: tensor<4096x4096xi4>, %s: tensor<4096x1xf16>) -> tensor<1024x4096xf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) input_scales(%xs) : (tensor<1024x4096xi4>, tensor<4096x4096xi4>, tensor<4096x1xf16>, tensor<1024x1xf16>) -> tensor<1024x4096xf16>
   return %y : tensor<1024x4096xf16>
@@ -74,11 +75,12 @@ func.func @w4a4(%x: tensor<1024x4096xi4>, %xs: tensor<1024x1xf16>, %w: tensor<40
 
 // -----
 
-// Narrow N shrinks the block tile; f32 activations run on tf32.
+// Narrow N shrinks the block tile to a power of two that divides N (48 -> 16);
+// f32 activations run on tf32.
 // SM80-LABEL: func @narrow_f32
-// SM80: #lowbit_gpu.config<strategy = mma_sync, block = [128, 32, 16], warp = [64, 32], mma = [16, 8, 8], mma_type = tf32, stages = 4>
+// SM80: #lowbit_gpu.config<strategy = mma_sync, block = [128, 16, 16], warp = [64, 16], mma = [16, 8, 8], mma_type = tf32, stages = 4>
 // SM90A-LABEL: func @narrow_f32
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 64, 32], warp = [64, 64], mma = [64, 64, 8], mma_type = tf32, stages = 4, cluster = [2, 1], persistent = true>
+// SM90A: #lowbit_gpu.config<strategy = mma_sync, block = [128, 16, 16], warp = [64, 16], mma = [16, 8, 8], mma_type = tf32, stages = 4>
 func.func @narrow_f32(%x: tensor<512x256xf32>, %w: tensor<48x256xi8>, %s: tensor<48x1xf16>) -> tensor<512x48xf32> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<512x256xf32>, tensor<48x256xi8>, tensor<48x1xf16>) -> tensor<512x48xf32>
   return %y : tensor<512x48xf32>
@@ -106,6 +108,17 @@ func.func @bitplane_and_lut(%a: tensor<2x64x1024xi1>, %w: tensor<3x512x1024xi1>,
   %c = lowbit.bitplane_matmul %a, %w : tensor<2x64x1024xi1>, tensor<3x512x1024xi1> -> tensor<64x512xi32>
   %y = lowbit.lut_matmul %t, %idx weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric} : (tensor<16x1024x8xf16>, tensor<2x512x1024xi4>, tensor<512x1xf16>) -> tensor<16x512xf16>
   return %c, %y : tensor<64x512xi32>, tensor<16x512xf16>
+}
+
+// -----
+
+// Quantized activations go to the tensor cores even at decode M, in 64-row
+// tiles: the streaming GEMV takes real activations only.
+// SM90A-LABEL: func @w8a8_decode
+// SM90A: #lowbit_gpu.config<strategy = mma_sync, block = [64, 128, 64], warp = [32, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
+func.func @w8a8_decode(%x: tensor<1x8192xi8>, %xs: tensor<1x1xf32>, %w: tensor<8192x8192xi8>, %s: tensor<8192x1xf32>) -> tensor<1x8192xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x8192xi8>, tensor<8192x8192xi8>, tensor<8192x1xf32>, tensor<1x1xf32>) -> tensor<1x8192xbf16>
+  return %y : tensor<1x8192xbf16>
 }
 
 // -----

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Writes the prefill benchmark cases (the mma_sync strategy) as .mlir into
+# folder $1, on the LLM shapes of ../shared/reference/h100-measured.md:
+# W8A8 int8 (per-token x per-channel scales) at M = 4096 on all three shapes,
+# and on 8192x8192: W4A16 (u4, zero points, group 128, bf16) at M = 1024 and
+# 4096, FP8 e4m3 x e4m3 at M = 4096, W4A8 (s4 weights, int8 activations) at
+# M = 4096.
+set -euo pipefail
+out=$1
+mkdir -p "$out"
+w8a8() {
+  local m=$1 n=$2 k=$3
+  cat > "$out/w8a8-m$m-n$n-k$k.mlir" <<MLIR
+func.func @w8a8(%x: tensor<${m}x${k}xi8>, %w: tensor<${n}x${k}xi8>, %s: tensor<${n}x1xf32>,
+                %xs: tensor<${m}x1xf32>) -> tensor<${m}x${n}xbf16> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32>
+      input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32>
+      weight_scales(%s) input_scales(%xs)
+      : (tensor<${m}x${k}xi8>, tensor<${n}x${k}xi8>, tensor<${n}x1xf32>, tensor<${m}x1xf32>)
+        -> tensor<${m}x${n}xbf16>
+  return %y : tensor<${m}x${n}xbf16>
+}
+MLIR
+}
+for shape in 8192x8192 28672x8192 8192x28672; do
+  w8a8 4096 "${shape%x*}" "${shape#*x}"
+done
+for m in 1024 4096; do
+  cat > "$out/w4a16-m$m-n8192-k8192.mlir" <<MLIR
+func.func @w4a16(%x: tensor<${m}x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,
+                 %s: tensor<8192x64xbf16>, %z: tensor<8192x64xi4>) -> tensor<${m}x8192xbf16> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
+                                  granularity = per_group, axis = 1, group_size = 128, scale_type = bf16>
+      weight_scales(%s) weight_zero_points(%z)
+      : (tensor<${m}x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>,
+         tensor<8192x64xbf16>, tensor<8192x64xi4>) -> tensor<${m}x8192xbf16>
+  return %y : tensor<${m}x8192xbf16>
+}
+MLIR
+done
+cat > "$out/fp8-m4096-n8192-k8192.mlir" <<MLIR
+func.func @fp8(%x: tensor<4096x8192xf8E4M3FN>, %w: tensor<8192x8192xf8E4M3FN>,
+               %s: tensor<1x1xf32>, %xs: tensor<1x1xf32>) -> tensor<4096x8192xbf16> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32>
+      input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32>
+      weight_scales(%s) input_scales(%xs)
+      : (tensor<4096x8192xf8E4M3FN>, tensor<8192x8192xf8E4M3FN>, tensor<1x1xf32>, tensor<1x1xf32>)
+        -> tensor<4096x8192xbf16>
+  return %y : tensor<4096x8192xbf16>
+}
+MLIR
+cat > "$out/w4a8-m4096-n8192-k8192.mlir" <<MLIR
+func.func @w4a8(%x: tensor<4096x8192xi8>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,
+                %s: tensor<8192x1xf32>, %xs: tensor<4096x1xf32>) -> tensor<4096x8192xbf16> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32>
+      input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32>
+      weight_scales(%s) input_scales(%xs)
+      : (tensor<4096x8192xi8>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x1xf32>,
+         tensor<4096x1xf32>) -> tensor<4096x8192xbf16>
+  return %y : tensor<4096x8192xbf16>
+}
+MLIR

@@ -1,0 +1,45 @@
+//===- Kernels.h - kernel generators of lowbit-lower-matmul-to-gpu --------===//
+//
+// Each strategy of `#lowbit_gpu.config` has one generator. A generator checks
+// that it can produce the op (a diagnostic on the op naming what is not
+// supported otherwise), appends one `gpu.func` kernel to the `gpu.module` at
+// the builder's insertion point, and says how to launch it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_LIB_CONVERSION_LOWBITTOGPU_KERNELS_H
+#define LOWBIT_LIB_CONVERSION_LOWBITTOGPU_KERNELS_H
+
+#include "LowBit/IR/LowBitOps.h"
+#include "LowBitGPU/IR/LowBitGPUDialect.h"
+#include "mlir/IR/Builders.h"
+
+#include <array>
+#include <string>
+
+namespace mlir::lowbit {
+
+/// How to launch a generated kernel: the manifest's view of it.
+struct KernelLaunch {
+  std::array<int64_t, 3> grid = {1, 1, 1}, block = {1, 1, 1};
+  /// Dynamic shared memory in bytes.
+  int64_t sharedBytes = 0;
+  /// The result must be zeroed before the launch (split-K accumulation).
+  bool zeroResult = false;
+  /// Kernel parameters in order, by the matmul operand they take: input,
+  /// weight, weight_scales, weight_zero_points, input_scales, result.
+  SmallVector<std::string> params;
+};
+
+/// Split-K streaming GEMV for decode shapes (`splitk_gemv`).
+FailureOr<KernelLaunch> buildGemvKernel(OpBuilder &b, MatmulOp op,
+                                        gpu::ConfigAttr config, StringRef name);
+
+/// Tiled tensor-core GEMM (`mma_sync`): a cp.async shared-memory ring,
+/// ldmatrix fragments, weights dequantized or widened in registers.
+FailureOr<KernelLaunch> buildMmaSyncKernel(OpBuilder &b, MatmulOp op,
+                                           gpu::ConfigAttr config,
+                                           StringRef name);
+
+} // namespace mlir::lowbit
+
+#endif // LOWBIT_LIB_CONVERSION_LOWBITTOGPU_KERNELS_H

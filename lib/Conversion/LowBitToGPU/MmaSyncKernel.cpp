@@ -1,0 +1,724 @@
+//===- MmaSyncKernel.cpp - the mma_sync strategy --------------------------===//
+//
+// A tiled tensor-core GEMM for prefill shapes, y[M, N] = x[M, K] * w[N, K]^T:
+//
+// - Each block computes a [BM, BN] tile with (BM / WM) x (BN / WN) warps. The
+//   K loop walks tiles of 64 bytes of activations per row (BK = 32 f16/bf16
+//   or 64 8-bit elements), the instruction's K twice.
+// - A ring of `stages` shared-memory buffers is filled with 16-byte
+//   `cp.async` copies, `stages - 1` tiles ahead of the math; rows of the
+//   activation tile past M are zero-filled (src-size 0), so any M works.
+// - 64-byte rows are stored with their four 16-byte chunks XOR-swizzled by
+//   (row / 2) % 4, so the eight rows of one `ldmatrix` hit 32 distinct banks.
+// - Activations and 8-bit MMA-typed weights (W8A8 int8, FP8) reach registers
+//   through `ldmatrix.x4`; other weights (4-bit codes, 8-bit codes with real
+//   activations) are read per thread in the B-fragment order and turned into
+//   the MMA type in registers: dequantized with scale and zero point to
+//   f16/bf16 (W4A16, W8A16), or 4-bit codes widened to s8 (W4A8).
+// - `mma.sync` m16n8k16 (f16/bf16 -> f32), m16n8k32 (s8 -> s32, e4m3 -> f32;
+//   e4m3 as inline PTX, which MLIR 22's nvvm.mma.sync rejects).
+// - The epilogue applies per-token x per-channel scales of quantized
+//   activations and stores the tile, rows past M skipped.
+//
+// Shapes: N a multiple of BN and K of BK (the message says so otherwise).
+//
+//===----------------------------------------------------------------------===//
+#include "Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::lowbit;
+
+namespace {
+
+constexpr int64_t kThreadsPerWarp = 32;
+/// Bytes of one activation row of a K tile: four 16-byte chunks.
+constexpr int64_t kTileRowBytes = 64;
+
+/// What the MMA consumes.
+enum class MmaKind {
+  Real, // f16/bf16 activations; weights dequantized to them; f32 accumulators
+  Int8, // s8 x s8 -> s32; weights of 4 bits widened to s8
+  Fp8,  // e4m3 x e4m3 -> f32
+};
+
+struct MmaProblem {
+  int64_t m, n, k;
+  int64_t bm, bn, bk, wm, wn, stages;
+  MmaKind kind;
+  Type actType; // element type of the input parameter (i8 for 8-bit codes)
+  unsigned weightBits;
+  bool unsignedCodes, hasZeroPoints;
+  Granularity granularity;
+  int64_t groupSize;
+  Type scaleType;
+  int64_t scaleRows, scaleCols;
+  bool hasInputScales = false;
+  Type inputScaleType;
+  int64_t inputScaleRows = 0;
+  Type resultType;
+
+  int64_t warps() const { return (bm / wm) * (bn / wn); }
+  int64_t threads() const { return warps() * kThreadsPerWarp; }
+  /// Weight bytes of one row of a K tile.
+  int64_t weightRowBytes() const { return bk * weightBits / 8; }
+  /// Weights read by ldmatrix (already the MMA type) rather than per thread.
+  bool weightsByLdmatrix() const {
+    return kind != MmaKind::Real && weightBits == 8;
+  }
+  int64_t instK() const { return kind == MmaKind::Real ? 16 : 32; }
+  int64_t actBytes() const { return kind == MmaKind::Real ? 2 : 1; }
+  int64_t stageBytes() const {
+    return bm * kTileRowBytes + bn * weightRowBytes();
+  }
+  int64_t sharedBytes() const { return stages * stageBytes(); }
+};
+
+std::string str(Type type) {
+  std::string text;
+  llvm::raw_string_ostream(text) << type;
+  return text;
+}
+
+bool isPerTokenOrTensor(QuantSchemeAttr scheme) {
+  return scheme.getGranularity() == Granularity::PerTensor ||
+         (scheme.getGranularity() == Granularity::PerChannel && scheme.getAxis() == 0);
+}
+
+FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
+  auto unsupported = [&](const Twine &what) {
+    return op.emitOpError()
+           << "the mma_sync strategy does not support " << what
+           << " yet (supported: f16/bf16 activations with 4-bit packed or "
+              "8-bit integer weights, per-tensor/channel/group scales and "
+              "integer zero points; int8 x int8 (or 4-bit signed weights); "
+              "e4m3 x e4m3; per-token x per-channel scales)";
+  };
+  RankedTensorType input = op.getInput().getType();
+  RankedTensorType weight = op.getWeight().getType();
+  if (!input.hasStaticShape())
+    return unsupported("a dynamic M");
+  MmaProblem p;
+  p.m = input.getDimSize(0);
+  p.n = weight.getDimSize(0);
+  p.k = weight.getDimSize(1);
+  ArrayRef<int64_t> block = config.getBlock(), warp = config.getWarp();
+  p.bm = block[0];
+  p.bn = block[1];
+  p.bk = block[2];
+  p.wm = warp[0];
+  p.wn = warp[1];
+  p.stages = config.getStages();
+  p.resultType = op.getResult().getType().getElementType();
+  if (config.getSplitK() != 1)
+    return unsupported("split_k > 1");
+
+  Type act = input.getElementType();
+  QuantSchemeAttr scheme = op.getWeightScheme();
+  Type code = scheme.getStorage();
+  auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
+  bool packed = layout && layout.getKind() == LayoutKind::Packed;
+  if (scheme.getCodebook() || scheme.getOuterScaleType() ||
+      scheme.getZeroPoint() == ZeroPointKind::Float)
+    return unsupported("codebooks, two-level scales or float zero points");
+  p.unsignedCodes = scheme.getSignedness() == Signedness::Unsigned;
+  p.hasZeroPoints = scheme.hasZeroPoints();
+  p.granularity = scheme.getGranularity();
+  p.groupSize = scheme.getGroupSize();
+
+  if (isa<Float16Type, BFloat16Type>(act)) {
+    p.kind = MmaKind::Real;
+    p.actType = act;
+    if (code.isInteger(4) && packed)
+      p.weightBits = 4;
+    else if (code.isInteger(8) && (!layout || packed))
+      p.weightBits = 8;
+    else
+      return unsupported("the weights " + Twine(str(weight)) +
+                         " with real activations");
+  } else {
+    QuantSchemeAttr inScheme = op.getInputSchemeAttr();
+    if (!inScheme)
+      return unsupported(Twine(str(act)) + " activations");
+    Type inCode = inScheme.getStorage();
+    if (inScheme.hasZeroPoints() || !isPerTokenOrTensor(inScheme) ||
+        inScheme.getOuterScaleType())
+      return unsupported("activation zero points or activation scales other "
+                         "than per token or per tensor");
+    if (p.hasZeroPoints || !isPerTokenOrTensor(scheme))
+      return unsupported("weight zero points or weight scales other than per "
+                         "channel or per tensor with quantized activations");
+    if (inCode.isInteger(8) && inScheme.getSignedness() == Signedness::Signed) {
+      p.kind = MmaKind::Int8;
+      if (code.isInteger(8) && !p.unsignedCodes && (!layout || packed))
+        p.weightBits = 8;
+      else if (code.isInteger(4) && !p.unsignedCodes && packed)
+        p.weightBits = 4;
+      else
+        return unsupported("the weights " + Twine(str(weight)) +
+                           " with int8 activations (signed i8, or signed i4 "
+                           "packed)");
+    } else if (isa<Float8E4M3FNType>(inCode) && isa<Float8E4M3FNType>(code)) {
+      p.kind = MmaKind::Fp8;
+      p.weightBits = 8;
+    } else {
+      return unsupported("activations of " + Twine(str(inCode)) +
+                         " with weights of " + str(code));
+    }
+    p.actType = IntegerType::get(op.getContext(), 8);
+    p.hasInputScales = true;
+    auto inScales = cast<RankedTensorType>(op.getInputScales().getType());
+    p.inputScaleType = inScales.getElementType();
+    p.inputScaleRows = inScales.getDimSize(0);
+  }
+  auto scales = cast<RankedTensorType>(op.getWeightScales().getType());
+  p.scaleType = scales.getElementType();
+  p.scaleRows = scales.getDimSize(0);
+  p.scaleCols = scales.getDimSize(1);
+  for (Type t : {p.scaleType, p.hasInputScales ? p.inputScaleType : p.scaleType})
+    if (!isa<Float16Type, BFloat16Type, Float32Type>(t))
+      return unsupported("scales of type " + Twine(str(t)));
+  if (!isa<Float16Type, BFloat16Type, Float32Type>(p.resultType))
+    return unsupported("a " + Twine(str(p.resultType)) + " result");
+
+  // The config must describe a kernel this generator can build.
+  int64_t tileK = kTileRowBytes / p.actBytes();
+  if (p.bk != tileK)
+    return op.emitOpError() << "mma_sync block tile K must be " << tileK
+                            << " (64 bytes of activations), not " << p.bk;
+  if (p.wm % 16 || p.wn % 16 || p.bm % p.wm || p.bn % p.wn)
+    return op.emitOpError()
+           << "mma_sync warp tile [" << p.wm << ", " << p.wn
+           << "] must be multiples of 16 that divide the block tile [" << p.bm
+           << ", " << p.bn << "]";
+  if (p.stages < 2)
+    return op.emitOpError() << "mma_sync needs at least 2 pipeline stages";
+  if (p.n % p.bn)
+    return op.emitOpError() << "N = " << p.n
+                            << " is not a multiple of the block tile's N ("
+                            << p.bn << "); choose a config whose N divides it";
+  if (p.k % p.bk)
+    return op.emitOpError() << "K = " << p.k
+                            << " is not a multiple of the block tile's K ("
+                            << p.bk << ")";
+  if (p.granularity == Granularity::PerGroup &&
+      (scheme.getAxis() != 1 || p.groupSize % p.bk))
+    return unsupported("groups (" + Twine(p.groupSize) +
+                       ") that are not along K in multiples of " + Twine(p.bk));
+  if (p.granularity == Granularity::PerChannel && scheme.getAxis() != 0)
+    return unsupported("per-channel scales along K");
+  if (p.granularity != Granularity::PerTensor &&
+      p.granularity != Granularity::PerChannel &&
+      p.granularity != Granularity::PerGroup)
+    return unsupported("this scale granularity");
+  return p;
+}
+
+/// Index and integer arithmetic with less noise.
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value i32(int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+  }
+  Value f32(double v) {
+    return arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(float(v)));
+  }
+  Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
+  Value add(Value a, int64_t c) { return c ? add(a, idx(c)) : a; }
+  Value mul(Value a, int64_t c) { return arith::MulIOp::create(b, loc, a, idx(c)); }
+  Value div(Value a, int64_t c) { return arith::DivUIOp::create(b, loc, a, idx(c)); }
+  Value rem(Value a, int64_t c) { return arith::RemUIOp::create(b, loc, a, idx(c)); }
+  Value lt(Value a, int64_t c) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, a, idx(c));
+  }
+  /// Physical 16-byte chunk of logical chunk `chunk` in row `row`.
+  Value swizzle(Value row, Value chunk) {
+    return arith::XOrIOp::create(b, loc, chunk, rem(div(row, 2), 4));
+  }
+  Value toF32(Value v) {
+    return v.getType().isF32() ? v : arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+  }
+  Value shl(Value v, int64_t s) { return arith::ShLIOp::create(b, loc, v, i32(s)); }
+  Value shr(Value v, int64_t s) { return arith::ShRUIOp::create(b, loc, v, i32(s)); }
+  Value andi(Value v, int64_t m) { return arith::AndIOp::create(b, loc, v, i32(m)); }
+  Value ori(Value a, Value c) { return arith::OrIOp::create(b, loc, a, c); }
+};
+
+/// The kernel's values that the loop body and epilogue use.
+struct Frame {
+  Value x, w, s, z, xs, y;   // parameters (z, xs may be null)
+  Value aTiles, bTiles;      // shared-memory rings
+  Value tid, lane, warpM, warpN, blockM0, blockN0;
+};
+
+/// Calls `body` with each of `count` chunk indices this thread copies: tid,
+/// tid + threads, ...; the last round is guarded when it is partial.
+void forEachChunk(Emitter &e, const MmaProblem &p, const Frame &f, int64_t count,
+                  function_ref<void(Value)> body) {
+  for (int64_t first = 0; first < count; first += p.threads()) {
+    Value chunk = e.add(f.tid, first);
+    if (first + p.threads() <= count) {
+      body(chunk);
+      continue;
+    }
+    auto guard = scf::IfOp::create(e.b, e.loc, e.lt(chunk, count), false);
+    OpBuilder::InsertionGuard insertion(e.b);
+    e.b.setInsertionPointToStart(&guard.getThenRegion().front());
+    body(chunk);
+  }
+}
+
+/// Queues the copies of K tile `kt` into ring slot `stage`.
+void loadTile(Emitter &e, const MmaProblem &p, const Frame &f, Value kt,
+              Value stage) {
+  OpBuilder &b = e.b;
+  auto bypass = b.getUnitAttr();
+  // Activations: BM rows of four 16-byte chunks.
+  int64_t actPerChunk = 16 / p.actBytes();
+  forEachChunk(e, p, f, p.bm * 4, [&](Value chunk) {
+    Value row = e.div(chunk, 4), col = e.rem(chunk, 4);
+    Value globalRow = e.add(f.blockM0, row);
+    Value valid = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult,
+                                        globalRow, e.idx(p.m));
+    Value clamped = arith::MinUIOp::create(b, e.loc, globalRow, e.idx(p.m - 1));
+    Value globalCol = e.add(e.mul(kt, p.bk), e.mul(col, actPerChunk));
+    Value srcElements = arith::SelectOp::create(b, e.loc, valid, e.idx(actPerChunk),
+                                                e.idx(0));
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, e.loc, f.aTiles,
+        ValueRange{stage, row, e.mul(e.swizzle(row, col), actPerChunk)}, f.x,
+        ValueRange{clamped, globalCol}, b.getIndexAttr(actPerChunk), srcElements,
+        bypass);
+  });
+  // Weights: BN rows of weightRowBytes() bytes.
+  int64_t chunksPerRow = p.weightRowBytes() / 16;
+  forEachChunk(e, p, f, p.bn * chunksPerRow, [&](Value chunk) {
+    Value row = e.div(chunk, chunksPerRow), col = e.rem(chunk, chunksPerRow);
+    Value sharedCol = p.weightsByLdmatrix() ? e.swizzle(row, col) : col;
+    Value globalCol = e.add(e.mul(kt, p.weightRowBytes()), e.mul(col, 16));
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, e.loc, f.bTiles, ValueRange{stage, row, e.mul(sharedCol, 16)}, f.w,
+        ValueRange{e.add(f.blockN0, row), globalCol}, b.getIndexAttr(16),
+        Value(), bypass);
+  });
+}
+
+/// ldmatrix.x4 of 16 rows starting at `row0` of a 64-byte-row tile, K chunk
+/// pair `kstep`: the A fragment of one m16 tile, or the B fragments of two
+/// n8 tiles (matrices ordered rows 0-7 / 8-15 x chunk 0 / 1 as each needs).
+Value ldmatrixX4(Emitter &e, Value tiles, Value stage, Value row, Value chunk,
+                 int64_t elementsPerChunk, Type resultType) {
+  Value col = e.mul(e.swizzle(row, chunk), elementsPerChunk);
+  return nvgpu::LdMatrixOp::create(e.b, e.loc, resultType, tiles,
+                                   ValueRange{stage, row, col}, false, 4);
+}
+
+/// The value of weight code `codeBits` bits wide in the low bits of `byte`
+/// (an i32), minus the zero point, times the scale, in `realType`.
+Value dequantize(Emitter &e, const MmaProblem &p, Value code, Value offset,
+                 Value scale, Type realType) {
+  OpBuilder &b = e.b;
+  Value v = p.unsignedCodes
+                ? arith::UIToFPOp::create(b, e.loc, b.getF32Type(), code).getResult()
+                : arith::SIToFPOp::create(b, e.loc, b.getF32Type(), code).getResult();
+  Value real = arith::MulFOp::create(
+      b, e.loc, arith::SubFOp::create(b, e.loc, v, offset), scale);
+  return arith::TruncFOp::create(b, e.loc, realType, real);
+}
+
+/// Code `index` (0-based along K within the row's tile) of weight row `row`
+/// in ring slot `stage`, as an i32 (sign-extended for signed codes).
+Value weightCode(Emitter &e, const MmaProblem &p, const Frame &f, Value stage,
+                 Value row, int64_t kOffset, Value kBase) {
+  OpBuilder &b = e.b;
+  Value k = e.add(kBase, kOffset);
+  Value byteIndex = p.weightBits == 4 ? e.div(k, 2) : k;
+  Value byte = memref::LoadOp::create(b, e.loc, f.bTiles,
+                                      ValueRange{stage, row, byteIndex});
+  Value word = p.unsignedCodes
+                   ? arith::ExtUIOp::create(b, e.loc, b.getI32Type(), byte).getResult()
+                   : arith::ExtSIOp::create(b, e.loc, b.getI32Type(), byte).getResult();
+  if (p.weightBits == 8)
+    return word;
+  // Two codes per byte, the even K in the low nibble (kOffset is static, so
+  // whether `k` is odd is known: kBase is even).
+  if (kOffset % 2)
+    return p.unsignedCodes ? e.andi(e.shr(word, 4), 15)
+                           : arith::ShRSIOp::create(b, e.loc, word, e.i32(4)).getResult();
+  if (p.unsignedCodes)
+    return e.andi(word, 15);
+  return arith::ShRSIOp::create(b, e.loc, e.shl(word, 28), e.i32(28));
+}
+
+/// Four packed signed 4-bit codes (an i16's worth in the low bits of `word`,
+/// K order from the lowest nibble) widened to four s8 in an i32.
+Value widenS4ToS8(Emitter &e, Value word) {
+  Value lo = e.andi(word, 0x0F0F);          // codes 0 and 2
+  Value hi = e.andi(e.shr(word, 4), 0x0F0F); // codes 1 and 3
+  auto spread = [&](Value v) { // bits 8..11 -> 16..19
+    return e.ori(e.andi(v, 0xF), e.shl(e.andi(v, 0xF00), 8));
+  };
+  Value v = e.ori(spread(lo), e.shl(spread(hi), 8));
+  // Sign-extend each byte: a set bit 3 becomes 0xF0 (0x08 * 0x1E), no carry.
+  Value signs = arith::MulIOp::create(e.b, e.loc, e.andi(v, 0x08080808), e.i32(0x1E));
+  return e.ori(v, signs);
+}
+
+/// The B fragments (vector<2x...>) of the warp's n8 tiles for K step
+/// `kstep` of ring slot `stage`.
+SmallVector<Value> loadWeightFragments(Emitter &e, const MmaProblem &p,
+                                       const Frame &f, Value stage, int64_t kstep,
+                                       ArrayRef<std::pair<Value, Value>> scaleZero,
+                                       Type mmaElement) {
+  OpBuilder &b = e.b;
+  int64_t tilesN = p.wn / 8;
+  SmallVector<Value> frags;
+  Value warpRow = e.mul(f.warpN, p.wn);
+  if (p.weightsByLdmatrix()) {
+    auto type = VectorType::get({4, 4}, b.getI8Type());
+    auto half = VectorType::get({2, 4}, b.getI8Type());
+    for (int64_t pair = 0; pair < tilesN / 2; ++pair) {
+      // Lanes 0-7: rows 0-7 chunk 0; 8-15: rows 0-7 chunk 1; 16-23: rows
+      // 8-15 chunk 0; 24-31: rows 8-15 chunk 1.
+      Value row = e.add(e.add(warpRow, pair * 16),
+                        e.add(e.rem(f.lane, 8), e.mul(e.div(f.lane, 16), 8)));
+      Value chunk = e.add(e.rem(e.div(f.lane, 8), 2), kstep * 2);
+      Value x4 = ldmatrixX4(e, f.bTiles, stage, row, chunk, 16, type);
+      for (int64_t t = 0; t < 2; ++t) {
+        Value frag = ub::PoisonOp::create(b, e.loc, half);
+        for (int64_t r = 0; r < 2; ++r)
+          frag = vector::InsertOp::create(
+              b, e.loc,
+              vector::ExtractOp::create(b, e.loc, x4, ArrayRef<int64_t>{2 * t + r}),
+              frag, ArrayRef<int64_t>{r});
+        frags.push_back(frag);
+      }
+    }
+    return frags;
+  }
+  Value group = e.div(f.lane, 4), thread = e.rem(f.lane, 4);
+  for (int64_t j = 0; j < tilesN; ++j) {
+    Value row = e.add(e.add(warpRow, j * 8), group);
+    if (p.kind == MmaKind::Real) {
+      // b0, b1: K = 2t, 2t + 1; b2, b3: K = 2t + 8, 2t + 9 (of this k16 step).
+      Value kBase = e.add(e.mul(thread, 2), kstep * 16);
+      SmallVector<Value> values;
+      for (int64_t offset : {0, 1, 8, 9})
+        values.push_back(dequantize(e, p, weightCode(e, p, f, stage, row, offset, kBase),
+                                    scaleZero[j].second, scaleZero[j].first,
+                                    mmaElement));
+      frags.push_back(vector::FromElementsOp::create(
+          b, e.loc, VectorType::get({2, 2}, mmaElement), values));
+      continue;
+    }
+    // Int8 MMA on 4-bit codes: b0 = K 4t..4t+3, b1 = K 4t+16..4t+19, each
+    // two packed bytes widened to four s8.
+    auto bytes4 = VectorType::get({4}, b.getI8Type());
+    Value frag = ub::PoisonOp::create(b, e.loc, VectorType::get({2, 4}, b.getI8Type()));
+    for (int64_t r = 0; r < 2; ++r) {
+      Value byteIndex = e.add(e.mul(thread, 2), kstep * 16 + r * 8);
+      Value word = e.i32(0);
+      for (int64_t h = 0; h < 2; ++h) {
+        Value byte = memref::LoadOp::create(
+            b, e.loc, f.bTiles, ValueRange{stage, row, e.add(byteIndex, h)});
+        word = e.ori(word, e.shl(arith::ExtUIOp::create(b, e.loc, b.getI32Type(), byte),
+                                 8 * h));
+      }
+      Value widened = vector::BitCastOp::create(
+          b, e.loc, bytes4,
+          vector::BroadcastOp::create(b, e.loc, VectorType::get({1}, b.getI32Type()),
+                                      widenS4ToS8(e, word)));
+      frag = vector::InsertOp::create(b, e.loc, widened, frag, ArrayRef<int64_t>{r});
+    }
+    frags.push_back(frag);
+  }
+  return frags;
+}
+
+/// One m16n8kK MMA. nvgpu.mma.sync covers f16 and s8; bf16 goes to
+/// nvvm.mma.sync, whose operands are 32-bit words; e4m3, which nvvm.mma.sync
+/// does not accept in MLIR 22, is the PTX instruction itself.
+Value mma(Emitter &e, const MmaProblem &p, Value a, Value bFrag, Value c) {
+  OpBuilder &b = e.b;
+  bool f16 = p.kind == MmaKind::Real && p.actType.isF16();
+  if (p.kind == MmaKind::Int8 || f16)
+    return nvgpu::MmaSyncOp::create(b, e.loc, a, bFrag, c,
+                                    ArrayRef<int64_t>{16, 8, p.instK()});
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto words = [&](Value v, int64_t rows) {
+    SmallVector<Value> out;
+    for (int64_t r = 0; r < rows; ++r) {
+      Value row = vector::ExtractOp::create(b, e.loc, v, ArrayRef<int64_t>{r});
+      Value asWord = vector::BitCastOp::create(b, e.loc, VectorType::get({1}, i32), row);
+      out.push_back(vector::ExtractOp::create(b, e.loc, asWord, ArrayRef<int64_t>{0}));
+    }
+    return out;
+  };
+  SmallVector<Value> accs;
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t col = 0; col < 2; ++col)
+      accs.push_back(vector::ExtractOp::create(b, e.loc, c, ArrayRef<int64_t>{r, col}));
+  auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  Value d;
+  if (p.kind == MmaKind::Real) {
+    d = NVVM::MmaOp::create(
+        b, e.loc, structType, words(a, 4), words(bFrag, 2), accs,
+        ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+        std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
+        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+  } else {
+    SmallVector<Value> operands = words(a, 4);
+    llvm::append_range(operands, words(bFrag, 2));
+    llvm::append_range(operands, accs);
+    d = LLVM::InlineAsmOp::create(
+            b, e.loc, structType, operands,
+            b.getStringAttr("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 "
+                            "{$0, $1, $2, $3}, {$4, $5, $6, $7}, {$8, $9}, "
+                            "{$10, $11, $12, $13};"),
+            b.getStringAttr("=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3"), UnitAttr(),
+            UnitAttr(), LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(), ArrayAttr())
+            .getRes();
+  }
+  Value out = ub::PoisonOp::create(b, e.loc, c.getType());
+  for (int64_t i = 0; i < 4; ++i)
+    out = vector::InsertOp::create(
+        b, e.loc, LLVM::ExtractValueOp::create(b, e.loc, d, ArrayRef<int64_t>{i}), out,
+        ArrayRef<int64_t>{i / 2, i % 2});
+  return out;
+}
+
+/// Scale (f32) and zero-point offset (f32) of weight row `row` (of the
+/// block) for K tile `kt`, for the dequantizing path.
+std::pair<Value, Value> rowScaleAndOffset(Emitter &e, const MmaProblem &p,
+                                          const Frame &f, Value row, Value kt) {
+  OpBuilder &b = e.b;
+  Value n = e.add(f.blockN0, row);
+  Value scaleRow = p.granularity == Granularity::PerTensor ? e.idx(0) : n;
+  Value scaleCol = p.granularity == Granularity::PerGroup
+                       ? e.div(e.mul(kt, p.bk), p.groupSize)
+                       : e.idx(0);
+  Value scale = e.toF32(memref::LoadOp::create(b, e.loc, f.s, ValueRange{scaleRow, scaleCol}));
+  Value offset = e.f32(0.0);
+  if (f.z) {
+    Value z = memref::LoadOp::create(b, e.loc, f.z, ValueRange{scaleRow, scaleCol});
+    // Zero points hold one code per byte.
+    Value word = p.unsignedCodes
+                     ? arith::ExtUIOp::create(b, e.loc, b.getI32Type(), z).getResult()
+                     : arith::ExtSIOp::create(b, e.loc, b.getI32Type(), z).getResult();
+    if (p.weightBits == 4)
+      word = p.unsignedCodes
+                 ? e.andi(word, 15)
+                 : arith::ShRSIOp::create(b, e.loc, e.shl(word, 28), e.i32(28)).getResult();
+    offset = p.unsignedCodes
+                 ? arith::UIToFPOp::create(b, e.loc, b.getF32Type(), word).getResult()
+                 : arith::SIToFPOp::create(b, e.loc, b.getF32Type(), word).getResult();
+  }
+  return {scale, offset};
+}
+
+void storeTile(Emitter &e, const MmaProblem &p, const Frame &f,
+               ArrayRef<Value> acc) {
+  OpBuilder &b = e.b;
+  int64_t tilesM = p.wm / 16, tilesN = p.wn / 8;
+  Value group = e.div(f.lane, 4), thread = e.rem(f.lane, 4);
+  for (int64_t i = 0; i < tilesM; ++i) {
+    for (int64_t half = 0; half < 2; ++half) {
+      Value row = e.add(e.add(f.blockM0, e.mul(f.warpM, p.wm)),
+                        e.add(group, i * 16 + half * 8));
+      auto inside = scf::IfOp::create(
+          b, e.loc,
+          arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, row, e.idx(p.m)),
+          /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&inside.getThenRegion().front());
+      Value rowScale;
+      if (f.xs)
+        rowScale = e.toF32(memref::LoadOp::create(
+            b, e.loc, f.xs,
+            ValueRange{p.inputScaleRows == 1 ? e.idx(0) : row, e.idx(0)}));
+      for (int64_t j = 0; j < tilesN; ++j) {
+        Value col0 = e.add(e.add(f.blockN0, e.mul(f.warpN, p.wn)),
+                           e.add(e.mul(thread, 2), j * 8));
+        for (int64_t c = 0; c < 2; ++c) {
+          Value col = e.add(col0, c);
+          Value v = vector::ExtractOp::create(b, e.loc, acc[i * tilesN + j],
+                                              ArrayRef<int64_t>{half, c});
+          if (p.kind == MmaKind::Int8)
+            v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
+          if (f.xs) {
+            Value colScale = e.toF32(memref::LoadOp::create(
+                b, e.loc, f.s,
+                ValueRange{p.granularity == Granularity::PerTensor ? e.idx(0) : col,
+                           e.idx(0)}));
+            v = arith::MulFOp::create(b, e.loc, arith::MulFOp::create(b, e.loc, v, rowScale),
+                                      colScale);
+          }
+          if (!p.resultType.isF32())
+            v = arith::TruncFOp::create(b, e.loc, p.resultType, v);
+          memref::StoreOp::create(b, e.loc, v, f.y, ValueRange{row, col});
+        }
+      }
+    }
+  }
+}
+
+} // namespace
+
+FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp op,
+                                                         lowbit::gpu::ConfigAttr config,
+                                                         StringRef name) {
+  FailureOr<MmaProblem> analyzed = analyze(op, config);
+  if (failed(analyzed))
+    return failure();
+  const MmaProblem &p = *analyzed;
+  MLIRContext *ctx = b.getContext();
+  Location loc = op.getLoc();
+  Emitter e{b, loc};
+  Type i8 = b.getI8Type();
+
+  KernelLaunch launch;
+  SmallVector<Type> params;
+  params.push_back(MemRefType::get({p.m, p.k}, p.actType));
+  launch.params.push_back("input");
+  params.push_back(MemRefType::get({p.n, p.k * p.weightBits / 8}, i8));
+  launch.params.push_back("weight");
+  params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, p.scaleType));
+  launch.params.push_back("weight_scales");
+  if (p.hasZeroPoints) {
+    params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, i8));
+    launch.params.push_back("weight_zero_points");
+  }
+  if (p.hasInputScales) {
+    params.push_back(MemRefType::get({p.inputScaleRows, 1}, p.inputScaleType));
+    launch.params.push_back("input_scales");
+  }
+  params.push_back(MemRefType::get({p.m, p.n}, p.resultType));
+  launch.params.push_back("result");
+
+  auto func = ::mlir::gpu::GPUFuncOp::create(b, loc, name,
+                                             FunctionType::get(ctx, params, {}));
+  func->setAttr(::mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(p.threads()), 1, 1}));
+  Block &body = func.getBody().front();
+  b.setInsertionPointToStart(&body);
+
+  Frame f;
+  unsigned arg = 0;
+  f.x = body.getArgument(arg++);
+  f.w = body.getArgument(arg++);
+  f.s = body.getArgument(arg++);
+  if (p.hasZeroPoints)
+    f.z = body.getArgument(arg++);
+  if (p.hasInputScales)
+    f.xs = body.getArgument(arg++);
+  f.y = body.getArgument(arg++);
+
+  // The shared-memory rings, carved out of dynamic shared memory.
+  auto workgroup = ::mlir::gpu::AddressSpaceAttr::get(
+      ctx, ::mlir::gpu::GPUDialect::getWorkgroupAddressSpace());
+  Value shared = ::mlir::gpu::DynamicSharedMemoryOp::create(
+      b, loc, MemRefType::get({ShapedType::kDynamic}, i8, MemRefLayoutAttrInterface{},
+                              workgroup));
+  Type mmaElement = p.kind == MmaKind::Real ? p.actType : i8;
+  f.aTiles = memref::ViewOp::create(
+      b, loc,
+      MemRefType::get({p.stages, p.bm, kTileRowBytes / p.actBytes()}, mmaElement,
+                      MemRefLayoutAttrInterface{}, workgroup),
+      shared, e.idx(0), ValueRange{});
+  f.bTiles = memref::ViewOp::create(
+      b, loc,
+      MemRefType::get({p.stages, p.bn, p.weightRowBytes()}, i8,
+                      MemRefLayoutAttrInterface{}, workgroup),
+      shared, e.idx(p.stages * p.bm * kTileRowBytes), ValueRange{});
+
+  f.tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  f.lane = e.rem(f.tid, kThreadsPerWarp);
+  Value warp = e.div(f.tid, kThreadsPerWarp);
+  f.warpM = e.div(warp, p.bn / p.wn);
+  f.warpN = e.rem(warp, p.bn / p.wn);
+  f.blockN0 = e.mul(::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x),
+                    p.bn);
+  f.blockM0 = e.mul(::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y),
+                    p.bm);
+
+  // Prologue: tiles 0 .. stages - 2 in flight, one commit group each (empty
+  // groups past the end keep the wait count uniform).
+  int64_t kTiles = p.k / p.bk;
+  for (int64_t s = 0; s + 1 < p.stages; ++s) {
+    if (s < kTiles)
+      loadTile(e, p, f, e.idx(s), e.idx(s));
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  }
+
+  int64_t tilesM = p.wm / 16, tilesN = p.wn / 8;
+  Type accElement = p.kind == MmaKind::Int8 ? Type(b.getI32Type()) : Type(b.getF32Type());
+  auto accType = VectorType::get({2, 2}, accElement);
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(accType, p.kind == MmaKind::Int8
+                                                  ? Attribute(b.getI32IntegerAttr(0))
+                                                  : Attribute(b.getF32FloatAttr(0.0f))));
+  SmallVector<Value> init(tilesM * tilesN, zero);
+  auto loop = scf::ForOp::create(b, loc, e.idx(0), e.idx(kTiles), e.idx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value kt = loop.getInductionVar();
+    // Tile kt has landed for this thread; the barrier makes it visible to
+    // all and frees the slot computed on in the previous iteration.
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, p.stages - 2);
+    ::mlir::gpu::BarrierOp::create(b, loc);
+    Value next = e.add(kt, p.stages - 1);
+    auto ifNext = scf::IfOp::create(b, loc, e.lt(next, kTiles), /*withElse=*/false);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(&ifNext.getThenRegion().front());
+      loadTile(e, p, f, next, e.rem(next, p.stages));
+    }
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+
+    Value stage = e.rem(kt, p.stages);
+    SmallVector<std::pair<Value, Value>> scaleZero;
+    if (!p.weightsByLdmatrix() && p.kind == MmaKind::Real)
+      for (int64_t j = 0; j < tilesN; ++j)
+        scaleZero.push_back(rowScaleAndOffset(
+            e, p, f, e.add(e.add(e.mul(f.warpN, p.wn), j * 8), e.div(f.lane, 4)), kt));
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    auto aType = p.kind == MmaKind::Real ? VectorType::get({4, 2}, p.actType)
+                                         : VectorType::get({4, 4}, i8);
+    int64_t actPerChunk = 16 / p.actBytes();
+    for (int64_t kstep = 0; kstep < p.bk / p.instK(); ++kstep) {
+      SmallVector<Value> aFrags;
+      for (int64_t i = 0; i < tilesM; ++i) {
+        Value row = e.add(e.add(e.mul(f.warpM, p.wm), i * 16), e.rem(f.lane, 16));
+        Value chunk = e.add(e.div(f.lane, 16), kstep * 2);
+        aFrags.push_back(ldmatrixX4(e, f.aTiles, stage, row, chunk, actPerChunk, aType));
+      }
+      SmallVector<Value> bFrags =
+          loadWeightFragments(e, p, f, stage, kstep, scaleZero, mmaElement);
+      for (int64_t i = 0; i < tilesM; ++i)
+        for (int64_t j = 0; j < tilesN; ++j)
+          acc[i * tilesN + j] = mma(e, p, aFrags[i], bFrags[j], acc[i * tilesN + j]);
+    }
+    scf::YieldOp::create(b, loc, acc);
+  }
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+  storeTile(e, p, f, SmallVector<Value>(loop.getResults()));
+  ::mlir::gpu::ReturnOp::create(b, loc);
+
+  launch.grid = {p.n / p.bn, int64_t(llvm::divideCeil(p.m, p.bm)), 1};
+  launch.block = {p.threads(), 1, 1};
+  launch.sharedBytes = p.sharedBytes();
+  return launch;
+}

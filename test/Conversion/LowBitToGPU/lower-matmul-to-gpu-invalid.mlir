@@ -1,0 +1,60 @@
+// RUN: lowbit-opt %s -split-input-file --lowbit-select-kernel-config=target=sm_90a --lowbit-lower-matmul-to-gpu -verify-diagnostics
+
+// What the generators do not handle is an error naming it, never a wrong
+// kernel.
+
+func.func @n_not_a_multiple(%x: tensor<256x512xf16>, %w: tensor<1000x512xi4, #lowbit.layout<packed>>, %s: tensor<1000x4xf16>) -> tensor<256x1000xf16> {
+  // expected-error @+1 {{N = 1000 is not a multiple of the block tile's N (16); choose a config whose N divides it}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<256x512xf16>, tensor<1000x512xi4, #lowbit.layout<packed>>, tensor<1000x4xf16>) -> tensor<256x1000xf16>
+  return %y : tensor<256x1000xf16>
+}
+
+// -----
+
+func.func @k_not_a_multiple(%x: tensor<256x1000xf16>, %w: tensor<256x1000xi8>, %s: tensor<256x1xf16>) -> tensor<256x256xf16> {
+  // expected-error @+1 {{K = 1000 is not a multiple of the block tile's K (32)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<256x1000xf16>, tensor<256x1000xi8>, tensor<256x1xf16>) -> tensor<256x256xf16>
+  return %y : tensor<256x256xf16>
+}
+
+// -----
+
+func.func @w4a8_fp8(%x: tensor<256x512xf8E4M3FN>, %xs: tensor<256x1xf32>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x4xf16>) -> tensor<256x256xbf16> {
+  // expected-error @+1 {{the mma_sync strategy does not support weight zero points or weight scales other than per channel or per tensor with quantized activations yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<256x512xf8E4M3FN>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x4xf16>, tensor<256x1xf32>) -> tensor<256x256xbf16>
+  return %y : tensor<256x256xbf16>
+}
+
+// -----
+
+func.func @w4a4(%x: tensor<256x512xi4>, %xs: tensor<256x1xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf16>) -> tensor<256x256xf16> {
+  // expected-error @+1 {{the mma_sync strategy does not support activations of i4 with weights of i4 yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) input_scales(%xs) : (tensor<256x512xi4>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf16>, tensor<256x1xf16>) -> tensor<256x256xf16>
+  return %y : tensor<256x256xf16>
+}
+
+// -----
+
+func.func @wgmma_config(%x: tensor<256x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x4xf16>) -> tensor<256x256xf16> {
+  // expected-error @+1 {{GPU code generation does not support the wgmma strategy yet (supported: splitk_gemv, mma_sync)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256], mma = [64, 256, 16], mma_type = f16, stages = 4>} : (tensor<256x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x4xf16>) -> tensor<256x256xf16>
+  return %y : tensor<256x256xf16>
+}
+
+// -----
+
+func.func @bad_tile(%x: tensor<256x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x4xf16>) -> tensor<256x256xf16> {
+  // expected-error @+1 {{mma_sync block tile K must be 32 (64 bytes of activations), not 64}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<256x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x4xf16>) -> tensor<256x256xf16>
+  return %y : tensor<256x256xf16>
+}
+
+// -----
+
+// f32 activations would run on tf32 (found by the mutation fuzzer: this
+// crashed the generator once).
+func.func @f32_input(%x: tensor<512x256xf32>, %w: tensor<64x256xi8>, %s: tensor<64x1xf16>) -> tensor<512x64xf32> {
+  // expected-error @+1 {{the mma_sync strategy does not support f32 activations yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<512x256xf32>, tensor<64x256xi8>, tensor<64x1xf16>) -> tensor<512x64xf32>
+  return %y : tensor<512x64xf32>
+}
