@@ -43,6 +43,8 @@ namespace {
 constexpr int64_t kThreadsPerWarp = 32;
 /// Bytes of one activation row of a K tile: four 16-byte chunks.
 constexpr int64_t kTileRowBytes = 64;
+/// Row tiles per group of the block order (see buildMmaSyncKernel).
+constexpr int64_t kGroupM = 8;
 
 /// What the MMA consumes.
 enum class MmaKind {
@@ -648,10 +650,20 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
   Value warp = e.div(f.tid, kThreadsPerWarp);
   f.warpM = e.div(warp, p.bn / p.wn);
   f.warpN = e.rem(warp, p.bn / p.wn);
-  f.blockN0 = e.mul(::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x),
-                    p.bn);
-  f.blockM0 = e.mul(::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y),
+  // Grouped block order: a linear block id walks N within groups of
+  // kGroupM row tiles, so that the blocks in flight share both operands'
+  // tiles in L2 instead of streaming all of the weights per row tile.
+  int64_t gridN = p.n / p.bn, gridM = llvm::divideCeil(p.m, p.bm);
+  Value pid = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  Value group = e.div(pid, kGroupM * gridN);
+  Value firstM = e.mul(group, kGroupM);
+  Value groupRows = arith::MinUIOp::create(
+      b, loc, e.idx(kGroupM),
+      arith::SubIOp::create(b, loc, e.idx(gridM), firstM));
+  Value inGroup = e.rem(pid, kGroupM * gridN);
+  f.blockM0 = e.mul(e.add(firstM, arith::RemUIOp::create(b, loc, inGroup, groupRows)),
                     p.bm);
+  f.blockN0 = e.mul(arith::DivUIOp::create(b, loc, inGroup, groupRows), p.bn);
 
   // Prologue: tiles 0 .. stages - 2 in flight, one commit group each (empty
   // groups past the end keep the wait count uniform).
@@ -698,26 +710,31 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
     auto aType = p.kind == MmaKind::Real ? VectorType::get({4, 2}, p.actType)
                                          : VectorType::get({4, 4}, i8);
     int64_t actPerChunk = 16 / p.actBytes();
-    for (int64_t kstep = 0; kstep < p.bk / p.instK(); ++kstep) {
-      SmallVector<Value> aFrags;
+    // All fragments of the tile first, then the MMAs: the second K step's
+    // loads are in flight while the first one's MMAs run.
+    int64_t ksteps = p.bk / p.instK();
+    SmallVector<SmallVector<Value>> aFrags(ksteps), bFrags(ksteps);
+    for (int64_t kstep = 0; kstep < ksteps; ++kstep) {
       for (int64_t i = 0; i < tilesM; ++i) {
         Value row = e.add(e.add(e.mul(f.warpM, p.wm), i * 16), e.rem(f.lane, 16));
         Value chunk = e.add(e.div(f.lane, 16), kstep * 2);
-        aFrags.push_back(ldmatrixX4(e, f.aTiles, stage, row, chunk, actPerChunk, aType));
+        aFrags[kstep].push_back(
+            ldmatrixX4(e, f.aTiles, stage, row, chunk, actPerChunk, aType));
       }
-      SmallVector<Value> bFrags =
-          loadWeightFragments(e, p, f, stage, kstep, scaleZero, mmaElement);
+      bFrags[kstep] = loadWeightFragments(e, p, f, stage, kstep, scaleZero, mmaElement);
+    }
+    for (int64_t kstep = 0; kstep < ksteps; ++kstep)
       for (int64_t i = 0; i < tilesM; ++i)
         for (int64_t j = 0; j < tilesN; ++j)
-          acc[i * tilesN + j] = mma(e, p, aFrags[i], bFrags[j], acc[i * tilesN + j]);
-    }
+          acc[i * tilesN + j] =
+              mma(e, p, aFrags[kstep][i], bFrags[kstep][j], acc[i * tilesN + j]);
     scf::YieldOp::create(b, loc, acc);
   }
   NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
   storeTile(e, p, f, SmallVector<Value>(loop.getResults()));
   ::mlir::gpu::ReturnOp::create(b, loc);
 
-  launch.grid = {p.n / p.bn, int64_t(llvm::divideCeil(p.m, p.bm)), 1};
+  launch.grid = {gridN * gridM, 1, 1};
   launch.block = {p.threads(), 1, 1};
   launch.sharedBytes = p.sharedBytes();
   return launch;
