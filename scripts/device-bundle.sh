@@ -31,7 +31,7 @@ for case in "$root"/test/Integration/GPU/*.mlir; do
   mkdir -p "$dir"
   "$build/bin/lowbit-compile" "$case" --arch="$arch" -o "$dir/kernel.ptx" \
     --manifest="$dir/manifest.json" > /dev/null
-  sed -i "s|\"ptx\": \".*\"|\"ptx\": \"kernel.ptx\"|" "$dir/manifest.json"
+  sed -i "s|\"image\": \".*\"|\"image\": \"kernel.ptx\"|" "$dir/manifest.json"
   "$build/bin/lowbit-run" "$case" --seed=1 --save-inputs="$dir" \
     --output="$dir/expected.npy" > "$dir/reference.txt"
   # A case may state its tolerance (`// GPU-COMPARE: --rtol=... --atol=...`).
@@ -46,6 +46,6 @@ for case in "$bundle"/bench-src/*.mlir; do
   mkdir -p "$dir"
   "$build/bin/lowbit-compile" "$case" --arch="$arch" -o "$dir/kernel.ptx" \
     --manifest="$dir/manifest.json" > /dev/null
-  sed -i "s|\"ptx\": \".*\"|\"ptx\": \"kernel.ptx\"|" "$dir/manifest.json"
+  sed -i "s|\"image\": \".*\"|\"image\": \"kernel.ptx\"|" "$dir/manifest.json"
 done
 du -sh "$bundle"

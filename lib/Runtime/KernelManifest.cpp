@@ -35,8 +35,11 @@ llvm::Expected<KernelManifest> KernelManifest::load(const std::string &path,
     return manifestError(path, llvm::toString(json.takeError()));
   const llvm::json::Object *root = json->getAsObject();
   const llvm::json::Array *kernels = root ? root->getArray("kernels") : nullptr;
-  std::optional<llvm::StringRef> ptx = root ? root->getString("ptx") : std::nullopt;
-  if (!kernels || !ptx)
+  // The kernel image (PTX or cubin); manifests before cubins said "ptx".
+  std::optional<llvm::StringRef> image = root ? root->getString("image") : std::nullopt;
+  if (root && !image)
+    image = root->getString("ptx");
+  if (!kernels || !image)
     return manifestError(path, "not a lowbit-compile manifest");
   const llvm::json::Object *kernel = nullptr;
   for (const llvm::json::Value &k : *kernels) {
@@ -84,13 +87,13 @@ llvm::Expected<KernelManifest> KernelManifest::load(const std::string &path,
     }
   if (m.params.empty() || m.params.back().role != "result")
     return manifestError(path, "kernel " + m.name + " has no result parameter");
-  // The PTX sits next to the manifest unless its path exists as written.
-  llvm::SmallString<256> ptxPath(*ptx);
-  if (!llvm::sys::fs::exists(ptxPath)) {
-    ptxPath = llvm::sys::path::parent_path(path);
-    llvm::sys::path::append(ptxPath, llvm::sys::path::filename(*ptx));
+  // The image sits next to the manifest unless its path exists as written.
+  llvm::SmallString<256> imagePath(*image);
+  if (!llvm::sys::fs::exists(imagePath)) {
+    imagePath = llvm::sys::path::parent_path(path);
+    llvm::sys::path::append(imagePath, llvm::sys::path::filename(*image));
   }
-  m.ptxPath = ptxPath.str().str();
+  m.imagePath = imagePath.str().str();
   return m;
 }
 

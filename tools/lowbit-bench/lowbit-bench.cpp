@@ -224,9 +224,9 @@ int main(int argc, char **argv) {
       return fail(path + ": a matmul kernel needs input, weight and weight_scales");
     int64_t m = params[xIndex].shape[0], k = params[xIndex].shape[1];
     int64_t n = manifest->result().shape[1];
-    auto ptx = llvm::MemoryBuffer::getFile(manifest->ptxPath);
+    auto ptx = llvm::MemoryBuffer::getFile(manifest->imagePath);
     if (!ptx)
-      return fail(manifest->ptxPath + ": cannot read");
+      return fail(manifest->imagePath + ": cannot read");
     auto module = (*device)->loadModule((*ptx)->getBuffer().str());
     if (!module)
       return fail(llvm::toString(module.takeError()));

@@ -1,17 +1,20 @@
 //===- lowbit-compile.cpp - lowbit ops to PTX and a launch manifest -------===//
 //
-//   lowbit-compile FILE.mlir --arch=sm_90a -o OUT.ptx [--manifest=OUT.json]
+//   lowbit-compile FILE.mlir --arch=sm_90a -o OUT.ptx|OUT.cubin [--manifest=OUT.json]
 //
 // Runs the GPU kernel pipeline (config selection, kernel generation, NVVM,
-// PTX) and writes the PTX of all kernels plus a JSON manifest saying, per
-// kernel, its entry name, grid, block and parameters (role, shape, .npy
-// dtype, layout of the weight bytes). Cubins come from ptxas on that PTX.
+// PTX) and writes the PTX of all kernels, or (for a .cubin output) their
+// cubin from the CUDA toolkit's ptxas, plus a JSON manifest saying, per
+// kernel, its entry name, grid, block, dynamic shared memory and parameters
+// (role, shape, .npy dtype, code type, layout of the weight bytes); with a
+// cubin also the registers and spill bytes ptxas reports.
 //
 //===----------------------------------------------------------------------===//
 #include "LowBit/IR/LowBitOps.h"
 #include "lowbit/InitAll.h"
 #include "lowbit/Pipelines/Pipelines.h"
 #include "lowbit/Support/Npy.h"
+#include "lowbit/Support/Ptxas.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -19,6 +22,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/SourceMgr.h"
@@ -31,7 +35,7 @@ static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"),
                                       cl::Required);
 static cl::opt<std::string> arch(
     "arch", cl::desc("sm_80, sm_86, sm_89, sm_90 or sm_90a"), cl::init("sm_90a"));
-static cl::opt<std::string> outputFile("o", cl::desc("PTX output"),
+static cl::opt<std::string> outputFile("o", cl::desc("PTX (.ptx) or cubin (.cubin) output"),
                                        cl::Required);
 static cl::opt<std::string> manifestFile("manifest",
                                          cl::desc("JSON launch manifest"),
@@ -119,6 +123,9 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   lowbit::registerAllDialects(registry);
   MLIRContext context(registry);
+  // Diagnostics name the op and say what is wrong; a dump of the generated
+  // kernel module would bury that.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   OwningOpRef<ModuleOp> module =
@@ -141,20 +148,37 @@ int main(int argc, char **argv) {
   });
   if (ptx.empty())
     return fail("no lowbit.matmul to compile in " + inputFile);
+  // A cubin is ptxas's work on the PTX, written next to it first.
+  bool cubin = llvm::StringRef(outputFile).ends_with(".cubin");
+  std::string ptxFile = cubin ? outputFile + ".ptx" : outputFile.getValue();
   if (llvm::Error e = mlir::lowbit::writeFileAtomically(
-          outputFile, [&](llvm::raw_ostream &os) { os << ptx; }))
+          ptxFile, [&](llvm::raw_ostream &os) { os << ptx; }))
     return fail(llvm::toString(std::move(e)));
+  std::optional<lowbit::PtxasReport> report;
+  if (cubin) {
+    auto assembled = lowbit::assembleCubin(ptxFile, arch, outputFile);
+    llvm::sys::fs::remove(ptxFile);
+    if (!assembled)
+      return fail(llvm::toString(assembled.takeError()));
+    report = std::move(*assembled);
+  }
 
   llvm::json::Array kernels;
   module->walk([&](lowbit::MatmulOp op) {
-    if (auto kernel = op->getAttrOfType<DictionaryAttr>("lowbit_gpu.kernel"))
-      kernels.push_back(kernelJson(op, kernel));
+    if (auto kernel = op->getAttrOfType<DictionaryAttr>("lowbit_gpu.kernel")) {
+      llvm::json::Object entry = kernelJson(op, kernel);
+      if (report) {
+        entry["registers"] = report->registers;
+        entry["spill_bytes"] = report->spillBytes;
+      }
+      kernels.push_back(std::move(entry));
+    }
   });
   llvm::outs() << "lowbit-compile: " << kernels.size() << " kernel(s) for "
                << arch << " -> " << outputFile << "\n";
   if (!manifestFile.empty()) {
     llvm::json::Object manifest{{"target", arch.getValue()},
-                                {"ptx", outputFile.getValue()},
+                                {"image", outputFile.getValue()},
                                 {"kernels", std::move(kernels)}};
     if (llvm::Error e = mlir::lowbit::writeFileAtomically(
             manifestFile, [&](llvm::raw_ostream &os) {

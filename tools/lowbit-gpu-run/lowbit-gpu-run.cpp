@@ -57,9 +57,9 @@ int main(int argc, char **argv) {
     return fail("kernel " + manifest->name + " takes " +
                 llvm::Twine(params.size() - 1) + " inputs, got " +
                 llvm::Twine(inputs.size()));
-  auto ptx = llvm::MemoryBuffer::getFile(manifest->ptxPath);
+  auto ptx = llvm::MemoryBuffer::getFile(manifest->imagePath);
   if (!ptx)
-    return fail(manifest->ptxPath + ": cannot read: " + ptx.getError().message());
+    return fail(manifest->imagePath + ": cannot read: " + ptx.getError().message());
 
   // Read and pack every operand before touching the GPU, so that bad input
   // is reported the same way on any machine.

@@ -31,7 +31,7 @@ struct KernelParam {
 };
 
 struct KernelManifest {
-  std::string name, ptxPath, target;
+  std::string name, imagePath /* PTX or cubin */, target;
   int64_t grid[3], block[3];
   bool zeroResult = false;
   /// Dynamic shared memory per block, in bytes.
