@@ -4,7 +4,7 @@
 # W8A8 int8 (per-token x per-channel scales) at M = 4096 on all three shapes,
 # and on 8192x8192: W4A16 (u4, zero points, group 128, bf16) at M = 1024 and
 # 4096, FP8 e4m3 x e4m3 at M = 4096, W4A8 (s4 weights, int8 activations) at
-# M = 4096.
+# M = 4096, W4A4 (packed s4 both sides, widened to s8 on sm_90a) at M = 4096.
 set -euo pipefail
 out=$1
 mkdir -p "$out"
@@ -61,6 +61,18 @@ func.func @w4a8(%x: tensor<4096x8192xi8>, %w: tensor<8192x8192xi4, #lowbit.layou
       weight_scales(%s) input_scales(%xs)
       : (tensor<4096x8192xi8>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x1xf32>,
          tensor<4096x1xf32>) -> tensor<4096x8192xbf16>
+  return %y : tensor<4096x8192xbf16>
+}
+MLIR
+cat > "$out/w4a4-m4096-n8192-k8192.mlir" <<MLIR
+func.func @w4a4(%x: tensor<4096x8192xi4, #lowbit.layout<packed>>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,
+                %s: tensor<8192x1xf32>, %xs: tensor<4096x1xf32>) -> tensor<4096x8192xbf16> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32>
+      input_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32>
+      weight_scales(%s) input_scales(%xs)
+      : (tensor<4096x8192xi4, #lowbit.layout<packed>>, tensor<8192x8192xi4, #lowbit.layout<packed>>,
+         tensor<8192x1xf32>, tensor<4096x1xf32>) -> tensor<4096x8192xbf16>
   return %y : tensor<4096x8192xbf16>
 }
 MLIR

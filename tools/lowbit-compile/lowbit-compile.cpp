@@ -89,10 +89,12 @@ static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel)
       param["code"] = typeName(op.getInputSchemeAttr().getStorage());
     if (name == "weight")
       param["code"] = typeName(op.getWeightScheme().getStorage());
-    if (name == "weight" || name == "weight_zero_points") {
+    bool codes = name == "weight" || name == "weight_zero_points" ||
+                 (name == "input" && op.getInputSchemeAttr());
+    if (codes) {
       param["bits"] = int64_t(lowbit::getCodeBitWidth(type.getElementType()));
       auto layout = dyn_cast_or_null<lowbit::LayoutAttr>(type.getEncoding());
-      param["layout"] = name == "weight" && layout ? "packed" : "bytes";
+      param["layout"] = name != "weight_zero_points" && layout ? "packed" : "bytes";
     }
     if (name == "weight") {
       // Enough of the scheme for a host to dequantize (benchmark checks).

@@ -125,9 +125,15 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   while (blockN > 16 && p.n % blockN)
     blockN /= 2;
   int64_t blockM = !ShapedType::isDynamic(p.m) && p.m <= 64 ? 64 : 128;
+  // Narrower warp tiles keep these out of local memory: 4-bit activations
+  // widened to 8 bits hold twice the fragment registers, and the e4m3 MMA
+  // (inline PTX) holds more than the s8 one.
+  bool narrowWarps = (p.inputBits == 4 && mmaBits == 8) ||
+                     isa<Float8E4M3FNType, Float8E5M2Type>(mmaType);
   auto config = ConfigAttr::get(
-      ctx, Strategy::MmaSync, {blockM, blockN, 512 / mmaBits},
-      {blockM / 2, std::min<int64_t>(64, blockN)}, {16, 8, instK}, mmaType,
+      ctx, Strategy::MmaSync, {blockM, blockN, 512 / p.inputBits},
+      {blockM / 2, std::min<int64_t>(narrowWarps && blockM == 128 ? 32 : 64, blockN)}, {16, 8, instK},
+      mmaType,
       /*stages=*/4, /*splitK=*/1, /*cluster=*/{}, /*persistent=*/false);
   return fitSharedMemory(op, config, p, target);
 }

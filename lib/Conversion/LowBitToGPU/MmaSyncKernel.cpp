@@ -50,6 +50,7 @@ constexpr int64_t kGroupM = 8;
 enum class MmaKind {
   Real, // f16/bf16 activations; weights dequantized to them; f32 accumulators
   Int8, // s8 x s8 -> s32; weights of 4 bits widened to s8
+  Int4, // s4 x s4 -> s32: native m16n8k64, or both widened to s8 (sm_90)
   Fp8,  // e4m3 x e4m3 -> f32
 };
 
@@ -57,8 +58,10 @@ struct MmaProblem {
   int64_t m, n, k;
   int64_t bm, bn, bk, wm, wn, stages;
   MmaKind kind;
-  Type actType; // element type of the input parameter (i8 for 8-bit codes)
+  Type actType; // element type of the input parameter (i8 for codes)
+  unsigned actBits; // bits of one activation in memory (16, 8 or 4)
   unsigned weightBits;
+  bool nativeS4 = false; // Int4 on `mma.sync` s4 (sm_80 to sm_89)
   bool unsignedCodes, hasZeroPoints;
   Granularity granularity;
   int64_t groupSize;
@@ -75,9 +78,15 @@ struct MmaProblem {
   int64_t weightRowBytes() const { return bk * weightBits / 8; }
   /// Weights read by ldmatrix (already the MMA type) rather than per thread.
   bool weightsByLdmatrix() const {
-    return kind != MmaKind::Real && weightBits == 8;
+    return kind == MmaKind::Int4 || (kind != MmaKind::Real && weightBits == 8);
   }
-  int64_t instK() const { return kind == MmaKind::Real ? 16 : 32; }
+  /// K per step of the inner loop: 32 bytes of activations per row (one
+  /// ldmatrix chunk pair), whatever the MMA is.
+  int64_t instK() const { return 256 / actBits; }
+  bool integerAccumulators() const {
+    return kind == MmaKind::Int8 || kind == MmaKind::Int4;
+  }
+  /// Bytes of one element of the input parameter (packed codes are bytes).
   int64_t actBytes() const { return kind == MmaKind::Real ? 2 : 1; }
   int64_t stageBytes() const {
     return bm * kTileRowBytes + bn * weightRowBytes();
@@ -140,6 +149,7 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   if (isa<Float16Type, BFloat16Type>(act)) {
     p.kind = MmaKind::Real;
     p.actType = act;
+    p.actBits = 16;
     if (code.isInteger(4) && packed)
       p.weightBits = 4;
     else if (code.isInteger(8) && (!layout || packed))
@@ -169,6 +179,15 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
         return unsupported("the weights " + Twine(str(weight)) +
                            " with int8 activations (signed i8, or signed i4 "
                            "packed)");
+    } else if (inCode.isInteger(4) && code.isInteger(4)) {
+      auto inLayout = dyn_cast_or_null<LayoutAttr>(input.getEncoding());
+      if (!inLayout || inLayout.getKind() != LayoutKind::Packed || !packed ||
+          inScheme.getSignedness() != Signedness::Signed || p.unsignedCodes)
+        return unsupported("4-bit activations or weights that are not signed "
+                           "and #lowbit.layout<packed>");
+      p.kind = MmaKind::Int4;
+      p.weightBits = 4;
+      p.nativeS4 = config.getMmaType().isInteger(4);
     } else if (isa<Float8E4M3FNType>(inCode) && isa<Float8E4M3FNType>(code)) {
       p.kind = MmaKind::Fp8;
       p.weightBits = 8;
@@ -177,6 +196,7 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
                          " with weights of " + str(code));
     }
     p.actType = IntegerType::get(op.getContext(), 8);
+    p.actBits = p.kind == MmaKind::Int4 ? 4 : 8;
     p.hasInputScales = true;
     auto inScales = cast<RankedTensorType>(op.getInputScales().getType());
     p.inputScaleType = inScales.getElementType();
@@ -193,7 +213,7 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return unsupported("a " + Twine(str(p.resultType)) + " result");
 
   // The config must describe a kernel this generator can build.
-  int64_t tileK = kTileRowBytes / p.actBytes();
+  int64_t tileK = kTileRowBytes * 8 / p.actBits;
   if (p.bk != tileK)
     return op.emitOpError() << "mma_sync block tile K must be " << tileK
                             << " (64 bytes of activations), not " << p.bk;
@@ -295,7 +315,8 @@ void loadTile(Emitter &e, const MmaProblem &p, const Frame &f, Value kt,
     Value valid = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult,
                                         globalRow, e.idx(p.m));
     Value clamped = arith::MinUIOp::create(b, e.loc, globalRow, e.idx(p.m - 1));
-    Value globalCol = e.add(e.mul(kt, p.bk), e.mul(col, actPerChunk));
+    Value globalCol =
+        e.add(e.mul(kt, kTileRowBytes / p.actBytes()), e.mul(col, actPerChunk));
     Value srcElements = arith::SelectOp::create(b, e.loc, valid, e.idx(actPerChunk),
                                                 e.idx(0));
     nvgpu::DeviceAsyncCopyOp::create(
@@ -449,6 +470,33 @@ SmallVector<Value> loadWeightFragments(Emitter &e, const MmaProblem &p,
   return frags;
 }
 
+/// An s4 fragment (`rows` registers of eight codes) widened for s8 MMAs:
+/// the registers of codes 0-3 and of codes 4-7. A and B fragments split the
+/// same way, so each half is a K=32 product over the same K positions.
+std::pair<Value, Value> widenS4Fragment(Emitter &e, Value frag, int64_t rows) {
+  OpBuilder &b = e.b;
+  Type i32 = b.getI32Type();
+  auto bytes4 = VectorType::get({4}, b.getI8Type());
+  auto type = VectorType::get({rows, 4}, b.getI8Type());
+  Value low = ub::PoisonOp::create(b, e.loc, type), high = low;
+  for (int64_t r = 0; r < rows; ++r) {
+    Value row = vector::ExtractOp::create(b, e.loc, frag, ArrayRef<int64_t>{r});
+    Value word = vector::ExtractOp::create(
+        b, e.loc, vector::BitCastOp::create(b, e.loc, VectorType::get({1}, i32), row),
+        ArrayRef<int64_t>{0});
+    auto widen = [&](Value codes) -> Value {
+      return vector::BitCastOp::create(
+          b, e.loc, bytes4,
+          vector::BroadcastOp::create(b, e.loc, VectorType::get({1}, i32),
+                                      widenS4ToS8(e, codes)));
+    };
+    low = vector::InsertOp::create(b, e.loc, widen(word), low, ArrayRef<int64_t>{r});
+    high = vector::InsertOp::create(b, e.loc, widen(e.shr(word, 16)), high,
+                                    ArrayRef<int64_t>{r});
+  }
+  return {low, high};
+}
+
 /// One m16n8kK MMA. nvgpu.mma.sync covers f16 and s8; bf16 goes to
 /// nvvm.mma.sync, whose operands are 32-bit words; e4m3, which nvvm.mma.sync
 /// does not accept in MLIR 22, is the PTX instruction itself.
@@ -458,6 +506,27 @@ Value mma(Emitter &e, const MmaProblem &p, Value a, Value bFrag, Value c) {
   if (p.kind == MmaKind::Int8 || f16)
     return nvgpu::MmaSyncOp::create(b, e.loc, a, bFrag, c,
                                     ArrayRef<int64_t>{16, 8, p.instK()});
+  if (p.kind == MmaKind::Int4) {
+    // Each 32-bit register holds eight s4 codes for the s4 m16n8k64.
+    assert(p.nativeS4 && "widened s4 goes through widenS4Fragment");
+    {
+      auto asS4 = [&](Value frag, int64_t rows) {
+        auto rowType = VectorType::get({8}, b.getIntegerType(4));
+        Value out = ub::PoisonOp::create(
+            b, e.loc, VectorType::get({rows, 8}, b.getIntegerType(4)));
+        for (int64_t r = 0; r < rows; ++r)
+          out = vector::InsertOp::create(
+              b, e.loc,
+              vector::BitCastOp::create(
+                  b, e.loc, rowType,
+                  vector::ExtractOp::create(b, e.loc, frag, ArrayRef<int64_t>{r})),
+              out, ArrayRef<int64_t>{r});
+        return out;
+      };
+      return nvgpu::MmaSyncOp::create(b, e.loc, asS4(a, 4), asS4(bFrag, 2), c,
+                                      ArrayRef<int64_t>{16, 8, 64});
+    }
+  }
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
   auto words = [&](Value v, int64_t rows) {
     SmallVector<Value> out;
@@ -557,7 +626,7 @@ void storeTile(Emitter &e, const MmaProblem &p, const Frame &f,
           Value col = e.add(col0, c);
           Value v = vector::ExtractOp::create(b, e.loc, acc[i * tilesN + j],
                                               ArrayRef<int64_t>{half, c});
-          if (p.kind == MmaKind::Int8)
+          if (p.integerAccumulators())
             v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
           if (f.xs) {
             Value colScale = e.toF32(memref::LoadOp::create(
@@ -592,7 +661,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
 
   KernelLaunch launch;
   SmallVector<Type> params;
-  params.push_back(MemRefType::get({p.m, p.k}, p.actType));
+  params.push_back(MemRefType::get({p.m, p.k * p.actBits / (8 * p.actBytes())},
+                                   p.actType));
   launch.params.push_back("input");
   params.push_back(MemRefType::get({p.n, p.k * p.weightBits / 8}, i8));
   launch.params.push_back("weight");
@@ -675,10 +745,10 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
   }
 
   int64_t tilesM = p.wm / 16, tilesN = p.wn / 8;
-  Type accElement = p.kind == MmaKind::Int8 ? Type(b.getI32Type()) : Type(b.getF32Type());
+  Type accElement = p.integerAccumulators() ? Type(b.getI32Type()) : Type(b.getF32Type());
   auto accType = VectorType::get({2, 2}, accElement);
   Value zero = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(accType, p.kind == MmaKind::Int8
+      b, loc, DenseElementsAttr::get(accType, p.integerAccumulators()
                                                   ? Attribute(b.getI32IntegerAttr(0))
                                                   : Attribute(b.getF32FloatAttr(0.0f))));
   SmallVector<Value> init(tilesM * tilesN, zero);
@@ -710,24 +780,47 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
     auto aType = p.kind == MmaKind::Real ? VectorType::get({4, 2}, p.actType)
                                          : VectorType::get({4, 4}, i8);
     int64_t actPerChunk = 16 / p.actBytes();
-    // All fragments of the tile first, then the MMAs: the second K step's
-    // loads are in flight while the first one's MMAs run.
     int64_t ksteps = p.bk / p.instK();
-    SmallVector<SmallVector<Value>> aFrags(ksteps), bFrags(ksteps);
-    for (int64_t kstep = 0; kstep < ksteps; ++kstep) {
+    auto loadA = [&](int64_t kstep) {
+      SmallVector<Value> frags;
       for (int64_t i = 0; i < tilesM; ++i) {
         Value row = e.add(e.add(e.mul(f.warpM, p.wm), i * 16), e.rem(f.lane, 16));
         Value chunk = e.add(e.div(f.lane, 16), kstep * 2);
-        aFrags[kstep].push_back(
-            ldmatrixX4(e, f.aTiles, stage, row, chunk, actPerChunk, aType));
+        frags.push_back(ldmatrixX4(e, f.aTiles, stage, row, chunk, actPerChunk, aType));
       }
-      bFrags[kstep] = loadWeightFragments(e, p, f, stage, kstep, scaleZero, mmaElement);
+      return frags;
+    };
+    if (p.kind == MmaKind::Int4 && !p.nativeS4) {
+      // Widened s4: one K step at a time (the s8 registers are twice as
+      // many), each step two s8 MMAs per tile pair.
+      for (int64_t kstep = 0; kstep < ksteps; ++kstep) {
+        SmallVector<std::pair<Value, Value>> a, w;
+        for (Value frag : loadA(kstep))
+          a.push_back(widenS4Fragment(e, frag, 4));
+        for (Value frag : loadWeightFragments(e, p, f, stage, kstep, scaleZero, mmaElement))
+          w.push_back(widenS4Fragment(e, frag, 2));
+        for (int64_t i = 0; i < tilesM; ++i)
+          for (int64_t j = 0; j < tilesN; ++j)
+            for (bool high : {false, true})
+              acc[i * tilesN + j] = nvgpu::MmaSyncOp::create(
+                  b, loc, high ? a[i].second : a[i].first,
+                  high ? w[j].second : w[j].first, acc[i * tilesN + j],
+                  ArrayRef<int64_t>{16, 8, 32});
+      }
+    } else {
+      // All fragments of the tile first, then the MMAs: the second K step's
+      // loads are in flight while the first one's MMAs run.
+      SmallVector<SmallVector<Value>> aFrags(ksteps), bFrags(ksteps);
+      for (int64_t kstep = 0; kstep < ksteps; ++kstep) {
+        aFrags[kstep] = loadA(kstep);
+        bFrags[kstep] = loadWeightFragments(e, p, f, stage, kstep, scaleZero, mmaElement);
+      }
+      for (int64_t kstep = 0; kstep < ksteps; ++kstep)
+        for (int64_t i = 0; i < tilesM; ++i)
+          for (int64_t j = 0; j < tilesN; ++j)
+            acc[i * tilesN + j] =
+                mma(e, p, aFrags[kstep][i], bFrags[kstep][j], acc[i * tilesN + j]);
     }
-    for (int64_t kstep = 0; kstep < ksteps; ++kstep)
-      for (int64_t i = 0; i < tilesM; ++i)
-        for (int64_t j = 0; j < tilesN; ++j)
-          acc[i * tilesN + j] =
-              mma(e, p, aFrags[kstep][i], bFrags[kstep][j], acc[i * tilesN + j]);
     scf::YieldOp::create(b, loc, acc);
   }
   NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);

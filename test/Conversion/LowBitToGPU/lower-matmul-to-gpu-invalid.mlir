@@ -28,7 +28,7 @@ func.func @w4a8_fp8(%x: tensor<256x512xf8E4M3FN>, %xs: tensor<256x1xf32>, %w: te
 // -----
 
 func.func @w4a4(%x: tensor<256x512xi4>, %xs: tensor<256x1xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf16>) -> tensor<256x256xf16> {
-  // expected-error @+1 {{the mma_sync strategy does not support activations of i4 with weights of i4 yet}}
+  // expected-error @+1 {{the mma_sync strategy does not support 4-bit activations or weights that are not signed and #lowbit.layout<packed> yet}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) input_scales(%xs) : (tensor<256x512xi4>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf16>, tensor<256x1xf16>) -> tensor<256x256xf16>
   return %y : tensor<256x256xf16>
 }

@@ -5,9 +5,9 @@
 // W4A8 with fp8 activations: e4m3 MMA from sm_89 on; sm_80 has no FP8 tensor
 // cores and says so.
 // SM89-LABEL: func @w4a8_fp8
-// SM89: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 32], mma_type = f8E4M3FN, stages = 4>
+// SM89: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 32], mma = [16, 8, 32], mma_type = f8E4M3FN, stages = 4>
 // SM90A-LABEL: func @w4a8_fp8
-// SM90A: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 32], mma_type = f8E4M3FN, stages = 4>
+// SM90A: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 32], mma = [16, 8, 32], mma_type = f8E4M3FN, stages = 4>
 func.func @w4a8_fp8(%x: tensor<1024x8192xf8E4M3FN>, %xs: tensor<1024x1xf32>, %w: tensor<8192x8192xi4>, %s: tensor<8192x64xf16>) -> tensor<1024x8192xbf16> {
   // expected-error @+1 {{fp8 activations need sm_89 or newer, target is sm_80}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1024x8192xf8E4M3FN>, tensor<8192x8192xi4>, tensor<8192x64xf16>, tensor<1024x1xf32>) -> tensor<1024x8192xbf16>

@@ -61,13 +61,14 @@ func.func @w8a8(%x: tensor<4096x8192xi8>, %xs: tensor<4096x1xf32>, %w: tensor<81
 // -----
 
 // W4A4: native s4 MMA on sm_80 and sm_89; Hopper has no INT4 tensor cores, so
-// both operands are widened to s8.
+// both operands are widened to s8, in narrower warp tiles (twice the fragment
+// registers). K tiles are 64 bytes of activations: 128 codes.
 // SM80-LABEL: func @w4a4
 // SM80: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 128], warp = [64, 64], mma = [16, 8, 64], mma_type = i4, stages = 4>
 // SM89-LABEL: func @w4a4
 // SM89: mma = [16, 8, 64], mma_type = i4
 // SM90A-LABEL: func @w4a4
-// SM90A: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
+// SM90A: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 128], warp = [64, 32], mma = [16, 8, 32], mma_type = i8, stages = 4>
 func.func @w4a4(%x: tensor<1024x4096xi4>, %xs: tensor<1024x1xf16>, %w: tensor<4096x4096xi4>, %s: tensor<4096x1xf16>) -> tensor<1024x4096xf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) input_scales(%xs) : (tensor<1024x4096xi4>, tensor<4096x4096xi4>, tensor<4096x1xf16>, tensor<1024x1xf16>) -> tensor<1024x4096xf16>
   return %y : tensor<1024x4096xf16>
