@@ -11,11 +11,9 @@ failures=0
 printf '%-34s %-6s %s\n' case result comparison > "$out/table.txt"
 for dir in "$bundle"/cases/*/; do
   name=$(basename "$dir")
-  inputs=()
-  for arg in "$dir"/arg*.npy; do inputs+=("--input=$arg"); done
   tolerance=$(cat "$dir/compare.args" 2>/dev/null)
   # shellcheck disable=SC2086 # the tolerance is a list of flags
-  if "$bundle/bin/lowbit-gpu-run" "$dir/manifest.json" "${inputs[@]}" \
+  if "$bundle/bin/lowbit-gpu-run" "$dir/manifest.json" --input-dir="$dir" \
        --output="$out/$name.npy" --expect="$dir/expected.npy" \
        ${tolerance:---rtol=1e-3 --atol=0.05} > "$out/$name.log" 2>&1; then
     result=PASS
@@ -40,8 +38,15 @@ if [ -z "${LOWBIT_CUBLAS:-}" ]; then
   [ -n "$found" ] && export LOWBIT_CUBLAS=$found
   echo "cuBLAS: ${LOWBIT_CUBLAS:-not found}" >> "$out/gpu.txt"
 fi
-"$bundle/bin/lowbit-bench" "$bundle"/bench/*/manifest.json --runs=200 \
-  --json="$out/bench.json" > "$out/timing.txt" 2>&1 || failures=$((failures + 1))
+# LOWBIT_BENCH=0 runs the cases only.
+if [ "${LOWBIT_BENCH:-1}" != 0 ]; then
+  "$bundle/bin/lowbit-bench" "$bundle"/bench/*/manifest.json --runs=200 \
+    --json="$out/bench.json" > "$out/timing.txt" 2>&1 || failures=$((failures + 1))
+else
+  echo "benchmarks skipped (LOWBIT_BENCH=0)" > "$out/timing.txt"
+fi
+# Per-case logs, outputs and SASS in one archive (the summary files stay).
+(cd "$out" && tar czf cases.tar.gz --remove-files -- *.log *.npy *.cubin *.sass 2>/dev/null)
 echo "GPU: $(cat "$out/gpu.txt")"
 cat "$out/table.txt" "$out/timing.txt"
 echo "$failures failed"

@@ -79,6 +79,7 @@ llvm::Expected<KernelManifest> KernelManifest::load(const std::string &path,
       param.shape = shapeOf(p->getArray("shape"));
       param.bits = p->getInteger("bits").value_or(0);
       param.code = p->getString("code").value_or("").str();
+      param.funcArg = p->getInteger("arg").value_or(-1);
       param.isSigned = p->getBoolean("signed").value_or(true);
       param.granularity = p->getString("granularity").value_or("").str();
       param.axis = p->getInteger("axis").value_or(-1);

@@ -85,6 +85,9 @@ static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel)
     llvm::json::Object param{{"role", name},
                              {"shape", shapeJson(type.getShape())},
                              {"dtype", npyDtype(type.getElementType())}};
+    // Which argument of the function it is, for runners fed by argument.
+    if (auto arg = dyn_cast<BlockArgument>(value))
+      param["arg"] = int64_t(arg.getArgNumber());
     if (name == "input" && op.getInputSchemeAttr())
       param["code"] = typeName(op.getInputSchemeAttr().getStorage());
     if (name == "weight")

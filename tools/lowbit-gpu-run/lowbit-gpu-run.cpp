@@ -1,7 +1,7 @@
 //===- lowbit-gpu-run.cpp - run compiled kernels on the GPU ---------------===//
 //
-//   lowbit-gpu-run MANIFEST.json --input=A.npy ... --output=Y.npy
-//                  [--expect=REF.npy --rtol=R --atol=A]
+//   lowbit-gpu-run MANIFEST.json (--input=A.npy ... | --input-dir=DIR)
+//                  --output=Y.npy [--expect=REF.npy --rtol=R --atol=A]
 //
 // Loads the PTX a `lowbit-compile --manifest` run wrote, packs the inputs
 // into the layouts the kernel reads (logical codes in, one per byte, as
@@ -32,6 +32,11 @@ static cl::opt<std::string> kernelName("kernel",
                                        cl::init(""));
 static cl::list<std::string> inputs("input",
                                     cl::desc("Operands in parameter order (.npy)"));
+static cl::opt<std::string> inputDir(
+    "input-dir",
+    cl::desc("Folder of argN.npy files (lowbit-run --save-inputs): each "
+             "parameter takes the function argument the manifest names"),
+    cl::init(""));
 static cl::opt<std::string> outputFile("output", cl::desc("Result (.npy)"),
                                        cl::init(""));
 static cl::opt<std::string> expectFile("expect",
@@ -53,6 +58,16 @@ int main(int argc, char **argv) {
   if (!manifest)
     return fail(llvm::toString(manifest.takeError()));
   const std::vector<runtime::KernelParam> &params = manifest->params;
+  if (!inputDir.empty()) {
+    if (!inputs.empty())
+      return fail("give --input or --input-dir, not both");
+    for (size_t i = 0; i + 1 < params.size(); ++i) {
+      if (params[i].funcArg < 0)
+        return fail("the manifest does not say which function argument the "
+                    "kernel's " + params[i].role + " is; pass --input");
+      inputs.push_back(inputDir + "/arg" + std::to_string(params[i].funcArg) + ".npy");
+    }
+  }
   if (inputs.size() != params.size() - 1)
     return fail("kernel " + manifest->name + " takes " +
                 llvm::Twine(params.size() - 1) + " inputs, got " +

@@ -24,6 +24,8 @@ struct KernelParam {
   int64_t bits = 0;
   // Quantized operands: the code type (i8, i4, f8E4M3FN, ...).
   std::string code;
+  // The argument of the compiled function the operand is (-1: not one).
+  int64_t funcArg = -1;
   // Weights only: the scheme's signedness and scale granularity.
   bool isSigned = true;
   std::string granularity;
