@@ -61,5 +61,6 @@ tools = [
     ToolSubst("lowbit-gpu-run", command=os.path.join(config.lowbit_tools_dir, "lowbit-gpu-run")),
     ToolSubst("lowbit-bench", command=os.path.join(config.lowbit_tools_dir, "lowbit-bench")),
     ToolSubst("lowbit-import", command=os.path.join(config.lowbit_tools_dir, "lowbit-import")),
+    ToolSubst("lowbit-cache", command=os.path.join(config.lowbit_tools_dir, "lowbit-cache")),
 ]
 llvm_config.add_tool_substitutions(tools, [config.lowbit_tools_dir, config.llvm_tools_dir])

@@ -113,8 +113,8 @@ void mlir::lowbit::buildReferencePipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-void mlir::lowbit::buildGPUKernelPipeline(OpPassManager &pm,
-                                          const GPUTarget &target) {
+void mlir::lowbit::buildGPUKernelLoweringPipeline(OpPassManager &pm,
+                                                  const GPUTarget &target) {
   gpu::LowBitSelectKernelConfigPassOptions select;
   select.target = target.chip;
   pm.addPass(gpu::createLowBitSelectKernelConfigPass(select));
@@ -134,9 +134,18 @@ void mlir::lowbit::buildGPUKernelPipeline(OpPassManager &pm,
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::lowbit::buildGPUBinaryPipeline(OpPassManager &pm) {
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa";
   pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void mlir::lowbit::buildGPUKernelPipeline(OpPassManager &pm,
+                                          const GPUTarget &target) {
+  buildGPUKernelLoweringPipeline(pm, target);
+  buildGPUBinaryPipeline(pm);
 }
 
 std::string mlir::lowbit::requiredPtxFeatures(Operation *module) {

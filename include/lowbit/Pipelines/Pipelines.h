@@ -34,8 +34,13 @@ struct GPUTarget {
 std::string requiredPtxFeatures(Operation *module);
 
 /// lowbit ops -> kernel configs for `target` -> kernels in
-/// `gpu.module @lowbit_kernels` -> NVVM -> PTX, held by a `gpu.binary`.
+/// `gpu.module @lowbit_kernels` -> NVVM -> PTX, held by a `gpu.binary`: the
+/// two halves below.
 void buildGPUKernelPipeline(OpPassManager &pm, const GPUTarget &target);
+/// The MLIR half: configs, kernel generation, NVVM (LLVM dialect).
+void buildGPUKernelLoweringPipeline(OpPassManager &pm, const GPUTarget &target);
+/// The LLVM half: NVPTX code generation into a `gpu.binary` of PTX.
+void buildGPUBinaryPipeline(OpPassManager &pm);
 
 /// Registers `lowbit-reference-pipeline` with the pass registry.
 void registerPipelines();

@@ -1,0 +1,54 @@
+//===- Spec.h - one-line op specs ------------------------------------------===//
+//
+// The JIT's and the C API's way to name a kernel without writing MLIR:
+//
+//   matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp out=f32
+//   matmul m=4096 n=8192 k=8192 a=i8 w=i8 out=bf16
+//
+// Fields (any order; m, n, k, a and w required):
+//   a=   activations: f16 | bf16 (real), or quantized i8 | e4m3 | s4, with
+//        `:per_token` (default) or `:per_tensor` f32 scales
+//   w=   weight codes u4 | s4 | u8 | s8 | e4m3 (`i4`/`i8` mean signed), with
+//        `:per_channel` (default), `:per_tensor` or `:g<size>` (groups along
+//        K) and `:zp` for integer zero points; 4-bit codes are packed
+//   scale= weight scale type (default: the activation type if real, else f32)
+//   out=  result type f16 | bf16 | f32 (default: bf16, f16 for f16 inputs)
+// A spec has one canonical spelling (all defaults explicit), which is what
+// the kernel cache keys on.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_JIT_SPEC_H
+#define LOWBIT_JIT_SPEC_H
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mlir::lowbit::jit {
+
+struct MatmulSpec {
+  int64_t m = 0, n = 0, k = 0;
+  std::string act;            // f16, bf16, i8, e4m3, s4
+  bool actPerToken = true;    // quantized activations
+  std::string weight;         // u4, s4, u8, s8, e4m3
+  std::string weightScales;   // per_channel, per_tensor, group
+  int64_t groupSize = 0;
+  bool zeroPoints = false;
+  std::string scaleType, out;
+
+  bool quantizedActivations() const { return act != "f16" && act != "bf16"; }
+  /// The canonical one-line spelling.
+  std::string str() const;
+  /// A module with one public function `@lowbit_matmul` computing the spec
+  /// with `lowbit.matmul` (arguments: input, weight, weight scales, then
+  /// zero points and input scales where the spec has them).
+  std::string toMLIR() const;
+};
+
+/// Parses a spec; the error names the field that is wrong.
+llvm::Expected<MatmulSpec> parseSpec(const std::string &text);
+
+} // namespace mlir::lowbit::jit
+
+#endif // LOWBIT_JIT_SPEC_H

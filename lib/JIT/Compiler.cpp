@@ -1,0 +1,237 @@
+//===- Compiler.cpp - lowbit ops to a loadable kernel image ----------------===//
+#include "lowbit/JIT/Compiler.h"
+
+#include "LowBit/IR/LowBitOps.h"
+#include "LowBitGPU/IR/LowBitGPUDialect.h"
+#include "lowbit/InitAll.h"
+#include "lowbit/Pipelines/Pipelines.h"
+#include "lowbit/Support/Npy.h"
+#include "lowbit/Support/Ptxas.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/Timer.h"
+
+#include <chrono>
+#include <mutex>
+
+using namespace mlir;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::jit;
+
+static llvm::Error compileError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+static double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// The .npy dtype of one element of a kernel parameter.
+static std::string npyDtype(Type type) {
+  if (type.isF32())
+    return "f4";
+  if (type.isF16())
+    return "f2";
+  if (type.isBF16())
+    return "V2";
+  return "u1";
+}
+
+static std::string typeName(Type type) {
+  std::string text;
+  llvm::raw_string_ostream(text) << type;
+  return text;
+}
+
+static llvm::json::Array shapeJson(ArrayRef<int64_t> shape) {
+  llvm::json::Array array;
+  for (int64_t d : shape)
+    array.push_back(d);
+  return array;
+}
+
+/// One manifest entry per generated kernel, from the matmul it computes.
+static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel) {
+  llvm::json::Array params;
+  for (Attribute role : kernel.getAs<ArrayAttr>("params")) {
+    StringRef name = cast<StringAttr>(role).getValue();
+    Value value = name == "input"                ? op.getInput()
+                  : name == "weight"             ? op.getWeight()
+                  : name == "weight_scales"      ? op.getWeightScales()
+                  : name == "weight_zero_points" ? op.getWeightZeroPoints()
+                  : name == "input_scales"       ? op.getInputScales()
+                                                 : op.getResult();
+    auto type = cast<RankedTensorType>(value.getType());
+    llvm::json::Object param{{"role", name},
+                             {"shape", shapeJson(type.getShape())},
+                             {"dtype", npyDtype(type.getElementType())}};
+    // Which argument of the function it is, for runners fed by argument.
+    if (auto arg = dyn_cast<BlockArgument>(value))
+      param["arg"] = int64_t(arg.getArgNumber());
+    if (name == "input" && op.getInputSchemeAttr())
+      param["code"] = typeName(op.getInputSchemeAttr().getStorage());
+    if (name == "weight")
+      param["code"] = typeName(op.getWeightScheme().getStorage());
+    bool codes = name == "weight" || name == "weight_zero_points" ||
+                 (name == "input" && op.getInputSchemeAttr());
+    if (codes) {
+      param["bits"] = int64_t(lowbit::getCodeBitWidth(type.getElementType()));
+      auto layout = dyn_cast_or_null<lowbit::LayoutAttr>(type.getEncoding());
+      param["layout"] = name != "weight_zero_points" && layout ? "packed" : "bytes";
+    }
+    if (name == "weight") {
+      // Enough of the scheme for a host to dequantize (benchmark checks).
+      lowbit::QuantSchemeAttr scheme = op.getWeightScheme();
+      param["signed"] = scheme.getSignedness() == lowbit::Signedness::Signed;
+      param["granularity"] = lowbit::stringifyGranularity(scheme.getGranularity());
+      param["axis"] = scheme.getAxis();
+      param["group_size"] = scheme.getGroupSize();
+    }
+    params.push_back(std::move(param));
+  }
+  llvm::json::Object entry{
+      {"name", kernel.getAs<StringAttr>("name").getValue()},
+      {"grid", shapeJson(kernel.getAs<DenseI64ArrayAttr>("grid").asArrayRef())},
+      {"block", shapeJson(kernel.getAs<DenseI64ArrayAttr>("block").asArrayRef())},
+      {"shared_memory", kernel.getAs<IntegerAttr>("shared_memory").getInt()},
+      {"zero_result", kernel.getAs<BoolAttr>("zero_result").getValue()},
+      {"params", std::move(params)}};
+  if (auto config = op->getAttr(lowbit::gpu::LowBitGPUDialect::kConfigAttrName)) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    config.print(os);
+    entry["config"] = text;
+  }
+  return entry;
+}
+
+llvm::json::Object CompiledModule::manifest(const std::string &imagePath) const {
+  llvm::json::Array copy = kernels;
+  if (!cubin.empty())
+    for (llvm::json::Value &k : copy) {
+      (*k.getAsObject())["registers"] = registers;
+      (*k.getAsObject())["spill_bytes"] = spillBytes;
+    }
+  return llvm::json::Object{
+      {"target", arch}, {"image", imagePath}, {"kernels", std::move(copy)}};
+}
+
+static void initializeNVPTX() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    LLVMInitializeNVPTXTarget();
+    LLVMInitializeNVPTXTargetInfo();
+    LLVMInitializeNVPTXTargetMC();
+    LLVMInitializeNVPTXAsmPrinter();
+  });
+}
+
+llvm::Expected<CompiledModule>
+mlir::lowbit::jit::compileModule(ModuleOp module, const CompileOptions &options) {
+  initializeNVPTX();
+  MLIRContext *context = module.getContext();
+  if (!options.config.empty()) {
+    Attribute config = parseAttribute(options.config, context);
+    if (!isa_and_nonnull<lowbit::gpu::ConfigAttr>(config))
+      return compileError("not a #lowbit_gpu.config: " + options.config);
+    module.walk([&](lowbit::MatmulOp op) {
+      op->setAttr(lowbit::gpu::LowBitGPUDialect::kConfigAttrName, config);
+    });
+  }
+  lowbit::GPUTarget target;
+  target.chip = options.arch;
+  target.features = lowbit::requiredPtxFeatures(module);
+
+  CompiledModule result;
+  result.arch = options.arch;
+  auto start = std::chrono::steady_clock::now();
+  PassManager lowering(context);
+  lowbit::buildGPUKernelLoweringPipeline(lowering, target);
+  if (failed(lowering.run(module)))
+    return compileError("kernel generation failed");
+  result.mlirSeconds = secondsSince(start);
+  start = std::chrono::steady_clock::now();
+  PassManager codegen(context);
+  lowbit::buildGPUBinaryPipeline(codegen);
+  if (failed(codegen.run(module)))
+    return compileError("PTX generation failed");
+  result.llvmSeconds = secondsSince(start);
+
+  module->walk([&](::mlir::gpu::BinaryOp binary) {
+    for (Attribute object : binary.getObjects())
+      result.ptx += cast<::mlir::gpu::ObjectAttr>(object).getObject().getValue().str();
+  });
+  if (result.ptx.empty())
+    return compileError("no lowbit.matmul to compile");
+  module->walk([&](lowbit::MatmulOp op) {
+    if (auto kernel = op->getAttrOfType<DictionaryAttr>("lowbit_gpu.kernel"))
+      result.kernels.push_back(kernelJson(op, kernel));
+  });
+
+  if (options.cubin) {
+    start = std::chrono::steady_clock::now();
+    llvm::SmallString<128> ptxPath, cubinPath;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("lowbit", "ptx", ptxPath))
+      return compileError("cannot create a temporary file: " + ec.message());
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("lowbit", "cubin", cubinPath)) {
+      llvm::sys::fs::remove(ptxPath);
+      return compileError("cannot create a temporary file: " + ec.message());
+    }
+    llvm::Error written = writeFileAtomically(
+        ptxPath.str().str(), [&](llvm::raw_ostream &os) { os << result.ptx; });
+    llvm::Expected<PtxasReport> report =
+        written ? llvm::Expected<PtxasReport>(std::move(written))
+                : assembleCubin(ptxPath.str().str(), options.arch, cubinPath.str().str());
+    if (report) {
+      if (auto bytes = llvm::MemoryBuffer::getFile(cubinPath, /*IsText=*/false))
+        result.cubin = (*bytes)->getBuffer().str();
+      result.registers = report->registers;
+      result.spillBytes = report->spillBytes;
+    }
+    llvm::sys::fs::remove(ptxPath);
+    llvm::sys::fs::remove(cubinPath);
+    if (!report)
+      return report.takeError();
+    if (result.cubin.empty())
+      return compileError("ptxas wrote no cubin");
+    result.ptxasSeconds = secondsSince(start);
+  }
+  return result;
+}
+
+llvm::Expected<CompiledModule>
+mlir::lowbit::jit::compileSource(const std::string &source, const CompileOptions &options) {
+  DialectRegistry registry;
+  lowbit::registerAllDialects(registry);
+  MLIRContext context(registry, MLIRContext::Threading::DISABLED);
+  context.printOpOnDiagnostic(false);
+  std::string messages;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Error)
+      return success();
+    llvm::raw_string_ostream os(messages);
+    if (!messages.empty())
+      os << "\n";
+    os << diag.getLocation() << ": " << diag.str();
+    return success();
+  });
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  if (!module)
+    return compileError(messages.empty() ? "cannot parse the source" : messages);
+  llvm::Expected<CompiledModule> result = compileModule(*module, options);
+  if (!result && !messages.empty()) {
+    llvm::consumeError(result.takeError());
+    return compileError(messages);
+  }
+  return result;
+}

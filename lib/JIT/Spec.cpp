@@ -1,0 +1,177 @@
+//===- Spec.cpp - one-line op specs ----------------------------------------===//
+#include "lowbit/JIT/Spec.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir::lowbit::jit;
+
+static llvm::Error specError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "bad spec: " + message);
+}
+
+static bool isRealType(llvm::StringRef t) { return t == "f16" || t == "bf16" || t == "f32"; }
+
+llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text) {
+  llvm::SmallVector<llvm::StringRef> words;
+  llvm::StringRef(text).split(words, ' ', -1, /*KeepEmpty=*/false);
+  if (words.empty() || words[0] != "matmul")
+    return specError("expected 'matmul m=.. n=.. k=.. a=.. w=..', got '" + text + "'");
+  MatmulSpec spec;
+  bool seenA = false, seenW = false;
+  for (llvm::StringRef word : llvm::ArrayRef(words).drop_front()) {
+    auto [key, value] = word.split('=');
+    if (value.empty())
+      return specError("'" + word + "' is not key=value");
+    if (key == "m" || key == "n" || key == "k") {
+      int64_t v;
+      if (value.getAsInteger(10, v) || v <= 0 || v > (int64_t(1) << 24))
+        return specError(key + "=" + value + " is not a size in 1..2^24");
+      (key == "m" ? spec.m : key == "n" ? spec.n : spec.k) = v;
+    } else if (key == "a") {
+      auto [type, granularity] = value.split(':');
+      if (!llvm::is_contained({"f16", "bf16", "i8", "s8", "e4m3", "s4", "i4"}, type))
+        return specError("a=" + type + ": activations are f16, bf16, i8, e4m3 or s4");
+      spec.act = type == "s8" ? "i8" : type == "i4" ? "s4" : type.str();
+      if (!granularity.empty()) {
+        if (!spec.quantizedActivations() ||
+            (granularity != "per_token" && granularity != "per_tensor"))
+          return specError("a=" + value + ": quantized activations take :per_token "
+                                           "or :per_tensor, real ones nothing");
+        spec.actPerToken = granularity == "per_token";
+      }
+      seenA = true;
+    } else if (key == "w") {
+      llvm::SmallVector<llvm::StringRef> parts;
+      value.split(parts, ':');
+      llvm::StringRef code = parts[0];
+      if (code == "i4")
+        code = "s4";
+      if (code == "i8")
+        code = "s8";
+      if (!llvm::is_contained({"u4", "s4", "u8", "s8", "e4m3"}, code))
+        return specError("w=" + parts[0] + ": weight codes are u4, s4, u8, s8 or e4m3");
+      spec.weight = code.str();
+      spec.weightScales = "per_channel";
+      for (llvm::StringRef part : llvm::ArrayRef(parts).drop_front()) {
+        if (part == "zp") {
+          spec.zeroPoints = true;
+        } else if (part == "per_channel" || part == "per_tensor") {
+          spec.weightScales = part.str();
+        } else if (part.starts_with("g") && !part.drop_front().getAsInteger(10, spec.groupSize) &&
+                   spec.groupSize > 0) {
+          spec.weightScales = "group";
+        } else {
+          return specError("w=" + value + ": '" + part +
+                           "' is not :per_channel, :per_tensor, :g<size> or :zp");
+        }
+      }
+      seenW = true;
+    } else if (key == "scale" || key == "out") {
+      if (!isRealType(value))
+        return specError(key + "=" + value + ": expected f16, bf16 or f32");
+      (key == "scale" ? spec.scaleType : spec.out) = value.str();
+    } else {
+      return specError("unknown field '" + key + "'");
+    }
+  }
+  if (!spec.m || !spec.n || !spec.k || !seenA || !seenW)
+    return specError("m, n, k, a and w are required in '" + text + "'");
+  if (spec.weightScales == "group" && spec.k % spec.groupSize)
+    return specError("group size " + llvm::Twine(spec.groupSize) + " does not divide K = " +
+                     llvm::Twine(spec.k));
+  bool fourBit = spec.weight == "u4" || spec.weight == "s4";
+  if (fourBit && spec.k % 2)
+    return specError("4-bit weights are packed two per byte: K must be even");
+  if (spec.act == "s4" && spec.k % 2)
+    return specError("4-bit activations are packed two per byte: K must be even");
+  if (spec.zeroPoints && spec.weight == "e4m3")
+    return specError("e4m3 weights take no integer zero points");
+  if (spec.scaleType.empty())
+    spec.scaleType = spec.quantizedActivations() ? "f32" : spec.act;
+  if (spec.out.empty())
+    spec.out = spec.act == "f16" ? "f16" : "bf16";
+  return spec;
+}
+
+std::string MatmulSpec::str() const {
+  std::string text = llvm::formatv("matmul m={0} n={1} k={2} a={3}", m, n, k, act).str();
+  if (quantizedActivations())
+    text += actPerToken ? ":per_token" : ":per_tensor";
+  text += " w=" + weight + ":" +
+          (weightScales == "group" ? "g" + std::to_string(groupSize) : weightScales);
+  if (zeroPoints)
+    text += ":zp";
+  return text + " scale=" + scaleType + " out=" + out;
+}
+
+/// The MLIR element type of a code or real type name of a spec.
+static std::string elementType(llvm::StringRef name) {
+  if (name == "u4" || name == "s4")
+    return "i4";
+  if (name == "u8" || name == "s8" || name == "i8")
+    return "i8";
+  if (name == "e4m3")
+    return "f8E4M3FN";
+  return name.str();
+}
+
+std::string MatmulSpec::toMLIR() const {
+  bool packedWeight = weight == "u4" || weight == "s4";
+  std::string x = llvm::formatv("tensor<{0}x{1}x{2}{3}>", m, k, elementType(act),
+                                act == "s4" ? ", #lowbit.layout<packed>" : "")
+                      .str();
+  std::string w = llvm::formatv("tensor<{0}x{1}x{2}{3}>", n, k, elementType(weight),
+                                packedWeight ? ", #lowbit.layout<packed>" : "")
+                      .str();
+  int64_t scaleRows = weightScales == "per_tensor" ? 1 : n;
+  int64_t scaleCols = weightScales == "group" ? k / groupSize : 1;
+  std::string s = llvm::formatv("tensor<{0}x{1}x{2}>", scaleRows, scaleCols, scaleType).str();
+  std::string z = llvm::formatv("tensor<{0}x{1}x{2}>", scaleRows, scaleCols,
+                                elementType(weight))
+                      .str();
+  std::string xs = llvm::formatv("tensor<{0}x1xf32>", actPerToken ? m : 1).str();
+  std::string y = llvm::formatv("tensor<{0}x{1}x{2}>", m, n, out).str();
+
+  std::string scheme = "#lowbit.quant<storage = " + elementType(weight);
+  if (weight == "u4" || weight == "u8")
+    scheme += ", signedness = unsigned";
+  if (zeroPoints)
+    scheme += ", zero_point = int";
+  if (weightScales == "per_tensor")
+    scheme += ", granularity = per_tensor";
+  else if (weightScales == "per_channel")
+    scheme += ", granularity = per_channel, axis = 0";
+  else
+    scheme += ", granularity = per_group, axis = 1, group_size = " + std::to_string(groupSize);
+  scheme += ", scale_type = " + scaleType + ">";
+
+  std::string args = "%x: " + x + ", %w: " + w + ", %s: " + s;
+  std::string operands = "%x, %w weight_scheme " + scheme;
+  std::string types = x + ", " + w + ", " + s;
+  std::string tail = " weight_scales(%s)";
+  if (zeroPoints) {
+    args += ", %z: " + z;
+    tail += " weight_zero_points(%z)";
+    types += ", " + z;
+  }
+  if (quantizedActivations()) {
+    std::string inScheme = "#lowbit.quant<storage = " + elementType(act) +
+                           (actPerToken ? ", granularity = per_channel, axis = 0"
+                                        : ", granularity = per_tensor") +
+                           ", scale_type = f32>";
+    operands += " input_scheme " + inScheme;
+    args += ", %xs: " + xs;
+    tail += " input_scales(%xs)";
+    types += ", " + xs;
+  }
+  return llvm::formatv("func.func @lowbit_matmul({0}) -> {1} {{\n"
+                       "  %y = lowbit.matmul {2}{3} : ({4}) -> {1}\n"
+                       "  return %y : {1}\n"
+                       "}\n",
+                       args, y, operands, tail, types)
+      .str();
+}

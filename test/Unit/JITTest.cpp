@@ -1,0 +1,324 @@
+//===- JITTest.cpp - specs, the kernel cache and the JIT driver -----------===//
+#include "lowbit/JIT/Cache.h"
+#include "lowbit/JIT/Compiler.h"
+#include "lowbit/JIT/Driver.h"
+#include "lowbit/JIT/Spec.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <thread>
+
+using namespace mlir::lowbit::jit;
+
+namespace {
+
+std::string errorText(llvm::Error e) { return llvm::toString(std::move(e)); }
+
+/// A fresh folder under the system temporary folder, removed afterwards.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    llvm::SmallString<128> p;
+    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("lowbit-jit-test", p));
+    path = p.str().str();
+  }
+  ~TempDir() {
+    chmod(path.c_str(), 0755);
+    llvm::sys::fs::remove_directories(path);
+  }
+};
+
+TEST(Spec, CanonicalSpellingRoundTrips) {
+  auto spec = parseSpec("matmul  k=8192 n=8192 m=1 w=i4:g128:zp a=f16");
+  ASSERT_TRUE(bool(spec)) << errorText(spec.takeError());
+  EXPECT_EQ(spec->str(), "matmul m=1 n=8192 k=8192 a=f16 w=s4:g128:zp scale=f16 out=f16");
+  auto again = parseSpec(spec->str());
+  ASSERT_TRUE(bool(again));
+  EXPECT_EQ(again->str(), spec->str());
+
+  auto w8a8 = parseSpec("matmul m=4096 n=8192 k=8192 a=i8:per_tensor w=s8 out=f32");
+  ASSERT_TRUE(bool(w8a8));
+  EXPECT_EQ(w8a8->str(),
+            "matmul m=4096 n=8192 k=8192 a=i8:per_tensor w=s8:per_channel scale=f32 out=f32");
+}
+
+TEST(Spec, BadSpecsNameTheField) {
+  struct Case {
+    const char *text, *message;
+  } cases[] = {
+      {"gemm m=1 n=2 k=2 a=f16 w=u4", "expected 'matmul"},
+      {"matmul m=1 n=64 a=f16 w=u4", "m, n, k, a and w are required"},
+      {"matmul m=0 n=64 k=64 a=f16 w=u4", "m=0 is not a size"},
+      {"matmul m=1 n=64 k=64 a=f32 w=u4", "a=f32: activations are"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u3", "w=u3: weight codes are"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u4:g48", "group size 48 does not divide K = 64"},
+      {"matmul m=1 n=64 k=63 a=f16 w=u4", "K must be even"},
+      {"matmul m=1 n=64 k=64 a=f16:per_token w=u4", "real ones nothing"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u4:q", "':q' is not" /* see below */},
+      {"matmul m=1 n=64 k=64 a=f16 w=u4 out=i8", "out=i8: expected f16, bf16 or f32"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u4 colour=red", "unknown field 'colour'"},
+      {"matmul m=1 n=64 k=64 a=e4m3 w=e4m3:zp", "e4m3 weights take no integer zero points"},
+  };
+  for (const Case &c : cases) {
+    auto spec = parseSpec(c.text);
+    ASSERT_FALSE(bool(spec)) << c.text;
+    std::string message = errorText(spec.takeError());
+    if (llvm::StringRef(c.text).ends_with("u4:q"))
+      EXPECT_NE(message.find("'q' is not :per_channel"), std::string::npos) << message;
+    else
+      EXPECT_NE(message.find(c.message), std::string::npos) << c.text << " -> " << message;
+  }
+}
+
+TEST(Compiler, SpecsCompileToPTXWithTheirKernel) {
+  for (const char *text : {"matmul m=1 n=256 k=512 a=bf16 w=u4:g128:zp out=f32",
+                           "matmul m=200 n=256 k=512 a=i8 w=s8",
+                           "matmul m=64 n=128 k=256 a=s4 w=s4:per_tensor",
+                           "matmul m=100 n=128 k=256 a=e4m3:per_tensor w=e4m3"}) {
+    auto spec = parseSpec(text);
+    ASSERT_TRUE(bool(spec)) << text;
+    CompileOptions options;
+    options.arch = "sm_90a";
+    auto compiled = compileSource(spec->toMLIR(), options);
+    ASSERT_TRUE(bool(compiled)) << text << ": " << errorText(compiled.takeError());
+    ASSERT_EQ(compiled->kernels.size(), 1u);
+    std::string name =
+        compiled->kernels[0].getAsObject()->getString("name").value_or("").str();
+    EXPECT_NE(compiled->ptx.find(".entry " + name), std::string::npos) << text;
+  }
+}
+
+TEST(Compiler, WhatCannotBeGeneratedIsAnError) {
+  auto spec = parseSpec("matmul m=256 n=1000 k=512 a=f16 w=u4:g64");
+  ASSERT_TRUE(bool(spec));
+  auto compiled = compileSource(spec->toMLIR(), CompileOptions());
+  ASSERT_FALSE(bool(compiled));
+  EXPECT_NE(errorText(compiled.takeError()).find("N = 1000 is not a multiple"),
+            std::string::npos);
+  CompileOptions badConfig;
+  badConfig.config = "#lowbit.layout<packed>";
+  auto again = compileSource(parseSpec("matmul m=256 n=256 k=512 a=f16 w=u4")->toMLIR(),
+                             badConfig);
+  ASSERT_FALSE(bool(again));
+  EXPECT_NE(errorText(again.takeError()).find("not a #lowbit_gpu.config"), std::string::npos);
+}
+
+CacheEntry sampleEntry(const std::string &key, size_t imageBytes = 1000) {
+  CacheEntry entry;
+  entry.key = key;
+  entry.spec = "matmul m=1 n=64 k=64 a=f16 w=u4:per_channel scale=f16 out=f16";
+  entry.arch = "sm_90a";
+  entry.manifest = llvm::json::Object{{"target", "sm_90a"}};
+  for (size_t i = 0; i < imageBytes; ++i)
+    entry.image.push_back(char((i * 7 + 3) & 0xff)); // binary, with NULs and newlines
+  entry.cubin = true;
+  return entry;
+}
+
+TEST(Cache, StoresAndFindsEntries) {
+  TempDir dir;
+  KernelCache cache(dir.path + "/nested/cache");
+  std::string key = CacheKey{"spec", "sm_90a", "cubin", ""}.hash();
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_NE(key, (CacheKey{"spec", "sm_89", "cubin", ""}.hash()));
+  EXPECT_FALSE(cache.lookup(key).has_value());
+  ASSERT_FALSE(cache.store(sampleEntry(key)));
+  auto found = cache.lookup(key);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->image, sampleEntry(key).image);
+  EXPECT_EQ(found->spec, sampleEntry(key).spec);
+  EXPECT_TRUE(found->cubin);
+  auto listing = cache.list();
+  ASSERT_TRUE(bool(listing));
+  ASSERT_EQ(listing->size(), 1u);
+  EXPECT_TRUE((*listing)[0].valid);
+}
+
+TEST(Cache, DamagedEntriesAreDetectedAndRemoved) {
+  TempDir dir;
+  KernelCache cache(dir.path);
+  std::string key = CacheKey{"a", "sm_90a", "", ""}.hash();
+  std::string other = CacheKey{"b", "sm_90a", "", ""}.hash();
+  ASSERT_FALSE(cache.store(sampleEntry(key)));
+  std::string path = dir.path + "/" + key + ".lbk";
+
+  // Truncated.
+  uint64_t size = 0;
+  llvm::sys::fs::file_size(path, size);
+  ASSERT_EQ(truncate(path.c_str(), off_t(size - 10)), 0);
+  std::string problem;
+  EXPECT_FALSE(cache.lookup(key, &problem).has_value());
+  EXPECT_NE(problem.find("checksum mismatch"), std::string::npos) << problem;
+  EXPECT_FALSE(llvm::sys::fs::exists(path));
+
+  // A byte flipped in the image.
+  ASSERT_FALSE(cache.store(sampleEntry(key)));
+  {
+    auto bytes = llvm::MemoryBuffer::getFile(path, false);
+    std::string text = (*bytes)->getBuffer().str();
+    text[text.size() - 5] ^= 1;
+    std::error_code ec;
+    llvm::raw_fd_ostream(path, ec) << text;
+  }
+  problem.clear();
+  EXPECT_FALSE(cache.lookup(key, &problem).has_value());
+  EXPECT_NE(problem.find("checksum mismatch"), std::string::npos) << problem;
+
+  // Another key's entry under this name (e.g. copied by hand).
+  ASSERT_FALSE(cache.store(sampleEntry(other)));
+  ASSERT_FALSE(llvm::sys::fs::copy_file(dir.path + "/" + other + ".lbk", path));
+  problem.clear();
+  EXPECT_FALSE(cache.lookup(key, &problem).has_value());
+  EXPECT_NE(problem.find("written for another key"), std::string::npos) << problem;
+
+  // Not an entry at all.
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream(path, ec) << "hello";
+  }
+  problem.clear();
+  EXPECT_FALSE(cache.lookup(key, &problem).has_value());
+  EXPECT_NE(problem.find("not a lowbit kernel entry"), std::string::npos) << problem;
+  EXPECT_TRUE(cache.lookup(other).has_value());
+}
+
+/// A cache folder that cannot be created, even by root: its parent is a
+/// regular file.
+std::string unwritableFolder(const TempDir &dir) {
+  std::error_code ec;
+  llvm::raw_fd_ostream(dir.path + "/file", ec) << "not a folder";
+  return dir.path + "/file/cache";
+}
+
+TEST(Cache, UnwritableFolderIsAnErrorWithoutPartialFiles) {
+  TempDir dir;
+  KernelCache cache(unwritableFolder(dir));
+  llvm::Error e = cache.store(sampleEntry(CacheKey{"x", "", "", ""}.hash()));
+  ASSERT_TRUE(bool(e));
+  EXPECT_NE(errorText(std::move(e)).find("cannot create the kernel cache"), std::string::npos);
+  auto listing = cache.list();
+  ASSERT_TRUE(bool(listing));
+  EXPECT_TRUE(listing->empty());
+  // A read-only folder (where permissions apply) fails the same way.
+  if (getuid() != 0) {
+    ASSERT_EQ(chmod(dir.path.c_str(), 0555), 0);
+    KernelCache readOnly(dir.path);
+    llvm::Error denied = readOnly.store(sampleEntry(CacheKey{"y", "", "", ""}.hash()));
+    EXPECT_TRUE(bool(denied));
+    llvm::consumeError(std::move(denied));
+  }
+}
+
+TEST(Cache, ConcurrentWritersNeverShowATornEntry) {
+  TempDir dir;
+  KernelCache cache(dir.path);
+  std::string key = CacheKey{"race", "sm_90a", "", ""}.hash();
+  ASSERT_FALSE(cache.store(sampleEntry(key, 20000)));
+  std::atomic<int> torn{0}, found{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        if (t % 2 == 0) {
+          llvm::consumeError(cache.store(sampleEntry(key, 20000)));
+        } else {
+          std::string problem;
+          auto entry = cache.lookup(key, &problem);
+          if (!problem.empty())
+            ++torn;
+          if (entry) {
+            ++found;
+            if (entry->image != sampleEntry(key, 20000).image)
+              ++torn;
+          }
+        }
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_GT(found.load(), 0);
+}
+
+TEST(Cache, PruneAndClear) {
+  TempDir dir;
+  KernelCache cache(dir.path);
+  for (int i = 0; i < 4; ++i)
+    ASSERT_FALSE(cache.store(sampleEntry(CacheKey{std::to_string(i), "", "", ""}.hash(), 4000)));
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream(dir.path + "/" + std::string(64, 'f') + ".lbk", ec) << "junk";
+    llvm::raw_fd_ostream(dir.path + "/x.lbk.tmp-abc123", ec) << "half";
+  }
+  auto pruned = cache.prune(/*maxBytes=*/9000);
+  ASSERT_TRUE(bool(pruned));
+  EXPECT_EQ(*pruned, 4); // the junk entry, the stray temporary, two oldest
+  auto listing = cache.list();
+  ASSERT_TRUE(bool(listing));
+  EXPECT_EQ(listing->size(), 2u);
+  auto cleared = cache.clear();
+  ASSERT_TRUE(bool(cleared));
+  EXPECT_EQ(*cleared, 2);
+}
+
+TEST(Driver, CompilesOnceThenServesFromMemoryAndDisk) {
+  TempDir dir;
+  DriverOptions options;
+  options.arch = "sm_90a";
+  options.cacheDir = dir.path;
+  options.preferCubin = false; // PTX: no toolkit needed
+  const char *spec = "matmul m=1 n=256 k=512 a=f16 w=u4:g128:zp out=f32";
+  Driver first(options);
+  auto compiled = first.get(spec);
+  ASSERT_TRUE(bool(compiled)) << errorText(compiled.takeError());
+  EXPECT_EQ((*compiled)->source, Kernel::Source::Compiled);
+  EXPECT_NE((*compiled)->image.find(".entry"), std::string::npos);
+  auto again = first.get("matmul k=512 n=256 m=1 a=f16 w=u4:g128:zp out=f32");
+  ASSERT_TRUE(bool(again));
+  EXPECT_EQ((*again)->source, Kernel::Source::Memory);
+  EXPECT_EQ((*again)->key, (*compiled)->key);
+
+  Driver second(options);
+  auto fromDisk = second.get(spec);
+  ASSERT_TRUE(bool(fromDisk));
+  EXPECT_EQ((*fromDisk)->source, Kernel::Source::Disk);
+  EXPECT_EQ((*fromDisk)->image, (*compiled)->image);
+
+  // A damaged entry is rebuilt, and the driver says so.
+  std::string path = dir.path + "/" + (*compiled)->key + ".lbk";
+  ASSERT_EQ(truncate(path.c_str(), 100), 0);
+  Driver third(options);
+  auto rebuilt = third.get(spec);
+  ASSERT_TRUE(bool(rebuilt));
+  EXPECT_EQ((*rebuilt)->source, Kernel::Source::Compiled);
+  bool noted = false;
+  for (const std::string &note : third.notes())
+    noted |= note.find("checksum mismatch") != std::string::npos;
+  EXPECT_TRUE(noted);
+
+  auto bad = third.get("matmul m=1 n=256 k=512 a=f16 w=u5");
+  ASSERT_FALSE(bool(bad));
+  EXPECT_NE(errorText(bad.takeError()).find("bad spec"), std::string::npos);
+}
+
+TEST(Driver, UnwritableCacheIsANoteNotAFailure) {
+  TempDir dir;
+  DriverOptions options;
+  options.cacheDir = unwritableFolder(dir);
+  options.preferCubin = false;
+  Driver driver(options);
+  auto kernel = driver.get("matmul m=1 n=256 k=512 a=f16 w=s8");
+  ASSERT_TRUE(bool(kernel)) << errorText(kernel.takeError());
+  bool noted = false;
+  for (const std::string &note : driver.notes())
+    noted |= note.find("kernel not cached") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+} // namespace
