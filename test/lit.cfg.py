@@ -19,6 +19,10 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 config.substitutions.append(("%lowbit_src", config.lowbit_src_root))
 config.substitutions.append(("%lowbit_python", config.python_executable))
+config.substitutions.append(("%lowbit_lib", os.path.join(config.lowbit_obj_root, "lib")))
+config.substitutions.append(("%lowbit_include", os.path.join(config.lowbit_src_root, "include")))
+# Keep the user's kernel cache out of the tests.
+config.environment["LOWBIT_CACHE_DIR"] = os.path.join(config.lowbit_obj_root, "test", "kernel-cache")
 config.substitutions.append(
     ("%lowbit_opt_bin", os.path.join(config.lowbit_tools_dir, "lowbit-opt")))
 

@@ -72,7 +72,9 @@ static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel)
                   : name == "input_scales"       ? op.getInputScales()
                                                  : op.getResult();
     auto type = cast<RankedTensorType>(value.getType());
-    llvm::json::Object param{{"role", name},
+    // json::Value borrows StringRefs: everything below is copied, because
+    // the manifest outlives the MLIRContext that owns the attributes.
+    llvm::json::Object param{{"role", name.str()},
                              {"shape", shapeJson(type.getShape())},
                              {"dtype", npyDtype(type.getElementType())}};
     // Which argument of the function it is, for runners fed by argument.
@@ -93,14 +95,14 @@ static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel)
       // Enough of the scheme for a host to dequantize (benchmark checks).
       lowbit::QuantSchemeAttr scheme = op.getWeightScheme();
       param["signed"] = scheme.getSignedness() == lowbit::Signedness::Signed;
-      param["granularity"] = lowbit::stringifyGranularity(scheme.getGranularity());
+      param["granularity"] = lowbit::stringifyGranularity(scheme.getGranularity()).str();
       param["axis"] = scheme.getAxis();
       param["group_size"] = scheme.getGroupSize();
     }
     params.push_back(std::move(param));
   }
   llvm::json::Object entry{
-      {"name", kernel.getAs<StringAttr>("name").getValue()},
+      {"name", kernel.getAs<StringAttr>("name").getValue().str()},
       {"grid", shapeJson(kernel.getAs<DenseI64ArrayAttr>("grid").asArrayRef())},
       {"block", shapeJson(kernel.getAs<DenseI64ArrayAttr>("block").asArrayRef())},
       {"shared_memory", kernel.getAs<IntegerAttr>("shared_memory").getInt()},

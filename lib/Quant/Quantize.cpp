@@ -1,6 +1,7 @@
 //===- Quantize.cpp - reference quantization ------------------------------===//
 #include "lowbit/Quant/Quantize.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -191,4 +192,49 @@ mlir::lowbit::quant::dequantize(ArrayRef<int64_t> shape, ArrayRef<uint8_t> codes
     values[flat] = float((scheme.codeValue(codes[flat]) - zero) * scale);
   });
   return values;
+}
+
+llvm::Expected<Calibration>
+mlir::lowbit::quant::calibrate(ArrayRef<int64_t> shape, ArrayRef<float> values,
+                               const Scheme &scheme) {
+  if (shape.size() != 2)
+    return error("calibration takes rank-2 tensors");
+  if (int64_t(values.size()) != shape[0] * shape[1])
+    return error("value count does not match the shape");
+  if (!scheme.codebook.empty() || scheme.twoLevel)
+    return error("calibration does not handle codebooks or two-level scales");
+  auto block = scheme.blockShape(shape);
+  if (!block)
+    return block.takeError();
+  auto scaleShape = scheme.scaleShape(shape);
+  if (!scaleShape)
+    return scaleShape.takeError();
+  int64_t groups = (*scaleShape)[0] * (*scaleShape)[1];
+  std::vector<float> lo(groups, 0.0f), hi(groups, 0.0f);
+  for (int64_t r = 0; r < shape[0]; ++r)
+    for (int64_t c = 0; c < shape[1]; ++c) {
+      int64_t g = (r / (*block)[0]) * (*scaleShape)[1] + c / (*block)[1];
+      float v = values[r * shape[1] + c];
+      lo[g] = std::min(lo[g], v);
+      hi[g] = std::max(hi[g], v);
+    }
+  Calibration result;
+  double codeMin = scheme.code.minValue(), codeMax = scheme.code.maxValue();
+  bool asymmetric = scheme.zeroPoint == ZeroPoint::Integer;
+  for (int64_t g = 0; g < groups; ++g) {
+    double scale, zero = 0;
+    if (asymmetric) {
+      scale = (double(hi[g]) - lo[g]) / (codeMax - codeMin);
+      if (scale > 0)
+        zero = std::clamp(std::nearbyint(codeMin - lo[g] / scale), codeMin, codeMax);
+    } else {
+      double magnitude = std::max(-double(lo[g]), double(hi[g]));
+      double codeMagnitude = codeMin < 0 ? std::min(-codeMin, codeMax) : codeMax;
+      scale = magnitude / codeMagnitude;
+    }
+    result.scales.push_back(scale > 0 ? float(scale) : 1.0f);
+    if (asymmetric)
+      result.zeroPoints.push_back(float(zero));
+  }
+  return result;
 }

@@ -181,7 +181,8 @@ llvm::Expected<void *> CudaDevice::loadModule(const std::string &image) {
 
 llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel,
                                 const int64_t grid[3], const int64_t block[3],
-                                size_t sharedBytes, llvm::ArrayRef<DevicePtr> args) {
+                                size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
+                                void *stream) {
   CUfunction function = nullptr;
   if (llvm::Error e = api->check(
           api->cuModuleGetFunction(&function, module, kernel.c_str()),
@@ -201,7 +202,8 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel,
     params.push_back(&value);
   return api->check(api->cuLaunchKernel(function, grid[0], grid[1], grid[2],
                                         block[0], block[1], block[2], sharedBytes,
-                                        nullptr, params.data(), nullptr),
+                                        static_cast<CUstream>(stream), params.data(),
+                                        nullptr),
                     "cuLaunchKernel");
 }
 

@@ -68,6 +68,18 @@ llvm::Expected<std::vector<float>> dequantize(llvm::ArrayRef<int64_t> shape,
                                               const Scheme &scheme,
                                               const ScaleOperands &operands);
 
+/// Scales (and integer zero points, for schemes that have them) chosen from
+/// the values of each block of a rank-2 tensor: the block's largest magnitude
+/// maps to the code's largest magnitude (symmetric), or its [min, max] range
+/// to the code range with a rounded zero point (asymmetric). Blocks of zeros
+/// get scale 1.
+struct Calibration {
+  std::vector<float> scales, zeroPoints; // zeroPoints: decoded code values
+};
+llvm::Expected<Calibration> calibrate(llvm::ArrayRef<int64_t> shape,
+                                      llvm::ArrayRef<float> values,
+                                      const Scheme &scheme);
+
 /// Number of elements of a shape.
 int64_t numElements(llvm::ArrayRef<int64_t> shape);
 

@@ -46,10 +46,12 @@ public:
   llvm::Error launch(void *module, const std::string &kernel,
                      const int64_t grid[3], const int64_t block[3],
                      size_t sharedBytes, llvm::ArrayRef<DevicePtr> args);
-  /// Queues a launch without waiting for it.
+  /// Queues a launch on `stream` (a CUstream; null: the default stream)
+  /// without waiting for it.
   llvm::Error enqueue(void *module, const std::string &kernel,
                       const int64_t grid[3], const int64_t block[3],
-                      size_t sharedBytes, llvm::ArrayRef<DevicePtr> args);
+                      size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
+                      void *stream = nullptr);
   llvm::Error synchronize();
   /// Milliseconds between events recorded around the GPU work `enqueue`
   /// queues.

@@ -1,0 +1,86 @@
+/*===- lowbit.h - the lowbit C API ----------------------------------------===*\
+|*                                                                            *|
+|* libLowbitC.so: compile low-bit operators (one-line specs or MLIR) to PTX   *|
+|* or cubins through a cached JIT driver, launch them through the CUDA        *|
+|* driver, and quantize weights on the host. Every symbol starts with         *|
+|* `lowbit`; functions returning int return 0 on success and non-zero on      *|
+|* error, with the message in lowbitContextError(). No CUDA is needed to      *|
+|* compile; launching needs a GPU (loaded with dlopen at first use).          *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+#ifndef LOWBIT_C_LOWBIT_H
+#define LOWBIT_C_LOWBIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lowbitContextImpl *lowbitContext;
+typedef struct lowbitKernelImpl *lowbitKernel;
+
+/* The library's version, e.g. "0.1.0". */
+const char *lowbitVersion(void);
+
+/* A context compiles for `arch` (sm_80, sm_86, sm_89, sm_90, sm_90a) and
+ * caches kernels in `cacheDir` (NULL: $LOWBIT_CACHE_DIR, else
+ * $XDG_CACHE_HOME/lowbit, else ~/.cache/lowbit; "" : no disk cache).
+ * Returns NULL only when out of memory. */
+lowbitContext lowbitContextCreate(const char *arch, const char *cacheDir);
+void lowbitContextDestroy(lowbitContext context);
+/* The last error of a call on `context` ("" when none). Valid until the
+ * next call on it. */
+const char *lowbitContextError(lowbitContext context);
+
+/* The kernel of a spec ("matmul m=1 n=4096 k=4096 a=f16 w=u4:g128:zp"),
+ * from memory, the disk cache or a fresh compile. `config` is a
+ * #lowbit_gpu.config or NULL for the default. */
+int lowbitCompileSpec(lowbitContext context, const char *spec, const char *config,
+                      lowbitKernel *kernel);
+/* Compiles MLIR source holding one lowbit.matmul (not cached). */
+int lowbitCompileMLIR(lowbitContext context, const char *source, lowbitKernel *kernel);
+void lowbitKernelDestroy(lowbitKernel kernel);
+
+/* The image: a cubin (`*isCubin` = 1) or PTX text. */
+const void *lowbitKernelImage(lowbitKernel kernel, size_t *size, int *isCubin);
+/* The launch manifest as JSON (entry, grid, block, shared memory, params). */
+const char *lowbitKernelManifest(lowbitKernel kernel);
+/* Where the kernel came from: "memory", "disk" or "compiled". */
+const char *lowbitKernelSource(lowbitKernel kernel);
+/* Seconds spent compiling it (0 unless compiled now): MLIR, LLVM, ptxas. */
+void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
+                              double *ptxas);
+
+/* Launches the kernel on `stream` (a CUstream, NULL for the default) with
+ * device pointers in the manifest's parameter order. Operands are in the
+ * kernel's layout (4-bit codes packed two per byte, low nibble first); a
+ * result the manifest marks zero_result must be zeroed first. Does not wait. */
+int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *args,
+                       size_t numArgs, void *stream);
+
+/* Quantizes a row-major rows x cols float matrix with `scheme` (the weight
+ * part of a spec: "u4:g128:zp", "s8", "e4m3:per_tensor", ...), choosing the
+ * scales (and zero points) from the data. `codes` receives rows * cols raw
+ * codes, one per byte; `scales` and `zeroPoints` (decoded values; may be
+ * NULL without zero points) receive lowbitScaleCount() values. */
+int lowbitScaleCount(lowbitContext context, const char *scheme, int64_t rows, int64_t cols,
+                     int64_t *count);
+int lowbitQuantize(lowbitContext context, const char *scheme, const float *values,
+                   int64_t rows, int64_t cols, uint8_t *codes, float *scales,
+                   float *zeroPoints);
+/* The reals the codes stand for: (code - zero point) * scale. */
+int lowbitDequantize(lowbitContext context, const char *scheme, const uint8_t *codes,
+                     int64_t rows, int64_t cols, const float *scales,
+                     const float *zeroPoints, float *values);
+/* Packs rows x cols 4-bit codes (one per byte) two per byte, as kernels read
+ * them: rows * cols / 2 bytes. */
+int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
+                uint8_t *packed);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LOWBIT_C_LOWBIT_H */

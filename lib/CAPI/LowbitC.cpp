@@ -1,0 +1,309 @@
+//===- LowbitC.cpp - the lowbit C API --------------------------------------===//
+//
+// A thin layer over the JIT driver, the CUDA runtime and the quantization
+// library: C types in, C++ calls, errors kept on the context as text.
+//
+//===----------------------------------------------------------------------===//
+#include "lowbit-c/lowbit.h"
+
+#include "lowbit/JIT/Driver.h"
+#include "lowbit/JIT/Spec.h"
+#include "lowbit/Quant/Layouts.h"
+#include "lowbit/Quant/Quantize.h"
+#include "lowbit/Runtime/CudaDriver.h"
+#include "lowbit/Runtime/KernelManifest.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <map>
+#include <mutex>
+
+#ifndef LOWBIT_VERSION
+#define LOWBIT_VERSION "unknown"
+#endif
+
+using namespace mlir::lowbit;
+
+struct lowbitContextImpl {
+  std::unique_ptr<jit::Driver> driver;
+  std::string arch, error;
+  std::mutex mutex;
+  std::unique_ptr<runtime::CudaDevice> device;
+  std::map<std::string, void *> modules; // by kernel key or image
+};
+
+struct lowbitKernelImpl {
+  std::shared_ptr<const jit::Kernel> kernel;
+  std::string manifestText;
+};
+
+namespace {
+int fail(lowbitContext context, const std::string &message) {
+  if (context)
+    context->error = message;
+  return 1;
+}
+int fail(lowbitContext context, llvm::Error error) {
+  return fail(context, llvm::toString(std::move(error)));
+}
+
+lowbitKernel wrap(std::shared_ptr<const jit::Kernel> kernel) {
+  auto *wrapped = new lowbitKernelImpl{std::move(kernel), ""};
+  llvm::json::Object manifest = wrapped->kernel->manifest;
+  wrapped->manifestText = llvm::formatv("{0}", llvm::json::Value(std::move(manifest))).str();
+  return wrapped;
+}
+
+/// The weight scheme of a spec's `w=` field, as the quantization library's.
+llvm::Expected<quant::Scheme> schemeOf(const char *text, int64_t rows, int64_t cols) {
+  if (!text)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "no scheme");
+  auto spec = jit::parseSpec(llvm::formatv("matmul m=1 n={0} k={1} a=f16 w={2}", rows,
+                                           cols, text)
+                                 .str());
+  if (!spec)
+    return spec.takeError();
+  static const std::map<std::string, std::string> codes = {
+      {"u4", "u4"}, {"s4", "i4"}, {"u8", "u8"}, {"s8", "i8"}, {"e4m3", "f8E4M3FN"}};
+  quant::Scheme scheme(*quant::CodeType::parse(codes.at(spec->weight)));
+  if (spec->zeroPoints)
+    scheme.zeroPoint = quant::ZeroPoint::Integer;
+  if (spec->weightScales == "per_channel") {
+    scheme.granularity = quant::Granularity::PerChannel;
+    scheme.axis = 0;
+  } else if (spec->weightScales == "group") {
+    scheme.granularity = quant::Granularity::PerGroup;
+    scheme.axis = 1;
+    scheme.groupSize = spec->groupSize;
+  }
+  return scheme;
+}
+} // namespace
+
+extern "C" {
+
+const char *lowbitVersion(void) { return LOWBIT_VERSION; }
+
+lowbitContext lowbitContextCreate(const char *arch, const char *cacheDir) {
+  auto *context = new (std::nothrow) lowbitContextImpl();
+  if (!context)
+    return nullptr;
+  jit::DriverOptions options;
+  options.arch = arch && *arch ? arch : "sm_90a";
+  if (cacheDir) {
+    options.diskCache = *cacheDir != '\0';
+    if (options.diskCache)
+      options.cacheDir = cacheDir;
+  }
+  context->arch = options.arch;
+  context->driver = std::make_unique<jit::Driver>(options);
+  return context;
+}
+
+void lowbitContextDestroy(lowbitContext context) { delete context; }
+
+const char *lowbitContextError(lowbitContext context) {
+  return context ? context->error.c_str() : "no context";
+}
+
+int lowbitCompileSpec(lowbitContext context, const char *spec, const char *config,
+                      lowbitKernel *kernel) {
+  if (!context || !spec || !kernel)
+    return fail(context, "lowbitCompileSpec: null argument");
+  static const std::vector<std::string> known = {"sm_80", "sm_86", "sm_89", "sm_90",
+                                                 "sm_90a"};
+  if (std::find(known.begin(), known.end(), context->arch) == known.end())
+    return fail(context, "unknown arch '" + context->arch +
+                             "'; expected sm_80, sm_86, sm_89, sm_90 or sm_90a");
+  auto result = context->driver->get(spec, config ? config : "");
+  if (!result)
+    return fail(context, result.takeError());
+  *kernel = wrap(std::move(*result));
+  context->error.clear();
+  return 0;
+}
+
+int lowbitCompileMLIR(lowbitContext context, const char *source, lowbitKernel *kernel) {
+  if (!context || !source || !kernel)
+    return fail(context, "lowbitCompileMLIR: null argument");
+  jit::CompileOptions options;
+  options.arch = context->arch;
+  options.cubin = context->driver->options().preferCubin;
+  auto compiled = jit::compileSource(source, options);
+  if (!compiled)
+    return fail(context, compiled.takeError());
+  auto result = std::make_shared<jit::Kernel>();
+  result->arch = context->arch;
+  result->manifest = compiled->manifest("");
+  result->manifest.erase("image");
+  result->cubin = options.cubin;
+  result->image = options.cubin ? compiled->cubin : compiled->ptx;
+  result->mlirSeconds = compiled->mlirSeconds;
+  result->llvmSeconds = compiled->llvmSeconds;
+  result->ptxasSeconds = compiled->ptxasSeconds;
+  *kernel = wrap(std::move(result));
+  context->error.clear();
+  return 0;
+}
+
+void lowbitKernelDestroy(lowbitKernel kernel) { delete kernel; }
+
+const void *lowbitKernelImage(lowbitKernel kernel, size_t *size, int *isCubin) {
+  if (size)
+    *size = kernel->kernel->image.size();
+  if (isCubin)
+    *isCubin = kernel->kernel->cubin;
+  return kernel->kernel->image.data();
+}
+
+const char *lowbitKernelManifest(lowbitKernel kernel) { return kernel->manifestText.c_str(); }
+
+const char *lowbitKernelSource(lowbitKernel kernel) {
+  switch (kernel->kernel->source) {
+  case jit::Kernel::Source::Memory:
+    return "memory";
+  case jit::Kernel::Source::Disk:
+    return "disk";
+  case jit::Kernel::Source::Compiled:
+    return "compiled";
+  }
+  return "compiled";
+}
+
+void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
+                              double *ptxas) {
+  if (mlir)
+    *mlir = kernel->kernel->mlirSeconds;
+  if (llvm)
+    *llvm = kernel->kernel->llvmSeconds;
+  if (ptxas)
+    *ptxas = kernel->kernel->ptxasSeconds;
+}
+
+int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *args,
+                       size_t numArgs, void *stream) {
+  if (!context || !kernel || (!args && numArgs))
+    return fail(context, "lowbitKernelLaunch: null argument");
+  const llvm::json::Array *kernels = kernel->kernel->manifest.getArray("kernels");
+  if (!kernels || kernels->size() != 1)
+    return fail(context, "lowbitKernelLaunch: the kernel image holds " +
+                             std::to_string(kernels ? kernels->size() : 0) +
+                             " kernels; launch needs exactly one");
+  const llvm::json::Object &entry = *(*kernels)[0].getAsObject();
+  const llvm::json::Array *params = entry.getArray("params");
+  if (!params || params->size() != numArgs)
+    return fail(context, "kernel " + entry.getString("name").value_or("").str() + " takes " +
+                             std::to_string(params ? params->size() : 0) + " pointers, got " +
+                             std::to_string(numArgs));
+  std::lock_guard<std::mutex> lock(context->mutex);
+  if (!context->device) {
+    auto device = runtime::CudaDevice::open();
+    if (!device)
+      return fail(context, device.takeError());
+    context->device = std::move(*device);
+  }
+  const std::string &image = kernel->kernel->image;
+  std::string moduleKey = kernel->kernel->key.empty() ? image : kernel->kernel->key;
+  void *&module = context->modules[moduleKey];
+  if (!module) {
+    auto loaded = context->device->loadModule(image);
+    if (!loaded) {
+      context->modules.erase(moduleKey);
+      return fail(context, loaded.takeError());
+    }
+    module = *loaded;
+  }
+  int64_t grid[3], block[3];
+  const llvm::json::Array *g = entry.getArray("grid"), *b = entry.getArray("block");
+  for (int i = 0; i < 3; ++i) {
+    grid[i] = (*g)[i].getAsInteger().value_or(1);
+    block[i] = (*b)[i].getAsInteger().value_or(1);
+  }
+  std::vector<runtime::DevicePtr> pointers;
+  for (size_t i = 0; i < numArgs; ++i)
+    pointers.push_back(reinterpret_cast<runtime::DevicePtr>(args[i]));
+  if (llvm::Error e = context->device->enqueue(
+          module, entry.getString("name").value_or("").str(), grid, block,
+          entry.getInteger("shared_memory").value_or(0), pointers, stream))
+    return fail(context, std::move(e));
+  context->error.clear();
+  return 0;
+}
+
+int lowbitScaleCount(lowbitContext context, const char *scheme, int64_t rows, int64_t cols,
+                     int64_t *count) {
+  auto parsed = schemeOf(scheme, rows, cols);
+  if (!parsed)
+    return fail(context, parsed.takeError());
+  auto shape = parsed->scaleShape({rows, cols});
+  if (!shape)
+    return fail(context, shape.takeError());
+  *count = (*shape)[0] * (*shape)[1];
+  return 0;
+}
+
+int lowbitQuantize(lowbitContext context, const char *scheme, const float *values,
+                   int64_t rows, int64_t cols, uint8_t *codes, float *scales,
+                   float *zeroPoints) {
+  if (!values || !codes || !scales)
+    return fail(context, "lowbitQuantize: null argument");
+  auto parsed = schemeOf(scheme, rows, cols);
+  if (!parsed)
+    return fail(context, parsed.takeError());
+  if (parsed->zeroPoint == quant::ZeroPoint::Integer && !zeroPoints)
+    return fail(context, "lowbitQuantize: scheme " + std::string(scheme) +
+                             " has zero points; pass a buffer for them");
+  llvm::ArrayRef<float> input(values, rows * cols);
+  auto calibration = quant::calibrate({rows, cols}, input, *parsed);
+  if (!calibration)
+    return fail(context, calibration.takeError());
+  auto quantized = quant::quantize({rows, cols}, input, *parsed,
+                                   {calibration->scales, calibration->zeroPoints, {}});
+  if (!quantized)
+    return fail(context, quantized.takeError());
+  std::copy(quantized->begin(), quantized->end(), codes);
+  std::copy(calibration->scales.begin(), calibration->scales.end(), scales);
+  if (zeroPoints)
+    std::copy(calibration->zeroPoints.begin(), calibration->zeroPoints.end(), zeroPoints);
+  return 0;
+}
+
+int lowbitDequantize(lowbitContext context, const char *scheme, const uint8_t *codes,
+                     int64_t rows, int64_t cols, const float *scales,
+                     const float *zeroPoints, float *values) {
+  if (!codes || !scales || !values)
+    return fail(context, "lowbitDequantize: null argument");
+  auto parsed = schemeOf(scheme, rows, cols);
+  if (!parsed)
+    return fail(context, parsed.takeError());
+  auto shape = parsed->scaleShape({rows, cols});
+  if (!shape)
+    return fail(context, shape.takeError());
+  int64_t count = (*shape)[0] * (*shape)[1];
+  bool zp = parsed->zeroPoint == quant::ZeroPoint::Integer;
+  if (zp && !zeroPoints)
+    return fail(context, "lowbitDequantize: scheme has zero points; pass them");
+  auto real = quant::dequantize(
+      {rows, cols}, llvm::ArrayRef<uint8_t>(codes, rows * cols), *parsed,
+      {llvm::ArrayRef<float>(scales, count),
+       zp ? llvm::ArrayRef<float>(zeroPoints, count) : llvm::ArrayRef<float>(), {}});
+  if (!real)
+    return fail(context, real.takeError());
+  std::copy(real->begin(), real->end(), values);
+  return 0;
+}
+
+int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
+                uint8_t *packed) {
+  if (!codes || !packed)
+    return fail(context, "lowbitPack4: null argument");
+  quant::Layout layout;
+  auto bytes = quant::packCodes(layout, {rows, cols, 4},
+                                llvm::ArrayRef<uint8_t>(codes, rows * cols));
+  if (!bytes)
+    return fail(context, bytes.takeError());
+  std::copy(bytes->begin(), bytes->end(), packed);
+  return 0;
+}
+
+} // extern "C"

@@ -1,0 +1,200 @@
+"""lowbit: low-bit matmul kernels compiled for NVIDIA GPUs, from Python.
+
+    import numpy as np, lowbit
+    q = lowbit.quantize(np.random.randn(4096, 4096).astype(np.float32), "u4:g128:zp")
+    y = lowbit.matmul(x, q)            # numpy: the CPU reference
+    k = lowbit.compile("matmul m=1 n=4096 k=4096 a=f16 w=u4:g128:zp")
+
+numpy arrays work on any machine (the CPU reference); torch CUDA tensors run
+the compiled kernel (lowbit.torch.QuantLinear replaces torch.nn.Linear).
+Everything goes through libLowbitC.so with ctypes, so one build serves every
+Python version.
+"""
+import ctypes
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._capi import LowbitError, lib
+
+__all__ = ["Context", "Kernel", "QuantizedWeight", "LowbitError", "compile", "quantize",
+           "dequantize", "matmul", "version"]
+
+
+def version():
+    return lib().lowbitVersion().decode()
+
+
+def _as_f32(a):
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def _ptr(a, ctype):
+    return a.ctypes.data_as(ctypes.POINTER(ctype))
+
+
+class Kernel:
+    """A compiled kernel: its image (cubin or PTX), launch manifest, and where
+    it came from ("memory", "disk" or "compiled")."""
+
+    def __init__(self, context, handle):
+        self._context, self._handle = context, handle
+        size, cubin = ctypes.c_size_t(), ctypes.c_int()
+        data = lib().lowbitKernelImage(handle, ctypes.byref(size), ctypes.byref(cubin))
+        self.image = ctypes.string_at(data, size.value)
+        self.is_cubin = bool(cubin.value)
+        self.manifest = json.loads(lib().lowbitKernelManifest(handle).decode())
+        self.source = lib().lowbitKernelSource(handle).decode()
+        times = [ctypes.c_double() for _ in range(3)]
+        lib().lowbitKernelCompileTimes(handle, *[ctypes.byref(t) for t in times])
+        self.compile_seconds = dict(zip(("mlir", "llvm", "ptxas"), (t.value for t in times)))
+
+    @property
+    def entry(self):
+        return self.manifest["kernels"][0]
+
+    def launch(self, pointers, stream=None):
+        """Launches on `stream` (an int CUstream or None) with device pointers
+        (ints) in the manifest's parameter order."""
+        array = (ctypes.c_void_p * len(pointers))(*pointers)
+        if lib().lowbitKernelLaunch(self._context._handle, self._handle, array,
+                                    len(pointers), stream):
+            self._context._raise()
+
+    def __del__(self):
+        if getattr(self, "_handle", None) and lib is not None:
+            lib().lowbitKernelDestroy(self._handle)
+            self._handle = None
+
+
+class Context:
+    """Compiles for one chip, caching kernels in `cache_dir` (None: the
+    default folder, "": memory only)."""
+
+    def __init__(self, arch="sm_90a", cache_dir=None):
+        self.arch = arch
+        self._handle = lib().lowbitContextCreate(
+            arch.encode(), None if cache_dir is None else cache_dir.encode())
+        if not self._handle:
+            raise MemoryError("lowbitContextCreate")
+
+    def _raise(self):
+        raise LowbitError(lib().lowbitContextError(self._handle).decode())
+
+    def compile(self, spec, config=None):
+        handle = ctypes.c_void_p()
+        if lib().lowbitCompileSpec(self._handle, spec.encode(),
+                                   None if config is None else config.encode(),
+                                   ctypes.byref(handle)):
+            self._raise()
+        return Kernel(self, handle)
+
+    def compile_mlir(self, source):
+        handle = ctypes.c_void_p()
+        if lib().lowbitCompileMLIR(self._handle, source.encode(), ctypes.byref(handle)):
+            self._raise()
+        return Kernel(self, handle)
+
+    def __del__(self):
+        if getattr(self, "_handle", None):
+            lib().lowbitContextDestroy(self._handle)
+            self._handle = None
+
+
+_contexts = {}
+
+
+def _context(arch="sm_90a"):
+    if arch not in _contexts:
+        _contexts[arch] = Context(arch)
+    return _contexts[arch]
+
+
+def compile(spec, arch="sm_90a", config=None):
+    """The kernel of a one-line spec, e.g. "matmul m=1 n=4096 k=4096 a=f16
+    w=u4:g128:zp" (see include/lowbit/JIT/Spec.h)."""
+    return _context(arch).compile(spec, config)
+
+
+@dataclass
+class QuantizedWeight:
+    """Weights [N, K] as codes (one per byte, uint8), scales and (for `:zp`
+    schemes) zero points, of a scheme spelled like a spec's w= field."""
+    scheme: str
+    codes: np.ndarray
+    scales: np.ndarray
+    zero_points: np.ndarray = None
+
+    @property
+    def shape(self):
+        return self.codes.shape
+
+
+def _scale_count(scheme, rows, cols):
+    count = ctypes.c_int64()
+    ctx = _context()
+    if lib().lowbitScaleCount(ctx._handle, scheme.encode(), rows, cols, ctypes.byref(count)):
+        ctx._raise()
+    return count.value
+
+
+def quantize(weight, scheme="u4:g128:zp"):
+    """Quantizes a real [N, K] matrix (scales and zero points chosen from the
+    data: largest magnitude, or min-max range with `:zp`)."""
+    w = _as_f32(weight)
+    if w.ndim != 2:
+        raise LowbitError("quantize takes a 2-D [N, K] weight, got shape %s" % (w.shape,))
+    rows, cols = w.shape
+    count = _scale_count(scheme, rows, cols)
+    codes = np.empty((rows, cols), np.uint8)
+    scales = np.empty(count, np.float32)
+    zeros = np.empty(count, np.float32) if ":zp" in scheme else None
+    ctx = _context()
+    if lib().lowbitQuantize(ctx._handle, scheme.encode(), _ptr(w, ctypes.c_float), rows, cols,
+                            _ptr(codes, ctypes.c_uint8), _ptr(scales, ctypes.c_float),
+                            None if zeros is None else _ptr(zeros, ctypes.c_float)):
+        ctx._raise()
+    shape = (rows, count // rows) if count % rows == 0 and count >= rows else (1, count)
+    return QuantizedWeight(scheme, codes, scales.reshape(shape),
+                           None if zeros is None else zeros.reshape(shape))
+
+
+def dequantize(q):
+    """The real [N, K] matrix the codes stand for."""
+    rows, cols = q.codes.shape
+    out = np.empty((rows, cols), np.float32)
+    codes = np.ascontiguousarray(q.codes, np.uint8)
+    scales = _as_f32(q.scales)
+    zeros = None if q.zero_points is None else _as_f32(q.zero_points)
+    ctx = _context()
+    if lib().lowbitDequantize(ctx._handle, q.scheme.encode(), _ptr(codes, ctypes.c_uint8),
+                              rows, cols, _ptr(scales, ctypes.c_float),
+                              None if zeros is None else _ptr(zeros, ctypes.c_float),
+                              _ptr(out, ctypes.c_float)):
+        ctx._raise()
+    return out
+
+
+def pack4(codes):
+    """4-bit codes (one per byte) packed two per byte, as kernels read them."""
+    codes = np.ascontiguousarray(codes, np.uint8)
+    rows, cols = codes.shape
+    packed = np.empty((rows, cols // 2), np.uint8)
+    ctx = _context()
+    if lib().lowbitPack4(ctx._handle, _ptr(codes, ctypes.c_uint8), rows, cols,
+                         _ptr(packed, ctypes.c_uint8)):
+        ctx._raise()
+    return packed
+
+
+def matmul(x, q):
+    """y = x @ dequantize(q).T. numpy inputs: the CPU reference (f32);
+    torch CUDA tensors: the compiled lowbit kernel (see lowbit.torch)."""
+    if type(x).__module__.startswith("torch"):
+        from . import torch as lowbit_torch
+        return lowbit_torch.matmul(x, q)
+    x = _as_f32(x)
+    if x.ndim != 2 or x.shape[1] != q.codes.shape[1]:
+        raise LowbitError("matmul: x must be [M, %d], got %s" % (q.codes.shape[1], x.shape))
+    return x @ dequantize(q).T

@@ -1,0 +1,75 @@
+"""torch integration: lowbit kernels on CUDA tensors, and QuantLinear."""
+import torch
+
+from . import LowbitError, QuantizedWeight, compile, dequantize, pack4, quantize
+
+_DTYPES = {torch.float16: "f16", torch.bfloat16: "bf16", torch.float32: "f32"}
+_weights = {}  # id(QuantizedWeight) -> device tensors
+
+
+def _device_weights(q, device, dtype):
+    key = (id(q), device, dtype)
+    if key not in _weights:
+        codes = q.codes
+        if q.scheme.split(":")[0] in ("u4", "s4", "i4"):
+            codes = pack4(codes)
+        w = torch.from_numpy(codes.copy()).to(device)
+        s = torch.from_numpy(q.scales.copy()).to(device=device, dtype=dtype)
+        z = None
+        if q.zero_points is not None:
+            # Kernels read zero points as codes, one per byte (two's
+            # complement for signed codes).
+            z = torch.from_numpy(q.zero_points.astype("int8").view("uint8")).to(device)
+        _weights[key] = (w, s, z)
+    return _weights[key]
+
+
+def matmul(x, q, out_dtype=None):
+    """y[M, N] = x[M, K] @ dequantize(q).T with the lowbit kernel for this
+    shape (compiled once, then cached) on the current CUDA stream."""
+    if not x.is_cuda:  # the CPU reference
+        return (x.float() @ torch.from_numpy(dequantize(q)).T).to(out_dtype or x.dtype)
+    if x.dtype not in (torch.float16, torch.bfloat16):
+        raise LowbitError("lowbit kernels take f16 or bf16 activations, got %s" % x.dtype)
+    out_dtype = out_dtype or x.dtype
+    x = x.contiguous()
+    m, k = x.shape
+    n = q.codes.shape[0]
+    major, minor = torch.cuda.get_device_capability(x.device)
+    arch = "sm_%d%d%s" % (major, minor, "a" if major == 9 else "")
+    spec = "matmul m=%d n=%d k=%d a=%s w=%s scale=%s out=%s" % (
+        m, n, k, _DTYPES[x.dtype], q.scheme, _DTYPES[x.dtype], _DTYPES[out_dtype])
+    kernel = compile(spec, arch=arch)
+    w, s, z = _device_weights(q, x.device, x.dtype)
+    entry = kernel.entry
+    y = (torch.zeros if entry["zero_result"] else torch.empty)((m, n), dtype=out_dtype,
+                                                                device=x.device)
+    by_role = {"input": x, "weight": w, "weight_scales": s, "weight_zero_points": z,
+               "result": y}
+    pointers = [by_role[p["role"]].data_ptr() for p in entry["params"]]
+    kernel.launch(pointers, torch.cuda.current_stream(x.device).cuda_stream)
+    return y
+
+
+class QuantLinear(torch.nn.Module):
+    """A drop-in for torch.nn.Linear with low-bit weights (no bias support
+    beyond adding it after the product)."""
+
+    def __init__(self, q: QuantizedWeight, bias=None):
+        super().__init__()
+        self.q = q
+        self.out_features, self.in_features = q.codes.shape
+        self.bias = None if bias is None else torch.nn.Parameter(bias.detach().clone(),
+                                                                 requires_grad=False)
+
+    @classmethod
+    def from_linear(cls, linear: torch.nn.Linear, scheme="u4:g128:zp"):
+        q = quantize(linear.weight.detach().float().cpu().numpy(), scheme)
+        return cls(q, linear.bias)
+
+    def forward(self, x):
+        shape = x.shape
+        y = matmul(x.reshape(-1, shape[-1]), self.q)
+        if self.bias is not None:
+            y = y + self.bias.to(y.dtype)
+        return y.reshape(*shape[:-1], self.out_features)

@@ -1,0 +1,118 @@
+"""The lowbit Python package on any machine (numpy, CPU reference), and on
+CUDA tensors where torch and a GPU are present."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import lowbit
+
+RNG = np.random.default_rng(1)
+
+
+def test_version():
+    assert lowbit.version() == "0.1.0"
+
+
+def test_compile_spec_and_cache(tmp_path):
+    ctx = lowbit.Context("sm_90a", cache_dir=str(tmp_path))
+    spec = "matmul m=1 n=256 k=512 a=f16 w=u4:g128:zp out=f32"
+    first = ctx.compile(spec)
+    assert first.source == "compiled"
+    assert first.entry["name"] == "lowbit_matmul_gemv0"
+    roles = [p["role"] for p in first.entry["params"]]
+    assert roles == ["input", "weight", "weight_scales", "weight_zero_points", "result"]
+    assert first.compile_seconds["mlir"] > 0
+    assert ctx.compile(spec).source == "memory"
+    assert lowbit.Context("sm_90a", cache_dir=str(tmp_path)).compile(spec).source == "disk"
+    image = first.image if not first.is_cubin else b""
+    assert first.is_cubin or b".entry lowbit_matmul_gemv0" in image
+
+
+def test_compile_errors_are_exceptions():
+    with pytest.raises(lowbit.LowbitError, match="w=u5: weight codes"):
+        lowbit.compile("matmul m=1 n=256 k=512 a=f16 w=u5")
+    with pytest.raises(lowbit.LowbitError, match="N = 1000 is not a multiple"):
+        lowbit.compile("matmul m=256 n=1000 k=512 a=f16 w=u4:g64")
+    with pytest.raises(lowbit.LowbitError, match="unknown arch 'sm_75'"):
+        lowbit.Context("sm_75", cache_dir="").compile("matmul m=1 n=256 k=512 a=f16 w=s8")
+
+
+def test_compile_mlir():
+    spec_source = """
+func.func @w8a8(%x: tensor<200x512xi8>, %w: tensor<256x512xi8>, %s: tensor<256x1xf32>, %xs: tensor<200x1xf32>) -> tensor<200x256xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<200x512xi8>, tensor<256x512xi8>, tensor<256x1xf32>, tensor<200x1xf32>) -> tensor<200x256xf32>
+  return %y : tensor<200x256xf32>
+}"""
+    kernel = lowbit.Context("sm_80", cache_dir="").compile_mlir(spec_source)
+    assert kernel.entry["shared_memory"] == 65536
+    with pytest.raises(lowbit.LowbitError, match="expected"):
+        lowbit.Context("sm_80", cache_dir="").compile_mlir("func.func @f(")
+
+
+@pytest.mark.parametrize("scheme,bound", [("u4:g128:zp", 0.5), ("s4:g64", 0.5),
+                                          ("s8", 0.5), ("u8:per_tensor:zp", 0.5),
+                                          ("e4m3", None)])
+def test_quantize_round_trip(scheme, bound):
+    w = RNG.standard_normal((64, 256)).astype(np.float32)
+    q = lowbit.quantize(w, scheme)
+    assert q.codes.shape == w.shape and q.codes.dtype == np.uint8
+    back = lowbit.dequantize(q)
+    rel = np.linalg.norm(back - w) / np.linalg.norm(w)
+    # Normal data: 16 levels over the block range leave ~10% (4-bit), 8 bits ~1%.
+    assert rel < (0.15 if scheme[1] == "4" else 0.06 if scheme.startswith("e4m3") else 0.01)
+    if bound is not None:
+        # Round to nearest: at most half a step per element.
+        steps = np.repeat(q.scales, w.size // q.scales.size).reshape(w.shape) \
+            if q.scales.shape[0] == w.shape[0] else np.full(w.shape, q.scales.item())
+        assert np.all(np.abs(back - w) <= bound * steps * (1 + 1e-5) + 1e-7)
+
+
+def test_quantize_errors():
+    with pytest.raises(lowbit.LowbitError, match="2-D"):
+        lowbit.quantize(np.zeros(8, np.float32))
+    with pytest.raises(lowbit.LowbitError, match="group size 48 does not divide"):
+        lowbit.quantize(np.zeros((4, 64), np.float32), "u4:g48")
+
+
+def test_matmul_numpy_reference():
+    w = RNG.standard_normal((128, 256)).astype(np.float32)
+    x = RNG.standard_normal((3, 256)).astype(np.float32)
+    q = lowbit.quantize(w, "u4:g128:zp")
+    y = lowbit.matmul(x, q)
+    np.testing.assert_allclose(y, x @ lowbit.dequantize(q).T, rtol=1e-5, atol=1e-5)
+    # Close to the unquantized product (4-bit weights: ~10%).
+    assert np.linalg.norm(y - x @ w.T) / np.linalg.norm(x @ w.T) < 0.15
+    with pytest.raises(lowbit.LowbitError, match="x must be"):
+        lowbit.matmul(np.zeros((3, 255), np.float32), q)
+
+
+def test_pack4_matches_the_kernel_layout():
+    codes = np.array([[1, 2, 3, 4]], np.uint8)
+    assert lowbit.pack4(codes).tolist() == [[0x21, 0x43]]
+
+
+torch = pytest.importorskip("torch") if os.environ.get("LOWBIT_TORCH_TESTS") else None
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+@pytest.mark.parametrize("m,dtype", [(1, "float16"), (16, "bfloat16"), (256, "float16")])
+def test_torch_cuda_matches_reference(m, dtype):
+    import lowbit.torch as lt
+    dtype = getattr(torch, dtype)
+    w = RNG.standard_normal((512, 1024)).astype(np.float32)
+    q = lowbit.quantize(w, "u4:g128:zp")
+    x = torch.from_numpy(RNG.standard_normal((m, 1024)).astype(np.float32)).to("cuda", dtype)
+    y = lt.matmul(x, q)
+    ref = x.float().cpu().numpy() @ lowbit.dequantize(q).T
+    rel = np.linalg.norm(y.float().cpu().numpy() - ref) / np.linalg.norm(ref)
+    assert rel < (1e-2 if dtype == torch.bfloat16 else 2e-3), rel
+
+    linear = torch.nn.Linear(1024, 512, bias=True)
+    ql = lt.QuantLinear.from_linear(linear, "u4:g128:zp").to("cuda")
+    out = ql(x)
+    expect = torch.nn.functional.linear(x.float(), torch.from_numpy(lowbit.dequantize(ql.q)).cuda(),
+                                        linear.bias.cuda().float())
+    assert torch.allclose(out.float(), expect, rtol=2e-2, atol=2e-2)
