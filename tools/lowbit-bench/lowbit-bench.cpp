@@ -16,6 +16,7 @@
 #include "lowbit/Quant/Quantize.h"
 #include "lowbit/Runtime/CuBlas.h"
 #include "lowbit/Runtime/CudaDriver.h"
+#include "lowbit/Runtime/HostReference.h"
 #include "lowbit/Runtime/KernelManifest.h"
 
 #include "llvm/ADT/APFloat.h"
@@ -117,60 +118,6 @@ llvm::Expected<std::vector<DevicePtr>> upload(CudaDevice &device,
   return ptrs;
 }
 
-/// The code type of a quantized parameter (from the manifest's `code`, else
-/// an integer of `bits`).
-llvm::Expected<quant::CodeType> codeTypeOf(const KernelParam &p) {
-  if (p.code.empty())
-    return quant::CodeType::integer(unsigned(p.bits ? p.bits : 8), p.isSigned);
-  std::string name = p.code;
-  if (!p.isSigned && name[0] == 'i')
-    name[0] = 'u';
-  if (std::optional<quant::CodeType> code = quant::CodeType::parse(name))
-    return *code;
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "unknown code type '" + p.code + "'");
-}
-
-llvm::Expected<quant::Scheme> weightScheme(const KernelParam &w, bool zeroPoints) {
-  auto code = codeTypeOf(w);
-  if (!code)
-    return code.takeError();
-  quant::Scheme scheme(*code);
-  if (zeroPoints)
-    scheme.zeroPoint = quant::ZeroPoint::Integer;
-  if (w.granularity == "per_group") {
-    scheme.granularity = quant::Granularity::PerGroup;
-    scheme.groupSize = w.groupSize;
-  } else if (w.granularity == "per_channel") {
-    scheme.granularity = quant::Granularity::PerChannel;
-  }
-  scheme.axis = w.axis;
-  return scheme;
-}
-
-/// Rows the float64 check covers: all of them for small products, else 16
-/// spread over M (first and last included).
-std::vector<int64_t> checkedRows(int64_t m, int64_t n, int64_t k) {
-  std::vector<int64_t> rows;
-  if (double(m) * n * k <= double(1u << 31)) {
-    for (int64_t r = 0; r < m; ++r)
-      rows.push_back(r);
-    return rows;
-  }
-  for (int64_t i = 0; i < 16; ++i)
-    rows.push_back(i * (m - 1) / 15);
-  return rows;
-}
-
-/// The checked rows of a row-major [M, N] result.
-std::vector<double> pickRows(llvm::ArrayRef<double> values, llvm::ArrayRef<int64_t> rows,
-                             int64_t n) {
-  std::vector<double> out;
-  for (int64_t r : rows)
-    out.insert(out.end(), values.begin() + r * n, values.begin() + (r + 1) * n);
-  return out;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -218,7 +165,7 @@ int main(int argc, char **argv) {
       return -1;
     };
     int xIndex = roleIndex("input"), wIndex = roleIndex("weight"),
-        sIndex = roleIndex("weight_scales"), zIndex = roleIndex("weight_zero_points"),
+        sIndex = roleIndex("weight_scales"),
         xsIndex = roleIndex("input_scales");
     if (xIndex < 0 || wIndex < 0 || sIndex < 0)
       return fail(path + ": a matmul kernel needs input, weight and weight_scales");
@@ -236,53 +183,33 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i + 1 < params.size(); ++i)
       logical.push_back(randomOperand(params[i], rng));
 
-    // The real activations both sides multiply: quantized codes times their
-    // scales, or real values rounded to bf16 (so that cuBLAS bf16 sees the
-    // same numbers).
+    // Real activations are rounded to bf16 first, so that cuBLAS bf16 sees
+    // the numbers the kernel sees; then the real values both multiply.
     bool quantizedInput = xsIndex >= 0;
-    std::vector<float> x;
-    if (quantizedInput) {
-      auto code = codeTypeOf(params[xIndex]);
-      auto xs = realValues(logical[xsIndex]);
-      if (!code || !xs)
-        return fail("cannot decode the activations");
-      bool perToken = params[xsIndex].shape[0] == m;
-      x.resize(m * k);
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t c = 0; c < k; ++c)
-          x[r * k + c] = float(code->decode(logical[xIndex].data[r * k + c]) *
-                               (*xs)[perToken ? r : 0]);
-    } else {
-      auto values = realValues(logical[xIndex]);
+    if (!quantizedInput) {
+      NpyArray &a = logical[xIndex];
+      auto values = realValues(a);
       if (!values)
         return fail(llvm::toString(values.takeError()));
-      x = std::move(*values);
-      for (float &v : x)
-        v = float(halfBits(toHalfBits(v, true), true));
-      NpyArray &a = logical[xIndex];
-      for (size_t i = 0; i < x.size(); ++i) {
+      for (size_t i = 0; i < values->size(); ++i) {
+        float v = float(halfBits(toHalfBits((*values)[i], true), true));
         if (a.dtype == "f4") {
-          memcpy(&a.data[i * 4], &x[i], 4);
+          memcpy(&a.data[i * 4], &v, 4);
         } else {
-          uint16_t bits = toHalfBits(x[i], a.dtype == "V2");
+          uint16_t bits = toHalfBits(v, a.dtype == "V2");
           memcpy(&a.data[i * 2], &bits, 2);
         }
       }
     }
+    auto real = realOperands(*manifest, logical);
+    if (!real)
+      return fail(llvm::toString(real.takeError()));
+    const std::vector<float> &x = real->x;
+    const std::vector<float> *weights = &real->w;
     auto scaleValues = realValues(logical[sIndex]);
     if (!scaleValues)
       return fail(llvm::toString(scaleValues.takeError()));
-    std::vector<float> scales = std::move(*scaleValues), zeros;
-    auto scheme = weightScheme(params[wIndex], zIndex >= 0);
-    if (!scheme)
-      return fail(llvm::toString(scheme.takeError()));
-    if (zIndex >= 0)
-      for (uint8_t z : logical[zIndex].data)
-        zeros.push_back(float(scheme->code.decode(z)));
-    auto weights = quant::dequantize(params[wIndex].shape, logical[wIndex].data,
-                                     *scheme, {scales, zeros, {}});
-    if (!weights)
-      return fail(llvm::toString(weights.takeError()));
+    std::vector<float> scales = std::move(*scaleValues);
 
     // Operand sets for our kernel, rotated past L2.
     std::vector<std::vector<uint8_t>> bytes;
@@ -333,14 +260,7 @@ int main(int argc, char **argv) {
 
     // Check both against a float64 product of the same values.
     std::vector<int64_t> rows = checkedRows(m, n, k);
-    std::vector<double> reference;
-    for (int64_t r : rows)
-      for (int64_t c = 0; c < n; ++c) {
-        double acc = 0;
-        for (int64_t i = 0; i < k; ++i)
-          acc += double(x[r * k + i]) * (*weights)[c * k + i];
-        reference.push_back(acc);
-      }
+    std::vector<double> reference = referenceRows(*real, rows);
     if (llvm::Error e = (*device)->fill(args[0].back(), resultBytes, 0))
       return fail(llvm::toString(std::move(e)));
     if (llvm::Error e = (*device)->launch(*module, manifest->name, manifest->grid,

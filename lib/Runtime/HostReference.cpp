@@ -1,0 +1,128 @@
+//===- HostReference.cpp - what a matmul kernel should compute -------------===//
+#include "lowbit/Runtime/HostReference.h"
+
+#include "lowbit/Support/Npy.h"
+
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::runtime;
+
+static llvm::Error referenceError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+llvm::Expected<quant::CodeType> mlir::lowbit::runtime::codeTypeOf(const KernelParam &p) {
+  if (p.code.empty())
+    return quant::CodeType::integer(unsigned(p.bits ? p.bits : 8), p.isSigned);
+  std::string name = p.code;
+  if (!p.isSigned && name[0] == 'i')
+    name[0] = 'u';
+  if (std::optional<quant::CodeType> code = quant::CodeType::parse(name))
+    return *code;
+  return referenceError("unknown code type '" + p.code + "'");
+}
+
+static llvm::Expected<std::vector<float>> floats(const NpyArray &a) {
+  auto values = numericValues(a);
+  if (!values)
+    return values.takeError();
+  return std::vector<float>(values->begin(), values->end());
+}
+
+llvm::Expected<RealOperands>
+mlir::lowbit::runtime::realOperands(const KernelManifest &manifest,
+                                    llvm::ArrayRef<NpyArray> logical) {
+  const std::vector<KernelParam> &params = manifest.params;
+  auto index = [&](llvm::StringRef role) -> int {
+    for (size_t i = 0; i + 1 < params.size(); ++i)
+      if (params[i].role == role)
+        return int(i);
+    return -1;
+  };
+  int xi = index("input"), wi = index("weight"), si = index("weight_scales"),
+      zi = index("weight_zero_points"), xsi = index("input_scales");
+  if (xi < 0 || wi < 0 || si < 0 || logical.size() + 1 != params.size())
+    return referenceError("a matmul kernel needs input, weight and weight_scales");
+  RealOperands real;
+  real.m = params[xi].shape[0];
+  real.k = params[xi].shape[1];
+  real.n = manifest.result().shape[1];
+  if (xsi >= 0) {
+    auto code = codeTypeOf(params[xi]);
+    if (!code)
+      return code.takeError();
+    auto xs = floats(logical[xsi]);
+    if (!xs)
+      return xs.takeError();
+    bool perToken = params[xsi].shape[0] == real.m;
+    real.x.resize(real.m * real.k);
+    for (int64_t r = 0; r < real.m; ++r)
+      for (int64_t c = 0; c < real.k; ++c)
+        real.x[r * real.k + c] = float(code->decode(logical[xi].data[r * real.k + c]) *
+                                       (*xs)[perToken ? r : 0]);
+  } else {
+    auto x = floats(logical[xi]);
+    if (!x)
+      return x.takeError();
+    real.x = std::move(*x);
+  }
+  auto code = codeTypeOf(params[wi]);
+  if (!code)
+    return code.takeError();
+  const KernelParam &w = params[wi];
+  quant::Scheme scheme(*code);
+  if (zi >= 0)
+    scheme.zeroPoint = quant::ZeroPoint::Integer;
+  if (w.granularity == "per_group") {
+    scheme.granularity = quant::Granularity::PerGroup;
+    scheme.groupSize = w.groupSize;
+  } else if (w.granularity == "per_channel") {
+    scheme.granularity = quant::Granularity::PerChannel;
+  }
+  scheme.axis = w.axis;
+  auto scales = floats(logical[si]);
+  if (!scales)
+    return scales.takeError();
+  std::vector<float> zeros;
+  if (zi >= 0)
+    for (uint8_t z : logical[zi].data)
+      zeros.push_back(float(scheme.code.decode(z)));
+  auto weights = quant::dequantize(w.shape, logical[wi].data, scheme, {*scales, zeros, {}});
+  if (!weights)
+    return weights.takeError();
+  real.w = std::move(*weights);
+  return real;
+}
+
+std::vector<int64_t> mlir::lowbit::runtime::checkedRows(int64_t m, int64_t n, int64_t k) {
+  std::vector<int64_t> rows;
+  if (double(m) * n * k <= double(1u << 31)) {
+    for (int64_t r = 0; r < m; ++r)
+      rows.push_back(r);
+    return rows;
+  }
+  for (int64_t i = 0; i < 16; ++i)
+    rows.push_back(i * (m - 1) / 15);
+  return rows;
+}
+
+std::vector<double> mlir::lowbit::runtime::referenceRows(const RealOperands &real,
+                                                         llvm::ArrayRef<int64_t> rows) {
+  std::vector<double> out;
+  out.reserve(rows.size() * real.n);
+  for (int64_t r : rows)
+    for (int64_t c = 0; c < real.n; ++c) {
+      double acc = 0;
+      for (int64_t i = 0; i < real.k; ++i)
+        acc += double(real.x[r * real.k + i]) * real.w[c * real.k + i];
+      out.push_back(acc);
+    }
+  return out;
+}
+
+std::vector<double> mlir::lowbit::runtime::pickRows(llvm::ArrayRef<double> values,
+                                                    llvm::ArrayRef<int64_t> rows, int64_t n) {
+  std::vector<double> out;
+  for (int64_t r : rows)
+    out.insert(out.end(), values.begin() + r * n, values.begin() + (r + 1) * n);
+  return out;
+}
