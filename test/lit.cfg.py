@@ -66,5 +66,6 @@ tools = [
     ToolSubst("lowbit-bench", command=os.path.join(config.lowbit_tools_dir, "lowbit-bench")),
     ToolSubst("lowbit-import", command=os.path.join(config.lowbit_tools_dir, "lowbit-import")),
     ToolSubst("lowbit-cache", command=os.path.join(config.lowbit_tools_dir, "lowbit-cache")),
+    ToolSubst("lowbit-tune", command=os.path.join(config.lowbit_tools_dir, "lowbit-tune")),
 ]
 llvm_config.add_tool_substitutions(tools, [config.lowbit_tools_dir, config.llvm_tools_dir])

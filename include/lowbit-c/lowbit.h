@@ -36,7 +36,8 @@ const char *lowbitContextError(lowbitContext context);
 
 /* The kernel of a spec ("matmul m=1 n=4096 k=4096 a=f16 w=u4:g128:zp"),
  * from memory, the disk cache or a fresh compile. `config` is a
- * #lowbit_gpu.config or NULL for the default. */
+ * #lowbit_gpu.config, NULL for the default, or "tune": the tuned winner
+ * (tuned now on GPU 0 when not cached; the default config without a GPU). */
 int lowbitCompileSpec(lowbitContext context, const char *spec, const char *config,
                       lowbitKernel *kernel);
 /* Compiles MLIR source holding one lowbit.matmul (not cached). */

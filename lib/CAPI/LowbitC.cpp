@@ -8,6 +8,7 @@
 
 #include "lowbit/JIT/Driver.h"
 #include "lowbit/JIT/Spec.h"
+#include "lowbit/JIT/Tuner.h"
 #include "lowbit/Quant/Layouts.h"
 #include "lowbit/Quant/Quantize.h"
 #include "lowbit/Runtime/CudaDriver.h"
@@ -34,7 +35,6 @@ struct lowbitContextImpl {
 
 struct lowbitKernelImpl {
   std::shared_ptr<const jit::Kernel> kernel;
-  std::string manifestText;
 };
 
 namespace {
@@ -48,10 +48,7 @@ int fail(lowbitContext context, llvm::Error error) {
 }
 
 lowbitKernel wrap(std::shared_ptr<const jit::Kernel> kernel) {
-  auto *wrapped = new lowbitKernelImpl{std::move(kernel), ""};
-  llvm::json::Object manifest = wrapped->kernel->manifest;
-  wrapped->manifestText = llvm::formatv("{0}", llvm::json::Value(std::move(manifest))).str();
-  return wrapped;
+  return new lowbitKernelImpl{std::move(kernel)};
 }
 
 /// The weight scheme of a spec's `w=` field, as the quantization library's.
@@ -115,7 +112,9 @@ int lowbitCompileSpec(lowbitContext context, const char *spec, const char *confi
   if (std::find(known.begin(), known.end(), context->arch) == known.end())
     return fail(context, "unknown arch '" + context->arch +
                              "'; expected sm_80, sm_86, sm_89, sm_90 or sm_90a");
-  auto result = context->driver->get(spec, config ? config : "");
+  std::string chosen = config ? config : "";
+  auto result = chosen == "tune" ? jit::getOrTune(*context->driver, spec)
+                                 : context->driver->get(spec, chosen);
   if (!result)
     return fail(context, result.takeError());
   *kernel = wrap(std::move(*result));
@@ -138,6 +137,8 @@ int lowbitCompileMLIR(lowbitContext context, const char *source, lowbitKernel *k
   result->manifest.erase("image");
   result->cubin = options.cubin;
   result->image = options.cubin ? compiled->cubin : compiled->ptx;
+  result->manifestText =
+      llvm::formatv("{0}", llvm::json::Value(llvm::json::Object(result->manifest))).str();
   result->mlirSeconds = compiled->mlirSeconds;
   result->llvmSeconds = compiled->llvmSeconds;
   result->ptxasSeconds = compiled->ptxasSeconds;
@@ -156,7 +157,9 @@ const void *lowbitKernelImage(lowbitKernel kernel, size_t *size, int *isCubin) {
   return kernel->kernel->image.data();
 }
 
-const char *lowbitKernelManifest(lowbitKernel kernel) { return kernel->manifestText.c_str(); }
+const char *lowbitKernelManifest(lowbitKernel kernel) {
+  return kernel->kernel->manifestText.c_str();
+}
 
 const char *lowbitKernelSource(lowbitKernel kernel) {
   switch (kernel->kernel->source) {

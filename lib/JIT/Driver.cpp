@@ -4,6 +4,8 @@
 #include "lowbit/JIT/Spec.h"
 #include "lowbit/Support/Ptxas.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 using namespace mlir::lowbit::jit;
 
 Driver::Driver(DriverOptions options) : opts(std::move(options)), cache(opts.cacheDir) {
@@ -24,69 +26,121 @@ std::vector<std::string> Driver::notes() const {
   return noted;
 }
 
-llvm::Expected<std::shared_ptr<const Kernel>> Driver::get(const std::string &specText,
-                                                          const std::string &config) {
+llvm::Expected<std::pair<std::string, std::string>>
+Driver::keyOf(const std::string &specText, const std::string &config) const {
   llvm::Expected<MatmulSpec> spec = parseSpec(specText);
   if (!spec)
     return spec.takeError();
+  // The canonical spec fixes the module (and so its PTX features); the key
+  // adds the chip, the image kind and the config.
   std::string canonical = spec->str();
-  std::string source = spec->toMLIR();
-  // The PTX features depend on the module; the key takes the chip and the
-  // image kind, and the canonical spec fixes the rest.
   CacheKey parts{canonical, opts.arch, opts.preferCubin ? "cubin" : "ptx", config};
-  std::string key = parts.hash();
+  return std::make_pair(canonical, parts.hash());
+}
+
+static std::string requestOf(const std::string &spec, const std::string &config) {
+  return spec + '\0' + config;
+}
+
+std::shared_ptr<const Kernel> Driver::cacheInMemory(const std::string &request,
+                                                    std::shared_ptr<const Kernel> kernel) {
+  auto hit = std::make_shared<Kernel>(*kernel);
+  hit->source = Kernel::Source::Memory;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto [it, inserted] = memory.emplace(kernel->key, Cached{kernel, hit});
+  if (!inserted && it->second.kernel != kernel)
+    it->second = Cached{kernel, hit};
+  requests[request] = it->second;
+  return it->second.kernel;
+}
+
+std::shared_ptr<const Kernel> Driver::find(const std::string &specText,
+                                           const std::string &config) {
   {
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = memory.find(key);
+    auto it = requests.find(requestOf(specText, config));
+    if (it != requests.end())
+      return it->second.asHit;
+  }
+  auto key = keyOf(specText, config);
+  if (!key) {
+    llvm::consumeError(key.takeError());
+    return nullptr;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = memory.find(key->second);
     if (it != memory.end()) {
-      auto hit = std::make_shared<Kernel>(*it->second);
-      hit->source = Kernel::Source::Memory;
-      return std::shared_ptr<const Kernel>(std::move(hit));
+      requests[requestOf(specText, config)] = it->second;
+      return it->second.asHit;
     }
   }
-  auto kernel = std::make_shared<Kernel>();
+  if (!opts.diskCache)
+    return nullptr;
   std::string problem;
-  std::optional<CacheEntry> entry;
-  if (opts.diskCache)
-    entry = cache.lookup(key, &problem);
+  std::optional<CacheEntry> entry = cache.lookup(key->second, &problem);
   if (!problem.empty())
     note(problem);
-  if (entry) {
-    kernel->key = key;
-    kernel->spec = entry->spec;
-    kernel->arch = entry->arch;
-    kernel->manifest = std::move(entry->manifest);
-    kernel->image = std::move(entry->image);
-    kernel->cubin = entry->cubin;
-    kernel->source = Kernel::Source::Disk;
-  } else {
-    CompileOptions options;
-    options.arch = opts.arch;
-    options.cubin = opts.preferCubin;
-    options.config = config;
-    llvm::Expected<CompiledModule> compiled = compileSource(source, options);
-    if (!compiled)
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     canonical + ": " + llvm::toString(compiled.takeError()));
-    kernel->key = key;
-    kernel->spec = canonical;
-    kernel->arch = opts.arch;
-    kernel->manifest = compiled->manifest("");
-    kernel->manifest.erase("image");
-    kernel->cubin = opts.preferCubin;
-    kernel->image = kernel->cubin ? std::move(compiled->cubin) : std::move(compiled->ptx);
-    kernel->source = Kernel::Source::Compiled;
-    kernel->mlirSeconds = compiled->mlirSeconds;
-    kernel->llvmSeconds = compiled->llvmSeconds;
-    kernel->ptxasSeconds = compiled->ptxasSeconds;
-    if (opts.diskCache) {
-      CacheEntry stored{key, kernel->spec, kernel->arch, kernel->manifest, kernel->image,
-                        kernel->cubin};
-      if (llvm::Error e = cache.store(stored))
-        note("kernel not cached: " + llvm::toString(std::move(e)));
-    }
+  if (!entry)
+    return nullptr;
+  auto kernel = std::make_shared<Kernel>();
+  kernel->key = key->second;
+  kernel->spec = entry->spec;
+  kernel->arch = entry->arch;
+  kernel->manifest = std::move(entry->manifest);
+  kernel->image = std::move(entry->image);
+  kernel->cubin = entry->cubin;
+  kernel->source = Kernel::Source::Disk;
+  kernel->manifestText = llvm::formatv("{0}", llvm::json::Value(llvm::json::Object(kernel->manifest))).str();
+  return cacheInMemory(requestOf(specText, config), kernel);
+}
+
+std::shared_ptr<const Kernel> Driver::remember(const std::string &specText,
+                                               const std::string &config, Kernel kernel) {
+  auto key = keyOf(specText, config);
+  if (!key) {
+    llvm::consumeError(key.takeError());
+    return nullptr;
   }
-  std::lock_guard<std::mutex> lock(mutex);
-  auto [it, inserted] = memory.emplace(key, kernel);
-  return std::shared_ptr<const Kernel>(inserted ? kernel : it->second);
+  kernel.key = key->second;
+  kernel.spec = key->first;
+  kernel.manifestText =
+      llvm::formatv("{0}", llvm::json::Value(llvm::json::Object(kernel.manifest))).str();
+  auto shared = std::make_shared<Kernel>(std::move(kernel));
+  if (opts.diskCache) {
+    CacheEntry stored{shared->key, shared->spec, shared->arch, shared->manifest,
+                      shared->image, shared->cubin};
+    if (llvm::Error e = cache.store(stored))
+      note("kernel not cached: " + llvm::toString(std::move(e)));
+  }
+  return cacheInMemory(requestOf(specText, config), shared);
+}
+
+llvm::Expected<std::shared_ptr<const Kernel>> Driver::get(const std::string &specText,
+                                                          const std::string &config) {
+  auto key = keyOf(specText, config);
+  if (!key)
+    return key.takeError();
+  if (std::shared_ptr<const Kernel> cached = find(specText, config))
+    return cached;
+  CompileOptions options;
+  options.arch = opts.arch;
+  options.cubin = opts.preferCubin;
+  options.config = config;
+  llvm::Expected<CompiledModule> compiled =
+      compileSource(parseSpec(specText)->toMLIR(), options);
+  if (!compiled)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   key->first + ": " + llvm::toString(compiled.takeError()));
+  Kernel kernel;
+  kernel.arch = opts.arch;
+  kernel.manifest = compiled->manifest("");
+  kernel.manifest.erase("image");
+  kernel.cubin = opts.preferCubin;
+  kernel.image = kernel.cubin ? std::move(compiled->cubin) : std::move(compiled->ptx);
+  kernel.source = Kernel::Source::Compiled;
+  kernel.mlirSeconds = compiled->mlirSeconds;
+  kernel.llvmSeconds = compiled->llvmSeconds;
+  kernel.ptxasSeconds = compiled->ptxasSeconds;
+  return remember(specText, config, std::move(kernel));
 }

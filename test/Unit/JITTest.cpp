@@ -3,6 +3,7 @@
 #include "lowbit/JIT/Compiler.h"
 #include "lowbit/JIT/Driver.h"
 #include "lowbit/JIT/Spec.h"
+#include "lowbit/JIT/Tuner.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -12,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <set>
 #include <thread>
 
 using namespace mlir::lowbit::jit;
@@ -319,6 +321,52 @@ TEST(Driver, UnwritableCacheIsANoteNotAFailure) {
   for (const std::string &note : driver.notes())
     noted |= note.find("kernel not cached") != std::string::npos;
   EXPECT_TRUE(noted);
+}
+
+} // namespace
+
+namespace {
+
+TEST(Tuner, CandidatesAroundTheDefault) {
+  const char *prefill = "matmul m=4096 n=8192 k=8192 a=i8 w=s8";
+  std::string def = "#lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], "
+                    "warp = [64, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>";
+  auto configs = candidateConfigs(prefill, def);
+  ASSERT_TRUE(bool(configs)) << errorText(configs.takeError());
+  EXPECT_EQ(configs->front(), def);
+  EXPECT_GE(configs->size(), 8u);
+  EXPECT_LE(configs->size(), 48u); // "a few dozen at most"
+  std::set<std::string> unique(configs->begin(), configs->end());
+  EXPECT_EQ(unique.size(), configs->size());
+  // Each candidate compiles or is rejected with a message (never a crash).
+  int compiled = 0;
+  for (const std::string &config : *configs) {
+    CompileOptions options;
+    options.config = config;
+    auto module = compileSource(parseSpec("matmul m=256 n=512 k=512 a=i8 w=s8")->toMLIR(),
+                                options);
+    if (module)
+      ++compiled;
+    else
+      llvm::consumeError(module.takeError());
+  }
+  EXPECT_GE(compiled, 4);
+
+  std::string gemv = "#lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], "
+                     "warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 4>";
+  auto decode = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp out=f32", gemv);
+  ASSERT_TRUE(bool(decode));
+  EXPECT_EQ(decode->size(), 15u); // 3 N tiles x 5 splits, the default among them
+  auto f16Out = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp",
+                                 "#lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, "
+                                 "128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, "
+                                 "stages = 4>");
+  ASSERT_TRUE(bool(f16Out));
+  for (const std::string &c : *f16Out)
+    EXPECT_EQ(c.find("split_k"), std::string::npos) << c; // atomics need f32 results
+  auto bad = candidateConfigs(prefill, "#lowbit.layout<packed>");
+  EXPECT_FALSE(bool(bad));
+  llvm::consumeError(bad.takeError());
 }
 
 } // namespace

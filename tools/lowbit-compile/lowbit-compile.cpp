@@ -16,6 +16,7 @@
 #include "lowbit/InitAll.h"
 #include "lowbit/JIT/Compiler.h"
 #include "lowbit/JIT/Spec.h"
+#include "lowbit/JIT/Tuner.h"
 #include "lowbit/Support/Npy.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -43,6 +44,11 @@ static cl::opt<std::string> manifestFile("manifest",
 static cl::opt<std::string> configText(
     "config", cl::desc("A #lowbit_gpu.config for every matmul instead of the default"),
     cl::init(""));
+static cl::opt<bool> autotune(
+    "autotune",
+    cl::desc("With --spec: the tuned config from the kernel cache, tuned now on GPU 0 "
+             "when missing (the default config without a GPU)"),
+    cl::init(false));
 static cl::opt<bool> timings("timings",
                              cl::desc("Print the time spent in MLIR, LLVM and ptxas"),
                              cl::init(false));
@@ -57,6 +63,41 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "lowbit GPU compiler\n");
   if (inputFile.empty() == specText.empty())
     return fail("give a .mlir file or --spec, one of them");
+  if (autotune) {
+    if (specText.empty())
+      return fail("--autotune takes --spec");
+    if (!configText.empty())
+      return fail("--autotune picks the config; drop --config");
+    lowbit::jit::DriverOptions driverOptions;
+    driverOptions.arch = arch;
+    driverOptions.preferCubin = llvm::StringRef(outputFile).ends_with(".cubin");
+    lowbit::jit::Driver driver(driverOptions);
+    lowbit::jit::TuneReport report;
+    auto kernel = lowbit::jit::getOrTune(driver, specText, &report);
+    if (!kernel)
+      return fail(llvm::toString(kernel.takeError()));
+    if (!report.note.empty())
+      llvm::errs() << "lowbit-compile: " << report.note << "\n";
+    else if (report.tuned)
+      llvm::outs() << llvm::format("lowbit-compile: tuned %d candidates: %.1f us (default "
+                                   "%.1f us)\n",
+                                   report.candidates, report.bestMicroseconds,
+                                   report.defaultMicroseconds);
+    if (llvm::Error e = mlir::lowbit::writeFileAtomically(
+            outputFile, [&](llvm::raw_ostream &os) { os << (*kernel)->image; }))
+      return fail(llvm::toString(std::move(e)));
+    llvm::outs() << "lowbit-compile: 1 kernel(s) for " << arch << " -> " << outputFile << "\n";
+    if (!manifestFile.empty()) {
+      llvm::json::Object manifest = (*kernel)->manifest;
+      manifest["image"] = outputFile.getValue();
+      if (llvm::Error e = mlir::lowbit::writeFileAtomically(
+              manifestFile, [&](llvm::raw_ostream &os) {
+                os << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest))) << "\n";
+              }))
+        return fail(llvm::toString(std::move(e)));
+    }
+    return 0;
+  }
 
   DialectRegistry registry;
   lowbit::registerAllDialects(registry);

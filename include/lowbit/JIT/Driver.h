@@ -13,6 +13,7 @@
 #include "lowbit/JIT/Compiler.h"
 
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <mutex>
 
@@ -23,6 +24,7 @@ struct Kernel {
   std::string key, spec, arch;
   llvm::json::Object manifest; // as lowbit-compile writes it, "image" unset
   std::string image;           // PTX text or cubin bytes
+  std::string manifestText;    // `manifest` as JSON text
   bool cubin = false;
   Source source = Source::Compiled;
   /// Where it came from this time, and for a compile its stage times.
@@ -46,6 +48,13 @@ public:
   /// `config` (a #lowbit_gpu.config) when given.
   llvm::Expected<std::shared_ptr<const Kernel>> get(const std::string &spec,
                                                     const std::string &config = "");
+  /// The cached kernel (memory, then disk) for `spec` under `config` (a
+  /// config, or a label such as "tuned"), without compiling.
+  std::shared_ptr<const Kernel> find(const std::string &spec, const std::string &config);
+  /// Caches `kernel` for `spec` under `config` (memory and disk).
+  std::shared_ptr<const Kernel> remember(const std::string &spec, const std::string &config,
+                                         Kernel kernel);
+
   /// What the driver noticed and worked around (damaged cache entries,
   /// cache writes that failed, no ptxas), oldest first.
   std::vector<std::string> notes() const;
@@ -55,9 +64,25 @@ private:
   DriverOptions opts;
   KernelCache cache;
   mutable std::mutex mutex;
-  std::map<std::string, std::shared_ptr<const Kernel>> memory;
+  /// By cache key: the kernel as first obtained, and the same kernel marked
+  /// as a memory hit (made once, so hits copy nothing).
+  struct Cached {
+    std::shared_ptr<const Kernel> kernel, asHit;
+  };
+  std::map<std::string, Cached> memory;
+  /// By request text (spec and config as given): hits skip parsing and
+  /// hashing.
+  std::unordered_map<std::string, Cached> requests;
+  std::shared_ptr<const Kernel> cacheInMemory(const std::string &request,
+                                              std::shared_ptr<const Kernel> kernel);
   std::vector<std::string> noted;
+public:
   void note(std::string text);
+
+private:
+  /// Canonical spec and cache key, or the spec's error.
+  llvm::Expected<std::pair<std::string, std::string>> keyOf(const std::string &spec,
+                                                            const std::string &config) const;
 };
 
 } // namespace mlir::lowbit::jit

@@ -1,0 +1,336 @@
+//===- Tuner.cpp - the fastest config of a spec, measured on the GPU -------===//
+#include "lowbit/JIT/Tuner.h"
+
+#include "LowBitGPU/IR/LowBitGPUDialect.h"
+#include "lowbit/JIT/Spec.h"
+#include "lowbit/Runtime/CudaDriver.h"
+#include "lowbit/Runtime/HostReference.h"
+#include "lowbit/Support/Npy.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <set>
+#include <thread>
+
+using namespace mlir;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::jit;
+
+static llvm::Error tuneError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+static double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+llvm::Expected<std::vector<std::string>>
+mlir::lowbit::jit::candidateConfigs(const std::string &specText,
+                                    const std::string &defaultConfig) {
+  auto spec = parseSpec(specText);
+  if (!spec)
+    return spec.takeError();
+  MLIRContext context;
+  context.loadDialect<lowbit::gpu::LowBitGPUDialect>();
+  auto config = dyn_cast_or_null<lowbit::gpu::ConfigAttr>(parseAttribute(defaultConfig, &context));
+  if (!config)
+    return tuneError("not a #lowbit_gpu.config: " + defaultConfig);
+  std::vector<std::string> out = {defaultConfig};
+  std::set<std::string> seen = {defaultConfig};
+  auto add = [&](ArrayRef<int64_t> block, ArrayRef<int64_t> warp, int64_t stages,
+                 int64_t splitK) {
+    auto candidate = lowbit::gpu::ConfigAttr::get(
+        &context, config.getStrategy(), block, warp, config.getMma(), config.getMmaType(),
+        stages, splitK, {}, false);
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    Attribute(candidate).print(os);
+    if (seen.insert(text).second)
+      out.push_back(text);
+  };
+  ArrayRef<int64_t> block = config.getBlock();
+  if (config.getStrategy() == lowbit::gpu::Strategy::SplitKGemv) {
+    bool f32 = spec->out == "f32";
+    for (int64_t bn : {16, 32, 64})
+      for (int64_t splits : {1, 2, 4, 8, 16}) {
+        if ((splits > 1 && !f32) || spec->k / block[2] < splits)
+          continue;
+        add({block[0], bn, block[2]}, config.getWarp(), config.getStages(), splits);
+      }
+    return out;
+  }
+  std::vector<int64_t> bms = {64};
+  if (spec->m > 64)
+    bms.push_back(128);
+  for (int64_t bm : bms)
+    for (int64_t bn : {64, 128, 256}) {
+      if (spec->n % bn)
+        continue;
+      for (int64_t wn : {32, 64})
+        for (int64_t stages : {3, 4}) {
+          int64_t warpN = std::min(wn, bn);
+          if ((bm / 2) * warpN < 32 * 32) // fewer than 4 warps of work each: skip
+            continue;
+          add({bm, bn, block[2]}, {bm / 2, warpN}, stages, 1);
+        }
+    }
+  return out;
+}
+
+namespace {
+
+struct Candidate {
+  std::string config;
+  CompiledModule module;
+  std::string why; // pruned: the reason
+  double us = 0;
+};
+
+/// Shared memory one block may use on `arch`.
+int64_t sharedLimit(const std::string &arch) {
+  if (arch.rfind("sm_90", 0) == 0)
+    return 227 * 1024;
+  if (arch == "sm_80")
+    return 163 * 1024;
+  return 99 * 1024;
+}
+
+const llvm::json::Object &entryOf(const CompiledModule &m) {
+  return *m.kernels.front().getAsObject();
+}
+
+runtime::KernelManifest manifestOf(const llvm::json::Object &entry) {
+  runtime::KernelManifest manifest;
+  manifest.name = entry.getString("name").value_or("").str();
+  manifest.zeroResult = entry.getBoolean("zero_result").value_or(false);
+  manifest.sharedBytes = entry.getInteger("shared_memory").value_or(0);
+  const llvm::json::Array *grid = entry.getArray("grid"), *block = entry.getArray("block");
+  for (int i = 0; i < 3; ++i) {
+    manifest.grid[i] = (*grid)[i].getAsInteger().value_or(1);
+    manifest.block[i] = (*block)[i].getAsInteger().value_or(1);
+  }
+  for (const llvm::json::Value &v : *entry.getArray("params")) {
+    const llvm::json::Object &p = *v.getAsObject();
+    runtime::KernelParam param;
+    param.role = p.getString("role").value_or("").str();
+    param.dtype = p.getString("dtype").value_or("").str();
+    param.layout = p.getString("layout").value_or("").str();
+    for (const llvm::json::Value &d : *p.getArray("shape"))
+      param.shape.push_back(d.getAsInteger().value_or(0));
+    param.bits = p.getInteger("bits").value_or(0);
+    param.isSigned = p.getBoolean("signed").value_or(true);
+    param.granularity = p.getString("granularity").value_or("").str();
+    param.axis = p.getInteger("axis").value_or(-1);
+    param.groupSize = p.getInteger("group_size").value_or(0);
+    param.code = p.getString("code").value_or("").str();
+    manifest.params.push_back(std::move(param));
+  }
+  return manifest;
+}
+
+} // namespace
+
+llvm::Expected<std::shared_ptr<const Kernel>>
+mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneReport *report,
+                             const TunerOptions &options) {
+  TuneReport local;
+  TuneReport &r = report ? *report : local;
+  auto spec = parseSpec(specText);
+  if (!spec)
+    return spec.takeError();
+  r.spec = spec->str();
+  if (std::shared_ptr<const Kernel> cached = driver.find(specText, "tuned")) {
+    r.cached = true;
+    r.bestConfig = cached->manifest.getArray("kernels")
+                       ->front()
+                       .getAsObject()
+                       ->getString("config")
+                       .value_or("")
+                       .str();
+    return cached;
+  }
+  auto fallback = driver.get(specText);
+  if (!fallback)
+    return fallback.takeError();
+  const llvm::json::Object &defaultEntry =
+      *(*fallback)->manifest.getArray("kernels")->front().getAsObject();
+  r.defaultConfig = defaultEntry.getString("config").value_or("").str();
+  auto device = runtime::CudaDevice::open();
+  if (!device) {
+    r.note = "no GPU (" + llvm::toString(device.takeError()) +
+             "): the default config, not tuned";
+    return *fallback;
+  }
+
+  // Candidates, compiled in parallel, one context each.
+  auto configs = candidateConfigs(specText, r.defaultConfig);
+  if (!configs)
+    return configs.takeError();
+  std::vector<Candidate> candidates(configs->size());
+  r.candidates = int(candidates.size());
+  auto start = std::chrono::steady_clock::now();
+  std::atomic<size_t> next{0};
+  unsigned threads = options.threads ? options.threads
+                                     : std::max(1u, std::thread::hardware_concurrency());
+  std::string source = spec->toMLIR();
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < std::min<size_t>(threads, candidates.size()); ++t)
+    workers.emplace_back([&] {
+      for (size_t i = next++; i < candidates.size(); i = next++) {
+        Candidate &c = candidates[i];
+        c.config = (*configs)[i];
+        CompileOptions compile;
+        compile.arch = driver.options().arch;
+        compile.cubin = driver.options().preferCubin;
+        compile.config = c.config;
+        auto compiled = compileSource(source, compile);
+        if (!compiled) {
+          c.why = llvm::toString(compiled.takeError());
+          continue;
+        }
+        c.module = std::move(*compiled);
+        const llvm::json::Object &entry = entryOf(c.module);
+        int64_t threadsPerBlock = (*entry.getArray("block"))[0].getAsInteger().value_or(0);
+        if (c.module.spillBytes > 0)
+          c.why = "spills";
+        else if (c.module.registers > 0 && c.module.registers * threadsPerBlock > 65536)
+          c.why = "registers x threads exceed the register file";
+        else if (entry.getInteger("shared_memory").value_or(0) > sharedLimit(compile.arch))
+          c.why = "shared memory";
+      }
+    });
+  for (std::thread &w : workers)
+    w.join();
+  r.compileSeconds = secondsSince(start);
+
+  // Operands drawn once (seed 1), copies rotated past L2.
+  start = std::chrono::steady_clock::now();
+  runtime::KernelManifest shape = manifestOf(defaultEntry);
+  std::mt19937 rng(1);
+  std::vector<NpyArray> logical;
+  size_t setBytes = 0;
+  std::vector<std::vector<uint8_t>> bytes;
+  for (size_t i = 0; i + 1 < shape.params.size(); ++i) {
+    logical.push_back(runtime::randomOperand(shape.params[i], rng));
+    auto b = runtime::deviceBytes(shape.params[i], logical.back());
+    if (!b)
+      return b.takeError();
+    setBytes += b->size();
+    bytes.push_back(std::move(*b));
+  }
+  const runtime::KernelParam &result = shape.result();
+  size_t resultBytes = size_t(result.shape[0]) * result.shape[1] * (result.dtype == "f4" ? 4 : 2);
+  setBytes += resultBytes;
+  int sets = int(std::min<size_t>(8, (120u << 20) / setBytes + 1));
+  std::vector<std::vector<runtime::DevicePtr>> args(sets);
+  for (int s = 0; s < sets; ++s) {
+    for (const std::vector<uint8_t> &b : bytes) {
+      auto ptr = (*device)->alloc(b.size());
+      if (!ptr)
+        return ptr.takeError();
+      if (llvm::Error e = (*device)->copyToDevice(*ptr, b.data(), b.size()))
+        return std::move(e);
+      args[s].push_back(*ptr);
+    }
+    auto out = (*device)->alloc(resultBytes);
+    if (!out)
+      return out.takeError();
+    args[s].push_back(*out);
+  }
+  auto timeOne = [&](Candidate &c) -> llvm::Error {
+    runtime::KernelManifest m = manifestOf(entryOf(c.module));
+    const std::string &image = c.module.cubin.empty() ? c.module.ptx : c.module.cubin;
+    auto module = (*device)->loadModule(image);
+    if (!module)
+      return module.takeError();
+    auto launch = [&](int s) {
+      return (*device)->enqueue(*module, m.name, m.grid, m.block, m.sharedBytes, args[s]);
+    };
+    for (int w = 0; w < 2; ++w)
+      if (llvm::Error e = launch(w % sets))
+        return e;
+    std::vector<float> times;
+    for (int i = 0; i < options.runs; ++i) {
+      auto ms = (*device)->timeRegion([&] { return launch(i % sets); });
+      if (!ms)
+        return ms.takeError();
+      times.push_back(*ms);
+    }
+    std::sort(times.begin(), times.end());
+    c.us = times[times.size() / 2] * 1000.0;
+    return llvm::Error::success();
+  };
+  std::vector<Candidate *> ranked;
+  for (Candidate &c : candidates) {
+    if (!c.why.empty()) {
+      ++r.pruned;
+      continue;
+    }
+    ++r.compiled;
+    if (llvm::Error e = timeOne(c)) {
+      c.why = llvm::toString(std::move(e));
+      ++r.pruned;
+      continue;
+    }
+    ranked.push_back(&c);
+  }
+  if (!candidates[0].why.empty() || ranked.empty())
+    return tuneError(r.spec + ": the default config could not be timed: " +
+                     (candidates[0].why.empty() ? "no candidate ran" : candidates[0].why));
+  r.defaultMicroseconds = candidates[0].us;
+  std::sort(ranked.begin(), ranked.end(),
+            [](const Candidate *a, const Candidate *b) { return a->us < b->us; });
+
+  // The fastest candidate that agrees with the host product wins.
+  auto real = runtime::realOperands(shape, logical);
+  if (!real)
+    return real.takeError();
+  std::vector<int64_t> rows = runtime::checkedRows(real->m, real->n, real->k);
+  std::vector<double> reference = runtime::referenceRows(*real, rows);
+  Candidate *winner = nullptr;
+  for (Candidate *c : ranked) {
+    runtime::KernelManifest m = manifestOf(entryOf(c->module));
+    const std::string &image = c->module.cubin.empty() ? c->module.ptx : c->module.cubin;
+    auto module = (*device)->loadModule(image);
+    if (!module)
+      return module.takeError();
+    if (llvm::Error e = (*device)->fill(args[0].back(), resultBytes, 0))
+      return std::move(e);
+    if (llvm::Error e =
+            (*device)->launch(*module, m.name, m.grid, m.block, m.sharedBytes, args[0]))
+      return std::move(e);
+    NpyArray out{result.dtype, result.shape, std::vector<uint8_t>(resultBytes)};
+    if (llvm::Error e = (*device)->copyToHost(out.data.data(), args[0].back(), resultBytes))
+      return std::move(e);
+    auto values = numericValues(out);
+    if (!values)
+      return values.takeError();
+    Comparison cmp = compareValues(runtime::pickRows(*values, rows, real->n), reference, 0, 0);
+    if (cmp.relativeL2 < 1e-2) {
+      winner = c;
+      r.relativeL2 = cmp.relativeL2;
+      break;
+    }
+    c->why = "wrong result (relative L2 " + std::to_string(cmp.relativeL2) + ")";
+  }
+  r.timeSeconds = secondsSince(start);
+  if (!winner)
+    return tuneError(r.spec + ": no candidate matched the host product");
+  r.bestConfig = winner->config;
+  r.bestMicroseconds = winner->us;
+  r.tuned = true;
+
+  Kernel kernel;
+  kernel.arch = driver.options().arch;
+  kernel.manifest = winner->module.manifest("");
+  kernel.manifest.erase("image");
+  kernel.cubin = !winner->module.cubin.empty();
+  kernel.image = kernel.cubin ? winner->module.cubin : winner->module.ptx;
+  kernel.source = Kernel::Source::Compiled;
+  return driver.remember(specText, "tuned", std::move(kernel));
+}
