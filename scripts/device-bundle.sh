@@ -17,13 +17,18 @@ if [ ! -f "$static/build.ninja" ]; then
     -DLOWBIT_STATIC_LLVM=ON -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit > "$static.configure.log"
 fi
-ninja -C "$static" lowbit-gpu-run lowbit-bench
+ninja -C "$static" lowbit-gpu-run lowbit-bench lowbit-tune LowbitC
 
 bundle=$root/device-bundle
 rm -rf "$bundle"
 mkdir -p "$bundle/bin" "$bundle/cases"
 strip -o "$bundle/bin/lowbit-gpu-run" "$static/bin/lowbit-gpu-run"
 strip -o "$bundle/bin/lowbit-bench" "$static/bin/lowbit-bench"
+# The JIT (MLIR and LLVM inside): compressed, unpacked by device-test.sh.
+mkdir -p "$bundle/jit"
+strip -o "$bundle/jit/lowbit-tune" "$static/bin/lowbit-tune"
+strip -o "$bundle/jit/libLowbitC.so" "$static/lib/libLowbitC.so"
+xz -T2 -6 "$bundle/jit/lowbit-tune" "$bundle/jit/libLowbitC.so"
 for case in "$root"/test/Integration/GPU/*.mlir; do
   name=$(basename "$case" .mlir)
   [ "$name" = unsupported ] && continue

@@ -8,6 +8,9 @@ mkdir -p "$out"
 bundle=device-bundle
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > "$out/gpu.txt" 2>&1
 failures=0
+# LOWBIT_CASES=0 skips the correctness cases, LOWBIT_BENCH=0 the benchmark,
+# LOWBIT_JIT=0 the autotuner and Python checks.
+if [ "${LOWBIT_CASES:-1}" != 0 ]; then
 printf '%-34s %-6s %s\n' case result comparison > "$out/table.txt"
 for dir in "$bundle"/cases/*/; do
   name=$(basename "$dir")
@@ -29,6 +32,7 @@ for dir in "$bundle"/cases/*/; do
       cuobjdump -sass "$out/$name.cubin" > "$out/$name.sass" 2>&1
   fi
 done
+fi
 # Benchmarks: lowbit-bench times every compiled benchmark kernel against
 # cuBLAS bf16 in the same process (cuBLAS comes with the CUDA toolkit or torch).
 if [ -z "${LOWBIT_CUBLAS:-}" ]; then
@@ -45,9 +49,25 @@ if [ "${LOWBIT_BENCH:-1}" != 0 ]; then
 else
   echo "benchmarks skipped (LOWBIT_BENCH=0)" > "$out/timing.txt"
 fi
+# The JIT on this GPU: tune the shapes of bench/tune-shapes.json into a fresh
+# cache (then again: all cached), time a disk hit, and run the Python package's
+# torch tests against the compiled kernels.
+if [ "${LOWBIT_JIT:-1}" != 0 ] && [ -f "$bundle/jit/lowbit-tune.xz" ]; then
+  jit=$(mktemp -d)
+  xz -dc "$bundle/jit/lowbit-tune.xz" > "$jit/lowbit-tune" && chmod +x "$jit/lowbit-tune"
+  xz -dc "$bundle/jit/libLowbitC.so.xz" > "$jit/libLowbitC.so"
+  export LOWBIT_CACHE_DIR="$jit/cache"
+  { "$jit/lowbit-tune" --shapes=bench/tune-shapes.json --json="$out/tune.json" &&
+    "$jit/lowbit-tune" --shapes=bench/tune-shapes.json; } > "$out/tune.txt" 2>&1 ||
+    failures=$((failures + 1))
+  LOWBIT_LIBRARY="$jit/libLowbitC.so" PYTHONPATH=python LOWBIT_TORCH_TESTS=1 \
+    python3 -m pytest python/tests -q -p no:cacheprovider > "$out/python.txt" 2>&1 ||
+    failures=$((failures + 1))
+  cat "$out/tune.txt" "$out/python.txt" >> "$out/timing.txt"
+fi
 # Per-case logs, outputs and SASS in one archive (the summary files stay).
 (cd "$out" && tar czf cases.tar.gz --remove-files -- *.log *.npy *.cubin *.sass 2>/dev/null)
 echo "GPU: $(cat "$out/gpu.txt")"
-cat "$out/table.txt" "$out/timing.txt"
+cat "$out/table.txt" "$out/timing.txt" 2>/dev/null
 echo "$failures failed"
 [ "$failures" -eq 0 ]
