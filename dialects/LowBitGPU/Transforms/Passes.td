@@ -13,8 +13,8 @@ def LowBitSelectKernelConfigPass
     tiles for the target chip and attaches them:
 
     - decode shapes (static M <= 16, real activations): `splitk_gemv` with 32-row tiles and
-      K-splits until there are about eight blocks per SM (splits meet through
-      f32 atomics, so only f32 results are split);
+      K-splits until there are about two blocks per SM for up to 4 tokens
+      (splits meet through f32 atomics, so only f32 results are split);
     - otherwise `mma_sync` with a multi-stage `cp.async` pipeline, on every
       target including sm_90a until the `wgmma` strategy has a generator:
       block tile [128 (64 when M <= 64), the largest of 128/64/32/16 that

@@ -105,12 +105,17 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     // in flight), long K tiles, and K-splits until every SM has work.
     int64_t blockN = clampPow2(p.n, 16, 32);
     int64_t blockK = std::max<int64_t>(instK, 2048 / mmaBits);
-    // About eight 4-warp blocks per SM keep enough loads in flight; the
-    // splits meet through f32 atomics, so other result types take one split.
+    // K splits until there are about two 4-warp blocks per SM, for up to 4
+    // tokens (more tokens make the kernel compute-bound, where splits only
+    // add atomics). Tuning on the H100 picked exactly this (split 2 for
+    // 8192 rows, none for 28672 rows or M = 16; bench/results/
+    // 2026-11-25-h100-autotune.md); eight blocks per SM was 1.7x slower.
+    // Splits meet through f32 atomics, so other result types take one.
     int64_t tiles = llvm::divideCeil(p.n, blockN);
-    int64_t maxSplits = p.f32Result ? std::max<int64_t>(1, p.k / blockK) : 1;
+    int64_t maxSplits =
+        p.f32Result && p.m <= 4 ? std::max<int64_t>(1, p.k / blockK) : 1;
     int64_t splitK = std::clamp<int64_t>(
-        llvm::divideCeil(8 * target.getNumSMs(), tiles), 1, maxSplits);
+        llvm::divideCeil(2 * target.getNumSMs(), tiles), 1, maxSplits);
     auto config = ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK},
                                   {16, 8},
                                   {16, 8, instK}, mmaType, /*stages=*/4, splitK,

@@ -35,12 +35,12 @@ func.func @w4a16_decode(%x: tensor<1x8192xf16>, %w: tensor<8192x8192xi4>, %s: te
 
 // -----
 
-// An f32 result: splits until about eight blocks per SM (8192 / 32 = 256 row
-// tiles; 108 SMs on sm_80 -> 4 splits, 132 on sm_90a -> 5).
+// An f32 result: splits until about two blocks per SM (8192 / 32 = 256 row
+// tiles; 108 SMs on sm_80 -> no split, 132 on sm_90a -> 2).
 // SM80-LABEL: func @decode_f32_result
-// SM80: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 4>
+// SM80: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4>
 // SM90A-LABEL: func @decode_f32_result
-// SM90A: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 5>
+// SM90A: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 2>
 func.func @decode_f32_result(%x: tensor<1x8192xf16>, %w: tensor<8192x8192xi4>, %s: tensor<8192x64xf16>) -> tensor<1x8192xf32> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x8192xf16>, tensor<8192x8192xi4>, tensor<8192x64xf16>) -> tensor<1x8192xf32>
   return %y : tensor<1x8192xf32>

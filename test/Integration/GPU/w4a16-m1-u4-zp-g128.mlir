@@ -10,7 +10,7 @@
 // PTX-DAG: atom.global.add.f32
 // MANIFEST: "grid": [
 // MANIFEST-NEXT: 32,
-// MANIFEST-NEXT: 16,
+// MANIFEST-NEXT: 9,
 // MANIFEST: "zero_result": true
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 
