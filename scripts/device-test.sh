@@ -60,6 +60,21 @@ if [ "${LOWBIT_JIT:-1}" != 0 ] && [ -f "$bundle/jit/lowbit-tune.xz" ]; then
   { "$jit/lowbit-tune" --shapes=bench/tune-shapes.json --json="$out/tune.json" &&
     "$jit/lowbit-tune" --shapes=bench/tune-shapes.json; } > "$out/tune.txt" 2>&1 ||
     failures=$((failures + 1))
+  # The GPU going away mid-tune (launches fail after the 40th): a clear
+  # error, the default kernel cached, no tuned entry; then a normal run
+  # tunes into the same cache.
+  gone="matmul m=1 n=4096 k=4096 a=f16 w=u4:g128:zp out=f32"
+  if LOWBIT_CUDA_FAIL_AFTER_LAUNCHES=40 "$jit/lowbit-tune" --spec="$gone" \
+       --cache-dir="$jit/gone" > "$out/gone.txt" 2>&1; then
+    echo "FAIL: tuning succeeded with the GPU gone" >> "$out/gone.txt"
+    failures=$((failures + 1))
+  fi
+  entries=$(ls "$jit/gone"/*.lbk 2>/dev/null | wc -l)
+  echo "cache entries after the failed tune: $entries (expected 1: the default)" >> "$out/gone.txt"
+  grep -q "the device is gone" "$out/gone.txt" && [ "$entries" = 1 ] || failures=$((failures + 1))
+  "$jit/lowbit-tune" --spec="$gone" --cache-dir="$jit/gone" >> "$out/gone.txt" 2>&1 ||
+    failures=$((failures + 1))
+  cat "$out/gone.txt" >> "$out/tune.txt"
   LOWBIT_LIBRARY="$jit/libLowbitC.so" PYTHONPATH=python LOWBIT_TORCH_TESTS=1 \
     python3 -m pytest python/tests -q -p no:cacheprovider > "$out/python.txt" 2>&1 ||
     failures=$((failures + 1))

@@ -1,6 +1,8 @@
 //===- CudaDriver.cpp - the CUDA driver, loaded at run time ---------------===//
 #include "lowbit/Runtime/CudaDriver.h"
 
+#include <atomic>
+#include <cstdlib>
 #include <dlfcn.h>
 
 using namespace mlir::lowbit::runtime;
@@ -183,6 +185,18 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel,
                                 const int64_t grid[3], const int64_t block[3],
                                 size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
                                 void *stream) {
+  // Fault injection for tests of what callers do when the GPU goes away:
+  // LOWBIT_CUDA_FAIL_AFTER_LAUNCHES=N makes every launch after the N-th fail
+  // as a lost device would.
+  static const long failAfter = [] {
+    const char *env = std::getenv("LOWBIT_CUDA_FAIL_AFTER_LAUNCHES");
+    return env && *env ? std::atol(env) : -1L;
+  }();
+  static std::atomic<long> launches{0};
+  if (failAfter >= 0 && launches++ >= failAfter)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cuLaunchKernel: the device is gone (injected by "
+                                   "LOWBIT_CUDA_FAIL_AFTER_LAUNCHES)");
   CUfunction function = nullptr;
   if (llvm::Error e = api->check(
           api->cuModuleGetFunction(&function, module, kernel.c_str()),

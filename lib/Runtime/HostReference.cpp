@@ -3,6 +3,9 @@
 
 #include "lowbit/Support/Npy.h"
 
+#include <algorithm>
+#include <thread>
+
 using namespace mlir::lowbit;
 using namespace mlir::lowbit::runtime;
 
@@ -107,15 +110,24 @@ std::vector<int64_t> mlir::lowbit::runtime::checkedRows(int64_t m, int64_t n, in
 
 std::vector<double> mlir::lowbit::runtime::referenceRows(const RealOperands &real,
                                                          llvm::ArrayRef<int64_t> rows) {
-  std::vector<double> out;
-  out.reserve(rows.size() * real.n);
-  for (int64_t r : rows)
-    for (int64_t c = 0; c < real.n; ++c) {
-      double acc = 0;
-      for (int64_t i = 0; i < real.k; ++i)
-        acc += double(real.x[r * real.k + i]) * real.w[c * real.k + i];
-      out.push_back(acc);
-    }
+  // Output columns split over threads: the large layers' checks take
+  // seconds on one core.
+  std::vector<double> out(rows.size() * real.n);
+  unsigned threads = std::max(1u, std::min(16u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      for (int64_t c = t; c < real.n; c += threads)
+        for (size_t i = 0; i < rows.size(); ++i) {
+          const float *x = &real.x[rows[i] * real.k], *w = &real.w[c * real.k];
+          double acc = 0;
+          for (int64_t j = 0; j < real.k; ++j)
+            acc += double(x[j]) * w[j];
+          out[i * real.n + c] = acc;
+        }
+    });
+  for (std::thread &w : workers)
+    w.join();
   return out;
 }
 
