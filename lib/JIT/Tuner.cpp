@@ -16,6 +16,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 
 using namespace mlir;
 using namespace mlir::lowbit;
@@ -131,6 +132,40 @@ runtime::KernelManifest manifestOf(const llvm::json::Object &entry) {
     manifest.params.push_back(std::move(param));
   }
   return manifest;
+}
+
+/// The operands of a check on a subset of output columns: the manifest and
+/// logical operands with the weight (and its per-row scales and zero points)
+/// cut down to those rows of N, and the columns chosen.
+std::tuple<runtime::KernelManifest, std::vector<NpyArray>, std::vector<int64_t>>
+checkedColumns(const runtime::KernelManifest &manifest, const std::vector<NpyArray> &logical) {
+  int64_t n = manifest.result().shape[1];
+  std::vector<int64_t> columns;
+  int64_t count = std::min<int64_t>(n, 512);
+  for (int64_t i = 0; i < count; ++i)
+    columns.push_back(count == n ? i : i * (n - 1) / (count - 1));
+  runtime::KernelManifest cut = manifest;
+  std::vector<NpyArray> operands = logical;
+  for (size_t p = 0; p + 1 < cut.params.size(); ++p) {
+    runtime::KernelParam &param = cut.params[p];
+    bool perRow = param.role == "weight" ||
+                  ((param.role == "weight_scales" || param.role == "weight_zero_points") &&
+                   param.shape[0] == n);
+    if (!perRow)
+      continue;
+    int64_t rowElements = param.shape[1];
+    size_t elementBytes = logical[p].data.size() / (size_t(n) * rowElements);
+    size_t rowBytes = rowElements * elementBytes;
+    std::vector<uint8_t> data;
+    for (int64_t c : columns)
+      data.insert(data.end(), logical[p].data.begin() + c * rowBytes,
+                  logical[p].data.begin() + (c + 1) * rowBytes);
+    param.shape[0] = count;
+    operands[p].shape[0] = count;
+    operands[p].data = std::move(data);
+  }
+  cut.params.back().shape[1] = count;
+  return {std::move(cut), std::move(operands), std::move(columns)};
 }
 
 } // namespace
@@ -286,11 +321,14 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   std::sort(ranked.begin(), ranked.end(),
             [](const Candidate *a, const Candidate *b) { return a->us < b->us; });
 
-  // The fastest candidate that agrees with the host product wins.
-  auto real = runtime::realOperands(shape, logical);
+  // The fastest candidate that agrees with the host product wins. The check
+  // covers rows of M (checkedRows) times at most 512 output columns spread
+  // over N, so only those weight rows are dequantized on the host.
+  auto [checkShape, checkOperands, columns] = checkedColumns(shape, logical);
+  auto real = runtime::realOperands(checkShape, checkOperands);
   if (!real)
     return real.takeError();
-  std::vector<int64_t> rows = runtime::checkedRows(real->m, real->n, real->k);
+  std::vector<int64_t> rows = runtime::checkedRows(real->m, shape.result().shape[1], real->k);
   std::vector<double> reference = runtime::referenceRows(*real, rows);
   Candidate *winner = nullptr;
   for (Candidate *c : ranked) {
@@ -310,7 +348,12 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
     auto values = numericValues(out);
     if (!values)
       return values.takeError();
-    Comparison cmp = compareValues(runtime::pickRows(*values, rows, real->n), reference, 0, 0);
+    std::vector<double> picked;
+    int64_t n = result.shape[1];
+    for (int64_t row : rows)
+      for (int64_t col : columns)
+        picked.push_back((*values)[row * n + col]);
+    Comparison cmp = compareValues(picked, reference, 0, 0);
     if (cmp.relativeL2 < 1e-2) {
       winner = c;
       r.relativeL2 = cmp.relativeL2;
