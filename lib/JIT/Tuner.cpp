@@ -106,32 +106,8 @@ const llvm::json::Object &entryOf(const CompiledModule &m) {
 }
 
 runtime::KernelManifest manifestOf(const llvm::json::Object &entry) {
-  runtime::KernelManifest manifest;
-  manifest.name = entry.getString("name").value_or("").str();
-  manifest.zeroResult = entry.getBoolean("zero_result").value_or(false);
-  manifest.sharedBytes = entry.getInteger("shared_memory").value_or(0);
-  const llvm::json::Array *grid = entry.getArray("grid"), *block = entry.getArray("block");
-  for (int i = 0; i < 3; ++i) {
-    manifest.grid[i] = (*grid)[i].getAsInteger().value_or(1);
-    manifest.block[i] = (*block)[i].getAsInteger().value_or(1);
-  }
-  for (const llvm::json::Value &v : *entry.getArray("params")) {
-    const llvm::json::Object &p = *v.getAsObject();
-    runtime::KernelParam param;
-    param.role = p.getString("role").value_or("").str();
-    param.dtype = p.getString("dtype").value_or("").str();
-    param.layout = p.getString("layout").value_or("").str();
-    for (const llvm::json::Value &d : *p.getArray("shape"))
-      param.shape.push_back(d.getAsInteger().value_or(0));
-    param.bits = p.getInteger("bits").value_or(0);
-    param.isSigned = p.getBoolean("signed").value_or(true);
-    param.granularity = p.getString("granularity").value_or("").str();
-    param.axis = p.getInteger("axis").value_or(-1);
-    param.groupSize = p.getInteger("group_size").value_or(0);
-    param.code = p.getString("code").value_or("").str();
-    manifest.params.push_back(std::move(param));
-  }
-  return manifest;
+  llvm::json::Object root{{"kernels", llvm::json::Array{llvm::json::Object(entry)}}};
+  return llvm::cantFail(runtime::KernelManifest::fromJson(root, "the tuner's manifest"));
 }
 
 /// Uniform codes for a code parameter, drawn on all cores (a 28672 x 8192

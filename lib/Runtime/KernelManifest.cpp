@@ -34,12 +34,23 @@ llvm::Expected<KernelManifest> KernelManifest::load(const std::string &path,
   if (!json)
     return manifestError(path, llvm::toString(json.takeError()));
   const llvm::json::Object *root = json->getAsObject();
-  const llvm::json::Array *kernels = root ? root->getArray("kernels") : nullptr;
+  if (!root)
+    return manifestError(path, "not a lowbit-compile manifest");
+  return fromJson(*root, path, kernelName);
+}
+
+llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object &object,
+                                                        const std::string &path,
+                                                        const std::string &kernelName) {
+  const llvm::json::Object *root = &object;
+  const llvm::json::Array *kernels = root->getArray("kernels");
   // The kernel image (PTX or cubin); manifests before cubins said "ptx".
-  std::optional<llvm::StringRef> image = root ? root->getString("image") : std::nullopt;
-  if (root && !image)
+  std::optional<llvm::StringRef> image = root->getString("image");
+  if (!image)
     image = root->getString("ptx");
-  if (!kernels || !image)
+  if (!image)
+    image = llvm::StringRef(); // in-memory manifests hold no image path
+  if (!kernels)
     return manifestError(path, "not a lowbit-compile manifest");
   const llvm::json::Object *kernel = nullptr;
   for (const llvm::json::Value &k : *kernels) {
@@ -90,7 +101,7 @@ llvm::Expected<KernelManifest> KernelManifest::load(const std::string &path,
     return manifestError(path, "kernel " + m.name + " has no result parameter");
   // The image sits next to the manifest unless its path exists as written.
   llvm::SmallString<256> imagePath(*image);
-  if (!llvm::sys::fs::exists(imagePath)) {
+  if (!image->empty() && !llvm::sys::fs::exists(imagePath)) {
     imagePath = llvm::sys::path::parent_path(path);
     llvm::sys::path::append(imagePath, llvm::sys::path::filename(*image));
   }

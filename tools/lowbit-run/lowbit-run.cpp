@@ -3,6 +3,8 @@
 //   lowbit-run FILE.mlir [--entry=NAME] [--input=A.npy ...] [--seed=N]
 //              [--output=OUT.npy ...]
 //   lowbit-run --compare GOT.npy EXPECTED.npy [--rtol=R] [--atol=A]
+//   lowbit-run FILE.mlir --gpu [--arch=sm_90a] [--rtol=R] [--atol=A]
+//     (also runs the function's kernel on GPU 0 and compares the results)
 //
 // Runs a function through lowbit-reference-pipeline and MLIR's
 // ExecutionEngine. Inputs come from .npy files, in argument order, or from a
@@ -14,6 +16,9 @@
 //===----------------------------------------------------------------------===//
 #include "LowBit/IR/LowBitDialect.h"
 #include "lowbit/InitAll.h"
+#include "lowbit/JIT/Compiler.h"
+#include "lowbit/Runtime/CudaDriver.h"
+#include "lowbit/Runtime/KernelManifest.h"
 #include "lowbit/Pipelines/Pipelines.h"
 #include "lowbit/Support/Npy.h"
 
@@ -61,6 +66,12 @@ static cl::opt<double> relTolerance("rtol", cl::desc("Relative tolerance"),
                             cl::init(1e-5));
 static cl::opt<double> absTolerance("atol", cl::desc("Absolute tolerance"),
                             cl::init(1e-6));
+static cl::opt<bool> onGPU(
+    "gpu",
+    cl::desc("Also compile the function's lowbit.matmul for --arch, run it on GPU 0 "
+             "with the same arguments, and compare with the CPU result (--rtol, --atol)"),
+    cl::init(false));
+static cl::opt<std::string> arch("arch", cl::desc("--gpu: target chip"), cl::init("sm_90a"));
 static cl::opt<std::string> rawType(
     "raw-type",
     cl::desc("Element type of raw 'V1' items in --compare (e.g. f8E4M3FN)"),
@@ -283,6 +294,68 @@ int compareFiles(MLIRContext &ctx) {
 // Run mode
 //===----------------------------------------------------------------------===//
 
+/// Runs the compiled kernel on GPU 0 with the CPU run's arguments and
+/// compares its result with the CPU's (`expected`).
+int runOnGPU(const mlir::lowbit::jit::CompiledModule &kernel,
+             const std::vector<std::vector<uint8_t>> &argData, FunctionType signature,
+             const mlir::lowbit::NpyArray &expected) {
+  namespace rt = mlir::lowbit::runtime;
+  llvm::outs().flush(); // the CPU result first, then anything the GPU says
+  llvm::json::Object root = kernel.manifest("");
+  auto manifest = rt::KernelManifest::fromJson(root, "--gpu");
+  if (!manifest)
+    return fail(llvm::toString(manifest.takeError()));
+  std::vector<std::vector<uint8_t>> operands;
+  for (size_t i = 0; i + 1 < manifest->params.size(); ++i) {
+    const rt::KernelParam &p = manifest->params[i];
+    if (p.funcArg < 0 || size_t(p.funcArg) >= argData.size())
+      return fail("--gpu: the kernel's " + p.role + " is not an argument of the function");
+    mlir::lowbit::NpyArray logical{p.dtype, p.shape, argData[p.funcArg]};
+    auto bytes = rt::deviceBytes(p, logical);
+    if (!bytes)
+      return fail(llvm::toString(bytes.takeError()));
+    operands.push_back(std::move(*bytes));
+  }
+  auto device = rt::CudaDevice::open();
+  if (!device)
+    return fail("--gpu: " + llvm::toString(device.takeError()));
+  auto module = (*device)->loadModule(kernel.ptx);
+  if (!module)
+    return fail(llvm::toString(module.takeError()));
+  std::vector<rt::DevicePtr> args;
+  for (const std::vector<uint8_t> &bytes : operands) {
+    auto ptr = (*device)->alloc(bytes.size());
+    if (!ptr)
+      return fail(llvm::toString(ptr.takeError()));
+    if (llvm::Error e = (*device)->copyToDevice(*ptr, bytes.data(), bytes.size()))
+      return fail(llvm::toString(std::move(e)));
+    args.push_back(*ptr);
+  }
+  mlir::lowbit::NpyArray result{expected.dtype, expected.shape,
+                                std::vector<uint8_t>(expected.data.size())};
+  auto out = (*device)->alloc(result.data.size());
+  if (!out)
+    return fail(llvm::toString(out.takeError()));
+  args.push_back(*out);
+  // Results not accumulated are poisoned, so an unwritten element fails.
+  if (llvm::Error e = (*device)->fill(*out, result.data.size(), manifest->zeroResult ? 0 : 0xff))
+    return fail(llvm::toString(std::move(e)));
+  if (llvm::Error e = (*device)->launch(*module, manifest->name, manifest->grid,
+                                        manifest->block, manifest->sharedBytes, args))
+    return fail(llvm::toString(std::move(e)));
+  if (llvm::Error e = (*device)->copyToHost(result.data.data(), *out, result.data.size()))
+    return fail(llvm::toString(std::move(e)));
+  auto got = mlir::lowbit::numericValues(result);
+  auto want = mlir::lowbit::numericValues(expected);
+  if (!got || !want)
+    return fail("--gpu: cannot read the results as numbers");
+  mlir::lowbit::Comparison c =
+      mlir::lowbit::compareValues(*got, *want, relTolerance, absTolerance);
+  llvm::outs() << "gpu " << manifest->name << " on " << (*device)->name() << " vs cpu: "
+               << c.summary(relTolerance, absTolerance) << "\n";
+  return c.outside ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerPassManagerCLOptions();
@@ -386,6 +459,23 @@ int main(int argc, char **argv) {
     resultWords += 3 + 2 * tensor.getRank();
   }
 
+  // The GPU kernel is compiled from the module before the reference
+  // lowering rewrites it.
+  std::optional<mlir::lowbit::jit::CompiledModule> gpuKernel;
+  if (onGPU) {
+    OwningOpRef<ModuleOp> copy = module->clone();
+    // Name the op that cannot be generated, without dumping the kernel.
+    context.printOpOnDiagnostic(false);
+    mlir::lowbit::jit::CompileOptions options;
+    options.arch = arch;
+    auto compiled = mlir::lowbit::jit::compileModule(*copy, options);
+    if (!compiled)
+      return fail("--gpu: " + llvm::toString(compiled.takeError()));
+    if (compiled->kernels.size() != 1 || signature.getNumResults() != 1)
+      return fail("--gpu runs functions with one lowbit.matmul and one result");
+    gpuKernel = std::move(*compiled);
+  }
+
   // Compile and run.
   PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
@@ -457,6 +547,8 @@ int main(int argc, char **argv) {
       llvm::outs() << " -> " << outputs[i];
     }
     llvm::outs() << "\n";
+    if (gpuKernel)
+      return runOnGPU(*gpuKernel, argData, signature, array);
   }
   return 0;
 }

@@ -9,6 +9,7 @@
 #define LOWBIT_RUNTIME_KERNELMANIFEST_H
 
 #include "lowbit/Support/Npy.h"
+#include "llvm/Support/JSON.h"
 
 #include <random>
 #include <string>
@@ -43,6 +44,11 @@ struct KernelManifest {
   /// Reads `path`; `kernel` selects one when the manifest holds several.
   static llvm::Expected<KernelManifest> load(const std::string &path,
                                              const std::string &kernel = "");
+  /// The same from a parsed manifest (`path` names it in errors; an image
+  /// path relative to it is resolved against its folder).
+  static llvm::Expected<KernelManifest> fromJson(const llvm::json::Object &manifest,
+                                                 const std::string &path,
+                                                 const std::string &kernel = "");
   const KernelParam &result() const { return params.back(); }
 };
 
