@@ -75,6 +75,13 @@ llvm::Expected<quant::Scheme> schemeOf(const char *text, int64_t rows, int64_t c
   }
   return scheme;
 }
+/// How many scales (and zero points) `scheme` has for a rows x cols matrix.
+llvm::Expected<int64_t> scaleCount(const quant::Scheme &scheme, int64_t rows, int64_t cols) {
+  auto shape = scheme.scaleShape({rows, cols});
+  if (!shape)
+    return shape.takeError();
+  return (*shape)[0] * (*shape)[1];
+}
 } // namespace
 
 extern "C" {
@@ -131,18 +138,8 @@ int lowbitCompileMLIR(lowbitContext context, const char *source, lowbitKernel *k
   auto compiled = jit::compileSource(source, options);
   if (!compiled)
     return fail(context, compiled.takeError());
-  auto result = std::make_shared<jit::Kernel>();
-  result->arch = context->arch;
-  result->manifest = compiled->manifest("");
-  result->manifest.erase("image");
-  result->cubin = options.cubin;
-  result->image = options.cubin ? compiled->cubin : compiled->ptx;
-  result->manifestText =
-      llvm::formatv("{0}", llvm::json::Value(llvm::json::Object(result->manifest))).str();
-  result->mlirSeconds = compiled->mlirSeconds;
-  result->llvmSeconds = compiled->llvmSeconds;
-  result->ptxasSeconds = compiled->ptxasSeconds;
-  *kernel = wrap(std::move(result));
+  *kernel = wrap(std::make_shared<jit::Kernel>(
+      jit::Kernel::fromCompiled(std::move(*compiled), context->arch)));
   context->error.clear();
   return 0;
 }
@@ -238,10 +235,10 @@ int lowbitScaleCount(lowbitContext context, const char *scheme, int64_t rows, in
   auto parsed = schemeOf(scheme, rows, cols);
   if (!parsed)
     return fail(context, parsed.takeError());
-  auto shape = parsed->scaleShape({rows, cols});
-  if (!shape)
-    return fail(context, shape.takeError());
-  *count = (*shape)[0] * (*shape)[1];
+  auto scales = scaleCount(*parsed, rows, cols);
+  if (!scales)
+    return fail(context, scales.takeError());
+  *count = *scales;
   return 0;
 }
 
@@ -279,17 +276,16 @@ int lowbitDequantize(lowbitContext context, const char *scheme, const uint8_t *c
   auto parsed = schemeOf(scheme, rows, cols);
   if (!parsed)
     return fail(context, parsed.takeError());
-  auto shape = parsed->scaleShape({rows, cols});
-  if (!shape)
-    return fail(context, shape.takeError());
-  int64_t count = (*shape)[0] * (*shape)[1];
+  auto count = scaleCount(*parsed, rows, cols);
+  if (!count)
+    return fail(context, count.takeError());
   bool zp = parsed->zeroPoint == quant::ZeroPoint::Integer;
   if (zp && !zeroPoints)
     return fail(context, "lowbitDequantize: scheme has zero points; pass them");
   auto real = quant::dequantize(
       {rows, cols}, llvm::ArrayRef<uint8_t>(codes, rows * cols), *parsed,
-      {llvm::ArrayRef<float>(scales, count),
-       zp ? llvm::ArrayRef<float>(zeroPoints, count) : llvm::ArrayRef<float>(), {}});
+      {llvm::ArrayRef<float>(scales, *count),
+       zp ? llvm::ArrayRef<float>(zeroPoints, *count) : llvm::ArrayRef<float>(), {}});
   if (!real)
     return fail(context, real.takeError());
   std::copy(real->begin(), real->end(), values);

@@ -38,6 +38,26 @@ Driver::keyOf(const std::string &specText, const std::string &config) const {
   return std::make_pair(canonical, parts.hash());
 }
 
+void Kernel::setManifest(llvm::json::Object object) {
+  manifest = std::move(object);
+  manifestText = llvm::formatv("{0}", llvm::json::Value(llvm::json::Object(manifest))).str();
+}
+
+Kernel Kernel::fromCompiled(CompiledModule compiled, std::string arch) {
+  Kernel kernel;
+  kernel.arch = std::move(arch);
+  llvm::json::Object manifest = compiled.manifest("");
+  manifest.erase("image");
+  kernel.setManifest(std::move(manifest));
+  kernel.cubin = !compiled.cubin.empty();
+  kernel.image = kernel.cubin ? std::move(compiled.cubin) : std::move(compiled.ptx);
+  kernel.source = Source::Compiled;
+  kernel.mlirSeconds = compiled.mlirSeconds;
+  kernel.llvmSeconds = compiled.llvmSeconds;
+  kernel.ptxasSeconds = compiled.ptxasSeconds;
+  return kernel;
+}
+
 static std::string requestOf(const std::string &spec, const std::string &config) {
   return spec + '\0' + config;
 }
@@ -87,11 +107,10 @@ std::shared_ptr<const Kernel> Driver::find(const std::string &specText,
   kernel->key = key->second;
   kernel->spec = entry->spec;
   kernel->arch = entry->arch;
-  kernel->manifest = std::move(entry->manifest);
+  kernel->setManifest(std::move(entry->manifest));
   kernel->image = std::move(entry->image);
   kernel->cubin = entry->cubin;
   kernel->source = Kernel::Source::Disk;
-  kernel->manifestText = llvm::formatv("{0}", llvm::json::Value(llvm::json::Object(kernel->manifest))).str();
   return cacheInMemory(requestOf(specText, config), kernel);
 }
 
@@ -104,8 +123,6 @@ std::shared_ptr<const Kernel> Driver::remember(const std::string &specText,
   }
   kernel.key = key->second;
   kernel.spec = key->first;
-  kernel.manifestText =
-      llvm::formatv("{0}", llvm::json::Value(llvm::json::Object(kernel.manifest))).str();
   auto shared = std::make_shared<Kernel>(std::move(kernel));
   if (opts.diskCache) {
     CacheEntry stored{shared->key, shared->spec, shared->arch, shared->manifest,
@@ -132,15 +149,5 @@ llvm::Expected<std::shared_ptr<const Kernel>> Driver::get(const std::string &spe
   if (!compiled)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    key->first + ": " + llvm::toString(compiled.takeError()));
-  Kernel kernel;
-  kernel.arch = opts.arch;
-  kernel.manifest = compiled->manifest("");
-  kernel.manifest.erase("image");
-  kernel.cubin = opts.preferCubin;
-  kernel.image = kernel.cubin ? std::move(compiled->cubin) : std::move(compiled->ptx);
-  kernel.source = Kernel::Source::Compiled;
-  kernel.mlirSeconds = compiled->mlirSeconds;
-  kernel.llvmSeconds = compiled->llvmSeconds;
-  kernel.ptxasSeconds = compiled->ptxasSeconds;
-  return remember(specText, config, std::move(kernel));
+  return remember(specText, config, Kernel::fromCompiled(std::move(*compiled), opts.arch));
 }

@@ -92,15 +92,6 @@ struct Candidate {
   double us = 0;
 };
 
-/// Shared memory one block may use on `arch`.
-int64_t sharedLimit(const std::string &arch) {
-  if (arch.rfind("sm_90", 0) == 0)
-    return 227 * 1024;
-  if (arch == "sm_80")
-    return 163 * 1024;
-  return 99 * 1024;
-}
-
 const llvm::json::Object &entryOf(const CompiledModule &m) {
   return *m.kernels.front().getAsObject();
 }
@@ -226,6 +217,13 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   unsigned threads = options.threads ? options.threads
                                      : std::max(1u, std::thread::hardware_concurrency());
   std::string source = spec->toMLIR();
+  // Shared memory one block may use: the chip table of the target attribute
+  // (the default config compiled, so the chip is a known one).
+  MLIRContext targetContext;
+  targetContext.loadDialect<lowbit::gpu::LowBitGPUDialect>();
+  int64_t sharedLimit =
+      lowbit::gpu::TargetAttr::get(&targetContext, driver.options().arch, "")
+          .getMaxSharedMemoryPerBlock();
   std::vector<std::thread> workers;
   for (unsigned t = 0; t < std::min<size_t>(threads, candidates.size()); ++t)
     workers.emplace_back([&] {
@@ -248,7 +246,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
           c.why = "spills";
         else if (c.module.registers > 0 && c.module.registers * threadsPerBlock > 65536)
           c.why = "registers x threads exceed the register file";
-        else if (entry.getInteger("shared_memory").value_or(0) > sharedLimit(compile.arch))
+        else if (entry.getInteger("shared_memory").value_or(0) > sharedLimit)
           c.why = "shared memory";
       }
     });
@@ -389,12 +387,6 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   r.bestMicroseconds = winner->us;
   r.tuned = true;
 
-  Kernel kernel;
-  kernel.arch = driver.options().arch;
-  kernel.manifest = winner->module.manifest("");
-  kernel.manifest.erase("image");
-  kernel.cubin = !winner->module.cubin.empty();
-  kernel.image = kernel.cubin ? winner->module.cubin : winner->module.ptx;
-  kernel.source = Kernel::Source::Compiled;
-  return driver.remember(specText, "tuned", std::move(kernel));
+  return driver.remember(specText, "tuned",
+                         Kernel::fromCompiled(std::move(winner->module), driver.options().arch));
 }

@@ -2,7 +2,9 @@
 #include "lowbit/Runtime/KernelManifest.h"
 
 #include "lowbit/Quant/Layouts.h"
+#include "lowbit/Runtime/CudaDriver.h"
 #include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -148,4 +150,37 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
     }
   }
   return array;
+}
+
+llvm::Expected<NpyArray>
+mlir::lowbit::runtime::runOnce(CudaDevice &device, void *module,
+                               const KernelManifest &manifest,
+                               llvm::ArrayRef<std::vector<uint8_t>> operands) {
+  std::vector<DevicePtr> args;
+  auto release = llvm::make_scope_exit([&] {
+    for (DevicePtr ptr : args)
+      device.free(ptr);
+  });
+  for (const std::vector<uint8_t> &bytes : operands) {
+    auto ptr = device.alloc(bytes.size());
+    if (!ptr)
+      return ptr.takeError();
+    args.push_back(*ptr);
+    if (llvm::Error e = device.copyToDevice(*ptr, bytes.data(), bytes.size()))
+      return std::move(e);
+  }
+  NpyArray result{manifest.result().dtype, manifest.result().shape, {}};
+  result.data.resize(result.numElements() * result.elementSize());
+  auto out = device.alloc(result.data.size());
+  if (!out)
+    return out.takeError();
+  args.push_back(*out);
+  if (llvm::Error e = device.fill(*out, result.data.size(), manifest.zeroResult ? 0 : 0xff))
+    return std::move(e);
+  if (llvm::Error e = device.launch(module, manifest.name, manifest.grid, manifest.block,
+                                    manifest.sharedBytes, args))
+    return std::move(e);
+  if (llvm::Error e = device.copyToHost(result.data.data(), *out, result.data.size()))
+    return std::move(e);
+  return result;
 }

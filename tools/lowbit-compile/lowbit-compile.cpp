@@ -58,6 +58,23 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
+/// Writes the image to -o and, with --manifest, the manifest naming it.
+static int writeOutputs(const std::string &image, size_t kernels, llvm::json::Object manifest) {
+  if (llvm::Error e = mlir::lowbit::writeFileAtomically(
+          outputFile, [&](llvm::raw_ostream &os) { os << image; }))
+    return fail(llvm::toString(std::move(e)));
+  llvm::outs() << "lowbit-compile: " << kernels << " kernel(s) for " << arch << " -> "
+               << outputFile << "\n";
+  if (manifestFile.empty())
+    return 0;
+  manifest["image"] = outputFile.getValue();
+  if (llvm::Error e = mlir::lowbit::writeFileAtomically(manifestFile, [&](llvm::raw_ostream &os) {
+        os << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest))) << "\n";
+      }))
+    return fail(llvm::toString(std::move(e)));
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "lowbit GPU compiler\n");
@@ -83,20 +100,7 @@ int main(int argc, char **argv) {
                                    "%.1f us)\n",
                                    report.candidates, report.bestMicroseconds,
                                    report.defaultMicroseconds);
-    if (llvm::Error e = mlir::lowbit::writeFileAtomically(
-            outputFile, [&](llvm::raw_ostream &os) { os << (*kernel)->image; }))
-      return fail(llvm::toString(std::move(e)));
-    llvm::outs() << "lowbit-compile: 1 kernel(s) for " << arch << " -> " << outputFile << "\n";
-    if (!manifestFile.empty()) {
-      llvm::json::Object manifest = (*kernel)->manifest;
-      manifest["image"] = outputFile.getValue();
-      if (llvm::Error e = mlir::lowbit::writeFileAtomically(
-              manifestFile, [&](llvm::raw_ostream &os) {
-                os << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest))) << "\n";
-              }))
-        return fail(llvm::toString(std::move(e)));
-    }
-    return 0;
+    return writeOutputs((*kernel)->image, 1, (*kernel)->manifest);
   }
 
   DialectRegistry registry;
@@ -128,24 +132,12 @@ int main(int argc, char **argv) {
   auto compiled = lowbit::jit::compileModule(*module, options);
   if (!compiled)
     return fail(llvm::toString(compiled.takeError()));
-  const std::string &image = options.cubin ? compiled->cubin : compiled->ptx;
-  if (llvm::Error e = mlir::lowbit::writeFileAtomically(
-          outputFile, [&](llvm::raw_ostream &os) { os << image; }))
-    return fail(llvm::toString(std::move(e)));
-  llvm::outs() << "lowbit-compile: " << compiled->kernels.size() << " kernel(s) for "
-               << arch << " -> " << outputFile << "\n";
+  if (int status = writeOutputs(options.cubin ? compiled->cubin : compiled->ptx,
+                                compiled->kernels.size(), compiled->manifest(outputFile)))
+    return status;
   if (timings)
     llvm::outs() << llvm::format("lowbit-compile: MLIR %.1f ms, LLVM %.1f ms, ptxas %.1f ms\n",
                                  compiled->mlirSeconds * 1e3, compiled->llvmSeconds * 1e3,
                                  compiled->ptxasSeconds * 1e3);
-  if (!manifestFile.empty()) {
-    llvm::json::Object manifest = compiled->manifest(outputFile);
-    if (llvm::Error e = mlir::lowbit::writeFileAtomically(
-            manifestFile, [&](llvm::raw_ostream &os) {
-              os << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest)))
-                 << "\n";
-            }))
-      return fail(llvm::toString(std::move(e)));
-  }
   return 0;
 }

@@ -102,39 +102,15 @@ int main(int argc, char **argv) {
   auto module = (*device)->loadModule((*ptx)->getBuffer().str());
   if (!module)
     return fail(llvm::toString(module.takeError()));
-  std::vector<runtime::DevicePtr> args;
-  for (const std::vector<uint8_t> &bytes : operands) {
-    auto ptr = (*device)->alloc(bytes.size());
-    if (!ptr)
-      return fail(llvm::toString(ptr.takeError()));
-    if (llvm::Error e = (*device)->copyToDevice(*ptr, bytes.data(), bytes.size()))
-      return fail(llvm::toString(std::move(e)));
-    args.push_back(*ptr);
-  }
-  NpyArray result{manifest->result().dtype, manifest->result().shape, {}};
-  result.data.resize(result.numElements() * result.elementSize());
-  auto out = (*device)->alloc(result.data.size());
-  if (!out)
-    return fail(llvm::toString(out.takeError()));
-  args.push_back(*out);
-  // Split-K kernels accumulate into a zeroed result; the others get it
-  // poisoned (all-ones bytes are NaN in every float type), so that an element
-  // the kernel fails to write cannot pass the comparison.
-  if (llvm::Error e = (*device)->fill(*out, result.data.size(),
-                                      manifest->zeroResult ? 0 : 0xff))
-    return fail(llvm::toString(std::move(e)));
-  if (llvm::Error e = (*device)->launch(*module, manifest->name, manifest->grid,
-                                        manifest->block, manifest->sharedBytes, args))
-    return fail(llvm::toString(std::move(e)));
-  if (llvm::Error e =
-          (*device)->copyToHost(result.data.data(), *out, result.data.size()))
-    return fail(llvm::toString(std::move(e)));
+  auto result = runtime::runOnce(**device, *module, *manifest, operands);
+  if (!result)
+    return fail(llvm::toString(result.takeError()));
   llvm::outs() << "ran " << manifest->name << " grid [" << manifest->grid[0]
                << ", " << manifest->grid[1] << ", " << manifest->grid[2]
                << "] block [" << manifest->block[0] << ", " << manifest->block[1]
                << ", " << manifest->block[2] << "]\n";
   if (!outputFile.empty())
-    if (llvm::Error e = writeNpy(outputFile, result))
+    if (llvm::Error e = writeNpy(outputFile, *result))
       return fail(llvm::toString(std::move(e)));
 
   if (expectFile.empty())
@@ -142,9 +118,9 @@ int main(int argc, char **argv) {
   auto expected = readNpy(expectFile);
   if (!expected)
     return fail(llvm::toString(expected.takeError()));
-  if (expected->shape != result.shape)
+  if (expected->shape != result->shape)
     return fail(expectFile + ": shape differs from the result");
-  auto a = numericValues(result);
+  auto a = numericValues(*result);
   if (!a)
     return fail(llvm::toString(a.takeError()));
   auto b = numericValues(*expected);

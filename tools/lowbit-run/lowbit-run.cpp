@@ -322,30 +322,10 @@ int runOnGPU(const mlir::lowbit::jit::CompiledModule &kernel,
   auto module = (*device)->loadModule(kernel.ptx);
   if (!module)
     return fail(llvm::toString(module.takeError()));
-  std::vector<rt::DevicePtr> args;
-  for (const std::vector<uint8_t> &bytes : operands) {
-    auto ptr = (*device)->alloc(bytes.size());
-    if (!ptr)
-      return fail(llvm::toString(ptr.takeError()));
-    if (llvm::Error e = (*device)->copyToDevice(*ptr, bytes.data(), bytes.size()))
-      return fail(llvm::toString(std::move(e)));
-    args.push_back(*ptr);
-  }
-  mlir::lowbit::NpyArray result{expected.dtype, expected.shape,
-                                std::vector<uint8_t>(expected.data.size())};
-  auto out = (*device)->alloc(result.data.size());
-  if (!out)
-    return fail(llvm::toString(out.takeError()));
-  args.push_back(*out);
-  // Results not accumulated are poisoned, so an unwritten element fails.
-  if (llvm::Error e = (*device)->fill(*out, result.data.size(), manifest->zeroResult ? 0 : 0xff))
-    return fail(llvm::toString(std::move(e)));
-  if (llvm::Error e = (*device)->launch(*module, manifest->name, manifest->grid,
-                                        manifest->block, manifest->sharedBytes, args))
-    return fail(llvm::toString(std::move(e)));
-  if (llvm::Error e = (*device)->copyToHost(result.data.data(), *out, result.data.size()))
-    return fail(llvm::toString(std::move(e)));
-  auto got = mlir::lowbit::numericValues(result);
+  auto result = rt::runOnce(**device, *module, *manifest, operands);
+  if (!result)
+    return fail(llvm::toString(result.takeError()));
+  auto got = mlir::lowbit::numericValues(*result);
   auto want = mlir::lowbit::numericValues(expected);
   if (!got || !want)
     return fail("--gpu: cannot read the results as numbers");

@@ -29,6 +29,12 @@ struct Kernel {
   Source source = Source::Compiled;
   /// Where it came from this time, and for a compile its stage times.
   double mlirSeconds = 0, llvmSeconds = 0, ptxasSeconds = 0;
+
+  /// Sets `manifest` and `manifestText` together.
+  void setManifest(llvm::json::Object object);
+  /// A kernel just compiled for `arch`: the module's cubin when it has one,
+  /// else its PTX, its manifest and its stage times.
+  static Kernel fromCompiled(CompiledModule compiled, std::string arch);
 };
 
 struct DriverOptions {

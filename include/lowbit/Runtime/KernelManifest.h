@@ -57,6 +57,17 @@ struct KernelManifest {
 llvm::Expected<std::vector<uint8_t>> deviceBytes(const KernelParam &param,
                                                  const NpyArray &array);
 
+class CudaDevice;
+
+/// Runs `manifest`'s kernel from `module` once: uploads `operands` (bytes in
+/// the kernel's layouts, parameter order, result excluded), launches on a
+/// fresh result (zeroed for kernels that accumulate into it, else poisoned
+/// with all-ones bytes, NaN in every float type, so an element the kernel
+/// fails to write cannot pass a comparison), waits, and returns the result.
+llvm::Expected<NpyArray> runOnce(CudaDevice &device, void *module,
+                                 const KernelManifest &manifest,
+                                 llvm::ArrayRef<std::vector<uint8_t>> operands);
+
 /// Random values for a parameter: reals uniform in [-1, 1), scales in
 /// [0.5, 1.5) / 64, codes uniform over their bits (fp8 codes over their
 /// finite values).
