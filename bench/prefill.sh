@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Writes the prefill benchmark cases (the mma_sync strategy) as .mlir into
-# folder $1, on the LLM shapes of ../shared/reference/h100-measured.md:
-# W8A8 int8 (per-token x per-channel scales) at M = 4096 on all three shapes,
-# and on 8192x8192: W4A16 (u4, zero points, group 128, bf16) at M = 1024 and
-# 4096, FP8 e4m3 x e4m3 at M = 4096, W4A8 (s4 weights, int8 activations) at
-# M = 4096, W4A4 (packed s4 both sides, widened to s8 on sm_90a) at M = 4096.
+# Writes the prefill benchmark cases as .mlir into folder $1, on the LLM
+# shapes of ../shared/reference/h100-measured.md: W8A8 int8 (per-token x
+# per-channel scales) and FP8 e4m3 x e4m3 (per-tensor) at M = 4096 and 8192
+# on all three shapes (the wgmma strategy on sm_90a), and on 8192x8192:
+# W4A16 (u4, zero points, group 128, bf16) at M = 1024 and 4096, W4A8 (s4
+# weights, int8 activations) at M = 4096, W4A4 (packed s4 both sides, widened
+# to s8 on sm_90a) at M = 4096 (the mma_sync strategy).
 set -euo pipefail
 out=$1
 mkdir -p "$out"
@@ -23,8 +24,26 @@ func.func @w8a8(%x: tensor<${m}x${k}xi8>, %w: tensor<${n}x${k}xi8>, %s: tensor<$
 }
 MLIR
 }
-for shape in 8192x8192 28672x8192 8192x28672; do
-  w8a8 4096 "${shape%x*}" "${shape#*x}"
+fp8() {
+  local m=$1 n=$2 k=$3
+  cat > "$out/fp8-m$m-n$n-k$k.mlir" <<MLIR
+func.func @fp8(%x: tensor<${m}x${k}xf8E4M3FN>, %w: tensor<${n}x${k}xf8E4M3FN>,
+               %s: tensor<1x1xf32>, %xs: tensor<1x1xf32>) -> tensor<${m}x${n}xbf16> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32>
+      input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32>
+      weight_scales(%s) input_scales(%xs)
+      : (tensor<${m}x${k}xf8E4M3FN>, tensor<${n}x${k}xf8E4M3FN>, tensor<1x1xf32>, tensor<1x1xf32>)
+        -> tensor<${m}x${n}xbf16>
+  return %y : tensor<${m}x${n}xbf16>
+}
+MLIR
+}
+for m in 4096 8192; do
+  for shape in 8192x8192 28672x8192 8192x28672; do
+    w8a8 $m "${shape%x*}" "${shape#*x}"
+    fp8 $m "${shape%x*}" "${shape#*x}"
+  done
 done
 for m in 1024 4096; do
   cat > "$out/w4a16-m$m-n8192-k8192.mlir" <<MLIR
@@ -40,18 +59,6 @@ func.func @w4a16(%x: tensor<${m}x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.la
 }
 MLIR
 done
-cat > "$out/fp8-m4096-n8192-k8192.mlir" <<MLIR
-func.func @fp8(%x: tensor<4096x8192xf8E4M3FN>, %w: tensor<8192x8192xf8E4M3FN>,
-               %s: tensor<1x1xf32>, %xs: tensor<1x1xf32>) -> tensor<4096x8192xbf16> {
-  %y = lowbit.matmul %x, %w
-      weight_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32>
-      input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32>
-      weight_scales(%s) input_scales(%xs)
-      : (tensor<4096x8192xf8E4M3FN>, tensor<8192x8192xf8E4M3FN>, tensor<1x1xf32>, tensor<1x1xf32>)
-        -> tensor<4096x8192xbf16>
-  return %y : tensor<4096x8192xbf16>
-}
-MLIR
 cat > "$out/w4a8-m4096-n8192-k8192.mlir" <<MLIR
 func.func @w4a8(%x: tensor<4096x8192xi8>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,
                 %s: tensor<8192x1xf32>, %xs: tensor<4096x1xf32>) -> tensor<4096x8192xbf16> {

@@ -16,7 +16,9 @@ for dir in "$bundle"/cases/*/; do
   name=$(basename "$dir")
   tolerance=$(cat "$dir/compare.args" 2>/dev/null)
   # shellcheck disable=SC2086 # the tolerance is a list of flags
-  if "$bundle/bin/lowbit-gpu-run" "$dir/manifest.json" --input-dir="$dir" \
+  # A kernel that never finishes (a lost barrier arrival) fails its case
+  # instead of the run.
+  if timeout 120 "$bundle/bin/lowbit-gpu-run" "$dir/manifest.json" --input-dir="$dir" \
        --output="$out/$name.npy" --expect="$dir/expected.npy" \
        ${tolerance:---rtol=1e-3 --atol=0.05} > "$out/$name.log" 2>&1; then
     result=PASS
@@ -26,10 +28,15 @@ for dir in "$bundle"/cases/*/; do
   fi
   comparison=$(grep -h '^compare:\|lowbit-gpu-run:' "$out/$name.log" | head -1)
   printf '%-34s %-6s %s\n' "$name" "$result" "$comparison" >> "$out/table.txt"
-  # The SASS of each kernel, for the record.
+  # The SASS of each kernel, for the record, and its tensor-core, copy and
+  # barrier opcodes counted in sass.txt (HGMMA/IGMMA/QGMMA: wgmma; HMMA/IMMA:
+  # mma.sync; UTMALDG: TMA; LDGSTS: cp.async; LDSM: ldmatrix; SYNCS:
+  # mbarrier; LDL/STL: local memory).
   if command -v cuobjdump > /dev/null && command -v ptxas > /dev/null; then
     ptxas -arch=sm_90a "$dir/kernel.ptx" -o "$out/$name.cubin" 2>> "$out/$name.log" &&
-      cuobjdump -sass "$out/$name.cubin" > "$out/$name.sass" 2>&1
+      cuobjdump -sass "$out/$name.cubin" > "$out/$name.sass" 2>&1 &&
+      printf '%-34s %s\n' "$name" "$(grep -oE '\b(HGMMA|IGMMA|QGMMA|HMMA|IMMA|UTMALDG|LDGSTS|LDSM|SYNCS|LDL|STL)\b' \
+        "$out/$name.sass" | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')" >> "$out/sass.txt"
   fi
 done
 fi
@@ -44,8 +51,27 @@ if [ -z "${LOWBIT_CUBLAS:-}" ]; then
 fi
 # LOWBIT_BENCH=0 runs the cases only.
 if [ "${LOWBIT_BENCH:-1}" != 0 ]; then
-  "$bundle/bin/lowbit-bench" "$bundle"/bench/*/manifest.json --runs=200 \
-    --json="$out/bench.json" > "$out/timing.txt" 2>&1 || failures=$((failures + 1))
+  # One process per kernel, so that a run cut short keeps what it measured;
+  # LOWBIT_BENCH_FILTER (a regular expression) picks kernels by folder name.
+  : > "$out/timing.txt"
+  mkdir -p "$out/bench-json"
+  for dir in "$bundle"/bench/*/; do
+    name=$(basename "$dir")
+    [[ $name =~ ${LOWBIT_BENCH_FILTER:-.} ]] || continue
+    timeout 300 "$bundle/bin/lowbit-bench" "$dir/manifest.json" --runs=200 \
+      --json="$out/bench-json/$name.json" >> "$out/timing.txt" 2>&1 ||
+      failures=$((failures + 1))
+  done
+  python3 - "$out" <<'PY'
+import glob, json, os, sys
+out = sys.argv[1]
+runs = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(out, "bench-json", "*.json")))]
+merged = dict(runs[0]) if runs else {}
+if runs:
+    merged["results"] = [r for run in runs for r in run.get("results", [])]
+json.dump(merged, open(os.path.join(out, "bench.json"), "w"), indent=1)
+PY
+  rm -rf "$out/bench-json"
 else
   echo "benchmarks skipped (LOWBIT_BENCH=0)" > "$out/timing.txt"
 fi
@@ -83,6 +109,6 @@ fi
 # Per-case logs, outputs and SASS in one archive (the summary files stay).
 (cd "$out" && tar czf cases.tar.gz --remove-files -- *.log *.npy *.cubin *.sass 2>/dev/null)
 echo "GPU: $(cat "$out/gpu.txt")"
-cat "$out/table.txt" "$out/timing.txt" 2>/dev/null
+cat "$out/table.txt" "$out/sass.txt" "$out/timing.txt" 2>/dev/null
 echo "$failures failed"
 [ "$failures" -eq 0 ]

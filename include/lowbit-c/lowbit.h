@@ -46,7 +46,8 @@ void lowbitKernelDestroy(lowbitKernel kernel);
 
 /* The image: a cubin (`*isCubin` = 1) or PTX text. */
 const void *lowbitKernelImage(lowbitKernel kernel, size_t *size, int *isCubin);
-/* The launch manifest as JSON (entry, grid, block, shared memory, params). */
+/* The launch manifest as JSON (entry, grid, block, shared memory, params,
+ * tensor maps). */
 const char *lowbitKernelManifest(lowbitKernel kernel);
 /* Where the kernel came from: "memory", "disk" or "compiled". */
 const char *lowbitKernelSource(lowbitKernel kernel);
@@ -57,7 +58,9 @@ void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
 /* Launches the kernel on `stream` (a CUstream, NULL for the default) with
  * device pointers in the manifest's parameter order. Operands are in the
  * kernel's layout (4-bit codes packed two per byte, low nibble first); a
- * result the manifest marks zero_result must be zeroed first. Does not wait. */
+ * result the manifest marks zero_result must be zeroed first. The TMA tensor
+ * maps the manifest lists are encoded from these pointers on each call and
+ * passed after them. Does not wait. */
 int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *args,
                        size_t numArgs, void *stream);
 

@@ -222,9 +222,18 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
   std::vector<runtime::DevicePtr> pointers;
   for (size_t i = 0; i < numArgs; ++i)
     pointers.push_back(reinterpret_cast<runtime::DevicePtr>(args[i]));
+  // Tensor maps hold the pointers of this call: encoded on every launch (a
+  // host call, no GPU work).
+  std::string name = entry.getString("name").value_or("").str();
+  auto specs = runtime::parseTensorMaps(entry, numArgs, "lowbitKernelLaunch", name);
+  if (!specs)
+    return fail(context, specs.takeError());
+  auto maps = runtime::encodeTensorMaps(*context->device, *specs, pointers);
+  if (!maps)
+    return fail(context, maps.takeError());
   if (llvm::Error e = context->device->enqueue(
-          module, entry.getString("name").value_or("").str(), grid, block,
-          entry.getInteger("shared_memory").value_or(0), pointers, stream))
+          module, name, grid, block, entry.getInteger("shared_memory").value_or(0),
+          pointers, stream, *maps))
     return fail(context, std::move(e));
   context->error.clear();
   return 0;

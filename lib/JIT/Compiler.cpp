@@ -108,6 +108,20 @@ static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel)
       {"shared_memory", kernel.getAs<IntegerAttr>("shared_memory").getInt()},
       {"zero_result", kernel.getAs<BoolAttr>("zero_result").getValue()},
       {"params", std::move(params)}};
+  // Tensor maps the host encodes and passes after the pointers, in order
+  // (IR from before tensor maps has none). Integers, so copied.
+  llvm::json::Array tensorMaps;
+  if (auto maps = kernel.getAs<ArrayAttr>("tensor_maps"))
+    for (Attribute attr : maps) {
+      ArrayRef<int64_t> m = cast<DenseI64ArrayAttr>(attr).asArrayRef();
+      tensorMaps.push_back(llvm::json::Object{{"param", m[0]},
+                                              {"rows", m[1]},
+                                              {"row_bytes", m[2]},
+                                              {"box_rows", m[3]},
+                                              {"box_bytes", m[4]},
+                                              {"swizzle", 128}});
+    }
+  entry["tensor_maps"] = std::move(tensorMaps);
   if (auto config = op->getAttr(lowbit::gpu::LowBitGPUDialect::kConfigAttrName)) {
     std::string text;
     llvm::raw_string_ostream os(text);

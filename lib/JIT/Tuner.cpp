@@ -44,10 +44,10 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
   std::vector<std::string> out = {defaultConfig};
   std::set<std::string> seen = {defaultConfig};
   auto add = [&](ArrayRef<int64_t> block, ArrayRef<int64_t> warp, int64_t stages,
-                 int64_t splitK) {
+                 int64_t splitK, ArrayRef<int64_t> mma = {}) {
     auto candidate = lowbit::gpu::ConfigAttr::get(
-        &context, config.getStrategy(), block, warp, config.getMma(), config.getMmaType(),
-        stages, splitK, {}, false);
+        &context, config.getStrategy(), block, warp, mma.empty() ? config.getMma() : mma,
+        config.getMmaType(), stages, splitK, {}, false);
     std::string text;
     llvm::raw_string_ostream os(text);
     Attribute(candidate).print(os);
@@ -63,6 +63,23 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
           continue;
         add({block[0], bn, block[2]}, config.getWarp(), config.getStages(), splits);
       }
+    return out;
+  }
+  if (config.getStrategy() == lowbit::gpu::Strategy::Wgmma) {
+    // One or two consumer warpgroups, N tiles the instruction takes (FP8
+    // keeps a second accumulator: at most 128), rings of 3 to 6 slots (the
+    // shared-memory check below prunes those that do not fit).
+    bool fp8 = config.getMmaType().isFloat();
+    for (int64_t bm : {64, 128}) {
+      if (bm == 128 && spec->m <= 64)
+        continue;
+      for (int64_t bn : {64, 128, 256}) {
+        if (bn > (fp8 ? 128 : 256) || (bn < 128 && spec->n >= 256))
+          continue;
+        for (int64_t stages : {3, 4, 5, 6})
+          add({bm, bn, block[2]}, {64, bn}, stages, 1, {64, bn, block[2] / 4});
+      }
+    }
     return out;
   }
   std::vector<int64_t> bms = {64};
@@ -96,9 +113,11 @@ const llvm::json::Object &entryOf(const CompiledModule &m) {
   return *m.kernels.front().getAsObject();
 }
 
-runtime::KernelManifest manifestOf(const llvm::json::Object &entry) {
+/// An error for a candidate whose entry the runtime rejects (a generator's
+/// tensor map it cannot encode), which then is pruned with the reason.
+llvm::Expected<runtime::KernelManifest> manifestOf(const llvm::json::Object &entry) {
   llvm::json::Object root{{"kernels", llvm::json::Array{llvm::json::Object(entry)}}};
-  return llvm::cantFail(runtime::KernelManifest::fromJson(root, "the tuner's manifest"));
+  return runtime::KernelManifest::fromJson(root, "the tuner's manifest");
 }
 
 /// Uniform codes for a code parameter, drawn on all cores (a 28672 x 8192
@@ -256,7 +275,10 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
 
   // Operands drawn once (seed 1), copies rotated past L2.
   start = std::chrono::steady_clock::now();
-  runtime::KernelManifest shape = manifestOf(defaultEntry);
+  auto parsedShape = manifestOf(defaultEntry);
+  if (!parsedShape)
+    return parsedShape.takeError();
+  runtime::KernelManifest shape = std::move(*parsedShape);
   std::mt19937 rng(1);
   std::vector<NpyArray> logical;
   size_t setBytes = 0;
@@ -291,13 +313,25 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
     args[s].push_back(*out);
   }
   auto timeOne = [&](Candidate &c) -> llvm::Error {
-    runtime::KernelManifest m = manifestOf(entryOf(c.module));
+    auto parsed = manifestOf(entryOf(c.module));
+    if (!parsed)
+      return parsed.takeError();
+    const runtime::KernelManifest &m = *parsed;
     const std::string &image = c.module.cubin.empty() ? c.module.ptx : c.module.cubin;
     auto module = (*device)->loadModule(image);
     if (!module)
       return module.takeError();
+    // Tensor maps name their set's buffers: encoded per set, before timing.
+    std::vector<std::vector<runtime::TensorMap>> maps;
+    for (int s = 0; s < sets; ++s) {
+      auto encoded = runtime::encodeTensorMaps(**device, m, args[s]);
+      if (!encoded)
+        return encoded.takeError();
+      maps.push_back(std::move(*encoded));
+    }
     auto launch = [&](int s) {
-      return (*device)->enqueue(*module, m.name, m.grid, m.block, m.sharedBytes, args[s]);
+      return (*device)->enqueue(*module, m.name, m.grid, m.block, m.sharedBytes, args[s],
+                                /*stream=*/nullptr, maps[s]);
     };
     for (int w = 0; w < 2; ++w)
       if (llvm::Error e = launch(w % sets))
@@ -351,15 +385,21 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   std::vector<double> reference = runtime::referenceRows(*real, rows);
   Candidate *winner = nullptr;
   for (Candidate *c : ranked) {
-    runtime::KernelManifest m = manifestOf(entryOf(c->module));
+    auto parsed = manifestOf(entryOf(c->module));
+    if (!parsed)
+      return parsed.takeError();
+    const runtime::KernelManifest &m = *parsed;
     const std::string &image = c->module.cubin.empty() ? c->module.ptx : c->module.cubin;
     auto module = (*device)->loadModule(image);
     if (!module)
       return module.takeError();
     if (llvm::Error e = (*device)->fill(args[0].back(), resultBytes, 0))
       return std::move(e);
-    if (llvm::Error e =
-            (*device)->launch(*module, m.name, m.grid, m.block, m.sharedBytes, args[0]))
+    auto maps = runtime::encodeTensorMaps(**device, m, args[0]);
+    if (!maps)
+      return maps.takeError();
+    if (llvm::Error e = (*device)->launch(*module, m.name, m.grid, m.block, m.sharedBytes,
+                                          args[0], *maps))
       return std::move(e);
     NpyArray out{result.dtype, result.shape, std::vector<uint8_t>(resultBytes)};
     if (llvm::Error e = (*device)->copyToHost(out.data.data(), args[0].back(), resultBytes))

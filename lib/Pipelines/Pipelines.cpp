@@ -130,6 +130,9 @@ void mlir::lowbit::buildGPUKernelLoweringPipeline(OpPassManager &pm,
   ConvertGpuOpsToNVVMOpsOptions toNVVM;
   toNVVM.useBarePtrCallConv = true;
   kernels.addPass(createConvertGpuOpsToNVVMOps(toNVVM));
+  // The wgmma, TMA and mbarrier ops without an LLVM intrinsic become PTX.
+  kernels.addPass(createConvertNVVMToLLVMPass());
+  kernels.addPass(createLowBitGridConstantTensorMapsPass());
   kernels.addPass(std::make_unique<ExternDynamicSharedMemoryPass>());
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());

@@ -17,6 +17,12 @@ using CUstream = void *;
 using CUevent = void *;
 using CUdeviceptr = unsigned long long;
 constexpr int kComputeCapabilityMajor = 75, kComputeCapabilityMinor = 76;
+// cuTensorMapEncodeTiled's enums (cuda.h), passed as ints.
+constexpr int kTensorMapUint8 = 0;         // CU_TENSOR_MAP_DATA_TYPE_UINT8
+constexpr int kTensorMapInterleaveNone = 0; // CU_TENSOR_MAP_INTERLEAVE_NONE
+constexpr int kTensorMapSwizzle128B = 3;   // CU_TENSOR_MAP_SWIZZLE_128B
+constexpr int kTensorMapL2Promotion128B = 2; // CU_TENSOR_MAP_L2_PROMOTION_L2_128B
+constexpr int kTensorMapOobFillNone = 0;   // CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE
 } // namespace
 
 /// The driver entry points lowbit uses, resolved by name.
@@ -49,6 +55,13 @@ struct CudaDevice::Api {
   CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent);
   CUresult (*cuEventDestroy)(CUevent);
   CUresult (*cuGetErrorString)(CUresult, const char **);
+  // CUDA 12 and later only: null on older drivers, an error when used.
+  CUresult (*cuTensorMapEncodeTiled)(void *tensorMap, int dataType, uint32_t rank,
+                                     void *globalAddress, const uint64_t *globalDim,
+                                     const uint64_t *globalStrides,
+                                     const uint32_t *boxDim,
+                                     const uint32_t *elementStrides, int interleave,
+                                     int swizzle, int l2Promotion, int oobFill) = nullptr;
 
   llvm::Error check(CUresult result, const char *what) const {
     if (result == 0)
@@ -108,6 +121,10 @@ llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
   if (missing)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "the CUDA driver lacks " + missingName);
+  // Optional: kernels without tensor maps run on drivers that predate it.
+  api->cuTensorMapEncodeTiled =
+      reinterpret_cast<decltype(api->cuTensorMapEncodeTiled)>(
+          dlsym(api->library, "cuTensorMapEncodeTiled"));
   if (llvm::Error e = api->check(api->cuInit(0), "cuInit"))
     return std::move(e);
   int count = 0;
@@ -181,10 +198,50 @@ llvm::Expected<void *> CudaDevice::loadModule(const std::string &image) {
   return module;
 }
 
+llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t rows,
+                                                      uint64_t rowBytes, uint32_t boxRows,
+                                                      uint32_t boxBytes) {
+  auto invalid = [&](const std::string &why) {
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "tensor map of " + std::to_string(rows) + " x " + std::to_string(rowBytes) +
+            " bytes in " + std::to_string(boxRows) + " x " + std::to_string(boxBytes) +
+            " boxes: " + why);
+  };
+  if (!api->cuTensorMapEncodeTiled)
+    return invalid("the CUDA driver lacks cuTensorMapEncodeTiled (CUDA 12 or later "
+                   "is needed)");
+  // The driver's own checks answer only CUDA_ERROR_INVALID_VALUE; these say
+  // which of its rules for this encoding is broken.
+  if (rows == 0 || rowBytes == 0 || boxRows == 0 || boxBytes == 0)
+    return invalid("every size must be positive");
+  if (rows > (uint64_t(1) << 32) || rowBytes > (uint64_t(1) << 32))
+    return invalid("a dimension exceeds 2^32");
+  if (rowBytes % 16 || base % 16)
+    return invalid("the row stride and the base address must be multiples of 16 bytes");
+  if (boxBytes > 128 || boxBytes % 16)
+    return invalid("a box row must be a multiple of 16 bytes within the 128-byte swizzle");
+  if (boxRows > 256)
+    return invalid("a box holds at most 256 rows");
+  uint64_t globalDim[2] = {rowBytes, rows};
+  uint64_t globalStrides[1] = {rowBytes};
+  uint32_t boxDim[2] = {boxBytes, boxRows};
+  uint32_t elementStrides[2] = {1, 1};
+  TensorMap map;
+  if (llvm::Error e = api->check(
+          api->cuTensorMapEncodeTiled(
+              map.bytes, kTensorMapUint8, 2, reinterpret_cast<void *>(base), globalDim,
+              globalStrides, boxDim, elementStrides, kTensorMapInterleaveNone,
+              kTensorMapSwizzle128B, kTensorMapL2Promotion128B, kTensorMapOobFillNone),
+          "cuTensorMapEncodeTiled"))
+    return std::move(e);
+  return map;
+}
+
 llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel,
                                 const int64_t grid[3], const int64_t block[3],
                                 size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
-                                void *stream) {
+                                void *stream, llvm::ArrayRef<TensorMap> tensorMaps) {
   // Fault injection for tests of what callers do when the GPU goes away:
   // LOWBIT_CUDA_FAIL_AFTER_LAUNCHES=N makes every launch after the N-th fail
   // as a lost device would.
@@ -214,6 +271,10 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel,
   std::vector<void *> params;
   for (DevicePtr &value : values)
     params.push_back(&value);
+  // Tensor maps follow the pointers, by value: the driver copies the 128
+  // bytes each entry points at when the launch is queued.
+  for (const TensorMap &map : tensorMaps)
+    params.push_back(const_cast<uint8_t *>(map.bytes));
   return api->check(api->cuLaunchKernel(function, grid[0], grid[1], grid[2],
                                         block[0], block[1], block[2], sharedBytes,
                                         static_cast<CUstream>(stream), params.data(),
@@ -227,8 +288,10 @@ llvm::Error CudaDevice::synchronize() {
 
 llvm::Error CudaDevice::launch(void *module, const std::string &kernel,
                                const int64_t grid[3], const int64_t block[3],
-                               size_t sharedBytes, llvm::ArrayRef<DevicePtr> args) {
-  if (llvm::Error e = enqueue(module, kernel, grid, block, sharedBytes, args))
+                               size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
+                               llvm::ArrayRef<TensorMap> tensorMaps) {
+  if (llvm::Error e = enqueue(module, kernel, grid, block, sharedBytes, args,
+                              /*stream=*/nullptr, tensorMaps))
     return e;
   return synchronize();
 }

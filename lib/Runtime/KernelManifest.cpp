@@ -27,6 +27,61 @@ static std::vector<int64_t> shapeOf(const llvm::json::Array *array) {
   return shape;
 }
 
+llvm::Expected<std::vector<TensorMapSpec>>
+mlir::lowbit::runtime::parseTensorMaps(const llvm::json::Object &kernel, size_t numParams,
+                                       const std::string &path,
+                                       const std::string &kernelName) {
+  std::vector<TensorMapSpec> maps;
+  const llvm::json::Value *value = kernel.get("tensor_maps");
+  if (!value)
+    return maps;
+  const llvm::json::Array *list = value->getAsArray();
+  if (!list)
+    return manifestError(path, "kernel " + kernelName + ": tensor_maps is not a list");
+  for (size_t i = 0; i < list->size(); ++i) {
+    std::string where = "kernel " + kernelName + ": tensor map " + std::to_string(i);
+    const llvm::json::Object *t = (*list)[i].getAsObject();
+    if (!t)
+      return manifestError(path, where + " is not an object");
+    // What the encoder and the swizzled copies the kernels use accept; a
+    // manifest breaking them would fail at the first launch, or read out of
+    // bounds, so it is rejected here by name.
+    int64_t fields[5];
+    const char *names[5] = {"param", "rows", "row_bytes", "box_rows", "box_bytes"};
+    for (int f = 0; f < 5; ++f) {
+      std::optional<int64_t> v = t->getInteger(names[f]);
+      if (!v)
+        return manifestError(path, where + " lacks an integer " + names[f]);
+      fields[f] = *v;
+    }
+    TensorMapSpec map{fields[0], fields[1], fields[2], fields[3], fields[4]};
+    auto bad = [&](const std::string &why) { return manifestError(path, where + ": " + why); };
+    // The result is written with plain stores, never through a tensor map.
+    if (map.param < 0 || map.param + 1 >= int64_t(numParams))
+      return bad("param " + std::to_string(map.param) +
+                 " is not an operand parameter (0 to " +
+                 std::to_string(int64_t(numParams) - 2) + ")");
+    for (int f = 1; f < 5; ++f)
+      if (fields[f] <= 0)
+        return bad(std::string(names[f]) + " " + std::to_string(fields[f]) +
+                   " is not positive");
+    if (map.rows > (int64_t(1) << 32) || map.rowBytes > (int64_t(1) << 32))
+      return bad("a dimension exceeds 2^32");
+    if (map.rowBytes % 16)
+      return bad("row_bytes " + std::to_string(map.rowBytes) +
+                 " is not a multiple of 16");
+    if (map.boxBytes > 128 || map.boxBytes % 16)
+      return bad("box_bytes " + std::to_string(map.boxBytes) +
+                 " is not a multiple of 16 up to the 128-byte swizzle");
+    if (map.boxRows > 256)
+      return bad("box_rows " + std::to_string(map.boxRows) + " exceeds 256");
+    if (std::optional<int64_t> swizzle = t->getInteger("swizzle"); swizzle && *swizzle != 128)
+      return bad("swizzle " + std::to_string(*swizzle) + " is not supported (only 128)");
+    maps.push_back(map);
+  }
+  return maps;
+}
+
 llvm::Expected<KernelManifest> KernelManifest::load(const std::string &path,
                                                     const std::string &kernelName) {
   auto text = llvm::MemoryBuffer::getFile(path);
@@ -101,6 +156,10 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
     }
   if (m.params.empty() || m.params.back().role != "result")
     return manifestError(path, "kernel " + m.name + " has no result parameter");
+  auto maps = parseTensorMaps(*kernel, m.params.size(), path, m.name);
+  if (!maps)
+    return maps.takeError();
+  m.tensorMaps = std::move(*maps);
   // The image sits next to the manifest unless its path exists as written.
   llvm::SmallString<256> imagePath(*image);
   if (!image->empty() && !llvm::sys::fs::exists(imagePath)) {
@@ -152,6 +211,34 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
   return array;
 }
 
+llvm::Expected<std::vector<TensorMap>>
+mlir::lowbit::runtime::encodeTensorMaps(CudaDevice &device,
+                                        llvm::ArrayRef<TensorMapSpec> specs,
+                                        llvm::ArrayRef<DevicePtr> args) {
+  std::vector<TensorMap> maps;
+  maps.reserve(specs.size());
+  for (const TensorMapSpec &spec : specs) {
+    if (spec.param < 0 || size_t(spec.param) >= args.size())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "tensor map of parameter " +
+                                         std::to_string(spec.param) + " but " +
+                                         std::to_string(args.size()) + " pointers");
+    auto map = device.encodeTensorMap(args[spec.param], uint64_t(spec.rows),
+                                      uint64_t(spec.rowBytes), uint32_t(spec.boxRows),
+                                      uint32_t(spec.boxBytes));
+    if (!map)
+      return map.takeError();
+    maps.push_back(*map);
+  }
+  return maps;
+}
+
+llvm::Expected<std::vector<TensorMap>>
+mlir::lowbit::runtime::encodeTensorMaps(CudaDevice &device, const KernelManifest &manifest,
+                                        llvm::ArrayRef<DevicePtr> args) {
+  return encodeTensorMaps(device, manifest.tensorMaps, args);
+}
+
 llvm::Expected<NpyArray>
 mlir::lowbit::runtime::runOnce(CudaDevice &device, void *module,
                                const KernelManifest &manifest,
@@ -177,8 +264,11 @@ mlir::lowbit::runtime::runOnce(CudaDevice &device, void *module,
   args.push_back(*out);
   if (llvm::Error e = device.fill(*out, result.data.size(), manifest.zeroResult ? 0 : 0xff))
     return std::move(e);
+  auto maps = encodeTensorMaps(device, manifest, args);
+  if (!maps)
+    return maps.takeError();
   if (llvm::Error e = device.launch(module, manifest.name, manifest.grid, manifest.block,
-                                    manifest.sharedBytes, args))
+                                    manifest.sharedBytes, args, *maps))
     return std::move(e);
   if (llvm::Error e = device.copyToHost(result.data.data(), *out, result.data.size()))
     return std::move(e);

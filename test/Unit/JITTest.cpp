@@ -4,6 +4,7 @@
 #include "lowbit/JIT/Driver.h"
 #include "lowbit/JIT/Spec.h"
 #include "lowbit/JIT/Tuner.h"
+#include "lowbit/Runtime/KernelManifest.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -93,6 +94,83 @@ TEST(Compiler, SpecsCompileToPTXWithTheirKernel) {
     std::string name =
         compiled->kernels[0].getAsObject()->getString("name").value_or("").str();
     EXPECT_NE(compiled->ptx.find(".entry " + name), std::string::npos) << text;
+    // Every entry lists its tensor maps (maybe none), and the runtime
+    // accepts what the compiler wrote.
+    EXPECT_NE(compiled->kernels[0].getAsObject()->getArray("tensor_maps"), nullptr) << text;
+    llvm::json::Object manifest = compiled->manifest("");
+    auto parsed = mlir::lowbit::runtime::KernelManifest::fromJson(manifest, "compiled");
+    EXPECT_TRUE(bool(parsed)) << text << ": " << errorText(parsed.takeError());
+  }
+}
+
+/// A one-kernel manifest with input, weight, weight_scales and result, and
+/// `tensorMaps` (JSON text; empty: no "tensor_maps" key).
+llvm::Expected<mlir::lowbit::runtime::KernelManifest>
+manifestWithMaps(const std::string &tensorMaps) {
+  std::string text =
+      R"({"target": "sm_90a", "kernels": [{"name": "k", "grid": [1, 1, 1],
+          "block": [128, 1, 1], "params": [
+            {"role": "input", "dtype": "f2", "shape": [64, 256]},
+            {"role": "weight", "dtype": "u1", "shape": [128, 256], "bits": 8},
+            {"role": "weight_scales", "dtype": "f2", "shape": [128]},
+            {"role": "result", "dtype": "f2", "shape": [64, 128]}])" +
+      (tensorMaps.empty() ? "" : R"(, "tensor_maps": )" + tensorMaps) + "}]}";
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
+  if (!json)
+    return json.takeError();
+  return mlir::lowbit::runtime::KernelManifest::fromJson(*json->getAsObject(), "m.json");
+}
+
+TEST(Manifest, TensorMapsAreReadBack) {
+  auto none = manifestWithMaps("");
+  ASSERT_TRUE(bool(none)) << errorText(none.takeError());
+  EXPECT_TRUE(none->tensorMaps.empty()); // manifests from before tensor maps
+  auto one = manifestWithMaps(R"([{"param": 1, "rows": 128, "row_bytes": 256,
+                                   "box_rows": 64, "box_bytes": 128, "swizzle": 128}])");
+  ASSERT_TRUE(bool(one)) << errorText(one.takeError());
+  ASSERT_EQ(one->tensorMaps.size(), 1u);
+  const mlir::lowbit::runtime::TensorMapSpec &map = one->tensorMaps[0];
+  EXPECT_EQ(map.param, 1);
+  EXPECT_EQ(map.rows, 128);
+  EXPECT_EQ(map.rowBytes, 256);
+  EXPECT_EQ(map.boxRows, 64);
+  EXPECT_EQ(map.boxBytes, 128);
+}
+
+TEST(Manifest, BadTensorMapsNameTheProblem) {
+  struct Case {
+    const char *maps, *message;
+  };
+  const Case cases[] = {
+      {R"([{"param": 7, "rows": 128, "row_bytes": 256, "box_rows": 64, "box_bytes": 128}])",
+       "tensor map 0: param 7 is not an operand parameter (0 to 2)"},
+      {R"([{"param": 3, "rows": 64, "row_bytes": 256, "box_rows": 64, "box_bytes": 128}])",
+       "param 3 is not an operand parameter"}, // the result
+      {R"([{"param": -1, "rows": 64, "row_bytes": 256, "box_rows": 64, "box_bytes": 128}])",
+       "param -1 is not an operand parameter"},
+      {R"([{"param": 1, "rows": 128, "row_bytes": 256, "box_rows": 64, "box_bytes": 256}])",
+       "box_bytes 256 is not a multiple of 16 up to the 128-byte swizzle"},
+      {R"([{"param": 0, "rows": 64, "row_bytes": 512, "box_rows": 64, "box_bytes": 64},
+           {"param": 1, "rows": 128, "row_bytes": 200, "box_rows": 64, "box_bytes": 128}])",
+       "tensor map 1: row_bytes 200 is not a multiple of 16"},
+      {R"([{"param": 1, "rows": 128, "row_bytes": 256, "box_rows": 512, "box_bytes": 128}])",
+       "box_rows 512 exceeds 256"},
+      {R"([{"param": 1, "rows": 0, "row_bytes": 256, "box_rows": 64, "box_bytes": 128}])",
+       "rows 0 is not positive"},
+      {R"([{"param": 1, "rows": 128, "box_rows": 64, "box_bytes": 128}])",
+       "lacks an integer row_bytes"},
+      {R"([{"param": 1, "rows": 128, "row_bytes": 256, "box_rows": 64, "box_bytes": 128,
+            "swizzle": 64}])",
+       "swizzle 64 is not supported"},
+      {R"([7])", "tensor map 0 is not an object"},
+      {R"({"param": 1})", "tensor_maps is not a list"},
+  };
+  for (const Case &c : cases) {
+    auto manifest = manifestWithMaps(c.maps);
+    ASSERT_FALSE(bool(manifest)) << c.maps;
+    std::string message = errorText(manifest.takeError());
+    EXPECT_NE(message.find(c.message), std::string::npos) << c.maps << " -> " << message;
+    EXPECT_EQ(message.rfind("m.json: kernel k: ", 0), 0u) << message;
   }
 }
 

@@ -10,7 +10,12 @@
 // reports time, GB/s, TFLOP/s, the fraction of the device-to-device copy
 // bandwidth measured here, and the ratio to the baseline. The baseline is
 // cuBLAS int8 (s8 x s8 -> s32, the same codes) when both operands are int8,
-// else cuBLAS bf16 on the dequantized values.
+// cuBLASLt fp8 (e4m3 x e4m3 -> bf16, the same codes, unit scales: what
+// torch._scaled_mm runs) when both are e4m3, else cuBLAS bf16 on the
+// dequantized values. The code baselines' products get the kernel's scales
+// on the host before the check. A failing cuBLASLt fp8 baseline (no
+// cuBLASLt, a card before sm_89, a shape it rejects) is a note: the kernel is
+// still checked and timed, and the baseline columns read "-".
 //
 //===----------------------------------------------------------------------===//
 #include "lowbit/Quant/Quantize.h"
@@ -30,6 +35,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 using namespace mlir::lowbit;
 using namespace mlir::lowbit::runtime;
@@ -126,7 +132,7 @@ int main(int argc, char **argv) {
   auto device = CudaDevice::open();
   if (!device)
     return fail(llvm::toString(device.takeError()));
-  auto blas = CuBlas::open();
+  auto blas = CuBlas::open(device->get());
   if (!blas)
     return fail(llvm::toString(blas.takeError()));
   std::string card = (*device)->name();
@@ -237,14 +243,29 @@ int main(int argc, char **argv) {
         return fail(llvm::toString(out.takeError()));
       args[s].push_back(*out);
     }
+    // Tensor maps name their set's buffers: encoded per set, before timing.
+    std::vector<std::vector<TensorMap>> maps;
+    for (int s = 0; s < sets; ++s) {
+      auto encoded = encodeTensorMaps(**device, *manifest, args[s]);
+      if (!encoded)
+        return fail(llvm::toString(encoded.takeError()));
+      maps.push_back(std::move(*encoded));
+    }
 
     // The vendor baseline: cuBLAS int8 on the same codes when both sides are
-    // int8, else cuBLAS bf16 on the real (dequantized) values.
+    // int8, cuBLASLt fp8 on the same codes when both are e4m3 (per-tensor or
+    // per-channel weight scales, applied on the host like int8's), else
+    // cuBLAS bf16 on the real (dequantized) values.
     bool int8Baseline = quantizedInput && params[xIndex].code == "i8" &&
                         params[wIndex].code == "i8";
-    std::string baseline = int8Baseline ? "cuBLAS int8" : "cuBLAS bf16";
-    std::vector<uint8_t> bx = int8Baseline ? logical[xIndex].data : bf16Bytes(x);
-    std::vector<uint8_t> bw = int8Baseline ? logical[wIndex].data : bf16Bytes(*weights);
+    bool fp8Baseline = quantizedInput && params[xIndex].code == "f8E4M3FN" &&
+                       params[wIndex].code == "f8E4M3FN" &&
+                       params[wIndex].granularity != "per_group";
+    bool codeBaseline = int8Baseline || fp8Baseline;
+    std::string baseline =
+        int8Baseline ? "cuBLAS int8" : fp8Baseline ? "cuBLASLt fp8" : "cuBLAS bf16";
+    std::vector<uint8_t> bx = codeBaseline ? logical[xIndex].data : bf16Bytes(x);
+    std::vector<uint8_t> bw = codeBaseline ? logical[wIndex].data : bf16Bytes(*weights);
     size_t baselineOut = size_t(m) * n * (int8Baseline ? 4 : 2);
     int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
     auto blasX = upload(**device, bx, 1);
@@ -253,9 +274,22 @@ int main(int argc, char **argv) {
     if (!blasX || !blasW || !blasY)
       return fail("cannot allocate the cuBLAS operands");
     auto runBaseline = [&](int s) {
-      return int8Baseline
-                 ? (*blas)->linearInt8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY)
-                 : (*blas)->linearBf16(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+      if (int8Baseline)
+        return (*blas)->linearInt8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+      if (fp8Baseline)
+        return (*blas)->linearFp8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+      return (*blas)->linearBf16(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+    };
+    // Only the cuBLASLt fp8 baseline may fail without stopping the run: the
+    // note says why, and the row is printed without it.
+    bool baselineOk = true;
+    auto baselineFailed = [&](llvm::Error e) {
+      if (!fp8Baseline)
+        return fail(llvm::toString(std::move(e)));
+      llvm::errs() << "lowbit-bench: note: " << manifest->name << ": no " << baseline
+                   << " baseline: " << llvm::toString(std::move(e)) << "\n";
+      baselineOk = false;
+      return 0;
     };
 
     // Check both against a float64 product of the same values.
@@ -265,41 +299,46 @@ int main(int argc, char **argv) {
       return fail(llvm::toString(std::move(e)));
     if (llvm::Error e = (*device)->launch(*module, manifest->name, manifest->grid,
                                           manifest->block, manifest->sharedBytes,
-                                          args[0]))
+                                          args[0], maps[0]))
       return fail(llvm::toString(std::move(e)));
     NpyArray ours{manifest->result().dtype, manifest->result().shape,
                   std::vector<uint8_t>(resultBytes)};
     if (llvm::Error e = (*device)->copyToHost(ours.data.data(), args[0].back(), resultBytes))
       return fail(llvm::toString(std::move(e)));
-    if (llvm::Error e = runBaseline(0))
-      return fail(llvm::toString(std::move(e)));
-    if (llvm::Error e = (*device)->synchronize())
-      return fail(llvm::toString(std::move(e)));
-    NpyArray theirs{int8Baseline ? "i4" : "V2", {m, n}, std::vector<uint8_t>(baselineOut)};
-    if (llvm::Error e = (*device)->copyToHost(theirs.data.data(), *blasY, baselineOut))
-      return fail(llvm::toString(std::move(e)));
     auto oursValues = numericValues(ours);
     if (!oursValues)
       return fail(llvm::toString(oursValues.takeError()));
-    auto theirValues = numericValues(theirs);
-    if (!theirValues)
-      return fail(llvm::toString(theirValues.takeError()));
-    if (int8Baseline) {
-      // s32 products of codes: apply the same scales on the host.
-      auto xs = realValues(logical[xsIndex]);
-      if (!xs)
-        return fail(llvm::toString(xs.takeError()));
-      bool perToken = params[xsIndex].shape[0] == m;
-      bool perChannel = params[sIndex].shape[0] == n;
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t c = 0; c < n; ++c)
-          (*theirValues)[r * n + c] *= double((*xs)[perToken ? r : 0]) *
-                                       scales[perChannel ? c : 0];
-    }
     Comparison oursErr =
         compareValues(pickRows(*oursValues, rows, n), reference, 0, 0);
-    Comparison theirErr =
-        compareValues(pickRows(*theirValues, rows, n), reference, 0, 0);
+    if (llvm::Error e = runBaseline(0))
+      if (int code = baselineFailed(std::move(e)))
+        return code;
+    std::optional<Comparison> theirErr;
+    if (baselineOk) {
+      if (llvm::Error e = (*device)->synchronize())
+        return fail(llvm::toString(std::move(e)));
+      NpyArray theirs{int8Baseline ? "i4" : "V2", {m, n},
+                      std::vector<uint8_t>(baselineOut)};
+      if (llvm::Error e = (*device)->copyToHost(theirs.data.data(), *blasY, baselineOut))
+        return fail(llvm::toString(std::move(e)));
+      auto theirValues = numericValues(theirs);
+      if (!theirValues)
+        return fail(llvm::toString(theirValues.takeError()));
+      if (codeBaseline) {
+        // Unscaled products of codes (s32 for int8, bf16 for fp8): apply the
+        // kernel's scales on the host.
+        auto xs = realValues(logical[xsIndex]);
+        if (!xs)
+          return fail(llvm::toString(xs.takeError()));
+        bool perToken = params[xsIndex].shape[0] == m;
+        bool perChannel = params[sIndex].shape[0] == n;
+        for (int64_t r = 0; r < m; ++r)
+          for (int64_t c = 0; c < n; ++c)
+            (*theirValues)[r * n + c] *= double((*xs)[perToken ? r : 0]) *
+                                         scales[perChannel ? c : 0];
+      }
+      theirErr = compareValues(pickRows(*theirValues, rows, n), reference, 0, 0);
+    }
     if (oursErr.relativeL2 > 1e-2) {
       llvm::errs() << "lowbit-bench: " << manifest->name << " output is wrong: "
                    << oursErr.summary(0, 0) << "\n";
@@ -311,33 +350,60 @@ int main(int argc, char **argv) {
     // re-zeroed between timed launches: values are not read afterwards.
     auto ours_ms = median(**device, sets, [&](int s) {
       return (*device)->enqueue(*module, manifest->name, manifest->grid,
-                                manifest->block, manifest->sharedBytes, args[s]);
+                                manifest->block, manifest->sharedBytes, args[s],
+                                /*stream=*/nullptr, maps[s]);
     });
     if (!ours_ms)
       return fail(llvm::toString(ours_ms.takeError()));
-    auto blas_ms = median(**device, blasSets, runBaseline);
-    if (!blas_ms)
-      return fail(llvm::toString(blas_ms.takeError()));
-    double us = *ours_ms * 1000, blasUs = *blas_ms * 1000;
+    std::optional<double> blasUs;
+    if (baselineOk) {
+      auto blas_ms = median(**device, blasSets, runBaseline);
+      if (blas_ms)
+        blasUs = *blas_ms * 1000;
+      else if (int code = baselineFailed(blas_ms.takeError()))
+        return code;
+    }
+    double us = *ours_ms * 1000;
     double gbs = setBytes / (us * 1e3);
     double tflops = 2.0 * m * n * k / (us * 1e6);
     std::string label = manifest->name + " " + std::to_string(m) + "x" +
                         std::to_string(n) + "x" + std::to_string(k);
-    llvm::outs() << llvm::format("%-40s %9.1f %8.0f %5.0f%% %12s %9.1f %8.2f %7.1f %9.2g %9.2g\n",
+    // Baseline columns: "-" where the baseline did not run.
+    auto column = [](const char *format, std::optional<double> value) {
+      if (!value)
+        return std::string("-");
+      std::string text;
+      llvm::raw_string_ostream(text) << llvm::format(format, *value);
+      return text;
+    };
+    std::optional<double> speedup, theirL2;
+    if (blasUs)
+      speedup = *blasUs / us;
+    if (theirErr)
+      theirL2 = theirErr->relativeL2;
+    llvm::outs() << llvm::format("%-40s %9.1f %8.0f %5.0f%% %12s %9s %8s %7.1f %9.2g %9s\n",
                                  label.c_str(), us, gbs, 100 * gbs / copyGBs,
-                                 baseline.c_str(), blasUs, blasUs / us, tflops,
-                                 oursErr.relativeL2, theirErr.relativeL2);
+                                 baseline.c_str(), column("%.1f", blasUs).c_str(),
+                                 column("%.2f", speedup).c_str(), tflops,
+                                 oursErr.relativeL2, column("%.2g", theirL2).c_str());
+    auto orNull = [](std::optional<double> value) -> llvm::json::Value {
+      if (value)
+        return *value;
+      return nullptr;
+    };
     rows_json.push_back(llvm::json::Object{
         {"kernel", manifest->name}, {"m", m}, {"n", n}, {"k", k},
         {"us", us}, {"gb_per_s", gbs}, {"fraction_of_copy", gbs / copyGBs},
-        {"tflops", tflops}, {"baseline", baseline}, {"baseline_us", blasUs},
-        {"speedup", blasUs / us}, {"rel_l2", oursErr.relativeL2},
-        {"baseline_rel_l2", theirErr.relativeL2},
+        {"tflops", tflops}, {"baseline", baseline}, {"baseline_us", orNull(blasUs)},
+        {"speedup", orNull(speedup)}, {"rel_l2", oursErr.relativeL2},
+        {"baseline_rel_l2", orNull(theirL2)},
         {"checked_rows", int64_t(rows.size())}});
   }
   if (!jsonFile.empty()) {
     llvm::json::Object root{{"card", card}, {"copy_gb_per_s", copyGBs},
                             {"runs", int64_t(runs)}, {"results", std::move(rows_json)}};
+    if (!(*blas)->ltLibrary().empty())
+      root["cublaslt"] = (*blas)->ltLibrary();
     if (llvm::Error e = writeFileAtomically(jsonFile, [&](llvm::raw_ostream &os) {
           os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
         }))

@@ -1,13 +1,16 @@
 //===- lowbit-gpu-run.cpp - run compiled kernels on the GPU ---------------===//
 //
 //   lowbit-gpu-run MANIFEST.json (--input=A.npy ... | --input-dir=DIR)
-//                  --output=Y.npy [--expect=REF.npy --rtol=R --atol=A]
+//                  --output=Y.npy [--expect=REF.npy --rtol=R --atol=A
+//                  --max-rel-l2=E]
 //
 // Loads the PTX a `lowbit-compile --manifest` run wrote, packs the inputs
 // into the layouts the kernel reads (logical codes in, one per byte, as
 // lowbit-run takes them), launches the kernel through the CUDA driver and
 // writes the result; with --expect it compares it with a reference (e.g.
-// lowbit-run's output) and exits 1 when any element is outside tolerance.
+// lowbit-run's output) and exits 1 when any element is outside tolerance
+// or, with --max-rel-l2, when the relative L2 error exceeds E (for products
+// whose tensor cores accumulate with fewer bits than f32, FP8 wgmma).
 // Needs no LLVM/MLIR at run time: this is what runs on the GPU machine.
 // Timing is lowbit-bench's job.
 //
@@ -44,6 +47,9 @@ static cl::opt<std::string> expectFile("expect",
                                        cl::init(""));
 static cl::opt<double> relTolerance("rtol", cl::init(1e-3));
 static cl::opt<double> absTolerance("atol", cl::init(1e-3));
+static cl::opt<double> maxRelativeL2(
+    "max-rel-l2", cl::desc("Also fail when ||y - ref|| / ||ref|| exceeds this"),
+    cl::init(-1.0));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "lowbit-gpu-run: " << message << "\n";
@@ -128,5 +134,10 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(b.takeError()));
   Comparison c = compareValues(*a, *b, relTolerance, absTolerance);
   llvm::outs() << "compare: " << c.summary(relTolerance, absTolerance) << "\n";
+  if (maxRelativeL2 >= 0 && !(c.relativeL2 <= maxRelativeL2)) {
+    llvm::outs() << "compare: relative L2 error " << c.relativeL2 << " exceeds "
+                 << maxRelativeL2.getValue() << "\n";
+    return 1;
+  }
   return c.outside ? 1 : 0;
 }

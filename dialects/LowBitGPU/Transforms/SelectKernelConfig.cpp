@@ -123,9 +123,28 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     return fitSharedMemory(op, config, p, target);
   }
 
-  // Prefill: the pipelined mma.sync GEMM on every target. (sm_90a gets the
-  // same until the wgmma strategy has a generator.) Short M takes 64-row
-  // tiles so that fewer rows are computed past M.
+  // Hopper with 8-bit operands the tensor cores take as they are: the
+  // warp-specialized TMA + wgmma GEMM. 128 x 256 tiles for int8 (128
+  // accumulator registers per consumer thread); FP8 keeps a second f32 sum,
+  // so 128 x 128. Short M takes one consumer warpgroup (64 rows).
+  bool eightBitOperands = p.inputBits == 8 && p.weightBits == 8 && !p.realInput &&
+                          (mmaType.isInteger(8) || isa<Float8E4M3FNType>(mmaType));
+  if (target.hasWgmma() && eightBitOperands) {
+    int64_t maxN = mmaType.isInteger(8) ? 256 : 128;
+    int64_t blockN = std::min<int64_t>(maxN, llvm::divideCeil(p.n, 64) * 64);
+    int64_t blockM = !ShapedType::isDynamic(p.m) && p.m <= 64 ? 64 : 128;
+    // As deep a ring as fits beside the barriers and alignment slack.
+    int64_t stageBytes = (blockM + blockN) * 128;
+    int64_t stages = std::min<int64_t>(
+        8, (target.getMaxSharedMemoryPerBlock() - 2048) / stageBytes);
+    auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {blockM, blockN, 128},
+                                  {64, blockN}, {64, blockN, 32}, mmaType, stages,
+                                  /*splitK=*/1, /*cluster=*/{}, /*persistent=*/false);
+    return fitSharedMemory(op, config, p, target);
+  }
+
+  // Prefill: the pipelined mma.sync GEMM. Short M takes 64-row tiles so
+  // that fewer rows are computed past M.
   int64_t blockN = 128;
   while (blockN > 16 && p.n % blockN)
     blockN /= 2;

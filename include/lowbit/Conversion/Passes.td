@@ -50,6 +50,13 @@ def LowBitLowerMatmulToGPUPass
       in registers, `mma.sync` on f16/bf16, s8 and e4m3, and an epilogue with
       per-token x per-channel scales. N and K must be multiples of the block
       tile.
+    - `wgmma` (sm_90a; int8 x int8, e4m3 x e4m3): a producer warpgroup
+      streams K tiles with TMA into an mbarrier ring of swizzled 128-byte
+      rows; one or two consumer warpgroups run `wgmma.mma_async` from shared
+      memory (`setmaxnreg` moves registers to them); FP8 sums are promoted
+      to f32 every K tile. The two tensor maps are kernel parameters after
+      the pointers (see `lowbit-grid-constant-tensor-maps`). Any M, N and K
+      (K a multiple of 16).
     Other strategies and formats are rejected with a message.
   }];
   let dependentDialects = [
@@ -59,6 +66,19 @@ def LowBitLowerMatmulToGPUPass
     "::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::ub::UBDialect"
   ];
+}
+
+def LowBitGridConstantTensorMapsPass
+    : Pass<"lowbit-grid-constant-tensor-maps", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Pass the wgmma kernels' TMA tensor maps by value";
+  let description = [{
+    Runs after the kernels are lowered to `llvm.func`. Arguments named by a
+    kernel's `lowbit_gpu.tensor_map_args` (which the GPU-to-NVVM lowering
+    keeps, unlike argument attributes) become 128-byte, 64-byte aligned
+    `byval` parameters marked `nvvm.grid_constant`: the host passes the
+    CUtensorMap in the parameter space and TMA reads it from there.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect"];
 }
 
 #endif // LOWBIT_CONVERSION_PASSES_TD

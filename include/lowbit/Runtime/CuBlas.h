@@ -2,7 +2,10 @@
 //
 // lowbit-bench times its kernels against cuBLAS in the same process. The
 // library is opened with dlopen (libcublas.so.13, .12, or $LOWBIT_CUBLAS), so
-// nothing links against CUDA at build time.
+// nothing links against CUDA at build time. The FP8 baseline is cuBLASLt,
+// opened the same way ($LOWBIT_CUBLASLT, libcublasLt next to the cuBLAS that
+// was loaded, libcublasLt.so.13, .12) at the first linearFp8 call, so that a
+// missing cuBLASLt fails that call only.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOWBIT_RUNTIME_CUBLAS_H
@@ -14,7 +17,9 @@ namespace mlir::lowbit::runtime {
 
 class CuBlas {
 public:
-  static llvm::Expected<std::unique_ptr<CuBlas>> open();
+  /// `device` (optional) allocates linearFp8's cuBLASLt workspace and frees
+  /// it when this object goes: it must outlive the CuBlas.
+  static llvm::Expected<std::unique_ptr<CuBlas>> open(CudaDevice *device = nullptr);
   ~CuBlas();
   /// Which library was loaded.
   const std::string &library() const { return path; }
@@ -27,14 +32,27 @@ public:
   /// result (what torch._int_mm runs). cuBLAS needs K and N multiples of 4.
   llvm::Error linearInt8(int64_t m, int64_t n, int64_t k, DevicePtr x,
                          DevicePtr w, DevicePtr y);
+  /// Queues y[M, N] (bf16) = x[M, K] * w[N, K]^T with e4m3 operands, all
+  /// row-major, f32 accumulation and unit scales (cuBLASLt, what
+  /// torch._scaled_mm runs for FP8 W8A8, scales left out). cuBLASLt FP8 needs
+  /// sm_89 or later, K a multiple of 16 and N of 8. The first call for an
+  /// (M, N, K) loads cuBLASLt if needed and picks the algorithm (heuristic,
+  /// 32 MiB workspace); later calls only queue cublasLtMatmul. Needs the
+  /// device given to open().
+  llvm::Error linearFp8(int64_t m, int64_t n, int64_t k, DevicePtr x,
+                        DevicePtr w, DevicePtr y);
+  /// The cuBLASLt library linearFp8 loaded (empty before then).
+  const std::string &ltLibrary() const { return ltPath; }
 
   struct Api;
 
 private:
   CuBlas() = default;
+  llvm::Error openLt();
   std::unique_ptr<Api> api;
   void *handle = nullptr;
-  std::string path;
+  std::string path, ltPath;
+  CudaDevice *device = nullptr;
 };
 
 } // namespace mlir::lowbit::runtime

@@ -21,6 +21,13 @@ namespace mlir::lowbit::runtime {
 /// A device buffer (freed by the owning CudaDevice's destructor or free()).
 using DevicePtr = uint64_t;
 
+/// An encoded TMA descriptor (the driver's opaque CUtensorMap). Kernels take
+/// it by value as a parameter; the driver encodes only into 64-byte aligned
+/// storage.
+struct alignas(64) TensorMap {
+  uint8_t bytes[128];
+};
+
 class CudaDevice {
 public:
   /// Opens the driver, device `ordinal` and its primary context.
@@ -42,16 +49,29 @@ public:
 
   /// Loads PTX (JIT-compiled by the driver) or a cubin; returns a module id.
   llvm::Expected<void *> loadModule(const std::string &image);
-  /// Launches `kernel` of `module` with pointer arguments and waits for it.
+  /// A TMA descriptor for the row-major [rows, rowBytes] byte matrix at
+  /// `base`, copied in [boxRows, boxBytes] boxes with the 128-byte swizzle
+  /// (rows and bytes past the end read as zeros). rowBytes must be a
+  /// multiple of 16 and `base` 16-byte aligned; boxBytes at most 128 (the
+  /// swizzle span) and boxRows at most 256. An error when the driver has no
+  /// cuTensorMapEncodeTiled (before CUDA 12) or rejects the shape.
+  llvm::Expected<TensorMap> encodeTensorMap(DevicePtr base, uint64_t rows,
+                                            uint64_t rowBytes, uint32_t boxRows,
+                                            uint32_t boxBytes);
+  /// Launches `kernel` of `module` with pointer arguments, then tensor maps
+  /// passed by value, and waits for it.
   llvm::Error launch(void *module, const std::string &kernel,
                      const int64_t grid[3], const int64_t block[3],
-                     size_t sharedBytes, llvm::ArrayRef<DevicePtr> args);
+                     size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
+                     llvm::ArrayRef<TensorMap> tensorMaps = {});
   /// Queues a launch on `stream` (a CUstream; null: the default stream)
-  /// without waiting for it.
+  /// without waiting for it. Parameters as for launch(); the driver copies
+  /// them at the call, so `args` and `tensorMaps` need not outlive it.
   llvm::Error enqueue(void *module, const std::string &kernel,
                       const int64_t grid[3], const int64_t block[3],
                       size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
-                      void *stream = nullptr);
+                      void *stream = nullptr,
+                      llvm::ArrayRef<TensorMap> tensorMaps = {});
   llvm::Error synchronize();
   /// Milliseconds between events recorded around the GPU work `enqueue`
   /// queues.

@@ -8,6 +8,7 @@
 #ifndef LOWBIT_RUNTIME_KERNELMANIFEST_H
 #define LOWBIT_RUNTIME_KERNELMANIFEST_H
 
+#include "lowbit/Runtime/CudaDriver.h"
 #include "lowbit/Support/Npy.h"
 #include "llvm/Support/JSON.h"
 
@@ -33,6 +34,14 @@ struct KernelParam {
   int64_t axis = -1, groupSize = 0;
 };
 
+/// A TMA tensor map the host encodes for a pointer parameter (see
+/// CudaDevice::encodeTensorMap): the operand as a row-major [rows, rowBytes]
+/// byte matrix read in [boxRows, boxBytes] boxes, 128-byte swizzled.
+struct TensorMapSpec {
+  int64_t param; // index into KernelManifest::params
+  int64_t rows, rowBytes, boxRows, boxBytes;
+};
+
 struct KernelManifest {
   std::string name, imagePath /* PTX or cubin */, target;
   int64_t grid[3], block[3];
@@ -40,6 +49,8 @@ struct KernelManifest {
   /// Dynamic shared memory per block, in bytes.
   int64_t sharedBytes = 0;
   std::vector<KernelParam> params; // the last one is the result
+  /// Kernel parameters after the pointers, by value, in this order.
+  std::vector<TensorMapSpec> tensorMaps;
 
   /// Reads `path`; `kernel` selects one when the manifest holds several.
   static llvm::Expected<KernelManifest> load(const std::string &path,
@@ -57,7 +68,23 @@ struct KernelManifest {
 llvm::Expected<std::vector<uint8_t>> deviceBytes(const KernelParam &param,
                                                  const NpyArray &array);
 
-class CudaDevice;
+/// A kernel entry's "tensor_maps" (none when absent: manifests before them),
+/// checked against its `numParams` pointer parameters, the last being the
+/// result; `path` and `kernel` name the entry in errors.
+llvm::Expected<std::vector<TensorMapSpec>>
+parseTensorMaps(const llvm::json::Object &kernel, size_t numParams,
+                const std::string &path, const std::string &kernelName);
+
+/// The tensor maps a launch of `manifest`'s kernel passes after `args` (its
+/// pointer parameters in manifest order, result included). Encoding is a
+/// host call: cheap, but redo it whenever a pointer changes.
+llvm::Expected<std::vector<TensorMap>>
+encodeTensorMaps(CudaDevice &device, const KernelManifest &manifest,
+                 llvm::ArrayRef<DevicePtr> args);
+/// The same for specs read by parseTensorMaps.
+llvm::Expected<std::vector<TensorMap>>
+encodeTensorMaps(CudaDevice &device, llvm::ArrayRef<TensorMapSpec> specs,
+                 llvm::ArrayRef<DevicePtr> args);
 
 /// Runs `manifest`'s kernel from `module` once: uploads `operands` (bytes in
 /// the kernel's layouts, parameter order, result excluded), launches on a

@@ -18,6 +18,16 @@
 
 namespace mlir::lowbit {
 
+/// A TMA tensor map the host encodes for one kernel parameter and passes by
+/// value after the pointer parameters: the operand seen as a row-major
+/// [rows, rowBytes] byte matrix, copied in [boxRows, boxBytes] boxes into
+/// shared memory with the 128-byte swizzle (rows and bytes past the end
+/// read as zeros).
+struct TensorMapDesc {
+  unsigned param; // index into KernelLaunch::params
+  int64_t rows, rowBytes, boxRows, boxBytes;
+};
+
 /// How to launch a generated kernel: the manifest's view of it.
 struct KernelLaunch {
   std::array<int64_t, 3> grid = {1, 1, 1}, block = {1, 1, 1};
@@ -28,6 +38,8 @@ struct KernelLaunch {
   /// Kernel parameters in order, by the matmul operand they take: input,
   /// weight, weight_scales, weight_zero_points, input_scales, result.
   SmallVector<std::string> params;
+  /// Tensor maps, kernel parameters after `params` in this order.
+  SmallVector<TensorMapDesc> tensorMaps;
 };
 
 /// Split-K streaming GEMV for decode shapes (`splitk_gemv`).
@@ -39,6 +51,14 @@ FailureOr<KernelLaunch> buildGemvKernel(OpBuilder &b, MatmulOp op,
 FailureOr<KernelLaunch> buildMmaSyncKernel(OpBuilder &b, MatmulOp op,
                                            gpu::ConfigAttr config,
                                            StringRef name);
+
+/// Warp-specialized Hopper GEMM (`wgmma`, sm_90a): TMA into an mbarrier
+/// ring, wgmma.mma_async from shared memory.
+FailureOr<KernelLaunch> buildWgmmaKernel(OpBuilder &b, MatmulOp op,
+                                         gpu::ConfigAttr config, StringRef name);
+
+/// The kernel attribute listing the arguments that are tensor maps.
+constexpr llvm::StringLiteral kTensorMapArgsAttrName = "lowbit_gpu.tensor_map_args";
 
 } // namespace mlir::lowbit
 

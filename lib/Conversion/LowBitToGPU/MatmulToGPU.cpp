@@ -4,7 +4,8 @@
 // strategy's generator (Kernels.h) appends a kernel to
 // `gpu.module @lowbit_kernels`, and the matmul gets a `lowbit_gpu.kernel`
 // attribute saying how to launch it (name, grid, block, dynamic shared
-// memory, parameters, whether the result is zeroed first).
+// memory, parameters, the TMA tensor maps the host encodes, whether the
+// result is zeroed first).
 //
 //===----------------------------------------------------------------------===//
 #include "lowbit/Conversion/Passes.h"
@@ -22,6 +23,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 namespace mlir::lowbit {
+#define GEN_PASS_DEF_LOWBITGRIDCONSTANTTENSORMAPSPASS
 #define GEN_PASS_DEF_LOWBITLOWERMATMULTOGPUPASS
 #include "lowbit/Conversion/Passes.h.inc"
 } // namespace mlir::lowbit
@@ -39,11 +41,13 @@ FailureOr<KernelLaunch> buildKernel(OpBuilder &b, MatmulOp op,
     return buildGemvKernel(b, op, config, name);
   case lowbit::gpu::Strategy::MmaSync:
     return buildMmaSyncKernel(b, op, config, name);
+  case lowbit::gpu::Strategy::Wgmma:
+    return buildWgmmaKernel(b, op, config, name);
   default:
     return op.emitOpError()
            << "GPU code generation does not support the "
            << lowbit::gpu::stringifyStrategy(config.getStrategy())
-           << " strategy yet (supported: splitk_gemv, mma_sync)";
+           << " strategy yet (supported: splitk_gemv, mma_sync, wgmma)";
   }
 }
 
@@ -72,7 +76,8 @@ struct LowerMatmulToGPUPass
       std::string name =
           (parent ? parent.getName().str() : "matmul") +
           (config.getStrategy() == lowbit::gpu::Strategy::SplitKGemv ? "_gemv"
-                                                                      : "_mma") +
+           : config.getStrategy() == lowbit::gpu::Strategy::Wgmma   ? "_wgmma"
+                                                                     : "_mma") +
           std::to_string(counter++);
       b.setInsertionPointToEnd(kernels.getBody());
       FailureOr<KernelLaunch> launch = buildKernel(b, op, config, name);
@@ -81,6 +86,12 @@ struct LowerMatmulToGPUPass
       SmallVector<Attribute> params;
       for (const std::string &role : launch->params)
         params.push_back(b.getStringAttr(role));
+      // [param, rows, row_bytes, box_rows, box_bytes] each; always present,
+      // so that a reader tells "none" from IR that predates tensor maps.
+      SmallVector<Attribute> tensorMaps;
+      for (const TensorMapDesc &map : launch->tensorMaps)
+        tensorMaps.push_back(b.getDenseI64ArrayAttr(
+            {int64_t(map.param), map.rows, map.rowBytes, map.boxRows, map.boxBytes}));
       op->setAttr(
           "lowbit_gpu.kernel",
           b.getDictionaryAttr(
@@ -90,11 +101,31 @@ struct LowerMatmulToGPUPass
                b.getNamedAttr("shared_memory",
                               b.getI64IntegerAttr(launch->sharedBytes)),
                b.getNamedAttr("params", b.getArrayAttr(params)),
+               b.getNamedAttr("tensor_maps", b.getArrayAttr(tensorMaps)),
                b.getNamedAttr("zero_result", b.getBoolAttr(launch->zeroResult))}));
       return WalkResult::advance();
     });
     if (result.wasInterrupted())
       signalPassFailure();
+  }
+};
+
+struct GridConstantTensorMapsPass
+    : lowbit::impl::LowBitGridConstantTensorMapsPassBase<GridConstantTensorMapsPass> {
+  void runOnOperation() override {
+    getOperation().walk([&](LLVM::LLVMFuncOp func) {
+      auto args = func->getAttrOfType<DenseI32ArrayAttr>(kTensorMapArgsAttrName);
+      if (!args)
+        return;
+      OpBuilder b(func.getContext());
+      auto map = LLVM::LLVMArrayType::get(b.getI8Type(), 128);
+      for (int32_t arg : args.asArrayRef()) {
+        func.setArgAttr(arg, LLVM::LLVMDialect::getByValAttrName(), TypeAttr::get(map));
+        func.setArgAttr(arg, LLVM::LLVMDialect::getAlignAttrName(), b.getI64IntegerAttr(64));
+        func.setArgAttr(arg, NVVM::NVVMDialect::getGridConstantAttrName(), b.getUnitAttr());
+      }
+      func->removeAttr(kTensorMapArgsAttrName);
+    });
   }
 };
 

@@ -25,6 +25,8 @@
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
 
+#include "Emitter.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -94,17 +96,6 @@ struct MmaProblem {
   int64_t sharedBytes() const { return stages * stageBytes(); }
 };
 
-std::string str(Type type) {
-  std::string text;
-  llvm::raw_string_ostream(text) << type;
-  return text;
-}
-
-bool isPerTokenOrTensor(QuantSchemeAttr scheme) {
-  return scheme.getGranularity() == Granularity::PerTensor ||
-         (scheme.getGranularity() == Granularity::PerChannel && scheme.getAxis() == 0);
-}
-
 FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   auto unsupported = [&](const Twine &what) {
     return op.emitOpError()
@@ -155,12 +146,12 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     else if (code.isInteger(8) && (!layout || packed))
       p.weightBits = 8;
     else
-      return unsupported("the weights " + Twine(str(weight)) +
+      return unsupported("the weights " + Twine(typeString(weight)) +
                          " with real activations");
   } else {
     QuantSchemeAttr inScheme = op.getInputSchemeAttr();
     if (!inScheme)
-      return unsupported(Twine(str(act)) + " activations");
+      return unsupported(Twine(typeString(act)) + " activations");
     Type inCode = inScheme.getStorage();
     if (inScheme.hasZeroPoints() || !isPerTokenOrTensor(inScheme) ||
         inScheme.getOuterScaleType())
@@ -176,7 +167,7 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
       else if (code.isInteger(4) && !p.unsignedCodes && packed)
         p.weightBits = 4;
       else
-        return unsupported("the weights " + Twine(str(weight)) +
+        return unsupported("the weights " + Twine(typeString(weight)) +
                            " with int8 activations (signed i8, or signed i4 "
                            "packed)");
     } else if (inCode.isInteger(4) && code.isInteger(4)) {
@@ -192,8 +183,8 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
       p.kind = MmaKind::Fp8;
       p.weightBits = 8;
     } else {
-      return unsupported("activations of " + Twine(str(inCode)) +
-                         " with weights of " + str(code));
+      return unsupported("activations of " + Twine(typeString(inCode)) +
+                         " with weights of " + typeString(code));
     }
     p.actType = IntegerType::get(op.getContext(), 8);
     p.actBits = p.kind == MmaKind::Int4 ? 4 : 8;
@@ -208,9 +199,9 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.scaleCols = scales.getDimSize(1);
   for (Type t : {p.scaleType, p.hasInputScales ? p.inputScaleType : p.scaleType})
     if (!isa<Float16Type, BFloat16Type, Float32Type>(t))
-      return unsupported("scales of type " + Twine(str(t)));
+      return unsupported("scales of type " + Twine(typeString(t)));
   if (!isa<Float16Type, BFloat16Type, Float32Type>(p.resultType))
-    return unsupported("a " + Twine(str(p.resultType)) + " result");
+    return unsupported("a " + Twine(typeString(p.resultType)) + " result");
 
   // The config must describe a kernel this generator can build.
   int64_t tileK = kTileRowBytes * 8 / p.actBits;
@@ -245,38 +236,11 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   return p;
 }
 
-/// Index and integer arithmetic with less noise.
-struct Emitter {
-  OpBuilder &b;
-  Location loc;
-
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value i32(int64_t v) {
-    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
-  }
-  Value f32(double v) {
-    return arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(float(v)));
-  }
-  Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
-  Value add(Value a, int64_t c) { return c ? add(a, idx(c)) : a; }
-  Value mul(Value a, int64_t c) { return arith::MulIOp::create(b, loc, a, idx(c)); }
-  Value div(Value a, int64_t c) { return arith::DivUIOp::create(b, loc, a, idx(c)); }
-  Value rem(Value a, int64_t c) { return arith::RemUIOp::create(b, loc, a, idx(c)); }
-  Value lt(Value a, int64_t c) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, a, idx(c));
-  }
-  /// Physical 16-byte chunk of logical chunk `chunk` in row `row`.
-  Value swizzle(Value row, Value chunk) {
-    return arith::XOrIOp::create(b, loc, chunk, rem(div(row, 2), 4));
-  }
-  Value toF32(Value v) {
-    return v.getType().isF32() ? v : arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-  }
-  Value shl(Value v, int64_t s) { return arith::ShLIOp::create(b, loc, v, i32(s)); }
-  Value shr(Value v, int64_t s) { return arith::ShRUIOp::create(b, loc, v, i32(s)); }
-  Value andi(Value v, int64_t m) { return arith::AndIOp::create(b, loc, v, i32(m)); }
-  Value ori(Value a, Value c) { return arith::OrIOp::create(b, loc, a, c); }
-};
+/// Physical 16-byte chunk of logical chunk `chunk` in row `row` of a
+/// 64-byte-row tile.
+Value swizzle(Emitter &e, Value row, Value chunk) {
+  return arith::XOrIOp::create(e.b, e.loc, chunk, e.rem(e.div(row, 2), 4));
+}
 
 /// The kernel's values that the loop body and epilogue use.
 struct Frame {
@@ -321,7 +285,7 @@ void loadTile(Emitter &e, const MmaProblem &p, const Frame &f, Value kt,
                                                 e.idx(0));
     nvgpu::DeviceAsyncCopyOp::create(
         b, e.loc, f.aTiles,
-        ValueRange{stage, row, e.mul(e.swizzle(row, col), actPerChunk)}, f.x,
+        ValueRange{stage, row, e.mul(swizzle(e, row, col), actPerChunk)}, f.x,
         ValueRange{clamped, globalCol}, b.getIndexAttr(actPerChunk), srcElements,
         bypass);
   });
@@ -329,7 +293,7 @@ void loadTile(Emitter &e, const MmaProblem &p, const Frame &f, Value kt,
   int64_t chunksPerRow = p.weightRowBytes() / 16;
   forEachChunk(e, p, f, p.bn * chunksPerRow, [&](Value chunk) {
     Value row = e.div(chunk, chunksPerRow), col = e.rem(chunk, chunksPerRow);
-    Value sharedCol = p.weightsByLdmatrix() ? e.swizzle(row, col) : col;
+    Value sharedCol = p.weightsByLdmatrix() ? swizzle(e, row, col) : col;
     Value globalCol = e.add(e.mul(kt, p.weightRowBytes()), e.mul(col, 16));
     nvgpu::DeviceAsyncCopyOp::create(
         b, e.loc, f.bTiles, ValueRange{stage, row, e.mul(sharedCol, 16)}, f.w,
@@ -343,7 +307,7 @@ void loadTile(Emitter &e, const MmaProblem &p, const Frame &f, Value kt,
 /// n8 tiles (matrices ordered rows 0-7 / 8-15 x chunk 0 / 1 as each needs).
 Value ldmatrixX4(Emitter &e, Value tiles, Value stage, Value row, Value chunk,
                  int64_t elementsPerChunk, Type resultType) {
-  Value col = e.mul(e.swizzle(row, chunk), elementsPerChunk);
+  Value col = e.mul(swizzle(e, row, chunk), elementsPerChunk);
   return nvgpu::LdMatrixOp::create(e.b, e.loc, resultType, tiles,
                                    ValueRange{stage, row, col}, false, 4);
 }

@@ -36,8 +36,24 @@ func.func @w4a4(%x: tensor<256x512xi4>, %xs: tensor<256x1xf16>, %w: tensor<256x5
 // -----
 
 func.func @wgmma_config(%x: tensor<256x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x4xf16>) -> tensor<256x256xf16> {
-  // expected-error @+1 {{GPU code generation does not support the wgmma strategy yet (supported: splitk_gemv, mma_sync)}}
+  // expected-error @+1 {{the wgmma strategy does not support f16 activations yet}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256], mma = [64, 256, 16], mma_type = f16, stages = 4>} : (tensor<256x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x4xf16>) -> tensor<256x256xf16>
+  return %y : tensor<256x256xf16>
+}
+
+// -----
+
+func.func @wgmma_bad_tile(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>, %w: tensor<256x512xi8>, %s: tensor<256x1xf32>) -> tensor<256x256xf16> {
+  // expected-error @+1 {{wgmma block tile N must be a multiple of 64 up to 256 for this product, not 96}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 96, 128], warp = [64, 96], mma = [64, 96, 32], mma_type = i8, stages = 4>} : (tensor<256x512xi8>, tensor<256x512xi8>, tensor<256x1xf32>, tensor<256x1xf32>) -> tensor<256x256xf16>
+  return %y : tensor<256x256xf16>
+}
+
+// -----
+
+func.func @wgmma_odd_k(%x: tensor<256x520xi8>, %xs: tensor<256x1xf32>, %w: tensor<256x520xi8>, %s: tensor<256x1xf32>) -> tensor<256x256xf16> {
+  // expected-error @+1 {{K = 520 bytes per row is not a multiple of 16, which TMA needs of a row stride}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4>} : (tensor<256x520xi8>, tensor<256x520xi8>, tensor<256x1xf32>, tensor<256x1xf32>) -> tensor<256x256xf16>
   return %y : tensor<256x256xf16>
 }
 

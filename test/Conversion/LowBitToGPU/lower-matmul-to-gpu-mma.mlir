@@ -1,4 +1,4 @@
-// RUN: lowbit-opt %s -split-input-file --lowbit-select-kernel-config=target=sm_90a --lowbit-lower-matmul-to-gpu | FileCheck %s
+// RUN: lowbit-opt %s -split-input-file --lowbit-select-kernel-config=target=sm_90 --lowbit-lower-matmul-to-gpu | FileCheck %s
 
 // The mma_sync kernel of a W8A8 product: a cp.async ring in dynamic shared
 // memory, ldmatrix fragments for both operands, s8 MMAs, and the launch the
@@ -6,7 +6,7 @@
 // linear order, 4 stages of 16 KiB).
 // CHECK-LABEL: func.func @w8a8
 // CHECK: lowbit.matmul
-// CHECK-SAME: lowbit_gpu.kernel = {block = array<i64: 128, 1, 1>, grid = array<i64: 4, 1, 1>, name = "w8a8_mma0", params = ["input", "weight", "weight_scales", "input_scales", "result"], shared_memory = 65536 : i64, zero_result = false}
+// CHECK-SAME: lowbit_gpu.kernel = {block = array<i64: 128, 1, 1>, grid = array<i64: 4, 1, 1>, name = "w8a8_mma0", params = ["input", "weight", "weight_scales", "input_scales", "result"], shared_memory = 65536 : i64, tensor_maps = [], zero_result = false}
 // CHECK: gpu.func @w8a8_mma0(%{{.*}}: memref<200x512xi8>, %{{.*}}: memref<256x512xi8>, %{{.*}}: memref<256x1xf32>, %{{.*}}: memref<200x1xf32>, %{{.*}}: memref<200x256xf32>) kernel
 // CHECK: gpu.dynamic_shared_memory
 // CHECK: memref.view {{.*}} to memref<4x128x64xi8, #gpu.address_space<workgroup>>

@@ -4,9 +4,9 @@
 
 // The default kernel config per target, checked without a GPU.
 
-// Prefill W4A16 (dynamic M): mma.sync pipelines on every target (sm_90a too,
-// until the wgmma strategy has a generator). The 4-bit weight is widened to
-// bf16.
+// Prefill W4A16 (dynamic M): mma.sync pipelines on every target (sm_90a too:
+// its wgmma strategy takes 8-bit operands only so far). The 4-bit weight is
+// widened to bf16.
 // SM80-LABEL: func @w4a16_prefill
 // SM80: lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = bf16, stages = 4>
 // SM89-LABEL: func @w4a16_prefill
@@ -48,11 +48,12 @@ func.func @decode_f32_result(%x: tensor<1x8192xf16>, %w: tensor<8192x8192xi4>, %
 
 // -----
 
-// W8A8 int8: s8 MMA, K tiles twice as long as for 16-bit operands.
+// W8A8 int8: s8 MMA, K tiles twice as long as for 16-bit operands. sm_90a
+// takes the TMA + wgmma GEMM: 128 x 256 tiles of 128-byte K rows, 4 stages.
 // SM80-LABEL: func @w8a8
 // SM80: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
 // SM90A-LABEL: func @w8a8
-// SM90A: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4>
 func.func @w8a8(%x: tensor<4096x8192xi8>, %xs: tensor<4096x1xf32>, %w: tensor<8192x8192xi8>, %s: tensor<8192x1xf32>) -> tensor<4096x8192xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<4096x8192xi8>, tensor<8192x8192xi8>, tensor<8192x1xf32>, tensor<4096x1xf32>) -> tensor<4096x8192xbf16>
   return %y : tensor<4096x8192xbf16>
@@ -114,9 +115,12 @@ func.func @bitplane_and_lut(%a: tensor<2x64x1024xi1>, %w: tensor<3x512x1024xi1>,
 // -----
 
 // Quantized activations go to the tensor cores even at decode M, in 64-row
-// tiles: the streaming GEMV takes real activations only.
+// tiles (one consumer warpgroup on sm_90a): the streaming GEMV takes real
+// activations only.
+// SM80-LABEL: func @w8a8_decode
+// SM80: #lowbit_gpu.config<strategy = mma_sync, block = [64, 128, 64], warp = [32, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
 // SM90A-LABEL: func @w8a8_decode
-// SM90A: #lowbit_gpu.config<strategy = mma_sync, block = [64, 128, 64], warp = [32, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [64, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 5>
 func.func @w8a8_decode(%x: tensor<1x8192xi8>, %xs: tensor<1x1xf32>, %w: tensor<8192x8192xi8>, %s: tensor<8192x1xf32>) -> tensor<1x8192xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x8192xi8>, tensor<8192x8192xi8>, tensor<8192x1xf32>, tensor<1x1xf32>) -> tensor<1x8192xbf16>
   return %y : tensor<1x8192xbf16>

@@ -1,0 +1,38 @@
+// RUN: lowbit-opt %s --lowbit-select-kernel-config=target=sm_90a --lowbit-lower-matmul-to-gpu | FileCheck %s
+
+// The wgmma kernel of a W8A8 product on sm_90a: the launch with its two
+// tensor maps (activations in 128 x 128-byte boxes, weights in 256 x 128),
+// 3 warpgroups per block, a 4-slot ring of 48 KiB stages plus barriers and
+// alignment slack; the producer warpgroup (TMA into the `full` barriers after
+// waiting on `empty`), the consumers (wgmma from shared memory, one arrival
+// per warp on `empty`).
+// CHECK-LABEL: func.func @w8a8
+// CHECK: lowbit_gpu.kernel = {block = array<i64: 384, 1, 1>, grid = array<i64: 4, 1, 1>, name = "w8a8_wgmma0", params = ["input", "weight", "weight_scales", "input_scales", "result"], shared_memory = 197696 : i64, tensor_maps = [array<i64: 0, 200, 512, 128, 128>, array<i64: 1, 320, 512, 256, 128>], zero_result = false}
+// CHECK: gpu.func @w8a8_wgmma0(%{{.*}}: memref<200x512xi8>, %{{.*}}: memref<320x512xi8>, %{{.*}}: memref<320x1xf32>, %{{.*}}: memref<200x1xf32>, %{{.*}}: memref<200x320xf32>, %[[MAPA:.*]]: !llvm.ptr, %[[MAPB:.*]]: !llvm.ptr) kernel
+// CHECK-SAME: lowbit_gpu.tensor_map_args = array<i32: 5, 6>
+// CHECK-SAME: nvvm.minctasm = 1 : i32
+// CHECK-COUNT-8: nvvm.mbarrier.init
+// CHECK: nvvm.fence.mbarrier.init
+// CHECK: gpu.barrier
+// CHECK: nvvm.setmaxregister  decrease 40
+// CHECK: scf.for
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c49152_i32
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[MAPA]], %{{.*}}, box
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[MAPB]], %{{.*}}, box
+// CHECK: nvvm.setmaxregister  increase 232
+// CHECK: scf.for
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 256, k = 32>, D[<s32>, <one>], A[<s8>, <one>, <row>], B[<s8>, <one>, <col>]
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK: nvvm.mbarrier.arrive
+func.func @w8a8(%x: tensor<200x512xi8>, %w: tensor<320x512xi8>, %s: tensor<320x1xf32>, %xs: tensor<200x1xf32>) -> tensor<200x320xf32> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32>
+      input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32>
+      weight_scales(%s) input_scales(%xs)
+      : (tensor<200x512xi8>, tensor<320x512xi8>, tensor<320x1xf32>, tensor<200x1xf32>) -> tensor<200x320xf32>
+  return %y : tensor<200x320xf32>
+}
