@@ -47,7 +47,7 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
                  int64_t splitK, ArrayRef<int64_t> mma = {}) {
     auto candidate = lowbit::gpu::ConfigAttr::get(
         &context, config.getStrategy(), block, warp, mma.empty() ? config.getMma() : mma,
-        config.getMmaType(), stages, splitK, {}, false);
+        config.getMmaType(), stages, splitK, {}, config.getPersistent());
     std::string text;
     llvm::raw_string_ostream os(text);
     Attribute(candidate).print(os);
@@ -67,14 +67,14 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
   }
   if (config.getStrategy() == lowbit::gpu::Strategy::Wgmma) {
     // One or two consumer warpgroups, N tiles the instruction takes (FP8
-    // keeps a second accumulator: at most 128), rings of 3 to 6 slots (the
+    // keeps a second accumulator: at most 192), rings of 3 to 6 slots (the
     // shared-memory check below prunes those that do not fit).
     bool fp8 = config.getMmaType().isFloat();
     for (int64_t bm : {64, 128}) {
       if (bm == 128 && spec->m <= 64)
         continue;
-      for (int64_t bn : {64, 128, 256}) {
-        if (bn > (fp8 ? 128 : 256) || (bn < 128 && spec->n >= 256))
+      for (int64_t bn : {64, 128, 192, 256}) {
+        if (bn > (fp8 ? 192 : 256) || (bn < 128 && spec->n >= 256))
           continue;
         for (int64_t stages : {3, 4, 5, 6})
           add({bm, bn, block[2]}, {64, bn}, stages, 1, {64, bn, block[2] / 4});

@@ -53,9 +53,11 @@ FailureOr<KernelLaunch> buildMmaSyncKernel(OpBuilder &b, MatmulOp op,
                                            StringRef name);
 
 /// Warp-specialized Hopper GEMM (`wgmma`, sm_90a): TMA into an mbarrier
-/// ring, wgmma.mma_async from shared memory.
+/// ring, wgmma.mma_async from shared memory. A persistent config launches
+/// at most `numSMs` blocks (when known, i.e. > 0) that loop over the tiles.
 FailureOr<KernelLaunch> buildWgmmaKernel(OpBuilder &b, MatmulOp op,
-                                         gpu::ConfigAttr config, StringRef name);
+                                         gpu::ConfigAttr config, StringRef name,
+                                         int64_t numSMs);
 
 /// The kernel attribute listing the arguments that are tensor maps.
 constexpr llvm::StringLiteral kTensorMapArgsAttrName = "lowbit_gpu.tensor_map_args";

@@ -35,14 +35,14 @@ namespace {
 
 FailureOr<KernelLaunch> buildKernel(OpBuilder &b, MatmulOp op,
                                     lowbit::gpu::ConfigAttr config,
-                                    StringRef name) {
+                                    StringRef name, int64_t numSMs) {
   switch (config.getStrategy()) {
   case lowbit::gpu::Strategy::SplitKGemv:
     return buildGemvKernel(b, op, config, name);
   case lowbit::gpu::Strategy::MmaSync:
     return buildMmaSyncKernel(b, op, config, name);
   case lowbit::gpu::Strategy::Wgmma:
-    return buildWgmmaKernel(b, op, config, name);
+    return buildWgmmaKernel(b, op, config, name, numSMs);
   default:
     return op.emitOpError()
            << "GPU code generation does not support the "
@@ -58,6 +58,11 @@ struct LowerMatmulToGPUPass
     OpBuilder b(module.getContext());
     ::mlir::gpu::GPUModuleOp kernels;
     int counter = 0;
+    // The target (lowbit-select-kernel-config records it) sizes persistent
+    // grids: one block per SM.
+    auto target = module->getAttrOfType<lowbit::gpu::TargetAttr>(
+        lowbit::gpu::LowBitGPUDialect::kTargetAttrName);
+    int64_t numSMs = target ? target.getNumSMs() : 0;
     WalkResult result = module.walk([&](MatmulOp op) {
       auto config = op->getAttrOfType<lowbit::gpu::ConfigAttr>(
           lowbit::gpu::LowBitGPUDialect::kConfigAttrName);
@@ -80,7 +85,7 @@ struct LowerMatmulToGPUPass
                                                                      : "_mma") +
           std::to_string(counter++);
       b.setInsertionPointToEnd(kernels.getBody());
-      FailureOr<KernelLaunch> launch = buildKernel(b, op, config, name);
+      FailureOr<KernelLaunch> launch = buildKernel(b, op, config, name, numSMs);
       if (failed(launch))
         return WalkResult::interrupt();
       SmallVector<Attribute> params;

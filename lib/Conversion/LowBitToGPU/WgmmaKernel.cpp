@@ -21,6 +21,9 @@
 //   memory. FP8 products are accumulated per K tile and added into a
 //   separate f32 accumulator (the tensor cores accumulate e4m3 products
 //   with fewer bits than f32; promoting every 128 K keeps the sum accurate).
+// - Persistent (the default config): at most one block per SM, each looping
+//   over tiles in the grouped order; the ring position carries across tiles,
+//   so the producer streams the next tile while the consumers store theirs.
 // - TMA reads rows and columns past the operands' ends as zeros, so any M,
 //   N and K work (K in multiples of 16 bytes, the tensor map's stride
 //   rule); the epilogue applies per-token x per-channel scales and stores
@@ -64,6 +67,7 @@ enum class WgmmaKind { Int8, Fp8 };
 struct WgmmaProblem {
   int64_t m, n, k;
   int64_t bm, bn, stages;
+  bool persistent;
   WgmmaKind kind;
   Type scaleType, inputScaleType, resultType;
   int64_t scaleRows, inputScaleRows;
@@ -80,6 +84,9 @@ struct WgmmaProblem {
   int64_t sharedBytes() const {
     return barrierOffset() + 2 * stages * 8 + kSwizzleAtomBytes;
   }
+  int64_t gridM() const { return llvm::divideCeil(m, bm); }
+  int64_t gridN() const { return llvm::divideCeil(n, bn); }
+  int64_t tiles() const { return gridM() * gridN(); }
   /// Accumulator registers per thread: m64nBN over 128 threads.
   int64_t accRegisters() const { return bn / 2; }
 };
@@ -104,6 +111,7 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.bm = block[0];
   p.bn = block[1];
   p.stages = config.getStages();
+  p.persistent = config.getPersistent();
   p.resultType = op.getResult().getType().getElementType();
 
   QuantSchemeAttr inScheme = op.getInputSchemeAttr();
@@ -148,7 +156,9 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return op.emitOpError() << "wgmma block tile M must be 64 or 128 (one or "
                                "two consumer warpgroups), not "
                             << p.bm;
-  int64_t maxN = p.kind == WgmmaKind::Fp8 ? 128 : 256;
+  int64_t maxN = p.kind == WgmmaKind::Fp8 ? 192 : 256;
+  // FP8 holds two accumulators (the tile's and the f32 sum): 2 x 96
+  // registers per thread at N = 192 is what fits beside the addressing.
   if (p.bn % 64 || p.bn > maxN)
     return op.emitOpError() << "wgmma block tile N must be a multiple of 64 up "
                                "to "
@@ -222,15 +232,44 @@ void waitParity(Emitter &e, Value barrier, Value parity) {
                                         e.i32(0x989680));
 }
 
+/// The block's tiles: tile, tile + grid, ... (the grid is at most one block
+/// per SM when persistent). `body` gets the tile's first row and column and
+/// how many K tiles the block streamed before it (the ring's position).
+void forEachTile(Emitter &e, const WgmmaProblem &p,
+                 function_ref<void(Value blockM0, Value blockN0, Value done)> body) {
+  OpBuilder &b = e.b;
+  Value first = ::mlir::gpu::BlockIdOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
+  Value grid = ::mlir::gpu::GridDimOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
+  auto loop = scf::ForOp::create(b, e.loc, first, e.idx(p.tiles()), grid);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value tile = loop.getInductionVar();
+  // Grouped order, as in the mma_sync strategy: tiles in flight at once
+  // share rows of both operands in L2.
+  Value group = e.div(tile, kGroupM * p.gridN());
+  Value firstM = e.mul(group, kGroupM);
+  Value groupRows = arith::MinUIOp::create(
+      b, e.loc, e.idx(kGroupM), arith::SubIOp::create(b, e.loc, e.idx(p.gridM()), firstM));
+  Value inGroup = e.rem(tile, kGroupM * p.gridN());
+  Value blockM0 = e.mul(
+      e.add(firstM, arith::RemUIOp::create(b, e.loc, inGroup, groupRows)), p.bm);
+  Value blockN0 = e.mul(arith::DivUIOp::create(b, e.loc, inGroup, groupRows), p.bn);
+  Value index = arith::DivUIOp::create(
+      b, e.loc, arith::SubIOp::create(b, e.loc, tile, first), grid);
+  body(blockM0, blockN0, e.mul(index, p.kTiles()));
+}
+
 /// The producer's thread 0: every K tile of both operands into the ring.
 void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                   Value tmapA, Value tmapB, Value blockM0, Value blockN0) {
+                   Value tmapA, Value tmapB, Value blockM0, Value blockN0,
+                   Value done) {
   OpBuilder &b = e.b;
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(p.kTiles()), e.idx(1));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value kt = loop.getInductionVar();
-  Value stage = e.rem(kt, p.stages), round = e.div(kt, p.stages);
+  Value slot = e.add(done, kt);
+  Value stage = e.rem(slot, p.stages), round = e.div(slot, p.stages);
   // The slot's previous round has been read. Round 0 waits on the phase
   // before the first, which counts as complete.
   waitParity(e, smem.empty(stage),
@@ -250,7 +289,7 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
 
 /// A consumer warpgroup's main loop; returns its f32 or s32 accumulators.
 Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                    Value consumer, Value lane) {
+                    Value consumer, Value lane, Value done) {
   OpBuilder &b = e.b;
   MLIRContext *ctx = b.getContext();
   bool fp8 = p.kind == WgmmaKind::Fp8;
@@ -262,12 +301,18 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
   SmallVector<Value> init = {zero};
   if (fp8)
     init.push_back(zero);
+  // This warp is done with ring slot `stage`.
+  auto release = [&](Value stage) {
+    ifThen(e, e.eq(lane, 0), [&] {
+      NVVM::MBarrierArriveOp::create(b, e.loc, Type(), smem.empty(stage), Value());
+    });
+  };
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(p.kTiles()), e.idx(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value kt = loop.getInductionVar();
-    Value stage = e.rem(kt, p.stages), round = e.div(kt, p.stages);
+    Value slot = e.add(done, loop.getInductionVar());
+    Value stage = e.rem(slot, p.stages), round = e.div(slot, p.stages);
     waitParity(e, smem.full(stage), e.rem(round, 2));
     Value descA = smem.descriptor(
         e.add(smem.aTile(stage), e.mul(consumer, kWarpgroupRows * kRowBytes)));
@@ -287,11 +332,18 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
           NVVM::MMALayout::col, NVVM::MMAIntOverflowAttr());
     }
     NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
-    NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
-    // This warp is done with the slot.
-    ifThen(e, e.eq(lane, 0), [&] {
-      NVVM::MBarrierArriveOp::create(b, e.loc, Type(), smem.empty(stage), Value());
-    });
+    if (fp8) {
+      // The tile's partial sum is read next: its group must be done.
+      NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
+      release(stage);
+    } else {
+      // One group stays in flight: the previous K tile's is done, so its
+      // slot is free, while this one's products run.
+      NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 1);
+      ifThen(e, arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne,
+                                      loop.getInductionVar(), e.idx(0)),
+             [&] { release(e.rem(e.add(slot, p.stages - 1), p.stages)); });
+    }
     SmallVector<Value> yield = {acc};
     if (fp8) {
       Value sum = loop.getRegionIterArgs()[1];
@@ -304,6 +356,11 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
       yield.push_back(sum);
     }
     scf::YieldOp::create(b, e.loc, yield);
+  }
+  if (!fp8) {
+    // The last K tile's group, and its slot.
+    NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
+    release(e.rem(e.add(done, p.kTiles() - 1), p.stages));
   }
   return loop.getResults().back();
 }
@@ -370,7 +427,7 @@ void storeTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
 
 FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op,
                                                        lowbit::gpu::ConfigAttr config,
-                                                       StringRef name) {
+                                                       StringRef name, int64_t numSMs) {
   FailureOr<WgmmaProblem> analyzed = analyze(op, config);
   if (failed(analyzed))
     return failure();
@@ -433,41 +490,38 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   });
   ::mlir::gpu::BarrierOp::create(b, loc);
 
-  // Grouped block order, as in the mma_sync strategy.
-  int64_t gridN = llvm::divideCeil(p.n, p.bn), gridM = llvm::divideCeil(p.m, p.bm);
-  Value pid = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
-  Value group = e.div(pid, kGroupM * gridN);
-  Value firstM = e.mul(group, kGroupM);
-  Value groupRows = arith::MinUIOp::create(
-      b, loc, e.idx(kGroupM), arith::SubIOp::create(b, loc, e.idx(gridM), firstM));
-  Value inGroup = e.rem(pid, kGroupM * gridN);
-  Value blockM0 =
-      e.mul(e.add(firstM, arith::RemUIOp::create(b, loc, inGroup, groupRows)), p.bm);
-  Value blockN0 = e.mul(arith::DivUIOp::create(b, loc, inGroup, groupRows), p.bn);
-
   auto roles = scf::IfOp::create(b, loc, e.eq(warpgroup, 0), /*withElse=*/true);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&roles.getThenRegion().front());
     NVVM::SetMaxRegisterOp::create(b, loc, kProducerRegisters,
                                    NVVM::SetMaxRegisterAction::decrease);
-    ifThen(e, e.eq(tid, 0),
-           [&] { buildProducer(e, p, smem, tmapA, tmapB, blockM0, blockN0); });
+    ifThen(e, e.eq(tid, 0), [&] {
+      forEachTile(e, p, [&](Value blockM0, Value blockN0, Value done) {
+        buildProducer(e, p, smem, tmapA, tmapB, blockM0, blockN0, done);
+      });
+    });
 
+    // Consumers: while one stores a tile, the producer already fills the
+    // ring with the next one's K tiles.
     b.setInsertionPointToStart(&roles.getElseRegion().front());
     NVVM::SetMaxRegisterOp::create(b, loc, kConsumerRegisters,
                                    NVVM::SetMaxRegisterAction::increase);
     Value consumer = arith::SubIOp::create(b, loc, warpgroup, e.idx(1));
-    Value acc = buildConsumer(e, p, smem, consumer, lane);
     Value warp = e.div(e.rem(tid, kWarpgroupThreads), kWarpThreads);
-    Value row0 = e.add(e.add(blockM0, e.mul(consumer, kWarpgroupRows)),
-                       e.add(e.mul(warp, 16), e.div(lane, 4)));
-    Value col0 = e.add(blockN0, e.mul(e.rem(lane, 4), 2));
-    storeTile(e, p, acc, xs, s, y, row0, col0);
+    forEachTile(e, p, [&](Value blockM0, Value blockN0, Value done) {
+      Value acc = buildConsumer(e, p, smem, consumer, lane, done);
+      Value row0 = e.add(e.add(blockM0, e.mul(consumer, kWarpgroupRows)),
+                         e.add(e.mul(warp, 16), e.div(lane, 4)));
+      Value col0 = e.add(blockN0, e.mul(e.rem(lane, 4), 2));
+      storeTile(e, p, acc, xs, s, y, row0, col0);
+    });
   }
   ::mlir::gpu::ReturnOp::create(b, loc);
 
-  launch.grid = {gridN * gridM, 1, 1};
+  // Persistent: one block per SM walks the tiles; otherwise one per tile.
+  launch.grid = {p.persistent && numSMs > 0 ? std::min(p.tiles(), numSMs) : p.tiles(),
+                 1, 1};
   launch.block = {p.threads(), 1, 1};
   launch.sharedBytes = p.sharedBytes();
   return launch;

@@ -1,4 +1,4 @@
-// RUN: lowbit-opt %s --lowbit-select-kernel-config=target=sm_90a --lowbit-lower-matmul-to-gpu | FileCheck %s
+// RUN: lowbit-opt %s -split-input-file --lowbit-select-kernel-config=target=sm_90a --lowbit-lower-matmul-to-gpu | FileCheck %s
 
 // The wgmma kernel of a W8A8 product on sm_90a: the launch with its two
 // tensor maps (activations in 128 x 128-byte boxes, weights in 256 x 128),
@@ -35,4 +35,23 @@ func.func @w8a8(%x: tensor<200x512xi8>, %w: tensor<320x512xi8>, %s: tensor<320x1
       weight_scales(%s) input_scales(%xs)
       : (tensor<200x512xi8>, tensor<320x512xi8>, tensor<320x1xf32>, tensor<200x1xf32>) -> tensor<200x320xf32>
   return %y : tensor<200x320xf32>
+}
+
+// -----
+
+// Persistent: 32 x 32 tiles of 128 x 256 on sm_90a's 132 SMs launch 132
+// blocks, each walking tiles block, block + grid, ... with the ring position
+// carried across tiles.
+// CHECK-LABEL: func.func @w8a8_persistent
+// CHECK: lowbit_gpu.kernel = {block = array<i64: 384, 1, 1>, grid = array<i64: 132, 1, 1>, name = "w8a8_persistent_wgmma0"
+// CHECK: gpu.func @w8a8_persistent_wgmma0
+// CHECK: %[[GRID:.*]] = gpu.grid_dim x
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c1024{{.*}} step %[[GRID]]
+func.func @w8a8_persistent(%x: tensor<4096x256xi8>, %w: tensor<8192x256xi8>, %s: tensor<8192x1xf32>, %xs: tensor<4096x1xf32>) -> tensor<4096x8192xbf16> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32>
+      input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32>
+      weight_scales(%s) input_scales(%xs)
+      : (tensor<4096x256xi8>, tensor<8192x256xi8>, tensor<8192x1xf32>, tensor<4096x1xf32>) -> tensor<4096x8192xbf16>
+  return %y : tensor<4096x8192xbf16>
 }

@@ -53,7 +53,7 @@ func.func @decode_f32_result(%x: tensor<1x8192xf16>, %w: tensor<8192x8192xi4>, %
 // SM80-LABEL: func @w8a8
 // SM80: #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
 // SM90A-LABEL: func @w8a8
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4>
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, persistent = true>
 func.func @w8a8(%x: tensor<4096x8192xi8>, %xs: tensor<4096x1xf32>, %w: tensor<8192x8192xi8>, %s: tensor<8192x1xf32>) -> tensor<4096x8192xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<4096x8192xi8>, tensor<8192x8192xi8>, tensor<8192x1xf32>, tensor<4096x1xf32>) -> tensor<4096x8192xbf16>
   return %y : tensor<4096x8192xbf16>
@@ -120,7 +120,7 @@ func.func @bitplane_and_lut(%a: tensor<2x64x1024xi1>, %w: tensor<3x512x1024xi1>,
 // SM80-LABEL: func @w8a8_decode
 // SM80: #lowbit_gpu.config<strategy = mma_sync, block = [64, 128, 64], warp = [32, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
 // SM90A-LABEL: func @w8a8_decode
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [64, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 5>
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [64, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 5, persistent = true>
 func.func @w8a8_decode(%x: tensor<1x8192xi8>, %xs: tensor<1x1xf32>, %w: tensor<8192x8192xi8>, %s: tensor<8192x1xf32>) -> tensor<1x8192xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x8192xi8>, tensor<8192x8192xi8>, tensor<8192x1xf32>, tensor<1x1xf32>) -> tensor<1x8192xbf16>
   return %y : tensor<1x8192xbf16>

@@ -4,7 +4,7 @@
 // CHECK: 1 kernel(s)
 
 // GPU matrix case: FP8 e4m3 x e4m3, per-tensor x per-channel scales, M = 16, N = 256, K = 512, f32 result.
-// PTX: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3
+// PTX: wgmma.mma_async.sync.aligned.m64n192k32.f32.e4m3.e4m3
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // wgmma accumulates e4m3 products with fewer bits than f32 within each
 // 128-K tile (promoted to f32 between tiles): judged by relative L2 (2.3e-4

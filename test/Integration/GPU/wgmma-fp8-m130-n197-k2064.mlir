@@ -5,7 +5,7 @@
 
 // wgmma FP8 with f32 promotion per K tile, an odd N (element stores), M past
 // one 128-row tile and K = 2064 (17 K tiles: the 6-slot ring wraps twice).
-// PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3
+// PTX-DAG: wgmma.mma_async.sync.aligned.m64n192k32.f32.e4m3.e4m3
 // PTX-DAG: add.rn.f32
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // Tolerance: see matrix-fp8-m1024.mlir (FP8 wgmma accumulation).
