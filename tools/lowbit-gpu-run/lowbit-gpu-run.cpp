@@ -134,10 +134,8 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(b.takeError()));
   Comparison c = compareValues(*a, *b, relTolerance, absTolerance);
   llvm::outs() << "compare: " << c.summary(relTolerance, absTolerance) << "\n";
-  if (maxRelativeL2 >= 0 && !(c.relativeL2 <= maxRelativeL2)) {
+  if (c.outside == 0 && !c.passes(maxRelativeL2))
     llvm::outs() << "compare: relative L2 error " << c.relativeL2 << " exceeds "
                  << maxRelativeL2.getValue() << "\n";
-    return 1;
-  }
-  return c.outside ? 1 : 0;
+  return c.passes(maxRelativeL2) ? 0 : 1;
 }

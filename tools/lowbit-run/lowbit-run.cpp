@@ -2,8 +2,8 @@
 //
 //   lowbit-run FILE.mlir [--entry=NAME] [--input=A.npy ...] [--seed=N]
 //              [--output=OUT.npy ...]
-//   lowbit-run --compare GOT.npy EXPECTED.npy [--rtol=R] [--atol=A]
-//   lowbit-run FILE.mlir --gpu [--arch=sm_90a] [--rtol=R] [--atol=A]
+//   lowbit-run --compare GOT.npy EXPECTED.npy [--rtol=R] [--atol=A] [--max-rel-l2=E]
+//   lowbit-run FILE.mlir --gpu [--arch=sm_90a] [--rtol=R] [--atol=A] [--max-rel-l2=E]
 //     (also runs the function's kernel on GPU 0 and compares the results)
 //
 // Runs a function through lowbit-reference-pipeline and MLIR's
@@ -66,6 +66,10 @@ static cl::opt<double> relTolerance("rtol", cl::desc("Relative tolerance"),
                             cl::init(1e-5));
 static cl::opt<double> absTolerance("atol", cl::desc("Absolute tolerance"),
                             cl::init(1e-6));
+static cl::opt<double> maxRelativeL2(
+    "max-rel-l2",
+    cl::desc("Also fail a comparison whose relative L2 error exceeds this"),
+    cl::init(-1.0));
 static cl::opt<bool> onGPU(
     "gpu",
     cl::desc("Also compile the function's lowbit.matmul for --arch, run it on GPU 0 "
@@ -285,7 +289,7 @@ int compareFiles(MLIRContext &ctx) {
   mlir::lowbit::Comparison c =
       mlir::lowbit::compareValues(a, b, relTolerance, absTolerance);
   llvm::outs() << "compare: " << c.summary(relTolerance, absTolerance) << "\n";
-  return c.outside ? 1 : 0;
+  return c.passes(maxRelativeL2) ? 0 : 1;
 }
 
 } // namespace
@@ -333,7 +337,7 @@ int runOnGPU(const mlir::lowbit::jit::CompiledModule &kernel,
       mlir::lowbit::compareValues(*got, *want, relTolerance, absTolerance);
   llvm::outs() << "gpu " << manifest->name << " on " << (*device)->name() << " vs cpu: "
                << c.summary(relTolerance, absTolerance) << "\n";
-  return c.outside ? 1 : 0;
+  return c.passes(maxRelativeL2) ? 0 : 1;
 }
 
 int main(int argc, char **argv) {

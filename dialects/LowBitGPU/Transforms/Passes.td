@@ -15,8 +15,11 @@ def LowBitSelectKernelConfigPass
     - decode shapes (static M <= 16, real activations): `splitk_gemv` with 32-row tiles and
       K-splits until there are about two blocks per SM for up to 4 tokens
       (splits meet through f32 atomics, so only f32 results are split);
-    - otherwise `mma_sync` with a multi-stage `cp.async` pipeline, on every
-      target including sm_90a until the `wgmma` strategy has a generator:
+    - on sm_90a, int8 x int8 and e4m3 x e4m3: `wgmma`, persistent, block tile
+      [128 (64 when M <= 64), 256 for int8 / 192 for FP8 (N rounded up to
+      64 when smaller), 128 bytes], one 64-row warpgroup tile per consumer,
+      as many stages (at most 8) as fit;
+    - otherwise `mma_sync` with a multi-stage `cp.async` pipeline:
       block tile [128 (64 when M <= 64), the largest of 128/64/32/16 that
       divides N, 64 bytes of activations], warp tile [BM / 2, min(64, BN)];
     - `bitplane` on 1-bit `mma` for bit-plane products, `lut` for table ones.
@@ -25,7 +28,9 @@ def LowBitSelectKernelConfigPass
     sm_80 to sm_89 (Hopper widens 4-bit operands to `i8`), FP8 only on sm_89
     and newer. Pipeline stages shrink until the shared-memory ring fits the
     chip. Existing configs (from the tuner) are kept. The target comes from
-    the `target` option, else from the module's `lowbit_gpu.target`.
+    the `target` option, else from the module's `lowbit_gpu.target`; the
+    pass records it there for the kernel generators (persistent grids size
+    themselves by the chip's SM count).
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"\"",

@@ -41,6 +41,11 @@ struct Comparison {
   double maxAbs = 0, maxRel = 0;
   double relativeL2 = 0; // ||got - expected|| / ||expected||
   std::string summary(double rtol, double atol) const;
+  /// No element outside the tolerance and, when `maxRelativeL2` >= 0, the
+  /// relative L2 error within it (NaN fails).
+  bool passes(double maxRelativeL2 = -1) const {
+    return outside == 0 && (maxRelativeL2 < 0 || relativeL2 <= maxRelativeL2);
+  }
 };
 Comparison compareValues(llvm::ArrayRef<double> got,
                          llvm::ArrayRef<double> expected, double rtol,

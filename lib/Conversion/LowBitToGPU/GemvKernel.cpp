@@ -13,6 +13,8 @@
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
 
+#include "Emitter.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -31,12 +33,6 @@ namespace {
 
 constexpr int64_t kWarpSize = 32;
 constexpr int64_t kWarpsPerBlock = 4;
-
-std::string str(Type type) {
-  std::string text;
-  llvm::raw_string_ostream(text) << type;
-  return text;
-}
 
 /// What the GEMV kernel needs to know about one matmul.
 struct GemvProblem {
@@ -96,7 +92,7 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     p.codeBits = 8;
   else
     return unsupported("these weight codes or this layout (" +
-                       Twine(str(weight)) + ")");
+                       Twine(typeString(weight)) + ")");
   p.unsignedCodes = scheme.getSignedness() == Signedness::Unsigned;
   p.hasZeroPoints = scheme.hasZeroPoints();
   p.granularity = scheme.getGranularity();
@@ -110,7 +106,7 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   auto scales = cast<RankedTensorType>(op.getWeightScales().getType());
   p.scaleType = scales.getElementType();
   if (!isa<Float16Type, BFloat16Type, Float32Type>(p.scaleType))
-    return unsupported("scales of type " + Twine(str(p.scaleType)));
+    return unsupported("scales of type " + Twine(typeString(p.scaleType)));
   p.scaleRows = scales.getDimSize(0);
   p.scaleCols = scales.getDimSize(1);
   int64_t actBits = p.actType.getIntOrFloatBitWidth();
