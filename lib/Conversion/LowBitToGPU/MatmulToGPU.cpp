@@ -84,10 +84,26 @@ struct LowerMatmulToGPUPass
            : config.getStrategy() == lowbit::gpu::Strategy::Wgmma   ? "_wgmma"
                                                                      : "_mma") +
           std::to_string(counter++);
+      if (target && config.getStrategy() == lowbit::gpu::Strategy::Wgmma &&
+          !target.hasWgmma()) {
+        op.emitOpError() << "the wgmma strategy needs sm_90a, the target is "
+                         << target.getChip();
+        return WalkResult::interrupt();
+      }
       b.setInsertionPointToEnd(kernels.getBody());
       FailureOr<KernelLaunch> launch = buildKernel(b, op, config, name, numSMs);
       if (failed(launch))
         return WalkResult::interrupt();
+      // A config given by hand can ask for more than the chip has; say so
+      // here rather than at launch.
+      if (target && launch->sharedBytes > target.getMaxSharedMemoryPerBlock()) {
+        op.emitOpError() << "the kernel needs " << launch->sharedBytes
+                         << " bytes of shared memory per block, "
+                         << target.getChip() << " has "
+                         << target.getMaxSharedMemoryPerBlock()
+                         << " (fewer stages or smaller tiles)";
+        return WalkResult::interrupt();
+      }
       SmallVector<Attribute> params;
       for (const std::string &role : launch->params)
         params.push_back(b.getStringAttr(role));
