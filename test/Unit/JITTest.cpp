@@ -442,6 +442,42 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   ASSERT_TRUE(bool(f16Out));
   for (const std::string &c : *f16Out)
     EXPECT_EQ(c.find("split_k"), std::string::npos) << c; // atomics need f32 results
+  // wgmma (sm_90a, the 8-bit defaults): tiles the instruction takes, every
+  // one generatable on sm_90a (the shared-memory check prunes deep rings).
+  for (const char *spec : {"matmul m=4096 n=8192 k=8192 a=i8 w=s8",
+                           "matmul m=4096 n=8192 k=8192 a=e4m3:per_tensor w=e4m3"}) {
+    CompileOptions defaults;
+    auto compiledDefault = compileSource(parseSpec(spec)->toMLIR(), defaults);
+    ASSERT_TRUE(bool(compiledDefault)) << errorText(compiledDefault.takeError());
+    std::string wgmma =
+        compiledDefault->kernels.front().getAsObject()->getString("config")->str();
+    ASSERT_NE(wgmma.find("strategy = wgmma"), std::string::npos) << wgmma;
+    auto around = candidateConfigs(spec, wgmma);
+    ASSERT_TRUE(bool(around)) << errorText(around.takeError());
+    EXPECT_GE(around->size(), 8u) << spec;
+    int fits = 0;
+    for (const std::string &config : *around) {
+      EXPECT_NE(config.find("strategy = wgmma"), std::string::npos) << config;
+      CompileOptions options;
+      options.config = config;
+      auto module = compileSource(parseSpec("matmul m=256 n=512 k=512 a=i8 w=s8")->toMLIR(),
+                                  options);
+      if (config.find("f8E4M3FN") != std::string::npos)
+        module = compileSource(
+            parseSpec("matmul m=256 n=512 k=512 a=e4m3:per_tensor w=e4m3")->toMLIR(),
+            options);
+      if (module) {
+        ++fits;
+        continue;
+      }
+      // Only rings deeper than the chip's shared memory are refused.
+      std::string why = errorText(module.takeError());
+      EXPECT_NE(why.find("bytes of shared memory per block"), std::string::npos)
+          << config << ": " << why;
+    }
+    EXPECT_GE(fits, 6) << spec;
+  }
+
   auto bad = candidateConfigs(prefill, "#lowbit.layout<packed>");
   EXPECT_FALSE(bool(bad));
   llvm::consumeError(bad.takeError());
