@@ -69,6 +69,20 @@ struct Emitter {
   Value toI64(Value index) {
     return arith::IndexCastUIOp::create(b, loc, b.getI64Type(), index);
   }
+  /// Four packed signed 4-bit codes (the low 16 bits of the i32 `word`, K
+  /// order from the lowest nibble) widened to four s8 in an i32, K order
+  /// from the lowest byte.
+  Value widenS4ToS8(Value word) {
+    Value lo = andi(word, 0x0F0F);          // codes 0 and 2
+    Value hi = andi(shr(word, 4), 0x0F0F); // codes 1 and 3
+    auto spread = [&](Value v) { // bits 8..11 -> 16..19
+      return ori(andi(v, 0xF), shl(andi(v, 0xF00), 8));
+    };
+    Value v = ori(spread(lo), shl(spread(hi), 8));
+    // Sign-extend each byte: a set bit 3 becomes 0xF0 (0x08 * 0x1E), no carry.
+    Value signs = arith::MulIOp::create(b, loc, andi(v, 0x08080808), i32(0x1E));
+    return ori(v, signs);
+  }
 };
 
 } // namespace mlir::lowbit

@@ -349,20 +349,6 @@ Value weightCode(Emitter &e, const MmaProblem &p, const Frame &f, Value stage,
   return arith::ShRSIOp::create(b, e.loc, e.shl(word, 28), e.i32(28));
 }
 
-/// Four packed signed 4-bit codes (an i16's worth in the low bits of `word`,
-/// K order from the lowest nibble) widened to four s8 in an i32.
-Value widenS4ToS8(Emitter &e, Value word) {
-  Value lo = e.andi(word, 0x0F0F);          // codes 0 and 2
-  Value hi = e.andi(e.shr(word, 4), 0x0F0F); // codes 1 and 3
-  auto spread = [&](Value v) { // bits 8..11 -> 16..19
-    return e.ori(e.andi(v, 0xF), e.shl(e.andi(v, 0xF00), 8));
-  };
-  Value v = e.ori(spread(lo), e.shl(spread(hi), 8));
-  // Sign-extend each byte: a set bit 3 becomes 0xF0 (0x08 * 0x1E), no carry.
-  Value signs = arith::MulIOp::create(e.b, e.loc, e.andi(v, 0x08080808), e.i32(0x1E));
-  return e.ori(v, signs);
-}
-
 /// The B fragments (vector<2x...>) of the warp's n8 tiles for K step
 /// `kstep` of ring slot `stage`.
 SmallVector<Value> loadWeightFragments(Emitter &e, const MmaProblem &p,
@@ -426,7 +412,7 @@ SmallVector<Value> loadWeightFragments(Emitter &e, const MmaProblem &p,
       Value widened = vector::BitCastOp::create(
           b, e.loc, bytes4,
           vector::BroadcastOp::create(b, e.loc, VectorType::get({1}, b.getI32Type()),
-                                      widenS4ToS8(e, word)));
+                                      e.widenS4ToS8(word)));
       frag = vector::InsertOp::create(b, e.loc, widened, frag, ArrayRef<int64_t>{r});
     }
     frags.push_back(frag);
@@ -452,7 +438,7 @@ std::pair<Value, Value> widenS4Fragment(Emitter &e, Value frag, int64_t rows) {
       return vector::BitCastOp::create(
           b, e.loc, bytes4,
           vector::BroadcastOp::create(b, e.loc, VectorType::get({1}, i32),
-                                      widenS4ToS8(e, codes)));
+                                      e.widenS4ToS8(codes)));
     };
     low = vector::InsertOp::create(b, e.loc, widen(word), low, ArrayRef<int64_t>{r});
     high = vector::InsertOp::create(b, e.loc, widen(e.shr(word, 16)), high,

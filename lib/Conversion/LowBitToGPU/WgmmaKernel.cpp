@@ -62,21 +62,41 @@ constexpr int64_t kGroupM = 8;
 constexpr int64_t kProducerRegisters = 40;
 constexpr int64_t kConsumerRegisters = 232;
 
-enum class WgmmaKind { Int8, Fp8 };
+enum class WgmmaKind {
+  Int8,     // s8 x s8 from shared memory
+  Fp8,      // e4m3 x e4m3 from shared memory, f32 promotion per K tile
+  Int4Int8, // s4 weights widened to s8 in registers (wgmma's A) x s8
+};
 
+/// The product in the kernel's frame, C[rows, cols] = A[rows, K] *
+/// B[cols, K]^T: A is wgmma's A operand (64 rows per consumer warpgroup), B
+/// its B operand. Normally A is the activations and B the weights; 4-bit
+/// weights are swapped in as A, because wgmma takes no 4-bit operand and
+/// only A can come from registers, where they are widened.
 struct WgmmaProblem {
   int64_t m, n, k;
-  int64_t bm, bn, stages;
+  int64_t bm, bn, stages; // the config's tile: [M, N] of the product
   bool persistent;
   WgmmaKind kind;
   Type scaleType, inputScaleType, resultType;
   int64_t scaleRows, inputScaleRows;
 
-  int64_t consumers() const { return bm / kWarpgroupRows; }
+  bool swapped() const { return kind == WgmmaKind::Int4Int8; }
+  int64_t rows() const { return swapped() ? n : m; }
+  int64_t cols() const { return swapped() ? m : n; }
+  int64_t tileRows() const { return swapped() ? bn : bm; }
+  int64_t tileCols() const { return swapped() ? bm : bn; }
+  /// K per K tile: one 128-byte row of A (256 4-bit weights, else 128 bytes).
+  int64_t kTileK() const { return swapped() ? 2 * kRowBytes : kRowBytes; }
+  /// B's K tile in 128-byte swizzled halves (256 8-bit activations: 2).
+  int64_t bHalves() const { return swapped() ? 2 : 1; }
+  /// wgmma k32 steps per K tile.
+  int64_t steps() const { return bHalves() * kRowBytes / kStepBytes; }
+  int64_t consumers() const { return tileRows() / kWarpgroupRows; }
   int64_t threads() const { return (1 + consumers()) * kWarpgroupThreads; }
-  int64_t kTiles() const { return llvm::divideCeil(k, kRowBytes); }
-  int64_t aTileBytes() const { return bm * kRowBytes; }
-  int64_t bTileBytes() const { return bn * kRowBytes; }
+  int64_t kTiles() const { return llvm::divideCeil(k, kTileK()); }
+  int64_t aTileBytes() const { return tileRows() * kRowBytes; }
+  int64_t bTileBytes() const { return tileCols() * kRowBytes * bHalves(); }
   int64_t stageBytes() const { return aTileBytes() + bTileBytes(); }
   /// Offset of the mbarriers: `full` for each slot, then `empty`.
   int64_t barrierOffset() const { return stages * stageBytes(); }
@@ -84,20 +104,20 @@ struct WgmmaProblem {
   int64_t sharedBytes() const {
     return barrierOffset() + 2 * stages * 8 + kSwizzleAtomBytes;
   }
-  int64_t gridM() const { return llvm::divideCeil(m, bm); }
-  int64_t gridN() const { return llvm::divideCeil(n, bn); }
-  int64_t tiles() const { return gridM() * gridN(); }
-  /// Accumulator registers per thread: m64nBN over 128 threads.
-  int64_t accRegisters() const { return bn / 2; }
+  int64_t gridRows() const { return llvm::divideCeil(rows(), tileRows()); }
+  int64_t gridCols() const { return llvm::divideCeil(cols(), tileCols()); }
+  int64_t tiles() const { return gridRows() * gridCols(); }
+  /// Accumulator registers per thread: m64nCOLS over 128 threads.
+  int64_t accRegisters() const { return tileCols() / 2; }
 };
 
 FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   auto unsupported = [&](const Twine &what) {
     return op.emitOpError()
            << "the wgmma strategy does not support " << what
-           << " yet (supported: int8 x int8 and e4m3 x e4m3 with per-token "
-              "or per-tensor activation scales and per-channel or "
-              "per-tensor weight scales)";
+           << " yet (supported: int8 x int8, e4m3 x e4m3 and packed signed "
+              "int4 weights x int8 with per-token or per-tensor activation "
+              "scales and per-channel or per-tensor weight scales)";
   };
   RankedTensorType input = op.getInput().getType();
   RankedTensorType weight = op.getWeight().getType();
@@ -125,8 +145,13 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   bool signedInt8 = inCode.isInteger(8) && code.isInteger(8) &&
                     inScheme.getSignedness() == Signedness::Signed &&
                     scheme.getSignedness() == Signedness::Signed;
+  bool signedInt4 = inCode.isInteger(8) && code.isInteger(4) && layout &&
+                    inScheme.getSignedness() == Signedness::Signed &&
+                    scheme.getSignedness() == Signedness::Signed;
   if (signedInt8)
     p.kind = WgmmaKind::Int8;
+  else if (signedInt4)
+    p.kind = WgmmaKind::Int4Int8;
   else if (isa<Float8E4M3FNType>(inCode) && isa<Float8E4M3FNType>(code))
     p.kind = WgmmaKind::Fp8;
   else
@@ -149,30 +174,50 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
 
   // The config must describe a kernel this generator builds.
   ArrayRef<int64_t> warp = config.getWarp(), mma = config.getMma();
-  if (block[2] != kRowBytes)
-    return op.emitOpError() << "wgmma block tile K must be " << kRowBytes
-                            << " (one 128-byte swizzled row), not " << block[2];
-  if (p.bm != 64 && p.bm != 128)
-    return op.emitOpError() << "wgmma block tile M must be 64 or 128 (one or "
-                               "two consumer warpgroups), not "
-                            << p.bm;
-  int64_t maxN = p.kind == WgmmaKind::Fp8 ? 192 : 256;
-  // FP8 holds two accumulators (the tile's and the f32 sum): 2 x 96
-  // registers per thread at N = 192 is what fits beside the addressing.
-  if (p.bn % 64 || p.bn > maxN)
-    return op.emitOpError() << "wgmma block tile N must be a multiple of 64 up "
-                               "to "
-                            << maxN << " for this product, not " << p.bn;
-  if (warp[0] != kWarpgroupRows || warp[1] != p.bn || mma[1] != p.bn ||
-      mma[2] != kStepBytes)
-    return op.emitOpError() << "wgmma warp tile must be [64, " << p.bn
-                            << "] and mma [64, " << p.bn << ", 32]";
+  if (block[2] != p.kTileK())
+    return op.emitOpError() << "wgmma block tile K must be " << p.kTileK()
+                            << " (one 128-byte swizzled row of "
+                            << (p.swapped() ? "4-bit weights" : "8-bit operands")
+                            << "), not " << block[2];
+  if (p.swapped()) {
+    // Weights are wgmma's M side: 64 rows per consumer warpgroup; tokens
+    // its N side, every consumer covering all of the block's tokens.
+    if (p.bn != 64 && p.bn != 128)
+      return op.emitOpError() << "wgmma block tile N (weight rows) must be 64 or "
+                                 "128 (one or two consumer warpgroups) for 4-bit "
+                                 "weights, not "
+                              << p.bn;
+    if (p.bm % 64 || p.bm > 256)
+      return op.emitOpError() << "wgmma block tile M (tokens) must be a multiple of "
+                                 "64 up to 256 for 4-bit weights, not "
+                              << p.bm;
+    if (warp[0] != p.bm || warp[1] != kWarpgroupRows || mma[1] != kWarpgroupRows ||
+        mma[2] != kStepBytes)
+      return op.emitOpError() << "wgmma warp tile must be [" << p.bm
+                              << ", 64] and mma [64, 64, 32] for 4-bit weights";
+  } else {
+    if (p.bm != 64 && p.bm != 128)
+      return op.emitOpError() << "wgmma block tile M must be 64 or 128 (one or "
+                                 "two consumer warpgroups), not "
+                              << p.bm;
+    int64_t maxN = p.kind == WgmmaKind::Fp8 ? 192 : 256;
+    // FP8 holds two accumulators (the tile's and the f32 sum): 2 x 96
+    // registers per thread at N = 192 is what fits beside the addressing.
+    if (p.bn % 64 || p.bn > maxN)
+      return op.emitOpError() << "wgmma block tile N must be a multiple of 64 up "
+                                 "to "
+                              << maxN << " for this product, not " << p.bn;
+    if (warp[0] != kWarpgroupRows || warp[1] != p.bn || mma[1] != p.bn ||
+        mma[2] != kStepBytes)
+      return op.emitOpError() << "wgmma warp tile must be [64, " << p.bn
+                              << "] and mma [64, " << p.bn << ", 32]";
+  }
   if (p.stages < 2)
     return op.emitOpError() << "wgmma needs at least 2 pipeline stages";
-  if (p.k % 16)
-    return op.emitOpError() << "K = " << p.k
-                            << " bytes per row is not a multiple of 16, which "
-                               "TMA needs of a row stride";
+  int64_t kAlign = p.swapped() ? 32 : 16;
+  if (p.k % kAlign)
+    return op.emitOpError() << "K = " << p.k << " is not a multiple of " << kAlign
+                            << ": TMA needs rows of a multiple of 16 bytes";
   if (config.getSplitK() != 1 || !config.getCluster().empty())
     return unsupported("split_k or thread-block clusters");
   return p;
@@ -190,6 +235,10 @@ struct SharedLayout {
   Value aTile(Value stage) { return offset(stage, 0, p.aTileBytes()); }
   Value bTile(Value stage) {
     return offset(stage, p.stages * p.aTileBytes(), p.bTileBytes());
+  }
+  /// Half `half` of B's K tile (128 bytes of K per row).
+  Value bHalf(Value stage, int64_t half) {
+    return e.add(bTile(stage), half * p.tileCols() * kRowBytes);
   }
   Value full(Value stage) { return pointer(offset(stage, p.barrierOffset(), 8)); }
   Value empty(Value stage) {
@@ -233,10 +282,11 @@ void waitParity(Emitter &e, Value barrier, Value parity) {
 }
 
 /// The block's tiles: tile, tile + grid, ... (the grid is at most one block
-/// per SM when persistent). `body` gets the tile's first row and column and
-/// how many K tiles the block streamed before it (the ring's position).
+/// per SM when persistent). `body` gets the tile's first row and column (in
+/// the kernel's frame) and how many K tiles the block streamed before it
+/// (the ring's position).
 void forEachTile(Emitter &e, const WgmmaProblem &p,
-                 function_ref<void(Value blockM0, Value blockN0, Value done)> body) {
+                 function_ref<void(Value row0, Value col0, Value done)> body) {
   OpBuilder &b = e.b;
   Value first = ::mlir::gpu::BlockIdOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
   Value grid = ::mlir::gpu::GridDimOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
@@ -246,23 +296,23 @@ void forEachTile(Emitter &e, const WgmmaProblem &p,
   Value tile = loop.getInductionVar();
   // Grouped order, as in the mma_sync strategy: tiles in flight at once
   // share rows of both operands in L2.
-  Value group = e.div(tile, kGroupM * p.gridN());
-  Value firstM = e.mul(group, kGroupM);
+  Value group = e.div(tile, kGroupM * p.gridCols());
+  Value firstRow = e.mul(group, kGroupM);
   Value groupRows = arith::MinUIOp::create(
-      b, e.loc, e.idx(kGroupM), arith::SubIOp::create(b, e.loc, e.idx(p.gridM()), firstM));
-  Value inGroup = e.rem(tile, kGroupM * p.gridN());
-  Value blockM0 = e.mul(
-      e.add(firstM, arith::RemUIOp::create(b, e.loc, inGroup, groupRows)), p.bm);
-  Value blockN0 = e.mul(arith::DivUIOp::create(b, e.loc, inGroup, groupRows), p.bn);
+      b, e.loc, e.idx(kGroupM),
+      arith::SubIOp::create(b, e.loc, e.idx(p.gridRows()), firstRow));
+  Value inGroup = e.rem(tile, kGroupM * p.gridCols());
+  Value row0 = e.mul(
+      e.add(firstRow, arith::RemUIOp::create(b, e.loc, inGroup, groupRows)), p.tileRows());
+  Value col0 = e.mul(arith::DivUIOp::create(b, e.loc, inGroup, groupRows), p.tileCols());
   Value index = arith::DivUIOp::create(
       b, e.loc, arith::SubIOp::create(b, e.loc, tile, first), grid);
-  body(blockM0, blockN0, e.mul(index, p.kTiles()));
+  body(row0, col0, e.mul(index, p.kTiles()));
 }
 
 /// The producer's thread 0: every K tile of both operands into the ring.
 void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                   Value tmapA, Value tmapB, Value blockM0, Value blockN0,
-                   Value done) {
+                   Value tmapA, Value tmapB, Value row0, Value col0, Value done) {
   OpBuilder &b = e.b;
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(p.kTiles()), e.idx(1));
   OpBuilder::InsertionGuard guard(b);
@@ -278,18 +328,79 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
   NVVM::MBarrierArriveExpectTxOp::create(b, e.loc, Type(), full,
                                          e.i32(p.stageBytes()), NVVM::MemScopeKind::CTA,
                                          false, Value());
-  Value kByte = e.toI32(e.mul(kt, kRowBytes));
-  for (auto [tile, map, row] : {std::tuple(smem.aTile(stage), tmapA, blockM0),
-                                std::tuple(smem.bTile(stage), tmapB, blockN0)})
+  auto load = [&](Value tile, Value map, Value kByte, Value row) {
     NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-        b, e.loc, smem.clusterPointer(tile), map, ValueRange{kByte, e.toI32(row)},
+        b, e.loc, smem.clusterPointer(tile), map, ValueRange{e.toI32(kByte), e.toI32(row)},
         full, ValueRange{}, Value(), Value(), NVVM::TMALoadMode::TILE, false,
         NVVM::CTAGroupKindAttr(), Value());
+  };
+  // One 128-byte row of A per K tile; B's K tile in 128-byte halves.
+  load(smem.aTile(stage), tmapA, e.mul(kt, kRowBytes), row0);
+  for (int64_t half = 0; half < p.bHalves(); ++half)
+    load(smem.bHalf(stage, half), tmapB,
+         e.add(e.mul(kt, kRowBytes * p.bHalves()), half * kRowBytes), col0);
+}
+
+/// The A fragments of 4-bit weights for K step `step` of ring slot `stage`,
+/// widened to s8: wgmma's register layout for 8-bit A (as mma.sync m16n8k32
+/// per warp), register i holding row 16 * warp + lane / 4 + 8 * (i % 2) and
+/// K 4 * (lane % 4) + 16 * (i / 2) .. + 3 of the step, i.e. two packed
+/// bytes of 16-byte chunk `step` of the row, which the 128-byte swizzle
+/// moved to chunk step ^ (row % 8) (row % 8 = lane / 4).
+SmallVector<Value> loadWidenedWeights(Emitter &e, SharedLayout &smem, Value stage,
+                                      Value consumer, Value warp, Value lane,
+                                      int64_t step) {
+  OpBuilder &b = e.b;
+  Value row = e.add(e.add(e.mul(consumer, kWarpgroupRows), e.mul(warp, 16)),
+                    e.div(lane, 4));
+  Value chunk = arith::XOrIOp::create(b, e.loc, e.idx(step), e.div(lane, 4));
+  Value base = e.add(e.add(smem.aTile(stage), e.mul(row, kRowBytes)),
+                     e.add(e.mul(chunk, 16), e.mul(e.rem(lane, 4), 2)));
+  SmallVector<Value> regs;
+  for (int64_t i = 0; i < 4; ++i) {
+    Value address = e.add(base, (i % 2) * 8 * kRowBytes + (i / 2) * 8);
+    Value codes = LLVM::LoadOp::create(b, e.loc, b.getI16Type(), smem.pointer(address));
+    regs.push_back(e.widenS4ToS8(arith::ExtUIOp::create(b, e.loc, b.getI32Type(), codes)));
+  }
+  return regs;
+}
+
+/// `wgmma.mma_async` m64nCOLSk32 s8 with A from registers: MLIR 22's
+/// nvvm.wgmma.mma_async takes A from shared memory only, so this is the PTX
+/// instruction itself.
+Value wgmmaRegisterA(Emitter &e, const WgmmaProblem &p, Value acc, ArrayRef<Value> a,
+                     Value descB) {
+  OpBuilder &b = e.b;
+  int64_t count = p.accRegisters();
+  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
+                     "wgmma.mma_async.sync.aligned.m64n" +
+                     std::to_string(p.tileCols()) + "k32.s32.s8.s8 {";
+  std::string constraints;
+  for (int64_t i = 0; i < count; ++i) {
+    text += (i ? ", $" : "$") + std::to_string(i);
+    constraints += (i ? ",=r" : "=r");
+  }
+  text += "}, {$" + std::to_string(count) + ", $" + std::to_string(count + 1) + ", $" +
+          std::to_string(count + 2) + ", $" + std::to_string(count + 3) + "}, $" +
+          std::to_string(count + 4) + ", p;\n}";
+  constraints += ",r,r,r,r,l";
+  SmallVector<Value> operands(a.begin(), a.end());
+  operands.push_back(descB);
+  for (int64_t i = 0; i < count; ++i) {
+    constraints += "," + std::to_string(i);
+    operands.push_back(LLVM::ExtractValueOp::create(b, e.loc, acc, i));
+  }
+  return LLVM::InlineAsmOp::create(b, e.loc, acc.getType(), operands,
+                                   b.getStringAttr(text), b.getStringAttr(constraints),
+                                   /*has_side_effects=*/b.getUnitAttr(), UnitAttr(),
+                                   LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(),
+                                   ArrayAttr())
+      .getRes();
 }
 
 /// A consumer warpgroup's main loop; returns its f32 or s32 accumulators.
 Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                    Value consumer, Value lane, Value done) {
+                    Value consumer, Value warp, Value lane, Value done) {
   OpBuilder &b = e.b;
   MLIRContext *ctx = b.getContext();
   bool fp8 = p.kind == WgmmaKind::Fp8;
@@ -314,6 +425,27 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
     Value slot = e.add(done, loop.getInductionVar());
     Value stage = e.rem(slot, p.stages), round = e.div(slot, p.stages);
     waitParity(e, smem.full(stage), e.rem(round, 2));
+    if (p.swapped()) {
+      // Widen the whole K tile's weights first, then one group of wgmmas;
+      // the registers are rewritten next K tile, so the group is waited on.
+      SmallVector<SmallVector<Value>> a;
+      for (int64_t step = 0; step < p.steps(); ++step)
+        a.push_back(loadWidenedWeights(e, smem, stage, consumer, warp, lane, step));
+      NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
+      Value acc = loop.getRegionIterArgs()[0];
+      for (int64_t step = 0; step < p.steps(); ++step) {
+        int64_t perHalf = kRowBytes / kStepBytes;
+        Value descB = arith::AddIOp::create(
+            b, e.loc, smem.descriptor(smem.bHalf(stage, step / perHalf)),
+            e.i64((step % perHalf) * kStepBytes >> 4));
+        acc = wgmmaRegisterA(e, p, acc, a[step], descB);
+      }
+      NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
+      NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
+      release(stage);
+      scf::YieldOp::create(b, e.loc, ValueRange{acc});
+      return loop.getResults().back();
+    }
     Value descA = smem.descriptor(
         e.add(smem.aTile(stage), e.mul(consumer, kWarpgroupRows * kRowBytes)));
     Value descB = smem.descriptor(smem.bTile(stage));
@@ -423,6 +555,39 @@ void storeTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
   }
 }
 
+/// The swapped product's store: accumulator rows are weight rows (n),
+/// columns tokens (m), so y[m, n] takes one element at a time.
+void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
+                      Value y, Value n0, Value m0) {
+  OpBuilder &b = e.b;
+  for (int64_t half = 0; half < 2; ++half) {
+    Value n = e.add(n0, half * 8);
+    ifThen(e, e.lt(n, p.n), [&] {
+      Value weightScale = e.toF32(memref::LoadOp::create(
+          b, e.loc, s, ValueRange{p.scaleRows == 1 ? e.idx(0) : n, e.idx(0)}));
+      for (int64_t j = 0; j < p.tileCols() / 8; ++j)
+        for (int64_t c = 0; c < 2; ++c) {
+          Value m = e.add(m0, j * 8 + c);
+          auto store = [&] {
+            Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
+            v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
+            Value tokenScale = e.toF32(memref::LoadOp::create(
+                b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : m, e.idx(0)}));
+            v = arith::MulFOp::create(b, e.loc, arith::MulFOp::create(b, e.loc, v, tokenScale),
+                                      weightScale);
+            if (!p.resultType.isF32())
+              v = arith::TruncFOp::create(b, e.loc, p.resultType, v);
+            memref::StoreOp::create(b, e.loc, v, y, ValueRange{m, n});
+          };
+          if (p.m % p.tileCols() == 0)
+            store();
+          else
+            ifThen(e, e.lt(m, p.m), store);
+        }
+    });
+  }
+}
+
 } // namespace
 
 FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op,
@@ -440,12 +605,17 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
 
   KernelLaunch launch;
   launch.params = {"input", "weight", "weight_scales", "input_scales", "result"};
+  int64_t weightRowBytes = p.swapped() ? p.k / 2 : p.k;
   SmallVector<Type> params = {
-      MemRefType::get({p.m, p.k}, i8), MemRefType::get({p.n, p.k}, i8),
+      MemRefType::get({p.m, p.k}, i8), MemRefType::get({p.n, weightRowBytes}, i8),
       MemRefType::get({p.scaleRows, 1}, p.scaleType),
       MemRefType::get({p.inputScaleRows, 1}, p.inputScaleType),
       MemRefType::get({p.m, p.n}, p.resultType), genericPtr, genericPtr};
-  launch.tensorMaps = {{0, p.m, p.k, p.bm, kRowBytes}, {1, p.n, p.k, p.bn, kRowBytes}};
+  // wgmma's A operand first, then B (kernel arguments in that order).
+  TensorMapDesc activations{0, p.m, p.k, p.bm, kRowBytes};
+  TensorMapDesc weights{1, p.n, weightRowBytes, p.bn, kRowBytes};
+  launch.tensorMaps = {p.swapped() ? weights : activations,
+                       p.swapped() ? activations : weights};
 
   auto func = ::mlir::gpu::GPUFuncOp::create(b, loc, name,
                                              FunctionType::get(ctx, params, {}));
@@ -497,8 +667,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     NVVM::SetMaxRegisterOp::create(b, loc, kProducerRegisters,
                                    NVVM::SetMaxRegisterAction::decrease);
     ifThen(e, e.eq(tid, 0), [&] {
-      forEachTile(e, p, [&](Value blockM0, Value blockN0, Value done) {
-        buildProducer(e, p, smem, tmapA, tmapB, blockM0, blockN0, done);
+        forEachTile(e, p, [&](Value row0, Value col0, Value done) {
+        buildProducer(e, p, smem, tmapA, tmapB, row0, col0, done);
       });
     });
 
@@ -509,12 +679,16 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
                                    NVVM::SetMaxRegisterAction::increase);
     Value consumer = arith::SubIOp::create(b, loc, warpgroup, e.idx(1));
     Value warp = e.div(e.rem(tid, kWarpgroupThreads), kWarpThreads);
-    forEachTile(e, p, [&](Value blockM0, Value blockN0, Value done) {
-      Value acc = buildConsumer(e, p, smem, consumer, lane, done);
-      Value row0 = e.add(e.add(blockM0, e.mul(consumer, kWarpgroupRows)),
+    forEachTile(e, p, [&](Value tileRow0, Value tileCol0, Value done) {
+      Value acc = buildConsumer(e, p, smem, consumer, warp, lane, done);
+      // This thread's first accumulator row and column (kernel frame).
+      Value row0 = e.add(e.add(tileRow0, e.mul(consumer, kWarpgroupRows)),
                          e.add(e.mul(warp, 16), e.div(lane, 4)));
-      Value col0 = e.add(blockN0, e.mul(e.rem(lane, 4), 2));
-      storeTile(e, p, acc, xs, s, y, row0, col0);
+      Value col0 = e.add(tileCol0, e.mul(e.rem(lane, 4), 2));
+      if (p.swapped())
+        storeSwappedTile(e, p, acc, xs, s, y, row0, col0);
+      else
+        storeTile(e, p, acc, xs, s, y, row0, col0);
     });
   }
   ::mlir::gpu::ReturnOp::create(b, loc);

@@ -52,8 +52,16 @@ func.func @wgmma_bad_tile(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>, %w: te
 // -----
 
 func.func @wgmma_odd_k(%x: tensor<256x520xi8>, %xs: tensor<256x1xf32>, %w: tensor<256x520xi8>, %s: tensor<256x1xf32>) -> tensor<256x256xf16> {
-  // expected-error @+1 {{K = 520 bytes per row is not a multiple of 16, which TMA needs of a row stride}}
+  // expected-error @+1 {{K = 520 is not a multiple of 16: TMA needs rows of a multiple of 16 bytes}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4>} : (tensor<256x520xi8>, tensor<256x520xi8>, tensor<256x1xf32>, tensor<256x1xf32>) -> tensor<256x256xf16>
+  return %y : tensor<256x256xf16>
+}
+
+// -----
+
+func.func @wgmma_w4a8_wide(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf32>) -> tensor<256x256xf16> {
+  // expected-error @+1 {{wgmma block tile N (weight rows) must be 64 or 128 (one or two consumer warpgroups) for 4-bit weights, not 256}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = i8, stages = 2>} : (tensor<256x512xi8>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf32>, tensor<256x1xf32>) -> tensor<256x256xf16>
   return %y : tensor<256x256xf16>
 }
 

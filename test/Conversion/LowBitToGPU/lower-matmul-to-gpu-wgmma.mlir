@@ -55,3 +55,25 @@ func.func @w8a8_persistent(%x: tensor<4096x256xi8>, %w: tensor<8192x256xi8>, %s:
       : (tensor<4096x256xi8>, tensor<8192x256xi8>, tensor<8192x1xf32>, tensor<4096x1xf32>) -> tensor<4096x8192xbf16>
   return %y : tensor<4096x8192xbf16>
 }
+
+// -----
+
+// 4-bit weights swap in as wgmma's A (rows of the kernel's frame): their
+// tensor map comes first ([320 rows, 272 bytes] in 128 x 128-byte boxes),
+// the activations' second; the consumers read the weights with ld.shared and
+// issue register-A wgmma as PTX (inline assembly).
+// CHECK-LABEL: func.func @w4a8
+// CHECK: tensor_maps = [array<i64: 1, 320, 272, 128, 128>, array<i64: 0, 200, 544, 128, 128>]
+// CHECK: gpu.func @w4a8_wgmma0(%{{.*}}: memref<200x544xi8>, %{{.*}}: memref<320x272xi8>
+// CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i16
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8
+func.func @w4a8(%x: tensor<200x544xi8>, %xs: tensor<200x1xf32>, %w: tensor<320x544xi4, #lowbit.layout<packed>>, %s: tensor<320x1xf16>) -> tensor<200x320xf32> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0>
+      input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32>
+      weight_scales(%s) input_scales(%xs)
+      {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true>}
+      : (tensor<200x544xi8>, tensor<320x544xi4, #lowbit.layout<packed>>, tensor<320x1xf16>, tensor<200x1xf32>) -> tensor<200x320xf32>
+  return %y : tensor<200x320xf32>
+}
