@@ -56,7 +56,10 @@ def LowBitLowerMatmulToGPUPass
       memory (`setmaxnreg` moves registers to them); FP8 sums are promoted
       to f32 every K tile. The two tensor maps are kernel parameters after
       the pointers (see `lowbit-grid-constant-tensor-maps`). Any M, N and K
-      (K a multiple of 16).
+      (K a multiple of 16). Persistent configs launch one block per SM of the
+      target recorded on the module. Packed s4 weights with int8 or e4m3
+      activations (explicit configs) swap the weights in as wgmma's register
+      A operand, widened in registers.
     Other strategies and formats are rejected with a message.
   }];
   let dependentDialects = [

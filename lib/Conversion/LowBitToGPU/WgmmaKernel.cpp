@@ -1,7 +1,12 @@
 //===- WgmmaKernel.cpp - the wgmma strategy (sm_90a) ----------------------===//
 //
 // A warp-specialized Hopper GEMM, y[M, N] = x[M, K] * w[N, K]^T, for 8-bit
-// operands that the tensor cores take as they are (int8 x int8, e4m3 x e4m3):
+// operands that the tensor cores take as they are (int8 x int8, e4m3 x e4m3),
+// and for packed 4-bit weights with int8 or e4m3 activations (W4A8, by
+// explicit config until it has run on the H100), computed transposed: the
+// weights become wgmma's A operand, read from their TMA tile by each thread
+// and widened to s8 or e4m3 in registers, since wgmma has no 4-bit type and
+// only A can come from registers.
 //
 // - A block of 1 + BM/64 warpgroups computes a [BM, BN] tile. Warpgroup 0 is
 //   the producer: it gives registers back (`setmaxnreg.dec`) and one of its
@@ -66,6 +71,7 @@ enum class WgmmaKind {
   Int8,     // s8 x s8 from shared memory
   Fp8,      // e4m3 x e4m3 from shared memory, f32 promotion per K tile
   Int4Int8, // s4 weights widened to s8 in registers (wgmma's A) x s8
+  Int4Fp8,  // s4 weights turned into e4m3 in registers (wgmma's A) x e4m3
 };
 
 /// The product in the kernel's frame, C[rows, cols] = A[rows, K] *
@@ -81,7 +87,13 @@ struct WgmmaProblem {
   Type scaleType, inputScaleType, resultType;
   int64_t scaleRows, inputScaleRows;
 
-  bool swapped() const { return kind == WgmmaKind::Int4Int8; }
+  bool swapped() const {
+    return kind == WgmmaKind::Int4Int8 || kind == WgmmaKind::Int4Fp8;
+  }
+  /// Accumulated in f32, promoted from the tensor cores' sum per K tile.
+  bool floatProducts() const {
+    return kind == WgmmaKind::Fp8 || kind == WgmmaKind::Int4Fp8;
+  }
   int64_t rows() const { return swapped() ? n : m; }
   int64_t cols() const { return swapped() ? m : n; }
   int64_t tileRows() const { return swapped() ? bn : bm; }
@@ -116,8 +128,8 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return op.emitOpError()
            << "the wgmma strategy does not support " << what
            << " yet (supported: int8 x int8, e4m3 x e4m3 and packed signed "
-              "int4 weights x int8 with per-token or per-tensor activation "
-              "scales and per-channel or per-tensor weight scales)";
+              "int4 weights x int8 or e4m3 with per-token or per-tensor "
+              "activation scales and per-channel or per-tensor weight scales)";
   };
   RankedTensorType input = op.getInput().getType();
   RankedTensorType weight = op.getWeight().getType();
@@ -145,13 +157,15 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   bool signedInt8 = inCode.isInteger(8) && code.isInteger(8) &&
                     inScheme.getSignedness() == Signedness::Signed &&
                     scheme.getSignedness() == Signedness::Signed;
-  bool signedInt4 = inCode.isInteger(8) && code.isInteger(4) && layout &&
-                    inScheme.getSignedness() == Signedness::Signed &&
+  bool signedInt4 = code.isInteger(4) && layout &&
                     scheme.getSignedness() == Signedness::Signed;
+  bool int8Input = inCode.isInteger(8) && inScheme.getSignedness() == Signedness::Signed;
   if (signedInt8)
     p.kind = WgmmaKind::Int8;
-  else if (signedInt4)
+  else if (signedInt4 && int8Input)
     p.kind = WgmmaKind::Int4Int8;
+  else if (signedInt4 && isa<Float8E4M3FNType>(inCode))
+    p.kind = WgmmaKind::Int4Fp8;
   else if (isa<Float8E4M3FNType>(inCode) && isa<Float8E4M3FNType>(code))
     p.kind = WgmmaKind::Fp8;
   else
@@ -187,9 +201,12 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
                                  "128 (one or two consumer warpgroups) for 4-bit "
                                  "weights, not "
                               << p.bn;
-    if (p.bm % 64 || p.bm > 256)
+    // FP8 keeps the tile's sum and the running one: 2 x BM / 2 registers.
+    int64_t maxM = p.kind == WgmmaKind::Int4Fp8 ? 128 : 256;
+    if (p.bm % 64 || p.bm > maxM)
       return op.emitOpError() << "wgmma block tile M (tokens) must be a multiple of "
-                                 "64 up to 256 for 4-bit weights, not "
+                                 "64 up to "
+                              << maxM << " for 4-bit weights with these activations, not "
                               << p.bm;
     if (warp[0] != p.bm || warp[1] != kWarpgroupRows || mma[1] != kWarpgroupRows ||
         mma[2] != kStepBytes)
@@ -341,15 +358,47 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
          e.add(e.mul(kt, kRowBytes * p.bHalves()), half * kRowBytes), col0);
 }
 
+/// `prmt.b32`: bytes of {b, a} picked by the four selectors in `select`.
+Value permute(Emitter &e, Value a, Value b, Value select) {
+  Type i32 = e.b.getI32Type();
+  return LLVM::InlineAsmOp::create(e.b, e.loc, i32, ValueRange{a, b, select},
+                                   e.b.getStringAttr("prmt.b32 $0, $1, $2, $3;"),
+                                   e.b.getStringAttr("=r,r,r,r"), UnitAttr(), UnitAttr(),
+                                   LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(),
+                                   ArrayAttr())
+      .getRes();
+}
+
+/// Four packed signed 4-bit codes (the low 16 bits of `word`, K order from
+/// the lowest nibble) as four e4m3 bytes, exactly (every integer in [-8, 7]
+/// is an e4m3 value): two table lookups with `prmt`, one for codes 0..7 and
+/// one for 8..15 (-8..-1), chosen per byte by the code's sign bit.
+Value s4ToE4m3(Emitter &e, Value word) {
+  // e4m3 of 0..7 and of -8..-1, one byte each, lowest first.
+  Value lowA = e.i32(0x44403800), lowB = e.i32(0x4E4C4A48);
+  Value highA = e.i32(int32_t(0xCACCCED0)), highB = e.i32(int32_t(0xB8C0C4C8));
+  Value select = e.andi(word, 0x7777); // 3-bit byte indices, no sign mode
+  Value low = permute(e, lowA, lowB, select);
+  Value high = permute(e, highA, highB, select);
+  // Byte i of `mask` is 0xFF where code i is negative (bit 4i + 3).
+  Value signs = e.i32(0);
+  for (int64_t i = 0; i < 4; ++i)
+    signs = e.ori(signs, e.shl(e.andi(e.shr(word, 4 * i + 3), 1), 8 * i));
+  Value mask = arith::MulIOp::create(e.b, e.loc, signs, e.i32(0xFF));
+  Value differ = arith::AndIOp::create(
+      e.b, e.loc, arith::XOrIOp::create(e.b, e.loc, low, high), mask);
+  return arith::XOrIOp::create(e.b, e.loc, low, differ);
+}
+
 /// The A fragments of 4-bit weights for K step `step` of ring slot `stage`,
 /// widened to s8: wgmma's register layout for 8-bit A (as mma.sync m16n8k32
 /// per warp), register i holding row 16 * warp + lane / 4 + 8 * (i % 2) and
 /// K 4 * (lane % 4) + 16 * (i / 2) .. + 3 of the step, i.e. two packed
 /// bytes of 16-byte chunk `step` of the row, which the 128-byte swizzle
 /// moved to chunk step ^ (row % 8) (row % 8 = lane / 4).
-SmallVector<Value> loadWidenedWeights(Emitter &e, SharedLayout &smem, Value stage,
-                                      Value consumer, Value warp, Value lane,
-                                      int64_t step) {
+SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p,
+                                      SharedLayout &smem, Value stage, Value consumer,
+                                      Value warp, Value lane, int64_t step) {
   OpBuilder &b = e.b;
   Value row = e.add(e.add(e.mul(consumer, kWarpgroupRows), e.mul(warp, 16)),
                     e.div(lane, 4));
@@ -360,29 +409,34 @@ SmallVector<Value> loadWidenedWeights(Emitter &e, SharedLayout &smem, Value stag
   for (int64_t i = 0; i < 4; ++i) {
     Value address = e.add(base, (i % 2) * 8 * kRowBytes + (i / 2) * 8);
     Value codes = LLVM::LoadOp::create(b, e.loc, b.getI16Type(), smem.pointer(address));
-    regs.push_back(e.widenS4ToS8(arith::ExtUIOp::create(b, e.loc, b.getI32Type(), codes)));
+    Value word = arith::ExtUIOp::create(b, e.loc, b.getI32Type(), codes);
+    regs.push_back(p.kind == WgmmaKind::Int4Fp8 ? s4ToE4m3(e, word) : e.widenS4ToS8(word));
   }
   return regs;
 }
 
-/// `wgmma.mma_async` m64nCOLSk32 s8 with A from registers: MLIR 22's
-/// nvvm.wgmma.mma_async takes A from shared memory only, so this is the PTX
-/// instruction itself.
+/// `wgmma.mma_async` m64nCOLSk32 (s8 -> s32 or e4m3 -> f32) with A from
+/// registers: MLIR 22's nvvm.wgmma.mma_async takes A from shared memory
+/// only, so this is the PTX instruction itself. `accumulate` false: D = A*B.
 Value wgmmaRegisterA(Emitter &e, const WgmmaProblem &p, Value acc, ArrayRef<Value> a,
-                     Value descB) {
+                     Value descB, bool accumulate) {
   OpBuilder &b = e.b;
+  bool fp8 = p.floatProducts();
   int64_t count = p.accRegisters();
-  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
-                     "wgmma.mma_async.sync.aligned.m64n" +
-                     std::to_string(p.tileCols()) + "k32.s32.s8.s8 {";
+  std::string text = std::string("{\n.reg .pred p;\nsetp.ne.b32 p, ") +
+                     (accumulate ? "1" : "0") +
+                     ", 0;\nwgmma.mma_async.sync.aligned.m64n" +
+                     std::to_string(p.tileCols()) +
+                     (fp8 ? "k32.f32.e4m3.e4m3 {" : "k32.s32.s8.s8 {");
   std::string constraints;
   for (int64_t i = 0; i < count; ++i) {
     text += (i ? ", $" : "$") + std::to_string(i);
-    constraints += (i ? ",=r" : "=r");
+    constraints += std::string(i ? "," : "") + (fp8 ? "=f" : "=r");
   }
+  // FP8 takes the scales of A and B (+1 each) after scale-d.
   text += "}, {$" + std::to_string(count) + ", $" + std::to_string(count + 1) + ", $" +
           std::to_string(count + 2) + ", $" + std::to_string(count + 3) + "}, $" +
-          std::to_string(count + 4) + ", p;\n}";
+          std::to_string(count + 4) + (fp8 ? ", p, 1, 1;\n}" : ", p;\n}");
   constraints += ",r,r,r,r,l";
   SmallVector<Value> operands(a.begin(), a.end());
   operands.push_back(descB);
@@ -403,7 +457,7 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
                     Value consumer, Value warp, Value lane, Value done) {
   OpBuilder &b = e.b;
   MLIRContext *ctx = b.getContext();
-  bool fp8 = p.kind == WgmmaKind::Fp8;
+  bool fp8 = p.floatProducts();
   Type element = fp8 ? Type(b.getF32Type()) : Type(b.getI32Type());
   auto accType = LLVM::LLVMStructType::getLiteral(
       ctx, SmallVector<Type>(p.accRegisters(), element));
@@ -412,6 +466,16 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
   SmallVector<Value> init = {zero};
   if (fp8)
     init.push_back(zero);
+  // The tile's partial sum `partial` added into the running one.
+  auto promote = [&](Value partial, Value sum) {
+    for (int64_t i = 0; i < p.accRegisters(); ++i) {
+      Value part = LLVM::ExtractValueOp::create(b, e.loc, partial, i);
+      Value total = LLVM::ExtractValueOp::create(b, e.loc, sum, i);
+      sum = LLVM::InsertValueOp::create(
+          b, e.loc, sum, arith::AddFOp::create(b, e.loc, total, part), i);
+    }
+    return sum;
+  };
   // This warp is done with ring slot `stage`.
   auto release = [&](Value stage) {
     ifThen(e, e.eq(lane, 0), [&] {
@@ -430,7 +494,7 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
       // the registers are rewritten next K tile, so the group is waited on.
       SmallVector<SmallVector<Value>> a;
       for (int64_t step = 0; step < p.steps(); ++step)
-        a.push_back(loadWidenedWeights(e, smem, stage, consumer, warp, lane, step));
+        a.push_back(loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step));
       NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
       Value acc = loop.getRegionIterArgs()[0];
       for (int64_t step = 0; step < p.steps(); ++step) {
@@ -438,12 +502,15 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
         Value descB = arith::AddIOp::create(
             b, e.loc, smem.descriptor(smem.bHalf(stage, step / perHalf)),
             e.i64((step % perHalf) * kStepBytes >> 4));
-        acc = wgmmaRegisterA(e, p, acc, a[step], descB);
+        acc = wgmmaRegisterA(e, p, acc, a[step], descB, !(fp8 && step == 0));
       }
       NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
       NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
       release(stage);
-      scf::YieldOp::create(b, e.loc, ValueRange{acc});
+      SmallVector<Value> yield = {acc};
+      if (fp8)
+        yield.push_back(promote(acc, loop.getRegionIterArgs()[1]));
+      scf::YieldOp::create(b, e.loc, yield);
       return loop.getResults().back();
     }
     Value descA = smem.descriptor(
@@ -477,16 +544,8 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
              [&] { release(e.rem(e.add(slot, p.stages - 1), p.stages)); });
     }
     SmallVector<Value> yield = {acc};
-    if (fp8) {
-      Value sum = loop.getRegionIterArgs()[1];
-      for (int64_t i = 0; i < p.accRegisters(); ++i) {
-        Value partial = LLVM::ExtractValueOp::create(b, e.loc, acc, i);
-        Value total = LLVM::ExtractValueOp::create(b, e.loc, sum, i);
-        sum = LLVM::InsertValueOp::create(
-            b, e.loc, sum, arith::AddFOp::create(b, e.loc, total, partial), i);
-      }
-      yield.push_back(sum);
-    }
+    if (fp8)
+      yield.push_back(promote(acc, loop.getRegionIterArgs()[1]));
     scf::YieldOp::create(b, e.loc, yield);
   }
   if (!fp8) {
@@ -570,7 +629,8 @@ void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Va
           Value m = e.add(m0, j * 8 + c);
           auto store = [&] {
             Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
-            v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
+            if (!p.floatProducts())
+              v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
             Value tokenScale = e.toF32(memref::LoadOp::create(
                 b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : m, e.idx(0)}));
             v = arith::MulFOp::create(b, e.loc, arith::MulFOp::create(b, e.loc, v, tokenScale),
