@@ -258,14 +258,30 @@ int main(int argc, char **argv) {
     // cuBLAS bf16 on the real (dequantized) values.
     bool int8Baseline = quantizedInput && params[xIndex].code == "i8" &&
                         params[wIndex].code == "i8";
-    bool fp8Baseline = quantizedInput && params[xIndex].code == "f8E4M3FN" &&
-                       params[wIndex].code == "f8E4M3FN" &&
-                       params[wIndex].granularity != "per_group";
+    // W4A8 with e4m3 activations is measured against FP8 W8A8 of the same
+    // shape: its signed 4-bit codes are exact e4m3 values, so cuBLASLt runs
+    // the same product with 8-bit weights.
+    bool int4Fp8 = quantizedInput && params[xIndex].code == "f8E4M3FN" &&
+                   params[wIndex].code == "i4" && params[wIndex].isSigned &&
+                   params[wIndex].granularity != "per_group";
+    bool fp8Baseline = int4Fp8 || (quantizedInput && params[xIndex].code == "f8E4M3FN" &&
+                                   params[wIndex].code == "f8E4M3FN" &&
+                                   params[wIndex].granularity != "per_group");
     bool codeBaseline = int8Baseline || fp8Baseline;
-    std::string baseline =
-        int8Baseline ? "cuBLAS int8" : fp8Baseline ? "cuBLASLt fp8" : "cuBLAS bf16";
+    std::string baseline = int8Baseline ? "cuBLAS int8"
+                           : int4Fp8    ? "cuBLASLt fp8 W8A8"
+                           : fp8Baseline ? "cuBLASLt fp8"
+                                         : "cuBLAS bf16";
     std::vector<uint8_t> bx = codeBaseline ? logical[xIndex].data : bf16Bytes(x);
     std::vector<uint8_t> bw = codeBaseline ? logical[wIndex].data : bf16Bytes(*weights);
+    if (int4Fp8)
+      for (uint8_t &code : bw) {
+        // e4m3 of the 4-bit two's-complement codes 0..7, -8..-1.
+        static constexpr uint8_t kE4m3[16] = {0x00, 0x38, 0x40, 0x44, 0x48, 0x4A,
+                                              0x4C, 0x4E, 0xD0, 0xCE, 0xCC, 0xCA,
+                                              0xC8, 0xC4, 0xC0, 0xB8};
+        code = kE4m3[code & 15];
+      }
     size_t baselineOut = size_t(m) * n * (int8Baseline ? 4 : 2);
     int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
     auto blasX = upload(**device, bx, 1);
