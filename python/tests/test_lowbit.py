@@ -116,3 +116,37 @@ def test_torch_cuda_matches_reference(m, dtype):
     expect = torch.nn.functional.linear(x.float(), torch.from_numpy(lowbit.dequantize(ql.q)).cuda(),
                                         linear.bias.cuda().float())
     assert torch.allclose(out.float(), expect, rtol=2e-2, atol=2e-2)
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+@pytest.mark.parametrize("weights,config", [
+    # W8A8 int8: sm_90a's default is the TMA + wgmma kernel.
+    ("s8", None),
+    # W4A8 on wgmma, chosen by config (the 4-bit weights as register A).
+    ("s4", "#lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], "
+           "mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true>"),
+])
+def test_kernel_launch_with_tensor_maps(weights, config):
+    """Kernels whose operands are read through TMA tensor maps, launched
+    through the C API on torch tensors: the maps are encoded from the
+    pointers on each launch."""
+    m, n, k = 200, 320, 544
+    spec = f"matmul m={m} n={n} k={k} a=i8 w={weights} out=f32"
+    kernel = lowbit.compile(spec, config=config)
+    assert kernel.entry["tensor_maps"], kernel.entry
+    low = -8 if weights == "s4" else -128
+    x = RNG.integers(-128, 128, (m, k)).astype(np.int8)
+    w = RNG.integers(low, -low, (n, k)).astype(np.int8)
+    s = RNG.uniform(0.5, 1.5, (n, 1)).astype(np.float32) / 64
+    xs = RNG.uniform(0.5, 1.5, (m, 1)).astype(np.float32) / 64
+    stored = lowbit.pack4(w.view(np.uint8) & 15) if weights == "s4" else w
+    dev = [torch.from_numpy(np.ascontiguousarray(a)).cuda() for a in (x, stored, s, xs)]
+    y = torch.full((m, n), float("nan"), device="cuda")
+    kernel.launch([t.data_ptr() for t in dev] + [y.data_ptr()],
+                  torch.cuda.current_stream().cuda_stream)
+    torch.cuda.synchronize()
+    ref = (x.astype(np.float64) @ w.astype(np.float64).T) * xs * s.T
+    got = y.cpu().numpy()
+    assert np.isfinite(got).all()
+    assert np.linalg.norm(got - ref) / np.linalg.norm(ref) < 1e-5
