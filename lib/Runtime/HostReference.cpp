@@ -131,10 +131,13 @@ std::vector<double> mlir::lowbit::runtime::referenceRows(const RealOperands &rea
   return out;
 }
 
-std::vector<double> mlir::lowbit::runtime::pickRows(llvm::ArrayRef<double> values,
-                                                    llvm::ArrayRef<int64_t> rows, int64_t n) {
-  std::vector<double> out;
+NpyArray mlir::lowbit::runtime::pickRows(const NpyArray &array,
+                                         llvm::ArrayRef<int64_t> rows, int64_t n) {
+  size_t rowBytes = size_t(n) * array.elementSize();
+  NpyArray picked{array.dtype, {int64_t(rows.size()), n}, {}};
+  picked.data.reserve(rows.size() * rowBytes);
   for (int64_t r : rows)
-    out.insert(out.end(), values.begin() + r * n, values.begin() + (r + 1) * n);
-  return out;
+    picked.data.insert(picked.data.end(), array.data.begin() + r * rowBytes,
+                       array.data.begin() + (r + 1) * rowBytes);
+  return picked;
 }

@@ -10,6 +10,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <cstring>
 
 using namespace mlir::lowbit;
@@ -238,6 +239,31 @@ std::string mlir::lowbit::Comparison::summary(double rtol, double atol) const {
   return text;
 }
 
+double mlir::lowbit::halfToDouble(uint16_t bits) {
+  double sign = bits & 0x8000 ? -1.0 : 1.0;
+  int exponent = (bits >> 10) & 0x1f;
+  int mantissa = bits & 0x3ff;
+  if (exponent == 0x1f)
+    return mantissa ? std::numeric_limits<double>::quiet_NaN()
+                    : sign * std::numeric_limits<double>::infinity();
+  if (exponent == 0) // zero and subnormals: mantissa * 2^-24
+    return sign * std::ldexp(double(mantissa), -24);
+  return sign * std::ldexp(double(mantissa | 0x400), exponent - 25);
+}
+
+double mlir::lowbit::bf16ToDouble(uint16_t bits) {
+  uint32_t wide = uint32_t(bits) << 16;
+  float value;
+  memcpy(&value, &wide, 4);
+  return value;
+}
+
+uint16_t mlir::lowbit::floatToBf16(float value) {
+  uint32_t bits;
+  memcpy(&bits, &value, 4);
+  return uint16_t((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
 llvm::Expected<std::vector<double>>
 mlir::lowbit::numericValues(const NpyArray &array) {
   std::vector<double> values(array.numElements());
@@ -252,13 +278,11 @@ mlir::lowbit::numericValues(const NpyArray &array) {
     } else if (t == "f8") {
       memcpy(&values[i], p, 8);
     } else if (t == "f2" || t == "V2") {
-      // 'V2' is how bf16 travels (as ml_dtypes saves it).
+      // 'V2' is how bf16 travels (as ml_dtypes saves it). Decoded on the
+      // bits: benchmark outputs have hundreds of millions of elements.
       uint16_t bits;
       memcpy(&bits, p, 2);
-      values[i] = llvm::APFloat(t == "f2" ? llvm::APFloat::IEEEhalf()
-                                          : llvm::APFloat::BFloat(),
-                                llvm::APInt(16, bits))
-                      .convertToDouble();
+      values[i] = t == "f2" ? halfToDouble(bits) : bf16ToDouble(bits);
     } else if (t == "i1") {
       values[i] = int8_t(*p);
     } else if (t == "u1" || t == "b1") {

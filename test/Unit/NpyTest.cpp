@@ -1,6 +1,7 @@
 //===- NpyTest.cpp - .npy files, values and comparisons -------------------===//
 #include "lowbit/Support/Npy.h"
 
+#include "llvm/ADT/APFloat.h"
 #include "llvm/Support/FileSystem.h"
 
 #include <gtest/gtest.h>
@@ -53,3 +54,43 @@ TEST(Npy, Comparison) {
 }
 
 } // namespace
+
+// The bit-level decoders agree with APFloat on every 16-bit pattern.
+TEST(Npy, HalfDecodersMatchAPFloatEverywhere) {
+  for (uint32_t bits = 0; bits < 0x10000; ++bits) {
+    double half = llvm::APFloat(llvm::APFloat::IEEEhalf(), llvm::APInt(16, bits))
+                      .convertToDouble();
+    double bf16 = llvm::APFloat(llvm::APFloat::BFloat(), llvm::APInt(16, bits))
+                      .convertToDouble();
+    double fastHalf = halfToDouble(uint16_t(bits)), fastBf16 = bf16ToDouble(uint16_t(bits));
+    if (std::isnan(half))
+      EXPECT_TRUE(std::isnan(fastHalf)) << bits;
+    else
+      EXPECT_EQ(std::signbit(half), std::signbit(fastHalf)) << bits;
+    if (!std::isnan(half))
+      EXPECT_EQ(half, fastHalf) << bits;
+    if (std::isnan(bf16))
+      EXPECT_TRUE(std::isnan(fastBf16)) << bits;
+    else
+      EXPECT_EQ(bf16, fastBf16) << bits;
+  }
+}
+
+// floatToBf16 rounds as APFloat does (nearest, ties to even) on finite floats.
+TEST(Npy, FloatToBf16MatchesAPFloat) {
+  uint32_t state = 12345;
+  for (int i = 0; i < 200000; ++i) {
+    state = state * 1664525u + 1013904223u;
+    uint32_t bits = state;
+    if (((bits >> 23) & 0xff) == 0xff) // not finite
+      continue;
+    float value;
+    memcpy(&value, &bits, 4);
+    llvm::APFloat f(value);
+    bool lost;
+    f.convert(llvm::APFloat::BFloat(), llvm::APFloat::rmNearestTiesToEven, &lost);
+    uint16_t expected = uint16_t(f.bitcastToAPInt().getZExtValue());
+    // (Floats near the top round up to infinity: the same in both.)
+    EXPECT_EQ(floatToBf16(value), expected) << bits;
+  }
+}

@@ -33,9 +33,10 @@ llvm::Expected<RealOperands> realOperands(const KernelManifest &manifest,
 std::vector<int64_t> checkedRows(int64_t m, int64_t n, int64_t k);
 /// float64 x * w^T on `rows`, row after row.
 std::vector<double> referenceRows(const RealOperands &real, llvm::ArrayRef<int64_t> rows);
-/// The `rows` of a row-major [M, N] result.
-std::vector<double> pickRows(llvm::ArrayRef<double> values, llvm::ArrayRef<int64_t> rows,
-                             int64_t n);
+/// The `rows` of a row-major [M, N] array, as their own array: decode only
+/// the checked rows (a whole output has up to hundreds of millions of
+/// elements).
+NpyArray pickRows(const NpyArray &array, llvm::ArrayRef<int64_t> rows, int64_t n);
 
 } // namespace mlir::lowbit::runtime
 
