@@ -8,12 +8,13 @@
 // and widened to s8 or e4m3 in registers, since wgmma has no 4-bit type and
 // only A can come from registers.
 //
-// - A block of 1 + BM/64 warpgroups computes a [BM, BN] tile. Warpgroup 0 is
-//   the producer: it gives registers back (`setmaxnreg.dec`) and one of its
-//   threads streams K tiles of 128 bytes per row with TMA
-//   (`cp.async.bulk.tensor`) into a ring of `stages` shared-memory slots.
-//   The other warpgroups are consumers (`setmaxnreg.inc`), each owning 64
-//   rows of the tile.
+// - A block of 1 + R/64 warpgroups computes an [R, C] tile of the kernel's
+//   product (R x C = BM x BN; transposed, BN weight rows x BM tokens).
+//   Warpgroup 0 is the producer: it gives registers back (`setmaxnreg.dec`)
+//   and one of its threads streams K tiles (128 bytes of A per row, of B 128
+//   or, for 4-bit weights, 256) with TMA (`cp.async.bulk.tensor`) into a ring
+//   of `stages` shared-memory slots. The other warpgroups are consumers
+//   (`setmaxnreg.inc`), each owning 64 rows of the tile.
 // - Each slot has two mbarriers: `full`, armed by the producer with the
 //   slot's byte count (`mbarrier.arrive.expect_tx`) and completed by the
 //   copies; `empty`, on which every consumer warp arrives once its
