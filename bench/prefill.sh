@@ -9,7 +9,10 @@
 # explicit config (s4 weights as register A): with e4m3 activations at
 # M = 4096 on the three shapes and at M = 1024 and 8192 on 8192x8192 (timed
 # against cuBLASLt FP8 W8A8 of the same shape), with int8 activations at
-# M = 4096 on 8192x8192.
+# M = 4096 on 8192x8192; W4A16 (u4, zero points, g128, bf16) on wgmma by
+# explicit config (weights dequantized as register A) at M = 256, 1024 and
+# 4096 on 8192x8192 with 128-token tiles (2 stages) and at M = 256 and 1024
+# with 64-token tiles (4 stages).
 set -euo pipefail
 out=$1
 mkdir -p "$out"
@@ -114,3 +117,22 @@ done
 w4a8_wgmma fp8 1024 8192 8192
 w4a8_wgmma fp8 8192 8192 8192
 w4a8_wgmma int8 4096 8192 8192
+w4a16_wgmma() {
+  local m=$1 tokens=$2 stages=$3
+  cat > "$out/w4a16-wgmma-t$tokens-m$m-n8192-k8192.mlir" <<MLIR
+func.func @w4a16(%x: tensor<${m}x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,
+                 %s: tensor<8192x64xbf16>, %z: tensor<8192x64xi4>) -> tensor<${m}x8192xbf16> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
+                                  granularity = per_group, axis = 1, group_size = 128, scale_type = bf16>
+      weight_scales(%s) weight_zero_points(%z)
+      {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [${tokens}, 128, 256], warp = [${tokens}, 64],
+                                              mma = [64, 64, 16], mma_type = bf16, stages = ${stages}, persistent = true>}
+      : (tensor<${m}x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>,
+         tensor<8192x64xbf16>, tensor<8192x64xi4>) -> tensor<${m}x8192xbf16>
+  return %y : tensor<${m}x8192xbf16>
+}
+MLIR
+}
+for m in 256 1024 4096; do w4a16_wgmma $m 128 2; done
+for m in 256 1024; do w4a16_wgmma $m 64 4; done

@@ -57,9 +57,9 @@ def LowBitLowerMatmulToGPUPass
       to f32 every K tile. The two tensor maps are kernel parameters after
       the pointers (see `lowbit-grid-constant-tensor-maps`). Any M, N and K
       (K a multiple of 16). Persistent configs launch one block per SM of the
-      target recorded on the module. Packed s4 weights with int8 or e4m3
-      activations (explicit configs) swap the weights in as wgmma's register
-      A operand, widened in registers.
+      target recorded on the module. Packed 4-bit weights with int8, e4m3,
+      f16 or bf16 activations (explicit configs) swap the weights in as
+      wgmma's register A operand, widened or dequantized in registers.
     Other strategies and formats are rejected with a message.
   }];
   let dependentDialects = [

@@ -2,11 +2,12 @@
 //
 // A warp-specialized Hopper GEMM, y[M, N] = x[M, K] * w[N, K]^T, for 8-bit
 // operands that the tensor cores take as they are (int8 x int8, e4m3 x e4m3),
-// and for packed 4-bit weights with int8 or e4m3 activations (W4A8, by
-// explicit config until it has run on the H100), computed transposed: the
-// weights become wgmma's A operand, read from their TMA tile by each thread
-// and widened to s8 or e4m3 in registers, since wgmma has no 4-bit type and
-// only A can come from registers.
+// and for packed 4-bit weights with int8, e4m3, f16 or bf16 activations
+// (W4A8, W4A16; by explicit config until they have run on the H100),
+// computed transposed: the weights become wgmma's A operand, read from their
+// TMA tile by each thread and widened to s8 or e4m3, or dequantized to
+// f16/bf16, in registers, since wgmma has no 4-bit type and only A can come
+// from registers.
 //
 // - A block of 1 + R/64 warpgroups computes an [R, C] tile of the kernel's
 //   product (R x C = BM x BN; transposed, BN weight rows x BM tokens).
@@ -73,6 +74,7 @@ enum class WgmmaKind {
   Fp8,      // e4m3 x e4m3 from shared memory, f32 promotion per K tile
   Int4Int8, // s4 weights widened to s8 in registers (wgmma's A) x s8
   Int4Fp8,  // s4 weights turned into e4m3 in registers (wgmma's A) x e4m3
+  Int4Real, // 4-bit weights dequantized to f16/bf16 in registers x f16/bf16
 };
 
 /// The product in the kernel's frame, C[rows, cols] = A[rows, K] *
@@ -89,8 +91,15 @@ struct WgmmaProblem {
   int64_t scaleRows, inputScaleRows;
 
   bool swapped() const {
-    return kind == WgmmaKind::Int4Int8 || kind == WgmmaKind::Int4Fp8;
+    return kind == WgmmaKind::Int4Int8 || kind == WgmmaKind::Int4Fp8 ||
+           kind == WgmmaKind::Int4Real;
   }
+  /// W4A16: the activations' type (f16 or bf16), the weights' code and
+  /// their scales (per channel, or per group of `groupSize` along K).
+  Type realType;
+  bool unsignedCodes = false, hasZeroPoints = false;
+  int64_t groupSize = 0; // 0: per channel or per tensor
+  int64_t scaleCols = 1;
   /// Accumulated in f32, promoted from the tensor cores' sum per K tile.
   bool floatProducts() const {
     return kind == WgmmaKind::Fp8 || kind == WgmmaKind::Int4Fp8;
@@ -101,9 +110,13 @@ struct WgmmaProblem {
   int64_t tileCols() const { return swapped() ? bm : bn; }
   /// K per K tile: one 128-byte row of A (256 4-bit weights, else 128 bytes).
   int64_t kTileK() const { return swapped() ? 2 * kRowBytes : kRowBytes; }
-  /// B's K tile in 128-byte swizzled halves (256 8-bit activations: 2).
-  int64_t bHalves() const { return swapped() ? 2 : 1; }
-  /// wgmma k32 steps per K tile.
+  /// B's K tile in 128-byte swizzled parts (256 8-bit activations: 2, 256
+  /// 16-bit ones: 4).
+  int64_t bHalves() const {
+    return kind == WgmmaKind::Int4Real ? 4 : swapped() ? 2 : 1;
+  }
+  /// wgmma steps per K tile: 32 bytes of B per row each (k32 for 8-bit
+  /// operands, k16 for 16-bit ones).
   int64_t steps() const { return bHalves() * kRowBytes / kStepBytes; }
   int64_t consumers() const { return tileRows() / kWarpgroupRows; }
   int64_t threads() const { return (1 + consumers()) * kWarpgroupThreads; }
@@ -124,13 +137,91 @@ struct WgmmaProblem {
   int64_t accRegisters() const { return tileCols() / 2; }
 };
 
+/// W4A16: f16/bf16 activations with packed 4-bit weights (signed or
+/// unsigned, integer zero points), scales per channel, per tensor or per
+/// group along K; the weights are dequantized to the activations' type in
+/// registers and fed as wgmma's A (m64nTk16, f32 sums).
+FailureOr<WgmmaProblem> analyzeRealInput(MatmulOp op, lowbit::gpu::ConfigAttr config,
+                                         WgmmaProblem p,
+                                         function_ref<InFlightDiagnostic(const Twine &)>
+                                             unsupported) {
+  RankedTensorType weight = op.getWeight().getType();
+  Type act = op.getInput().getType().getElementType();
+  QuantSchemeAttr scheme = op.getWeightScheme();
+  auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
+  if (!isa<Float16Type, BFloat16Type>(act))
+    return unsupported(Twine(typeString(act)) + " activations");
+  if (!scheme.getStorage().isInteger(4) || !layout ||
+      layout.getKind() != LayoutKind::Packed)
+    return unsupported("real activations with weights other than packed 4-bit codes");
+  if (scheme.getCodebook() || scheme.getOuterScaleType() ||
+      scheme.getZeroPoint() == ZeroPointKind::Float)
+    return unsupported("codebooks, two-level scales or float zero points");
+  p.kind = WgmmaKind::Int4Real;
+  p.realType = act;
+  p.unsignedCodes = scheme.getSignedness() == Signedness::Unsigned;
+  p.hasZeroPoints = scheme.hasZeroPoints();
+  auto scales = cast<RankedTensorType>(op.getWeightScales().getType());
+  p.scaleType = scales.getElementType();
+  p.scaleRows = scales.getDimSize(0);
+  p.scaleCols = scales.getDimSize(1);
+  if (!isa<Float16Type, BFloat16Type, Float32Type>(p.scaleType) ||
+      !isa<Float16Type, BFloat16Type, Float32Type>(p.resultType))
+    return unsupported("scales or results other than f16, bf16 or f32");
+  Granularity granularity = scheme.getGranularity();
+  if (granularity == Granularity::PerGroup) {
+    // A K step (16) never straddles groups.
+    if (scheme.getAxis() != 1 || scheme.getGroupSize() % 16)
+      return unsupported("groups that are not along K in multiples of 16");
+    p.groupSize = scheme.getGroupSize();
+  } else if (granularity == Granularity::PerChannel) {
+    if (scheme.getAxis() != 0)
+      return unsupported("per-channel scales along K");
+  } else if (granularity != Granularity::PerTensor) {
+    return unsupported("this scale granularity");
+  }
+  ArrayRef<int64_t> block = config.getBlock(), warp = config.getWarp(),
+                    mma = config.getMma();
+  if (config.getMmaType() != act)
+    return op.emitOpError() << "wgmma mma_type must be the activations' type "
+                            << act << ", not " << config.getMmaType();
+  if (block[2] != p.kTileK())
+    return op.emitOpError() << "wgmma block tile K must be " << p.kTileK()
+                            << " (one 128-byte swizzled row of 4-bit weights), not "
+                            << block[2];
+  if (p.bn != 64 && p.bn != 128)
+    return op.emitOpError() << "wgmma block tile N (weight rows) must be 64 or 128 "
+                               "(one or two consumer warpgroups) for 4-bit weights, not "
+                            << p.bn;
+  // The whole K tile's A registers (64) stay live beside BM / 2 sums.
+  if (p.bm % 64 || p.bm > 128)
+    return op.emitOpError() << "wgmma block tile M (tokens) must be 64 or 128 for "
+                               "4-bit weights with real activations, not "
+                            << p.bm;
+  if (warp[0] != p.bm || warp[1] != kWarpgroupRows || mma[1] != kWarpgroupRows ||
+      mma[2] != 16)
+    return op.emitOpError() << "wgmma warp tile must be [" << p.bm
+                            << ", 64] and mma [64, 64, 16] for 4-bit weights with "
+                               "real activations";
+  if (p.stages < 2)
+    return op.emitOpError() << "wgmma needs at least 2 pipeline stages";
+  if (p.k % 32)
+    return op.emitOpError() << "K = " << p.k
+                            << " is not a multiple of 32: TMA needs rows of a "
+                               "multiple of 16 bytes";
+  if (config.getSplitK() != 1 || !config.getCluster().empty())
+    return unsupported("split_k or thread-block clusters");
+  return p;
+}
+
 FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   auto unsupported = [&](const Twine &what) {
     return op.emitOpError()
            << "the wgmma strategy does not support " << what
            << " yet (supported: int8 x int8, e4m3 x e4m3 and packed signed "
               "int4 weights x int8 or e4m3 with per-token or per-tensor "
-              "activation scales and per-channel or per-tensor weight scales)";
+              "activation scales and per-channel or per-tensor weight scales; "
+              "packed 4-bit weights with f16/bf16 activations)";
   };
   RankedTensorType input = op.getInput().getType();
   RankedTensorType weight = op.getWeight().getType();
@@ -149,9 +240,9 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
 
   QuantSchemeAttr inScheme = op.getInputSchemeAttr();
   QuantSchemeAttr scheme = op.getWeightScheme();
-  if (!inScheme)
-    return unsupported(Twine(typeString(input.getElementType())) + " activations");
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
+  if (!inScheme)
+    return analyzeRealInput(op, config, p, unsupported);
   if (layout && layout.getKind() != LayoutKind::Packed)
     return unsupported("weight layouts other than row-major bytes or packed");
   Type inCode = inScheme.getStorage(), code = scheme.getStorage();
@@ -189,6 +280,11 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
 
   // The config must describe a kernel this generator builds.
   ArrayRef<int64_t> warp = config.getWarp(), mma = config.getMma();
+  Type mmaType = p.floatProducts() ? Type(Float8E4M3FNType::get(op.getContext()))
+                                   : Type(IntegerType::get(op.getContext(), 8));
+  if (config.getMmaType() != mmaType)
+    return op.emitOpError() << "wgmma mma_type must be " << mmaType << " for this product, not "
+                            << config.getMmaType();
   if (block[2] != p.kTileK())
     return op.emitOpError() << "wgmma block tile K must be " << p.kTileK()
                             << " (one 128-byte swizzled row of "
@@ -416,28 +512,130 @@ SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p,
   return regs;
 }
 
+/// Scale and zero point (f32) of the thread's weight rows (`half` 0: row,
+/// 1: row + 8) for each group of K tile `kt`, for W4A16.
+struct GroupScales {
+  SmallVector<Value> scale, offset; // [half * groupsPerTile + group]
+  int64_t groupsPerTile;
+};
+
+GroupScales loadGroupScales(Emitter &e, const WgmmaProblem &p, Value s, Value z,
+                            Value row0, Value kt) {
+  OpBuilder &b = e.b;
+  GroupScales g;
+  g.groupsPerTile = p.groupSize ? std::max<int64_t>(1, p.kTileK() / p.groupSize) : 1;
+  for (int64_t half = 0; half < 2; ++half) {
+    // Rows past N read row N - 1 (their products are not stored).
+    Value row = arith::MinUIOp::create(b, e.loc, e.add(row0, half * 8), e.idx(p.n - 1));
+    Value scaleRow = p.scaleRows == 1 ? e.idx(0) : row;
+    for (int64_t group = 0; group < g.groupsPerTile; ++group) {
+      Value col = e.idx(0);
+      if (p.groupSize)
+        col = arith::MinUIOp::create(
+            b, e.loc,
+            e.div(e.add(e.mul(kt, p.kTileK()), group * p.groupSize), p.groupSize),
+            e.idx(p.scaleCols - 1));
+      g.scale.push_back(
+          e.toF32(memref::LoadOp::create(b, e.loc, s, ValueRange{scaleRow, col})));
+      Value offset = e.f32(0.0);
+      if (z) {
+        Value code = arith::ExtUIOp::create(
+            b, e.loc, b.getI32Type(),
+            memref::LoadOp::create(b, e.loc, z, ValueRange{scaleRow, col}));
+        // Zero points hold one code per byte (low nibble).
+        Value zp = p.unsignedCodes
+                       ? e.andi(code, 15)
+                       : arith::ShRSIOp::create(b, e.loc, e.shl(code, 28), e.i32(28))
+                             .getResult();
+        offset = p.unsignedCodes
+                     ? arith::UIToFPOp::create(b, e.loc, b.getF32Type(), zp).getResult()
+                     : arith::SIToFPOp::create(b, e.loc, b.getF32Type(), zp).getResult();
+      }
+      g.offset.push_back(offset);
+    }
+  }
+  return g;
+}
+
+/// The A fragments of W4A16 for K step `step` (k16) of ring slot `stage`:
+/// register i holds row 16 * warp + lane / 4 + 8 * (i % 2), K 2 * (lane % 4)
+/// + 8 * (i / 2) and the next, one packed byte of the row: byte 8 * step +
+/// lane % 4 + 4 * (i / 2), in 16-byte chunk step / 2, which the swizzle
+/// moved to chunk (step / 2) ^ (row % 8). Each code becomes (code - zero
+/// point) * scale in the activations' type, two per register.
+SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p,
+                                          SharedLayout &smem, Value stage,
+                                          Value consumer, Value warp, Value lane,
+                                          int64_t step, const GroupScales &g) {
+  OpBuilder &b = e.b;
+  Type f32 = b.getF32Type();
+  Value row = e.add(e.add(e.mul(consumer, kWarpgroupRows), e.mul(warp, 16)),
+                    e.div(lane, 4));
+  Value chunk = arith::XOrIOp::create(b, e.loc, e.idx(step / 2), e.div(lane, 4));
+  Value base = e.add(e.add(smem.aTile(stage), e.mul(row, kRowBytes)),
+                     e.add(e.mul(chunk, 16), e.add(e.rem(lane, 4), (step % 2) * 8)));
+  int64_t group = p.groupSize ? (step * 16) / p.groupSize : 0;
+  auto pairType = VectorType::get({2}, f32);
+  SmallVector<Value> regs;
+  for (int64_t i = 0; i < 4; ++i) {
+    int64_t half = i % 2;
+    Value address = e.add(base, half * 8 * kRowBytes + (i / 2) * 4);
+    Value byte = arith::ExtUIOp::create(
+        b, e.loc, b.getI32Type(),
+        LLVM::LoadOp::create(b, e.loc, b.getI8Type(), smem.pointer(address)));
+    Value scale = g.scale[half * g.groupsPerTile + group];
+    Value offset = g.offset[half * g.groupsPerTile + group];
+    SmallVector<Value> values;
+    for (int64_t nibble = 0; nibble < 2; ++nibble) {
+      Value code = p.unsignedCodes
+                       ? e.andi(e.shr(byte, 4 * nibble), 15)
+                       : arith::ShRSIOp::create(b, e.loc, e.shl(byte, 28 - 4 * nibble),
+                                                e.i32(28))
+                             .getResult();
+      Value v = p.unsignedCodes
+                    ? arith::UIToFPOp::create(b, e.loc, f32, code).getResult()
+                    : arith::SIToFPOp::create(b, e.loc, f32, code).getResult();
+      values.push_back(arith::MulFOp::create(
+          b, e.loc, arith::SubFOp::create(b, e.loc, v, offset), scale));
+    }
+    Value pair = arith::TruncFOp::create(
+        b, e.loc, VectorType::get({2}, p.realType),
+        vector::FromElementsOp::create(b, e.loc, pairType, values));
+    regs.push_back(vector::ExtractOp::create(
+        b, e.loc,
+        vector::BitCastOp::create(b, e.loc, VectorType::get({1}, b.getI32Type()), pair),
+        ArrayRef<int64_t>{0}));
+  }
+  return regs;
+}
+
 /// `wgmma.mma_async` m64nCOLSk32 (s8 -> s32 or e4m3 -> f32) with A from
 /// registers: MLIR 22's nvvm.wgmma.mma_async takes A from shared memory
 /// only, so this is the PTX instruction itself. `accumulate` false: D = A*B.
 Value wgmmaRegisterA(Emitter &e, const WgmmaProblem &p, Value acc, ArrayRef<Value> a,
                      Value descB, bool accumulate) {
   OpBuilder &b = e.b;
-  bool fp8 = p.floatProducts();
+  bool real = p.kind == WgmmaKind::Int4Real;
+  bool fp8 = p.floatProducts() || real; // f32 sums
   int64_t count = p.accRegisters();
+  std::string shape = real ? (p.realType.isBF16() ? "k16.f32.bf16.bf16 {" : "k16.f32.f16.f16 {")
+                      : fp8 ? "k32.f32.e4m3.e4m3 {"
+                            : "k32.s32.s8.s8 {";
   std::string text = std::string("{\n.reg .pred p;\nsetp.ne.b32 p, ") +
                      (accumulate ? "1" : "0") +
                      ", 0;\nwgmma.mma_async.sync.aligned.m64n" +
-                     std::to_string(p.tileCols()) +
-                     (fp8 ? "k32.f32.e4m3.e4m3 {" : "k32.s32.s8.s8 {");
+                     std::to_string(p.tileCols()) + shape;
   std::string constraints;
   for (int64_t i = 0; i < count; ++i) {
     text += (i ? ", $" : "$") + std::to_string(i);
     constraints += std::string(i ? "," : "") + (fp8 ? "=f" : "=r");
   }
-  // FP8 takes the scales of A and B (+1 each) after scale-d.
+  // Floats take the scales of A and B (+1 each) after scale-d, 16-bit
+  // types also whether B is transposed (0: K-major, as here).
   text += "}, {$" + std::to_string(count) + ", $" + std::to_string(count + 1) + ", $" +
           std::to_string(count + 2) + ", $" + std::to_string(count + 3) + "}, $" +
-          std::to_string(count + 4) + (fp8 ? ", p, 1, 1;\n}" : ", p;\n}");
+          std::to_string(count + 4) +
+          (real ? ", p, 1, 1, 0;\n}" : fp8 ? ", p, 1, 1;\n}" : ", p;\n}");
   constraints += ",r,r,r,r,l";
   SmallVector<Value> operands(a.begin(), a.end());
   operands.push_back(descB);
@@ -455,11 +653,13 @@ Value wgmmaRegisterA(Emitter &e, const WgmmaProblem &p, Value acc, ArrayRef<Valu
 
 /// A consumer warpgroup's main loop; returns its f32 or s32 accumulators.
 Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                    Value consumer, Value warp, Value lane, Value done) {
+                    Value consumer, Value warp, Value lane, Value done,
+                    Value weightRow0, Value s, Value z) {
   OpBuilder &b = e.b;
   MLIRContext *ctx = b.getContext();
   bool fp8 = p.floatProducts();
-  Type element = fp8 ? Type(b.getF32Type()) : Type(b.getI32Type());
+  bool real = p.kind == WgmmaKind::Int4Real;
+  Type element = fp8 || real ? Type(b.getF32Type()) : Type(b.getI32Type());
   auto accType = LLVM::LLVMStructType::getLiteral(
       ctx, SmallVector<Type>(p.accRegisters(), element));
   Value zero = LLVM::ZeroOp::create(b, e.loc, accType);
@@ -494,8 +694,15 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
       // Widen the whole K tile's weights first, then one group of wgmmas;
       // the registers are rewritten next K tile, so the group is waited on.
       SmallVector<SmallVector<Value>> a;
-      for (int64_t step = 0; step < p.steps(); ++step)
-        a.push_back(loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step));
+      if (real) {
+        GroupScales scales = loadGroupScales(e, p, s, z, weightRow0, loop.getInductionVar());
+        for (int64_t step = 0; step < p.steps(); ++step)
+          a.push_back(loadDequantizedWeights(e, p, smem, stage, consumer, warp, lane, step,
+                                             scales));
+      } else {
+        for (int64_t step = 0; step < p.steps(); ++step)
+          a.push_back(loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step));
+      }
       NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
       Value acc = loop.getRegionIterArgs()[0];
       for (int64_t step = 0; step < p.steps(); ++step) {
@@ -623,19 +830,24 @@ void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Va
   for (int64_t half = 0; half < 2; ++half) {
     Value n = e.add(n0, half * 8);
     ifThen(e, e.lt(n, p.n), [&] {
-      Value weightScale = e.toF32(memref::LoadOp::create(
-          b, e.loc, s, ValueRange{p.scaleRows == 1 ? e.idx(0) : n, e.idx(0)}));
+      Value weightScale;
+      if (xs)
+        weightScale = e.toF32(memref::LoadOp::create(
+            b, e.loc, s, ValueRange{p.scaleRows == 1 ? e.idx(0) : n, e.idx(0)}));
       for (int64_t j = 0; j < p.tileCols() / 8; ++j)
         for (int64_t c = 0; c < 2; ++c) {
           Value m = e.add(m0, j * 8 + c);
           auto store = [&] {
             Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
-            if (!p.floatProducts())
+            if (!p.floatProducts() && p.kind != WgmmaKind::Int4Real)
               v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
-            Value tokenScale = e.toF32(memref::LoadOp::create(
-                b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : m, e.idx(0)}));
-            v = arith::MulFOp::create(b, e.loc, arith::MulFOp::create(b, e.loc, v, tokenScale),
-                                      weightScale);
+            // W4A16 weights were scaled when dequantized; no token scales.
+            if (xs) {
+              Value tokenScale = e.toF32(memref::LoadOp::create(
+                  b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : m, e.idx(0)}));
+              v = arith::MulFOp::create(
+                  b, e.loc, arith::MulFOp::create(b, e.loc, v, tokenScale), weightScale);
+            }
             if (!p.resultType.isF32())
               v = arith::TruncFOp::create(b, e.loc, p.resultType, v);
             memref::StoreOp::create(b, e.loc, v, y, ValueRange{m, n});
@@ -665,15 +877,28 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   auto genericPtr = LLVM::LLVMPointerType::get(ctx);
 
   KernelLaunch launch;
-  launch.params = {"input", "weight", "weight_scales", "input_scales", "result"};
+  bool real = p.kind == WgmmaKind::Int4Real;
   int64_t weightRowBytes = p.swapped() ? p.k / 2 : p.k;
+  // Parameters: input, weight, weight_scales, then weight_zero_points (W4A16
+  // with zero points) or input_scales (quantized activations), result.
+  launch.params = {"input", "weight", "weight_scales"};
   SmallVector<Type> params = {
-      MemRefType::get({p.m, p.k}, i8), MemRefType::get({p.n, weightRowBytes}, i8),
-      MemRefType::get({p.scaleRows, 1}, p.scaleType),
-      MemRefType::get({p.inputScaleRows, 1}, p.inputScaleType),
-      MemRefType::get({p.m, p.n}, p.resultType), genericPtr, genericPtr};
+      MemRefType::get({p.m, p.k}, real ? p.realType : i8),
+      MemRefType::get({p.n, weightRowBytes}, i8),
+      MemRefType::get({p.scaleRows, p.scaleCols}, p.scaleType)};
+  if (real && p.hasZeroPoints) {
+    launch.params.push_back("weight_zero_points");
+    params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, i8));
+  }
+  if (!real) {
+    launch.params.push_back("input_scales");
+    params.push_back(MemRefType::get({p.inputScaleRows, 1}, p.inputScaleType));
+  }
+  launch.params.push_back("result");
+  params.append({MemRefType::get({p.m, p.n}, p.resultType), genericPtr, genericPtr});
   // wgmma's A operand first, then B (kernel arguments in that order).
-  TensorMapDesc activations{0, p.m, p.k, p.bm, kRowBytes};
+  int64_t activationBytes = real ? 2 : 1;
+  TensorMapDesc activations{0, p.m, p.k * activationBytes, p.bm, kRowBytes};
   TensorMapDesc weights{1, p.n, weightRowBytes, p.bn, kRowBytes};
   launch.tensorMaps = {p.swapped() ? weights : activations,
                        p.swapped() ? activations : weights};
@@ -691,7 +916,9 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
                 b.getDenseI32ArrayAttr({firstMap, firstMap + 1}));
   Block &body = func.getBody().front();
   b.setInsertionPointToStart(&body);
-  Value s = body.getArgument(2), xs = body.getArgument(3), y = body.getArgument(4);
+  Value s = body.getArgument(2), y = body.getArgument(firstMap - 1);
+  Value z = real && p.hasZeroPoints ? body.getArgument(3) : Value();
+  Value xs = real ? Value() : body.getArgument(3);
   Value tmapA = body.getArgument(firstMap), tmapB = body.getArgument(firstMap + 1);
 
   auto workgroup = ::mlir::gpu::AddressSpaceAttr::get(
@@ -741,10 +968,16 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     Value consumer = arith::SubIOp::create(b, loc, warpgroup, e.idx(1));
     Value warp = e.div(e.rem(tid, kWarpgroupThreads), kWarpThreads);
     forEachTile(e, p, [&](Value tileRow0, Value tileCol0, Value done) {
-      Value acc = buildConsumer(e, p, smem, consumer, warp, lane, done);
-      // This thread's first accumulator row and column (kernel frame).
-      Value row0 = e.add(e.add(tileRow0, e.mul(consumer, kWarpgroupRows)),
-                         e.add(e.mul(warp, 16), e.div(lane, 4)));
+      // This thread's first accumulator row and column (kernel frame); W4A16
+      // reads its weight rows' scales in the main loop.
+      auto firstRow = [&] {
+        return e.add(e.add(tileRow0, e.mul(consumer, kWarpgroupRows)),
+                     e.add(e.mul(warp, 16), e.div(lane, 4)));
+      };
+      Value row0 = real ? firstRow() : Value();
+      Value acc = buildConsumer(e, p, smem, consumer, warp, lane, done, row0, s, z);
+      if (!row0)
+        row0 = firstRow();
       Value col0 = e.add(tileCol0, e.mul(e.rem(lane, 4), 2));
       if (p.swapped())
         storeSwappedTile(e, p, acc, xs, s, y, row0, col0);

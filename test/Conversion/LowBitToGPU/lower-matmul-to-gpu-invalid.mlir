@@ -36,7 +36,7 @@ func.func @w4a4(%x: tensor<256x512xi4>, %xs: tensor<256x1xf16>, %w: tensor<256x5
 // -----
 
 func.func @wgmma_config(%x: tensor<256x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x4xf16>) -> tensor<256x256xf16> {
-  // expected-error @+1 {{the wgmma strategy does not support f16 activations yet}}
+  // expected-error @+1 {{wgmma block tile K must be 256 (one 128-byte swizzled row of 4-bit weights), not 64}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256], mma = [64, 256, 16], mma_type = f16, stages = 4>} : (tensor<256x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x4xf16>) -> tensor<256x256xf16>
   return %y : tensor<256x256xf16>
 }

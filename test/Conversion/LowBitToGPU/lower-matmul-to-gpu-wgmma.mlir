@@ -77,3 +77,25 @@ func.func @w4a8(%x: tensor<200x544xi8>, %xs: tensor<200x1xf32>, %w: tensor<320x5
       : (tensor<200x544xi8>, tensor<320x544xi4, #lowbit.layout<packed>>, tensor<320x1xf16>, tensor<200x1xf32>) -> tensor<200x320xf32>
   return %y : tensor<200x320xf32>
 }
+
+// -----
+
+// W4A16: bf16 activations (tensor map of 1280-byte rows: 640 bf16), u4
+// weights with zero points per group of 128 (parameters input, weight,
+// scales, zero points, result); the weights dequantized in registers.
+// CHECK-LABEL: func.func @w4a16
+// CHECK: params = ["input", "weight", "weight_scales", "weight_zero_points", "result"]
+// CHECK-SAME: tensor_maps = [array<i64: 1, 320, 320, 128, 128>, array<i64: 0, 200, 1280, 128, 128>]
+// CHECK: gpu.func @w4a16_wgmma0(%{{.*}}: memref<200x640xbf16>, %{{.*}}: memref<320x320xi8>, %{{.*}}: memref<320x5xbf16>, %{{.*}}: memref<320x5xi8>, %{{.*}}: memref<200x320xbf16>
+// CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i8
+// CHECK: arith.truncf {{.*}} : vector<2xf32> to vector<2xbf16>
+// CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+func.func @w4a16(%x: tensor<200x640xbf16>, %w: tensor<320x640xi4, #lowbit.layout<packed>>, %s: tensor<320x5xbf16>, %z: tensor<320x5xi4>) -> tensor<200x320xbf16> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
+                                  granularity = per_group, axis = 1, group_size = 128, scale_type = bf16>
+      weight_scales(%s) weight_zero_points(%z)
+      {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true>}
+      : (tensor<200x640xbf16>, tensor<320x640xi4, #lowbit.layout<packed>>, tensor<320x5xbf16>, tensor<320x5xi4>) -> tensor<200x320xbf16>
+  return %y : tensor<200x320xbf16>
+}
