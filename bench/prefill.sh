@@ -52,19 +52,25 @@ for m in 4096 8192; do
     fp8 $m "${shape%x*}" "${shape#*x}"
   done
 done
-for m in 1024 4096; do
-  cat > "$out/w4a16-m$m-n8192-k8192.mlir" <<MLIR
+# W4A16 u4 + zero points, g128, bf16 on 8192x8192: $1 = M, $2 = file name,
+# $3 = a config attribute (empty: the default strategy).
+w4a16() {
+  local m=$1 name=$2 config=$3
+  cat > "$out/$name.mlir" <<MLIR
 func.func @w4a16(%x: tensor<${m}x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,
                  %s: tensor<8192x64xbf16>, %z: tensor<8192x64xi4>) -> tensor<${m}x8192xbf16> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
                                   granularity = per_group, axis = 1, group_size = 128, scale_type = bf16>
-      weight_scales(%s) weight_zero_points(%z)
+      weight_scales(%s) weight_zero_points(%z) ${config}
       : (tensor<${m}x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>,
          tensor<8192x64xbf16>, tensor<8192x64xi4>) -> tensor<${m}x8192xbf16>
   return %y : tensor<${m}x8192xbf16>
 }
 MLIR
+}
+for m in 1024 4096; do
+  w4a16 $m "w4a16-m$m-n8192-k8192" ""
 done
 cat > "$out/w4a8-m4096-n8192-k8192.mlir" <<MLIR
 func.func @w4a8(%x: tensor<4096x8192xi8>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,
@@ -119,20 +125,7 @@ w4a8_wgmma fp8 8192 8192 8192
 w4a8_wgmma int8 4096 8192 8192
 w4a16_wgmma() {
   local m=$1 tokens=$2 stages=$3
-  cat > "$out/w4a16-wgmma-t$tokens-m$m-n8192-k8192.mlir" <<MLIR
-func.func @w4a16(%x: tensor<${m}x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,
-                 %s: tensor<8192x64xbf16>, %z: tensor<8192x64xi4>) -> tensor<${m}x8192xbf16> {
-  %y = lowbit.matmul %x, %w
-      weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
-                                  granularity = per_group, axis = 1, group_size = 128, scale_type = bf16>
-      weight_scales(%s) weight_zero_points(%z)
-      {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [${tokens}, 128, 256], warp = [${tokens}, 64],
-                                              mma = [64, 64, 16], mma_type = bf16, stages = ${stages}, persistent = true>}
-      : (tensor<${m}x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>,
-         tensor<8192x64xbf16>, tensor<8192x64xi4>) -> tensor<${m}x8192xbf16>
-  return %y : tensor<${m}x8192xbf16>
-}
-MLIR
+  w4a16 "$m" "w4a16-wgmma-t$tokens-m$m-n8192-k8192" "{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [${tokens}, 128, 256], warp = [${tokens}, 64], mma = [64, 64, 16], mma_type = bf16, stages = ${stages}, persistent = true>}"
 }
 for m in 256 1024 4096; do w4a16_wgmma $m 128 2; done
 for m in 256 1024; do w4a16_wgmma $m 64 4; done

@@ -141,10 +141,8 @@ struct WgmmaProblem {
 /// unsigned, integer zero points), scales per channel, per tensor or per
 /// group along K; the weights are dequantized to the activations' type in
 /// registers and fed as wgmma's A (m64nTk16, f32 sums).
-FailureOr<WgmmaProblem> analyzeRealInput(MatmulOp op, lowbit::gpu::ConfigAttr config,
-                                         WgmmaProblem p,
-                                         function_ref<InFlightDiagnostic(const Twine &)>
-                                             unsupported) {
+LogicalResult analyzeRealInput(MatmulOp op, WgmmaProblem &p,
+                               function_ref<InFlightDiagnostic(const Twine &)> unsupported) {
   RankedTensorType weight = op.getWeight().getType();
   Type act = op.getInput().getType().getElementType();
   QuantSchemeAttr scheme = op.getWeightScheme();
@@ -180,35 +178,72 @@ FailureOr<WgmmaProblem> analyzeRealInput(MatmulOp op, lowbit::gpu::ConfigAttr co
   } else if (granularity != Granularity::PerTensor) {
     return unsupported("this scale granularity");
   }
+  return success();
+}
+
+/// Whether `config` describes a kernel this generator builds for `p`.
+FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
+                                    const WgmmaProblem &p,
+                                    function_ref<InFlightDiagnostic(const Twine &)> unsupported) {
   ArrayRef<int64_t> block = config.getBlock(), warp = config.getWarp(),
                     mma = config.getMma();
-  if (config.getMmaType() != act)
-    return op.emitOpError() << "wgmma mma_type must be the activations' type "
-                            << act << ", not " << config.getMmaType();
+  bool real = p.kind == WgmmaKind::Int4Real;
+  Type mmaType = real                ? p.realType
+                 : p.floatProducts() ? Type(Float8E4M3FNType::get(op.getContext()))
+                                     : Type(IntegerType::get(op.getContext(), 8));
+  // K of one wgmma: 32 bytes of 8-bit or 16-bit B.
+  int64_t instK = real ? kStepBytes / 2 : kStepBytes;
+  if (config.getMmaType() != mmaType)
+    return op.emitOpError() << "wgmma mma_type must be " << mmaType << " for this product, not "
+                            << config.getMmaType();
   if (block[2] != p.kTileK())
     return op.emitOpError() << "wgmma block tile K must be " << p.kTileK()
-                            << " (one 128-byte swizzled row of 4-bit weights), not "
-                            << block[2];
-  if (p.bn != 64 && p.bn != 128)
-    return op.emitOpError() << "wgmma block tile N (weight rows) must be 64 or 128 "
-                               "(one or two consumer warpgroups) for 4-bit weights, not "
-                            << p.bn;
-  // The whole K tile's A registers (64) stay live beside BM / 2 sums.
-  if (p.bm % 64 || p.bm > 128)
-    return op.emitOpError() << "wgmma block tile M (tokens) must be 64 or 128 for "
-                               "4-bit weights with real activations, not "
-                            << p.bm;
-  if (warp[0] != p.bm || warp[1] != kWarpgroupRows || mma[1] != kWarpgroupRows ||
-      mma[2] != 16)
-    return op.emitOpError() << "wgmma warp tile must be [" << p.bm
-                            << ", 64] and mma [64, 64, 16] for 4-bit weights with "
-                               "real activations";
+                            << " (one 128-byte swizzled row of "
+                            << (p.swapped() ? "4-bit weights" : "8-bit operands")
+                            << "), not " << block[2];
+  if (p.swapped()) {
+    // Weights are wgmma's M side: 64 rows per consumer warpgroup; tokens
+    // its N side, every consumer covering all of the block's tokens.
+    if (p.bn != 64 && p.bn != 128)
+      return op.emitOpError() << "wgmma block tile N (weight rows) must be 64 or "
+                                 "128 (one or two consumer warpgroups) for 4-bit "
+                                 "weights, not "
+                              << p.bn;
+    // FP8 keeps the tile's sum and the running one (2 x BM / 2 registers),
+    // W4A16 a whole K tile of A registers (64) beside the sums.
+    int64_t maxM = p.kind == WgmmaKind::Int4Int8 ? 256 : 128;
+    if (p.bm % 64 || p.bm > maxM)
+      return op.emitOpError() << "wgmma block tile M (tokens) must be a multiple of "
+                                 "64 up to "
+                              << maxM << " for 4-bit weights with these activations, not "
+                              << p.bm;
+    if (warp[0] != p.bm || warp[1] != kWarpgroupRows || mma[1] != kWarpgroupRows ||
+        mma[2] != instK)
+      return op.emitOpError() << "wgmma warp tile must be [" << p.bm
+                              << ", 64] and mma [64, 64, " << instK << "] for 4-bit weights";
+  } else {
+    if (p.bm != 64 && p.bm != 128)
+      return op.emitOpError() << "wgmma block tile M must be 64 or 128 (one or "
+                                 "two consumer warpgroups), not "
+                              << p.bm;
+    int64_t maxN = p.kind == WgmmaKind::Fp8 ? 192 : 256;
+    // FP8 holds two accumulators (the tile's and the f32 sum): 2 x 96
+    // registers per thread at N = 192 is what fits beside the addressing.
+    if (p.bn % 64 || p.bn > maxN)
+      return op.emitOpError() << "wgmma block tile N must be a multiple of 64 up "
+                                 "to "
+                              << maxN << " for this product, not " << p.bn;
+    if (warp[0] != kWarpgroupRows || warp[1] != p.bn || mma[1] != p.bn ||
+        mma[2] != kStepBytes)
+      return op.emitOpError() << "wgmma warp tile must be [64, " << p.bn
+                              << "] and mma [64, " << p.bn << ", 32]";
+  }
   if (p.stages < 2)
     return op.emitOpError() << "wgmma needs at least 2 pipeline stages";
-  if (p.k % 32)
-    return op.emitOpError() << "K = " << p.k
-                            << " is not a multiple of 32: TMA needs rows of a "
-                               "multiple of 16 bytes";
+  int64_t kAlign = p.swapped() ? 32 : 16;
+  if (p.k % kAlign)
+    return op.emitOpError() << "K = " << p.k << " is not a multiple of " << kAlign
+                            << ": TMA needs rows of a multiple of 16 bytes";
   if (config.getSplitK() != 1 || !config.getCluster().empty())
     return unsupported("split_k or thread-block clusters");
   return p;
@@ -241,8 +276,11 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   QuantSchemeAttr inScheme = op.getInputSchemeAttr();
   QuantSchemeAttr scheme = op.getWeightScheme();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
-  if (!inScheme)
-    return analyzeRealInput(op, config, p, unsupported);
+  if (!inScheme) {
+    if (failed(analyzeRealInput(op, p, unsupported)))
+      return failure();
+    return checkConfig(op, config, p, unsupported);
+  }
   if (layout && layout.getKind() != LayoutKind::Packed)
     return unsupported("weight layouts other than row-major bytes or packed");
   Type inCode = inScheme.getStorage(), code = scheme.getStorage();
@@ -278,63 +316,7 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     if (!isa<Float16Type, BFloat16Type, Float32Type>(t))
       return unsupported("scales or results of type " + Twine(typeString(t)));
 
-  // The config must describe a kernel this generator builds.
-  ArrayRef<int64_t> warp = config.getWarp(), mma = config.getMma();
-  Type mmaType = p.floatProducts() ? Type(Float8E4M3FNType::get(op.getContext()))
-                                   : Type(IntegerType::get(op.getContext(), 8));
-  if (config.getMmaType() != mmaType)
-    return op.emitOpError() << "wgmma mma_type must be " << mmaType << " for this product, not "
-                            << config.getMmaType();
-  if (block[2] != p.kTileK())
-    return op.emitOpError() << "wgmma block tile K must be " << p.kTileK()
-                            << " (one 128-byte swizzled row of "
-                            << (p.swapped() ? "4-bit weights" : "8-bit operands")
-                            << "), not " << block[2];
-  if (p.swapped()) {
-    // Weights are wgmma's M side: 64 rows per consumer warpgroup; tokens
-    // its N side, every consumer covering all of the block's tokens.
-    if (p.bn != 64 && p.bn != 128)
-      return op.emitOpError() << "wgmma block tile N (weight rows) must be 64 or "
-                                 "128 (one or two consumer warpgroups) for 4-bit "
-                                 "weights, not "
-                              << p.bn;
-    // FP8 keeps the tile's sum and the running one: 2 x BM / 2 registers.
-    int64_t maxM = p.kind == WgmmaKind::Int4Fp8 ? 128 : 256;
-    if (p.bm % 64 || p.bm > maxM)
-      return op.emitOpError() << "wgmma block tile M (tokens) must be a multiple of "
-                                 "64 up to "
-                              << maxM << " for 4-bit weights with these activations, not "
-                              << p.bm;
-    if (warp[0] != p.bm || warp[1] != kWarpgroupRows || mma[1] != kWarpgroupRows ||
-        mma[2] != kStepBytes)
-      return op.emitOpError() << "wgmma warp tile must be [" << p.bm
-                              << ", 64] and mma [64, 64, 32] for 4-bit weights";
-  } else {
-    if (p.bm != 64 && p.bm != 128)
-      return op.emitOpError() << "wgmma block tile M must be 64 or 128 (one or "
-                                 "two consumer warpgroups), not "
-                              << p.bm;
-    int64_t maxN = p.kind == WgmmaKind::Fp8 ? 192 : 256;
-    // FP8 holds two accumulators (the tile's and the f32 sum): 2 x 96
-    // registers per thread at N = 192 is what fits beside the addressing.
-    if (p.bn % 64 || p.bn > maxN)
-      return op.emitOpError() << "wgmma block tile N must be a multiple of 64 up "
-                                 "to "
-                              << maxN << " for this product, not " << p.bn;
-    if (warp[0] != kWarpgroupRows || warp[1] != p.bn || mma[1] != p.bn ||
-        mma[2] != kStepBytes)
-      return op.emitOpError() << "wgmma warp tile must be [64, " << p.bn
-                              << "] and mma [64, " << p.bn << ", 32]";
-  }
-  if (p.stages < 2)
-    return op.emitOpError() << "wgmma needs at least 2 pipeline stages";
-  int64_t kAlign = p.swapped() ? 32 : 16;
-  if (p.k % kAlign)
-    return op.emitOpError() << "K = " << p.k << " is not a multiple of " << kAlign
-                            << ": TMA needs rows of a multiple of 16 bytes";
-  if (config.getSplitK() != 1 || !config.getCluster().empty())
-    return unsupported("split_k or thread-block clusters");
-  return p;
+  return checkConfig(op, config, p, unsupported);
 }
 
 /// Shared-memory addresses: the ring, its barriers and pointers into them.
