@@ -1,6 +1,8 @@
 //===- Cache.cpp - compiled kernels on disk --------------------------------===//
 #include "lowbit/JIT/Cache.h"
 
+#include "Support.h"
+
 #include "lowbit/Support/Npy.h"
 #include "lowbit/Support/Ptxas.h"
 
@@ -25,10 +27,6 @@ using namespace mlir::lowbit::jit;
 namespace {
 constexpr llvm::StringLiteral kMagic = "lowbit-kernel 1\n";
 constexpr llvm::StringLiteral kSuffix = ".lbk";
-
-llvm::Error cacheError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 std::string sha256Hex(llvm::StringRef data) {
   auto digest = llvm::SHA256::hash(
@@ -92,10 +90,10 @@ namespace {
 /// Parses a whole entry file; an error says why it is not a valid one.
 llvm::Expected<CacheEntry> parseEntry(llvm::StringRef bytes) {
   if (!bytes.consume_front(kMagic))
-    return cacheError("not a lowbit kernel entry");
+    return jitError("not a lowbit kernel entry");
   auto [checksumLine, payload] = bytes.split('\n');
   if (!checksumLine.consume_front("sha256 ") || checksumLine != sha256Hex(payload))
-    return cacheError("checksum mismatch (truncated or corrupt)");
+    return jitError("checksum mismatch (truncated or corrupt)");
   auto [headerText, image] = payload.split('\n');
   llvm::Expected<llvm::json::Value> header = llvm::json::parse(headerText);
   if (!header)
@@ -103,7 +101,7 @@ llvm::Expected<CacheEntry> parseEntry(llvm::StringRef bytes) {
   const llvm::json::Object *object = header->getAsObject();
   const llvm::json::Object *manifest = object ? object->getObject("manifest") : nullptr;
   if (!manifest)
-    return cacheError("header without a manifest");
+    return jitError("header without a manifest");
   CacheEntry entry;
   entry.key = object->getString("key").value_or("").str();
   entry.spec = object->getString("spec").value_or("").str();
@@ -112,7 +110,7 @@ llvm::Expected<CacheEntry> parseEntry(llvm::StringRef bytes) {
   entry.manifest = *manifest;
   entry.image = image.str();
   if (int64_t(entry.image.size()) != object->getInteger("image_bytes").value_or(-1))
-    return cacheError("image size differs from the header");
+    return jitError("image size differs from the header");
   return entry;
 }
 } // namespace
@@ -139,7 +137,7 @@ std::optional<CacheEntry> KernelCache::lookup(const std::string &key,
 
 llvm::Error KernelCache::store(const CacheEntry &entry) const {
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
-    return cacheError("cannot create the kernel cache " + dir + ": " + ec.message());
+    return jitError("cannot create the kernel cache " + dir + ": " + ec.message());
   llvm::json::Object header{{"key", entry.key},
                             {"spec", entry.spec},
                             {"arch", entry.arch},
@@ -174,7 +172,7 @@ llvm::Expected<std::vector<CacheListing>> KernelCache::list() const {
       item.bytes = status->getSize();
     auto file = llvm::MemoryBuffer::getFile(item.path, /*IsText=*/false);
     llvm::Expected<CacheEntry> entry =
-        file ? parseEntry((*file)->getBuffer()) : llvm::Expected<CacheEntry>(cacheError("unreadable"));
+        file ? parseEntry((*file)->getBuffer()) : llvm::Expected<CacheEntry>(jitError("unreadable"));
     if (entry && entry->key == item.key) {
       item.spec = entry->spec;
       item.arch = entry->arch;
@@ -186,7 +184,7 @@ llvm::Expected<std::vector<CacheListing>> KernelCache::list() const {
     listing.push_back(std::move(item));
   }
   if (ec)
-    return cacheError("cannot list " + dir + ": " + ec.message());
+    return jitError("cannot list " + dir + ": " + ec.message());
   std::sort(listing.begin(), listing.end(),
             [](const CacheListing &a, const CacheListing &b) { return a.key < b.key; });
   return listing;

@@ -1,6 +1,8 @@
 //===- Compiler.cpp - lowbit ops to a loadable kernel image ----------------===//
 #include "lowbit/JIT/Compiler.h"
 
+#include "Support.h"
+
 #include "LowBit/IR/LowBitOps.h"
 #include "LowBitGPU/IR/LowBitGPUDialect.h"
 #include "lowbit/InitAll.h"
@@ -27,14 +29,6 @@
 using namespace mlir;
 using namespace mlir::lowbit;
 using namespace mlir::lowbit::jit;
-
-static llvm::Error compileError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-static double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 /// The .npy dtype of one element of a kernel parameter.
 static std::string npyDtype(Type type) {
@@ -159,7 +153,7 @@ mlir::lowbit::jit::compileModule(ModuleOp module, const CompileOptions &options)
   if (!options.config.empty()) {
     Attribute config = parseAttribute(options.config, context);
     if (!isa_and_nonnull<lowbit::gpu::ConfigAttr>(config))
-      return compileError("not a #lowbit_gpu.config: " + options.config);
+      return jitError("not a #lowbit_gpu.config: " + options.config);
     module.walk([&](lowbit::MatmulOp op) {
       op->setAttr(lowbit::gpu::LowBitGPUDialect::kConfigAttrName, config);
     });
@@ -174,13 +168,13 @@ mlir::lowbit::jit::compileModule(ModuleOp module, const CompileOptions &options)
   PassManager lowering(context);
   lowbit::buildGPUKernelLoweringPipeline(lowering, target);
   if (failed(lowering.run(module)))
-    return compileError("kernel generation failed");
+    return jitError("kernel generation failed");
   result.mlirSeconds = secondsSince(start);
   start = std::chrono::steady_clock::now();
   PassManager codegen(context);
   lowbit::buildGPUBinaryPipeline(codegen);
   if (failed(codegen.run(module)))
-    return compileError("PTX generation failed");
+    return jitError("PTX generation failed");
   result.llvmSeconds = secondsSince(start);
 
   module->walk([&](::mlir::gpu::BinaryOp binary) {
@@ -188,7 +182,7 @@ mlir::lowbit::jit::compileModule(ModuleOp module, const CompileOptions &options)
       result.ptx += cast<::mlir::gpu::ObjectAttr>(object).getObject().getValue().str();
   });
   if (result.ptx.empty())
-    return compileError("no lowbit.matmul to compile");
+    return jitError("no lowbit.matmul to compile");
   module->walk([&](lowbit::MatmulOp op) {
     if (auto kernel = op->getAttrOfType<DictionaryAttr>("lowbit_gpu.kernel"))
       result.kernels.push_back(kernelJson(op, kernel));
@@ -198,10 +192,10 @@ mlir::lowbit::jit::compileModule(ModuleOp module, const CompileOptions &options)
     start = std::chrono::steady_clock::now();
     llvm::SmallString<128> ptxPath, cubinPath;
     if (std::error_code ec = llvm::sys::fs::createTemporaryFile("lowbit", "ptx", ptxPath))
-      return compileError("cannot create a temporary file: " + ec.message());
+      return jitError("cannot create a temporary file: " + ec.message());
     if (std::error_code ec = llvm::sys::fs::createTemporaryFile("lowbit", "cubin", cubinPath)) {
       llvm::sys::fs::remove(ptxPath);
-      return compileError("cannot create a temporary file: " + ec.message());
+      return jitError("cannot create a temporary file: " + ec.message());
     }
     llvm::Error written = writeFileAtomically(
         ptxPath.str().str(), [&](llvm::raw_ostream &os) { os << result.ptx; });
@@ -219,7 +213,7 @@ mlir::lowbit::jit::compileModule(ModuleOp module, const CompileOptions &options)
     if (!report)
       return report.takeError();
     if (result.cubin.empty())
-      return compileError("ptxas wrote no cubin");
+      return jitError("ptxas wrote no cubin");
     result.ptxasSeconds = secondsSince(start);
   }
   return result;
@@ -243,11 +237,11 @@ mlir::lowbit::jit::compileSource(const std::string &source, const CompileOptions
   });
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
   if (!module)
-    return compileError(messages.empty() ? "cannot parse the source" : messages);
+    return jitError(messages.empty() ? "cannot parse the source" : messages);
   llvm::Expected<CompiledModule> result = compileModule(*module, options);
   if (!result && !messages.empty()) {
     llvm::consumeError(result.takeError());
-    return compileError(messages);
+    return jitError(messages);
   }
   return result;
 }

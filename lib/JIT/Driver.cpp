@@ -1,6 +1,8 @@
 //===- Driver.cpp - kernels by spec, compiled once and cached --------------===//
 #include "lowbit/JIT/Driver.h"
 
+#include "Support.h"
+
 #include "lowbit/JIT/Spec.h"
 #include "lowbit/Support/Ptxas.h"
 
@@ -147,7 +149,6 @@ llvm::Expected<std::shared_ptr<const Kernel>> Driver::get(const std::string &spe
   llvm::Expected<CompiledModule> compiled =
       compileSource(parseSpec(specText)->toMLIR(), options);
   if (!compiled)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   key->first + ": " + llvm::toString(compiled.takeError()));
+    return jitError(key->first + ": " + llvm::toString(compiled.takeError()));
   return remember(specText, config, Kernel::fromCompiled(std::move(*compiled), opts.arch));
 }

@@ -1,6 +1,8 @@
 //===- Spec.cpp - one-line op specs ----------------------------------------===//
 #include "lowbit/JIT/Spec.h"
 
+#include "Support.h"
+
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
@@ -9,8 +11,7 @@
 using namespace mlir::lowbit::jit;
 
 static llvm::Error specError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "bad spec: " + message);
+  return jitError("bad spec: " + message);
 }
 
 static bool isRealType(llvm::StringRef t) { return t == "f16" || t == "bf16" || t == "f32"; }

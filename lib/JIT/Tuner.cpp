@@ -1,6 +1,8 @@
 //===- Tuner.cpp - the fastest config of a spec, measured on the GPU -------===//
 #include "lowbit/JIT/Tuner.h"
 
+#include "Support.h"
+
 #include "LowBitGPU/IR/LowBitGPUDialect.h"
 #include "lowbit/JIT/Spec.h"
 #include "lowbit/Runtime/CudaDriver.h"
@@ -22,14 +24,6 @@ using namespace mlir;
 using namespace mlir::lowbit;
 using namespace mlir::lowbit::jit;
 
-static llvm::Error tuneError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-static double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 llvm::Expected<std::vector<std::string>>
 mlir::lowbit::jit::candidateConfigs(const std::string &specText,
                                     const std::string &defaultConfig) {
@@ -40,7 +34,7 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
   context.loadDialect<lowbit::gpu::LowBitGPUDialect>();
   auto config = dyn_cast_or_null<lowbit::gpu::ConfigAttr>(parseAttribute(defaultConfig, &context));
   if (!config)
-    return tuneError("not a #lowbit_gpu.config: " + defaultConfig);
+    return jitError("not a #lowbit_gpu.config: " + defaultConfig);
   std::vector<std::string> out = {defaultConfig};
   std::set<std::string> seen = {defaultConfig};
   auto add = [&](ArrayRef<int64_t> block, ArrayRef<int64_t> warp, int64_t stages,
@@ -368,7 +362,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
     ranked.push_back(&c);
   }
   if (!candidates[0].why.empty() || ranked.empty())
-    return tuneError(r.spec + ": the default config could not be timed: " +
+    return jitError(r.spec + ": the default config could not be timed: " +
                      (candidates[0].why.empty() ? "no candidate ran" : candidates[0].why));
   r.defaultMicroseconds = candidates[0].us;
   std::sort(ranked.begin(), ranked.end(),
@@ -422,7 +416,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   }
   r.timeSeconds = secondsSince(start);
   if (!winner)
-    return tuneError(r.spec + ": no candidate matched the host product");
+    return jitError(r.spec + ": no candidate matched the host product");
   r.bestConfig = winner->config;
   r.bestMicroseconds = winner->us;
   r.tuned = true;
