@@ -148,36 +148,37 @@ CuBlas::~CuBlas() {
     api->destroy(handle);
 }
 
+namespace {
+/// y[M, N] = x[M, K] * w[N, K]^T through cublasGemmEx: in cuBLAS's
+/// column-major view C(N x M) = op(W)(N x K) * X(K x M), W being the
+/// row-major [N, K] weights read as K x N column-major and transposed.
+llvm::Error linear(CuBlas::Api &api, void *handle, int64_t m, int64_t n, int64_t k,
+                   DevicePtr x, DevicePtr w, DevicePtr y, int abType, int cType,
+                   int compute, const void *alpha, const void *beta, const char *what) {
+  int status = api.gemmEx(handle, kOpT, kOpN, int(n), int(m), int(k), alpha,
+                          reinterpret_cast<void *>(w), abType, int(k),
+                          reinterpret_cast<void *>(x), abType, int(k), beta,
+                          reinterpret_cast<void *>(y), cType, int(n), compute,
+                          kGemmDefault);
+  if (status)
+    return blasError(std::string(what) + " failed: status " + std::to_string(status));
+  return llvm::Error::success();
+}
+} // namespace
+
 llvm::Error CuBlas::linearBf16(int64_t m, int64_t n, int64_t k, DevicePtr x,
                                DevicePtr w, DevicePtr y) {
-  // Column-major view: y^T[N, M] = w^T... i.e. C(N x M) = op(W)(N x K) * X(K x M)
-  // with W stored as K x N column-major (row-major [N, K]) transposed.
   float alpha = 1.0f, beta = 0.0f;
-  int status = api->gemmEx(handle, kOpT, kOpN, int(n), int(m), int(k), &alpha,
-                           reinterpret_cast<void *>(w), kBf16, int(k),
-                           reinterpret_cast<void *>(x), kBf16, int(k), &beta,
-                           reinterpret_cast<void *>(y), kBf16, int(n), kCompute32F,
-                           kGemmDefault);
-  if (status)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "cublasGemmEx failed: status " + std::to_string(status));
-  return llvm::Error::success();
+  return linear(*api, handle, m, n, k, x, w, y, kBf16, kBf16, kCompute32F, &alpha, &beta,
+                "cublasGemmEx");
 }
 
 llvm::Error CuBlas::linearInt8(int64_t m, int64_t n, int64_t k, DevicePtr x,
                                DevicePtr w, DevicePtr y) {
-  // The same column-major view as linearBf16, on s8 with s32 results.
+  // s8 operands, s32 results and alpha/beta.
   int32_t alpha = 1, beta = 0;
-  int status = api->gemmEx(handle, kOpT, kOpN, int(n), int(m), int(k), &alpha,
-                           reinterpret_cast<void *>(w), kInt8, int(k),
-                           reinterpret_cast<void *>(x), kInt8, int(k), &beta,
-                           reinterpret_cast<void *>(y), kInt32, int(n), kCompute32I,
-                           kGemmDefault);
-  if (status)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "cublasGemmEx (int8) failed: status " +
-                                       std::to_string(status));
-  return llvm::Error::success();
+  return linear(*api, handle, m, n, k, x, w, y, kInt8, kInt32, kCompute32I, &alpha, &beta,
+                "cublasGemmEx (int8)");
 }
 
 llvm::Error CuBlas::openLt() {
