@@ -241,3 +241,18 @@ TEST(Quantize, BadOperandsAreErrorsNotCrashes) {
 }
 
 } // namespace
+
+// Every signed 4-bit value is an e4m3 value: W4A8 with e4m3 activations
+// turns codes into these bytes (the wgmma kernel's prmt tables, the
+// benchmark's FP8 W8A8 baseline).
+TEST(CodeType, SignedInt4IsExactInE4m3) {
+  CodeType s4 = CodeType::integer(4, /*isSigned=*/true);
+  CodeType e4m3 = CodeType::floating(FloatFormat::E4M3FN);
+  const uint8_t expected[16] = {0x00, 0x38, 0x40, 0x44, 0x48, 0x4A, 0x4C, 0x4E,
+                                0xD0, 0xCE, 0xCC, 0xCA, 0xC8, 0xC4, 0xC0, 0xB8};
+  for (unsigned c = 0; c < 16; ++c) {
+    uint8_t byte = e4m3.encode(s4.decode(uint8_t(c)));
+    EXPECT_EQ(byte, expected[c]) << c;
+    EXPECT_EQ(e4m3.decode(byte), s4.decode(uint8_t(c))) << c;
+  }
+}

@@ -272,14 +272,16 @@ int main(int argc, char **argv) {
                                          : "cuBLAS bf16";
     std::vector<uint8_t> bx = codeBaseline ? logical[xIndex].data : bf16Bytes(x);
     std::vector<uint8_t> bw = codeBaseline ? logical[wIndex].data : bf16Bytes(*weights);
-    if (int4Fp8)
-      for (uint8_t &code : bw) {
-        // e4m3 of the 4-bit two's-complement codes 0..7, -8..-1.
-        static constexpr uint8_t kE4m3[16] = {0x00, 0x38, 0x40, 0x44, 0x48, 0x4A,
-                                              0x4C, 0x4E, 0xD0, 0xCE, 0xCC, 0xCA,
-                                              0xC8, 0xC4, 0xC0, 0xB8};
-        code = kE4m3[code & 15];
-      }
+    if (int4Fp8) {
+      // Each 4-bit code as the e4m3 code of its value (exact).
+      quant::CodeType s4 = quant::CodeType::integer(4, /*isSigned=*/true);
+      quant::CodeType e4m3 = quant::CodeType::floating(quant::FloatFormat::E4M3FN);
+      uint8_t asE4m3[16];
+      for (unsigned c = 0; c < 16; ++c)
+        asE4m3[c] = e4m3.encode(s4.decode(uint8_t(c)));
+      for (uint8_t &code : bw)
+        code = asE4m3[code & 15];
+    }
     size_t baselineOut = size_t(m) * n * (int8Baseline ? 4 : 2);
     int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
     auto blasX = upload(**device, bx, 1);
