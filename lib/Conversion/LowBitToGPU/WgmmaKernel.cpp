@@ -665,6 +665,11 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
       NVVM::MBarrierArriveOp::create(b, e.loc, Type(), smem.empty(stage), Value());
     });
   };
+  // W4A16 scales per channel or per tensor are the same for every K tile:
+  // read once, before the loop; group scales per K tile inside it.
+  std::optional<GroupScales> tileScales;
+  if (real && !p.groupSize)
+    tileScales = loadGroupScales(e, p, s, z, weightRow0, e.idx(0));
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(p.kTiles()), e.idx(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -677,7 +682,9 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
       // the registers are rewritten next K tile, so the group is waited on.
       SmallVector<SmallVector<Value>> a;
       if (real) {
-        GroupScales scales = loadGroupScales(e, p, s, z, weightRow0, loop.getInductionVar());
+        GroupScales scales =
+            tileScales ? *tileScales
+                       : loadGroupScales(e, p, s, z, weightRow0, loop.getInductionVar());
         for (int64_t step = 0; step < p.steps(); ++step)
           a.push_back(loadDequantizedWeights(e, p, smem, stage, consumer, warp, lane, step,
                                              scales));
@@ -809,6 +816,16 @@ void storeTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
 void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
                       Value y, Value n0, Value m0) {
   OpBuilder &b = e.b;
+  // Token scales once per column this thread stores (both row halves use
+  // them); W4A16 has none (its weights were scaled when dequantized).
+  SmallVector<Value> tokenScales;
+  if (xs)
+    for (int64_t j = 0; j < p.tileCols() / 8; ++j)
+      for (int64_t c = 0; c < 2; ++c) {
+        Value m = arith::MinUIOp::create(b, e.loc, e.add(m0, j * 8 + c), e.idx(p.m - 1));
+        tokenScales.push_back(e.toF32(memref::LoadOp::create(
+            b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : m, e.idx(0)})));
+      }
   for (int64_t half = 0; half < 2; ++half) {
     Value n = e.add(n0, half * 8);
     ifThen(e, e.lt(n, p.n), [&] {
@@ -823,13 +840,10 @@ void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Va
             Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
             if (!p.floatProducts() && p.kind != WgmmaKind::Int4Real)
               v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
-            // W4A16 weights were scaled when dequantized; no token scales.
-            if (xs) {
-              Value tokenScale = e.toF32(memref::LoadOp::create(
-                  b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : m, e.idx(0)}));
+            if (xs)
               v = arith::MulFOp::create(
-                  b, e.loc, arith::MulFOp::create(b, e.loc, v, tokenScale), weightScale);
-            }
+                  b, e.loc, arith::MulFOp::create(b, e.loc, v, tokenScales[2 * j + c]),
+                  weightScale);
             if (!p.resultType.isF32())
               v = arith::TruncFOp::create(b, e.loc, p.resultType, v);
             memref::StoreOp::create(b, e.loc, v, y, ValueRange{m, n});
