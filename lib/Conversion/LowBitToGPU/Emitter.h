@@ -9,6 +9,7 @@
 
 #include "LowBit/IR/LowBitOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/Builders.h"
 
 #include <string>
@@ -35,8 +36,9 @@ struct Emitter {
   Location loc;
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  /// A 32-bit constant; bit patterns above INT32_MAX (0xF8F8F8F8) wrap.
   Value i32(int64_t v) {
-    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), static_cast<int32_t>(v));
   }
   Value i64(int64_t v) {
     return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
@@ -69,19 +71,28 @@ struct Emitter {
   Value toI64(Value index) {
     return arith::IndexCastUIOp::create(b, loc, b.getI64Type(), index);
   }
+  /// `prmt.b32`: byte i of the result is byte (nibble i of `select`) of
+  /// {hi, lo} (0-3 from `lo`), or that byte's sign replicated where the
+  /// nibble's bit 3 is set.
+  Value permute(Value lo, Value hi, Value select) {
+    return NVVM::PermuteOp::create(b, loc, b.getI32Type(), lo, hi, select,
+                                   NVVM::PermuteMode::DEFAULT);
+  }
+  Value permute(int64_t lo, int64_t hi, Value select) {
+    return permute(i32(lo), i32(hi), select);
+  }
+  /// 0xFF in byte i where packed 4-bit code i (the low 16 bits of `word`)
+  /// is negative, else 0: prmt's sign mode replicates bit 7 of a byte, and
+  /// the sign bits 3, 7, 11, 15 are bit 7 of bytes 0 and 1 of `word << 4`
+  /// and of `word`.
+  Value signMask(Value word) { return permute(shl(word, 4), word, i32(0xD9C8)); }
   /// Four packed signed 4-bit codes (the low 16 bits of the i32 `word`, K
   /// order from the lowest nibble) widened to four s8 in an i32, K order
-  /// from the lowest byte.
+  /// from the lowest byte: each code's low three bits look up their value
+  /// in a table of 0..7 (prmt), negative codes then OR in 0xF8.
   Value widenS4ToS8(Value word) {
-    Value lo = andi(word, 0x0F0F);          // codes 0 and 2
-    Value hi = andi(shr(word, 4), 0x0F0F); // codes 1 and 3
-    auto spread = [&](Value v) { // bits 8..11 -> 16..19
-      return ori(andi(v, 0xF), shl(andi(v, 0xF00), 8));
-    };
-    Value v = ori(spread(lo), shl(spread(hi), 8));
-    // Sign-extend each byte: a set bit 3 becomes 0xF0 (0x08 * 0x1E), no carry.
-    Value signs = arith::MulIOp::create(b, loc, andi(v, 0x08080808), i32(0x1E));
-    return ori(v, signs);
+    Value magnitude = permute(0x03020100, 0x07060504, andi(word, 0x7777));
+    return ori(magnitude, andi(signMask(word), 0xF8F8F8F8));
   }
 };
 

@@ -437,36 +437,19 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
          e.add(e.mul(kt, kRowBytes * p.bHalves()), half * kRowBytes), col0);
 }
 
-/// `prmt.b32`: bytes of {b, a} picked by the four selectors in `select`.
-Value permute(Emitter &e, Value a, Value b, Value select) {
-  Type i32 = e.b.getI32Type();
-  return LLVM::InlineAsmOp::create(e.b, e.loc, i32, ValueRange{a, b, select},
-                                   e.b.getStringAttr("prmt.b32 $0, $1, $2, $3;"),
-                                   e.b.getStringAttr("=r,r,r,r"), UnitAttr(), UnitAttr(),
-                                   LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(),
-                                   ArrayAttr())
-      .getRes();
-}
-
 /// Four packed signed 4-bit codes (the low 16 bits of `word`, K order from
 /// the lowest nibble) as four e4m3 bytes, exactly (every integer in [-8, 7]
-/// is an e4m3 value): two table lookups with `prmt`, one for codes 0..7 and
-/// one for 8..15 (-8..-1), chosen per byte by the code's sign bit.
+/// is an e4m3 value): the low three bits of each code look up both the
+/// value of codes 0..7 and that of codes 8..15 (-8..-1) with `prmt`, and the
+/// sign mask picks one per byte.
 Value s4ToE4m3(Emitter &e, Value word) {
+  Value select = e.andi(word, 0x7777);
   // e4m3 of 0..7 and of -8..-1, one byte each, lowest first.
-  Value lowA = e.i32(0x44403800), lowB = e.i32(0x4E4C4A48);
-  Value highA = e.i32(int32_t(0xCACCCED0)), highB = e.i32(int32_t(0xB8C0C4C8));
-  Value select = e.andi(word, 0x7777); // 3-bit byte indices, no sign mode
-  Value low = permute(e, lowA, lowB, select);
-  Value high = permute(e, highA, highB, select);
-  // Byte i of `mask` is 0xFF where code i is negative (bit 4i + 3).
-  Value signs = e.i32(0);
-  for (int64_t i = 0; i < 4; ++i)
-    signs = e.ori(signs, e.shl(e.andi(e.shr(word, 4 * i + 3), 1), 8 * i));
-  Value mask = arith::MulIOp::create(e.b, e.loc, signs, e.i32(0xFF));
+  Value positive = e.permute(0x44403800, 0x4E4C4A48, select);
+  Value negative = e.permute(0xCACCCED0, 0xB8C0C4C8, select);
   Value differ = arith::AndIOp::create(
-      e.b, e.loc, arith::XOrIOp::create(e.b, e.loc, low, high), mask);
-  return arith::XOrIOp::create(e.b, e.loc, low, differ);
+      e.b, e.loc, arith::XOrIOp::create(e.b, e.loc, positive, negative), e.signMask(word));
+  return arith::XOrIOp::create(e.b, e.loc, positive, differ);
 }
 
 /// The A fragments of 4-bit weights for K step `step` of ring slot `stage`,
@@ -494,18 +477,52 @@ SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p,
   return regs;
 }
 
-/// Scale and zero point (f32) of the thread's weight rows (`half` 0: row,
-/// 1: row + 8) for each group of K tile `kt`, for W4A16.
+/// W4A16 codes are turned into floats by OR-ing them into the mantissa of
+/// 1024.0 (f16) or 128.0 (bf16): the pair of 16-bit halves then holds the
+/// exact integers base + code. Signed codes are flipped to code + 8 (XOR 8)
+/// on the way, so that the bit pattern stays a non-negative integer.
+int64_t codeBias(const WgmmaProblem &p) { return p.realType.isBF16() ? 128 : 1024; }
+int64_t codeMagic(const WgmmaProblem &p) {
+  int64_t magic = p.realType.isBF16() ? 0x43004300 : 0x64006400;
+  return p.unsignedCodes ? magic : magic ^ 0x00080008;
+}
+
+/// For W4A16, the scale and the offset (bias + zero point, as the
+/// activations' type) of the thread's weight rows (`half` 0: row, 1: row +
+/// 8) for each group of a K tile, as pairs: (code pair - offset) * scale is
+/// a dequantized pair. Scales of the activations' type multiply in it (one
+/// rounding, as the reference); others in f32.
 struct GroupScales {
   SmallVector<Value> scale, offset; // [half * groupsPerTile + group]
   int64_t groupsPerTile;
+
+  static int64_t count(const WgmmaProblem &p) {
+    return p.groupSize ? std::max<int64_t>(1, p.kTileK() / p.groupSize) : 1;
+  }
+  /// As loop-carried values: the scales, then the offsets.
+  SmallVector<Value> values() const {
+    SmallVector<Value> all(scale);
+    all.append(offset);
+    return all;
+  }
+  static GroupScales fromValues(ValueRange values, int64_t groupsPerTile) {
+    size_t half = values.size() / 2;
+    return {SmallVector<Value>(values.take_front(half)),
+            SmallVector<Value>(values.drop_front(half)), groupsPerTile};
+  }
 };
 
 GroupScales loadGroupScales(Emitter &e, const WgmmaProblem &p, Value s, Value z,
                             Value row0, Value kt) {
   OpBuilder &b = e.b;
+  Type f32 = b.getF32Type();
   GroupScales g;
-  g.groupsPerTile = p.groupSize ? std::max<int64_t>(1, p.kTileK() / p.groupSize) : 1;
+  g.groupsPerTile = GroupScales::count(p);
+  bool exactScales = p.scaleType == p.realType;
+  auto pair = [&](Value v) {
+    return vector::BroadcastOp::create(b, e.loc, VectorType::get({2}, v.getType()), v)
+        .getResult();
+  };
   for (int64_t half = 0; half < 2; ++half) {
     // Rows past N read row N - 1 (their products are not stored).
     Value row = arith::MinUIOp::create(b, e.loc, e.add(row0, half * 8), e.idx(p.n - 1));
@@ -517,47 +534,72 @@ GroupScales loadGroupScales(Emitter &e, const WgmmaProblem &p, Value s, Value z,
             b, e.loc,
             e.div(e.add(e.mul(kt, p.kTileK()), group * p.groupSize), p.groupSize),
             e.idx(p.scaleCols - 1));
-      g.scale.push_back(
-          e.toF32(memref::LoadOp::create(b, e.loc, s, ValueRange{scaleRow, col})));
-      Value offset = e.f32(0.0);
+      Value scale = memref::LoadOp::create(b, e.loc, s, ValueRange{scaleRow, col});
+      g.scale.push_back(pair(exactScales ? scale : e.toF32(scale)));
+      Value offset = e.f32(codeBias(p) + (p.unsignedCodes ? 0 : 8));
       if (z) {
         Value code = arith::ExtUIOp::create(
             b, e.loc, b.getI32Type(),
             memref::LoadOp::create(b, e.loc, z, ValueRange{scaleRow, col}));
         // Zero points hold one code per byte (low nibble).
         Value zp = p.unsignedCodes
-                       ? e.andi(code, 15)
-                       : arith::ShRSIOp::create(b, e.loc, e.shl(code, 28), e.i32(28))
+                       ? arith::UIToFPOp::create(b, e.loc, f32, e.andi(code, 15)).getResult()
+                       : arith::SIToFPOp::create(
+                             b, e.loc, f32,
+                             arith::ShRSIOp::create(b, e.loc, e.shl(code, 28), e.i32(28)))
                              .getResult();
-        offset = p.unsignedCodes
-                     ? arith::UIToFPOp::create(b, e.loc, b.getF32Type(), zp).getResult()
-                     : arith::SIToFPOp::create(b, e.loc, b.getF32Type(), zp).getResult();
+        offset = arith::AddFOp::create(b, e.loc, offset, zp);
       }
-      g.offset.push_back(offset);
+      // A small integer: exact in f16 and bf16.
+      g.offset.push_back(pair(arith::TruncFOp::create(b, e.loc, p.realType, offset)));
     }
   }
   return g;
+}
+
+/// The two 4-bit codes of `byte` (an i32 below 256, K order from the low
+/// nibble) dequantized to a pair of the activations' type packed in an i32.
+Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value byte, Value scale,
+                     Value offset) {
+  OpBuilder &b = e.b;
+  // byte * 0x1001 puts the high nibble at bits 16..19 beside the low one at
+  // 0..3; one LOP3 then masks them into the mantissas of the bias.
+  Value spread = arith::MulIOp::create(b, e.loc, byte, e.i32(0x1001));
+  Value bits = arith::XOrIOp::create(b, e.loc, e.andi(spread, 0x000F000F), e.i32(codeMagic(p)));
+  auto word = VectorType::get({1}, b.getI32Type());
+  auto pairType = VectorType::get({2}, p.realType);
+  Value codes = vector::BitCastOp::create(
+      b, e.loc, pairType, vector::BroadcastOp::create(b, e.loc, word, bits));
+  // Exact: both are small integers.
+  Value centered = arith::SubFOp::create(b, e.loc, codes, offset);
+  Value scaled;
+  if (cast<VectorType>(scale.getType()).getElementType() == p.realType) {
+    scaled = arith::MulFOp::create(b, e.loc, centered, scale);
+  } else {
+    Value wide = arith::ExtFOp::create(b, e.loc, scale.getType(), centered);
+    scaled = arith::TruncFOp::create(b, e.loc, pairType,
+                                     arith::MulFOp::create(b, e.loc, wide, scale));
+  }
+  return vector::ExtractOp::create(b, e.loc, vector::BitCastOp::create(b, e.loc, word, scaled),
+                                   ArrayRef<int64_t>{0});
 }
 
 /// The A fragments of W4A16 for K step `step` (k16) of ring slot `stage`:
 /// register i holds row 16 * warp + lane / 4 + 8 * (i % 2), K 2 * (lane % 4)
 /// + 8 * (i / 2) and the next, one packed byte of the row: byte 8 * step +
 /// lane % 4 + 4 * (i / 2), in 16-byte chunk step / 2, which the swizzle
-/// moved to chunk (step / 2) ^ (row % 8). Each code becomes (code - zero
-/// point) * scale in the activations' type, two per register.
+/// moved to chunk (step / 2) ^ (row % 8).
 SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p,
                                           SharedLayout &smem, Value stage,
                                           Value consumer, Value warp, Value lane,
                                           int64_t step, const GroupScales &g) {
   OpBuilder &b = e.b;
-  Type f32 = b.getF32Type();
   Value row = e.add(e.add(e.mul(consumer, kWarpgroupRows), e.mul(warp, 16)),
                     e.div(lane, 4));
   Value chunk = arith::XOrIOp::create(b, e.loc, e.idx(step / 2), e.div(lane, 4));
   Value base = e.add(e.add(smem.aTile(stage), e.mul(row, kRowBytes)),
                      e.add(e.mul(chunk, 16), e.add(e.rem(lane, 4), (step % 2) * 8)));
   int64_t group = p.groupSize ? (step * 16) / p.groupSize : 0;
-  auto pairType = VectorType::get({2}, f32);
   SmallVector<Value> regs;
   for (int64_t i = 0; i < 4; ++i) {
     int64_t half = i % 2;
@@ -565,28 +607,8 @@ SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p,
     Value byte = arith::ExtUIOp::create(
         b, e.loc, b.getI32Type(),
         LLVM::LoadOp::create(b, e.loc, b.getI8Type(), smem.pointer(address)));
-    Value scale = g.scale[half * g.groupsPerTile + group];
-    Value offset = g.offset[half * g.groupsPerTile + group];
-    SmallVector<Value> values;
-    for (int64_t nibble = 0; nibble < 2; ++nibble) {
-      Value code = p.unsignedCodes
-                       ? e.andi(e.shr(byte, 4 * nibble), 15)
-                       : arith::ShRSIOp::create(b, e.loc, e.shl(byte, 28 - 4 * nibble),
-                                                e.i32(28))
-                             .getResult();
-      Value v = p.unsignedCodes
-                    ? arith::UIToFPOp::create(b, e.loc, f32, code).getResult()
-                    : arith::SIToFPOp::create(b, e.loc, f32, code).getResult();
-      values.push_back(arith::MulFOp::create(
-          b, e.loc, arith::SubFOp::create(b, e.loc, v, offset), scale));
-    }
-    Value pair = arith::TruncFOp::create(
-        b, e.loc, VectorType::get({2}, p.realType),
-        vector::FromElementsOp::create(b, e.loc, pairType, values));
-    regs.push_back(vector::ExtractOp::create(
-        b, e.loc,
-        vector::BitCastOp::create(b, e.loc, VectorType::get({1}, b.getI32Type()), pair),
-        ArrayRef<int64_t>{0}));
+    regs.push_back(dequantizePair(e, p, byte, g.scale[half * g.groupsPerTile + group],
+                                  g.offset[half * g.groupsPerTile + group]));
   }
   return regs;
 }
@@ -594,7 +616,7 @@ SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p,
 /// `wgmma.mma_async` m64nCOLSk32 (s8 -> s32 or e4m3 -> f32) with A from
 /// registers: MLIR 22's nvvm.wgmma.mma_async takes A from shared memory
 /// only, so this is the PTX instruction itself. `accumulate` false: D = A*B.
-Value wgmmaRegisterA(Emitter &e, const WgmmaProblem &p, Value acc, ArrayRef<Value> a,
+Value wgmmaRegisterA(Emitter &e, const WgmmaProblem &p, Value acc, ValueRange a,
                      Value descB, bool accumulate) {
   OpBuilder &b = e.b;
   bool real = p.kind == WgmmaKind::Int4Real;
@@ -633,83 +655,59 @@ Value wgmmaRegisterA(Emitter &e, const WgmmaProblem &p, Value acc, ArrayRef<Valu
       .getRes();
 }
 
-/// A consumer warpgroup's main loop; returns its f32 or s32 accumulators.
+/// The accumulators of one consumer thread: m64nCOLS f32 (floats) or s32.
+Type accumulatorType(const WgmmaProblem &p, MLIRContext *ctx) {
+  bool floats = p.floatProducts() || p.kind == WgmmaKind::Int4Real;
+  Type element = floats ? Type(Float32Type::get(ctx)) : Type(IntegerType::get(ctx, 32));
+  return LLVM::LLVMStructType::getLiteral(ctx,
+                                          SmallVector<Type>(p.accRegisters(), element));
+}
+
+/// `sum` + `partial`, register by register (FP8's promotion to f32).
+Value addAccumulators(Emitter &e, const WgmmaProblem &p, Value partial, Value sum) {
+  for (int64_t i = 0; i < p.accRegisters(); ++i) {
+    Value part = LLVM::ExtractValueOp::create(e.b, e.loc, partial, i);
+    Value total = LLVM::ExtractValueOp::create(e.b, e.loc, sum, i);
+    sum = LLVM::InsertValueOp::create(e.b, e.loc, sum,
+                                      arith::AddFOp::create(e.b, e.loc, total, part), i);
+  }
+  return sum;
+}
+
+/// Ring slot of the block's K tile number `slot`: its stage and the parity
+/// of its round.
+Value stageOf(Emitter &e, const WgmmaProblem &p, Value slot) { return e.rem(slot, p.stages); }
+void waitFull(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value slot) {
+  waitParity(e, smem.full(stageOf(e, p, slot)), e.rem(e.div(slot, p.stages), 2));
+}
+
+/// This warp is done with ring slot `stage`: one arrival per warp.
+void releaseSlot(Emitter &e, SharedLayout &smem, Value lane, Value stage) {
+  ifThen(e, e.eq(lane, 0), [&] {
+    NVVM::MBarrierArriveOp::create(e.b, e.loc, Type(), smem.empty(stage), Value());
+  });
+}
+
+/// A consumer warpgroup's main loop for 8-bit operands (both from shared
+/// memory); returns its f32 or s32 accumulators.
 Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                    Value consumer, Value warp, Value lane, Value done,
-                    Value weightRow0, Value s, Value z) {
+                    Value consumer, Value lane, Value done) {
   OpBuilder &b = e.b;
   MLIRContext *ctx = b.getContext();
   bool fp8 = p.floatProducts();
-  bool real = p.kind == WgmmaKind::Int4Real;
-  Type element = fp8 || real ? Type(b.getF32Type()) : Type(b.getI32Type());
-  auto accType = LLVM::LLVMStructType::getLiteral(
-      ctx, SmallVector<Type>(p.accRegisters(), element));
+  Type accType = accumulatorType(p, ctx);
   Value zero = LLVM::ZeroOp::create(b, e.loc, accType);
   // FP8 keeps the running sum apart from the tensor cores' per-tile sum.
   SmallVector<Value> init = {zero};
   if (fp8)
     init.push_back(zero);
-  // The tile's partial sum `partial` added into the running one.
-  auto promote = [&](Value partial, Value sum) {
-    for (int64_t i = 0; i < p.accRegisters(); ++i) {
-      Value part = LLVM::ExtractValueOp::create(b, e.loc, partial, i);
-      Value total = LLVM::ExtractValueOp::create(b, e.loc, sum, i);
-      sum = LLVM::InsertValueOp::create(
-          b, e.loc, sum, arith::AddFOp::create(b, e.loc, total, part), i);
-    }
-    return sum;
-  };
-  // This warp is done with ring slot `stage`.
-  auto release = [&](Value stage) {
-    ifThen(e, e.eq(lane, 0), [&] {
-      NVVM::MBarrierArriveOp::create(b, e.loc, Type(), smem.empty(stage), Value());
-    });
-  };
-  // W4A16 scales per channel or per tensor are the same for every K tile:
-  // read once, before the loop; group scales per K tile inside it.
-  std::optional<GroupScales> tileScales;
-  if (real && !p.groupSize)
-    tileScales = loadGroupScales(e, p, s, z, weightRow0, e.idx(0));
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(p.kTiles()), e.idx(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value slot = e.add(done, loop.getInductionVar());
-    Value stage = e.rem(slot, p.stages), round = e.div(slot, p.stages);
-    waitParity(e, smem.full(stage), e.rem(round, 2));
-    if (p.swapped()) {
-      // Widen the whole K tile's weights first, then one group of wgmmas;
-      // the registers are rewritten next K tile, so the group is waited on.
-      SmallVector<SmallVector<Value>> a;
-      if (real) {
-        GroupScales scales =
-            tileScales ? *tileScales
-                       : loadGroupScales(e, p, s, z, weightRow0, loop.getInductionVar());
-        for (int64_t step = 0; step < p.steps(); ++step)
-          a.push_back(loadDequantizedWeights(e, p, smem, stage, consumer, warp, lane, step,
-                                             scales));
-      } else {
-        for (int64_t step = 0; step < p.steps(); ++step)
-          a.push_back(loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step));
-      }
-      NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
-      Value acc = loop.getRegionIterArgs()[0];
-      for (int64_t step = 0; step < p.steps(); ++step) {
-        int64_t perHalf = kRowBytes / kStepBytes;
-        Value descB = arith::AddIOp::create(
-            b, e.loc, smem.descriptor(smem.bHalf(stage, step / perHalf)),
-            e.i64((step % perHalf) * kStepBytes >> 4));
-        acc = wgmmaRegisterA(e, p, acc, a[step], descB, !(fp8 && step == 0));
-      }
-      NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
-      NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
-      release(stage);
-      SmallVector<Value> yield = {acc};
-      if (fp8)
-        yield.push_back(promote(acc, loop.getRegionIterArgs()[1]));
-      scf::YieldOp::create(b, e.loc, yield);
-      return loop.getResults().back();
-    }
+    Value stage = stageOf(e, p, slot);
+    waitFull(e, p, smem, slot);
     Value descA = smem.descriptor(
         e.add(smem.aTile(stage), e.mul(consumer, kWarpgroupRows * kRowBytes)));
     Value descB = smem.descriptor(smem.bTile(stage));
@@ -731,26 +729,123 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
     if (fp8) {
       // The tile's partial sum is read next: its group must be done.
       NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
-      release(stage);
+      releaseSlot(e, smem, lane, stage);
     } else {
       // One group stays in flight: the previous K tile's is done, so its
       // slot is free, while this one's products run.
       NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 1);
       ifThen(e, arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne,
                                       loop.getInductionVar(), e.idx(0)),
-             [&] { release(e.rem(e.add(slot, p.stages - 1), p.stages)); });
+             [&] { releaseSlot(e, smem, lane, e.rem(e.add(slot, p.stages - 1), p.stages)); });
     }
     SmallVector<Value> yield = {acc};
     if (fp8)
-      yield.push_back(promote(acc, loop.getRegionIterArgs()[1]));
+      yield.push_back(addAccumulators(e, p, acc, loop.getRegionIterArgs()[1]));
     scf::YieldOp::create(b, e.loc, yield);
   }
   if (!fp8) {
     // The last K tile's group, and its slot.
     NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
-    release(e.rem(e.add(done, p.kTiles() - 1), p.stages));
+    releaseSlot(e, smem, lane, e.rem(e.add(done, p.kTiles() - 1), p.stages));
   }
   return loop.getResults().back();
+}
+
+/// A consumer warpgroup's main loop for 4-bit weights, which it widens (or
+/// dequantizes) from the ring into wgmma's A registers: the weights of K
+/// tile kt + 1 are widened while the wgmmas of tile kt run, and W4A16's
+/// group scales are read from global memory a K tile earlier still, so
+/// neither waits on the other. Returns the f32 or s32 accumulators.
+Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
+                           Value consumer, Value warp, Value lane, Value done,
+                           Value weightRow0, Value s, Value z) {
+  OpBuilder &b = e.b;
+  bool fp8 = p.floatProducts();
+  bool real = p.kind == WgmmaKind::Int4Real;
+  bool perGroup = real && p.groupSize;
+  Value zero = LLVM::ZeroOp::create(b, e.loc, accumulatorType(p, b.getContext()));
+  auto scalesOf = [&](Value kt) { // K tiles past the last read the last's
+    return loadGroupScales(
+        e, p, s, z, weightRow0,
+        arith::MinUIOp::create(b, e.loc, kt, e.idx(p.kTiles() - 1)).getResult());
+  };
+  // Per-channel or per-tensor W4A16 scales are the same for every K tile.
+  std::optional<GroupScales> fixedScales;
+  if (real && !perGroup)
+    fixedScales = scalesOf(e.idx(0));
+  // Waits for K tile `kt` and returns its A registers, step by step.
+  auto widen = [&](Value kt, const GroupScales *scales) {
+    Value slot = e.add(done, kt);
+    waitFull(e, p, smem, slot);
+    Value stage = stageOf(e, p, slot);
+    SmallVector<Value> regs;
+    for (int64_t step = 0; step < p.steps(); ++step)
+      regs.append(real ? loadDequantizedWeights(e, p, smem, stage, consumer, warp, lane, step,
+                                                *scales)
+                       : loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step));
+    return regs;
+  };
+
+  // Loop-carried: the accumulators (FP8: the tile's and the running sum),
+  // the A registers of the tile to multiply, and (per group) the scales of
+  // the tile after it.
+  SmallVector<Value> init = {zero};
+  if (fp8)
+    init.push_back(zero);
+  int64_t firstA = init.size(), numA = p.steps() * 4;
+  if (perGroup) {
+    GroupScales first = scalesOf(e.idx(0));
+    init.append(widen(e.idx(0), &first));
+    init.append(scalesOf(e.idx(1)).values());
+  } else {
+    init.append(widen(e.idx(0), fixedScales ? &*fixedScales : nullptr));
+  }
+  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(p.kTiles()), e.idx(1), init);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value kt = loop.getInductionVar();
+  ValueRange args = loop.getRegionIterArgs();
+  Value stage = stageOf(e, p, e.add(done, kt));
+  NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
+  Value acc = args[0];
+  ValueRange a = args.slice(firstA, numA);
+  for (int64_t step = 0; step < p.steps(); ++step) {
+    int64_t perHalf = kRowBytes / kStepBytes;
+    Value descB = arith::AddIOp::create(
+        b, e.loc, smem.descriptor(smem.bHalf(stage, step / perHalf)),
+        e.i64((step % perHalf) * kStepBytes >> 4));
+    acc = wgmmaRegisterA(e, p, acc, a.slice(4 * step, 4), descB, !(fp8 && step == 0));
+  }
+  NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
+  // While they run: the scales two tiles on, and the next tile's weights.
+  SmallVector<Value> laterScales;
+  std::optional<GroupScales> nextScales;
+  if (perGroup) {
+    laterScales = scalesOf(e.add(kt, 2)).values();
+    nextScales = GroupScales::fromValues(args.drop_front(firstA + numA), GroupScales::count(p));
+  }
+  auto next = scf::IfOp::create(b, e.loc, TypeRange(a),
+                                e.lt(e.add(kt, 1), p.kTiles()), /*withElse=*/true);
+  {
+    OpBuilder::InsertionGuard branch(b);
+    b.setInsertionPointToStart(&next.getThenRegion().front());
+    scf::YieldOp::create(
+        b, e.loc,
+        widen(e.add(kt, 1), nextScales ? &*nextScales : fixedScales ? &*fixedScales : nullptr));
+    b.setInsertionPointToStart(&next.getElseRegion().front());
+    scf::YieldOp::create(b, e.loc, a);
+  }
+  // The A registers are rewritten next iteration: this tile's group must be
+  // done (and then its slot is free).
+  NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
+  releaseSlot(e, smem, lane, stage);
+  SmallVector<Value> yield = {acc};
+  if (fp8)
+    yield.push_back(addAccumulators(e, p, acc, args[1]));
+  yield.append(next.getResults().begin(), next.getResults().end());
+  yield.append(laterScales);
+  scf::YieldOp::create(b, e.loc, yield);
+  return loop.getResults()[fp8 ? 1 : 0];
 }
 
 /// Scales and stores a consumer's accumulators. Thread `lane` of warp `warp`
@@ -971,7 +1066,9 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
                      e.add(e.mul(warp, 16), e.div(lane, 4)));
       };
       Value row0 = real ? firstRow() : Value();
-      Value acc = buildConsumer(e, p, smem, consumer, warp, lane, done, row0, s, z);
+      Value acc = p.swapped() ? buildSwappedConsumer(e, p, smem, consumer, warp, lane,
+                                                     done, row0, s, z)
+                              : buildConsumer(e, p, smem, consumer, lane, done);
       if (!row0)
         row0 = firstRow();
       Value col0 = e.add(tileCol0, e.mul(e.rem(lane, 4), 2));

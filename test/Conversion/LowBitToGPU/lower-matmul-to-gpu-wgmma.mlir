@@ -66,6 +66,7 @@ func.func @w8a8_persistent(%x: tensor<4096x256xi8>, %w: tensor<8192x256xi8>, %s:
 // CHECK: tensor_maps = [array<i64: 1, 320, 272, 128, 128>, array<i64: 0, 200, 544, 128, 128>]
 // CHECK: gpu.func @w4a8_wgmma0(%{{.*}}: memref<200x544xi8>, %{{.*}}: memref<320x272xi8>
 // CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i16
+// CHECK: nvvm.prmt <default>
 // CHECK: nvvm.wgmma.fence.aligned
 // CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8
 func.func @w4a8(%x: tensor<200x544xi8>, %xs: tensor<200x1xf32>, %w: tensor<320x544xi4, #lowbit.layout<packed>>, %s: tensor<320x1xf16>) -> tensor<200x320xf32> {
@@ -82,13 +83,19 @@ func.func @w4a8(%x: tensor<200x544xi8>, %xs: tensor<200x1xf32>, %w: tensor<320x5
 
 // W4A16: bf16 activations (tensor map of 1280-byte rows: 640 bf16), u4
 // weights with zero points per group of 128 (parameters input, weight,
-// scales, zero points, result); the weights dequantized in registers.
+// scales, zero points, result); the weights dequantized in registers: each
+// byte's two codes spread into the mantissas of 128.0 (x 0x1001, mask,
+// XOR 0x43004300), then (pair - bias - zero point) * scale in bf16 pairs.
 // CHECK-LABEL: func.func @w4a16
 // CHECK: params = ["input", "weight", "weight_scales", "weight_zero_points", "result"]
 // CHECK-SAME: tensor_maps = [array<i64: 1, 320, 320, 128, 128>, array<i64: 0, 200, 1280, 128, 128>]
 // CHECK: gpu.func @w4a16_wgmma0(%{{.*}}: memref<200x640xbf16>, %{{.*}}: memref<320x320xi8>, %{{.*}}: memref<320x5xbf16>, %{{.*}}: memref<320x5xi8>, %{{.*}}: memref<200x320xbf16>
 // CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i8
-// CHECK: arith.truncf {{.*}} : vector<2xf32> to vector<2xbf16>
+// CHECK: arith.constant 4097 : i32
+// CHECK: arith.constant 1124090624 : i32
+// CHECK: vector.bitcast {{.*}} : vector<1xi32> to vector<2xbf16>
+// CHECK: arith.subf {{.*}} : vector<2xbf16>
+// CHECK: arith.mulf {{.*}} : vector<2xbf16>
 // CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
 func.func @w4a16(%x: tensor<200x640xbf16>, %w: tensor<320x640xi4, #lowbit.layout<packed>>, %s: tensor<320x5xbf16>, %z: tensor<320x5xi4>) -> tensor<200x320xbf16> {
   %y = lowbit.matmul %x, %w

@@ -4,12 +4,14 @@
 // CHECK: 1 kernel(s)
 
 // W4A16 on wgmma: u4 codes with zero points and bf16 scales per group of
-// 128, dequantized to bf16 in registers ((code - zero point) * scale) and fed
-// as the register A operand; bf16 activations as B (four 128-byte K parts per
-// 256-K tile); f32 sums. Explicit config only until it has run on the H100.
+// 128, dequantized to bf16 pairs in registers (codes OR-ed into the mantissa
+// of 128.0, then (pair - 128 - zero point) * scale with bf16x2 arithmetic)
+// and fed as the register A operand; bf16 activations as B (four 128-byte K parts per
+// 256-K tile); f32 sums.
 // M = 200, N = 320, K = 640 (2.5 K tiles) are not multiples of the tile.
 // PTX-DAG: ld.shared.b8
-// PTX-DAG: cvt.rn.bf16x2.f32
+// PTX-DAG: sub.rn.bf16x2
+// PTX-DAG: mul.rn.bf16x2
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 0;
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-2 --atol=0.5
