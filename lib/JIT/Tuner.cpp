@@ -64,6 +64,23 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // keeps a second accumulator: at most 192), rings of 3 to 6 slots (the
     // shared-memory check below prunes those that do not fit).
     bool fp8 = config.getMmaType().isFloat();
+    if (block[2] == 256) {
+      // 4-bit weights (256 K per stage; the product transposed, weight rows
+      // as wgmma's M): 64 or 128 tokens (int8 activations also 256: one s32
+      // sum, no f32 copy), 64 or 128 weight rows, rings of 2 to 6 slots.
+      int64_t maxTokens = config.getMmaType().isInteger(8) ? 256 : 128;
+      for (int64_t tokens : {64, 128, 256}) {
+        if (tokens > maxTokens || (tokens > 64 && spec->m <= 64))
+          continue;
+        for (int64_t rows : {64, 128}) {
+          if (rows == 64 && spec->n >= 256)
+            continue;
+          for (int64_t stages : {2, 3, 4, 5, 6})
+            add({tokens, rows, 256}, {tokens, 64}, stages, 1, config.getMma());
+        }
+      }
+      return out;
+    }
     for (int64_t bm : {64, 128}) {
       if (bm == 128 && spec->m <= 64)
         continue;

@@ -175,7 +175,7 @@ TEST(Manifest, BadTensorMapsNameTheProblem) {
 }
 
 TEST(Compiler, WhatCannotBeGeneratedIsAnError) {
-  auto spec = parseSpec("matmul m=256 n=1000 k=512 a=f16 w=u4:g64");
+  auto spec = parseSpec("matmul m=256 n=1000 k=512 a=f16 w=s8");
   ASSERT_TRUE(bool(spec));
   auto compiled = compileSource(spec->toMLIR(), CompileOptions());
   ASSERT_FALSE(bool(compiled));

@@ -751,6 +751,20 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
   return loop.getResults().back();
 }
 
+/// An empty instruction reading `values`: LLVM sees the wgmma's A registers
+/// die at the (asynchronous) wgmma and would reuse them for the next tile's
+/// weights while the tensor cores still read them; read here, after the
+/// wait, they stay live until then.
+void keepAlive(Emitter &e, ValueRange values) {
+  std::string constraints;
+  for (size_t i = 0; i < values.size(); ++i)
+    constraints += i ? ",r" : "r";
+  LLVM::InlineAsmOp::create(e.b, e.loc, TypeRange(), values, e.b.getStringAttr(""),
+                            e.b.getStringAttr(constraints), /*has_side_effects=*/e.b.getUnitAttr(),
+                            UnitAttr(), LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(),
+                            ArrayAttr());
+}
+
 /// A consumer warpgroup's main loop for 4-bit weights, which it widens (or
 /// dequantizes) from the ring into wgmma's A registers: the weights of K
 /// tile kt + 1 are widened while the wgmmas of tile kt run, and W4A16's
@@ -838,6 +852,7 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   // The A registers are rewritten next iteration: this tile's group must be
   // done (and then its slot is free).
   NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
+  keepAlive(e, a);
   releaseSlot(e, smem, lane, stage);
   SmallVector<Value> yield = {acc};
   if (fp8)

@@ -3,9 +3,9 @@
 // What the generators do not handle is an error naming it, never a wrong
 // kernel.
 
-func.func @n_not_a_multiple(%x: tensor<256x512xf16>, %w: tensor<1000x512xi4, #lowbit.layout<packed>>, %s: tensor<1000x4xf16>) -> tensor<256x1000xf16> {
+func.func @n_not_a_multiple(%x: tensor<256x512xf16>, %w: tensor<1000x512xi8>, %s: tensor<1000x1xf16>) -> tensor<256x1000xf16> {
   // expected-error @+1 {{N = 1000 is not a multiple of the block tile's N (16); choose a config whose N divides it}}
-  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<256x512xf16>, tensor<1000x512xi4, #lowbit.layout<packed>>, tensor<1000x4xf16>) -> tensor<256x1000xf16>
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<256x512xf16>, tensor<1000x512xi8>, tensor<1000x1xf16>) -> tensor<256x1000xf16>
   return %y : tensor<256x1000xf16>
 }
 

@@ -5,8 +5,8 @@
 // The default kernel config per target, checked without a GPU.
 
 // Prefill W4A16 (dynamic M): mma.sync pipelines on every target (sm_90a too:
-// its wgmma strategy takes 8-bit operands only so far). The 4-bit weight is
-// widened to bf16.
+// wgmma's tensor maps need M, and takes packed 4-bit weights; see
+// @w4a16_packed). The 4-bit weight is widened to bf16.
 // SM80-LABEL: func @w4a16_prefill
 // SM80: lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = bf16, stages = 4>
 // SM89-LABEL: func @w4a16_prefill
@@ -134,4 +134,47 @@ func.func @w8a8_decode(%x: tensor<1x8192xi8>, %xs: tensor<1x1xf32>, %w: tensor<8
 func.func @keeps_tuned_config(%x: tensor<256x256xf16>, %w: tensor<64x256xi4>, %s: tensor<64x2xf16>) -> tensor<256x64xf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [64, 64, 32], warp = [32, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>} : (tensor<256x256xf16>, tensor<64x256xi4>, tensor<64x2xf16>) -> tensor<256x64xf16>
   return %y : tensor<256x64xf16>
+}
+
+// -----
+
+// Packed 4-bit weights with a static M on sm_90a: the wgmma GEMM computing
+// the product transposed (weights as wgmma's register A, 128 weight rows per
+// block, 64 per consumer warpgroup; 128 tokens as its N; 256 K per stage).
+// bf16 activations take 512 bytes per token row of a K tile: 2 stages fit.
+// SM80-LABEL: func @w4a16_packed
+// SM80: strategy = mma_sync
+// SM90A-LABEL: func @w4a16_packed
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true>
+func.func @w4a16_packed(%x: tensor<1024x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>, %z: tensor<8192x64xi4>) -> tensor<1024x8192xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) weight_zero_points(%z) : (tensor<1024x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>, tensor<8192x64xi4>) -> tensor<1024x8192xbf16>
+  return %y : tensor<1024x8192xbf16>
+}
+
+// -----
+
+// W4A8 (packed s4 weights, int8 activations), M = 40: 64-token tiles, 4
+// stages. Decode-sized M with quantized activations stays on tensor cores.
+// SM90A-LABEL: func @w4a8_short
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true>
+func.func @w4a8_short(%x: tensor<40x4096xi8>, %xs: tensor<40x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x1xf32>) -> tensor<40x4096xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<40x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x1xf32>, tensor<40x1xf32>) -> tensor<40x4096xbf16>
+  return %y : tensor<40x4096xbf16>
+}
+
+// -----
+
+// What wgmma does not widen stays on mma.sync: W4A8 with zero points on
+// the weights, and 4-bit weights whose K is not a multiple of 32.
+// SM90A-LABEL: func @w4a8_zero_points
+// SM90A: strategy = mma_sync
+func.func @w4a8_zero_points(%x: tensor<256x4096xi8>, %xs: tensor<256x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x1xf32>, %z: tensor<4096x1xi4>) -> tensor<256x4096xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) weight_zero_points(%z) input_scales(%xs) : (tensor<256x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x1xf32>, tensor<4096x1xi4>, tensor<256x1xf32>) -> tensor<256x4096xbf16>
+  return %y : tensor<256x4096xbf16>
+}
+// SM90A-LABEL: func @w4a16_k_not_32
+// SM90A: strategy = mma_sync
+func.func @w4a16_k_not_32(%x: tensor<256x4112xbf16>, %w: tensor<4096x4112xi4, #lowbit.layout<packed>>, %s: tensor<4096x1xbf16>) -> tensor<256x4096xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = bf16> weight_scales(%s) : (tensor<256x4112xbf16>, tensor<4096x4112xi4, #lowbit.layout<packed>>, tensor<4096x1xbf16>) -> tensor<256x4096xbf16>
+  return %y : tensor<256x4096xbf16>
 }

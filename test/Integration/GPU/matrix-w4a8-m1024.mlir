@@ -4,7 +4,7 @@
 // CHECK: 1 kernel(s)
 
 // GPU matrix case: W4A8: s4 weights widened to s8, int8 activations, M = 1024, N = 256, K = 512, f32 result.
-// PTX: mma.sync.aligned.m16n8k32.row.col.satfinite.s32.s8.s8.s32
+// PTX: wgmma.mma_async.sync.aligned.m64n{{64|128}}k32.s32.s8.s8
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-3 --atol=0.5
 func.func @w4a8_m1024(%x: tensor<1024x512xi8>, %xs: tensor<1024x1xf32>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf16>) -> tensor<1024x256xf32> {

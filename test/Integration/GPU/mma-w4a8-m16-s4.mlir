@@ -1,7 +1,9 @@
-// RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx | FileCheck %s
+// RUN: lowbit-compile %s --arch=sm_90 -o %t.ptx | FileCheck %s
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
-// RUN: %if ptxas %{ ptxas -arch=sm_90a %t.ptx -o %t.cubin %}
+// RUN: %if ptxas %{ ptxas -arch=sm_90 %t.ptx -o %t.cubin %}
 // CHECK: 1 kernel(s)
+// (sm_90 keeps mma.sync: on sm_90a 4-bit weights take the wgmma strategy.)
+// GPU-ARCH: sm_90
 
 // W4A8 (QServe-style int8 path): signed 4-bit weights widened to s8 in
 // registers, int8 activations with per-token scales, per-channel weight
