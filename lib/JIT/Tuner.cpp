@@ -51,11 +51,13 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
   ArrayRef<int64_t> block = config.getBlock();
   if (config.getStrategy() == lowbit::gpu::Strategy::SplitKGemv) {
     bool f32 = spec->out == "f32";
+    // Row tiles, K splits, and 4 or 8 16-byte chunks in flight per lane.
     for (int64_t bn : {16, 32, 64})
       for (int64_t splits : {1, 2, 4, 8, 16}) {
         if ((splits > 1 && !f32) || spec->k / block[2] < splits)
           continue;
-        add({block[0], bn, block[2]}, config.getWarp(), config.getStages(), splits);
+        for (int64_t stages : {4, 8})
+          add({block[0], bn, block[2]}, config.getWarp(), stages, splits);
       }
     return out;
   }

@@ -434,7 +434,7 @@ TEST(Tuner, CandidatesAroundTheDefault) {
                      "warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 4>";
   auto decode = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp out=f32", gemv);
   ASSERT_TRUE(bool(decode));
-  EXPECT_EQ(decode->size(), 15u); // 3 N tiles x 5 splits, the default among them
+  EXPECT_EQ(decode->size(), 30u); // 3 N tiles x 5 splits x 4 or 8 chunks in flight, the default among them
   auto f16Out = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp",
                                  "#lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, "
                                  "128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, "
@@ -476,6 +476,39 @@ TEST(Tuner, CandidatesAroundTheDefault) {
           << config << ": " << why;
     }
     EXPECT_GE(fits, 6) << spec;
+  }
+
+  // wgmma with 4-bit weights (the sm_90a defaults): tokens x weight rows x
+  // ring depth, each generated for a small shape of the same format or
+  // refused for its shared memory only.
+  for (auto [spec, small] :
+       {std::pair{"matmul m=4096 n=8192 k=8192 a=i8 w=s4",
+                  "matmul m=256 n=512 k=512 a=i8 w=s4"},
+        std::pair{"matmul m=1024 n=8192 k=8192 a=bf16 w=u4:g128:zp",
+                  "matmul m=256 n=512 k=512 a=bf16 w=u4:g128:zp"}}) {
+    auto compiledDefault = compileSource(parseSpec(spec)->toMLIR(), CompileOptions());
+    ASSERT_TRUE(bool(compiledDefault)) << errorText(compiledDefault.takeError());
+    std::string wgmma =
+        compiledDefault->kernels.front().getAsObject()->getString("config")->str();
+    ASSERT_NE(wgmma.find("block = [128, 128, 256]"), std::string::npos) << wgmma;
+    auto around = candidateConfigs(spec, wgmma);
+    ASSERT_TRUE(bool(around)) << errorText(around.takeError());
+    EXPECT_GE(around->size(), 8u) << spec;
+    int fits = 0;
+    for (const std::string &config : *around) {
+      CompileOptions options;
+      options.config = config;
+      auto module = compileSource(parseSpec(small)->toMLIR(), options);
+      if (module) {
+        ++fits;
+        continue;
+      }
+      std::string why = errorText(module.takeError());
+      EXPECT_NE(why.find("bytes of shared memory per block"), std::string::npos)
+          << config << ": " << why;
+    }
+    // W4A16 takes 80 KiB a stage at 128 tokens (2 stages fit), 48 at 64.
+    EXPECT_GE(fits, 4) << spec;
   }
 
   auto bad = candidateConfigs(prefill, "#lowbit.layout<packed>");

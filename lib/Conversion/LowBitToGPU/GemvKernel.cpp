@@ -46,6 +46,9 @@ struct GemvProblem {
   /// Whole 16-byte chunks per row and scale groups of whole chunks: the
   /// streaming path (16-byte loads, dequantization by exponent tricks).
   bool vectorized = false;
+  /// 16-byte chunks each lane loads before using the first (the config's
+  /// `stages`): the bytes in flight that hide memory latency.
+  int64_t chunksInFlight = 4;
 
   int64_t rowBytes() const { return k * codeBits / 8; }
   int64_t codesPerChunk() const { return 128 / codeBits; }
@@ -75,6 +78,11 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.k = weight.getDimSize(1);
   p.splitK = config.getSplitK();
   p.rowsPerBlock = config.getBlock()[1];
+  p.chunksInFlight = config.getStages();
+  if (p.chunksInFlight > 16)
+    return op.emitOpError() << "splitk_gemv stages (16-byte chunks each lane has in flight) "
+                               "must be at most 16, not "
+                            << p.chunksInFlight;
   p.actType = input.getElementType();
   p.resultType = result.getElementType();
   if (!isa<Float16Type, BFloat16Type, Float32Type>(p.actType))
@@ -326,7 +334,7 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
 }
 
 /// The streaming variant: each lane loads 16 bytes of its row at a time (32
-/// 4-bit or 16 8-bit codes), four such chunks in flight, turns each code into
+/// 4-bit or 16 8-bit codes), `stages` such chunks in flight, turns each code into
 /// a float without an int-to-float conversion (code | 0x4B000000 is the float
 /// 2^23 + code, so subtracting 2^23 + bias + zero point leaves the value), and
 /// multiplies it with activations loaded 16 bytes at a time, for all M tokens.
@@ -344,7 +352,7 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
   return buildGemvSkeleton(b, loc, name, p, xType, wType, chunks,
                          [&](const GemvFrame &f) -> SmallVector<Value> {
     // Chunks past the end re-read the last chunk and count with a zero scale.
-    constexpr int64_t kUnroll = 4;
+    int64_t kUnroll = p.chunksInFlight;
     SmallVector<Value> zeros(p.m, f32Const(b, loc, 0.0));
     auto loop = scf::ForOp::create(b, loc, f.begin, f.end,
                                    index(b, loc, kWarpSize * kUnroll), zeros);
