@@ -4,12 +4,13 @@ import torch
 from . import LowbitError, QuantizedWeight, compile, dequantize, pack4, quantize
 
 _DTYPES = {torch.float16: "f16", torch.bfloat16: "bf16", torch.float32: "f32"}
-_weights = {}  # id(QuantizedWeight) -> device tensors
-
-
 def _device_weights(q, device, dtype):
-    key = (id(q), device, dtype)
-    if key not in _weights:
+    # The device copies live on the weight object and die with it (a global
+    # dict keyed by id(q) handed a dead weight's tensors to a new weight that
+    # reused its id: same shape, wrong values).
+    cache = q.__dict__.setdefault("_device_copies", {})
+    key = (device, dtype)
+    if key not in cache:
         codes = q.codes
         if q.scheme.split(":")[0] in ("u4", "s4", "i4"):
             codes = pack4(codes)
@@ -20,8 +21,8 @@ def _device_weights(q, device, dtype):
             # Kernels read zero points as codes, one per byte (two's
             # complement for signed codes).
             z = torch.from_numpy(q.zero_points.astype("int8").view("uint8")).to(device)
-        _weights[key] = (w, s, z)
-    return _weights[key]
+        cache[key] = (w, s, z)
+    return cache[key]
 
 
 def matmul(x, q, out_dtype=None):

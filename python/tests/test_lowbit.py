@@ -120,6 +120,23 @@ def test_torch_cuda_matches_reference(m, dtype):
 
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+def test_torch_weights_of_the_same_shape_stay_apart():
+    # Device copies of a weight were cached by id(q): a new weight of the
+    # same shape that reused a dead one's id ran with the dead one's values.
+    import gc
+    import lowbit.torch as lt
+    x = torch.from_numpy(RNG.standard_normal((4, 256)).astype(np.float32)).to("cuda", torch.float16)
+    for _ in range(4):
+        q = lowbit.quantize(RNG.standard_normal((128, 256)).astype(np.float32), "u4:g128:zp")
+        ref = x.float().cpu().numpy() @ lowbit.dequantize(q).T
+        y = lt.matmul(x, q).float().cpu().numpy()
+        assert np.linalg.norm(y - ref) / np.linalg.norm(ref) < 2e-3
+        del q
+        gc.collect()
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
 @pytest.mark.parametrize("weights,config", [
     # W8A8 int8: sm_90a's default is the TMA + wgmma kernel.
     ("s8", None),

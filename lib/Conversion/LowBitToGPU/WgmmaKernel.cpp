@@ -766,10 +766,11 @@ void keepAlive(Emitter &e, ValueRange values) {
 }
 
 /// A consumer warpgroup's main loop for 4-bit weights, which it widens (or
-/// dequantizes) from the ring into wgmma's A registers: the weights of K
-/// tile kt + 1 are widened while the wgmmas of tile kt run, and W4A16's
-/// group scales are read from global memory a K tile earlier still, so
-/// neither waits on the other. Returns the f32 or s32 accumulators.
+/// dequantizes) from the ring into wgmma's A registers. A K tile is
+/// multiplied in `parts` parts; the registers of the next part (of this
+/// tile, or the first of the next tile) are widened while the current
+/// part's wgmmas run. W4A16's group scales are read from global memory two K
+/// tiles ahead. Returns the f32 or s32 accumulators.
 Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
                            Value consumer, Value warp, Value lane, Value done,
                            Value weightRow0, Value s, Value z) {
@@ -777,6 +778,12 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   bool fp8 = p.floatProducts();
   bool real = p.kind == WgmmaKind::Int4Real;
   bool perGroup = real && p.groupSize;
+  // Two parts where a whole tile of A registers twice over would not fit
+  // beside the sums at the 232-register cap (W4A16: 64 per tile; e4m3: the
+  // second, f32 sum); s8 takes the tile whole.
+  int64_t parts = p.kind == WgmmaKind::Int4Int8 ? 1 : 2;
+  int64_t partSteps = p.steps() / parts, numA = partSteps * 4;
+  int64_t groupsPerTile = GroupScales::count(p);
   Value zero = LLVM::ZeroOp::create(b, e.loc, accumulatorType(p, b.getContext()));
   auto scalesOf = [&](Value kt) { // K tiles past the last read the last's
     return loadGroupScales(
@@ -787,13 +794,10 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   std::optional<GroupScales> fixedScales;
   if (real && !perGroup)
     fixedScales = scalesOf(e.idx(0));
-  // Waits for K tile `kt` and returns its A registers, step by step.
-  auto widen = [&](Value kt, const GroupScales *scales) {
-    Value slot = e.add(done, kt);
-    waitFull(e, p, smem, slot);
-    Value stage = stageOf(e, p, slot);
+  // The A registers of part `part` of the K tile in ring slot `stage`.
+  auto widen = [&](Value stage, int64_t part, const GroupScales *scales) {
     SmallVector<Value> regs;
-    for (int64_t step = 0; step < p.steps(); ++step)
+    for (int64_t step = part * partSteps; step < (part + 1) * partSteps; ++step)
       regs.append(real ? loadDequantizedWeights(e, p, smem, stage, consumer, warp, lane, step,
                                                 *scales)
                        : loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step));
@@ -801,18 +805,21 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   };
 
   // Loop-carried: the accumulators (FP8: the tile's and the running sum),
-  // the A registers of the tile to multiply, and (per group) the scales of
-  // the tile after it.
+  // the A registers of the tile's first part, and (per group) the scales of
+  // this tile and the next.
   SmallVector<Value> init = {zero};
   if (fp8)
     init.push_back(zero);
-  int64_t firstA = init.size(), numA = p.steps() * 4;
+  int64_t firstA = init.size();
+  waitFull(e, p, smem, done);
+  Value firstStage = stageOf(e, p, done);
   if (perGroup) {
     GroupScales first = scalesOf(e.idx(0));
-    init.append(widen(e.idx(0), &first));
+    init.append(widen(firstStage, 0, &first));
+    init.append(first.values());
     init.append(scalesOf(e.idx(1)).values());
   } else {
-    init.append(widen(e.idx(0), fixedScales ? &*fixedScales : nullptr));
+    init.append(widen(firstStage, 0, fixedScales ? &*fixedScales : nullptr));
   }
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(p.kTiles()), e.idx(1), init);
   OpBuilder::InsertionGuard guard(b);
@@ -820,45 +827,64 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   Value kt = loop.getInductionVar();
   ValueRange args = loop.getRegionIterArgs();
   Value stage = stageOf(e, p, e.add(done, kt));
-  NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
-  Value acc = args[0];
-  ValueRange a = args.slice(firstA, numA);
-  for (int64_t step = 0; step < p.steps(); ++step) {
-    int64_t perHalf = kRowBytes / kStepBytes;
-    Value descB = arith::AddIOp::create(
-        b, e.loc, smem.descriptor(smem.bHalf(stage, step / perHalf)),
-        e.i64((step % perHalf) * kStepBytes >> 4));
-    acc = wgmmaRegisterA(e, p, acc, a.slice(4 * step, 4), descB, !(fp8 && step == 0));
-  }
-  NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
-  // While they run: the scales two tiles on, and the next tile's weights.
+  std::optional<GroupScales> tileScales, nextScales;
   SmallVector<Value> laterScales;
-  std::optional<GroupScales> nextScales;
   if (perGroup) {
+    ValueRange carried = args.drop_front(firstA + numA);
+    tileScales = GroupScales::fromValues(carried.take_front(carried.size() / 2), groupsPerTile);
+    nextScales = GroupScales::fromValues(carried.drop_front(carried.size() / 2), groupsPerTile);
     laterScales = scalesOf(e.add(kt, 2)).values();
-    nextScales = GroupScales::fromValues(args.drop_front(firstA + numA), GroupScales::count(p));
+  } else {
+    tileScales = fixedScales;
+    nextScales = fixedScales;
   }
-  auto next = scf::IfOp::create(b, e.loc, TypeRange(a),
-                                e.lt(e.add(kt, 1), p.kTiles()), /*withElse=*/true);
-  {
-    OpBuilder::InsertionGuard branch(b);
-    b.setInsertionPointToStart(&next.getThenRegion().front());
-    scf::YieldOp::create(
-        b, e.loc,
-        widen(e.add(kt, 1), nextScales ? &*nextScales : fixedScales ? &*fixedScales : nullptr));
-    b.setInsertionPointToStart(&next.getElseRegion().front());
-    scf::YieldOp::create(b, e.loc, a);
+  Value acc = args[0];
+  SmallVector<Value> a(args.slice(firstA, numA));
+  for (int64_t part = 0; part < parts; ++part) {
+    NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
+    for (int64_t i = 0; i < partSteps; ++i) {
+      int64_t step = part * partSteps + i;
+      int64_t perHalf = kRowBytes / kStepBytes;
+      Value descB = arith::AddIOp::create(
+          b, e.loc, smem.descriptor(smem.bHalf(stage, step / perHalf)),
+          e.i64((step % perHalf) * kStepBytes >> 4));
+      acc = wgmmaRegisterA(e, p, acc, ArrayRef(a).slice(4 * i, 4), descB,
+                           !(fp8 && step == 0));
+    }
+    NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
+    // While they run: the next part's registers, of this tile or (after
+    // waiting for its slot) of the next.
+    SmallVector<Value> next;
+    if (part + 1 < parts) {
+      next = widen(stage, part + 1, tileScales ? &*tileScales : nullptr);
+    } else {
+      auto ifNext = scf::IfOp::create(b, e.loc, TypeRange(ValueRange(a)),
+                                      e.lt(e.add(kt, 1), p.kTiles()), /*withElse=*/true);
+      OpBuilder::InsertionGuard branch(b);
+      b.setInsertionPointToStart(&ifNext.getThenRegion().front());
+      Value nextSlot = e.add(done, e.add(kt, 1));
+      waitFull(e, p, smem, nextSlot);
+      scf::YieldOp::create(b, e.loc,
+                           widen(stageOf(e, p, nextSlot), 0,
+                                 nextScales ? &*nextScales : nullptr));
+      b.setInsertionPointToStart(&ifNext.getElseRegion().front());
+      scf::YieldOp::create(b, e.loc, a);
+      next.assign(ifNext.getResults().begin(), ifNext.getResults().end());
+    }
+    // The current registers are rewritten next: their group must be done.
+    NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
+    keepAlive(e, a);
+    a = next;
   }
-  // The A registers are rewritten next iteration: this tile's group must be
-  // done (and then its slot is free).
-  NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
-  keepAlive(e, a);
   releaseSlot(e, smem, lane, stage);
   SmallVector<Value> yield = {acc};
   if (fp8)
     yield.push_back(addAccumulators(e, p, acc, args[1]));
-  yield.append(next.getResults().begin(), next.getResults().end());
-  yield.append(laterScales);
+  yield.append(a);
+  if (perGroup) {
+    yield.append(nextScales->values());
+    yield.append(laterScales);
+  }
   scf::YieldOp::create(b, e.loc, yield);
   return loop.getResults()[fp8 ? 1 : 0];
 }
