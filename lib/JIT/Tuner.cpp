@@ -68,10 +68,10 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     bool fp8 = config.getMmaType().isFloat();
     if (block[2] == 256) {
       // 4-bit weights (256 K per stage; the product transposed, weight rows
-      // as wgmma's M): 64 or 128 tokens (int8 activations also 256: one s32
-      // sum, no f32 copy), 64 or 128 weight rows, rings of 2 to 6 slots.
-      int64_t maxTokens = config.getMmaType().isInteger(8) ? 256 : 128;
-      for (int64_t tokens : {64, 128, 256}) {
+      // as wgmma's M): 64 to 256 tokens (e4m3 at most 128: it keeps a second,
+      // f32 sum), 64 or 128 weight rows, rings of 2 to 6 slots.
+      int64_t maxTokens = fp8 ? 128 : 256;
+      for (int64_t tokens : {64, 128, 192, 256}) {
         if (tokens > maxTokens || (tokens > 64 && spec->m <= 64))
           continue;
         for (int64_t rows : {64, 128}) {

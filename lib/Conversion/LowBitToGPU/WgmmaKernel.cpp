@@ -209,9 +209,9 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
                                  "128 (one or two consumer warpgroups) for 4-bit "
                                  "weights, not "
                               << p.bn;
-    // FP8 keeps the tile's sum and the running one (2 x BM / 2 registers),
-    // W4A16 a whole K tile of A registers (64) beside the sums.
-    int64_t maxM = p.kind == WgmmaKind::Int4Int8 ? 256 : 128;
+    // Tokens are wgmma's N. FP8 keeps the tile's sum and the running one
+    // (2 x BM / 2 registers), so at most 128.
+    int64_t maxM = p.kind == WgmmaKind::Int4Fp8 ? 128 : 256;
     if (p.bm % 64 || p.bm > maxM)
       return op.emitOpError() << "wgmma block tile M (tokens) must be a multiple of "
                                  "64 up to "
