@@ -767,13 +767,10 @@ void keepAlive(Emitter &e, ValueRange values) {
 
 /// A consumer warpgroup's main loop for 4-bit weights, which it widens (or
 /// dequantizes) from the ring into wgmma's A registers. A K tile is
-/// multiplied in `parts` parts, one wgmma group each; the registers of the
-/// next part (of this tile, or the first of the next tile) are widened
-/// while the current part's group runs, and the group before it stays in
-/// flight meanwhile, so the tensor cores always have the next group queued
-/// (FP8 drains at the end of each tile, to add the tile's sum into the f32
-/// one). W4A16's group scales are read from global memory two K tiles
-/// ahead. Returns the f32 or s32 accumulators.
+/// multiplied in `parts` parts; the registers of the next part (of this
+/// tile, or the first of the next tile) are widened while the current
+/// part's wgmmas run. W4A16's group scales are read from global memory two K
+/// tiles ahead. Returns the f32 or s32 accumulators.
 Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
                            Value consumer, Value warp, Value lane, Value done,
                            Value weightRow0, Value s, Value z) {
@@ -808,25 +805,21 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   };
 
   // Loop-carried: the accumulators (FP8: the tile's and the running sum),
-  // the A registers of the tile's first part, those of the group still in
-  // flight (not for FP8, which drains), and (per group) the scales of this
-  // tile and the next.
+  // the A registers of the tile's first part, and (per group) the scales of
+  // this tile and the next.
   SmallVector<Value> init = {zero};
   if (fp8)
     init.push_back(zero);
   int64_t firstA = init.size();
-  int64_t carriedA = fp8 ? numA : 2 * numA;
   waitFull(e, p, smem, done);
   Value firstStage = stageOf(e, p, done);
-  std::optional<GroupScales> firstScales = fixedScales;
-  if (perGroup)
-    firstScales = scalesOf(e.idx(0));
-  init.append(widen(firstStage, 0, firstScales ? &*firstScales : nullptr));
-  if (!fp8)
-    init.append(SmallVector<Value>(numA, e.i32(0))); // no group in flight yet
   if (perGroup) {
-    init.append(firstScales->values());
+    GroupScales first = scalesOf(e.idx(0));
+    init.append(widen(firstStage, 0, &first));
+    init.append(first.values());
     init.append(scalesOf(e.idx(1)).values());
+  } else {
+    init.append(widen(firstStage, 0, fixedScales ? &*fixedScales : nullptr));
   }
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(p.kTiles()), e.idx(1), init);
   OpBuilder::InsertionGuard guard(b);
@@ -837,7 +830,7 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   std::optional<GroupScales> tileScales, nextScales;
   SmallVector<Value> laterScales;
   if (perGroup) {
-    ValueRange carried = args.drop_front(firstA + carriedA);
+    ValueRange carried = args.drop_front(firstA + numA);
     tileScales = GroupScales::fromValues(carried.take_front(carried.size() / 2), groupsPerTile);
     nextScales = GroupScales::fromValues(carried.drop_front(carried.size() / 2), groupsPerTile);
     laterScales = scalesOf(e.add(kt, 2)).values();
@@ -847,9 +840,6 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   }
   Value acc = args[0];
   SmallVector<Value> a(args.slice(firstA, numA));
-  SmallVector<Value> inFlight;
-  if (!fp8)
-    inFlight.assign(args.slice(firstA + numA, numA).begin(), args.slice(firstA + numA, numA).end());
   for (int64_t part = 0; part < parts; ++part) {
     NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
     for (int64_t i = 0; i < partSteps; ++i) {
@@ -862,59 +852,40 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
                            !(fp8 && step == 0));
     }
     NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
-    // The group before this one is done: its registers may be reused, and
-    // after the previous tile's last group, that tile's slot is free.
-    if (!fp8 || part > 0) {
-      NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 1);
-      keepAlive(e, inFlight);
-      if (part == 0)
-        ifThen(e, arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne, kt, e.idx(0)),
-               [&] { releaseSlot(e, smem, lane, stageOf(e, p, e.add(done, e.add(kt, -1)))); });
-    }
-    inFlight = a;
-    // While this group runs: the next part's registers, of this tile or
-    // (after waiting for its slot) of the next.
+    // While they run: the next part's registers, of this tile or (after
+    // waiting for its slot) of the next.
+    SmallVector<Value> next;
     if (part + 1 < parts) {
-      a = widen(stage, part + 1, tileScales ? &*tileScales : nullptr);
-      continue;
-    }
-    auto ifNext = scf::IfOp::create(b, e.loc, TypeRange(ValueRange(a)),
-                                    e.lt(e.add(kt, 1), p.kTiles()), /*withElse=*/true);
-    {
+      next = widen(stage, part + 1, tileScales ? &*tileScales : nullptr);
+    } else {
+      auto ifNext = scf::IfOp::create(b, e.loc, TypeRange(ValueRange(a)),
+                                      e.lt(e.add(kt, 1), p.kTiles()), /*withElse=*/true);
       OpBuilder::InsertionGuard branch(b);
       b.setInsertionPointToStart(&ifNext.getThenRegion().front());
       Value nextSlot = e.add(done, e.add(kt, 1));
       waitFull(e, p, smem, nextSlot);
-      scf::YieldOp::create(
-          b, e.loc, widen(stageOf(e, p, nextSlot), 0, nextScales ? &*nextScales : nullptr));
+      scf::YieldOp::create(b, e.loc,
+                           widen(stageOf(e, p, nextSlot), 0,
+                                 nextScales ? &*nextScales : nullptr));
       b.setInsertionPointToStart(&ifNext.getElseRegion().front());
       scf::YieldOp::create(b, e.loc, a);
+      next.assign(ifNext.getResults().begin(), ifNext.getResults().end());
     }
-    a.assign(ifNext.getResults().begin(), ifNext.getResults().end());
-  }
-  SmallVector<Value> yield = {acc};
-  if (fp8) {
-    // The tile's sum is read: its last group must be done.
+    // The current registers are rewritten next: their group must be done.
     NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
-    keepAlive(e, inFlight);
-    releaseSlot(e, smem, lane, stage);
-    yield.push_back(addAccumulators(e, p, acc, args[1]));
+    keepAlive(e, a);
+    a = next;
   }
+  releaseSlot(e, smem, lane, stage);
+  SmallVector<Value> yield = {acc};
+  if (fp8)
+    yield.push_back(addAccumulators(e, p, acc, args[1]));
   yield.append(a);
-  if (!fp8)
-    yield.append(inFlight);
   if (perGroup) {
     yield.append(nextScales->values());
     yield.append(laterScales);
   }
   scf::YieldOp::create(b, e.loc, yield);
-  if (!fp8) {
-    // The last group, and the last tile's slot.
-    b.setInsertionPointAfter(loop);
-    NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
-    keepAlive(e, loop.getResults().slice(firstA + numA, numA));
-    releaseSlot(e, smem, lane, stageOf(e, p, e.add(done, p.kTiles() - 1)));
-  }
   return loop.getResults()[fp8 ? 1 : 0];
 }
 
