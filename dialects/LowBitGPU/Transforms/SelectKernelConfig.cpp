@@ -195,11 +195,13 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // the product transposed, the weights widened in registers as wgmma's A
   // (64 weight rows per consumer warpgroup, two of them) and the tokens as
   // its N: 128 (64 for short M) tokens by 256 K per stage, as many stages
-  // as fit up to 4 (W4A16's 512-byte K rows of activations leave room for
-  // 2 at 128 tokens). On the H100 this runs W4A8 2.3x and W4A16 2.8x faster
-  // than mma.sync (bench/results/2026-11-25-h100-wgmma-mixed.md).
+  // as fit up to 4. W4A16 takes 192 tokens past M = 256 (its 512-byte K rows
+  // of activations leave room for 2 stages either way; 192 ran 1.07-1.12x
+  // faster than 128 at M = 1024 and 4096 on the H100). This runs W4A8 2.3x
+  // and W4A16 2.8x faster than mma.sync there
+  // (bench/results/2026-11-25-h100-wgmma-mixed.md).
   if (target.hasWgmma() && p.fourBitWgmma) {
-    int64_t tokens = !ShapedType::isDynamic(p.m) && p.m <= 64 ? 64 : 128;
+    int64_t tokens = p.m <= 64 ? 64 : p.realInput && p.m > 256 ? 192 : 128;
     int64_t weightRows = p.n <= 64 ? 64 : 128;
     int64_t instK = p.realInput ? 16 : 32;
     auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, 256},

@@ -778,10 +778,12 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   bool fp8 = p.floatProducts();
   bool real = p.kind == WgmmaKind::Int4Real;
   bool perGroup = real && p.groupSize;
-  // Two parts where a whole tile of A registers twice over would not fit
-  // beside the sums at the 232-register cap (W4A16: 64 per tile; e4m3: the
-  // second, f32 sum); s8 takes the tile whole.
-  int64_t parts = p.kind == WgmmaKind::Int4Int8 ? 1 : 2;
+  // W4A16 in two parts: two whole tiles of its A registers (64 each) beside
+  // the sums spill at the 232-register cap. The 8-bit kinds take the tile
+  // whole: W4A8-e4m3 then spills 24 bytes (its second, f32 sum) but ran
+  // 1.1x faster on the H100 than in halves, which drain the tensor cores
+  // twice per tile (bench/results/2026-11-25-h100-wgmma-mixed.md).
+  int64_t parts = p.kind == WgmmaKind::Int4Real ? 2 : 1;
   int64_t partSteps = p.steps() / parts, numA = partSteps * 4;
   int64_t groupsPerTile = GroupScales::count(p);
   Value zero = LLVM::ZeroOp::create(b, e.loc, accumulatorType(p, b.getContext()));
