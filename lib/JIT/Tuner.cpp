@@ -438,6 +438,11 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
     c->why = "wrong result (relative L2 " + std::to_string(cmp.relativeL2) + ")";
   }
   r.timeSeconds = secondsSince(start);
+  for (const Candidate &c : candidates)
+    r.results.push_back({c.config, c.why.empty() ? c.us : 0.0, c.why});
+  if (candidates[0].module.spillBytes > 0)
+    r.note = "the default spills " + std::to_string(candidates[0].module.spillBytes) +
+             " bytes (timed anyway; other spilling candidates are pruned)";
   if (!winner)
     return jitError(r.spec + ": no candidate matched the host product");
   r.bestConfig = winner->config;

@@ -97,6 +97,10 @@ int main(int argc, char **argv) {
                                  (status.empty() ? report.bestConfig : status).c_str());
     if (!report.note.empty())
       llvm::outs() << "  " << report.note << "\n";
+    llvm::json::Array candidates;
+    for (const CandidateResult &c : report.results)
+      candidates.push_back(llvm::json::Object{
+          {"config", c.config}, {"us", c.microseconds}, {"pruned", c.pruned}});
     rows.push_back(llvm::json::Object{
         {"spec", report.spec}, {"default_config", report.defaultConfig},
         {"config", report.bestConfig}, {"default_us", report.defaultMicroseconds},
@@ -104,7 +108,8 @@ int main(int argc, char **argv) {
         {"compiled", report.compiled}, {"pruned", report.pruned},
         {"compile_s", report.compileSeconds}, {"time_s", report.timeSeconds},
         {"total_s", seconds}, {"rel_l2", report.relativeL2}, {"tuned", report.tuned},
-        {"cached", report.cached}, {"note", report.note}});
+        {"cached", report.cached}, {"note", report.note},
+        {"candidate_results", std::move(candidates)}});
   }
   for (const std::string &note : driver.notes())
     llvm::errs() << "lowbit-tune: note: " << note << "\n";

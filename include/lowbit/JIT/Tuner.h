@@ -16,6 +16,15 @@
 
 namespace mlir::lowbit::jit {
 
+/// One candidate's outcome: its time, or why it was not timed or lost
+/// (compile error, spills, registers, shared memory, launch error, wrong
+/// result).
+struct CandidateResult {
+  std::string config;
+  double microseconds = 0; // 0: not timed
+  std::string pruned;      // empty: timed (and correct where checked)
+};
+
 struct TuneReport {
   std::string spec, defaultConfig, bestConfig;
   double defaultMicroseconds = 0, bestMicroseconds = 0, relativeL2 = 0;
@@ -24,6 +33,7 @@ struct TuneReport {
   bool tuned = false;   // false: no GPU, or a cached winner was served
   bool cached = false;  // the winner came from the cache
   std::string note;
+  std::vector<CandidateResult> results; // every candidate, default first
 };
 
 struct TunerOptions {
