@@ -125,6 +125,7 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
   KernelManifest m;
   m.name = kernel->getString("name").value_or("").str();
   m.target = root->getString("target").value_or("").str();
+  m.config = kernel->getString("config").value_or("").str();
   std::vector<int64_t> grid = shapeOf(kernel->getArray("grid"));
   std::vector<int64_t> block = shapeOf(kernel->getArray("block"));
   if (grid.size() != 3 || block.size() != 3)

@@ -100,6 +100,12 @@ TEST(Compiler, SpecsCompileToPTXWithTheirKernel) {
     llvm::json::Object manifest = compiled->manifest("");
     auto parsed = mlir::lowbit::runtime::KernelManifest::fromJson(manifest, "compiled");
     EXPECT_TRUE(bool(parsed)) << text << ": " << errorText(parsed.takeError());
+    // The config travels to the runtime's reports (lowbit-bench's JSON).
+    if (parsed)
+      EXPECT_EQ(parsed->config,
+                compiled->kernels[0].getAsObject()->getString("config").value_or("").str());
+    if (parsed)
+      EXPECT_EQ(parsed->config.rfind("#lowbit_gpu.config<", 0), 0u) << parsed->config;
   }
 }
 

@@ -407,7 +407,8 @@ int main(int argc, char **argv) {
       return nullptr;
     };
     rows_json.push_back(llvm::json::Object{
-        {"kernel", manifest->name}, {"m", m}, {"n", n}, {"k", k},
+        {"kernel", manifest->name}, {"manifest", path}, {"config", manifest->config},
+        {"m", m}, {"n", n}, {"k", k},
         {"us", us}, {"gb_per_s", gbs}, {"fraction_of_copy", gbs / copyGBs},
         {"tflops", tflops}, {"baseline", baseline}, {"baseline_us", orNull(blasUs)},
         {"speedup", orNull(speedup)}, {"rel_l2", oursErr.relativeL2},

@@ -44,6 +44,9 @@ struct TensorMapSpec {
 
 struct KernelManifest {
   std::string name, imagePath /* PTX or cubin */, target;
+  /// The `#lowbit_gpu.config` the kernel was generated from (for reports;
+  /// empty in manifests without it).
+  std::string config;
   int64_t grid[3], block[3];
   bool zeroResult = false;
   /// Dynamic shared memory per block, in bytes.
