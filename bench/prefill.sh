@@ -2,17 +2,17 @@
 # Writes the prefill benchmark cases as .mlir into folder $1, on the LLM
 # shapes of ../shared/reference/h100-measured.md: W8A8 int8 (per-token x
 # per-channel scales) and FP8 e4m3 x e4m3 (per-tensor) at M = 4096 and 8192
-# on all three shapes (the wgmma strategy on sm_90a), and on 8192x8192:
-# W4A16 (u4, zero points, group 128, bf16) at M = 1024 and 4096, W4A8 (s4
-# weights, int8 activations) at M = 4096, W4A4 (packed s4 both sides, widened
-# to s8 on sm_90a) at M = 4096 (the mma_sync strategy); W4A8 on wgmma by
-# explicit config (s4 weights as register A): with e4m3 activations at
-# M = 4096 on the three shapes and at M = 1024 and 8192 on 8192x8192 (timed
-# against cuBLASLt FP8 W8A8 of the same shape), with int8 activations at
-# M = 4096 on 8192x8192; W4A16 (u4, zero points, g128, bf16) on wgmma by
-# explicit config (weights dequantized as register A) at M = 256, 1024 and
-# 4096 on 8192x8192 with 128-token tiles (2 stages) and at M = 256 and 1024
-# with 64-token tiles (4 stages).
+# on all three shapes (the wgmma strategy on sm_90a), and on 8192x8192 with
+# the default config: W4A16 (u4, zero points, group 128, bf16) at M = 1024
+# and 4096 and W4A8 (s4 weights, int8 activations) at M = 4096 (both wgmma on
+# sm_90a, 4-bit weights as its register A), W4A4 (packed s4 both sides,
+# widened to s8, mma_sync) at M = 4096. With configs written out: W4A8 on
+# wgmma with e4m3 activations at M = 4096 on the three shapes and at M =
+# 1024 and 8192 on 8192x8192 (timed against cuBLASLt FP8 W8A8 of the same
+# shape), with int8 activations at M = 4096 on 8192x8192 (128 tokens, the
+# default); W4A16 on wgmma at M = 256, 1024 and 4096 on 8192x8192 with
+# 128-token tiles (2 stages; the default at M = 256) and at M = 256 and 1024
+# with 64-token tiles (4 stages), beside the 192-token default above.
 set -euo pipefail
 out=$1
 mkdir -p "$out"
