@@ -67,6 +67,33 @@ func.func @wgmma_w4a8_wide(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>, %w: t
 
 // -----
 
+// e4m3 activations keep a second, f32 sum: at most 128 tokens.
+func.func @wgmma_w4a8_fp8_too_many_tokens(%x: tensor<256x512xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf32>) -> tensor<256x256xbf16> {
+  // expected-error @+1 {{wgmma block tile M (tokens) must be a multiple of 64 up to 128 for 4-bit weights with these activations, not 192}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [192, 128, 256], warp = [192, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 2>} : (tensor<256x512xf8E4M3FN>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf32>, tensor<1x1xf32>) -> tensor<256x256xbf16>
+  return %y : tensor<256x256xbf16>
+}
+
+// -----
+
+// W4A16 on wgmma multiplies in the activations' type.
+func.func @wgmma_w4a16_wrong_mma_type(%x: tensor<256x512xbf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x4xbf16>) -> tensor<256x256xbf16> {
+  // expected-error @+1 {{wgmma mma_type must be 'bf16' for this product, not 'f16'}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = f16, stages = 2>} : (tensor<256x512xbf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x4xbf16>) -> tensor<256x256xbf16>
+  return %y : tensor<256x256xbf16>
+}
+
+// -----
+
+// Groups must not straddle a 16-K wgmma step.
+func.func @wgmma_w4a16_group_8(%x: tensor<256x512xbf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x64xbf16>) -> tensor<256x256xbf16> {
+  // expected-error @+1 {{groups that are not along K in multiples of 16}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 8, scale_type = bf16> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2>} : (tensor<256x512xbf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x64xbf16>) -> tensor<256x256xbf16>
+  return %y : tensor<256x256xbf16>
+}
+
+// -----
+
 func.func @bad_tile(%x: tensor<256x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x4xf16>) -> tensor<256x256xf16> {
   // expected-error @+1 {{mma_sync block tile K must be 32 (64 bytes of activations), not 64}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<256x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x4xf16>) -> tensor<256x256xf16>
