@@ -440,7 +440,17 @@ TEST(Tuner, CandidatesAroundTheDefault) {
                      "warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 4>";
   auto decode = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp out=f32", gemv);
   ASSERT_TRUE(bool(decode));
-  EXPECT_EQ(decode->size(), 30u); // 3 N tiles x 5 splits x 4 or 8 chunks in flight, the default among them
+  // 3 N tiles x 5 splits x 1 row per warp with 4 or 8 chunks in flight, and
+  // for N tiles 32 and 64, 4 rows with 2 or 4; the default among them.
+  EXPECT_EQ(decode->size(), 50u);
+  // Every one is generated (rows per warp need whole 16-byte chunks: here).
+  for (const std::string &config : *decode) {
+    CompileOptions options;
+    options.config = config;
+    auto module = compileSource(
+        parseSpec("matmul m=1 n=256 k=2048 a=f16 w=u4:g128:zp out=f32")->toMLIR(), options);
+    EXPECT_TRUE(bool(module)) << config << ": " << errorText(module.takeError());
+  }
   auto f16Out = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp",
                                  "#lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, "
                                  "128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, "

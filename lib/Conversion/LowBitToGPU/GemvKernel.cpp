@@ -49,6 +49,9 @@ struct GemvProblem {
   /// 16-byte chunks each lane loads before using the first (the config's
   /// `stages`): the bytes in flight that hide memory latency.
   int64_t chunksInFlight = 4;
+  /// Rows a warp streams together (warp tile N / 8, the GEMV's row granule):
+  /// each activation load and conversion then serves that many rows.
+  int64_t rowsPerWarp = 1;
 
   int64_t rowBytes() const { return k * codeBits / 8; }
   int64_t codesPerChunk() const { return 128 / codeBits; }
@@ -130,6 +133,15 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   if (p.rowsPerBlock % kWarpsPerBlock != 0)
     return op.emitOpError() << "the block tile's N (" << p.rowsPerBlock
                             << ") must be a multiple of " << kWarpsPerBlock;
+  p.rowsPerWarp = config.getWarp()[1] / config.getMma()[1];
+  if (p.rowsPerWarp < 1 || p.rowsPerWarp > 8 ||
+      p.rowsPerBlock % (kWarpsPerBlock * p.rowsPerWarp) != 0)
+    return op.emitOpError() << "splitk_gemv warp tile N / 8 is the rows a warp streams "
+                               "together: 1 to 8, with the block tile's N ("
+                            << p.rowsPerBlock << ") a multiple of " << kWarpsPerBlock
+                            << " warps times it; got " << config.getWarp()[1];
+  if (p.rowsPerWarp > 1 && !p.vectorized)
+    return unsupported("several rows per warp on rows that are not whole 16-byte chunks");
   return p;
 }
 
@@ -166,16 +178,18 @@ Value codeValue(OpBuilder &b, Location loc, Value byte, unsigned bits,
 /// What a row body sees of the kernel around it.
 struct GemvFrame {
   Value x, w, s, z; // z is null without zero points
-  Value n;          // the output row
+  /// The warp's output rows (rowsPerWarp of them), rows past N clamped to
+  /// the last (read, never stored).
+  SmallVector<Value> rows;
   Value begin, end; // this lane's first unit of the row, and the split's end
 };
 
-/// Reads the scale (as f32, times `valid`) and the zero point (as f32, or
-/// null) that the codes starting at `k0` of row `n` use.
+/// Reads the scale (as f32) and the zero point (as f32, or null) that the
+/// codes starting at `k0` of row `n` use.
 std::pair<Value, Value> scaleAndZero(OpBuilder &b, Location loc,
                                      const GemvProblem &p, const GemvFrame &f,
-                                     Value k0) {
-  Value row = p.granularity == Granularity::PerTensor ? index(b, loc, 0) : f.n;
+                                     Value n, Value k0) {
+  Value row = p.granularity == Granularity::PerTensor ? index(b, loc, 0) : n;
   Value col = p.granularity == Granularity::PerGroup
                   ? arith::DivUIOp::create(b, loc, k0, index(b, loc, p.groupSize))
                         .getResult()
@@ -202,10 +216,12 @@ Value f32Const(OpBuilder &b, Location loc, double v) {
 
 /// The skeleton both GEMV variants share: parameters (input as `xType`,
 /// weight as `wType`, scales, zero points, result), four warps per block, a
-/// block's rows spread over its warps, the block's K slice of `units` units
-/// per row (split on grid.y), and, after `rowBody` has produced one partial
-/// sum per token for the lane's units, the warp reduction and the store (or
-/// the atomic add of a K split). `rowBody` walks units begin, begin + 32, ...
+/// block's rows spread over its warps `rowsPerWarp` at a time, the block's K
+/// slice of `units` units per row (split on grid.y), and, after `rowBody`
+/// has produced one partial sum per row and token ([row * M + token]) for
+/// the lane's units, the warp reduction and the store (or the atomic add of
+/// a K split) of the rows inside N. `rowBody` walks units begin, begin + 32,
+/// ...
 ::mlir::gpu::GPUFuncOp
 buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem &p,
                 Type xType, Type wType, int64_t units,
@@ -243,33 +259,47 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
   frame.begin = arith::AddIOp::create(b, loc, start, lane);
   Value rowBase = arith::MulIOp::create(b, loc, bidX, index(b, loc, p.rowsPerBlock));
 
+  int64_t rowsPerWarp = p.rowsPerWarp;
   auto rows = scf::ForOp::create(b, loc, index(b, loc, 0),
                                  index(b, loc, p.rowsPerBlock),
-                                 index(b, loc, kWarpsPerBlock));
+                                 index(b, loc, kWarpsPerBlock * rowsPerWarp));
   b.setInsertionPointToStart(rows.getBody());
-  frame.n = arith::AddIOp::create(
-      b, loc, rowBase, arith::AddIOp::create(b, loc, rows.getInductionVar(), warp));
-  auto ifRow = scf::IfOp::create(
-      b, loc,
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, frame.n,
-                            index(b, loc, p.n)),
-      /*withElse=*/false);
+  Value first = arith::AddIOp::create(
+      b, loc, rowBase,
+      arith::AddIOp::create(
+          b, loc, rows.getInductionVar(),
+          arith::MulIOp::create(b, loc, warp, index(b, loc, rowsPerWarp))));
+  auto inside = [&](Value n) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n, index(b, loc, p.n))
+        .getResult();
+  };
+  SmallVector<Value> outputRows;
+  for (int64_t r = 0; r < rowsPerWarp; ++r) {
+    Value n = arith::AddIOp::create(b, loc, first, index(b, loc, r));
+    outputRows.push_back(n);
+    frame.rows.push_back(
+        r ? arith::MinUIOp::create(b, loc, n, index(b, loc, p.n - 1)).getResult() : n);
+  }
+  auto ifRow = scf::IfOp::create(b, loc, inside(first), /*withElse=*/false);
   b.setInsertionPointToStart(&ifRow.getThenRegion().front());
   SmallVector<Value> partial = rowBody(frame);
 
   Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
                                         index(b, loc, 0));
-  for (int64_t m = 0; m < p.m; ++m) {
-    Value total = partial[m];
+  for (int64_t i = 0; i < rowsPerWarp * p.m; ++i) {
+    int64_t r = i / p.m, m = i % p.m;
+    Value total = partial[i];
     for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
       auto shuffle = ::mlir::gpu::ShuffleOp::create(b, loc, total, offset, kWarpSize,
                                                     ::mlir::gpu::ShuffleMode::XOR);
       total = arith::AddFOp::create(b, loc, total, shuffle.getShuffleResult());
     }
-    auto ifFirst = scf::IfOp::create(b, loc, isFirst, /*withElse=*/false);
+    Value store = r ? arith::AndIOp::create(b, loc, isFirst, inside(outputRows[r])).getResult()
+                    : isFirst;
+    auto ifFirst = scf::IfOp::create(b, loc, store, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
-    ValueRange at{index(b, loc, m), frame.n};
+    SmallVector<Value, 2> at = {index(b, loc, m), outputRows[r]};
     if (p.splitK > 1) {
       memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, total, y, at);
     } else {
@@ -298,11 +328,11 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value byte = memref::LoadOp::create(b, loc, f.w,
-                                        ValueRange{f.n, loop.getInductionVar()});
+                                        ValueRange{f.rows[0], loop.getInductionVar()});
     int64_t codesPerByte = 8 / p.codeBits;
     Value k0 = arith::MulIOp::create(b, loc, loop.getInductionVar(),
                                      index(b, loc, codesPerByte));
-    auto [scale, zeroPoint] = scaleAndZero(b, loc, p, f, k0);
+    auto [scale, zeroPoint] = scaleAndZero(b, loc, p, f, f.rows[0], k0);
     SmallVector<Value> values;
     for (int64_t i = 0; i < codesPerByte; ++i) {
       Value part = byte;
@@ -352,15 +382,16 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
   return buildGemvSkeleton(b, loc, name, p, xType, wType, chunks,
                          [&](const GemvFrame &f) -> SmallVector<Value> {
     // Chunks past the end re-read the last chunk and count with a zero scale.
-    int64_t kUnroll = p.chunksInFlight;
-    SmallVector<Value> zeros(p.m, f32Const(b, loc, 0.0));
+    int64_t kUnroll = p.chunksInFlight, rowsPerWarp = p.rowsPerWarp;
+    SmallVector<Value> zeros(rowsPerWarp * p.m, f32Const(b, loc, 0.0));
     auto loop = scf::ForOp::create(b, loc, f.begin, f.end,
                                    index(b, loc, kWarpSize * kUnroll), zeros);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value last = arith::SubIOp::create(b, loc, f.end, index(b, loc, 1));
     struct Chunk {
-      Value k0, words, scale, offset;
+      Value k0;
+      SmallVector<Value> words, scale, offset; // per row of the warp
     };
     SmallVector<Chunk> work;
     double bias = p.unsignedCodes ? 0.0 : double(int64_t(1) << (p.codeBits - 1));
@@ -370,23 +401,27 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
       Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, f.end);
       c = arith::MinUIOp::create(b, loc, c, last);
       Chunk chunk;
-      chunk.words = memref::LoadOp::create(b, loc, f.w, ValueRange{f.n, c});
       chunk.k0 = arith::MulIOp::create(b, loc, c, index(b, loc, p.codesPerChunk()));
-      auto [scale, zeroPoint] = scaleAndZero(b, loc, p, f, chunk.k0);
-      chunk.scale = arith::SelectOp::create(b, loc, valid, scale, f32Const(b, loc, 0.0));
-      chunk.offset = f32Const(b, loc, 8388608.0 + bias);
-      if (zeroPoint)
-        chunk.offset = arith::AddFOp::create(b, loc, chunk.offset, zeroPoint);
+      for (Value n : f.rows) {
+        chunk.words.push_back(memref::LoadOp::create(b, loc, f.w, ValueRange{n, c}));
+        auto [scale, zeroPoint] = scaleAndZero(b, loc, p, f, n, chunk.k0);
+        chunk.scale.push_back(
+            arith::SelectOp::create(b, loc, valid, scale, f32Const(b, loc, 0.0)));
+        Value offset = f32Const(b, loc, 8388608.0 + bias);
+        if (zeroPoint)
+          offset = arith::AddFOp::create(b, loc, offset, zeroPoint);
+        chunk.offset.push_back(offset);
+      }
       work.push_back(chunk);
     }
     int64_t perWord = 32 / p.codeBits;
     uint32_t mask = (1u << p.codeBits) - 1;
     uint32_t flip = p.unsignedCodes ? 0u : (p.codeBits == 4 ? 0x88888888u : 0x80808080u);
-    SmallVector<Value> acc(loop.getRegionIterArgs());
-    for (const Chunk &chunk : work) {
+    // The chunk's codes of one row as floats (code - bias - zero point).
+    auto decode = [&](Value words, Value offset) {
       SmallVector<Value> values;
       for (int64_t j = 0; j < 4; ++j) {
-        Value word = vector::ExtractOp::create(b, loc, chunk.words, ArrayRef<int64_t>{j});
+        Value word = vector::ExtractOp::create(b, loc, words, ArrayRef<int64_t>{j});
         if (flip)
           word = arith::XOrIOp::create(b, loc, word, i32Const(int32_t(flip)));
         for (int64_t i = 0; i < perWord; ++i) {
@@ -396,24 +431,44 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
           bits = arith::AndIOp::create(b, loc, bits, i32Const(mask));
           bits = arith::OrIOp::create(b, loc, bits, i32Const(0x4B000000));
           Value asFloat = arith::BitcastOp::create(b, loc, f32, bits);
-          values.push_back(arith::SubFOp::create(b, loc, asFloat, chunk.offset));
+          values.push_back(arith::SubFOp::create(b, loc, asFloat, offset));
         }
       }
+      return values;
+    };
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    for (const Chunk &chunk : work) {
       Value xBase = arith::DivUIOp::create(b, loc, chunk.k0, index(b, loc, actLanes));
-      for (int64_t m = 0; m < p.m; ++m) {
-        Value sum = f32Const(b, loc, 0.0);
+      // Token m's activations of the chunk, as f32.
+      auto activations = [&](int64_t m) {
+        SmallVector<Value> a;
         for (int64_t q = 0; q < p.codesPerChunk() / actLanes; ++q) {
           Value xv = memref::LoadOp::create(
               b, loc, f.x,
               ValueRange{index(b, loc, m),
                          arith::AddIOp::create(b, loc, xBase, index(b, loc, q))});
-          for (int64_t e = 0; e < actLanes; ++e) {
-            Value a = toF32(b, loc,
-                            vector::ExtractOp::create(b, loc, xv, ArrayRef<int64_t>{e}));
-            sum = fma(b, loc, values[q * actLanes + e], a, sum);
-          }
+          for (int64_t e = 0; e < actLanes; ++e)
+            a.push_back(
+                toF32(b, loc, vector::ExtractOp::create(b, loc, xv, ArrayRef<int64_t>{e})));
         }
-        acc[m] = fma(b, loc, sum, chunk.scale, acc[m]);
+        return a;
+      };
+      // One token: its activations loaded and converted once for all the
+      // warp's rows. More tokens reload them per row (L1 hits) rather than
+      // keep 32 registers per token live.
+      SmallVector<Value> shared;
+      if (p.m == 1)
+        shared = activations(0);
+      for (int64_t r = 0; r < rowsPerWarp; ++r) {
+        SmallVector<Value> values = decode(chunk.words[r], chunk.offset[r]);
+        for (int64_t m = 0; m < p.m; ++m) {
+          SmallVector<Value> a = p.m == 1 ? shared : activations(m);
+          Value sum = f32Const(b, loc, 0.0);
+          for (size_t i = 0; i < values.size(); ++i)
+            sum = fma(b, loc, values[i], a[i], sum);
+          Value &total = acc[r * p.m + m];
+          total = fma(b, loc, sum, chunk.scale[r], total);
+        }
       }
     }
     scf::YieldOp::create(b, loc, acc);

@@ -14,7 +14,7 @@ func.func @w4a16_f16(%x: tensor<4x4096xf16>, %w: tensor<640x4096xi4, #lowbit.lay
                                   granularity = per_group, axis = 1, group_size = 128>
       weight_scales(%s) weight_zero_points(%z)
       {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 64, 128],
-                                              warp = [16, 16], mma = [16, 8, 16], mma_type = f16,
+                                              warp = [16, 8], mma = [16, 8, 16], mma_type = f16,
                                               stages = 4>}
       : (tensor<4x4096xf16>, tensor<640x4096xi4, #lowbit.layout<packed>>, tensor<640x32xf16>,
          tensor<640x32xi4>) -> tensor<4x640xf16>

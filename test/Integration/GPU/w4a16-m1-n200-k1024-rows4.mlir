@@ -1,0 +1,31 @@
+// RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx --manifest=%t.json | FileCheck %s --check-prefix=COMPILE
+// RUN: FileCheck %s --check-prefix=PTX < %t.ptx
+// RUN: FileCheck %s --check-prefix=MANIFEST < %t.json
+// RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// COMPILE: lowbit-compile: 1 kernel(s) for sm_90a
+// PTX: .visible .entry w4a16_gemv0(
+// PTX-DAG: ld.global.v4.b32
+// PTX-DAG: atom.global.add.f32
+// MANIFEST: "grid": [
+// MANIFEST-NEXT: 7,
+// MANIFEST-NEXT: 2,
+// PTXAS: 0 bytes spill stores, 0 bytes spill loads
+
+// Decode with four rows per warp (warp tile N = 32 = 4 x 8): each
+// activation load and conversion serves four weight rows. N = 200 leaves
+// the last block (rows 192..223) partly past N: those rows are read clamped
+// and not stored. u4 codes with zero points, f16 scales per group of 128,
+// two K splits meeting in f32 atomics, two 16-byte chunks per row in flight.
+func.func @w4a16(%x: tensor<1x1024xf16>, %w: tensor<200x1024xi4, #lowbit.layout<packed>>,
+                 %s: tensor<200x8xf16>, %z: tensor<200x8xi4>) -> tensor<1x200xf32> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
+                                  granularity = per_group, axis = 1, group_size = 128>
+      weight_scales(%s) weight_zero_points(%z)
+      {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128],
+                                              warp = [16, 32], mma = [16, 8, 16], mma_type = f16,
+                                              stages = 2, split_k = 2>}
+      : (tensor<1x1024xf16>, tensor<200x1024xi4, #lowbit.layout<packed>>,
+         tensor<200x8xf16>, tensor<200x8xi4>) -> tensor<1x200xf32>
+  return %y : tensor<1x200xf32>
+}
