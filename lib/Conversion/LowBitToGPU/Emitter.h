@@ -8,6 +8,7 @@
 #define LOWBIT_LIB_CONVERSION_LOWBITTOGPU_EMITTER_H
 
 #include "LowBit/IR/LowBitOps.h"
+#include "lowbit/Conversion/RegisterWidening.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/Builders.h"
@@ -85,13 +86,16 @@ struct Emitter {
   /// is negative, else 0: prmt's sign mode replicates bit 7 of a byte, and
   /// the sign bits 3, 7, 11, 15 are bit 7 of bytes 0 and 1 of `word << 4`
   /// and of `word`.
-  Value signMask(Value word) { return permute(shl(word, 4), word, i32(0xD9C8)); }
+  Value signMask(Value word) {
+    return permute(shl(word, 4), word, i32(widening::kSignMaskSelect));
+  }
   /// Four packed signed 4-bit codes (the low 16 bits of the i32 `word`, K
   /// order from the lowest nibble) widened to four s8 in an i32, K order
   /// from the lowest byte: each code's low three bits look up their value
-  /// in a table of 0..7 (prmt), negative codes then OR in 0xF8.
+  /// in a table of 0..7 (prmt), negative codes then OR in 0xF8
+  /// (widening::s4ToS8 is the same on the host).
   Value widenS4ToS8(Value word) {
-    Value magnitude = permute(0x03020100, 0x07060504, andi(word, 0x7777));
+    Value magnitude = permute(widening::kS8Low[0], widening::kS8Low[1], andi(word, 0x7777));
     return ori(magnitude, andi(signMask(word), 0xF8F8F8F8));
   }
 };

@@ -444,9 +444,12 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
 /// sign mask picks one per byte.
 Value s4ToE4m3(Emitter &e, Value word) {
   Value select = e.andi(word, 0x7777);
-  // e4m3 of 0..7 and of -8..-1, one byte each, lowest first.
-  Value positive = e.permute(0x44403800, 0x4E4C4A48, select);
-  Value negative = e.permute(0xCACCCED0, 0xB8C0C4C8, select);
+  // e4m3 of 0..7 and of -8..-1, one byte each, lowest first (on the host:
+  // widening::s4ToE4m3, checked against the e4m3 encoder for every word).
+  Value positive =
+      e.permute(widening::kE4m3Positive[0], widening::kE4m3Positive[1], select);
+  Value negative =
+      e.permute(widening::kE4m3Negative[0], widening::kE4m3Negative[1], select);
   Value differ = arith::AndIOp::create(
       e.b, e.loc, arith::XOrIOp::create(e.b, e.loc, positive, negative), e.signMask(word));
   return arith::XOrIOp::create(e.b, e.loc, positive, differ);
@@ -481,10 +484,9 @@ SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p,
 /// 1024.0 (f16) or 128.0 (bf16): the pair of 16-bit halves then holds the
 /// exact integers base + code. Signed codes are flipped to code + 8 (XOR 8)
 /// on the way, so that the bit pattern stays a non-negative integer.
-int64_t codeBias(const WgmmaProblem &p) { return p.realType.isBF16() ? 128 : 1024; }
+int64_t codeBias(const WgmmaProblem &p) { return widening::codeBias(p.realType.isBF16()); }
 int64_t codeMagic(const WgmmaProblem &p) {
-  int64_t magic = p.realType.isBF16() ? 0x43004300 : 0x64006400;
-  return p.unsignedCodes ? magic : magic ^ 0x00080008;
+  return widening::codeMagic(p.realType.isBF16(), !p.unsignedCodes);
 }
 
 /// For W4A16, the scale and the offset (bias + zero point, as the
@@ -558,7 +560,8 @@ GroupScales loadGroupScales(Emitter &e, const WgmmaProblem &p, Value s, Value z,
 }
 
 /// The two 4-bit codes of `byte` (an i32 below 256, K order from the low
-/// nibble) dequantized to a pair of the activations' type packed in an i32.
+/// nibble) dequantized to a pair of the activations' type packed in an i32
+/// (the bits before the subtraction: widening::biasedCodePair).
 Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value byte, Value scale,
                      Value offset) {
   OpBuilder &b = e.b;

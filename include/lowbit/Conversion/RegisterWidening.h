@@ -1,0 +1,78 @@
+//===- RegisterWidening.h - 4-bit codes widened in registers ----*- C++ -*-===//
+//
+// The constants of the register sequences the GPU kernel generators emit to
+// widen packed 4-bit weight codes (lib/Conversion/LowBitToGPU), and host
+// emulations of those sequences, so that unit tests check every input
+// against the quantization library's numerics without a GPU. Plain C++: no
+// MLIR.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_CONVERSION_REGISTERWIDENING_H
+#define LOWBIT_CONVERSION_REGISTERWIDENING_H
+
+#include <cstdint>
+
+namespace mlir::lowbit::widening {
+
+/// `prmt.b32 d, lo, hi, select` (default mode): byte i of d is byte
+/// (nibble i of `select`) & 7 of the pair {hi, lo} (bytes 0-3 from `lo`),
+/// or, where that nibble's bit 3 is set, the selected byte's sign bit
+/// replicated over the byte.
+constexpr uint32_t prmt(uint32_t lo, uint32_t hi, uint32_t select) {
+  uint64_t pool = (uint64_t(hi) << 32) | lo;
+  uint32_t result = 0;
+  for (int i = 0; i < 4; ++i) {
+    uint32_t nibble = (select >> (4 * i)) & 0xF;
+    uint32_t byte = uint32_t(pool >> (8 * (nibble & 7))) & 0xFF;
+    if (nibble & 8)
+      byte = (byte & 0x80) ? 0xFF : 0x00;
+    result |= byte << (8 * i);
+  }
+  return result;
+}
+
+/// Selects the sign bits of four packed codes (bits 3, 7, 11, 15 of a word)
+/// in sign mode: they are bit 7 of bytes 0 and 1 of `word << 4` (codes 0
+/// and 2) and of `word` (codes 1 and 3).
+constexpr uint32_t kSignMaskSelect = 0xD9C8;
+/// Values of the low three bits of a code, one byte each: 0..7 as s8, as
+/// e4m3 (codes 0..7), and as e4m3 of the negative codes 8..15 (-8..-1).
+constexpr uint32_t kS8Low[2] = {0x03020100, 0x07060504};
+constexpr uint32_t kE4m3Positive[2] = {0x44403800, 0x4E4C4A48};
+constexpr uint32_t kE4m3Negative[2] = {0xCACCCED0, 0xB8C0C4C8};
+
+/// 0xFF in byte i where packed code i (low 16 bits of `word`) is negative.
+constexpr uint32_t signMask(uint32_t word) {
+  return prmt(word << 4, word, kSignMaskSelect);
+}
+
+/// Four packed signed 4-bit codes (low 16 bits, lowest nibble first) as
+/// four s8 (lowest byte first): one lookup, negative codes OR 0xF8.
+constexpr uint32_t s4ToS8(uint32_t word) {
+  return prmt(kS8Low[0], kS8Low[1], word & 0x7777) | (signMask(word) & 0xF8F8F8F8u);
+}
+
+/// The same codes as four e4m3 bytes: both lookups, picked by the sign mask.
+constexpr uint32_t s4ToE4m3(uint32_t word) {
+  uint32_t select = word & 0x7777;
+  uint32_t positive = prmt(kE4m3Positive[0], kE4m3Positive[1], select);
+  uint32_t negative = prmt(kE4m3Negative[0], kE4m3Negative[1], select);
+  return positive ^ ((positive ^ negative) & signMask(word));
+}
+
+/// W4A16: a byte's two codes (low nibble first) OR-ed into the mantissas of
+/// a pair of 1024.0 (f16) or 128.0 (bf16): the 16-bit halves hold exactly
+/// the bias plus the code (unsigned) or plus code + 8 (signed codes, whose
+/// sign bit is flipped on the way).
+constexpr int64_t codeBias(bool bf16) { return bf16 ? 128 : 1024; }
+constexpr uint32_t codeMagic(bool bf16, bool signedCodes) {
+  uint32_t magic = bf16 ? 0x43004300u : 0x64006400u;
+  return signedCodes ? magic ^ 0x00080008u : magic;
+}
+constexpr uint32_t biasedCodePair(uint32_t byte, bool bf16, bool signedCodes) {
+  return ((byte * 0x1001u) & 0x000F000Fu) ^ codeMagic(bf16, signedCodes);
+}
+
+} // namespace mlir::lowbit::widening
+
+#endif // LOWBIT_CONVERSION_REGISTERWIDENING_H
