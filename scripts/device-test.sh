@@ -75,6 +75,21 @@ PY
 else
   echo "benchmarks skipped (LOWBIT_BENCH=0)" > "$out/timing.txt"
 fi
+# Profiles: LOWBIT_NCU=REGEX runs Nsight Compute once on the kernel of each
+# benchmark folder the expression matches (clocks left alone), into
+# OUT/ncu-NAME.txt: speed of light, occupancy, warp stalls, memory.
+if [ -n "${LOWBIT_NCU:-}" ] && command -v ncu > /dev/null; then
+  for dir in "$bundle"/bench/*/; do
+    name=$(basename "$dir")
+    [[ $name =~ $LOWBIT_NCU ]] || continue
+    kernel=$(sed -n 's/.*"name": *"\([^"]*\)".*/\1/p' "$dir/manifest.json" | head -1)
+    timeout 120 ncu --clock-control none -k "regex:^$kernel\$" --launch-count 1 \
+      --section SpeedOfLight --section Occupancy --section WarpStateStats \
+      --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis \
+      "$bundle/bin/lowbit-bench" "$dir/manifest.json" --runs=3 > "$out/ncu-$name.txt" 2>&1 ||
+      echo "ncu failed on $name" >> "$out/gpu.txt"
+  done
+fi
 # The JIT on this GPU: tune the shapes of bench/tune-shapes.json into a fresh
 # cache (then again: all cached), time a disk hit, and run the Python package's
 # torch tests against the compiled kernels.
