@@ -133,8 +133,9 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   if (p.rowsPerBlock % kWarpsPerBlock != 0)
     return op.emitOpError() << "the block tile's N (" << p.rowsPerBlock
                             << ") must be a multiple of " << kWarpsPerBlock;
-  p.rowsPerWarp = config.getWarp()[1] / config.getMma()[1];
-  if (p.rowsPerWarp < 1 || p.rowsPerWarp > 8 ||
+  // The warp tile's N counts rows in granules of 8 (warp = [16, 8]: one).
+  p.rowsPerWarp = config.getWarp()[1] / 8;
+  if (config.getWarp()[1] % 8 || p.rowsPerWarp < 1 || p.rowsPerWarp > 8 ||
       p.rowsPerBlock % (kWarpsPerBlock * p.rowsPerWarp) != 0)
     return op.emitOpError() << "splitk_gemv warp tile N / 8 is the rows a warp streams "
                                "together: 1 to 8, with the block tile's N ("
