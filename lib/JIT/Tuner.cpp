@@ -61,8 +61,9 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
           continue;
         for (int64_t stages : {4, 8})
           add({block[0], bn, block[2]}, config.getWarp(), stages, splits);
+        // Up to 4 tokens: more keep 4 x M sums and reload activations per row.
         for (int64_t stages : {2, 4})
-          if (bn >= 32) // the warp tile divides the block's
+          if (bn >= 32 && spec->m <= 4) // the warp tile divides the block's
             add({block[0], bn, block[2]}, {warpM, 32}, stages, splits);
       }
     return out;

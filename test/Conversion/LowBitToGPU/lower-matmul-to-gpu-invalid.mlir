@@ -94,6 +94,25 @@ func.func @wgmma_w4a16_group_8(%x: tensor<256x512xbf16>, %w: tensor<256x512xi4, 
 
 // -----
 
+// Several rows per warp need rows of whole 16-byte chunks (K = 1000 codes
+// is 500 bytes).
+func.func @gemv_rows_per_warp_bytes(%x: tensor<1x1000xf16>, %w: tensor<64x1000xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{GPU code generation does not support several rows per warp on rows that are not whole 16-byte chunks yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1000xf16>, tensor<64x1000xi4, #lowbit.layout<packed>>, tensor<64x1xf16>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// The GEMV's warp tile N counts rows in granules of 8.
+func.func @gemv_rows_per_warp_granule(%x: tensor<1x1024xf16>, %w: tensor<48x1024xi4, #lowbit.layout<packed>>, %s: tensor<48x1xf16>) -> tensor<1x48xf32> {
+  // expected-error @+1 {{splitk_gemv warp tile N / 8 is the rows a warp streams together: 1 to 8, with the block tile's N (48) a multiple of 4 warps times it; got 12}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 48, 128], warp = [16, 12], mma = [16, 4, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<48x1024xi4, #lowbit.layout<packed>>, tensor<48x1xf16>) -> tensor<1x48xf32>
+  return %y : tensor<1x48xf32>
+}
+
+// -----
+
 func.func @bad_tile(%x: tensor<256x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x4xf16>) -> tensor<256x256xf16> {
   // expected-error @+1 {{mma_sync block tile K must be 32 (64 bytes of activations), not 64}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<256x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x4xf16>) -> tensor<256x256xf16>
