@@ -74,6 +74,13 @@ def LowBit_QuantSchemeAttr : LowBit_Attr<"QuantScheme", "quant"> {
     bool hasFloatStorage() const;
     bool hasBipolarStorage() const;
     bool hasZeroPoints() const { return getZeroPoint() != ZeroPointKind::None; }
+    /// One scale per row (per channel along axis 0: per token for
+    /// activations, per output channel for weights) or one per tensor: the
+    /// scales the tensor-core epilogues apply.
+    bool hasRowOrTensorScales() const {
+      return getGranularity() == Granularity::PerTensor ||
+             (getGranularity() == Granularity::PerChannel && getAxis() == 0);
+    }
     /// Shape of the elements that share one scale, for a tensor of `shape`.
     /// Fails with a diagnostic when the scheme does not fit the shape.
     ::llvm::FailureOr<::llvm::SmallVector<int64_t>> getScaleShape(

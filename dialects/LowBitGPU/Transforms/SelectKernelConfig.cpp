@@ -53,28 +53,22 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
       !isHalfOrFloat(cast<ShapedType>(op.getWeightScales().getType()).getElementType()) ||
       !isHalfOrFloat(op.getResult().getType().getElementType()))
     return false;
-  Granularity granularity = scheme.getGranularity();
-  bool perChannel = granularity == Granularity::PerChannel && scheme.getAxis() == 0;
   QuantSchemeAttr in = op.getInputSchemeAttr();
   if (!in) {
     Type act = op.getInput().getType().getElementType();
-    bool groups = granularity == Granularity::PerGroup && scheme.getAxis() == 1 &&
+    bool groups = scheme.getGranularity() == Granularity::PerGroup && scheme.getAxis() == 1 &&
                   scheme.getGroupSize() % 16 == 0;
     return isa<Float16Type, BFloat16Type>(act) &&
            scheme.getZeroPoint() != ZeroPointKind::Float &&
-           (perChannel || groups || granularity == Granularity::PerTensor);
+           (scheme.hasRowOrTensorScales() || groups);
   }
-  auto perTokenOrTensor = [](QuantSchemeAttr q) {
-    return q.getGranularity() == Granularity::PerTensor ||
-           (q.getGranularity() == Granularity::PerChannel && q.getAxis() == 0);
-  };
   Type code = in.getStorage();
   bool int8 = code.isInteger(8) && in.getSignedness() == Signedness::Signed;
   return (int8 || isa<Float8E4M3FNType>(code)) && !in.hasZeroPoints() &&
-         !in.getOuterScaleType() && perTokenOrTensor(in) && op.getInputScales() &&
+         !in.getOuterScaleType() && in.hasRowOrTensorScales() && op.getInputScales() &&
          isHalfOrFloat(cast<ShapedType>(op.getInputScales().getType()).getElementType()) &&
          scheme.getSignedness() == Signedness::Signed && !scheme.hasZeroPoints() &&
-         (perChannel || granularity == Granularity::PerTensor);
+         scheme.hasRowOrTensorScales();
 }
 
 /// The tensor-core operand type for a product of `act` activations and
@@ -240,7 +234,7 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   Problem p{in[0], w[0], w[1], act.getIntOrFloatBitWidth(),
             getCodeBitWidth(weight),
             op.getResult().getType().getElementType().isF32(),
-            isa<Float16Type, BFloat16Type, Float32Type>(act)};
+            isHalfOrFloat(act)};
   // wgmma needs the whole M known (its tensor maps are encoded per shape).
   p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op);
   return selectMatmulConfig(op, p, *mmaType, target);

@@ -24,13 +24,6 @@ inline std::string typeString(Type type) {
   return text;
 }
 
-/// Per-token (axis 0) or per-tensor: the activation scale schemes the
-/// tensor-core epilogues apply.
-inline bool isPerTokenOrTensor(QuantSchemeAttr scheme) {
-  return scheme.getGranularity() == Granularity::PerTensor ||
-         (scheme.getGranularity() == Granularity::PerChannel && scheme.getAxis() == 0);
-}
-
 /// Index and integer arithmetic with less noise.
 struct Emitter {
   OpBuilder &b;

@@ -153,11 +153,11 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     if (!inScheme)
       return unsupported(Twine(typeString(act)) + " activations");
     Type inCode = inScheme.getStorage();
-    if (inScheme.hasZeroPoints() || !isPerTokenOrTensor(inScheme) ||
+    if (inScheme.hasZeroPoints() || !inScheme.hasRowOrTensorScales() ||
         inScheme.getOuterScaleType())
       return unsupported("activation zero points or activation scales other "
                          "than per token or per tensor");
-    if (p.hasZeroPoints || !isPerTokenOrTensor(scheme))
+    if (p.hasZeroPoints || !scheme.hasRowOrTensorScales())
       return unsupported("weight zero points or weight scales other than per "
                          "channel or per tensor with quantized activations");
     if (inCode.isInteger(8) && inScheme.getSignedness() == Signedness::Signed) {

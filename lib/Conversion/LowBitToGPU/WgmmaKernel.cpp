@@ -302,7 +302,7 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return unsupported("activations of " + Twine(typeString(inCode)) +
                        " with weights of " + typeString(code));
   if (inScheme.hasZeroPoints() || scheme.hasZeroPoints() ||
-      !isPerTokenOrTensor(inScheme) || !isPerTokenOrTensor(scheme) ||
+      !inScheme.hasRowOrTensorScales() || !scheme.hasRowOrTensorScales() ||
       inScheme.getOuterScaleType() || scheme.getOuterScaleType() ||
       scheme.getCodebook())
     return unsupported("zero points, group or two-level scales, or codebooks");
