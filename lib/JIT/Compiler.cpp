@@ -38,6 +38,10 @@ static std::string npyDtype(Type type) {
     return "f2";
   if (type.isBF16())
     return "V2";
+  if (type.isInteger(32))
+    return "i4";
+  if (type.isInteger(1))
+    return "b1";
   return "u1";
 }
 
@@ -54,10 +58,25 @@ static llvm::json::Array shapeJson(ArrayRef<int64_t> shape) {
   return array;
 }
 
-/// One manifest entry per generated kernel, from the matmul it computes.
-static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel) {
+/// A kernel parameter's manifest entry: role, shape, .npy dtype and the
+/// function argument it is.
+static llvm::json::Object paramJson(StringRef role, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  // json::Value borrows StringRefs: everything below is copied, because
+  // the manifest outlives the MLIRContext that owns the attributes.
+  llvm::json::Object param{{"role", role.str()},
+                           {"shape", shapeJson(type.getShape())},
+                           {"dtype", npyDtype(type.getElementType())}};
+  // Which argument of the function it is, for runners fed by argument.
+  if (auto arg = dyn_cast<BlockArgument>(value))
+    param["arg"] = int64_t(arg.getArgNumber());
+  return param;
+}
+
+/// The parameters of a matmul's kernel.
+static llvm::json::Array paramsJson(lowbit::MatmulOp op, ArrayAttr roles) {
   llvm::json::Array params;
-  for (Attribute role : kernel.getAs<ArrayAttr>("params")) {
+  for (Attribute role : roles) {
     StringRef name = cast<StringAttr>(role).getValue();
     Value value = name == "input"                ? op.getInput()
                   : name == "weight"             ? op.getWeight()
@@ -66,14 +85,7 @@ static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel)
                   : name == "input_scales"       ? op.getInputScales()
                                                  : op.getResult();
     auto type = cast<RankedTensorType>(value.getType());
-    // json::Value borrows StringRefs: everything below is copied, because
-    // the manifest outlives the MLIRContext that owns the attributes.
-    llvm::json::Object param{{"role", name.str()},
-                             {"shape", shapeJson(type.getShape())},
-                             {"dtype", npyDtype(type.getElementType())}};
-    // Which argument of the function it is, for runners fed by argument.
-    if (auto arg = dyn_cast<BlockArgument>(value))
-      param["arg"] = int64_t(arg.getArgNumber());
+    llvm::json::Object param = paramJson(name, value);
     if (name == "input" && op.getInputSchemeAttr())
       param["code"] = typeName(op.getInputSchemeAttr().getStorage());
     if (name == "weight")
@@ -95,6 +107,34 @@ static llvm::json::Object kernelJson(lowbit::MatmulOp op, DictionaryAttr kernel)
     }
     params.push_back(std::move(param));
   }
+  return params;
+}
+
+/// The parameters of a bit-plane product's kernel: both operands as rows
+/// of K bits (layout "bits", see runtime::deviceBytes), the i32 result.
+static llvm::json::Array paramsJson(lowbit::BitplaneMatmulOp op, ArrayAttr roles) {
+  llvm::json::Array params;
+  for (Attribute role : roles) {
+    StringRef name = cast<StringAttr>(role).getValue();
+    Value value = name == "input"    ? op.getInput()
+                  : name == "weight" ? op.getWeight()
+                                     : op.getResult();
+    llvm::json::Object param = paramJson(name, value);
+    if (name != "result") {
+      param["bits"] = int64_t(1);
+      param["layout"] = "bits";
+    }
+    params.push_back(std::move(param));
+  }
+  return params;
+}
+
+/// One manifest entry per generated kernel, from the op it computes.
+static llvm::json::Object kernelJson(Operation *op, DictionaryAttr kernel) {
+  auto roles = kernel.getAs<ArrayAttr>("params");
+  llvm::json::Array params = isa<lowbit::BitplaneMatmulOp>(op)
+                                 ? paramsJson(cast<lowbit::BitplaneMatmulOp>(op), roles)
+                                 : paramsJson(cast<lowbit::MatmulOp>(op), roles);
   llvm::json::Object entry{
       {"name", kernel.getAs<StringAttr>("name").getValue().str()},
       {"grid", shapeJson(kernel.getAs<DenseI64ArrayAttr>("grid").asArrayRef())},
@@ -154,8 +194,9 @@ mlir::lowbit::jit::compileModule(ModuleOp module, const CompileOptions &options)
     Attribute config = parseAttribute(options.config, context);
     if (!isa_and_nonnull<lowbit::gpu::ConfigAttr>(config))
       return jitError("not a #lowbit_gpu.config: " + options.config);
-    module.walk([&](lowbit::MatmulOp op) {
-      op->setAttr(lowbit::gpu::LowBitGPUDialect::kConfigAttrName, config);
+    module.walk([&](Operation *op) {
+      if (isa<lowbit::MatmulOp, lowbit::BitplaneMatmulOp>(op))
+        op->setAttr(lowbit::gpu::LowBitGPUDialect::kConfigAttrName, config);
     });
   }
   lowbit::GPUTarget target;
@@ -182,8 +223,10 @@ mlir::lowbit::jit::compileModule(ModuleOp module, const CompileOptions &options)
       result.ptx += cast<::mlir::gpu::ObjectAttr>(object).getObject().getValue().str();
   });
   if (result.ptx.empty())
-    return jitError("no lowbit.matmul to compile");
-  module->walk([&](lowbit::MatmulOp op) {
+    return jitError("no lowbit.matmul or lowbit.bitplane_matmul to compile");
+  module->walk([&](Operation *op) {
+    if (!isa<lowbit::MatmulOp, lowbit::BitplaneMatmulOp>(op))
+      return;
     if (auto kernel = op->getAttrOfType<DictionaryAttr>("lowbit_gpu.kernel"))
       result.kernels.push_back(kernelJson(op, kernel));
   });

@@ -37,6 +37,69 @@ std::vector<int32_t> mlir::lowbit::quant::bitplaneMatmul(
   return result;
 }
 
+llvm::Expected<std::vector<uint8_t>>
+mlir::lowbit::quant::packBitRows(llvm::ArrayRef<uint8_t> bits, int64_t rows, int64_t k) {
+  if (int64_t(bits.size()) != rows * k)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "bit planes: %zu values for %lld rows of %lld bits",
+                                   bits.size(), (long long)rows, (long long)k);
+  int64_t rowBytes = bitRowBytes(k);
+  std::vector<uint8_t> packed(rows * rowBytes, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t i = 0; i < k; ++i) {
+      uint8_t bit = bits[r * k + i];
+      if (bit > 1)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "bit planes: value %u at row %lld, column %lld "
+                                       "is not 0 or 1",
+                                       unsigned(bit), (long long)r, (long long)i);
+      packed[r * rowBytes + i / 8] |= uint8_t(bit << (i % 8));
+    }
+  return packed;
+}
+
+std::vector<int32_t> mlir::lowbit::quant::bitplaneMatmulPacked(
+    llvm::ArrayRef<uint8_t> input, llvm::ArrayRef<uint8_t> weight, int64_t p,
+    int64_t q, int64_t m, int64_t n, int64_t k) {
+  int64_t rowBytes = bitRowBytes(k);
+  auto row = [&](llvm::ArrayRef<uint8_t> planes, int64_t index) {
+    return planes.slice(index * rowBytes, rowBytes);
+  };
+  auto popcount = [](llvm::ArrayRef<uint8_t> a) {
+    uint32_t count = 0;
+    for (uint8_t byte : a)
+      count += __builtin_popcount(byte);
+    return count;
+  };
+  // Sa[m] = sum_i 2^i popc(a_i[m]), Sw[n] likewise.
+  auto weightedCounts = [&](llvm::ArrayRef<uint8_t> planes, int64_t count, int64_t rows) {
+    std::vector<uint32_t> sums(rows, 0);
+    for (int64_t plane = 0; plane < count; ++plane)
+      for (int64_t r = 0; r < rows; ++r)
+        sums[r] += popcount(row(planes, plane * rows + r)) << plane;
+    return sums;
+  };
+  std::vector<uint32_t> sa = weightedCounts(input, p, m), sw = weightedCounts(weight, q, n);
+  uint32_t maxA = (1u << p) - 1, maxW = (1u << q) - 1;
+  std::vector<int32_t> result(m * n);
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t c = 0; c < n; ++c) {
+      uint32_t pairs = 0;
+      for (int64_t i = 0; i < p; ++i)
+        for (int64_t j = 0; j < q; ++j) {
+          llvm::ArrayRef<uint8_t> a = row(input, i * m + r), w = row(weight, j * n + c);
+          uint32_t count = 0;
+          for (int64_t byte = 0; byte < rowBytes; ++byte)
+            count += __builtin_popcount(a[byte] & w[byte]);
+          pairs += count << (i + j);
+        }
+      uint32_t v = 4 * pairs - 2 * maxW * sa[r] - 2 * maxA * sw[c] +
+                   uint32_t(k) * maxA * maxW;
+      result[r * n + c] = int32_t(v);
+    }
+  return result;
+}
+
 std::vector<float> mlir::lowbit::quant::lutBuild(llvm::ArrayRef<float> x, int64_t m,
                                            int64_t k, int64_t group,
                                            bool symmetric) {

@@ -1,6 +1,7 @@
 //===- KernelManifest.cpp - lowbit-compile manifests ----------------------===//
 #include "lowbit/Runtime/KernelManifest.h"
 
+#include "lowbit/Quant/BitPlanes.h"
 #include "lowbit/Quant/Layouts.h"
 #include "lowbit/Runtime/CudaDriver.h"
 #include "llvm/ADT/APFloat.h"
@@ -173,6 +174,15 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
 
 llvm::Expected<std::vector<uint8_t>>
 mlir::lowbit::runtime::deviceBytes(const KernelParam &param, const NpyArray &array) {
+  if (param.layout == "bits") {
+    // Bit planes: rows of K bits, K the last dimension.
+    if (param.shape.empty())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "the kernel's " + param.role +
+                                         " has no shape for its bit rows");
+    int64_t k = param.shape.back();
+    return quant::packBitRows(array.data, k ? array.numElements() / k : 0, k);
+  }
   if (param.layout != "packed" || param.bits == 8)
     return array.data;
   quant::Layout packed;

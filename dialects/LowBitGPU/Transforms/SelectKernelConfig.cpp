@@ -241,14 +241,33 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
 }
 
 FailureOr<ConfigAttr> selectConfig(BitplaneMatmulOp op, TargetAttr target) {
-  // One 1-bit MMA (and.popc, m16n8k256) per pair of planes.
+  // One 1-bit MMA (and.popc, m16n8k256) per plane pair and K step. Planes
+  // i and j accumulate into the sums of weight 2^(i+j), so a thread holds
+  // P + Q - 1 sets of its warp tile's accumulators: the warp tile is the
+  // largest whose sets fit 128 registers, and a block has 2 x 4 warps
+  // (fewer where M or N is short).
+  ArrayRef<int64_t> in = op.getInput().getType().getShape();
   ArrayRef<int64_t> w = op.getWeight().getType().getShape();
-  Problem p{op.getInput().getType().getShape()[1], w[1], w[2], 1, 1};
+  int64_t levels = in[0] + w[0] - 1;
+  int64_t warpM = 16, warpN = 16;
+  for (auto [tileM, tileN] : {std::pair<int64_t, int64_t>{64, 64}, {64, 32}, {32, 32},
+                              {32, 16}, {16, 16}})
+    if (levels * tileM * tileN / 32 <= 128) {
+      warpM = tileM;
+      warpN = tileN;
+      break;
+    }
+  auto warpsAlong = [](int64_t size, int64_t tile, int64_t most) {
+    return ShapedType::isDynamic(size) ? most
+                                       : clampPow2(llvm::divideCeil(size, tile), 1, most);
+  };
+  Problem p{in[1], w[1], w[2], unsigned(in[0]), unsigned(w[0])};
   auto config = ConfigAttr::get(
-      op.getContext(), Strategy::Bitplane, {128, clampPow2(p.n, 32, 128), 512},
-      {64, std::min<int64_t>(64, clampPow2(p.n, 32, 128))}, {16, 8, 256},
-      IntegerType::get(op.getContext(), 1), /*stages=*/3, /*splitK=*/1, {},
-      false);
+      op.getContext(), Strategy::Bitplane,
+      {warpM * warpsAlong(p.m, warpM, 2), warpN * warpsAlong(p.n, warpN, 4), 512},
+      {warpM, warpN}, {16, 8, 256}, IntegerType::get(op.getContext(), 1),
+      /*stages=*/3, /*splitK=*/1, {}, false);
+  // The ring holds every plane: P and Q bits per element of a K tile.
   return fitSharedMemory(op, config, p, target);
 }
 

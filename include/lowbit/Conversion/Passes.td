@@ -29,9 +29,11 @@ def ConvertLowBitToLinalgPass : Pass<"convert-lowbit-to-linalg", "::mlir::Module
 
 def LowBitLowerMatmulToGPUPass
     : Pass<"lowbit-lower-matmul-to-gpu", "::mlir::ModuleOp"> {
-  let summary = "Generate a GPU kernel for every configured lowbit.matmul";
+  let summary = "Generate a GPU kernel for every configured lowbit.matmul and "
+                "lowbit.bitplane_matmul";
   let description = [{
-    Reads each `lowbit.matmul`'s `#lowbit_gpu.config` and generates its kernel
+    Reads each `lowbit.matmul`'s and `lowbit.bitplane_matmul`'s
+    `#lowbit_gpu.config` and generates its kernel
     into `gpu.module @lowbit_kernels` (gpu, scf, memref and arith ops with
     bare-pointer parameters: input, weight bytes, weight scales, optional
     weight zero points, result). The op gets a `lowbit_gpu.kernel` attribute
@@ -60,6 +62,11 @@ def LowBitLowerMatmulToGPUPass
       target recorded on the module. Packed 4-bit weights with int8, e4m3,
       f16 or bf16 activations (explicit configs) swap the weights in as
       wgmma's register A operand, widened or dequantized in registers.
+    - `bitplane` (`lowbit.bitplane_matmul`, any target): bit planes staged
+      like `mma_sync` (rows of K bits padded to 16 bytes; `ldmatrix.x4`), one
+      `mma.sync` m16n8k256 `.and.popc` per plane pair into s32 sums of
+      weight 2^(i+j), row popcounts from the same fragments, and the bipolar
+      correction in the epilogue. Any M, N and K.
     Other strategies and formats are rejected with a message.
   }];
   let dependentDialects = [

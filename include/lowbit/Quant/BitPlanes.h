@@ -8,6 +8,7 @@
 #define LOWBIT_QUANT_BITPLANES_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <vector>
@@ -23,6 +24,25 @@ std::vector<uint8_t> bitplaneDecompose(llvm::ArrayRef<uint8_t> codes,
 std::vector<int32_t> bitplaneMatmul(llvm::ArrayRef<uint8_t> input,
                                     llvm::ArrayRef<uint8_t> weight, int64_t p,
                                     int64_t q, int64_t m, int64_t n, int64_t k);
+
+/// Bytes of one row of K bits in the GPU layout of bit planes: bit k % 8 of
+/// byte k / 8, padded with zero bits to a multiple of 16 bytes (one cp.async
+/// chunk), so that every row starts aligned.
+inline int64_t bitRowBytes(int64_t k) { return (k + 127) / 128 * 16; }
+
+/// `rows` rows of K bits given one per byte (0 or 1; any other value is an
+/// error) packed into that layout.
+llvm::Expected<std::vector<uint8_t>> packBitRows(llvm::ArrayRef<uint8_t> bits,
+                                                 int64_t rows, int64_t k);
+
+/// A x W^T from planes packed by packBitRows ([P * M] and [Q * N] rows), the
+/// way the `bitplane` GPU kernel computes it: popcounts of every plane pair
+/// ANDed, weighted 2^(i+j), and the bipolar correction from the rows'
+/// popcounts, all in wrapping 32-bit arithmetic. The host twin of the
+/// kernel's arithmetic; bitplaneMatmul is the definition.
+std::vector<int32_t> bitplaneMatmulPacked(llvm::ArrayRef<uint8_t> input,
+                                          llvm::ArrayRef<uint8_t> weight, int64_t p,
+                                          int64_t q, int64_t m, int64_t n, int64_t k);
 
 /// Tables of signed sums of groups of `group` activations: [M, K] ->
 /// [M, K / group, entries], entries = 2^group (2^(group-1) if symmetric).

@@ -59,6 +59,12 @@ FailureOr<KernelLaunch> buildWgmmaKernel(OpBuilder &b, MatmulOp op,
                                          gpu::ConfigAttr config, StringRef name,
                                          int64_t numSMs);
 
+/// Bipolar-INT product over bit planes (`bitplane`): one 1-bit
+/// `mma.sync` m16n8k256 `.and.popc` per plane pair, fed from a cp.async ring
+/// through ldmatrix like `mma_sync`.
+FailureOr<KernelLaunch> buildBitplaneKernel(OpBuilder &b, BitplaneMatmulOp op,
+                                            gpu::ConfigAttr config, StringRef name);
+
 /// The kernel attribute listing the arguments that are tensor maps.
 constexpr llvm::StringLiteral kTensorMapArgsAttrName = "lowbit_gpu.tensor_map_args";
 

@@ -1,8 +1,8 @@
 //===- MatmulToGPU.cpp - lowbit.matmul to GPU kernels ---------------------===//
 //
-// The pass: for every `lowbit.matmul` with a `lowbit_gpu.config`, the
-// strategy's generator (Kernels.h) appends a kernel to
-// `gpu.module @lowbit_kernels`, and the matmul gets a `lowbit_gpu.kernel`
+// The pass: for every `lowbit.matmul` or `lowbit.bitplane_matmul` with a
+// `lowbit_gpu.config`, the strategy's generator (Kernels.h) appends a kernel
+// to `gpu.module @lowbit_kernels`, and the op gets a `lowbit_gpu.kernel`
 // attribute saying how to launch it (name, grid, block, dynamic shared
 // memory, parameters, the TMA tensor maps the host encodes, whether the
 // result is zeroed first).
@@ -33,21 +33,43 @@ using namespace mlir::lowbit;
 
 namespace {
 
-FailureOr<KernelLaunch> buildKernel(OpBuilder &b, MatmulOp op,
+FailureOr<KernelLaunch> buildKernel(OpBuilder &b, Operation *op,
                                     lowbit::gpu::ConfigAttr config,
                                     StringRef name, int64_t numSMs) {
-  switch (config.getStrategy()) {
+  lowbit::gpu::Strategy strategy = config.getStrategy();
+  if (auto bitplane = dyn_cast<BitplaneMatmulOp>(op)) {
+    if (strategy == lowbit::gpu::Strategy::Bitplane)
+      return buildBitplaneKernel(b, bitplane, config, name);
+    return op->emitOpError() << "bit planes run on the bitplane strategy, not "
+                             << lowbit::gpu::stringifyStrategy(strategy);
+  }
+  auto matmul = cast<MatmulOp>(op);
+  switch (strategy) {
   case lowbit::gpu::Strategy::SplitKGemv:
-    return buildGemvKernel(b, op, config, name);
+    return buildGemvKernel(b, matmul, config, name);
   case lowbit::gpu::Strategy::MmaSync:
-    return buildMmaSyncKernel(b, op, config, name);
+    return buildMmaSyncKernel(b, matmul, config, name);
   case lowbit::gpu::Strategy::Wgmma:
-    return buildWgmmaKernel(b, op, config, name, numSMs);
+    return buildWgmmaKernel(b, matmul, config, name, numSMs);
   default:
-    return op.emitOpError()
+    return op->emitOpError()
            << "GPU code generation does not support the "
-           << lowbit::gpu::stringifyStrategy(config.getStrategy())
-           << " strategy yet (supported: splitk_gemv, mma_sync, wgmma)";
+           << lowbit::gpu::stringifyStrategy(strategy)
+           << " strategy for lowbit.matmul (supported: splitk_gemv, mma_sync, wgmma)";
+  }
+}
+
+/// The kernel name's suffix: which strategy made it.
+StringRef strategySuffix(lowbit::gpu::Strategy strategy) {
+  switch (strategy) {
+  case lowbit::gpu::Strategy::SplitKGemv:
+    return "_gemv";
+  case lowbit::gpu::Strategy::Wgmma:
+    return "_wgmma";
+  case lowbit::gpu::Strategy::Bitplane:
+    return "_bitplane";
+  default:
+    return "_mma";
   }
 }
 
@@ -63,30 +85,29 @@ struct LowerMatmulToGPUPass
     auto target = module->getAttrOfType<lowbit::gpu::TargetAttr>(
         lowbit::gpu::LowBitGPUDialect::kTargetAttrName);
     int64_t numSMs = target ? target.getNumSMs() : 0;
-    WalkResult result = module.walk([&](MatmulOp op) {
+    WalkResult result = module.walk([&](Operation *op) {
+      if (!isa<MatmulOp, BitplaneMatmulOp>(op))
+        return WalkResult::advance();
       auto config = op->getAttrOfType<lowbit::gpu::ConfigAttr>(
           lowbit::gpu::LowBitGPUDialect::kConfigAttrName);
       if (!config) {
-        op.emitOpError() << "has no " << lowbit::gpu::LowBitGPUDialect::kConfigAttrName
+        op->emitOpError() << "has no " << lowbit::gpu::LowBitGPUDialect::kConfigAttrName
                          << "; run lowbit-select-kernel-config first";
         return WalkResult::interrupt();
       }
       if (!kernels) {
         b.setInsertionPointToEnd(module.getBody());
-        kernels = ::mlir::gpu::GPUModuleOp::create(b, op.getLoc(), "lowbit_kernels");
+        kernels = ::mlir::gpu::GPUModuleOp::create(b, op->getLoc(), "lowbit_kernels");
         module->setAttr(::mlir::gpu::GPUDialect::getContainerModuleAttrName(),
                         b.getUnitAttr());
       }
       auto parent = op->getParentOfType<FunctionOpInterface>();
-      std::string name =
-          (parent ? parent.getName().str() : "matmul") +
-          (config.getStrategy() == lowbit::gpu::Strategy::SplitKGemv ? "_gemv"
-           : config.getStrategy() == lowbit::gpu::Strategy::Wgmma   ? "_wgmma"
-                                                                     : "_mma") +
-          std::to_string(counter++);
+      std::string name = (parent ? parent.getName().str() : "matmul") +
+                         strategySuffix(config.getStrategy()).str() +
+                         std::to_string(counter++);
       if (target && config.getStrategy() == lowbit::gpu::Strategy::Wgmma &&
           !target.hasWgmma()) {
-        op.emitOpError() << "the wgmma strategy needs sm_90a, the target is "
+        op->emitOpError() << "the wgmma strategy needs sm_90a, the target is "
                          << target.getChip();
         return WalkResult::interrupt();
       }
@@ -97,7 +118,7 @@ struct LowerMatmulToGPUPass
       // A config given by hand can ask for more than the chip has; say so
       // here rather than at launch.
       if (target && launch->sharedBytes > target.getMaxSharedMemoryPerBlock()) {
-        op.emitOpError() << "the kernel needs " << launch->sharedBytes
+        op->emitOpError() << "the kernel needs " << launch->sharedBytes
                          << " bytes of shared memory per block, "
                          << target.getChip() << " has "
                          << target.getMaxSharedMemoryPerBlock()

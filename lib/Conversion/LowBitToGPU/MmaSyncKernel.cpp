@@ -26,6 +26,7 @@
 #include "Kernels.h"
 
 #include "Emitter.h"
+#include "TiledGemm.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -39,14 +40,12 @@
 
 using namespace mlir;
 using namespace mlir::lowbit;
+using tiled::kThreadsPerWarp;
+using tiled::kTileRowBytes;
+using tiled::ldmatrixX4;
+using tiled::swizzle;
 
 namespace {
-
-constexpr int64_t kThreadsPerWarp = 32;
-/// Bytes of one activation row of a K tile: four 16-byte chunks.
-constexpr int64_t kTileRowBytes = 64;
-/// Row tiles per group of the block order (see buildMmaSyncKernel).
-constexpr int64_t kGroupM = 8;
 
 /// What the MMA consumes.
 enum class MmaKind {
@@ -236,12 +235,6 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   return p;
 }
 
-/// Physical 16-byte chunk of logical chunk `chunk` in row `row` of a
-/// 64-byte-row tile.
-Value swizzle(Emitter &e, Value row, Value chunk) {
-  return arith::XOrIOp::create(e.b, e.loc, chunk, e.rem(e.div(row, 2), 4));
-}
-
 /// The kernel's values that the loop body and epilogue use.
 struct Frame {
   Value x, w, s, z, xs, y;   // parameters (z, xs may be null)
@@ -249,21 +242,10 @@ struct Frame {
   Value tid, lane, warpM, warpN, blockM0, blockN0;
 };
 
-/// Calls `body` with each of `count` chunk indices this thread copies: tid,
-/// tid + threads, ...; the last round is guarded when it is partial.
+/// Calls `body` with each of `count` chunk indices this thread copies.
 void forEachChunk(Emitter &e, const MmaProblem &p, const Frame &f, int64_t count,
                   function_ref<void(Value)> body) {
-  for (int64_t first = 0; first < count; first += p.threads()) {
-    Value chunk = e.add(f.tid, first);
-    if (first + p.threads() <= count) {
-      body(chunk);
-      continue;
-    }
-    auto guard = scf::IfOp::create(e.b, e.loc, e.lt(chunk, count), false);
-    OpBuilder::InsertionGuard insertion(e.b);
-    e.b.setInsertionPointToStart(&guard.getThenRegion().front());
-    body(chunk);
-  }
+  tiled::forEachIndex(e, f.tid, p.threads(), count, body);
 }
 
 /// Queues the copies of K tile `kt` into ring slot `stage`.
@@ -300,16 +282,6 @@ void loadTile(Emitter &e, const MmaProblem &p, const Frame &f, Value kt,
         ValueRange{e.add(f.blockN0, row), globalCol}, b.getIndexAttr(16),
         Value(), bypass);
   });
-}
-
-/// ldmatrix.x4 of 16 rows starting at `row0` of a 64-byte-row tile, K chunk
-/// pair `kstep`: the A fragment of one m16 tile, or the B fragments of two
-/// n8 tiles (matrices ordered rows 0-7 / 8-15 x chunk 0 / 1 as each needs).
-Value ldmatrixX4(Emitter &e, Value tiles, Value stage, Value row, Value chunk,
-                 int64_t elementsPerChunk, Type resultType) {
-  Value col = e.mul(swizzle(e, row, chunk), elementsPerChunk);
-  return nvgpu::LdMatrixOp::create(e.b, e.loc, resultType, tiles,
-                                   ValueRange{stage, row, col}, false, 4);
 }
 
 /// The value of weight code `codeBits` bits wide in the low bits of `byte`
@@ -670,20 +642,10 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
   Value warp = e.div(f.tid, kThreadsPerWarp);
   f.warpM = e.div(warp, p.bn / p.wn);
   f.warpN = e.rem(warp, p.bn / p.wn);
-  // Grouped block order: a linear block id walks N within groups of
-  // kGroupM row tiles, so that the blocks in flight share both operands'
-  // tiles in L2 instead of streaming all of the weights per row tile.
   int64_t gridN = p.n / p.bn, gridM = llvm::divideCeil(p.m, p.bm);
   Value pid = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
-  Value group = e.div(pid, kGroupM * gridN);
-  Value firstM = e.mul(group, kGroupM);
-  Value groupRows = arith::MinUIOp::create(
-      b, loc, e.idx(kGroupM),
-      arith::SubIOp::create(b, loc, e.idx(gridM), firstM));
-  Value inGroup = e.rem(pid, kGroupM * gridN);
-  f.blockM0 = e.mul(e.add(firstM, arith::RemUIOp::create(b, loc, inGroup, groupRows)),
-                    p.bm);
-  f.blockN0 = e.mul(arith::DivUIOp::create(b, loc, inGroup, groupRows), p.bn);
+  std::tie(f.blockM0, f.blockN0) =
+      tiled::groupedTileOrigin(e, pid, gridM, gridN, p.bm, p.bn);
 
   // Prologue: tiles 0 .. stages - 2 in flight, one commit group each (empty
   // groups past the end keep the wait count uniform).

@@ -40,6 +40,7 @@
 #include "Kernels.h"
 
 #include "Emitter.h"
+#include "TiledGemm.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -63,8 +64,6 @@ constexpr int64_t kRowBytes = 128;
 constexpr int64_t kStepBytes = 32;
 /// The 128-byte swizzle repeats every 8 rows; tiles start on this boundary.
 constexpr int64_t kSwizzleAtomBytes = 8 * kRowBytes;
-/// Row tiles per group of the block order (as in the mma_sync strategy).
-constexpr int64_t kGroupM = 8;
 /// Registers per thread that the producer keeps and the consumers take.
 constexpr int64_t kProducerRegisters = 40;
 constexpr int64_t kConsumerRegisters = 232;
@@ -392,15 +391,8 @@ void forEachTile(Emitter &e, const WgmmaProblem &p,
   Value tile = loop.getInductionVar();
   // Grouped order, as in the mma_sync strategy: tiles in flight at once
   // share rows of both operands in L2.
-  Value group = e.div(tile, kGroupM * p.gridCols());
-  Value firstRow = e.mul(group, kGroupM);
-  Value groupRows = arith::MinUIOp::create(
-      b, e.loc, e.idx(kGroupM),
-      arith::SubIOp::create(b, e.loc, e.idx(p.gridRows()), firstRow));
-  Value inGroup = e.rem(tile, kGroupM * p.gridCols());
-  Value row0 = e.mul(
-      e.add(firstRow, arith::RemUIOp::create(b, e.loc, inGroup, groupRows)), p.tileRows());
-  Value col0 = e.mul(arith::DivUIOp::create(b, e.loc, inGroup, groupRows), p.tileCols());
+  auto [row0, col0] = tiled::groupedTileOrigin(e, tile, p.gridRows(), p.gridCols(),
+                                               p.tileRows(), p.tileCols());
   Value index = arith::DivUIOp::create(
       b, e.loc, arith::SubIOp::create(b, e.loc, tile, first), grid);
   body(row0, col0, e.mul(index, p.kTiles()));

@@ -150,3 +150,86 @@ func.func @too_much_shared_memory(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>
   return %y : tensor<256x256xf16>
 }
 }
+
+// -----
+
+// Bit planes: configs the bitplane generator cannot build, and strategies
+// that do not take bit planes.
+
+func.func @bitplane_dynamic_m(%a: tensor<2x?x512xi1>, %w: tensor<2x64x512xi1>) -> tensor<?x64xi32> {
+  // expected-error @+1 {{the bitplane strategy needs static shapes, got tensor<2x?x512xi1> and tensor<2x64x512xi1>}}
+  %c = lowbit.bitplane_matmul %a, %w : tensor<2x?x512xi1>, tensor<2x64x512xi1> -> tensor<?x64xi32>
+  return %c : tensor<?x64xi32>
+}
+
+// -----
+
+func.func @bitplane_too_many_accumulators(%a: tensor<2x64x512xi1>, %w: tensor<2x64x512xi1>) -> tensor<64x64xi32> {
+  // expected-error @+1 {{bitplane: 3 plane-pair weights x 64 x 64 / 32 = 384 accumulator registers per thread exceed 128; choose a smaller warp tile}}
+  %c = lowbit.bitplane_matmul %a, %w {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [64, 64, 512], warp = [64, 64], mma = [16, 8, 256], mma_type = i1, stages = 3>} : tensor<2x64x512xi1>, tensor<2x64x512xi1> -> tensor<64x64xi32>
+  return %c : tensor<64x64xi32>
+}
+
+// -----
+
+func.func @bitplane_block_k(%a: tensor<1x64x512xi1>, %w: tensor<1x64x512xi1>) -> tensor<64x64xi32> {
+  // expected-error @+1 {{bitplane block tile K must be 512 (64 bytes per row), not 256}}
+  %c = lowbit.bitplane_matmul %a, %w {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [64, 64, 256], warp = [32, 32], mma = [16, 8, 256], mma_type = i1, stages = 3>} : tensor<1x64x512xi1>, tensor<1x64x512xi1> -> tensor<64x64xi32>
+  return %c : tensor<64x64xi32>
+}
+
+// -----
+
+func.func @bitplane_mma_type(%a: tensor<1x64x512xi1>, %w: tensor<1x64x512xi1>) -> tensor<64x64xi32> {
+  // expected-error @+1 {{the bitplane strategy runs mma = [16, 8, 256] on i1}}
+  %c = lowbit.bitplane_matmul %a, %w {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [64, 64, 512], warp = [32, 32], mma = [16, 8, 32], mma_type = i8, stages = 3>} : tensor<1x64x512xi1>, tensor<1x64x512xi1> -> tensor<64x64xi32>
+  return %c : tensor<64x64xi32>
+}
+
+// -----
+
+func.func @bitplane_warp_n(%a: tensor<1x64x512xi1>, %w: tensor<1x64x512xi1>) -> tensor<64x64xi32> {
+  // expected-error @+1 {{bitplane warp tile [32, 8] must be multiples of 16 that divide the block tile [64, 64]}}
+  %c = lowbit.bitplane_matmul %a, %w {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [64, 64, 512], warp = [32, 8], mma = [16, 8, 256], mma_type = i1, stages = 3>} : tensor<1x64x512xi1>, tensor<1x64x512xi1> -> tensor<64x64xi32>
+  return %c : tensor<64x64xi32>
+}
+
+// -----
+
+func.func @bitplane_too_many_warps(%a: tensor<1x512x512xi1>, %w: tensor<1x512x512xi1>) -> tensor<512x512xi32> {
+  // expected-error @+1 {{the block tile [256, 256] takes 64 warps; a block has at most 32}}
+  %c = lowbit.bitplane_matmul %a, %w {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [256, 256, 512], warp = [32, 32], mma = [16, 8, 256], mma_type = i1, stages = 2>} : tensor<1x512x512xi1>, tensor<1x512x512xi1> -> tensor<512x512xi32>
+  return %c : tensor<512x512xi32>
+}
+
+// -----
+
+func.func @bitplane_one_stage(%a: tensor<1x64x512xi1>, %w: tensor<1x64x512xi1>) -> tensor<64x64xi32> {
+  // expected-error @+1 {{bitplane needs at least 2 pipeline stages}}
+  %c = lowbit.bitplane_matmul %a, %w {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [64, 64, 512], warp = [32, 32], mma = [16, 8, 256], mma_type = i1, stages = 1>} : tensor<1x64x512xi1>, tensor<1x64x512xi1> -> tensor<64x64xi32>
+  return %c : tensor<64x64xi32>
+}
+
+// -----
+
+func.func @bitplane_split_k(%a: tensor<1x64x512xi1>, %w: tensor<1x64x512xi1>) -> tensor<64x64xi32> {
+  // expected-error @+1 {{the bitplane strategy has no split-K or persistent grid}}
+  %c = lowbit.bitplane_matmul %a, %w {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [64, 64, 512], warp = [32, 32], mma = [16, 8, 256], mma_type = i1, stages = 2, split_k = 2>} : tensor<1x64x512xi1>, tensor<1x64x512xi1> -> tensor<64x64xi32>
+  return %c : tensor<64x64xi32>
+}
+
+// -----
+
+func.func @bitplane_on_mma_sync(%a: tensor<1x64x512xi1>, %w: tensor<1x64x512xi1>) -> tensor<64x64xi32> {
+  // expected-error @+1 {{bit planes run on the bitplane strategy, not mma_sync}}
+  %c = lowbit.bitplane_matmul %a, %w {lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [64, 64, 64], warp = [32, 32], mma = [16, 8, 32], mma_type = i8, stages = 2>} : tensor<1x64x512xi1>, tensor<1x64x512xi1> -> tensor<64x64xi32>
+  return %c : tensor<64x64xi32>
+}
+
+// -----
+
+func.func @matmul_on_bitplane(%x: tensor<64x512xi8>, %xs: tensor<64x1xf32>, %w: tensor<64x512xi8>, %s: tensor<64x1xf32>) -> tensor<64x64xf16> {
+  // expected-error @+1 {{GPU code generation does not support the bitplane strategy for lowbit.matmul (supported: splitk_gemv, mma_sync, wgmma)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [64, 64, 512], warp = [32, 32], mma = [16, 8, 256], mma_type = i1, stages = 2>} : (tensor<64x512xi8>, tensor<64x512xi8>, tensor<64x1xf32>, tensor<64x1xf32>) -> tensor<64x64xf16>
+  return %y : tensor<64x64xf16>
+}

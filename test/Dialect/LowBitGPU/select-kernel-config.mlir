@@ -102,9 +102,11 @@ func.func @mxfp4(%x: tensor<256x512xf4E2M1FN>, %xs: tensor<256x16xf8E8M0FNU>, %w
 
 // -----
 
-// Bit-plane and LUT products get their own strategies.
+// Bit-plane and LUT products get their own strategies. Two by three planes
+// make four sets of bit-plane sums: 32 x 32 warp tiles keep them in 128
+// registers.
 // SM90A-LABEL: func @bitplane_and_lut
-// SM90A: lowbit.bitplane_matmul {{.*}} {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [128, 128, 512], warp = [64, 64], mma = [16, 8, 256], mma_type = i1, stages = 3>}
+// SM90A: lowbit.bitplane_matmul {{.*}} {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [64, 128, 512], warp = [32, 32], mma = [16, 8, 256], mma_type = i1, stages = 3>}
 // SM90A: lowbit.lut_matmul {{.*}} {group_size = 4 : i64, lowbit_gpu.config = #lowbit_gpu.config<strategy = lut, block = [16, 128, 256], warp = [16, 32], mma = [1, 1, 4], mma_type = f16, stages = 2>, symmetric}
 func.func @bitplane_and_lut(%a: tensor<2x64x1024xi1>, %w: tensor<3x512x1024xi1>, %t: tensor<16x1024x8xf16>, %idx: tensor<2x512x1024xi4>, %s: tensor<512x1xf16>) -> (tensor<64x512xi32>, tensor<16x512xf16>) {
   %c = lowbit.bitplane_matmul %a, %w : tensor<2x64x1024xi1>, tensor<3x512x1024xi1> -> tensor<64x512xi32>
@@ -184,4 +186,34 @@ func.func @w4a16_k_not_32(%x: tensor<256x4112xbf16>, %w: tensor<4096x4112xi4, #l
 func.func @w4a16_m256(%x: tensor<256x4096xf16>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x32xf16>) -> tensor<256x4096xf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<256x4096xf16>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x32xf16>) -> tensor<256x4096xf16>
   return %y : tensor<256x4096xf16>
+}
+
+// -----
+
+// Bit-plane warp tiles shrink as the plane pairs' sets of sums grow (one set
+// per weight 2^(i+j)); blocks have up to 2 x 4 warps, fewer where M or N is
+// short, and as many ring slots as the chip's shared memory holds (every
+// plane of both operands per slot).
+// SM80-LABEL: func @bitplane_tiles
+// SM80: lowbit.bitplane_matmul {{.*}}config<strategy = bitplane, block = [128, 256, 512], warp = [64, 64], mma = [16, 8, 256], mma_type = i1, stages = 3>}
+// SM80: lowbit.bitplane_matmul {{.*}}config<strategy = bitplane, block = [128, 128, 512], warp = [64, 32], mma = [16, 8, 256], mma_type = i1, stages = 3>}
+// SM80: lowbit.bitplane_matmul {{.*}}config<strategy = bitplane, block = [64, 64, 512], warp = [32, 16], mma = [16, 8, 256], mma_type = i1, stages = 3>}
+// SM80: lowbit.bitplane_matmul {{.*}}config<strategy = bitplane, block = [16, 64, 512], warp = [16, 16], mma = [16, 8, 256], mma_type = i1, stages = 3>}
+// SM80: lowbit.bitplane_matmul {{.*}}config<strategy = bitplane, block = [32, 64, 512], warp = [16, 16], mma = [16, 8, 256], mma_type = i1, stages = 3>}
+// Eight planes a side take 48 KiB a slot: two fit sm_89's 99 KiB.
+// SM89-LABEL: func @bitplane_tiles
+// SM89-COUNT-4: lowbit.bitplane_matmul {{.*}}stages = 3>}
+// SM89: lowbit.bitplane_matmul {{.*}}config<strategy = bitplane, block = [32, 64, 512], warp = [16, 16], mma = [16, 8, 256], mma_type = i1, stages = 2>}
+func.func @bitplane_tiles(%a1: tensor<1x4096x4096xi1>, %w1: tensor<1x4096x4096xi1>,
+                          %a2: tensor<2x4096x4096xi1>, %w1b: tensor<1x4096x4096xi1>,
+                          %a3: tensor<3x4096x4096xi1>, %w4: tensor<4x4096x4096xi1>,
+                          %a8: tensor<8x1x4096xi1>, %w2: tensor<2x256x4096xi1>,
+                          %a8b: tensor<8x4096x4096xi1>, %w8: tensor<8x4096x4096xi1>)
+    -> (tensor<4096x4096xi32>, tensor<4096x4096xi32>, tensor<4096x4096xi32>, tensor<1x256xi32>, tensor<4096x4096xi32>) {
+  %c1 = lowbit.bitplane_matmul %a1, %w1 : tensor<1x4096x4096xi1>, tensor<1x4096x4096xi1> -> tensor<4096x4096xi32>
+  %c2 = lowbit.bitplane_matmul %a2, %w1b : tensor<2x4096x4096xi1>, tensor<1x4096x4096xi1> -> tensor<4096x4096xi32>
+  %c3 = lowbit.bitplane_matmul %a3, %w4 : tensor<3x4096x4096xi1>, tensor<4x4096x4096xi1> -> tensor<4096x4096xi32>
+  %c4 = lowbit.bitplane_matmul %a8, %w2 : tensor<8x1x4096xi1>, tensor<2x256x4096xi1> -> tensor<1x256xi32>
+  %c5 = lowbit.bitplane_matmul %a8b, %w8 : tensor<8x4096x4096xi1>, tensor<8x4096x4096xi1> -> tensor<4096x4096xi32>
+  return %c1, %c2, %c3, %c4, %c5 : tensor<4096x4096xi32>, tensor<4096x4096xi32>, tensor<4096x4096xi32>, tensor<1x256xi32>, tensor<4096x4096xi32>
 }
