@@ -48,6 +48,7 @@ done
 # Timing cases: compiled only (operands are drawn on the GPU machine).
 "$root/bench/decode-w4a16.sh" "$bundle/bench-src"
 "$root/bench/prefill.sh" "$bundle/bench-src"
+"$root/bench/bitplane.sh" "$bundle/bench-src"
 for case in "$bundle"/bench-src/*.mlir; do
   name=$(basename "$case" .mlir)
   dir=$bundle/bench/$name

@@ -17,7 +17,13 @@
 // cuBLASLt, a card before sm_89, a shape it rejects) is a note: the kernel is
 // still checked and timed, and the baseline columns read "-".
 //
+// Bit-plane kernels (operands in the "bits" layout) are checked exactly
+// against the host's popcount product on the checked rows and timed against
+// cuBLAS int8 on the same bipolar values (planes of up to 7 bits decode to
+// int8): the same product, run by the vendor library on 8-bit tensor cores.
+//
 //===----------------------------------------------------------------------===//
+#include "lowbit/Quant/BitPlanes.h"
 #include "lowbit/Quant/Quantize.h"
 #include "lowbit/Runtime/CuBlas.h"
 #include "lowbit/Runtime/CudaDriver.h"
@@ -122,6 +128,193 @@ llvm::Expected<std::vector<DevicePtr>> upload(CudaDevice &device,
   return ptrs;
 }
 
+/// One printed and recorded benchmark row.
+struct BenchRow {
+  std::string kernel, manifest, config, baseline;
+  int64_t m, n, k, checkedRows;
+  double us, bytes, relL2;
+  std::optional<double> baselineUs, baselineRelL2;
+};
+
+/// Prints `row` as a line of the table and appends it to `json`.
+void report(const BenchRow &row, double copyGBs, llvm::json::Array &json) {
+  double gbs = row.bytes / (row.us * 1e3);
+  double tflops = 2.0 * row.m * row.n * row.k / (row.us * 1e6);
+  std::string label = row.kernel + " " + std::to_string(row.m) + "x" +
+                      std::to_string(row.n) + "x" + std::to_string(row.k);
+  // Baseline columns: "-" where the baseline did not run.
+  auto column = [](const char *format, std::optional<double> value) {
+    if (!value)
+      return std::string("-");
+    std::string text;
+    llvm::raw_string_ostream(text) << llvm::format(format, *value);
+    return text;
+  };
+  std::optional<double> speedup;
+  if (row.baselineUs)
+    speedup = *row.baselineUs / row.us;
+  llvm::outs() << llvm::format("%-40s %9.1f %8.0f %5.0f%% %12s %9s %8s %7.1f %9.2g %9s\n",
+                               label.c_str(), row.us, gbs, 100 * gbs / copyGBs,
+                               row.baseline.c_str(), column("%.1f", row.baselineUs).c_str(),
+                               column("%.2f", speedup).c_str(), tflops, row.relL2,
+                               column("%.2g", row.baselineRelL2).c_str());
+  auto orNull = [](std::optional<double> value) -> llvm::json::Value {
+    if (value)
+      return *value;
+    return nullptr;
+  };
+  json.push_back(llvm::json::Object{
+      {"kernel", row.kernel}, {"manifest", row.manifest}, {"config", row.config},
+      {"m", row.m}, {"n", row.n}, {"k", row.k},
+      {"us", row.us}, {"gb_per_s", gbs}, {"fraction_of_copy", gbs / copyGBs},
+      {"tflops", tflops}, {"baseline", row.baseline},
+      {"baseline_us", orNull(row.baselineUs)}, {"speedup", orNull(speedup)},
+      {"rel_l2", row.relL2}, {"baseline_rel_l2", orNull(row.baselineRelL2)},
+      {"checked_rows", row.checkedRows}});
+}
+
+/// The relative L2 distance of `got` from `want`.
+double relativeL2(llvm::ArrayRef<int32_t> got, llvm::ArrayRef<int32_t> want) {
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    double d = double(got[i]) - double(want[i]);
+    diff += d * d;
+    norm += double(want[i]) * double(want[i]);
+  }
+  return norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+}
+
+/// A bit-plane product's kernel (input [P, M, K] and weight [Q, N, K]
+/// planes, i32 result): checked exactly against bitplaneMatmulPacked on the
+/// checked rows, then timed beside cuBLAS int8 on the same bipolar values.
+/// Returns false when the kernel's output is wrong.
+llvm::Expected<bool> benchBitplane(CudaDevice &device, CuBlas &blas, void *module,
+                                   const KernelManifest &manifest, const std::string &path,
+                                   double copyGBs, llvm::json::Array &json) {
+  const std::vector<KernelParam> &params = manifest.params;
+  if (params.size() != 3 || params[0].shape.size() != 3 || params[1].shape.size() != 3)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": a bit-plane kernel takes [P, M, K] and "
+                                          "[Q, N, K] planes and an [M, N] result");
+  int64_t p = params[0].shape[0], m = params[0].shape[1], k = params[0].shape[2];
+  int64_t q = params[1].shape[0], n = params[1].shape[1];
+  std::mt19937 rng(1);
+  NpyArray a = randomOperand(params[0], rng), w = randomOperand(params[1], rng);
+  auto packedA = deviceBytes(params[0], a);
+  if (!packedA)
+    return packedA.takeError();
+  auto packedW = deviceBytes(params[1], w);
+  if (!packedW)
+    return packedW.takeError();
+
+  // Our kernel's operand sets, rotated past L2.
+  size_t resultBytes = size_t(m) * n * 4;
+  size_t setBytes = packedA->size() + packedW->size() + resultBytes;
+  int sets = int((200u << 20) / setBytes + 1);
+  auto aSets = upload(device, *packedA, sets);
+  if (!aSets)
+    return aSets.takeError();
+  auto wSets = upload(device, *packedW, sets);
+  if (!wSets)
+    return wSets.takeError();
+  std::vector<std::vector<DevicePtr>> args(sets);
+  for (int s = 0; s < sets; ++s) {
+    auto out = device.alloc(resultBytes);
+    if (!out)
+      return out.takeError();
+    args[s] = {(*aSets)[s], (*wSets)[s], *out};
+  }
+
+  // The reference: the checked rows of every input plane against all of W.
+  std::vector<int64_t> rows = checkedRows(m, n, k * p * q);
+  int64_t rowBytes = quant::bitRowBytes(k);
+  std::vector<uint8_t> pickedA;
+  for (int64_t plane = 0; plane < p; ++plane)
+    for (int64_t r : rows)
+      pickedA.insert(pickedA.end(), packedA->begin() + (plane * m + r) * rowBytes,
+                     packedA->begin() + (plane * m + r + 1) * rowBytes);
+  std::vector<int32_t> reference =
+      quant::bitplaneMatmulPacked(pickedA, *packedW, p, q, int64_t(rows.size()), n, k);
+  auto checkRows = [&](DevicePtr out) -> llvm::Expected<double> {
+    std::vector<int32_t> all(size_t(m) * n), got;
+    if (llvm::Error e = device.copyToHost(all.data(), out, resultBytes))
+      return std::move(e);
+    for (int64_t r : rows)
+      got.insert(got.end(), all.begin() + r * n, all.begin() + (r + 1) * n);
+    return relativeL2(got, reference);
+  };
+  if (llvm::Error e = device.fill(args[0].back(), resultBytes, 0xff))
+    return std::move(e);
+  if (llvm::Error e = device.launch(module, manifest.name, manifest.grid, manifest.block,
+                                    manifest.sharedBytes, args[0], {}))
+    return std::move(e);
+  auto ours = checkRows(args[0].back());
+  if (!ours)
+    return ours.takeError();
+  if (*ours != 0) {
+    llvm::errs() << "lowbit-bench: " << manifest.name
+                 << " output is wrong: relative L2 error " << *ours << "\n";
+    return false;
+  }
+
+  BenchRow row{manifest.name, path, manifest.config, "cuBLAS int8", m, n, k,
+               int64_t(rows.size()), 0, double(setBytes), *ours, {}, {}};
+  auto ms = median(device, sets, [&](int s) {
+    return device.enqueue(module, manifest.name, manifest.grid, manifest.block,
+                          manifest.sharedBytes, args[s], /*stream=*/nullptr, {});
+  });
+  if (!ms)
+    return ms.takeError();
+  row.us = *ms * 1000;
+
+  // The baseline: the bipolar values as int8 (|v| <= 2^7 - 1 up to seven
+  // planes), multiplied by cuBLAS into s32. A product it cannot run (eight
+  // planes, N or K not a multiple of 4) is a note and a row without it.
+  auto note = [&](const llvm::Twine &why) {
+    llvm::errs() << "lowbit-bench: note: " << manifest.name << ": no cuBLAS int8 baseline: "
+                 << why << "\n";
+  };
+  auto values = [](const NpyArray &planes, int64_t count, int64_t size) {
+    std::vector<uint8_t> v(size, 0);
+    for (int64_t plane = 0; plane < count; ++plane)
+      for (int64_t i = 0; i < size; ++i)
+        v[i] = uint8_t(int(int8_t(v[i])) +
+                       (planes.data[plane * size + i] ? 1 : -1) * (1 << plane));
+    return v;
+  };
+  if (p > 7 || q > 7) {
+    note("eight planes do not fit int8");
+  } else {
+    std::vector<uint8_t> bx = values(a, p, m * k), bw = values(w, q, n * k);
+    int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
+    auto blasX = upload(device, bx, 1);
+    auto blasW = upload(device, bw, blasSets);
+    auto blasY = device.alloc(resultBytes);
+    if (!blasX || !blasW || !blasY)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "cannot allocate the cuBLAS operands");
+    auto runBaseline = [&](int s) {
+      return blas.linearInt8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+    };
+    if (llvm::Error e = runBaseline(0)) {
+      note(llvm::toString(std::move(e)));
+    } else {
+      if (llvm::Error e = device.synchronize())
+        return std::move(e);
+      auto theirs = checkRows(*blasY);
+      if (!theirs)
+        return theirs.takeError();
+      row.baselineRelL2 = *theirs;
+      auto blasMs = median(device, blasSets, runBaseline);
+      if (!blasMs)
+        return blasMs.takeError();
+      row.baselineUs = *blasMs * 1000;
+    }
+  }
+  report(row, copyGBs, json);
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -162,6 +355,21 @@ int main(int argc, char **argv) {
     if (!manifest)
       return fail(llvm::toString(manifest.takeError()));
     const std::vector<KernelParam> &params = manifest->params;
+    if (params.front().layout == "bits") {
+      auto ptx = llvm::MemoryBuffer::getFile(manifest->imagePath);
+      if (!ptx)
+        return fail(manifest->imagePath + ": cannot read");
+      auto module = (*device)->loadModule((*ptx)->getBuffer().str());
+      if (!module)
+        return fail(llvm::toString(module.takeError()));
+      auto correct = benchBitplane(**device, **blas, *module, *manifest, path, copyGBs,
+                                   rows_json);
+      if (!correct)
+        return fail(llvm::toString(correct.takeError()));
+      if (!*correct)
+        status = 1;
+      continue;
+    }
     auto roleIndex = [&](llvm::StringRef role) -> int {
       for (size_t i = 0; i < params.size(); ++i)
         if (params[i].role == role)
@@ -378,42 +586,13 @@ int main(int argc, char **argv) {
       else if (int code = baselineFailed(blas_ms.takeError()))
         return code;
     }
-    double us = *ours_ms * 1000;
-    double gbs = setBytes / (us * 1e3);
-    double tflops = 2.0 * m * n * k / (us * 1e6);
-    std::string label = manifest->name + " " + std::to_string(m) + "x" +
-                        std::to_string(n) + "x" + std::to_string(k);
-    // Baseline columns: "-" where the baseline did not run.
-    auto column = [](const char *format, std::optional<double> value) {
-      if (!value)
-        return std::string("-");
-      std::string text;
-      llvm::raw_string_ostream(text) << llvm::format(format, *value);
-      return text;
-    };
-    std::optional<double> speedup, theirL2;
-    if (blasUs)
-      speedup = *blasUs / us;
+    std::optional<double> theirL2;
     if (theirErr)
       theirL2 = theirErr->relativeL2;
-    llvm::outs() << llvm::format("%-40s %9.1f %8.0f %5.0f%% %12s %9s %8s %7.1f %9.2g %9s\n",
-                                 label.c_str(), us, gbs, 100 * gbs / copyGBs,
-                                 baseline.c_str(), column("%.1f", blasUs).c_str(),
-                                 column("%.2f", speedup).c_str(), tflops,
-                                 oursErr.relativeL2, column("%.2g", theirL2).c_str());
-    auto orNull = [](std::optional<double> value) -> llvm::json::Value {
-      if (value)
-        return *value;
-      return nullptr;
-    };
-    rows_json.push_back(llvm::json::Object{
-        {"kernel", manifest->name}, {"manifest", path}, {"config", manifest->config},
-        {"m", m}, {"n", n}, {"k", k},
-        {"us", us}, {"gb_per_s", gbs}, {"fraction_of_copy", gbs / copyGBs},
-        {"tflops", tflops}, {"baseline", baseline}, {"baseline_us", orNull(blasUs)},
-        {"speedup", orNull(speedup)}, {"rel_l2", oursErr.relativeL2},
-        {"baseline_rel_l2", orNull(theirL2)},
-        {"checked_rows", int64_t(rows.size())}});
+    report(BenchRow{manifest->name, path, manifest->config, baseline, m, n, k,
+                    int64_t(rows.size()), *ours_ms * 1000, double(setBytes),
+                    oursErr.relativeL2, blasUs, theirL2},
+           copyGBs, rows_json);
   }
   if (!jsonFile.empty()) {
     llvm::json::Object root{{"card", card}, {"copy_gb_per_s", copyGBs},

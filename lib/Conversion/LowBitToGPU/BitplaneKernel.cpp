@@ -353,7 +353,6 @@ FailureOr<KernelLaunch> mlir::lowbit::buildBitplaneKernel(OpBuilder &b, Bitplane
   if (failed(analyzed))
     return failure();
   const BitplaneProblem &p = *analyzed;
-  MLIRContext *ctx = b.getContext();
   Location loc = op.getLoc();
   Emitter e{b, loc};
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
@@ -365,32 +364,16 @@ FailureOr<KernelLaunch> mlir::lowbit::buildBitplaneKernel(OpBuilder &b, Bitplane
       MemRefType::get({p.m, p.n}, i32)};
   launch.params = {"input", "weight", "result"};
 
-  auto func = ::mlir::gpu::GPUFuncOp::create(b, loc, name,
-                                             FunctionType::get(ctx, params, {}));
-  func->setAttr(::mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(p.threads()), 1, 1}));
+  ::mlir::gpu::GPUFuncOp func = beginKernel(b, loc, name, params, p.threads());
   Block &body = func.getBody().front();
-  b.setInsertionPointToStart(&body);
-
   Frame f;
   f.x = body.getArgument(0);
   f.w = body.getArgument(1);
   f.y = body.getArgument(2);
-  auto workgroup = ::mlir::gpu::AddressSpaceAttr::get(
-      ctx, ::mlir::gpu::GPUDialect::getWorkgroupAddressSpace());
-  Value shared = ::mlir::gpu::DynamicSharedMemoryOp::create(
-      b, loc, MemRefType::get({ShapedType::kDynamic}, i8, MemRefLayoutAttrInterface{},
-                              workgroup));
-  f.aTiles = memref::ViewOp::create(
-      b, loc,
-      MemRefType::get({p.stages, p.aRows(), kTileRowBytes}, i8,
-                      MemRefLayoutAttrInterface{}, workgroup),
-      shared, e.idx(0), ValueRange{});
-  f.bTiles = memref::ViewOp::create(
-      b, loc,
-      MemRefType::get({p.stages, p.bRows(), kTileRowBytes}, i8,
-                      MemRefLayoutAttrInterface{}, workgroup),
-      shared, e.idx(p.stages * p.aRows() * kTileRowBytes), ValueRange{});
+  Value shared = dynamicSharedBytes(b, loc);
+  f.aTiles = tiled::ringView(e, shared, 0, p.stages, p.aRows(), kTileRowBytes, i8);
+  f.bTiles = tiled::ringView(e, shared, p.stages * p.aRows() * kTileRowBytes, p.stages,
+                             p.bRows(), kTileRowBytes, i8);
 
   f.tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   f.lane = e.rem(f.tid, kThreadsPerWarp);
@@ -402,38 +385,14 @@ FailureOr<KernelLaunch> mlir::lowbit::buildBitplaneKernel(OpBuilder &b, Bitplane
   std::tie(f.blockM0, f.blockN0) =
       tiled::groupedTileOrigin(e, pid, gridM, gridN, p.bm, p.bn);
 
-  // Prologue: tiles 0 .. stages - 2 in flight, one commit group each (empty
-  // groups past the end keep the wait count uniform).
-  for (int64_t s = 0; s + 1 < p.stages; ++s) {
-    if (s < p.kTiles())
-      loadTile(e, p, f, e.idx(s), e.idx(s));
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
-  }
-
   SmallVector<Value> init(Carried{p}.size(), e.i32(0));
-  auto loop = scf::ForOp::create(b, loc, e.idx(0), e.idx(p.kTiles()), e.idx(1), init);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value kt = loop.getInductionVar();
-    // Tile kt has landed for this thread; the barrier makes it visible to
-    // all and frees the slot computed on in the previous iteration.
-    NVVM::CpAsyncWaitGroupOp::create(b, loc, p.stages - 2);
-    ::mlir::gpu::BarrierOp::create(b, loc);
-    Value next = e.add(kt, p.stages - 1);
-    auto ifNext = scf::IfOp::create(b, loc, e.lt(next, p.kTiles()), /*withElse=*/false);
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(&ifNext.getThenRegion().front());
-      loadTile(e, p, f, next, e.rem(next, p.stages));
-    }
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
-    SmallVector<Value> values(loop.getRegionIterArgs());
-    computeTile(e, p, f, e.rem(kt, p.stages), values);
-    scf::YieldOp::create(b, loc, values);
-  }
-  NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
-  storeTile(e, p, f, loop.getResults());
+  SmallVector<Value> sums = tiled::pipelinedKLoop(
+      e, p.stages, p.kTiles(), init,
+      [&](Value kt, Value slot) { loadTile(e, p, f, kt, slot); },
+      [&](Value, Value slot, SmallVector<Value> &values) {
+        computeTile(e, p, f, slot, values);
+      });
+  storeTile(e, p, f, sums);
   ::mlir::gpu::ReturnOp::create(b, loc);
 
   launch.grid = {gridM * gridN, 1, 1};

@@ -10,6 +10,7 @@
 #include "LowBit/IR/LowBitOps.h"
 #include "lowbit/Conversion/RegisterWidening.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/Builders.h"
 
@@ -22,6 +23,28 @@ inline std::string typeString(Type type) {
   std::string text;
   llvm::raw_string_ostream(text) << type;
   return text;
+}
+
+/// Appends a `gpu.func` kernel `name` taking `params`, launched with
+/// `threads` threads per block, and leaves the builder at the start of its
+/// body.
+inline ::mlir::gpu::GPUFuncOp beginKernel(OpBuilder &b, Location loc, StringRef name,
+                                          ArrayRef<Type> params, int64_t threads) {
+  auto func = ::mlir::gpu::GPUFuncOp::create(
+      b, loc, name, FunctionType::get(b.getContext(), params, {}));
+  func->setAttr(::mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(threads), 1, 1}));
+  b.setInsertionPointToStart(&func.getBody().front());
+  return func;
+}
+
+/// The block's dynamic shared memory as a memref of bytes.
+inline Value dynamicSharedBytes(OpBuilder &b, Location loc) {
+  auto workgroup = ::mlir::gpu::AddressSpaceAttr::get(
+      b.getContext(), ::mlir::gpu::GPUDialect::getWorkgroupAddressSpace());
+  return ::mlir::gpu::DynamicSharedMemoryOp::create(
+      b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                              MemRefLayoutAttrInterface{}, workgroup));
 }
 
 /// Index and integer arithmetic with less noise.

@@ -223,19 +223,14 @@ Value f32Const(OpBuilder &b, Location loc, double v) {
 buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem &p,
                 Type xType, Type wType, int64_t units,
                 function_ref<SmallVector<Value>(const GemvFrame &)> rowBody) {
-  MLIRContext *ctx = b.getContext();
   SmallVector<Type> params = {xType, wType,
                               MemRefType::get({p.scaleRows, p.scaleCols}, p.scaleType)};
   if (p.hasZeroPoints)
     params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, b.getI8Type()));
   params.push_back(MemRefType::get({p.m, p.n}, p.resultType));
-  auto func = ::mlir::gpu::GPUFuncOp::create(b, loc, name,
-                                             FunctionType::get(ctx, params, {}));
-  func->setAttr(::mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func.setKnownBlockSizeAttr(
-      b.getDenseI32ArrayAttr({int32_t(kWarpSize * kWarpsPerBlock), 1, 1}));
+  ::mlir::gpu::GPUFuncOp func =
+      beginKernel(b, loc, name, params, kWarpSize * kWarpsPerBlock);
   Block &body = func.getBody().front();
-  b.setInsertionPointToStart(&body);
   GemvFrame frame;
   frame.x = body.getArgument(0);
   frame.w = body.getArgument(1);

@@ -576,7 +576,6 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
   if (failed(analyzed))
     return failure();
   const MmaProblem &p = *analyzed;
-  MLIRContext *ctx = b.getContext();
   Location loc = op.getLoc();
   Emitter e{b, loc};
   Type i8 = b.getI8Type();
@@ -601,12 +600,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
   params.push_back(MemRefType::get({p.m, p.n}, p.resultType));
   launch.params.push_back("result");
 
-  auto func = ::mlir::gpu::GPUFuncOp::create(b, loc, name,
-                                             FunctionType::get(ctx, params, {}));
-  func->setAttr(::mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(p.threads()), 1, 1}));
+  ::mlir::gpu::GPUFuncOp func = beginKernel(b, loc, name, params, p.threads());
   Block &body = func.getBody().front();
-  b.setInsertionPointToStart(&body);
 
   Frame f;
   unsigned arg = 0;
@@ -620,22 +615,12 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
   f.y = body.getArgument(arg++);
 
   // The shared-memory rings, carved out of dynamic shared memory.
-  auto workgroup = ::mlir::gpu::AddressSpaceAttr::get(
-      ctx, ::mlir::gpu::GPUDialect::getWorkgroupAddressSpace());
-  Value shared = ::mlir::gpu::DynamicSharedMemoryOp::create(
-      b, loc, MemRefType::get({ShapedType::kDynamic}, i8, MemRefLayoutAttrInterface{},
-                              workgroup));
+  Value shared = dynamicSharedBytes(b, loc);
   Type mmaElement = p.kind == MmaKind::Real ? p.actType : i8;
-  f.aTiles = memref::ViewOp::create(
-      b, loc,
-      MemRefType::get({p.stages, p.bm, kTileRowBytes / p.actBytes()}, mmaElement,
-                      MemRefLayoutAttrInterface{}, workgroup),
-      shared, e.idx(0), ValueRange{});
-  f.bTiles = memref::ViewOp::create(
-      b, loc,
-      MemRefType::get({p.stages, p.bn, p.weightRowBytes()}, i8,
-                      MemRefLayoutAttrInterface{}, workgroup),
-      shared, e.idx(p.stages * p.bm * kTileRowBytes), ValueRange{});
+  f.aTiles = tiled::ringView(e, shared, 0, p.stages, p.bm, kTileRowBytes / p.actBytes(),
+                             mmaElement);
+  f.bTiles = tiled::ringView(e, shared, p.stages * p.bm * kTileRowBytes, p.stages, p.bn,
+                             p.weightRowBytes(), i8);
 
   f.tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   f.lane = e.rem(f.tid, kThreadsPerWarp);
@@ -647,15 +632,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
   std::tie(f.blockM0, f.blockN0) =
       tiled::groupedTileOrigin(e, pid, gridM, gridN, p.bm, p.bn);
 
-  // Prologue: tiles 0 .. stages - 2 in flight, one commit group each (empty
-  // groups past the end keep the wait count uniform).
   int64_t kTiles = p.k / p.bk;
-  for (int64_t s = 0; s + 1 < p.stages; ++s) {
-    if (s < kTiles)
-      loadTile(e, p, f, e.idx(s), e.idx(s));
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
-  }
-
   int64_t tilesM = p.wm / 16, tilesN = p.wn / 8;
   Type accElement = p.integerAccumulators() ? Type(b.getI32Type()) : Type(b.getF32Type());
   auto accType = VectorType::get({2, 2}, accElement);
@@ -664,31 +641,13 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
                                                   ? Attribute(b.getI32IntegerAttr(0))
                                                   : Attribute(b.getF32FloatAttr(0.0f))));
   SmallVector<Value> init(tilesM * tilesN, zero);
-  auto loop = scf::ForOp::create(b, loc, e.idx(0), e.idx(kTiles), e.idx(1), init);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value kt = loop.getInductionVar();
-    // Tile kt has landed for this thread; the barrier makes it visible to
-    // all and frees the slot computed on in the previous iteration.
-    NVVM::CpAsyncWaitGroupOp::create(b, loc, p.stages - 2);
-    ::mlir::gpu::BarrierOp::create(b, loc);
-    Value next = e.add(kt, p.stages - 1);
-    auto ifNext = scf::IfOp::create(b, loc, e.lt(next, kTiles), /*withElse=*/false);
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(&ifNext.getThenRegion().front());
-      loadTile(e, p, f, next, e.rem(next, p.stages));
-    }
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
-
-    Value stage = e.rem(kt, p.stages);
+  auto load = [&](Value kt, Value slot) { loadTile(e, p, f, kt, slot); };
+  auto compute = [&](Value kt, Value stage, SmallVector<Value> &acc) {
     SmallVector<std::pair<Value, Value>> scaleZero;
     if (!p.weightsByLdmatrix() && p.kind == MmaKind::Real)
       for (int64_t j = 0; j < tilesN; ++j)
         scaleZero.push_back(rowScaleAndOffset(
             e, p, f, e.add(e.add(e.mul(f.warpN, p.wn), j * 8), e.div(f.lane, 4)), kt));
-    SmallVector<Value> acc(loop.getRegionIterArgs());
     auto aType = p.kind == MmaKind::Real ? VectorType::get({4, 2}, p.actType)
                                          : VectorType::get({4, 4}, i8);
     int64_t actPerChunk = 16 / p.actBytes();
@@ -733,10 +692,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
             acc[i * tilesN + j] =
                 mma(e, p, aFrags[kstep][i], bFrags[kstep][j], acc[i * tilesN + j]);
     }
-    scf::YieldOp::create(b, loc, acc);
-  }
-  NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
-  storeTile(e, p, f, SmallVector<Value>(loop.getResults()));
+  };
+  storeTile(e, p, f, tiled::pipelinedKLoop(e, p.stages, kTiles, init, load, compute));
   ::mlir::gpu::ReturnOp::create(b, loc);
 
   launch.grid = {gridN * gridM, 1, 1};

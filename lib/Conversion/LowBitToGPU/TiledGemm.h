@@ -11,6 +11,8 @@
 
 #include "Emitter.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -74,6 +76,59 @@ inline std::pair<Value, Value> groupedTileOrigin(Emitter &e, Value pid, int64_t 
   Value m0 = e.mul(e.add(firstM, arith::RemUIOp::create(b, e.loc, inGroup, groupRows)), bm);
   Value n0 = e.mul(arith::DivUIOp::create(b, e.loc, inGroup, groupRows), bn);
   return {m0, n0};
+}
+
+/// A ring of `stages` slots of [rows, rowElements] `element`s at
+/// `byteOffset` of the dynamic shared memory `shared`.
+inline Value ringView(Emitter &e, Value shared, int64_t byteOffset, int64_t stages,
+                      int64_t rows, int64_t rowElements, Type element) {
+  auto workgroup = cast<MemRefType>(shared.getType()).getMemorySpace();
+  return memref::ViewOp::create(
+      e.b, e.loc,
+      MemRefType::get({stages, rows, rowElements}, element, MemRefLayoutAttrInterface{},
+                      workgroup),
+      shared, e.idx(byteOffset), ValueRange{});
+}
+
+/// The K loop of a `stages`-slot cp.async ring over `kTiles` tiles:
+/// `load(kt, slot)` queues the copies of tile kt, tiles 0 .. stages - 2
+/// before the loop (one commit group each; empty groups past the end keep
+/// the wait count uniform). Iteration kt waits for its tile, then a barrier
+/// makes it visible to all and frees the slot computed on in the previous
+/// iteration, tile kt + stages - 1 is queued, and `compute(kt, slot,
+/// values)` updates the loop-carried `values` (first `init`). Returns their
+/// final values once every copy has landed.
+inline SmallVector<Value>
+pipelinedKLoop(Emitter &e, int64_t stages, int64_t kTiles, ValueRange init,
+               function_ref<void(Value kt, Value slot)> load,
+               function_ref<void(Value kt, Value slot, SmallVector<Value> &values)> compute) {
+  OpBuilder &b = e.b;
+  for (int64_t s = 0; s + 1 < stages; ++s) {
+    if (s < kTiles)
+      load(e.idx(s), e.idx(s));
+    NVVM::CpAsyncCommitGroupOp::create(b, e.loc);
+  }
+  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(kTiles), e.idx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value kt = loop.getInductionVar();
+    NVVM::CpAsyncWaitGroupOp::create(b, e.loc, stages - 2);
+    ::mlir::gpu::BarrierOp::create(b, e.loc);
+    Value next = e.add(kt, stages - 1);
+    auto ifNext = scf::IfOp::create(b, e.loc, e.lt(next, kTiles), /*withElse=*/false);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(&ifNext.getThenRegion().front());
+      load(next, e.rem(next, stages));
+    }
+    NVVM::CpAsyncCommitGroupOp::create(b, e.loc);
+    SmallVector<Value> values(loop.getRegionIterArgs());
+    compute(kt, e.rem(kt, stages), values);
+    scf::YieldOp::create(b, e.loc, values);
+  }
+  NVVM::CpAsyncWaitGroupOp::create(b, e.loc, 0);
+  return SmallVector<Value>(loop.getResults());
 }
 
 } // namespace mlir::lowbit::tiled

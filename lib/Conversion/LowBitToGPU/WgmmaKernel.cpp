@@ -1032,10 +1032,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   launch.tensorMaps = {p.swapped() ? weights : activations,
                        p.swapped() ? activations : weights};
 
-  auto func = ::mlir::gpu::GPUFuncOp::create(b, loc, name,
-                                             FunctionType::get(ctx, params, {}));
-  func->setAttr(::mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(p.threads()), 1, 1}));
+  ::mlir::gpu::GPUFuncOp func = beginKernel(b, loc, name, params, p.threads());
   // One block per SM: the register cap at entry that setmaxnreg needs.
   func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(), b.getI32IntegerAttr(1));
   // Tensor maps are 128-byte kernel parameters passed by value
@@ -1044,17 +1041,12 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   func->setAttr(kTensorMapArgsAttrName,
                 b.getDenseI32ArrayAttr({firstMap, firstMap + 1}));
   Block &body = func.getBody().front();
-  b.setInsertionPointToStart(&body);
   Value s = body.getArgument(2), y = body.getArgument(firstMap - 1);
   Value z = real && p.hasZeroPoints ? body.getArgument(3) : Value();
   Value xs = real ? Value() : body.getArgument(3);
   Value tmapA = body.getArgument(firstMap), tmapB = body.getArgument(firstMap + 1);
 
-  auto workgroup = ::mlir::gpu::AddressSpaceAttr::get(
-      ctx, ::mlir::gpu::GPUDialect::getWorkgroupAddressSpace());
-  Value shared = ::mlir::gpu::DynamicSharedMemoryOp::create(
-      b, loc, MemRefType::get({ShapedType::kDynamic}, i8, MemRefLayoutAttrInterface{},
-                              workgroup));
+  Value shared = dynamicSharedBytes(b, loc);
   Value start = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared);
   Value aligned = arith::AndIOp::create(b, loc, e.add(start, kSwizzleAtomBytes - 1),
                                         e.idx(~(kSwizzleAtomBytes - 1)));
