@@ -355,13 +355,13 @@ int main(int argc, char **argv) {
     if (!manifest)
       return fail(llvm::toString(manifest.takeError()));
     const std::vector<KernelParam> &params = manifest->params;
+    auto ptx = llvm::MemoryBuffer::getFile(manifest->imagePath);
+    if (!ptx)
+      return fail(manifest->imagePath + ": cannot read");
+    auto module = (*device)->loadModule((*ptx)->getBuffer().str());
+    if (!module)
+      return fail(llvm::toString(module.takeError()));
     if (params.front().layout == "bits") {
-      auto ptx = llvm::MemoryBuffer::getFile(manifest->imagePath);
-      if (!ptx)
-        return fail(manifest->imagePath + ": cannot read");
-      auto module = (*device)->loadModule((*ptx)->getBuffer().str());
-      if (!module)
-        return fail(llvm::toString(module.takeError()));
       auto correct = benchBitplane(**device, **blas, *module, *manifest, path, copyGBs,
                                    rows_json);
       if (!correct)
@@ -383,12 +383,6 @@ int main(int argc, char **argv) {
       return fail(path + ": a matmul kernel needs input, weight and weight_scales");
     int64_t m = params[xIndex].shape[0], k = params[xIndex].shape[1];
     int64_t n = manifest->result().shape[1];
-    auto ptx = llvm::MemoryBuffer::getFile(manifest->imagePath);
-    if (!ptx)
-      return fail(manifest->imagePath + ": cannot read");
-    auto module = (*device)->loadModule((*ptx)->getBuffer().str());
-    if (!module)
-      return fail(llvm::toString(module.takeError()));
 
     std::mt19937 rng(1);
     std::vector<NpyArray> logical;
