@@ -82,6 +82,15 @@ int lowbitDequantize(lowbitContext context, const char *scheme, const uint8_t *c
  * them: rows * cols / 2 bytes. */
 int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
                 uint8_t *packed);
+/* Bytes of one row of k bits as bit-plane kernels (lowbit.bitplane_matmul)
+ * read them: bit i % 8 of byte i / 8, padded with zero bits to a multiple of
+ * 16 bytes. */
+int64_t lowbitBitRowBytes(int64_t k);
+/* Packs rows x k bits (0 or 1, one per byte; any other value is an error)
+ * into that layout: rows * lowbitBitRowBytes(k) bytes. A [P, M, K] plane
+ * tensor is P * M rows. */
+int lowbitPackBits(lowbitContext context, const uint8_t *bits, int64_t rows, int64_t k,
+                   uint8_t *packed);
 
 #ifdef __cplusplus
 }

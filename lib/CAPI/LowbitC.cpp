@@ -9,6 +9,7 @@
 #include "lowbit/JIT/Driver.h"
 #include "lowbit/JIT/Spec.h"
 #include "lowbit/JIT/Tuner.h"
+#include "lowbit/Quant/BitPlanes.h"
 #include "lowbit/Quant/Layouts.h"
 #include "lowbit/Quant/Quantize.h"
 #include "lowbit/Runtime/CudaDriver.h"
@@ -308,6 +309,21 @@ int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64
   quant::Layout layout;
   auto bytes = quant::packCodes(layout, {rows, cols, 4},
                                 llvm::ArrayRef<uint8_t>(codes, rows * cols));
+  if (!bytes)
+    return fail(context, bytes.takeError());
+  std::copy(bytes->begin(), bytes->end(), packed);
+  return 0;
+}
+
+int64_t lowbitBitRowBytes(int64_t k) { return quant::bitRowBytes(k); }
+
+int lowbitPackBits(lowbitContext context, const uint8_t *bits, int64_t rows, int64_t k,
+                   uint8_t *packed) {
+  if (!bits || !packed)
+    return fail(context, "lowbitPackBits: null argument");
+  if (rows < 0 || k < 0)
+    return fail(context, "lowbitPackBits: negative size");
+  auto bytes = quant::packBitRows(llvm::ArrayRef<uint8_t>(bits, rows * k), rows, k);
   if (!bytes)
     return fail(context, bytes.takeError());
   std::copy(bytes->begin(), bytes->end(), packed);

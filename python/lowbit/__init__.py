@@ -19,7 +19,7 @@ import numpy as np
 from ._capi import LowbitError, lib
 
 __all__ = ["Context", "Kernel", "QuantizedWeight", "LowbitError", "compile", "quantize",
-           "dequantize", "matmul", "version"]
+           "dequantize", "matmul", "pack4", "pack_bits", "bipolar_values", "version"]
 
 
 def version():
@@ -186,6 +186,32 @@ def pack4(codes):
                          _ptr(packed, ctypes.c_uint8)):
         ctx._raise()
     return packed
+
+
+def pack_bits(bits):
+    """Bits (0 or 1; bit planes [P, M, K] or any [..., K]) packed as bit-plane
+    kernels read them: each row of K bits lowest first, padded with zero bits
+    to a multiple of 16 bytes. Returns [..., row bytes] uint8."""
+    bits = np.ascontiguousarray(bits, np.uint8)
+    if bits.ndim < 1:
+        raise LowbitError("pack_bits: expects an array of rows of bits")
+    k = bits.shape[-1]
+    rows = bits.size // k if k else 0
+    packed = np.empty(bits.shape[:-1] + (lib().lowbitBitRowBytes(k),), np.uint8)
+    ctx = _context()
+    if lib().lowbitPackBits(ctx._handle, _ptr(bits, ctypes.c_uint8), rows, k,
+                            _ptr(packed, ctypes.c_uint8)):
+        ctx._raise()
+    return packed
+
+
+def bipolar_values(planes):
+    """The bipolar integers that planes [P, ..., K] stand for:
+    sum_i 2^i (2 planes[i] - 1)."""
+    planes = np.asarray(planes)
+    weights = (1 << np.arange(planes.shape[0], dtype=np.int64)).reshape(
+        (-1,) + (1,) * (planes.ndim - 1))
+    return ((2 * planes.astype(np.int64) - 1) * weights).sum(axis=0)
 
 
 def matmul(x, q):

@@ -93,6 +93,38 @@ def test_pack4_matches_the_kernel_layout():
     assert lowbit.pack4(codes).tolist() == [[0x21, 0x43]]
 
 
+def test_pack_bits_matches_the_kernel_layout():
+    bits = RNG.integers(0, 2, (2, 3, 133)).astype(np.uint8)
+    packed = lowbit.pack_bits(bits)
+    assert packed.shape == (2, 3, 32)
+    # Lowest bit first, 133 bits in 17 bytes, zero bits to 32 bytes.
+    assert (packed[..., :17] == np.packbits(bits, axis=-1, bitorder="little")).all()
+    assert not packed[..., 17:].any()
+    bits[1, 2, 5] = 2
+    with pytest.raises(lowbit.LowbitError, match="value 2 at row 5, column 5 is not 0 or 1"):
+        lowbit.pack_bits(bits)
+
+
+def test_bipolar_values():
+    planes = np.array([[[1, 0, 1]], [[1, 1, 0]]], np.uint8)  # P = 2, one row
+    assert lowbit.bipolar_values(planes).tolist() == [[3, 1, -1]]
+
+
+BITPLANE_SOURCE = """
+func.func @w2a2(%a: tensor<2x200x1000xi1>, %w: tensor<2x136x1000xi1>) -> tensor<200x136xi32> {
+  %c = lowbit.bitplane_matmul %a, %w : tensor<2x200x1000xi1>, tensor<2x136x1000xi1> -> tensor<200x136xi32>
+  return %c : tensor<200x136xi32>
+}"""
+
+
+def test_compile_bitplane_mlir():
+    kernel = lowbit.Context("sm_90a", cache_dir="").compile_mlir(BITPLANE_SOURCE)
+    entry = kernel.entry
+    assert entry["name"] == "w2a2_bitplane0"
+    roles = [(p["role"], p["dtype"], p.get("layout")) for p in entry["params"]]
+    assert roles == [("input", "b1", "bits"), ("weight", "b1", "bits"), ("result", "i4", None)]
+
+
 torch = pytest.importorskip("torch") if os.environ.get("LOWBIT_TORCH_TESTS") else None
 
 
@@ -167,3 +199,20 @@ def test_kernel_launch_with_tensor_maps(weights, config):
     got = y.cpu().numpy()
     assert np.isfinite(got).all()
     assert np.linalg.norm(got - ref) / np.linalg.norm(ref) < 1e-5
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+def test_bitplane_kernel_matches_the_bipolar_product():
+    """The bit-plane kernel through the C API: packed planes in, the exact
+    integer product of the bipolar matrices out."""
+    kernel = lowbit.Context("sm_90a", cache_dir="").compile_mlir(BITPLANE_SOURCE)
+    a = RNG.integers(0, 2, (2, 200, 1000)).astype(np.uint8)
+    w = RNG.integers(0, 2, (2, 136, 1000)).astype(np.uint8)
+    dev = [torch.from_numpy(lowbit.pack_bits(p)).cuda() for p in (a, w)]
+    y = torch.full((200, 136), -1, dtype=torch.int32, device="cuda")
+    kernel.launch([t.data_ptr() for t in dev] + [y.data_ptr()],
+                  torch.cuda.current_stream().cuda_stream)
+    torch.cuda.synchronize()
+    ref = lowbit.bipolar_values(a) @ lowbit.bipolar_values(w).T
+    assert (y.cpu().numpy() == ref).all()
