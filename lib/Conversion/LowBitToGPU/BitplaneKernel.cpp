@@ -12,8 +12,8 @@
 //
 // with Sa[m] = sum_i 2^i popc(a_i[m]) and Sw[n] = sum_j 2^j popc(w_j[n]).
 // Each plane pair is one `mma.sync` m16n8k256 `.and.popc` per K step (AND
-// is the 1-bit operation every target has; XOR ends at sm_89), and the row
-// popcounts come from the same fragments.
+// is the 1-bit operation every target has; XOR ends at sm_89); the row
+// popcounts are counted once per block from the staged tiles.
 //
 // - A block computes a [BM, BN] tile with (BM / WM) x (BN / WN) warps. K
 //   tiles of 512 bits (64 bytes per row, every plane of both operands) are
@@ -25,6 +25,13 @@
 //   rows), so `ldmatrix.x4` reads both operands from the swizzled tiles.
 // - The product of planes i and j accumulates into the s32 sums of weight
 //   2^(i+j): P + Q - 1 sets, combined by shifts in the epilogue.
+// - `popc` runs at 16 lanes per clock per SM, a quarter of an integer add:
+//   counted per fragment, the rows' popcounts would cost each warp of a
+//   W2A2 kernel one popc per MMA and bound it on the ALU. Instead every
+//   16-byte chunk of a staged tile is counted by one thread of the block
+//   (the same chunks every K tile, so the counts stay in registers), the
+//   four threads of a row sum theirs in the epilogue, and the rows' counts
+//   meet the output tiles through shared memory.
 // - Each operand is laid out as rows of K bits (bit k % 8 of byte k / 8),
 //   padded with zero bits to a multiple of 16 bytes (quant::packBitRows;
 //   layout "bits" in the manifest). Zero bits change no popcount, so any M,
@@ -79,7 +86,12 @@ struct BitplaneProblem {
   /// Rows of one ring slot: every plane of the block's rows.
   int64_t aRows() const { return planesA * bm; }
   int64_t bRows() const { return planesW * bn; }
-  int64_t sharedBytes() const { return stages * (aRows() + bRows()) * kTileRowBytes; }
+  int64_t ringBytes() const { return stages * (aRows() + bRows()) * kTileRowBytes; }
+  /// Each thread's 16-byte chunks of the A and B parts of a ring slot.
+  int64_t countSlotsA() const { return llvm::divideCeil(aRows() * 4, threads()); }
+  int64_t countSlotsB() const { return llvm::divideCeil(bRows() * 4, threads()); }
+  /// The ring, then one i32 popcount per row of a slot.
+  int64_t sharedBytes() const { return ringBytes() + (aRows() + bRows()) * 4; }
 };
 
 FailureOr<BitplaneProblem> analyze(BitplaneMatmulOp op, lowbit::gpu::ConfigAttr config) {
@@ -131,7 +143,9 @@ FailureOr<BitplaneProblem> analyze(BitplaneMatmulOp op, lowbit::gpu::ConfigAttr 
 /// The kernel's values that the loop body and epilogue use.
 struct Frame {
   Value x, w, y;        // parameters
-  Value aTiles, bTiles; // shared-memory rings
+  Value aTiles, bTiles; // shared-memory rings (bytes, for cp.async and ldmatrix)
+  Value aChunks, bChunks; // the same rings as 16-byte chunks (vector<4xi32>)
+  Value rowCounts;      // per row of a slot: its popcount over K
   Value tid, lane, warpM, warpN, blockM0, blockN0;
 };
 
@@ -189,12 +203,6 @@ Value popcount(Emitter &e, Value word) {
   return LLVM::CtPopOp::create(e.b, e.loc, e.b.getI32Type(), word);
 }
 
-/// `sum + (popc(a) + popc(c)) << shift`.
-Value addPopcounts(Emitter &e, Value sum, Value a, Value c, int64_t shift) {
-  Value count = arith::AddIOp::create(e.b, e.loc, popcount(e, a), popcount(e, c));
-  return arith::AddIOp::create(e.b, e.loc, sum, e.shl(count, shift));
-}
-
 /// `value` summed over the four threads of each quad.
 Value quadSum(Emitter &e, Value value) {
   for (int32_t offset : {1, 2}) {
@@ -207,24 +215,55 @@ Value quadSum(Emitter &e, Value value) {
 }
 
 /// Loop-carried values, flattened into scf.for's iter_args: the plane-pair
-/// sums acc[level][tileM][tileN][4], then the A row popcounts of this
-/// thread's K bytes rowCount[tileM][half], then the B ones colCount[tileN].
+/// sums acc[level][tileM][tileN][4], then this thread's popcounts of its
+/// chunks of the A part and of the B part of a slot.
 struct Carried {
   const BitplaneProblem &p;
   int64_t accIndex(int64_t level, int64_t i, int64_t j, int64_t r) const {
     return ((level * p.tilesM() + i) * p.tilesN() + j) * 4 + r;
   }
-  int64_t rowCountIndex(int64_t i, int64_t half) const {
-    return p.accumulators() + i * 2 + half;
+  int64_t countIndex(bool weights, int64_t slot) const {
+    return p.accumulators() + (weights ? p.countSlotsA() : 0) + slot;
   }
-  int64_t colCountIndex(int64_t j) const {
-    return p.accumulators() + p.tilesM() * 2 + j;
-  }
-  int64_t size() const { return colCountIndex(p.tilesN()); }
+  int64_t size() const { return countIndex(true, p.countSlotsB()); }
 };
 
+/// Chunk `slot` of this thread in a part of `rows` rows: tid + slot *
+/// threads, and whether it is inside the part.
+std::pair<Value, Value> countedChunk(Emitter &e, const BitplaneProblem &p, const Frame &f,
+                                     int64_t rows, int64_t slot) {
+  Value chunk = e.add(f.tid, slot * p.threads());
+  return {chunk, e.lt(chunk, rows * 4)};
+}
+
+/// Adds the popcounts of this thread's chunks of ring slot `stage` to its
+/// counts. Any order of a row's chunks does: the swizzle is not undone.
+void countTile(Emitter &e, const BitplaneProblem &p, const Frame &f, Value stage,
+               SmallVector<Value> &values) {
+  OpBuilder &b = e.b;
+  Carried at{p};
+  for (bool weights : {false, true}) {
+    int64_t rows = weights ? p.bRows() : p.aRows();
+    for (int64_t slot = 0; slot < (weights ? p.countSlotsB() : p.countSlotsA()); ++slot) {
+      auto [chunk, inside] = countedChunk(e, p, f, rows, slot);
+      Value clamped = arith::MinUIOp::create(b, e.loc, chunk, e.idx(rows * 4 - 1));
+      Value vec = memref::LoadOp::create(b, e.loc, weights ? f.bChunks : f.aChunks,
+                                         ValueRange{stage, e.div(clamped, 4),
+                                                    e.rem(clamped, 4)});
+      Value count = e.i32(0);
+      for (int64_t word = 0; word < 4; ++word)
+        count = arith::AddIOp::create(
+            b, e.loc, count,
+            popcount(e, vector::ExtractOp::create(b, e.loc, vec, ArrayRef<int64_t>{word})));
+      Value &total = values[at.countIndex(weights, slot)];
+      total = arith::AddIOp::create(
+          b, e.loc, total, arith::SelectOp::create(b, e.loc, inside, count, e.i32(0)));
+    }
+  }
+}
+
 /// One K tile of ring slot `stage`: two m16n8k256 steps per plane pair and
-/// warp tile, and the popcounts of the fragments.
+/// warp tile.
 void computeTile(Emitter &e, const BitplaneProblem &p, const Frame &f, Value stage,
                  SmallVector<Value> &values) {
   OpBuilder &b = e.b;
@@ -256,17 +295,6 @@ void computeTile(Emitter &e, const BitplaneProblem &p, const Frame &f, Value sta
         w[plane].push_back({x4[0], x4[1]});
         w[plane].push_back({x4[2], x4[3]});
       }
-    for (int64_t plane = 0; plane < p.planesA; ++plane)
-      for (int64_t i = 0; i < p.tilesM(); ++i)
-        for (int64_t half = 0; half < 2; ++half) {
-          Value &count = values[at.rowCountIndex(i, half)];
-          count = addPopcounts(e, count, a[plane][i][half], a[plane][i][half + 2], plane);
-        }
-    for (int64_t plane = 0; plane < p.planesW; ++plane)
-      for (int64_t j = 0; j < p.tilesN(); ++j) {
-        Value &count = values[at.colCountIndex(j)];
-        count = addPopcounts(e, count, w[plane][j][0], w[plane][j][1], plane);
-      }
     for (int64_t pa = 0; pa < p.planesA; ++pa)
       for (int64_t pw = 0; pw < p.planesW; ++pw)
         for (int64_t i = 0; i < p.tilesM(); ++i)
@@ -288,42 +316,66 @@ void computeTile(Emitter &e, const BitplaneProblem &p, const Frame &f, Value sta
   }
 }
 
-/// The epilogue: popcounts summed over each quad, the plane-pair sums
-/// combined, the bipolar correction applied, elements inside [M, N] stored.
+/// The sum over planes of the rows' popcounts shifted by plane: Sa (or Sw)
+/// of the row `local` of the block.
+Value weightedCount(Emitter &e, const Frame &f, int64_t planes, int64_t planeRows,
+                    int64_t first, Value local) {
+  Value sum = e.i32(0);
+  for (int64_t plane = 0; plane < planes; ++plane) {
+    Value count = memref::LoadOp::create(e.b, e.loc, f.rowCounts,
+                                         ValueRange{e.add(local, first + plane * planeRows)});
+    sum = arith::AddIOp::create(e.b, e.loc, sum, e.shl(count, plane));
+  }
+  return sum;
+}
+
+/// The epilogue: the rows' popcounts summed over their four threads into
+/// shared memory, the plane-pair sums combined, the bipolar correction
+/// applied, elements inside [M, N] stored.
 void storeTile(Emitter &e, const BitplaneProblem &p, const Frame &f, ValueRange values) {
   OpBuilder &b = e.b;
   Carried at{p};
-  Value group = e.div(f.lane, 4), thread = e.rem(f.lane, 4);
-  int64_t maxA = (int64_t(1) << p.planesA) - 1, maxW = (int64_t(1) << p.planesW) - 1;
-  // Every lane shuffles (outside the stores' guards): thread (g, t) needs
-  // the counts of its rows g and g + 8, which its quad holds, and of its
-  // columns 2t and 2t + 1, which quads 2t and 2t + 1 hold.
-  SmallVector<Value> rowCounts, colCounts;
-  for (int64_t i = 0; i < p.tilesM(); ++i)
-    for (int64_t half = 0; half < 2; ++half)
-      rowCounts.push_back(quadSum(e, values[at.rowCountIndex(i, half)]));
-  for (int64_t j = 0; j < p.tilesN(); ++j) {
-    Value count = quadSum(e, values[at.colCountIndex(j)]);
-    for (int64_t c = 0; c < 2; ++c) {
-      Value source = e.toI32(e.mul(e.add(e.mul(thread, 2), c), 4));
-      colCounts.push_back(::mlir::gpu::ShuffleOp::create(
-                              b, e.loc, count, source, e.i32(kThreadsPerWarp),
-                              ::mlir::gpu::ShuffleMode::IDX)
-                              .getShuffleResult());
+  // A row's four chunks are counted by four consecutive threads (a quad):
+  // every lane shuffles, the first of each quad stores.
+  for (bool weights : {false, true}) {
+    int64_t rows = weights ? p.bRows() : p.aRows();
+    for (int64_t slot = 0; slot < (weights ? p.countSlotsB() : p.countSlotsA()); ++slot) {
+      auto [chunk, inside] = countedChunk(e, p, f, rows, slot);
+      Value total = quadSum(e, values[at.countIndex(weights, slot)]);
+      Value first = arith::AndIOp::create(b, e.loc, inside, e.eq(e.rem(chunk, 4), 0));
+      auto store = scf::IfOp::create(b, e.loc, first, /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&store.getThenRegion().front());
+      memref::StoreOp::create(b, e.loc, total, f.rowCounts,
+                              ValueRange{e.add(e.div(chunk, 4), weights ? p.aRows() : 0)});
     }
   }
+  ::mlir::gpu::BarrierOp::create(b, e.loc);
+
+  Value group = e.div(f.lane, 4), thread = e.rem(f.lane, 4);
+  int64_t maxA = (int64_t(1) << p.planesA) - 1, maxW = (int64_t(1) << p.planesW) - 1;
   Value constant = e.i32(p.k * maxA * maxW);
+  // -2 (2^P - 1) Sw[n] of this thread's columns.
+  SmallVector<Value> colTerms;
+  for (int64_t j = 0; j < p.tilesN(); ++j)
+    for (int64_t c = 0; c < 2; ++c) {
+      Value local = e.add(e.mul(f.warpN, p.wn), e.add(e.mul(thread, 2), j * 8 + c));
+      colTerms.push_back(arith::MulIOp::create(
+          b, e.loc, weightedCount(e, f, p.planesW, p.bn, p.aRows(), local),
+          e.i32(-2 * maxA)));
+    }
   for (int64_t i = 0; i < p.tilesM(); ++i)
     for (int64_t half = 0; half < 2; ++half) {
-      Value row = e.add(e.add(f.blockM0, e.mul(f.warpM, p.wm)),
-                        e.add(group, i * 16 + half * 8));
+      Value local = e.add(e.mul(f.warpM, p.wm), e.add(group, i * 16 + half * 8));
+      Value row = e.add(f.blockM0, local);
       auto rowInside = scf::IfOp::create(b, e.loc, e.lt(row, p.m), /*withElse=*/false);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&rowInside.getThenRegion().front());
       // K (2^P - 1)(2^Q - 1) - 2 (2^Q - 1) Sa[m], shared by the row.
       Value rowTerm = arith::SubIOp::create(
           b, e.loc, constant,
-          arith::MulIOp::create(b, e.loc, rowCounts[i * 2 + half], e.i32(2 * maxW)));
+          arith::MulIOp::create(b, e.loc, weightedCount(e, f, p.planesA, p.bm, 0, local),
+                                e.i32(2 * maxW)));
       for (int64_t j = 0; j < p.tilesN(); ++j)
         for (int64_t c = 0; c < 2; ++c) {
           Value col = e.add(e.add(f.blockN0, e.mul(f.warpN, p.wn)),
@@ -333,9 +385,7 @@ void storeTile(Emitter &e, const BitplaneProblem &p, const Frame &f, ValueRange 
             pairs = arith::AddIOp::create(
                 b, e.loc, pairs, e.shl(values[at.accIndex(level, i, j, half * 2 + c)], level));
           Value v = arith::AddIOp::create(b, e.loc, e.shl(pairs, 2), rowTerm);
-          v = arith::SubIOp::create(
-              b, e.loc, v,
-              arith::MulIOp::create(b, e.loc, colCounts[j * 2 + c], e.i32(2 * maxA)));
+          v = arith::AddIOp::create(b, e.loc, v, colTerms[j * 2 + c]);
           auto colInside = scf::IfOp::create(b, e.loc, e.lt(col, p.n), /*withElse=*/false);
           OpBuilder::InsertionGuard inner(b);
           b.setInsertionPointToStart(&colInside.getThenRegion().front());
@@ -374,6 +424,15 @@ FailureOr<KernelLaunch> mlir::lowbit::buildBitplaneKernel(OpBuilder &b, Bitplane
   f.aTiles = tiled::ringView(e, shared, 0, p.stages, p.aRows(), kTileRowBytes, i8);
   f.bTiles = tiled::ringView(e, shared, p.stages * p.aRows() * kTileRowBytes, p.stages,
                              p.bRows(), kTileRowBytes, i8);
+  auto chunk = VectorType::get({4}, i32);
+  f.aChunks = tiled::ringView(e, shared, 0, p.stages, p.aRows(), 4, chunk);
+  f.bChunks = tiled::ringView(e, shared, p.stages * p.aRows() * kTileRowBytes, p.stages,
+                              p.bRows(), 4, chunk);
+  f.rowCounts = memref::ViewOp::create(
+      b, loc,
+      MemRefType::get({p.aRows() + p.bRows()}, i32, MemRefLayoutAttrInterface{},
+                      cast<MemRefType>(shared.getType()).getMemorySpace()),
+      shared, e.idx(p.ringBytes()), ValueRange{});
 
   f.tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   f.lane = e.rem(f.tid, kThreadsPerWarp);
@@ -391,6 +450,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildBitplaneKernel(OpBuilder &b, Bitplane
       [&](Value kt, Value slot) { loadTile(e, p, f, kt, slot); },
       [&](Value, Value slot, SmallVector<Value> &values) {
         computeTile(e, p, f, slot, values);
+        countTile(e, p, f, slot, values);
       });
   storeTile(e, p, f, sums);
   ::mlir::gpu::ReturnOp::create(b, loc);

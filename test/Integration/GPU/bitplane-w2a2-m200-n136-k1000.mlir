@@ -18,9 +18,9 @@
 // PTX-DAG: cp.async.cg.shared.global
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX-DAG: mma.sync.aligned.m16n8k256.row.col.s32.b1.b1.s32.and.popc
+// PTX-DAG: ld.shared.v4.b32
 // PTX-DAG: popc.b32
 // PTX-DAG: shfl.sync.bfly.b32
-// PTX-DAG: shfl.sync.idx.b32
 // MANIFEST: "config": "#lowbit_gpu.config<strategy = bitplane, block = [64, 128, 512], warp = [32, 32], mma = [16, 8, 256], mma_type = i1, stages = 3>"
 // MANIFEST: "dtype": "b1",
 // MANIFEST-NEXT: "layout": "bits",
