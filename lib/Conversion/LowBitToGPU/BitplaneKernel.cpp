@@ -228,12 +228,20 @@ struct Carried {
   int64_t size() const { return countIndex(true, p.countSlotsB()); }
 };
 
-/// Chunk `slot` of this thread in a part of `rows` rows: tid + slot *
-/// threads, and whether it is inside the part.
-std::pair<Value, Value> countedChunk(Emitter &e, const BitplaneProblem &p, const Frame &f,
-                                     int64_t rows, int64_t slot) {
-  Value chunk = e.add(f.tid, slot * p.threads());
-  return {chunk, e.lt(chunk, rows * 4)};
+/// Calls `body` for each chunk this thread counts: in the A part of a slot
+/// (`weights` false) or the B part, the thread's `slot`-th chunk tid + slot
+/// * threads, the part's rows, and whether the chunk is inside the part.
+void forEachCountedChunk(
+    Emitter &e, const BitplaneProblem &p, const Frame &f,
+    function_ref<void(bool weights, int64_t slot, int64_t rows, Value chunk, Value inside)>
+        body) {
+  for (bool weights : {false, true}) {
+    int64_t rows = weights ? p.bRows() : p.aRows();
+    for (int64_t slot = 0; slot < (weights ? p.countSlotsB() : p.countSlotsA()); ++slot) {
+      Value chunk = e.add(f.tid, slot * p.threads());
+      body(weights, slot, rows, chunk, e.lt(chunk, rows * 4));
+    }
+  }
 }
 
 /// Adds the popcounts of this thread's chunks of ring slot `stage` to its
@@ -242,24 +250,20 @@ void countTile(Emitter &e, const BitplaneProblem &p, const Frame &f, Value stage
                SmallVector<Value> &values) {
   OpBuilder &b = e.b;
   Carried at{p};
-  for (bool weights : {false, true}) {
-    int64_t rows = weights ? p.bRows() : p.aRows();
-    for (int64_t slot = 0; slot < (weights ? p.countSlotsB() : p.countSlotsA()); ++slot) {
-      auto [chunk, inside] = countedChunk(e, p, f, rows, slot);
-      Value clamped = arith::MinUIOp::create(b, e.loc, chunk, e.idx(rows * 4 - 1));
-      Value vec = memref::LoadOp::create(b, e.loc, weights ? f.bChunks : f.aChunks,
-                                         ValueRange{stage, e.div(clamped, 4),
-                                                    e.rem(clamped, 4)});
-      Value count = e.i32(0);
-      for (int64_t word = 0; word < 4; ++word)
-        count = arith::AddIOp::create(
-            b, e.loc, count,
-            popcount(e, vector::ExtractOp::create(b, e.loc, vec, ArrayRef<int64_t>{word})));
-      Value &total = values[at.countIndex(weights, slot)];
-      total = arith::AddIOp::create(
-          b, e.loc, total, arith::SelectOp::create(b, e.loc, inside, count, e.i32(0)));
-    }
-  }
+  forEachCountedChunk(e, p, f, [&](bool weights, int64_t slot, int64_t rows, Value chunk,
+                                   Value inside) {
+    Value clamped = arith::MinUIOp::create(b, e.loc, chunk, e.idx(rows * 4 - 1));
+    Value vec = memref::LoadOp::create(b, e.loc, weights ? f.bChunks : f.aChunks,
+                                       ValueRange{stage, e.div(clamped, 4), e.rem(clamped, 4)});
+    Value count = e.i32(0);
+    for (int64_t word = 0; word < 4; ++word)
+      count = arith::AddIOp::create(
+          b, e.loc, count,
+          popcount(e, vector::ExtractOp::create(b, e.loc, vec, ArrayRef<int64_t>{word})));
+    Value &total = values[at.countIndex(weights, slot)];
+    total = arith::AddIOp::create(b, e.loc, total,
+                                  arith::SelectOp::create(b, e.loc, inside, count, e.i32(0)));
+  });
 }
 
 /// One K tile of ring slot `stage`: two m16n8k256 steps per plane pair and
@@ -337,19 +341,16 @@ void storeTile(Emitter &e, const BitplaneProblem &p, const Frame &f, ValueRange 
   Carried at{p};
   // A row's four chunks are counted by four consecutive threads (a quad):
   // every lane shuffles, the first of each quad stores.
-  for (bool weights : {false, true}) {
-    int64_t rows = weights ? p.bRows() : p.aRows();
-    for (int64_t slot = 0; slot < (weights ? p.countSlotsB() : p.countSlotsA()); ++slot) {
-      auto [chunk, inside] = countedChunk(e, p, f, rows, slot);
-      Value total = quadSum(e, values[at.countIndex(weights, slot)]);
-      Value first = arith::AndIOp::create(b, e.loc, inside, e.eq(e.rem(chunk, 4), 0));
-      auto store = scf::IfOp::create(b, e.loc, first, /*withElse=*/false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&store.getThenRegion().front());
-      memref::StoreOp::create(b, e.loc, total, f.rowCounts,
-                              ValueRange{e.add(e.div(chunk, 4), weights ? p.aRows() : 0)});
-    }
-  }
+  forEachCountedChunk(e, p, f, [&](bool weights, int64_t slot, int64_t, Value chunk,
+                                   Value inside) {
+    Value total = quadSum(e, values[at.countIndex(weights, slot)]);
+    Value first = arith::AndIOp::create(b, e.loc, inside, e.eq(e.rem(chunk, 4), 0));
+    auto store = scf::IfOp::create(b, e.loc, first, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&store.getThenRegion().front());
+    memref::StoreOp::create(b, e.loc, total, f.rowCounts,
+                            ValueRange{e.add(e.div(chunk, 4), weights ? p.aRows() : 0)});
+  });
   ::mlir::gpu::BarrierOp::create(b, e.loc);
 
   Value group = e.div(f.lane, 4), thread = e.rem(f.lane, 4);
