@@ -26,7 +26,8 @@ using namespace mlir::lowbit::jit;
 
 llvm::Expected<std::vector<std::string>>
 mlir::lowbit::jit::candidateConfigs(const std::string &specText,
-                                    const std::string &defaultConfig) {
+                                    const std::string &defaultConfig,
+                                    const std::string &arch) {
   auto spec = parseSpec(specText);
   if (!spec)
     return spec.takeError();
@@ -37,16 +38,26 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     return jitError("not a #lowbit_gpu.config: " + defaultConfig);
   std::vector<std::string> out = {defaultConfig};
   std::set<std::string> seen = {defaultConfig};
-  auto add = [&](ArrayRef<int64_t> block, ArrayRef<int64_t> warp, int64_t stages,
-                 int64_t splitK, ArrayRef<int64_t> mma = {}) {
-    auto candidate = lowbit::gpu::ConfigAttr::get(
-        &context, config.getStrategy(), block, warp, mma.empty() ? config.getMma() : mma,
-        config.getMmaType(), stages, splitK, {}, config.getPersistent());
+  auto addConfig = [&](lowbit::gpu::ConfigAttr candidate) {
     std::string text;
     llvm::raw_string_ostream os(text);
     Attribute(candidate).print(os);
     if (seen.insert(text).second)
       out.push_back(text);
+  };
+  // A candidate of the default's strategy and operand type.
+  auto add = [&](ArrayRef<int64_t> block, ArrayRef<int64_t> warp, int64_t stages,
+                 int64_t splitK, ArrayRef<int64_t> mma = {}) {
+    addConfig(lowbit::gpu::ConfigAttr::get(
+        &context, config.getStrategy(), block, warp, mma.empty() ? config.getMma() : mma,
+        config.getMmaType(), stages, splitK, {}, config.getPersistent()));
+  };
+  // One of another strategy (no K splits).
+  auto addWith = [&](lowbit::gpu::Strategy strategy, ArrayRef<int64_t> block,
+                     ArrayRef<int64_t> warp, ArrayRef<int64_t> mma, Type mmaType,
+                     int64_t stages, bool persistent) {
+    addConfig(lowbit::gpu::ConfigAttr::get(&context, strategy, block, warp, mma, mmaType,
+                                           stages, 1, {}, persistent));
   };
   ArrayRef<int64_t> block = config.getBlock();
   if (config.getStrategy() == lowbit::gpu::Strategy::SplitKGemv) {
@@ -66,6 +77,21 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
           if (bn >= 32 && spec->m <= 4) // the warp tile divides the block's
             add({block[0], bn, block[2]}, {warpM, 32}, stages, splits);
       }
+    // On sm_90a, 4-bit weights also run on the tensor cores at 64 tokens
+    // (the weights widened as wgmma's A, each read once per token tile):
+    // from a few tokens on, the GEMV's work per code on CUDA cores grows
+    // with M (0.16-0.21x cuBLAS bf16 at M = 16 on the H100,
+    // bench/results/2026-11-25-h100-decode-w4a16.md). 64 or 128 weight rows
+    // per tile (64 doubles the tiles of a narrow layer), rings of 2 to 4.
+    bool fourBitWeights = spec->weight == "u4" || spec->weight == "s4";
+    if (arch == "sm_90a" && fourBitWeights && !spec->quantizedActivations()) {
+      Type act = spec->act == "bf16" ? Type(BFloat16Type::get(&context))
+                                     : Type(Float16Type::get(&context));
+      for (int64_t rows : {128, 64})
+        for (int64_t stages : {2, 3, 4})
+          addWith(lowbit::gpu::Strategy::Wgmma, {64, rows, 256}, {64, 64}, {64, 64, 16}, act,
+                  stages, /*persistent=*/true);
+    }
     return out;
   }
   if (config.getStrategy() == lowbit::gpu::Strategy::Wgmma) {
@@ -247,7 +273,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   }
 
   // Candidates, compiled in parallel, one context each.
-  auto configs = candidateConfigs(specText, r.defaultConfig);
+  auto configs = candidateConfigs(specText, r.defaultConfig, driver.options().arch);
   if (!configs)
     return configs.takeError();
   std::vector<Candidate> candidates(configs->size());

@@ -451,6 +451,32 @@ TEST(Tuner, CandidatesAroundTheDefault) {
         parseSpec("matmul m=1 n=256 k=2048 a=f16 w=u4:g128:zp out=f32")->toMLIR(), options);
     EXPECT_TRUE(bool(module)) << config << ": " << errorText(module.takeError());
   }
+  // On sm_90a the tensor-core kernel at 64 tokens joins them (64 or 128
+  // weight rows, 2 to 4 stages), each generated for sm_90a and bf16 too.
+  auto hopper = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
+                                 gemv, "sm_90a");
+  ASSERT_TRUE(bool(hopper));
+  std::vector<std::string> tensorCore;
+  for (const std::string &config : *hopper)
+    if (config.find("strategy = wgmma") != std::string::npos)
+      tensorCore.push_back(config);
+  ASSERT_EQ(tensorCore.size(), 6u);
+  EXPECT_NE(tensorCore.front().find("block = [64, 128, 256], warp = [64, 64], mma = [64, 64, "
+                                    "16], mma_type = bf16, stages = 2, persistent = true"),
+            std::string::npos)
+      << tensorCore.front();
+  for (const std::string &config : tensorCore) {
+    CompileOptions options;
+    options.config = config;
+    auto module = compileSource(
+        parseSpec("matmul m=16 n=256 k=2048 a=bf16 w=u4:g128:zp out=f32")->toMLIR(), options);
+    EXPECT_TRUE(bool(module)) << config << ": " << errorText(module.takeError());
+  }
+  // Not for other chips, nor for quantized activations.
+  auto ampere = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
+                                 gemv, "sm_80");
+  ASSERT_TRUE(bool(ampere));
+  EXPECT_EQ(ampere->size(), hopper->size() - 6);
   auto f16Out = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp",
                                  "#lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, "
                                  "128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, "

@@ -41,9 +41,13 @@ struct TunerOptions {
   unsigned threads = 0; // 0: one per hardware thread
 };
 
-/// The candidate configs for `spec` around `defaultConfig` (default first).
+/// The candidate configs for `spec` around `defaultConfig` (default first)
+/// for the chip `arch`. Mostly the default's strategy with other tiles; on
+/// sm_90a, decode of packed 4-bit weights with real activations also tries
+/// the `wgmma` kernel at 64 tokens beside the streaming GEMV.
 llvm::Expected<std::vector<std::string>> candidateConfigs(const std::string &spec,
-                                                          const std::string &defaultConfig);
+                                                          const std::string &defaultConfig,
+                                                          const std::string &arch = "");
 
 /// The tuned kernel of `spec`: from the cache, or tuned now on GPU 0.
 llvm::Expected<std::shared_ptr<const Kernel>>
