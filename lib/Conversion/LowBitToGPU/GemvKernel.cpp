@@ -485,7 +485,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildGemvKernel(OpBuilder &b, MatmulOp op,
   if (problem->hasZeroPoints)
     launch.params.push_back("weight_zero_points");
   launch.params.push_back("result");
-  launch.grid = {llvm::divideCeil(problem->n, problem->rowsPerBlock), problem->splitK, 1};
+  launch.grid = {int64_t(llvm::divideCeil(problem->n, problem->rowsPerBlock)), problem->splitK, 1};
   launch.block = {kWarpSize * kWarpsPerBlock, 1, 1};
   launch.zeroResult = problem->splitK > 1;
   return launch;

@@ -373,7 +373,6 @@ Value emitQuantize(OpBuilder &b, Location loc, Value input,
       lo = std::min(lo, v);
       hi = std::max(hi, v);
     }
-  int64_t numCodes = table->size();
   Value tableValue = tableConstant(b, loc, *table);
   SmallVector<AffineExpr> dims = dimExprs(ctx, rank + 1);
   AffineMap identity =
