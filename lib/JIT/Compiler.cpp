@@ -104,6 +104,12 @@ static llvm::json::Array paramsJson(lowbit::MatmulOp op, ArrayAttr roles) {
       param["granularity"] = lowbit::stringifyGranularity(scheme.getGranularity()).str();
       param["axis"] = scheme.getAxis();
       param["group_size"] = scheme.getGroupSize();
+      if (DenseF32ArrayAttr codebook = scheme.getCodebook()) {
+        llvm::json::Array values;
+        for (float v : codebook.asArrayRef())
+          values.push_back(double(v));
+        param["codebook"] = std::move(values);
+      }
     }
     params.push_back(std::move(param));
   }

@@ -73,6 +73,7 @@ mlir::lowbit::runtime::realOperands(const KernelManifest &manifest,
     return code.takeError();
   const KernelParam &w = params[wi];
   quant::Scheme scheme(*code);
+  scheme.codebook = w.codebook;
   if (zi >= 0)
     scheme.zeroPoint = quant::ZeroPoint::Integer;
   if (w.granularity == "per_group") {

@@ -154,6 +154,13 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
       param.granularity = p->getString("granularity").value_or("").str();
       param.axis = p->getInteger("axis").value_or(-1);
       param.groupSize = p->getInteger("group_size").value_or(0);
+      if (const llvm::json::Array *codebook = p->getArray("codebook"))
+        for (const llvm::json::Value &v : *codebook) {
+          std::optional<double> value = v.getAsNumber();
+          if (!value)
+            return manifestError(path, "kernel " + m.name + ": a codebook value is not a number");
+          param.codebook.push_back(*value);
+        }
       m.params.push_back(std::move(param));
     }
   if (m.params.empty() || m.params.back().role != "result")

@@ -4,6 +4,7 @@
 #include "lowbit/JIT/Driver.h"
 #include "lowbit/JIT/Spec.h"
 #include "lowbit/JIT/Tuner.h"
+#include "lowbit/Runtime/HostReference.h"
 #include "lowbit/Runtime/KernelManifest.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -545,3 +546,47 @@ TEST(Tuner, CandidatesAroundTheDefault) {
 }
 
 } // namespace
+
+// Codebook weights (NF4) reach the host reference that lowbit-bench and the
+// tuner check kernels against: the manifest carries the codebook, and the
+// real weights are codebook[code] * scale, not the codes' integer values.
+TEST(HostReference, CodebookWeightsGoThroughTheirCodebook) {
+  const char *source = R"(
+func.func @nf4(%x: tensor<2x128xbf16>, %w: tensor<32x128xi4, #lowbit.layout<packed>>,
+               %s: tensor<32x2xbf16>) -> tensor<2x32xf32> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group,
+                                  axis = 1, group_size = 64, scale_type = bf16,
+                                  codebook = [-1.0, -0.6962, -0.5251, -0.3949, -0.2844, -0.1848,
+                                              -0.0911, 0.0, 0.0796, 0.1609, 0.2461, 0.3379,
+                                              0.4407, 0.5626, 0.7230, 1.0]>
+      weight_scales(%s)
+      : (tensor<2x128xbf16>, tensor<32x128xi4, #lowbit.layout<packed>>, tensor<32x2xbf16>)
+        -> tensor<2x32xf32>
+  return %y : tensor<2x32xf32>
+})";
+  auto compiled = compileSource(source, CompileOptions());
+  ASSERT_TRUE(bool(compiled)) << errorText(compiled.takeError());
+  llvm::json::Object root{{"kernels", llvm::json::Array{compiled->kernels.front()}}};
+  auto manifest = mlir::lowbit::runtime::KernelManifest::fromJson(root, "nf4");
+  ASSERT_TRUE(bool(manifest)) << errorText(manifest.takeError());
+  const mlir::lowbit::runtime::KernelParam &w = manifest->params[1];
+  ASSERT_EQ(w.codebook.size(), 16u);
+  EXPECT_FLOAT_EQ(float(w.codebook[1]), -0.6962f);
+  std::mt19937 rng(3);
+  std::vector<mlir::lowbit::NpyArray> logical;
+  for (size_t i = 0; i + 1 < manifest->params.size(); ++i)
+    logical.push_back(mlir::lowbit::runtime::randomOperand(manifest->params[i], rng));
+  auto real = mlir::lowbit::runtime::realOperands(*manifest, logical);
+  ASSERT_TRUE(bool(real)) << errorText(real.takeError());
+  auto scales = mlir::lowbit::numericValues(logical[2]);
+  ASSERT_TRUE(bool(scales));
+  int mismatches = 0;
+  for (int64_t n = 0; n < 32; ++n)
+    for (int64_t k = 0; k < 128; ++k) {
+      uint8_t code = logical[1].data[n * 128 + k];
+      float want = float(w.codebook[code] * (*scales)[n * 2 + k / 64]);
+      mismatches += std::abs(real->w[n * 128 + k] - want) > 1e-6f * std::abs(want) + 1e-9f;
+    }
+  EXPECT_EQ(mismatches, 0);
+}

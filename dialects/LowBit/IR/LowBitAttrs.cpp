@@ -163,6 +163,21 @@ bool QuantSchemeAttr::hasBipolarStorage() const {
   return isa<BipolarType>(getStorage());
 }
 
+std::optional<SmallVector<float>> QuantSchemeAttr::getCodeValues() const {
+  if (DenseF32ArrayAttr codebook = getCodebook())
+    return SmallVector<float>(codebook.asArrayRef());
+  if (auto bipolar = dyn_cast<BipolarType>(getStorage())) {
+    SmallVector<float> table;
+    unsigned n = 1u << bipolar.getBits();
+    for (unsigned raw = 0; raw < n; ++raw)
+      table.push_back(2.0f * raw - float(n - 1));
+    return table;
+  }
+  if (auto floatType = dyn_cast<FloatType>(getStorage()))
+    return getSmallFloatValues(floatType);
+  return std::nullopt;
+}
+
 FailureOr<SmallVector<int64_t>> QuantSchemeAttr::getScaleShape(
     ArrayRef<int64_t> shape,
     function_ref<InFlightDiagnostic()> emitError) const {

@@ -89,6 +89,10 @@ def LowBit_QuantSchemeAttr : LowBit_Attr<"QuantScheme", "quant"> {
     /// Shape of the outer (per-channel) scales of a two-level scheme.
     ::llvm::SmallVector<int64_t> getOuterScaleShape(
         ::llvm::ArrayRef<int64_t> shape) const;
+    /// The value of every raw code when codes index a table: the codebook,
+    /// the decoded small-float codes (NaN for non-finite ones) or the odd
+    /// bipolar values; none for plain integer codes.
+    ::std::optional<::llvm::SmallVector<float>> getCodeValues() const;
   }];
 }
 

@@ -6,6 +6,8 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::lowbit;
 
@@ -48,6 +50,17 @@ bool mlir::lowbit::isCodeType(Type type) {
     return intType.isSignless() && intType.getWidth() >= 1 &&
            intType.getWidth() <= 8;
   return isLowBitFloat(type) || isa<BipolarType>(type);
+}
+
+SmallVector<float> mlir::lowbit::getSmallFloatValues(FloatType type) {
+  unsigned bits = type.getWidth();
+  SmallVector<float> table;
+  for (unsigned raw = 0; raw < (1u << bits); ++raw) {
+    llvm::APFloat value(type.getFloatSemantics(), llvm::APInt(bits, raw));
+    table.push_back(value.isFinite() ? float(value.convertToDouble())
+                                     : std::numeric_limits<float>::quiet_NaN());
+  }
+  return table;
 }
 
 unsigned mlir::lowbit::getCodeBitWidth(Type type) {

@@ -26,6 +26,10 @@ unsigned getCodeBitWidth(Type type);
 bool isCodeType(Type type);
 /// True for the small floating-point code types (fp8, fp6, fp4).
 bool isLowBitFloat(Type type);
+/// The f32 value of every raw code of a float type of at most 8 bits, from
+/// LLVM's APFloat (not from lowbit's own decoder, so that tests compare two
+/// implementations); NaN for non-finite codes.
+::llvm::SmallVector<float> getSmallFloatValues(FloatType type);
 } // namespace mlir::lowbit
 
 #endif // LOWBIT_IR_LOWBITDIALECT_H

@@ -32,6 +32,8 @@ struct KernelParam {
   bool isSigned = true;
   std::string granularity;
   int64_t axis = -1, groupSize = 0;
+  // Codebook weights (NF4-style): the value each code indexes.
+  std::vector<double> codebook;
 };
 
 /// A TMA tensor map the host encodes for a pointer parameter (see

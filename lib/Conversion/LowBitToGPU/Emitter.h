@@ -12,6 +12,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
 #include <string>
@@ -45,6 +47,50 @@ inline Value dynamicSharedBytes(OpBuilder &b, Location loc) {
   return ::mlir::gpu::DynamicSharedMemoryOp::create(
       b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                               MemRefLayoutAttrInterface{}, workgroup));
+}
+
+/// The code values as a shared-memory table of the kernel (a workgroup
+/// attribution), filled from a constant global by the block's first
+/// threads; a barrier makes it visible before any row is read.
+inline Value stageCodeTable(OpBuilder &b, Location loc, ::mlir::gpu::GPUFuncOp func,
+                     ArrayRef<float> table, Value tid, int64_t threads) {
+  auto entries = int64_t(table.size());
+  auto workgroup = ::mlir::gpu::AddressSpaceAttr::get(
+      b.getContext(), ::mlir::gpu::GPUDialect::getWorkgroupAddressSpace());
+  Value shared = func.addWorkgroupAttribution(
+      MemRefType::get({entries}, b.getF32Type(), MemRefLayoutAttrInterface{}, workgroup),
+      loc);
+  // One constant global per kernel, beside it in the gpu.module.
+  auto globalType = MemRefType::get({entries}, b.getF32Type());
+  std::string symbol = (func.getName() + "_code_values").str();
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(func);
+    memref::GlobalOp::create(
+        b, loc, symbol, b.getStringAttr("private"), globalType,
+        DenseElementsAttr::get(RankedTensorType::get({entries}, b.getF32Type()), table),
+        /*constant=*/true, /*alignment=*/nullptr);
+  }
+  Value global = memref::GetGlobalOp::create(b, loc, globalType, symbol);
+  for (int64_t first = 0; first < entries; first += threads) {
+    Value i = arith::AddIOp::create(b, loc, tid, arith::ConstantIndexOp::create(b, loc, first));
+    auto inside = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i, arith::ConstantIndexOp::create(b, loc, entries)),
+        /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&inside.getThenRegion().front());
+    memref::StoreOp::create(b, loc, memref::LoadOp::create(b, loc, global, ValueRange{i}),
+                            shared, ValueRange{i});
+  }
+  ::mlir::gpu::BarrierOp::create(b, loc);
+  return shared;
+}
+
+/// The value of table code `code` (an integer of any width, zero-extended).
+inline Value tableValue(OpBuilder &b, Location loc, Value table, Value code) {
+  Value i = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), code);
+  return memref::LoadOp::create(b, loc, table, ValueRange{i});
 }
 
 /// Index and integer arithmetic with less noise.

@@ -4,7 +4,9 @@
 // (`splitk_gemv` configs). Each warp owns output rows; its lanes walk the
 // row's weight bytes, dequantize in registers (4-bit codes unpacked with
 // shifts), multiply with the activations and reduce with shuffles. K splits
-// run on grid.y and meet in the result with atomic adds.
+// run on grid.y and meet in the result with atomic adds. Codes that index a
+// table (codebooks such as NF4, FP4 e2m1 and FP8 weight codes) read their
+// values from a copy of the table in shared memory.
 //
 // The kernel goes into `gpu.module @lowbit_kernels` with bare-pointer
 // parameters (input, weight bytes, scales, [zero points], result); the matmul
@@ -43,6 +45,9 @@ struct GemvProblem {
   Granularity granularity;
   int64_t groupSize;
   int64_t scaleRows, scaleCols;
+  /// The value of every code when codes index a table (QuantSchemeAttr::
+  /// getCodeValues); empty for integer codes.
+  SmallVector<float> table;
   /// Whole 16-byte chunks per row and scale groups of whole chunks: the
   /// streaming path (16-byte loads, dequantization by exponent tricks).
   bool vectorized = false;
@@ -64,7 +69,8 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return op.emitOpError() << "GPU code generation does not support " << what
                             << " yet (supported: the splitk_gemv strategy with "
                                "f16/bf16/f32 activations and i4 (packed) or i8 "
-                               "weights, per-tensor/channel/group scales, "
+                               "weights, 4-bit (packed) or 8-bit codebook and "
+                               "float codes, per-tensor/channel/group scales, "
                                "optional integer zero points)";
   };
   if (config.getStrategy() != lowbit::gpu::Strategy::SplitKGemv)
@@ -87,15 +93,20 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   if (!isa<Float16Type, BFloat16Type, Float32Type>(p.actType))
     return unsupported(Twine("quantized activations"));
   QuantSchemeAttr scheme = op.getWeightScheme();
-  if (scheme.getCodebook() || scheme.getOuterScaleType() ||
-      scheme.getZeroPoint() == ZeroPointKind::Float)
-    return unsupported("codebooks, two-level scales or float zero points");
+  if (scheme.getOuterScaleType() || scheme.getZeroPoint() == ZeroPointKind::Float)
+    return unsupported("two-level scales or float zero points");
   Type code = scheme.getStorage();
+  unsigned bits = scheme.getBitWidth();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
   bool packed = layout && layout.getKind() == LayoutKind::Packed;
-  if (code.isInteger(4) && packed && p.k % 2 == 0)
+  if (std::optional<SmallVector<float>> table = scheme.getCodeValues())
+    p.table = std::move(*table);
+  if (!p.table.empty() && scheme.hasZeroPoints())
+    return unsupported("zero points with table codes");
+  bool byteCodes = code.isInteger(8) || (!p.table.empty() && bits == 8);
+  if (bits == 4 && packed && p.k % 2 == 0)
     p.codeBits = 4;
-  else if (code.isInteger(8) && (!layout || packed))
+  else if (byteCodes && (!layout || packed))
     p.codeBits = 8;
   else
     return unsupported("these weight codes or this layout (" +
@@ -175,6 +186,7 @@ Value codeValue(OpBuilder &b, Location loc, Value byte, unsigned bits,
 /// What a row body sees of the kernel around it.
 struct GemvFrame {
   Value x, w, s, z; // z is null without zero points
+  Value table;      // the code values in shared memory, or null
   /// The warp's output rows (rowsPerWarp of them), rows past N clamped to
   /// the last (read, never stored).
   SmallVector<Value> rows;
@@ -239,6 +251,8 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
   Value y = body.getArguments().back();
 
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  if (!p.table.empty())
+    frame.table = stageCodeTable(b, loc, func, p.table, tid, kWarpSize * kWarpsPerBlock);
   Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
   Value warp = arith::DivUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
@@ -326,7 +340,20 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
                                      index(b, loc, codesPerByte));
     auto [scale, zeroPoint] = scaleAndZero(b, loc, p, f, f.rows[0], k0);
     SmallVector<Value> values;
-    for (int64_t i = 0; i < codesPerByte; ++i) {
+    for (int64_t i = 0; i < codesPerByte && f.table; ++i) {
+      // Table codes are unsigned indices: the byte, or its nibbles.
+      Value part = byte;
+      if (p.codeBits == 4)
+        part = arith::AndIOp::create(
+            b, loc,
+            i ? arith::ShRUIOp::create(
+                    b, loc, byte, arith::ConstantIntOp::create(b, loc, b.getI8Type(), 4))
+                    .getResult()
+              : byte,
+            arith::ConstantIntOp::create(b, loc, b.getI8Type(), 15));
+      values.push_back(tableValue(b, loc, f.table, part));
+    }
+    for (int64_t i = 0; i < codesPerByte && !f.table; ++i) {
       Value part = byte;
       if (i == 1) {
         Value four = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 4);
@@ -386,7 +413,9 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
       SmallVector<Value> words, scale, offset; // per row of the warp
     };
     SmallVector<Chunk> work;
-    double bias = p.unsignedCodes ? 0.0 : double(int64_t(1) << (p.codeBits - 1));
+    double bias = p.unsignedCodes || !p.table.empty()
+                      ? 0.0
+                      : double(int64_t(1) << (p.codeBits - 1));
     for (int64_t u = 0; u < kUnroll; ++u) {
       Value c = arith::AddIOp::create(b, loc, loop.getInductionVar(),
                                       index(b, loc, u * kWarpSize));
@@ -408,12 +437,24 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
     }
     int64_t perWord = 32 / p.codeBits;
     uint32_t mask = (1u << p.codeBits) - 1;
-    uint32_t flip = p.unsignedCodes ? 0u : (p.codeBits == 4 ? 0x88888888u : 0x80808080u);
-    // The chunk's codes of one row as floats (code - bias - zero point).
+    uint32_t flip = p.unsignedCodes || f.table ? 0u
+                    : (p.codeBits == 4 ? 0x88888888u : 0x80808080u);
+    // The chunk's codes of one row as floats (code - bias - zero point, or
+    // the table's value of the code).
     auto decode = [&](Value words, Value offset) {
       SmallVector<Value> values;
       for (int64_t j = 0; j < 4; ++j) {
         Value word = vector::ExtractOp::create(b, loc, words, ArrayRef<int64_t>{j});
+        if (f.table) {
+          for (int64_t i = 0; i < perWord; ++i) {
+            Value bits = i ? arith::ShRUIOp::create(b, loc, word, i32Const(i * p.codeBits))
+                                 .getResult()
+                           : word;
+            bits = arith::AndIOp::create(b, loc, bits, i32Const(mask));
+            values.push_back(tableValue(b, loc, f.table, bits));
+          }
+          continue;
+        }
         if (flip)
           word = arith::XOrIOp::create(b, loc, word, i32Const(int32_t(flip)));
         for (int64_t i = 0; i < perWord; ++i) {

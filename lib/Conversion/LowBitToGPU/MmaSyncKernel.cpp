@@ -68,6 +68,9 @@ struct MmaProblem {
   int64_t groupSize;
   Type scaleType;
   int64_t scaleRows, scaleCols;
+  /// The value of every code when codes index a table (codebooks, float
+  /// codes) with real activations; empty for integer codes.
+  SmallVector<float> table;
   bool hasInputScales = false;
   Type inputScaleType;
   int64_t inputScaleRows = 0;
@@ -100,7 +103,8 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return op.emitOpError()
            << "the mma_sync strategy does not support " << what
            << " yet (supported: f16/bf16 activations with 4-bit packed or "
-              "8-bit integer weights, per-tensor/channel/group scales and "
+              "8-bit integer weights or codebook / float weight codes of 4 "
+              "(packed) or 8 bits, per-tensor/channel/group scales and "
               "integer zero points; int8 x int8 (or 4-bit signed weights); "
               "e4m3 x e4m3; per-token x per-channel scales)";
   };
@@ -128,9 +132,8 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   Type code = scheme.getStorage();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
   bool packed = layout && layout.getKind() == LayoutKind::Packed;
-  if (scheme.getCodebook() || scheme.getOuterScaleType() ||
-      scheme.getZeroPoint() == ZeroPointKind::Float)
-    return unsupported("codebooks, two-level scales or float zero points");
+  if (scheme.getOuterScaleType() || scheme.getZeroPoint() == ZeroPointKind::Float)
+    return unsupported("two-level scales or float zero points");
   p.unsignedCodes = scheme.getSignedness() == Signedness::Unsigned;
   p.hasZeroPoints = scheme.hasZeroPoints();
   p.granularity = scheme.getGranularity();
@@ -140,9 +143,17 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     p.kind = MmaKind::Real;
     p.actType = act;
     p.actBits = 16;
-    if (code.isInteger(4) && packed)
+    // Table codes (NF4-style codebooks, FP4 / FP8 weight codes) are read as
+    // unsigned indices into a copy of their values in shared memory.
+    if (std::optional<SmallVector<float>> table = scheme.getCodeValues()) {
+      p.table = std::move(*table);
+      p.unsignedCodes = true;
+    }
+    unsigned bits = scheme.getBitWidth();
+    bool byteCodes = code.isInteger(8) || (!p.table.empty() && bits == 8);
+    if (bits == 4 && packed)
       p.weightBits = 4;
-    else if (code.isInteger(8) && (!layout || packed))
+    else if (byteCodes && (!layout || packed))
       p.weightBits = 8;
     else
       return unsupported("the weights " + Twine(typeString(weight)) +
@@ -238,6 +249,7 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
 /// The kernel's values that the loop body and epilogue use.
 struct Frame {
   Value x, w, s, z, xs, y;   // parameters (z, xs may be null)
+  Value table;               // table codes' values in shared memory, or null
   Value aTiles, bTiles;      // shared-memory rings
   Value tid, lane, warpM, warpN, blockM0, blockN0;
 };
@@ -286,9 +298,13 @@ void loadTile(Emitter &e, const MmaProblem &p, const Frame &f, Value kt,
 
 /// The value of weight code `codeBits` bits wide in the low bits of `byte`
 /// (an i32), minus the zero point, times the scale, in `realType`.
-Value dequantize(Emitter &e, const MmaProblem &p, Value code, Value offset,
-                 Value scale, Type realType) {
+Value dequantize(Emitter &e, const MmaProblem &p, const Frame &f, Value code,
+                 Value offset, Value scale, Type realType) {
   OpBuilder &b = e.b;
+  if (f.table)
+    return arith::TruncFOp::create(
+        b, e.loc, realType,
+        arith::MulFOp::create(b, e.loc, tableValue(b, e.loc, f.table, code), scale));
   Value v = p.unsignedCodes
                 ? arith::UIToFPOp::create(b, e.loc, b.getF32Type(), code).getResult()
                 : arith::SIToFPOp::create(b, e.loc, b.getF32Type(), code).getResult();
@@ -361,7 +377,7 @@ SmallVector<Value> loadWeightFragments(Emitter &e, const MmaProblem &p,
       Value kBase = e.add(e.mul(thread, 2), kstep * 16);
       SmallVector<Value> values;
       for (int64_t offset : {0, 1, 8, 9})
-        values.push_back(dequantize(e, p, weightCode(e, p, f, stage, row, offset, kBase),
+        values.push_back(dequantize(e, p, f, weightCode(e, p, f, stage, row, offset, kBase),
                                     scaleZero[j].second, scaleZero[j].first,
                                     mmaElement));
       frags.push_back(vector::FromElementsOp::create(
@@ -613,6 +629,9 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
   if (p.hasInputScales)
     f.xs = body.getArgument(arg++);
   f.y = body.getArgument(arg++);
+  f.tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  if (!p.table.empty())
+    f.table = stageCodeTable(b, loc, func, p.table, f.tid, p.threads());
 
   // The shared-memory rings, carved out of dynamic shared memory.
   Value shared = dynamicSharedBytes(b, loc);
@@ -622,7 +641,6 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
   f.bTiles = tiled::ringView(e, shared, p.stages * p.bm * kTileRowBytes, p.stages, p.bn,
                              p.weightRowBytes(), i8);
 
-  f.tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   f.lane = e.rem(f.tid, kThreadsPerWarp);
   Value warp = e.div(f.tid, kThreadsPerWarp);
   f.warpM = e.div(warp, p.bn / p.wn);

@@ -72,37 +72,6 @@ Value filled(OpBuilder &b, Location loc, Value empty, Value value) {
 // Code values
 //===----------------------------------------------------------------------===//
 
-/// f32 value of every raw code of a small float type, from LLVM's APFloat
-/// (not from lowbit's own decoder, so that tests compare two implementations).
-/// Non-finite codes get NaN.
-SmallVector<float> smallFloatTable(FloatType type) {
-  unsigned bits = type.getWidth();
-  SmallVector<float> table;
-  for (unsigned raw = 0; raw < (1u << bits); ++raw) {
-    llvm::APFloat value(type.getFloatSemantics(), llvm::APInt(bits, raw));
-    table.push_back(value.isFinite() ? float(value.convertToDouble())
-                                     : std::numeric_limits<float>::quiet_NaN());
-  }
-  return table;
-}
-
-/// The table of code values of `scheme`, or none when codes are plain
-/// integers (handled with arith).
-std::optional<SmallVector<float>> codeTable(QuantSchemeAttr scheme) {
-  if (DenseF32ArrayAttr codebook = scheme.getCodebook())
-    return SmallVector<float>(codebook.asArrayRef());
-  if (auto bipolar = dyn_cast<BipolarType>(scheme.getStorage())) {
-    SmallVector<float> table;
-    unsigned n = 1u << bipolar.getBits();
-    for (unsigned raw = 0; raw < n; ++raw)
-      table.push_back(2.0f * raw - float(n - 1));
-    return table;
-  }
-  if (auto floatType = dyn_cast<FloatType>(scheme.getStorage()))
-    return smallFloatTable(floatType);
-  return std::nullopt;
-}
-
 Value tableConstant(OpBuilder &b, Location loc, ArrayRef<float> table) {
   auto type = RankedTensorType::get({int64_t(table.size())}, f32Type(b));
   return arith::ConstantOp::create(b, loc,
@@ -128,7 +97,7 @@ struct ScalarReader {
     ScalarReader reader{elementType, Value(), isUnsigned};
     if (auto floatType = dyn_cast<FloatType>(elementType))
       if (floatType.getWidth() <= 8)
-        reader.table = tableConstant(b, loc, smallFloatTable(floatType));
+        reader.table = tableConstant(b, loc, getSmallFloatValues(floatType));
     return reader;
   }
 
@@ -281,7 +250,7 @@ Value emitDequantize(OpBuilder &b, Location loc, Value codes,
   auto codesType = cast<RankedTensorType>(codes.getType());
   int64_t rank = codesType.getRank();
   QuantSchemeAttr scheme = scales.scheme;
-  std::optional<SmallVector<float>> table = codeTable(scheme);
+  std::optional<SmallVector<float>> table = scheme.getCodeValues();
   Value tableValue = table ? tableConstant(b, loc, *table) : Value();
   bool unsignedCodes = scheme.getSignedness() == Signedness::Unsigned;
   ScaleInputs::Readers readers = scales.readers(b, loc);
@@ -325,7 +294,7 @@ Value emitQuantize(OpBuilder &b, Location loc, Value input,
   ScaleInputs::Readers readers = scales.readers(b, loc);
   ScalarReader inputReader =
       ScalarReader::create(b, loc, inputType.getElementType());
-  std::optional<SmallVector<float>> table = codeTable(scheme);
+  std::optional<SmallVector<float>> table = scheme.getCodeValues();
   unsigned bits = scheme.getBitWidth();
   Type rawType = b.getIntegerType(bits);
 
