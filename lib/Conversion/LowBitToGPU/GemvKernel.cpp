@@ -40,7 +40,7 @@ constexpr int64_t kWarpsPerBlock = 4;
 struct GemvProblem {
   int64_t m, n, k, splitK, rowsPerBlock;
   Type actType, scaleType, resultType;
-  unsigned codeBits; // 4 (two codes per byte) or 8
+  unsigned codeBits; // 2 or 4 (packed four or two per byte) or 8
   bool unsignedCodes, hasZeroPoints;
   Granularity granularity;
   int64_t groupSize;
@@ -68,8 +68,8 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   auto unsupported = [&](const Twine &what) {
     return op.emitOpError() << "GPU code generation does not support " << what
                             << " yet (supported: the splitk_gemv strategy with "
-                               "f16/bf16/f32 activations and i4 (packed) or i8 "
-                               "weights, 4-bit (packed) or 8-bit codebook and "
+                               "f16/bf16/f32 activations and i2 / i4 (packed) or "
+                               "i8 weights, 4-bit (packed) or 8-bit codebook and "
                                "float codes, per-tensor/channel/group scales, "
                                "optional integer zero points)";
   };
@@ -104,8 +104,8 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   if (!p.table.empty() && scheme.hasZeroPoints())
     return unsupported("zero points with table codes");
   bool byteCodes = code.isInteger(8) || (!p.table.empty() && bits == 8);
-  if (bits == 4 && packed && p.k % 2 == 0)
-    p.codeBits = 4;
+  if ((bits == 2 || bits == 4) && packed && p.k % (8 / bits) == 0)
+    p.codeBits = bits;
   else if (byteCodes && (!layout || packed))
     p.codeBits = 8;
   else
@@ -163,21 +163,22 @@ Value toF32(OpBuilder &b, Location loc, Value v) {
                                    .getResult();
 }
 
+/// The code held in the low `bits` bits of an i8, zero- or sign-extended
+/// to the whole byte.
+Value codeBits(OpBuilder &b, Location loc, Value byte, unsigned bits, bool isUnsigned) {
+  if (bits == 8)
+    return byte;
+  auto i8 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, b.getI8Type(), v); };
+  if (isUnsigned)
+    return arith::AndIOp::create(b, loc, byte, i8((1 << bits) - 1));
+  Value shift = i8(8 - bits);
+  return arith::ShRSIOp::create(b, loc, arith::ShLIOp::create(b, loc, byte, shift), shift);
+}
+
 /// Value of a code held in the low `bits` bits of an i8, as f32.
 Value codeValue(OpBuilder &b, Location loc, Value byte, unsigned bits,
                 bool isUnsigned) {
-  Value code = byte;
-  if (bits == 4) {
-    Value four = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 4);
-    code = isUnsigned
-               ? arith::AndIOp::create(
-                     b, loc, byte,
-                     arith::ConstantIntOp::create(b, loc, b.getI8Type(), 15))
-                     .getResult()
-               : arith::ShRSIOp::create(
-                     b, loc, arith::ShLIOp::create(b, loc, byte, four), four)
-                     .getResult();
-  }
+  Value code = codeBits(b, loc, byte, bits, isUnsigned);
   if (isUnsigned)
     return arith::UIToFPOp::create(b, loc, b.getF32Type(), code);
   return arith::SIToFPOp::create(b, loc, b.getF32Type(), code);
@@ -339,27 +340,19 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
     Value k0 = arith::MulIOp::create(b, loc, loop.getInductionVar(),
                                      index(b, loc, codesPerByte));
     auto [scale, zeroPoint] = scaleAndZero(b, loc, p, f, f.rows[0], k0);
+    // Code i of the byte sits at bits [i * codeBits, (i + 1) * codeBits).
+    // Table codes are unsigned indices into the table.
     SmallVector<Value> values;
-    for (int64_t i = 0; i < codesPerByte && f.table; ++i) {
-      // Table codes are unsigned indices: the byte, or its nibbles.
-      Value part = byte;
-      if (p.codeBits == 4)
-        part = arith::AndIOp::create(
-            b, loc,
-            i ? arith::ShRUIOp::create(
-                    b, loc, byte, arith::ConstantIntOp::create(b, loc, b.getI8Type(), 4))
-                    .getResult()
-              : byte,
-            arith::ConstantIntOp::create(b, loc, b.getI8Type(), 15));
-      values.push_back(tableValue(b, loc, f.table, part));
-    }
-    for (int64_t i = 0; i < codesPerByte && !f.table; ++i) {
-      Value part = byte;
-      if (i == 1) {
-        Value four = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 4);
-        part = p.unsignedCodes
-                   ? arith::ShRUIOp::create(b, loc, byte, four).getResult()
-                   : arith::ShRSIOp::create(b, loc, byte, four).getResult();
+    for (int64_t i = 0; i < codesPerByte; ++i) {
+      Value part = i ? arith::ShRUIOp::create(
+                           b, loc, byte,
+                           arith::ConstantIntOp::create(b, loc, b.getI8Type(), i * p.codeBits))
+                           .getResult()
+                     : byte;
+      if (f.table) {
+        values.push_back(
+            tableValue(b, loc, f.table, codeBits(b, loc, part, p.codeBits, /*isUnsigned=*/true)));
+        continue;
       }
       Value value = codeValue(b, loc, part, p.codeBits, p.unsignedCodes);
       if (zeroPoint)
@@ -437,8 +430,12 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
     }
     int64_t perWord = 32 / p.codeBits;
     uint32_t mask = (1u << p.codeBits) - 1;
-    uint32_t flip = p.unsignedCodes || f.table ? 0u
-                    : (p.codeBits == 4 ? 0x88888888u : 0x80808080u);
+    // Signed codes: their sign bits flipped make them unsigned with a bias
+    // of half their range (the sign bit of every code of the word).
+    uint32_t flip = 0;
+    if (!p.unsignedCodes && !f.table)
+      for (int64_t i = 0; i < perWord; ++i)
+        flip |= 1u << (i * p.codeBits + p.codeBits - 1);
     // The chunk's codes of one row as floats (code - bias - zero point, or
     // the table's value of the code).
     auto decode = [&](Value words, Value offset) {
