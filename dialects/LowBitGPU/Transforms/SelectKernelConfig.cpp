@@ -261,14 +261,20 @@ FailureOr<ConfigAttr> selectConfig(BitplaneMatmulOp op, TargetAttr target) {
     return ShapedType::isDynamic(size) ? most
                                        : clampPow2(llvm::divideCeil(size, tile), 1, most);
   };
-  Problem p{in[1], w[1], w[2], unsigned(in[0]), unsigned(w[0])};
-  auto config = ConfigAttr::get(
-      op.getContext(), Strategy::Bitplane,
-      {warpM * warpsAlong(p.m, warpM, 2), warpN * warpsAlong(p.n, warpN, 4), 512},
-      {warpM, warpN}, {16, 8, 256}, IntegerType::get(op.getContext(), 1),
-      /*stages=*/3, /*splitK=*/1, {}, false);
-  // The ring holds every plane: P and Q bits per element of a K tile.
-  return fitSharedMemory(op, config, p, target);
+  int64_t blockM = warpM * warpsAlong(in[1], warpM, 2);
+  int64_t blockN = warpN * warpsAlong(w[1], warpN, 4);
+  // A ring slot holds every plane of the block's rows, 64 bytes each, and
+  // the kernel keeps one 4-byte popcount per staged row beside the ring.
+  int64_t rows = blockM * in[0] + blockN * w[0];
+  int64_t limit = target.getMaxSharedMemoryPerBlock();
+  for (int64_t stages = 3; stages >= 2; --stages)
+    if (stages * rows * 64 + rows * 4 <= limit)
+      return ConfigAttr::get(op.getContext(), Strategy::Bitplane, {blockM, blockN, 512},
+                             {warpM, warpN}, {16, 8, 256},
+                             IntegerType::get(op.getContext(), 1), stages, /*splitK=*/1, {},
+                             false);
+  return op.emitOpError() << "no pipeline depth fits the bit-plane block tile in " << limit
+                          << " bytes of shared memory";
 }
 
 FailureOr<ConfigAttr> selectConfig(LutMatmulOp op, TargetAttr target) {

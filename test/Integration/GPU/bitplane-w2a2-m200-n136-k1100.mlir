@@ -12,8 +12,9 @@
 // Bipolar W2A2 on 1-bit tensor cores: two planes on each side, four
 // and.popc MMAs per K step into three sets of sums (weights 1, 2, 4). No
 // dimension is a multiple of its tile: M = 200 (64-row tiles), N = 136
-// (128), K = 1000 bits (rows padded to 1024 bits; the last K tile is half
-// past the row and zero-filled).
+// (128), K = 1100 bits (rows padded to 1152 bits = 144 bytes: of the third
+// 64-byte K tile only the first 16-byte chunk is inside the row, the others
+// are zero-filled).
 // PTX: .visible .entry w2a2_bitplane0(
 // PTX-DAG: cp.async.cg.shared.global
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
@@ -30,8 +31,8 @@
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // The result is exact: any difference fails.
 // GPU-COMPARE: --rtol=0 --atol=0
-func.func @w2a2(%a: tensor<2x200x1000xi1>, %w: tensor<2x136x1000xi1>) -> tensor<200x136xi32> {
+func.func @w2a2(%a: tensor<2x200x1100xi1>, %w: tensor<2x136x1100xi1>) -> tensor<200x136xi32> {
   %c = lowbit.bitplane_matmul %a, %w
-      : tensor<2x200x1000xi1>, tensor<2x136x1000xi1> -> tensor<200x136xi32>
+      : tensor<2x200x1100xi1>, tensor<2x136x1100xi1> -> tensor<200x136xi32>
   return %c : tensor<200x136xi32>
 }
