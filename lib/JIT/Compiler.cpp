@@ -90,6 +90,12 @@ static llvm::json::Array paramsJson(lowbit::MatmulOp op, ArrayAttr roles) {
       param["code"] = typeName(op.getInputSchemeAttr().getStorage());
     if (name == "weight")
       param["code"] = typeName(op.getWeightScheme().getStorage());
+    // 8-bit float scales (MX e8m0, NVFP4-style e4m3) travel as bytes: their
+    // format says what each byte is worth.
+    auto scaleType = dyn_cast<FloatType>(type.getElementType());
+    if ((name == "weight_scales" || name == "input_scales") && scaleType &&
+        scaleType.getWidth() == 8)
+      param["code"] = typeName(scaleType);
     bool codes = name == "weight" || name == "weight_zero_points" ||
                  (name == "input" && op.getInputSchemeAttr());
     if (codes) {

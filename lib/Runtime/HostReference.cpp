@@ -76,7 +76,8 @@ mlir::lowbit::runtime::realOperands(const KernelManifest &manifest,
   scheme.codebook = w.codebook;
   if (zi >= 0)
     scheme.zeroPoint = quant::ZeroPoint::Integer;
-  if (w.granularity == "per_group") {
+  // MX blocks are groups along K with e8m0 scales (decoded above).
+  if (w.granularity == "per_group" || w.granularity == "mx_block") {
     scheme.granularity = quant::Granularity::PerGroup;
     scheme.groupSize = w.groupSize;
   } else if (w.granularity == "per_channel") {
@@ -86,6 +87,14 @@ mlir::lowbit::runtime::realOperands(const KernelManifest &manifest,
   auto scales = floats(logical[si]);
   if (!scales)
     return scales.takeError();
+  if (!params[si].code.empty()) {
+    // 8-bit float scales arrive as their bytes.
+    auto scaleCode = codeTypeOf(params[si]);
+    if (!scaleCode)
+      return scaleCode.takeError();
+    for (size_t i = 0; i < scales->size(); ++i)
+      (*scales)[i] = float(scaleCode->decode(logical[si].data[i]));
+  }
   std::vector<float> zeros;
   if (zi >= 0)
     for (uint8_t z : logical[zi].data)

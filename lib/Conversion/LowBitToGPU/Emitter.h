@@ -49,11 +49,13 @@ inline Value dynamicSharedBytes(OpBuilder &b, Location loc) {
                               MemRefLayoutAttrInterface{}, workgroup));
 }
 
-/// The code values as a shared-memory table of the kernel (a workgroup
-/// attribution), filled from a constant global by the block's first
-/// threads; a barrier makes it visible before any row is read.
+/// `table` (the values of codes or of 8-bit scales) as a shared-memory array
+/// of the kernel (a workgroup attribution), filled from a constant global
+/// `<kernel>_<what>` by the block's first threads; a barrier makes it
+/// visible before it is read.
 inline Value stageCodeTable(OpBuilder &b, Location loc, ::mlir::gpu::GPUFuncOp func,
-                     ArrayRef<float> table, Value tid, int64_t threads) {
+                     ArrayRef<float> table, Value tid, int64_t threads,
+                     StringRef what = "code_values") {
   auto entries = int64_t(table.size());
   auto workgroup = ::mlir::gpu::AddressSpaceAttr::get(
       b.getContext(), ::mlir::gpu::GPUDialect::getWorkgroupAddressSpace());
@@ -62,7 +64,7 @@ inline Value stageCodeTable(OpBuilder &b, Location loc, ::mlir::gpu::GPUFuncOp f
       loc);
   // One constant global per kernel, beside it in the gpu.module.
   auto globalType = MemRefType::get({entries}, b.getF32Type());
-  std::string symbol = (func.getName() + "_code_values").str();
+  std::string symbol = (func.getName() + "_" + what).str();
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(func);

@@ -48,6 +48,9 @@ struct GemvProblem {
   /// The value of every code when codes index a table (QuantSchemeAttr::
   /// getCodeValues); empty for integer codes.
   SmallVector<float> table;
+  /// The value of every scale byte for 8-bit float scales (MX e8m0,
+  /// NVFP4-style e4m3), read as bytes; empty for f16/bf16/f32 scales.
+  SmallVector<float> scaleTable;
   /// Whole 16-byte chunks per row and scale groups of whole chunks: the
   /// streaming path (16-byte loads, dequantization by exponent tricks).
   bool vectorized = false;
@@ -70,7 +73,8 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
                             << " yet (supported: the splitk_gemv strategy with "
                                "f16/bf16/f32 activations and i2 / i4 (packed) or "
                                "i8 weights, 4-bit (packed) or 8-bit codebook and "
-                               "float codes, per-tensor/channel/group scales, "
+                               "float codes, per-tensor/channel/group scales "
+                               "(f16/bf16/f32, or 8-bit float as MX e8m0), "
                                "optional integer zero points)";
   };
   if (config.getStrategy() != lowbit::gpu::Strategy::SplitKGemv)
@@ -115,6 +119,9 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.hasZeroPoints = scheme.hasZeroPoints();
   p.granularity = scheme.getGranularity();
   p.groupSize = scheme.getGroupSize();
+  // MX blocks are groups along K whose scales are powers of two (e8m0).
+  if (p.granularity == Granularity::MXBlock)
+    p.granularity = Granularity::PerGroup;
   bool axisOk = (p.granularity == Granularity::PerTensor) ||
                 (p.granularity == Granularity::PerChannel && scheme.getAxis() == 0) ||
                 (p.granularity == Granularity::PerGroup && scheme.getAxis() == 1 &&
@@ -123,7 +130,10 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return unsupported("this scale granularity");
   auto scales = cast<RankedTensorType>(op.getWeightScales().getType());
   p.scaleType = scales.getElementType();
-  if (!isa<Float16Type, BFloat16Type, Float32Type>(p.scaleType))
+  auto smallScale = dyn_cast<FloatType>(p.scaleType);
+  if (smallScale && smallScale.getWidth() == 8)
+    p.scaleTable = getSmallFloatValues(smallScale);
+  else if (!isa<Float16Type, BFloat16Type, Float32Type>(p.scaleType))
     return unsupported("scales of type " + Twine(typeString(p.scaleType)));
   p.scaleRows = scales.getDimSize(0);
   p.scaleCols = scales.getDimSize(1);
@@ -188,6 +198,7 @@ Value codeValue(OpBuilder &b, Location loc, Value byte, unsigned bits,
 struct GemvFrame {
   Value x, w, s, z; // z is null without zero points
   Value table;      // the code values in shared memory, or null
+  Value scaleTable; // the values of 8-bit float scales in shared memory, or null
   /// The warp's output rows (rowsPerWarp of them), rows past N clamped to
   /// the last (read, never stored).
   SmallVector<Value> rows;
@@ -204,7 +215,8 @@ std::pair<Value, Value> scaleAndZero(OpBuilder &b, Location loc,
                   ? arith::DivUIOp::create(b, loc, k0, index(b, loc, p.groupSize))
                         .getResult()
                   : index(b, loc, 0);
-  Value scale = toF32(b, loc, memref::LoadOp::create(b, loc, f.s, ValueRange{row, col}));
+  Value raw = memref::LoadOp::create(b, loc, f.s, ValueRange{row, col});
+  Value scale = f.scaleTable ? tableValue(b, loc, f.scaleTable, raw) : toF32(b, loc, raw);
   Value zero = f.z ? codeValue(b, loc,
                                memref::LoadOp::create(b, loc, f.z, ValueRange{row, col}),
                                p.codeBits, p.unsignedCodes)
@@ -237,7 +249,9 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
                 Type xType, Type wType, int64_t units,
                 function_ref<SmallVector<Value>(const GemvFrame &)> rowBody) {
   SmallVector<Type> params = {xType, wType,
-                              MemRefType::get({p.scaleRows, p.scaleCols}, p.scaleType)};
+                              MemRefType::get({p.scaleRows, p.scaleCols},
+                                              p.scaleTable.empty() ? p.scaleType
+                                                                   : b.getI8Type())};
   if (p.hasZeroPoints)
     params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, b.getI8Type()));
   params.push_back(MemRefType::get({p.m, p.n}, p.resultType));
@@ -254,6 +268,9 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   if (!p.table.empty())
     frame.table = stageCodeTable(b, loc, func, p.table, tid, kWarpSize * kWarpsPerBlock);
+  if (!p.scaleTable.empty())
+    frame.scaleTable = stageCodeTable(b, loc, func, p.scaleTable, tid,
+                                      kWarpSize * kWarpsPerBlock, "scale_values");
   Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
   Value warp = arith::DivUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
