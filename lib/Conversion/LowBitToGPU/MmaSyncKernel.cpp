@@ -71,6 +71,9 @@ struct MmaProblem {
   /// The value of every code when codes index a table (codebooks, float
   /// codes) with real activations; empty for integer codes.
   SmallVector<float> table;
+  /// With real activations, the value of every byte of 8-bit float weight
+  /// scales (MX e8m0, e4m3), which the kernel reads as bytes.
+  SmallVector<float> scaleTable;
   bool hasInputScales = false;
   Type inputScaleType;
   int64_t inputScaleRows = 0;
@@ -104,7 +107,8 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
            << "the mma_sync strategy does not support " << what
            << " yet (supported: f16/bf16 activations with 4-bit packed or "
               "8-bit integer weights or codebook / float weight codes of 4 "
-              "(packed) or 8 bits, per-tensor/channel/group scales and "
+              "(packed) or 8 bits, per-tensor/channel/group scales (8-bit float "
+              "ones such as MX e8m0 too) and "
               "integer zero points; int8 x int8 (or 4-bit signed weights); "
               "e4m3 x e4m3; per-token x per-channel scales)";
   };
@@ -138,6 +142,9 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.hasZeroPoints = scheme.hasZeroPoints();
   p.granularity = scheme.getGranularity();
   p.groupSize = scheme.getGroupSize();
+  // MX blocks are groups along K whose scales are powers of two (e8m0).
+  if (p.granularity == Granularity::MXBlock)
+    p.granularity = Granularity::PerGroup;
 
   if (isa<Float16Type, BFloat16Type>(act)) {
     p.kind = MmaKind::Real;
@@ -207,7 +214,11 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.scaleType = scales.getElementType();
   p.scaleRows = scales.getDimSize(0);
   p.scaleCols = scales.getDimSize(1);
-  for (Type t : {p.scaleType, p.hasInputScales ? p.inputScaleType : p.scaleType})
+  auto smallScale = dyn_cast<FloatType>(p.scaleType);
+  if (p.kind == MmaKind::Real && smallScale && smallScale.getWidth() == 8)
+    p.scaleTable = getSmallFloatValues(smallScale);
+  for (Type t : {p.scaleTable.empty() ? p.scaleType : p.resultType,
+                 p.hasInputScales ? p.inputScaleType : p.resultType})
     if (!isa<Float16Type, BFloat16Type, Float32Type>(t))
       return unsupported("scales of type " + Twine(typeString(t)));
   if (!isa<Float16Type, BFloat16Type, Float32Type>(p.resultType))
@@ -250,6 +261,7 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
 struct Frame {
   Value x, w, s, z, xs, y;   // parameters (z, xs may be null)
   Value table;               // table codes' values in shared memory, or null
+  Value scaleTable;          // 8-bit float scales' values in shared memory, or null
   Value aTiles, bTiles;      // shared-memory rings
   Value tid, lane, warpM, warpN, blockM0, blockN0;
 };
@@ -518,7 +530,8 @@ std::pair<Value, Value> rowScaleAndOffset(Emitter &e, const MmaProblem &p,
   Value scaleCol = p.granularity == Granularity::PerGroup
                        ? e.div(e.mul(kt, p.bk), p.groupSize)
                        : e.idx(0);
-  Value scale = e.toF32(memref::LoadOp::create(b, e.loc, f.s, ValueRange{scaleRow, scaleCol}));
+  Value raw = memref::LoadOp::create(b, e.loc, f.s, ValueRange{scaleRow, scaleCol});
+  Value scale = f.scaleTable ? tableValue(b, e.loc, f.scaleTable, raw) : e.toF32(raw);
   Value offset = e.f32(0.0);
   if (f.z) {
     Value z = memref::LoadOp::create(b, e.loc, f.z, ValueRange{scaleRow, scaleCol});
@@ -603,7 +616,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
   launch.params.push_back("input");
   params.push_back(MemRefType::get({p.n, p.k * p.weightBits / 8}, i8));
   launch.params.push_back("weight");
-  params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, p.scaleType));
+  params.push_back(MemRefType::get({p.scaleRows, p.scaleCols},
+                                   p.scaleTable.empty() ? p.scaleType : i8));
   launch.params.push_back("weight_scales");
   if (p.hasZeroPoints) {
     params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, i8));
@@ -632,6 +646,9 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
   f.tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   if (!p.table.empty())
     f.table = stageCodeTable(b, loc, func, p.table, f.tid, p.threads());
+  if (!p.scaleTable.empty())
+    f.scaleTable =
+        stageCodeTable(b, loc, func, p.scaleTable, f.tid, p.threads(), "scale_values");
 
   // The shared-memory rings, carved out of dynamic shared memory.
   Value shared = dynamicSharedBytes(b, loc);
