@@ -3,6 +3,8 @@
 
 #include "Support.h"
 
+#include "lowbit/Quant/Quantize.h"
+
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
@@ -53,8 +55,14 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
         code = "s4";
       if (code == "i8")
         code = "s8";
-      if (!llvm::is_contained({"u4", "s4", "u8", "s8", "e4m3"}, code))
-        return specError("w=" + parts[0] + ": weight codes are u4, s4, u8, s8 or e4m3");
+      if (code == "i2")
+        code = "s2";
+      if (code == "fp4")
+        code = "e2m1";
+      if (!llvm::is_contained({"u2", "s2", "u4", "s4", "u8", "s8", "nf4", "e2m1", "e4m3", "e5m2"},
+                              code))
+        return specError("w=" + parts[0] +
+                         ": weight codes are u2, s2, u4, s4, u8, s8, nf4, e2m1, e4m3 or e5m2");
       spec.weight = code.str();
       spec.weightScales = "per_channel";
       for (llvm::StringRef part : llvm::ArrayRef(parts).drop_front()) {
@@ -84,13 +92,15 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
   if (spec.weightScales == "group" && spec.k % spec.groupSize)
     return specError("group size " + llvm::Twine(spec.groupSize) + " does not divide K = " +
                      llvm::Twine(spec.k));
-  bool fourBit = spec.weight == "u4" || spec.weight == "s4";
-  if (fourBit && spec.k % 2)
-    return specError("4-bit weights are packed two per byte: K must be even");
+  int64_t perByte = spec.packedWeight() ? 8 / spec.weightBits() : 1;
+  if (spec.k % perByte)
+    return specError(llvm::Twine(spec.weightBits()) + "-bit weights are packed " +
+                     llvm::Twine(perByte) + " per byte: K must be a multiple of " +
+                     llvm::Twine(perByte));
   if (spec.act == "s4" && spec.k % 2)
     return specError("4-bit activations are packed two per byte: K must be even");
-  if (spec.zeroPoints && spec.weight == "e4m3")
-    return specError("e4m3 weights take no integer zero points");
+  if (spec.zeroPoints && !spec.integerWeight())
+    return specError(spec.weight + " weights take no integer zero points");
   if (spec.scaleType.empty())
     spec.scaleType = spec.quantizedActivations() ? "f32" : spec.act;
   if (spec.out.empty())
@@ -111,17 +121,31 @@ std::string MatmulSpec::str() const {
 
 /// The MLIR element type of a code or real type name of a spec.
 static std::string elementType(llvm::StringRef name) {
-  if (name == "u4" || name == "s4")
+  if (name == "u2" || name == "s2")
+    return "i2";
+  if (name == "u4" || name == "s4" || name == "nf4")
     return "i4";
   if (name == "u8" || name == "s8" || name == "i8")
     return "i8";
+  if (name == "e2m1")
+    return "f4E2M1FN";
   if (name == "e4m3")
     return "f8E4M3FN";
+  if (name == "e5m2")
+    return "f8E5M2";
   return name.str();
 }
 
+unsigned MatmulSpec::weightBits() const {
+  if (weight == "u2" || weight == "s2")
+    return 2;
+  if (weight == "u4" || weight == "s4" || weight == "nf4" || weight == "e2m1")
+    return 4;
+  return 8;
+}
+
 std::string MatmulSpec::toMLIR() const {
-  bool packedWeight = weight == "u4" || weight == "s4";
+  bool packedWeight = this->packedWeight();
   std::string x = llvm::formatv("tensor<{0}x{1}x{2}{3}>", m, k, elementType(act),
                                 act == "s4" ? ", #lowbit.layout<packed>" : "")
                       .str();
@@ -138,7 +162,7 @@ std::string MatmulSpec::toMLIR() const {
   std::string y = llvm::formatv("tensor<{0}x{1}x{2}>", m, n, out).str();
 
   std::string scheme = "#lowbit.quant<storage = " + elementType(weight);
-  if (weight == "u4" || weight == "u8")
+  if (weight == "u2" || weight == "u4" || weight == "u8" || weight == "nf4")
     scheme += ", signedness = unsigned";
   if (zeroPoints)
     scheme += ", zero_point = int";
@@ -148,7 +172,15 @@ std::string MatmulSpec::toMLIR() const {
     scheme += ", granularity = per_channel, axis = 0";
   else
     scheme += ", granularity = per_group, axis = 1, group_size = " + std::to_string(groupSize);
-  scheme += ", scale_type = " + scaleType + ">";
+  scheme += ", scale_type = " + scaleType;
+  if (weight == "nf4") {
+    // Printed to round-trip f32 (the attribute stores f32).
+    scheme += ", codebook = [";
+    for (auto [i, v] : llvm::enumerate(quant::nf4Codebook()))
+      scheme += (i ? ", " : "") + llvm::formatv("{0:e9}", float(v)).str();
+    scheme += "]";
+  }
+  scheme += ">";
 
   std::string args = "%x: " + x + ", %w: " + w + ", %s: " + s;
   std::string operands = "%x, %w weight_scheme " + scheme;

@@ -194,6 +194,15 @@ mlir::lowbit::quant::dequantize(ArrayRef<int64_t> shape, ArrayRef<uint8_t> codes
   return values;
 }
 
+llvm::ArrayRef<double> mlir::lowbit::quant::nf4Codebook() {
+  static const double values[16] = {
+      -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453,
+      -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0,
+      0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224,
+      0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0};
+  return values;
+}
+
 llvm::Expected<Calibration>
 mlir::lowbit::quant::calibrate(ArrayRef<int64_t> shape, ArrayRef<float> values,
                                const Scheme &scheme) {
@@ -201,8 +210,10 @@ mlir::lowbit::quant::calibrate(ArrayRef<int64_t> shape, ArrayRef<float> values,
     return error("calibration takes rank-2 tensors");
   if (int64_t(values.size()) != shape[0] * shape[1])
     return error("value count does not match the shape");
-  if (!scheme.codebook.empty() || scheme.twoLevel)
-    return error("calibration does not handle codebooks or two-level scales");
+  if (scheme.twoLevel)
+    return error("calibration does not handle two-level scales");
+  if (!scheme.codebook.empty() && scheme.zeroPoint != ZeroPoint::None)
+    return error("codebooks take no zero points");
   auto block = scheme.blockShape(shape);
   if (!block)
     return block.takeError();
@@ -220,6 +231,13 @@ mlir::lowbit::quant::calibrate(ArrayRef<int64_t> shape, ArrayRef<float> values,
     }
   Calibration result;
   double codeMin = scheme.code.minValue(), codeMax = scheme.code.maxValue();
+  if (!scheme.codebook.empty()) {
+    // Symmetric over the codebook's range: its largest magnitude entry
+    // takes the block's largest magnitude.
+    auto [least, most] = std::minmax_element(scheme.codebook.begin(), scheme.codebook.end());
+    codeMin = *least;
+    codeMax = *most;
+  }
   bool asymmetric = scheme.zeroPoint == ZeroPoint::Integer;
   for (int64_t g = 0; g < groups; ++g) {
     double scale, zero = 0;

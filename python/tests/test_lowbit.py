@@ -69,6 +69,30 @@ def test_quantize_round_trip(scheme, bound):
         assert np.all(np.abs(back - w) <= bound * steps * (1 + 1e-5) + 1e-7)
 
 
+@pytest.mark.parametrize("scheme,bits,limit", [("nf4:g64", 4, 0.12), ("e2m1:g32", 4, 0.15),
+                                               ("e5m2", 8, 0.08), ("u2:g64:zp", 2, None),
+                                               ("s2:g64", 2, None)])
+def test_quantize_table_and_two_bit_codes(scheme, bits, limit):
+    """NF4 (QLoRA's codebook), FP4 e2m1, FP8 e5m2 and 2-bit weights: codes
+    that dequantize near the data, scaled by the block's largest magnitude
+    (or its range, with zero points)."""
+    w = RNG.standard_normal((64, 256)).astype(np.float32)
+    q = lowbit.quantize(w, scheme)
+    back = lowbit.dequantize(q)
+    assert q.codes.max() < 2 ** bits
+    if limit is not None:
+        assert np.linalg.norm(back - w) / np.linalg.norm(w) < limit
+    else:
+        # 2-bit integers: four levels, so round to nearest is all there is
+        # to check: at most half a step from each element.
+        steps = np.repeat(q.scales, 64, axis=1)
+        assert np.all(np.abs(back - w) <= 0.5 * steps * (1 + 1e-5) + 1e-7)
+    if scheme.startswith("nf4"):
+        # The block's largest magnitude maps to the codebook's +-1 exactly.
+        blocks = np.abs(back).reshape(64, -1, 64).max(axis=2)
+        assert np.allclose(blocks, np.abs(w).reshape(64, -1, 64).max(axis=2), rtol=1e-6)
+
+
 def test_quantize_errors():
     with pytest.raises(lowbit.LowbitError, match="2-D"):
         lowbit.quantize(np.zeros(8, np.float32))

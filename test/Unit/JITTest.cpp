@@ -62,7 +62,9 @@ TEST(Spec, BadSpecsNameTheField) {
       {"matmul m=1 n=64 k=64 a=f32 w=u4", "a=f32: activations are"},
       {"matmul m=1 n=64 k=64 a=f16 w=u3", "w=u3: weight codes are"},
       {"matmul m=1 n=64 k=64 a=f16 w=u4:g48", "group size 48 does not divide K = 64"},
-      {"matmul m=1 n=64 k=63 a=f16 w=u4", "K must be even"},
+      {"matmul m=1 n=64 k=63 a=f16 w=u4", "K must be a multiple of 2"},
+      {"matmul m=1 n=64 k=62 a=f16 w=u2", "2-bit weights are packed 4 per byte"},
+      {"matmul m=1 n=64 k=64 a=f16 w=nf4:zp", "nf4 weights take no integer zero points"},
       {"matmul m=1 n=64 k=64 a=f16:per_token w=u4", "real ones nothing"},
       {"matmul m=1 n=64 k=64 a=f16 w=u4:q", "':q' is not" /* see below */},
       {"matmul m=1 n=64 k=64 a=f16 w=u4 out=i8", "out=i8: expected f16, bf16 or f32"},
@@ -77,6 +79,44 @@ TEST(Spec, BadSpecsNameTheField) {
       EXPECT_NE(message.find("'q' is not :per_channel"), std::string::npos) << message;
     else
       EXPECT_NE(message.find(c.message), std::string::npos) << c.text << " -> " << message;
+  }
+}
+
+// Weight codes beyond integers: 2-bit, NF4 (a codebook), FP4 e2m1, FP8 e5m2.
+// Each has one spelling, becomes the scheme the GPU kernels take, and
+// compiles for decode (GEMV) and, but 2-bit codes, prefill (mma_sync; 2-bit
+// weights there are an error naming them).
+TEST(Spec, TableAndTwoBitWeightCodes) {
+  struct Case {
+    const char *text, *canonical, *scheme;
+  } cases[] = {
+      {"matmul m=1 n=64 k=128 a=f16 w=i2:g64:zp",
+       "matmul m=1 n=64 k=128 a=f16 w=s2:g64:zp scale=f16 out=f16", "storage = i2"},
+      {"matmul m=1 n=64 k=128 a=bf16 w=nf4:g64",
+       "matmul m=1 n=64 k=128 a=bf16 w=nf4:g64 scale=bf16 out=bf16",
+       "codebook = [-1.000000000e+00, -6.961928010e-01"},
+      {"matmul m=1 n=64 k=128 a=f16 w=fp4", "matmul m=1 n=64 k=128 a=f16 w=e2m1:per_channel scale=f16 out=f16",
+       "storage = f4E2M1FN"},
+      {"matmul m=1 n=64 k=128 a=bf16 w=e5m2:per_tensor",
+       "matmul m=1 n=64 k=128 a=bf16 w=e5m2:per_tensor scale=bf16 out=bf16", "storage = f8E5M2"},
+  };
+  for (const Case &c : cases) {
+    auto spec = parseSpec(c.text);
+    ASSERT_TRUE(bool(spec)) << c.text << ": " << errorText(spec.takeError());
+    EXPECT_EQ(spec->str(), c.canonical);
+    EXPECT_NE(spec->toMLIR().find(c.scheme), std::string::npos) << spec->toMLIR();
+    for (int64_t m : {1, 64}) {
+      MatmulSpec sized = *spec;
+      sized.m = m;
+      auto compiled = compileSource(sized.toMLIR(), CompileOptions());
+      if (m == 64 && spec->weightBits() == 2) {
+        ASSERT_FALSE(bool(compiled));
+        EXPECT_NE(errorText(compiled.takeError()).find("does not support the weights"),
+                  std::string::npos);
+        continue;
+      }
+      EXPECT_TRUE(bool(compiled)) << sized.str() << ": " << errorText(compiled.takeError());
+    }
   }
 }
 

@@ -8,9 +8,11 @@
 // Fields (any order; m, n, k, a and w required):
 //   a=   activations: f16 | bf16 (real), or quantized i8 | e4m3 | s4, with
 //        `:per_token` (default) or `:per_tensor` f32 scales
-//   w=   weight codes u4 | s4 | u8 | s8 | e4m3 (`i4`/`i8` mean signed), with
-//        `:per_channel` (default), `:per_tensor` or `:g<size>` (groups along
-//        K) and `:zp` for integer zero points; 4-bit codes are packed
+//   w=   weight codes u2 | s2 | u4 | s4 | u8 | s8 (`i2`/`i4`/`i8` mean
+//        signed), nf4 (QLoRA's codebook over 4-bit indices), e2m1 (FP4, also
+//        `fp4`), e4m3 | e5m2 (FP8), with `:per_channel` (default),
+//        `:per_tensor` or `:g<size>` (groups along K) and `:zp` for integer
+//        zero points (integer codes only); 2- and 4-bit codes are packed
 //   scale= weight scale type (default: the activation type if real, else f32)
 //   out=  result type f16 | bf16 | f32 (default: bf16, f16 for f16 inputs)
 // A spec has one canonical spelling (all defaults explicit), which is what
@@ -38,6 +40,14 @@ struct MatmulSpec {
   std::string scaleType, out;
 
   bool quantizedActivations() const { return act != "f16" && act != "bf16"; }
+  /// Bits of one weight code (2, 4 or 8).
+  unsigned weightBits() const;
+  /// Codes narrower than a byte are packed (#lowbit.layout<packed>).
+  bool packedWeight() const { return weightBits() < 8; }
+  /// Integer codes (the ones that may have zero points).
+  bool integerWeight() const {
+    return weight[0] == 'u' || (weight[0] == 's' && weight.size() == 2);
+  }
   /// The canonical one-line spelling.
   std::string str() const;
   /// A module with one public function `@lowbit_matmul` computing the spec

@@ -47,6 +47,10 @@ struct Scheme {
   double codeValue(uint8_t raw) const;
 };
 
+/// The NF4 codebook of QLoRA (Dettmers et al. 2023): the 16 quantiles of a
+/// normal distribution scaled to [-1, 1], with an exact zero.
+llvm::ArrayRef<double> nf4Codebook();
+
 /// The scale operands of a scheme; `zeroPoints` hold zero-point values (for
 /// integer zero points, decoded codes), `outerScales` is empty for one-level
 /// schemes.
