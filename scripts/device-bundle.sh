@@ -49,6 +49,7 @@ done
 "$root/bench/decode-w4a16.sh" "$bundle/bench-src"
 "$root/bench/prefill.sh" "$bundle/bench-src"
 "$root/bench/bitplane.sh" "$bundle/bench-src"
+"$root/bench/decode-formats.sh" "$bundle/bench-src"
 for case in "$bundle"/bench-src/*.mlir; do
   name=$(basename "$case" .mlir)
   dir=$bundle/bench/$name

@@ -2,6 +2,7 @@
 #include "lowbit/Runtime/KernelManifest.h"
 
 #include "lowbit/Quant/BitPlanes.h"
+#include "lowbit/Quant/CodeType.h"
 #include "lowbit/Quant/Layouts.h"
 #include "lowbit/Runtime/CudaDriver.h"
 #include "llvm/ADT/APFloat.h"
@@ -204,7 +205,16 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
   // e4m3 has no infinities; its NaNs are S.1111.111.
   bool e4m3 = p.code == "f8E4M3FN";
   int64_t n = array.numElements();
+  // 8-bit float scales (MX e8m0, e4m3) are drawn as the codes of values in
+  // [0.5, 1.5) (e8m0: 0.5 or 1), never NaN or extreme powers of two.
+  std::optional<quant::CodeType> scaleCode;
+  if (isScale && !p.code.empty())
+    scaleCode = quant::CodeType::parse(p.code);
   for (int64_t i = 0; i < n; ++i) {
+    if (scaleCode) {
+      array.data.push_back(scaleCode->encode(scale(rng)));
+      continue;
+    }
     float v = isScale ? scale(rng) / 64 : real(rng);
     if (p.dtype == "f4") {
       uint8_t bytes[4];

@@ -630,3 +630,41 @@ func.func @nf4(%x: tensor<2x128xbf16>, %w: tensor<32x128xi4, #lowbit.layout<pack
     }
   EXPECT_EQ(mismatches, 0);
 }
+
+// 8-bit float scales travel as bytes named by their format: random operands
+// are finite scales near 1 (not uniform bytes: e8m0 255 is NaN, 254 is
+// 2^127), and the host reference decodes them.
+TEST(HostReference, EightBitFloatScalesAreDecoded) {
+  const char *source = R"(
+func.func @mxfp4(%x: tensor<1x256xbf16>, %w: tensor<32x256xf4E2M1FN, #lowbit.layout<packed>>,
+                 %s: tensor<32x8xf8E8M0FNU>) -> tensor<1x32xf32> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = f4E2M1FN, granularity = mx_block, axis = 1,
+                                  group_size = 32, scale_type = f8E8M0FNU>
+      weight_scales(%s)
+      : (tensor<1x256xbf16>, tensor<32x256xf4E2M1FN, #lowbit.layout<packed>>,
+         tensor<32x8xf8E8M0FNU>) -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+})";
+  auto compiled = compileSource(source, CompileOptions());
+  ASSERT_TRUE(bool(compiled)) << errorText(compiled.takeError());
+  llvm::json::Object root{{"kernels", llvm::json::Array{compiled->kernels.front()}}};
+  auto manifest = mlir::lowbit::runtime::KernelManifest::fromJson(root, "mxfp4");
+  ASSERT_TRUE(bool(manifest)) << errorText(manifest.takeError());
+  ASSERT_EQ(manifest->params[2].code, "f8E8M0FNU");
+  std::mt19937 rng(5);
+  std::vector<mlir::lowbit::NpyArray> logical;
+  for (size_t i = 0; i + 1 < manifest->params.size(); ++i)
+    logical.push_back(mlir::lowbit::runtime::randomOperand(manifest->params[i], rng));
+  for (uint8_t byte : logical[2].data)
+    EXPECT_TRUE(byte == 126 || byte == 127) << int(byte); // 0.5 or 1
+  auto real = mlir::lowbit::runtime::realOperands(*manifest, logical);
+  ASSERT_TRUE(bool(real)) << errorText(real.takeError());
+  // e2m1 values are at most 6 in magnitude; times scales of 0.5 or 1.
+  for (float v : real->w)
+    EXPECT_LE(std::abs(v), 6.0f);
+  EXPECT_TRUE(std::any_of(real->w.begin(), real->w.end(),
+                          [](float v) { return std::abs(v) == 6.0f; }) ||
+              std::any_of(real->w.begin(), real->w.end(),
+                          [](float v) { return std::abs(v) == 3.0f; }));
+}
