@@ -5,6 +5,7 @@
 
 #include "LowBitGPU/IR/LowBitGPUDialect.h"
 #include "lowbit/JIT/Spec.h"
+#include "lowbit/Quant/CodeType.h"
 #include "lowbit/Runtime/CudaDriver.h"
 #include "lowbit/Runtime/HostReference.h"
 #include "lowbit/Support/Npy.h"
@@ -175,7 +176,16 @@ NpyArray randomCodes(const runtime::KernelParam &param, uint64_t seed) {
   size_t count = size_t(array.numElements());
   array.data.resize(count);
   uint8_t mask = uint8_t((1u << (param.bits ? param.bits : 8)) - 1);
-  bool e4m3 = param.code == "f8E4M3FN";
+  // Non-finite float codes (e4m3's NaNs, e5m2's infinities and NaNs) become
+  // the largest finite code below them.
+  uint8_t finite[256];
+  for (unsigned raw = 0; raw < 256; ++raw)
+    finite[raw] = uint8_t(raw);
+  if (auto code = quant::CodeType::parse(param.code);
+      code && code->kind() == quant::CodeKind::Float)
+    for (unsigned raw = 0; raw <= mask; ++raw)
+      for (unsigned below = raw; !code->isFinite(uint8_t(finite[raw])) && below-- > 0;)
+        finite[raw] = uint8_t(below);
   constexpr size_t kChunk = size_t(1) << 20;
   size_t chunks = (count + kChunk - 1) / kChunk;
   std::atomic<size_t> next{0};
@@ -191,10 +201,7 @@ NpyArray randomCodes(const runtime::KernelParam &param, uint64_t seed) {
           z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
           z ^= z >> 31;
           for (size_t j = 0; j < 8 && i + j < count; ++j) {
-            uint8_t code = uint8_t(z >> (8 * j)) & mask;
-            if (e4m3 && (code & 0x7f) == 0x7f)
-              code = 0x7e;
-            array.data[i + j] = code;
+            array.data[i + j] = finite[uint8_t(z >> (8 * j)) & mask];
           }
         }
       }

@@ -155,13 +155,26 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
       param.granularity = p->getString("granularity").value_or("").str();
       param.axis = p->getInteger("axis").value_or(-1);
       param.groupSize = p->getInteger("group_size").value_or(0);
-      if (const llvm::json::Array *codebook = p->getArray("codebook"))
-        for (const llvm::json::Value &v : *codebook) {
+      std::string where = "kernel " + m.name + ", parameter " + param.role;
+      if (!param.code.empty() && !quant::CodeType::parse(param.code))
+        return manifestError(path, where + ": unknown code type '" + param.code + "'");
+      if (const llvm::json::Value *codebook = p->get("codebook")) {
+        const llvm::json::Array *values = codebook->getAsArray();
+        if (!values)
+          return manifestError(path, where + ": codebook is not a list");
+        for (const llvm::json::Value &v : *values) {
           std::optional<double> value = v.getAsNumber();
           if (!value)
-            return manifestError(path, "kernel " + m.name + ": a codebook value is not a number");
+            return manifestError(path, where + ": a codebook value is not a number");
           param.codebook.push_back(*value);
         }
+        if (param.bits < 1 || param.bits > 8 ||
+            param.codebook.size() != (size_t(1) << param.bits))
+          return manifestError(path, where + ": a codebook of " +
+                                         std::to_string(param.codebook.size()) +
+                                         " values for " + std::to_string(param.bits) +
+                                         "-bit codes");
+      }
       m.params.push_back(std::move(param));
     }
   if (m.params.empty() || m.params.back().role != "result")
@@ -202,8 +215,12 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
   NpyArray array{p.dtype, p.shape, {}};
   std::uniform_real_distribution<float> real(-1.0f, 1.0f), scale(0.5f, 1.5f);
   bool isScale = p.role == "weight_scales" || p.role == "input_scales";
-  // e4m3 has no infinities; its NaNs are S.1111.111.
-  bool e4m3 = p.code == "f8E4M3FN";
+  // Float codes are drawn among their finite values (e4m3's NaNs, e5m2's
+  // infinities and NaNs are never operands).
+  std::optional<quant::CodeType> floatCode;
+  if (!isScale && !p.code.empty())
+    if (auto code = quant::CodeType::parse(p.code); code && code->kind() == quant::CodeKind::Float)
+      floatCode = code;
   int64_t n = array.numElements();
   // 8-bit float scales (MX e8m0, e4m3) are drawn as the codes of values in
   // [0.5, 1.5) (e8m0: 0.5 or 1), never NaN or extreme powers of two.
@@ -236,8 +253,8 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
     } else {
       unsigned bits = p.bits ? unsigned(p.bits) : 8;
       uint8_t code = uint8_t(rng() & ((1u << bits) - 1));
-      while (e4m3 && (code & 0x7f) == 0x7f)
-        code = uint8_t(rng() & 0xff);
+      while (floatCode && !floatCode->isFinite(code))
+        code = uint8_t(rng() & ((1u << bits) - 1));
       array.data.push_back(code);
     }
   }

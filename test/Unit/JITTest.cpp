@@ -4,6 +4,7 @@
 #include "lowbit/JIT/Driver.h"
 #include "lowbit/JIT/Spec.h"
 #include "lowbit/JIT/Tuner.h"
+#include "lowbit/Quant/CodeType.h"
 #include "lowbit/Runtime/HostReference.h"
 #include "lowbit/Runtime/KernelManifest.h"
 
@@ -667,4 +668,68 @@ func.func @mxfp4(%x: tensor<1x256xbf16>, %w: tensor<32x256xf4E2M1FN, #lowbit.lay
                           [](float v) { return std::abs(v) == 6.0f; }) ||
               std::any_of(real->w.begin(), real->w.end(),
                           [](float v) { return std::abs(v) == 3.0f; }));
+}
+
+// Manifests are input: a codebook that does not fit its codes, or a code
+// type no one knows, is an error naming the parameter, never an
+// out-of-bounds read later.
+TEST(KernelManifest, CodebooksAndCodeTypesAreChecked) {
+  auto load = [](llvm::json::Object weight) {
+    llvm::json::Object kernel{
+        {"name", "k"},
+        {"grid", llvm::json::Array{1, 1, 1}},
+        {"block", llvm::json::Array{32, 1, 1}},
+        {"params", llvm::json::Array{std::move(weight),
+                                     llvm::json::Object{{"role", "result"},
+                                                        {"dtype", "f4"},
+                                                        {"shape", llvm::json::Array{1, 1}}}}}};
+    llvm::json::Object root{{"kernels", llvm::json::Array{std::move(kernel)}}};
+    return mlir::lowbit::runtime::KernelManifest::fromJson(root, "m.json");
+  };
+  auto weight = [](llvm::json::Value codebook, const char *code) {
+    return llvm::json::Object{{"role", "weight"}, {"dtype", "u1"}, {"bits", 4},
+                              {"code", code},     {"shape", llvm::json::Array{1, 2}},
+                              {"codebook", std::move(codebook)}};
+  };
+  llvm::json::Array sixteen;
+  for (int i = 0; i < 16; ++i)
+    sixteen.push_back(double(i) / 8 - 1);
+  EXPECT_TRUE(bool(load(weight(llvm::json::Value(std::move(sixteen)), "i4"))));
+  struct Case {
+    llvm::json::Value codebook;
+    const char *code, *message;
+  } cases[] = {
+      {llvm::json::Array{0.0, 1.0}, "i4", "a codebook of 2 values for 4-bit codes"},
+      {llvm::json::Value("nf4"), "i4", "codebook is not a list"},
+      {llvm::json::Array{"x"}, "i4", "a codebook value is not a number"},
+      {llvm::json::Array{}, "q7", "unknown code type 'q7'"},
+  };
+  for (Case &c : cases) {
+    auto manifest = load(weight(std::move(c.codebook), c.code));
+    ASSERT_FALSE(bool(manifest)) << c.message;
+    std::string message = errorText(manifest.takeError());
+    EXPECT_NE(message.find(c.message), std::string::npos) << message;
+    EXPECT_NE(message.find("parameter weight"), std::string::npos) << message;
+  }
+}
+
+// Random float codes are finite: e5m2 has infinities and NaNs among its
+// 256 codes, e4m3 two NaNs.
+TEST(KernelManifest, RandomFloatCodesAreFinite) {
+  std::mt19937 rng(9);
+  for (const char *code : {"f8E5M2", "f8E4M3FN"}) {
+    mlir::lowbit::runtime::KernelParam p;
+    p.role = "weight";
+    p.dtype = "u1";
+    p.bits = 8;
+    p.code = code;
+    p.shape = {64, 256};
+    auto type = mlir::lowbit::quant::CodeType::parse(code);
+    ASSERT_TRUE(type.has_value());
+    mlir::lowbit::NpyArray array = mlir::lowbit::runtime::randomOperand(p, rng);
+    std::set<uint8_t> seen(array.data.begin(), array.data.end());
+    for (uint8_t raw : seen)
+      EXPECT_TRUE(type->isFinite(raw)) << code << " code " << int(raw);
+    EXPECT_GT(seen.size(), 200u) << code; // and not a few values only
+  }
 }

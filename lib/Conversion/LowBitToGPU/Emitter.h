@@ -49,19 +49,22 @@ inline Value dynamicSharedBytes(OpBuilder &b, Location loc) {
                               MemRefLayoutAttrInterface{}, workgroup));
 }
 
-/// `table` (the values of codes or of 8-bit scales) as a shared-memory array
-/// of the kernel (a workgroup attribution), filled from a constant global
-/// `<kernel>_<what>` by the block's first threads; a barrier makes it
-/// visible before it is read.
+/// `table` (the values of codes or of 8-bit scales) copied into the block's
+/// dynamic shared memory `shared` at `byteOffset` (a multiple of 4; the
+/// launch's dynamic size must count the 4 bytes per entry, so that every
+/// shared-memory check and the driver's opt-in past 48 KiB see them) from a
+/// constant global `<kernel>_<what>` by the block's first threads; a barrier
+/// makes it visible before it is read. Returns the copy as f32s.
 inline Value stageCodeTable(OpBuilder &b, Location loc, ::mlir::gpu::GPUFuncOp func,
-                     ArrayRef<float> table, Value tid, int64_t threads,
-                     StringRef what = "code_values") {
+                            ArrayRef<float> table, Value tid, int64_t threads, Value shared,
+                            int64_t byteOffset, StringRef what = "code_values") {
   auto entries = int64_t(table.size());
-  auto workgroup = ::mlir::gpu::AddressSpaceAttr::get(
-      b.getContext(), ::mlir::gpu::GPUDialect::getWorkgroupAddressSpace());
-  Value shared = func.addWorkgroupAttribution(
-      MemRefType::get({entries}, b.getF32Type(), MemRefLayoutAttrInterface{}, workgroup),
-      loc);
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value copy = memref::ViewOp::create(
+      b, loc,
+      MemRefType::get({entries}, b.getF32Type(), MemRefLayoutAttrInterface{},
+                      cast<MemRefType>(shared.getType()).getMemorySpace()),
+      shared, index(byteOffset), ValueRange{});
   // One constant global per kernel, beside it in the gpu.module.
   auto globalType = MemRefType::get({entries}, b.getF32Type());
   std::string symbol = (func.getName() + "_" + what).str();
@@ -75,18 +78,17 @@ inline Value stageCodeTable(OpBuilder &b, Location loc, ::mlir::gpu::GPUFuncOp f
   }
   Value global = memref::GetGlobalOp::create(b, loc, globalType, symbol);
   for (int64_t first = 0; first < entries; first += threads) {
-    Value i = arith::AddIOp::create(b, loc, tid, arith::ConstantIndexOp::create(b, loc, first));
+    Value i = arith::AddIOp::create(b, loc, tid, index(first));
     auto inside = scf::IfOp::create(
-        b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i, arith::ConstantIndexOp::create(b, loc, entries)),
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i, index(entries)),
         /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&inside.getThenRegion().front());
     memref::StoreOp::create(b, loc, memref::LoadOp::create(b, loc, global, ValueRange{i}),
-                            shared, ValueRange{i});
+                            copy, ValueRange{i});
   }
   ::mlir::gpu::BarrierOp::create(b, loc);
-  return shared;
+  return copy;
 }
 
 /// The value of table code `code` (an integer of any width, zero-extended).

@@ -51,6 +51,8 @@ struct GemvProblem {
   /// The value of every scale byte for 8-bit float scales (MX e8m0,
   /// NVFP4-style e4m3), read as bytes; empty for f16/bf16/f32 scales.
   SmallVector<float> scaleTable;
+  /// Dynamic shared memory: the two tables' f32 values.
+  int64_t sharedBytes() const { return int64_t(table.size() + scaleTable.size()) * 4; }
   /// Whole 16-byte chunks per row and scale groups of whole chunks: the
   /// streaming path (16-byte loads, dequantization by exponent tricks).
   bool vectorized = false;
@@ -125,7 +127,7 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   bool axisOk = (p.granularity == Granularity::PerTensor) ||
                 (p.granularity == Granularity::PerChannel && scheme.getAxis() == 0) ||
                 (p.granularity == Granularity::PerGroup && scheme.getAxis() == 1 &&
-                 p.groupSize % 2 == 0);
+                 p.groupSize % (8 / p.codeBits) == 0);
   if (!axisOk)
     return unsupported("this scale granularity");
   auto scales = cast<RankedTensorType>(op.getWeightScales().getType());
@@ -266,11 +268,16 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
   Value y = body.getArguments().back();
 
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
-  if (!p.table.empty())
-    frame.table = stageCodeTable(b, loc, func, p.table, tid, kWarpSize * kWarpsPerBlock);
-  if (!p.scaleTable.empty())
-    frame.scaleTable = stageCodeTable(b, loc, func, p.scaleTable, tid,
-                                      kWarpSize * kWarpsPerBlock, "scale_values");
+  if (p.sharedBytes()) {
+    Value shared = dynamicSharedBytes(b, loc);
+    if (!p.table.empty())
+      frame.table =
+          stageCodeTable(b, loc, func, p.table, tid, kWarpSize * kWarpsPerBlock, shared, 0);
+    if (!p.scaleTable.empty())
+      frame.scaleTable = stageCodeTable(b, loc, func, p.scaleTable, tid,
+                                        kWarpSize * kWarpsPerBlock, shared,
+                                        int64_t(p.table.size()) * 4, "scale_values");
+  }
   Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
   Value warp = arith::DivUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
@@ -543,5 +550,6 @@ FailureOr<KernelLaunch> mlir::lowbit::buildGemvKernel(OpBuilder &b, MatmulOp op,
   launch.grid = {int64_t(llvm::divideCeil(problem->n, problem->rowsPerBlock)), problem->splitK, 1};
   launch.block = {kWarpSize * kWarpsPerBlock, 1, 1};
   launch.zeroResult = problem->splitK > 1;
+  launch.sharedBytes = problem->sharedBytes();
   return launch;
 }

@@ -98,7 +98,11 @@ struct MmaProblem {
   int64_t stageBytes() const {
     return bm * kTileRowBytes + bn * weightRowBytes();
   }
-  int64_t sharedBytes() const { return stages * stageBytes(); }
+  int64_t ringBytes() const { return stages * stageBytes(); }
+  /// The ring, then the f32 values of table codes and 8-bit scales.
+  int64_t sharedBytes() const {
+    return ringBytes() + int64_t(table.size() + scaleTable.size()) * 4;
+  }
 };
 
 FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
@@ -644,14 +648,15 @@ FailureOr<KernelLaunch> mlir::lowbit::buildMmaSyncKernel(OpBuilder &b, MatmulOp 
     f.xs = body.getArgument(arg++);
   f.y = body.getArgument(arg++);
   f.tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
-  if (!p.table.empty())
-    f.table = stageCodeTable(b, loc, func, p.table, f.tid, p.threads());
-  if (!p.scaleTable.empty())
-    f.scaleTable =
-        stageCodeTable(b, loc, func, p.scaleTable, f.tid, p.threads(), "scale_values");
 
-  // The shared-memory rings, carved out of dynamic shared memory.
+  // The shared-memory rings, carved out of dynamic shared memory, and after
+  // them the tables of code and scale values.
   Value shared = dynamicSharedBytes(b, loc);
+  if (!p.table.empty())
+    f.table = stageCodeTable(b, loc, func, p.table, f.tid, p.threads(), shared, p.ringBytes());
+  if (!p.scaleTable.empty())
+    f.scaleTable = stageCodeTable(b, loc, func, p.scaleTable, f.tid, p.threads(), shared,
+                                  p.ringBytes() + int64_t(p.table.size()) * 4, "scale_values");
   Type mmaElement = p.kind == MmaKind::Real ? p.actType : i8;
   f.aTiles = tiled::ringView(e, shared, 0, p.stages, p.bm, kTileRowBytes / p.actBytes(),
                              mmaElement);

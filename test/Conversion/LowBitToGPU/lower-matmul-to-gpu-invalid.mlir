@@ -233,3 +233,12 @@ func.func @matmul_on_bitplane(%x: tensor<64x512xi8>, %xs: tensor<64x1xf32>, %w: 
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [64, 64, 512], warp = [32, 32], mma = [16, 8, 256], mma_type = i1, stages = 2>} : (tensor<64x512xi8>, tensor<64x512xi8>, tensor<64x1xf32>, tensor<64x1xf32>) -> tensor<64x64xf16>
   return %y : tensor<64x64xf16>
 }
+
+// -----
+
+// The byte GEMV reads one scale per byte: 2-bit groups must hold whole bytes.
+func.func @two_bit_groups_of_six(%x: tensor<1x96xf16>, %w: tensor<64x96xi2, #lowbit.layout<packed>>, %s: tensor<64x16xf16>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{GPU code generation does not support this scale granularity yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i2, granularity = per_group, axis = 1, group_size = 6> weight_scales(%s) : (tensor<1x96xf16>, tensor<64x96xi2, #lowbit.layout<packed>>, tensor<64x16xf16>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}

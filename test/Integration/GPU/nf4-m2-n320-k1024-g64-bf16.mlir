@@ -8,14 +8,16 @@
 
 // NF4 decode (QLoRA's codebook): unsigned 4-bit indices, bf16 scales per
 // group of 64, two bf16 tokens, f32 result. The 16 code values live in a
-// constant global the block copies to shared memory; each code is looked
-// up there (the streaming GEMV, 16-byte weight loads).
-// PTX: .global .align 4 .b8 nf4_gemv0_code_values[64]
-// PTX: .shared .align 4 .b8 {{.*}}[64];
+// constant global the block copies to its dynamic shared memory (64 bytes,
+// in the launch's size); each code is looked up there (the streaming GEMV,
+// 16-byte weight loads).
+// PTX-DAG: .global .align 4 .b8 nf4_gemv0_code_values[64]
+// PTX-DAG: .extern .shared .align 16 .b8 __dynamic_shmem__0[];
 // PTX-DAG: ld.global.v4.b32
 // PTX-DAG: bar.sync
 // PTX-DAG: ld.shared.b32
 // MANIFEST: "config": "#lowbit_gpu.config<strategy = splitk_gemv,
+// MANIFEST: "shared_memory": 64,
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 func.func @nf4(%x: tensor<2x1024xbf16>, %w: tensor<320x1024xi4, #lowbit.layout<packed>>,
                %s: tensor<320x16xbf16>) -> tensor<2x320xf32> {
