@@ -387,7 +387,13 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
         return encoded.takeError();
       maps.push_back(std::move(*encoded));
     }
-    auto launch = [&](int s) {
+    // A kernel that accumulates into its result (split-K atomics) costs
+    // the clearing too wherever it runs: timed with it, so that candidates
+    // of other strategies compete on equal terms.
+    auto launch = [&](int s) -> llvm::Error {
+      if (m.zeroResult)
+        if (llvm::Error e = (*device)->fill(args[s].back(), resultBytes, 0))
+          return e;
       return (*device)->enqueue(*module, m.name, m.grid, m.block, m.sharedBytes, args[s],
                                 /*stream=*/nullptr, maps[s]);
     };
