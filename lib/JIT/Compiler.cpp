@@ -73,19 +73,34 @@ static llvm::json::Object paramJson(StringRef role, Value value) {
   return param;
 }
 
-/// The parameters of a matmul's kernel.
-static llvm::json::Array paramsJson(lowbit::MatmulOp op, ArrayAttr roles) {
+/// A kernel's parameters in the order of its `roles`: each the operand
+/// `valueOf` names for its role, with what `annotate` adds about it.
+static llvm::json::Array
+paramsJson(ArrayAttr roles, function_ref<Value(StringRef role)> valueOf,
+           function_ref<void(StringRef role, Value value, llvm::json::Object &)> annotate) {
   llvm::json::Array params;
   for (Attribute role : roles) {
     StringRef name = cast<StringAttr>(role).getValue();
-    Value value = name == "input"                ? op.getInput()
-                  : name == "weight"             ? op.getWeight()
-                  : name == "weight_scales"      ? op.getWeightScales()
-                  : name == "weight_zero_points" ? op.getWeightZeroPoints()
-                  : name == "input_scales"       ? op.getInputScales()
-                                                 : op.getResult();
-    auto type = cast<RankedTensorType>(value.getType());
+    Value value = valueOf(name);
     llvm::json::Object param = paramJson(name, value);
+    annotate(name, value, param);
+    params.push_back(std::move(param));
+  }
+  return params;
+}
+
+/// The parameters of a matmul's kernel.
+static llvm::json::Array paramsJson(lowbit::MatmulOp op, ArrayAttr roles) {
+  auto valueOf = [&](StringRef name) -> Value {
+    return name == "input"                ? op.getInput()
+           : name == "weight"             ? op.getWeight()
+           : name == "weight_scales"      ? op.getWeightScales()
+           : name == "weight_zero_points" ? op.getWeightZeroPoints()
+           : name == "input_scales"       ? op.getInputScales()
+                                          : op.getResult();
+  };
+  return paramsJson(roles, valueOf, [&](StringRef name, Value value, llvm::json::Object &param) {
+    auto type = cast<RankedTensorType>(value.getType());
     if (name == "input" && op.getInputSchemeAttr())
       param["code"] = typeName(op.getInputSchemeAttr().getStorage());
     if (name == "weight")
@@ -117,36 +132,47 @@ static llvm::json::Array paramsJson(lowbit::MatmulOp op, ArrayAttr roles) {
         param["codebook"] = std::move(values);
       }
     }
-    params.push_back(std::move(param));
-  }
-  return params;
+  });
 }
 
 /// The parameters of a bit-plane product's kernel: both operands as rows
 /// of K bits (layout "bits", see runtime::deviceBytes), the i32 result.
 static llvm::json::Array paramsJson(lowbit::BitplaneMatmulOp op, ArrayAttr roles) {
-  llvm::json::Array params;
-  for (Attribute role : roles) {
-    StringRef name = cast<StringAttr>(role).getValue();
-    Value value = name == "input"    ? op.getInput()
-                  : name == "weight" ? op.getWeight()
-                                     : op.getResult();
-    llvm::json::Object param = paramJson(name, value);
+  auto valueOf = [&](StringRef name) -> Value {
+    return name == "input" ? op.getInput() : name == "weight" ? op.getWeight() : op.getResult();
+  };
+  return paramsJson(roles, valueOf, [](StringRef name, Value, llvm::json::Object &param) {
     if (name != "result") {
       param["bits"] = int64_t(1);
       param["layout"] = "bits";
     }
-    params.push_back(std::move(param));
-  }
-  return params;
+  });
+}
+
+/// The parameters of a lookup-table product's kernel: the table, the weight
+/// indices (one per byte), the scales, the result.
+static llvm::json::Array paramsJson(lowbit::LutMatmulOp op, ArrayAttr roles) {
+  auto valueOf = [&](StringRef name) -> Value {
+    return name == "table"           ? op.getTable()
+           : name == "weight"        ? op.getWeight()
+           : name == "weight_scales" ? op.getScales()
+                                     : op.getResult();
+  };
+  return paramsJson(roles, valueOf, [&](StringRef name, Value, llvm::json::Object &param) {
+    if (name == "weight") {
+      param["bits"] = op.getGroupSize();
+      param["layout"] = "bytes";
+    }
+  });
 }
 
 /// One manifest entry per generated kernel, from the op it computes.
 static llvm::json::Object kernelJson(Operation *op, DictionaryAttr kernel) {
   auto roles = kernel.getAs<ArrayAttr>("params");
-  llvm::json::Array params = isa<lowbit::BitplaneMatmulOp>(op)
-                                 ? paramsJson(cast<lowbit::BitplaneMatmulOp>(op), roles)
-                                 : paramsJson(cast<lowbit::MatmulOp>(op), roles);
+  llvm::json::Array params =
+      isa<lowbit::BitplaneMatmulOp>(op) ? paramsJson(cast<lowbit::BitplaneMatmulOp>(op), roles)
+      : isa<lowbit::LutMatmulOp>(op)    ? paramsJson(cast<lowbit::LutMatmulOp>(op), roles)
+                                        : paramsJson(cast<lowbit::MatmulOp>(op), roles);
   llvm::json::Object entry{
       {"name", kernel.getAs<StringAttr>("name").getValue().str()},
       {"grid", shapeJson(kernel.getAs<DenseI64ArrayAttr>("grid").asArrayRef())},
@@ -207,7 +233,7 @@ mlir::lowbit::jit::compileModule(ModuleOp module, const CompileOptions &options)
     if (!isa_and_nonnull<lowbit::gpu::ConfigAttr>(config))
       return jitError("not a #lowbit_gpu.config: " + options.config);
     module.walk([&](Operation *op) {
-      if (isa<lowbit::MatmulOp, lowbit::BitplaneMatmulOp>(op))
+      if (isa<lowbit::MatmulOp, lowbit::BitplaneMatmulOp, lowbit::LutMatmulOp>(op))
         op->setAttr(lowbit::gpu::LowBitGPUDialect::kConfigAttrName, config);
     });
   }
@@ -235,9 +261,9 @@ mlir::lowbit::jit::compileModule(ModuleOp module, const CompileOptions &options)
       result.ptx += cast<::mlir::gpu::ObjectAttr>(object).getObject().getValue().str();
   });
   if (result.ptx.empty())
-    return jitError("no lowbit.matmul or lowbit.bitplane_matmul to compile");
+    return jitError("no lowbit.matmul, lowbit.bitplane_matmul or lowbit.lut_matmul to compile");
   module->walk([&](Operation *op) {
-    if (!isa<lowbit::MatmulOp, lowbit::BitplaneMatmulOp>(op))
+    if (!isa<lowbit::MatmulOp, lowbit::BitplaneMatmulOp, lowbit::LutMatmulOp>(op))
       return;
     if (auto kernel = op->getAttrOfType<DictionaryAttr>("lowbit_gpu.kernel"))
       result.kernels.push_back(kernelJson(op, kernel));

@@ -72,9 +72,9 @@ static cl::opt<double> maxRelativeL2(
     cl::init(-1.0));
 static cl::opt<bool> onGPU(
     "gpu",
-    cl::desc("Also compile the function's lowbit.matmul or lowbit.bitplane_matmul for "
-             "--arch, run it on GPU 0 with the same arguments, and compare with the CPU "
-             "result (--rtol, --atol)"),
+    cl::desc("Also compile the function's lowbit.matmul, bitplane_matmul or lut_matmul "
+             "for --arch, run it on GPU 0 with the same arguments, and compare with the "
+             "CPU result (--rtol, --atol)"),
     cl::init(false));
 static cl::opt<std::string> arch("arch", cl::desc("--gpu: target chip"), cl::init("sm_90a"));
 static cl::opt<std::string> rawType(
@@ -457,8 +457,8 @@ int main(int argc, char **argv) {
     if (!compiled)
       return fail("--gpu: " + llvm::toString(compiled.takeError()));
     if (compiled->kernels.size() != 1 || signature.getNumResults() != 1)
-      return fail("--gpu runs functions with one lowbit.matmul or lowbit.bitplane_matmul "
-                  "and one result");
+      return fail("--gpu runs functions with one lowbit.matmul, bitplane_matmul or "
+                  "lut_matmul and one result");
     gpuKernel = std::move(*compiled);
   }
 

@@ -29,11 +29,11 @@ def ConvertLowBitToLinalgPass : Pass<"convert-lowbit-to-linalg", "::mlir::Module
 
 def LowBitLowerMatmulToGPUPass
     : Pass<"lowbit-lower-matmul-to-gpu", "::mlir::ModuleOp"> {
-  let summary = "Generate a GPU kernel for every configured lowbit.matmul and "
-                "lowbit.bitplane_matmul";
+  let summary = "Generate a GPU kernel for every configured lowbit.matmul, "
+                "lowbit.bitplane_matmul and lowbit.lut_matmul";
   let description = [{
-    Reads each `lowbit.matmul`'s and `lowbit.bitplane_matmul`'s
-    `#lowbit_gpu.config` and generates its kernel
+    Reads each `lowbit.matmul`'s, `lowbit.bitplane_matmul`'s and
+    `lowbit.lut_matmul`'s `#lowbit_gpu.config` and generates its kernel
     into `gpu.module @lowbit_kernels` (gpu, scf, memref and arith ops with
     bare-pointer parameters: input, weight bytes, weight scales, optional
     weight zero points, result). The op gets a `lowbit_gpu.kernel` attribute
@@ -67,6 +67,9 @@ def LowBitLowerMatmulToGPUPass
       `mma.sync` m16n8k256 `.and.popc` per plane pair into s32 sums of
       weight 2^(i+j), row popcounts from the same fragments, and the bipolar
       correction in the epilogue. Any M, N and K.
+    - `lut` (`lowbit.lut_matmul`): a GEMV on CUDA cores, warps own weight
+      rows, lanes walk the row's groups and look every token's table up
+      (symmetric tables through the complement); up to 64 tokens.
     Other strategies and formats are rejected with a message.
   }];
   let dependentDialects = [

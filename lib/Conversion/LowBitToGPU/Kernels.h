@@ -65,6 +65,11 @@ FailureOr<KernelLaunch> buildWgmmaKernel(OpBuilder &b, MatmulOp op,
 FailureOr<KernelLaunch> buildBitplaneKernel(OpBuilder &b, BitplaneMatmulOp op,
                                             gpu::ConfigAttr config, StringRef name);
 
+/// Lookup-table GEMV (`lut`): warps own weight rows, lanes walk the row's
+/// groups and look the table up for every token on CUDA cores.
+FailureOr<KernelLaunch> buildLutKernel(OpBuilder &b, LutMatmulOp op, gpu::ConfigAttr config,
+                                       StringRef name);
+
 /// The kernel attribute listing the arguments that are tensor maps.
 constexpr llvm::StringLiteral kTensorMapArgsAttrName = "lowbit_gpu.tensor_map_args";
 

@@ -1,7 +1,7 @@
 //===- MatmulToGPU.cpp - lowbit.matmul to GPU kernels ---------------------===//
 //
-// The pass: for every `lowbit.matmul` or `lowbit.bitplane_matmul` with a
-// `lowbit_gpu.config`, the strategy's generator (Kernels.h) appends a kernel
+// The pass: for every `lowbit.matmul`, `lowbit.bitplane_matmul` or
+// `lowbit.lut_matmul` with a `lowbit_gpu.config`, the strategy's generator (Kernels.h) appends a kernel
 // to `gpu.module @lowbit_kernels`, and the op gets a `lowbit_gpu.kernel`
 // attribute saying how to launch it (name, grid, block, dynamic shared
 // memory, parameters, the TMA tensor maps the host encodes, whether the
@@ -37,6 +37,8 @@ FailureOr<KernelLaunch> buildKernel(OpBuilder &b, Operation *op,
                                     lowbit::gpu::ConfigAttr config,
                                     StringRef name, int64_t numSMs) {
   lowbit::gpu::Strategy strategy = config.getStrategy();
+  if (auto lut = dyn_cast<LutMatmulOp>(op))
+    return buildLutKernel(b, lut, config, name);
   if (auto bitplane = dyn_cast<BitplaneMatmulOp>(op)) {
     if (strategy == lowbit::gpu::Strategy::Bitplane)
       return buildBitplaneKernel(b, bitplane, config, name);
@@ -68,6 +70,8 @@ StringRef strategySuffix(lowbit::gpu::Strategy strategy) {
     return "_wgmma";
   case lowbit::gpu::Strategy::Bitplane:
     return "_bitplane";
+  case lowbit::gpu::Strategy::Lut:
+    return "_lut";
   default:
     return "_mma";
   }
@@ -86,7 +90,7 @@ struct LowerMatmulToGPUPass
         lowbit::gpu::LowBitGPUDialect::kTargetAttrName);
     int64_t numSMs = target ? target.getNumSMs() : 0;
     WalkResult result = module.walk([&](Operation *op) {
-      if (!isa<MatmulOp, BitplaneMatmulOp>(op))
+      if (!isa<MatmulOp, BitplaneMatmulOp, LutMatmulOp>(op))
         return WalkResult::advance();
       auto config = op->getAttrOfType<lowbit::gpu::ConfigAttr>(
           lowbit::gpu::LowBitGPUDialect::kConfigAttrName);

@@ -242,3 +242,20 @@ func.func @two_bit_groups_of_six(%x: tensor<1x96xf16>, %w: tensor<64x96xi2, #low
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i2, granularity = per_group, axis = 1, group_size = 6> weight_scales(%s) : (tensor<1x96xf16>, tensor<64x96xi2, #lowbit.layout<packed>>, tensor<64x16xf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
+
+// -----
+
+// LUT products: decode shapes only, and on their own strategy.
+func.func @lut_too_many_tokens(%t: tensor<80x64x8xf16>, %w: tensor<2x64x64xi4>, %s: tensor<64x1xf16>) -> tensor<80x64xf16> {
+  // expected-error @+1 {{the lut strategy does not support 80 tokens}}
+  %y = lowbit.lut_matmul %t, %w weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric} : (tensor<80x64x8xf16>, tensor<2x64x64xi4>, tensor<64x1xf16>) -> tensor<80x64xf16>
+  return %y : tensor<80x64xf16>
+}
+
+// -----
+
+func.func @lut_on_mma_sync(%t: tensor<4x64x8xf16>, %w: tensor<2x64x64xi4>, %s: tensor<64x1xf16>) -> tensor<4x64xf16> {
+  // expected-error @+1 {{LUT products run on the lut strategy, not mma_sync}}
+  %y = lowbit.lut_matmul %t, %w weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric, lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [64, 64, 32], warp = [32, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>} : (tensor<4x64x8xf16>, tensor<2x64x64xi4>, tensor<64x1xf16>) -> tensor<4x64xf16>
+  return %y : tensor<4x64xf16>
+}
