@@ -103,6 +103,10 @@ FailureOr<Type> selectMmaType(Operation *op, Type act, Type weight,
 /// K of the `mma.sync` instruction for operands of `bits` bits (m16n8kK).
 int64_t mmaSyncK(unsigned bits) { return 256 / bits; }
 
+/// Tokens from which decode of 4-bit weights with real activations runs on
+/// the sm_90a tensor cores rather than the split-K GEMV.
+constexpr int64_t kTensorCoreDecodeTokens = 4;
+
 /// The largest power of two that is <= `value` and in [lo, hi].
 int64_t clampPow2(int64_t value, int64_t lo, int64_t hi) {
   int64_t p = lo;
@@ -137,6 +141,17 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // The streaming GEMV takes real activations; quantized ones (int8, fp8)
   // go to the tensor cores at any M.
   bool decode = !ShapedType::isDynamic(p.m) && p.m <= 16 && p.realInput;
+  // From 4 tokens on, 4-bit weights run faster on Hopper's tensor cores at
+  // 64 tokens than on the GEMV's CUDA cores, whose work grows with M
+  // (NVIDIA H200, bench/results/2026-12-01-h200-decode.md: at M = 4, 8 and
+  // 16 the wgmma kernel took 0.86 / 0.44 / 0.81x, 0.35 / 0.18 / 0.32x and
+  // 0.19 / 0.10 / 0.16x of the GEMV's time on 8192 x 8192 / 28672 x 8192 /
+  // 8192 x 28672). One token stays on the GEMV (34 us against cuBLAS
+  // bf16's 42 us on 8192 x 8192).
+  bool fourBitDecodeOnTensorCores =
+      decode && target.hasWgmma() && p.fourBitWgmma && p.m >= kTensorCoreDecodeTokens;
+  if (fourBitDecodeOnTensorCores)
+    decode = false;
 
   if (decode) {
     // Weights streamed once at memory bandwidth: narrow N tiles (many warps
@@ -198,8 +213,17 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     int64_t tokens = p.m <= 64 ? 64 : p.realInput && p.m > 256 ? 192 : 128;
     int64_t weightRows = p.n <= 64 ? 64 : 128;
     int64_t instK = p.realInput ? 16 : 32;
+    int64_t stages = 4;
+    if (fourBitDecodeOnTensorCores) {
+      // Decode streams the weights once: 64-row tiles where 128-row ones
+      // would leave SMs idle (8192 rows: 64 tiles for 132 SMs), and two
+      // stages (what tuning chose on the H200; 4 spill at some K).
+      if (llvm::divideCeil(p.n, 128) < target.getNumSMs())
+        weightRows = 64;
+      stages = 2;
+    }
     auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, 256},
-                                  {tokens, 64}, {64, 64, instK}, mmaType, /*stages=*/4,
+                                  {tokens, 64}, {64, 64, instK}, mmaType, stages,
                                   /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true);
     return fitSharedMemory(op, config, p, target);
   }

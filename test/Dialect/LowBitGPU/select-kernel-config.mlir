@@ -217,3 +217,25 @@ func.func @bitplane_tiles(%a1: tensor<1x4096x4096xi1>, %w1: tensor<1x4096x4096xi
   %c5 = lowbit.bitplane_matmul %a8b, %w8 : tensor<8x4096x4096xi1>, tensor<8x4096x4096xi1> -> tensor<4096x4096xi32>
   return %c1, %c2, %c3, %c4, %c5 : tensor<4096x4096xi32>, tensor<4096x4096xi32>, tensor<4096x4096xi32>, tensor<1x256xi32>, tensor<4096x4096xi32>
 }
+
+// -----
+
+// Decode of packed 4-bit weights on sm_90a: the split-K GEMV up to 3 tokens,
+// the 64-token wgmma kernel from 4 on (measured faster on an H200 at 4, 8
+// and 16 tokens); 64 weight rows per tile while 128-row tiles would leave
+// SMs idle, 128 past that; 2 stages. Other chips keep the GEMV.
+// SM90A-LABEL: func @four_bit_decode
+// SM90A: strategy = splitk_gemv
+// SM90A: strategy = wgmma, block = [64, 64, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true
+// SM90A: strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true
+// SM89-LABEL: func @four_bit_decode
+// SM89-COUNT-3: strategy = splitk_gemv
+func.func @four_bit_decode(%x3: tensor<3x8192xf16>, %x4: tensor<4x8192xf16>, %x16: tensor<16x8192xf16>,
+                           %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xf16>,
+                           %wl: tensor<28672x8192xi4, #lowbit.layout<packed>>, %sl: tensor<28672x64xf16>)
+    -> (tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>) {
+  %a = lowbit.matmul %x3, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<3x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xf16>) -> tensor<3x8192xf32>
+  %b = lowbit.matmul %x4, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<4x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xf16>) -> tensor<4x8192xf32>
+  %c = lowbit.matmul %x16, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%sl) : (tensor<16x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x64xf16>) -> tensor<16x28672xf32>
+  return %a, %b, %c : tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>
+}

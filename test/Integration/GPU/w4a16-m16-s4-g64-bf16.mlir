@@ -2,13 +2,19 @@
 // RUN: %if ptxas %{ ptxas -arch=sm_80 -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // RUN: lowbit-compile %s --arch=sm_89 -o %t.89.ptx
 // RUN: %if ptxas %{ ptxas -arch=sm_89 %t.89.ptx -o %t.89.cubin %}
-// RUN: lowbit-compile %s --arch=sm_90a -o %t.90.ptx
+// RUN: lowbit-compile %s --arch=sm_90a -o %t.90.ptx --manifest=%t.90.json
+// RUN: FileCheck %s --check-prefix=SM90A < %t.90.json
 // RUN: %if ptxas %{ ptxas -arch=sm_90a %t.90.ptx -o %t.90.cubin %}
 // COMPILE: lowbit-compile: 1 kernel(s) for sm_80
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
+// SM90A: "config": "#lowbit_gpu.config<strategy = wgmma, block = [64, 64, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true>"
 
 // Symmetric signed 4-bit codes (sign-extended nibbles), bf16 activations and
 // scales, groups of 64, 16 tokens, N = 1000 (not a multiple of the tile).
+// The split-K GEMV on sm_80 and sm_89; on sm_90a (the GPU machine's case)
+// the 64-token wgmma kernel, the default there from 4 tokens on, whose
+// weights are rounded to bf16 (the tolerance of the other bf16 wgmma cases).
+// GPU-COMPARE: --rtol=1e-2 --atol=0.5
 func.func @w4a16_m16(%x: tensor<16x1536xbf16>, %w: tensor<1000x1536xi4, #lowbit.layout<packed>>,
                      %s: tensor<1000x24xbf16>) -> tensor<16x1000xf32> {
   %y = lowbit.matmul %x, %w
