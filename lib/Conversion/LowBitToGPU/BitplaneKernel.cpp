@@ -186,32 +186,8 @@ void loadTile(Emitter &e, const BitplaneProblem &p, const Frame &f, Value kt, Va
   loadOperandTile(e, p, f, f.w, f.bTiles, p.planesW, p.bn, p.n, f.blockN0, kt, stage);
 }
 
-/// The 32-bit registers of an ldmatrix result (vector<R x 4 x i8>).
-SmallVector<Value> words(Emitter &e, Value frag) {
-  OpBuilder &b = e.b;
-  auto type = cast<VectorType>(frag.getType());
-  SmallVector<Value> out;
-  for (int64_t r = 0; r < type.getDimSize(0); ++r) {
-    Value row = vector::ExtractOp::create(b, e.loc, frag, ArrayRef<int64_t>{r});
-    Value word = vector::BitCastOp::create(b, e.loc, VectorType::get({1}, b.getI32Type()), row);
-    out.push_back(vector::ExtractOp::create(b, e.loc, word, ArrayRef<int64_t>{0}));
-  }
-  return out;
-}
-
 Value popcount(Emitter &e, Value word) {
   return LLVM::CtPopOp::create(e.b, e.loc, e.b.getI32Type(), word);
-}
-
-/// `value` summed over the four threads of each quad.
-Value quadSum(Emitter &e, Value value) {
-  for (int32_t offset : {1, 2}) {
-    auto shuffle = ::mlir::gpu::ShuffleOp::create(e.b, e.loc, value, offset,
-                                                  kThreadsPerWarp,
-                                                  ::mlir::gpu::ShuffleMode::XOR);
-    value = arith::AddIOp::create(e.b, e.loc, value, shuffle.getShuffleResult());
-  }
-  return value;
 }
 
 /// Loop-carried values, flattened into scf.for's iter_args: the plane-pair
@@ -284,7 +260,7 @@ void computeTile(Emitter &e, const BitplaneProblem &p, const Frame &f, Value sta
                           e.rem(f.lane, 16));
         Value chunk = e.add(e.div(f.lane, 16), kstep * 2);
         a[plane].push_back(
-            words(e, tiled::ldmatrixX4(e, f.aTiles, stage, row, chunk, 16, aType)));
+            tiled::fragmentWords(e, tiled::ldmatrixX4(e, f.aTiles, stage, row, chunk, 16, aType)));
       }
     // w[plane][tileN]: two registers (row g x byte halves), two n8 tiles
     // per ldmatrix.x4. Lanes 0-7: rows 0-7 chunk 0; 8-15: rows 0-7 chunk 1;
@@ -295,7 +271,7 @@ void computeTile(Emitter &e, const BitplaneProblem &p, const Frame &f, Value sta
                           e.add(e.rem(f.lane, 8), e.mul(e.div(f.lane, 16), 8)));
         Value chunk = e.add(e.rem(e.div(f.lane, 8), 2), kstep * 2);
         SmallVector<Value> x4 =
-            words(e, tiled::ldmatrixX4(e, f.bTiles, stage, row, chunk, 16, aType));
+            tiled::fragmentWords(e, tiled::ldmatrixX4(e, f.bTiles, stage, row, chunk, 16, aType));
         w[plane].push_back({x4[0], x4[1]});
         w[plane].push_back({x4[2], x4[3]});
       }
@@ -343,7 +319,7 @@ void storeTile(Emitter &e, const BitplaneProblem &p, const Frame &f, ValueRange 
   // every lane shuffles, the first of each quad stores.
   forEachCountedChunk(e, p, f, [&](bool weights, int64_t slot, int64_t, Value chunk,
                                    Value inside) {
-    Value total = quadSum(e, values[at.countIndex(weights, slot)]);
+    Value total = sumOverLanes(b, e.loc, values[at.countIndex(weights, slot)], 4);
     Value first = arith::AndIOp::create(b, e.loc, inside, e.eq(e.rem(chunk, 4), 0));
     auto store = scf::IfOp::create(b, e.loc, first, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);

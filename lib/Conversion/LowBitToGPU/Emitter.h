@@ -97,6 +97,21 @@ inline Value tableValue(OpBuilder &b, Location loc, Value table, Value code) {
   return memref::LoadOp::create(b, loc, table, ValueRange{i});
 }
 
+/// `value` (integer or float) summed over each aligned group of `lanes`
+/// lanes (a power of two up to the warp's 32) by xor shuffles; every lane
+/// gets its group's sum. All lanes of the warp must run it.
+inline Value sumOverLanes(OpBuilder &b, Location loc, Value value, int32_t lanes) {
+  for (int32_t offset = lanes / 2; offset >= 1; offset /= 2) {
+    Value other = ::mlir::gpu::ShuffleOp::create(b, loc, value, offset, /*width=*/32,
+                                                 ::mlir::gpu::ShuffleMode::XOR)
+                      .getShuffleResult();
+    value = isa<FloatType>(value.getType())
+                ? arith::AddFOp::create(b, loc, value, other).getResult()
+                : arith::AddIOp::create(b, loc, value, other).getResult();
+  }
+  return value;
+}
+
 /// Index and integer arithmetic with less noise.
 struct Emitter {
   OpBuilder &b;

@@ -319,12 +319,7 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
                                         index(b, loc, 0));
   for (int64_t i = 0; i < rowsPerWarp * p.m; ++i) {
     int64_t r = i / p.m, m = i % p.m;
-    Value total = partial[i];
-    for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
-      auto shuffle = ::mlir::gpu::ShuffleOp::create(b, loc, total, offset, kWarpSize,
-                                                    ::mlir::gpu::ShuffleMode::XOR);
-      total = arith::AddFOp::create(b, loc, total, shuffle.getShuffleResult());
-    }
+    Value total = sumOverLanes(b, loc, partial[i], kWarpSize);
     Value store = r ? arith::AndIOp::create(b, loc, isFirst, inside(outputRows[r])).getResult()
                     : isFirst;
     auto ifFirst = scf::IfOp::create(b, loc, store, /*withElse=*/false);

@@ -187,12 +187,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildLutKernel(OpBuilder &b, LutMatmulOp o
   // The warp's sums, reduced; lane 0 stores the row.
   Value isFirst = e.eq(lane, 0);
   for (int64_t m = 0; m < p.m; ++m) {
-    Value total = groups.getResult(m);
-    for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
-      auto shuffle = ::mlir::gpu::ShuffleOp::create(b, loc, total, offset, kWarpSize,
-                                                    ::mlir::gpu::ShuffleMode::XOR);
-      total = arith::AddFOp::create(b, loc, total, shuffle.getShuffleResult());
-    }
+    Value total = sumOverLanes(b, loc, groups.getResult(m), kWarpSize);
     auto store = scf::IfOp::create(b, loc, isFirst, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&store.getThenRegion().front());

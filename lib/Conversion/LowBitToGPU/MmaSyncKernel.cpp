@@ -482,15 +482,6 @@ Value mma(Emitter &e, const MmaProblem &p, Value a, Value bFrag, Value c) {
     }
   }
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
-  auto words = [&](Value v, int64_t rows) {
-    SmallVector<Value> out;
-    for (int64_t r = 0; r < rows; ++r) {
-      Value row = vector::ExtractOp::create(b, e.loc, v, ArrayRef<int64_t>{r});
-      Value asWord = vector::BitCastOp::create(b, e.loc, VectorType::get({1}, i32), row);
-      out.push_back(vector::ExtractOp::create(b, e.loc, asWord, ArrayRef<int64_t>{0}));
-    }
-    return out;
-  };
   SmallVector<Value> accs;
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t col = 0; col < 2; ++col)
@@ -499,13 +490,13 @@ Value mma(Emitter &e, const MmaProblem &p, Value a, Value bFrag, Value c) {
   Value d;
   if (p.kind == MmaKind::Real) {
     d = NVVM::MmaOp::create(
-        b, e.loc, structType, words(a, 4), words(bFrag, 2), accs,
+        b, e.loc, structType, tiled::fragmentWords(e, a), tiled::fragmentWords(e, bFrag), accs,
         ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
         std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
         std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
   } else {
-    SmallVector<Value> operands = words(a, 4);
-    llvm::append_range(operands, words(bFrag, 2));
+    SmallVector<Value> operands = tiled::fragmentWords(e, a);
+    llvm::append_range(operands, tiled::fragmentWords(e, bFrag));
     llvm::append_range(operands, accs);
     d = LLVM::InlineAsmOp::create(
             b, e.loc, structType, operands,

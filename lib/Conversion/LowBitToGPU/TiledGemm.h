@@ -15,6 +15,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <utility>
 
@@ -41,6 +42,20 @@ inline Value ldmatrixX4(Emitter &e, Value tiles, Value stage, Value row, Value c
   Value col = e.mul(swizzle(e, row, chunk), elementsPerChunk);
   return nvgpu::LdMatrixOp::create(e.b, e.loc, resultType, tiles,
                                    ValueRange{stage, row, col}, false, 4);
+}
+
+/// The 32-bit registers of an MMA fragment held as vector<R x W x iN> (an
+/// ldmatrix result: R registers of W elements), in order.
+inline SmallVector<Value> fragmentWords(Emitter &e, Value frag) {
+  OpBuilder &b = e.b;
+  auto type = cast<VectorType>(frag.getType());
+  SmallVector<Value> out;
+  for (int64_t r = 0; r < type.getDimSize(0); ++r) {
+    Value row = vector::ExtractOp::create(b, e.loc, frag, ArrayRef<int64_t>{r});
+    Value word = vector::BitCastOp::create(b, e.loc, VectorType::get({1}, b.getI32Type()), row);
+    out.push_back(vector::ExtractOp::create(b, e.loc, word, ArrayRef<int64_t>{0}));
+  }
+  return out;
 }
 
 /// Calls `body` with each of `count` indices this thread handles: tid,
