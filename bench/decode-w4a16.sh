@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
 # Writes the W4A16 decode benchmark cases (u4 codes with zero points, f16
 # group-128 scales, f16 activations, f32 results) as .mlir into folder $1:
-# the LLM shapes of ../shared/reference/h100-measured.md, M = 1 and 16 with
-# the default config, M = 1 with four rows per warp (warp = [16, 32], two
-# chunks in flight per row; the default's K splits: 2 for 8192 rows, none
-# for 28672), M = 4 and 8 with the default config, and M = 4, 8 and 16 on
-# the tensor cores: the wgmma kernel at 64 tokens (64 weight rows per tile on
-# 8192 rows, 128 on 28672; 2 stages), which the autotuner also tries on
-# sm_90a.
+# the LLM shapes of ../shared/reference/h100-measured.md at M = 1, 4, 8, 16.
+#   m1, m4, m8, m16     the default config (M = 1: four rows per warp, two
+#                       chunks each in flight, f16x2 products)
+#   m1-f32              one row per warp, four chunks, products in f32
+#                       (mma_type = f32; the default before f16x2 products)
+#   m1-rR-sS[-kK]       the GEMV with R rows per warp (warp tile N = 8R), S
+#                       16-byte chunks per row in flight, K splits K (else
+#                       the default's: 2 on 8192 rows, none on 28672)
+#   mM-wgmma            the wgmma kernel at 64 tokens (64 weight rows per tile
+#                       on 8192 rows, 128 on 28672; 2 stages), which the
+#                       sm_90a default takes from M = 4 and the tuner tries
 set -euo pipefail
 out=$1
 mkdir -p "$out"
+gemv() { # rows-per-warp chunks-in-flight splits mma-type
+  local rows=$1 stages=$2 splits=$3 type=$4 block=$((32 > 8 * $1 ? 32 : 8 * $1))
+  local split=""; [ "$splits" -gt 1 ] && split=", split_k = $splits"
+  echo "{lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, $block, 128], warp = [16, $((8 * rows))], mma = [16, 8, 16], mma_type = $type, stages = $stages$split>}"
+}
 for shape in 8192x8192 28672x8192 8192x28672; do
   n=${shape%x*}; k=${shape#*x}; g=$((k / 128))
-  split=$([ "$n" = 8192 ] && echo ", split_k = 2" || echo "")
+  splits=$([ "$n" = 8192 ] && echo 2 || echo 1)
   rows=$([ "$n" = 8192 ] && echo 64 || echo 128)
-  for variant in m1 m16 m1-rows4 m4 m8 m4-wgmma m8-wgmma m16-wgmma; do
+  for variant in m1 m4 m8 m16 m1-f32 m1-r1-s4 m1-r2-s2-k1 m1-r2-s4-k1 m1-r4-s1-k1 \
+                 m1-r4-s2-k1 m1-r4-s4 m1-r8-s1 m1-r8-s1-k1 m4-wgmma m8-wgmma m16-wgmma; do
     m=${variant%%-*}; m=${m#m}
     config=""
-    [ "$variant" = m1-rows4 ] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2$split>}"
-    [[ "$variant" = *-wgmma ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, $rows, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true>}"
+    case $variant in
+      m1-f32) config=$(gemv 1 4 "$splits" f32) ;;
+      m1-r*) spec=${variant#m1-r}; r=${spec%%-*}; s=${spec#*-s}; s=${s%%-*}
+             kk=$splits; [[ $variant == *-k* ]] && kk=${variant##*-k}
+             config=$(gemv "$r" "$s" "$kk" f16) ;;
+      *-wgmma) config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, $rows, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true>}" ;;
+    esac
     cat > "$out/w4a16-$variant-n$n-k$k.mlir" <<MLIR
 func.func @decode(%x: tensor<${m}x${k}xf16>, %w: tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
                   %s: tensor<${n}x${g}xf16>, %z: tensor<${n}x${g}xi4>) -> tensor<${m}x${n}xf32> {

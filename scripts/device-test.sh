@@ -8,12 +8,14 @@ mkdir -p "$out"
 bundle=device-bundle
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > "$out/gpu.txt" 2>&1
 failures=0
-# LOWBIT_CASES=0 skips the correctness cases, LOWBIT_BENCH=0 the benchmark,
-# LOWBIT_JIT=0 the autotuner and Python checks.
+# LOWBIT_CASES=0 skips the correctness cases (LOWBIT_CASES_FILTER=REGEX runs
+# those whose folder matches), LOWBIT_BENCH=0 the benchmark, LOWBIT_JIT=0 the
+# autotuner and Python checks.
 if [ "${LOWBIT_CASES:-1}" != 0 ]; then
 printf '%-34s %-6s %s\n' case result comparison > "$out/table.txt"
 for dir in "$bundle"/cases/*/; do
   name=$(basename "$dir")
+  [[ $name =~ ${LOWBIT_CASES_FILTER:-.} ]] || continue
   tolerance=$(cat "$dir/compare.args" 2>/dev/null)
   # shellcheck disable=SC2086 # the tolerance is a list of flags
   # A kernel that never finishes (a lost barrier arrival) fails its case

@@ -65,14 +65,15 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     bool f32 = spec->out == "f32";
     // Row tiles, K splits, and per lane 4 or 8 16-byte chunks of one row in
     // flight, or 2 or 4 chunks of each of 4 rows a warp streams together
-    // (warp tile N 32: an activation load serves 4 rows).
+    // (warp tile N 32, the default up to 2 tokens: an activation load
+    // serves 4 rows).
     int64_t warpM = config.getWarp()[0];
     for (int64_t bn : {16, 32, 64})
       for (int64_t splits : {1, 2, 4, 8, 16}) {
         if ((splits > 1 && !f32) || spec->k / block[2] < splits)
           continue;
         for (int64_t stages : {4, 8})
-          add({block[0], bn, block[2]}, config.getWarp(), stages, splits);
+          add({block[0], bn, block[2]}, {warpM, 8}, stages, splits);
         // Up to 4 tokens: more keep 4 x M sums and reload activations per row.
         for (int64_t stages : {2, 4})
           if (bn >= 32 && spec->m <= 4) // the warp tile divides the block's

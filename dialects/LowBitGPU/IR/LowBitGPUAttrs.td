@@ -58,7 +58,10 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
       warpgroup for `wgmma`) `[M, N]`.
     - `mma`: the tensor-core instruction shape `[m, n, k]`; `mma_type`: the
       operand type it runs on (a 4-bit operand widened in registers shows up
-      here as `i8`, `f8E4M3FN` or `bf16`).
+      here as `i8`, `f8E4M3FN` or `bf16`). For `splitk_gemv`, the type its
+      products are formed in: `f16` makes f16x2 products where the kernel
+      can (f16 activations, 4-bit integer codes, f16 scales), any other type
+      f32 products.
     - `stages`: software-pipeline depth (shared-memory ring); `split_k`:
       K-splits reduced at the end; `cluster`: thread-block cluster `[x, y]`;
       `persistent`: a persistent grid with a tile scheduler.

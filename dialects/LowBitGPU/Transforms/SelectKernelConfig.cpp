@@ -32,6 +32,10 @@ struct Problem {
   bool f32Result = false;
   bool realInput = false; // f16/bf16/f32 activations
   bool fourBitWgmma = false; // 4-bit weights wgmma widens as its A operand
+  /// Weight rows the split-K GEMV streams in whole 16-byte chunks, which
+  /// it can stream several at a time per warp (GemvKernel.cpp's
+  /// `vectorized`).
+  bool wholeChunkRows = false;
 };
 
 bool isHalfOrFloat(Type type) { return isa<Float16Type, BFloat16Type, Float32Type>(type); }
@@ -69,6 +73,27 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
          isHalfOrFloat(cast<ShapedType>(op.getInputScales().getType()).getElementType()) &&
          scheme.getSignedness() == Signedness::Signed && !scheme.hasZeroPoints() &&
          scheme.hasRowOrTensorScales();
+}
+
+/// Whether the split-K GEMV streams these weight rows in whole 16-byte
+/// chunks: packed 2/4-bit or byte codes, rows of whole chunks, activations
+/// of whole 16-byte vectors, scale groups of whole chunks.
+bool gemvStreamsWholeChunks(MatmulOp op) {
+  RankedTensorType weight = op.getWeight().getType();
+  QuantSchemeAttr scheme = op.getWeightScheme();
+  auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
+  unsigned bits = scheme.getBitWidth();
+  if (layout && layout.getKind() != LayoutKind::Packed)
+    return false;
+  if (!layout && bits != 8)
+    return false;
+  int64_t k = weight.getDimSize(1);
+  int64_t codesPerChunk = 128 / bits;
+  unsigned actBits = op.getInput().getType().getElementType().getIntOrFloatBitWidth();
+  bool groups = scheme.getGranularity() == Granularity::PerGroup ||
+                scheme.getGranularity() == Granularity::MXBlock;
+  return k % codesPerChunk == 0 && k % (128 / actBits) == 0 &&
+         (!groups || scheme.getGroupSize() % codesPerChunk == 0);
 }
 
 /// The tensor-core operand type for a product of `act` activations and
@@ -169,9 +194,16 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
         p.f32Result && p.m <= 4 ? std::max<int64_t>(1, p.k / blockK) : 1;
     int64_t splitK = std::clamp<int64_t>(
         llvm::divideCeil(2 * target.getNumSMs(), tiles), 1, maxSplits);
+    // Up to two tokens, a warp streams four rows at once (warp tile N 32),
+    // two 16-byte chunks of each in flight: each activation load then
+    // serves four rows. On an NVIDIA H200 (bench/results/
+    // 2026-12-01-h200-decode-f16x2.md) 1.5x / 1.4x faster than one row
+    // with four chunks on 8192 x 8192 / 8192 x 28672, 6% slower on
+    // 28672 x 8192.
+    bool fourRows = p.wholeChunkRows && p.m <= 2;
     auto config = ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK},
-                                  {16, 8},
-                                  {16, 8, instK}, mmaType, /*stages=*/4, splitK,
+                                  {16, fourRows ? 32 : 8},
+                                  {16, 8, instK}, mmaType, /*stages=*/fourRows ? 2 : 4, splitK,
                                   /*cluster=*/{}, /*persistent=*/false);
     return fitSharedMemory(op, config, p, target);
   }
@@ -261,6 +293,7 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
             isHalfOrFloat(act)};
   // wgmma needs the whole M known (its tensor maps are encoded per shape).
   p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op);
+  p.wholeChunkRows = p.realInput && gemvStreamsWholeChunks(op);
   return selectMatmulConfig(op, p, *mmaType, target);
 }
 

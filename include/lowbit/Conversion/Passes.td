@@ -43,7 +43,9 @@ def LowBitLowerMatmulToGPUPass
     - `splitk_gemv` (decode): warps own output rows, lanes stream the row's
       weight with 16-byte loads and dequantize 4-bit (packed) or 8-bit codes
       in registers without int-to-float conversions, for all M tokens at
-      once; shuffles reduce; K splits on grid.y meet through f32 atomics.
+      once (4-bit codes with f16 activations and scales as f16x2 pairs when
+      `mma_type = f16`); shuffles reduce; K splits on grid.y meet through
+      f32 atomics.
       Rows that are not whole 16-byte chunks take a byte-at-a-time variant.
     - `mma_sync` (prefill): block and warp tiles from the config, a
       `cp.async` ring of `stages` K tiles in dynamic shared memory (swizzled

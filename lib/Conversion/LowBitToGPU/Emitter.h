@@ -11,6 +11,7 @@
 #include "lowbit/Conversion/RegisterWidening.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -111,6 +112,23 @@ inline Value sumOverLanes(OpBuilder &b, Location loc, Value value, int32_t lanes
   }
   return value;
 }
+
+/// `lop3.b32` of the i32 `a` with the constants `b` and `c` under the truth
+/// table `lut`: one instruction for what would be two with two constants
+/// (ptxas fuses `(a & b) | c` only when one operand is a register).
+inline Value lop3(OpBuilder &b, Location loc, Value a, uint32_t bConst, uint32_t cConst,
+                  uint8_t lut) {
+  std::string text = "lop3.b32 $0, $1, " + std::to_string(bConst) + ", " +
+                     std::to_string(cConst) + ", " + std::to_string(lut) + ";";
+  return LLVM::InlineAsmOp::create(b, loc, b.getI32Type(), ValueRange{a},
+                                   b.getStringAttr(text), b.getStringAttr("=r,r"),
+                                   UnitAttr(), UnitAttr(), LLVM::TailCallKindAttr(),
+                                   LLVM::AsmDialectAttr(), ArrayAttr())
+      .getRes();
+}
+
+/// lop3's truth table for `(a & b) | c`.
+constexpr uint8_t kLop3AndOr = (0xF0 & 0xCC) | 0xAA;
 
 /// Index and integer arithmetic with less noise.
 struct Emitter {

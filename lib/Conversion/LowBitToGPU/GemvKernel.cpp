@@ -21,6 +21,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -62,6 +63,10 @@ struct GemvProblem {
   /// Rows a warp streams together (warp tile N / 8, the GEMV's row granule):
   /// each activation load and conversion then serves that many rows.
   int64_t rowsPerWarp = 1;
+  /// Products in f16x2 (`mma_type = f16` on the streaming path with f16
+  /// activations, 4-bit integer codes and f16 scales): two codes per
+  /// instruction instead of one, sums in f16 within a 16-byte chunk.
+  bool halfProducts = false;
 
   int64_t rowBytes() const { return k * codeBits / 8; }
   int64_t codesPerChunk() const { return 128 / codeBits; }
@@ -143,6 +148,8 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.vectorized = p.rowBytes() % 16 == 0 && p.k % (128 / actBits) == 0 &&
                  (p.granularity != Granularity::PerGroup ||
                   p.groupSize % p.codesPerChunk() == 0);
+  p.halfProducts = p.vectorized && config.getMmaType().isF16() && p.actType.isF16() &&
+                   p.codeBits == 4 && p.table.empty() && p.scaleType.isF16();
   if (p.splitK > 1 && !p.resultType.isF32())
     return op.emitOpError()
            << "split_k = " << p.splitK
@@ -207,20 +214,31 @@ struct GemvFrame {
   Value begin, end; // this lane's first unit of the row, and the split's end
 };
 
-/// Reads the scale (as f32) and the zero point (as f32, or null) that the
-/// codes starting at `k0` of row `n` use.
-std::pair<Value, Value> scaleAndZero(OpBuilder &b, Location loc,
-                                     const GemvProblem &p, const GemvFrame &f,
-                                     Value n, Value k0) {
+/// The indices into the scales (and zero points) of the codes starting at
+/// `k0` of row `n`.
+SmallVector<Value, 2> scaleIndices(OpBuilder &b, Location loc, const GemvProblem &p,
+                                   Value n, Value k0) {
   Value row = p.granularity == Granularity::PerTensor ? index(b, loc, 0) : n;
   Value col = p.granularity == Granularity::PerGroup
                   ? arith::DivUIOp::create(b, loc, k0, index(b, loc, p.groupSize))
                         .getResult()
                   : index(b, loc, 0);
-  Value raw = memref::LoadOp::create(b, loc, f.s, ValueRange{row, col});
-  Value scale = f.scaleTable ? tableValue(b, loc, f.scaleTable, raw) : toF32(b, loc, raw);
-  Value zero = f.z ? codeValue(b, loc,
-                               memref::LoadOp::create(b, loc, f.z, ValueRange{row, col}),
+  return {row, col};
+}
+
+/// A scale as read from memory, as f32.
+Value scaleValue(OpBuilder &b, Location loc, const GemvFrame &f, Value raw) {
+  return f.scaleTable ? tableValue(b, loc, f.scaleTable, raw) : toF32(b, loc, raw);
+}
+
+/// Reads the scale (as f32) and the zero point (as f32, or null) that the
+/// codes starting at `k0` of row `n` use.
+std::pair<Value, Value> scaleAndZero(OpBuilder &b, Location loc,
+                                     const GemvProblem &p, const GemvFrame &f,
+                                     Value n, Value k0) {
+  SmallVector<Value, 2> at = scaleIndices(b, loc, p, n, k0);
+  Value scale = scaleValue(b, loc, f, memref::LoadOp::create(b, loc, f.s, at));
+  Value zero = f.z ? codeValue(b, loc, memref::LoadOp::create(b, loc, f.z, at),
                                p.codeBits, p.unsignedCodes)
                    : Value();
   return {scale, zero};
@@ -394,6 +412,90 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
   });
 }
 
+/// The chunks a lane of the streaming kernels has in flight: `stages` 16-byte
+/// chunks of each of the warp's rows, 32 chunks apart from `first` on.
+/// Chunks past the split's end re-read its last chunk and are marked
+/// invalid (the caller gives them a zero scale). Their scales and zero points
+/// are loaded with them, so that those loads' latency overlaps too.
+struct ChunksInFlight {
+  struct Chunk {
+    Value k0, valid;
+    // One per row of the warp: the words (vector<4xi32>), the scale and the
+    // zero point as read from memory (null without zero points).
+    SmallVector<Value> words, scales, zeros;
+  };
+  SmallVector<Chunk> chunks;
+};
+
+ChunksInFlight loadChunks(OpBuilder &b, Location loc, const GemvProblem &p,
+                          const GemvFrame &f, Value first) {
+  ChunksInFlight loaded;
+  Value last = arith::SubIOp::create(b, loc, f.end, index(b, loc, 1));
+  for (int64_t u = 0; u < p.chunksInFlight; ++u) {
+    Value c = arith::AddIOp::create(b, loc, first, index(b, loc, u * kWarpSize));
+    ChunksInFlight::Chunk chunk;
+    chunk.valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, f.end);
+    c = arith::MinUIOp::create(b, loc, c, last);
+    chunk.k0 = arith::MulIOp::create(b, loc, c, index(b, loc, p.codesPerChunk()));
+    for (Value n : f.rows) {
+      chunk.words.push_back(memref::LoadOp::create(b, loc, f.w, ValueRange{n, c}));
+      SmallVector<Value, 2> at = scaleIndices(b, loc, p, n, chunk.k0);
+      chunk.scales.push_back(memref::LoadOp::create(b, loc, f.s, at));
+      chunk.zeros.push_back(f.z ? memref::LoadOp::create(b, loc, f.z, at).getResult()
+                                : Value());
+    }
+    loaded.chunks.push_back(std::move(chunk));
+  }
+  return loaded;
+}
+
+/// Token `m`'s activations of the chunk of codes from `k0`, as the 16-byte
+/// vectors the input is viewed as.
+SmallVector<Value> loadActivations(OpBuilder &b, Location loc, const GemvProblem &p,
+                                   const GemvFrame &f, int64_t m, Value k0) {
+  int64_t actLanes = 128 / p.actType.getIntOrFloatBitWidth();
+  Value base = arith::DivUIOp::create(b, loc, k0, index(b, loc, actLanes));
+  SmallVector<Value> vectors;
+  for (int64_t q = 0; q < p.codesPerChunk() / actLanes; ++q)
+    vectors.push_back(memref::LoadOp::create(
+        b, loc, f.x,
+        ValueRange{index(b, loc, m), arith::AddIOp::create(b, loc, base, index(b, loc, q))}));
+  return vectors;
+}
+
+/// The layouts of the streaming kernels' operands: the input as 16-byte
+/// vectors of activations, the weight as 16-byte chunks of four words.
+std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) {
+  int64_t actLanes = 128 / p.actType.getIntOrFloatBitWidth();
+  Type xType = MemRefType::get({p.m, p.k / actLanes}, VectorType::get({actLanes}, p.actType));
+  Type wType =
+      MemRefType::get({p.n, p.rowBytes() / 16}, VectorType::get({4}, b.getI32Type()));
+  return {xType, wType};
+}
+
+
+/// The loop both streaming variants share: each lane walks its chunks of
+/// the warp's rows `stages` at a time (loadChunks), and `fold` adds the
+/// loaded chunks' products to the rowsPerWarp x M sums ([row * M + token]).
+::mlir::gpu::GPUFuncOp buildStreamingLoop(
+    OpBuilder &b, Location loc, StringRef name, const GemvProblem &p,
+    function_ref<void(const GemvFrame &, const ChunksInFlight &, SmallVector<Value> &)> fold) {
+  auto [xType, wType] = streamingOperandTypes(b, p);
+  return buildGemvSkeleton(b, loc, name, p, xType, wType, p.rowBytes() / 16,
+                         [&](const GemvFrame &f) -> SmallVector<Value> {
+    SmallVector<Value> zeros(p.rowsPerWarp * p.m, f32Const(b, loc, 0.0));
+    auto loop = scf::ForOp::create(b, loc, f.begin, f.end,
+                                   index(b, loc, kWarpSize * p.chunksInFlight), zeros);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    ChunksInFlight work = loadChunks(b, loc, p, f, loop.getInductionVar());
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    fold(f, work, acc);
+    scf::YieldOp::create(b, loc, acc);
+    return SmallVector<Value>(loop.getResults());
+  });
+}
+
 /// The streaming variant: each lane loads 16 bytes of its row at a time (32
 /// 4-bit or 16 8-bit codes), `stages` such chunks in flight, turns each code into
 /// a float without an int-to-float conversion (code | 0x4B000000 is the float
@@ -402,51 +504,16 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
 ::mlir::gpu::GPUFuncOp buildStreamingKernel(OpBuilder &b, Location loc,
                                            StringRef name, const GemvProblem &p) {
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
-  int64_t actLanes = 128 / p.actType.getIntOrFloatBitWidth();
-  int64_t chunks = p.rowBytes() / 16;
-  auto actVector = VectorType::get({actLanes}, p.actType);
-  Type xType = MemRefType::get({p.m, p.k / actLanes}, actVector);
-  Type wType = MemRefType::get({p.n, chunks}, VectorType::get({4}, i32));
   auto i32Const = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, loc, i32, v).getResult();
   };
-  return buildGemvSkeleton(b, loc, name, p, xType, wType, chunks,
-                         [&](const GemvFrame &f) -> SmallVector<Value> {
-    // Chunks past the end re-read the last chunk and count with a zero scale.
-    int64_t kUnroll = p.chunksInFlight, rowsPerWarp = p.rowsPerWarp;
-    SmallVector<Value> zeros(rowsPerWarp * p.m, f32Const(b, loc, 0.0));
-    auto loop = scf::ForOp::create(b, loc, f.begin, f.end,
-                                   index(b, loc, kWarpSize * kUnroll), zeros);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value last = arith::SubIOp::create(b, loc, f.end, index(b, loc, 1));
-    struct Chunk {
-      Value k0;
-      SmallVector<Value> words, scale, offset; // per row of the warp
-    };
-    SmallVector<Chunk> work;
+  return buildStreamingLoop(b, loc, name, p,
+                            [&](const GemvFrame &f, const ChunksInFlight &work,
+                                SmallVector<Value> &acc) {
+    int64_t rowsPerWarp = p.rowsPerWarp;
     double bias = p.unsignedCodes || !p.table.empty()
                       ? 0.0
                       : double(int64_t(1) << (p.codeBits - 1));
-    for (int64_t u = 0; u < kUnroll; ++u) {
-      Value c = arith::AddIOp::create(b, loc, loop.getInductionVar(),
-                                      index(b, loc, u * kWarpSize));
-      Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, f.end);
-      c = arith::MinUIOp::create(b, loc, c, last);
-      Chunk chunk;
-      chunk.k0 = arith::MulIOp::create(b, loc, c, index(b, loc, p.codesPerChunk()));
-      for (Value n : f.rows) {
-        chunk.words.push_back(memref::LoadOp::create(b, loc, f.w, ValueRange{n, c}));
-        auto [scale, zeroPoint] = scaleAndZero(b, loc, p, f, n, chunk.k0);
-        chunk.scale.push_back(
-            arith::SelectOp::create(b, loc, valid, scale, f32Const(b, loc, 0.0)));
-        Value offset = f32Const(b, loc, 8388608.0 + bias);
-        if (zeroPoint)
-          offset = arith::AddFOp::create(b, loc, offset, zeroPoint);
-        chunk.offset.push_back(offset);
-      }
-      work.push_back(chunk);
-    }
     int64_t perWord = 32 / p.codeBits;
     uint32_t mask = (1u << p.codeBits) - 1;
     // Signed codes: their sign bits flipped make them unsigned with a bias
@@ -485,21 +552,14 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
       }
       return values;
     };
-    SmallVector<Value> acc(loop.getRegionIterArgs());
-    for (const Chunk &chunk : work) {
-      Value xBase = arith::DivUIOp::create(b, loc, chunk.k0, index(b, loc, actLanes));
+    for (const ChunksInFlight::Chunk &chunk : work.chunks) {
       // Token m's activations of the chunk, as f32.
       auto activations = [&](int64_t m) {
         SmallVector<Value> a;
-        for (int64_t q = 0; q < p.codesPerChunk() / actLanes; ++q) {
-          Value xv = memref::LoadOp::create(
-              b, loc, f.x,
-              ValueRange{index(b, loc, m),
-                         arith::AddIOp::create(b, loc, xBase, index(b, loc, q))});
-          for (int64_t e = 0; e < actLanes; ++e)
+        for (Value xv : loadActivations(b, loc, p, f, m, chunk.k0))
+          for (int64_t e = 0; e < cast<VectorType>(xv.getType()).getNumElements(); ++e)
             a.push_back(
                 toF32(b, loc, vector::ExtractOp::create(b, loc, xv, ArrayRef<int64_t>{e})));
-        }
         return a;
       };
       // One token: its activations loaded and converted once for all the
@@ -509,19 +569,167 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
       if (p.m == 1)
         shared = activations(0);
       for (int64_t r = 0; r < rowsPerWarp; ++r) {
-        SmallVector<Value> values = decode(chunk.words[r], chunk.offset[r]);
+        Value scale = arith::SelectOp::create(b, loc, chunk.valid,
+                                              scaleValue(b, loc, f, chunk.scales[r]),
+                                              f32Const(b, loc, 0.0));
+        Value offset = f32Const(b, loc, 8388608.0 + bias);
+        if (chunk.zeros[r])
+          offset = arith::AddFOp::create(
+              b, loc, offset, codeValue(b, loc, chunk.zeros[r], p.codeBits, p.unsignedCodes));
+        SmallVector<Value> values = decode(chunk.words[r], offset);
         for (int64_t m = 0; m < p.m; ++m) {
           SmallVector<Value> a = p.m == 1 ? shared : activations(m);
           Value sum = f32Const(b, loc, 0.0);
           for (size_t i = 0; i < values.size(); ++i)
             sum = fma(b, loc, values[i], a[i], sum);
           Value &total = acc[r * p.m + m];
-          total = fma(b, loc, sum, chunk.scale[r], total);
+          total = fma(b, loc, sum, scale, total);
         }
       }
     }
-    scf::YieldOp::create(b, loc, acc);
-    return SmallVector<Value>(loop.getResults());
+  });
+}
+
+/// The f16x2 streaming variant (`halfProducts`): 4-bit codes become f16
+/// pairs without conversions (a word masked with 0x000F000F and or-ed with
+/// 0x64006400 holds the halves 1024 + code of its codes 0 and 4; masked with
+/// 0x00F000F0, 1024 + 16 x code of codes 1 and 5; the word shifted by 8, codes
+/// 2, 6 and 3, 7), one f16x2 subtract or FMA removes 1024, the bias and the
+/// zero point exactly, one multiply applies the scale (so that sums stay
+/// within f16 wherever an f16 layer's would), and one FMA per pair multiplies
+/// with the activations, which are permuted once per chunk to the codes'
+/// order for all the warp's rows. A chunk's 32 products are summed in f16
+/// (16 per lane of a pair), then in f32. Loads as in the f32 variant:
+/// `stages` 16-byte chunks of each of the warp's rows in flight per lane.
+::mlir::gpu::GPUFuncOp buildHalfStreamingKernel(OpBuilder &b, Location loc,
+                                               StringRef name, const GemvProblem &p) {
+  Type f16 = b.getF16Type(), f32 = b.getF32Type();
+  auto words = VectorType::get({4}, b.getI32Type());
+  auto halves = VectorType::get({8}, f16);
+  auto splatWords = [&](uint32_t v) {
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(words, APInt(32, v)))
+        .getResult();
+  };
+  auto splatHalves = [&](Value scalar) {
+    return vector::BroadcastOp::create(b, loc, halves, scalar).getResult();
+  };
+  auto half = [&](double v) {
+    APFloat value(v);
+    bool inexact;
+    value.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &inexact);
+    return arith::ConstantFloatOp::create(b, loc, cast<FloatType>(f16), value).getResult();
+  };
+  auto contract = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::contract);
+  // Elements `from` .. `from` + count - 1 of the vector `v`.
+  auto slice = [&](Value v, int64_t from, int64_t count) {
+    return vector::ShuffleOp::create(b, loc, v, v,
+                                     llvm::to_vector(llvm::seq<int64_t>(from, from + count)))
+        .getResult();
+  };
+  return buildStreamingLoop(b, loc, name, p,
+                            [&](const GemvFrame &f, const ChunksInFlight &work,
+                                SmallVector<Value> &acc) {
+    int64_t rowsPerWarp = p.rowsPerWarp;
+    // Signed codes with their sign bits flipped are unsigned with a bias of 8.
+    double bias = p.unsignedCodes ? 0.0 : 8.0;
+    // Element 2j + h of pair q holds code 8j + 4h + q of the chunk (word j's
+    // code 4h + q): token m's 32 activations permuted the same way, word j
+    // of pair q from halves q % 2 of words q / 2 and 2 + q / 2 of the j-th
+    // 16-byte vector (prmt, which the compilers keep once for all rows
+    // where they would duplicate vector shuffles).
+    auto permutedActivations = [&](int64_t m, Value k0) {
+      SmallVector<SmallVector<Value>> x;
+      for (Value v : loadActivations(b, loc, p, f, m, k0)) {
+        Value asWords = vector::BitCastOp::create(b, loc, words, v);
+        x.emplace_back();
+        for (int64_t i = 0; i < 4; ++i)
+          x.back().push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
+      }
+      SmallVector<Value> pairs;
+      for (int64_t q = 0; q < 4; ++q) {
+        Value select = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                                    q % 2 ? 0x7632 : 0x5410);
+        Value pair = ub::PoisonOp::create(b, loc, words);
+        for (int64_t j = 0; j < 4; ++j) {
+          Value word = NVVM::PermuteOp::create(b, loc, b.getI32Type(), x[j][q / 2],
+                                               x[j][2 + q / 2], select,
+                                               NVVM::PermuteMode::DEFAULT);
+          pair = vector::InsertOp::create(b, loc, word, pair, ArrayRef<int64_t>{j});
+        }
+        pairs.push_back(vector::BitCastOp::create(b, loc, halves, pair));
+      }
+      return pairs;
+    };
+    // The chunk's codes of one row as f16 pairs q = 0..3, scaled.
+    auto decode = [&](Value w, Value offset, Value scale) {
+      if (!p.unsignedCodes)
+        w = arith::XOrIOp::create(b, loc, w, splatWords(0x88888888u));
+      Value shifted = arith::ShRUIOp::create(b, loc, w, splatWords(8));
+      // 1024 + bias + zero point, and 64 + the same for the codes read 16x.
+      Value low = splatHalves(offset);
+      Value high = splatHalves(arith::SubFOp::create(b, loc, offset, half(960.0)));
+      Value sixteenth = splatHalves(half(1.0 / 16));
+      Value scales = splatHalves(scale);
+      SmallVector<Value> pairs;
+      for (int64_t q = 0; q < 4; ++q) {
+        Value source = q < 2 ? w : shifted;
+        Value bits = ub::PoisonOp::create(b, loc, words);
+        for (int64_t j = 0; j < 4; ++j) {
+          Value word = vector::ExtractOp::create(b, loc, source, ArrayRef<int64_t>{j});
+          word = lop3(b, loc, word, q % 2 ? 0x00F000F0u : 0x000F000Fu, 0x64006400u,
+                      kLop3AndOr);
+          bits = vector::InsertOp::create(b, loc, word, bits, ArrayRef<int64_t>{j});
+        }
+        Value value = vector::BitCastOp::create(b, loc, halves, bits);
+        value = q % 2 ? arith::SubFOp::create(
+                            b, loc,
+                            arith::MulFOp::create(b, loc, value, sixteenth, contract), high,
+                            contract)
+                            .getResult()
+                      : arith::SubFOp::create(b, loc, value, low).getResult();
+        pairs.push_back(arith::MulFOp::create(b, loc, value, scales));
+      }
+      return pairs;
+    };
+    // The 8 f16 sums of a chunk, added in f16 to a pair, then in f32.
+    auto total = [&](Value sums, Value acc) {
+      Value four = arith::AddFOp::create(b, loc, slice(sums, 0, 4), slice(sums, 4, 4));
+      Value two = arith::AddFOp::create(b, loc, slice(four, 0, 2), slice(four, 2, 2));
+      for (int64_t i = 0; i < 2; ++i)
+        acc = arith::AddFOp::create(
+            b, loc, acc,
+            arith::ExtFOp::create(
+                b, loc, f32,
+                vector::ExtractOp::create(b, loc, two, ArrayRef<int64_t>{i}).getResult()));
+      return acc;
+    };
+    for (const ChunksInFlight::Chunk &chunk : work.chunks) {
+      // Up to two tokens (16 registers each) permuted once for all the
+      // warp's rows; more are reloaded per row (L1 hits).
+      SmallVector<SmallVector<Value>> shared;
+      bool share = p.m <= 2;
+      for (int64_t m = 0; share && m < p.m; ++m)
+        shared.push_back(permutedActivations(m, chunk.k0));
+      for (int64_t r = 0; r < rowsPerWarp; ++r) {
+        Value scale = arith::SelectOp::create(b, loc, chunk.valid, chunk.scales[r], half(0.0));
+        Value offset = half(1024.0 + bias);
+        if (chunk.zeros[r]) {
+          Value zero = codeValue(b, loc, chunk.zeros[r], p.codeBits, p.unsignedCodes);
+          offset = arith::TruncFOp::create(
+              b, loc, f16, arith::AddFOp::create(b, loc, f32Const(b, loc, 1024.0 + bias), zero));
+        }
+        SmallVector<Value> values = decode(chunk.words[r], offset, scale);
+        for (int64_t m = 0; m < p.m; ++m) {
+          SmallVector<Value> a = share ? shared[m] : permutedActivations(m, chunk.k0);
+          Value sums = arith::MulFOp::create(b, loc, values[0], a[0], contract);
+          for (int64_t q = 1; q < 4; ++q)
+            sums = arith::AddFOp::create(
+                b, loc, sums, arith::MulFOp::create(b, loc, values[q], a[q], contract),
+                contract);
+          acc[r * p.m + m] = total(sums, acc[r * p.m + m]);
+        }
+      }
+    }
   });
 }
 
@@ -533,7 +741,9 @@ FailureOr<KernelLaunch> mlir::lowbit::buildGemvKernel(OpBuilder &b, MatmulOp op,
   FailureOr<GemvProblem> problem = analyze(op, config);
   if (failed(problem))
     return failure();
-  if (problem->vectorized)
+  if (problem->halfProducts)
+    buildHalfStreamingKernel(b, op.getLoc(), name, *problem);
+  else if (problem->vectorized)
     buildStreamingKernel(b, op.getLoc(), name, *problem);
   else
     buildByteKernel(b, op.getLoc(), name, *problem);
