@@ -60,8 +60,9 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
       operand type it runs on (a 4-bit operand widened in registers shows up
       here as `i8`, `f8E4M3FN` or `bf16`). For `splitk_gemv`, the type its
       products are formed in: `f16` makes f16x2 products where the kernel
-      can (f16 activations, 4-bit integer codes, f16 scales), any other type
-      f32 products.
+      can (f16 activations, packed 4-bit integer codes in rows of whole
+      16-byte chunks, f16 scales per tensor, channel or group of a multiple
+      of 32), any other type f32 products.
     - `stages`: software-pipeline depth (shared-memory ring); `split_k`:
       K-splits reduced at the end; `cluster`: thread-block cluster `[x, y]`;
       `persistent`: a persistent grid with a tile scheduler.

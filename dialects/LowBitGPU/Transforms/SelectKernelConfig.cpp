@@ -32,10 +32,9 @@ struct Problem {
   bool f32Result = false;
   bool realInput = false; // f16/bf16/f32 activations
   bool fourBitWgmma = false; // 4-bit weights wgmma widens as its A operand
-  /// Weight rows the split-K GEMV streams in whole 16-byte chunks, which
-  /// it can stream several at a time per warp (GemvKernel.cpp's
-  /// `vectorized`).
-  bool wholeChunkRows = false;
+  /// The split-K GEMV's f16x2 path takes this product (GemvKernel.cpp's
+  /// `halfProducts` with `mma_type = f16`).
+  bool halfProductGemv = false;
 };
 
 bool isHalfOrFloat(Type type) { return isa<Float16Type, BFloat16Type, Float32Type>(type); }
@@ -75,25 +74,23 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
          scheme.hasRowOrTensorScales();
 }
 
-/// Whether the split-K GEMV streams these weight rows in whole 16-byte
-/// chunks: packed 2/4-bit or byte codes, rows of whole chunks, activations
-/// of whole 16-byte vectors, scale groups of whole chunks.
-bool gemvStreamsWholeChunks(MatmulOp op) {
+/// Whether the split-K GEMV forms this product's products in f16x2 (the
+/// generator, GemvKernel.cpp, decides; this mirrors its `halfProducts`):
+/// f16 activations, packed 4-bit integer codes in rows of whole 16-byte
+/// chunks, one level of f16 scales per tensor, channel or group of whole
+/// chunks (32 codes), integer or no zero points.
+bool gemvTakesHalfProducts(MatmulOp op) {
   RankedTensorType weight = op.getWeight().getType();
   QuantSchemeAttr scheme = op.getWeightScheme();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
-  unsigned bits = scheme.getBitWidth();
-  if (layout && layout.getKind() != LayoutKind::Packed)
-    return false;
-  if (!layout && bits != 8)
-    return false;
-  int64_t k = weight.getDimSize(1);
-  int64_t codesPerChunk = 128 / bits;
-  unsigned actBits = op.getInput().getType().getElementType().getIntOrFloatBitWidth();
   bool groups = scheme.getGranularity() == Granularity::PerGroup ||
                 scheme.getGranularity() == Granularity::MXBlock;
-  return k % codesPerChunk == 0 && k % (128 / actBits) == 0 &&
-         (!groups || scheme.getGroupSize() % codesPerChunk == 0);
+  return op.getInput().getType().getElementType().isF16() &&
+         scheme.getStorage().isInteger(4) && !scheme.getCodebook() && layout &&
+         layout.getKind() == LayoutKind::Packed && weight.getDimSize(1) % 32 == 0 &&
+         !scheme.getOuterScaleType() && scheme.getZeroPoint() != ZeroPointKind::Float &&
+         cast<ShapedType>(op.getWeightScales().getType()).getElementType().isF16() &&
+         (!groups || scheme.getGroupSize() % 32 == 0);
 }
 
 /// The tensor-core operand type for a product of `act` activations and
@@ -171,8 +168,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // (NVIDIA H200, bench/results/2026-12-01-h200-decode.md: at M = 4, 8 and
   // 16 the wgmma kernel took 0.86 / 0.44 / 0.81x, 0.35 / 0.18 / 0.32x and
   // 0.19 / 0.10 / 0.16x of the GEMV's time on 8192 x 8192 / 28672 x 8192 /
-  // 8192 x 28672). One token stays on the GEMV (34 us against cuBLAS
-  // bf16's 42 us on 8192 x 8192).
+  // 8192 x 28672). One to three tokens stay on the GEMV (M = 1: 20.9 us
+  // against cuBLAS bf16's 45 us on 8192 x 8192).
   bool fourBitDecodeOnTensorCores =
       decode && target.hasWgmma() && p.fourBitWgmma && p.m >= kTensorCoreDecodeTokens;
   if (fourBitDecodeOnTensorCores)
@@ -194,13 +191,15 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
         p.f32Result && p.m <= 4 ? std::max<int64_t>(1, p.k / blockK) : 1;
     int64_t splitK = std::clamp<int64_t>(
         llvm::divideCeil(2 * target.getNumSMs(), tiles), 1, maxSplits);
-    // Up to two tokens, a warp streams four rows at once (warp tile N 32),
-    // two 16-byte chunks of each in flight: each activation load then
-    // serves four rows. On an NVIDIA H200 (bench/results/
-    // 2026-12-01-h200-decode-f16x2.md) 1.5x / 1.4x faster than one row
-    // with four chunks on 8192 x 8192 / 8192 x 28672, 6% slower on
-    // 28672 x 8192.
-    bool fourRows = p.wholeChunkRows && p.m <= 2;
+    // f16x2 products for up to two tokens: a warp streams four rows at
+    // once (warp tile N 32), two 16-byte chunks of each in flight, so that
+    // each activation load and permutation serves four rows. On an NVIDIA
+    // H200 at M = 1 (bench/results/2026-12-01-h200-decode-f16x2.md) 20.9 /
+    // 64.4 / 79.3 us on 8192 x 8192 / 8192 x 28672 / 28672 x 8192 against
+    // 30.3 / 89.5 / 75.0 us with one row and four chunks (the last two
+    // timed with an earlier build of the same kernel). Other formats keep
+    // one row per warp, as measured in 2026-12-01-h200-decode.md.
+    bool fourRows = p.halfProductGemv && p.m <= 2;
     auto config = ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK},
                                   {16, fourRows ? 32 : 8},
                                   {16, 8, instK}, mmaType, /*stages=*/fourRows ? 2 : 4, splitK,
@@ -293,7 +292,7 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
             isHalfOrFloat(act)};
   // wgmma needs the whole M known (its tensor maps are encoded per shape).
   p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op);
-  p.wholeChunkRows = p.realInput && gemvStreamsWholeChunks(op);
+  p.halfProductGemv = gemvTakesHalfProducts(op);
   return selectMatmulConfig(op, p, *mmaType, target);
 }
 

@@ -595,12 +595,12 @@ std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) 
 /// 0x64006400 holds the halves 1024 + code of its codes 0 and 4; masked with
 /// 0x00F000F0, 1024 + 16 x code of codes 1 and 5; the word shifted by 8, codes
 /// 2, 6 and 3, 7), one f16x2 subtract or FMA removes 1024, the bias and the
-/// zero point exactly, one multiply applies the scale (so that sums stay
-/// within f16 wherever an f16 layer's would), and one FMA per pair multiplies
-/// with the activations, which are permuted once per chunk to the codes'
-/// order for all the warp's rows. A chunk's 32 products are summed in f16
-/// (16 per lane of a pair), then in f32. Loads as in the f32 variant:
-/// `stages` 16-byte chunks of each of the warp's rows in flight per lane.
+/// zero point exactly, one multiply applies the scale (products are then
+/// those of the dequantized weights, not up to 15x larger), and one FMA per
+/// pair multiplies with the activations, which are permuted once per chunk
+/// to the codes' order for all the warp's rows. A chunk's 32 products are
+/// summed in f16 (16 per lane of a pair), then in f32. Loads as in the f32
+/// variant: `stages` 16-byte chunks of each of the warp's rows in flight.
 ::mlir::gpu::GPUFuncOp buildHalfStreamingKernel(OpBuilder &b, Location loc,
                                                StringRef name, const GemvProblem &p) {
   Type f16 = b.getF16Type(), f32 = b.getF32Type();

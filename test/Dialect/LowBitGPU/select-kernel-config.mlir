@@ -239,3 +239,55 @@ func.func @four_bit_decode(%x3: tensor<3x8192xf16>, %x4: tensor<4x8192xf16>, %x1
   %c = lowbit.matmul %x16, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%sl) : (tensor<16x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x64xf16>) -> tensor<16x28672xf32>
   return %a, %b, %c : tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>
 }
+
+// -----
+
+// Decode with f16 activations, packed 4-bit integer codes and f16 group
+// scales: the GEMV's f16x2 path, four rows per warp with two chunks of each
+// in flight, for up to two tokens.
+// SM90A-LABEL: func @packed_w4a16_decode
+// SM90A: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2, split_k = 2>
+// SM80-LABEL: func @packed_w4a16_decode
+// SM80: warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
+func.func @packed_w4a16_decode(%x: tensor<2x8192xf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xf16>) -> tensor<2x8192xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<2x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xf16>) -> tensor<2x8192xf32>
+  return %y : tensor<2x8192xf32>
+}
+
+// -----
+
+// Three tokens, bf16 activations, groups of 16 codes or K not a multiple of
+// 32 keep one row per warp (f32 products).
+// SM80-LABEL: func @three_tokens
+// SM80: warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4
+func.func @three_tokens(%x: tensor<3x8192xf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xf16>) -> tensor<3x8192xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<3x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xf16>) -> tensor<3x8192xf32>
+  return %y : tensor<3x8192xf32>
+}
+
+// -----
+
+// SM80-LABEL: func @bf16_activations
+// SM80: warp = [16, 8], mma = [16, 8, 16], mma_type = bf16, stages = 4
+func.func @bf16_activations(%x: tensor<1x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>) -> tensor<1x8192xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<1x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<1x8192xf32>
+  return %y : tensor<1x8192xf32>
+}
+
+// -----
+
+// SM80-LABEL: func @groups_of_16
+// SM80: warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4
+func.func @groups_of_16(%x: tensor<1x4096xf16>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x256xf16>) -> tensor<1x4096xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 16> weight_scales(%s) : (tensor<1x4096xf16>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x256xf16>) -> tensor<1x4096xf32>
+  return %y : tensor<1x4096xf32>
+}
+
+// -----
+
+// SM80-LABEL: func @k_1000
+// SM80: warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4
+func.func @k_1000(%x: tensor<1x1000xf16>, %w: tensor<512x1000xi4, #lowbit.layout<packed>>, %s: tensor<512x1xf16>) -> tensor<1x512xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<1x1000xf16>, tensor<512x1000xi4, #lowbit.layout<packed>>, tensor<512x1xf16>) -> tensor<1x512xf32>
+  return %y : tensor<1x512xf32>
+}
