@@ -169,49 +169,6 @@ llvm::Expected<runtime::KernelManifest> manifestOf(const llvm::json::Object &ent
   return runtime::KernelManifest::fromJson(root, "the tuner's manifest");
 }
 
-/// Uniform codes for a code parameter, drawn on all cores (a 28672 x 8192
-/// weight is 235 M codes): splitmix64 streams seeded per chunk, so the
-/// result depends only on `seed`. e4m3 NaN patterns are avoided.
-NpyArray randomCodes(const runtime::KernelParam &param, uint64_t seed) {
-  NpyArray array{param.dtype, param.shape, {}};
-  size_t count = size_t(array.numElements());
-  array.data.resize(count);
-  uint8_t mask = uint8_t((1u << (param.bits ? param.bits : 8)) - 1);
-  // Non-finite float codes (e4m3's NaNs, e5m2's infinities and NaNs) become
-  // the largest finite code below them.
-  uint8_t finite[256];
-  for (unsigned raw = 0; raw < 256; ++raw)
-    finite[raw] = uint8_t(raw);
-  if (auto code = quant::CodeType::parse(param.code);
-      code && code->kind() == quant::CodeKind::Float)
-    for (unsigned raw = 0; raw <= mask; ++raw)
-      for (unsigned below = raw; !code->isFinite(uint8_t(finite[raw])) && below-- > 0;)
-        finite[raw] = uint8_t(below);
-  constexpr size_t kChunk = size_t(1) << 20;
-  size_t chunks = (count + kChunk - 1) / kChunk;
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> workers;
-  unsigned threads = std::max(1u, std::min(16u, std::thread::hardware_concurrency()));
-  for (unsigned t = 0; t < threads; ++t)
-    workers.emplace_back([&] {
-      for (size_t c = next++; c < chunks; c = next++) {
-        uint64_t state = seed * 0x9E3779B97F4A7C15ull + c;
-        for (size_t i = c * kChunk; i < std::min(count, (c + 1) * kChunk); i += 8) {
-          uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-          z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-          z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-          z ^= z >> 31;
-          for (size_t j = 0; j < 8 && i + j < count; ++j) {
-            array.data[i + j] = finite[uint8_t(z >> (8 * j)) & mask];
-          }
-        }
-      }
-    });
-  for (std::thread &w : workers)
-    w.join();
-  return array;
-}
-
 /// The operands of a check on a subset of output columns: the manifest and
 /// logical operands with the weight (and its per-row scales and zero points)
 /// cut down to those rows of N, and the columns chosen.
@@ -344,8 +301,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   std::vector<std::vector<uint8_t>> bytes;
   for (size_t i = 0; i + 1 < shape.params.size(); ++i) {
     const runtime::KernelParam &param = shape.params[i];
-    logical.push_back(param.dtype == "u1" ? randomCodes(param, i + 1)
-                                          : runtime::randomOperand(param, rng));
+    logical.push_back(runtime::randomArgument(param, rng, i + 1));
     auto b = runtime::deviceBytes(shape.params[i], logical.back());
     if (!b)
       return b.takeError();

@@ -151,9 +151,20 @@ mlir::lowbit::quant::packCodes(const Layout &layout, const CodeMatrix &m,
     return std::move(e);
   if (int64_t(codes.size()) != m.rows * m.cols)
     return error("code count does not match the shape");
+  uint32_t mask = (1u << m.bits) - 1;
+  // The dense stream of codes that tile bytes (1, 2, 4, 8 bits), a byte at
+  // a time: benchmark weights have hundreds of millions of codes, which the
+  // bit writer and the stream order's index list would take seconds and
+  // gigabytes for.
+  if (layout.kind == LayoutKind::Packed && 8 % m.bits == 0) {
+    unsigned perByte = 8 / m.bits;
+    std::vector<uint8_t> out((codes.size() + perByte - 1) / perByte, 0);
+    for (size_t i = 0; i < codes.size(); ++i)
+      out[i / perByte] |= uint8_t((codes[i] & mask) << (i % perByte * m.bits));
+    return out;
+  }
   std::vector<uint8_t> out;
   BitWriter writer{out};
-  uint32_t mask = (1u << m.bits) - 1;
   switch (layout.kind) {
   case LayoutKind::Packed:
   case LayoutKind::MMAFragment:

@@ -733,3 +733,52 @@ TEST(KernelManifest, RandomFloatCodesAreFinite) {
     EXPECT_GT(seen.size(), 200u) << code; // and not a few values only
   }
 }
+
+// The benchmarks' code operands: drawn on several threads yet a function of
+// the seed only, within the code's bits, float codes finite; 8-bit float
+// scales still come from randomOperand (values near 1, not any exponent).
+TEST(KernelManifest, RandomCodesDependOnTheSeedOnly) {
+  using namespace mlir::lowbit::runtime;
+  KernelParam weight;
+  weight.role = "weight";
+  weight.dtype = "u1";
+  weight.bits = 4;
+  weight.code = "i4";
+  weight.shape = {300, 10000}; // 3 M codes: several 1 Mi-code chunks
+  mlir::lowbit::NpyArray a = randomCodes(weight, 7), b = randomCodes(weight, 7),
+                         c = randomCodes(weight, 8);
+  ASSERT_EQ(a.data.size(), size_t(300 * 10000));
+  EXPECT_EQ(a.data, b.data);
+  EXPECT_NE(a.data, c.data);
+  std::vector<size_t> histogram(256, 0);
+  for (uint8_t code : a.data)
+    ++histogram[code];
+  for (unsigned code = 0; code < 256; ++code) {
+    if (code < 16) // uniform over the 16 codes, within 2%
+      EXPECT_NEAR(double(histogram[code]) / a.data.size(), 1.0 / 16, 0.02 / 16) << code;
+    else
+      EXPECT_EQ(histogram[code], 0u) << code;
+  }
+  std::mt19937 rng(1);
+  EXPECT_EQ(randomArgument(weight, rng, 7).data, a.data);
+
+  KernelParam fp8 = weight;
+  fp8.bits = 8;
+  fp8.code = "f8E4M3FN";
+  auto e4m3 = mlir::lowbit::quant::CodeType::parse("f8E4M3FN");
+  ASSERT_TRUE(e4m3.has_value());
+  for (uint8_t raw : randomCodes(fp8, 3).data)
+    ASSERT_TRUE(e4m3->isFinite(raw)) << int(raw);
+
+  KernelParam scales;
+  scales.role = "weight_scales";
+  scales.dtype = "u1";
+  scales.code = "f8E8M0FNU";
+  scales.shape = {300, 40};
+  auto e8m0 = mlir::lowbit::quant::CodeType::parse("f8E8M0FNU");
+  ASSERT_TRUE(e8m0.has_value());
+  for (uint8_t raw : randomArgument(scales, rng, 9).data) {
+    double value = e8m0->decode(raw);
+    ASSERT_TRUE(value >= 0.5 && value <= 1.0) << int(raw);
+  }
+}

@@ -105,6 +105,19 @@ llvm::Expected<NpyArray> runOnce(CudaDevice &device, void *module,
 /// finite values).
 NpyArray randomOperand(const KernelParam &param, std::mt19937 &rng);
 
+/// Uniform codes for a code parameter (one byte per code), drawn on up to 16
+/// cores (a 28672 x 8192 weight is 235 M codes): splitmix64 streams seeded
+/// per 1 Mi-code chunk, so the result depends only on `seed`, not on the
+/// number of threads. Non-finite float codes (e4m3's NaNs, e5m2's
+/// infinities and NaNs) become the largest finite code below them.
+NpyArray randomCodes(const KernelParam &param, uint64_t seed);
+
+/// The benchmarks' and the tuner's operands: randomCodes (with `seed`) for
+/// code operands (weights, zero points, quantized activations: one byte per
+/// code), randomOperand (from `rng`) for reals and scales, 8-bit float
+/// scales among them, whose codes must stay near 1.
+NpyArray randomArgument(const KernelParam &param, std::mt19937 &rng, uint64_t seed);
+
 } // namespace mlir::lowbit::runtime
 
 #endif // LOWBIT_RUNTIME_KERNELMANIFEST_H
