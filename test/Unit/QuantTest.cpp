@@ -161,6 +161,39 @@ TEST(Quantize, RoundTripWithinTheSchemeBound) {
   }
 }
 
+// Tensors past a million elements are (de)quantized on several threads:
+// every element still gets its own group's scale and zero point, and the
+// round trip holds, across the threads' boundaries too.
+TEST(Quantize, LargeTensorsMatchElementwise) {
+  std::mt19937 rng(7);
+  std::vector<int64_t> shape = {523, 4096}; // 2.1 M elements, rows not a power of two
+  Scheme scheme(*CodeType::parse("u4"));
+  scheme.granularity = Granularity::PerGroup;
+  scheme.axis = 1;
+  scheme.groupSize = 128;
+  scheme.zeroPoint = ZeroPoint::Integer;
+  std::vector<int64_t> scaleShape = *scheme.scaleShape(shape);
+  int64_t n = numElements(shape), ns = numElements(scaleShape);
+  std::vector<uint8_t> codes(n);
+  for (uint8_t &c : codes)
+    c = uint8_t(rng() % 16);
+  std::vector<float> scales(ns), zeros(ns);
+  for (int64_t i = 0; i < ns; ++i) {
+    scales[i] = 0.01f * float(1 + rng() % 100);
+    zeros[i] = float(rng() % 16);
+  }
+  ScaleOperands ops{scales, zeros, {}};
+  auto values = dequantize(shape, codes, scheme, ops);
+  ASSERT_TRUE(bool(values)) << llvm::toString(values.takeError());
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t s = (i / shape[1]) * scaleShape[1] + (i % shape[1]) / scheme.groupSize;
+    ASSERT_EQ((*values)[i], float((double(codes[i]) - zeros[s]) * scales[s])) << i;
+  }
+  auto again = quantize(shape, *values, scheme, ops);
+  ASSERT_TRUE(bool(again));
+  EXPECT_EQ(*again, codes);
+}
+
 TEST(Quantize, ScaleShapesFollowTheGranularity) {
   Scheme scheme(CodeType::integer(4, true));
   std::vector<int64_t> shape = {64, 256};
