@@ -6,6 +6,8 @@
 #                       chunks each in flight, f16x2 products)
 #   m1-f32              one row per warp, four chunks, products in f32
 #                       (mma_type = f32; the default before f16x2 products)
+#   m1-awq              the default with the codes of each word interleaved in
+#                       AWQ's order (no activation permutation)
 #   m1-rR-sS[-kK]       the GEMV with R rows per warp (warp tile N = 8R), S
 #                       16-byte chunks per row in flight, K splits K (else
 #                       the default's: 2 on 8192 rows, none on 28672)
@@ -24,10 +26,12 @@ for shape in 8192x8192 28672x8192 8192x28672; do
   n=${shape%x*}; k=${shape#*x}; g=$((k / 128))
   splits=$([ "$n" = 8192 ] && echo 2 || echo 1)
   rows=$([ "$n" = 8192 ] && echo 64 || echo 128)
-  for variant in m1 m4 m8 m16 m1-f32 m1-r1-s4 m1-r2-s2-k1 m1-r2-s4-k1 m1-r4-s1-k1 \
+  for variant in m1 m4 m8 m16 m1-awq m1-f32 m1-r1-s4 m1-r2-s2-k1 m1-r2-s4-k1 m1-r4-s1-k1 \
                  m1-r4-s2-k1 m1-r4-s4 m1-r8-s1 m1-r8-s1-k1 m4-wgmma m8-wgmma m16-wgmma; do
     m=${variant%%-*}; m=${m#m}
     config=""
+    layout="#lowbit.layout<packed>"
+    [ "$variant" = m1-awq ] && layout="#lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>"
     case $variant in
       m1-f32) config=$(gemv 1 4 "$splits" f32) ;;
       m1-r*) spec=${variant#m1-r}; r=${spec%%-*}; s=${spec#*-s}; s=${s%%-*}
@@ -36,13 +40,13 @@ for shape in 8192x8192 28672x8192 8192x28672; do
       *-wgmma) config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, $rows, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true>}" ;;
     esac
     cat > "$out/w4a16-$variant-n$n-k$k.mlir" <<MLIR
-func.func @decode(%x: tensor<${m}x${k}xf16>, %w: tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+func.func @decode(%x: tensor<${m}x${k}xf16>, %w: tensor<${n}x${k}xi4, $layout>,
                   %s: tensor<${n}x${g}xf16>, %z: tensor<${n}x${g}xi4>) -> tensor<${m}x${n}xf32> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
                                   granularity = per_group, axis = 1, group_size = 128>
       weight_scales(%s) weight_zero_points(%z) $config
-      : (tensor<${m}x${k}xf16>, tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+      : (tensor<${m}x${k}xf16>, tensor<${n}x${k}xi4, $layout>,
          tensor<${n}x${g}xf16>, tensor<${n}x${g}xi4>) -> tensor<${m}x${n}xf32>
   return %y : tensor<${m}x${n}xf32>
 }

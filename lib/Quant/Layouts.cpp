@@ -163,6 +163,20 @@ mlir::lowbit::quant::packCodes(const Layout &layout, const CodeMatrix &m,
       out[i / perByte] |= uint8_t((codes[i] & mask) << (i % perByte * m.bits));
     return out;
   }
+  // Interleaved words likewise a word at a time (check() made the rows
+  // whole words, so the words never cross rows).
+  if (layout.kind == LayoutKind::Interleave) {
+    size_t perWord = layout.order.size();
+    std::vector<uint8_t> out(codes.size() / perWord * 4);
+    for (size_t w = 0; w < codes.size() / perWord; ++w) {
+      uint32_t word = 0;
+      for (size_t s = 0; s < perWord; ++s)
+        word |= (codes[w * perWord + size_t(layout.order[s])] & mask) << (s * m.bits);
+      for (size_t byte = 0; byte < 4; ++byte)
+        out[w * 4 + byte] = uint8_t(word >> (8 * byte));
+    }
+    return out;
+  }
   std::vector<uint8_t> out;
   BitWriter writer{out};
   switch (layout.kind) {

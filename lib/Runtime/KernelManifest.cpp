@@ -161,6 +161,26 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
       std::string where = "kernel " + m.name + ", parameter " + param.role;
       if (!param.code.empty() && !quant::CodeType::parse(param.code))
         return manifestError(path, where + ": unknown code type '" + param.code + "'");
+      if (param.layout == "interleave") {
+        const llvm::json::Array *order = p->getArray("order");
+        if (!order)
+          return manifestError(path, where + ": an interleave layout needs an order list");
+        for (const llvm::json::Value &v : *order) {
+          std::optional<int64_t> position = v.getAsInteger();
+          if (!position)
+            return manifestError(path, where + ": an interleave position is not an integer");
+          param.order.push_back(*position);
+        }
+        // The same checks as packing (a permutation filling a 32-bit word).
+        quant::Layout layout{quant::LayoutKind::Interleave, {}, param.order, {}, {}};
+        std::vector<uint8_t> none;
+        if (param.shape.size() != 2)
+          return manifestError(path, where + ": an interleave layout needs a [rows, cols] shape");
+        if (auto e = quant::packCodes(layout,
+                                      {0, param.shape[1], unsigned(param.bits)}, none)
+                         .takeError())
+          return manifestError(path, where + ": " + llvm::toString(std::move(e)));
+      }
       if (const llvm::json::Value *codebook = p->get("codebook")) {
         const llvm::json::Array *values = codebook->getAsArray();
         if (!values)
@@ -207,11 +227,13 @@ mlir::lowbit::runtime::deviceBytes(const KernelParam &param, const NpyArray &arr
     int64_t k = param.shape.back();
     return quant::packBitRows(array.data, k ? array.numElements() / k : 0, k);
   }
-  if (param.layout != "packed" || param.bits == 8)
+  if ((param.layout != "packed" && param.layout != "interleave") || param.bits == 8)
     return array.data;
-  quant::Layout packed;
+  quant::Layout layout;
+  if (param.layout == "interleave")
+    layout = {quant::LayoutKind::Interleave, {}, param.order, {}, {}};
   quant::CodeMatrix matrix{param.shape[0], param.shape[1], unsigned(param.bits)};
-  return quant::packCodes(packed, matrix, array.data);
+  return quant::packCodes(layout, matrix, array.data);
 }
 
 NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937 &rng) {

@@ -673,19 +673,22 @@ func.func @mxfp4(%x: tensor<1x256xbf16>, %w: tensor<32x256xf4E2M1FN, #lowbit.lay
 // Manifests are input: a codebook that does not fit its codes, or a code
 // type no one knows, is an error naming the parameter, never an
 // out-of-bounds read later.
+/// A manifest of one kernel taking `weight` and an f32 [1, 1] result.
+static llvm::Expected<mlir::lowbit::runtime::KernelManifest> manifestWith(llvm::json::Object weight) {
+  llvm::json::Object kernel{
+      {"name", "k"},
+      {"grid", llvm::json::Array{1, 1, 1}},
+      {"block", llvm::json::Array{32, 1, 1}},
+      {"params", llvm::json::Array{std::move(weight),
+                                   llvm::json::Object{{"role", "result"},
+                                                      {"dtype", "f4"},
+                                                      {"shape", llvm::json::Array{1, 1}}}}}};
+  llvm::json::Object root{{"kernels", llvm::json::Array{std::move(kernel)}}};
+  return mlir::lowbit::runtime::KernelManifest::fromJson(root, "m.json");
+}
+
 TEST(KernelManifest, CodebooksAndCodeTypesAreChecked) {
-  auto load = [](llvm::json::Object weight) {
-    llvm::json::Object kernel{
-        {"name", "k"},
-        {"grid", llvm::json::Array{1, 1, 1}},
-        {"block", llvm::json::Array{32, 1, 1}},
-        {"params", llvm::json::Array{std::move(weight),
-                                     llvm::json::Object{{"role", "result"},
-                                                        {"dtype", "f4"},
-                                                        {"shape", llvm::json::Array{1, 1}}}}}};
-    llvm::json::Object root{{"kernels", llvm::json::Array{std::move(kernel)}}};
-    return mlir::lowbit::runtime::KernelManifest::fromJson(root, "m.json");
-  };
+  auto load = manifestWith;
   auto weight = [](llvm::json::Value codebook, const char *code) {
     return llvm::json::Object{{"role", "weight"}, {"dtype", "u1"}, {"bits", 4},
                               {"code", code},     {"shape", llvm::json::Array{1, 2}},
@@ -780,5 +783,45 @@ TEST(KernelManifest, RandomCodesDependOnTheSeedOnly) {
   for (uint8_t raw : randomArgument(scales, rng, 9).data) {
     double value = e8m0->decode(raw);
     ASSERT_TRUE(value >= 0.5 && value <= 1.0) << int(raw);
+  }
+}
+
+// Interleaved 4-bit weights (the GEMV's paired codes): the manifest carries
+// the order, the host packs words in it, and bad orders are errors that
+// name the parameter.
+TEST(KernelManifest, InterleavedWeightsArePackedInTheirOrder) {
+  auto load = [](llvm::json::Value order) {
+    llvm::json::Object weight{{"role", "weight"},   {"dtype", "u1"},
+                              {"bits", 4},          {"code", "u4"},
+                              {"layout", "interleave"}, {"shape", llvm::json::Array{2, 8}}};
+    if (order.kind() != llvm::json::Value::Null)
+      weight["order"] = std::move(order);
+    return manifestWith(std::move(weight));
+  };
+  auto manifest = load(llvm::json::Array{0, 2, 4, 6, 1, 3, 5, 7});
+  ASSERT_TRUE(bool(manifest)) << errorText(manifest.takeError());
+  const mlir::lowbit::runtime::KernelParam &weight = manifest->params[0];
+  EXPECT_EQ(weight.order, (std::vector<int64_t>{0, 2, 4, 6, 1, 3, 5, 7}));
+  mlir::lowbit::NpyArray codes{"u1", {2, 8}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}};
+  auto bytes = mlir::lowbit::runtime::deviceBytes(weight, codes);
+  ASSERT_TRUE(bool(bytes)) << errorText(bytes.takeError());
+  // Word 0 holds codes 0, 2, 4, 6 in its low nibbles and 1, 3, 5, 7 above.
+  EXPECT_EQ(*bytes, (std::vector<uint8_t>{0x20, 0x64, 0x31, 0x75, 0xA8, 0xEC, 0xB9, 0xFD}));
+
+  struct Case {
+    llvm::json::Value order;
+    const char *message;
+  } cases[] = {
+      {llvm::json::Value(nullptr), "an interleave layout needs an order list"},
+      {llvm::json::Array{0, 1, 2, 3}, "interleave order needs 8 positions for 4-bit codes"},
+      {llvm::json::Array{0, 0, 1, 2, 3, 4, 5, 6}, "permutation"},
+      {llvm::json::Array{"a", 1, 2, 3, 4, 5, 6, 7}, "not an integer"},
+  };
+  for (Case &c : cases) {
+    auto bad = load(std::move(c.order));
+    ASSERT_FALSE(bool(bad)) << c.message;
+    std::string message = errorText(bad.takeError());
+    EXPECT_NE(message.find(c.message), std::string::npos) << message;
+    EXPECT_NE(message.find("parameter weight"), std::string::npos) << message;
   }
 }

@@ -76,18 +76,22 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
 
 /// Whether the split-K GEMV forms this product's products in f16x2 (the
 /// generator, GemvKernel.cpp, decides; this mirrors its `halfProducts`):
-/// f16 activations, packed 4-bit integer codes in rows of whole 16-byte
-/// chunks, one level of f16 scales per tensor, channel or group of whole
-/// chunks (32 codes), integer or no zero points.
+/// f16 activations, packed 4-bit integer codes (or interleaved in AWQ's
+/// order [0, 2, 4, 6, 1, 3, 5, 7]) in rows of whole 16-byte chunks, one
+/// level of f16 scales per tensor, channel or group of whole chunks (32
+/// codes), integer or no zero points.
 bool gemvTakesHalfProducts(MatmulOp op) {
   RankedTensorType weight = op.getWeight().getType();
   QuantSchemeAttr scheme = op.getWeightScheme();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
   bool groups = scheme.getGranularity() == Granularity::PerGroup ||
                 scheme.getGranularity() == Granularity::MXBlock;
+  bool pairedCodes = layout && layout.getKind() == LayoutKind::Interleave &&
+                     layout.getOrder() == ArrayRef<int64_t>{0, 2, 4, 6, 1, 3, 5, 7};
   return op.getInput().getType().getElementType().isF16() &&
          scheme.getStorage().isInteger(4) && !scheme.getCodebook() && layout &&
-         layout.getKind() == LayoutKind::Packed && weight.getDimSize(1) % 32 == 0 &&
+         (layout.getKind() == LayoutKind::Packed || pairedCodes) &&
+         weight.getDimSize(1) % 32 == 0 &&
          !scheme.getOuterScaleType() && scheme.getZeroPoint() != ZeroPointKind::Float &&
          cast<ShapedType>(op.getWeightScales().getType()).getElementType().isF16() &&
          (!groups || scheme.getGroupSize() % 32 == 0);

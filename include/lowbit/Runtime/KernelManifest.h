@@ -21,7 +21,12 @@ namespace mlir::lowbit::runtime {
 struct KernelParam {
   std::string role;   // input, weight, weight_scales, weight_zero_points, result
   std::string dtype;  // .npy dtype of one logical element
-  std::string layout; // codes: packed or bytes; bit planes: bits (rows of K bits)
+  // codes: packed, interleave (with `order`) or bytes; bit planes: bits
+  // (rows of K bits)
+  std::string layout;
+  // interleave: the code each bit field of a 32-bit word holds
+  // (quant::Layout's `order`).
+  std::vector<int64_t> order;
   std::vector<int64_t> shape;
   int64_t bits = 0;
   // Quantized operands: the code type (i8, i4, f8E4M3FN, ...).

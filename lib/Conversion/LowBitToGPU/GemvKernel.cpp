@@ -36,6 +36,8 @@ namespace {
 
 constexpr int64_t kWarpSize = 32;
 constexpr int64_t kWarpsPerBlock = 4;
+/// The interleave order whose f16x2 pairs are consecutive codes.
+constexpr int64_t kPairedCodeOrder[] = {0, 2, 4, 6, 1, 3, 5, 7};
 
 /// What the GEMV kernel needs to know about one matmul.
 struct GemvProblem {
@@ -67,6 +69,10 @@ struct GemvProblem {
   /// activations, 4-bit integer codes and f16 scales): two codes per
   /// instruction instead of one, sums in f16 within a 16-byte chunk.
   bool halfProducts = false;
+  /// 4-bit codes interleaved in each word as [0, 2, 4, 6, 1, 3, 5, 7] (the
+  /// order AWQ packs in): the f16x2 path's pairs are then pairs of
+  /// consecutive codes, which multiply the activations as they are loaded.
+  bool pairedCodes = false;
 
   int64_t rowBytes() const { return k * codeBits / 8; }
   int64_t codesPerChunk() const { return 128 / codeBits; }
@@ -110,12 +116,14 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   unsigned bits = scheme.getBitWidth();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
   bool packed = layout && layout.getKind() == LayoutKind::Packed;
+  p.pairedCodes = layout && layout.getKind() == LayoutKind::Interleave && bits == 4 &&
+                  layout.getOrder() == ArrayRef<int64_t>(kPairedCodeOrder);
   if (std::optional<SmallVector<float>> table = scheme.getCodeValues())
     p.table = std::move(*table);
   if (!p.table.empty() && scheme.hasZeroPoints())
     return unsupported("zero points with table codes");
   bool byteCodes = code.isInteger(8) || (!p.table.empty() && bits == 8);
-  if ((bits == 2 || bits == 4) && packed && p.k % (8 / bits) == 0)
+  if (((bits == 2 || bits == 4) && packed && p.k % (8 / bits) == 0) || p.pairedCodes)
     p.codeBits = bits;
   else if (byteCodes && (!layout || packed))
     p.codeBits = 8;
@@ -150,6 +158,10 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
                   p.groupSize % p.codesPerChunk() == 0);
   p.halfProducts = p.vectorized && config.getMmaType().isF16() && p.actType.isF16() &&
                    p.codeBits == 4 && p.table.empty() && p.scaleType.isF16();
+  if (p.pairedCodes && !p.halfProducts)
+    return unsupported("the interleave layout except on the f16x2 path (f16 activations, "
+                       "integer codes, f16 scales per tensor, channel or group of a "
+                       "multiple of 32, K a multiple of 32, mma_type = f16)");
   if (p.splitK > 1 && !p.resultType.isF32())
     return op.emitOpError()
            << "split_k = " << p.splitK
@@ -638,6 +650,23 @@ std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) 
     // 16-byte vector (prmt, which the compilers keep once for all rows
     // where they would duplicate vector shuffles).
     auto permutedActivations = [&](int64_t m, Value k0) {
+      // Paired codes: element 2j + h of pair q is code 8j + 2q + h, the
+      // activations of word q of the j-th vector; no permutation.
+      if (p.pairedCodes) {
+        SmallVector<Value> asWords;
+        for (Value v : loadActivations(b, loc, p, f, m, k0))
+          asWords.push_back(vector::BitCastOp::create(b, loc, words, v));
+        SmallVector<Value> pairs;
+        for (int64_t q = 0; q < 4; ++q) {
+          Value pair = ub::PoisonOp::create(b, loc, words);
+          for (int64_t j = 0; j < 4; ++j)
+            pair = vector::InsertOp::create(
+                b, loc, vector::ExtractOp::create(b, loc, asWords[j], ArrayRef<int64_t>{q}),
+                pair, ArrayRef<int64_t>{j});
+          pairs.push_back(vector::BitCastOp::create(b, loc, halves, pair));
+        }
+        return pairs;
+      }
       SmallVector<SmallVector<Value>> x;
       for (Value v : loadActivations(b, loc, p, f, m, k0)) {
         Value asWords = vector::BitCastOp::create(b, loc, words, v);

@@ -259,3 +259,21 @@ func.func @lut_on_mma_sync(%t: tensor<4x64x8xf16>, %w: tensor<2x64x64xi4>, %s: t
   %y = lowbit.lut_matmul %t, %w weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric, lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [64, 64, 32], warp = [32, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>} : (tensor<4x64x8xf16>, tensor<2x64x64xi4>, tensor<64x1xf16>) -> tensor<4x64xf16>
   return %y : tensor<4x64xf16>
 }
+
+// -----
+
+// AWQ-interleaved 4-bit words are read only by the GEMV's f16x2 path.
+func.func @interleave_bf16(%x: tensor<1x1024xbf16>, %w: tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>, %s: tensor<64x8xbf16>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{does not support the interleave layout except on the f16x2 path}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<1x1024xbf16>, tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>, tensor<64x8xbf16>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// Other interleave orders are not read by any kernel yet.
+func.func @interleave_other_order(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 1, 2, 3, 4, 5, 6, 7]>>, %s: tensor<64x8xf16>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{does not support these weight codes or this layout}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x1024xf16>, tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 1, 2, 3, 4, 5, 6, 7]>>, tensor<64x8xf16>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
