@@ -10,7 +10,9 @@ nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > "$out/gpu.txt
 failures=0
 # LOWBIT_CASES=0 skips the correctness cases (LOWBIT_CASES_FILTER=REGEX runs
 # those whose folder matches), LOWBIT_BENCH=0 the benchmark, LOWBIT_JIT=0 the
-# autotuner and Python checks.
+# autotuner and Python checks. LOWBIT_DEADLINE=SECONDS starts no benchmark
+# or profile after that many seconds of this script, so that a run under a
+# wall-clock limit still merges and archives what it measured.
 if [ "${LOWBIT_CASES:-1}" != 0 ]; then
 printf '%-34s %-6s %s\n' case result comparison > "$out/table.txt"
 for dir in "$bundle"/cases/*/; do
@@ -29,6 +31,7 @@ for dir in "$bundle"/cases/*/; do
     failures=$((failures + 1))
   fi
   comparison=$(grep -h '^compare:\|lowbit-gpu-run:' "$out/$name.log" | head -1)
+  echo "case $name $result"
   printf '%-34s %-6s %s\n' "$name" "$result" "$comparison" >> "$out/table.txt"
   # The SASS of each kernel, for the record, and its tensor-core, copy and
   # barrier opcodes counted in sass.txt (HGMMA/IGMMA/QGMMA: wgmma; HMMA/IMMA:
@@ -41,7 +44,11 @@ for dir in "$bundle"/cases/*/; do
         "$out/$name.sass" | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')" >> "$out/sass.txt"
   fi
 done
+# Per-case logs, outputs and SASS in one archive now (a tool that brings
+# back a limited number of files then still brings the summaries).
+(cd "$out" && tar czf cases.tar.gz --remove-files -- *.log *.npy *.cubin *.sass 2>/dev/null)
 fi
+late() { [ -n "${LOWBIT_DEADLINE:-}" ] && [ "$SECONDS" -ge "$LOWBIT_DEADLINE" ]; }
 # Benchmarks: lowbit-bench times every compiled benchmark kernel against
 # cuBLAS bf16 in the same process (cuBLAS comes with the CUDA toolkit or torch).
 if [ -z "${LOWBIT_CUBLAS:-}" ]; then
@@ -60,9 +67,16 @@ if [ "${LOWBIT_BENCH:-1}" != 0 ]; then
   for dir in "$bundle"/bench/*/; do
     name=$(basename "$dir")
     [[ $name =~ ${LOWBIT_BENCH_FILTER:-.} ]] || continue
+    if late; then
+      echo "not timed (LOWBIT_DEADLINE): $name" | tee -a "$out/timing.txt"
+      continue
+    fi
+    # The table line also on stdout, which survives a cut-short run.
     timeout 300 "$bundle/bin/lowbit-bench" "$dir/manifest.json" --runs=200 \
-      --json="$out/bench-json/$name.json" >> "$out/timing.txt" 2>&1 ||
+      --json="$out/bench-json/$name.json" > "$out/bench-one.txt" 2>&1 ||
       failures=$((failures + 1))
+    cat "$out/bench-one.txt" >> "$out/timing.txt"
+    grep -v '^card\|^kernel ' "$out/bench-one.txt" | sed "s|^|$name: |"
   done
   python3 - "$out" <<'PY'
 import glob, json, os, sys
@@ -73,7 +87,7 @@ if runs:
     merged["results"] = [r for run in runs for r in run.get("results", [])]
 json.dump(merged, open(os.path.join(out, "bench.json"), "w"), indent=1)
 PY
-  rm -rf "$out/bench-json"
+  rm -rf "$out/bench-json" "$out/bench-one.txt"
 else
   echo "benchmarks skipped (LOWBIT_BENCH=0)" > "$out/timing.txt"
 fi
@@ -84,6 +98,7 @@ if [ -n "${LOWBIT_NCU:-}" ] && command -v ncu > /dev/null; then
   for dir in "$bundle"/bench/*/; do
     name=$(basename "$dir")
     [[ $name =~ $LOWBIT_NCU ]] || continue
+    late && { echo "not profiled (LOWBIT_DEADLINE): $name"; continue; }
     kernel=$(sed -n 's/.*"name": *"\([^"]*\)".*/\1/p' "$dir/manifest.json" | head -1)
     timeout 120 ncu --clock-control none -k "regex:^$kernel\$" --launch-count 1 \
       --section SpeedOfLight --section Occupancy --section WarpStateStats \
@@ -123,8 +138,6 @@ if [ "${LOWBIT_JIT:-1}" != 0 ] && [ -f "$bundle/jit/lowbit-tune.xz" ]; then
     failures=$((failures + 1))
   cat "$out/tune.txt" "$out/python.txt" >> "$out/timing.txt"
 fi
-# Per-case logs, outputs and SASS in one archive (the summary files stay).
-(cd "$out" && tar czf cases.tar.gz --remove-files -- *.log *.npy *.cubin *.sass 2>/dev/null)
 echo "GPU: $(cat "$out/gpu.txt")"
 cat "$out/table.txt" "$out/sass.txt" "$out/timing.txt" 2>/dev/null
 echo "$failures failed"
