@@ -24,6 +24,28 @@ static llvm::Error manifestError(const std::string &path, const std::string &wha
   return llvm::createStringError(llvm::inconvertibleErrorCode(), path + ": " + what);
 }
 
+/// An interleave layout's order into `param`, checked as packing checks it
+/// (a permutation filling a 32-bit word, rows of whole words).
+static llvm::Error readInterleaveOrder(const llvm::json::Object &p, KernelParam &param,
+                                       const std::string &path, const std::string &where) {
+  const llvm::json::Array *order = p.getArray("order");
+  if (!order)
+    return manifestError(path, where + ": an interleave layout needs an order list");
+  for (const llvm::json::Value &v : *order) {
+    std::optional<int64_t> position = v.getAsInteger();
+    if (!position)
+      return manifestError(path, where + ": an interleave position is not an integer");
+    param.order.push_back(*position);
+  }
+  if (param.shape.size() != 2)
+    return manifestError(path, where + ": an interleave layout needs a [rows, cols] shape");
+  quant::Layout layout{quant::LayoutKind::Interleave, {}, param.order, {}, {}};
+  if (auto e = quant::packCodes(layout, {0, param.shape[1], unsigned(param.bits)}, {})
+                   .takeError())
+    return manifestError(path, where + ": " + llvm::toString(std::move(e)));
+  return llvm::Error::success();
+}
+
 static std::vector<int64_t> shapeOf(const llvm::json::Array *array) {
   std::vector<int64_t> shape;
   if (array)
@@ -161,26 +183,9 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
       std::string where = "kernel " + m.name + ", parameter " + param.role;
       if (!param.code.empty() && !quant::CodeType::parse(param.code))
         return manifestError(path, where + ": unknown code type '" + param.code + "'");
-      if (param.layout == "interleave") {
-        const llvm::json::Array *order = p->getArray("order");
-        if (!order)
-          return manifestError(path, where + ": an interleave layout needs an order list");
-        for (const llvm::json::Value &v : *order) {
-          std::optional<int64_t> position = v.getAsInteger();
-          if (!position)
-            return manifestError(path, where + ": an interleave position is not an integer");
-          param.order.push_back(*position);
-        }
-        // The same checks as packing (a permutation filling a 32-bit word).
-        quant::Layout layout{quant::LayoutKind::Interleave, {}, param.order, {}, {}};
-        std::vector<uint8_t> none;
-        if (param.shape.size() != 2)
-          return manifestError(path, where + ": an interleave layout needs a [rows, cols] shape");
-        if (auto e = quant::packCodes(layout,
-                                      {0, param.shape[1], unsigned(param.bits)}, none)
-                         .takeError())
-          return manifestError(path, where + ": " + llvm::toString(std::move(e)));
-      }
+      if (param.layout == "interleave")
+        if (llvm::Error e = readInterleaveOrder(*p, param, path, where))
+          return std::move(e);
       if (const llvm::json::Value *codebook = p->get("codebook")) {
         const llvm::json::Array *values = codebook->getAsArray();
         if (!values)
