@@ -644,29 +644,14 @@ std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) 
     int64_t rowsPerWarp = p.rowsPerWarp;
     // Signed codes with their sign bits flipped are unsigned with a bias of 8.
     double bias = p.unsignedCodes ? 0.0 : 8.0;
-    // Element 2j + h of pair q holds code 8j + 4h + q of the chunk (word j's
-    // code 4h + q): token m's 32 activations permuted the same way, word j
-    // of pair q from halves q % 2 of words q / 2 and 2 + q / 2 of the j-th
-    // 16-byte vector (prmt, which the compilers keep once for all rows
-    // where they would duplicate vector shuffles).
+    // Token m's 32 activations in the codes' pair order. Packed codes:
+    // element 2j + h of pair q holds code 8j + 4h + q of the chunk (word j's
+    // code 4h + q), so word j of pair q takes halves q % 2 of words q / 2
+    // and 2 + q / 2 of the j-th 16-byte vector (prmt, which the compilers
+    // keep once for all rows where they would duplicate vector shuffles).
+    // Paired codes: element 2j + h of pair q is code 8j + 2q + h, word q of
+    // the j-th vector as loaded.
     auto permutedActivations = [&](int64_t m, Value k0) {
-      // Paired codes: element 2j + h of pair q is code 8j + 2q + h, the
-      // activations of word q of the j-th vector; no permutation.
-      if (p.pairedCodes) {
-        SmallVector<Value> asWords;
-        for (Value v : loadActivations(b, loc, p, f, m, k0))
-          asWords.push_back(vector::BitCastOp::create(b, loc, words, v));
-        SmallVector<Value> pairs;
-        for (int64_t q = 0; q < 4; ++q) {
-          Value pair = ub::PoisonOp::create(b, loc, words);
-          for (int64_t j = 0; j < 4; ++j)
-            pair = vector::InsertOp::create(
-                b, loc, vector::ExtractOp::create(b, loc, asWords[j], ArrayRef<int64_t>{q}),
-                pair, ArrayRef<int64_t>{j});
-          pairs.push_back(vector::BitCastOp::create(b, loc, halves, pair));
-        }
-        return pairs;
-      }
       SmallVector<SmallVector<Value>> x;
       for (Value v : loadActivations(b, loc, p, f, m, k0)) {
         Value asWords = vector::BitCastOp::create(b, loc, words, v);
@@ -680,9 +665,12 @@ std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) 
                                                     q % 2 ? 0x7632 : 0x5410);
         Value pair = ub::PoisonOp::create(b, loc, words);
         for (int64_t j = 0; j < 4; ++j) {
-          Value word = NVVM::PermuteOp::create(b, loc, b.getI32Type(), x[j][q / 2],
-                                               x[j][2 + q / 2], select,
-                                               NVVM::PermuteMode::DEFAULT);
+          Value word = p.pairedCodes
+                           ? x[j][q]
+                           : NVVM::PermuteOp::create(b, loc, b.getI32Type(), x[j][q / 2],
+                                                     x[j][2 + q / 2], select,
+                                                     NVVM::PermuteMode::DEFAULT)
+                                 .getResult();
           pair = vector::InsertOp::create(b, loc, word, pair, ArrayRef<int64_t>{j});
         }
         pairs.push_back(vector::BitCastOp::create(b, loc, halves, pair));
