@@ -14,16 +14,21 @@ llvm::Error error(const std::string &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-/// Little-endian bit stream writer and reader.
+/// Little-endian bit stream writer and reader of fields of at most 8 bits
+/// (codes, single bits, mixed_4_8's width bytes), a byte or two per field:
+/// weights of hundreds of millions of codes go through them.
 struct BitWriter {
   std::vector<uint8_t> &out;
   uint64_t bit = 0;
   void put(uint32_t value, unsigned width) {
-    for (unsigned b = 0; b < width; ++b, ++bit) {
-      if (bit / 8 >= out.size())
-        out.push_back(0);
-      out[bit / 8] |= uint8_t(((value >> b) & 1) << (bit % 8));
-    }
+    uint32_t field = (value & ((1u << width) - 1)) << (bit % 8);
+    size_t first = bit / 8;
+    bit += width;
+    if (out.size() < (bit + 7) / 8)
+      out.resize((bit + 7) / 8, 0);
+    out[first] |= uint8_t(field);
+    if (field >> 8)
+      out[first + 1] |= uint8_t(field >> 8);
   }
   /// Pads to a multiple of `bytes` bytes.
   void align(unsigned bytes) {
@@ -38,14 +43,16 @@ struct BitReader {
   uint64_t bit = 0;
   bool ok = true;
   uint32_t get(unsigned width) {
-    uint32_t value = 0;
-    for (unsigned b = 0; b < width; ++b, ++bit) {
-      if (bit / 8 >= in.size()) {
-        ok = false;
-        return 0;
-      }
-      value |= uint32_t((in[bit / 8] >> (bit % 8)) & 1) << b;
+    if ((bit + width + 7) / 8 > in.size()) {
+      ok = false;
+      return 0;
     }
+    size_t first = bit / 8;
+    uint32_t bytes = in[first];
+    if (first + 1 < in.size())
+      bytes |= uint32_t(in[first + 1]) << 8;
+    uint32_t value = (bytes >> (bit % 8)) & ((1u << width) - 1);
+    bit += width;
     return value;
   }
   void align(unsigned bytes) {
@@ -54,31 +61,30 @@ struct BitReader {
   }
 };
 
-/// The logical index (row-major) of the i-th code in a layout's stream order,
-/// for the layouts that are a permutation of a dense stream.
-std::vector<int64_t> streamOrder(const Layout &layout, const CodeMatrix &m) {
-  std::vector<int64_t> order;
-  order.reserve(m.rows * m.cols);
+/// Calls `fn` with the logical index (row-major) of each code in a layout's
+/// stream order, for the layouts that are a permutation of a dense stream
+/// (no index list: a weight may have hundreds of millions of codes).
+template <typename Fn>
+void forEachInStreamOrder(const Layout &layout, const CodeMatrix &m, Fn fn) {
   if (layout.kind == LayoutKind::MMAFragment) {
     int64_t tr = layout.tile[0], tc = layout.tile[1];
     for (int64_t r0 = 0; r0 < m.rows; r0 += tr)
       for (int64_t c0 = 0; c0 < m.cols; c0 += tc)
         for (int64_t r = r0; r < r0 + tr; ++r)
           for (int64_t c = c0; c < c0 + tc; ++c)
-            order.push_back(r * m.cols + c);
-    return order;
+            fn(r * m.cols + c);
+    return;
   }
   if (layout.kind == LayoutKind::Interleave) {
     int64_t e = layout.order.size();
     for (int64_t r = 0; r < m.rows; ++r)
       for (int64_t w = 0; w < m.cols; w += e)
         for (int64_t slot = 0; slot < e; ++slot)
-          order.push_back(r * m.cols + w + layout.order[slot]);
-    return order;
+          fn(r * m.cols + w + layout.order[slot]);
+    return;
   }
   for (int64_t i = 0; i < m.rows * m.cols; ++i)
-    order.push_back(i);
-  return order;
+    fn(i);
 }
 
 llvm::Error check(const Layout &layout, const CodeMatrix &m) {
@@ -151,40 +157,15 @@ mlir::lowbit::quant::packCodes(const Layout &layout, const CodeMatrix &m,
     return std::move(e);
   if (int64_t(codes.size()) != m.rows * m.cols)
     return error("code count does not match the shape");
-  uint32_t mask = (1u << m.bits) - 1;
-  // The dense stream of codes that tile bytes (1, 2, 4, 8 bits), a byte at
-  // a time: benchmark weights have hundreds of millions of codes, which the
-  // bit writer and the stream order's index list would take seconds and
-  // gigabytes for.
-  if (layout.kind == LayoutKind::Packed && 8 % m.bits == 0) {
-    unsigned perByte = 8 / m.bits;
-    std::vector<uint8_t> out((codes.size() + perByte - 1) / perByte, 0);
-    for (size_t i = 0; i < codes.size(); ++i)
-      out[i / perByte] |= uint8_t((codes[i] & mask) << (i % perByte * m.bits));
-    return out;
-  }
-  // Interleaved words likewise a word at a time (check() made the rows
-  // whole words, so the words never cross rows).
-  if (layout.kind == LayoutKind::Interleave) {
-    size_t perWord = layout.order.size();
-    std::vector<uint8_t> out(codes.size() / perWord * 4);
-    for (size_t w = 0; w < codes.size() / perWord; ++w) {
-      uint32_t word = 0;
-      for (size_t s = 0; s < perWord; ++s)
-        word |= (codes[w * perWord + size_t(layout.order[s])] & mask) << (s * m.bits);
-      for (size_t byte = 0; byte < 4; ++byte)
-        out[w * 4 + byte] = uint8_t(word >> (8 * byte));
-    }
-    return out;
-  }
   std::vector<uint8_t> out;
+  out.reserve((codes.size() * m.bits + 7) / 8 + 4);
   BitWriter writer{out};
+  uint32_t mask = (1u << m.bits) - 1;
   switch (layout.kind) {
   case LayoutKind::Packed:
   case LayoutKind::MMAFragment:
   case LayoutKind::Interleave:
-    for (int64_t i : streamOrder(layout, m))
-      writer.put(codes[i] & mask, m.bits);
+    forEachInStreamOrder(layout, m, [&](int64_t i) { writer.put(codes[i] & mask, m.bits); });
     writer.align(layout.kind == LayoutKind::Interleave ? 4 : 1);
     break;
   case LayoutKind::BitPlanes:
@@ -239,8 +220,7 @@ mlir::lowbit::quant::unpackCodes(const Layout &layout, const CodeMatrix &m,
   case LayoutKind::Packed:
   case LayoutKind::MMAFragment:
   case LayoutKind::Interleave:
-    for (int64_t i : streamOrder(layout, m))
-      codes[i] = uint8_t(reader.get(m.bits));
+    forEachInStreamOrder(layout, m, [&](int64_t i) { codes[i] = uint8_t(reader.get(m.bits)); });
     break;
   case LayoutKind::BitPlanes:
     for (unsigned p = 0; p < m.bits; ++p) {
