@@ -1,5 +1,6 @@
 //===- Checkpoint.cpp - AWQ and GPTQ checkpoints --------------------------===//
 #include "lowbit/Quant/Checkpoint.h"
+#include "lowbit/Quant/Layouts.h"
 
 #include "llvm/ADT/APFloat.h"
 
@@ -64,8 +65,6 @@ struct PackedLayer {
   }
 };
 
-constexpr int kAWQOrder[8] = {0, 2, 4, 6, 1, 3, 5, 7};
-
 /// Checks the shapes shared by both formats and fills n, k, groupSize.
 llvm::Error checkShapes(const SafeTensorsFile &file, const std::string &prefix,
                         int64_t k, int64_t n, const SafeTensor &qzeros,
@@ -120,13 +119,13 @@ llvm::Expected<QuantizedLinear> mlir::lowbit::quant::loadAWQ(const SafeTensorsFi
     for (int64_t w = 0; w < n / 8; ++w) {
       uint32_t packed = word(qweight, row * (n / 8) + w);
       for (int i = 0; i < 8; ++i)
-        out.codes[(w * 8 + kAWQOrder[i]) * k + row] = (packed >> (4 * i)) & 0xf;
+        out.codes[(w * 8 + kAwqOrder[i]) * k + row] = (packed >> (4 * i)) & 0xf;
     }
   for (int64_t g = 0; g < groups; ++g) {
     for (int64_t w = 0; w < n / 8; ++w) {
       uint32_t packed = word(qzeros, g * (n / 8) + w);
       for (int i = 0; i < 8; ++i)
-        out.zeros[(w * 8 + kAWQOrder[i]) * groups + g] = (packed >> (4 * i)) & 0xf;
+        out.zeros[(w * 8 + kAwqOrder[i]) * groups + g] = (packed >> (4 * i)) & 0xf;
     }
     for (int64_t col = 0; col < n; ++col)
       out.scales[col * groups + g] = half(scales, g * n + col);

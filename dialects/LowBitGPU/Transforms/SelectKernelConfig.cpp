@@ -9,6 +9,7 @@
 #include "LowBitGPU/Transforms/Passes.h"
 
 #include "LowBit/IR/LowBitOps.h"
+#include "lowbit/Quant/Layouts.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -87,7 +88,7 @@ bool gemvTakesHalfProducts(MatmulOp op) {
   bool groups = scheme.getGranularity() == Granularity::PerGroup ||
                 scheme.getGranularity() == Granularity::MXBlock;
   bool pairedCodes = layout && layout.getKind() == LayoutKind::Interleave &&
-                     layout.getOrder() == ArrayRef<int64_t>{0, 2, 4, 6, 1, 3, 5, 7};
+                     layout.getOrder() == ArrayRef<int64_t>(quant::kAwqOrder);
   return op.getInput().getType().getElementType().isF16() &&
          scheme.getStorage().isInteger(4) && !scheme.getCodebook() && layout &&
          (layout.getKind() == LayoutKind::Packed || pairedCodes) &&

@@ -45,6 +45,11 @@ enum class LayoutKind {
   ChannelPermute
 };
 
+/// AWQ's order of the eight 4-bit codes in a 32-bit word: bits [4s, 4s + 4)
+/// hold code kAwqOrder[s] (an `interleave` order). Its checkpoints pack so,
+/// and the split-K GEMV's f16x2 pairs are then consecutive codes.
+inline constexpr int64_t kAwqOrder[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+
 struct Layout {
   LayoutKind kind = LayoutKind::Packed;
   std::vector<int64_t> tile;        // mma_fragment

@@ -17,6 +17,8 @@
 
 #include "Emitter.h"
 
+#include "lowbit/Quant/Layouts.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -36,8 +38,6 @@ namespace {
 
 constexpr int64_t kWarpSize = 32;
 constexpr int64_t kWarpsPerBlock = 4;
-/// The interleave order whose f16x2 pairs are consecutive codes.
-constexpr int64_t kPairedCodeOrder[] = {0, 2, 4, 6, 1, 3, 5, 7};
 
 /// What the GEMV kernel needs to know about one matmul.
 struct GemvProblem {
@@ -117,7 +117,7 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
   bool packed = layout && layout.getKind() == LayoutKind::Packed;
   p.pairedCodes = layout && layout.getKind() == LayoutKind::Interleave && bits == 4 &&
-                  layout.getOrder() == ArrayRef<int64_t>(kPairedCodeOrder);
+                  layout.getOrder() == ArrayRef<int64_t>(quant::kAwqOrder);
   if (std::optional<SmallVector<float>> table = scheme.getCodeValues())
     p.table = std::move(*table);
   if (!p.table.empty() && scheme.hasZeroPoints())
