@@ -76,6 +76,8 @@ struct GemvProblem {
 
   int64_t rowBytes() const { return k * codeBits / 8; }
   int64_t codesPerChunk() const { return 128 / codeBits; }
+  /// Activations per 16-byte vector.
+  int64_t actLanes() const { return 128 / int64_t(actType.getIntOrFloatBitWidth()); }
 };
 
 /// Checks that this version can generate the op, with a message saying what
@@ -152,8 +154,7 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return unsupported("scales of type " + Twine(typeString(p.scaleType)));
   p.scaleRows = scales.getDimSize(0);
   p.scaleCols = scales.getDimSize(1);
-  int64_t actBits = p.actType.getIntOrFloatBitWidth();
-  p.vectorized = p.rowBytes() % 16 == 0 && p.k % (128 / actBits) == 0 &&
+  p.vectorized = p.rowBytes() % 16 == 0 && p.k % p.actLanes() == 0 &&
                  (p.granularity != Granularity::PerGroup ||
                   p.groupSize % p.codesPerChunk() == 0);
   p.halfProducts = p.vectorized && config.getMmaType().isF16() && p.actType.isF16() &&
@@ -465,10 +466,9 @@ ChunksInFlight loadChunks(OpBuilder &b, Location loc, const GemvProblem &p,
 /// vectors the input is viewed as.
 SmallVector<Value> loadActivations(OpBuilder &b, Location loc, const GemvProblem &p,
                                    const GemvFrame &f, int64_t m, Value k0) {
-  int64_t actLanes = 128 / p.actType.getIntOrFloatBitWidth();
-  Value base = arith::DivUIOp::create(b, loc, k0, index(b, loc, actLanes));
+  Value base = arith::DivUIOp::create(b, loc, k0, index(b, loc, p.actLanes()));
   SmallVector<Value> vectors;
-  for (int64_t q = 0; q < p.codesPerChunk() / actLanes; ++q)
+  for (int64_t q = 0; q < p.codesPerChunk() / p.actLanes(); ++q)
     vectors.push_back(memref::LoadOp::create(
         b, loc, f.x,
         ValueRange{index(b, loc, m), arith::AddIOp::create(b, loc, base, index(b, loc, q))}));
@@ -478,13 +478,12 @@ SmallVector<Value> loadActivations(OpBuilder &b, Location loc, const GemvProblem
 /// The layouts of the streaming kernels' operands: the input as 16-byte
 /// vectors of activations, the weight as 16-byte chunks of four words.
 std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) {
-  int64_t actLanes = 128 / p.actType.getIntOrFloatBitWidth();
-  Type xType = MemRefType::get({p.m, p.k / actLanes}, VectorType::get({actLanes}, p.actType));
+  Type xType =
+      MemRefType::get({p.m, p.k / p.actLanes()}, VectorType::get({p.actLanes()}, p.actType));
   Type wType =
       MemRefType::get({p.n, p.rowBytes() / 16}, VectorType::get({4}, b.getI32Type()));
   return {xType, wType};
 }
-
 
 /// The loop both streaming variants share: each lane walks its chunks of
 /// the warp's rows `stages` at a time (loadChunks), and `fold` adds the
