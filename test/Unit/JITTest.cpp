@@ -588,6 +588,25 @@ TEST(Tuner, CandidatesAroundTheDefault) {
 
 } // namespace
 
+/// The manifest of the one kernel `source` compiles to.
+static llvm::Expected<mlir::lowbit::runtime::KernelManifest> compiledManifest(const char *source) {
+  auto compiled = compileSource(source, CompileOptions());
+  if (!compiled)
+    return compiled.takeError();
+  llvm::json::Object root{{"kernels", llvm::json::Array{compiled->kernels.front()}}};
+  return mlir::lowbit::runtime::KernelManifest::fromJson(root, "compiled");
+}
+
+/// Random operands for every parameter but the result, drawn from `seed`.
+static std::vector<mlir::lowbit::NpyArray>
+randomOperands(const mlir::lowbit::runtime::KernelManifest &manifest, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<mlir::lowbit::NpyArray> logical;
+  for (size_t i = 0; i + 1 < manifest.params.size(); ++i)
+    logical.push_back(mlir::lowbit::runtime::randomOperand(manifest.params[i], rng));
+  return logical;
+}
+
 // Codebook weights (NF4) reach the host reference that lowbit-bench and the
 // tuner check kernels against: the manifest carries the codebook, and the
 // real weights are codebook[code] * scale, not the codes' integer values.
@@ -606,18 +625,12 @@ func.func @nf4(%x: tensor<2x128xbf16>, %w: tensor<32x128xi4, #lowbit.layout<pack
         -> tensor<2x32xf32>
   return %y : tensor<2x32xf32>
 })";
-  auto compiled = compileSource(source, CompileOptions());
-  ASSERT_TRUE(bool(compiled)) << errorText(compiled.takeError());
-  llvm::json::Object root{{"kernels", llvm::json::Array{compiled->kernels.front()}}};
-  auto manifest = mlir::lowbit::runtime::KernelManifest::fromJson(root, "nf4");
+  auto manifest = compiledManifest(source);
   ASSERT_TRUE(bool(manifest)) << errorText(manifest.takeError());
   const mlir::lowbit::runtime::KernelParam &w = manifest->params[1];
   ASSERT_EQ(w.codebook.size(), 16u);
   EXPECT_FLOAT_EQ(float(w.codebook[1]), -0.6962f);
-  std::mt19937 rng(3);
-  std::vector<mlir::lowbit::NpyArray> logical;
-  for (size_t i = 0; i + 1 < manifest->params.size(); ++i)
-    logical.push_back(mlir::lowbit::runtime::randomOperand(manifest->params[i], rng));
+  std::vector<mlir::lowbit::NpyArray> logical = randomOperands(*manifest, 3);
   auto real = mlir::lowbit::runtime::realOperands(*manifest, logical);
   ASSERT_TRUE(bool(real)) << errorText(real.takeError());
   auto scales = mlir::lowbit::numericValues(logical[2]);
@@ -647,16 +660,10 @@ func.func @mxfp4(%x: tensor<1x256xbf16>, %w: tensor<32x256xf4E2M1FN, #lowbit.lay
          tensor<32x8xf8E8M0FNU>) -> tensor<1x32xf32>
   return %y : tensor<1x32xf32>
 })";
-  auto compiled = compileSource(source, CompileOptions());
-  ASSERT_TRUE(bool(compiled)) << errorText(compiled.takeError());
-  llvm::json::Object root{{"kernels", llvm::json::Array{compiled->kernels.front()}}};
-  auto manifest = mlir::lowbit::runtime::KernelManifest::fromJson(root, "mxfp4");
+  auto manifest = compiledManifest(source);
   ASSERT_TRUE(bool(manifest)) << errorText(manifest.takeError());
   ASSERT_EQ(manifest->params[2].code, "f8E8M0FNU");
-  std::mt19937 rng(5);
-  std::vector<mlir::lowbit::NpyArray> logical;
-  for (size_t i = 0; i + 1 < manifest->params.size(); ++i)
-    logical.push_back(mlir::lowbit::runtime::randomOperand(manifest->params[i], rng));
+  std::vector<mlir::lowbit::NpyArray> logical = randomOperands(*manifest, 5);
   for (uint8_t byte : logical[2].data)
     EXPECT_TRUE(byte == 126 || byte == 127) << int(byte); // 0.5 or 1
   auto real = mlir::lowbit::runtime::realOperands(*manifest, logical);
