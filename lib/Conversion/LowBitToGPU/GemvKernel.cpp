@@ -436,8 +436,11 @@ struct ChunksInFlight {
     // One per row of the warp: the words (vector<4xi32>), the scale and the
     // zero point as read from memory (null without zero points).
     SmallVector<Value> words, scales, zeros;
+    // Per token, the activations' 16-byte vectors when loaded ahead with
+    // the chunk; empty: the fold loads them (chunkActivations).
+    SmallVector<SmallVector<Value>, 2> activations;
   };
-  SmallVector<Chunk> chunks;
+  SmallVector<Chunk, 1> chunks;
 };
 
 ChunksInFlight loadChunks(OpBuilder &b, Location loc, const GemvProblem &p,
@@ -475,6 +478,20 @@ SmallVector<Value> loadActivations(OpBuilder &b, Location loc, const GemvProblem
   return vectors;
 }
 
+/// Token `m`'s activations of `chunk`: those loaded with it, else loaded now.
+SmallVector<Value> chunkActivations(OpBuilder &b, Location loc, const GemvProblem &p,
+                                    const GemvFrame &f, const ChunksInFlight::Chunk &chunk,
+                                    int64_t m) {
+  if (!chunk.activations.empty())
+    return chunk.activations[m];
+  return loadActivations(b, loc, p, f, m, chunk.k0);
+}
+
+/// What adds the products of the chunks in flight to the rowsPerWarp x M
+/// sums ([row * M + token]): foldFloatProducts or foldHalfProducts.
+using ChunkFold = void (*)(OpBuilder &, Location, const GemvProblem &, const GemvFrame &,
+                           const ChunksInFlight &, SmallVector<Value> &);
+
 /// The layouts of the streaming kernels' operands: the input as 16-byte
 /// vectors of activations, the weight as 16-byte chunks of four words.
 std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) {
@@ -485,12 +502,12 @@ std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) 
   return {xType, wType};
 }
 
-/// The loop both streaming variants share: each lane walks its chunks of
-/// the warp's rows `stages` at a time (loadChunks), and `fold` adds the
+/// The streaming kernel: each lane walks its 16-byte chunks of the warp's
+/// rows, `stages` of each row in flight (loadChunks), and `fold` adds the
 /// loaded chunks' products to the rowsPerWarp x M sums ([row * M + token]).
 ::mlir::gpu::GPUFuncOp buildStreamingLoop(
     OpBuilder &b, Location loc, StringRef name, const GemvProblem &p,
-    function_ref<void(const GemvFrame &, const ChunksInFlight &, SmallVector<Value> &)> fold) {
+    ChunkFold fold) {
   auto [xType, wType] = streamingOperandTypes(b, p);
   return buildGemvSkeleton(b, loc, name, p, xType, wType, p.rowBytes() / 16,
                          [&](const GemvFrame &f) -> SmallVector<Value> {
@@ -501,107 +518,104 @@ std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) 
     b.setInsertionPointToStart(loop.getBody());
     ChunksInFlight work = loadChunks(b, loc, p, f, loop.getInductionVar());
     SmallVector<Value> acc(loop.getRegionIterArgs());
-    fold(f, work, acc);
+    fold(b, loc, p, f, work, acc);
     scf::YieldOp::create(b, loc, acc);
     return SmallVector<Value>(loop.getResults());
   });
 }
 
-/// The streaming variant: each lane loads 16 bytes of its row at a time (32
-/// 4-bit or 16 8-bit codes), `stages` such chunks in flight, turns each code into
-/// a float without an int-to-float conversion (code | 0x4B000000 is the float
-/// 2^23 + code, so subtracting 2^23 + bias + zero point leaves the value), and
-/// multiplies it with activations loaded 16 bytes at a time, for all M tokens.
-::mlir::gpu::GPUFuncOp buildStreamingKernel(OpBuilder &b, Location loc,
-                                           StringRef name, const GemvProblem &p) {
+/// f32 products of the chunks in flight (the streaming kernels' default):
+/// each code of a 16-byte chunk (32 4-bit or 16 8-bit codes) becomes a float
+/// without an int-to-float conversion (code | 0x4B000000 is the float 2^23 +
+/// code, so subtracting 2^23 + bias + zero point leaves the value), or the
+/// table's value of the code, and multiplies the activations of its K, for
+/// all M tokens.
+void foldFloatProducts(OpBuilder &b, Location loc, const GemvProblem &p, const GemvFrame &f,
+                       const ChunksInFlight &work, SmallVector<Value> &acc) {
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
   auto i32Const = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, loc, i32, v).getResult();
   };
-  return buildStreamingLoop(b, loc, name, p,
-                            [&](const GemvFrame &f, const ChunksInFlight &work,
-                                SmallVector<Value> &acc) {
-    int64_t rowsPerWarp = p.rowsPerWarp;
-    double bias = p.unsignedCodes || !p.table.empty()
-                      ? 0.0
-                      : double(int64_t(1) << (p.codeBits - 1));
-    int64_t perWord = 32 / p.codeBits;
-    uint32_t mask = (1u << p.codeBits) - 1;
-    // Signed codes: their sign bits flipped make them unsigned with a bias
-    // of half their range (the sign bit of every code of the word).
-    uint32_t flip = 0;
-    if (!p.unsignedCodes && !f.table)
-      for (int64_t i = 0; i < perWord; ++i)
-        flip |= 1u << (i * p.codeBits + p.codeBits - 1);
-    // The chunk's codes of one row as floats (code - bias - zero point, or
-    // the table's value of the code).
-    auto decode = [&](Value words, Value offset) {
-      SmallVector<Value> values;
-      for (int64_t j = 0; j < 4; ++j) {
-        Value word = vector::ExtractOp::create(b, loc, words, ArrayRef<int64_t>{j});
-        if (f.table) {
-          for (int64_t i = 0; i < perWord; ++i) {
-            Value bits = i ? arith::ShRUIOp::create(b, loc, word, i32Const(i * p.codeBits))
-                                 .getResult()
-                           : word;
-            bits = arith::AndIOp::create(b, loc, bits, i32Const(mask));
-            values.push_back(tableValue(b, loc, f.table, bits));
-          }
-          continue;
-        }
-        if (flip)
-          word = arith::XOrIOp::create(b, loc, word, i32Const(int32_t(flip)));
+  int64_t rowsPerWarp = p.rowsPerWarp;
+  double bias = p.unsignedCodes || !p.table.empty()
+                    ? 0.0
+                    : double(int64_t(1) << (p.codeBits - 1));
+  int64_t perWord = 32 / p.codeBits;
+  uint32_t mask = (1u << p.codeBits) - 1;
+  // Signed codes: their sign bits flipped make them unsigned with a bias
+  // of half their range (the sign bit of every code of the word).
+  uint32_t flip = 0;
+  if (!p.unsignedCodes && !f.table)
+    for (int64_t i = 0; i < perWord; ++i)
+      flip |= 1u << (i * p.codeBits + p.codeBits - 1);
+  // The chunk's codes of one row as floats (code - bias - zero point, or
+  // the table's value of the code).
+  auto decode = [&](Value words, Value offset) {
+    SmallVector<Value> values;
+    for (int64_t j = 0; j < 4; ++j) {
+      Value word = vector::ExtractOp::create(b, loc, words, ArrayRef<int64_t>{j});
+      if (f.table) {
         for (int64_t i = 0; i < perWord; ++i) {
           Value bits = i ? arith::ShRUIOp::create(b, loc, word, i32Const(i * p.codeBits))
                                .getResult()
                          : word;
           bits = arith::AndIOp::create(b, loc, bits, i32Const(mask));
-          bits = arith::OrIOp::create(b, loc, bits, i32Const(0x4B000000));
-          Value asFloat = arith::BitcastOp::create(b, loc, f32, bits);
-          values.push_back(arith::SubFOp::create(b, loc, asFloat, offset));
+          values.push_back(tableValue(b, loc, f.table, bits));
         }
+        continue;
       }
-      return values;
-    };
-    for (const ChunksInFlight::Chunk &chunk : work.chunks) {
-      // Token m's activations of the chunk, as f32.
-      auto activations = [&](int64_t m) {
-        SmallVector<Value> a;
-        for (Value xv : loadActivations(b, loc, p, f, m, chunk.k0))
-          for (int64_t e = 0; e < cast<VectorType>(xv.getType()).getNumElements(); ++e)
-            a.push_back(
-                toF32(b, loc, vector::ExtractOp::create(b, loc, xv, ArrayRef<int64_t>{e})));
-        return a;
-      };
-      // One token: its activations loaded and converted once for all the
-      // warp's rows. More tokens reload them per row (L1 hits) rather than
-      // keep 32 registers per token live.
-      SmallVector<Value> shared;
-      if (p.m == 1)
-        shared = activations(0);
-      for (int64_t r = 0; r < rowsPerWarp; ++r) {
-        Value scale = arith::SelectOp::create(b, loc, chunk.valid,
-                                              scaleValue(b, loc, f, chunk.scales[r]),
-                                              f32Const(b, loc, 0.0));
-        Value offset = f32Const(b, loc, 8388608.0 + bias);
-        if (chunk.zeros[r])
-          offset = arith::AddFOp::create(
-              b, loc, offset, codeValue(b, loc, chunk.zeros[r], p.codeBits, p.unsignedCodes));
-        SmallVector<Value> values = decode(chunk.words[r], offset);
-        for (int64_t m = 0; m < p.m; ++m) {
-          SmallVector<Value> a = p.m == 1 ? shared : activations(m);
-          Value sum = f32Const(b, loc, 0.0);
-          for (size_t i = 0; i < values.size(); ++i)
-            sum = fma(b, loc, values[i], a[i], sum);
-          Value &total = acc[r * p.m + m];
-          total = fma(b, loc, sum, scale, total);
-        }
+      if (flip)
+        word = arith::XOrIOp::create(b, loc, word, i32Const(int32_t(flip)));
+      for (int64_t i = 0; i < perWord; ++i) {
+        Value bits = i ? arith::ShRUIOp::create(b, loc, word, i32Const(i * p.codeBits))
+                             .getResult()
+                       : word;
+        bits = arith::AndIOp::create(b, loc, bits, i32Const(mask));
+        bits = arith::OrIOp::create(b, loc, bits, i32Const(0x4B000000));
+        Value asFloat = arith::BitcastOp::create(b, loc, f32, bits);
+        values.push_back(arith::SubFOp::create(b, loc, asFloat, offset));
       }
     }
-  });
+    return values;
+  };
+  for (const ChunksInFlight::Chunk &chunk : work.chunks) {
+    // Token m's activations of the chunk, as f32.
+    auto activations = [&](int64_t m) {
+      SmallVector<Value> a;
+      for (Value xv : chunkActivations(b, loc, p, f, chunk, m))
+        for (int64_t e = 0; e < cast<VectorType>(xv.getType()).getNumElements(); ++e)
+          a.push_back(
+              toF32(b, loc, vector::ExtractOp::create(b, loc, xv, ArrayRef<int64_t>{e})));
+      return a;
+    };
+    // One token: its activations loaded and converted once for all the
+    // warp's rows. More tokens reload them per row (L1 hits) rather than
+    // keep 32 registers per token live.
+    SmallVector<Value> shared;
+    if (p.m == 1)
+      shared = activations(0);
+    for (int64_t r = 0; r < rowsPerWarp; ++r) {
+      Value scale = arith::SelectOp::create(b, loc, chunk.valid,
+                                            scaleValue(b, loc, f, chunk.scales[r]),
+                                            f32Const(b, loc, 0.0));
+      Value offset = f32Const(b, loc, 8388608.0 + bias);
+      if (chunk.zeros[r])
+        offset = arith::AddFOp::create(
+            b, loc, offset, codeValue(b, loc, chunk.zeros[r], p.codeBits, p.unsignedCodes));
+      SmallVector<Value> values = decode(chunk.words[r], offset);
+      for (int64_t m = 0; m < p.m; ++m) {
+        SmallVector<Value> a = p.m == 1 ? shared : activations(m);
+        Value sum = f32Const(b, loc, 0.0);
+        for (size_t i = 0; i < values.size(); ++i)
+          sum = fma(b, loc, values[i], a[i], sum);
+        Value &total = acc[r * p.m + m];
+        total = fma(b, loc, sum, scale, total);
+      }
+    }
+  }
 }
 
-/// The f16x2 streaming variant (`halfProducts`): 4-bit codes become f16
+/// f16x2 products of the chunks in flight (`halfProducts`): 4-bit codes become f16
 /// pairs without conversions (a word masked with 0x000F000F and or-ed with
 /// 0x64006400 holds the halves 1024 + code of its codes 0 and 4; masked with
 /// 0x00F000F0, 1024 + 16 x code of codes 1 and 5; the word shifted by 8, codes
@@ -610,10 +624,9 @@ std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) 
 /// those of the dequantized weights, not up to 15x larger), and one FMA per
 /// pair multiplies with the activations, which are permuted once per chunk
 /// to the codes' order for all the warp's rows. A chunk's 32 products are
-/// summed in f16 (16 per lane of a pair), then in f32. Loads as in the f32
-/// variant: `stages` 16-byte chunks of each of the warp's rows in flight.
-::mlir::gpu::GPUFuncOp buildHalfStreamingKernel(OpBuilder &b, Location loc,
-                                               StringRef name, const GemvProblem &p) {
+/// summed in f16 (16 per lane of a pair), then in f32.
+void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const GemvFrame &f,
+                      const ChunksInFlight &work, SmallVector<Value> &acc) {
   Type f16 = b.getF16Type(), f32 = b.getF32Type();
   auto words = VectorType::get({4}, b.getI32Type());
   auto halves = VectorType::get({8}, f16);
@@ -637,116 +650,112 @@ std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) 
                                      llvm::to_vector(llvm::seq<int64_t>(from, from + count)))
         .getResult();
   };
-  return buildStreamingLoop(b, loc, name, p,
-                            [&](const GemvFrame &f, const ChunksInFlight &work,
-                                SmallVector<Value> &acc) {
-    int64_t rowsPerWarp = p.rowsPerWarp;
-    // Signed codes with their sign bits flipped are unsigned with a bias of 8.
-    double bias = p.unsignedCodes ? 0.0 : 8.0;
-    // Token m's 32 activations in the codes' pair order. Packed codes:
-    // element 2j + h of pair q holds code 8j + 4h + q of the chunk (word j's
-    // code 4h + q), so word j of pair q takes halves q % 2 of words q / 2
-    // and 2 + q / 2 of the j-th 16-byte vector (prmt, which the compilers
-    // keep once for all rows where they would duplicate vector shuffles).
-    // Paired codes: element 2j + h of pair q is code 8j + 2q + h, word q of
-    // the j-th vector as loaded.
-    auto permutedActivations = [&](int64_t m, Value k0) {
-      SmallVector<SmallVector<Value>> x;
-      for (Value v : loadActivations(b, loc, p, f, m, k0)) {
-        Value asWords = vector::BitCastOp::create(b, loc, words, v);
-        x.emplace_back();
-        for (int64_t i = 0; i < 4; ++i)
-          x.back().push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
+  int64_t rowsPerWarp = p.rowsPerWarp;
+  // Signed codes with their sign bits flipped are unsigned with a bias of 8.
+  double bias = p.unsignedCodes ? 0.0 : 8.0;
+  // Token m's 32 activations in the codes' pair order. Packed codes:
+  // element 2j + h of pair q holds code 8j + 4h + q of the chunk (word j's
+  // code 4h + q), so word j of pair q takes halves q % 2 of words q / 2
+  // and 2 + q / 2 of the j-th 16-byte vector (prmt, which the compilers
+  // keep once for all rows where they would duplicate vector shuffles).
+  // Paired codes: element 2j + h of pair q is code 8j + 2q + h, word q of
+  // the j-th vector as loaded.
+  auto permutedActivations = [&](int64_t m, const ChunksInFlight::Chunk &chunk) {
+    SmallVector<SmallVector<Value>> x;
+    for (Value v : chunkActivations(b, loc, p, f, chunk, m)) {
+      Value asWords = vector::BitCastOp::create(b, loc, words, v);
+      x.emplace_back();
+      for (int64_t i = 0; i < 4; ++i)
+        x.back().push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
+    }
+    SmallVector<Value> pairs;
+    for (int64_t q = 0; q < 4; ++q) {
+      Value select = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                                  q % 2 ? 0x7632 : 0x5410);
+      Value pair = ub::PoisonOp::create(b, loc, words);
+      for (int64_t j = 0; j < 4; ++j) {
+        Value word = p.pairedCodes
+                         ? x[j][q]
+                         : NVVM::PermuteOp::create(b, loc, b.getI32Type(), x[j][q / 2],
+                                                   x[j][2 + q / 2], select,
+                                                   NVVM::PermuteMode::DEFAULT)
+                               .getResult();
+        pair = vector::InsertOp::create(b, loc, word, pair, ArrayRef<int64_t>{j});
       }
-      SmallVector<Value> pairs;
-      for (int64_t q = 0; q < 4; ++q) {
-        Value select = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                                    q % 2 ? 0x7632 : 0x5410);
-        Value pair = ub::PoisonOp::create(b, loc, words);
-        for (int64_t j = 0; j < 4; ++j) {
-          Value word = p.pairedCodes
-                           ? x[j][q]
-                           : NVVM::PermuteOp::create(b, loc, b.getI32Type(), x[j][q / 2],
-                                                     x[j][2 + q / 2], select,
-                                                     NVVM::PermuteMode::DEFAULT)
-                                 .getResult();
-          pair = vector::InsertOp::create(b, loc, word, pair, ArrayRef<int64_t>{j});
-        }
-        pairs.push_back(vector::BitCastOp::create(b, loc, halves, pair));
+      pairs.push_back(vector::BitCastOp::create(b, loc, halves, pair));
+    }
+    return pairs;
+  };
+  // The chunk's codes of one row as f16 pairs q = 0..3, scaled.
+  auto decode = [&](Value w, Value offset, Value scale) {
+    if (!p.unsignedCodes)
+      w = arith::XOrIOp::create(b, loc, w, splatWords(0x88888888u));
+    Value shifted = arith::ShRUIOp::create(b, loc, w, splatWords(8));
+    // 1024 + bias + zero point, and 64 + the same for the codes read 16x.
+    Value low = splatHalves(offset);
+    Value high = splatHalves(arith::SubFOp::create(b, loc, offset, half(960.0)));
+    Value sixteenth = splatHalves(half(1.0 / 16));
+    Value scales = splatHalves(scale);
+    SmallVector<Value> pairs;
+    for (int64_t q = 0; q < 4; ++q) {
+      Value source = q < 2 ? w : shifted;
+      Value bits = ub::PoisonOp::create(b, loc, words);
+      for (int64_t j = 0; j < 4; ++j) {
+        Value word = vector::ExtractOp::create(b, loc, source, ArrayRef<int64_t>{j});
+        word = lop3(b, loc, word, q % 2 ? 0x00F000F0u : 0x000F000Fu, 0x64006400u,
+                    kLop3AndOr);
+        bits = vector::InsertOp::create(b, loc, word, bits, ArrayRef<int64_t>{j});
       }
-      return pairs;
-    };
-    // The chunk's codes of one row as f16 pairs q = 0..3, scaled.
-    auto decode = [&](Value w, Value offset, Value scale) {
-      if (!p.unsignedCodes)
-        w = arith::XOrIOp::create(b, loc, w, splatWords(0x88888888u));
-      Value shifted = arith::ShRUIOp::create(b, loc, w, splatWords(8));
-      // 1024 + bias + zero point, and 64 + the same for the codes read 16x.
-      Value low = splatHalves(offset);
-      Value high = splatHalves(arith::SubFOp::create(b, loc, offset, half(960.0)));
-      Value sixteenth = splatHalves(half(1.0 / 16));
-      Value scales = splatHalves(scale);
-      SmallVector<Value> pairs;
-      for (int64_t q = 0; q < 4; ++q) {
-        Value source = q < 2 ? w : shifted;
-        Value bits = ub::PoisonOp::create(b, loc, words);
-        for (int64_t j = 0; j < 4; ++j) {
-          Value word = vector::ExtractOp::create(b, loc, source, ArrayRef<int64_t>{j});
-          word = lop3(b, loc, word, q % 2 ? 0x00F000F0u : 0x000F000Fu, 0x64006400u,
-                      kLop3AndOr);
-          bits = vector::InsertOp::create(b, loc, word, bits, ArrayRef<int64_t>{j});
-        }
-        Value value = vector::BitCastOp::create(b, loc, halves, bits);
-        value = q % 2 ? arith::SubFOp::create(
-                            b, loc,
-                            arith::MulFOp::create(b, loc, value, sixteenth, contract), high,
-                            contract)
-                            .getResult()
-                      : arith::SubFOp::create(b, loc, value, low).getResult();
-        pairs.push_back(arith::MulFOp::create(b, loc, value, scales));
+      Value value = vector::BitCastOp::create(b, loc, halves, bits);
+      value = q % 2 ? arith::SubFOp::create(
+                          b, loc,
+                          arith::MulFOp::create(b, loc, value, sixteenth, contract), high,
+                          contract)
+                          .getResult()
+                    : arith::SubFOp::create(b, loc, value, low).getResult();
+      pairs.push_back(arith::MulFOp::create(b, loc, value, scales));
+    }
+    return pairs;
+  };
+  // The 8 f16 sums of a chunk, added in f16 to a pair, then in f32.
+  auto total = [&](Value sums, Value acc) {
+    Value four = arith::AddFOp::create(b, loc, slice(sums, 0, 4), slice(sums, 4, 4));
+    Value two = arith::AddFOp::create(b, loc, slice(four, 0, 2), slice(four, 2, 2));
+    for (int64_t i = 0; i < 2; ++i)
+      acc = arith::AddFOp::create(
+          b, loc, acc,
+          arith::ExtFOp::create(
+              b, loc, f32,
+              vector::ExtractOp::create(b, loc, two, ArrayRef<int64_t>{i}).getResult()));
+    return acc;
+  };
+  for (const ChunksInFlight::Chunk &chunk : work.chunks) {
+    // Up to two tokens (16 registers each) permuted once for all the
+    // warp's rows; more are reloaded per row (L1 hits).
+    SmallVector<SmallVector<Value>> shared;
+    bool share = p.m <= 2;
+    for (int64_t m = 0; share && m < p.m; ++m)
+      shared.push_back(permutedActivations(m, chunk));
+    for (int64_t r = 0; r < rowsPerWarp; ++r) {
+      Value scale = arith::SelectOp::create(b, loc, chunk.valid, chunk.scales[r], half(0.0));
+      Value offset = half(1024.0 + bias);
+      if (chunk.zeros[r]) {
+        Value zero = codeValue(b, loc, chunk.zeros[r], p.codeBits, p.unsignedCodes);
+        offset = arith::TruncFOp::create(
+            b, loc, f16, arith::AddFOp::create(b, loc, f32Const(b, loc, 1024.0 + bias), zero));
       }
-      return pairs;
-    };
-    // The 8 f16 sums of a chunk, added in f16 to a pair, then in f32.
-    auto total = [&](Value sums, Value acc) {
-      Value four = arith::AddFOp::create(b, loc, slice(sums, 0, 4), slice(sums, 4, 4));
-      Value two = arith::AddFOp::create(b, loc, slice(four, 0, 2), slice(four, 2, 2));
-      for (int64_t i = 0; i < 2; ++i)
-        acc = arith::AddFOp::create(
-            b, loc, acc,
-            arith::ExtFOp::create(
-                b, loc, f32,
-                vector::ExtractOp::create(b, loc, two, ArrayRef<int64_t>{i}).getResult()));
-      return acc;
-    };
-    for (const ChunksInFlight::Chunk &chunk : work.chunks) {
-      // Up to two tokens (16 registers each) permuted once for all the
-      // warp's rows; more are reloaded per row (L1 hits).
-      SmallVector<SmallVector<Value>> shared;
-      bool share = p.m <= 2;
-      for (int64_t m = 0; share && m < p.m; ++m)
-        shared.push_back(permutedActivations(m, chunk.k0));
-      for (int64_t r = 0; r < rowsPerWarp; ++r) {
-        Value scale = arith::SelectOp::create(b, loc, chunk.valid, chunk.scales[r], half(0.0));
-        Value offset = half(1024.0 + bias);
-        if (chunk.zeros[r]) {
-          Value zero = codeValue(b, loc, chunk.zeros[r], p.codeBits, p.unsignedCodes);
-          offset = arith::TruncFOp::create(
-              b, loc, f16, arith::AddFOp::create(b, loc, f32Const(b, loc, 1024.0 + bias), zero));
-        }
-        SmallVector<Value> values = decode(chunk.words[r], offset, scale);
-        for (int64_t m = 0; m < p.m; ++m) {
-          SmallVector<Value> a = share ? shared[m] : permutedActivations(m, chunk.k0);
-          Value sums = arith::MulFOp::create(b, loc, values[0], a[0], contract);
-          for (int64_t q = 1; q < 4; ++q)
-            sums = arith::AddFOp::create(
-                b, loc, sums, arith::MulFOp::create(b, loc, values[q], a[q], contract),
-                contract);
-          acc[r * p.m + m] = total(sums, acc[r * p.m + m]);
-        }
+      SmallVector<Value> values = decode(chunk.words[r], offset, scale);
+      for (int64_t m = 0; m < p.m; ++m) {
+        SmallVector<Value> a = share ? shared[m] : permutedActivations(m, chunk);
+        Value sums = arith::MulFOp::create(b, loc, values[0], a[0], contract);
+        for (int64_t q = 1; q < 4; ++q)
+          sums = arith::AddFOp::create(
+              b, loc, sums, arith::MulFOp::create(b, loc, values[q], a[q], contract),
+              contract);
+        acc[r * p.m + m] = total(sums, acc[r * p.m + m]);
       }
     }
-  });
+  }
 }
 
 } // namespace
@@ -757,10 +766,9 @@ FailureOr<KernelLaunch> mlir::lowbit::buildGemvKernel(OpBuilder &b, MatmulOp op,
   FailureOr<GemvProblem> problem = analyze(op, config);
   if (failed(problem))
     return failure();
-  if (problem->halfProducts)
-    buildHalfStreamingKernel(b, op.getLoc(), name, *problem);
-  else if (problem->vectorized)
-    buildStreamingKernel(b, op.getLoc(), name, *problem);
+  ChunkFold fold = problem->halfProducts ? foldHalfProducts : foldFloatProducts;
+  if (problem->vectorized)
+    buildStreamingLoop(b, op.getLoc(), name, *problem, fold);
   else
     buildByteKernel(b, op.getLoc(), name, *problem);
   KernelLaunch launch;
