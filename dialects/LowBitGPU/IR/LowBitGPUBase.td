@@ -35,7 +35,8 @@ def LowBitGPU_Strategy : I32EnumAttr<"Strategy", "kernel strategy", [
     I32EnumAttrCase<"Wgmma", 1, "wgmma">,
     I32EnumAttrCase<"SplitKGemv", 2, "splitk_gemv">,
     I32EnumAttrCase<"Bitplane", 3, "bitplane">,
-    I32EnumAttrCase<"Lut", 4, "lut">]> {
+    I32EnumAttrCase<"Lut", 4, "lut">,
+    I32EnumAttrCase<"TmaGemv", 5, "tma_gemv">]> {
   let cppNamespace = "::mlir::lowbit::gpu";
   let genSpecializedAttr = 0;
 }

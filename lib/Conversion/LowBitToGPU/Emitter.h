@@ -199,6 +199,33 @@ struct Emitter {
   }
 };
 
+/// Builds `then` under `cond`.
+inline void ifThen(Emitter &e, Value cond, function_ref<void()> then) {
+  auto guard = scf::IfOp::create(e.b, e.loc, cond, /*withElse=*/false);
+  OpBuilder::InsertionGuard insertion(e.b);
+  e.b.setInsertionPointToStart(&guard.getThenRegion().front());
+  then();
+}
+
+/// Waits until the mbarrier at `barrier` has completed the phase of parity
+/// `parity` (0 or 1).
+inline void waitParity(Emitter &e, Value barrier, Value parity) {
+  NVVM::MBarrierTryWaitParityOp::create(e.b, e.loc, barrier, e.toI32(parity),
+                                        e.i32(0x989680));
+}
+
+/// An address (index) of the shared window as an LLVM pointer to it.
+inline Value sharedPointer(Emitter &e, Value address) {
+  return LLVM::IntToPtrOp::create(e.b, e.loc, LLVM::LLVMPointerType::get(e.b.getContext(), 3),
+                                  e.toI64(address));
+}
+
+/// The same address in the cluster's shared window, as TMA writes it.
+inline Value clusterPointer(Emitter &e, Value address) {
+  return LLVM::AddrSpaceCastOp::create(
+      e.b, e.loc, LLVM::LLVMPointerType::get(e.b.getContext(), 7), sharedPointer(e, address));
+}
+
 } // namespace mlir::lowbit
 
 #endif // LOWBIT_LIB_CONVERSION_LOWBITTOGPU_EMITTER_H

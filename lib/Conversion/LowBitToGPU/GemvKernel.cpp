@@ -21,6 +21,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
@@ -37,7 +39,13 @@ using namespace mlir::lowbit;
 namespace {
 
 constexpr int64_t kWarpSize = 32;
+/// Warps that compute products (tma_gemv adds a producer warp).
 constexpr int64_t kWarpsPerBlock = 4;
+/// tma_gemv: each ring slot holds 512 bytes of every row of the block (one
+/// 16-byte chunk per lane), copied as four boxes of 128-byte rows with the
+/// 128-byte swizzle.
+constexpr int64_t kTmaBoxBytes = 128;
+constexpr int64_t kTmaSlotRowBytes = kWarpSize * 16;
 
 /// What the GEMV kernel needs to know about one matmul.
 struct GemvProblem {
@@ -54,8 +62,11 @@ struct GemvProblem {
   /// The value of every scale byte for 8-bit float scales (MX e8m0,
   /// NVFP4-style e4m3), read as bytes; empty for f16/bf16/f32 scales.
   SmallVector<float> scaleTable;
-  /// Dynamic shared memory: the two tables' f32 values.
-  int64_t sharedBytes() const { return int64_t(table.size() + scaleTable.size()) * 4; }
+  /// Dynamic shared memory: the two tables' f32 values, and with tma_gemv
+  /// the ring, its barriers and room to align it.
+  int64_t sharedBytes() const {
+    return tableBytes() + (tma ? 1024 + barrierOffset() + 16 * ringSlots : 0);
+  }
   /// Whole 16-byte chunks per row and scale groups of whole chunks: the
   /// streaming path (16-byte loads, dequantization by exponent tricks).
   bool vectorized = false;
@@ -73,8 +84,20 @@ struct GemvProblem {
   /// order AWQ packs in): the f16x2 path's pairs are then pairs of
   /// consecutive codes, which multiply the activations as they are loaded.
   bool pairedCodes = false;
+  /// The tma_gemv strategy: weight tiles stream through a shared-memory
+  /// ring of `ringSlots` slots (buildTmaKernel).
+  bool tma = false;
+  int64_t ringSlots = 0;
 
   int64_t rowBytes() const { return k * codeBits / 8; }
+  int64_t rowChunks() const { return rowBytes() / 16; }
+  /// tma_gemv: K tiles per row (512 bytes each) and bytes per ring slot.
+  int64_t kTiles() const { return llvm::divideCeil(rowBytes(), kTmaSlotRowBytes); }
+  int64_t slotBytes() const { return rowsPerBlock * kTmaSlotRowBytes; }
+  /// Where the ring starts past the tables (aligned to the swizzle's 1024
+  /// bytes at run time) and its mbarriers after it: `full`, then `empty`.
+  int64_t tableBytes() const { return int64_t(table.size() + scaleTable.size()) * 4; }
+  int64_t barrierOffset() const { return ringSlots * slotBytes(); }
   int64_t codesPerChunk() const { return 128 / codeBits; }
   /// Activations per 16-byte vector.
   int64_t actLanes() const { return 128 / int64_t(actType.getIntOrFloatBitWidth()); }
@@ -92,7 +115,8 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
                                "(f16/bf16/f32, or 8-bit float as MX e8m0), "
                                "optional integer zero points)";
   };
-  if (config.getStrategy() != lowbit::gpu::Strategy::SplitKGemv)
+  bool tma = config.getStrategy() == lowbit::gpu::Strategy::TmaGemv;
+  if (config.getStrategy() != lowbit::gpu::Strategy::SplitKGemv && !tma)
     return unsupported("the " +
                        lowbit::gpu::stringifyStrategy(config.getStrategy()) + " strategy");
   RankedTensorType input = op.getInput().getType();
@@ -101,6 +125,7 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   if (!input.hasStaticShape())
     return unsupported("a dynamic M");
   GemvProblem p;
+  p.tma = tma;
   p.m = input.getDimSize(0);
   p.n = weight.getDimSize(0);
   p.k = weight.getDimSize(1);
@@ -172,6 +197,25 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   if (p.rowsPerBlock % kWarpsPerBlock != 0)
     return op.emitOpError() << "the block tile's N (" << p.rowsPerBlock
                             << ") must be a multiple of " << kWarpsPerBlock;
+  if (p.tma) {
+    if (!p.vectorized)
+      return unsupported("the tma_gemv strategy on rows that are not whole 16-byte chunks "
+                         "(or scale groups that split one)");
+    // Every row of the block is in each ring slot, warp tile N rows per
+    // warp; the swizzle repeats every 8 rows.
+    p.rowsPerWarp = config.getWarp()[1];
+    if (p.rowsPerBlock != kWarpsPerBlock * p.rowsPerWarp || p.rowsPerBlock % 8 != 0 ||
+        p.rowsPerWarp > 16)
+      return op.emitOpError() << "tma_gemv's warp tile N is the rows a warp computes (up to "
+                                 "16) and its block tile N "
+                              << kWarpsPerBlock
+                              << " times that, a multiple of 8; got block N "
+                              << p.rowsPerBlock << ", warp N " << p.rowsPerWarp;
+    if (config.getStages() < 2)
+      return op.emitOpError() << "tma_gemv needs a ring of at least 2 stages";
+    p.ringSlots = config.getStages();
+    return p;
+  }
   // The warp tile's N counts rows in granules of 8 (warp = [16, 8]: one).
   p.rowsPerWarp = config.getWarp()[1] / 8;
   if (config.getWarp()[1] % 8 || p.rowsPerWarp < 1 || p.rowsPerWarp > 8 ||
@@ -269,6 +313,50 @@ Value f32Const(OpBuilder &b, Location loc, double v) {
   return arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(float(v)));
 }
 
+/// The GEMV kernels' parameters: input as `xType`, weight as `wType`,
+/// scales, zero points, result.
+SmallVector<Type> gemvParams(OpBuilder &b, const GemvProblem &p, Type xType, Type wType) {
+  SmallVector<Type> params = {xType, wType,
+                              MemRefType::get({p.scaleRows, p.scaleCols},
+                                              p.scaleTable.empty() ? p.scaleType
+                                                                   : b.getI8Type())};
+  if (p.hasZeroPoints)
+    params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, b.getI8Type()));
+  params.push_back(MemRefType::get({p.m, p.n}, p.resultType));
+  return params;
+}
+
+/// A warp's sums of its rows ([row * M + token], one partial sum per lane)
+/// reduced over the lanes; lane 0 stores those of rows inside N, or adds
+/// them atomically with K splits. `firstRowInside`: the caller knows
+/// outputRows[0] is inside N.
+void storeRowSums(OpBuilder &b, Location loc, const GemvProblem &p, Value y, Value lane,
+                  ArrayRef<Value> outputRows, ArrayRef<Value> partial, bool firstRowInside) {
+  Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
+                                        index(b, loc, 0));
+  for (size_t i = 0; i < outputRows.size() * p.m; ++i) {
+    int64_t r = i / p.m, m = i % p.m;
+    Value total = sumOverLanes(b, loc, partial[i], kWarpSize);
+    Value store = isFirst;
+    if (r != 0 || !firstRowInside)
+      store = arith::AndIOp::create(b, loc, isFirst,
+                                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                                          outputRows[r], index(b, loc, p.n)));
+    auto ifFirst = scf::IfOp::create(b, loc, store, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
+    SmallVector<Value, 2> at = {index(b, loc, m), outputRows[r]};
+    if (p.splitK > 1) {
+      memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, total, y, at);
+    } else {
+      Value out = p.resultType.isF32()
+                      ? total
+                      : arith::TruncFOp::create(b, loc, p.resultType, total).getResult();
+      memref::StoreOp::create(b, loc, out, y, at);
+    }
+  }
+}
+
 /// The skeleton both GEMV variants share: parameters (input as `xType`,
 /// weight as `wType`, scales, zero points, result), four warps per block, a
 /// block's rows spread over its warps `rowsPerWarp` at a time, the block's K
@@ -281,15 +369,8 @@ Value f32Const(OpBuilder &b, Location loc, double v) {
 buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem &p,
                 Type xType, Type wType, int64_t units,
                 function_ref<SmallVector<Value>(const GemvFrame &)> rowBody) {
-  SmallVector<Type> params = {xType, wType,
-                              MemRefType::get({p.scaleRows, p.scaleCols},
-                                              p.scaleTable.empty() ? p.scaleType
-                                                                   : b.getI8Type())};
-  if (p.hasZeroPoints)
-    params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, b.getI8Type()));
-  params.push_back(MemRefType::get({p.m, p.n}, p.resultType));
   ::mlir::gpu::GPUFuncOp func =
-      beginKernel(b, loc, name, params, kWarpSize * kWarpsPerBlock);
+      beginKernel(b, loc, name, gemvParams(b, p, xType, wType), kWarpSize * kWarpsPerBlock);
   Block &body = func.getBody().front();
   GemvFrame frame;
   frame.x = body.getArgument(0);
@@ -346,26 +427,7 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
   b.setInsertionPointToStart(&ifRow.getThenRegion().front());
   SmallVector<Value> partial = rowBody(frame);
 
-  Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
-                                        index(b, loc, 0));
-  for (int64_t i = 0; i < rowsPerWarp * p.m; ++i) {
-    int64_t r = i / p.m, m = i % p.m;
-    Value total = sumOverLanes(b, loc, partial[i], kWarpSize);
-    Value store = r ? arith::AndIOp::create(b, loc, isFirst, inside(outputRows[r])).getResult()
-                    : isFirst;
-    auto ifFirst = scf::IfOp::create(b, loc, store, /*withElse=*/false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
-    SmallVector<Value, 2> at = {index(b, loc, m), outputRows[r]};
-    if (p.splitK > 1) {
-      memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, total, y, at);
-    } else {
-      Value out = p.resultType.isF32()
-                      ? total
-                      : arith::TruncFOp::create(b, loc, p.resultType, total).getResult();
-      memref::StoreOp::create(b, loc, out, y, at);
-    }
-  }
+  storeRowSums(b, loc, p, y, lane, outputRows, partial, /*firstRowInside=*/true);
   b.setInsertionPointToEnd(&body);
   ::mlir::gpu::ReturnOp::create(b, loc);
   return func;
@@ -758,6 +820,179 @@ void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const Ge
   }
 }
 
+/// The tma_gemv kernel (sm_90): four consumer warps and one producer warp.
+/// The producer's lane 0 copies the block's rows 512 bytes of K at a time
+/// (four [rows, 128-byte] TMA boxes, 128-byte swizzle) into a ring of
+/// `stages` slots: bytes in flight no longer sit in registers, so a few
+/// warps per SM keep enough of them to stream at the memory's rate. Each
+/// slot has a `full` mbarrier (the producer's expected bytes) and an
+/// `empty` one (every consumer thread arrives once it has read the slot);
+/// waits use the parity of the slot's round. Consumer lane l reads chunk l
+/// of each of its warp's rows (a warp's quarter reads one swizzled 128-byte
+/// row: no bank conflicts) and folds it with the f32 or f16x2 products.
+/// Scales, zero points and (up to two tokens) activations of the next K
+/// tile are loaded while the current one is folded.
+::mlir::gpu::GPUFuncOp buildTmaKernel(OpBuilder &b, Location loc, StringRef name,
+                                      const GemvProblem &p, ChunkFold fold) {
+  Emitter e{b, loc};
+  auto [xType, wType] = streamingOperandTypes(b, p);
+  SmallVector<Type> params = gemvParams(b, p, xType, wType);
+  params.push_back(LLVM::LLVMPointerType::get(b.getContext())); // the weights' tensor map
+  int64_t threads = kWarpSize * (kWarpsPerBlock + 1);
+  ::mlir::gpu::GPUFuncOp func = beginKernel(b, loc, name, params, threads);
+  func->setAttr(kTensorMapArgsAttrName, b.getDenseI32ArrayAttr({int32_t(params.size() - 1)}));
+  Block &body = func.getBody().front();
+  GemvFrame f;
+  f.x = body.getArgument(0);
+  f.w = body.getArgument(1);
+  f.s = body.getArgument(2);
+  f.z = p.hasZeroPoints ? body.getArgument(3) : Value();
+  Value y = body.getArgument(params.size() - 2), tensorMap = body.getArguments().back();
+
+  Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  Value shared = dynamicSharedBytes(b, loc);
+  if (!p.table.empty())
+    f.table = stageCodeTable(b, loc, func, p.table, tid, threads, shared, 0);
+  if (!p.scaleTable.empty())
+    f.scaleTable = stageCodeTable(b, loc, func, p.scaleTable, tid, threads, shared,
+                                  int64_t(p.table.size()) * 4, "scale_values");
+  Value start = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared);
+  Value ring = arith::AndIOp::create(b, loc, e.add(start, p.tableBytes() + 1023), e.idx(~1023));
+  auto slot = [&](Value stage) { return e.add(ring, e.mul(stage, p.slotBytes())); };
+  auto full = [&](Value stage) {
+    return sharedPointer(e, e.add(e.add(ring, p.barrierOffset()), e.mul(stage, 8)));
+  };
+  auto empty = [&](Value stage) {
+    return sharedPointer(e, e.add(e.add(ring, p.barrierOffset() + 8 * p.ringSlots),
+                                  e.mul(stage, 8)));
+  };
+
+  Value warp = e.div(tid, kWarpSize), lane = e.rem(tid, kWarpSize);
+  Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
+  Value row0 = e.mul(bidX, p.rowsPerBlock);
+  // The block's K tiles [first, first + count) (K splits on grid.y; a last
+  // split can be empty).
+  int64_t perSplit = llvm::divideCeil(p.kTiles(), p.splitK);
+  Value first = e.mul(bidY, perSplit);
+  Value end = arith::MinUIOp::create(b, loc, e.add(first, perSplit), e.idx(p.kTiles()));
+  Value count = arith::SubIOp::create(b, loc, arith::MaxUIOp::create(b, loc, end, first), first);
+
+  ifThen(e, e.eq(tid, 0), [&] {
+    for (int64_t st = 0; st < p.ringSlots; ++st) {
+      NVVM::MBarrierInitOp::create(b, loc, full(e.idx(st)), e.i32(1), Value());
+      NVVM::MBarrierInitOp::create(b, loc, empty(e.idx(st)),
+                                   e.i32(kWarpsPerBlock * kWarpSize), Value());
+    }
+    NVVM::FenceMbarrierInitOp::create(b, loc);
+  });
+  ::mlir::gpu::BarrierOp::create(b, loc);
+
+  auto roles = scf::IfOp::create(b, loc, e.eq(warp, kWarpsPerBlock), /*withElse=*/true);
+  b.setInsertionPointToStart(&roles.getThenRegion().front());
+  ifThen(e, e.eq(lane, 0), [&] {
+    auto loop = scf::ForOp::create(b, loc, e.idx(0), count, e.idx(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value stage = e.rem(i, p.ringSlots), round = e.div(i, p.ringSlots);
+    // The slot's previous round has been read (round 0 waits on the phase
+    // before the first, which counts as complete).
+    waitParity(e, empty(stage), arith::XOrIOp::create(b, loc, e.rem(round, 2), e.idx(1)));
+    NVVM::MBarrierArriveExpectTxOp::create(b, loc, Type(), full(stage), e.i32(p.slotBytes()),
+                                           NVVM::MemScopeKind::CTA, false, Value());
+    Value kByte = e.mul(e.add(first, i), kTmaSlotRowBytes);
+    for (int64_t box = 0; box < kTmaSlotRowBytes / kTmaBoxBytes; ++box)
+      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+          b, loc, clusterPointer(e, e.add(slot(stage), box * p.rowsPerBlock * kTmaBoxBytes)),
+          tensorMap, ValueRange{e.toI32(e.add(kByte, box * kTmaBoxBytes)), e.toI32(row0)},
+          full(stage), ValueRange{}, Value(), Value(), NVVM::TMALoadMode::TILE, false,
+          NVVM::CTAGroupKindAttr(), Value());
+  });
+
+  b.setInsertionPointToStart(&roles.getElseRegion().front());
+  // The warp's rows; those past N (zeros from TMA) read the last row's
+  // scales and are not stored.
+  SmallVector<Value> localRows, outputRows;
+  for (int64_t r = 0; r < p.rowsPerWarp; ++r) {
+    localRows.push_back(e.add(e.mul(warp, p.rowsPerWarp), r));
+    outputRows.push_back(e.add(row0, localRows.back()));
+    f.rows.push_back(arith::MinUIOp::create(b, loc, outputRows.back(), e.idx(p.n - 1)));
+  }
+  // Chunk `lane` of K tile `tile`, clamped to the row's last chunk.
+  auto chunkOf = [&](Value tile) {
+    return arith::MinUIOp::create(b, loc, e.add(e.mul(tile, kWarpSize), lane),
+                                  e.idx(p.rowChunks() - 1))
+        .getResult();
+  };
+  bool loadActivationsAhead = p.m <= 2;
+  // What a K tile's chunk needs besides its words: scales, zero points and
+  // activations, loaded a tile ahead (loop-carried).
+  auto loadOperands = [&](Value tile) {
+    Value k0 = e.mul(chunkOf(tile), p.codesPerChunk());
+    SmallVector<Value> values;
+    for (Value n : f.rows)
+      values.push_back(memref::LoadOp::create(b, loc, f.s, scaleIndices(b, loc, p, n, k0)));
+    if (f.z)
+      for (Value n : f.rows)
+        values.push_back(memref::LoadOp::create(b, loc, f.z, scaleIndices(b, loc, p, n, k0)));
+    for (int64_t m = 0; loadActivationsAhead && m < p.m; ++m)
+      llvm::append_range(values, loadActivations(b, loc, p, f, m, k0));
+    return values;
+  };
+  int64_t sums = p.rowsPerWarp * p.m;
+  SmallVector<Value> init(sums, f32Const(b, loc, 0.0));
+  llvm::append_range(init, loadOperands(first));
+  auto loop = scf::ForOp::create(b, loc, e.idx(0), count, e.idx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value tile = e.add(first, i);
+    SmallVector<Value> next =
+        loadOperands(arith::MinUIOp::create(b, loc, e.add(tile, 1), arith::SubIOp::create(b, loc, end, e.idx(1))));
+    Value stage = e.rem(i, p.ringSlots);
+    waitParity(e, full(stage), e.rem(e.div(i, p.ringSlots), 2));
+
+    ValueRange carried = loop.getRegionIterArgs();
+    ChunksInFlight work;
+    ChunksInFlight::Chunk &chunk = work.chunks.emplace_back();
+    Value c = e.add(e.mul(tile, kWarpSize), lane);
+    chunk.valid = e.lt(c, p.rowChunks());
+    chunk.k0 = e.mul(chunkOf(tile), p.codesPerChunk());
+    // Lane l's chunk is in box l / 8, at 16-byte position (l % 8) ^ (row % 8)
+    // of the row's 128 bytes (the swizzle).
+    Value boxBase = e.add(slot(stage), e.mul(e.div(lane, 8), p.rowsPerBlock * kTmaBoxBytes));
+    auto words = VectorType::get({4}, b.getI32Type());
+    for (Value row : localRows) {
+      Value position = arith::XOrIOp::create(b, loc, e.rem(lane, 8), e.rem(row, 8));
+      Value address = e.add(e.add(boxBase, e.mul(row, kTmaBoxBytes)), e.mul(position, 16));
+      chunk.words.push_back(
+          LLVM::LoadOp::create(b, loc, words, sharedPointer(e, address), /*alignment=*/16));
+    }
+    size_t at = sums;
+    for (int64_t r = 0; r < p.rowsPerWarp; ++r)
+      chunk.scales.push_back(carried[at++]);
+    for (int64_t r = 0; r < p.rowsPerWarp; ++r)
+      chunk.zeros.push_back(f.z ? carried[at++] : Value());
+    int64_t vectors = p.codesPerChunk() / p.actLanes();
+    for (int64_t m = 0; loadActivationsAhead && m < p.m; ++m, at += vectors)
+      chunk.activations.push_back(SmallVector<Value>(carried.slice(at, vectors)));
+
+    SmallVector<Value> acc(carried.take_front(sums));
+    fold(b, loc, p, f, work, acc);
+    NVVM::MBarrierArriveOp::create(b, loc, Type(), empty(stage), Value());
+    llvm::append_range(acc, next);
+    scf::YieldOp::create(b, loc, acc);
+  }
+  storeRowSums(b, loc, p, y, lane,
+               outputRows, SmallVector<Value>(loop.getResults().take_front(sums)),
+               /*firstRowInside=*/false);
+  b.setInsertionPointToEnd(&body);
+  ::mlir::gpu::ReturnOp::create(b, loc);
+  return func;
+}
+
 } // namespace
 
 FailureOr<KernelLaunch> mlir::lowbit::buildGemvKernel(OpBuilder &b, MatmulOp op,
@@ -767,7 +1002,9 @@ FailureOr<KernelLaunch> mlir::lowbit::buildGemvKernel(OpBuilder &b, MatmulOp op,
   if (failed(problem))
     return failure();
   ChunkFold fold = problem->halfProducts ? foldHalfProducts : foldFloatProducts;
-  if (problem->vectorized)
+  if (problem->tma)
+    buildTmaKernel(b, op.getLoc(), name, *problem, fold);
+  else if (problem->vectorized)
     buildStreamingLoop(b, op.getLoc(), name, *problem, fold);
   else
     buildByteKernel(b, op.getLoc(), name, *problem);
@@ -777,7 +1014,10 @@ FailureOr<KernelLaunch> mlir::lowbit::buildGemvKernel(OpBuilder &b, MatmulOp op,
     launch.params.push_back("weight_zero_points");
   launch.params.push_back("result");
   launch.grid = {int64_t(llvm::divideCeil(problem->n, problem->rowsPerBlock)), problem->splitK, 1};
-  launch.block = {kWarpSize * kWarpsPerBlock, 1, 1};
+  launch.block = {kWarpSize * (kWarpsPerBlock + (problem->tma ? 1 : 0)), 1, 1};
+  if (problem->tma)
+    launch.tensorMaps = {TensorMapDesc{1, problem->n, problem->rowBytes(),
+                                       problem->rowsPerBlock, kTmaBoxBytes}};
   launch.zeroResult = problem->splitK > 1;
   launch.sharedBytes = problem->sharedBytes();
   return launch;

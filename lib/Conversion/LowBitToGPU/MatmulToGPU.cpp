@@ -48,6 +48,7 @@ FailureOr<KernelLaunch> buildKernel(OpBuilder &b, Operation *op,
   auto matmul = cast<MatmulOp>(op);
   switch (strategy) {
   case lowbit::gpu::Strategy::SplitKGemv:
+  case lowbit::gpu::Strategy::TmaGemv:
     return buildGemvKernel(b, matmul, config, name);
   case lowbit::gpu::Strategy::MmaSync:
     return buildMmaSyncKernel(b, matmul, config, name);
@@ -57,7 +58,8 @@ FailureOr<KernelLaunch> buildKernel(OpBuilder &b, Operation *op,
     return op->emitOpError()
            << "GPU code generation does not support the "
            << lowbit::gpu::stringifyStrategy(strategy)
-           << " strategy for lowbit.matmul (supported: splitk_gemv, mma_sync, wgmma)";
+           << " strategy for lowbit.matmul (supported: splitk_gemv, tma_gemv, mma_sync, "
+              "wgmma)";
   }
 }
 
@@ -66,6 +68,8 @@ StringRef strategySuffix(lowbit::gpu::Strategy strategy) {
   switch (strategy) {
   case lowbit::gpu::Strategy::SplitKGemv:
     return "_gemv";
+  case lowbit::gpu::Strategy::TmaGemv:
+    return "_tma_gemv";
   case lowbit::gpu::Strategy::Wgmma:
     return "_wgmma";
   case lowbit::gpu::Strategy::Bitplane:
@@ -112,6 +116,12 @@ struct LowerMatmulToGPUPass
       if (target && config.getStrategy() == lowbit::gpu::Strategy::Wgmma &&
           !target.hasWgmma()) {
         op->emitOpError() << "the wgmma strategy needs sm_90a, the target is "
+                         << target.getChip();
+        return WalkResult::interrupt();
+      }
+      if (target && config.getStrategy() == lowbit::gpu::Strategy::TmaGemv &&
+          target.getComputeCapability() < 90) {
+        op->emitOpError() << "the tma_gemv strategy needs TMA (sm_90 or newer), the target is "
                          << target.getChip();
         return WalkResult::interrupt();
       }

@@ -339,16 +339,8 @@ struct SharedLayout {
   Value empty(Value stage) {
     return pointer(offset(stage, p.barrierOffset() + 8 * p.stages, 8));
   }
-  /// An address of the shared window as an LLVM pointer to it.
-  Value pointer(Value address) {
-    return LLVM::IntToPtrOp::create(
-        e.b, e.loc, LLVM::LLVMPointerType::get(e.b.getContext(), 3), e.toI64(address));
-  }
-  /// The same address in the cluster's shared window, as TMA writes it.
-  Value clusterPointer(Value address) {
-    return LLVM::AddrSpaceCastOp::create(
-        e.b, e.loc, LLVM::LLVMPointerType::get(e.b.getContext(), 7), pointer(address));
-  }
+  Value pointer(Value address) { return sharedPointer(e, address); }
+  Value clusterPointer(Value address) { return lowbit::clusterPointer(e, address); }
   /// The `wgmma` descriptor of a K-major tile with the 128-byte swizzle at
   /// `address`: start >> 4, leading offset 16 bytes (unused when swizzled),
   /// 1024 bytes between 8-row atoms, layout 1 (128-byte swizzle).
@@ -362,19 +354,6 @@ struct SharedLayout {
     return arith::OrIOp::create(e.b, e.loc, start, e.i64(fixed));
   }
 };
-
-/// Builds `then` under `cond`.
-void ifThen(Emitter &e, Value cond, function_ref<void()> then) {
-  auto guard = scf::IfOp::create(e.b, e.loc, cond, /*withElse=*/false);
-  OpBuilder::InsertionGuard insertion(e.b);
-  e.b.setInsertionPointToStart(&guard.getThenRegion().front());
-  then();
-}
-
-void waitParity(Emitter &e, Value barrier, Value parity) {
-  NVVM::MBarrierTryWaitParityOp::create(e.b, e.loc, barrier, e.toI32(parity),
-                                        e.i32(0x989680));
-}
 
 /// The block's tiles: tile, tile + grid, ... (the grid is at most one block
 /// per SM when persistent). `body` gets the tile's first row and column (in
