@@ -14,6 +14,9 @@
 #   m1-tma-rR-sS[-kK]   the tma_gemv kernel: R rows per block (R / 4 per
 #                       warp) streamed by TMA through an S-slot ring, K
 #                       splits K (default none)
+#   mM-tmamma-sS        tma_gemv on tensor cores: 16 rows per block, the
+#                       four warps on quarters of each K tile, mma.sync
+#                       m16n8k16 with the M tokens as N, an S-slot ring
 #   mM-wgmma            the wgmma kernel at 64 tokens (64 weight rows per tile
 #                       on 8192 rows, 128 on 28672; 2 stages), which the
 #                       sm_90a default takes from M = 4 and the tuner tries
@@ -32,17 +35,19 @@ for shape in 8192x8192 28672x8192 8192x28672; do
   for variant in m1 m4 m8 m16 m1-awq m1-f32 m1-r1-s4 m1-r2-s2-k1 m1-r2-s4-k1 m1-r4-s1-k1 \
                  m1-r4-s2-k1 m1-r4-s4 m1-r8-s1 m1-r8-s1-k1 m4-wgmma m8-wgmma m16-wgmma \
                  m1-tma-r32-s4 m1-tma-r32-s6 m1-tma-r16-s4 m1-tma-r16-s8 m1-tma-r64-s3 \
-                 m1-tma-r32-s4-k2; do
+                 m1-tma-r32-s4-k2 m1-tmamma-s4 m1-tmamma-s8 m4-tmamma-s4 m8-tmamma-s4; do
     m=${variant%%-*}; m=${m#m}
     config=""
     layout="#lowbit.layout<packed>"
     [ "$variant" = m1-awq ] && layout="#lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>"
     case $variant in
       m1-f32) config=$(gemv 1 4 "$splits" f32) ;;
+      m*-tmamma-s*) s=${variant##*-s}
+                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = $s>}" ;;
       m1-tma-*) spec=${variant#m1-tma-r}; r=${spec%%-*}; s=${spec#*-s}; s=${s%%-*}
                 kk=1; [[ $variant == *-k* ]] && kk=${variant##*-k}
                 split=""; [ "$kk" -gt 1 ] && split=", split_k = $kk"
-                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, $r, 512], warp = [16, $((r / 4))], mma = [16, 2, 16], mma_type = f16, stages = $s$split>}" ;;
+                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, $r, 512], warp = [16, $((r / 4))], mma = [1, 1, 1], mma_type = f16, stages = $s$split>}" ;;
       m1-r*) spec=${variant#m1-r}; r=${spec%%-*}; s=${spec#*-s}; s=${s%%-*}
              kk=$splits; [[ $variant == *-k* ]] && kk=${variant##*-k}
              config=$(gemv "$r" "$s" "$kk" f16) ;;

@@ -86,6 +86,20 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // bench/results/2026-11-25-h100-decode-w4a16.md). 64 or 128 weight rows
     // per tile (64 doubles the tiles of a narrow layer), rings of 2 to 4.
     bool fourBitWeights = spec->weight == "u4" || spec->weight == "s4";
+    // From sm_90 on, the GEMV whose weights stream by TMA through a
+    // shared-memory ring (tma_gemv): on CUDA cores 16 or 32 rows per block
+    // with 4 or 6 slots; for f16 activations and 4-bit codes also on tensor
+    // cores (16 rows, up to 8 tokens as the mma's N), 4 or 8 slots.
+    if (arch == "sm_90" || arch == "sm_90a") {
+      for (int64_t rows : {16, 32})
+        for (int64_t stages : {4, 6})
+          addWith(lowbit::gpu::Strategy::TmaGemv, {block[0], rows, 512}, {warpM, rows / 4},
+                  {1, 1, 1}, config.getMmaType(), stages, /*persistent=*/false);
+      if (fourBitWeights && spec->act == "f16" && spec->m <= 8)
+        for (int64_t stages : {4, 8})
+          addWith(lowbit::gpu::Strategy::TmaGemv, {16, 16, 512}, {16, 16}, {16, 8, 16},
+                  Float16Type::get(&context), stages, /*persistent=*/false);
+    }
     if (arch == "sm_90a" && fourBitWeights && !spec->quantizedActivations()) {
       Type act = spec->act == "bf16" ? Type(BFloat16Type::get(&context))
                                      : Type(Float16Type::get(&context));

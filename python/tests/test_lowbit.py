@@ -20,14 +20,14 @@ def test_compile_spec_and_cache(tmp_path):
     spec = "matmul m=1 n=256 k=512 a=f16 w=u4:g128:zp out=f32"
     first = ctx.compile(spec)
     assert first.source == "compiled"
-    assert first.entry["name"] == "lowbit_matmul_gemv0"
+    assert first.entry["name"] == "lowbit_matmul_tma_gemv0"
     roles = [p["role"] for p in first.entry["params"]]
     assert roles == ["input", "weight", "weight_scales", "weight_zero_points", "result"]
     assert first.compile_seconds["mlir"] > 0
     assert ctx.compile(spec).source == "memory"
     assert lowbit.Context("sm_90a", cache_dir=str(tmp_path)).compile(spec).source == "disk"
     image = first.image if not first.is_cubin else b""
-    assert first.is_cubin or b".entry lowbit_matmul_gemv0" in image
+    assert first.is_cubin or b".entry lowbit_matmul_tma_gemv0" in image
 
 
 def test_compile_errors_are_exceptions():

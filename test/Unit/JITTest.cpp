@@ -498,10 +498,24 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   auto hopper = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
                                  gemv, "sm_90a");
   ASSERT_TRUE(bool(hopper));
-  std::vector<std::string> tensorCore;
-  for (const std::string &config : *hopper)
+  std::vector<std::string> tensorCore, tma;
+  for (const std::string &config : *hopper) {
     if (config.find("strategy = wgmma") != std::string::npos)
       tensorCore.push_back(config);
+    if (config.find("strategy = tma_gemv") != std::string::npos)
+      tma.push_back(config);
+  }
+  // And the TMA-fed GEMV (16 or 32 rows per block, 4 or 6 slots), each
+  // generated for sm_90a.
+  ASSERT_EQ(tma.size(), 4u);
+  for (const std::string &config : tma) {
+    CompileOptions options;
+    options.config = config;
+    options.arch = "sm_90a";
+    auto module = compileSource(
+        parseSpec("matmul m=1 n=256 k=2048 a=f16 w=u4:g128:zp out=f32")->toMLIR(), options);
+    EXPECT_TRUE(bool(module)) << config << ": " << errorText(module.takeError());
+  }
   ASSERT_EQ(tensorCore.size(), 6u);
   EXPECT_NE(tensorCore.front().find("block = [64, 128, 256], warp = [64, 64], mma = [64, 64, "
                                     "16], mma_type = bf16, stages = 2, persistent = true"),
@@ -518,7 +532,7 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   auto ampere = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
                                  gemv, "sm_80");
   ASSERT_TRUE(bool(ampere));
-  EXPECT_EQ(ampere->size(), hopper->size() - 6);
+  EXPECT_EQ(ampere->size(), hopper->size() - 6 - 4);
   auto f16Out = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp",
                                  "#lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, "
                                  "128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, "

@@ -53,12 +53,16 @@ def LowBitGPU_TargetAttr : LowBitGPU_Attr<"Target", "target"> {
 def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
   let summary = "a kernel strategy and its tuning parameters";
   let description = [{
-    - `strategy`: `mma_sync`, `wgmma`, `splitk_gemv`, `bitplane` or `lut`.
+    - `strategy`: `mma_sync`, `wgmma`, `splitk_gemv`, `tma_gemv`, `bitplane`
+      or `lut`. For `tma_gemv` (a decode GEMV fed by TMA through a ring of
+      `stages` slots, sm_90 and newer) the warp tile's N is the rows each of
+      the four consumer warps computes and the block tile's N four times
+      that (a multiple of 8); its K tile is 512 bytes of each row.
     - `block`: the block tile `[M, N, K]`; `warp`: the tile of one warp (one
       warpgroup for `wgmma`) `[M, N]`.
     - `mma`: the tensor-core instruction shape `[m, n, k]`; `mma_type`: the
       operand type it runs on (a 4-bit operand widened in registers shows up
-      here as `i8`, `f8E4M3FN` or `bf16`). For `splitk_gemv`, the type its
+      here as `i8`, `f8E4M3FN` or `bf16`). For the GEMVs, the type its
       products are formed in: `f16` makes f16x2 products where the kernel
       can (f16 activations, packed 4-bit integer codes in rows of whole
       16-byte chunks, f16 scales per tensor, channel or group of a multiple

@@ -205,6 +205,22 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     // timed with an earlier build of the same kernel). Other formats keep
     // one row per warp, as measured in 2026-12-01-h200-decode.md.
     bool fourRows = p.halfProductGemv && p.m <= 2;
+    // From sm_90 on, one token on the f16x2 path streams the weights by TMA
+    // through a shared-memory ring (tma_gemv): 32 rows per block, 8 per
+    // warp, 4 slots, no K split while there are as many row blocks as SMs.
+    // On an NVIDIA H200 (bench/results/2026-12-02-h200-decode-tma.md):
+    // 48.1 / 43.5 / 21.2 us on 28672 x 8192 / 8192 x 28672 / 8192 x 8192
+    // against the register-streaming GEMV's 79.6 / 65.2 / 19.9 us.
+    if (p.halfProductGemv && p.m == 1 && target.getComputeCapability() >= 90) {
+      constexpr int64_t rows = 32, kTileBytes = 512;
+      int64_t kTiles = llvm::divideCeil(p.k * p.weightBits / 8, kTileBytes);
+      int64_t splits = std::clamp<int64_t>(
+          llvm::divideCeil(target.getNumSMs(), llvm::divideCeil(p.n, rows)), 1,
+          p.f32Result ? kTiles : 1);
+      return ConfigAttr::get(ctx, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, rows / 4},
+                             /*mma=*/{1, 1, 1}, mmaType, /*stages=*/4, splits,
+                             /*cluster=*/{}, /*persistent=*/false);
+    }
     auto config = ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK},
                                   {16, fourRows ? 32 : 8},
                                   {16, 8, instK}, mmaType, /*stages=*/fourRows ? 2 : 4, splitK,

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -38,14 +39,16 @@ using namespace mlir::lowbit;
 
 namespace {
 
-constexpr int64_t kWarpSize = 32;
+constexpr int64_t kWarpThreads = 32;
 /// Warps that compute products (tma_gemv adds a producer warp).
 constexpr int64_t kWarpsPerBlock = 4;
 /// tma_gemv: each ring slot holds 512 bytes of every row of the block (one
 /// 16-byte chunk per lane), copied as four boxes of 128-byte rows with the
 /// 128-byte swizzle.
 constexpr int64_t kTmaBoxBytes = 128;
-constexpr int64_t kTmaSlotRowBytes = kWarpSize * 16;
+constexpr int64_t kTmaSlotRowBytes = kWarpThreads * 16;
+/// tma_gemv on tensor cores: the consumer warps' f32 sums, four per thread.
+constexpr int64_t kTensorCoreSumBytes = kWarpsPerBlock * kWarpThreads * 16;
 
 /// What the GEMV kernel needs to know about one matmul.
 struct GemvProblem {
@@ -65,7 +68,9 @@ struct GemvProblem {
   /// Dynamic shared memory: the two tables' f32 values, and with tma_gemv
   /// the ring, its barriers and room to align it.
   int64_t sharedBytes() const {
-    return tableBytes() + (tma ? 1024 + barrierOffset() + 16 * ringSlots : 0);
+    return tableBytes() +
+           (tma ? 1024 + barrierOffset() + 16 * ringSlots + (tensorCores ? kTensorCoreSumBytes : 0)
+                : 0);
   }
   /// Whole 16-byte chunks per row and scale groups of whole chunks: the
   /// streaming path (16-byte loads, dequantization by exponent tricks).
@@ -88,6 +93,9 @@ struct GemvProblem {
   /// ring of `ringSlots` slots (buildTmaKernel).
   bool tma = false;
   int64_t ringSlots = 0;
+  /// tma_gemv with `mma = [16, 8, 16]`: products on tensor cores
+  /// (consumeOnTensorCores).
+  bool tensorCores = false;
 
   int64_t rowBytes() const { return k * codeBits / 8; }
   int64_t rowChunks() const { return rowBytes() / 16; }
@@ -201,6 +209,24 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     if (!p.vectorized)
       return unsupported("the tma_gemv strategy on rows that are not whole 16-byte chunks "
                          "(or scale groups that split one)");
+    if (config.getStages() < 2)
+      return op.emitOpError() << "tma_gemv needs a ring of at least 2 stages";
+    p.ringSlots = config.getStages();
+    p.tensorCores = config.getMma() == ArrayRef<int64_t>{16, 8, 16};
+    if (p.tensorCores) {
+      // A quad of 4 chunks (128 codes) takes one scale per row.
+      bool quadScales = p.granularity != Granularity::PerGroup || p.groupSize % 128 == 0;
+      if (!p.halfProducts || !quadScales || p.m > 8)
+        return unsupported("tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 8 "
+                           "tokens of f16 activations, 4-bit integer codes and f16 scales "
+                           "per tensor, channel or group of a multiple of 128, with "
+                           "mma_type = f16");
+      if (p.rowsPerBlock != 16 || config.getWarp()[1] != 16)
+        return op.emitOpError() << "tma_gemv on tensor cores computes 16 rows per block with "
+                                   "all four warps: block N and warp N must be 16; got "
+                                << p.rowsPerBlock << " and " << config.getWarp()[1];
+      return p;
+    }
     // Every row of the block is in each ring slot, warp tile N rows per
     // warp; the swizzle repeats every 8 rows.
     p.rowsPerWarp = config.getWarp()[1];
@@ -211,9 +237,6 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
                               << kWarpsPerBlock
                               << " times that, a multiple of 8; got block N "
                               << p.rowsPerBlock << ", warp N " << p.rowsPerWarp;
-    if (config.getStages() < 2)
-      return op.emitOpError() << "tma_gemv needs a ring of at least 2 stages";
-    p.ringSlots = config.getStages();
     return p;
   }
   // The warp tile's N counts rows in granules of 8 (warp = [16, 8]: one).
@@ -336,7 +359,7 @@ void storeRowSums(OpBuilder &b, Location loc, const GemvProblem &p, Value y, Val
                                         index(b, loc, 0));
   for (size_t i = 0; i < outputRows.size() * p.m; ++i) {
     int64_t r = i / p.m, m = i % p.m;
-    Value total = sumOverLanes(b, loc, partial[i], kWarpSize);
+    Value total = sumOverLanes(b, loc, partial[i], kWarpThreads);
     Value store = isFirst;
     if (r != 0 || !firstRowInside)
       store = arith::AndIOp::create(b, loc, isFirst,
@@ -370,7 +393,7 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
                 Type xType, Type wType, int64_t units,
                 function_ref<SmallVector<Value>(const GemvFrame &)> rowBody) {
   ::mlir::gpu::GPUFuncOp func =
-      beginKernel(b, loc, name, gemvParams(b, p, xType, wType), kWarpSize * kWarpsPerBlock);
+      beginKernel(b, loc, name, gemvParams(b, p, xType, wType), kWarpThreads * kWarpsPerBlock);
   Block &body = func.getBody().front();
   GemvFrame frame;
   frame.x = body.getArgument(0);
@@ -384,16 +407,16 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
     Value shared = dynamicSharedBytes(b, loc);
     if (!p.table.empty())
       frame.table =
-          stageCodeTable(b, loc, func, p.table, tid, kWarpSize * kWarpsPerBlock, shared, 0);
+          stageCodeTable(b, loc, func, p.table, tid, kWarpThreads * kWarpsPerBlock, shared, 0);
     if (!p.scaleTable.empty())
       frame.scaleTable = stageCodeTable(b, loc, func, p.scaleTable, tid,
-                                        kWarpSize * kWarpsPerBlock, shared,
+                                        kWarpThreads * kWarpsPerBlock, shared,
                                         int64_t(p.table.size()) * 4, "scale_values");
   }
   Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
-  Value warp = arith::DivUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
-  Value lane = arith::RemUIOp::create(b, loc, tid, index(b, loc, kWarpSize));
+  Value warp = arith::DivUIOp::create(b, loc, tid, index(b, loc, kWarpThreads));
+  Value lane = arith::RemUIOp::create(b, loc, tid, index(b, loc, kWarpThreads));
   int64_t perSplit = llvm::divideCeil(units, p.splitK);
   Value start = arith::MulIOp::create(b, loc, bidY, index(b, loc, perSplit));
   frame.end = arith::MinUIOp::create(
@@ -443,7 +466,7 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
                          [&](const GemvFrame &f) -> SmallVector<Value> {
     SmallVector<Value> zeros(p.m, f32Const(b, loc, 0.0));
     auto loop = scf::ForOp::create(b, loc, f.begin, f.end,
-                                   index(b, loc, kWarpSize), zeros);
+                                   index(b, loc, kWarpThreads), zeros);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value byte = memref::LoadOp::create(b, loc, f.w,
@@ -510,7 +533,7 @@ ChunksInFlight loadChunks(OpBuilder &b, Location loc, const GemvProblem &p,
   ChunksInFlight loaded;
   Value last = arith::SubIOp::create(b, loc, f.end, index(b, loc, 1));
   for (int64_t u = 0; u < p.chunksInFlight; ++u) {
-    Value c = arith::AddIOp::create(b, loc, first, index(b, loc, u * kWarpSize));
+    Value c = arith::AddIOp::create(b, loc, first, index(b, loc, u * kWarpThreads));
     ChunksInFlight::Chunk chunk;
     chunk.valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, f.end);
     c = arith::MinUIOp::create(b, loc, c, last);
@@ -530,13 +553,13 @@ ChunksInFlight loadChunks(OpBuilder &b, Location loc, const GemvProblem &p,
 /// Token `m`'s activations of the chunk of codes from `k0`, as the 16-byte
 /// vectors the input is viewed as.
 SmallVector<Value> loadActivations(OpBuilder &b, Location loc, const GemvProblem &p,
-                                   const GemvFrame &f, int64_t m, Value k0) {
+                                   const GemvFrame &f, Value token, Value k0) {
   Value base = arith::DivUIOp::create(b, loc, k0, index(b, loc, p.actLanes()));
   SmallVector<Value> vectors;
   for (int64_t q = 0; q < p.codesPerChunk() / p.actLanes(); ++q)
     vectors.push_back(memref::LoadOp::create(
         b, loc, f.x,
-        ValueRange{index(b, loc, m), arith::AddIOp::create(b, loc, base, index(b, loc, q))}));
+        ValueRange{token, arith::AddIOp::create(b, loc, base, index(b, loc, q))}));
   return vectors;
 }
 
@@ -546,7 +569,7 @@ SmallVector<Value> chunkActivations(OpBuilder &b, Location loc, const GemvProble
                                     int64_t m) {
   if (!chunk.activations.empty())
     return chunk.activations[m];
-  return loadActivations(b, loc, p, f, m, chunk.k0);
+  return loadActivations(b, loc, p, f, index(b, loc, m), chunk.k0);
 }
 
 /// What adds the products of the chunks in flight to the rowsPerWarp x M
@@ -575,7 +598,7 @@ std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) 
                          [&](const GemvFrame &f) -> SmallVector<Value> {
     SmallVector<Value> zeros(p.rowsPerWarp * p.m, f32Const(b, loc, 0.0));
     auto loop = scf::ForOp::create(b, loc, f.begin, f.end,
-                                   index(b, loc, kWarpSize * p.chunksInFlight), zeros);
+                                   index(b, loc, kWarpThreads * p.chunksInFlight), zeros);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     ChunksInFlight work = loadChunks(b, loc, p, f, loop.getInductionVar());
@@ -677,79 +700,56 @@ void foldFloatProducts(OpBuilder &b, Location loc, const GemvProblem &p, const G
   }
 }
 
-/// f16x2 products of the chunks in flight (`halfProducts`): 4-bit codes become f16
-/// pairs without conversions (a word masked with 0x000F000F and or-ed with
-/// 0x64006400 holds the halves 1024 + code of its codes 0 and 4; masked with
-/// 0x00F000F0, 1024 + 16 x code of codes 1 and 5; the word shifted by 8, codes
-/// 2, 6 and 3, 7), one f16x2 subtract or FMA removes 1024, the bias and the
-/// zero point exactly, one multiply applies the scale (products are then
-/// those of the dequantized weights, not up to 15x larger), and one FMA per
-/// pair multiplies with the activations, which are permuted once per chunk
-/// to the codes' order for all the warp's rows. A chunk's 32 products are
-/// summed in f16 (16 per lane of a pair), then in f32.
-void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const GemvFrame &f,
-                      const ChunksInFlight &work, SmallVector<Value> &acc) {
-  Type f16 = b.getF16Type(), f32 = b.getF32Type();
-  auto words = VectorType::get({4}, b.getI32Type());
-  auto halves = VectorType::get({8}, f16);
-  auto splatWords = [&](uint32_t v) {
-    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(words, APInt(32, v)))
-        .getResult();
-  };
-  auto splatHalves = [&](Value scalar) {
-    return vector::BroadcastOp::create(b, loc, halves, scalar).getResult();
-  };
-  auto half = [&](double v) {
+/// The f16 pairs of the f16x2 and tensor-core paths: a 16-byte chunk's 32
+/// 4-bit codes of one row as four vector<8xf16> "pairs" q = 0..3, element
+/// 2j + h of pair q holding code 8j + 4h + q (packed codes: word j's codes
+/// q and q + 4) or 8j + 2q + h (paired codes), and the chunk's activations
+/// in the same order.
+struct HalfPairs {
+  OpBuilder &b;
+  Location loc;
+  const GemvProblem &p;
+  Type f16, i32;
+  VectorType words, halves;
+  arith::FastMathFlagsAttr contract;
+
+  HalfPairs(OpBuilder &b, Location loc, const GemvProblem &p)
+      : b(b), loc(loc), p(p), f16(b.getF16Type()), i32(b.getI32Type()),
+        words(VectorType::get({4}, i32)), halves(VectorType::get({8}, f16)),
+        contract(arith::FastMathFlagsAttr::get(b.getContext(),
+                                               arith::FastMathFlags::contract)) {}
+
+  Value half(double v) {
     APFloat value(v);
     bool inexact;
     value.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &inexact);
     return arith::ConstantFloatOp::create(b, loc, cast<FloatType>(f16), value).getResult();
-  };
-  auto contract = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::contract);
-  // Elements `from` .. `from` + count - 1 of the vector `v`.
-  auto slice = [&](Value v, int64_t from, int64_t count) {
-    return vector::ShuffleOp::create(b, loc, v, v,
-                                     llvm::to_vector(llvm::seq<int64_t>(from, from + count)))
-        .getResult();
-  };
-  int64_t rowsPerWarp = p.rowsPerWarp;
-  // Signed codes with their sign bits flipped are unsigned with a bias of 8.
-  double bias = p.unsignedCodes ? 0.0 : 8.0;
-  // Token m's 32 activations in the codes' pair order. Packed codes:
-  // element 2j + h of pair q holds code 8j + 4h + q of the chunk (word j's
-  // code 4h + q), so word j of pair q takes halves q % 2 of words q / 2
-  // and 2 + q / 2 of the j-th 16-byte vector (prmt, which the compilers
-  // keep once for all rows where they would duplicate vector shuffles).
-  // Paired codes: element 2j + h of pair q is code 8j + 2q + h, word q of
-  // the j-th vector as loaded.
-  auto permutedActivations = [&](int64_t m, const ChunksInFlight::Chunk &chunk) {
-    SmallVector<SmallVector<Value>> x;
-    for (Value v : chunkActivations(b, loc, p, f, chunk, m)) {
-      Value asWords = vector::BitCastOp::create(b, loc, words, v);
-      x.emplace_back();
-      for (int64_t i = 0; i < 4; ++i)
-        x.back().push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
-    }
-    SmallVector<Value> pairs;
-    for (int64_t q = 0; q < 4; ++q) {
-      Value select = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                                  q % 2 ? 0x7632 : 0x5410);
-      Value pair = ub::PoisonOp::create(b, loc, words);
-      for (int64_t j = 0; j < 4; ++j) {
-        Value word = p.pairedCodes
-                         ? x[j][q]
-                         : NVVM::PermuteOp::create(b, loc, b.getI32Type(), x[j][q / 2],
-                                                   x[j][2 + q / 2], select,
-                                                   NVVM::PermuteMode::DEFAULT)
-                               .getResult();
-        pair = vector::InsertOp::create(b, loc, word, pair, ArrayRef<int64_t>{j});
-      }
-      pairs.push_back(vector::BitCastOp::create(b, loc, halves, pair));
-    }
-    return pairs;
-  };
-  // The chunk's codes of one row as f16 pairs q = 0..3, scaled.
-  auto decode = [&](Value w, Value offset, Value scale) {
+  }
+  Value splatWords(uint32_t v) {
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(words, APInt(32, v)));
+  }
+  Value splatHalves(Value scalar) { return vector::BroadcastOp::create(b, loc, halves, scalar); }
+
+  /// Signed codes with their sign bits flipped are unsigned with a bias of 8.
+  double bias() const { return p.unsignedCodes ? 0.0 : 8.0; }
+
+  /// 1024 + bias + zero point (`zero` as read from memory, or null), in f16:
+  /// what the codes' halves 1024 + code are offset by.
+  Value offset(Value zero) {
+    if (!zero)
+      return half(1024.0 + bias());
+    Value value = codeValue(b, loc, zero, p.codeBits, p.unsignedCodes);
+    return arith::TruncFOp::create(
+        b, loc, f16, arith::AddFOp::create(b, loc, f32Const(b, loc, 1024.0 + bias()), value));
+  }
+
+  /// The chunk `w` (vector<4xi32>) of one row as pairs of code - bias - zero
+  /// point, exactly, times `scale` (f16) unless it is null. Packed codes:
+  /// `(w & 0x000F000F) | 0x64006400` holds the halves 1024 + code of word
+  /// codes 0 and 4, masked with 0x00F000F0 1024 + 16 x code of codes 1 and
+  /// 5; the word shifted by 8, codes 2, 6 and 3, 7. One f16x2 subtract (or
+  /// FMA, for the x16 pairs) removes 1024, the bias and the zero point.
+  SmallVector<Value> weights(Value w, Value offset, Value scale) {
     if (!p.unsignedCodes)
       w = arith::XOrIOp::create(b, loc, w, splatWords(0x88888888u));
     Value shifted = arith::ShRUIOp::create(b, loc, w, splatWords(8));
@@ -757,7 +757,7 @@ void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const Ge
     Value low = splatHalves(offset);
     Value high = splatHalves(arith::SubFOp::create(b, loc, offset, half(960.0)));
     Value sixteenth = splatHalves(half(1.0 / 16));
-    Value scales = splatHalves(scale);
+    Value scales = scale ? splatHalves(scale) : Value();
     SmallVector<Value> pairs;
     for (int64_t q = 0; q < 4; ++q) {
       Value source = q < 2 ? w : shifted;
@@ -775,9 +775,58 @@ void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const Ge
                           contract)
                           .getResult()
                     : arith::SubFOp::create(b, loc, value, low).getResult();
-      pairs.push_back(arith::MulFOp::create(b, loc, value, scales));
+      pairs.push_back(scales ? arith::MulFOp::create(b, loc, value, scales).getResult()
+                             : value);
     }
     return pairs;
+  }
+
+  /// A chunk's 32 activations (its 16-byte vectors as loaded) in the pairs'
+  /// order. Packed codes: word j of pair q takes halves q % 2 of words q / 2
+  /// and 2 + q / 2 of the j-th vector (prmt, which the compilers keep once
+  /// for all rows where they would duplicate vector shuffles). Paired codes:
+  /// word q of the j-th vector as loaded.
+  SmallVector<Value> activations(ArrayRef<Value> vectors) {
+    SmallVector<SmallVector<Value>> x;
+    for (Value v : vectors) {
+      Value asWords = vector::BitCastOp::create(b, loc, words, v);
+      x.emplace_back();
+      for (int64_t i = 0; i < 4; ++i)
+        x.back().push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
+    }
+    SmallVector<Value> pairs;
+    for (int64_t q = 0; q < 4; ++q) {
+      Value select = arith::ConstantIntOp::create(b, loc, i32, q % 2 ? 0x7632 : 0x5410);
+      Value pair = ub::PoisonOp::create(b, loc, words);
+      for (int64_t j = 0; j < 4; ++j) {
+        Value word = p.pairedCodes
+                         ? x[j][q]
+                         : NVVM::PermuteOp::create(b, loc, i32, x[j][q / 2], x[j][2 + q / 2],
+                                                   select, NVVM::PermuteMode::DEFAULT)
+                               .getResult();
+        pair = vector::InsertOp::create(b, loc, word, pair, ArrayRef<int64_t>{j});
+      }
+      pairs.push_back(vector::BitCastOp::create(b, loc, halves, pair));
+    }
+    return pairs;
+  }
+};
+
+/// f16x2 products of the chunks in flight (`halfProducts`): the codes as f16
+/// pairs (HalfPairs), one multiply applies the scale (products are then
+/// those of the dequantized weights, not up to 15x larger), and one FMA per
+/// pair multiplies with the activations, which are permuted once per chunk
+/// for all the warp's rows. A chunk's 32 products are summed in f16 (16 per
+/// lane of a pair), then in f32.
+void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const GemvFrame &f,
+                      const ChunksInFlight &work, SmallVector<Value> &acc) {
+  HalfPairs pairs(b, loc, p);
+  auto contract = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::contract);
+  // Elements `from` .. `from` + count - 1 of the vector `v`.
+  auto slice = [&](Value v, int64_t from, int64_t count) {
+    return vector::ShuffleOp::create(b, loc, v, v,
+                                     llvm::to_vector(llvm::seq<int64_t>(from, from + count)))
+        .getResult();
   };
   // The 8 f16 sums of a chunk, added in f16 to a pair, then in f32.
   auto total = [&](Value sums, Value acc) {
@@ -787,9 +836,12 @@ void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const Ge
       acc = arith::AddFOp::create(
           b, loc, acc,
           arith::ExtFOp::create(
-              b, loc, f32,
+              b, loc, b.getF32Type(),
               vector::ExtractOp::create(b, loc, two, ArrayRef<int64_t>{i}).getResult()));
     return acc;
+  };
+  auto permuted = [&](int64_t m, const ChunksInFlight::Chunk &chunk) {
+    return pairs.activations(chunkActivations(b, loc, p, f, chunk, m));
   };
   for (const ChunksInFlight::Chunk &chunk : work.chunks) {
     // Up to two tokens (16 registers each) permuted once for all the
@@ -797,18 +849,14 @@ void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const Ge
     SmallVector<SmallVector<Value>> shared;
     bool share = p.m <= 2;
     for (int64_t m = 0; share && m < p.m; ++m)
-      shared.push_back(permutedActivations(m, chunk));
-    for (int64_t r = 0; r < rowsPerWarp; ++r) {
-      Value scale = arith::SelectOp::create(b, loc, chunk.valid, chunk.scales[r], half(0.0));
-      Value offset = half(1024.0 + bias);
-      if (chunk.zeros[r]) {
-        Value zero = codeValue(b, loc, chunk.zeros[r], p.codeBits, p.unsignedCodes);
-        offset = arith::TruncFOp::create(
-            b, loc, f16, arith::AddFOp::create(b, loc, f32Const(b, loc, 1024.0 + bias), zero));
-      }
-      SmallVector<Value> values = decode(chunk.words[r], offset, scale);
+      shared.push_back(permuted(m, chunk));
+    for (int64_t r = 0; r < p.rowsPerWarp; ++r) {
+      Value scale =
+          arith::SelectOp::create(b, loc, chunk.valid, chunk.scales[r], pairs.half(0.0));
+      SmallVector<Value> values =
+          pairs.weights(chunk.words[r], pairs.offset(chunk.zeros[r]), scale);
       for (int64_t m = 0; m < p.m; ++m) {
-        SmallVector<Value> a = share ? shared[m] : permutedActivations(m, chunk);
+        SmallVector<Value> a = share ? shared[m] : permuted(m, chunk);
         Value sums = arith::MulFOp::create(b, loc, values[0], a[0], contract);
         for (int64_t q = 1; q < 4; ++q)
           sums = arith::AddFOp::create(
@@ -820,114 +868,79 @@ void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const Ge
   }
 }
 
-/// The tma_gemv kernel (sm_90): four consumer warps and one producer warp.
-/// The producer's lane 0 copies the block's rows 512 bytes of K at a time
-/// (four [rows, 128-byte] TMA boxes, 128-byte swizzle) into a ring of
-/// `stages` slots: bytes in flight no longer sit in registers, so a few
-/// warps per SM keep enough of them to stream at the memory's rate. Each
-/// slot has a `full` mbarrier (the producer's expected bytes) and an
-/// `empty` one (every consumer thread arrives once it has read the slot);
-/// waits use the parity of the slot's round. Consumer lane l reads chunk l
-/// of each of its warp's rows (a warp's quarter reads one swizzled 128-byte
-/// row: no bank conflicts) and folds it with the f32 or f16x2 products.
-/// Scales, zero points and (up to two tokens) activations of the next K
-/// tile are loaded while the current one is folded.
-::mlir::gpu::GPUFuncOp buildTmaKernel(OpBuilder &b, Location loc, StringRef name,
-                                      const GemvProblem &p, ChunkFold fold) {
-  Emitter e{b, loc};
-  auto [xType, wType] = streamingOperandTypes(b, p);
-  SmallVector<Type> params = gemvParams(b, p, xType, wType);
-  params.push_back(LLVM::LLVMPointerType::get(b.getContext())); // the weights' tensor map
-  int64_t threads = kWarpSize * (kWarpsPerBlock + 1);
-  ::mlir::gpu::GPUFuncOp func = beginKernel(b, loc, name, params, threads);
-  func->setAttr(kTensorMapArgsAttrName, b.getDenseI32ArrayAttr({int32_t(params.size() - 1)}));
-  Block &body = func.getBody().front();
+/// A tma_gemv block: its ring in shared memory and where it is in the
+/// product.
+struct TmaBlock {
+  Emitter &e;
+  const GemvProblem &p;
   GemvFrame f;
-  f.x = body.getArgument(0);
-  f.w = body.getArgument(1);
-  f.s = body.getArgument(2);
-  f.z = p.hasZeroPoints ? body.getArgument(3) : Value();
-  Value y = body.getArgument(params.size() - 2), tensorMap = body.getArguments().back();
+  Value y;
+  Value ring; // the ring's start in the shared window, aligned to 1024
+  Value warp, lane;
+  Value row0;              // the block's first row
+  Value first, end, count; // its K tiles [first, end), `count` of them
 
-  Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
-  Value shared = dynamicSharedBytes(b, loc);
-  if (!p.table.empty())
-    f.table = stageCodeTable(b, loc, func, p.table, tid, threads, shared, 0);
-  if (!p.scaleTable.empty())
-    f.scaleTable = stageCodeTable(b, loc, func, p.scaleTable, tid, threads, shared,
-                                  int64_t(p.table.size()) * 4, "scale_values");
-  Value start = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared);
-  Value ring = arith::AndIOp::create(b, loc, e.add(start, p.tableBytes() + 1023), e.idx(~1023));
-  auto slot = [&](Value stage) { return e.add(ring, e.mul(stage, p.slotBytes())); };
-  auto full = [&](Value stage) {
+  Value slot(Value stage) { return e.add(ring, e.mul(stage, p.slotBytes())); }
+  Value full(Value stage) {
     return sharedPointer(e, e.add(e.add(ring, p.barrierOffset()), e.mul(stage, 8)));
-  };
-  auto empty = [&](Value stage) {
+  }
+  Value empty(Value stage) {
     return sharedPointer(e, e.add(e.add(ring, p.barrierOffset() + 8 * p.ringSlots),
                                   e.mul(stage, 8)));
-  };
+  }
+  /// Where the consumer warps leave their sums for one another (tensor
+  /// cores): after the barriers.
+  Value scratch() { return e.add(ring, p.barrierOffset() + 16 * p.ringSlots); }
+  /// Waits for the block's K tile number `i` (slot i % slots, parity of its
+  /// round); returns the slot.
+  Value waitTile(Value i) {
+    Value stage = e.rem(i, p.ringSlots);
+    waitParity(e, full(stage), e.rem(e.div(i, p.ringSlots), 2));
+    return stage;
+  }
+  /// This thread has read slot `stage`.
+  void release(Value stage) {
+    NVVM::MBarrierArriveOp::create(e.b, e.loc, Type(), empty(stage), Value());
+  }
+  /// A 16-byte chunk of the slot: row `row` of the block, 16-byte position
+  /// `position` (0..7) of box `box` before the swizzle.
+  Value loadChunk(Value stage, Value box, Value row, Value position) {
+    Value swizzled = arith::XOrIOp::create(e.b, e.loc, position, e.rem(row, 8));
+    Value address = e.add(e.add(slot(stage), e.mul(box, p.rowsPerBlock * kTmaBoxBytes)),
+                          e.add(e.mul(row, kTmaBoxBytes), e.mul(swizzled, 16)));
+    return LLVM::LoadOp::create(e.b, e.loc, VectorType::get({4}, e.b.getI32Type()),
+                                sharedPointer(e, address), /*alignment=*/16);
+  }
+};
 
-  Value warp = e.div(tid, kWarpSize), lane = e.rem(tid, kWarpSize);
-  Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
-  Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
-  Value row0 = e.mul(bidX, p.rowsPerBlock);
-  // The block's K tiles [first, first + count) (K splits on grid.y; a last
-  // split can be empty).
-  int64_t perSplit = llvm::divideCeil(p.kTiles(), p.splitK);
-  Value first = e.mul(bidY, perSplit);
-  Value end = arith::MinUIOp::create(b, loc, e.add(first, perSplit), e.idx(p.kTiles()));
-  Value count = arith::SubIOp::create(b, loc, arith::MaxUIOp::create(b, loc, end, first), first);
-
-  ifThen(e, e.eq(tid, 0), [&] {
-    for (int64_t st = 0; st < p.ringSlots; ++st) {
-      NVVM::MBarrierInitOp::create(b, loc, full(e.idx(st)), e.i32(1), Value());
-      NVVM::MBarrierInitOp::create(b, loc, empty(e.idx(st)),
-                                   e.i32(kWarpsPerBlock * kWarpSize), Value());
-    }
-    NVVM::FenceMbarrierInitOp::create(b, loc);
-  });
-  ::mlir::gpu::BarrierOp::create(b, loc);
-
-  auto roles = scf::IfOp::create(b, loc, e.eq(warp, kWarpsPerBlock), /*withElse=*/true);
-  b.setInsertionPointToStart(&roles.getThenRegion().front());
-  ifThen(e, e.eq(lane, 0), [&] {
-    auto loop = scf::ForOp::create(b, loc, e.idx(0), count, e.idx(1));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value i = loop.getInductionVar();
-    Value stage = e.rem(i, p.ringSlots), round = e.div(i, p.ringSlots);
-    // The slot's previous round has been read (round 0 waits on the phase
-    // before the first, which counts as complete).
-    waitParity(e, empty(stage), arith::XOrIOp::create(b, loc, e.rem(round, 2), e.idx(1)));
-    NVVM::MBarrierArriveExpectTxOp::create(b, loc, Type(), full(stage), e.i32(p.slotBytes()),
-                                           NVVM::MemScopeKind::CTA, false, Value());
-    Value kByte = e.mul(e.add(first, i), kTmaSlotRowBytes);
-    for (int64_t box = 0; box < kTmaSlotRowBytes / kTmaBoxBytes; ++box)
-      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-          b, loc, clusterPointer(e, e.add(slot(stage), box * p.rowsPerBlock * kTmaBoxBytes)),
-          tensorMap, ValueRange{e.toI32(e.add(kByte, box * kTmaBoxBytes)), e.toI32(row0)},
-          full(stage), ValueRange{}, Value(), Value(), NVVM::TMALoadMode::TILE, false,
-          NVVM::CTAGroupKindAttr(), Value());
-  });
-
-  b.setInsertionPointToStart(&roles.getElseRegion().front());
+/// tma_gemv on CUDA cores: consumer warp w computes rows [w R, (w + 1) R) of
+/// the block (R = warp tile N); lane l reads chunk l of each (a quarter of
+/// the warp reads one swizzled 128-byte row: no bank conflicts) and folds
+/// it with the f32 or f16x2 products. Scales, zero points and (up to two
+/// tokens) activations of the next K tile are loaded while the current one
+/// is folded.
+void consumeOnCudaCores(TmaBlock &t, ChunkFold fold) {
+  Emitter &e = t.e;
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  const GemvProblem &p = t.p;
+  GemvFrame f = t.f;
   // The warp's rows; those past N (zeros from TMA) read the last row's
   // scales and are not stored.
   SmallVector<Value> localRows, outputRows;
   for (int64_t r = 0; r < p.rowsPerWarp; ++r) {
-    localRows.push_back(e.add(e.mul(warp, p.rowsPerWarp), r));
-    outputRows.push_back(e.add(row0, localRows.back()));
+    localRows.push_back(e.add(e.mul(t.warp, p.rowsPerWarp), r));
+    outputRows.push_back(e.add(t.row0, localRows.back()));
     f.rows.push_back(arith::MinUIOp::create(b, loc, outputRows.back(), e.idx(p.n - 1)));
   }
   // Chunk `lane` of K tile `tile`, clamped to the row's last chunk.
   auto chunkOf = [&](Value tile) {
-    return arith::MinUIOp::create(b, loc, e.add(e.mul(tile, kWarpSize), lane),
+    return arith::MinUIOp::create(b, loc, e.add(e.mul(tile, kWarpThreads), t.lane),
                                   e.idx(p.rowChunks() - 1))
         .getResult();
   };
   bool loadActivationsAhead = p.m <= 2;
-  // What a K tile's chunk needs besides its words: scales, zero points and
-  // activations, loaded a tile ahead (loop-carried).
+  // What a K tile's chunk needs besides its words, loaded a tile ahead.
   auto loadOperands = [&](Value tile) {
     Value k0 = e.mul(chunkOf(tile), p.codesPerChunk());
     SmallVector<Value> values;
@@ -937,39 +950,29 @@ void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const Ge
       for (Value n : f.rows)
         values.push_back(memref::LoadOp::create(b, loc, f.z, scaleIndices(b, loc, p, n, k0)));
     for (int64_t m = 0; loadActivationsAhead && m < p.m; ++m)
-      llvm::append_range(values, loadActivations(b, loc, p, f, m, k0));
+      llvm::append_range(values, loadActivations(b, loc, p, f, e.idx(m), k0));
     return values;
   };
   int64_t sums = p.rowsPerWarp * p.m;
   SmallVector<Value> init(sums, f32Const(b, loc, 0.0));
-  llvm::append_range(init, loadOperands(first));
-  auto loop = scf::ForOp::create(b, loc, e.idx(0), count, e.idx(1), init);
+  llvm::append_range(init, loadOperands(t.first));
+  auto loop = scf::ForOp::create(b, loc, e.idx(0), t.count, e.idx(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value i = loop.getInductionVar();
-    Value tile = e.add(first, i);
-    SmallVector<Value> next =
-        loadOperands(arith::MinUIOp::create(b, loc, e.add(tile, 1), arith::SubIOp::create(b, loc, end, e.idx(1))));
-    Value stage = e.rem(i, p.ringSlots);
-    waitParity(e, full(stage), e.rem(e.div(i, p.ringSlots), 2));
+    Value tile = e.add(t.first, i);
+    SmallVector<Value> next = loadOperands(
+        arith::MinUIOp::create(b, loc, e.add(tile, 1), arith::SubIOp::create(b, loc, t.end, e.idx(1))));
+    Value stage = t.waitTile(i);
 
     ValueRange carried = loop.getRegionIterArgs();
     ChunksInFlight work;
     ChunksInFlight::Chunk &chunk = work.chunks.emplace_back();
-    Value c = e.add(e.mul(tile, kWarpSize), lane);
-    chunk.valid = e.lt(c, p.rowChunks());
+    chunk.valid = e.lt(e.add(e.mul(tile, kWarpThreads), t.lane), p.rowChunks());
     chunk.k0 = e.mul(chunkOf(tile), p.codesPerChunk());
-    // Lane l's chunk is in box l / 8, at 16-byte position (l % 8) ^ (row % 8)
-    // of the row's 128 bytes (the swizzle).
-    Value boxBase = e.add(slot(stage), e.mul(e.div(lane, 8), p.rowsPerBlock * kTmaBoxBytes));
-    auto words = VectorType::get({4}, b.getI32Type());
-    for (Value row : localRows) {
-      Value position = arith::XOrIOp::create(b, loc, e.rem(lane, 8), e.rem(row, 8));
-      Value address = e.add(e.add(boxBase, e.mul(row, kTmaBoxBytes)), e.mul(position, 16));
-      chunk.words.push_back(
-          LLVM::LoadOp::create(b, loc, words, sharedPointer(e, address), /*alignment=*/16));
-    }
+    for (Value row : localRows)
+      chunk.words.push_back(t.loadChunk(stage, e.div(t.lane, 8), row, e.rem(t.lane, 8)));
     size_t at = sums;
     for (int64_t r = 0; r < p.rowsPerWarp; ++r)
       chunk.scales.push_back(carried[at++]);
@@ -981,13 +984,262 @@ void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const Ge
 
     SmallVector<Value> acc(carried.take_front(sums));
     fold(b, loc, p, f, work, acc);
-    NVVM::MBarrierArriveOp::create(b, loc, Type(), empty(stage), Value());
+    t.release(stage);
     llvm::append_range(acc, next);
     scf::YieldOp::create(b, loc, acc);
   }
-  storeRowSums(b, loc, p, y, lane,
-               outputRows, SmallVector<Value>(loop.getResults().take_front(sums)),
+  storeRowSums(b, loc, p, t.y, t.lane, outputRows,
+               SmallVector<Value>(loop.getResults().take_front(sums)),
                /*firstRowInside=*/false);
+}
+
+/// tma_gemv on tensor cores (`mma = [16, 8, 16]`): the block's 16 rows are
+/// mma.sync m16n8k16's M and up to 8 tokens its N. A K tile is 8 quads of 4
+/// chunks (128 codes, one scale group); warp w takes quads 2w and 2w + 1
+/// (box w). Lane 4g + t reads chunk 4q + t of rows pi(g) and pi(g) + 8,
+/// pi(g) = g / 2 + 4 (g % 2) (the two rows of a quarter-warp then differ in
+/// bit 2 of the swizzle: no bank conflicts), decodes them to unscaled f16
+/// pairs (HalfPairs) and gives word j's pairs to two mma steps, with the
+/// activations of token g (clamped to M - 1) in the same order as B. Each
+/// quad's 8 mmas start from zero, the quad's scales multiply their f32
+/// sums; the four warps' sums meet in shared memory.
+void consumeOnTensorCores(TmaBlock &t) {
+  Emitter &e = t.e;
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  const GemvProblem &p = t.p;
+  const GemvFrame &f = t.f;
+  HalfPairs pairs(b, loc, p);
+  Type f32 = b.getF32Type(), f16 = b.getF16Type();
+  auto minIndex = [&](Value v, int64_t bound) {
+    return arith::MinUIOp::create(b, loc, v, e.idx(bound)).getResult();
+  };
+  Value g = e.div(t.lane, 4), quadLane = e.rem(t.lane, 4);
+  Value rowA = e.add(e.div(g, 2), e.mul(e.rem(g, 2), 4));
+  SmallVector<Value, 2> localRows = {rowA, e.add(rowA, 8)}, scaleRows;
+  for (Value row : localRows)
+    scaleRows.push_back(minIndex(e.add(t.row0, row), p.n - 1));
+  Value token = minIndex(g, p.m - 1);
+  // Chunk 4 (2w + u) + t of K tile `tile`: quad u of this warp.
+  auto chunkOf = [&](Value tile, int64_t u) {
+    return e.add(e.add(e.mul(tile, kWarpThreads), e.mul(t.warp, 8)), e.add(quadLane, 4 * u));
+  };
+  auto firstCode = [&](Value tile, int64_t u) {
+    return e.mul(minIndex(chunkOf(tile, u), p.rowChunks() - 1), p.codesPerChunk());
+  };
+  // A K tile's scales and zero points (both quads), loaded a tile ahead.
+  // The activations (L2 hits) are loaded when the tile is: carried too,
+  // they would cost 32 registers and a block per SM.
+  auto loadOperands = [&](Value tile) {
+    SmallVector<Value> values;
+    for (int64_t u = 0; u < 2; ++u) {
+      Value k0 = firstCode(tile, u);
+      for (Value n : scaleRows)
+        values.push_back(memref::LoadOp::create(b, loc, f.s, scaleIndices(b, loc, p, n, k0)));
+      if (f.z)
+        for (Value n : scaleRows)
+          values.push_back(
+              memref::LoadOp::create(b, loc, f.z, scaleIndices(b, loc, p, n, k0)));
+    }
+    return values;
+  };
+  auto pairType = VectorType::get({2}, f16);
+  auto wordPair = [&](Value v, int64_t j) {
+    return vector::ShuffleOp::create(b, loc, pairType, v, v, ArrayRef<int64_t>{2 * j, 2 * j + 1})
+        .getResult();
+  };
+  auto fragment = [&](ArrayRef<Value> parts) {
+    Value frag = ub::PoisonOp::create(b, loc, VectorType::get({int64_t(parts.size()), 2}, f16));
+    for (auto [i, part] : llvm::enumerate(parts))
+      frag = vector::InsertOp::create(b, loc, part, frag, ArrayRef<int64_t>{int64_t(i)});
+    return frag;
+  };
+  auto accType = VectorType::get({2, 2}, f32);
+  Value zeroAcc = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(accType, 0.0f));
+  // A K tile whose last chunks are past the row: those multiply zeros.
+  bool tail = p.rowChunks() % kWarpThreads != 0;
+
+  SmallVector<Value> init(4, f32Const(b, loc, 0.0));
+  llvm::append_range(init, loadOperands(t.first));
+  auto loop = scf::ForOp::create(b, loc, e.idx(0), t.count, e.idx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value tile = e.add(t.first, i);
+    SmallVector<Value> next = loadOperands(
+        arith::MinUIOp::create(b, loc, e.add(tile, 1), arith::SubIOp::create(b, loc, t.end, e.idx(1))));
+    SmallVector<SmallVector<Value>, 2> activations;
+    for (int64_t u = 0; u < 2; ++u)
+      activations.push_back(loadActivations(b, loc, p, f, token, firstCode(tile, u)));
+    Value stage = t.waitTile(i);
+    ValueRange carried = loop.getRegionIterArgs();
+    SmallVector<Value> acc(carried.take_front(4));
+    size_t at = 4;
+    for (int64_t u = 0; u < 2; ++u) {
+      SmallVector<Value, 2> scales, zeros;
+      for (int64_t r = 0; r < 2; ++r)
+        scales.push_back(carried[at++]);
+      for (int64_t r = 0; r < 2; ++r)
+        zeros.push_back(f.z ? carried[at++] : Value());
+      SmallVector<Value> x = pairs.activations(activations[u]);
+      if (tail) {
+        Value valid = e.lt(chunkOf(tile, u), p.rowChunks());
+        Value zero = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(pairs.halves, APFloat::getZero(APFloat::IEEEhalf())));
+        for (Value &pair : x)
+          pair = arith::SelectOp::create(b, loc, valid, pair, zero);
+      }
+      SmallVector<SmallVector<Value>> w;
+      for (int64_t r = 0; r < 2; ++r)
+        w.push_back(pairs.weights(
+            t.loadChunk(stage, t.warp, localRows[r], e.add(quadLane, 4 * u)),
+            pairs.offset(zeros[r]), Value()));
+      // Word j's pairs 2s and 2s + 1 are K 2t, 2t + 1 and 2t + 8, 2t + 9 of
+      // mma step (j, s).
+      Value sum = zeroAcc;
+      for (int64_t j = 0; j < 4; ++j)
+        for (int64_t s = 0; s < 2; ++s) {
+          Value a = fragment({wordPair(w[0][2 * s], j), wordPair(w[1][2 * s], j),
+                              wordPair(w[0][2 * s + 1], j), wordPair(w[1][2 * s + 1], j)});
+          Value bFrag = fragment({wordPair(x[2 * s], j), wordPair(x[2 * s + 1], j)});
+          sum = nvgpu::MmaSyncOp::create(b, loc, a, bFrag, sum, ArrayRef<int64_t>{16, 8, 16});
+        }
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t h = 0; h < 2; ++h) {
+          Value part = vector::ExtractOp::create(b, loc, sum, ArrayRef<int64_t>{r, h});
+          acc[2 * r + h] = fma(b, loc, part, toF32(b, loc, scales[r]), acc[2 * r + h]);
+        }
+    }
+    t.release(stage);
+    llvm::append_range(acc, next);
+    scf::YieldOp::create(b, loc, acc);
+  }
+
+  // The four warps' sums: each thread leaves its four, warp 0 adds them and
+  // stores rows pi(g), pi(g) + 8 of tokens 2t and 2t + 1.
+  auto sumsType = VectorType::get({4}, f32);
+  auto sharedSums = [&](Value warp) {
+    return sharedPointer(e, e.add(t.scratch(), e.mul(e.add(e.mul(warp, kWarpThreads), t.lane), 16)));
+  };
+  Value mine = ub::PoisonOp::create(b, loc, sumsType);
+  for (int64_t c = 0; c < 4; ++c)
+    mine = vector::InsertOp::create(b, loc, loop.getResult(c), mine, ArrayRef<int64_t>{c});
+  LLVM::StoreOp::create(b, loc, mine, sharedSums(t.warp), /*alignment=*/16);
+  NVVM::BarrierOp::create(b, loc, Type(), e.i32(1), e.i32(kWarpsPerBlock * kWarpThreads),
+                          NVVM::BarrierReductionAttr(), Value());
+  ifThen(e, e.eq(t.warp, 0), [&] {
+    Value total = mine;
+    for (int64_t w = 1; w < kWarpsPerBlock; ++w)
+      total = arith::AddFOp::create(
+          b, loc, total,
+          LLVM::LoadOp::create(b, loc, sumsType, sharedSums(e.idx(w)), /*alignment=*/16));
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t h = 0; h < 2; ++h) {
+        Value row = e.add(t.row0, localRows[r]);
+        Value tokenOut = e.add(e.mul(quadLane, 2), h);
+        Value inside = arith::AndIOp::create(b, loc, e.lt(row, p.n), e.lt(tokenOut, p.m));
+        ifThen(e, inside, [&] {
+          Value value = vector::ExtractOp::create(b, loc, total, ArrayRef<int64_t>{2 * r + h});
+          SmallVector<Value, 2> at = {tokenOut, row};
+          if (p.splitK > 1) {
+            memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value, t.y, at);
+            return;
+          }
+          if (!p.resultType.isF32())
+            value = arith::TruncFOp::create(b, loc, p.resultType, value);
+          memref::StoreOp::create(b, loc, value, t.y, at);
+        });
+      }
+  });
+}
+
+/// The tma_gemv kernel (sm_90): four consumer warps and one producer warp.
+/// The producer's lane 0 copies the block's rows 512 bytes of K at a time
+/// (four [rows, 128-byte] TMA boxes, 128-byte swizzle) into a ring of
+/// `stages` slots: bytes in flight no longer sit in registers, so a few
+/// warps per SM keep enough of them to stream at the memory's rate. Each
+/// slot has a `full` mbarrier (the producer's expected bytes) and an
+/// `empty` one (every consumer thread arrives once it has read the slot);
+/// waits use the parity of the slot's round. The consumers compute on CUDA
+/// cores or tensor cores.
+::mlir::gpu::GPUFuncOp buildTmaKernel(OpBuilder &b, Location loc, StringRef name,
+                                      const GemvProblem &p, ChunkFold fold) {
+  Emitter e{b, loc};
+  auto [xType, wType] = streamingOperandTypes(b, p);
+  SmallVector<Type> params = gemvParams(b, p, xType, wType);
+  params.push_back(LLVM::LLVMPointerType::get(b.getContext())); // the weights' tensor map
+  int64_t threads = kWarpThreads * (kWarpsPerBlock + 1);
+  ::mlir::gpu::GPUFuncOp func = beginKernel(b, loc, name, params, threads);
+  func->setAttr(kTensorMapArgsAttrName, b.getDenseI32ArrayAttr({int32_t(params.size() - 1)}));
+  Block &body = func.getBody().front();
+  TmaBlock t{e, p};
+  t.f.x = body.getArgument(0);
+  t.f.w = body.getArgument(1);
+  t.f.s = body.getArgument(2);
+  t.f.z = p.hasZeroPoints ? body.getArgument(3) : Value();
+  t.y = body.getArgument(params.size() - 2);
+  Value tensorMap = body.getArguments().back();
+
+  Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  Value shared = dynamicSharedBytes(b, loc);
+  if (!p.table.empty())
+    t.f.table = stageCodeTable(b, loc, func, p.table, tid, threads, shared, 0);
+  if (!p.scaleTable.empty())
+    t.f.scaleTable = stageCodeTable(b, loc, func, p.scaleTable, tid, threads, shared,
+                                    int64_t(p.table.size()) * 4, "scale_values");
+  Value start = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared);
+  t.ring = arith::AndIOp::create(b, loc, e.add(start, p.tableBytes() + 1023), e.idx(~1023));
+  t.warp = e.div(tid, kWarpThreads);
+  t.lane = e.rem(tid, kWarpThreads);
+  Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
+  t.row0 = e.mul(bidX, p.rowsPerBlock);
+  // The block's K tiles (K splits on grid.y; a last split can be empty).
+  int64_t perSplit = llvm::divideCeil(p.kTiles(), p.splitK);
+  t.first = e.mul(bidY, perSplit);
+  t.end = arith::MinUIOp::create(b, loc, e.add(t.first, perSplit), e.idx(p.kTiles()));
+  t.count = arith::SubIOp::create(b, loc, arith::MaxUIOp::create(b, loc, t.end, t.first),
+                                  t.first);
+
+  ifThen(e, e.eq(tid, 0), [&] {
+    for (int64_t st = 0; st < p.ringSlots; ++st) {
+      NVVM::MBarrierInitOp::create(b, loc, t.full(e.idx(st)), e.i32(1), Value());
+      NVVM::MBarrierInitOp::create(b, loc, t.empty(e.idx(st)),
+                                   e.i32(kWarpsPerBlock * kWarpThreads), Value());
+    }
+    NVVM::FenceMbarrierInitOp::create(b, loc);
+  });
+  ::mlir::gpu::BarrierOp::create(b, loc);
+
+  auto roles = scf::IfOp::create(b, loc, e.eq(t.warp, kWarpsPerBlock), /*withElse=*/true);
+  b.setInsertionPointToStart(&roles.getThenRegion().front());
+  ifThen(e, e.eq(t.lane, 0), [&] {
+    auto loop = scf::ForOp::create(b, loc, e.idx(0), t.count, e.idx(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value stage = e.rem(i, p.ringSlots), round = e.div(i, p.ringSlots);
+    // The slot's previous round has been read (round 0 waits on the phase
+    // before the first, which counts as complete).
+    waitParity(e, t.empty(stage), arith::XOrIOp::create(b, loc, e.rem(round, 2), e.idx(1)));
+    Value full = t.full(stage);
+    NVVM::MBarrierArriveExpectTxOp::create(b, loc, Type(), full, e.i32(p.slotBytes()),
+                                           NVVM::MemScopeKind::CTA, false, Value());
+    Value kByte = e.mul(e.add(t.first, i), kTmaSlotRowBytes);
+    for (int64_t box = 0; box < kTmaSlotRowBytes / kTmaBoxBytes; ++box)
+      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+          b, loc, clusterPointer(e, e.add(t.slot(stage), box * p.rowsPerBlock * kTmaBoxBytes)),
+          tensorMap, ValueRange{e.toI32(e.add(kByte, box * kTmaBoxBytes)), e.toI32(t.row0)},
+          full, ValueRange{}, Value(), Value(), NVVM::TMALoadMode::TILE, false,
+          NVVM::CTAGroupKindAttr(), Value());
+  });
+
+  b.setInsertionPointToStart(&roles.getElseRegion().front());
+  if (p.tensorCores)
+    consumeOnTensorCores(t);
+  else
+    consumeOnCudaCores(t, fold);
   b.setInsertionPointToEnd(&body);
   ::mlir::gpu::ReturnOp::create(b, loc);
   return func;
@@ -1014,7 +1266,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildGemvKernel(OpBuilder &b, MatmulOp op,
     launch.params.push_back("weight_zero_points");
   launch.params.push_back("result");
   launch.grid = {int64_t(llvm::divideCeil(problem->n, problem->rowsPerBlock)), problem->splitK, 1};
-  launch.block = {kWarpSize * (kWarpsPerBlock + (problem->tma ? 1 : 0)), 1, 1};
+  launch.block = {kWarpThreads * (kWarpsPerBlock + (problem->tma ? 1 : 0)), 1, 1};
   if (problem->tma)
     launch.tensorMaps = {TensorMapDesc{1, problem->n, problem->rowBytes(),
                                        problem->rowsPerBlock, kTmaBoxBytes}};

@@ -113,6 +113,50 @@ func.func @gemv_rows_per_warp_granule(%x: tensor<1x1024xf16>, %w: tensor<48x1024
 
 // -----
 
+// tma_gemv: the block's rows are its four warps' rows, a multiple of 8.
+func.func @tma_gemv_rows(%x: tensor<1x1024xf16>, %w: tensor<48x1024xi4, #lowbit.layout<packed>>, %s: tensor<48x1xf16>) -> tensor<1x48xf32> {
+  // expected-error @+1 {{tma_gemv's warp tile N is the rows a warp computes (up to 16) and its block tile N 4 times that, a multiple of 8; got block N 12, warp N 3}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 12, 512], warp = [16, 3], mma = [1, 1, 1], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<48x1024xi4, #lowbit.layout<packed>>, tensor<48x1xf16>) -> tensor<1x48xf32>
+  return %y : tensor<1x48xf32>
+}
+
+// -----
+
+func.func @tma_gemv_one_stage(%x: tensor<1x1024xf16>, %w: tensor<48x1024xi4, #lowbit.layout<packed>>, %s: tensor<48x1xf16>) -> tensor<1x48xf32> {
+  // expected-error @+1 {{tma_gemv needs a ring of at least 2 stages}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 4], mma = [1, 1, 1], mma_type = f16, stages = 1>} : (tensor<1x1024xf16>, tensor<48x1024xi4, #lowbit.layout<packed>>, tensor<48x1xf16>) -> tensor<1x48xf32>
+  return %y : tensor<1x48xf32>
+}
+
+// -----
+
+// On tensor cores the four warps share the block's 16 rows (the mma's M).
+func.func @tma_gemv_mma_rows(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{tma_gemv on tensor cores computes 16 rows per block with all four warps: block N and warp N must be 16; got 32 and 8}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// A 128-code quad takes one scale per row: groups of 64 do not.
+func.func @tma_gemv_mma_groups(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x16xf16>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{GPU code generation does not support tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 8 tokens of f16 activations, 4-bit integer codes and f16 scales per tensor, channel or group of a multiple of 128, with mma_type = f16 yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x16xf16>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// TMA copies whole 16-byte chunks: 1000 4-bit codes per row are not.
+func.func @tma_gemv_partial_chunks(%x: tensor<1x1000xf16>, %w: tensor<64x1000xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{GPU code generation does not support the tma_gemv strategy on rows that are not whole 16-byte chunks (or scale groups that split one) yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 4], mma = [1, 1, 1], mma_type = f16, stages = 4>} : (tensor<1x1000xf16>, tensor<64x1000xi4, #lowbit.layout<packed>>, tensor<64x1xf16>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
 func.func @bad_tile(%x: tensor<256x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x4xf16>) -> tensor<256x256xf16> {
   // expected-error @+1 {{mma_sync block tile K must be 32 (64 bytes of activations), not 64}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 64], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<256x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x4xf16>) -> tensor<256x256xf16>
@@ -229,7 +273,7 @@ func.func @bitplane_on_mma_sync(%a: tensor<1x64x512xi1>, %w: tensor<1x64x512xi1>
 // -----
 
 func.func @matmul_on_bitplane(%x: tensor<64x512xi8>, %xs: tensor<64x1xf32>, %w: tensor<64x512xi8>, %s: tensor<64x1xf32>) -> tensor<64x64xf16> {
-  // expected-error @+1 {{GPU code generation does not support the bitplane strategy for lowbit.matmul (supported: splitk_gemv, mma_sync, wgmma)}}
+  // expected-error @+1 {{GPU code generation does not support the bitplane strategy for lowbit.matmul (supported: splitk_gemv, tma_gemv, mma_sync, wgmma)}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [64, 64, 512], warp = [32, 32], mma = [16, 8, 256], mma_type = i1, stages = 2>} : (tensor<64x512xi8>, tensor<64x512xi8>, tensor<64x1xf32>, tensor<64x1xf32>) -> tensor<64x64xf16>
   return %y : tensor<64x64xf16>
 }

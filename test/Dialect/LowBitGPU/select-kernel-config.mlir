@@ -256,6 +256,24 @@ func.func @packed_w4a16_decode(%x: tensor<2x8192xf16>, %w: tensor<8192x8192xi4, 
 
 // -----
 
+// One token on the f16x2 path from sm_90 on: tma_gemv, 32 rows per block
+// (8 per warp) through a 4-slot ring; K splits (f32 results) only while
+// there are fewer row blocks than SMs (28672 / 32 = 896: none; 2048 / 32 =
+// 64 on 132 SMs: 3). Older chips keep the register-streaming GEMV.
+// SM90A-LABEL: func @packed_w4a16_one_token
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 8], mma = [1, 1, 1], mma_type = f16, stages = 4>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 8], mma = [1, 1, 1], mma_type = f16, stages = 4, split_k = 3>
+// SM89-LABEL: func @packed_w4a16_one_token
+// SM89-COUNT-2: strategy = splitk_gemv
+func.func @packed_w4a16_one_token(%x: tensor<1x8192xf16>, %w: tensor<28672x8192xi4, #lowbit.layout<packed>>, %s: tensor<28672x64xf16>,
+                                  %ws: tensor<2048x8192xi4, #lowbit.layout<packed>>, %ss: tensor<2048x64xf16>) -> (tensor<1x28672xf32>, tensor<1x2048xf32>) {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x64xf16>) -> tensor<1x28672xf32>
+  %z = lowbit.matmul %x, %ws weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%ss) : (tensor<1x8192xf16>, tensor<2048x8192xi4, #lowbit.layout<packed>>, tensor<2048x64xf16>) -> tensor<1x2048xf32>
+  return %y, %z : tensor<1x28672xf32>, tensor<1x2048xf32>
+}
+
+// -----
+
 // Three tokens, bf16 activations, groups of 16 codes or K not a multiple of
 // 32 keep one row per warp (f32 products).
 // SM80-LABEL: func @three_tokens

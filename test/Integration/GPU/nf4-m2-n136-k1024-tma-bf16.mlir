@@ -18,7 +18,7 @@ func.func @nf4(%x: tensor<2x1024xbf16>, %w: tensor<136x1024xi4, #lowbit.layout<p
                                               0.0796, 0.1609, 0.2461, 0.3379, 0.4407, 0.5626, 0.7230, 1.0]>
       weight_scales(%s)
       {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 24, 512],
-                                              warp = [16, 6], mma = [16, 2, 16], mma_type = f32,
+                                              warp = [16, 6], mma = [1, 1, 1], mma_type = f32,
                                               stages = 6>}
       : (tensor<2x1024xbf16>, tensor<136x1024xi4, #lowbit.layout<packed>>, tensor<136x16xbf16>)
       -> tensor<2x136xf32>

@@ -39,7 +39,7 @@ func.func @w4a16(%x: tensor<1x1536xf16>, %w: tensor<200x1536xi4, #lowbit.layout<
                                   granularity = per_group, axis = 1, group_size = 128>
       weight_scales(%s) weight_zero_points(%z)
       {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512],
-                                              warp = [16, 8], mma = [16, 8, 16], mma_type = f16,
+                                              warp = [16, 8], mma = [1, 1, 1], mma_type = f16,
                                               stages = 3>}
       : (tensor<1x1536xf16>, tensor<200x1536xi4, #lowbit.layout<packed>>, tensor<200x12xf16>,
          tensor<200x12xi4>) -> tensor<1x200xf32>

@@ -4,20 +4,23 @@
 // RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // COMPILE: lowbit-compile: 1 kernel(s) for sm_90a
 // PTX: .target sm_90a
-// PTX: .visible .entry w4a16_gemv0(
-// PTX-DAG: ld.global.v4.b32
+// PTX: .visible .entry w4a16_tma_gemv0(
+// PTX-DAG: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// PTX-DAG: ld.shared.v4.b32
 // PTX-DAG: shfl.sync.bfly.b32
 // PTX-DAG: atom.global.add.f32
 // PTX-DAG: lop3.b32 {{.*}}, 983055, 1677747200, 234;
 // PTX-DAG: fma.rn.f16x2
 // MANIFEST: "grid": [
 // MANIFEST-NEXT: 32,
-// MANIFEST-NEXT: 9,
+// MANIFEST-NEXT: 2,
 // MANIFEST: "zero_result": true
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 
 // Decode W4A16, AWQ-style: u4 codes packed two per byte, u4 zero points,
-// f16 group-128 scales; one token; split-K through f32 atomics. Products in
+// f16 group-128 scales; one token; the sm_90a default, tma_gemv (32 rows
+// per block: 32 blocks, so K splits in its two 512-byte tiles and meets
+// through f32 atomics). Products in
 // f16x2 (the default for f16 activations), a chunk's sums in f16: the
 // tolerance of an f16 GEMV (relative L2 5.1e-4 on the H200).
 // GPU-COMPARE: --rtol=1e-2 --atol=0.5 --max-rel-l2=1e-3

@@ -20,7 +20,7 @@ func.func @w4a16(%x: tensor<3x2048xf16>, %w: tensor<96x2048xi4, #lowbit.layout<p
                                   scale_type = f16>
       weight_scales(%s)
       {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512],
-                                              warp = [16, 4], mma = [16, 4, 16], mma_type = f32,
+                                              warp = [16, 4], mma = [1, 1, 1], mma_type = f32,
                                               stages = 2, split_k = 3>}
       : (tensor<3x2048xf16>, tensor<96x2048xi4, #lowbit.layout<packed>>, tensor<96x1xf16>)
       -> tensor<3x96xf32>

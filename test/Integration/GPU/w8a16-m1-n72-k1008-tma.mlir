@@ -13,7 +13,7 @@ func.func @w8a16(%x: tensor<1x1008xf16>, %w: tensor<72x1008xi8>, %s: tensor<72x1
       weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32>
       weight_scales(%s)
       {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 8, 512],
-                                              warp = [16, 2], mma = [16, 2, 16], mma_type = f32,
+                                              warp = [16, 2], mma = [1, 1, 1], mma_type = f32,
                                               stages = 4>}
       : (tensor<1x1008xf16>, tensor<72x1008xi8>, tensor<72x1xf32>) -> tensor<1x72xf16>
   return %y : tensor<1x72xf16>
