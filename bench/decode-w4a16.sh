@@ -2,8 +2,10 @@
 # Writes the W4A16 decode benchmark cases (u4 codes with zero points, f16
 # group-128 scales, f16 activations, f32 results) as .mlir into folder $1:
 # the LLM shapes of ../shared/reference/h100-measured.md at M = 1, 4, 8, 16.
-#   m1, m4, m8, m16     the default config (M = 1: four rows per warp, two
-#                       chunks each in flight, f16x2 products)
+#   m1, m4, m8, m16     the default config (sm_90a: M = 1 tma_gemv on CUDA
+#                       cores, 32 rows per block, 4 slots; M = 4 and 8
+#                       tma_gemv on tensor cores, 16 rows, 3 slots; M = 16
+#                       the wgmma kernel)
 #   m1-f32              one row per warp, four chunks, products in f32
 #                       (mma_type = f32; the default before f16x2 products)
 #   m1-awq              the default with the codes of each word interleaved in
@@ -19,7 +21,7 @@
 #                       m16n8k16 with the M tokens as N, an S-slot ring
 #   mM-wgmma            the wgmma kernel at 64 tokens (64 weight rows per tile
 #                       on 8192 rows, 128 on 28672; 2 stages), which the
-#                       sm_90a default takes from M = 4 and the tuner tries
+#                       sm_90a default takes from M = 9 and the tuner tries
 set -euo pipefail
 out=$1
 mkdir -p "$out"
@@ -35,7 +37,8 @@ for shape in 8192x8192 28672x8192 8192x28672; do
   for variant in m1 m4 m8 m16 m1-awq m1-f32 m1-r1-s4 m1-r2-s2-k1 m1-r2-s4-k1 m1-r4-s1-k1 \
                  m1-r4-s2-k1 m1-r4-s4 m1-r8-s1 m1-r8-s1-k1 m4-wgmma m8-wgmma m16-wgmma \
                  m1-tma-r32-s4 m1-tma-r32-s6 m1-tma-r16-s4 m1-tma-r16-s8 m1-tma-r64-s3 \
-                 m1-tma-r32-s4-k2 m1-tmamma-s4 m1-tmamma-s8 m4-tmamma-s4 m8-tmamma-s4; do
+                 m1-tma-r32-s4-k2 m1-tmamma-s3 m1-tmamma-s4 m1-tmamma-s6 m4-tmamma-s3 \
+                 m4-tmamma-s4 m8-tmamma-s2 m8-tmamma-s3; do
     m=${variant%%-*}; m=${m#m}
     config=""
     layout="#lowbit.layout<packed>"

@@ -36,6 +36,9 @@ struct Problem {
   /// The split-K GEMV's f16x2 path takes this product (GemvKernel.cpp's
   /// `halfProducts` with `mma_type = f16`).
   bool halfProductGemv = false;
+  /// ... with one scale per 128 codes of a row (per tensor, per channel or
+  /// groups of a multiple of 128): tma_gemv on tensor cores takes it.
+  bool quadScales = false;
 };
 
 bool isHalfOrFloat(Type type) { return isa<Float16Type, BFloat16Type, Float32Type>(type); }
@@ -177,6 +180,24 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // against cuBLAS bf16's 45 us on 8192 x 8192).
   bool fourBitDecodeOnTensorCores =
       decode && target.hasWgmma() && p.fourBitWgmma && p.m >= kTensorCoreDecodeTokens;
+  // From sm_90 on, 4 to 8 tokens on the f16x2 path with a scale per 128
+  // codes take tma_gemv on tensor cores instead (16 rows per block, the
+  // tokens as mma.sync's N, a 3-slot ring). On an NVIDIA H200
+  // (bench/results/2026-12-02-h200-decode-tma.md): at M = 8 24.8 / 60.7 /
+  // 70.1 us on 8192 x 8192 / 8192 x 28672 / 28672 x 8192 against the wgmma
+  // kernel's 58.2 / 199.6 / 120.2 us; at M = 4 62.6 us on 28672 x 8192
+  // against 126.4 us.
+  if (decode && p.halfProductGemv && p.quadScales && p.m >= kTensorCoreDecodeTokens &&
+      p.m <= 8 && target.getComputeCapability() >= 90) {
+    constexpr int64_t rows = 16, kTileBytes = 512;
+    int64_t kTiles = llvm::divideCeil(p.k * p.weightBits / 8, kTileBytes);
+    int64_t splits = std::clamp<int64_t>(
+        llvm::divideCeil(target.getNumSMs(), llvm::divideCeil(p.n, rows)), 1,
+        p.f32Result ? kTiles : 1);
+    return ConfigAttr::get(ctx, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, rows},
+                           {16, 8, 16}, mmaType, /*stages=*/3, splits, /*cluster=*/{},
+                           /*persistent=*/false);
+  }
   if (fourBitDecodeOnTensorCores)
     decode = false;
 
@@ -314,6 +335,10 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   // wgmma needs the whole M known (its tensor maps are encoded per shape).
   p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op);
   p.halfProductGemv = gemvTakesHalfProducts(op);
+  QuantSchemeAttr scheme = op.getWeightScheme();
+  p.quadScales = (scheme.getGranularity() != Granularity::PerGroup &&
+                  scheme.getGranularity() != Granularity::MXBlock) ||
+                 scheme.getGroupSize() % 128 == 0;
   return selectMatmulConfig(op, p, *mmaType, target);
 }
 

@@ -1,9 +1,11 @@
-//===- GemvKernel.cpp - the splitk_gemv strategy ---------------------------===//
+//===- GemvKernel.cpp - the splitk_gemv and tma_gemv strategies ----------===//
 //
-// Split-K streaming GEMV for decode shapes
-// (`splitk_gemv` configs). Each warp owns output rows; its lanes walk the
-// row's weight bytes, dequantize in registers (4-bit codes unpacked with
-// shifts), multiply with the activations and reduce with shuffles. K splits
+// GEMVs for decode shapes. `splitk_gemv`: each warp owns output rows; its
+// lanes stream the row's weight bytes into registers, dequantize them there
+// (4-bit codes unpacked with shifts), multiply with the activations and
+// reduce with shuffles. `tma_gemv` (sm_90): a producer warp streams weight
+// tiles by TMA into a shared-memory ring, and consumer warps fold them with
+// the same products (CUDA cores) or with mma.sync (tensor cores). K splits
 // run on grid.y and meet in the result with atomic adds. Codes that index a
 // table (codebooks such as NF4, FP4 e2m1 and FP8 weight codes) read their
 // values from a copy of the table in shared memory.
@@ -99,9 +101,14 @@ struct GemvProblem {
 
   int64_t rowBytes() const { return k * codeBits / 8; }
   int64_t rowChunks() const { return rowBytes() / 16; }
-  /// tma_gemv: K tiles per row (512 bytes each) and bytes per ring slot.
+  /// tma_gemv: K tiles per row (512 bytes each), their codes, and the
+  /// bytes of a ring slot: the weight tile (`weightBytes`), then on tensor
+  /// cores each token's activations of the K tile (`activationBytes`).
   int64_t kTiles() const { return llvm::divideCeil(rowBytes(), kTmaSlotRowBytes); }
-  int64_t slotBytes() const { return rowsPerBlock * kTmaSlotRowBytes; }
+  int64_t tileCodes() const { return kTmaSlotRowBytes * 8 / codeBits; }
+  int64_t weightBytes() const { return rowsPerBlock * kTmaSlotRowBytes; }
+  int64_t activationBytes() const { return tensorCores ? m * tileCodes() * 2 : 0; }
+  int64_t slotBytes() const { return weightBytes() + activationBytes(); }
   /// Where the ring starts past the tables (aligned to the swizzle's 1024
   /// bytes at run time) and its mbarriers after it: `full`, then `empty`.
   int64_t tableBytes() const { return int64_t(table.size() + scaleTable.size()) * 4; }
@@ -888,9 +895,13 @@ struct TmaBlock {
     return sharedPointer(e, e.add(e.add(ring, p.barrierOffset() + 8 * p.ringSlots),
                                   e.mul(stage, 8)));
   }
-  /// Where the consumer warps leave their sums for one another (tensor
-  /// cores): after the barriers.
-  Value scratch() { return e.add(ring, p.barrierOffset() + 16 * p.ringSlots); }
+  /// Where consumer warp `warp` leaves its lanes' four sums (tensor cores):
+  /// after the barriers.
+  Value partialSums(Value warp) {
+    return sharedPointer(
+        e, e.add(e.add(ring, p.barrierOffset() + 16 * p.ringSlots),
+                 e.mul(e.add(e.mul(warp, kWarpThreads), lane), 16)));
+  }
   /// Waits for the block's K tile number `i` (slot i % slots, parity of its
   /// round); returns the slot.
   Value waitTile(Value i) {
@@ -898,9 +909,57 @@ struct TmaBlock {
     waitParity(e, full(stage), e.rem(e.div(i, p.ringSlots), 2));
     return stage;
   }
-  /// This thread has read slot `stage`.
+  /// This thread has read slot `stage`. Its reads (generic proxy) are
+  /// ordered before the copies that refill the slot (async proxy) by a
+  /// proxy fence: without it, on an H200, refills overtook reads of
+  /// 2- to 4-slot rings and results raced (relative L2 0.002-0.05).
   void release(Value stage) {
+    MLIRContext *ctx = e.b.getContext();
+    NVVM::FenceProxyOp::create(
+        e.b, e.loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
     NVVM::MBarrierArriveOp::create(e.b, e.loc, Type(), empty(stage), Value());
+  }
+  /// A consumer's loop over the block's K tiles: `sums` f32 sums from zero,
+  /// and what `load` loads for a tile (scales, zero points, ...) loaded a
+  /// tile ahead. `body` gets the tile, its slot once full, that tile's
+  /// loads and the sums to add to; the slot is released after it. Returns
+  /// the sums.
+  SmallVector<Value>
+  consumeTiles(int64_t sums, function_ref<SmallVector<Value>(Value tile)> load,
+               function_ref<void(Value tile, Value stage, ValueRange loaded,
+                                 MutableArrayRef<Value> sums)>
+                   body) {
+    OpBuilder &b = e.b;
+    SmallVector<Value> init(sums, f32Const(b, e.loc, 0.0));
+    llvm::append_range(init, load(first));
+    auto loop = scf::ForOp::create(b, e.loc, e.idx(0), count, e.idx(1), init);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value tile = e.add(first, i);
+    SmallVector<Value> next = load(arith::MinUIOp::create(
+        b, e.loc, e.add(tile, 1), arith::SubIOp::create(b, e.loc, end, e.idx(1))));
+    Value stage = waitTile(i);
+    ValueRange carried = loop.getRegionIterArgs();
+    SmallVector<Value> acc(carried.take_front(sums));
+    body(tile, stage, carried.drop_front(sums), acc);
+    release(stage);
+    llvm::append_range(acc, next);
+    scf::YieldOp::create(b, e.loc, acc);
+    return SmallVector<Value>(loop.getResults().take_front(sums));
+  }
+  /// Token `token`'s activations of the slot's K tile (tensor cores), from
+  /// its code `code` on: `count` 16-byte vectors.
+  SmallVector<Value> loadActivations(Value stage, Value token, Value code, int64_t count) {
+    Value base = e.add(e.add(slot(stage), p.weightBytes()),
+                       e.add(e.mul(token, p.tileCodes() * 2), e.mul(code, 2)));
+    SmallVector<Value> vectors;
+    for (int64_t v = 0; v < count; ++v)
+      vectors.push_back(LLVM::LoadOp::create(
+          e.b, e.loc, VectorType::get({p.actLanes()}, p.actType),
+          sharedPointer(e, e.add(base, 16 * v)), /*alignment=*/16));
+    return vectors;
   }
   /// A 16-byte chunk of the slot: row `row` of the block, 16-byte position
   /// `position` (0..7) of box `box` before the swizzle.
@@ -954,43 +1013,28 @@ void consumeOnCudaCores(TmaBlock &t, ChunkFold fold) {
     return values;
   };
   int64_t sums = p.rowsPerWarp * p.m;
-  SmallVector<Value> init(sums, f32Const(b, loc, 0.0));
-  llvm::append_range(init, loadOperands(t.first));
-  auto loop = scf::ForOp::create(b, loc, e.idx(0), t.count, e.idx(1), init);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value i = loop.getInductionVar();
-    Value tile = e.add(t.first, i);
-    SmallVector<Value> next = loadOperands(
-        arith::MinUIOp::create(b, loc, e.add(tile, 1), arith::SubIOp::create(b, loc, t.end, e.idx(1))));
-    Value stage = t.waitTile(i);
-
-    ValueRange carried = loop.getRegionIterArgs();
-    ChunksInFlight work;
-    ChunksInFlight::Chunk &chunk = work.chunks.emplace_back();
-    chunk.valid = e.lt(e.add(e.mul(tile, kWarpThreads), t.lane), p.rowChunks());
-    chunk.k0 = e.mul(chunkOf(tile), p.codesPerChunk());
-    for (Value row : localRows)
-      chunk.words.push_back(t.loadChunk(stage, e.div(t.lane, 8), row, e.rem(t.lane, 8)));
-    size_t at = sums;
-    for (int64_t r = 0; r < p.rowsPerWarp; ++r)
-      chunk.scales.push_back(carried[at++]);
-    for (int64_t r = 0; r < p.rowsPerWarp; ++r)
-      chunk.zeros.push_back(f.z ? carried[at++] : Value());
-    int64_t vectors = p.codesPerChunk() / p.actLanes();
-    for (int64_t m = 0; loadActivationsAhead && m < p.m; ++m, at += vectors)
-      chunk.activations.push_back(SmallVector<Value>(carried.slice(at, vectors)));
-
-    SmallVector<Value> acc(carried.take_front(sums));
-    fold(b, loc, p, f, work, acc);
-    t.release(stage);
-    llvm::append_range(acc, next);
-    scf::YieldOp::create(b, loc, acc);
-  }
-  storeRowSums(b, loc, p, t.y, t.lane, outputRows,
-               SmallVector<Value>(loop.getResults().take_front(sums)),
-               /*firstRowInside=*/false);
+  SmallVector<Value> results = t.consumeTiles(
+      sums, loadOperands,
+      [&](Value tile, Value stage, ValueRange loaded, MutableArrayRef<Value> acc) {
+        ChunksInFlight work;
+        ChunksInFlight::Chunk &chunk = work.chunks.emplace_back();
+        chunk.valid = e.lt(e.add(e.mul(tile, kWarpThreads), t.lane), p.rowChunks());
+        chunk.k0 = e.mul(chunkOf(tile), p.codesPerChunk());
+        for (Value row : localRows)
+          chunk.words.push_back(t.loadChunk(stage, e.div(t.lane, 8), row, e.rem(t.lane, 8)));
+        size_t at = 0;
+        for (int64_t r = 0; r < p.rowsPerWarp; ++r)
+          chunk.scales.push_back(loaded[at++]);
+        for (int64_t r = 0; r < p.rowsPerWarp; ++r)
+          chunk.zeros.push_back(f.z ? loaded[at++] : Value());
+        int64_t vectors = p.codesPerChunk() / p.actLanes();
+        for (int64_t m = 0; loadActivationsAhead && m < p.m; ++m, at += vectors)
+          chunk.activations.push_back(SmallVector<Value>(loaded.slice(at, vectors)));
+        SmallVector<Value> folded(acc);
+        fold(b, loc, p, f, work, folded);
+        llvm::copy(folded, acc.begin());
+      });
+  storeRowSums(b, loc, p, t.y, t.lane, outputRows, results, /*firstRowInside=*/false);
 }
 
 /// tma_gemv on tensor cores (`mma = [16, 8, 16]`): the block's 16 rows are
@@ -1002,7 +1046,8 @@ void consumeOnCudaCores(TmaBlock &t, ChunkFold fold) {
 /// pairs (HalfPairs) and gives word j's pairs to two mma steps, with the
 /// activations of token g (clamped to M - 1) in the same order as B. Each
 /// quad's 8 mmas start from zero, the quad's scales multiply their f32
-/// sums; the four warps' sums meet in shared memory.
+/// sums; each thread leaves its sums in shared memory for
+/// storeTensorCoreSums.
 void consumeOnTensorCores(TmaBlock &t) {
   Emitter &e = t.e;
   OpBuilder &b = e.b;
@@ -1027,9 +1072,8 @@ void consumeOnTensorCores(TmaBlock &t) {
   auto firstCode = [&](Value tile, int64_t u) {
     return e.mul(minIndex(chunkOf(tile, u), p.rowChunks() - 1), p.codesPerChunk());
   };
-  // A K tile's scales and zero points (both quads), loaded a tile ahead.
-  // The activations (L2 hits) are loaded when the tile is: carried too,
-  // they would cost 32 registers and a block per SM.
+  // A K tile's scales and zero points (both quads), loaded a tile ahead;
+  // its activations come with its weights into the ring.
   auto loadOperands = [&](Value tile) {
     SmallVector<Value> values;
     for (int64_t u = 0; u < 2; ++u) {
@@ -1059,30 +1103,19 @@ void consumeOnTensorCores(TmaBlock &t) {
   // A K tile whose last chunks are past the row: those multiply zeros.
   bool tail = p.rowChunks() % kWarpThreads != 0;
 
-  SmallVector<Value> init(4, f32Const(b, loc, 0.0));
-  llvm::append_range(init, loadOperands(t.first));
-  auto loop = scf::ForOp::create(b, loc, e.idx(0), t.count, e.idx(1), init);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value i = loop.getInductionVar();
-    Value tile = e.add(t.first, i);
-    SmallVector<Value> next = loadOperands(
-        arith::MinUIOp::create(b, loc, e.add(tile, 1), arith::SubIOp::create(b, loc, t.end, e.idx(1))));
-    SmallVector<SmallVector<Value>, 2> activations;
-    for (int64_t u = 0; u < 2; ++u)
-      activations.push_back(loadActivations(b, loc, p, f, token, firstCode(tile, u)));
-    Value stage = t.waitTile(i);
-    ValueRange carried = loop.getRegionIterArgs();
-    SmallVector<Value> acc(carried.take_front(4));
-    size_t at = 4;
+  SmallVector<Value> results = t.consumeTiles(
+      4, loadOperands,
+      [&](Value tile, Value stage, ValueRange loaded, MutableArrayRef<Value> acc) {
+    size_t at = 0;
     for (int64_t u = 0; u < 2; ++u) {
       SmallVector<Value, 2> scales, zeros;
       for (int64_t r = 0; r < 2; ++r)
-        scales.push_back(carried[at++]);
+        scales.push_back(loaded[at++]);
       for (int64_t r = 0; r < 2; ++r)
-        zeros.push_back(f.z ? carried[at++] : Value());
-      SmallVector<Value> x = pairs.activations(activations[u]);
+        zeros.push_back(f.z ? loaded[at++] : Value());
+      Value code = e.mul(e.add(e.mul(t.warp, 8), e.add(quadLane, 4 * u)), p.codesPerChunk());
+      SmallVector<Value> x = pairs.activations(
+          t.loadActivations(stage, token, code, p.codesPerChunk() / p.actLanes()));
       if (tail) {
         Value valid = e.lt(chunkOf(tile, u), p.rowChunks());
         Value zero = arith::ConstantOp::create(
@@ -1096,52 +1129,60 @@ void consumeOnTensorCores(TmaBlock &t) {
             t.loadChunk(stage, t.warp, localRows[r], e.add(quadLane, 4 * u)),
             pairs.offset(zeros[r]), Value()));
       // Word j's pairs 2s and 2s + 1 are K 2t, 2t + 1 and 2t + 8, 2t + 9 of
-      // mma step (j, s).
-      Value sum = zeroAcc;
+      // mma step (j, s). Four chains of two steps (by s and j % 2), so that
+      // the steps do not wait on one another's accumulators.
+      SmallVector<Value, 4> chains(4, zeroAcc);
       for (int64_t j = 0; j < 4; ++j)
         for (int64_t s = 0; s < 2; ++s) {
           Value a = fragment({wordPair(w[0][2 * s], j), wordPair(w[1][2 * s], j),
                               wordPair(w[0][2 * s + 1], j), wordPair(w[1][2 * s + 1], j)});
           Value bFrag = fragment({wordPair(x[2 * s], j), wordPair(x[2 * s + 1], j)});
-          sum = nvgpu::MmaSyncOp::create(b, loc, a, bFrag, sum, ArrayRef<int64_t>{16, 8, 16});
+          Value &chain = chains[2 * s + j % 2];
+          chain = nvgpu::MmaSyncOp::create(b, loc, a, bFrag, chain, ArrayRef<int64_t>{16, 8, 16});
         }
+      Value sum = arith::AddFOp::create(b, loc, arith::AddFOp::create(b, loc, chains[0], chains[1]),
+                                        arith::AddFOp::create(b, loc, chains[2], chains[3]));
       for (int64_t r = 0; r < 2; ++r)
         for (int64_t h = 0; h < 2; ++h) {
           Value part = vector::ExtractOp::create(b, loc, sum, ArrayRef<int64_t>{r, h});
           acc[2 * r + h] = fma(b, loc, part, toF32(b, loc, scales[r]), acc[2 * r + h]);
         }
     }
-    t.release(stage);
-    llvm::append_range(acc, next);
-    scf::YieldOp::create(b, loc, acc);
-  }
+  });
 
-  // The four warps' sums: each thread leaves its four, warp 0 adds them and
-  // stores rows pi(g), pi(g) + 8 of tokens 2t and 2t + 1.
-  auto sumsType = VectorType::get({4}, f32);
-  auto sharedSums = [&](Value warp) {
-    return sharedPointer(e, e.add(t.scratch(), e.mul(e.add(e.mul(warp, kWarpThreads), t.lane), 16)));
-  };
-  Value mine = ub::PoisonOp::create(b, loc, sumsType);
+  // The four warps' sums meet in shared memory (storeTensorCoreSums).
+  Value mine = ub::PoisonOp::create(b, loc, VectorType::get({4}, f32));
   for (int64_t c = 0; c < 4; ++c)
-    mine = vector::InsertOp::create(b, loc, loop.getResult(c), mine, ArrayRef<int64_t>{c});
-  LLVM::StoreOp::create(b, loc, mine, sharedSums(t.warp), /*alignment=*/16);
-  NVVM::BarrierOp::create(b, loc, Type(), e.i32(1), e.i32(kWarpsPerBlock * kWarpThreads),
-                          NVVM::BarrierReductionAttr(), Value());
+    mine = vector::InsertOp::create(b, loc, results[c], mine, ArrayRef<int64_t>{c});
+  LLVM::StoreOp::create(b, loc, mine, t.partialSums(t.warp), /*alignment=*/16);
+}
+
+/// After a block barrier: warp 0 of a tensor-core tma_gemv adds the four
+/// consumer warps' sums and stores rows pi(g), pi(g) + 8 of tokens 2t and
+/// 2t + 1 (lane 4g + t). A barrier of the consumer warps only (a named
+/// barrier of 128 threads) is not enough: the producer warp's threads that
+/// have exited may count towards it.
+void storeTensorCoreSums(TmaBlock &t) {
+  Emitter &e = t.e;
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  const GemvProblem &p = t.p;
   ifThen(e, e.eq(t.warp, 0), [&] {
-    Value total = mine;
+    auto sumsType = VectorType::get({4}, b.getF32Type());
+    Value total = LLVM::LoadOp::create(b, loc, sumsType, t.partialSums(e.idx(0)), 16);
     for (int64_t w = 1; w < kWarpsPerBlock; ++w)
       total = arith::AddFOp::create(
-          b, loc, total,
-          LLVM::LoadOp::create(b, loc, sumsType, sharedSums(e.idx(w)), /*alignment=*/16));
+          b, loc, total, LLVM::LoadOp::create(b, loc, sumsType, t.partialSums(e.idx(w)), 16));
+    Value g = e.div(t.lane, 4), quadLane = e.rem(t.lane, 4);
+    Value rowA = e.add(e.div(g, 2), e.mul(e.rem(g, 2), 4));
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t h = 0; h < 2; ++h) {
-        Value row = e.add(t.row0, localRows[r]);
-        Value tokenOut = e.add(e.mul(quadLane, 2), h);
-        Value inside = arith::AndIOp::create(b, loc, e.lt(row, p.n), e.lt(tokenOut, p.m));
+        Value row = e.add(e.add(t.row0, rowA), 8 * r);
+        Value token = e.add(e.mul(quadLane, 2), h);
+        Value inside = arith::AndIOp::create(b, loc, e.lt(row, p.n), e.lt(token, p.m));
         ifThen(e, inside, [&] {
           Value value = vector::ExtractOp::create(b, loc, total, ArrayRef<int64_t>{2 * r + h});
-          SmallVector<Value, 2> at = {tokenOut, row};
+          SmallVector<Value, 2> at = {token, row};
           if (p.splitK > 1) {
             memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value, t.y, at);
             return;
@@ -1214,6 +1255,7 @@ void consumeOnTensorCores(TmaBlock &t) {
 
   auto roles = scf::IfOp::create(b, loc, e.eq(t.warp, kWarpsPerBlock), /*withElse=*/true);
   b.setInsertionPointToStart(&roles.getThenRegion().front());
+  Value xAddress = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, t.f.x);
   ifThen(e, e.eq(t.lane, 0), [&] {
     auto loop = scf::ForOp::create(b, loc, e.idx(0), t.count, e.idx(1));
     OpBuilder::InsertionGuard guard(b);
@@ -1224,9 +1266,31 @@ void consumeOnTensorCores(TmaBlock &t) {
     // before the first, which counts as complete).
     waitParity(e, t.empty(stage), arith::XOrIOp::create(b, loc, e.rem(round, 2), e.idx(1)));
     Value full = t.full(stage);
-    NVVM::MBarrierArriveExpectTxOp::create(b, loc, Type(), full, e.i32(p.slotBytes()),
-                                           NVVM::MemScopeKind::CTA, false, Value());
-    Value kByte = e.mul(e.add(t.first, i), kTmaSlotRowBytes);
+    Value tile = e.add(t.first, i);
+    // On tensor cores each token's activations of the tile follow (one bulk
+    // copy each, up to K).
+    Value activationBytes = e.idx(0);
+    Value tileCode = e.mul(tile, p.tileCodes());
+    if (p.tensorCores)
+      activationBytes = e.mul(arith::MinUIOp::create(b, loc, e.idx(p.tileCodes()),
+                                                     arith::SubIOp::create(b, loc, e.idx(p.k),
+                                                                           tileCode)),
+                              2 * p.m);
+    NVVM::MBarrierArriveExpectTxOp::create(
+        b, loc, Type(), full, e.toI32(e.add(activationBytes, p.weightBytes())),
+        NVVM::MemScopeKind::CTA, false, Value());
+    for (int64_t m = 0; p.tensorCores && m < p.m; ++m) {
+      Value source = e.add(xAddress, e.mul(e.add(tileCode, m * p.k), 2));
+      NVVM::CpAsyncBulkGlobalToSharedClusterOp::create(
+          b, loc,
+          clusterPointer(e, e.add(e.add(t.slot(stage), p.weightBytes()), m * p.tileCodes() * 2)),
+          LLVM::AddrSpaceCastOp::create(
+              b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1),
+              LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                       e.toI64(source))),
+          full, e.toI32(e.div(activationBytes, p.m)), Value(), Value());
+    }
+    Value kByte = e.mul(tile, kTmaSlotRowBytes);
     for (int64_t box = 0; box < kTmaSlotRowBytes / kTmaBoxBytes; ++box)
       NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
           b, loc, clusterPointer(e, e.add(t.slot(stage), box * p.rowsPerBlock * kTmaBoxBytes)),
@@ -1240,6 +1304,11 @@ void consumeOnTensorCores(TmaBlock &t) {
     consumeOnTensorCores(t);
   else
     consumeOnCudaCores(t, fold);
+  b.setInsertionPointAfter(roles);
+  if (p.tensorCores) {
+    ::mlir::gpu::BarrierOp::create(b, loc);
+    storeTensorCoreSums(t);
+  }
   b.setInsertionPointToEnd(&body);
   ::mlir::gpu::ReturnOp::create(b, loc);
   return func;

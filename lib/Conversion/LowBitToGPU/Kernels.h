@@ -42,7 +42,8 @@ struct KernelLaunch {
   SmallVector<TensorMapDesc> tensorMaps;
 };
 
-/// Split-K streaming GEMV for decode shapes (`splitk_gemv`).
+/// GEMVs for decode shapes: split-K register streaming (`splitk_gemv`) and
+/// TMA-fed through a shared-memory ring (`tma_gemv`, sm_90).
 FailureOr<KernelLaunch> buildGemvKernel(OpBuilder &b, MatmulOp op,
                                         gpu::ConfigAttr config, StringRef name);
 

@@ -220,13 +220,14 @@ func.func @bitplane_tiles(%a1: tensor<1x4096x4096xi1>, %w1: tensor<1x4096x4096xi
 
 // -----
 
-// Decode of packed 4-bit weights on sm_90a: the split-K GEMV up to 3 tokens,
-// the 64-token wgmma kernel from 4 on (measured faster on an H200 at 4, 8
-// and 16 tokens); 64 weight rows per tile while 128-row tiles would leave
-// SMs idle, 128 past that; 2 stages. Other chips keep the GEMV.
+// Decode of packed 4-bit weights on sm_90a: the split-K GEMV up to 3 tokens;
+// from 4 to 8 tokens of f16 with a scale per 128 codes, tma_gemv on tensor
+// cores (16 rows per block, 3 slots); past that the 64-token wgmma kernel
+// (measured faster than the GEMV on an H200 at 4, 8 and 16 tokens), 128
+// weight rows per tile. Other chips keep the GEMV.
 // SM90A-LABEL: func @four_bit_decode
 // SM90A: strategy = splitk_gemv
-// SM90A: strategy = wgmma, block = [64, 64, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true
+// SM90A: strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 3>
 // SM90A: strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true
 // SM89-LABEL: func @four_bit_decode
 // SM89-COUNT-3: strategy = splitk_gemv
