@@ -1,5 +1,6 @@
 // RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx --manifest=%t.json | FileCheck %s --check-prefix=COMPILE
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
+// RUN: FileCheck %s --check-prefix=RELEASE < %t.ptx
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t.json
 // RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // RUN: not lowbit-compile %s --arch=sm_80 -o %t.80.ptx 2>&1 | FileCheck %s --check-prefix=SM80
@@ -31,6 +32,12 @@
 // MANIFEST-NEXT: "param": 1,
 // MANIFEST-NEXT: "row_bytes": 768,
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
+// A consumer's reads of a slot (generic proxy) are fenced from its refill
+// (async proxy) before the consumer releases it: without the fence the
+// results raced on an H200.
+// RELEASE: fence.proxy.async.shared::cta;
+// RELEASE-NOT: ld.shared
+// RELEASE: mbarrier.arrive.shared.b64
 // GPU-COMPARE: --rtol=1e-2 --atol=0.5 --max-rel-l2=1e-3
 func.func @w4a16(%x: tensor<1x1536xf16>, %w: tensor<200x1536xi4, #lowbit.layout<packed>>,
                  %s: tensor<200x12xf16>, %z: tensor<200x12xi4>) -> tensor<1x200xf32> {
