@@ -61,23 +61,33 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
                                            stages, 1, {}, persistent));
   };
   ArrayRef<int64_t> block = config.getBlock();
-  if (config.getStrategy() == lowbit::gpu::Strategy::SplitKGemv) {
+  bool splitKDefault = config.getStrategy() == lowbit::gpu::Strategy::SplitKGemv;
+  if (splitKDefault || config.getStrategy() == lowbit::gpu::Strategy::TmaGemv) {
     bool f32 = spec->out == "f32";
+    // The register-streaming GEMV (the default's tiles, or, around a
+    // tma_gemv default, its own: K blocks of 128 codes, mma [16, 8, 16]).
+    int64_t blockK = splitKDefault ? block[2] : 128;
+    SmallVector<int64_t> mma = llvm::to_vector(
+        splitKDefault ? config.getMma() : ArrayRef<int64_t>{16, 8, 16});
+    auto addSplitK = [&](int64_t bn, int64_t warpN, int64_t stages, int64_t splitK) {
+      addConfig(lowbit::gpu::ConfigAttr::get(&context, lowbit::gpu::Strategy::SplitKGemv,
+                                             {16, bn, blockK}, {16, warpN}, mma,
+                                             config.getMmaType(), stages, splitK, {}, false));
+    };
     // Row tiles, K splits, and per lane 4 or 8 16-byte chunks of one row in
     // flight, or 2 or 4 chunks of each of 4 rows a warp streams together
     // (warp tile N 32, the default up to 2 tokens: an activation load
     // serves 4 rows).
-    int64_t warpM = config.getWarp()[0];
     for (int64_t bn : {16, 32, 64})
       for (int64_t splits : {1, 2, 4, 8, 16}) {
-        if ((splits > 1 && !f32) || spec->k / block[2] < splits)
+        if ((splits > 1 && !f32) || spec->k / blockK < splits)
           continue;
         for (int64_t stages : {4, 8})
-          add({block[0], bn, block[2]}, {warpM, 8}, stages, splits);
+          addSplitK(bn, 8, stages, splits);
         // Up to 4 tokens: more keep 4 x M sums and reload activations per row.
         for (int64_t stages : {2, 4})
           if (bn >= 32 && spec->m <= 4) // the warp tile divides the block's
-            add({block[0], bn, block[2]}, {warpM, 32}, stages, splits);
+            addSplitK(bn, 32, stages, splits);
       }
     // On sm_90a, 4-bit weights also run on the tensor cores at 64 tokens
     // (the weights widened as wgmma's A, each read once per token tile):
@@ -89,14 +99,15 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // From sm_90 on, the GEMV whose weights stream by TMA through a
     // shared-memory ring (tma_gemv): on CUDA cores 16 or 32 rows per block
     // with 4 or 6 slots; for f16 activations and 4-bit codes also on tensor
-    // cores (16 rows, up to 8 tokens as the mma's N), 4 or 8 slots.
+    // cores (16 rows, up to 8 tokens as the mma's N), 2 to 4 slots (on an
+    // H200 3 was the fastest at M = 1, 4 and 8; 6 and 8 were slower).
     if (arch == "sm_90" || arch == "sm_90a") {
       for (int64_t rows : {16, 32})
         for (int64_t stages : {4, 6})
-          addWith(lowbit::gpu::Strategy::TmaGemv, {block[0], rows, 512}, {warpM, rows / 4},
-                  {1, 1, 1}, config.getMmaType(), stages, /*persistent=*/false);
+          addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows / 4}, {1, 1, 1},
+                  config.getMmaType(), stages, /*persistent=*/false);
       if (fourBitWeights && spec->act == "f16" && spec->m <= 8)
-        for (int64_t stages : {4, 8})
+        for (int64_t stages : {2, 3, 4})
           addWith(lowbit::gpu::Strategy::TmaGemv, {16, 16, 512}, {16, 16}, {16, 8, 16},
                   Float16Type::get(&context), stages, /*persistent=*/false);
     }

@@ -478,6 +478,16 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   }
   EXPECT_GE(compiled, 4);
 
+  // `config` generates a kernel for `spec` (on `arch`, else the default).
+  auto expectGenerated = [](const std::string &config, const char *spec,
+                            const char *arch = nullptr) {
+    CompileOptions options;
+    options.config = config;
+    if (arch)
+      options.arch = arch;
+    auto module = compileSource(parseSpec(spec)->toMLIR(), options);
+    EXPECT_TRUE(bool(module)) << config << ": " << errorText(module.takeError());
+  };
   std::string gemv = "#lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], "
                      "warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 4>";
   auto decode = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp out=f32", gemv);
@@ -486,13 +496,8 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   // for N tiles 32 and 64, 4 rows with 2 or 4; the default among them.
   EXPECT_EQ(decode->size(), 50u);
   // Every one is generated (rows per warp need whole 16-byte chunks: here).
-  for (const std::string &config : *decode) {
-    CompileOptions options;
-    options.config = config;
-    auto module = compileSource(
-        parseSpec("matmul m=1 n=256 k=2048 a=f16 w=u4:g128:zp out=f32")->toMLIR(), options);
-    EXPECT_TRUE(bool(module)) << config << ": " << errorText(module.takeError());
-  }
+  for (const std::string &config : *decode)
+    expectGenerated(config, "matmul m=1 n=256 k=2048 a=f16 w=u4:g128:zp out=f32");
   // On sm_90a the tensor-core kernel at 64 tokens joins them (64 or 128
   // weight rows, 2 to 4 stages), each generated for sm_90a and bf16 too.
   auto hopper = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
@@ -508,26 +513,33 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   // And the TMA-fed GEMV (16 or 32 rows per block, 4 or 6 slots), each
   // generated for sm_90a.
   ASSERT_EQ(tma.size(), 4u);
-  for (const std::string &config : tma) {
-    CompileOptions options;
-    options.config = config;
-    options.arch = "sm_90a";
-    auto module = compileSource(
-        parseSpec("matmul m=1 n=256 k=2048 a=f16 w=u4:g128:zp out=f32")->toMLIR(), options);
-    EXPECT_TRUE(bool(module)) << config << ": " << errorText(module.takeError());
-  }
+  for (const std::string &config : tma)
+    expectGenerated(config, "matmul m=1 n=256 k=2048 a=f16 w=u4:g128:zp out=f32", "sm_90a");
   ASSERT_EQ(tensorCore.size(), 6u);
   EXPECT_NE(tensorCore.front().find("block = [64, 128, 256], warp = [64, 64], mma = [64, 64, "
                                     "16], mma_type = bf16, stages = 2, persistent = true"),
             std::string::npos)
       << tensorCore.front();
-  for (const std::string &config : tensorCore) {
-    CompileOptions options;
-    options.config = config;
-    auto module = compileSource(
-        parseSpec("matmul m=16 n=256 k=2048 a=bf16 w=u4:g128:zp out=f32")->toMLIR(), options);
-    EXPECT_TRUE(bool(module)) << config << ": " << errorText(module.takeError());
+  for (const std::string &config : tensorCore)
+    expectGenerated(config, "matmul m=16 n=256 k=2048 a=bf16 w=u4:g128:zp out=f32");
+  // Around a tma_gemv default (sm_90a, 8 f16 tokens: tensor cores), the
+  // register-streaming GEMV's candidates too, and every candidate is
+  // generated for a small shape of the same format.
+  std::string tmaDefault = "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], "
+                           "warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 3>";
+  auto aroundTma = candidateConfigs("matmul m=8 n=8192 k=8192 a=f16 w=u4:g128:zp out=f32",
+                                    tmaDefault, "sm_90a");
+  ASSERT_TRUE(bool(aroundTma));
+  int splitK = 0, tensorCoreTma = 0;
+  for (const std::string &config : *aroundTma) {
+    splitK += config.find("strategy = splitk_gemv") != std::string::npos;
+    tensorCoreTma += config.find("strategy = tma_gemv") != std::string::npos &&
+                     config.find("mma = [16, 8, 16]") != std::string::npos;
+    expectGenerated(config, "matmul m=8 n=256 k=2048 a=f16 w=u4:g128:zp out=f32", "sm_90a");
   }
+  EXPECT_EQ(aroundTma->front(), tmaDefault);
+  EXPECT_EQ(splitK, 30); // 3 N tiles x 5 splits x one row per warp, 4 or 8 chunks
+  EXPECT_EQ(tensorCoreTma, 3); // 2 to 4 slots, the default's 3 among them
   // Not for other chips, nor for quantized activations.
   auto ampere = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
                                  gemv, "sm_80");
