@@ -47,11 +47,14 @@ def LowBitLowerMatmulToGPUPass
       `mma_type = f16`); shuffles reduce; K splits on grid.y meet through
       f32 atomics.
       Rows that are not whole 16-byte chunks take a byte-at-a-time variant.
-    - `tma_gemv` (decode, sm_90 and newer): the same products, with the
-      weights streamed by TMA rather than held in registers: a producer
-      warp copies 512 bytes of each of the block's rows per K tile into an
-      mbarrier ring of `stages` slots; four consumer warps (warp tile N
-      rows each, block tile N = 4 x that) read them from shared memory.
+    - `tma_gemv` (decode, sm_90 and newer): the weights streamed by TMA
+      rather than held in registers: a producer warp copies 512 bytes of
+      each of the block's rows per K tile into an mbarrier ring of `stages`
+      slots, and four consumer warps read them from shared memory. With
+      `mma = [1, 1, 1]` they form the same products as `splitk_gemv` (warp
+      tile N rows each, block tile N = 4 x that); with `mma = [16, 8, 16]`
+      (f16 activations, up to 8 tokens, 4-bit codes) they run mma.sync
+      m16n8k16 on 16 rows per block, the tokens as N.
     - `mma_sync` (prefill): block and warp tiles from the config, a
       `cp.async` ring of `stages` K tiles in dynamic shared memory (swizzled
       64-byte rows, activation rows past M zero-filled), `ldmatrix.x4`
