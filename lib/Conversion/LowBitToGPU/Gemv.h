@@ -1,0 +1,279 @@
+//===- Gemv.h - what the two GEMV generators share --------------*- C++ -*-===//
+//
+// The problem description, the chunk types and the product folds that the
+// register-streaming GEMV (`splitk_gemv`, GemvKernel.cpp) and the TMA-fed
+// one (`tma_gemv`, TmaGemvKernel.cpp) share. Included by those files only.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_LIB_CONVERSION_LOWBITTOGPU_GEMV_H
+#define LOWBIT_LIB_CONVERSION_LOWBITTOGPU_GEMV_H
+
+#include "Emitter.h"
+#include "Kernels.h"
+
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace mlir::lowbit::gemv {
+
+constexpr int64_t kWarpThreads = 32;
+/// Warps that compute products (tma_gemv adds a producer warp).
+constexpr int64_t kWarpsPerBlock = 4;
+/// tma_gemv: each ring slot holds 512 bytes of every row of the block (one
+/// 16-byte chunk per lane), copied as four boxes of 128-byte rows with the
+/// 128-byte swizzle.
+constexpr int64_t kTmaBoxBytes = 128;
+constexpr int64_t kTmaSlotRowBytes = kWarpThreads * 16;
+/// tma_gemv on tensor cores: the consumer warps' f32 sums, four per thread.
+constexpr int64_t kTensorCoreSumBytes = kWarpsPerBlock * kWarpThreads * 16;
+
+/// What the GEMV kernel needs to know about one matmul.
+struct GemvProblem {
+  int64_t m, n, k, splitK, rowsPerBlock;
+  Type actType, scaleType, resultType;
+  unsigned codeBits; // 2 or 4 (packed four or two per byte) or 8
+  bool unsignedCodes, hasZeroPoints;
+  Granularity granularity;
+  int64_t groupSize;
+  int64_t scaleRows, scaleCols;
+  /// The value of every code when codes index a table (QuantSchemeAttr::
+  /// getCodeValues); empty for integer codes.
+  SmallVector<float> table;
+  /// The value of every scale byte for 8-bit float scales (MX e8m0,
+  /// NVFP4-style e4m3), read as bytes; empty for f16/bf16/f32 scales.
+  SmallVector<float> scaleTable;
+  /// Dynamic shared memory: the two tables' f32 values, and with tma_gemv
+  /// the ring, its barriers and room to align it.
+  int64_t sharedBytes() const {
+    return tableBytes() +
+           (tma ? 1024 + barrierOffset() + 16 * ringSlots + (tensorCores ? kTensorCoreSumBytes : 0)
+                : 0);
+  }
+  /// Whole 16-byte chunks per row and scale groups of whole chunks: the
+  /// streaming path (16-byte loads, dequantization by exponent tricks).
+  bool vectorized = false;
+  /// 16-byte chunks each lane loads before using the first (the config's
+  /// `stages`): the bytes in flight that hide memory latency.
+  int64_t chunksInFlight = 4;
+  /// Rows a warp streams together (warp tile N / 8, the GEMV's row granule):
+  /// each activation load and conversion then serves that many rows.
+  int64_t rowsPerWarp = 1;
+  /// Products in f16x2 (`mma_type = f16` on the streaming path with f16
+  /// activations, 4-bit integer codes and f16 scales): two codes per
+  /// instruction instead of one, sums in f16 within a 16-byte chunk.
+  bool halfProducts = false;
+  /// 4-bit codes interleaved in each word as [0, 2, 4, 6, 1, 3, 5, 7] (the
+  /// order AWQ packs in): the f16x2 path's pairs are then pairs of
+  /// consecutive codes, which multiply the activations as they are loaded.
+  bool pairedCodes = false;
+  /// The tma_gemv strategy: weight tiles stream through a shared-memory
+  /// ring of `ringSlots` slots (buildTmaKernel).
+  bool tma = false;
+  int64_t ringSlots = 0;
+  /// tma_gemv with `mma = [16, 8, 16]`: products on tensor cores
+  /// (consumeOnTensorCores).
+  bool tensorCores = false;
+
+  int64_t rowBytes() const { return k * codeBits / 8; }
+  int64_t rowChunks() const { return rowBytes() / 16; }
+  /// tma_gemv: K tiles per row (512 bytes each), their codes, and the
+  /// bytes of a ring slot: the weight tile (`weightBytes`), then on tensor
+  /// cores each token's activations of the K tile (`activationBytes`).
+  int64_t kTiles() const { return llvm::divideCeil(rowBytes(), kTmaSlotRowBytes); }
+  int64_t tileCodes() const { return kTmaSlotRowBytes * 8 / codeBits; }
+  int64_t weightBytes() const { return rowsPerBlock * kTmaSlotRowBytes; }
+  int64_t activationBytes() const { return tensorCores ? m * tileCodes() * 2 : 0; }
+  int64_t slotBytes() const { return weightBytes() + activationBytes(); }
+  /// Where the ring starts past the tables (aligned to the swizzle's 1024
+  /// bytes at run time) and its mbarriers after it: `full`, then `empty`.
+  int64_t tableBytes() const { return int64_t(table.size() + scaleTable.size()) * 4; }
+  int64_t barrierOffset() const { return ringSlots * slotBytes(); }
+  int64_t codesPerChunk() const { return 128 / codeBits; }
+  /// Activations per 16-byte vector.
+  int64_t actLanes() const { return 128 / int64_t(actType.getIntOrFloatBitWidth()); }
+};
+
+/// What a row body sees of the kernel around it.
+struct GemvFrame {
+  Value x, w, s, z; // z is null without zero points
+  Value table;      // the code values in shared memory, or null
+  Value scaleTable; // the values of 8-bit float scales in shared memory, or null
+  /// The warp's output rows (rowsPerWarp of them), rows past N clamped to
+  /// the last (read, never stored).
+  SmallVector<Value> rows;
+  Value begin, end; // this lane's first unit of the row, and the split's end
+};
+
+/// The chunks a lane of the streaming kernels has in flight: `stages` 16-byte
+/// chunks of each of the warp's rows, 32 chunks apart from `first` on.
+/// Chunks past the split's end re-read its last chunk and are marked
+/// invalid (the caller gives them a zero scale). Their scales and zero points
+/// are loaded with them, so that those loads' latency overlaps too.
+struct ChunksInFlight {
+  struct Chunk {
+    Value k0, valid;
+    // One per row of the warp: the words (vector<4xi32>), the scale and the
+    // zero point as read from memory (null without zero points).
+    SmallVector<Value> words, scales, zeros;
+    // Per token, the activations' 16-byte vectors when loaded ahead with
+    // the chunk; empty: the fold loads them (chunkActivations).
+    SmallVector<SmallVector<Value>, 2> activations;
+  };
+  SmallVector<Chunk, 1> chunks;
+};
+
+/// What adds the products of the chunks in flight to the rowsPerWarp x M
+/// sums ([row * M + token]): foldFloatProducts or foldHalfProducts.
+using ChunkFold = void (*)(OpBuilder &, Location, const GemvProblem &, const GemvFrame &,
+                           const ChunksInFlight &, SmallVector<Value> &);
+
+Value index(OpBuilder &b, Location loc, int64_t v);
+Value toF32(OpBuilder &b, Location loc, Value v);
+Value f32Const(OpBuilder &b, Location loc, double v);
+/// `acc + a * c`, contractible into an FMA.
+Value fma(OpBuilder &b, Location loc, Value a, Value c, Value acc);
+/// Value of a code held in the low `bits` bits of an i8, as f32.
+Value codeValue(OpBuilder &b, Location loc, Value byte, unsigned bits, bool isUnsigned);
+/// The indices into the scales (and zero points) of the codes starting at
+/// `k0` of row `n`.
+SmallVector<Value, 2> scaleIndices(OpBuilder &b, Location loc, const GemvProblem &p, Value n,
+                                   Value k0);
+/// Token `token`'s activations of the chunk of codes from `k0`, as the
+/// 16-byte vectors the input is viewed as.
+SmallVector<Value> loadActivations(OpBuilder &b, Location loc, const GemvProblem &p,
+                                   const GemvFrame &f, Value token, Value k0);
+/// The GEMV kernels' parameters: input as `xType`, weight as `wType`,
+/// scales, zero points, result.
+SmallVector<Type> gemvParams(OpBuilder &b, const GemvProblem &p, Type xType, Type wType);
+/// A warp's sums of its rows, reduced over the lanes and stored (or added
+/// atomically with K splits) by lane 0 (GemvKernel.cpp).
+void storeRowSums(OpBuilder &b, Location loc, const GemvProblem &p, Value y, Value lane,
+                  ArrayRef<Value> outputRows, ArrayRef<Value> partial, bool firstRowInside);
+/// The streaming kernels' operand types: the input as 16-byte vectors of
+/// activations, the weight as 16-byte chunks of four words.
+std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p);
+/// The chunk folds (GemvKernel.cpp): f32 products, and f16x2 products.
+void foldFloatProducts(OpBuilder &b, Location loc, const GemvProblem &p, const GemvFrame &f,
+                       const ChunksInFlight &work, SmallVector<Value> &acc);
+void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const GemvFrame &f,
+                      const ChunksInFlight &work, SmallVector<Value> &acc);
+
+/// The f16 pairs of the f16x2 and tensor-core paths: a 16-byte chunk's 32
+/// 4-bit codes of one row as four vector<8xf16> "pairs" q = 0..3, element
+/// 2j + h of pair q holding code 8j + 4h + q (packed codes: word j's codes
+/// q and q + 4) or 8j + 2q + h (paired codes), and the chunk's activations
+/// in the same order.
+struct HalfPairs {
+  OpBuilder &b;
+  Location loc;
+  const GemvProblem &p;
+  Type f16, i32;
+  VectorType words, halves;
+  arith::FastMathFlagsAttr contract;
+
+  HalfPairs(OpBuilder &b, Location loc, const GemvProblem &p)
+      : b(b), loc(loc), p(p), f16(b.getF16Type()), i32(b.getI32Type()),
+        words(VectorType::get({4}, i32)), halves(VectorType::get({8}, f16)),
+        contract(arith::FastMathFlagsAttr::get(b.getContext(),
+                                               arith::FastMathFlags::contract)) {}
+
+  Value half(double v) {
+    APFloat value(v);
+    bool inexact;
+    value.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &inexact);
+    return arith::ConstantFloatOp::create(b, loc, cast<FloatType>(f16), value).getResult();
+  }
+  Value splatWords(uint32_t v) {
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(words, APInt(32, v)));
+  }
+  Value splatHalves(Value scalar) { return vector::BroadcastOp::create(b, loc, halves, scalar); }
+
+  /// Signed codes with their sign bits flipped are unsigned with a bias of 8.
+  double bias() const { return p.unsignedCodes ? 0.0 : 8.0; }
+
+  /// 1024 + bias + zero point (`zero` as read from memory, or null), in f16:
+  /// what the codes' halves 1024 + code are offset by.
+  Value offset(Value zero) {
+    if (!zero)
+      return half(1024.0 + bias());
+    Value value = codeValue(b, loc, zero, p.codeBits, p.unsignedCodes);
+    return arith::TruncFOp::create(
+        b, loc, f16, arith::AddFOp::create(b, loc, f32Const(b, loc, 1024.0 + bias()), value));
+  }
+
+  /// The chunk `w` (vector<4xi32>) of one row as pairs of code - bias - zero
+  /// point, exactly, times `scale` (f16) unless it is null. Packed codes:
+  /// `(w & 0x000F000F) | 0x64006400` holds the halves 1024 + code of word
+  /// codes 0 and 4, masked with 0x00F000F0 1024 + 16 x code of codes 1 and
+  /// 5; the word shifted by 8, codes 2, 6 and 3, 7. One f16x2 subtract (or
+  /// FMA, for the x16 pairs) removes 1024, the bias and the zero point.
+  SmallVector<Value> weights(Value w, Value offset, Value scale) {
+    if (!p.unsignedCodes)
+      w = arith::XOrIOp::create(b, loc, w, splatWords(0x88888888u));
+    Value shifted = arith::ShRUIOp::create(b, loc, w, splatWords(8));
+    // 1024 + bias + zero point, and 64 + the same for the codes read 16x.
+    Value low = splatHalves(offset);
+    Value high = splatHalves(arith::SubFOp::create(b, loc, offset, half(960.0)));
+    Value sixteenth = splatHalves(half(1.0 / 16));
+    Value scales = scale ? splatHalves(scale) : Value();
+    SmallVector<Value> pairs;
+    for (int64_t q = 0; q < 4; ++q) {
+      Value source = q < 2 ? w : shifted;
+      Value bits = ub::PoisonOp::create(b, loc, words);
+      for (int64_t j = 0; j < 4; ++j) {
+        Value word = vector::ExtractOp::create(b, loc, source, ArrayRef<int64_t>{j});
+        word = lop3(b, loc, word, q % 2 ? 0x00F000F0u : 0x000F000Fu, 0x64006400u,
+                    kLop3AndOr);
+        bits = vector::InsertOp::create(b, loc, word, bits, ArrayRef<int64_t>{j});
+      }
+      Value value = vector::BitCastOp::create(b, loc, halves, bits);
+      value = q % 2 ? arith::SubFOp::create(
+                          b, loc,
+                          arith::MulFOp::create(b, loc, value, sixteenth, contract), high,
+                          contract)
+                          .getResult()
+                    : arith::SubFOp::create(b, loc, value, low).getResult();
+      pairs.push_back(scales ? arith::MulFOp::create(b, loc, value, scales).getResult()
+                             : value);
+    }
+    return pairs;
+  }
+
+  /// A chunk's 32 activations (its 16-byte vectors as loaded) in the pairs'
+  /// order. Packed codes: word j of pair q takes halves q % 2 of words q / 2
+  /// and 2 + q / 2 of the j-th vector (prmt, which the compilers keep once
+  /// for all rows where they would duplicate vector shuffles). Paired codes:
+  /// word q of the j-th vector as loaded.
+  SmallVector<Value> activations(ArrayRef<Value> vectors) {
+    SmallVector<SmallVector<Value>> x;
+    for (Value v : vectors) {
+      Value asWords = vector::BitCastOp::create(b, loc, words, v);
+      x.emplace_back();
+      for (int64_t i = 0; i < 4; ++i)
+        x.back().push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
+    }
+    SmallVector<Value> pairs;
+    for (int64_t q = 0; q < 4; ++q) {
+      Value select = arith::ConstantIntOp::create(b, loc, i32, q % 2 ? 0x7632 : 0x5410);
+      Value pair = ub::PoisonOp::create(b, loc, words);
+      for (int64_t j = 0; j < 4; ++j) {
+        Value word = p.pairedCodes
+                         ? x[j][q]
+                         : NVVM::PermuteOp::create(b, loc, i32, x[j][q / 2], x[j][2 + q / 2],
+                                                   select, NVVM::PermuteMode::DEFAULT)
+                               .getResult();
+        pair = vector::InsertOp::create(b, loc, word, pair, ArrayRef<int64_t>{j});
+      }
+      pairs.push_back(vector::BitCastOp::create(b, loc, halves, pair));
+    }
+    return pairs;
+  }
+};
+
+/// The tma_gemv kernel (TmaGemvKernel.cpp).
+::mlir::gpu::GPUFuncOp buildTmaKernel(OpBuilder &b, Location loc, StringRef name,
+                                      const GemvProblem &p, ChunkFold fold);
+
+} // namespace mlir::lowbit::gemv
+
+#endif // LOWBIT_LIB_CONVERSION_LOWBITTOGPU_GEMV_H

@@ -1,0 +1,467 @@
+//===- TmaGemvKernel.cpp - the tma_gemv strategy (sm_90) -------------------===//
+//
+// A decode GEMV whose weight tiles stream by TMA through an mbarrier ring in
+// shared memory: a producer warp issues the copies, four consumer warps fold
+// the tiles with the register GEMV's products on CUDA cores or with mma.sync
+// on tensor cores (docs/GPU.md). Problem analysis, launch and the folds are
+// in GemvKernel.cpp.
+//
+//===----------------------------------------------------------------------===//
+#include "Gemv.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::gemv;
+
+namespace {
+
+/// A tma_gemv block: its ring in shared memory and where it is in the
+/// product.
+struct TmaBlock {
+  Emitter &e;
+  const GemvProblem &p;
+  GemvFrame f;
+  Value y;
+  Value ring; // the ring's start in the shared window, aligned to 1024
+  Value warp, lane;
+  Value row0;              // the block's first row
+  Value first, end, count; // its K tiles [first, end), `count` of them
+
+  Value slot(Value stage) { return e.add(ring, e.mul(stage, p.slotBytes())); }
+  Value full(Value stage) {
+    return sharedPointer(e, e.add(e.add(ring, p.barrierOffset()), e.mul(stage, 8)));
+  }
+  Value empty(Value stage) {
+    return sharedPointer(e, e.add(e.add(ring, p.barrierOffset() + 8 * p.ringSlots),
+                                  e.mul(stage, 8)));
+  }
+  /// Where consumer warp `warp` leaves its lanes' four sums (tensor cores):
+  /// after the barriers.
+  Value partialSums(Value warp) {
+    return sharedPointer(
+        e, e.add(e.add(ring, p.barrierOffset() + 16 * p.ringSlots),
+                 e.mul(e.add(e.mul(warp, kWarpThreads), lane), 16)));
+  }
+  /// Waits for the block's K tile number `i` (slot i % slots, parity of its
+  /// round); returns the slot.
+  Value waitTile(Value i) {
+    Value stage = e.rem(i, p.ringSlots);
+    waitParity(e, full(stage), e.rem(e.div(i, p.ringSlots), 2));
+    return stage;
+  }
+  /// This thread has read slot `stage`. Its reads (generic proxy) are
+  /// ordered before the copies that refill the slot (async proxy) by a
+  /// proxy fence: without it, on an H200, refills overtook reads of
+  /// 2- to 4-slot rings and results raced (relative L2 0.002-0.05).
+  void release(Value stage) {
+    MLIRContext *ctx = e.b.getContext();
+    NVVM::FenceProxyOp::create(
+        e.b, e.loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+    NVVM::MBarrierArriveOp::create(e.b, e.loc, Type(), empty(stage), Value());
+  }
+  /// A consumer's loop over the block's K tiles: `sums` f32 sums from zero,
+  /// and what `load` loads for a tile (scales, zero points, ...) loaded a
+  /// tile ahead. `body` gets the tile, its slot once full, that tile's
+  /// loads and the sums to add to; the slot is released after it. Returns
+  /// the sums.
+  SmallVector<Value>
+  consumeTiles(int64_t sums, function_ref<SmallVector<Value>(Value tile)> load,
+               function_ref<void(Value tile, Value stage, ValueRange loaded,
+                                 MutableArrayRef<Value> sums)>
+                   body) {
+    OpBuilder &b = e.b;
+    SmallVector<Value> init(sums, f32Const(b, e.loc, 0.0));
+    llvm::append_range(init, load(first));
+    auto loop = scf::ForOp::create(b, e.loc, e.idx(0), count, e.idx(1), init);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value tile = e.add(first, i);
+    SmallVector<Value> next = load(arith::MinUIOp::create(
+        b, e.loc, e.add(tile, 1), arith::SubIOp::create(b, e.loc, end, e.idx(1))));
+    Value stage = waitTile(i);
+    ValueRange carried = loop.getRegionIterArgs();
+    SmallVector<Value> acc(carried.take_front(sums));
+    body(tile, stage, carried.drop_front(sums), acc);
+    release(stage);
+    llvm::append_range(acc, next);
+    scf::YieldOp::create(b, e.loc, acc);
+    return SmallVector<Value>(loop.getResults().take_front(sums));
+  }
+  /// Token `token`'s activations of the slot's K tile (tensor cores), from
+  /// its code `code` on: `count` 16-byte vectors.
+  SmallVector<Value> loadActivations(Value stage, Value token, Value code, int64_t count) {
+    Value base = e.add(e.add(slot(stage), p.weightBytes()),
+                       e.add(e.mul(token, p.tileCodes() * 2), e.mul(code, 2)));
+    SmallVector<Value> vectors;
+    for (int64_t v = 0; v < count; ++v)
+      vectors.push_back(LLVM::LoadOp::create(
+          e.b, e.loc, VectorType::get({p.actLanes()}, p.actType),
+          sharedPointer(e, e.add(base, 16 * v)), /*alignment=*/16));
+    return vectors;
+  }
+  /// A 16-byte chunk of the slot: row `row` of the block, 16-byte position
+  /// `position` (0..7) of box `box` before the swizzle.
+  Value loadChunk(Value stage, Value box, Value row, Value position) {
+    Value swizzled = arith::XOrIOp::create(e.b, e.loc, position, e.rem(row, 8));
+    Value address = e.add(e.add(slot(stage), e.mul(box, p.rowsPerBlock * kTmaBoxBytes)),
+                          e.add(e.mul(row, kTmaBoxBytes), e.mul(swizzled, 16)));
+    return LLVM::LoadOp::create(e.b, e.loc, VectorType::get({4}, e.b.getI32Type()),
+                                sharedPointer(e, address), /*alignment=*/16);
+  }
+};
+
+/// tma_gemv on CUDA cores: consumer warp w computes rows [w R, (w + 1) R) of
+/// the block (R = warp tile N); lane l reads chunk l of each (a quarter of
+/// the warp reads one swizzled 128-byte row: no bank conflicts) and folds
+/// it with the f32 or f16x2 products. Scales, zero points and (up to two
+/// tokens) activations of the next K tile are loaded while the current one
+/// is folded.
+void consumeOnCudaCores(TmaBlock &t, ChunkFold fold) {
+  Emitter &e = t.e;
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  const GemvProblem &p = t.p;
+  GemvFrame f = t.f;
+  // The warp's rows; those past N (zeros from TMA) read the last row's
+  // scales and are not stored.
+  SmallVector<Value> localRows, outputRows;
+  for (int64_t r = 0; r < p.rowsPerWarp; ++r) {
+    localRows.push_back(e.add(e.mul(t.warp, p.rowsPerWarp), r));
+    outputRows.push_back(e.add(t.row0, localRows.back()));
+    f.rows.push_back(arith::MinUIOp::create(b, loc, outputRows.back(), e.idx(p.n - 1)));
+  }
+  // Chunk `lane` of K tile `tile`, clamped to the row's last chunk.
+  auto chunkOf = [&](Value tile) {
+    return arith::MinUIOp::create(b, loc, e.add(e.mul(tile, kWarpThreads), t.lane),
+                                  e.idx(p.rowChunks() - 1))
+        .getResult();
+  };
+  bool loadActivationsAhead = p.m <= 2;
+  // What a K tile's chunk needs besides its words, loaded a tile ahead.
+  auto loadOperands = [&](Value tile) {
+    Value k0 = e.mul(chunkOf(tile), p.codesPerChunk());
+    SmallVector<Value> values;
+    for (Value n : f.rows)
+      values.push_back(memref::LoadOp::create(b, loc, f.s, scaleIndices(b, loc, p, n, k0)));
+    if (f.z)
+      for (Value n : f.rows)
+        values.push_back(memref::LoadOp::create(b, loc, f.z, scaleIndices(b, loc, p, n, k0)));
+    for (int64_t m = 0; loadActivationsAhead && m < p.m; ++m)
+      llvm::append_range(values, loadActivations(b, loc, p, f, e.idx(m), k0));
+    return values;
+  };
+  int64_t sums = p.rowsPerWarp * p.m;
+  SmallVector<Value> results = t.consumeTiles(
+      sums, loadOperands,
+      [&](Value tile, Value stage, ValueRange loaded, MutableArrayRef<Value> acc) {
+        ChunksInFlight work;
+        ChunksInFlight::Chunk &chunk = work.chunks.emplace_back();
+        chunk.valid = e.lt(e.add(e.mul(tile, kWarpThreads), t.lane), p.rowChunks());
+        chunk.k0 = e.mul(chunkOf(tile), p.codesPerChunk());
+        for (Value row : localRows)
+          chunk.words.push_back(t.loadChunk(stage, e.div(t.lane, 8), row, e.rem(t.lane, 8)));
+        size_t at = 0;
+        for (int64_t r = 0; r < p.rowsPerWarp; ++r)
+          chunk.scales.push_back(loaded[at++]);
+        for (int64_t r = 0; r < p.rowsPerWarp; ++r)
+          chunk.zeros.push_back(f.z ? loaded[at++] : Value());
+        int64_t vectors = p.codesPerChunk() / p.actLanes();
+        for (int64_t m = 0; loadActivationsAhead && m < p.m; ++m, at += vectors)
+          chunk.activations.push_back(SmallVector<Value>(loaded.slice(at, vectors)));
+        SmallVector<Value> folded(acc);
+        fold(b, loc, p, f, work, folded);
+        llvm::copy(folded, acc.begin());
+      });
+  storeRowSums(b, loc, p, t.y, t.lane, outputRows, results, /*firstRowInside=*/false);
+}
+
+/// tma_gemv on tensor cores (`mma = [16, 8, 16]`): the block's 16 rows are
+/// mma.sync m16n8k16's M and up to 8 tokens its N. A K tile is 8 quads of 4
+/// chunks (128 codes, one scale group); warp w takes quads 2w and 2w + 1
+/// (box w). Lane 4g + t reads chunk 4q + t of rows pi(g) and pi(g) + 8,
+/// pi(g) = g / 2 + 4 (g % 2) (the two rows of a quarter-warp then differ in
+/// bit 2 of the swizzle: no bank conflicts), decodes them to unscaled f16
+/// pairs (HalfPairs) and gives word j's pairs to two mma steps, with the
+/// activations of token g (clamped to M - 1) in the same order as B. Each
+/// quad's 8 mmas start from zero, the quad's scales multiply their f32
+/// sums; each thread leaves its sums in shared memory for
+/// storeTensorCoreSums.
+void consumeOnTensorCores(TmaBlock &t) {
+  Emitter &e = t.e;
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  const GemvProblem &p = t.p;
+  const GemvFrame &f = t.f;
+  HalfPairs pairs(b, loc, p);
+  Type f32 = b.getF32Type(), f16 = b.getF16Type();
+  auto minIndex = [&](Value v, int64_t bound) {
+    return arith::MinUIOp::create(b, loc, v, e.idx(bound)).getResult();
+  };
+  Value g = e.div(t.lane, 4), quadLane = e.rem(t.lane, 4);
+  Value rowA = e.add(e.div(g, 2), e.mul(e.rem(g, 2), 4));
+  SmallVector<Value, 2> localRows = {rowA, e.add(rowA, 8)}, scaleRows;
+  for (Value row : localRows)
+    scaleRows.push_back(minIndex(e.add(t.row0, row), p.n - 1));
+  Value token = minIndex(g, p.m - 1);
+  // Chunk 4 (2w + u) + t of K tile `tile`: quad u of this warp.
+  auto chunkOf = [&](Value tile, int64_t u) {
+    return e.add(e.add(e.mul(tile, kWarpThreads), e.mul(t.warp, 8)), e.add(quadLane, 4 * u));
+  };
+  auto firstCode = [&](Value tile, int64_t u) {
+    return e.mul(minIndex(chunkOf(tile, u), p.rowChunks() - 1), p.codesPerChunk());
+  };
+  // A K tile's scales and zero points (both quads), loaded a tile ahead;
+  // its activations come with its weights into the ring.
+  auto loadOperands = [&](Value tile) {
+    SmallVector<Value> values;
+    for (int64_t u = 0; u < 2; ++u) {
+      Value k0 = firstCode(tile, u);
+      for (Value n : scaleRows)
+        values.push_back(memref::LoadOp::create(b, loc, f.s, scaleIndices(b, loc, p, n, k0)));
+      if (f.z)
+        for (Value n : scaleRows)
+          values.push_back(
+              memref::LoadOp::create(b, loc, f.z, scaleIndices(b, loc, p, n, k0)));
+    }
+    return values;
+  };
+  auto pairType = VectorType::get({2}, f16);
+  auto wordPair = [&](Value v, int64_t j) {
+    return vector::ShuffleOp::create(b, loc, pairType, v, v, ArrayRef<int64_t>{2 * j, 2 * j + 1})
+        .getResult();
+  };
+  auto fragment = [&](ArrayRef<Value> parts) {
+    Value frag = ub::PoisonOp::create(b, loc, VectorType::get({int64_t(parts.size()), 2}, f16));
+    for (auto [i, part] : llvm::enumerate(parts))
+      frag = vector::InsertOp::create(b, loc, part, frag, ArrayRef<int64_t>{int64_t(i)});
+    return frag;
+  };
+  auto accType = VectorType::get({2, 2}, f32);
+  Value zeroAcc = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(accType, 0.0f));
+  // A K tile whose last chunks are past the row: those multiply zeros.
+  bool tail = p.rowChunks() % kWarpThreads != 0;
+
+  SmallVector<Value> results = t.consumeTiles(
+      4, loadOperands,
+      [&](Value tile, Value stage, ValueRange loaded, MutableArrayRef<Value> acc) {
+    size_t at = 0;
+    for (int64_t u = 0; u < 2; ++u) {
+      SmallVector<Value, 2> scales, zeros;
+      for (int64_t r = 0; r < 2; ++r)
+        scales.push_back(loaded[at++]);
+      for (int64_t r = 0; r < 2; ++r)
+        zeros.push_back(f.z ? loaded[at++] : Value());
+      Value code = e.mul(e.add(e.mul(t.warp, 8), e.add(quadLane, 4 * u)), p.codesPerChunk());
+      SmallVector<Value> x = pairs.activations(
+          t.loadActivations(stage, token, code, p.codesPerChunk() / p.actLanes()));
+      if (tail) {
+        Value valid = e.lt(chunkOf(tile, u), p.rowChunks());
+        Value zero = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(pairs.halves, APFloat::getZero(APFloat::IEEEhalf())));
+        for (Value &pair : x)
+          pair = arith::SelectOp::create(b, loc, valid, pair, zero);
+      }
+      SmallVector<SmallVector<Value>> w;
+      for (int64_t r = 0; r < 2; ++r)
+        w.push_back(pairs.weights(
+            t.loadChunk(stage, t.warp, localRows[r], e.add(quadLane, 4 * u)),
+            pairs.offset(zeros[r]), Value()));
+      // Word j's pairs 2s and 2s + 1 are K 2t, 2t + 1 and 2t + 8, 2t + 9 of
+      // mma step (j, s). Four chains of two steps (by s and j % 2), so that
+      // the steps do not wait on one another's accumulators.
+      SmallVector<Value, 4> chains(4, zeroAcc);
+      for (int64_t j = 0; j < 4; ++j)
+        for (int64_t s = 0; s < 2; ++s) {
+          Value a = fragment({wordPair(w[0][2 * s], j), wordPair(w[1][2 * s], j),
+                              wordPair(w[0][2 * s + 1], j), wordPair(w[1][2 * s + 1], j)});
+          Value bFrag = fragment({wordPair(x[2 * s], j), wordPair(x[2 * s + 1], j)});
+          Value &chain = chains[2 * s + j % 2];
+          chain = nvgpu::MmaSyncOp::create(b, loc, a, bFrag, chain, ArrayRef<int64_t>{16, 8, 16});
+        }
+      Value sum = arith::AddFOp::create(b, loc, arith::AddFOp::create(b, loc, chains[0], chains[1]),
+                                        arith::AddFOp::create(b, loc, chains[2], chains[3]));
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t h = 0; h < 2; ++h) {
+          Value part = vector::ExtractOp::create(b, loc, sum, ArrayRef<int64_t>{r, h});
+          acc[2 * r + h] = fma(b, loc, part, toF32(b, loc, scales[r]), acc[2 * r + h]);
+        }
+    }
+  });
+
+  // The four warps' sums meet in shared memory (storeTensorCoreSums).
+  Value mine = ub::PoisonOp::create(b, loc, VectorType::get({4}, f32));
+  for (int64_t c = 0; c < 4; ++c)
+    mine = vector::InsertOp::create(b, loc, results[c], mine, ArrayRef<int64_t>{c});
+  LLVM::StoreOp::create(b, loc, mine, t.partialSums(t.warp), /*alignment=*/16);
+}
+
+/// After a block barrier: warp 0 of a tensor-core tma_gemv adds the four
+/// consumer warps' sums and stores rows pi(g), pi(g) + 8 of tokens 2t and
+/// 2t + 1 (lane 4g + t). A barrier of the consumer warps only (a named
+/// barrier of 128 threads) is not enough: the producer warp's threads that
+/// have exited may count towards it.
+void storeTensorCoreSums(TmaBlock &t) {
+  Emitter &e = t.e;
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  const GemvProblem &p = t.p;
+  ifThen(e, e.eq(t.warp, 0), [&] {
+    auto sumsType = VectorType::get({4}, b.getF32Type());
+    Value total = LLVM::LoadOp::create(b, loc, sumsType, t.partialSums(e.idx(0)), 16);
+    for (int64_t w = 1; w < kWarpsPerBlock; ++w)
+      total = arith::AddFOp::create(
+          b, loc, total, LLVM::LoadOp::create(b, loc, sumsType, t.partialSums(e.idx(w)), 16));
+    Value g = e.div(t.lane, 4), quadLane = e.rem(t.lane, 4);
+    Value rowA = e.add(e.div(g, 2), e.mul(e.rem(g, 2), 4));
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t h = 0; h < 2; ++h) {
+        Value row = e.add(e.add(t.row0, rowA), 8 * r);
+        Value token = e.add(e.mul(quadLane, 2), h);
+        Value inside = arith::AndIOp::create(b, loc, e.lt(row, p.n), e.lt(token, p.m));
+        ifThen(e, inside, [&] {
+          Value value = vector::ExtractOp::create(b, loc, total, ArrayRef<int64_t>{2 * r + h});
+          SmallVector<Value, 2> at = {token, row};
+          if (p.splitK > 1) {
+            memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value, t.y, at);
+            return;
+          }
+          if (!p.resultType.isF32())
+            value = arith::TruncFOp::create(b, loc, p.resultType, value);
+          memref::StoreOp::create(b, loc, value, t.y, at);
+        });
+      }
+  });
+}
+
+} // namespace
+
+/// The tma_gemv kernel (sm_90): four consumer warps and one producer warp.
+/// The producer's lane 0 copies the block's rows 512 bytes of K at a time
+/// (four [rows, 128-byte] TMA boxes, 128-byte swizzle) into a ring of
+/// `stages` slots: bytes in flight no longer sit in registers, so a few
+/// warps per SM keep enough of them to stream at the memory's rate. Each
+/// slot has a `full` mbarrier (the producer's expected bytes) and an
+/// `empty` one (every consumer thread arrives once it has read the slot);
+/// waits use the parity of the slot's round. The consumers compute on CUDA
+/// cores or tensor cores.
+::mlir::gpu::GPUFuncOp mlir::lowbit::gemv::buildTmaKernel(OpBuilder &b, Location loc,
+                                                          StringRef name, const GemvProblem &p,
+                                                          ChunkFold fold) {
+  Emitter e{b, loc};
+  auto [xType, wType] = streamingOperandTypes(b, p);
+  SmallVector<Type> params = gemvParams(b, p, xType, wType);
+  params.push_back(LLVM::LLVMPointerType::get(b.getContext())); // the weights' tensor map
+  int64_t threads = kWarpThreads * (kWarpsPerBlock + 1);
+  ::mlir::gpu::GPUFuncOp func = beginKernel(b, loc, name, params, threads);
+  func->setAttr(kTensorMapArgsAttrName, b.getDenseI32ArrayAttr({int32_t(params.size() - 1)}));
+  Block &body = func.getBody().front();
+  TmaBlock t{e, p};
+  t.f.x = body.getArgument(0);
+  t.f.w = body.getArgument(1);
+  t.f.s = body.getArgument(2);
+  t.f.z = p.hasZeroPoints ? body.getArgument(3) : Value();
+  t.y = body.getArgument(params.size() - 2);
+  Value tensorMap = body.getArguments().back();
+
+  Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  Value shared = dynamicSharedBytes(b, loc);
+  if (!p.table.empty())
+    t.f.table = stageCodeTable(b, loc, func, p.table, tid, threads, shared, 0);
+  if (!p.scaleTable.empty())
+    t.f.scaleTable = stageCodeTable(b, loc, func, p.scaleTable, tid, threads, shared,
+                                    int64_t(p.table.size()) * 4, "scale_values");
+  Value start = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared);
+  t.ring = arith::AndIOp::create(b, loc, e.add(start, p.tableBytes() + 1023), e.idx(~1023));
+  t.warp = e.div(tid, kWarpThreads);
+  t.lane = e.rem(tid, kWarpThreads);
+  Value bidX = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+  Value bidY = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::y);
+  t.row0 = e.mul(bidX, p.rowsPerBlock);
+  // The block's K tiles (K splits on grid.y; a last split can be empty).
+  int64_t perSplit = llvm::divideCeil(p.kTiles(), p.splitK);
+  t.first = e.mul(bidY, perSplit);
+  t.end = arith::MinUIOp::create(b, loc, e.add(t.first, perSplit), e.idx(p.kTiles()));
+  t.count = arith::SubIOp::create(b, loc, arith::MaxUIOp::create(b, loc, t.end, t.first),
+                                  t.first);
+
+  ifThen(e, e.eq(tid, 0), [&] {
+    for (int64_t st = 0; st < p.ringSlots; ++st) {
+      NVVM::MBarrierInitOp::create(b, loc, t.full(e.idx(st)), e.i32(1), Value());
+      NVVM::MBarrierInitOp::create(b, loc, t.empty(e.idx(st)),
+                                   e.i32(kWarpsPerBlock * kWarpThreads), Value());
+    }
+    NVVM::FenceMbarrierInitOp::create(b, loc);
+  });
+  ::mlir::gpu::BarrierOp::create(b, loc);
+
+  auto roles = scf::IfOp::create(b, loc, e.eq(t.warp, kWarpsPerBlock), /*withElse=*/true);
+  b.setInsertionPointToStart(&roles.getThenRegion().front());
+  Value xAddress = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, t.f.x);
+  ifThen(e, e.eq(t.lane, 0), [&] {
+    auto loop = scf::ForOp::create(b, loc, e.idx(0), t.count, e.idx(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value stage = e.rem(i, p.ringSlots), round = e.div(i, p.ringSlots);
+    // The slot's previous round has been read (round 0 waits on the phase
+    // before the first, which counts as complete).
+    waitParity(e, t.empty(stage), arith::XOrIOp::create(b, loc, e.rem(round, 2), e.idx(1)));
+    Value full = t.full(stage);
+    Value tile = e.add(t.first, i);
+    // On tensor cores each token's activations of the tile follow (one bulk
+    // copy each, up to K).
+    Value activationBytes = e.idx(0);
+    Value tileCode = e.mul(tile, p.tileCodes());
+    if (p.tensorCores)
+      activationBytes = e.mul(arith::MinUIOp::create(b, loc, e.idx(p.tileCodes()),
+                                                     arith::SubIOp::create(b, loc, e.idx(p.k),
+                                                                           tileCode)),
+                              2 * p.m);
+    NVVM::MBarrierArriveExpectTxOp::create(
+        b, loc, Type(), full, e.toI32(e.add(activationBytes, p.weightBytes())),
+        NVVM::MemScopeKind::CTA, false, Value());
+    for (int64_t m = 0; p.tensorCores && m < p.m; ++m) {
+      Value source = e.add(xAddress, e.mul(e.add(tileCode, m * p.k), 2));
+      NVVM::CpAsyncBulkGlobalToSharedClusterOp::create(
+          b, loc,
+          clusterPointer(e, e.add(e.add(t.slot(stage), p.weightBytes()), m * p.tileCodes() * 2)),
+          LLVM::AddrSpaceCastOp::create(
+              b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1),
+              LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                       e.toI64(source))),
+          full, e.toI32(e.div(activationBytes, p.m)), Value(), Value());
+    }
+    Value kByte = e.mul(tile, kTmaSlotRowBytes);
+    for (int64_t box = 0; box < kTmaSlotRowBytes / kTmaBoxBytes; ++box)
+      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+          b, loc, clusterPointer(e, e.add(t.slot(stage), box * p.rowsPerBlock * kTmaBoxBytes)),
+          tensorMap, ValueRange{e.toI32(e.add(kByte, box * kTmaBoxBytes)), e.toI32(t.row0)},
+          full, ValueRange{}, Value(), Value(), NVVM::TMALoadMode::TILE, false,
+          NVVM::CTAGroupKindAttr(), Value());
+  });
+
+  b.setInsertionPointToStart(&roles.getElseRegion().front());
+  if (p.tensorCores)
+    consumeOnTensorCores(t);
+  else
+    consumeOnCudaCores(t, fold);
+  b.setInsertionPointAfter(roles);
+  if (p.tensorCores) {
+    ::mlir::gpu::BarrierOp::create(b, loc);
+    storeTensorCoreSums(t);
+  }
+  b.setInsertionPointToEnd(&body);
+  ::mlir::gpu::ReturnOp::create(b, loc);
+  return func;
+}
+
