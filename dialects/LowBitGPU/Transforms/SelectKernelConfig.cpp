@@ -161,6 +161,22 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, ConfigAttr config,
                            << limit << " bytes of shared memory";
 }
 
+/// A tma_gemv config: `rows` per block (`warpRows` per warp), its 512-byte K
+/// tiles through a ring of `stages`, K split (f32 results only) while there
+/// are fewer row blocks than SMs. `mma` picks CUDA cores ([1, 1, 1]) or
+/// tensor cores ([16, 8, 16]).
+ConfigAttr tmaGemvConfig(MLIRContext *ctx, const Problem &p, TargetAttr target, int64_t rows,
+                         int64_t warpRows, ArrayRef<int64_t> mma, Type mmaType,
+                         int64_t stages) {
+  constexpr int64_t kTileBytes = 512;
+  int64_t kTiles = llvm::divideCeil(p.k * p.weightBits / 8, kTileBytes);
+  int64_t splits = std::clamp<int64_t>(
+      llvm::divideCeil(target.getNumSMs(), llvm::divideCeil(p.n, rows)), 1,
+      p.f32Result ? kTiles : 1);
+  return ConfigAttr::get(ctx, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, warpRows}, mma,
+                         mmaType, stages, splits, /*cluster=*/{}, /*persistent=*/false);
+}
+
 FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
                                          Type mmaType, TargetAttr target) {
   MLIRContext *ctx = op->getContext();
@@ -183,21 +199,14 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // From sm_90 on, 4 to 8 tokens on the f16x2 path with a scale per 128
   // codes take tma_gemv on tensor cores instead (16 rows per block, the
   // tokens as mma.sync's N, a 3-slot ring). On an NVIDIA H200
-  // (bench/results/2026-12-02-h200-decode-tma.md): at M = 8 24.8 / 60.7 /
-  // 70.1 us on 8192 x 8192 / 8192 x 28672 / 28672 x 8192 against the wgmma
-  // kernel's 58.2 / 199.6 / 120.2 us; at M = 4 62.6 us on 28672 x 8192
-  // against 126.4 us.
+  // (bench/results/2026-12-02-h200-decode-tma.md): at M = 8 25.4 / 60.7 /
+  // 72.9 us on 8192 x 8192 / 8192 x 28672 / 28672 x 8192 against the wgmma
+  // kernel's 58.2 / 199.6 / 120.2 us; at M = 4 21.3 / 51.0 / 61.2 us
+  // against 68.5 / 223.0 / 126.4 us.
   if (decode && p.halfProductGemv && p.quadScales && p.m >= kTensorCoreDecodeTokens &&
-      p.m <= 8 && target.getComputeCapability() >= 90) {
-    constexpr int64_t rows = 16, kTileBytes = 512;
-    int64_t kTiles = llvm::divideCeil(p.k * p.weightBits / 8, kTileBytes);
-    int64_t splits = std::clamp<int64_t>(
-        llvm::divideCeil(target.getNumSMs(), llvm::divideCeil(p.n, rows)), 1,
-        p.f32Result ? kTiles : 1);
-    return ConfigAttr::get(ctx, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, rows},
-                           {16, 8, 16}, mmaType, /*stages=*/3, splits, /*cluster=*/{},
-                           /*persistent=*/false);
-  }
+      p.m <= 8 && target.getComputeCapability() >= 90)
+    return tmaGemvConfig(ctx, p, target, /*rows=*/16, /*warpRows=*/16, /*mma=*/{16, 8, 16},
+                         mmaType, /*stages=*/3);
   if (fourBitDecodeOnTensorCores)
     decode = false;
 
@@ -232,16 +241,9 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     // On an NVIDIA H200 (bench/results/2026-12-02-h200-decode-tma.md):
     // 48.1 / 43.5 / 21.2 us on 28672 x 8192 / 8192 x 28672 / 8192 x 8192
     // against the register-streaming GEMV's 79.6 / 65.2 / 19.9 us.
-    if (p.halfProductGemv && p.m == 1 && target.getComputeCapability() >= 90) {
-      constexpr int64_t rows = 32, kTileBytes = 512;
-      int64_t kTiles = llvm::divideCeil(p.k * p.weightBits / 8, kTileBytes);
-      int64_t splits = std::clamp<int64_t>(
-          llvm::divideCeil(target.getNumSMs(), llvm::divideCeil(p.n, rows)), 1,
-          p.f32Result ? kTiles : 1);
-      return ConfigAttr::get(ctx, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, rows / 4},
-                             /*mma=*/{1, 1, 1}, mmaType, /*stages=*/4, splits,
-                             /*cluster=*/{}, /*persistent=*/false);
-    }
+    if (p.halfProductGemv && p.m == 1 && target.getComputeCapability() >= 90)
+      return tmaGemvConfig(ctx, p, target, /*rows=*/32, /*warpRows=*/8, /*mma=*/{1, 1, 1},
+                           mmaType, /*stages=*/4);
     auto config = ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK},
                                   {16, fourRows ? 32 : 8},
                                   {16, 8, instK}, mmaType, /*stages=*/fourRows ? 2 : 4, splitK,

@@ -125,7 +125,7 @@ struct ChunksInFlight {
 /// What adds the products of the chunks in flight to the rowsPerWarp x M
 /// sums ([row * M + token]): foldFloatProducts or foldHalfProducts.
 using ChunkFold = void (*)(OpBuilder &, Location, const GemvProblem &, const GemvFrame &,
-                           const ChunksInFlight &, SmallVector<Value> &);
+                           const ChunksInFlight &, MutableArrayRef<Value>);
 
 Value index(OpBuilder &b, Location loc, int64_t v);
 Value toF32(OpBuilder &b, Location loc, Value v);
@@ -145,6 +145,10 @@ SmallVector<Value> loadActivations(OpBuilder &b, Location loc, const GemvProblem
 /// The GEMV kernels' parameters: input as `xType`, weight as `wType`,
 /// scales, zero points, result.
 SmallVector<Type> gemvParams(OpBuilder &b, const GemvProblem &p, Type xType, Type wType);
+/// Stores a finished f32 sum at `at` of the result (token, row), converted
+/// to the result type, or adds it atomically with K splits.
+void storeResult(OpBuilder &b, Location loc, const GemvProblem &p, Value y, Value sum,
+                 ValueRange at);
 /// A warp's sums of its rows, reduced over the lanes and stored (or added
 /// atomically with K splits) by lane 0 (GemvKernel.cpp).
 void storeRowSums(OpBuilder &b, Location loc, const GemvProblem &p, Value y, Value lane,
@@ -154,9 +158,9 @@ void storeRowSums(OpBuilder &b, Location loc, const GemvProblem &p, Value y, Val
 std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p);
 /// The chunk folds (GemvKernel.cpp): f32 products, and f16x2 products.
 void foldFloatProducts(OpBuilder &b, Location loc, const GemvProblem &p, const GemvFrame &f,
-                       const ChunksInFlight &work, SmallVector<Value> &acc);
+                       const ChunksInFlight &work, MutableArrayRef<Value> acc);
 void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const GemvFrame &f,
-                      const ChunksInFlight &work, SmallVector<Value> &acc);
+                      const ChunksInFlight &work, MutableArrayRef<Value> acc);
 
 /// The f16 pairs of the f16x2 and tensor-core paths: a 16-byte chunk's 32
 /// 4-bit codes of one row as four vector<8xf16> "pairs" q = 0..3, element

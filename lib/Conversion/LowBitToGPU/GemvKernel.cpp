@@ -286,6 +286,18 @@ SmallVector<Type> gemvParams(OpBuilder &b, const GemvProblem &p, Type xType, Typ
   return params;
 }
 
+void storeResult(OpBuilder &b, Location loc, const GemvProblem &p, Value y, Value sum,
+                 ValueRange at) {
+  if (p.splitK > 1) {
+    memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, sum, y, at);
+    return;
+  }
+  Value out = p.resultType.isF32()
+                  ? sum
+                  : arith::TruncFOp::create(b, loc, p.resultType, sum).getResult();
+  memref::StoreOp::create(b, loc, out, y, at);
+}
+
 /// A warp's sums of its rows ([row * M + token], one partial sum per lane)
 /// reduced over the lanes; lane 0 stores those of rows inside N, or adds
 /// them atomically with K splits. `firstRowInside`: the caller knows
@@ -305,15 +317,7 @@ void storeRowSums(OpBuilder &b, Location loc, const GemvProblem &p, Value y, Val
     auto ifFirst = scf::IfOp::create(b, loc, store, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
-    SmallVector<Value, 2> at = {index(b, loc, m), outputRows[r]};
-    if (p.splitK > 1) {
-      memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, total, y, at);
-    } else {
-      Value out = p.resultType.isF32()
-                      ? total
-                      : arith::TruncFOp::create(b, loc, p.resultType, total).getResult();
-      memref::StoreOp::create(b, loc, out, y, at);
-    }
+    storeResult(b, loc, p, y, total, {index(b, loc, m), outputRows[r]});
   }
 }
 
@@ -554,7 +558,7 @@ namespace mlir::lowbit::gemv {
 /// table's value of the code, and multiplies the activations of its K, for
 /// all M tokens.
 void foldFloatProducts(OpBuilder &b, Location loc, const GemvProblem &p, const GemvFrame &f,
-                       const ChunksInFlight &work, SmallVector<Value> &acc) {
+                       const ChunksInFlight &work, MutableArrayRef<Value> acc) {
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
   auto i32Const = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, loc, i32, v).getResult();
@@ -645,7 +649,7 @@ void foldFloatProducts(OpBuilder &b, Location loc, const GemvProblem &p, const G
 /// for all the warp's rows. A chunk's 32 products are summed in f16 (16 per
 /// lane of a pair), then in f32.
 void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const GemvFrame &f,
-                      const ChunksInFlight &work, SmallVector<Value> &acc) {
+                      const ChunksInFlight &work, MutableArrayRef<Value> acc) {
   HalfPairs pairs(b, loc, p);
   auto contract = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::contract);
   // Elements `from` .. `from` + count - 1 of the vector `v`.

@@ -120,6 +120,13 @@ struct TmaBlock {
   }
 };
 
+/// The first of the two block rows lane 4g + t holds in a tensor-core
+/// tma_gemv, pi(g) = g / 2 + 4 (g % 2); the second is pi(g) + 8.
+Value tensorCoreRow(Emitter &e, Value lane) {
+  Value g = e.div(lane, 4);
+  return e.add(e.div(g, 2), e.mul(e.rem(g, 2), 4));
+}
+
 /// tma_gemv on CUDA cores: consumer warp w computes rows [w R, (w + 1) R) of
 /// the block (R = warp tile N); lane l reads chunk l of each (a quarter of
 /// the warp reads one swizzled 128-byte row: no bank conflicts) and folds
@@ -178,9 +185,7 @@ void consumeOnCudaCores(TmaBlock &t, ChunkFold fold) {
         int64_t vectors = p.codesPerChunk() / p.actLanes();
         for (int64_t m = 0; loadActivationsAhead && m < p.m; ++m, at += vectors)
           chunk.activations.push_back(SmallVector<Value>(loaded.slice(at, vectors)));
-        SmallVector<Value> folded(acc);
-        fold(b, loc, p, f, work, folded);
-        llvm::copy(folded, acc.begin());
+        fold(b, loc, p, f, work, acc);
       });
   storeRowSums(b, loc, p, t.y, t.lane, outputRows, results, /*firstRowInside=*/false);
 }
@@ -208,7 +213,7 @@ void consumeOnTensorCores(TmaBlock &t) {
     return arith::MinUIOp::create(b, loc, v, e.idx(bound)).getResult();
   };
   Value g = e.div(t.lane, 4), quadLane = e.rem(t.lane, 4);
-  Value rowA = e.add(e.div(g, 2), e.mul(e.rem(g, 2), 4));
+  Value rowA = tensorCoreRow(e, t.lane);
   SmallVector<Value, 2> localRows = {rowA, e.add(rowA, 8)}, scaleRows;
   for (Value row : localRows)
     scaleRows.push_back(minIndex(e.add(t.row0, row), p.n - 1));
@@ -321,23 +326,16 @@ void storeTensorCoreSums(TmaBlock &t) {
     for (int64_t w = 1; w < kWarpsPerBlock; ++w)
       total = arith::AddFOp::create(
           b, loc, total, LLVM::LoadOp::create(b, loc, sumsType, t.partialSums(e.idx(w)), 16));
-    Value g = e.div(t.lane, 4), quadLane = e.rem(t.lane, 4);
-    Value rowA = e.add(e.div(g, 2), e.mul(e.rem(g, 2), 4));
+    Value quadLane = e.rem(t.lane, 4), rowA = tensorCoreRow(e, t.lane);
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t h = 0; h < 2; ++h) {
         Value row = e.add(e.add(t.row0, rowA), 8 * r);
         Value token = e.add(e.mul(quadLane, 2), h);
         Value inside = arith::AndIOp::create(b, loc, e.lt(row, p.n), e.lt(token, p.m));
         ifThen(e, inside, [&] {
-          Value value = vector::ExtractOp::create(b, loc, total, ArrayRef<int64_t>{2 * r + h});
-          SmallVector<Value, 2> at = {token, row};
-          if (p.splitK > 1) {
-            memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value, t.y, at);
-            return;
-          }
-          if (!p.resultType.isF32())
-            value = arith::TruncFOp::create(b, loc, p.resultType, value);
-          memref::StoreOp::create(b, loc, value, t.y, at);
+          storeResult(b, loc, p, t.y,
+                      vector::ExtractOp::create(b, loc, total, ArrayRef<int64_t>{2 * r + h}),
+                      {token, row});
         });
       }
   });
@@ -420,15 +418,15 @@ void storeTensorCoreSums(TmaBlock &t) {
     Value tile = e.add(t.first, i);
     // On tensor cores each token's activations of the tile follow (one bulk
     // copy each, up to K).
-    Value activationBytes = e.idx(0);
+    Value tokenBytes = e.idx(0); // one token's activations of the tile
     Value tileCode = e.mul(tile, p.tileCodes());
     if (p.tensorCores)
-      activationBytes = e.mul(arith::MinUIOp::create(b, loc, e.idx(p.tileCodes()),
-                                                     arith::SubIOp::create(b, loc, e.idx(p.k),
-                                                                           tileCode)),
-                              2 * p.m);
+      tokenBytes = e.mul(arith::MinUIOp::create(b, loc, e.idx(p.tileCodes()),
+                                                arith::SubIOp::create(b, loc, e.idx(p.k),
+                                                                      tileCode)),
+                         2);
     NVVM::MBarrierArriveExpectTxOp::create(
-        b, loc, Type(), full, e.toI32(e.add(activationBytes, p.weightBytes())),
+        b, loc, Type(), full, e.toI32(e.add(e.mul(tokenBytes, p.m), p.weightBytes())),
         NVVM::MemScopeKind::CTA, false, Value());
     for (int64_t m = 0; p.tensorCores && m < p.m; ++m) {
       Value source = e.add(xAddress, e.mul(e.add(tileCode, m * p.k), 2));
@@ -439,7 +437,7 @@ void storeTensorCoreSums(TmaBlock &t) {
               b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1),
               LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
                                        e.toI64(source))),
-          full, e.toI32(e.div(activationBytes, p.m)), Value(), Value());
+          full, e.toI32(tokenBytes), Value(), Value());
     }
     Value kByte = e.mul(tile, kTmaSlotRowBytes);
     for (int64_t box = 0; box < kTmaSlotRowBytes / kTmaBoxBytes; ++box)
