@@ -655,8 +655,21 @@ void waitFull(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value slot)
   waitParity(e, smem.full(stageOf(e, p, slot)), e.rem(e.div(slot, p.stages), 2));
 }
 
-/// This warp is done with ring slot `stage`: one arrival per warp.
-void releaseSlot(Emitter &e, SharedLayout &smem, Value lane, Value stage) {
+/// This warp is done with ring slot `stage`: one arrival per warp. Warps
+/// that read the slot with ld.shared (`genericReads`: the 4-bit weights
+/// widened into registers) order those reads before the TMA copies that
+/// refill it: each thread fences the generic proxy against the async one
+/// and the warp meets before its arrival (tma_gemv's consumers raced on an
+/// H200 without the fence; wgmma reads through the async proxy itself).
+void releaseSlot(Emitter &e, SharedLayout &smem, Value lane, Value stage,
+                 bool genericReads = false) {
+  if (genericReads) {
+    MLIRContext *ctx = e.b.getContext();
+    NVVM::FenceProxyOp::create(
+        e.b, e.loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+    NVVM::SyncWarpOp::create(e.b, e.loc, e.i32(-1));
+  }
   ifThen(e, e.eq(lane, 0), [&] {
     NVVM::MBarrierArriveOp::create(e.b, e.loc, Type(), smem.empty(stage), Value());
   });
@@ -852,7 +865,7 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
     keepAlive(e, a);
     a = next;
   }
-  releaseSlot(e, smem, lane, stage);
+  releaseSlot(e, smem, lane, stage, /*genericReads=*/true);
   SmallVector<Value> yield = {acc};
   if (fp8)
     yield.push_back(addAccumulators(e, p, acc, args[1]));

@@ -61,7 +61,9 @@ func.func @w8a8_persistent(%x: tensor<4096x256xi8>, %w: tensor<8192x256xi8>, %s:
 // 4-bit weights swap in as wgmma's A (rows of the kernel's frame): their
 // tensor map comes first ([320 rows, 272 bytes] in 128 x 128-byte boxes),
 // the activations' second; the consumers read the weights with ld.shared and
-// issue register-A wgmma as PTX (inline assembly).
+// issue register-A wgmma as PTX (inline assembly). Those ld.shared reads
+// are ordered before the TMA refill of their slot: every thread fences the
+// proxies and the warp meets before its arrival on `empty`.
 // CHECK-LABEL: func.func @w4a8
 // CHECK: tensor_maps = [array<i64: 1, 320, 272, 128, 128>, array<i64: 0, 200, 544, 128, 128>]
 // CHECK: gpu.func @w4a8_wgmma0(%{{.*}}: memref<200x544xi8>, %{{.*}}: memref<320x272xi8>
@@ -69,6 +71,10 @@ func.func @w8a8_persistent(%x: tensor<4096x256xi8>, %w: tensor<8192x256xi8>, %s:
 // CHECK: nvvm.prmt <default>
 // CHECK: nvvm.wgmma.fence.aligned
 // CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK: nvvm.bar.warp.sync
+// CHECK: nvvm.mbarrier.arrive
 func.func @w4a8(%x: tensor<200x544xi8>, %xs: tensor<200x1xf32>, %w: tensor<320x544xi4, #lowbit.layout<packed>>, %s: tensor<320x1xf16>) -> tensor<200x320xf32> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0>
