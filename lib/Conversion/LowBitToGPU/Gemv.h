@@ -24,8 +24,12 @@ constexpr int64_t kWarpsPerBlock = 4;
 /// 128-byte swizzle.
 constexpr int64_t kTmaBoxBytes = 128;
 constexpr int64_t kTmaSlotRowBytes = kWarpThreads * 16;
-/// tma_gemv on tensor cores: the consumer warps' f32 sums, four per thread.
-constexpr int64_t kTensorCoreSumBytes = kWarpsPerBlock * kWarpThreads * 16;
+/// tma_gemv on tensor cores: mma.sync m16n8k16's M (rows per warp) and N
+/// (tokens per mma).
+constexpr int64_t kTensorCoreRows = 16;
+constexpr int64_t kTensorCoreTokens = 8;
+/// Shared memory's limit per block on sm_90 (227 KB).
+constexpr int64_t kMaxSharedBytesSm90 = 232448;
 
 /// What the GEMV kernel needs to know about one matmul.
 struct GemvProblem {
@@ -46,8 +50,7 @@ struct GemvProblem {
   /// the ring, its barriers and room to align it.
   int64_t sharedBytes() const {
     return tableBytes() +
-           (tma ? 1024 + barrierOffset() + 16 * ringSlots + (tensorCores ? kTensorCoreSumBytes : 0)
-                : 0);
+           (tma ? 1024 + barrierOffset() + 16 * ringSlots + tensorCoreSumBytes() : 0);
   }
   /// Whole 16-byte chunks per row and scale groups of whole chunks: the
   /// streaming path (16-byte loads, dequantization by exponent tricks).
@@ -89,6 +92,22 @@ struct GemvProblem {
   int64_t tableBytes() const { return int64_t(table.size() + scaleTable.size()) * 4; }
   int64_t barrierOffset() const { return ringSlots * slotBytes(); }
   int64_t codesPerChunk() const { return 128 / codeBits; }
+  /// tma_gemv on tensor cores: each warp computes rowsPerWarp rows as
+  /// `rowTiles()` mma tiles of 16; the block's `rowWarps()` groups of
+  /// rowsPerWarp rows each take `kWarps()` warps, which split the K tile's 8
+  /// quads (128 codes each) between them. Tokens go 8 to an mma
+  /// (`tokenTiles()` of them); the warps' f32 sums (four per thread, row
+  /// tile and token tile) meet in shared memory when a K tile is split.
+  int64_t rowTiles() const { return rowsPerWarp / kTensorCoreRows; }
+  int64_t rowWarps() const { return rowsPerBlock / rowsPerWarp; }
+  int64_t kWarps() const { return kWarpsPerBlock / rowWarps(); }
+  int64_t quadsPerWarp() const { return kTmaSlotRowBytes / 64 / kWarps(); }
+  int64_t tokenTiles() const { return llvm::divideCeil(m, kTensorCoreTokens); }
+  int64_t tensorCoreSumBytes() const {
+    return tensorCores && kWarps() > 1
+               ? kWarpsPerBlock * kWarpThreads * 16 * rowTiles() * tokenTiles()
+               : 0;
+  }
   /// Activations per 16-byte vector.
   int64_t actLanes() const { return 128 / int64_t(actType.getIntOrFloatBitWidth()); }
 };

@@ -144,27 +144,38 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     if (p.tensorCores) {
       // A quad of 4 chunks (128 codes) takes one scale per row.
       bool quadScales = p.granularity != Granularity::PerGroup || p.groupSize % 128 == 0;
-      if (!p.halfProducts || !quadScales || p.m > 8)
-        return unsupported("tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 8 "
+      if (!p.halfProducts || !quadScales || p.m > 2 * kTensorCoreTokens)
+        return unsupported("tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 "
                            "tokens of f16 activations, 4-bit integer codes and f16 scales "
                            "per tensor, channel or group of a multiple of 128, with "
                            "mma_type = f16");
-      if (p.rowsPerBlock != 16 || config.getWarp()[1] != 16)
-        return op.emitOpError() << "tma_gemv on tensor cores computes 16 rows per block with "
-                                   "all four warps: block N and warp N must be 16; got "
-                                << p.rowsPerBlock << " and " << config.getWarp()[1];
-      return p;
+      // A warp's rows are whole mma tiles; the block's row groups take one,
+      // two or four warps each.
+      p.rowsPerWarp = config.getWarp()[1];
+      if (!llvm::is_contained(ArrayRef<int64_t>{16, 32, 64}, p.rowsPerWarp) ||
+          p.rowsPerBlock % p.rowsPerWarp != 0 ||
+          !llvm::is_contained(ArrayRef<int64_t>{1, 2, 4}, p.rowsPerBlock / p.rowsPerWarp))
+        return op.emitOpError() << "tma_gemv on tensor cores computes 16, 32 or 64 rows per "
+                                   "warp (warp N) and 1, 2 or 4 times that per block (block "
+                                   "N); got block N "
+                                << p.rowsPerBlock << ", warp N " << config.getWarp()[1];
+    } else {
+      // Every row of the block is in each ring slot, warp tile N rows per
+      // warp; the swizzle repeats every 8 rows.
+      p.rowsPerWarp = config.getWarp()[1];
+      if (p.rowsPerBlock != kWarpsPerBlock * p.rowsPerWarp || p.rowsPerBlock % 8 != 0 ||
+          p.rowsPerWarp > 16)
+        return op.emitOpError() << "tma_gemv's warp tile N is the rows a warp computes (up "
+                                   "to 16) and its block tile N "
+                                << kWarpsPerBlock
+                                << " times that, a multiple of 8; got block N "
+                                << p.rowsPerBlock << ", warp N " << p.rowsPerWarp;
     }
-    // Every row of the block is in each ring slot, warp tile N rows per
-    // warp; the swizzle repeats every 8 rows.
-    p.rowsPerWarp = config.getWarp()[1];
-    if (p.rowsPerBlock != kWarpsPerBlock * p.rowsPerWarp || p.rowsPerBlock % 8 != 0 ||
-        p.rowsPerWarp > 16)
-      return op.emitOpError() << "tma_gemv's warp tile N is the rows a warp computes (up to "
-                                 "16) and its block tile N "
-                              << kWarpsPerBlock
-                              << " times that, a multiple of 8; got block N "
-                              << p.rowsPerBlock << ", warp N " << p.rowsPerWarp;
+    if (p.sharedBytes() > kMaxSharedBytesSm90)
+      return op.emitOpError() << "tma_gemv's ring of " << p.ringSlots << " slots of "
+                              << p.slotBytes() << " bytes needs " << p.sharedBytes()
+                              << " bytes of shared memory, more than sm_90's "
+                              << kMaxSharedBytesSm90 << "; use fewer stages or rows";
     return p;
   }
   // The warp tile's N counts rows in granules of 8 (warp = [16, 8]: one).

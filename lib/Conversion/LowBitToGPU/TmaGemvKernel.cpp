@@ -43,12 +43,14 @@ struct TmaBlock {
     return sharedPointer(e, e.add(e.add(ring, p.barrierOffset() + 8 * p.ringSlots),
                                   e.mul(stage, 8)));
   }
-  /// Where consumer warp `warp` leaves its lanes' four sums (tensor cores):
+  /// Where consumer warp `warp` leaves its lanes' four sums of tile pair
+  /// `tiles` (row tile i, token tile j: i * tokenTiles + j; tensor cores):
   /// after the barriers.
-  Value partialSums(Value warp) {
-    return sharedPointer(
-        e, e.add(e.add(ring, p.barrierOffset() + 16 * p.ringSlots),
-                 e.mul(e.add(e.mul(warp, kWarpThreads), lane), 16)));
+  Value partialSums(Value warp, int64_t tiles) {
+    Value thread = e.add(e.mul(warp, kWarpThreads), lane);
+    int64_t perThread = p.rowTiles() * p.tokenTiles();
+    return sharedPointer(e, e.add(e.add(ring, p.barrierOffset() + 16 * p.ringSlots),
+                                  e.mul(e.add(e.mul(thread, perThread), tiles), 16)));
   }
   /// Waits for the block's K tile number `i` (slot i % slots, parity of its
   /// round); returns the slot.
@@ -190,17 +192,44 @@ void consumeOnCudaCores(TmaBlock &t, ChunkFold fold) {
   storeRowSums(b, loc, p, t.y, t.lane, outputRows, results, /*firstRowInside=*/false);
 }
 
-/// tma_gemv on tensor cores (`mma = [16, 8, 16]`): the block's 16 rows are
-/// mma.sync m16n8k16's M and up to 8 tokens its N. A K tile is 8 quads of 4
-/// chunks (128 codes, one scale group); warp w takes quads 2w and 2w + 1
-/// (box w). Lane 4g + t reads chunk 4q + t of rows pi(g) and pi(g) + 8,
-/// pi(g) = g / 2 + 4 (g % 2) (the two rows of a quarter-warp then differ in
-/// bit 2 of the swizzle: no bank conflicts), decodes them to unscaled f16
-/// pairs (HalfPairs) and gives word j's pairs to two mma steps, with the
-/// activations of token g (clamped to M - 1) in the same order as B. Each
-/// quad's 8 mmas start from zero, the quad's scales multiply their f32
-/// sums; each thread leaves its sums in shared memory for
-/// storeTensorCoreSums.
+/// Stores a tensor-core tma_gemv's sums of row group `rowWarp`: lane 4g + t
+/// holds, per row tile i and token tile j, rows 16 i + pi(g) and 16 i +
+/// pi(g) + 8 of tokens 8 j + 2 t and the next, as sums[4 (i J + j) + 2 r +
+/// h] (J token tiles).
+void storeTensorCoreResult(TmaBlock &t, Value rowWarp, ArrayRef<Value> sums) {
+  Emitter &e = t.e;
+  OpBuilder &b = e.b;
+  const GemvProblem &p = t.p;
+  Value quadLane = e.rem(t.lane, 4);
+  Value firstRow = e.add(e.add(t.row0, e.mul(rowWarp, p.rowsPerWarp)), tensorCoreRow(e, t.lane));
+  for (int64_t i = 0; i < p.rowTiles(); ++i)
+    for (int64_t j = 0; j < p.tokenTiles(); ++j)
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t h = 0; h < 2; ++h) {
+          Value row = e.add(firstRow, kTensorCoreRows * i + 8 * r);
+          Value token = e.add(e.mul(quadLane, 2), kTensorCoreTokens * j + h);
+          Value inside = arith::AndIOp::create(b, e.loc, e.lt(row, p.n), e.lt(token, p.m));
+          Value sum = sums[4 * (i * p.tokenTiles() + j) + 2 * r + h];
+          ifThen(e, inside, [&] { storeResult(b, e.loc, p, t.y, sum, {token, row}); });
+        }
+}
+
+/// tma_gemv on tensor cores (`mma = [16, 8, 16]`): a warp's rows are
+/// mma.sync m16n8k16's M, 16 per row tile, and the tokens its N, 8 per
+/// token tile. A K tile is 8 quads of 4 chunks (128 codes, one scale
+/// group); the warps of a row group (GemvProblem::kWarps) split them,
+/// quadsPerWarp each. Lane 4g + t reads chunk 4q + t of rows pi(g) and
+/// pi(g) + 8 of each row tile, pi(g) = g / 2 + 4 (g % 2) (the two rows of a
+/// quarter-warp then differ in bit 2 of the swizzle: no bank conflicts),
+/// decodes them to unscaled f16 pairs (HalfPairs) and gives word j's pairs
+/// to two mma steps, with the activations of tokens g, g + 8 (clamped to M
+/// - 1) in the same order as B: read from shared memory once per quad and
+/// used by every row tile, so more rows per warp read fewer activation
+/// bytes per weight byte (at 16 tokens and one row tile, the activation
+/// reads kept shared memory 86% busy on an H200). Each quad's mmas start
+/// from zero, the quad's scales multiply their f32 sums. A warp with the
+/// whole K tile stores its sums; otherwise it leaves them in shared memory
+/// for storeTensorCoreSums.
 void consumeOnTensorCores(TmaBlock &t) {
   Emitter &e = t.e;
   OpBuilder &b = e.b;
@@ -212,25 +241,32 @@ void consumeOnTensorCores(TmaBlock &t) {
   auto minIndex = [&](Value v, int64_t bound) {
     return arith::MinUIOp::create(b, loc, v, e.idx(bound)).getResult();
   };
+  int64_t quads = p.quadsPerWarp(), rowTiles = p.rowTiles(), tokenTiles = p.tokenTiles();
   Value g = e.div(t.lane, 4), quadLane = e.rem(t.lane, 4);
-  Value rowA = tensorCoreRow(e, t.lane);
-  SmallVector<Value, 2> localRows = {rowA, e.add(rowA, 8)}, scaleRows;
-  for (Value row : localRows)
-    scaleRows.push_back(minIndex(e.add(t.row0, row), p.n - 1));
-  Value token = minIndex(g, p.m - 1);
-  // Chunk 4 (2w + u) + t of K tile `tile`: quad u of this warp.
+  Value rowWarp = e.div(t.warp, p.kWarps()), kWarp = e.rem(t.warp, p.kWarps());
+  // The lane's block rows, two per row tile (pi(g) and pi(g) + 8).
+  Value firstRow = e.add(e.mul(rowWarp, p.rowsPerWarp), tensorCoreRow(e, t.lane));
+  SmallVector<Value> localRows, scaleRows;
+  for (int64_t i = 0; i < 2 * rowTiles; ++i) {
+    localRows.push_back(e.add(firstRow, 8 * i));
+    scaleRows.push_back(minIndex(e.add(t.row0, localRows.back()), p.n - 1));
+  }
+  SmallVector<Value, 2> tokens;
+  for (int64_t j = 0; j < tokenTiles; ++j)
+    tokens.push_back(minIndex(e.add(g, kTensorCoreTokens * j), p.m - 1));
+  // This lane's chunk of quad u (of the warp's) in a K tile.
+  SmallVector<Value> chunks;
+  for (int64_t u = 0; u < quads; ++u)
+    chunks.push_back(e.add(e.mul(e.add(e.mul(kWarp, quads), u), 4), quadLane));
   auto chunkOf = [&](Value tile, int64_t u) {
-    return e.add(e.add(e.mul(tile, kWarpThreads), e.mul(t.warp, 8)), e.add(quadLane, 4 * u));
+    return e.add(e.mul(tile, kWarpThreads), chunks[u]);
   };
-  auto firstCode = [&](Value tile, int64_t u) {
-    return e.mul(minIndex(chunkOf(tile, u), p.rowChunks() - 1), p.codesPerChunk());
-  };
-  // A K tile's scales and zero points (both quads), loaded a tile ahead;
-  // its activations come with its weights into the ring.
+  // A K tile's scales and zero points (all quads and rows), loaded a tile
+  // ahead; its activations come with its weights into the ring.
   auto loadOperands = [&](Value tile) {
     SmallVector<Value> values;
-    for (int64_t u = 0; u < 2; ++u) {
-      Value k0 = firstCode(tile, u);
+    for (int64_t u = 0; u < quads; ++u) {
+      Value k0 = e.mul(minIndex(chunkOf(tile, u), p.rowChunks() - 1), p.codesPerChunk());
       for (Value n : scaleRows)
         values.push_back(memref::LoadOp::create(b, loc, f.s, scaleIndices(b, loc, p, n, k0)));
       if (f.z)
@@ -253,91 +289,110 @@ void consumeOnTensorCores(TmaBlock &t) {
   };
   auto accType = VectorType::get({2, 2}, f32);
   Value zeroAcc = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(accType, 0.0f));
+  // Independent accumulator chains per (row tile, token tile) within a
+  // quad, so that consecutive mmas do not wait on one another: four for a
+  // single tile pair, fewer when the tile pairs interleave anyway.
+  int64_t chainsPerTile = std::max<int64_t>(1, 4 / (rowTiles * tokenTiles));
   // A K tile whose last chunks are past the row: those multiply zeros.
   bool tail = p.rowChunks() % kWarpThreads != 0;
 
   SmallVector<Value> results = t.consumeTiles(
-      4, loadOperands,
+      4 * rowTiles * tokenTiles, loadOperands,
       [&](Value tile, Value stage, ValueRange loaded, MutableArrayRef<Value> acc) {
     size_t at = 0;
-    for (int64_t u = 0; u < 2; ++u) {
-      SmallVector<Value, 2> scales, zeros;
-      for (int64_t r = 0; r < 2; ++r)
-        scales.push_back(loaded[at++]);
-      for (int64_t r = 0; r < 2; ++r)
-        zeros.push_back(f.z ? loaded[at++] : Value());
-      Value code = e.mul(e.add(e.mul(t.warp, 8), e.add(quadLane, 4 * u)), p.codesPerChunk());
-      SmallVector<Value> x = pairs.activations(
-          t.loadActivations(stage, token, code, p.codesPerChunk() / p.actLanes()));
+    for (int64_t u = 0; u < quads; ++u) {
+      ValueRange scales = loaded.slice(at, 2 * rowTiles);
+      at += 2 * rowTiles;
+      SmallVector<Value> zeros(2 * rowTiles);
+      if (f.z) {
+        llvm::copy(loaded.slice(at, 2 * rowTiles), zeros.begin());
+        at += 2 * rowTiles;
+      }
+      Value code = e.mul(chunks[u], p.codesPerChunk());
+      SmallVector<SmallVector<Value>> x;
+      for (Value token : tokens)
+        x.push_back(pairs.activations(
+            t.loadActivations(stage, token, code, p.codesPerChunk() / p.actLanes())));
       if (tail) {
         Value valid = e.lt(chunkOf(tile, u), p.rowChunks());
         Value zero = arith::ConstantOp::create(
             b, loc, DenseElementsAttr::get(pairs.halves, APFloat::getZero(APFloat::IEEEhalf())));
-        for (Value &pair : x)
-          pair = arith::SelectOp::create(b, loc, valid, pair, zero);
+        for (SmallVector<Value> &token : x)
+          for (Value &pair : token)
+            pair = arith::SelectOp::create(b, loc, valid, pair, zero);
       }
-      SmallVector<SmallVector<Value>> w;
-      for (int64_t r = 0; r < 2; ++r)
-        w.push_back(pairs.weights(
-            t.loadChunk(stage, t.warp, localRows[r], e.add(quadLane, 4 * u)),
-            pairs.offset(zeros[r]), Value()));
-      // Word j's pairs 2s and 2s + 1 are K 2t, 2t + 1 and 2t + 8, 2t + 9 of
-      // mma step (j, s). Four chains of two steps (by s and j % 2), so that
-      // the steps do not wait on one another's accumulators.
-      SmallVector<Value, 4> chains(4, zeroAcc);
-      for (int64_t j = 0; j < 4; ++j)
-        for (int64_t s = 0; s < 2; ++s) {
-          Value a = fragment({wordPair(w[0][2 * s], j), wordPair(w[1][2 * s], j),
-                              wordPair(w[0][2 * s + 1], j), wordPair(w[1][2 * s + 1], j)});
-          Value bFrag = fragment({wordPair(x[2 * s], j), wordPair(x[2 * s + 1], j)});
-          Value &chain = chains[2 * s + j % 2];
-          chain = nvgpu::MmaSyncOp::create(b, loc, a, bFrag, chain, ArrayRef<int64_t>{16, 8, 16});
+      Value box = e.div(chunks[u], 8), position = e.rem(chunks[u], 8);
+      for (int64_t i = 0; i < rowTiles; ++i) {
+        SmallVector<SmallVector<Value>> w;
+        for (int64_t r = 0; r < 2; ++r)
+          w.push_back(pairs.weights(t.loadChunk(stage, box, localRows[2 * i + r], position),
+                                    pairs.offset(zeros[2 * i + r]), Value()));
+        // Word j's pairs 2s and 2s + 1 are K 2t, 2t + 1 and 2t + 8, 2t + 9
+        // of mma step (j, s).
+        SmallVector<Value> chains(chainsPerTile * tokenTiles, zeroAcc);
+        for (int64_t j = 0; j < 4; ++j)
+          for (int64_t s = 0; s < 2; ++s) {
+            Value a = fragment({wordPair(w[0][2 * s], j), wordPair(w[1][2 * s], j),
+                                wordPair(w[0][2 * s + 1], j), wordPair(w[1][2 * s + 1], j)});
+            for (int64_t n = 0; n < tokenTiles; ++n) {
+              Value bFrag = fragment({wordPair(x[n][2 * s], j), wordPair(x[n][2 * s + 1], j)});
+              Value &chain = chains[chainsPerTile * n + (2 * s + j % 2) % chainsPerTile];
+              chain = nvgpu::MmaSyncOp::create(b, loc, a, bFrag, chain,
+                                               ArrayRef<int64_t>{16, 8, 16});
+            }
+          }
+        for (int64_t n = 0; n < tokenTiles; ++n) {
+          Value sum = chains[chainsPerTile * n];
+          for (int64_t c = 1; c < chainsPerTile; ++c)
+            sum = arith::AddFOp::create(b, loc, sum, chains[chainsPerTile * n + c]);
+          for (int64_t r = 0; r < 2; ++r)
+            for (int64_t h = 0; h < 2; ++h) {
+              Value part = vector::ExtractOp::create(b, loc, sum, ArrayRef<int64_t>{r, h});
+              Value &total = acc[4 * (i * tokenTiles + n) + 2 * r + h];
+              total = fma(b, loc, part, toF32(b, loc, scales[2 * i + r]), total);
+            }
         }
-      Value sum = arith::AddFOp::create(b, loc, arith::AddFOp::create(b, loc, chains[0], chains[1]),
-                                        arith::AddFOp::create(b, loc, chains[2], chains[3]));
-      for (int64_t r = 0; r < 2; ++r)
-        for (int64_t h = 0; h < 2; ++h) {
-          Value part = vector::ExtractOp::create(b, loc, sum, ArrayRef<int64_t>{r, h});
-          acc[2 * r + h] = fma(b, loc, part, toF32(b, loc, scales[r]), acc[2 * r + h]);
-        }
+      }
     }
   });
 
-  // The four warps' sums meet in shared memory (storeTensorCoreSums).
-  Value mine = ub::PoisonOp::create(b, loc, VectorType::get({4}, f32));
-  for (int64_t c = 0; c < 4; ++c)
-    mine = vector::InsertOp::create(b, loc, results[c], mine, ArrayRef<int64_t>{c});
-  LLVM::StoreOp::create(b, loc, mine, t.partialSums(t.warp), /*alignment=*/16);
+  if (p.kWarps() == 1) {
+    storeTensorCoreResult(t, rowWarp, results);
+    return;
+  }
+  // The row group's warps' sums meet in shared memory (storeTensorCoreSums).
+  for (int64_t v = 0; v < rowTiles * tokenTiles; ++v) {
+    Value mine = ub::PoisonOp::create(b, loc, VectorType::get({4}, f32));
+    for (int64_t c = 0; c < 4; ++c)
+      mine = vector::InsertOp::create(b, loc, results[4 * v + c], mine, ArrayRef<int64_t>{c});
+    LLVM::StoreOp::create(b, loc, mine, t.partialSums(t.warp, v), /*alignment=*/16);
+  }
 }
 
-/// After a block barrier: warp 0 of a tensor-core tma_gemv adds the four
-/// consumer warps' sums and stores rows pi(g), pi(g) + 8 of tokens 2t and
-/// 2t + 1 (lane 4g + t). A barrier of the consumer warps only (a named
-/// barrier of 128 threads) is not enough: the producer warp's threads that
-/// have exited may count towards it.
+/// After a block barrier: warp w < rowWarps of a tensor-core tma_gemv whose
+/// warps split K tiles adds the sums of row group w's kWarps warps and
+/// stores them. A barrier of the consumer warps only (a named barrier of 128
+/// threads) is not enough: the producer warp's threads that have exited may
+/// count towards it.
 void storeTensorCoreSums(TmaBlock &t) {
   Emitter &e = t.e;
   OpBuilder &b = e.b;
   Location loc = e.loc;
   const GemvProblem &p = t.p;
-  ifThen(e, e.eq(t.warp, 0), [&] {
+  ifThen(e, e.lt(t.warp, p.rowWarps()), [&] {
     auto sumsType = VectorType::get({4}, b.getF32Type());
-    Value total = LLVM::LoadOp::create(b, loc, sumsType, t.partialSums(e.idx(0)), 16);
-    for (int64_t w = 1; w < kWarpsPerBlock; ++w)
-      total = arith::AddFOp::create(
-          b, loc, total, LLVM::LoadOp::create(b, loc, sumsType, t.partialSums(e.idx(w)), 16));
-    Value quadLane = e.rem(t.lane, 4), rowA = tensorCoreRow(e, t.lane);
-    for (int64_t r = 0; r < 2; ++r)
-      for (int64_t h = 0; h < 2; ++h) {
-        Value row = e.add(e.add(t.row0, rowA), 8 * r);
-        Value token = e.add(e.mul(quadLane, 2), h);
-        Value inside = arith::AndIOp::create(b, loc, e.lt(row, p.n), e.lt(token, p.m));
-        ifThen(e, inside, [&] {
-          storeResult(b, loc, p, t.y,
-                      vector::ExtractOp::create(b, loc, total, ArrayRef<int64_t>{2 * r + h}),
-                      {token, row});
-        });
+    SmallVector<Value> sums;
+    for (int64_t v = 0; v < p.rowTiles() * p.tokenTiles(); ++v) {
+      Value total;
+      for (int64_t w = 0; w < p.kWarps(); ++w) {
+        Value part = LLVM::LoadOp::create(
+            b, loc, sumsType, t.partialSums(e.add(e.mul(t.warp, p.kWarps()), w), v), 16);
+        total = total ? arith::AddFOp::create(b, loc, total, part).getResult() : part;
       }
+      for (int64_t c = 0; c < 4; ++c)
+        sums.push_back(vector::ExtractOp::create(b, loc, total, ArrayRef<int64_t>{c}));
+    }
+    storeTensorCoreResult(t, t.warp, sums);
   });
 }
 
@@ -454,7 +509,7 @@ void storeTensorCoreSums(TmaBlock &t) {
   else
     consumeOnCudaCores(t, fold);
   b.setInsertionPointAfter(roles);
-  if (p.tensorCores) {
+  if (p.tensorCoreSumBytes()) {
     ::mlir::gpu::BarrierOp::create(b, loc);
     storeTensorCoreSums(t);
   }

@@ -130,18 +130,28 @@ func.func @tma_gemv_one_stage(%x: tensor<1x1024xf16>, %w: tensor<48x1024xi4, #lo
 
 // -----
 
-// On tensor cores the four warps share the block's 16 rows (the mma's M).
+// On tensor cores a warp computes whole mma tiles of 16 rows.
 func.func @tma_gemv_mma_rows(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<1x64xf32> {
-  // expected-error @+1 {{tma_gemv on tensor cores computes 16 rows per block with all four warps: block N and warp N must be 16; got 32 and 8}}
+  // expected-error @+1 {{tma_gemv on tensor cores computes 16, 32 or 64 rows per warp (warp N) and 1, 2 or 4 times that per block (block N); got block N 32, warp N 8}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
 
 // -----
 
+// A ring slot of 64 rows holds 32 KiB of weights and, at 16 tokens, 32 KiB
+// of activations: four slots exceed sm_90's 227 KiB.
+func.func @tma_gemv_ring_too_large(%x: tensor<16x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<16x64xf32> {
+  // expected-error @+1 {{tma_gemv's ring of 4 slots of 65536 bytes needs 263232 bytes of shared memory, more than sm_90's 232448; use fewer stages or rows}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 64, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<16x1024xf16>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>) -> tensor<16x64xf32>
+  return %y : tensor<16x64xf32>
+}
+
+// -----
+
 // A 128-code quad takes one scale per row: groups of 64 do not.
 func.func @tma_gemv_mma_groups(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x16xf16>) -> tensor<1x64xf32> {
-  // expected-error @+1 {{GPU code generation does not support tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 8 tokens of f16 activations, 4-bit integer codes and f16 scales per tensor, channel or group of a multiple of 128, with mma_type = f16 yet}}
+  // expected-error @+1 {{GPU code generation does not support tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 tokens of f16 activations, 4-bit integer codes and f16 scales per tensor, channel or group of a multiple of 128, with mma_type = f16 yet}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x16xf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
