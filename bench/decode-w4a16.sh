@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Writes the W4A16 decode benchmark cases (u4 codes with zero points, f16
 # group-128 scales, f16 activations, f32 results) as .mlir into folder $1:
-# the LLM shapes of ../shared/reference/h100-measured.md at M = 1, 4, 8, 16.
-#   m1, m4, m8, m16     the default config (sm_90a: M = 1 tma_gemv on CUDA
-#                       cores, 32 rows per block, 4 slots; M = 4 and 8
-#                       tma_gemv on tensor cores, 16 rows, 3 slots; M = 16
-#                       the wgmma kernel)
+# the LLM shapes of ../shared/reference/h100-measured.md at M = 1, 2, 4, 8, 16.
+#   m1, m2, m4, m8, m16 the default config (sm_90a: M = 1 tma_gemv on CUDA
+#                       cores, 32 rows per block, 4 slots; M = 2 to 16
+#                       tma_gemv on tensor cores, 32 rows per block and per
+#                       warp, 3 slots, 2 past M = 8)
 #   m1-f32              one row per warp, four chunks, products in f32
 #                       (mma_type = f32; the default before f16x2 products)
 #   m1-awq              the default with the codes of each word interleaved in
@@ -18,10 +18,15 @@
 #                       splits K (default none)
 #   mM-tmamma-sS        tma_gemv on tensor cores: 16 rows per block, the
 #                       four warps on quarters of each K tile, mma.sync
-#                       m16n8k16 with the M tokens as N, an S-slot ring
+#                       m16n8k16 with the M tokens as N (8 per mma), an
+#                       S-slot ring
+#   mM-tmamma-rR[-wW]-sS the same with R rows per block and W per warp
+#                       (default 16): R / W groups of W rows, each on 4 W / R
+#                       warps that split a K tile between them
 #   mM-wgmma            the wgmma kernel at 64 tokens (64 weight rows per tile
 #                       on 8192 rows, 128 on 28672; 2 stages), which the
-#                       sm_90a default takes from M = 9 and the tuner tries
+#                       sm_90a default takes from M = 4 for formats tma_gemv
+#                       cannot run on tensor cores, and the tuner tries
 set -euo pipefail
 out=$1
 mkdir -p "$out"
@@ -34,19 +39,30 @@ for shape in 8192x8192 28672x8192 8192x28672; do
   n=${shape%x*}; k=${shape#*x}; g=$((k / 128))
   splits=$([ "$n" = 8192 ] && echo 2 || echo 1)
   rows=$([ "$n" = 8192 ] && echo 64 || echo 128)
-  for variant in m1 m4 m8 m16 m1-awq m1-f32 m1-r1-s4 m1-r2-s2-k1 m1-r2-s4-k1 m1-r4-s1-k1 \
+  for variant in m1 m2 m4 m8 m16 m1-awq m1-f32 m1-r1-s4 m1-r2-s2-k1 m1-r2-s4-k1 m1-r4-s1-k1 \
                  m1-r4-s2-k1 m1-r4-s4 m1-r8-s1 m1-r8-s1-k1 m4-wgmma m8-wgmma m16-wgmma \
                  m1-tma-r32-s4 m1-tma-r32-s6 m1-tma-r16-s4 m1-tma-r16-s8 m1-tma-r64-s3 \
                  m1-tma-r32-s4-k2 m1-tmamma-s3 m1-tmamma-s4 m1-tmamma-s6 m4-tmamma-s3 \
-                 m4-tmamma-s4 m8-tmamma-s2 m8-tmamma-s3; do
+                 m4-tmamma-s4 m8-tmamma-s2 m8-tmamma-s3 m16-tmamma-s3 m16-tmamma-r32-s3 \
+                 m16-tmamma-r64-s2 m16-tmamma-r64-s3 m8-tmamma-r32-s3 m8-tmamma-r64-s3 \
+                 m8-tmamma-r64-s4 m4-tmamma-r32-s4 m4-tmamma-r64-s4 m1-tmamma-r64-s4 \
+                 m16-tmamma-s2 m16-tmamma-r32-s2 m8-tmamma-r32-s2 m4-tmamma-s2 \
+                 m16-tmamma-r64-w64-s3 m16-tmamma-r64-w32-s3 m16-tmamma-r32-w32-s3 \
+                 m16-tmamma-r32-w32-s2 m8-tmamma-r64-w64-s3 m8-tmamma-r32-w32-s3 \
+                 m8-tmamma-r64-w32-s3 m4-tmamma-r64-w64-s4 m4-tmamma-r32-w32-s4 \
+                 m1-tmamma-r32-w32-s4 m1-tmamma-r32-w32-s6 m1-tmamma-r64-w64-s4 \
+                 m8-tmamma-r32-w32-s2 m8-tmamma-r32-w32-s4 m4-tmamma-r32-w32-s3 \
+                 m4-tmamma-r32-w32-s6; do
     m=${variant%%-*}; m=${m#m}
     config=""
     layout="#lowbit.layout<packed>"
     [ "$variant" = m1-awq ] && layout="#lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>"
     case $variant in
       m1-f32) config=$(gemv 1 4 "$splits" f32) ;;
-      m*-tmamma-s*) s=${variant##*-s}
-                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = $s>}" ;;
+      m*-tmamma-*) s=${variant##*-s}; r=16; w=16
+                [[ $variant == *-r* ]] && { r=${variant#*-r}; r=${r%%-*}; }
+                [[ $variant == *-w* ]] && { w=${variant#*-w}; w=${w%%-*}; }
+                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, $r, 512], warp = [16, $w], mma = [16, 8, 16], mma_type = f16, stages = $s>}" ;;
       m1-tma-*) spec=${variant#m1-tma-r}; r=${spec%%-*}; s=${spec#*-s}; s=${s%%-*}
                 kk=1; [[ $variant == *-k* ]] && kk=${variant##*-k}
                 split=""; [ "$kk" -gt 1 ] && split=", split_k = $kk"

@@ -525,8 +525,8 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   // Around a tma_gemv default (sm_90a, 8 f16 tokens: tensor cores), the
   // register-streaming GEMV's candidates too, and every candidate is
   // generated for a small shape of the same format.
-  std::string tmaDefault = "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], "
-                           "warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 3>";
+  std::string tmaDefault = "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], "
+                           "warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>";
   auto aroundTma = candidateConfigs("matmul m=8 n=8192 k=8192 a=f16 w=u4:g128:zp out=f32",
                                     tmaDefault, "sm_90a");
   ASSERT_TRUE(bool(aroundTma));
@@ -539,7 +539,7 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   }
   EXPECT_EQ(aroundTma->front(), tmaDefault);
   EXPECT_EQ(splitK, 30); // 3 N tiles x 5 splits x one row per warp, 4 or 8 chunks
-  EXPECT_EQ(tensorCoreTma, 3); // 2 to 4 slots, the default's 3 among them
+  EXPECT_EQ(tensorCoreTma, 9); // 16, 32 or 64 rows x 2 to 4 slots, the default among them
   // Not for other chips, nor for quantized activations.
   auto ampere = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
                                  gemv, "sm_80");

@@ -196,17 +196,21 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // against cuBLAS bf16's 45 us on 8192 x 8192).
   bool fourBitDecodeOnTensorCores =
       decode && target.hasWgmma() && p.fourBitWgmma && p.m >= kTensorCoreDecodeTokens;
-  // From sm_90 on, 4 to 8 tokens on the f16x2 path with a scale per 128
-  // codes take tma_gemv on tensor cores instead (16 rows per block, the
-  // tokens as mma.sync's N, a 3-slot ring). On an NVIDIA H200
-  // (bench/results/2026-12-02-h200-decode-tma.md): at M = 8 25.4 / 60.7 /
-  // 72.9 us on 8192 x 8192 / 8192 x 28672 / 28672 x 8192 against the wgmma
-  // kernel's 58.2 / 199.6 / 120.2 us; at M = 4 21.3 / 51.0 / 61.2 us
-  // against 68.5 / 223.0 / 126.4 us.
-  if (decode && p.halfProductGemv && p.quadScales && p.m >= kTensorCoreDecodeTokens &&
-      p.m <= 8 && target.getComputeCapability() >= 90)
-    return tmaGemvConfig(ctx, p, target, /*rows=*/16, /*warpRows=*/16, /*mma=*/{16, 8, 16},
-                         mmaType, /*stages=*/3);
+  // From sm_90 on, 2 to 16 tokens on the f16x2 path with a scale per 128
+  // codes take tma_gemv on tensor cores instead: 32 rows per block and per
+  // warp (two mma row tiles sharing each activation read; the four warps
+  // split the K tile), the tokens as mma.sync's N, a ring of 3 slots (2
+  // past 8 tokens, whose activations double a slot), so that 2 or 3 blocks
+  // share an SM. On an NVIDIA H200 (bench/results/2026-12-02-h200-decode-
+  // tma-m16.md), on 8192 x 8192 / 8192 x 28672 / 28672 x 8192: M = 4 19.7
+  // / 41.2 / 50.0 us, M = 8 20.9 / 46.1 / 54.5 us, M = 16 25.0 / 58.6 /
+  // 69.0 us, against 16 rows per block and warp at M = 4 and 8 (21.3 /
+  // 51.0 / 61.2, 26.6 / 60.7 / 70.2 us) and the wgmma kernel at M = 16
+  // (52.1 / 174.5 / 113.3 us). One token stays on CUDA cores (below).
+  if (decode && p.halfProductGemv && p.quadScales && p.m >= 2 &&
+      target.getComputeCapability() >= 90)
+    return tmaGemvConfig(ctx, p, target, /*rows=*/32, /*warpRows=*/32, /*mma=*/{16, 8, 16},
+                         mmaType, /*stages=*/p.m <= 8 ? 3 : 2);
   if (fourBitDecodeOnTensorCores)
     decode = false;
 

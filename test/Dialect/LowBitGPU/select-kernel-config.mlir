@@ -220,34 +220,41 @@ func.func @bitplane_tiles(%a1: tensor<1x4096x4096xi1>, %w1: tensor<1x4096x4096xi
 
 // -----
 
-// Decode of packed 4-bit weights on sm_90a: the split-K GEMV up to 3 tokens;
-// from 4 to 8 tokens of f16 with a scale per 128 codes, tma_gemv on tensor
-// cores (16 rows per block, 3 slots); past that the 64-token wgmma kernel
-// (measured faster than the GEMV on an H200 at 4, 8 and 16 tokens), 128
-// weight rows per tile. Other chips keep the GEMV.
+// Decode of packed 4-bit weights on sm_90a: 2 to 16 tokens of f16 with a
+// scale per 128 codes take tma_gemv on tensor cores (32 rows per block and
+// per warp; 3 slots up to 8 tokens, 2 past that); with groups of 64 codes
+// (two scales per mma quad) 3 tokens keep the split-K GEMV and 16 take the
+// 64-token wgmma kernel (measured faster than the GEMV on an H200 at 4, 8
+// and 16 tokens), 128 weight rows per tile. Other chips keep the GEMV.
 // SM90A-LABEL: func @four_bit_decode
+// SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
+// SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
+// SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
 // SM90A: strategy = splitk_gemv
-// SM90A: strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 3>
 // SM90A: strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true
 // SM89-LABEL: func @four_bit_decode
-// SM89-COUNT-3: strategy = splitk_gemv
+// SM89-COUNT-5: strategy = splitk_gemv
 func.func @four_bit_decode(%x3: tensor<3x8192xf16>, %x4: tensor<4x8192xf16>, %x16: tensor<16x8192xf16>,
                            %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xf16>,
-                           %wl: tensor<28672x8192xi4, #lowbit.layout<packed>>, %sl: tensor<28672x64xf16>)
-    -> (tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>) {
+                           %wl: tensor<28672x8192xi4, #lowbit.layout<packed>>, %sl: tensor<28672x64xf16>,
+                           %sg: tensor<28672x128xf16>)
+    -> (tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>, tensor<3x28672xf32>, tensor<16x28672xf32>) {
   %a = lowbit.matmul %x3, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<3x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xf16>) -> tensor<3x8192xf32>
   %b = lowbit.matmul %x4, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<4x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xf16>) -> tensor<4x8192xf32>
   %c = lowbit.matmul %x16, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%sl) : (tensor<16x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x64xf16>) -> tensor<16x28672xf32>
-  return %a, %b, %c : tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>
+  %d = lowbit.matmul %x3, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 64> weight_scales(%sg) : (tensor<3x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x128xf16>) -> tensor<3x28672xf32>
+  %e = lowbit.matmul %x16, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 64> weight_scales(%sg) : (tensor<16x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x128xf16>) -> tensor<16x28672xf32>
+  return %a, %b, %c, %d, %e : tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>, tensor<3x28672xf32>, tensor<16x28672xf32>
 }
 
 // -----
 
 // Decode with f16 activations, packed 4-bit integer codes and f16 group
-// scales: the GEMV's f16x2 path, four rows per warp with two chunks of each
-// in flight, for up to two tokens.
+// scales: before sm_90 the GEMV's f16x2 path, four rows per warp with two
+// chunks of each in flight, for up to two tokens (sm_90 and newer take
+// tma_gemv on tensor cores from two tokens on).
 // SM90A-LABEL: func @packed_w4a16_decode
-// SM90A: #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2, split_k = 2>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
 // SM80-LABEL: func @packed_w4a16_decode
 // SM80: warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
 func.func @packed_w4a16_decode(%x: tensor<2x8192xf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xf16>) -> tensor<2x8192xf32> {
