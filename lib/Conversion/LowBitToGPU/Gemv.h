@@ -190,21 +190,24 @@ struct HalfPairs {
   OpBuilder &b;
   Location loc;
   const GemvProblem &p;
-  Type f16, i32;
+  Type half, i32; // half: the activations' bf16, else f16
   VectorType words, halves;
   arith::FastMathFlagsAttr contract;
 
   HalfPairs(OpBuilder &b, Location loc, const GemvProblem &p)
-      : b(b), loc(loc), p(p), f16(b.getF16Type()), i32(b.getI32Type()),
-        words(VectorType::get({4}, i32)), halves(VectorType::get({8}, f16)),
+      : b(b), loc(loc), p(p),
+        half(p.actType.isBF16() ? Type(b.getBF16Type()) : Type(b.getF16Type())),
+        i32(b.getI32Type()), words(VectorType::get({4}, i32)),
+        halves(VectorType::get({8}, half)),
         contract(arith::FastMathFlagsAttr::get(b.getContext(),
                                                arith::FastMathFlags::contract)) {}
 
-  Value half(double v) {
+  Value constant(double v) {
     APFloat value(v);
     bool inexact;
-    value.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &inexact);
-    return arith::ConstantFloatOp::create(b, loc, cast<FloatType>(f16), value).getResult();
+    value.convert(cast<FloatType>(half).getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                  &inexact);
+    return arith::ConstantFloatOp::create(b, loc, cast<FloatType>(half), value).getResult();
   }
   Value splatWords(uint32_t v) {
     return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(words, APInt(32, v)));
@@ -213,49 +216,58 @@ struct HalfPairs {
 
   /// Signed codes with their sign bits flipped are unsigned with a bias of 8.
   double bias() const { return p.unsignedCodes ? 0.0 : 8.0; }
+  /// The power of two whose last mantissa bits a code is OR-ed into: each
+  /// step of 1 is one unit in the last place (f16: 10 bits, bf16: 7).
+  double magic() const { return p.actType.isBF16() ? 128.0 : 1024.0; }
 
-  /// 1024 + bias + zero point (`zero` as read from memory, or null), in f16:
-  /// what the codes' halves 1024 + code are offset by.
+  /// magic + bias + zero point (`zero` as read from memory, or null), in
+  /// the halves' type: what the codes' halves magic + code are offset by.
   Value offset(Value zero) {
     if (!zero)
-      return half(1024.0 + bias());
+      return constant(magic() + bias());
     Value value = codeValue(b, loc, zero, p.codeBits, p.unsignedCodes);
     return arith::TruncFOp::create(
-        b, loc, f16, arith::AddFOp::create(b, loc, f32Const(b, loc, 1024.0 + bias()), value));
+        b, loc, half, arith::AddFOp::create(b, loc, f32Const(b, loc, magic() + bias()), value));
   }
 
   /// The chunk `w` (vector<4xi32>) of one row as pairs of code - bias - zero
-  /// point, exactly, times `scale` (f16) unless it is null. Packed codes:
-  /// `(w & 0x000F000F) | 0x64006400` holds the halves 1024 + code of word
-  /// codes 0 and 4, masked with 0x00F000F0 1024 + 16 x code of codes 1 and
-  /// 5; the word shifted by 8, codes 2, 6 and 3, 7. One f16x2 subtract (or
-  /// FMA, for the x16 pairs) removes 1024, the bias and the zero point.
+  /// point, exactly, times `scale` (f16) unless it is null. Pair q holds
+  /// codes q and q + 4 of each word (nibble q of its two half-words). f16:
+  /// `(w & 0x000F000F) | 0x64006400` holds the halves 1024 + code of codes
+  /// 0 and 4, masked with 0x00F000F0 1024 + 16 x code of codes 1 and 5; the
+  /// word shifted by 8, codes 2, 6 and 3, 7. One f16x2 subtract (or FMA,
+  /// for the x16 pairs) removes 1024, the bias and the zero point. bf16 has
+  /// no room for 16 x code below its exponent: each nibble is shifted down
+  /// and OR-ed into 128.0 (0x4300), then one bf16x2 subtract.
   SmallVector<Value> weights(Value w, Value offset, Value scale) {
     if (!p.unsignedCodes)
       w = arith::XOrIOp::create(b, loc, w, splatWords(0x88888888u));
-    Value shifted = arith::ShRUIOp::create(b, loc, w, splatWords(8));
-    // 1024 + bias + zero point, and 64 + the same for the codes read 16x.
+    bool bf16 = half.isBF16();
+    auto shiftedBy = [&](int64_t bits) {
+      return arith::ShRUIOp::create(b, loc, w, splatWords(bits)).getResult();
+    };
+    Value byteShifted = bf16 ? Value() : shiftedBy(8);
     Value low = splatHalves(offset);
-    Value high = splatHalves(arith::SubFOp::create(b, loc, offset, half(960.0)));
-    Value sixteenth = splatHalves(half(1.0 / 16));
+    Value high = bf16 ? Value() : splatHalves(arith::SubFOp::create(b, loc, offset, constant(960.0)));
+    Value sixteenth = bf16 ? Value() : splatHalves(constant(1.0 / 16));
     Value scales = scale ? splatHalves(scale) : Value();
     SmallVector<Value> pairs;
     for (int64_t q = 0; q < 4; ++q) {
-      Value source = q < 2 ? w : shifted;
+      Value source = bf16 ? (q ? shiftedBy(4 * q) : w) : (q < 2 ? w : byteShifted);
+      uint32_t mask = !bf16 && q % 2 ? 0x00F000F0u : 0x000F000Fu;
       Value bits = ub::PoisonOp::create(b, loc, words);
       for (int64_t j = 0; j < 4; ++j) {
         Value word = vector::ExtractOp::create(b, loc, source, ArrayRef<int64_t>{j});
-        word = lop3(b, loc, word, q % 2 ? 0x00F000F0u : 0x000F000Fu, 0x64006400u,
-                    kLop3AndOr);
+        word = lop3(b, loc, word, mask, bf16 ? 0x43004300u : 0x64006400u, kLop3AndOr);
         bits = vector::InsertOp::create(b, loc, word, bits, ArrayRef<int64_t>{j});
       }
       Value value = vector::BitCastOp::create(b, loc, halves, bits);
-      value = q % 2 ? arith::SubFOp::create(
-                          b, loc,
-                          arith::MulFOp::create(b, loc, value, sixteenth, contract), high,
-                          contract)
-                          .getResult()
-                    : arith::SubFOp::create(b, loc, value, low).getResult();
+      value = !bf16 && q % 2 ? arith::SubFOp::create(
+                                   b, loc,
+                                   arith::MulFOp::create(b, loc, value, sixteenth, contract),
+                                   high, contract)
+                                   .getResult()
+                             : arith::SubFOp::create(b, loc, value, low).getResult();
       pairs.push_back(scales ? arith::MulFOp::create(b, loc, value, scales).getResult()
                              : value);
     }

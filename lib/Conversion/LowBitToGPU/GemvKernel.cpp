@@ -120,10 +120,18 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
                   p.groupSize % p.codesPerChunk() == 0);
   p.halfProducts = p.vectorized && config.getMmaType().isF16() && p.actType.isF16() &&
                    p.codeBits == 4 && p.table.empty() && p.scaleType.isF16();
-  if (p.pairedCodes && !p.halfProducts)
+  // tma_gemv's tensor cores decode 4-bit integer codes exactly to the
+  // activations' type (f16 or bf16, the mma type) and scale their f32 sums.
+  bool tensorCoreOperands = p.vectorized && p.codeBits == 4 && p.table.empty() &&
+                            p.scaleTable.empty() &&
+                            isa<Float16Type, BFloat16Type>(p.actType) &&
+                            config.getMmaType() == p.actType;
+  bool tensorCoreConfig = tma && config.getMma() == ArrayRef<int64_t>{16, 8, 16};
+  if (p.pairedCodes && !p.halfProducts && !(tensorCoreConfig && tensorCoreOperands))
     return unsupported("the interleave layout except on the f16x2 path (f16 activations, "
                        "integer codes, f16 scales per tensor, channel or group of a "
-                       "multiple of 32, K a multiple of 32, mma_type = f16)");
+                       "multiple of 32, K a multiple of 32, mma_type = f16) and "
+                       "tma_gemv's tensor cores");
   if (p.splitK > 1 && !p.resultType.isF32())
     return op.emitOpError()
            << "split_k = " << p.splitK
@@ -140,15 +148,15 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     if (config.getStages() < 2)
       return op.emitOpError() << "tma_gemv needs a ring of at least 2 stages";
     p.ringSlots = config.getStages();
-    p.tensorCores = config.getMma() == ArrayRef<int64_t>{16, 8, 16};
+    p.tensorCores = tensorCoreConfig;
     if (p.tensorCores) {
       // A quad of 4 chunks (128 codes) takes one scale per row.
       bool quadScales = p.granularity != Granularity::PerGroup || p.groupSize % 128 == 0;
-      if (!p.halfProducts || !quadScales || p.m > 2 * kTensorCoreTokens)
+      if (!tensorCoreOperands || !quadScales || p.m > 2 * kTensorCoreTokens)
         return unsupported("tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 "
-                           "tokens of f16 activations, 4-bit integer codes and f16 scales "
-                           "per tensor, channel or group of a multiple of 128, with "
-                           "mma_type = f16");
+                           "tokens of f16 or bf16 activations (the mma_type), 4-bit "
+                           "integer codes and f16, bf16 or f32 scales per tensor, channel "
+                           "or group of a multiple of 128");
       // A warp's rows are whole mma tiles; the block's row groups take one,
       // two or four warps each.
       p.rowsPerWarp = config.getWarp()[1];
@@ -693,7 +701,7 @@ void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const Ge
       shared.push_back(permuted(m, chunk));
     for (int64_t r = 0; r < p.rowsPerWarp; ++r) {
       Value scale =
-          arith::SelectOp::create(b, loc, chunk.valid, chunk.scales[r], pairs.half(0.0));
+          arith::SelectOp::create(b, loc, chunk.valid, chunk.scales[r], pairs.constant(0.0));
       SmallVector<Value> values =
           pairs.weights(chunk.words[r], pairs.offset(chunk.zeros[r]), scale);
       for (int64_t m = 0; m < p.m; ++m) {

@@ -451,13 +451,14 @@ std::pair<Value, Value> widenS4Fragment(Emitter &e, Value frag, int64_t rows) {
   return {low, high};
 }
 
-/// One m16n8kK MMA. nvgpu.mma.sync covers f16 and s8; bf16 goes to
-/// nvvm.mma.sync, whose operands are 32-bit words; e4m3, which nvvm.mma.sync
-/// does not accept in MLIR 22, is the PTX instruction itself.
+/// One m16n8kK MMA. f16 and bf16 as tiled::mmaM16N8K16; nvgpu.mma.sync
+/// covers s8; e4m3, which nvvm.mma.sync does not accept in MLIR 22, is the
+/// PTX instruction itself.
 Value mma(Emitter &e, const MmaProblem &p, Value a, Value bFrag, Value c) {
   OpBuilder &b = e.b;
-  bool f16 = p.kind == MmaKind::Real && p.actType.isF16();
-  if (p.kind == MmaKind::Int8 || f16)
+  if (p.kind == MmaKind::Real)
+    return tiled::mmaM16N8K16(e, a, bFrag, c);
+  if (p.kind == MmaKind::Int8)
     return nvgpu::MmaSyncOp::create(b, e.loc, a, bFrag, c,
                                     ArrayRef<int64_t>{16, 8, p.instK()});
   if (p.kind == MmaKind::Int4) {
@@ -481,32 +482,23 @@ Value mma(Emitter &e, const MmaProblem &p, Value a, Value bFrag, Value c) {
                                       ArrayRef<int64_t>{16, 8, 64});
     }
   }
-  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  Type f32 = b.getF32Type();
   SmallVector<Value> accs;
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t col = 0; col < 2; ++col)
       accs.push_back(vector::ExtractOp::create(b, e.loc, c, ArrayRef<int64_t>{r, col}));
   auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-  Value d;
-  if (p.kind == MmaKind::Real) {
-    d = NVVM::MmaOp::create(
-        b, e.loc, structType, tiled::fragmentWords(e, a), tiled::fragmentWords(e, bFrag), accs,
-        ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
-        std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
-        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
-  } else {
-    SmallVector<Value> operands = tiled::fragmentWords(e, a);
-    llvm::append_range(operands, tiled::fragmentWords(e, bFrag));
-    llvm::append_range(operands, accs);
-    d = LLVM::InlineAsmOp::create(
-            b, e.loc, structType, operands,
-            b.getStringAttr("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 "
-                            "{$0, $1, $2, $3}, {$4, $5, $6, $7}, {$8, $9}, "
-                            "{$10, $11, $12, $13};"),
-            b.getStringAttr("=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3"), UnitAttr(),
-            UnitAttr(), LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(), ArrayAttr())
-            .getRes();
-  }
+  SmallVector<Value> operands = tiled::fragmentWords(e, a);
+  llvm::append_range(operands, tiled::fragmentWords(e, bFrag));
+  llvm::append_range(operands, accs);
+  Value d = LLVM::InlineAsmOp::create(
+                b, e.loc, structType, operands,
+                b.getStringAttr("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 "
+                                "{$0, $1, $2, $3}, {$4, $5, $6, $7}, {$8, $9}, "
+                                "{$10, $11, $12, $13};"),
+                b.getStringAttr("=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3"), UnitAttr(), UnitAttr(),
+                LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(), ArrayAttr())
+                .getRes();
   Value out = ub::PoisonOp::create(b, e.loc, c.getType());
   for (int64_t i = 0; i < 4; ++i)
     out = vector::InsertOp::create(

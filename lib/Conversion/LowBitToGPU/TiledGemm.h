@@ -15,6 +15,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <utility>
@@ -55,6 +56,32 @@ inline SmallVector<Value> fragmentWords(Emitter &e, Value frag) {
     Value word = vector::BitCastOp::create(b, e.loc, VectorType::get({1}, b.getI32Type()), row);
     out.push_back(vector::ExtractOp::create(b, e.loc, word, ArrayRef<int64_t>{0}));
   }
+  return out;
+}
+
+/// mma.sync m16n8k16 with f32 accumulators (`c` and the result
+/// vector<2x2xf32>) on f16 or bf16 fragments (A vector<4x2xT>, B
+/// vector<2x2xT>): nvgpu.mma.sync takes f16; bf16 goes to nvvm.mma.sync,
+/// whose operands are 32-bit words.
+inline Value mmaM16N8K16(Emitter &e, Value a, Value bFrag, Value c) {
+  OpBuilder &b = e.b;
+  if (cast<VectorType>(a.getType()).getElementType().isF16())
+    return nvgpu::MmaSyncOp::create(b, e.loc, a, bFrag, c, ArrayRef<int64_t>{16, 8, 16});
+  Type f32 = b.getF32Type();
+  SmallVector<Value> accs;
+  for (int64_t i = 0; i < 4; ++i)
+    accs.push_back(vector::ExtractOp::create(b, e.loc, c, ArrayRef<int64_t>{i / 2, i % 2}));
+  auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  Value d = NVVM::MmaOp::create(
+      b, e.loc, structType, fragmentWords(e, a), fragmentWords(e, bFrag), accs,
+      ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+  Value out = ub::PoisonOp::create(b, e.loc, c.getType());
+  for (int64_t i = 0; i < 4; ++i)
+    out = vector::InsertOp::create(b, e.loc,
+                                   LLVM::ExtractValueOp::create(b, e.loc, d, ArrayRef<int64_t>{i}),
+                                   out, ArrayRef<int64_t>{i / 2, i % 2});
   return out;
 }
 

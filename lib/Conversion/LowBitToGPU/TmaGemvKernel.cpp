@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Gemv.h"
+#include "TiledGemm.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -221,7 +222,8 @@ void storeTensorCoreResult(TmaBlock &t, Value rowWarp, ArrayRef<Value> sums) {
 /// quadsPerWarp each. Lane 4g + t reads chunk 4q + t of rows pi(g) and
 /// pi(g) + 8 of each row tile, pi(g) = g / 2 + 4 (g % 2) (the two rows of a
 /// quarter-warp then differ in bit 2 of the swizzle: no bank conflicts),
-/// decodes them to unscaled f16 pairs (HalfPairs) and gives word j's pairs
+/// decodes them to unscaled f16 or bf16 pairs (HalfPairs, the activations'
+/// type) and gives word j's pairs
 /// to two mma steps, with the activations of tokens g, g + 8 (clamped to M
 /// - 1) in the same order as B: read from shared memory once per quad and
 /// used by every row tile, so more rows per warp read fewer activation
@@ -237,7 +239,7 @@ void consumeOnTensorCores(TmaBlock &t) {
   const GemvProblem &p = t.p;
   const GemvFrame &f = t.f;
   HalfPairs pairs(b, loc, p);
-  Type f32 = b.getF32Type(), f16 = b.getF16Type();
+  Type f32 = b.getF32Type(), half = pairs.half;
   auto minIndex = [&](Value v, int64_t bound) {
     return arith::MinUIOp::create(b, loc, v, e.idx(bound)).getResult();
   };
@@ -276,13 +278,13 @@ void consumeOnTensorCores(TmaBlock &t) {
     }
     return values;
   };
-  auto pairType = VectorType::get({2}, f16);
+  auto pairType = VectorType::get({2}, half);
   auto wordPair = [&](Value v, int64_t j) {
     return vector::ShuffleOp::create(b, loc, pairType, v, v, ArrayRef<int64_t>{2 * j, 2 * j + 1})
         .getResult();
   };
   auto fragment = [&](ArrayRef<Value> parts) {
-    Value frag = ub::PoisonOp::create(b, loc, VectorType::get({int64_t(parts.size()), 2}, f16));
+    Value frag = ub::PoisonOp::create(b, loc, VectorType::get({int64_t(parts.size()), 2}, half));
     for (auto [i, part] : llvm::enumerate(parts))
       frag = vector::InsertOp::create(b, loc, part, frag, ArrayRef<int64_t>{int64_t(i)});
     return frag;
@@ -316,7 +318,7 @@ void consumeOnTensorCores(TmaBlock &t) {
       if (tail) {
         Value valid = e.lt(chunkOf(tile, u), p.rowChunks());
         Value zero = arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(pairs.halves, APFloat::getZero(APFloat::IEEEhalf())));
+            b, loc, DenseElementsAttr::get(pairs.halves, b.getZeroAttr(half)));
         for (SmallVector<Value> &token : x)
           for (Value &pair : token)
             pair = arith::SelectOp::create(b, loc, valid, pair, zero);
@@ -337,8 +339,7 @@ void consumeOnTensorCores(TmaBlock &t) {
             for (int64_t n = 0; n < tokenTiles; ++n) {
               Value bFrag = fragment({wordPair(x[n][2 * s], j), wordPair(x[n][2 * s + 1], j)});
               Value &chain = chains[chainsPerTile * n + (2 * s + j % 2) % chainsPerTile];
-              chain = nvgpu::MmaSyncOp::create(b, loc, a, bFrag, chain,
-                                               ArrayRef<int64_t>{16, 8, 16});
+              chain = tiled::mmaM16N8K16(e, a, bFrag, chain);
             }
           }
         for (int64_t n = 0; n < tokenTiles; ++n) {

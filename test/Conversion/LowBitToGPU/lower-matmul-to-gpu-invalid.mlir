@@ -151,7 +151,7 @@ func.func @tma_gemv_ring_too_large(%x: tensor<16x1024xf16>, %w: tensor<64x1024xi
 
 // A 128-code quad takes one scale per row: groups of 64 do not.
 func.func @tma_gemv_mma_groups(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x16xf16>) -> tensor<1x64xf32> {
-  // expected-error @+1 {{GPU code generation does not support tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 tokens of f16 activations, 4-bit integer codes and f16 scales per tensor, channel or group of a multiple of 128, with mma_type = f16 yet}}
+  // expected-error @+1 {{GPU code generation does not support tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 tokens of f16 or bf16 activations (the mma_type), 4-bit integer codes and f16, bf16 or f32 scales per tensor, channel or group of a multiple of 128 yet}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x16xf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
@@ -316,10 +316,11 @@ func.func @lut_on_mma_sync(%t: tensor<4x64x8xf16>, %w: tensor<2x64x64xi4>, %s: t
 
 // -----
 
-// AWQ-interleaved 4-bit words are read only by the GEMV's f16x2 path.
+// AWQ-interleaved 4-bit words are read only by the GEMV's f16x2 path and
+// tma_gemv's tensor cores, not by the register GEMV's f32 products.
 func.func @interleave_bf16(%x: tensor<1x1024xbf16>, %w: tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>, %s: tensor<64x8xbf16>) -> tensor<1x64xf32> {
   // expected-error @+1 {{does not support the interleave layout except on the f16x2 path}}
-  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<1x1024xbf16>, tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>, tensor<64x8xbf16>) -> tensor<1x64xf32>
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = bf16, stages = 4>} : (tensor<1x1024xbf16>, tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>, tensor<64x8xbf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
 
