@@ -98,8 +98,8 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     bool fourBitWeights = spec->weight == "u4" || spec->weight == "s4";
     // From sm_90 on, the GEMV whose weights stream by TMA through a
     // shared-memory ring (tma_gemv): on CUDA cores 16 or 32 rows per block
-    // with 4 or 6 slots; for f16 activations and 4-bit codes also on tensor
-    // cores (up to 16 tokens as the mma's N): 16, 32 or 64 rows per block
+    // with 4 or 6 slots; for f16 or bf16 activations and 4-bit codes also on
+    // tensor cores (up to 16 tokens as the mma's N): 16, 32 or 64 rows per block
     // and per warp, 2 to 4 slots (on an H200 2 or 3 were the fastest, with
     // 2 or 3 blocks per SM; 6 was slower). Rings that do not fit fail to
     // compile and drop out.
@@ -108,11 +108,14 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
         for (int64_t stages : {4, 6})
           addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows / 4}, {1, 1, 1},
                   config.getMmaType(), stages, /*persistent=*/false);
-      if (fourBitWeights && spec->act == "f16" && spec->m <= 16)
+      if (fourBitWeights && (spec->act == "f16" || spec->act == "bf16") && spec->m <= 16) {
+        Type act = spec->act == "bf16" ? Type(BFloat16Type::get(&context))
+                                       : Type(Float16Type::get(&context));
         for (int64_t rows : {16, 32, 64})
           for (int64_t stages : {2, 3, 4})
             addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows}, {16, 8, 16},
-                    Float16Type::get(&context), stages, /*persistent=*/false);
+                    act, stages, /*persistent=*/false);
+      }
     }
     if (arch == "sm_90a" && fourBitWeights && !spec->quantizedActivations()) {
       Type act = spec->act == "bf16" ? Type(BFloat16Type::get(&context))

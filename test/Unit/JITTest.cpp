@@ -503,18 +503,37 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   auto hopper = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
                                  gemv, "sm_90a");
   ASSERT_TRUE(bool(hopper));
-  std::vector<std::string> tensorCore, tma;
+  std::vector<std::string> tensorCore, tma, tmaTensorCores;
   for (const std::string &config : *hopper) {
     if (config.find("strategy = wgmma") != std::string::npos)
       tensorCore.push_back(config);
     if (config.find("strategy = tma_gemv") != std::string::npos)
-      tma.push_back(config);
+      (config.find("mma = [16, 8, 16]") != std::string::npos ? tmaTensorCores : tma)
+          .push_back(config);
   }
-  // And the TMA-fed GEMV (16 or 32 rows per block, 4 or 6 slots), each
-  // generated for sm_90a.
+  // And the TMA-fed GEMV: on CUDA cores 16 or 32 rows per block, 4 or 6
+  // slots, each generated for sm_90a; on tensor cores (bf16 here) 16, 32
+  // or 64 rows x 2 to 4 slots, each generated for 16 tokens or refused for
+  // its ring's shared memory only (64 rows in 4 slots of 64 KiB).
   ASSERT_EQ(tma.size(), 4u);
   for (const std::string &config : tma)
     expectGenerated(config, "matmul m=1 n=256 k=2048 a=f16 w=u4:g128:zp out=f32", "sm_90a");
+  ASSERT_EQ(tmaTensorCores.size(), 9u);
+  int ringTooLarge = 0;
+  for (const std::string &config : tmaTensorCores) {
+    EXPECT_NE(config.find("mma_type = bf16"), std::string::npos) << config;
+    CompileOptions options;
+    options.config = config;
+    options.arch = "sm_90a";
+    auto module = compileSource(
+        parseSpec("matmul m=16 n=256 k=2048 a=bf16 w=u4:g128:zp out=f32")->toMLIR(), options);
+    if (!module) {
+      std::string why = errorText(module.takeError());
+      EXPECT_NE(why.find("bytes of shared memory"), std::string::npos) << config << ": " << why;
+      ++ringTooLarge;
+    }
+  }
+  EXPECT_EQ(ringTooLarge, 1);
   ASSERT_EQ(tensorCore.size(), 6u);
   EXPECT_NE(tensorCore.front().find("block = [64, 128, 256], warp = [64, 64], mma = [64, 64, "
                                     "16], mma_type = bf16, stages = 2, persistent = true"),
@@ -544,7 +563,7 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   auto ampere = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
                                  gemv, "sm_80");
   ASSERT_TRUE(bool(ampere));
-  EXPECT_EQ(ampere->size(), hopper->size() - 6 - 4);
+  EXPECT_EQ(ampere->size(), hopper->size() - 6 - 4 - 9);
   auto f16Out = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp",
                                  "#lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, "
                                  "128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, "

@@ -36,8 +36,12 @@ struct Problem {
   /// The split-K GEMV's f16x2 path takes this product (GemvKernel.cpp's
   /// `halfProducts` with `mma_type = f16`).
   bool halfProductGemv = false;
+  /// tma_gemv's tensor cores take this product's operands: f16 or bf16
+  /// activations with what the f16x2 path takes of the weights, f16, bf16
+  /// or f32 scales (GemvKernel.cpp's `tensorCoreOperands`)...
+  bool tensorCoreGemv = false;
   /// ... with one scale per 128 codes of a row (per tensor, per channel or
-  /// groups of a multiple of 128): tma_gemv on tensor cores takes it.
+  /// groups of a multiple of 128).
   bool quadScales = false;
 };
 
@@ -78,13 +82,12 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
          scheme.hasRowOrTensorScales();
 }
 
-/// Whether the split-K GEMV forms this product's products in f16x2 (the
-/// generator, GemvKernel.cpp, decides; this mirrors its `halfProducts`):
-/// f16 activations, packed 4-bit integer codes (or interleaved in AWQ's
-/// order [0, 2, 4, 6, 1, 3, 5, 7]) in rows of whole 16-byte chunks, one
-/// level of f16 scales per tensor, channel or group of whole chunks (32
-/// codes), integer or no zero points.
-bool gemvTakesHalfProducts(MatmulOp op) {
+/// Whether the GEMVs' 4-bit decoders take these weights (the generator,
+/// GemvKernel.cpp, decides; this mirrors it): packed 4-bit integer codes
+/// (or interleaved in AWQ's order [0, 2, 4, 6, 1, 3, 5, 7]) in rows of whole
+/// 16-byte chunks, one level of scales of type `scaleOk` per tensor,
+/// channel or group of whole chunks (32 codes), integer or no zero points.
+bool gemvDecodesFourBitCodes(MatmulOp op, function_ref<bool(Type)> scaleOk) {
   RankedTensorType weight = op.getWeight().getType();
   QuantSchemeAttr scheme = op.getWeightScheme();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
@@ -92,13 +95,28 @@ bool gemvTakesHalfProducts(MatmulOp op) {
                 scheme.getGranularity() == Granularity::MXBlock;
   bool pairedCodes = layout && layout.getKind() == LayoutKind::Interleave &&
                      layout.getOrder() == ArrayRef<int64_t>(quant::kAwqOrder);
-  return op.getInput().getType().getElementType().isF16() &&
-         scheme.getStorage().isInteger(4) && !scheme.getCodebook() && layout &&
+  return scheme.getStorage().isInteger(4) && !scheme.getCodebook() && layout &&
          (layout.getKind() == LayoutKind::Packed || pairedCodes) &&
          weight.getDimSize(1) % 32 == 0 &&
          !scheme.getOuterScaleType() && scheme.getZeroPoint() != ZeroPointKind::Float &&
-         cast<ShapedType>(op.getWeightScales().getType()).getElementType().isF16() &&
+         scaleOk(cast<ShapedType>(op.getWeightScales().getType()).getElementType()) &&
          (!groups || scheme.getGroupSize() % 32 == 0);
+}
+
+/// Whether the split-K GEMV forms this product's products in f16x2
+/// (`halfProducts`): f16 activations and f16 scales.
+bool gemvTakesHalfProducts(MatmulOp op) {
+  return op.getInput().getType().getElementType().isF16() &&
+         gemvDecodesFourBitCodes(op, [](Type t) { return t.isF16(); });
+}
+
+/// Whether tma_gemv's tensor cores take this product: f16 or bf16
+/// activations (the mma type), f16, bf16 or f32 scales.
+bool gemvTakesTensorCores(MatmulOp op) {
+  return isa<Float16Type, BFloat16Type>(op.getInput().getType().getElementType()) &&
+         gemvDecodesFourBitCodes(op, [](Type t) {
+           return isa<Float16Type, BFloat16Type, Float32Type>(t);
+         });
 }
 
 /// The tensor-core operand type for a product of `act` activations and
@@ -196,21 +214,24 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // against cuBLAS bf16's 45 us on 8192 x 8192).
   bool fourBitDecodeOnTensorCores =
       decode && target.hasWgmma() && p.fourBitWgmma && p.m >= kTensorCoreDecodeTokens;
-  // From sm_90 on, 2 to 16 tokens on the f16x2 path with a scale per 128
-  // codes take tma_gemv on tensor cores instead: 32 rows per block and per
-  // warp (two mma row tiles sharing each activation read; the four warps
-  // split the K tile), the tokens as mma.sync's N, a ring of 3 slots (2
-  // past 8 tokens, whose activations double a slot), so that 2 or 3 blocks
-  // share an SM. On an NVIDIA H200 (bench/results/2026-12-02-h200-decode-
-  // tma-m16.md), on 8192 x 8192 / 8192 x 28672 / 28672 x 8192: M = 4 19.7
-  // / 41.2 / 50.0 us, M = 8 20.9 / 46.1 / 54.5 us, M = 16 25.0 / 58.6 /
-  // 69.0 us, against 16 rows per block and warp at M = 4 and 8 (21.3 /
-  // 51.0 / 61.2, 26.6 / 60.7 / 70.2 us) and the wgmma kernel at M = 16
-  // (52.1 / 174.5 / 113.3 us). One token stays on CUDA cores (below).
-  if (decode && p.halfProductGemv && p.quadScales && p.m >= 2 &&
+  // From sm_90 on, 2 to 16 tokens of f16 or bf16 with 4-bit integer codes
+  // and a scale per 128 codes take tma_gemv on tensor cores instead: 32
+  // rows per block and per warp (two mma row tiles sharing each activation
+  // read; the four warps split the K tile), the tokens as mma.sync's N, a
+  // ring of 3 slots (2 past 8 tokens, whose activations double a slot), so
+  // that 2 or 3 blocks share an SM. On an NVIDIA H200
+  // (bench/results/2026-12-02-h200-decode-tma-m16.md), on 8192 x 8192 /
+  // 8192 x 28672 / 28672 x 8192: M = 4 19.7 / 41.2 / 50.0 us, M = 8 20.9 /
+  // 46.1 / 54.5 us, M = 16 25.0 / 58.6 / 69.0 us, against 16 rows per block
+  // and warp at M = 4 and 8 (21.3 / 51.0 / 61.2, 26.6 / 60.7 / 70.2 us) and
+  // the wgmma kernel at M = 16 (52.1 / 174.5 / 113.3 us). One f16 token
+  // with f16 scales stays on CUDA cores (below); one bf16 token, which has
+  // no f16x2 path, takes the tensor cores too, with 4 slots (f16 measured
+  // 21.4 / 42.6 / 52.3 us at M = 1 so).
+  if (decode && p.tensorCoreGemv && p.quadScales && (p.m >= 2 || !p.halfProductGemv) &&
       target.getComputeCapability() >= 90)
     return tmaGemvConfig(ctx, p, target, /*rows=*/32, /*warpRows=*/32, /*mma=*/{16, 8, 16},
-                         mmaType, /*stages=*/p.m <= 8 ? 3 : 2);
+                         mmaType, /*stages=*/p.m == 1 ? 4 : p.m <= 8 ? 3 : 2);
   if (fourBitDecodeOnTensorCores)
     decode = false;
 
@@ -297,7 +318,7 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
       // Decode streams the weights once: 64-row tiles where 128-row ones
       // would leave SMs idle (8192 rows: 64 tiles for 132 SMs), and two
       // stages (what tuning chose on the H200; 4 spill at some K).
-      if (llvm::divideCeil(p.n, 128) < target.getNumSMs())
+      if (int64_t(llvm::divideCeil(p.n, 128)) < target.getNumSMs())
         weightRows = 64;
       stages = 2;
     }
@@ -341,6 +362,7 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   // wgmma needs the whole M known (its tensor maps are encoded per shape).
   p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op);
   p.halfProductGemv = gemvTakesHalfProducts(op);
+  p.tensorCoreGemv = gemvTakesTensorCores(op);
   QuantSchemeAttr scheme = op.getWeightScheme();
   p.quadScales = (scheme.getGranularity() != Granularity::PerGroup &&
                   scheme.getGranularity() != Granularity::MXBlock) ||
