@@ -56,10 +56,12 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
     - `strategy`: `mma_sync`, `wgmma`, `splitk_gemv`, `tma_gemv`, `bitplane`
       or `lut`. For `tma_gemv` (a decode GEMV fed by TMA through a ring of
       `stages` slots, sm_90 and newer) `mma = [16, 8, 16]` puts the products
-      on tensor cores (block N = warp N = 16 rows, the tokens as the mma's
-      N) and `mma = [1, 1, 1]` on CUDA cores, where the warp tile's N is the
-      rows each of the four consumer warps computes and the block tile's N
-      four times that (a multiple of 8); its K tile is 512 bytes of each row.
+      on tensor cores (warp N = 16, 32 or 64 rows per warp, block N 1, 2 or
+      4 times that, the warps of a row group splitting each K tile; the
+      tokens as the mma's N) and `mma = [1, 1, 1]` on CUDA cores, where the
+      warp tile's N is the rows each of the four consumer warps computes and
+      the block tile's N four times that (a multiple of 8); its K tile is 512
+      bytes of each row.
     - `block`: the block tile `[M, N, K]`; `warp`: the tile of one warp (one
       warpgroup for `wgmma`) `[M, N]`.
     - `mma`: the tensor-core instruction shape `[m, n, k]`; `mma_type`: the

@@ -53,8 +53,10 @@ def LowBitLowerMatmulToGPUPass
       slots, and four consumer warps read them from shared memory. With
       `mma = [1, 1, 1]` they form the same products as `splitk_gemv` (warp
       tile N rows each, block tile N = 4 x that); with `mma = [16, 8, 16]`
-      (f16 activations, up to 8 tokens, 4-bit codes) they run mma.sync
-      m16n8k16 on 16 rows per block, the tokens as N.
+      (f16 or bf16 activations, up to 16 tokens, 4-bit integer codes) they
+      run mma.sync m16n8k16 on warp tile N rows per warp (16, 32 or 64),
+      the tokens as N, the warps of a block's row group splitting each K
+      tile.
     - `mma_sync` (prefill): block and warp tiles from the config, a
       `cp.async` ring of `stages` K tiles in dynamic shared memory (swizzled
       64-byte rows, activation rows past M zero-filled), `ldmatrix.x4`
