@@ -37,12 +37,10 @@ struct Problem {
   /// `halfProducts` with `mma_type = f16`).
   bool halfProductGemv = false;
   /// tma_gemv's tensor cores take this product's operands: f16 or bf16
-  /// activations with what the f16x2 path takes of the weights, f16, bf16
-  /// or f32 scales (GemvKernel.cpp's `tensorCoreOperands`)...
+  /// activations with what the f16x2 path takes of the weights (scale
+  /// groups of a multiple of 32 codes), f16, bf16 or f32 scales
+  /// (GemvKernel.cpp's `tensorCoreOperands`).
   bool tensorCoreGemv = false;
-  /// ... with one scale per 128 codes of a row (per tensor, per channel or
-  /// groups of a multiple of 128).
-  bool quadScales = false;
 };
 
 bool isHalfOrFloat(Type type) { return isa<Float16Type, BFloat16Type, Float32Type>(type); }
@@ -215,7 +213,7 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   bool fourBitDecodeOnTensorCores =
       decode && target.hasWgmma() && p.fourBitWgmma && p.m >= kTensorCoreDecodeTokens;
   // From sm_90 on, 2 to 16 tokens of f16 or bf16 with 4-bit integer codes
-  // and a scale per 128 codes take tma_gemv on tensor cores instead: 32
+  // (scale groups of a multiple of 32) take tma_gemv on tensor cores instead: 32
   // rows per block and per warp (two mma row tiles sharing each activation
   // read; the four warps split the K tile), the tokens as mma.sync's N, a
   // ring of 3 slots (2 past 8 tokens, whose activations double a slot), so
@@ -228,7 +226,7 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // with f16 scales stays on CUDA cores (below); one bf16 token, which has
   // no f16x2 path, takes the tensor cores too, with 4 slots (f16 measured
   // 21.4 / 42.6 / 52.3 us at M = 1 so).
-  if (decode && p.tensorCoreGemv && p.quadScales && (p.m >= 2 || !p.halfProductGemv) &&
+  if (decode && p.tensorCoreGemv && (p.m >= 2 || !p.halfProductGemv) &&
       target.getComputeCapability() >= 90)
     return tmaGemvConfig(ctx, p, target, /*rows=*/32, /*warpRows=*/32, /*mma=*/{16, 8, 16},
                          mmaType, /*stages=*/p.m == 1 ? 4 : p.m <= 8 ? 3 : 2);
@@ -363,10 +361,6 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op);
   p.halfProductGemv = gemvTakesHalfProducts(op);
   p.tensorCoreGemv = gemvTakesTensorCores(op);
-  QuantSchemeAttr scheme = op.getWeightScheme();
-  p.quadScales = (scheme.getGranularity() != Granularity::PerGroup &&
-                  scheme.getGranularity() != Granularity::MXBlock) ||
-                 scheme.getGroupSize() % 128 == 0;
   return selectMatmulConfig(op, p, *mmaType, target);
 }
 

@@ -103,6 +103,12 @@ struct GemvProblem {
   int64_t kWarps() const { return kWarpsPerBlock / rowWarps(); }
   int64_t quadsPerWarp() const { return kTmaSlotRowBytes / 64 / kWarps(); }
   int64_t tokenTiles() const { return llvm::divideCeil(m, kTensorCoreTokens); }
+  /// One scale per row for all 128 codes of a quad: the tensor cores' f32
+  /// sums of the quad are scaled, and the product is exact up to f32
+  /// rounding. Shorter groups scale the decoded weights instead.
+  bool quadScales() const {
+    return granularity != Granularity::PerGroup || groupSize % 128 == 0;
+  }
   int64_t tensorCoreSumBytes() const {
     return tensorCores && kWarps() > 1
                ? kWarpsPerBlock * kWarpThreads * 16 * rowTiles() * tokenTiles()

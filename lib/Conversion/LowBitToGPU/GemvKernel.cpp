@@ -150,13 +150,12 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     p.ringSlots = config.getStages();
     p.tensorCores = tensorCoreConfig;
     if (p.tensorCores) {
-      // A quad of 4 chunks (128 codes) takes one scale per row.
-      bool quadScales = p.granularity != Granularity::PerGroup || p.groupSize % 128 == 0;
-      if (!tensorCoreOperands || !quadScales || p.m > 2 * kTensorCoreTokens)
+      // Scale groups of whole chunks (`vectorized`): a multiple of 32 codes.
+      if (!tensorCoreOperands || p.m > 2 * kTensorCoreTokens)
         return unsupported("tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 "
                            "tokens of f16 or bf16 activations (the mma_type), 4-bit "
                            "integer codes and f16, bf16 or f32 scales per tensor, channel "
-                           "or group of a multiple of 128");
+                           "or group of a multiple of 32");
       // A warp's rows are whole mma tiles; the block's row groups take one,
       // two or four warps each.
       p.rowsPerWarp = config.getWarp()[1];

@@ -229,9 +229,13 @@ void storeTensorCoreResult(TmaBlock &t, Value rowWarp, ArrayRef<Value> sums) {
 /// used by every row tile, so more rows per warp read fewer activation
 /// bytes per weight byte (at 16 tokens and one row tile, the activation
 /// reads kept shared memory 86% busy on an H200). Each quad's mmas start
-/// from zero, the quad's scales multiply their f32 sums. A warp with the
-/// whole K tile stores its sums; otherwise it leaves them in shared memory
-/// for storeTensorCoreSums.
+/// from zero; with a scale per quad (GemvProblem::quadScales) it multiplies
+/// their f32 sums, so the product is exact up to f32 rounding; shorter
+/// groups (32 or 64 codes: a lane's chunk has its own scale, but an mma step
+/// takes codes of all four chunks) scale the decoded pairs in the
+/// activations' type instead, as the f16x2 path does. A warp with the whole
+/// K tile stores its sums; otherwise it leaves them in shared memory for
+/// storeTensorCoreSums.
 void consumeOnTensorCores(TmaBlock &t) {
   Emitter &e = t.e;
   OpBuilder &b = e.b;
@@ -297,6 +301,13 @@ void consumeOnTensorCores(TmaBlock &t) {
   int64_t chainsPerTile = std::max<int64_t>(1, 4 / (rowTiles * tokenTiles));
   // A K tile whose last chunks are past the row: those multiply zeros.
   bool tail = p.rowChunks() % kWarpThreads != 0;
+  bool quadScales = p.quadScales();
+  // A scale in the decoded pairs' type (scales shorter than a quad).
+  auto asHalf = [&](Value scale) {
+    if (scale.getType() == half)
+      return scale;
+    return arith::TruncFOp::create(b, loc, half, toF32(b, loc, scale)).getResult();
+  };
 
   SmallVector<Value> results = t.consumeTiles(
       4 * rowTiles * tokenTiles, loadOperands,
@@ -328,7 +339,8 @@ void consumeOnTensorCores(TmaBlock &t) {
         SmallVector<SmallVector<Value>> w;
         for (int64_t r = 0; r < 2; ++r)
           w.push_back(pairs.weights(t.loadChunk(stage, box, localRows[2 * i + r], position),
-                                    pairs.offset(zeros[2 * i + r]), Value()));
+                                    pairs.offset(zeros[2 * i + r]),
+                                    quadScales ? Value() : asHalf(scales[2 * i + r])));
         // Word j's pairs 2s and 2s + 1 are K 2t, 2t + 1 and 2t + 8, 2t + 9
         // of mma step (j, s).
         SmallVector<Value> chains(chainsPerTile * tokenTiles, zeroAcc);
@@ -350,7 +362,9 @@ void consumeOnTensorCores(TmaBlock &t) {
             for (int64_t h = 0; h < 2; ++h) {
               Value part = vector::ExtractOp::create(b, loc, sum, ArrayRef<int64_t>{r, h});
               Value &total = acc[4 * (i * tokenTiles + n) + 2 * r + h];
-              total = fma(b, loc, part, toF32(b, loc, scales[2 * i + r]), total);
+              total = quadScales
+                          ? fma(b, loc, part, toF32(b, loc, scales[2 * i + r]), total)
+                          : arith::AddFOp::create(b, loc, total, part).getResult();
             }
         }
       }

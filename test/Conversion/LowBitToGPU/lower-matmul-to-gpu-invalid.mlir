@@ -149,10 +149,10 @@ func.func @tma_gemv_ring_too_large(%x: tensor<16x1024xf16>, %w: tensor<64x1024xi
 
 // -----
 
-// A 128-code quad takes one scale per row: groups of 64 do not.
-func.func @tma_gemv_mma_groups(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x16xf16>) -> tensor<1x64xf32> {
-  // expected-error @+1 {{GPU code generation does not support tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 tokens of f16 or bf16 activations (the mma_type), 4-bit integer codes and f16, bf16 or f32 scales per tensor, channel or group of a multiple of 128 yet}}
-  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x16xf16>) -> tensor<1x64xf32>
+// The tensor cores decode 4-bit integer codes: 8-bit codes stay on CUDA cores.
+func.func @tma_gemv_mma_byte_codes(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi8>, %s: tensor<64x16xf16>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{GPU code generation does not support tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 tokens of f16 or bf16 activations (the mma_type), 4-bit integer codes and f16, bf16 or f32 scales per tensor, channel or group of a multiple of 32 yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_group, axis = 1, group_size = 64> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<64x1024xi8>, tensor<64x16xf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
 

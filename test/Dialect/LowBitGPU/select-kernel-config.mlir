@@ -220,10 +220,10 @@ func.func @bitplane_tiles(%a1: tensor<1x4096x4096xi1>, %w1: tensor<1x4096x4096xi
 
 // -----
 
-// Decode of packed 4-bit weights on sm_90a: 2 to 16 tokens of f16 with a
-// scale per 128 codes take tma_gemv on tensor cores (32 rows per block and
-// per warp; 3 slots up to 8 tokens, 2 past that); with groups of 64 codes
-// (two scales per mma quad) 3 tokens keep the split-K GEMV and 16 take the
+// Decode of packed 4-bit weights on sm_90a: 2 to 16 tokens of f16 with
+// scale groups of whole 16-byte chunks take tma_gemv on tensor cores (32
+// rows per block and per warp; 3 slots up to 8 tokens, 2 past that); with groups of 16 codes
+// (not whole 16-byte chunks) 3 tokens keep the split-K GEMV and 16 take the
 // 64-token wgmma kernel (measured faster than the GEMV on an H200 at 4, 8
 // and 16 tokens), 128 weight rows per tile. Other chips keep the GEMV.
 // SM90A-LABEL: func @four_bit_decode
@@ -237,13 +237,13 @@ func.func @bitplane_tiles(%a1: tensor<1x4096x4096xi1>, %w1: tensor<1x4096x4096xi
 func.func @four_bit_decode(%x3: tensor<3x8192xf16>, %x4: tensor<4x8192xf16>, %x16: tensor<16x8192xf16>,
                            %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xf16>,
                            %wl: tensor<28672x8192xi4, #lowbit.layout<packed>>, %sl: tensor<28672x64xf16>,
-                           %sg: tensor<28672x128xf16>)
+                           %sg: tensor<28672x512xf16>)
     -> (tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>, tensor<3x28672xf32>, tensor<16x28672xf32>) {
   %a = lowbit.matmul %x3, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<3x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xf16>) -> tensor<3x8192xf32>
   %b = lowbit.matmul %x4, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<4x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xf16>) -> tensor<4x8192xf32>
   %c = lowbit.matmul %x16, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%sl) : (tensor<16x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x64xf16>) -> tensor<16x28672xf32>
-  %d = lowbit.matmul %x3, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 64> weight_scales(%sg) : (tensor<3x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x128xf16>) -> tensor<3x28672xf32>
-  %e = lowbit.matmul %x16, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 64> weight_scales(%sg) : (tensor<16x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x128xf16>) -> tensor<16x28672xf32>
+  %d = lowbit.matmul %x3, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 16> weight_scales(%sg) : (tensor<3x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x512xf16>) -> tensor<3x28672xf32>
+  %e = lowbit.matmul %x16, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 16> weight_scales(%sg) : (tensor<16x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x512xf16>) -> tensor<16x28672xf32>
   return %a, %b, %c, %d, %e : tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>, tensor<3x28672xf32>, tensor<16x28672xf32>
 }
 

@@ -7,13 +7,15 @@
 // RUN: %if ptxas %{ ptxas -arch=sm_90a %t.90.ptx -o %t.90.cubin %}
 // COMPILE: lowbit-compile: 1 kernel(s) for sm_80
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
-// SM90A: "config": "#lowbit_gpu.config<strategy = wgmma, block = [64, 64, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true>"
+// SM90A: "config": "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 2, split_k = 2>"
 
 // Symmetric signed 4-bit codes (sign-extended nibbles), bf16 activations and
 // scales, groups of 64, 16 tokens, N = 1000 (not a multiple of the tile).
 // The split-K GEMV on sm_80 and sm_89; on sm_90a (the GPU machine's case)
-// the 64-token wgmma kernel, the default there from 4 tokens on, whose
-// weights are rounded to bf16 (the tolerance of the other bf16 wgmma cases).
+// tma_gemv on tensor cores, the default there for 2 to 16 tokens, whose
+// decoded weights are multiplied by their group's scale in bf16 (groups of
+// 64 are shorter than its 128-code quads; the tolerance of the bf16 wgmma
+// cases, which round the same way).
 // GPU-COMPARE: --rtol=1e-2 --atol=0.5
 func.func @w4a16_m16(%x: tensor<16x1536xbf16>, %w: tensor<1000x1536xi4, #lowbit.layout<packed>>,
                      %s: tensor<1000x24xbf16>) -> tensor<16x1000xf32> {
