@@ -8,6 +8,9 @@
 #                       warp, 3 slots, 2 past M = 8)
 #   mM-bf16             the default config with bf16 activations and scales
 #                       (sm_90a: tma_gemv on tensor cores from M = 1)
+#   mM[-bf16]-g64       the default config with scales per group of 64 (on
+#                       tensor cores: applied to the decoded weights);
+#                       m16-wgmma-g64 the wgmma kernel below on them
 #   m1-f32              one row per warp, four chunks, products in f32
 #                       (mma_type = f32; the default before f16x2 products)
 #   m1-awq              the default with the codes of each word interleaved in
@@ -41,7 +44,8 @@ for shape in 8192x8192 28672x8192 8192x28672; do
   n=${shape%x*}; k=${shape#*x}; g=$((k / 128))
   splits=$([ "$n" = 8192 ] && echo 2 || echo 1)
   rows=$([ "$n" = 8192 ] && echo 64 || echo 128)
-  for variant in m1 m2 m4 m8 m16 m1-bf16 m4-bf16 m16-bf16 m1-awq m1-f32 m1-r1-s4 m1-r2-s2-k1 m1-r2-s4-k1 m1-r4-s1-k1 \
+  for variant in m1 m2 m4 m8 m16 m1-bf16 m4-bf16 m16-bf16 m1-g64 m4-g64 m16-g64 m1-bf16-g64 \
+                 m16-wgmma-g64 m1-awq m1-f32 m1-r1-s4 m1-r2-s2-k1 m1-r2-s4-k1 m1-r4-s1-k1 \
                  m1-r4-s2-k1 m1-r4-s4 m1-r8-s1 m1-r8-s1-k1 m4-wgmma m8-wgmma m16-wgmma \
                  m1-tma-r32-s4 m1-tma-r32-s6 m1-tma-r16-s4 m1-tma-r16-s8 m1-tma-r64-s3 \
                  m1-tma-r32-s4-k2 m1-tmamma-s3 m1-tmamma-s4 m1-tmamma-s6 m4-tmamma-s3 \
@@ -57,8 +61,10 @@ for shape in 8192x8192 28672x8192 8192x28672; do
                  m4-tmamma-r32-w32-s6; do
     m=${variant%%-*}; m=${m#m}
     config=""
-    act=f16
-    [[ $variant == *-bf16 ]] && act=bf16
+    act=f16 group=128
+    [[ $variant == *-bf16* ]] && act=bf16
+    [[ $variant == *-g64 ]] && group=64
+    g=$((k / group))
     layout="#lowbit.layout<packed>"
     [ "$variant" = m1-awq ] && layout="#lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>"
     case $variant in
@@ -74,14 +80,14 @@ for shape in 8192x8192 28672x8192 8192x28672; do
       m1-r*) spec=${variant#m1-r}; r=${spec%%-*}; s=${spec#*-s}; s=${s%%-*}
              kk=$splits; [[ $variant == *-k* ]] && kk=${variant##*-k}
              config=$(gemv "$r" "$s" "$kk" f16) ;;
-      *-wgmma) config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, $rows, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true>}" ;;
+      *-wgmma*) config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, $rows, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true>}" ;;
     esac
     cat > "$out/w4a16-$variant-n$n-k$k.mlir" <<MLIR
 func.func @decode(%x: tensor<${m}x${k}x${act}>, %w: tensor<${n}x${k}xi4, $layout>,
                   %s: tensor<${n}x${g}x${act}>, %z: tensor<${n}x${g}xi4>) -> tensor<${m}x${n}xf32> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
-                                  granularity = per_group, axis = 1, group_size = 128,
+                                  granularity = per_group, axis = 1, group_size = ${group},
                                   scale_type = ${act}>
       weight_scales(%s) weight_zero_points(%z) $config
       : (tensor<${m}x${k}x${act}>, tensor<${n}x${k}xi4, $layout>,
