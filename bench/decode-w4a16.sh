@@ -2,12 +2,10 @@
 # Writes the W4A16 decode benchmark cases (u4 codes with zero points, f16
 # group-128 scales, f16 activations, f32 results) as .mlir into folder $1:
 # the LLM shapes of ../shared/reference/h100-measured.md at M = 1, 2, 4, 8, 16.
-#   m1, m2, m4, m8, m16 the default config (sm_90a: M = 1 tma_gemv on CUDA
-#                       cores, 32 rows per block, 4 slots; M = 2 to 16
-#                       tma_gemv on tensor cores, 32 rows per block and per
-#                       warp, 3 slots, 2 past M = 8)
+#   m1, m2, m4, m8, m16 the default config (sm_90a: tma_gemv on tensor
+#                       cores, 32 rows per block and per warp, 3 slots from
+#                       M = 2 to 8, 2 otherwise)
 #   mM-bf16             the default config with bf16 activations and scales
-#                       (sm_90a: tma_gemv on tensor cores from M = 1)
 #   mM[-bf16]-g64       the default config with scales per group of 64 (on
 #                       tensor cores: applied to the decoded weights);
 #                       m16-wgmma-g64 the wgmma kernel below on them
@@ -58,7 +56,7 @@ for shape in 8192x8192 28672x8192 8192x28672; do
                  m8-tmamma-r64-w32-s3 m4-tmamma-r64-w64-s4 m4-tmamma-r32-w32-s4 \
                  m1-tmamma-r32-w32-s4 m1-tmamma-r32-w32-s6 m1-tmamma-r64-w64-s4 \
                  m8-tmamma-r32-w32-s2 m8-tmamma-r32-w32-s4 m4-tmamma-r32-w32-s3 \
-                 m4-tmamma-r32-w32-s6; do
+                 m4-tmamma-r32-w32-s6 m1-tmamma-r32-w32-s3 m1-tmamma-r32-w32-s2; do
     m=${variant%%-*}; m=${m#m}
     config=""
     act=f16 group=128

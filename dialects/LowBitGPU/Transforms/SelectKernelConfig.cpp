@@ -212,24 +212,22 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // against cuBLAS bf16's 45 us on 8192 x 8192).
   bool fourBitDecodeOnTensorCores =
       decode && target.hasWgmma() && p.fourBitWgmma && p.m >= kTensorCoreDecodeTokens;
-  // From sm_90 on, 2 to 16 tokens of f16 or bf16 with 4-bit integer codes
-  // (scale groups of a multiple of 32) take tma_gemv on tensor cores instead: 32
-  // rows per block and per warp (two mma row tiles sharing each activation
-  // read; the four warps split the K tile), the tokens as mma.sync's N, a
-  // ring of 3 slots (2 past 8 tokens, whose activations double a slot), so
-  // that 2 or 3 blocks share an SM. On an NVIDIA H200
-  // (bench/results/2026-12-02-h200-decode-tma-m16.md), on 8192 x 8192 /
-  // 8192 x 28672 / 28672 x 8192: M = 4 19.7 / 41.2 / 50.0 us, M = 8 20.9 /
-  // 46.1 / 54.5 us, M = 16 25.0 / 58.6 / 69.0 us, against 16 rows per block
-  // and warp at M = 4 and 8 (21.3 / 51.0 / 61.2, 26.6 / 60.7 / 70.2 us) and
-  // the wgmma kernel at M = 16 (52.1 / 174.5 / 113.3 us). One f16 token
-  // with f16 scales stays on CUDA cores (below); one bf16 token, which has
-  // no f16x2 path, takes the tensor cores too, with 4 slots (f16 measured
-  // 21.4 / 42.6 / 52.3 us at M = 1 so).
-  if (decode && p.tensorCoreGemv && (p.m >= 2 || !p.halfProductGemv) &&
-      target.getComputeCapability() >= 90)
+  // From sm_90 on, 1 to 16 tokens of f16 or bf16 with 4-bit integer codes
+  // (scale groups of a multiple of 32) take tma_gemv on tensor cores
+  // instead: 32 rows per block and per warp (two mma row tiles sharing each
+  // activation read; the four warps split the K tile), the tokens as
+  // mma.sync's N, a ring of 3 slots from 2 to 8 tokens and 2 otherwise (past
+  // 8 tokens the activations double a slot), so that 2 or 3 blocks share
+  // an SM. On an NVIDIA H200 (bench/results/2026-12-02-h200-decode-tma-m16.md
+  // and -m1.json), on 8192 x 8192 / 8192 x 28672 / 28672 x 8192: M = 1
+  // 18.3 / 40.8 / 42.5 us against 21.2 / 45.7 / 47.3 us on CUDA cores (the
+  // f16x2 tma_gemv, the default before); M = 4 19.7 / 41.2 / 50.0 us, M = 8
+  // 20.9 / 46.1 / 54.5 us, M = 16 25.0 / 58.6 / 69.0 us, against 16 rows per
+  // block and warp at M = 4 and 8 (21.3 / 51.0 / 61.2, 26.6 / 60.7 / 70.2
+  // us) and the wgmma kernel at M = 16 (52.1 / 174.5 / 113.3 us).
+  if (decode && p.tensorCoreGemv && target.getComputeCapability() >= 90)
     return tmaGemvConfig(ctx, p, target, /*rows=*/32, /*warpRows=*/32, /*mma=*/{16, 8, 16},
-                         mmaType, /*stages=*/p.m == 1 ? 4 : p.m <= 8 ? 3 : 2);
+                         mmaType, /*stages=*/p.m >= 2 && p.m <= 8 ? 3 : 2);
   if (fourBitDecodeOnTensorCores)
     decode = false;
 
@@ -249,7 +247,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
         p.f32Result && p.m <= 4 ? std::max<int64_t>(1, p.k / blockK) : 1;
     int64_t splitK = std::clamp<int64_t>(
         llvm::divideCeil(2 * target.getNumSMs(), tiles), 1, maxSplits);
-    // f16x2 products for up to two tokens: a warp streams four rows at
+    // f16x2 products for up to two tokens (before sm_90, which takes the
+    // tensor cores above): a warp streams four rows at
     // once (warp tile N 32), two 16-byte chunks of each in flight, so that
     // each activation load and permutation serves four rows. On an NVIDIA
     // H200 at M = 1 (bench/results/2026-12-01-h200-decode-f16x2.md) 20.9 /
@@ -258,15 +257,6 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     // timed with an earlier build of the same kernel). Other formats keep
     // one row per warp, as measured in 2026-12-01-h200-decode.md.
     bool fourRows = p.halfProductGemv && p.m <= 2;
-    // From sm_90 on, one token on the f16x2 path streams the weights by TMA
-    // through a shared-memory ring (tma_gemv): 32 rows per block, 8 per
-    // warp, 4 slots, no K split while there are as many row blocks as SMs.
-    // On an NVIDIA H200 (bench/results/2026-12-02-h200-decode-tma.md):
-    // 48.1 / 43.5 / 21.2 us on 28672 x 8192 / 8192 x 28672 / 8192 x 8192
-    // against the register-streaming GEMV's 79.6 / 65.2 / 19.9 us.
-    if (p.halfProductGemv && p.m == 1 && target.getComputeCapability() >= 90)
-      return tmaGemvConfig(ctx, p, target, /*rows=*/32, /*warpRows=*/8, /*mma=*/{1, 1, 1},
-                           mmaType, /*stages=*/4);
     auto config = ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK},
                                   {16, fourRows ? 32 : 8},
                                   {16, 8, instK}, mmaType, /*stages=*/fourRows ? 2 : 4, splitK,

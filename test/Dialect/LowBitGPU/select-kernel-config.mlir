@@ -264,13 +264,13 @@ func.func @packed_w4a16_decode(%x: tensor<2x8192xf16>, %w: tensor<8192x8192xi4, 
 
 // -----
 
-// One token on the f16x2 path from sm_90 on: tma_gemv, 32 rows per block
-// (8 per warp) through a 4-slot ring; K splits (f32 results) only while
-// there are fewer row blocks than SMs (28672 / 32 = 896: none; 2048 / 32 =
-// 64 on 132 SMs: 3). Older chips keep the register-streaming GEMV.
+// One token from sm_90 on: tma_gemv on tensor cores, 32 rows per block and
+// warp through a 2-slot ring; K splits (f32 results) only while there are
+// fewer row blocks than SMs (28672 / 32 = 896: none; 2048 / 32 = 64 on 132
+// SMs: 3). Older chips keep the register-streaming GEMV.
 // SM90A-LABEL: func @packed_w4a16_one_token
-// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 8], mma = [1, 1, 1], mma_type = f16, stages = 4>
-// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 8], mma = [1, 1, 1], mma_type = f16, stages = 4, split_k = 3>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2, split_k = 3>
 // SM89-LABEL: func @packed_w4a16_one_token
 // SM89-COUNT-2: strategy = splitk_gemv
 func.func @packed_w4a16_one_token(%x: tensor<1x8192xf16>, %w: tensor<28672x8192xi4, #lowbit.layout<packed>>, %s: tensor<28672x64xf16>,

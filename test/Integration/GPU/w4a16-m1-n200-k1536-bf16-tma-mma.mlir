@@ -5,8 +5,8 @@
 // COMPILE: lowbit-compile: 1 kernel(s) for sm_90a
 
 // One bf16 token, u4 codes with zero points and bf16 scales per group of
-// 128 (no f16x2 path): the default on sm_90a is tma_gemv on tensor cores,
-// 32 rows per block and warp, 4 slots, K split in two (7 row blocks, f32
+// 128: the default on sm_90a is tma_gemv on tensor cores,
+// 32 rows per block and warp, 2 slots, K split in two (7 row blocks, f32
 // result). Each nibble is shifted down and OR-ed into bf16 128.0, one
 // bf16x2 subtract leaves code - zero point exactly; mma.sync m16n8k16 on
 // bf16. N = 200 leaves 24 rows of the last block past N; K = 1536 ends
@@ -16,7 +16,7 @@
 // PTX-DAG: sub.{{(rn.)?}}bf16x2
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX-DAG: atom.global.add.f32
-// MANIFEST: "config": "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 4, split_k = 2>"
+// MANIFEST: "config": "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 2, split_k = 2>"
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-3 --atol=0.05
 func.func @decode(%x: tensor<1x1536xbf16>, %w: tensor<200x1536xi4, #lowbit.layout<packed>>,

@@ -22,9 +22,10 @@
 // of consecutive codes, which multiply the activations as loaded (16
 // registers and 16 prmt per chunk fewer than the `packed` layout). The
 // host packs the words in the manifest's order. Passed on an NVIDIA H200
-// on the split-K GEMV (2026-12-02, relative L2 5.6e-4); since then the
-// sm_90a default for one token is tma_gemv, which reads the same words
-// from its shared-memory ring.
+// on the split-K GEMV (2026-12-02, relative L2 5.6e-4) and on tma_gemv's
+// CUDA cores (written out here), which read the same words from their
+// shared-memory ring; tensor cores, the sm_90a default now, take this
+// order too (w4a16-m8-n64-k1024-tma-mma-awq).
 // GPU-COMPARE: --rtol=1e-2 --atol=0.5 --max-rel-l2=1e-3
 func.func @w4a16(%x: tensor<1x2048xf16>, %w: tensor<512x2048xi4, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>,
                  %s: tensor<512x16xf16>, %z: tensor<512x16xi4>) -> tensor<1x512xf32> {
@@ -32,6 +33,9 @@ func.func @w4a16(%x: tensor<1x2048xf16>, %w: tensor<512x2048xi4, #lowbit.layout<
       weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
                                   granularity = per_group, axis = 1, group_size = 128>
       weight_scales(%s) weight_zero_points(%z)
+      {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512],
+                                              warp = [16, 8], mma = [1, 1, 1], mma_type = f16,
+                                              stages = 4, split_k = 2>}
       : (tensor<1x2048xf16>, tensor<512x2048xi4, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>,
          tensor<512x16xf16>, tensor<512x16xi4>) -> tensor<1x512xf32>
   return %y : tensor<1x512xf32>
