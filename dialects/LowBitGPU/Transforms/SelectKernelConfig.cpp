@@ -109,11 +109,17 @@ bool gemvTakesHalfProducts(MatmulOp op) {
 }
 
 /// Whether tma_gemv's tensor cores take this product: f16 or bf16
-/// activations (the mma type), f16, bf16 or f32 scales.
+/// activations (the mma type), f16, bf16 or f32 scales; scale groups
+/// shorter than 128 codes scale the decoded codes in the activations' type,
+/// so their scales must be of it.
 bool gemvTakesTensorCores(MatmulOp op) {
-  return isa<Float16Type, BFloat16Type>(op.getInput().getType().getElementType()) &&
-         gemvDecodesFourBitCodes(op, [](Type t) {
-           return isa<Float16Type, BFloat16Type, Float32Type>(t);
+  Type act = op.getInput().getType().getElementType();
+  QuantSchemeAttr scheme = op.getWeightScheme();
+  bool shortGroups = (scheme.getGranularity() == Granularity::PerGroup ||
+                      scheme.getGranularity() == Granularity::MXBlock) &&
+                     scheme.getGroupSize() % 128 != 0;
+  return isa<Float16Type, BFloat16Type>(act) && gemvDecodesFourBitCodes(op, [&](Type t) {
+           return shortGroups ? t == act : isa<Float16Type, BFloat16Type, Float32Type>(t);
          });
 }
 
@@ -209,7 +215,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // 16 the wgmma kernel took 0.86 / 0.44 / 0.81x, 0.35 / 0.18 / 0.32x and
   // 0.19 / 0.10 / 0.16x of the GEMV's time on 8192 x 8192 / 28672 x 8192 /
   // 8192 x 28672). One to three tokens stay on the GEMV (M = 1: 20.9 us
-  // against cuBLAS bf16's 45 us on 8192 x 8192).
+  // against cuBLAS bf16's 45 us on 8192 x 8192). Formats that tma_gemv's
+  // tensor cores take go there instead from sm_90 on (below).
   bool fourBitDecodeOnTensorCores =
       decode && target.hasWgmma() && p.fourBitWgmma && p.m >= kTensorCoreDecodeTokens;
   // From sm_90 on, 1 to 16 tokens of f16 or bf16 with 4-bit integer codes
@@ -217,8 +224,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // instead: 32 rows per block and per warp (two mma row tiles sharing each
   // activation read; the four warps split the K tile), the tokens as
   // mma.sync's N, a ring of 3 slots from 2 to 8 tokens and 2 otherwise (past
-  // 8 tokens the activations double a slot), so that 2 or 3 blocks share
-  // an SM. On an NVIDIA H200 (bench/results/2026-12-02-h200-decode-tma-m16.md
+  // 8 tokens the activations double a slot): small enough for several
+  // blocks per SM (2 at 16 tokens, 3 at 8). On an NVIDIA H200 (bench/results/2026-12-02-h200-decode-tma-m16.md
   // and -m1.json), on 8192 x 8192 / 8192 x 28672 / 28672 x 8192: M = 1
   // 18.3 / 40.8 / 42.5 us against 21.2 / 45.7 / 47.3 us on CUDA cores (the
   // f16x2 tma_gemv, the default before); M = 4 19.7 / 41.2 / 50.0 us, M = 8

@@ -24,12 +24,14 @@ constexpr int64_t kWarpsPerBlock = 4;
 /// 128-byte swizzle.
 constexpr int64_t kTmaBoxBytes = 128;
 constexpr int64_t kTmaSlotRowBytes = kWarpThreads * 16;
-/// tma_gemv on tensor cores: mma.sync m16n8k16's M (rows per warp) and N
-/// (tokens per mma).
+/// tma_gemv on tensor cores: mma.sync m16n8k16's M (the rows of a row
+/// tile) and N (the tokens of a token tile), at most two token tiles, and
+/// the 64 bytes (128 4-bit codes, four chunks) of a row that a quad's mmas
+/// take.
 constexpr int64_t kTensorCoreRows = 16;
 constexpr int64_t kTensorCoreTokens = 8;
-/// Shared memory's limit per block on sm_90 (227 KB).
-constexpr int64_t kMaxSharedBytesSm90 = 232448;
+constexpr int64_t kMaxTensorCoreTokens = 2 * kTensorCoreTokens;
+constexpr int64_t kQuadBytes = 64;
 
 /// What the GEMV kernel needs to know about one matmul.
 struct GemvProblem {
@@ -93,15 +95,14 @@ struct GemvProblem {
   int64_t barrierOffset() const { return ringSlots * slotBytes(); }
   int64_t codesPerChunk() const { return 128 / codeBits; }
   /// tma_gemv on tensor cores: each warp computes rowsPerWarp rows as
-  /// `rowTiles()` mma tiles of 16; the block's `rowWarps()` groups of
-  /// rowsPerWarp rows each take `kWarps()` warps, which split the K tile's 8
-  /// quads (128 codes each) between them. Tokens go 8 to an mma
-  /// (`tokenTiles()` of them); the warps' f32 sums (four per thread, row
-  /// tile and token tile) meet in shared memory when a K tile is split.
+  /// `rowTiles()` mma tiles of 16; the block's `rowGroups()` groups of
+  /// rowsPerWarp rows each take `warpsPerRowGroup()` warps, which split the
+  /// K tile's 8 quads (128 codes each) between them. Tokens go 8 to an mma
+  /// (`tokenTiles()` of them).
   int64_t rowTiles() const { return rowsPerWarp / kTensorCoreRows; }
-  int64_t rowWarps() const { return rowsPerBlock / rowsPerWarp; }
-  int64_t kWarps() const { return kWarpsPerBlock / rowWarps(); }
-  int64_t quadsPerWarp() const { return kTmaSlotRowBytes / 64 / kWarps(); }
+  int64_t rowGroups() const { return rowsPerBlock / rowsPerWarp; }
+  int64_t warpsPerRowGroup() const { return kWarpsPerBlock / rowGroups(); }
+  int64_t quadsPerWarp() const { return kTmaSlotRowBytes / kQuadBytes / warpsPerRowGroup(); }
   int64_t tokenTiles() const { return llvm::divideCeil(m, kTensorCoreTokens); }
   /// One scale per row for all 128 codes of a quad: the tensor cores' f32
   /// sums of the quad are scaled, and the product is exact up to f32
@@ -109,8 +110,10 @@ struct GemvProblem {
   bool quadScales() const {
     return granularity != Granularity::PerGroup || groupSize % 128 == 0;
   }
+  /// Shared memory where the warps of a row group leave their f32 sums
+  /// (four per thread, row tile and token tile) when they split K tiles.
   int64_t tensorCoreSumBytes() const {
-    return tensorCores && kWarps() > 1
+    return tensorCores && warpsPerRowGroup() > 1
                ? kWarpsPerBlock * kWarpThreads * 16 * rowTiles() * tokenTiles()
                : 0;
   }
@@ -187,8 +190,9 @@ void foldFloatProducts(OpBuilder &b, Location loc, const GemvProblem &p, const G
 void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const GemvFrame &f,
                       const ChunksInFlight &work, MutableArrayRef<Value> acc);
 
-/// The f16 pairs of the f16x2 and tensor-core paths: a 16-byte chunk's 32
-/// 4-bit codes of one row as four vector<8xf16> "pairs" q = 0..3, element
+/// The 16-bit pairs of the f16x2 and tensor-core paths: a 16-byte chunk's
+/// 32 4-bit codes of one row as four vector<8 x half> "pairs" q = 0..3 (half:
+/// f16, or bf16 for bf16 activations on tensor cores), element
 /// 2j + h of pair q holding code 8j + 4h + q (packed codes: word j's codes
 /// q and q + 4) or 8j + 2q + h (paired codes), and the chunk's activations
 /// in the same order.
@@ -237,7 +241,7 @@ struct HalfPairs {
   }
 
   /// The chunk `w` (vector<4xi32>) of one row as pairs of code - bias - zero
-  /// point, exactly, times `scale` (f16) unless it is null. Pair q holds
+  /// point, exactly, times `scale` (of the halves' type) unless it is null. Pair q holds
   /// codes q and q + 4 of each word (nibble q of its two half-words). f16:
   /// `(w & 0x000F000F) | 0x64006400` holds the halves 1024 + code of codes
   /// 0 and 4, masked with 0x00F000F0 1024 + 16 x code of codes 1 and 5; the
@@ -252,28 +256,38 @@ struct HalfPairs {
     auto shiftedBy = [&](int64_t bits) {
       return arith::ShRUIOp::create(b, loc, w, splatWords(bits)).getResult();
     };
-    Value byteShifted = bf16 ? Value() : shiftedBy(8);
+    Value byteShifted, high, sixteenth; // f16 only
+    if (!bf16)
+      byteShifted = shiftedBy(8);
     Value low = splatHalves(offset);
-    Value high = bf16 ? Value() : splatHalves(arith::SubFOp::create(b, loc, offset, constant(960.0)));
-    Value sixteenth = bf16 ? Value() : splatHalves(constant(1.0 / 16));
+    if (!bf16) {
+      high = splatHalves(arith::SubFOp::create(b, loc, offset, constant(960.0)));
+      sixteenth = splatHalves(constant(1.0 / 16));
+    }
     Value scales = scale ? splatHalves(scale) : Value();
     SmallVector<Value> pairs;
     for (int64_t q = 0; q < 4; ++q) {
-      Value source = bf16 ? (q ? shiftedBy(4 * q) : w) : (q < 2 ? w : byteShifted);
-      uint32_t mask = !bf16 && q % 2 ? 0x00F000F0u : 0x000F000Fu;
+      // Nibble q of each half-word: bf16 shifts it down; f16 masks nibbles
+      // 0 and 1 in place, 2 and 3 in the word shifted by a byte.
+      Value source = w;
+      if (bf16 && q)
+        source = shiftedBy(4 * q);
+      else if (!bf16 && q >= 2)
+        source = byteShifted;
+      bool sixteenfold = !bf16 && q % 2;
       Value bits = ub::PoisonOp::create(b, loc, words);
       for (int64_t j = 0; j < 4; ++j) {
         Value word = vector::ExtractOp::create(b, loc, source, ArrayRef<int64_t>{j});
-        word = lop3(b, loc, word, mask, bf16 ? 0x43004300u : 0x64006400u, kLop3AndOr);
+        word = lop3(b, loc, word, sixteenfold ? 0x00F000F0u : 0x000F000Fu,
+                    bf16 ? 0x43004300u : 0x64006400u, kLop3AndOr);
         bits = vector::InsertOp::create(b, loc, word, bits, ArrayRef<int64_t>{j});
       }
       Value value = vector::BitCastOp::create(b, loc, halves, bits);
-      value = !bf16 && q % 2 ? arith::SubFOp::create(
-                                   b, loc,
-                                   arith::MulFOp::create(b, loc, value, sixteenth, contract),
-                                   high, contract)
-                                   .getResult()
-                             : arith::SubFOp::create(b, loc, value, low).getResult();
+      if (sixteenfold)
+        value = arith::SubFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, value, sixteenth, contract), high, contract);
+      else
+        value = arith::SubFOp::create(b, loc, value, low);
       pairs.push_back(scales ? arith::MulFOp::create(b, loc, value, scales).getResult()
                              : value);
     }

@@ -121,11 +121,15 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.halfProducts = p.vectorized && config.getMmaType().isF16() && p.actType.isF16() &&
                    p.codeBits == 4 && p.table.empty() && p.scaleType.isF16();
   // tma_gemv's tensor cores decode 4-bit integer codes exactly to the
-  // activations' type (f16 or bf16, the mma type) and scale their f32 sums.
+  // activations' type (f16 or bf16, the mma type) and scale their f32 sums;
+  // scale groups shorter than their 128-code quads scale the decoded codes
+  // instead, in the activations' type, so those scales must be of it (an
+  // f32 or bf16 scale would be rounded, or overflow, in f16).
   bool tensorCoreOperands = p.vectorized && p.codeBits == 4 && p.table.empty() &&
                             p.scaleTable.empty() &&
                             isa<Float16Type, BFloat16Type>(p.actType) &&
-                            config.getMmaType() == p.actType;
+                            config.getMmaType() == p.actType &&
+                            (p.quadScales() || p.scaleType == p.actType);
   bool tensorCoreConfig = tma && config.getMma() == ArrayRef<int64_t>{16, 8, 16};
   if (p.pairedCodes && !p.halfProducts && !(tensorCoreConfig && tensorCoreOperands))
     return unsupported("the interleave layout except on the f16x2 path (f16 activations, "
@@ -151,11 +155,12 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     p.tensorCores = tensorCoreConfig;
     if (p.tensorCores) {
       // Scale groups of whole chunks (`vectorized`): a multiple of 32 codes.
-      if (!tensorCoreOperands || p.m > 2 * kTensorCoreTokens)
+      if (!tensorCoreOperands || p.m > kMaxTensorCoreTokens)
         return unsupported("tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 "
                            "tokens of f16 or bf16 activations (the mma_type), 4-bit "
                            "integer codes and f16, bf16 or f32 scales per tensor, channel "
-                           "or group of a multiple of 32");
+                           "or group of a multiple of 128 (of 32 with scales of the "
+                           "activations' type)");
       // A warp's rows are whole mma tiles; the block's row groups take one,
       // two or four warps each.
       p.rowsPerWarp = config.getWarp()[1];
@@ -178,11 +183,6 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
                                 << " times that, a multiple of 8; got block N "
                                 << p.rowsPerBlock << ", warp N " << p.rowsPerWarp;
     }
-    if (p.sharedBytes() > kMaxSharedBytesSm90)
-      return op.emitOpError() << "tma_gemv's ring of " << p.ringSlots << " slots of "
-                              << p.slotBytes() << " bytes needs " << p.sharedBytes()
-                              << " bytes of shared memory, more than sm_90's "
-                              << kMaxSharedBytesSm90 << "; use fewer stages or rows";
     return p;
   }
   // The warp tile's N counts rows in granules of 8 (warp = [16, 8]: one).

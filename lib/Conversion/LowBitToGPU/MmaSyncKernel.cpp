@@ -482,29 +482,18 @@ Value mma(Emitter &e, const MmaProblem &p, Value a, Value bFrag, Value c) {
                                       ArrayRef<int64_t>{16, 8, 64});
     }
   }
-  Type f32 = b.getF32Type();
-  SmallVector<Value> accs;
-  for (int64_t r = 0; r < 2; ++r)
-    for (int64_t col = 0; col < 2; ++col)
-      accs.push_back(vector::ExtractOp::create(b, e.loc, c, ArrayRef<int64_t>{r, col}));
-  auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
   SmallVector<Value> operands = tiled::fragmentWords(e, a);
   llvm::append_range(operands, tiled::fragmentWords(e, bFrag));
-  llvm::append_range(operands, accs);
+  llvm::append_range(operands, tiled::accumulatorRegisters(e, c));
   Value d = LLVM::InlineAsmOp::create(
-                b, e.loc, structType, operands,
+                b, e.loc, tiled::accumulatorStruct(e), operands,
                 b.getStringAttr("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 "
                                 "{$0, $1, $2, $3}, {$4, $5, $6, $7}, {$8, $9}, "
                                 "{$10, $11, $12, $13};"),
                 b.getStringAttr("=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3"), UnitAttr(), UnitAttr(),
                 LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(), ArrayAttr())
                 .getRes();
-  Value out = ub::PoisonOp::create(b, e.loc, c.getType());
-  for (int64_t i = 0; i < 4; ++i)
-    out = vector::InsertOp::create(
-        b, e.loc, LLVM::ExtractValueOp::create(b, e.loc, d, ArrayRef<int64_t>{i}), out,
-        ArrayRef<int64_t>{i / 2, i % 2});
-  return out;
+  return tiled::accumulatorVector(e, d, c.getType());
 }
 
 /// Scale (f32) and zero-point offset (f32) of weight row `row` (of the

@@ -3,7 +3,8 @@
 // The `mma_sync` and `bitplane` strategies stage K tiles of 64-byte rows in a
 // shared-memory ring filled by 16-byte `cp.async` copies and read them with
 // `ldmatrix`; both walk their block tiles in the same grouped order. These
-// are the parts they share. Included by the generators only.
+// are the parts they share, with the `mma.sync` helpers `tma_gemv`'s tensor
+// cores use too. Included by the generators only.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOWBIT_LIB_CONVERSION_LOWBITTOGPU_TILEDGEMM_H
@@ -59,6 +60,28 @@ inline SmallVector<Value> fragmentWords(Emitter &e, Value frag) {
   return out;
 }
 
+/// The four f32 accumulators of an m16n8 mma held as vector<2x2xf32>, in
+/// register order, and the struct of four f32 that the NVVM op and inline
+/// PTX return them in, back as that vector.
+inline SmallVector<Value> accumulatorRegisters(Emitter &e, Value c) {
+  SmallVector<Value> accs;
+  for (int64_t i = 0; i < 4; ++i)
+    accs.push_back(vector::ExtractOp::create(e.b, e.loc, c, ArrayRef<int64_t>{i / 2, i % 2}));
+  return accs;
+}
+inline Type accumulatorStruct(Emitter &e) {
+  Type f32 = e.b.getF32Type();
+  return LLVM::LLVMStructType::getLiteral(e.b.getContext(), {f32, f32, f32, f32});
+}
+inline Value accumulatorVector(Emitter &e, Value d, Type vectorType) {
+  Value out = ub::PoisonOp::create(e.b, e.loc, vectorType);
+  for (int64_t i = 0; i < 4; ++i)
+    out = vector::InsertOp::create(
+        e.b, e.loc, LLVM::ExtractValueOp::create(e.b, e.loc, d, ArrayRef<int64_t>{i}), out,
+        ArrayRef<int64_t>{i / 2, i % 2});
+  return out;
+}
+
 /// mma.sync m16n8k16 with f32 accumulators (`c` and the result
 /// vector<2x2xf32>) on f16 or bf16 fragments (A vector<4x2xT>, B
 /// vector<2x2xT>): nvgpu.mma.sync takes f16; bf16 goes to nvvm.mma.sync,
@@ -67,22 +90,12 @@ inline Value mmaM16N8K16(Emitter &e, Value a, Value bFrag, Value c) {
   OpBuilder &b = e.b;
   if (cast<VectorType>(a.getType()).getElementType().isF16())
     return nvgpu::MmaSyncOp::create(b, e.loc, a, bFrag, c, ArrayRef<int64_t>{16, 8, 16});
-  Type f32 = b.getF32Type();
-  SmallVector<Value> accs;
-  for (int64_t i = 0; i < 4; ++i)
-    accs.push_back(vector::ExtractOp::create(b, e.loc, c, ArrayRef<int64_t>{i / 2, i % 2}));
-  auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
   Value d = NVVM::MmaOp::create(
-      b, e.loc, structType, fragmentWords(e, a), fragmentWords(e, bFrag), accs,
-      ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+      b, e.loc, accumulatorStruct(e), fragmentWords(e, a), fragmentWords(e, bFrag),
+      accumulatorRegisters(e, c), ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
       std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
       std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
-  Value out = ub::PoisonOp::create(b, e.loc, c.getType());
-  for (int64_t i = 0; i < 4; ++i)
-    out = vector::InsertOp::create(b, e.loc,
-                                   LLVM::ExtractValueOp::create(b, e.loc, d, ArrayRef<int64_t>{i}),
-                                   out, ArrayRef<int64_t>{i / 2, i % 2});
-  return out;
+  return accumulatorVector(e, d, c.getType());
 }
 
 /// Calls `body` with each of `count` indices this thread handles: tid,

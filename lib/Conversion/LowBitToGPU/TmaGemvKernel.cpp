@@ -45,13 +45,13 @@ struct TmaBlock {
                                   e.mul(stage, 8)));
   }
   /// Where consumer warp `warp` leaves its lanes' four sums of tile pair
-  /// `tiles` (row tile i, token tile j: i * tokenTiles + j; tensor cores):
-  /// after the barriers.
-  Value partialSums(Value warp, int64_t tiles) {
+  /// `tilePair` (row tile i, token tile j: i * tokenTiles + j; tensor
+  /// cores): after the barriers.
+  Value partialSums(Value warp, int64_t tilePair) {
     Value thread = e.add(e.mul(warp, kWarpThreads), lane);
     int64_t perThread = p.rowTiles() * p.tokenTiles();
     return sharedPointer(e, e.add(e.add(ring, p.barrierOffset() + 16 * p.ringSlots),
-                                  e.mul(e.add(e.mul(thread, perThread), tiles), 16)));
+                                  e.mul(e.add(e.mul(thread, perThread), tilePair), 16)));
   }
   /// Waits for the block's K tile number `i` (slot i % slots, parity of its
   /// round); returns the slot.
@@ -193,16 +193,16 @@ void consumeOnCudaCores(TmaBlock &t, ChunkFold fold) {
   storeRowSums(b, loc, p, t.y, t.lane, outputRows, results, /*firstRowInside=*/false);
 }
 
-/// Stores a tensor-core tma_gemv's sums of row group `rowWarp`: lane 4g + t
+/// Stores a tensor-core tma_gemv's sums of row group `rowGroup`: lane 4g + t
 /// holds, per row tile i and token tile j, rows 16 i + pi(g) and 16 i +
 /// pi(g) + 8 of tokens 8 j + 2 t and the next, as sums[4 (i J + j) + 2 r +
 /// h] (J token tiles).
-void storeTensorCoreResult(TmaBlock &t, Value rowWarp, ArrayRef<Value> sums) {
+void storeRowGroupSums(TmaBlock &t, Value rowGroup, ArrayRef<Value> sums) {
   Emitter &e = t.e;
   OpBuilder &b = e.b;
   const GemvProblem &p = t.p;
   Value quadLane = e.rem(t.lane, 4);
-  Value firstRow = e.add(e.add(t.row0, e.mul(rowWarp, p.rowsPerWarp)), tensorCoreRow(e, t.lane));
+  Value firstRow = e.add(e.add(t.row0, e.mul(rowGroup, p.rowsPerWarp)), tensorCoreRow(e, t.lane));
   for (int64_t i = 0; i < p.rowTiles(); ++i)
     for (int64_t j = 0; j < p.tokenTiles(); ++j)
       for (int64_t r = 0; r < 2; ++r)
@@ -218,8 +218,8 @@ void storeTensorCoreResult(TmaBlock &t, Value rowWarp, ArrayRef<Value> sums) {
 /// tma_gemv on tensor cores (`mma = [16, 8, 16]`): a warp's rows are
 /// mma.sync m16n8k16's M, 16 per row tile, and the tokens its N, 8 per
 /// token tile. A K tile is 8 quads of 4 chunks (128 codes, one scale
-/// group); the warps of a row group (GemvProblem::kWarps) split them,
-/// quadsPerWarp each. Lane 4g + t reads chunk 4q + t of rows pi(g) and
+/// group); the warps of a row group (GemvProblem::warpsPerRowGroup) split
+/// them, quadsPerWarp each. Lane 4g + t reads chunk 4q + t of rows pi(g) and
 /// pi(g) + 8 of each row tile, pi(g) = g / 2 + 4 (g % 2) (the two rows of a
 /// quarter-warp then differ in bit 2 of the swizzle: no bank conflicts),
 /// decodes them to unscaled f16 or bf16 pairs (HalfPairs, the activations'
@@ -235,7 +235,7 @@ void storeTensorCoreResult(TmaBlock &t, Value rowWarp, ArrayRef<Value> sums) {
 /// takes codes of all four chunks) scale the decoded pairs in the
 /// activations' type instead, as the f16x2 path does. A warp with the whole
 /// K tile stores its sums; otherwise it leaves them in shared memory for
-/// storeTensorCoreSums.
+/// reduceRowGroupSums.
 void consumeOnTensorCores(TmaBlock &t) {
   Emitter &e = t.e;
   OpBuilder &b = e.b;
@@ -249,9 +249,11 @@ void consumeOnTensorCores(TmaBlock &t) {
   };
   int64_t quads = p.quadsPerWarp(), rowTiles = p.rowTiles(), tokenTiles = p.tokenTiles();
   Value g = e.div(t.lane, 4), quadLane = e.rem(t.lane, 4);
-  Value rowWarp = e.div(t.warp, p.kWarps()), kWarp = e.rem(t.warp, p.kWarps());
+  // The warp's row group and its place among the group's warps.
+  Value rowGroup = e.div(t.warp, p.warpsPerRowGroup());
+  Value kWarp = e.rem(t.warp, p.warpsPerRowGroup());
   // The lane's block rows, two per row tile (pi(g) and pi(g) + 8).
-  Value firstRow = e.add(e.mul(rowWarp, p.rowsPerWarp), tensorCoreRow(e, t.lane));
+  Value firstRow = e.add(e.mul(rowGroup, p.rowsPerWarp), tensorCoreRow(e, t.lane));
   SmallVector<Value> localRows, scaleRows;
   for (int64_t i = 0; i < 2 * rowTiles; ++i) {
     localRows.push_back(e.add(firstRow, 8 * i));
@@ -297,7 +299,9 @@ void consumeOnTensorCores(TmaBlock &t) {
   Value zeroAcc = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(accType, 0.0f));
   // Independent accumulator chains per (row tile, token tile) within a
   // quad, so that consecutive mmas do not wait on one another: four for a
-  // single tile pair, fewer when the tile pairs interleave anyway.
+  // single tile pair, fewer with more pairs (the token tiles of a row tile
+  // interleave; row tiles follow one another, each over its own decoded
+  // weights).
   int64_t chainsPerTile = std::max<int64_t>(1, 4 / (rowTiles * tokenTiles));
   // A K tile whose last chunks are past the row: those multiply zeros.
   bool tail = p.rowChunks() % kWarpThreads != 0;
@@ -371,11 +375,11 @@ void consumeOnTensorCores(TmaBlock &t) {
     }
   });
 
-  if (p.kWarps() == 1) {
-    storeTensorCoreResult(t, rowWarp, results);
+  if (p.warpsPerRowGroup() == 1) {
+    storeRowGroupSums(t, rowGroup, results);
     return;
   }
-  // The row group's warps' sums meet in shared memory (storeTensorCoreSums).
+  // The row group's warps' sums meet in shared memory (reduceRowGroupSums).
   for (int64_t v = 0; v < rowTiles * tokenTiles; ++v) {
     Value mine = ub::PoisonOp::create(b, loc, VectorType::get({4}, f32));
     for (int64_t c = 0; c < 4; ++c)
@@ -384,30 +388,30 @@ void consumeOnTensorCores(TmaBlock &t) {
   }
 }
 
-/// After a block barrier: warp w < rowWarps of a tensor-core tma_gemv whose
-/// warps split K tiles adds the sums of row group w's kWarps warps and
-/// stores them. A barrier of the consumer warps only (a named barrier of 128
+/// After a block barrier: warp w < rowGroups of a tensor-core tma_gemv whose
+/// warps split K tiles adds the sums of row group w's warps and stores
+/// them. A barrier of the consumer warps only (a named barrier of 128
 /// threads) is not enough: the producer warp's threads that have exited may
 /// count towards it.
-void storeTensorCoreSums(TmaBlock &t) {
+void reduceRowGroupSums(TmaBlock &t) {
   Emitter &e = t.e;
   OpBuilder &b = e.b;
   Location loc = e.loc;
   const GemvProblem &p = t.p;
-  ifThen(e, e.lt(t.warp, p.rowWarps()), [&] {
+  ifThen(e, e.lt(t.warp, p.rowGroups()), [&] {
     auto sumsType = VectorType::get({4}, b.getF32Type());
     SmallVector<Value> sums;
     for (int64_t v = 0; v < p.rowTiles() * p.tokenTiles(); ++v) {
       Value total;
-      for (int64_t w = 0; w < p.kWarps(); ++w) {
+      for (int64_t w = 0; w < p.warpsPerRowGroup(); ++w) {
         Value part = LLVM::LoadOp::create(
-            b, loc, sumsType, t.partialSums(e.add(e.mul(t.warp, p.kWarps()), w), v), 16);
+            b, loc, sumsType, t.partialSums(e.add(e.mul(t.warp, p.warpsPerRowGroup()), w), v), 16);
         total = total ? arith::AddFOp::create(b, loc, total, part).getResult() : part;
       }
       for (int64_t c = 0; c < 4; ++c)
         sums.push_back(vector::ExtractOp::create(b, loc, total, ArrayRef<int64_t>{c}));
     }
-    storeTensorCoreResult(t, t.warp, sums);
+    storeRowGroupSums(t, t.warp, sums);
   });
 }
 
@@ -526,7 +530,7 @@ void storeTensorCoreSums(TmaBlock &t) {
   b.setInsertionPointAfter(roles);
   if (p.tensorCoreSumBytes()) {
     ::mlir::gpu::BarrierOp::create(b, loc);
-    storeTensorCoreSums(t);
+    reduceRowGroupSums(t);
   }
   b.setInsertionPointToEnd(&body);
   ::mlir::gpu::ReturnOp::create(b, loc);

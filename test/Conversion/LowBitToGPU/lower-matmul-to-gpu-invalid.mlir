@@ -142,16 +142,26 @@ func.func @tma_gemv_mma_rows(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4, #low
 // A ring slot of 64 rows holds 32 KiB of weights and, at 16 tokens, 32 KiB
 // of activations: four slots exceed sm_90's 227 KiB.
 func.func @tma_gemv_ring_too_large(%x: tensor<16x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<16x64xf32> {
-  // expected-error @+1 {{tma_gemv's ring of 4 slots of 65536 bytes needs 263232 bytes of shared memory, more than sm_90's 232448; use fewer stages or rows}}
+  // expected-error @+1 {{the kernel needs 263232 bytes of shared memory per block, sm_90a has 232448 (fewer stages or smaller tiles)}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 64, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<16x1024xf16>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>) -> tensor<16x64xf32>
   return %y : tensor<16x64xf32>
 }
 
 // -----
 
+// Groups shorter than a 128-code quad scale the decoded codes in the
+// activations' type: an f32 scale would be rounded to f16 there.
+func.func @tma_gemv_mma_short_groups_f32_scales(%x: tensor<2x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x16xf32>) -> tensor<2x64xf32> {
+  // expected-error @+1 {{but for up to 16 tokens of f16 or bf16 activations (the mma_type), 4-bit integer codes and f16, bf16 or f32 scales per tensor, channel or group of a multiple of 128 (of 32 with scales of the activations' type) yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64, scale_type = f32> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>} : (tensor<2x1024xf16>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x16xf32>) -> tensor<2x64xf32>
+  return %y : tensor<2x64xf32>
+}
+
+// -----
+
 // The tensor cores decode 4-bit integer codes: 8-bit codes stay on CUDA cores.
 func.func @tma_gemv_mma_byte_codes(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi8>, %s: tensor<64x16xf16>) -> tensor<1x64xf32> {
-  // expected-error @+1 {{GPU code generation does not support tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 tokens of f16 or bf16 activations (the mma_type), 4-bit integer codes and f16, bf16 or f32 scales per tensor, channel or group of a multiple of 32 yet}}
+  // expected-error @+1 {{GPU code generation does not support tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 tokens of f16 or bf16 activations (the mma_type), 4-bit integer codes and f16, bf16 or f32 scales per tensor, channel or group of a multiple of 128 (of 32 with scales of the activations' type) yet}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_group, axis = 1, group_size = 64> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<64x1024xi8>, tensor<64x16xf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }

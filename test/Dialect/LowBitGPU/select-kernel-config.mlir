@@ -252,7 +252,7 @@ func.func @four_bit_decode(%x3: tensor<3x8192xf16>, %x4: tensor<4x8192xf16>, %x1
 // Decode with f16 activations, packed 4-bit integer codes and f16 group
 // scales: before sm_90 the GEMV's f16x2 path, four rows per warp with two
 // chunks of each in flight, for up to two tokens (sm_90 and newer take
-// tma_gemv on tensor cores from two tokens on).
+// tma_gemv on tensor cores from one token on).
 // SM90A-LABEL: func @packed_w4a16_decode
 // SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
 // SM80-LABEL: func @packed_w4a16_decode
