@@ -264,6 +264,22 @@ func.func @packed_w4a16_decode(%x: tensor<2x8192xf16>, %w: tensor<8192x8192xi4, 
 
 // -----
 
+// Groups of 64 codes scale the decoded codes in the activations' type on
+// tensor cores: with f16 scales they take tma_gemv, with f32 scales (which
+// f16 could not hold) the 64-token wgmma kernel.
+// SM90A-LABEL: func @short_groups_scale_type
+// SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
+// SM90A: strategy = wgmma
+func.func @short_groups_scale_type(%x: tensor<4x8192xf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,
+                                   %s16: tensor<8192x128xf16>, %s32: tensor<8192x128xf32>)
+    -> (tensor<4x8192xf32>, tensor<4x8192xf32>) {
+  %a = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64> weight_scales(%s16) : (tensor<4x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x128xf16>) -> tensor<4x8192xf32>
+  %b = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64, scale_type = f32> weight_scales(%s32) : (tensor<4x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x128xf32>) -> tensor<4x8192xf32>
+  return %a, %b : tensor<4x8192xf32>, tensor<4x8192xf32>
+}
+
+// -----
+
 // One token from sm_90 on: tma_gemv on tensor cores, 32 rows per block and
 // warp through a 2-slot ring; K splits (f32 results) only while there are
 // fewer row blocks than SMs (28672 / 32 = 896: none; 2048 / 32 = 64 on 132
