@@ -96,6 +96,9 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // bench/results/2026-11-25-h100-decode-w4a16.md). 64 or 128 weight rows
     // per tile (64 doubles the tiles of a narrow layer), rings of 2 to 4.
     bool fourBitWeights = spec->weight == "u4" || spec->weight == "s4";
+    // The tensor cores' 16-bit type for f16 or bf16 activations.
+    Type halfAct = spec->act == "bf16" ? Type(BFloat16Type::get(&context))
+                                       : Type(Float16Type::get(&context));
     // From sm_90 on, the GEMV whose weights stream by TMA through a
     // shared-memory ring (tma_gemv): on CUDA cores 16 or 32 rows per block
     // with 4 or 6 slots; for f16 or bf16 activations and 4-bit codes also on
@@ -108,21 +111,16 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
         for (int64_t stages : {4, 6})
           addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows / 4}, {1, 1, 1},
                   config.getMmaType(), stages, /*persistent=*/false);
-      if (fourBitWeights && (spec->act == "f16" || spec->act == "bf16") && spec->m <= 16) {
-        Type act = spec->act == "bf16" ? Type(BFloat16Type::get(&context))
-                                       : Type(Float16Type::get(&context));
+      if (fourBitWeights && (spec->act == "f16" || spec->act == "bf16") && spec->m <= 16)
         for (int64_t rows : {16, 32, 64})
           for (int64_t stages : {2, 3, 4})
             addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows}, {16, 8, 16},
-                    act, stages, /*persistent=*/false);
-      }
+                    halfAct, stages, /*persistent=*/false);
     }
     if (arch == "sm_90a" && fourBitWeights && !spec->quantizedActivations()) {
-      Type act = spec->act == "bf16" ? Type(BFloat16Type::get(&context))
-                                     : Type(Float16Type::get(&context));
       for (int64_t rows : {128, 64})
         for (int64_t stages : {2, 3, 4})
-          addWith(lowbit::gpu::Strategy::Wgmma, {64, rows, 256}, {64, 64}, {64, 64, 16}, act,
+          addWith(lowbit::gpu::Strategy::Wgmma, {64, rows, 256}, {64, 64}, {64, 64, 16}, halfAct,
                   stages, /*persistent=*/true);
     }
     return out;

@@ -225,8 +225,9 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // activation read; the four warps split the K tile), the tokens as
   // mma.sync's N, a ring of 3 slots from 2 to 8 tokens and 2 otherwise (past
   // 8 tokens the activations double a slot): small enough for several
-  // blocks per SM (2 at 16 tokens, 3 at 8). On an NVIDIA H200 (bench/results/2026-12-02-h200-decode-tma-m16.md
-  // and -m1.json), on 8192 x 8192 / 8192 x 28672 / 28672 x 8192: M = 1
+  // blocks per SM (2 at 16 tokens, 3 at 8). On an NVIDIA H200
+  // (bench/results/2026-12-02-h200-decode-tma-m16.md and -m1.json), on
+  // 8192 x 8192 / 8192 x 28672 / 28672 x 8192: M = 1
   // 18.3 / 40.8 / 42.5 us against 21.2 / 45.7 / 47.3 us on CUDA cores (the
   // f16x2 tma_gemv, the default before); M = 4 19.7 / 41.2 / 50.0 us, M = 8
   // 20.9 / 46.1 / 54.5 us, M = 16 25.0 / 58.6 / 69.0 us, against 16 rows per

@@ -214,6 +214,17 @@ inline void waitParity(Emitter &e, Value barrier, Value parity) {
                                         e.i32(0x989680));
 }
 
+/// Orders this thread's reads of shared memory (generic proxy) before later
+/// writes to it through the async proxy (TMA refilling a ring slot): the
+/// fence a consumer issues before it releases a slot it read with
+/// ld.shared. Without it, on an H200, refills overtook such reads.
+inline void fenceSharedReadsBeforeAsyncWrites(Emitter &e) {
+  MLIRContext *ctx = e.b.getContext();
+  NVVM::FenceProxyOp::create(e.b, e.loc,
+                             NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+                             NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+}
+
 /// An address (index) of the shared window as an LLVM pointer to it.
 inline Value sharedPointer(Emitter &e, Value address) {
   return LLVM::IntToPtrOp::create(e.b, e.loc, LLVM::LLVMPointerType::get(e.b.getContext(), 3),

@@ -664,10 +664,7 @@ void waitFull(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value slot)
 void releaseSlot(Emitter &e, SharedLayout &smem, Value lane, Value stage,
                  bool genericReads = false) {
   if (genericReads) {
-    MLIRContext *ctx = e.b.getContext();
-    NVVM::FenceProxyOp::create(
-        e.b, e.loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
-        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+    fenceSharedReadsBeforeAsyncWrites(e);
     NVVM::SyncWarpOp::create(e.b, e.loc, e.i32(-1));
   }
   ifThen(e, e.eq(lane, 0), [&] {
