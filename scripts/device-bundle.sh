@@ -47,6 +47,7 @@ for case in "$root"/test/Integration/GPU/*.mlir; do
 done
 # Timing cases: compiled only (operands are drawn on the GPU machine).
 "$root/bench/decode-w4a16.sh" "$bundle/bench-src"
+"$root/bench/decode-w4a8.sh" "$bundle/bench-src"
 "$root/bench/prefill.sh" "$bundle/bench-src"
 "$root/bench/bitplane.sh" "$bundle/bench-src"
 "$root/bench/decode-formats.sh" "$bundle/bench-src"

@@ -96,13 +96,14 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // bench/results/2026-11-25-h100-decode-w4a16.md). 64 or 128 weight rows
     // per tile (64 doubles the tiles of a narrow layer), rings of 2 to 4.
     bool fourBitWeights = spec->weight == "u4" || spec->weight == "s4";
-    // The tensor cores' 16-bit type for f16 or bf16 activations.
+    // The tensor cores' 16-bit type: bf16 for bf16 activations, else f16
+    // (int8 and e4m3 ones are widened to it on tma_gemv's tensor cores).
     Type halfAct = spec->act == "bf16" ? Type(BFloat16Type::get(&context))
                                        : Type(Float16Type::get(&context));
     // From sm_90 on, the GEMV whose weights stream by TMA through a
     // shared-memory ring (tma_gemv): on CUDA cores 16 or 32 rows per block
-    // with 4 or 6 slots; for f16 or bf16 activations and 4-bit codes also on
-    // tensor cores (up to 16 tokens as the mma's N): 16, 32 or 64 rows per block
+    // with 4 or 6 slots; for 4-bit codes also on tensor cores (up to 16
+    // tokens as the mma's N; int8 and e4m3 activations only there): 16, 32 or 64 rows per block
     // and per warp, 2 to 4 slots (on an H200 2 or 3 were the fastest, with
     // 2 or 3 blocks per SM; 6 was slower). Rings that do not fit fail to
     // compile and drop out.
@@ -111,7 +112,7 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
         for (int64_t stages : {4, 6})
           addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows / 4}, {1, 1, 1},
                   config.getMmaType(), stages, /*persistent=*/false);
-      if (fourBitWeights && (spec->act == "f16" || spec->act == "bf16") && spec->m <= 16)
+      if (fourBitWeights && spec->m <= 16)
         for (int64_t rows : {16, 32, 64})
           for (int64_t stages : {2, 3, 4})
             addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows}, {16, 8, 16},

@@ -45,6 +45,20 @@ struct Problem {
 
 bool isHalfOrFloat(Type type) { return isa<Float16Type, BFloat16Type, Float32Type>(type); }
 
+/// Whether the activations are int8 or e4m3 codes with one f16/bf16/f32
+/// scale per token or tensor: what the wgmma and tma_gemv generators take
+/// of quantized activations.
+bool tokenScaledEightBitInput(MatmulOp op) {
+  QuantSchemeAttr in = op.getInputSchemeAttr();
+  if (!in)
+    return false;
+  Type code = in.getStorage();
+  bool int8 = code.isInteger(8) && in.getSignedness() == Signedness::Signed;
+  return (int8 || isa<Float8E4M3FNType>(code)) && !in.hasZeroPoints() &&
+         !in.getOuterScaleType() && in.hasRowOrTensorScales() && op.getInputScales() &&
+         isHalfOrFloat(cast<ShapedType>(op.getInputScales().getType()).getElementType());
+}
+
 /// Whether the wgmma strategy takes these 4-bit weights as its register A
 /// operand (the generator, WgmmaKernel.cpp, checks the full rules and names
 /// what it rejects; this is the set chosen by default): packed 4-bit
@@ -71,13 +85,8 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
            scheme.getZeroPoint() != ZeroPointKind::Float &&
            (scheme.hasRowOrTensorScales() || groups);
   }
-  Type code = in.getStorage();
-  bool int8 = code.isInteger(8) && in.getSignedness() == Signedness::Signed;
-  return (int8 || isa<Float8E4M3FNType>(code)) && !in.hasZeroPoints() &&
-         !in.getOuterScaleType() && in.hasRowOrTensorScales() && op.getInputScales() &&
-         isHalfOrFloat(cast<ShapedType>(op.getInputScales().getType()).getElementType()) &&
-         scheme.getSignedness() == Signedness::Signed && !scheme.hasZeroPoints() &&
-         scheme.hasRowOrTensorScales();
+  return tokenScaledEightBitInput(op) && scheme.getSignedness() == Signedness::Signed &&
+         !scheme.hasZeroPoints() && scheme.hasRowOrTensorScales();
 }
 
 /// Whether the GEMVs' 4-bit decoders take these weights (the generator,
@@ -108,18 +117,26 @@ bool gemvTakesHalfProducts(MatmulOp op) {
          gemvDecodesFourBitCodes(op, [](Type t) { return t.isF16(); });
 }
 
+/// The 16-bit type tma_gemv's tensor cores multiply `act` activations in:
+/// f16 or bf16 as they are, int8 and e4m3 widened exactly to f16.
+Type tensorCoreGemvType(Type act) {
+  return act.isBF16() ? act : Type(Float16Type::get(act.getContext()));
+}
+
 /// Whether tma_gemv's tensor cores take this product: f16 or bf16
-/// activations (the mma type), f16, bf16 or f32 scales; scale groups
-/// shorter than 128 codes scale the decoded codes in the activations' type,
-/// so their scales must be of it.
+/// activations, or int8 / e4m3 ones with per-token or per-tensor scales;
+/// f16, bf16 or f32 weight scales; scale groups shorter than 128 codes
+/// scale the decoded codes in the mma type, so their scales must be of it.
 bool gemvTakesTensorCores(MatmulOp op) {
   Type act = op.getInput().getType().getElementType();
   QuantSchemeAttr scheme = op.getWeightScheme();
   bool shortGroups = (scheme.getGranularity() == Granularity::PerGroup ||
                       scheme.getGranularity() == Granularity::MXBlock) &&
                      scheme.getGroupSize() % 128 != 0;
-  return isa<Float16Type, BFloat16Type>(act) && gemvDecodesFourBitCodes(op, [&](Type t) {
-           return shortGroups ? t == act : isa<Float16Type, BFloat16Type, Float32Type>(t);
+  bool activations = op.getInputSchemeAttr() ? tokenScaledEightBitInput(op)
+                                             : isa<Float16Type, BFloat16Type>(act);
+  return activations && gemvDecodesFourBitCodes(op, [&](Type t) {
+           return shortGroups ? t == tensorCoreGemvType(act) : isHalfOrFloat(t);
          });
 }
 
@@ -233,9 +250,12 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // 20.9 / 46.1 / 54.5 us, M = 16 25.0 / 58.6 / 69.0 us, against 16 rows per
   // block and warp at M = 4 and 8 (21.3 / 51.0 / 61.2, 26.6 / 60.7 / 70.2
   // us) and the wgmma kernel at M = 16 (52.1 / 174.5 / 113.3 us).
-  if (decode && p.tensorCoreGemv && target.getComputeCapability() >= 90)
+  // int8 and e4m3 activations (W4A8) take it too, widened to f16.
+  bool tensorCoreDecode = !ShapedType::isDynamic(p.m) && p.m <= 16 && p.tensorCoreGemv;
+  if (tensorCoreDecode && target.getComputeCapability() >= 90)
     return tmaGemvConfig(ctx, p, target, /*rows=*/32, /*warpRows=*/32, /*mma=*/{16, 8, 16},
-                         mmaType, /*stages=*/p.m >= 2 && p.m <= 8 ? 3 : 2);
+                         tensorCoreGemvType(mmaType),
+                         /*stages=*/p.m >= 2 && p.m <= 8 ? 3 : 2);
   if (fourBitDecodeOnTensorCores)
     decode = false;
 

@@ -78,6 +78,12 @@ struct GemvProblem {
   /// tma_gemv with `mma = [16, 8, 16]`: products on tensor cores
   /// (consumeOnTensorCores).
   bool tensorCores = false;
+  /// Quantized activations (`actType` i8 or e4m3; tma_gemv's tensor cores
+  /// only): widened exactly to f16 in registers, the sums scaled by the
+  /// input scales (`inputScaleRows`: M per token, 1 per tensor) at the end.
+  bool quantizedInput = false;
+  Type inputScaleType;
+  int64_t inputScaleRows = 0;
 
   int64_t rowBytes() const { return k * codeBits / 8; }
   int64_t rowChunks() const { return rowBytes() / 16; }
@@ -87,7 +93,7 @@ struct GemvProblem {
   int64_t kTiles() const { return llvm::divideCeil(rowBytes(), kTmaSlotRowBytes); }
   int64_t tileCodes() const { return kTmaSlotRowBytes * 8 / codeBits; }
   int64_t weightBytes() const { return rowsPerBlock * kTmaSlotRowBytes; }
-  int64_t activationBytes() const { return tensorCores ? m * tileCodes() * 2 : 0; }
+  int64_t activationBytes() const { return tensorCores ? m * tileCodes() * actBytes() : 0; }
   int64_t slotBytes() const { return weightBytes() + activationBytes(); }
   /// Where the ring starts past the tables (aligned to the swizzle's 1024
   /// bytes at run time) and its mbarriers after it: `full`, then `empty`.
@@ -117,8 +123,14 @@ struct GemvProblem {
                ? kWarpsPerBlock * kWarpThreads * 16 * rowTiles() * tokenTiles()
                : 0;
   }
-  /// Activations per 16-byte vector.
+  /// Activations per 16-byte vector, and bytes per activation.
   int64_t actLanes() const { return 128 / int64_t(actType.getIntOrFloatBitWidth()); }
+  int64_t actBytes() const { return int64_t(actType.getIntOrFloatBitWidth()) / 8; }
+  /// The 16-bit type the tensor cores (and the f16x2 path) multiply in: the
+  /// activations' bf16, else f16 (which holds int8 and e4m3 exactly).
+  Type halfType() const {
+    return actType.isBF16() ? actType : Type(Float16Type::get(actType.getContext()));
+  }
 };
 
 /// What a row body sees of the kernel around it.
@@ -200,13 +212,12 @@ struct HalfPairs {
   OpBuilder &b;
   Location loc;
   const GemvProblem &p;
-  Type half, i32; // half: the activations' bf16, else f16
+  Type half, i32; // half: GemvProblem::halfType
   VectorType words, halves;
   arith::FastMathFlagsAttr contract;
 
   HalfPairs(OpBuilder &b, Location loc, const GemvProblem &p)
-      : b(b), loc(loc), p(p),
-        half(p.actType.isBF16() ? Type(b.getBF16Type()) : Type(b.getF16Type())),
+      : b(b), loc(loc), p(p), half(p.halfType()),
         i32(b.getI32Type()), words(VectorType::get({4}, i32)),
         halves(VectorType::get({8}, half)),
         contract(arith::FastMathFlagsAttr::get(b.getContext(),
@@ -228,7 +239,7 @@ struct HalfPairs {
   double bias() const { return p.unsignedCodes ? 0.0 : 8.0; }
   /// The power of two whose last mantissa bits a code is OR-ed into: each
   /// step of 1 is one unit in the last place (f16: 10 bits, bf16: 7).
-  double magic() const { return p.actType.isBF16() ? 128.0 : 1024.0; }
+  double magic() const { return half.isBF16() ? 128.0 : 1024.0; }
 
   /// magic + bias + zero point (`zero` as read from memory, or null), in
   /// the halves' type: what the codes' halves magic + code are offset by.
@@ -300,6 +311,8 @@ struct HalfPairs {
   /// for all rows where they would duplicate vector shuffles). Paired codes:
   /// word q of the j-th vector as loaded.
   SmallVector<Value> activations(ArrayRef<Value> vectors) {
+    if (p.quantizedInput)
+      return widenedActivations(vectors);
     SmallVector<SmallVector<Value>> x;
     for (Value v : vectors) {
       Value asWords = vector::BitCastOp::create(b, loc, words, v);
@@ -320,6 +333,58 @@ struct HalfPairs {
         pair = vector::InsertOp::create(b, loc, word, pair, ArrayRef<int64_t>{j});
       }
       pairs.push_back(vector::BitCastOp::create(b, loc, halves, pair));
+    }
+    return pairs;
+  }
+
+  /// A chunk's 32 int8 or e4m3 activations (two 16-byte vectors) as f16
+  /// pairs in the pairs' order, exactly. Word j of pair q holds codes 8j +
+  /// q and 8j + q + 4 (packed) or 8j + 2q and the next (paired), bytes of
+  /// the vectors' words 2j and 2j + 1, which one prmt gathers. int8: into
+  /// the low bytes of two halves whose high bytes are 0x64 with the sign
+  /// bit flipped (1024 + 128 + x), less 1152 in one f16x2 subtract. e4m3:
+  /// into one 16-bit pair for cvt.rn.f16x2.e4m3x2.
+  SmallVector<Value> widenedActivations(ArrayRef<Value> vectors) {
+    SmallVector<Value> x;
+    for (Value v : vectors) {
+      Value asWords = vector::BitCastOp::create(b, loc, words, v);
+      for (int64_t i = 0; i < 4; ++i)
+        x.push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
+    }
+    bool fp8 = isa<Float8E4M3FNType>(p.actType);
+    auto byteType = VectorType::get({2}, b.getI8Type());
+    auto halfPair = VectorType::get({2}, half);
+    SmallVector<Value> pairs;
+    for (int64_t q = 0; q < 4; ++q) {
+      // The two codes' bytes among the 8 of words 2j and 2j + 1.
+      int64_t first = p.pairedCodes ? 2 * q : q, second = p.pairedCodes ? 2 * q + 1 : q + 4;
+      int64_t select = fp8 ? first | second << 4
+                           : first | first << 4 | second << 8 | second << 12;
+      Value pair = ub::PoisonOp::create(b, loc, words);
+      for (int64_t j = 0; j < 4; ++j) {
+        Value gathered =
+            NVVM::PermuteOp::create(b, loc, i32, x[2 * j], x[2 * j + 1],
+                                    arith::ConstantIntOp::create(b, loc, i32, select),
+                                    NVVM::PermuteMode::DEFAULT);
+        Value word;
+        if (fp8) {
+          Value codes = LLVM::BitcastOp::create(
+              b, loc, byteType, arith::TruncIOp::create(b, loc, b.getI16Type(), gathered));
+          Value converted = NVVM::ConvertF8x2ToF16x2Op::create(b, loc, halfPair, codes,
+                                                               /*relu=*/false, p.actType);
+          word = vector::ExtractOp::create(
+              b, loc,
+              vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), converted),
+              ArrayRef<int64_t>{0});
+        } else {
+          word = lop3(b, loc, gathered, 0x00FF00FFu, 0x64806480u, kLop3AndXor);
+        }
+        pair = vector::InsertOp::create(b, loc, word, pair, ArrayRef<int64_t>{j});
+      }
+      Value values = vector::BitCastOp::create(b, loc, halves, pair);
+      if (!fp8)
+        values = arith::SubFOp::create(b, loc, values, splatHalves(constant(1152.0)));
+      pairs.push_back(values);
     }
     return pairs;
   }

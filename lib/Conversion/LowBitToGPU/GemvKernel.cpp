@@ -70,8 +70,24 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.chunksInFlight = config.getStages(); // 1 to 8 (the attribute's verifier)
   p.actType = input.getElementType();
   p.resultType = result.getElementType();
-  if (!isa<Float16Type, BFloat16Type, Float32Type>(p.actType))
-    return unsupported(Twine("quantized activations"));
+  if (QuantSchemeAttr in = op.getInputSchemeAttr()) {
+    // int8 or e4m3 codes with one scale per token or tensor: widened to f16
+    // on tma_gemv's tensor cores (checked with the config below).
+    Type code = in.getStorage();
+    auto inScales = cast<RankedTensorType>(op.getInputScales().getType());
+    bool int8 = code.isInteger(8) && in.getSignedness() == Signedness::Signed;
+    if (!(int8 || isa<Float8E4M3FNType>(code)) || in.hasZeroPoints() ||
+        in.getOuterScaleType() || !in.hasRowOrTensorScales() ||
+        !isa<Float16Type, BFloat16Type, Float32Type>(inScales.getElementType()))
+      return unsupported("these quantized activations (int8 or e4m3 codes with f16, bf16 or "
+                         "f32 scales per token or tensor run on tma_gemv's tensor cores)");
+    p.quantizedInput = true;
+    p.actType = code;
+    p.inputScaleType = inScales.getElementType();
+    p.inputScaleRows = inScales.getDimSize(0);
+  } else if (!isa<Float16Type, BFloat16Type, Float32Type>(p.actType)) {
+    return unsupported("activations of type " + Twine(typeString(p.actType)));
+  }
   QuantSchemeAttr scheme = op.getWeightScheme();
   if (scheme.getOuterScaleType() || scheme.getZeroPoint() == ZeroPointKind::Float)
     return unsupported("two-level scales or float zero points");
@@ -121,16 +137,19 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.halfProducts = p.vectorized && config.getMmaType().isF16() && p.actType.isF16() &&
                    p.codeBits == 4 && p.table.empty() && p.scaleType.isF16();
   // tma_gemv's tensor cores decode 4-bit integer codes exactly to the
-  // activations' type (f16 or bf16, the mma type) and scale their f32 sums;
-  // scale groups shorter than their 128-code quads scale the decoded codes
-  // instead, in the activations' type, so those scales must be of it (an
-  // f32 or bf16 scale would be rounded, or overflow, in f16).
-  bool tensorCoreOperands = p.vectorized && p.codeBits == 4 && p.table.empty() &&
-                            p.scaleTable.empty() &&
-                            isa<Float16Type, BFloat16Type>(p.actType) &&
-                            config.getMmaType() == p.actType &&
-                            (p.quadScales() || p.scaleType == p.actType);
+  // activations' type (f16 or bf16, the mma type; f16 for int8 and e4m3
+  // activations, which are widened to it) and scale their f32 sums; scale
+  // groups shorter than their 128-code quads scale the decoded codes
+  // instead, in that type, so those scales must be of it (an f32 or bf16
+  // scale would be rounded, or overflow, in f16).
+  bool tensorCoreOperands =
+      p.vectorized && p.codeBits == 4 && p.table.empty() && p.scaleTable.empty() &&
+      (isa<Float16Type, BFloat16Type>(p.actType) || p.quantizedInput) &&
+      config.getMmaType() == p.halfType() && (p.quadScales() || p.scaleType == p.halfType());
   bool tensorCoreConfig = tma && config.getMma() == ArrayRef<int64_t>{16, 8, 16};
+  if (p.quantizedInput && !tensorCoreConfig)
+    return unsupported("int8 or e4m3 activations but on tma_gemv's tensor cores "
+                       "(mma = [16, 8, 16], mma_type = f16)");
   if (p.pairedCodes && !p.halfProducts && !(tensorCoreConfig && tensorCoreOperands))
     return unsupported("the interleave layout except on the f16x2 path (f16 activations, "
                        "integer codes, f16 scales per tensor, channel or group of a "
@@ -157,10 +176,10 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
       // Scale groups of whole chunks (`vectorized`): a multiple of 32 codes.
       if (!tensorCoreOperands || p.m > kMaxTensorCoreTokens)
         return unsupported("tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 "
-                           "tokens of f16 or bf16 activations (the mma_type), 4-bit "
-                           "integer codes and f16, bf16 or f32 scales per tensor, channel "
-                           "or group of a multiple of 128 (of 32 with scales of the "
-                           "activations' type)");
+                           "tokens of f16 or bf16 activations (the mma_type) or int8 or "
+                           "e4m3 ones (mma_type f16), 4-bit integer codes and f16, bf16 "
+                           "or f32 scales per tensor, channel or group of a multiple of "
+                           "128 (of 32 with scales of the mma_type)");
       // A warp's rows are whole mma tiles; the block's row groups take one,
       // two or four warps each.
       p.rowsPerWarp = config.getWarp()[1];
@@ -300,6 +319,8 @@ SmallVector<Type> gemvParams(OpBuilder &b, const GemvProblem &p, Type xType, Typ
                                                                    : b.getI8Type())};
   if (p.hasZeroPoints)
     params.push_back(MemRefType::get({p.scaleRows, p.scaleCols}, b.getI8Type()));
+  if (p.quantizedInput)
+    params.push_back(MemRefType::get({p.inputScaleRows, 1}, p.inputScaleType));
   params.push_back(MemRefType::get({p.m, p.n}, p.resultType));
   return params;
 }
@@ -532,8 +553,9 @@ namespace mlir::lowbit::gemv {
 /// The layouts of the streaming kernels' operands: the input as 16-byte
 /// vectors of activations, the weight as 16-byte chunks of four words.
 std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) {
-  Type xType =
-      MemRefType::get({p.m, p.k / p.actLanes()}, VectorType::get({p.actLanes()}, p.actType));
+  // int8 and e4m3 activations as bytes.
+  Type act = p.quantizedInput ? b.getI8Type() : p.actType;
+  Type xType = MemRefType::get({p.m, p.k / p.actLanes()}, VectorType::get({p.actLanes()}, act));
   Type wType =
       MemRefType::get({p.n, p.rowBytes() / 16}, VectorType::get({4}, b.getI32Type()));
   return {xType, wType};
@@ -735,6 +757,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildGemvKernel(OpBuilder &b, MatmulOp op,
   launch.params = {"input", "weight", "weight_scales"};
   if (problem->hasZeroPoints)
     launch.params.push_back("weight_zero_points");
+  if (problem->quantizedInput)
+    launch.params.push_back("input_scales");
   launch.params.push_back("result");
   launch.grid = {int64_t(llvm::divideCeil(problem->n, problem->rowsPerBlock)), problem->splitK, 1};
   launch.block = {kWarpThreads * (kWarpsPerBlock + (problem->tma ? 1 : 0)), 1, 1};

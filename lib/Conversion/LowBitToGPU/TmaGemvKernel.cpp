@@ -30,6 +30,7 @@ struct TmaBlock {
   Emitter &e;
   const GemvProblem &p;
   GemvFrame f;
+  Value xs; // the input scales (quantized activations), or null
   Value y;
   Value ring; // the ring's start in the shared window, aligned to 1024
   Value warp, lane;
@@ -101,12 +102,15 @@ struct TmaBlock {
   /// its code `code` on: `count` 16-byte vectors.
   SmallVector<Value> loadActivations(Value stage, Value token, Value code, int64_t count) {
     Value base = e.add(e.add(slot(stage), p.weightBytes()),
-                       e.add(e.mul(token, p.tileCodes() * 2), e.mul(code, 2)));
+                       e.mul(e.add(e.mul(token, p.tileCodes()), code), p.actBytes()));
+    // Quantized activations as words (HalfPairs widens them).
+    auto type = p.quantizedInput ? VectorType::get({4}, e.b.getI32Type())
+                                 : VectorType::get({p.actLanes()}, p.actType);
     SmallVector<Value> vectors;
     for (int64_t v = 0; v < count; ++v)
-      vectors.push_back(LLVM::LoadOp::create(
-          e.b, e.loc, VectorType::get({p.actLanes()}, p.actType),
-          sharedPointer(e, e.add(base, 16 * v)), /*alignment=*/16));
+      vectors.push_back(LLVM::LoadOp::create(e.b, e.loc, type,
+                                             sharedPointer(e, e.add(base, 16 * v)),
+                                             /*alignment=*/16));
     return vectors;
   }
   /// A 16-byte chunk of the slot: row `row` of the block, 16-byte position
@@ -193,7 +197,7 @@ void consumeOnCudaCores(TmaBlock &t, ChunkFold fold) {
 /// Stores a tensor-core tma_gemv's sums of row group `rowGroup`: lane 4g + t
 /// holds, per row tile i and token tile j, rows 16 i + pi(g) and 16 i +
 /// pi(g) + 8 of tokens 8 j + 2 t and the next, as sums[4 (i J + j) + 2 r +
-/// h] (J token tiles).
+/// h] (J token tiles). Quantized activations' sums take the token's scale.
 void storeRowGroupSums(TmaBlock &t, Value rowGroup, ArrayRef<Value> sums) {
   Emitter &e = t.e;
   OpBuilder &b = e.b;
@@ -208,7 +212,15 @@ void storeRowGroupSums(TmaBlock &t, Value rowGroup, ArrayRef<Value> sums) {
           Value token = e.add(e.mul(quadLane, 2), kTensorCoreTokens * j + h);
           Value inside = arith::AndIOp::create(b, e.loc, e.lt(row, p.n), e.lt(token, p.m));
           Value sum = sums[4 * (i * p.tokenTiles() + j) + 2 * r + h];
-          ifThen(e, inside, [&] { storeResult(b, e.loc, p, t.y, sum, {token, row}); });
+          ifThen(e, inside, [&] {
+            if (t.xs) {
+              Value scale = memref::LoadOp::create(
+                  b, e.loc, t.xs,
+                  ValueRange{p.inputScaleRows == 1 ? e.idx(0) : token, e.idx(0)});
+              sum = arith::MulFOp::create(b, e.loc, sum, toF32(b, e.loc, scale));
+            }
+            storeResult(b, e.loc, p, t.y, sum, {token, row});
+          });
         }
 }
 
@@ -323,17 +335,28 @@ void consumeOnTensorCores(TmaBlock &t) {
         at += 2 * rowTiles;
       }
       Value code = e.mul(chunks[u], p.codesPerChunk());
+      // Past K the slot holds stale bytes (the weights there are TMA's
+      // zeros, which decode to -bias - zero point): the activations there
+      // become zeros. 8-bit ones before they are widened (two vectors
+      // rather than four pairs), 16-bit ones after their permutation (with
+      // the selects before it, ptxas spilled a bf16 case).
+      Value valid = tail ? e.lt(chunkOf(tile, u), p.rowChunks()) : Value();
+      auto zeroPastK = [&](MutableArrayRef<Value> values) {
+        for (Value &v : values)
+          if (valid)
+            v = arith::SelectOp::create(
+                b, loc, valid, v,
+                arith::ConstantOp::create(b, loc, b.getZeroAttr(v.getType())));
+      };
       SmallVector<SmallVector<Value>> x;
-      for (Value token : tokens)
-        x.push_back(pairs.activations(
-            t.loadActivations(stage, token, code, p.codesPerChunk() / p.actLanes())));
-      if (tail) {
-        Value valid = e.lt(chunkOf(tile, u), p.rowChunks());
-        Value zero = arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(pairs.halves, b.getZeroAttr(half)));
-        for (SmallVector<Value> &token : x)
-          for (Value &pair : token)
-            pair = arith::SelectOp::create(b, loc, valid, pair, zero);
+      for (Value token : tokens) {
+        SmallVector<Value> vectors =
+            t.loadActivations(stage, token, code, p.codesPerChunk() / p.actLanes());
+        if (p.quantizedInput)
+          zeroPastK(vectors);
+        x.push_back(pairs.activations(vectors));
+        if (!p.quantizedInput)
+          zeroPastK(x.back());
       }
       Value box = e.div(chunks[u], 8), position = e.rem(chunks[u], 8);
       for (int64_t i = 0; i < rowTiles; ++i) {
@@ -439,6 +462,7 @@ void reduceRowGroupSums(TmaBlock &t) {
   t.f.w = body.getArgument(1);
   t.f.s = body.getArgument(2);
   t.f.z = p.hasZeroPoints ? body.getArgument(3) : Value();
+  t.xs = p.quantizedInput ? body.getArgument(p.hasZeroPoints ? 4 : 3) : Value();
   t.y = body.getArgument(params.size() - 2);
   Value tensorMap = body.getArguments().back();
 
@@ -495,15 +519,16 @@ void reduceRowGroupSums(TmaBlock &t) {
       tokenBytes = e.mul(arith::MinUIOp::create(b, loc, e.idx(p.tileCodes()),
                                                 arith::SubIOp::create(b, loc, e.idx(p.k),
                                                                       tileCode)),
-                         2);
+                         p.actBytes());
     NVVM::MBarrierArriveExpectTxOp::create(
         b, loc, Type(), full, e.toI32(e.add(e.mul(tokenBytes, p.m), p.weightBytes())),
         NVVM::MemScopeKind::CTA, false, Value());
     for (int64_t m = 0; p.tensorCores && m < p.m; ++m) {
-      Value source = e.add(xAddress, e.mul(e.add(tileCode, m * p.k), 2));
+      Value source = e.add(xAddress, e.mul(e.add(tileCode, m * p.k), p.actBytes()));
       NVVM::CpAsyncBulkGlobalToSharedClusterOp::create(
           b, loc,
-          clusterPointer(e, e.add(e.add(t.slot(stage), p.weightBytes()), m * p.tileCodes() * 2)),
+          clusterPointer(e, e.add(e.add(t.slot(stage), p.weightBytes()),
+                                  m * p.tileCodes() * p.actBytes())),
           LLVM::AddrSpaceCastOp::create(
               b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1),
               LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),

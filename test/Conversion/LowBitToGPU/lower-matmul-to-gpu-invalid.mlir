@@ -150,9 +150,9 @@ func.func @tma_gemv_ring_too_large(%x: tensor<16x1024xf16>, %w: tensor<64x1024xi
 // -----
 
 // Groups shorter than a 128-code quad scale the decoded codes in the
-// activations' type: an f32 scale would be rounded to f16 there.
+// mma type: an f32 scale would be rounded to f16 there.
 func.func @tma_gemv_mma_short_groups_f32_scales(%x: tensor<2x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x16xf32>) -> tensor<2x64xf32> {
-  // expected-error @+1 {{but for up to 16 tokens of f16 or bf16 activations (the mma_type), 4-bit integer codes and f16, bf16 or f32 scales per tensor, channel or group of a multiple of 128 (of 32 with scales of the activations' type) yet}}
+  // expected-error @+1 {{but for up to 16 tokens of f16 or bf16 activations (the mma_type) or int8 or e4m3 ones (mma_type f16), 4-bit integer codes and f16, bf16 or f32 scales per tensor, channel or group of a multiple of 128 (of 32 with scales of the mma_type) yet}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64, scale_type = f32> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>} : (tensor<2x1024xf16>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x16xf32>) -> tensor<2x64xf32>
   return %y : tensor<2x64xf32>
 }
@@ -161,7 +161,7 @@ func.func @tma_gemv_mma_short_groups_f32_scales(%x: tensor<2x1024xf16>, %w: tens
 
 // The tensor cores decode 4-bit integer codes: 8-bit codes stay on CUDA cores.
 func.func @tma_gemv_mma_byte_codes(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi8>, %s: tensor<64x16xf16>) -> tensor<1x64xf32> {
-  // expected-error @+1 {{GPU code generation does not support tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 tokens of f16 or bf16 activations (the mma_type), 4-bit integer codes and f16, bf16 or f32 scales per tensor, channel or group of a multiple of 128 (of 32 with scales of the activations' type) yet}}
+  // expected-error @+1 {{GPU code generation does not support tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 tokens of f16 or bf16 activations (the mma_type) or int8 or e4m3 ones (mma_type f16), 4-bit integer codes and f16, bf16 or f32 scales per tensor, channel or group of a multiple of 128 (of 32 with scales of the mma_type) yet}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_group, axis = 1, group_size = 64> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<64x1024xi8>, tensor<64x16xf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
@@ -341,4 +341,31 @@ func.func @interleave_other_order(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4,
   // expected-error @+1 {{does not support these weight codes or this layout}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x1024xf16>, tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 1, 2, 3, 4, 5, 6, 7]>>, tensor<64x8xf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// The GEMVs take int8 and e4m3 activations on tma_gemv's tensor cores only.
+func.func @splitk_gemv_int8_activations(%x: tensor<1x1024xi8>, %xs: tensor<1x1xf32>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{GPU code generation does not support int8 or e4m3 activations but on tma_gemv's tensor cores (mma = [16, 8, 16], mma_type = f16) yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xi8>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>, tensor<1x1xf32>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// Unsigned int8 activations are not taken.
+func.func @tma_gemv_unsigned_activations(%x: tensor<1x1024xi8>, %xs: tensor<1x1xf32>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{these quantized activations (int8 or e4m3 codes with f16, bf16 or f32 scales per token or tensor run on tma_gemv's tensor cores)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, signedness = unsigned, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>} : (tensor<1x1024xi8>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>, tensor<1x1xf32>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// int8 activations are widened to f16: the mma type must say so.
+func.func @tma_gemv_int8_mma_type(%x: tensor<2x1024xi8>, %xs: tensor<2x1xf32>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<2x64xf32> {
+  // expected-error @+1 {{but for up to 16 tokens of f16 or bf16 activations (the mma_type) or int8 or e4m3 ones (mma_type f16)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = i8, stages = 2>} : (tensor<2x1024xi8>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>, tensor<2x1xf32>) -> tensor<2x64xf32>
+  return %y : tensor<2x64xf32>
 }

@@ -167,6 +167,20 @@ func.func @w4a8_short(%x: tensor<40x4096xi8>, %xs: tensor<40x1xf32>, %w: tensor<
 
 // -----
 
+// W4A8 decode (1 to 16 tokens of int8 or e4m3 activations with per-token
+// scales, 4-bit integer weights): tma_gemv on tensor cores from sm_90 on,
+// the activations widened to f16 (mma_type = f16); mma.sync before sm_90.
+// (e4m3: select-kernel-config-fp8.mlir.)
+// SM80-LABEL: func @w4a8_decode
+// SM80: strategy = mma_sync
+// SM90A-LABEL: func @w4a8_decode
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
+func.func @w4a8_decode(%x: tensor<1x4096xi8>, %xs: tensor<1x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x1xf16>) -> tensor<1x4096xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x1xf16>, tensor<1x1xf32>) -> tensor<1x4096xbf16>
+  return %y : tensor<1x4096xbf16>
+}
+// -----
+
 // What wgmma does not widen stays on mma.sync: W4A8 with zero points on
 // the weights, and 4-bit weights whose K is not a multiple of 32.
 // SM90A-LABEL: func @w4a8_zero_points
