@@ -9,9 +9,11 @@
 // event timings, operands rotated over copies larger than the L2 cache) and
 // reports time, GB/s, TFLOP/s, the fraction of the device-to-device copy
 // bandwidth measured here, and the ratio to the baseline. The baseline is
-// cuBLAS int8 (s8 x s8 -> s32, the same codes) when both operands are int8,
+// cuBLAS int8 (s8 x s8 -> s32, the same codes) when both operands are int8
+// (or int8 activations meet signed 4-bit weights: W8A8 of the same shape),
 // cuBLASLt fp8 (e4m3 x e4m3 -> bf16, the same codes, unit scales: what
-// torch._scaled_mm runs) when both are e4m3, else cuBLAS bf16 on the
+// torch._scaled_mm runs) when both are e4m3 (or e4m3 activations meet signed
+// 4-bit weights), else cuBLAS bf16 on the
 // dequantized values. The code baselines' products get the kernel's scales
 // on the host before the check. A failing cuBLASLt fp8 baseline (no
 // cuBLASLt, a card before sm_89, a shape it rejects) is a note: the kernel is
@@ -469,11 +471,15 @@ int main(int argc, char **argv) {
     // int8, cuBLASLt fp8 on the same codes when both are e4m3 (per-tensor or
     // per-channel weight scales, applied on the host like int8's), else
     // cuBLAS bf16 on the real (dequantized) values.
-    bool int8Baseline = quantizedInput && params[xIndex].code == "i8" &&
-                        params[wIndex].code == "i8";
-    // W4A8 with e4m3 activations is measured against FP8 W8A8 of the same
-    // shape: its signed 4-bit codes are exact e4m3 values, so cuBLASLt runs
-    // the same product with 8-bit weights.
+    // W4A8 with int8 or e4m3 activations is measured against int8 or FP8
+    // W8A8 of the same shape: its signed 4-bit codes are exact int8 and
+    // e4m3 values, so the vendor library runs the same product with 8-bit
+    // weights.
+    bool int4Int8 = quantizedInput && params[xIndex].code == "i8" &&
+                    params[wIndex].code == "i4" && params[wIndex].isSigned &&
+                    params[wIndex].granularity != "per_group";
+    bool int8Baseline = int4Int8 || (quantizedInput && params[xIndex].code == "i8" &&
+                                     params[wIndex].code == "i8");
     bool int4Fp8 = quantizedInput && params[xIndex].code == "f8E4M3FN" &&
                    params[wIndex].code == "i4" && params[wIndex].isSigned &&
                    params[wIndex].granularity != "per_group";
@@ -481,8 +487,9 @@ int main(int argc, char **argv) {
                                    params[wIndex].code == "f8E4M3FN" &&
                                    params[wIndex].granularity != "per_group");
     bool codeBaseline = int8Baseline || fp8Baseline;
-    std::string baseline = int8Baseline ? "cuBLAS int8"
-                           : int4Fp8    ? "cuBLASLt fp8 W8A8"
+    std::string baseline = int4Int8       ? "cuBLAS int8 W8A8"
+                           : int8Baseline ? "cuBLAS int8"
+                           : int4Fp8      ? "cuBLASLt fp8 W8A8"
                            : fp8Baseline ? "cuBLASLt fp8"
                                          : "cuBLAS bf16";
     std::vector<uint8_t> bx = codeBaseline ? logical[xIndex].data : bf16Bytes(x);
@@ -497,6 +504,9 @@ int main(int argc, char **argv) {
       for (uint8_t &code : bw)
         code = asE4m3[code & 15];
     }
+    if (int4Int8)
+      for (uint8_t &code : bw) // sign-extended to a byte
+        code = uint8_t(int8_t(uint8_t(code << 4)) >> 4);
     size_t baselineOut = size_t(m) * n * (int8Baseline ? 4 : 2);
     int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
     auto blasX = upload(**device, bx, 1);
@@ -511,11 +521,12 @@ int main(int argc, char **argv) {
         return (*blas)->linearFp8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
       return (*blas)->linearBf16(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
     };
-    // Only the cuBLASLt fp8 baseline may fail without stopping the run: the
-    // note says why, and the row is printed without it.
+    // Only the cuBLASLt fp8 and the W4A8 int8 baselines may fail without
+    // stopping the run (cuBLAS int8 takes some shapes only): the note says
+    // why, and the row is printed without it.
     bool baselineOk = true;
     auto baselineFailed = [&](llvm::Error e) {
-      if (!fp8Baseline)
+      if (!fp8Baseline && !int4Int8)
         return fail(llvm::toString(std::move(e)));
       llvm::errs() << "lowbit-bench: note: " << manifest->name << ": no " << baseline
                    << " baseline: " << llvm::toString(std::move(e)) << "\n";

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Writes the W4A8 decode benchmark cases (s4 codes with f16 scales per
+# channel, 8-bit activations with f32 scales per token, f32 results) as
+# .mlir into folder $1: the LLM shapes of ../shared/reference/h100-measured.md
+# at M = 1, 4 and 16. lowbit-bench times int8 cases against cuBLAS int8 and
+# e4m3 ones against cuBLASLt FP8 W8A8 of the same shape.
+#   mM             int8 activations, the default config (sm_90: tma_gemv on
+#                  tensor cores, the activations widened to f16)
+#   mM-fp8         the same with e4m3 activations
+#   mM-fp8-g128    e4m3 activations, u4 codes with zero points and f16
+#                  scales per group of 128 (a format wgmma does not take)
+#   mM[-fp8]-wgmma the wgmma kernel at 64 tokens (128 weight rows per tile,
+#                  4 stages), the sm_90a default before
+set -euo pipefail
+out=$1
+mkdir -p "$out"
+for shape in 8192x8192 28672x8192 8192x28672; do
+  n=${shape%x*}; k=${shape#*x}
+  for variant in m1 m4 m16 m1-fp8 m4-fp8 m16-fp8 m1-fp8-g128 m16-fp8-g128 m1-wgmma m16-wgmma \
+                 m1-fp8-wgmma m16-fp8-wgmma; do
+    m=${variant%%-*}; m=${m#m}
+    act=i8 wscheme="granularity = per_channel, axis = 0" g=1
+    [[ $variant == *-fp8* ]] && act=f8E4M3FN
+    zp_arg="" zp_type="" zp_use=""
+    if [[ $variant == *-g128 ]]; then
+      g=$((k / 128))
+      wscheme="signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 128"
+      zp_arg=", %z: tensor<${n}x${g}xi4>"; zp_type=", tensor<${n}x${g}xi4>"
+      zp_use="weight_zero_points(%z)"
+    fi
+    config=""
+    [[ $variant == *-wgmma ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = $act, stages = 4, persistent = true>}"
+    cat > "$out/w4a8-$variant-n$n-k$k.mlir" <<MLIR
+func.func @decode(%x: tensor<${m}x${k}x${act}>, %xs: tensor<${m}x1xf32>,
+                  %w: tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+                  %s: tensor<${n}x${g}xf16>${zp_arg}) -> tensor<${m}x${n}xf32> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, ${wscheme}>
+      input_scheme #lowbit.quant<storage = ${act}, granularity = per_channel, axis = 0,
+                                 scale_type = f32>
+      weight_scales(%s) ${zp_use} input_scales(%xs) $config
+      : (tensor<${m}x${k}x${act}>, tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+         tensor<${n}x${g}xf16>${zp_type}, tensor<${m}x1xf32>) -> tensor<${m}x${n}xf32>
+  return %y : tensor<${m}x${n}xf32>
+}
+MLIR
+  done
+done
