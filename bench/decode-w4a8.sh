@@ -11,13 +11,16 @@
 #                  scales per group of 128 (a format wgmma does not take)
 #   mM[-fp8]-wgmma the wgmma kernel at 64 tokens (128 weight rows per tile,
 #                  4 stages), the sm_90a default before
+#   mM-s8          int8 activations on tma_gemv's s8 tensor cores (mma =
+#                  [16, 8, 32], mma_type = i8; 32 rows per block and warp,
+#                  3 slots from M = 2 to 8, 2 otherwise)
 set -euo pipefail
 out=$1
 mkdir -p "$out"
 for shape in 8192x8192 28672x8192 8192x28672; do
   n=${shape%x*}; k=${shape#*x}
   for variant in m1 m4 m16 m1-fp8 m4-fp8 m16-fp8 m1-fp8-g128 m16-fp8-g128 m1-wgmma m16-wgmma \
-                 m1-fp8-wgmma m16-fp8-wgmma; do
+                 m1-fp8-wgmma m16-fp8-wgmma m1-s8 m4-s8 m16-s8; do
     m=${variant%%-*}; m=${m#m}
     act=i8 wscheme="granularity = per_channel, axis = 0" g=1
     [[ $variant == *-fp8* ]] && act=f8E4M3FN
@@ -29,6 +32,8 @@ for shape in 8192x8192 28672x8192 8192x28672; do
       zp_use="weight_zero_points(%z)"
     fi
     config=""
+    slots=$([ "$m" -ge 2 ] && [ "$m" -le 8 ] && echo 3 || echo 2)
+    [[ $variant == *-s8 ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 32], mma_type = i8, stages = $slots>}"
     [[ $variant == *-wgmma ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = $act, stages = 4, persistent = true>}"
     cat > "$out/w4a8-$variant-n$n-k$k.mlir" <<MLIR
 func.func @decode(%x: tensor<${m}x${k}x${act}>, %xs: tensor<${m}x1xf32>,

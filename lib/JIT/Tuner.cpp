@@ -114,9 +114,14 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
                   config.getMmaType(), stages, /*persistent=*/false);
       if (fourBitWeights && spec->m <= 16)
         for (int64_t rows : {16, 32, 64})
-          for (int64_t stages : {2, 3, 4})
+          for (int64_t stages : {2, 3, 4}) {
             addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows}, {16, 8, 16},
                     halfAct, stages, /*persistent=*/false);
+            // int8 activations also on s8 (signed codes without zero points).
+            if (spec->act == "i8")
+              addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows}, {16, 8, 32},
+                      IntegerType::get(&context, 8), stages, /*persistent=*/false);
+          }
     }
     if (arch == "sm_90a" && fourBitWeights && !spec->quantizedActivations()) {
       for (int64_t rows : {128, 64})

@@ -41,6 +41,10 @@ struct Problem {
   /// groups of a multiple of 32 codes), f16, bf16 or f32 scales
   /// (GemvKernel.cpp's `tensorCoreOperands`).
   bool tensorCoreGemv = false;
+  /// ... and on s8 (`mma = [16, 8, 32]`): int8 activations, signed codes
+  /// without zero points, scales per tensor, channel or group of a multiple
+  /// of 128 (GemvKernel.cpp's `int8Products`).
+  bool int8TensorCoreGemv = false;
 };
 
 bool isHalfOrFloat(Type type) { return isa<Float16Type, BFloat16Type, Float32Type>(type); }
@@ -138,6 +142,20 @@ bool gemvTakesTensorCores(MatmulOp op) {
   return activations && gemvDecodesFourBitCodes(op, [&](Type t) {
            return shortGroups ? t == tensorCoreGemvType(act) : isHalfOrFloat(t);
          });
+}
+
+/// Whether tma_gemv's s8 tensor cores take this product (a subset of
+/// gemvTakesTensorCores): int8 activations and signed 4-bit codes without
+/// zero points, which they multiply as bytes, with scales per tensor,
+/// channel or group of a multiple of 128 (applied to each quad's sums).
+bool gemvTakesInt8TensorCores(MatmulOp op) {
+  QuantSchemeAttr scheme = op.getWeightScheme();
+  QuantSchemeAttr in = op.getInputSchemeAttr();
+  bool groups = scheme.getGranularity() == Granularity::PerGroup ||
+                scheme.getGranularity() == Granularity::MXBlock;
+  return in && in.getStorage().isInteger(8) && gemvTakesTensorCores(op) &&
+         scheme.getSignedness() == Signedness::Signed && !scheme.hasZeroPoints() &&
+         (!groups || scheme.getGroupSize() % 128 == 0);
 }
 
 /// The tensor-core operand type for a product of `act` activations and
@@ -250,12 +268,21 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // 20.9 / 46.1 / 54.5 us, M = 16 25.0 / 58.6 / 69.0 us, against 16 rows per
   // block and warp at M = 4 and 8 (21.3 / 51.0 / 61.2, 26.6 / 60.7 / 70.2
   // us) and the wgmma kernel at M = 16 (52.1 / 174.5 / 113.3 us).
-  // int8 and e4m3 activations (W4A8) take it too, widened to f16.
+  // int8 and e4m3 activations (W4A8) take it too, widened to f16; int8
+  // with signed codes without zero points on s8 (mma.sync m16n8k32: half
+  // the mma steps, no widening of the activations), which ran 1.05-1.29x
+  // faster than through f16 on the H200 (M = 1: 16.0 / 35.5 / 36.2 us
+  // against 16.8 / 40.0 / 37.9; M = 16: 18.7 / 43.3 / 46.4 against 23.7 /
+  // 55.5 / 60.0; bench/results/2026-12-02-h200-decode-w4a8.md).
   bool tensorCoreDecode = !ShapedType::isDynamic(p.m) && p.m <= 16 && p.tensorCoreGemv;
-  if (tensorCoreDecode && target.getComputeCapability() >= 90)
+  if (tensorCoreDecode && target.getComputeCapability() >= 90) {
+    int64_t stages = p.m >= 2 && p.m <= 8 ? 3 : 2;
+    if (p.int8TensorCoreGemv)
+      return tmaGemvConfig(ctx, p, target, /*rows=*/32, /*warpRows=*/32, /*mma=*/{16, 8, 32},
+                           mmaType, stages);
     return tmaGemvConfig(ctx, p, target, /*rows=*/32, /*warpRows=*/32, /*mma=*/{16, 8, 16},
-                         tensorCoreGemvType(mmaType),
-                         /*stages=*/p.m >= 2 && p.m <= 8 ? 3 : 2);
+                         tensorCoreGemvType(mmaType), stages);
+  }
   if (fourBitDecodeOnTensorCores)
     decode = false;
 
@@ -379,6 +406,7 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op);
   p.halfProductGemv = gemvTakesHalfProducts(op);
   p.tensorCoreGemv = gemvTakesTensorCores(op);
+  p.int8TensorCoreGemv = gemvTakesInt8TensorCores(op);
   return selectMatmulConfig(op, p, *mmaType, target);
 }
 

@@ -84,6 +84,10 @@ struct GemvProblem {
   bool quantizedInput = false;
   Type inputScaleType;
   int64_t inputScaleRows = 0;
+  /// Tensor cores on s8 (`mma = [16, 8, 32]`, `mma_type = i8`): int8
+  /// activations as they are and signed 4-bit codes as bytes of 16 x code,
+  /// half the mma steps of the f16 path and no widening of activations.
+  bool int8Products = false;
 
   int64_t rowBytes() const { return k * codeBits / 8; }
   int64_t rowChunks() const { return rowBytes() / 16; }

@@ -146,10 +146,24 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
       p.vectorized && p.codeBits == 4 && p.table.empty() && p.scaleTable.empty() &&
       (isa<Float16Type, BFloat16Type>(p.actType) || p.quantizedInput) &&
       config.getMmaType() == p.halfType() && (p.quadScales() || p.scaleType == p.halfType());
-  bool tensorCoreConfig = tma && config.getMma() == ArrayRef<int64_t>{16, 8, 16};
+  // Or on s8 (`mma = [16, 8, 32]`): int8 activations and signed codes
+  // without zero points as they are, scaled per quad.
+  p.int8Products = tma && config.getMma() == ArrayRef<int64_t>{16, 8, 32};
+  if (p.int8Products &&
+      !(p.vectorized && p.codeBits == 4 && p.table.empty() && p.scaleTable.empty() &&
+        p.quantizedInput && p.actType.isInteger(8) && !p.unsignedCodes && !p.hasZeroPoints &&
+        p.quadScales() && config.getMmaType().isInteger(8) && p.m <= kMaxTensorCoreTokens))
+    return unsupported("tma_gemv on s8 tensor cores (mma = [16, 8, 32], mma_type = i8) but "
+                       "for up to 16 tokens of int8 activations, signed 4-bit codes without "
+                       "zero points and scales per tensor, channel or group of a multiple of "
+                       "128");
+  bool tensorCoreConfig =
+      tma && (config.getMma() == ArrayRef<int64_t>{16, 8, 16} || p.int8Products);
+  tensorCoreOperands |= p.int8Products;
   if (p.quantizedInput && !tensorCoreConfig)
     return unsupported("int8 or e4m3 activations but on tma_gemv's tensor cores "
-                       "(mma = [16, 8, 16], mma_type = f16)");
+                       "(mma = [16, 8, 16], mma_type = f16; int8 also mma = [16, 8, 32], "
+                       "mma_type = i8)");
   if (p.pairedCodes && !p.halfProducts && !(tensorCoreConfig && tensorCoreOperands))
     return unsupported("the interleave layout except on the f16x2 path (f16 activations, "
                        "integer codes, f16 scales per tensor, channel or group of a "

@@ -322,6 +322,105 @@ void consumeOnTensorCores(TmaBlock &t) {
     return arith::TruncFOp::create(b, loc, half, toF32(b, loc, scale)).getResult();
   };
 
+  // f16/bf16 products: the unscaled f32 sums (per token tile) of one row
+  // tile's chunks (`words(r)` loads row r's of the two) decoded to pairs
+  // (HalfPairs) with the activation pairs `x`. Word j's pairs 2s and 2s + 1
+  // are K 2t, 2t + 1 and 2t + 8, 2t + 9 of mma step (j, s).
+  auto halfSums = [&](function_ref<Value(int64_t)> words, ArrayRef<Value> zeros,
+                      ValueRange scales, ArrayRef<SmallVector<Value>> x) {
+    SmallVector<SmallVector<Value>> w;
+    for (int64_t r = 0; r < 2; ++r)
+      w.push_back(pairs.weights(words(r), pairs.offset(zeros[r]),
+                                quadScales ? Value() : asHalf(scales[r])));
+    SmallVector<Value> chains(chainsPerTile * tokenTiles, zeroAcc);
+    for (int64_t j = 0; j < 4; ++j)
+      for (int64_t s = 0; s < 2; ++s) {
+        Value a = fragment({wordPair(w[0][2 * s], j), wordPair(w[1][2 * s], j),
+                            wordPair(w[0][2 * s + 1], j), wordPair(w[1][2 * s + 1], j)});
+        for (int64_t n = 0; n < tokenTiles; ++n) {
+          Value bFrag = fragment({wordPair(x[n][2 * s], j), wordPair(x[n][2 * s + 1], j)});
+          Value &chain = chains[chainsPerTile * n + (2 * s + j % 2) % chainsPerTile];
+          chain = tiled::mmaM16N8K16(e, a, bFrag, chain);
+        }
+      }
+    SmallVector<Value> sums;
+    for (int64_t n = 0; n < tokenTiles; ++n) {
+      Value sum = chains[chainsPerTile * n];
+      for (int64_t c = 1; c < chainsPerTile; ++c)
+        sum = arith::AddFOp::create(b, loc, sum, chains[chainsPerTile * n + c]);
+      sums.push_back(sum);
+    }
+    return sums;
+  };
+
+  // s8 products (`int8Products`, mma.sync m16n8k32): lane t's word j of a
+  // row becomes A's registers of mma step j, its even nibbles (as bytes
+  // 16 x code, exactly: `(w << 4) & 0xF0F0F0F0`) K 4t .. 4t + 3 and its odd
+  // ones (`w & 0xF0F0F0F0`) K 16 + 4t .. 16 + 4t + 3; the activations of
+  // those codes, gathered with one prmt each, are B's. The s32 sums of a
+  // quad (at most 2^21) convert to f32 exactly; 1/16 undoes the shift.
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  auto bytesFragment = [&](ArrayRef<Value> regs) {
+    Value frag = ub::PoisonOp::create(b, loc, VectorType::get({int64_t(regs.size()), 4}, i8));
+    for (auto [i, reg] : llvm::enumerate(regs))
+      frag = vector::InsertOp::create(
+          b, loc,
+          vector::BitCastOp::create(
+              b, loc, VectorType::get({4}, i8),
+              vector::BroadcastOp::create(b, loc, VectorType::get({1}, i32), reg)),
+          frag, ArrayRef<int64_t>{int64_t(i)});
+    return frag;
+  };
+  // The codes of a word's even and odd nibbles (AWQ's order puts codes 0,
+  // 4, 1, 5 and 2, 6, 3, 7 there), as prmt selections of its 8 bytes.
+  int64_t evenCodes = p.pairedCodes ? 0x5140 : 0x6420;
+  int64_t oddCodes = p.pairedCodes ? 0x7362 : 0x7531;
+  auto int8Operands = [&](ArrayRef<Value> vectors) {
+    SmallVector<Value> x;
+    for (Value v : vectors) {
+      Value asWords = vector::BitCastOp::create(b, loc, pairs.words, v);
+      for (int64_t i = 0; i < 4; ++i)
+        x.push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
+    }
+    SmallVector<Value> regs;
+    for (int64_t j = 0; j < 4; ++j)
+      for (int64_t select : {evenCodes, oddCodes})
+        regs.push_back(e.permute(x[2 * j], x[2 * j + 1], e.i32(select)));
+    return regs;
+  };
+  auto s32Type = VectorType::get({2, 2}, i32);
+  Value zeroS32 = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(s32Type, int32_t(0)));
+  Value sixteenth = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(accType, 0.0625f));
+  int64_t int8Chains = std::max<int64_t>(1, 2 / (rowTiles * tokenTiles));
+  auto int8Sums = [&](function_ref<Value(int64_t)> words, ArrayRef<SmallVector<Value>> x) {
+    Value chunks[2] = {words(0), words(1)};
+    SmallVector<Value> chains(int8Chains * tokenTiles, zeroS32);
+    for (int64_t j = 0; j < 4; ++j) {
+      SmallVector<Value> even, odd;
+      for (Value chunk : chunks) {
+        Value word = vector::ExtractOp::create(b, loc, chunk, ArrayRef<int64_t>{j});
+        even.push_back(e.andi(e.shl(word, 4), 0xF0F0F0F0));
+        odd.push_back(e.andi(word, 0xF0F0F0F0));
+      }
+      Value a = bytesFragment({even[0], even[1], odd[0], odd[1]});
+      for (int64_t n = 0; n < tokenTiles; ++n) {
+        Value &chain = chains[int8Chains * n + j % int8Chains];
+        chain = nvgpu::MmaSyncOp::create(b, loc, a,
+                                         bytesFragment({x[n][2 * j], x[n][2 * j + 1]}), chain,
+                                         ArrayRef<int64_t>{16, 8, 32});
+      }
+    }
+    SmallVector<Value> sums;
+    for (int64_t n = 0; n < tokenTiles; ++n) {
+      Value sum = chains[int8Chains * n];
+      for (int64_t c = 1; c < int8Chains; ++c)
+        sum = arith::AddIOp::create(b, loc, sum, chains[int8Chains * n + c]);
+      sums.push_back(arith::MulFOp::create(
+          b, loc, arith::SIToFPOp::create(b, loc, accType, sum), sixteenth));
+    }
+    return sums;
+  };
+
   SmallVector<Value> results = t.consumeTiles(
       4 * rowTiles * tokenTiles, loadOperands,
       [&](Value tile, Value stage, ValueRange loaded, MutableArrayRef<Value> acc) {
@@ -354,43 +453,28 @@ void consumeOnTensorCores(TmaBlock &t) {
             t.loadActivations(stage, token, code, p.codesPerChunk() / p.actLanes());
         if (p.quantizedInput)
           zeroPastK(vectors);
-        x.push_back(pairs.activations(vectors));
+        x.push_back(p.int8Products ? int8Operands(vectors) : pairs.activations(vectors));
         if (!p.quantizedInput)
           zeroPastK(x.back());
       }
       Value box = e.div(chunks[u], 8), position = e.rem(chunks[u], 8);
       for (int64_t i = 0; i < rowTiles; ++i) {
-        SmallVector<SmallVector<Value>> w;
-        for (int64_t r = 0; r < 2; ++r)
-          w.push_back(pairs.weights(t.loadChunk(stage, box, localRows[2 * i + r], position),
-                                    pairs.offset(zeros[2 * i + r]),
-                                    quadScales ? Value() : asHalf(scales[2 * i + r])));
-        // Word j's pairs 2s and 2s + 1 are K 2t, 2t + 1 and 2t + 8, 2t + 9
-        // of mma step (j, s).
-        SmallVector<Value> chains(chainsPerTile * tokenTiles, zeroAcc);
-        for (int64_t j = 0; j < 4; ++j)
-          for (int64_t s = 0; s < 2; ++s) {
-            Value a = fragment({wordPair(w[0][2 * s], j), wordPair(w[1][2 * s], j),
-                                wordPair(w[0][2 * s + 1], j), wordPair(w[1][2 * s + 1], j)});
-            for (int64_t n = 0; n < tokenTiles; ++n) {
-              Value bFrag = fragment({wordPair(x[n][2 * s], j), wordPair(x[n][2 * s + 1], j)});
-              Value &chain = chains[chainsPerTile * n + (2 * s + j % 2) % chainsPerTile];
-              chain = tiled::mmaM16N8K16(e, a, bFrag, chain);
-            }
-          }
-        for (int64_t n = 0; n < tokenTiles; ++n) {
-          Value sum = chains[chainsPerTile * n];
-          for (int64_t c = 1; c < chainsPerTile; ++c)
-            sum = arith::AddFOp::create(b, loc, sum, chains[chainsPerTile * n + c]);
+        auto words = [&](int64_t r) {
+          return t.loadChunk(stage, box, localRows[2 * i + r], position);
+        };
+        SmallVector<Value> sums =
+            p.int8Products
+                ? int8Sums(words, x)
+                : halfSums(words, ArrayRef(zeros).slice(2 * i, 2), scales.slice(2 * i, 2), x);
+        for (int64_t n = 0; n < tokenTiles; ++n)
           for (int64_t r = 0; r < 2; ++r)
             for (int64_t h = 0; h < 2; ++h) {
-              Value part = vector::ExtractOp::create(b, loc, sum, ArrayRef<int64_t>{r, h});
+              Value part = vector::ExtractOp::create(b, loc, sums[n], ArrayRef<int64_t>{r, h});
               Value &total = acc[4 * (i * tokenTiles + n) + 2 * r + h];
               total = quadScales
                           ? fma(b, loc, part, toF32(b, loc, scales[2 * i + r]), total)
                           : arith::AddFOp::create(b, loc, total, part).getResult();
             }
-        }
       }
     }
   });

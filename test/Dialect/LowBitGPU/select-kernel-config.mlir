@@ -169,15 +169,22 @@ func.func @w4a8_short(%x: tensor<40x4096xi8>, %xs: tensor<40x1xf32>, %w: tensor<
 
 // W4A8 decode (1 to 16 tokens of int8 or e4m3 activations with per-token
 // scales, 4-bit integer weights): tma_gemv on tensor cores from sm_90 on,
+// on s8 for int8 activations and signed codes without zero points, else
 // the activations widened to f16 (mma_type = f16); mma.sync before sm_90.
 // (e4m3: select-kernel-config-fp8.mlir.)
 // SM80-LABEL: func @w4a8_decode
 // SM80: strategy = mma_sync
 // SM90A-LABEL: func @w4a8_decode
-// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 32], mma_type = i8, stages = 2>
 func.func @w4a8_decode(%x: tensor<1x4096xi8>, %xs: tensor<1x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x1xf16>) -> tensor<1x4096xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x1xf16>, tensor<1x1xf32>) -> tensor<1x4096xbf16>
   return %y : tensor<1x4096xbf16>
+}
+// SM90A-LABEL: func @w4a8_decode_zero_points
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
+func.func @w4a8_decode_zero_points(%x: tensor<4x4096xi8>, %xs: tensor<4x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x32xf16>, %z: tensor<4096x32xi4>) -> tensor<4x4096xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 128> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) weight_zero_points(%z) input_scales(%xs) : (tensor<4x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x32xf16>, tensor<4096x32xi4>, tensor<4x1xf32>) -> tensor<4x4096xbf16>
+  return %y : tensor<4x4096xbf16>
 }
 // -----
 

@@ -4,8 +4,8 @@
 // CHECK: 1 kernel(s)
 
 // GPU matrix case: W4A8: int8 activations, M = 1, N = 256, K = 512, f32 result: the
-// tensor-core tma_gemv (the decode default on sm_90), codes and activations widened to f16.
-// PTX: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// tensor-core tma_gemv on s8 (the decode default on sm_90 for signed codes without zero points).
+// PTX: mma.sync.aligned.m16n8k32.row.col.satfinite.s32.s8.s8.s32
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-3 --atol=0.5
 func.func @w4a8_m1(%x: tensor<1x512xi8>, %xs: tensor<1x1xf32>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf16>) -> tensor<1x256xf32> {
