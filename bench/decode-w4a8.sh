@@ -2,8 +2,9 @@
 # Writes the W4A8 decode benchmark cases (s4 codes with f16 scales per
 # channel, 8-bit activations with f32 scales per token, f32 results) as
 # .mlir into folder $1: the LLM shapes of ../shared/reference/h100-measured.md
-# at M = 1, 4 and 16. lowbit-bench times int8 cases against cuBLAS int8 and
-# e4m3 ones against cuBLASLt FP8 W8A8 of the same shape.
+# at M = 1, 4 and 16. lowbit-bench times the s4 cases against W8A8 of the
+# same shape (cuBLAS int8, cuBLASLt FP8) and the -g128 ones (zero points,
+# groups) against cuBLAS bf16 on the dequantized weights.
 #   mM             int8 activations, the default config (sm_90: tma_gemv on
 #                  s8 tensor cores, mma = [16, 8, 32])
 #   mM-fp8         e4m3 activations, the default config (tma_gemv on tensor

@@ -78,8 +78,11 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // flight, or 2 or 4 chunks of each of 4 rows a warp streams together
     // (warp tile N 32, the default up to 2 tokens: an activation load
     // serves 4 rows).
+    // (Not for int8 or e4m3 activations, which run on tensor cores only.)
     for (int64_t bn : {16, 32, 64})
       for (int64_t splits : {1, 2, 4, 8, 16}) {
+        if (spec->quantizedActivations())
+          continue;
         if ((splits > 1 && !f32) || spec->k / blockK < splits)
           continue;
         for (int64_t stages : {4, 8})
@@ -110,15 +113,20 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     if (arch == "sm_90" || arch == "sm_90a") {
       for (int64_t rows : {16, 32})
         for (int64_t stages : {4, 6})
-          addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows / 4}, {1, 1, 1},
-                  config.getMmaType(), stages, /*persistent=*/false);
+          if (!spec->quantizedActivations())
+            addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows / 4}, {1, 1, 1},
+                    config.getMmaType(), stages, /*persistent=*/false);
+      // s8 takes signed codes without zero points, scaled per 128 codes or
+      // coarser.
+      bool s8Weights = spec->weight == "s4" && !spec->zeroPoints &&
+                       (spec->weightScales != "group" || spec->groupSize % 128 == 0);
       if (fourBitWeights && spec->m <= 16)
         for (int64_t rows : {16, 32, 64})
           for (int64_t stages : {2, 3, 4}) {
             addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows}, {16, 8, 16},
                     halfAct, stages, /*persistent=*/false);
-            // int8 activations also on s8 (signed codes without zero points).
-            if (spec->act == "i8")
+            // int8 activations also on s8.
+            if (spec->act == "i8" && s8Weights)
               addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows}, {16, 8, 32},
                       IntegerType::get(&context, 8), stages, /*persistent=*/false);
           }

@@ -9,15 +9,15 @@
 // event timings, operands rotated over copies larger than the L2 cache) and
 // reports time, GB/s, TFLOP/s, the fraction of the device-to-device copy
 // bandwidth measured here, and the ratio to the baseline. The baseline is
-// cuBLAS int8 (s8 x s8 -> s32, the same codes) when both operands are int8
-// (or int8 activations meet signed 4-bit weights: W8A8 of the same shape),
+// cuBLAS int8 (s8 x s8 -> s32, the same codes) when both operands are int8,
 // cuBLASLt fp8 (e4m3 x e4m3 -> bf16, the same codes, unit scales: what
-// torch._scaled_mm runs) when both are e4m3 (or e4m3 activations meet signed
-// 4-bit weights), else cuBLAS bf16 on the
+// torch._scaled_mm runs) when both are e4m3, W8A8 of the same shape when
+// int8 or e4m3 activations meet signed 4-bit weights without zero points
+// and with per-tensor or per-channel scales, else cuBLAS bf16 on the
 // dequantized values. The code baselines' products get the kernel's scales
-// on the host before the check. A failing cuBLASLt fp8 baseline (no
-// cuBLASLt, a card before sm_89, a shape it rejects) is a note: the kernel is
-// still checked and timed, and the baseline columns read "-".
+// on the host before the check. A failing cuBLASLt fp8 or W4A8 int8
+// baseline (no cuBLASLt, a card before sm_89, a shape it rejects) is a note:
+// the kernel is still checked and timed, and the baseline columns read "-".
 //
 // Bit-plane kernels (operands in the "bits" layout) are checked exactly
 // against the host's popcount product on the checked rows and timed against
@@ -475,14 +475,14 @@ int main(int argc, char **argv) {
     // W8A8 of the same shape: its signed 4-bit codes are exact int8 and
     // e4m3 values, so the vendor library runs the same product with 8-bit
     // weights.
-    bool int4Int8 = quantizedInput && params[xIndex].code == "i8" &&
-                    params[wIndex].code == "i4" && params[wIndex].isSigned &&
-                    params[wIndex].granularity != "per_group";
+    // (Codes with zero points are not the values cuBLAS would multiply.)
+    bool plainInt4 = params[wIndex].code == "i4" && params[wIndex].isSigned &&
+                     params[wIndex].granularity != "per_group" &&
+                     roleIndex("weight_zero_points") < 0;
+    bool int4Int8 = quantizedInput && params[xIndex].code == "i8" && plainInt4;
     bool int8Baseline = int4Int8 || (quantizedInput && params[xIndex].code == "i8" &&
                                      params[wIndex].code == "i8");
-    bool int4Fp8 = quantizedInput && params[xIndex].code == "f8E4M3FN" &&
-                   params[wIndex].code == "i4" && params[wIndex].isSigned &&
-                   params[wIndex].granularity != "per_group";
+    bool int4Fp8 = quantizedInput && params[xIndex].code == "f8E4M3FN" && plainInt4;
     bool fp8Baseline = int4Fp8 || (quantizedInput && params[xIndex].code == "f8E4M3FN" &&
                                    params[wIndex].code == "f8E4M3FN" &&
                                    params[wIndex].granularity != "per_group");

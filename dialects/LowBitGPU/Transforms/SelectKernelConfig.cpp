@@ -36,14 +36,14 @@ struct Problem {
   /// The split-K GEMV's f16x2 path takes this product (GemvKernel.cpp's
   /// `halfProducts` with `mma_type = f16`).
   bool halfProductGemv = false;
-  /// tma_gemv's tensor cores take this product's operands: f16 or bf16
-  /// activations with what the f16x2 path takes of the weights (scale
-  /// groups of a multiple of 32 codes), f16, bf16 or f32 scales
-  /// (GemvKernel.cpp's `tensorCoreOperands`).
+  /// tma_gemv's tensor cores take this product's operands: f16, bf16, int8
+  /// or e4m3 activations with what the f16x2 path takes of the weights
+  /// (scale groups of a multiple of 32 codes), f16, bf16 or f32 scales
+  /// (GemvKernel.cpp's `halfOperands`).
   bool tensorCoreGemv = false;
   /// ... and on s8 (`mma = [16, 8, 32]`): int8 activations, signed codes
   /// without zero points, scales per tensor, channel or group of a multiple
-  /// of 128 (GemvKernel.cpp's `int8Products`).
+  /// of 128 (GemvKernel.cpp's `s8TensorCores`).
   bool int8TensorCoreGemv = false;
 };
 
@@ -52,7 +52,7 @@ bool isHalfOrFloat(Type type) { return isa<Float16Type, BFloat16Type, Float32Typ
 /// Whether the activations are int8 or e4m3 codes with one f16/bf16/f32
 /// scale per token or tensor: what the wgmma and tma_gemv generators take
 /// of quantized activations.
-bool tokenScaledEightBitInput(MatmulOp op) {
+bool eightBitInputScaledPerTokenOrTensor(MatmulOp op) {
   QuantSchemeAttr in = op.getInputSchemeAttr();
   if (!in)
     return false;
@@ -89,7 +89,7 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
            scheme.getZeroPoint() != ZeroPointKind::Float &&
            (scheme.hasRowOrTensorScales() || groups);
   }
-  return tokenScaledEightBitInput(op) && scheme.getSignedness() == Signedness::Signed &&
+  return eightBitInputScaledPerTokenOrTensor(op) && scheme.getSignedness() == Signedness::Signed &&
          !scheme.hasZeroPoints() && scheme.hasRowOrTensorScales();
 }
 
@@ -122,7 +122,8 @@ bool gemvTakesHalfProducts(MatmulOp op) {
 }
 
 /// The 16-bit type tma_gemv's tensor cores multiply `act` activations in:
-/// f16 or bf16 as they are, int8 and e4m3 widened exactly to f16.
+/// f16 or bf16 as they are, int8 and e4m3 widened exactly to f16 (as
+/// GemvProblem::halfType in the generator).
 Type tensorCoreGemvType(Type act) {
   return act.isBF16() ? act : Type(Float16Type::get(act.getContext()));
 }
@@ -137,7 +138,7 @@ bool gemvTakesTensorCores(MatmulOp op) {
   bool shortGroups = (scheme.getGranularity() == Granularity::PerGroup ||
                       scheme.getGranularity() == Granularity::MXBlock) &&
                      scheme.getGroupSize() % 128 != 0;
-  bool activations = op.getInputSchemeAttr() ? tokenScaledEightBitInput(op)
+  bool activations = op.getInputSchemeAttr() ? eightBitInputScaledPerTokenOrTensor(op)
                                              : isa<Float16Type, BFloat16Type>(act);
   return activations && gemvDecodesFourBitCodes(op, [&](Type t) {
            return shortGroups ? t == tensorCoreGemvType(act) : isHalfOrFloat(t);
@@ -221,7 +222,7 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, ConfigAttr config,
 /// A tma_gemv config: `rows` per block (`warpRows` per warp), its 512-byte K
 /// tiles through a ring of `stages`, K split (f32 results only) while there
 /// are fewer row blocks than SMs. `mma` picks CUDA cores ([1, 1, 1]) or
-/// tensor cores ([16, 8, 16]).
+/// tensor cores ([16, 8, 16]; [16, 8, 32] on s8).
 ConfigAttr tmaGemvConfig(MLIRContext *ctx, const Problem &p, TargetAttr target, int64_t rows,
                          int64_t warpRows, ArrayRef<int64_t> mma, Type mmaType,
                          int64_t stages) {

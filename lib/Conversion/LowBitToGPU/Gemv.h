@@ -75,19 +75,20 @@ struct GemvProblem {
   /// ring of `ringSlots` slots (buildTmaKernel).
   bool tma = false;
   int64_t ringSlots = 0;
-  /// tma_gemv with `mma = [16, 8, 16]`: products on tensor cores
-  /// (consumeOnTensorCores).
+  /// tma_gemv with `mma = [16, 8, 16]` or `[16, 8, 32]`: products on
+  /// tensor cores (consumeOnTensorCores; `[1, 1, 1]`: CUDA cores).
   bool tensorCores = false;
   /// Quantized activations (`actType` i8 or e4m3; tma_gemv's tensor cores
-  /// only): widened exactly to f16 in registers, the sums scaled by the
-  /// input scales (`inputScaleRows`: M per token, 1 per tensor) at the end.
+  /// only): widened exactly to f16 in registers or, on s8 tensor cores,
+  /// multiplied as they are; the sums are scaled by the input scales
+  /// (`inputScaleRows`: M per token, 1 per tensor) when stored.
   bool quantizedInput = false;
   Type inputScaleType;
   int64_t inputScaleRows = 0;
   /// Tensor cores on s8 (`mma = [16, 8, 32]`, `mma_type = i8`): int8
   /// activations as they are and signed 4-bit codes as bytes of 16 x code,
   /// half the mma steps of the f16 path and no widening of activations.
-  bool int8Products = false;
+  bool s8TensorCores = false;
 
   int64_t rowBytes() const { return k * codeBits / 8; }
   int64_t rowChunks() const { return rowBytes() / 16; }
@@ -140,6 +141,7 @@ struct GemvProblem {
 /// What a row body sees of the kernel around it.
 struct GemvFrame {
   Value x, w, s, z; // z is null without zero points
+  Value xs;         // the input scales (quantized activations), or null
   Value table;      // the code values in shared memory, or null
   Value scaleTable; // the values of 8-bit float scales in shared memory, or null
   /// The warp's output rows (rowsPerWarp of them), rows past N clamped to
@@ -187,7 +189,7 @@ SmallVector<Value, 2> scaleIndices(OpBuilder &b, Location loc, const GemvProblem
 SmallVector<Value> loadActivations(OpBuilder &b, Location loc, const GemvProblem &p,
                                    const GemvFrame &f, Value token, Value k0);
 /// The GEMV kernels' parameters: input as `xType`, weight as `wType`,
-/// scales, zero points, result.
+/// scales, [zero points], [input scales], result.
 SmallVector<Type> gemvParams(OpBuilder &b, const GemvProblem &p, Type xType, Type wType);
 /// Stores a finished f32 sum at `at` of the result (token, row), converted
 /// to the result type, or adds it atomically with K splits.
@@ -314,16 +316,21 @@ struct HalfPairs {
   /// and 2 + q / 2 of the j-th vector (prmt, which the compilers keep once
   /// for all rows where they would duplicate vector shuffles). Paired codes:
   /// word q of the j-th vector as loaded.
+  /// The four 32-bit words of a 16-byte vector.
+  SmallVector<Value> vectorWords(Value v) {
+    Value asWords = vector::BitCastOp::create(b, loc, words, v);
+    SmallVector<Value> out;
+    for (int64_t i = 0; i < 4; ++i)
+      out.push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
+    return out;
+  }
+
   SmallVector<Value> activations(ArrayRef<Value> vectors) {
     if (p.quantizedInput)
       return widenedActivations(vectors);
     SmallVector<SmallVector<Value>> x;
-    for (Value v : vectors) {
-      Value asWords = vector::BitCastOp::create(b, loc, words, v);
-      x.emplace_back();
-      for (int64_t i = 0; i < 4; ++i)
-        x.back().push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
-    }
+    for (Value v : vectors)
+      x.push_back(vectorWords(v));
     SmallVector<Value> pairs;
     for (int64_t q = 0; q < 4; ++q) {
       Value select = arith::ConstantIntOp::create(b, loc, i32, q % 2 ? 0x7632 : 0x5410);
@@ -350,11 +357,8 @@ struct HalfPairs {
   /// into one 16-bit pair for cvt.rn.f16x2.e4m3x2.
   SmallVector<Value> widenedActivations(ArrayRef<Value> vectors) {
     SmallVector<Value> x;
-    for (Value v : vectors) {
-      Value asWords = vector::BitCastOp::create(b, loc, words, v);
-      for (int64_t i = 0; i < 4; ++i)
-        x.push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
-    }
+    for (Value v : vectors)
+      llvm::append_range(x, vectorWords(v));
     bool fp8 = isa<Float8E4M3FNType>(p.actType);
     auto byteType = VectorType::get({2}, b.getI8Type());
     auto halfPair = VectorType::get({2}, half);
@@ -362,8 +366,9 @@ struct HalfPairs {
     for (int64_t q = 0; q < 4; ++q) {
       // The two codes' bytes among the 8 of words 2j and 2j + 1.
       int64_t first = p.pairedCodes ? 2 * q : q, second = p.pairedCodes ? 2 * q + 1 : q + 4;
-      int64_t select = fp8 ? first | second << 4
-                           : first | first << 4 | second << 8 | second << 12;
+      // e4m3: the two bytes as one 16-bit pair; int8: into bytes 0 and 2
+      // (bytes 1 and 3 are masked off).
+      int64_t select = fp8 ? first | second << 4 : first | second << 8;
       Value pair = ub::PoisonOp::create(b, loc, words);
       for (int64_t j = 0; j < 4; ++j) {
         Value gathered =

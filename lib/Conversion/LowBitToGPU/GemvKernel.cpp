@@ -10,7 +10,8 @@
 // `tma_gemv` (TmaGemvKernel.cpp), which shares the products (Gemv.h).
 //
 // The kernel goes into `gpu.module @lowbit_kernels` with bare-pointer
-// parameters (input, weight bytes, scales, [zero points], result); the matmul
+// parameters (input, weight bytes, scales, [zero points], [input scales],
+// result); the matmul
 // gets a `lowbit_gpu.kernel` attribute saying how to launch it.
 //
 //===----------------------------------------------------------------------===//
@@ -49,7 +50,8 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
                                "i8 weights, 4-bit (packed) or 8-bit codebook and "
                                "float codes, per-tensor/channel/group scales "
                                "(f16/bf16/f32, or 8-bit float as MX e8m0), "
-                               "optional integer zero points)";
+                               "optional integer zero points; tma_gemv also on "
+                               "tensor cores, for int8 and e4m3 activations too)";
   };
   bool tma = config.getStrategy() == lowbit::gpu::Strategy::TmaGemv;
   if (config.getStrategy() != lowbit::gpu::Strategy::SplitKGemv && !tma)
@@ -142,14 +144,15 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   // groups shorter than their 128-code quads scale the decoded codes
   // instead, in that type, so those scales must be of it (an f32 or bf16
   // scale would be rounded, or overflow, in f16).
-  bool tensorCoreOperands =
+  bool halfOperands =
       p.vectorized && p.codeBits == 4 && p.table.empty() && p.scaleTable.empty() &&
       (isa<Float16Type, BFloat16Type>(p.actType) || p.quantizedInput) &&
       config.getMmaType() == p.halfType() && (p.quadScales() || p.scaleType == p.halfType());
-  // Or on s8 (`mma = [16, 8, 32]`): int8 activations and signed codes
-  // without zero points as they are, scaled per quad.
-  p.int8Products = tma && config.getMma() == ArrayRef<int64_t>{16, 8, 32};
-  if (p.int8Products &&
+  // Or on s8 (`mma = [16, 8, 32]`; `[1, 1, 1]` is CUDA cores): int8
+  // activations and signed codes without zero points as they are, scaled
+  // per quad.
+  p.s8TensorCores = tma && config.getMma() == ArrayRef<int64_t>{16, 8, 32};
+  if (p.s8TensorCores &&
       !(p.vectorized && p.codeBits == 4 && p.table.empty() && p.scaleTable.empty() &&
         p.quantizedInput && p.actType.isInteger(8) && !p.unsignedCodes && !p.hasZeroPoints &&
         p.quadScales() && config.getMmaType().isInteger(8) && p.m <= kMaxTensorCoreTokens))
@@ -158,12 +161,13 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
                        "zero points and scales per tensor, channel or group of a multiple of "
                        "128");
   bool tensorCoreConfig =
-      tma && (config.getMma() == ArrayRef<int64_t>{16, 8, 16} || p.int8Products);
-  tensorCoreOperands |= p.int8Products;
+      tma && (config.getMma() == ArrayRef<int64_t>{16, 8, 16} || p.s8TensorCores);
+  // The operands the configured tensor cores take (s8: checked above).
+  bool tensorCoreOperands = p.s8TensorCores || halfOperands;
   if (p.quantizedInput && !tensorCoreConfig)
-    return unsupported("int8 or e4m3 activations but on tma_gemv's tensor cores "
-                       "(mma = [16, 8, 16], mma_type = f16; int8 also mma = [16, 8, 32], "
-                       "mma_type = i8)");
+    return op.emitOpError()
+           << "int8 and e4m3 activations run only on tma_gemv's tensor cores (mma = "
+              "[16, 8, 16], mma_type = f16; int8 also on mma = [16, 8, 32], mma_type = i8)";
   if (p.pairedCodes && !p.halfProducts && !(tensorCoreConfig && tensorCoreOperands))
     return unsupported("the interleave layout except on the f16x2 path (f16 activations, "
                        "integer codes, f16 scales per tensor, channel or group of a "

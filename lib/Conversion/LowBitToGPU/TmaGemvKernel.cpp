@@ -30,7 +30,6 @@ struct TmaBlock {
   Emitter &e;
   const GemvProblem &p;
   GemvFrame f;
-  Value xs; // the input scales (quantized activations), or null
   Value y;
   Value ring; // the ring's start in the shared window, aligned to 1024
   Value warp, lane;
@@ -204,47 +203,56 @@ void storeRowGroupSums(TmaBlock &t, Value rowGroup, ArrayRef<Value> sums) {
   const GemvProblem &p = t.p;
   Value quadLane = e.rem(t.lane, 4);
   Value firstRow = e.add(e.add(t.row0, e.mul(rowGroup, p.rowsPerWarp)), tensorCoreRow(e, t.lane));
+  auto tokenOf = [&](int64_t j, int64_t h) {
+    return e.add(e.mul(quadLane, 2), kTensorCoreTokens * j + h);
+  };
+  // Quantized activations: the scales of the lane's tokens (two per token
+  // tile; tokens past M read the last one's, and are not stored).
+  SmallVector<Value> tokenScales;
+  for (int64_t j = 0; t.f.xs && j < p.tokenTiles(); ++j)
+    for (int64_t h = 0; h < 2; ++h) {
+      Value row = p.inputScaleRows == 1
+                      ? e.idx(0)
+                      : arith::MinUIOp::create(b, e.loc, tokenOf(j, h), e.idx(p.m - 1));
+      tokenScales.push_back(toF32(
+          b, e.loc, memref::LoadOp::create(b, e.loc, t.f.xs, ValueRange{row, e.idx(0)})));
+    }
   for (int64_t i = 0; i < p.rowTiles(); ++i)
     for (int64_t j = 0; j < p.tokenTiles(); ++j)
       for (int64_t r = 0; r < 2; ++r)
         for (int64_t h = 0; h < 2; ++h) {
           Value row = e.add(firstRow, kTensorCoreRows * i + 8 * r);
-          Value token = e.add(e.mul(quadLane, 2), kTensorCoreTokens * j + h);
+          Value token = tokenOf(j, h);
           Value inside = arith::AndIOp::create(b, e.loc, e.lt(row, p.n), e.lt(token, p.m));
           Value sum = sums[4 * (i * p.tokenTiles() + j) + 2 * r + h];
-          ifThen(e, inside, [&] {
-            if (t.xs) {
-              Value scale = memref::LoadOp::create(
-                  b, e.loc, t.xs,
-                  ValueRange{p.inputScaleRows == 1 ? e.idx(0) : token, e.idx(0)});
-              sum = arith::MulFOp::create(b, e.loc, sum, toF32(b, e.loc, scale));
-            }
-            storeResult(b, e.loc, p, t.y, sum, {token, row});
-          });
+          if (t.f.xs)
+            sum = arith::MulFOp::create(b, e.loc, sum, tokenScales[2 * j + h]);
+          ifThen(e, inside, [&] { storeResult(b, e.loc, p, t.y, sum, {token, row}); });
         }
 }
 
-/// tma_gemv on tensor cores (`mma = [16, 8, 16]`): a warp's rows are
-/// mma.sync m16n8k16's M, 16 per row tile, and the tokens its N, 8 per
-/// token tile. A K tile is 8 quads of 4 chunks (128 codes, one scale
+/// tma_gemv on tensor cores (`mma = [16, 8, 16]`, or `[16, 8, 32]` on s8):
+/// a warp's rows are mma.sync's M, 16 per row tile, and the tokens its N, 8
+/// per token tile. A K tile is 8 quads of 4 chunks (128 codes, one scale
 /// group); the warps of a row group (GemvProblem::warpsPerRowGroup) split
 /// them, quadsPerWarp each. Lane 4g + t reads chunk 4q + t of rows pi(g) and
 /// pi(g) + 8 of each row tile, pi(g) = g / 2 + 4 (g % 2) (the two rows of a
-/// quarter-warp then differ in bit 2 of the swizzle: no bank conflicts),
-/// decodes them to unscaled f16 or bf16 pairs (HalfPairs, the activations'
-/// type) and gives word j's pairs
-/// to two mma steps, with the activations of tokens g, g + 8 (clamped to M
-/// - 1) in the same order as B: read from shared memory once per quad and
-/// used by every row tile, so more rows per warp read fewer activation
-/// bytes per weight byte (at 16 tokens and one row tile, the activation
-/// reads kept shared memory 86% busy on an H200). Each quad's mmas start
-/// from zero; with a scale per quad (GemvProblem::quadScales) it multiplies
-/// their f32 sums, so the product is exact up to f32 rounding; shorter
-/// groups (32 or 64 codes: a lane's chunk has its own scale, but an mma step
-/// takes codes of all four chunks) scale the decoded pairs in the
-/// activations' type instead, as the f16x2 path does. A warp with the whole
-/// K tile stores its sums; otherwise it leaves them in shared memory for
-/// reduceRowGroupSums.
+/// quarter-warp then differ in bit 2 of the swizzle: no bank conflicts).
+/// m16n8k16: it decodes them to unscaled pairs of the mma type (HalfPairs:
+/// f16 or bf16; int8 and e4m3 activations are widened to f16) and gives
+/// word j's pairs to two mma steps (halfProductSums). m16n8k32 on s8: word j
+/// is one mma step, its even and odd nibbles as bytes (s8ProductSums). The
+/// activations of tokens g, g + 8 (clamped to M - 1) follow in the same
+/// order as B: read from shared memory once per quad and used by every row
+/// tile, so more rows per warp read fewer activation bytes per weight byte
+/// (at 16 tokens and one row tile, the activation reads kept shared memory
+/// 86% busy on an H200). Each quad's mmas start from zero; with a scale per
+/// quad (GemvProblem::quadScales) it multiplies their f32 sums, so the
+/// product is exact up to f32 rounding; shorter groups (32 or 64 codes: a
+/// lane's chunk has its own scale, but an mma step takes codes of all four
+/// chunks) scale the decoded pairs in the mma type instead, as the f16x2
+/// path does. A warp with the whole K tile stores its sums; otherwise it
+/// leaves them in shared memory for reduceRowGroupSums.
 void consumeOnTensorCores(TmaBlock &t) {
   Emitter &e = t.e;
   OpBuilder &b = e.b;
@@ -326,7 +334,7 @@ void consumeOnTensorCores(TmaBlock &t) {
   // tile's chunks (`words(r)` loads row r's of the two) decoded to pairs
   // (HalfPairs) with the activation pairs `x`. Word j's pairs 2s and 2s + 1
   // are K 2t, 2t + 1 and 2t + 8, 2t + 9 of mma step (j, s).
-  auto halfSums = [&](function_ref<Value(int64_t)> words, ArrayRef<Value> zeros,
+  auto halfProductSums = [&](function_ref<Value(int64_t)> words, ArrayRef<Value> zeros,
                       ValueRange scales, ArrayRef<SmallVector<Value>> x) {
     SmallVector<SmallVector<Value>> w;
     for (int64_t r = 0; r < 2; ++r)
@@ -353,7 +361,7 @@ void consumeOnTensorCores(TmaBlock &t) {
     return sums;
   };
 
-  // s8 products (`int8Products`, mma.sync m16n8k32): lane t's word j of a
+  // s8 products (`s8TensorCores`, mma.sync m16n8k32): lane t's word j of a
   // row becomes A's registers of mma step j, its even nibbles (as bytes
   // 16 x code, exactly: `(w << 4) & 0xF0F0F0F0`) K 4t .. 4t + 3 and its odd
   // ones (`w & 0xF0F0F0F0`) K 16 + 4t .. 16 + 4t + 3; the activations of
@@ -375,13 +383,10 @@ void consumeOnTensorCores(TmaBlock &t) {
   // 4, 1, 5 and 2, 6, 3, 7 there), as prmt selections of its 8 bytes.
   int64_t evenCodes = p.pairedCodes ? 0x5140 : 0x6420;
   int64_t oddCodes = p.pairedCodes ? 0x7362 : 0x7531;
-  auto int8Operands = [&](ArrayRef<Value> vectors) {
+  auto s8Activations = [&](ArrayRef<Value> vectors) {
     SmallVector<Value> x;
-    for (Value v : vectors) {
-      Value asWords = vector::BitCastOp::create(b, loc, pairs.words, v);
-      for (int64_t i = 0; i < 4; ++i)
-        x.push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
-    }
+    for (Value v : vectors)
+      llvm::append_range(x, pairs.vectorWords(v));
     SmallVector<Value> regs;
     for (int64_t j = 0; j < 4; ++j)
       for (int64_t select : {evenCodes, oddCodes})
@@ -391,10 +396,10 @@ void consumeOnTensorCores(TmaBlock &t) {
   auto s32Type = VectorType::get({2, 2}, i32);
   Value zeroS32 = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(s32Type, int32_t(0)));
   Value sixteenth = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(accType, 0.0625f));
-  int64_t int8Chains = std::max<int64_t>(1, 2 / (rowTiles * tokenTiles));
-  auto int8Sums = [&](function_ref<Value(int64_t)> words, ArrayRef<SmallVector<Value>> x) {
+  int64_t s8Chains = std::max<int64_t>(1, 2 / (rowTiles * tokenTiles));
+  auto s8ProductSums = [&](function_ref<Value(int64_t)> words, ArrayRef<SmallVector<Value>> x) {
     Value chunks[2] = {words(0), words(1)};
-    SmallVector<Value> chains(int8Chains * tokenTiles, zeroS32);
+    SmallVector<Value> chains(s8Chains * tokenTiles, zeroS32);
     for (int64_t j = 0; j < 4; ++j) {
       SmallVector<Value> even, odd;
       for (Value chunk : chunks) {
@@ -404,7 +409,7 @@ void consumeOnTensorCores(TmaBlock &t) {
       }
       Value a = bytesFragment({even[0], even[1], odd[0], odd[1]});
       for (int64_t n = 0; n < tokenTiles; ++n) {
-        Value &chain = chains[int8Chains * n + j % int8Chains];
+        Value &chain = chains[s8Chains * n + j % s8Chains];
         chain = nvgpu::MmaSyncOp::create(b, loc, a,
                                          bytesFragment({x[n][2 * j], x[n][2 * j + 1]}), chain,
                                          ArrayRef<int64_t>{16, 8, 32});
@@ -412,9 +417,9 @@ void consumeOnTensorCores(TmaBlock &t) {
     }
     SmallVector<Value> sums;
     for (int64_t n = 0; n < tokenTiles; ++n) {
-      Value sum = chains[int8Chains * n];
-      for (int64_t c = 1; c < int8Chains; ++c)
-        sum = arith::AddIOp::create(b, loc, sum, chains[int8Chains * n + c]);
+      Value sum = chains[s8Chains * n];
+      for (int64_t c = 1; c < s8Chains; ++c)
+        sum = arith::AddIOp::create(b, loc, sum, chains[s8Chains * n + c]);
       sums.push_back(arith::MulFOp::create(
           b, loc, arith::SIToFPOp::create(b, loc, accType, sum), sixteenth));
     }
@@ -453,7 +458,7 @@ void consumeOnTensorCores(TmaBlock &t) {
             t.loadActivations(stage, token, code, p.codesPerChunk() / p.actLanes());
         if (p.quantizedInput)
           zeroPastK(vectors);
-        x.push_back(p.int8Products ? int8Operands(vectors) : pairs.activations(vectors));
+        x.push_back(p.s8TensorCores ? s8Activations(vectors) : pairs.activations(vectors));
         if (!p.quantizedInput)
           zeroPastK(x.back());
       }
@@ -463,9 +468,9 @@ void consumeOnTensorCores(TmaBlock &t) {
           return t.loadChunk(stage, box, localRows[2 * i + r], position);
         };
         SmallVector<Value> sums =
-            p.int8Products
-                ? int8Sums(words, x)
-                : halfSums(words, ArrayRef(zeros).slice(2 * i, 2), scales.slice(2 * i, 2), x);
+            p.s8TensorCores
+                ? s8ProductSums(words, x)
+                : halfProductSums(words, ArrayRef(zeros).slice(2 * i, 2), scales.slice(2 * i, 2), x);
         for (int64_t n = 0; n < tokenTiles; ++n)
           for (int64_t r = 0; r < 2; ++r)
             for (int64_t h = 0; h < 2; ++h) {
@@ -546,7 +551,7 @@ void reduceRowGroupSums(TmaBlock &t) {
   t.f.w = body.getArgument(1);
   t.f.s = body.getArgument(2);
   t.f.z = p.hasZeroPoints ? body.getArgument(3) : Value();
-  t.xs = p.quantizedInput ? body.getArgument(p.hasZeroPoints ? 4 : 3) : Value();
+  t.f.xs = p.quantizedInput ? body.getArgument(p.hasZeroPoints ? 4 : 3) : Value();
   t.y = body.getArgument(params.size() - 2);
   Value tensorMap = body.getArguments().back();
 

@@ -347,7 +347,7 @@ func.func @interleave_other_order(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4,
 
 // The GEMVs take int8 and e4m3 activations on tma_gemv's tensor cores only.
 func.func @splitk_gemv_int8_activations(%x: tensor<1x1024xi8>, %xs: tensor<1x1xf32>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<1x64xf32> {
-  // expected-error @+1 {{GPU code generation does not support int8 or e4m3 activations but on tma_gemv's tensor cores (mma = [16, 8, 16], mma_type = f16; int8 also mma = [16, 8, 32], mma_type = i8) yet}}
+  // expected-error @+1 {{int8 and e4m3 activations run only on tma_gemv's tensor cores (mma = [16, 8, 16], mma_type = f16; int8 also on mma = [16, 8, 32], mma_type = i8)}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<1x1024xi8>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>, tensor<1x1xf32>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
@@ -372,7 +372,9 @@ func.func @tma_gemv_int8_mma_type(%x: tensor<2x1024xi8>, %xs: tensor<2x1xf32>, %
 
 // -----
 
-// The s8 tensor cores multiply codes as bytes: zero points are not taken.
+// The s8 tensor cores multiply signed codes as bytes: neither unsigned
+// codes with zero points, nor signed ones with zero points, nor scale
+// groups shorter than a 128-code quad, nor more than 16 tokens.
 func.func @tma_gemv_s8_zero_points(%x: tensor<2x1024xi8>, %xs: tensor<2x1xf32>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x8xf16>, %z: tensor<64x8xi4>) -> tensor<2x64xf32> {
   // expected-error @+1 {{tma_gemv on s8 tensor cores (mma = [16, 8, 32], mma_type = i8) but for up to 16 tokens of int8 activations, signed 4-bit codes without zero points and scales per tensor, channel or group of a multiple of 128 yet}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 128> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) weight_zero_points(%z) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 32], mma_type = i8, stages = 2>} : (tensor<2x1024xi8>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x8xf16>, tensor<64x8xi4>, tensor<2x1xf32>) -> tensor<2x64xf32>
@@ -386,4 +388,28 @@ func.func @tma_gemv_s8_fp8_activations(%x: tensor<2x1024xf8E4M3FN>, %xs: tensor<
   // expected-error @+1 {{tma_gemv on s8 tensor cores (mma = [16, 8, 32], mma_type = i8) but for up to 16 tokens of int8 activations}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 32], mma_type = i8, stages = 2>} : (tensor<2x1024xf8E4M3FN>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>, tensor<2x1xf32>) -> tensor<2x64xf32>
   return %y : tensor<2x64xf32>
+}
+
+// -----
+
+func.func @tma_gemv_s8_signed_zero_points(%x: tensor<2x1024xi8>, %xs: tensor<2x1xf32>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x8xf16>, %z: tensor<64x8xi4>) -> tensor<2x64xf32> {
+  // expected-error @+1 {{tma_gemv on s8 tensor cores (mma = [16, 8, 32], mma_type = i8) but for up to 16 tokens of int8 activations, signed 4-bit codes without zero points}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, zero_point = int, granularity = per_group, axis = 1, group_size = 128> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) weight_zero_points(%z) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 32], mma_type = i8, stages = 2>} : (tensor<2x1024xi8>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x8xf16>, tensor<64x8xi4>, tensor<2x1xf32>) -> tensor<2x64xf32>
+  return %y : tensor<2x64xf32>
+}
+
+// -----
+
+func.func @tma_gemv_s8_short_groups(%x: tensor<2x1024xi8>, %xs: tensor<2x1xf32>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x16xf16>) -> tensor<2x64xf32> {
+  // expected-error @+1 {{tma_gemv on s8 tensor cores (mma = [16, 8, 32], mma_type = i8) but for up to 16 tokens of int8 activations, signed 4-bit codes without zero points and scales per tensor, channel or group of a multiple of 128}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 32], mma_type = i8, stages = 2>} : (tensor<2x1024xi8>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x16xf16>, tensor<2x1xf32>) -> tensor<2x64xf32>
+  return %y : tensor<2x64xf32>
+}
+
+// -----
+
+func.func @tma_gemv_s8_17_tokens(%x: tensor<17x1024xi8>, %xs: tensor<17x1xf32>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<17x64xf32> {
+  // expected-error @+1 {{tma_gemv on s8 tensor cores (mma = [16, 8, 32], mma_type = i8) but for up to 16 tokens}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 32], mma_type = i8, stages = 2>} : (tensor<17x1024xi8>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>, tensor<17x1xf32>) -> tensor<17x64xf32>
+  return %y : tensor<17x64xf32>
 }

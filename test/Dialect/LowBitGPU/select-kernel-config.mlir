@@ -180,6 +180,14 @@ func.func @w4a8_decode(%x: tensor<1x4096xi8>, %xs: tensor<1x1xf32>, %w: tensor<4
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x1xf16>, tensor<1x1xf32>) -> tensor<1x4096xbf16>
   return %y : tensor<1x4096xbf16>
 }
+// Signed codes with scale groups shorter than a quad: through f16.
+// SM90A-LABEL: func @w4a8_decode_short_groups
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
+func.func @w4a8_decode_short_groups(%x: tensor<1x4096xi8>, %xs: tensor<1x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x64xf16>) -> tensor<1x4096xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x64xf16>, tensor<1x1xf32>) -> tensor<1x4096xbf16>
+  return %y : tensor<1x4096xbf16>
+}
+// Zero points: through f16.
 // SM90A-LABEL: func @w4a8_decode_zero_points
 // SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
 func.func @w4a8_decode_zero_points(%x: tensor<4x4096xi8>, %xs: tensor<4x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x32xf16>, %z: tensor<4096x32xi4>) -> tensor<4x4096xbf16> {
