@@ -97,7 +97,8 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
 /// GemvKernel.cpp, decides; this mirrors it): packed 4-bit integer codes
 /// (or interleaved in AWQ's order [0, 2, 4, 6, 1, 3, 5, 7]) in rows of whole
 /// 16-byte chunks, one level of scales of type `scaleOk` per tensor,
-/// channel or group of whole chunks (32 codes), integer or no zero points.
+/// output channel or group of whole chunks (32 codes) along K, integer or
+/// no zero points.
 bool gemvDecodesFourBitCodes(MatmulOp op, function_ref<bool(Type)> scaleOk) {
   RankedTensorType weight = op.getWeight().getType();
   QuantSchemeAttr scheme = op.getWeightScheme();
@@ -106,9 +107,13 @@ bool gemvDecodesFourBitCodes(MatmulOp op, function_ref<bool(Type)> scaleOk) {
                 scheme.getGranularity() == Granularity::MXBlock;
   bool pairedCodes = layout && layout.getKind() == LayoutKind::Interleave &&
                      layout.getOrder() == ArrayRef<int64_t>(quant::kAwqOrder);
+  // Scales per output channel (axis 0) or per group along K (axis 1).
+  bool axisOk = scheme.getGranularity() == Granularity::PerTensor ||
+                (scheme.getGranularity() == Granularity::PerChannel && scheme.getAxis() == 0) ||
+                (groups && scheme.getAxis() == 1);
   return scheme.getStorage().isInteger(4) && !scheme.getCodebook() && layout &&
          (layout.getKind() == LayoutKind::Packed || pairedCodes) &&
-         weight.getDimSize(1) % 32 == 0 &&
+         weight.getDimSize(1) % 32 == 0 && axisOk &&
          !scheme.getOuterScaleType() && scheme.getZeroPoint() != ZeroPointKind::Float &&
          scaleOk(cast<ShapedType>(op.getWeightScales().getType()).getElementType()) &&
          (!groups || scheme.getGroupSize() % 32 == 0);

@@ -168,6 +168,15 @@ struct ChunksInFlight {
   SmallVector<Chunk, 1> chunks;
 };
 
+/// The four 32-bit words of a 16-byte vector.
+inline SmallVector<Value> vectorWords(OpBuilder &b, Location loc, Value v) {
+  Value asWords = vector::BitCastOp::create(b, loc, VectorType::get({4}, b.getI32Type()), v);
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < 4; ++i)
+    out.push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
+  return out;
+}
+
 /// What adds the products of the chunks in flight to the rowsPerWarp x M
 /// sums ([row * M + token]): foldFloatProducts or foldHalfProducts.
 using ChunkFold = void (*)(OpBuilder &, Location, const GemvProblem &, const GemvFrame &,
@@ -316,21 +325,12 @@ struct HalfPairs {
   /// and 2 + q / 2 of the j-th vector (prmt, which the compilers keep once
   /// for all rows where they would duplicate vector shuffles). Paired codes:
   /// word q of the j-th vector as loaded.
-  /// The four 32-bit words of a 16-byte vector.
-  SmallVector<Value> vectorWords(Value v) {
-    Value asWords = vector::BitCastOp::create(b, loc, words, v);
-    SmallVector<Value> out;
-    for (int64_t i = 0; i < 4; ++i)
-      out.push_back(vector::ExtractOp::create(b, loc, asWords, ArrayRef<int64_t>{i}));
-    return out;
-  }
-
   SmallVector<Value> activations(ArrayRef<Value> vectors) {
     if (p.quantizedInput)
       return widenedActivations(vectors);
     SmallVector<SmallVector<Value>> x;
     for (Value v : vectors)
-      x.push_back(vectorWords(v));
+      x.push_back(vectorWords(b, loc, v));
     SmallVector<Value> pairs;
     for (int64_t q = 0; q < 4; ++q) {
       Value select = arith::ConstantIntOp::create(b, loc, i32, q % 2 ? 0x7632 : 0x5410);
@@ -358,7 +358,7 @@ struct HalfPairs {
   SmallVector<Value> widenedActivations(ArrayRef<Value> vectors) {
     SmallVector<Value> x;
     for (Value v : vectors)
-      llvm::append_range(x, vectorWords(v));
+      llvm::append_range(x, vectorWords(b, loc, v));
     bool fp8 = isa<Float8E4M3FNType>(p.actType);
     auto byteType = VectorType::get({2}, b.getI8Type());
     auto halfPair = VectorType::get({2}, half);

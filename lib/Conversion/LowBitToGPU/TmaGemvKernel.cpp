@@ -231,6 +231,95 @@ void storeRowGroupSums(TmaBlock &t, Value rowGroup, ArrayRef<Value> sums) {
         }
 }
 
+/// Products on s8 tensor cores (`s8TensorCores`, mma.sync m16n8k32) for
+/// consumeOnTensorCores: lane t's word j of a row is A's registers of mma
+/// step j, its even nibbles as bytes of 16 x code (exactly: `(w << 4) &
+/// 0xF0F0F0F0`) K 4t .. 4t + 3 and its odd ones (`w & 0xF0F0F0F0`) K 16 + 4t
+/// .. 16 + 4t + 3; the activations of those codes, gathered with one prmt
+/// each, are B's. A quad's s32 sums (at most 2^21) convert to f32 exactly;
+/// 1/16 undoes the shift.
+struct S8Products {
+  Emitter &e;
+  const GemvProblem &p;
+  Value zero, sixteenth; // s32 and f32 vector<2x2> constants
+  int64_t chains;        // accumulator chains per token tile
+
+  S8Products(Emitter &e, const GemvProblem &p)
+      : e(e), p(p),
+        zero(arith::ConstantOp::create(
+            e.b, e.loc,
+            DenseElementsAttr::get(VectorType::get({2, 2}, e.b.getI32Type()), int32_t(0)))),
+        sixteenth(arith::ConstantOp::create(
+            e.b, e.loc,
+            DenseElementsAttr::get(VectorType::get({2, 2}, e.b.getF32Type()), 0.0625f))),
+        chains(std::max<int64_t>(1, 2 / (p.rowTiles() * p.tokenTiles()))) {}
+
+  /// B's registers of a token's chunk (its two 16-byte vectors of int8
+  /// activations): for each word j, the bytes of its even and of its odd
+  /// codes (AWQ's order puts codes 0, 4, 1, 5 and 2, 6, 3, 7 there).
+  SmallVector<Value> activations(ArrayRef<Value> vectors) {
+    int64_t evenCodes = p.pairedCodes ? 0x5140 : 0x6420;
+    int64_t oddCodes = p.pairedCodes ? 0x7362 : 0x7531;
+    SmallVector<Value> x;
+    for (Value v : vectors)
+      llvm::append_range(x, vectorWords(e.b, e.loc, v));
+    SmallVector<Value> regs;
+    for (int64_t j = 0; j < 4; ++j)
+      for (int64_t select : {evenCodes, oddCodes})
+        regs.push_back(e.permute(x[2 * j], x[2 * j + 1], e.i32(select)));
+    return regs;
+  }
+
+  /// The f32 sums (vector<2x2xf32> per token tile, unscaled) of one row
+  /// tile's chunks (`words(r)` loads row r's of its two rows) with the
+  /// tokens' registers `x`.
+  SmallVector<Value> sums(function_ref<Value(int64_t)> words, ArrayRef<SmallVector<Value>> x) {
+    OpBuilder &b = e.b;
+    int64_t tokenTiles = p.tokenTiles();
+    Value chunks[2] = {words(0), words(1)};
+    SmallVector<Value> acc(chains * tokenTiles, zero);
+    for (int64_t j = 0; j < 4; ++j) {
+      SmallVector<Value> even, odd;
+      for (Value chunk : chunks) {
+        Value word = vector::ExtractOp::create(b, e.loc, chunk, ArrayRef<int64_t>{j});
+        even.push_back(e.andi(e.shl(word, 4), 0xF0F0F0F0));
+        odd.push_back(e.andi(word, 0xF0F0F0F0));
+      }
+      Value a = fragment({even[0], even[1], odd[0], odd[1]});
+      for (int64_t n = 0; n < tokenTiles; ++n) {
+        Value &chain = acc[chains * n + j % chains];
+        chain = nvgpu::MmaSyncOp::create(b, e.loc, a, fragment({x[n][2 * j], x[n][2 * j + 1]}),
+                                         chain, ArrayRef<int64_t>{16, 8, 32});
+      }
+    }
+    SmallVector<Value> out;
+    for (int64_t n = 0; n < tokenTiles; ++n) {
+      Value sum = acc[chains * n];
+      for (int64_t c = 1; c < chains; ++c)
+        sum = arith::AddIOp::create(b, e.loc, sum, acc[chains * n + c]);
+      out.push_back(arith::MulFOp::create(
+          b, e.loc, arith::SIToFPOp::create(b, e.loc, sixteenth.getType(), sum), sixteenth));
+    }
+    return out;
+  }
+
+private:
+  /// An s8 fragment (vector<R x 4 x i8>) of R 32-bit registers.
+  Value fragment(ArrayRef<Value> regs) {
+    OpBuilder &b = e.b;
+    Type i8 = b.getI8Type();
+    Value frag = ub::PoisonOp::create(b, e.loc, VectorType::get({int64_t(regs.size()), 4}, i8));
+    for (auto [i, reg] : llvm::enumerate(regs))
+      frag = vector::InsertOp::create(
+          b, e.loc,
+          vector::BitCastOp::create(
+              b, e.loc, VectorType::get({4}, i8),
+              vector::BroadcastOp::create(b, e.loc, VectorType::get({1}, b.getI32Type()), reg)),
+          frag, ArrayRef<int64_t>{int64_t(i)});
+    return frag;
+  }
+};
+
 /// tma_gemv on tensor cores (`mma = [16, 8, 16]`, or `[16, 8, 32]` on s8):
 /// a warp's rows are mma.sync's M, 16 per row tile, and the tokens its N, 8
 /// per token tile. A K tile is 8 quads of 4 chunks (128 codes, one scale
@@ -241,7 +330,7 @@ void storeRowGroupSums(TmaBlock &t, Value rowGroup, ArrayRef<Value> sums) {
 /// m16n8k16: it decodes them to unscaled pairs of the mma type (HalfPairs:
 /// f16 or bf16; int8 and e4m3 activations are widened to f16) and gives
 /// word j's pairs to two mma steps (halfProductSums). m16n8k32 on s8: word j
-/// is one mma step, its even and odd nibbles as bytes (s8ProductSums). The
+/// is one mma step, its even and odd nibbles as bytes (S8Products). The
 /// activations of tokens g, g + 8 (clamped to M - 1) follow in the same
 /// order as B: read from shared memory once per quad and used by every row
 /// tile, so more rows per warp read fewer activation bytes per weight byte
@@ -361,70 +450,7 @@ void consumeOnTensorCores(TmaBlock &t) {
     return sums;
   };
 
-  // s8 products (`s8TensorCores`, mma.sync m16n8k32): lane t's word j of a
-  // row becomes A's registers of mma step j, its even nibbles (as bytes
-  // 16 x code, exactly: `(w << 4) & 0xF0F0F0F0`) K 4t .. 4t + 3 and its odd
-  // ones (`w & 0xF0F0F0F0`) K 16 + 4t .. 16 + 4t + 3; the activations of
-  // those codes, gathered with one prmt each, are B's. The s32 sums of a
-  // quad (at most 2^21) convert to f32 exactly; 1/16 undoes the shift.
-  Type i8 = b.getI8Type(), i32 = b.getI32Type();
-  auto bytesFragment = [&](ArrayRef<Value> regs) {
-    Value frag = ub::PoisonOp::create(b, loc, VectorType::get({int64_t(regs.size()), 4}, i8));
-    for (auto [i, reg] : llvm::enumerate(regs))
-      frag = vector::InsertOp::create(
-          b, loc,
-          vector::BitCastOp::create(
-              b, loc, VectorType::get({4}, i8),
-              vector::BroadcastOp::create(b, loc, VectorType::get({1}, i32), reg)),
-          frag, ArrayRef<int64_t>{int64_t(i)});
-    return frag;
-  };
-  // The codes of a word's even and odd nibbles (AWQ's order puts codes 0,
-  // 4, 1, 5 and 2, 6, 3, 7 there), as prmt selections of its 8 bytes.
-  int64_t evenCodes = p.pairedCodes ? 0x5140 : 0x6420;
-  int64_t oddCodes = p.pairedCodes ? 0x7362 : 0x7531;
-  auto s8Activations = [&](ArrayRef<Value> vectors) {
-    SmallVector<Value> x;
-    for (Value v : vectors)
-      llvm::append_range(x, pairs.vectorWords(v));
-    SmallVector<Value> regs;
-    for (int64_t j = 0; j < 4; ++j)
-      for (int64_t select : {evenCodes, oddCodes})
-        regs.push_back(e.permute(x[2 * j], x[2 * j + 1], e.i32(select)));
-    return regs;
-  };
-  auto s32Type = VectorType::get({2, 2}, i32);
-  Value zeroS32 = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(s32Type, int32_t(0)));
-  Value sixteenth = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(accType, 0.0625f));
-  int64_t s8Chains = std::max<int64_t>(1, 2 / (rowTiles * tokenTiles));
-  auto s8ProductSums = [&](function_ref<Value(int64_t)> words, ArrayRef<SmallVector<Value>> x) {
-    Value chunks[2] = {words(0), words(1)};
-    SmallVector<Value> chains(s8Chains * tokenTiles, zeroS32);
-    for (int64_t j = 0; j < 4; ++j) {
-      SmallVector<Value> even, odd;
-      for (Value chunk : chunks) {
-        Value word = vector::ExtractOp::create(b, loc, chunk, ArrayRef<int64_t>{j});
-        even.push_back(e.andi(e.shl(word, 4), 0xF0F0F0F0));
-        odd.push_back(e.andi(word, 0xF0F0F0F0));
-      }
-      Value a = bytesFragment({even[0], even[1], odd[0], odd[1]});
-      for (int64_t n = 0; n < tokenTiles; ++n) {
-        Value &chain = chains[s8Chains * n + j % s8Chains];
-        chain = nvgpu::MmaSyncOp::create(b, loc, a,
-                                         bytesFragment({x[n][2 * j], x[n][2 * j + 1]}), chain,
-                                         ArrayRef<int64_t>{16, 8, 32});
-      }
-    }
-    SmallVector<Value> sums;
-    for (int64_t n = 0; n < tokenTiles; ++n) {
-      Value sum = chains[s8Chains * n];
-      for (int64_t c = 1; c < s8Chains; ++c)
-        sum = arith::AddIOp::create(b, loc, sum, chains[s8Chains * n + c]);
-      sums.push_back(arith::MulFOp::create(
-          b, loc, arith::SIToFPOp::create(b, loc, accType, sum), sixteenth));
-    }
-    return sums;
-  };
+  S8Products s8(e, p);
 
   SmallVector<Value> results = t.consumeTiles(
       4 * rowTiles * tokenTiles, loadOperands,
@@ -458,7 +484,7 @@ void consumeOnTensorCores(TmaBlock &t) {
             t.loadActivations(stage, token, code, p.codesPerChunk() / p.actLanes());
         if (p.quantizedInput)
           zeroPastK(vectors);
-        x.push_back(p.s8TensorCores ? s8Activations(vectors) : pairs.activations(vectors));
+        x.push_back(p.s8TensorCores ? s8.activations(vectors) : pairs.activations(vectors));
         if (!p.quantizedInput)
           zeroPastK(x.back());
       }
@@ -469,7 +495,7 @@ void consumeOnTensorCores(TmaBlock &t) {
         };
         SmallVector<Value> sums =
             p.s8TensorCores
-                ? s8ProductSums(words, x)
+                ? s8.sums(words, x)
                 : halfProductSums(words, ArrayRef(zeros).slice(2 * i, 2), scales.slice(2 * i, 2), x);
         for (int64_t n = 0; n < tokenTiles; ++n)
           for (int64_t r = 0; r < 2; ++r)
