@@ -494,19 +494,17 @@ int main(int argc, char **argv) {
                                          : "cuBLAS bf16";
     std::vector<uint8_t> bx = codeBaseline ? logical[xIndex].data : bf16Bytes(x);
     std::vector<uint8_t> bw = codeBaseline ? logical[wIndex].data : bf16Bytes(*weights);
-    if (int4Fp8) {
-      // Each 4-bit code as the e4m3 code of its value (exact).
+    if (int4Int8 || int4Fp8) {
+      // Each 4-bit code as the int8 or e4m3 code of its value (exact).
       quant::CodeType s4 = quant::CodeType::integer(4, /*isSigned=*/true);
-      quant::CodeType e4m3 = quant::CodeType::floating(quant::FloatFormat::E4M3FN);
-      uint8_t asE4m3[16];
+      quant::CodeType wide = int4Fp8 ? quant::CodeType::floating(quant::FloatFormat::E4M3FN)
+                                     : quant::CodeType::integer(8, /*isSigned=*/true);
+      uint8_t asWide[16];
       for (unsigned c = 0; c < 16; ++c)
-        asE4m3[c] = e4m3.encode(s4.decode(uint8_t(c)));
+        asWide[c] = wide.encode(s4.decode(uint8_t(c)));
       for (uint8_t &code : bw)
-        code = asE4m3[code & 15];
+        code = asWide[code & 15];
     }
-    if (int4Int8)
-      for (uint8_t &code : bw) // sign-extended to a byte
-        code = uint8_t(int8_t(uint8_t(code << 4)) >> 4);
     size_t baselineOut = size_t(m) * n * (int8Baseline ? 4 : 2);
     int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
     auto blasX = upload(**device, bx, 1);

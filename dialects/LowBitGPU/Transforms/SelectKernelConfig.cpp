@@ -93,6 +93,18 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
          !scheme.hasZeroPoints() && scheme.hasRowOrTensorScales();
 }
 
+/// Whether the weights' scales come in groups along K (MX blocks are such
+/// groups too), and whether each 128-code quad of a row has one scale (no
+/// groups, or groups of a multiple of 128): tma_gemv's tensor cores then
+/// scale each quad's sums (GemvProblem::quadScales).
+bool scaleGroups(QuantSchemeAttr scheme) {
+  return scheme.getGranularity() == Granularity::PerGroup ||
+         scheme.getGranularity() == Granularity::MXBlock;
+}
+bool scalePerQuad(QuantSchemeAttr scheme) {
+  return !scaleGroups(scheme) || scheme.getGroupSize() % 128 == 0;
+}
+
 /// Whether the GEMVs' 4-bit decoders take these weights (the generator,
 /// GemvKernel.cpp, decides; this mirrors it): packed 4-bit integer codes
 /// (or interleaved in AWQ's order [0, 2, 4, 6, 1, 3, 5, 7]) in rows of whole
@@ -103,8 +115,7 @@ bool gemvDecodesFourBitCodes(MatmulOp op, function_ref<bool(Type)> scaleOk) {
   RankedTensorType weight = op.getWeight().getType();
   QuantSchemeAttr scheme = op.getWeightScheme();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
-  bool groups = scheme.getGranularity() == Granularity::PerGroup ||
-                scheme.getGranularity() == Granularity::MXBlock;
+  bool groups = scaleGroups(scheme);
   bool pairedCodes = layout && layout.getKind() == LayoutKind::Interleave &&
                      layout.getOrder() == ArrayRef<int64_t>(quant::kAwqOrder);
   // Scales per output channel (axis 0) or per group along K (axis 1).
@@ -140,13 +151,10 @@ Type tensorCoreGemvType(Type act) {
 bool gemvTakesTensorCores(MatmulOp op) {
   Type act = op.getInput().getType().getElementType();
   QuantSchemeAttr scheme = op.getWeightScheme();
-  bool shortGroups = (scheme.getGranularity() == Granularity::PerGroup ||
-                      scheme.getGranularity() == Granularity::MXBlock) &&
-                     scheme.getGroupSize() % 128 != 0;
   bool activations = op.getInputSchemeAttr() ? eightBitInputScaledPerTokenOrTensor(op)
                                              : isa<Float16Type, BFloat16Type>(act);
   return activations && gemvDecodesFourBitCodes(op, [&](Type t) {
-           return shortGroups ? t == tensorCoreGemvType(act) : isHalfOrFloat(t);
+           return scalePerQuad(scheme) ? isHalfOrFloat(t) : t == tensorCoreGemvType(act);
          });
 }
 
@@ -157,11 +165,9 @@ bool gemvTakesTensorCores(MatmulOp op) {
 bool gemvTakesInt8TensorCores(MatmulOp op) {
   QuantSchemeAttr scheme = op.getWeightScheme();
   QuantSchemeAttr in = op.getInputSchemeAttr();
-  bool groups = scheme.getGranularity() == Granularity::PerGroup ||
-                scheme.getGranularity() == Granularity::MXBlock;
   return in && in.getStorage().isInteger(8) && gemvTakesTensorCores(op) &&
          scheme.getSignedness() == Signedness::Signed && !scheme.hasZeroPoints() &&
-         (!groups || scheme.getGroupSize() % 128 == 0);
+         scalePerQuad(scheme);
 }
 
 /// The tensor-core operand type for a product of `act` activations and

@@ -144,17 +144,18 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   // groups shorter than their 128-code quads scale the decoded codes
   // instead, in that type, so those scales must be of it (an f32 or bf16
   // scale would be rounded, or overflow, in f16).
+  bool fourBitIntegerChunks =
+      p.vectorized && p.codeBits == 4 && p.table.empty() && p.scaleTable.empty();
   bool halfOperands =
-      p.vectorized && p.codeBits == 4 && p.table.empty() && p.scaleTable.empty() &&
-      (isa<Float16Type, BFloat16Type>(p.actType) || p.quantizedInput) &&
+      fourBitIntegerChunks && (isa<Float16Type, BFloat16Type>(p.actType) || p.quantizedInput) &&
       config.getMmaType() == p.halfType() && (p.quadScales() || p.scaleType == p.halfType());
   // Or on s8 (`mma = [16, 8, 32]`; `[1, 1, 1]` is CUDA cores): int8
   // activations and signed codes without zero points as they are, scaled
   // per quad.
   p.s8TensorCores = tma && config.getMma() == ArrayRef<int64_t>{16, 8, 32};
   if (p.s8TensorCores &&
-      !(p.vectorized && p.codeBits == 4 && p.table.empty() && p.scaleTable.empty() &&
-        p.quantizedInput && p.actType.isInteger(8) && !p.unsignedCodes && !p.hasZeroPoints &&
+      !(fourBitIntegerChunks && p.quantizedInput && p.actType.isInteger(8) &&
+        !p.unsignedCodes && !p.hasZeroPoints &&
         p.quadScales() && config.getMmaType().isInteger(8) && p.m <= kMaxTensorCoreTokens))
     return unsupported("tma_gemv on s8 tensor cores (mma = [16, 8, 32], mma_type = i8) but "
                        "for up to 16 tokens of int8 activations, signed 4-bit codes without "

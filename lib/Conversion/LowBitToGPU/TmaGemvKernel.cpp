@@ -424,7 +424,7 @@ void consumeOnTensorCores(TmaBlock &t) {
   // (HalfPairs) with the activation pairs `x`. Word j's pairs 2s and 2s + 1
   // are K 2t, 2t + 1 and 2t + 8, 2t + 9 of mma step (j, s).
   auto halfProductSums = [&](function_ref<Value(int64_t)> words, ArrayRef<Value> zeros,
-                      ValueRange scales, ArrayRef<SmallVector<Value>> x) {
+                             ValueRange scales, ArrayRef<SmallVector<Value>> x) {
     SmallVector<SmallVector<Value>> w;
     for (int64_t r = 0; r < 2; ++r)
       w.push_back(pairs.weights(words(r), pairs.offset(zeros[r]),
@@ -450,7 +450,9 @@ void consumeOnTensorCores(TmaBlock &t) {
     return sums;
   };
 
-  S8Products s8(e, p);
+  std::optional<S8Products> s8;
+  if (p.s8TensorCores)
+    s8.emplace(e, p);
 
   SmallVector<Value> results = t.consumeTiles(
       4 * rowTiles * tokenTiles, loadOperands,
@@ -484,7 +486,7 @@ void consumeOnTensorCores(TmaBlock &t) {
             t.loadActivations(stage, token, code, p.codesPerChunk() / p.actLanes());
         if (p.quantizedInput)
           zeroPastK(vectors);
-        x.push_back(p.s8TensorCores ? s8.activations(vectors) : pairs.activations(vectors));
+        x.push_back(s8 ? s8->activations(vectors) : pairs.activations(vectors));
         if (!p.quantizedInput)
           zeroPastK(x.back());
       }
@@ -494,9 +496,9 @@ void consumeOnTensorCores(TmaBlock &t) {
           return t.loadChunk(stage, box, localRows[2 * i + r], position);
         };
         SmallVector<Value> sums =
-            p.s8TensorCores
-                ? s8.sums(words, x)
-                : halfProductSums(words, ArrayRef(zeros).slice(2 * i, 2), scales.slice(2 * i, 2), x);
+            s8 ? s8->sums(words, x)
+               : halfProductSums(words, ArrayRef(zeros).slice(2 * i, 2),
+                                 scales.slice(2 * i, 2), x);
         for (int64_t n = 0; n < tokenTiles; ++n)
           for (int64_t r = 0; r < 2; ++r)
             for (int64_t h = 0; h < 2; ++h) {
@@ -577,8 +579,9 @@ void reduceRowGroupSums(TmaBlock &t) {
   t.f.w = body.getArgument(1);
   t.f.s = body.getArgument(2);
   t.f.z = p.hasZeroPoints ? body.getArgument(3) : Value();
-  t.f.xs = p.quantizedInput ? body.getArgument(p.hasZeroPoints ? 4 : 3) : Value();
+  // ..., [input scales], result, tensor map (gemvParams).
   t.y = body.getArgument(params.size() - 2);
+  t.f.xs = p.quantizedInput ? body.getArgument(params.size() - 3) : Value();
   Value tensorMap = body.getArguments().back();
 
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
