@@ -35,12 +35,12 @@ for dir in "$bundle"/cases/*/; do
   printf '%-34s %-6s %s\n' "$name" "$result" "$comparison" >> "$out/table.txt"
   # The SASS of each kernel, for the record, and its tensor-core, copy and
   # barrier opcodes counted in sass.txt (HGMMA/IGMMA/QGMMA: wgmma; HMMA/IMMA:
-  # mma.sync; BMMA: 1-bit mma.sync; UTMALDG: TMA; LDGSTS: cp.async; LDSM: ldmatrix; SYNCS:
+  # mma.sync; BMMA: 1-bit mma.sync; UTMALDG/UTMASTG: TMA loads/stores; LDGSTS: cp.async; LDSM: ldmatrix; SYNCS:
   # mbarrier; LDL/STL: local memory).
   if command -v cuobjdump > /dev/null && command -v ptxas > /dev/null; then
     ptxas -arch=sm_90a "$dir/kernel.ptx" -o "$out/$name.cubin" 2>> "$out/$name.log" &&
       cuobjdump -sass "$out/$name.cubin" > "$out/$name.sass" 2>&1 &&
-      printf '%-34s %s\n' "$name" "$(grep -oE '\b(HGMMA|IGMMA|QGMMA|HMMA|IMMA|BMMA|UTMALDG|LDGSTS|LDSM|SYNCS|LDL|STL)\b' \
+      printf '%-34s %s\n' "$name" "$(grep -oE '\b(HGMMA|IGMMA|QGMMA|HMMA|IMMA|BMMA|UTMALDG|UTMASTG|LDGSTS|LDSM|SYNCS|LDL|STL)\b' \
         "$out/$name.sass" | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')" >> "$out/sass.txt"
   fi
 done

@@ -83,11 +83,11 @@ mlir::lowbit::runtime::parseTensorMaps(const llvm::json::Object &kernel, size_t 
     }
     TensorMapSpec map{fields[0], fields[1], fields[2], fields[3], fields[4]};
     auto bad = [&](const std::string &why) { return manifestError(path, where + ": " + why); };
-    // The result is written with plain stores, never through a tensor map.
-    if (map.param < 0 || map.param + 1 >= int64_t(numParams))
-      return bad("param " + std::to_string(map.param) +
-                 " is not an operand parameter (0 to " +
-                 std::to_string(int64_t(numParams) - 2) + ")");
+    // Operands are read through their maps, the result (the last
+    // parameter) may be written through one (wgmma's staged epilogue).
+    if (map.param < 0 || map.param >= int64_t(numParams))
+      return bad("param " + std::to_string(map.param) + " is not a parameter (0 to " +
+                 std::to_string(int64_t(numParams) - 1) + ")");
     for (int f = 1; f < 5; ++f)
       if (fields[f] <= 0)
         return bad(std::string(names[f]) + " " + std::to_string(fields[f]) +

@@ -191,23 +191,31 @@ def test_torch_weights_of_the_same_shape_stay_apart():
         gc.collect()
 
 
+W4A8_WGMMA = ("#lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], "
+              "mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true>")
+
+
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
-@pytest.mark.parametrize("weights,config", [
+@pytest.mark.parametrize("weights,config,out", [
     # W8A8 int8: sm_90a's default is the TMA + wgmma kernel.
-    ("s8", None),
+    ("s8", None, "f32"),
     # W4A8 on wgmma, chosen by config (the 4-bit weights as register A).
-    ("s4", "#lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], "
-           "mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true>"),
+    ("s4", W4A8_WGMMA, "f32"),
+    # bf16 results are stored through shared memory by TMA: a third map,
+    # of the result (plain and transposed).
+    ("s8", None, "bf16"),
+    ("s4", W4A8_WGMMA, "bf16"),
 ])
-def test_kernel_launch_with_tensor_maps(weights, config):
-    """Kernels whose operands are read through TMA tensor maps, launched
-    through the C API on torch tensors: the maps are encoded from the
-    pointers on each launch."""
+def test_kernel_launch_with_tensor_maps(weights, config, out):
+    """Kernels whose operands (and 16-bit results) go through TMA tensor
+    maps, launched through the C API on torch tensors: the maps are encoded
+    from the pointers on each launch."""
     m, n, k = 200, 320, 544
-    spec = f"matmul m={m} n={n} k={k} a=i8 w={weights} out=f32"
+    spec = f"matmul m={m} n={n} k={k} a=i8 w={weights} out={out}"
     kernel = lowbit.compile(spec, config=config)
-    assert kernel.entry["tensor_maps"], kernel.entry
+    maps = kernel.entry["tensor_maps"]
+    assert len(maps) == (3 if out == "bf16" else 2), kernel.entry
     low = -8 if weights == "s4" else -128
     x = RNG.integers(-128, 128, (m, k)).astype(np.int8)
     w = RNG.integers(low, -low, (n, k)).astype(np.int8)
@@ -215,14 +223,16 @@ def test_kernel_launch_with_tensor_maps(weights, config):
     xs = RNG.uniform(0.5, 1.5, (m, 1)).astype(np.float32) / 64
     stored = lowbit.pack4(w.view(np.uint8) & 15) if weights == "s4" else w
     dev = [torch.from_numpy(np.ascontiguousarray(a)).cuda() for a in (x, stored, s, xs)]
-    y = torch.full((m, n), float("nan"), device="cuda")
+    dtype = torch.bfloat16 if out == "bf16" else torch.float32
+    y = torch.full((m, n), float("nan"), device="cuda", dtype=dtype)
     kernel.launch([t.data_ptr() for t in dev] + [y.data_ptr()],
                   torch.cuda.current_stream().cuda_stream)
     torch.cuda.synchronize()
     ref = (x.astype(np.float64) @ w.astype(np.float64).T) * xs * s.T
-    got = y.cpu().numpy()
+    got = y.float().cpu().numpy()
     assert np.isfinite(got).all()
-    assert np.linalg.norm(got - ref) / np.linalg.norm(ref) < 1e-5
+    # bf16 rounds each result to 8 significant bits.
+    assert np.linalg.norm(got - ref) / np.linalg.norm(ref) < (4e-3 if out == "bf16" else 1e-5)
 
 
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),

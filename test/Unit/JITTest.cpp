@@ -191,11 +191,11 @@ TEST(Manifest, BadTensorMapsNameTheProblem) {
   };
   const Case cases[] = {
       {R"([{"param": 7, "rows": 128, "row_bytes": 256, "box_rows": 64, "box_bytes": 128}])",
-       "tensor map 0: param 7 is not an operand parameter (0 to 2)"},
-      {R"([{"param": 3, "rows": 64, "row_bytes": 256, "box_rows": 64, "box_bytes": 128}])",
-       "param 3 is not an operand parameter"}, // the result
+       "tensor map 0: param 7 is not a parameter (0 to 3)"},
+      {R"([{"param": 4, "rows": 64, "row_bytes": 256, "box_rows": 64, "box_bytes": 128}])",
+       "param 4 is not a parameter"}, // one past the result
       {R"([{"param": -1, "rows": 64, "row_bytes": 256, "box_rows": 64, "box_bytes": 128}])",
-       "param -1 is not an operand parameter"},
+       "param -1 is not a parameter"},
       {R"([{"param": 1, "rows": 128, "row_bytes": 256, "box_rows": 64, "box_bytes": 256}])",
        "box_bytes 256 is not a multiple of 16 up to the 128-byte swizzle"},
       {R"([{"param": 0, "rows": 64, "row_bytes": 512, "box_rows": 64, "box_bytes": 64},

@@ -3,7 +3,7 @@
 // A warp-specialized Hopper GEMM, y[M, N] = x[M, K] * w[N, K]^T, for 8-bit
 // operands that the tensor cores take as they are (int8 x int8, e4m3 x e4m3),
 // and for packed 4-bit weights with int8, e4m3, f16 or bf16 activations
-// (W4A8, W4A16; by explicit config until they have run on the H100),
+// (W4A8, W4A16),
 // computed transposed: the weights become wgmma's A operand, read from their
 // TMA tile by each thread and widened to s8 or e4m3, or dequantized to
 // f16/bf16, in registers, since wgmma has no 4-bit type and only A can come
@@ -34,7 +34,12 @@
 // - TMA reads rows and columns past the operands' ends as zeros, so any M,
 //   N and K work (K in multiples of 16 bytes, the tensor map's stride
 //   rule); the epilogue applies per-token x per-channel scales and stores
-//   the elements inside [M, N].
+//   the elements inside [M, N]: 16-bit results through a staging buffer in
+//   shared memory and a TMA store that runs on while the consumer starts its
+//   next tile (StagedStores), others from registers.
+// - Optionally (config `cluster`), thread-block clusters of two whose tiles
+//   share one operand's tile: each block loads half of it and multicasts it
+//   to both, and frees a ring slot in both blocks.
 //
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
@@ -64,6 +69,11 @@ constexpr int64_t kRowBytes = 128;
 constexpr int64_t kStepBytes = 32;
 /// The 128-byte swizzle repeats every 8 rows; tiles start on this boundary.
 constexpr int64_t kSwizzleAtomBytes = 8 * kRowBytes;
+/// Dynamic shared memory a block may opt into on sm_90.
+constexpr int64_t kMaxSharedBytes = 227 * 1024;
+/// Named barriers 1 and 2: each consumer's staged epilogue (0 is
+/// __syncthreads').
+constexpr int64_t kStagingBarrier = 1;
 /// Registers per thread that the producer keeps and the consumers take.
 constexpr int64_t kProducerRegisters = 40;
 constexpr int64_t kConsumerRegisters = 232;
@@ -85,6 +95,8 @@ struct WgmmaProblem {
   int64_t m, n, k;
   int64_t bm, bn, stages; // the config's tile: [M, N] of the product
   bool persistent;
+  /// The config's thread-block cluster: blocks along M and along N.
+  int64_t clusterM = 1, clusterN = 1;
   WgmmaKind kind;
   Type scaleType, inputScaleType, resultType;
   int64_t scaleRows, inputScaleRows;
@@ -123,8 +135,19 @@ struct WgmmaProblem {
   int64_t aTileBytes() const { return tileRows() * kRowBytes; }
   int64_t bTileBytes() const { return tileCols() * kRowBytes * bHalves(); }
   int64_t stageBytes() const { return aTileBytes() + bTileBytes(); }
-  /// Offset of the mbarriers: `full` for each slot, then `empty`.
-  int64_t barrierOffset() const { return stages * stageBytes(); }
+  /// Staging buffers per consumer for the staged epilogue (0: results are
+  /// stored from registers), each one box of the result's tensor map: 128
+  /// bytes (64 16-bit results) of each of the consumer's 64 rows, or
+  /// (transposed) of each of the tile's token rows.
+  int64_t stagingBuffers = 0;
+  int64_t stagingBoxRows() const { return swapped() ? tileCols() : kWarpgroupRows; }
+  int64_t stagingBoxBytes() const { return stagingBoxRows() * kRowBytes; }
+  /// After the ring: each consumer's staging buffers (1024-byte aligned, as
+  /// the swizzle needs), then the mbarriers: `full` for each slot, then `empty`.
+  int64_t stagingOffset() const { return stages * stageBytes(); }
+  int64_t barrierOffset() const {
+    return stagingOffset() + consumers() * stagingBuffers * stagingBoxBytes();
+  }
   /// Dynamic shared memory, with room to align the start to the swizzle.
   int64_t sharedBytes() const {
     return barrierOffset() + 2 * stages * 8 + kSwizzleAtomBytes;
@@ -132,6 +155,30 @@ struct WgmmaProblem {
   int64_t gridRows() const { return llvm::divideCeil(rows(), tileRows()); }
   int64_t gridCols() const { return llvm::divideCeil(cols(), tileCols()); }
   int64_t tiles() const { return gridRows() * gridCols(); }
+  /// The cluster in the kernel's frame (two blocks at most): along rows,
+  /// the pair's tiles share B's tile, which each block loads half of and
+  /// multicasts to both; along columns they share A's.
+  int64_t clusterRows() const { return swapped() ? clusterN : clusterM; }
+  int64_t clusterCols() const { return swapped() ? clusterM : clusterN; }
+  int64_t clusterSize() const { return clusterM * clusterN; }
+  /// The cluster's tiles as one: how many there are along rows, columns.
+  int64_t clusterGridRows() const { return llvm::divideCeil(gridRows(), clusterRows()); }
+  int64_t clusterGridCols() const { return llvm::divideCeil(gridCols(), clusterCols()); }
+  int64_t clusterTiles() const { return clusterGridRows() * clusterGridCols(); }
+  /// Every tile's columns lie inside the product (no store is checked
+  /// against its last column): a cluster's second tile may lie past it.
+  bool fullColumnTiles() const {
+    return cols() % tileCols() == 0 && gridCols() % clusterCols() == 0;
+  }
+  /// Rows of one TMA box of A and of B: a multicast operand's tile comes in
+  /// two halves, one from each block of the cluster.
+  int64_t aBoxRows() const { return tileRows() / clusterCols(); }
+  int64_t bBoxRows() const { return tileCols() / clusterRows(); }
+  /// Arrivals that free a ring slot: each consumer warp of the cluster
+  /// (blocks that multicast into a slot wait until both have read it).
+  int64_t emptyArrivals() const {
+    return clusterSize() * consumers() * kWarpgroupThreads / kWarpThreads;
+  }
   /// Accumulator registers per thread: m64nCOLS over 128 threads.
   int64_t accRegisters() const { return tileCols() / 2; }
 };
@@ -243,8 +290,21 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
   if (p.k % kAlign)
     return op.emitOpError() << "K = " << p.k << " is not a multiple of " << kAlign
                             << ": TMA needs rows of a multiple of 16 bytes";
-  if (config.getSplitK() != 1 || !config.getCluster().empty())
-    return unsupported("split_k or thread-block clusters");
+  if (config.getSplitK() != 1)
+    return unsupported("split_k");
+  if (p.clusterSize() > 2)
+    return op.emitOpError() << "wgmma clusters must be [2, 1] or [1, 2] (two blocks sharing "
+                               "one operand's tile)";
+  // 16-bit results whose rows TMA can address (multiples of 16 bytes) are
+  // stored through shared memory: two buffers per consumer where they fit
+  // beside the ring, else one (one box per tile when transposed: one).
+  WgmmaProblem staged = p;
+  if (p.resultType.getIntOrFloatBitWidth() == 16 && (p.n * 2) % 16 == 0)
+    for (int64_t buffers = p.swapped() ? 1 : 2; buffers >= 1; --buffers) {
+      staged.stagingBuffers = buffers;
+      if (staged.sharedBytes() <= kMaxSharedBytes)
+        return staged;
+    }
   return p;
 }
 
@@ -270,6 +330,10 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.bn = block[1];
   p.stages = config.getStages();
   p.persistent = config.getPersistent();
+  if (ArrayRef<int64_t> cluster = config.getCluster(); !cluster.empty()) {
+    p.clusterM = cluster[0];
+    p.clusterN = cluster[1];
+  }
   p.resultType = op.getResult().getType().getElementType();
 
   QuantSchemeAttr inScheme = op.getInputSchemeAttr();
@@ -339,6 +403,11 @@ struct SharedLayout {
   Value empty(Value stage) {
     return pointer(offset(stage, p.barrierOffset() + 8 * p.stages, 8));
   }
+  /// A consumer's first staging buffer.
+  Value stagingBuffer(Value consumer) {
+    return e.add(e.add(base, p.stagingOffset()),
+                 e.mul(consumer, p.stagingBuffers * p.stagingBoxBytes()));
+  }
   Value pointer(Value address) { return sharedPointer(e, address); }
   Value clusterPointer(Value address) { return lowbit::clusterPointer(e, address); }
   /// The `wgmma` descriptor of a K-major tile with the 128-byte swizzle at
@@ -355,23 +424,40 @@ struct SharedLayout {
   }
 };
 
+/// This block's rank in its cluster: a cluster's blocks are consecutive in
+/// x (the grid is one-dimensional, the cluster [2, 1, 1]).
+Value clusterRank(Emitter &e, const WgmmaProblem &p) {
+  Value block = ::mlir::gpu::BlockIdOp::create(e.b, e.loc, ::mlir::gpu::Dimension::x);
+  return e.rem(block, p.clusterSize());
+}
+
 /// The block's tiles: tile, tile + grid, ... (the grid is at most one block
-/// per SM when persistent). `body` gets the tile's first row and column (in
-/// the kernel's frame) and how many K tiles the block streamed before it
-/// (the ring's position).
+/// per SM when persistent). A cluster walks its tiles as one tile twice as
+/// tall (or wide), each block taking its half. `body` gets the tile's first
+/// row and column (in the kernel's frame) and how many K tiles the block
+/// streamed before it (the ring's position).
 void forEachTile(Emitter &e, const WgmmaProblem &p,
                  function_ref<void(Value row0, Value col0, Value done)> body) {
   OpBuilder &b = e.b;
   Value first = ::mlir::gpu::BlockIdOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
   Value grid = ::mlir::gpu::GridDimOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
-  auto loop = scf::ForOp::create(b, e.loc, first, e.idx(p.tiles()), grid);
+  if (p.clusterSize() > 1) {
+    first = e.div(first, p.clusterSize());
+    grid = e.div(grid, p.clusterSize());
+  }
+  auto loop = scf::ForOp::create(b, e.loc, first, e.idx(p.clusterTiles()), grid);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value tile = loop.getInductionVar();
   // Grouped order, as in the mma_sync strategy: tiles in flight at once
   // share rows of both operands in L2.
-  auto [row0, col0] = tiled::groupedTileOrigin(e, tile, p.gridRows(), p.gridCols(),
-                                               p.tileRows(), p.tileCols());
+  auto [row0, col0] = tiled::groupedTileOrigin(
+      e, tile, p.clusterGridRows(), p.clusterGridCols(), p.tileRows() * p.clusterRows(),
+      p.tileCols() * p.clusterCols());
+  if (p.clusterRows() > 1)
+    row0 = e.add(row0, e.mul(clusterRank(e, p), p.tileRows()));
+  if (p.clusterCols() > 1)
+    col0 = e.add(col0, e.mul(clusterRank(e, p), p.tileCols()));
   Value index = arith::DivUIOp::create(
       b, e.loc, arith::SubIOp::create(b, e.loc, tile, first), grid);
   body(row0, col0, e.mul(index, p.kTiles()));
@@ -395,17 +481,30 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
   NVVM::MBarrierArriveExpectTxOp::create(b, e.loc, Type(), full,
                                          e.i32(p.stageBytes()), NVVM::MemScopeKind::CTA,
                                          false, Value());
-  auto load = [&](Value tile, Value map, Value kByte, Value row) {
+  // A tile the cluster shares comes in two boxes: this block loads the
+  // one of its rank and multicasts it to both blocks, whose `full`
+  // barriers each count the bytes of both.
+  auto load = [&](Value tile, Value map, Value kByte, Value row, int64_t boxRows,
+                  bool shared) {
+    Value mask;
+    if (shared) {
+      Value rank = clusterRank(e, p);
+      tile = e.add(tile, e.mul(rank, boxRows * kRowBytes));
+      row = e.add(row, e.mul(rank, boxRows));
+      mask = arith::ConstantIntOp::create(b, e.loc, b.getI16Type(), 3);
+    }
     NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
         b, e.loc, smem.clusterPointer(tile), map, ValueRange{e.toI32(kByte), e.toI32(row)},
-        full, ValueRange{}, Value(), Value(), NVVM::TMALoadMode::TILE, false,
+        full, ValueRange{}, mask, Value(), NVVM::TMALoadMode::TILE, false,
         NVVM::CTAGroupKindAttr(), Value());
   };
   // One 128-byte row of A per K tile; B's K tile in 128-byte halves.
-  load(smem.aTile(stage), tmapA, e.mul(kt, kRowBytes), row0);
+  load(smem.aTile(stage), tmapA, e.mul(kt, kRowBytes), row0, p.aBoxRows(),
+       p.clusterCols() > 1);
   for (int64_t half = 0; half < p.bHalves(); ++half)
     load(smem.bHalf(stage, half), tmapB,
-         e.add(e.mul(kt, kRowBytes * p.bHalves()), half * kRowBytes), col0);
+         e.add(e.mul(kt, kRowBytes * p.bHalves()), half * kRowBytes), col0, p.bBoxRows(),
+         p.clusterRows() > 1);
 }
 
 /// Four packed signed 4-bit codes (the low 16 bits of `word`, K order from
@@ -668,7 +767,23 @@ void releaseSlot(Emitter &e, SharedLayout &smem, Value lane, Value stage,
     NVVM::SyncWarpOp::create(e.b, e.loc, e.i32(-1));
   }
   ifThen(e, e.eq(lane, 0), [&] {
-    NVVM::MBarrierArriveOp::create(e.b, e.loc, Type(), smem.empty(stage), Value());
+    if (smem.p.clusterSize() == 1) {
+      NVVM::MBarrierArriveOp::create(e.b, e.loc, Type(), smem.empty(stage), Value());
+      return;
+    }
+    // Both blocks of the cluster refill the slot (multicast): both wait
+    // for this warp. CTA scope, as CUTLASS's cluster barriers: the release
+    // only has to order this warp's reads of its own block's slot (done:
+    // its wgmma group has completed), and at cluster scope ptxas puts a
+    // MEMBAR.ALL.GPU before each arrival, which ran the kernel 1.6-1.8x
+    // slower on the H200.
+    auto clusterPtr = LLVM::LLVMPointerType::get(e.b.getContext(), 7);
+    for (int64_t rank = 0; rank < smem.p.clusterSize(); ++rank) {
+      Value barrier = NVVM::MapaOp::create(e.b, e.loc, clusterPtr, smem.empty(stage),
+                                           e.i32(rank));
+      NVVM::MBarrierArriveOp::create(e.b, e.loc, Type(), barrier, Value(),
+                                     NVVM::MemScopeKind::CTA);
+    }
   });
 }
 
@@ -920,7 +1035,7 @@ void storeTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
                 b, e.loc, VectorType::get({2}, p.resultType), values);
             vector::StoreOp::create(b, e.loc, pair, y, ValueRange{row, col});
           };
-          if (p.n % p.bn == 0)
+          if (p.fullColumnTiles())
             write();
           else
             ifThen(e, e.lt(col, p.n), write);
@@ -931,6 +1046,169 @@ void storeTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
       }
     });
   }
+}
+
+/// What the staged epilogues share. A consumer warpgroup converts its
+/// scaled sums to the result type into a staging buffer laid out as TMA's
+/// 128-byte swizzle (8-row atoms, 16-byte chunk c of row r at c ^ (r % 8)),
+/// and its first thread stores the buffer's box with `cp.async.bulk.tensor`.
+/// TMA leaves out rows past M and columns past N, and the copy runs on
+/// while the consumer goes on to its next tile, where storing from
+/// registers kept the tensor cores idle through thousands of 2-byte stores
+/// (a fifth of the consumers' time in W8A8 on the H200). A buffer is
+/// rewritten once the store that read it last has read it (bulk groups).
+struct StagedStores {
+  Emitter &e;
+  Value tmapY, consumer, issuer;
+
+  /// The consumer's named barrier: its 128 threads.
+  void sync() {
+    NVVM::BarrierOp::create(e.b, e.loc, Type(), e.toI32(e.add(consumer, kStagingBarrier)),
+                            e.i32(kWarpgroupThreads), NVVM::BarrierReductionAttr(), Value());
+  }
+  /// Before rewriting a buffer: at most `pending` stores still reading.
+  void awaitBuffer(int64_t pending) {
+    ifThen(e, issuer, [&] {
+      NVVM::CpAsyncBulkWaitGroupOp::create(e.b, e.loc, e.b.getI32IntegerAttr(pending),
+                                           UnitAttr::get(e.b.getContext()));
+    });
+    sync();
+  }
+  /// After writing `buffer`: its box to the result at (`colByte`, `row`).
+  void store(Value buffer, Value colByte, Value row) {
+    // The same fence orders the threads' writes before the async proxy's
+    // reads.
+    fenceSharedReadsBeforeAsyncWrites(e);
+    sync();
+    ifThen(e, issuer, [&] {
+      NVVM::CpAsyncBulkTensorSharedCTAToGlobalOp::create(
+          e.b, e.loc, tmapY, sharedPointer(e, buffer),
+          ValueRange{e.toI32(colByte), e.toI32(row)}, Value(),
+          NVVM::TMAStoreModeAttr::get(e.b.getContext(), NVVM::TMAStoreMode::TILE), Value());
+      NVVM::CpAsyncBulkCommitGroupOp::create(e.b, e.loc);
+    });
+  }
+};
+
+/// Two results packed into the 32 bits of a staging store.
+Value packPair(Emitter &e, const WgmmaProblem &p, ArrayRef<Value> values) {
+  auto pairType = VectorType::get({2}, p.resultType);
+  auto wordType = VectorType::get({1}, e.b.getI32Type());
+  Value pair = vector::FromElementsOp::create(e.b, e.loc, pairType, values);
+  return vector::ExtractOp::create(e.b, e.loc,
+                                   vector::BitCastOp::create(e.b, e.loc, wordType, pair),
+                                   ArrayRef<int64_t>{0});
+}
+
+/// The staged epilogue of one consumer warpgroup's 64 rows, 64 columns (one
+/// box) at a time, buffers alternating.
+void storeTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
+                     StagedStores &out, Value acc, Value xs, Value s, Value warp, Value lane,
+                     Value consumerRow0, Value tileCol0) {
+  OpBuilder &b = e.b;
+  bool integer = p.kind == WgmmaKind::Int8;
+  // The thread's rows within the consumer's 64 (and + 8), and their scales.
+  Value row = e.add(e.mul(warp, 16), e.div(lane, 4));
+  Value clampM = e.idx(p.m - 1), clampN = e.idx(p.n - 1);
+  SmallVector<Value> rowScales;
+  for (int64_t half = 0; half < 2; ++half) {
+    Value m = arith::MinUIOp::create(b, e.loc, e.add(e.add(consumerRow0, row), half * 8), clampM);
+    rowScales.push_back(e.toF32(memref::LoadOp::create(
+        b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : m, e.idx(0)})));
+  }
+  Value quadCol = e.mul(e.rem(lane, 4), 2);
+  for (int64_t part = 0; part < p.bn / 64; ++part) {
+    // The part's column scales, loaded before its barrier (all of the
+    // tile's at once, 64 registers beside the 128 sums, spill).
+    SmallVector<Value> colScales;
+    for (int64_t j = part * 8; j < part * 8 + 8; ++j)
+      for (int64_t c = 0; c < 2; ++c) {
+        Value col = arith::MinUIOp::create(
+            b, e.loc, e.add(e.add(tileCol0, quadCol), j * 8 + c), clampN);
+        colScales.push_back(e.toF32(memref::LoadOp::create(
+            b, e.loc, s, ValueRange{p.scaleRows == 1 ? e.idx(0) : col, e.idx(0)})));
+      }
+    // The previous tile's stores (part 0) or the one that last used this
+    // buffer have read it.
+    if (part == 0 || part >= p.stagingBuffers)
+      out.awaitBuffer(part == 0 ? 0 : p.stagingBuffers - 1);
+    Value buffer = e.add(smem.stagingBuffer(out.consumer),
+                         (part % p.stagingBuffers) * p.stagingBoxBytes());
+    for (int64_t chunk = 0; chunk < 8; ++chunk) {
+      int64_t j = part * 8 + chunk; // the n8 column block: one 16-byte chunk
+      for (int64_t half = 0; half < 2; ++half) {
+        SmallVector<Value> values;
+        for (int64_t c = 0; c < 2; ++c) {
+          Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
+          if (integer)
+            v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
+          v = arith::MulFOp::create(b, e.loc, arith::MulFOp::create(b, e.loc, v, rowScales[half]),
+                                    colScales[2 * chunk + c]);
+          values.push_back(arith::TruncFOp::create(b, e.loc, p.resultType, v));
+        }
+        Value r = e.add(row, half * 8);
+        Value swizzled = arith::XOrIOp::create(b, e.loc, e.idx(chunk), e.rem(r, 8));
+        Value address = e.add(e.add(buffer, e.mul(r, kRowBytes)),
+                              e.add(e.mul(swizzled, 16), e.mul(quadCol, 2)));
+        LLVM::StoreOp::create(b, e.loc, packPair(e, p, values), smem.pointer(address));
+      }
+    }
+    out.store(buffer, e.mul(e.add(tileCol0, part * 64), 2), consumerRow0);
+  }
+}
+
+/// The staged epilogue of the transposed product: the consumer's 64 weight
+/// rows are 64 columns of the result (one 128-byte row of the box) for
+/// each of the tile's tokens (the box's rows), one box per tile. Thread
+/// (warp, lane) holds weight rows 16 * warp + lane / 4 (+ 8), the 16-byte
+/// chunk 2 * warp (+ 1) of each token row, and tokens 8j + 2 * (lane % 4)
+/// (+ 1), whose rows differ mod 8: the swizzle spreads a warp's stores
+/// over 16 banks.
+void storeSwappedTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
+                            StagedStores &out, Value acc, Value xs, Value s, Value warp,
+                            Value lane, Value consumerRow0, Value tileCol0) {
+  OpBuilder &b = e.b;
+  out.awaitBuffer(0);
+  Value buffer = smem.stagingBuffer(out.consumer);
+  Value quadCol = e.mul(e.rem(lane, 4), 2);
+  SmallVector<Value> tokenScales, weightScales;
+  if (xs) {
+    for (int64_t j = 0; j < p.tileCols() / 8; ++j)
+      for (int64_t c = 0; c < 2; ++c) {
+        Value m = arith::MinUIOp::create(b, e.loc, e.add(e.add(tileCol0, quadCol), j * 8 + c),
+                                         e.idx(p.m - 1));
+        tokenScales.push_back(e.toF32(memref::LoadOp::create(
+            b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : m, e.idx(0)})));
+      }
+    for (int64_t half = 0; half < 2; ++half) {
+      Value n = arith::MinUIOp::create(
+          b, e.loc, e.add(e.add(consumerRow0, e.add(e.mul(warp, 16), e.div(lane, 4))), half * 8),
+          e.idx(p.n - 1));
+      weightScales.push_back(e.toF32(memref::LoadOp::create(
+          b, e.loc, s, ValueRange{p.scaleRows == 1 ? e.idx(0) : n, e.idx(0)})));
+    }
+  }
+  bool integerSums = !p.floatProducts() && p.kind != WgmmaKind::Int4Real;
+  for (int64_t j = 0; j < p.tileCols() / 8; ++j)
+    for (int64_t c = 0; c < 2; ++c) {
+      Value token = e.add(quadCol, j * 8 + c); // the box row
+      for (int64_t half = 0; half < 2; ++half) {
+        Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
+        if (integerSums)
+          v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
+        if (xs)
+          v = arith::MulFOp::create(
+              b, e.loc, arith::MulFOp::create(b, e.loc, v, tokenScales[2 * j + c]),
+              weightScales[half]);
+        v = arith::TruncFOp::create(b, e.loc, p.resultType, v);
+        Value chunk = e.add(e.mul(warp, 2), half);
+        Value swizzled = arith::XOrIOp::create(b, e.loc, chunk, e.rem(token, 8));
+        Value address = e.add(e.add(buffer, e.mul(token, kRowBytes)),
+                              e.add(e.mul(swizzled, 16), e.mul(e.div(lane, 4), 2)));
+        LLVM::StoreOp::create(b, e.loc, v, smem.pointer(address));
+      }
+    }
+  out.store(buffer, e.mul(consumerRow0, 2), tileCol0);
 }
 
 /// The swapped product's store: accumulator rows are weight rows (n),
@@ -970,7 +1248,7 @@ void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Va
               v = arith::TruncFOp::create(b, e.loc, p.resultType, v);
             memref::StoreOp::create(b, e.loc, v, y, ValueRange{m, n});
           };
-          if (p.m % p.tileCols() == 0)
+          if (p.fullColumnTiles())
             store();
           else
             ifThen(e, e.lt(m, p.m), store);
@@ -1014,26 +1292,42 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   }
   launch.params.push_back("result");
   params.append({MemRefType::get({p.m, p.n}, p.resultType), genericPtr, genericPtr});
+  if (p.stagingBuffers)
+    params.push_back(genericPtr); // the result's tensor map
   // wgmma's A operand first, then B (kernel arguments in that order).
   int64_t activationBytes = real ? 2 : 1;
-  TensorMapDesc activations{0, p.m, p.k * activationBytes, p.bm, kRowBytes};
-  TensorMapDesc weights{1, p.n, weightRowBytes, p.bn, kRowBytes};
+  int64_t aBox = p.aBoxRows(), bBox = p.bBoxRows();
+  TensorMapDesc activations{0, p.m, p.k * activationBytes, p.swapped() ? bBox : aBox,
+                            kRowBytes};
+  TensorMapDesc weights{1, p.n, weightRowBytes, p.swapped() ? aBox : bBox, kRowBytes};
   launch.tensorMaps = {p.swapped() ? weights : activations,
                        p.swapped() ? activations : weights};
+  int32_t resultParam = launch.params.size() - 1;
+  if (p.stagingBuffers)
+    launch.tensorMaps.push_back(TensorMapDesc{unsigned(resultParam), p.m,
+                                              p.n * p.resultType.getIntOrFloatBitWidth() / 8,
+                                              p.stagingBoxRows(), kRowBytes});
 
   ::mlir::gpu::GPUFuncOp func = beginKernel(b, loc, name, params, p.threads());
   // One block per SM: the register cap at entry that setmaxnreg needs.
   func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(), b.getI32IntegerAttr(1));
+  // `.reqnctapercluster`: a plain launch forms the clusters.
+  if (p.clusterSize() > 1)
+    func->setAttr(NVVM::NVVMDialect::getClusterDimAttrName(),
+                  b.getDenseI32ArrayAttr({int32_t(p.clusterSize()), 1, 1}));
   // Tensor maps are 128-byte kernel parameters passed by value
   // (lowbit-grid-constant-tensor-maps marks them after lowering to LLVM).
   int32_t firstMap = launch.params.size();
-  func->setAttr(kTensorMapArgsAttrName,
-                b.getDenseI32ArrayAttr({firstMap, firstMap + 1}));
+  SmallVector<int32_t> mapArgs = {firstMap, firstMap + 1};
+  if (p.stagingBuffers)
+    mapArgs.push_back(firstMap + 2);
+  func->setAttr(kTensorMapArgsAttrName, b.getDenseI32ArrayAttr(mapArgs));
   Block &body = func.getBody().front();
   Value s = body.getArgument(2), y = body.getArgument(firstMap - 1);
   Value z = real && p.hasZeroPoints ? body.getArgument(3) : Value();
   Value xs = real ? Value() : body.getArgument(3);
   Value tmapA = body.getArgument(firstMap), tmapB = body.getArgument(firstMap + 1);
+  Value tmapY = p.stagingBuffers ? body.getArgument(firstMap + 2) : Value();
 
   Value shared = dynamicSharedBytes(b, loc);
   Value start = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared);
@@ -1050,13 +1344,22 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   ifThen(e, e.eq(tid, 0), [&] {
     for (int64_t st = 0; st < p.stages; ++st) {
       NVVM::MBarrierInitOp::create(b, loc, smem.full(e.idx(st)), e.i32(1), Value());
-      NVVM::MBarrierInitOp::create(b, loc, smem.empty(e.idx(st)),
-                                   e.i32(p.consumers() * kWarpgroupThreads / kWarpThreads),
+      NVVM::MBarrierInitOp::create(b, loc, smem.empty(e.idx(st)), e.i32(p.emptyArrivals()),
                                    Value());
     }
     NVVM::FenceMbarrierInitOp::create(b, loc);
   });
-  ::mlir::gpu::BarrierOp::create(b, loc);
+  // A cluster's blocks arrive on each other's barriers: all are set up
+  // before any block goes on, and none exits while the other may still
+  // arrive on its barriers (below).
+  auto syncCluster = [&] {
+    NVVM::ClusterArriveOp::create(b, loc, UnitAttr());
+    NVVM::ClusterWaitOp::create(b, loc, UnitAttr());
+  };
+  if (p.clusterSize() > 1)
+    syncCluster();
+  else
+    ::mlir::gpu::BarrierOp::create(b, loc);
 
   auto roles = scf::IfOp::create(b, loc, e.eq(warpgroup, 0), /*withElse=*/true);
   {
@@ -1077,6 +1380,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
                                    NVVM::SetMaxRegisterAction::increase);
     Value consumer = arith::SubIOp::create(b, loc, warpgroup, e.idx(1));
     Value warp = e.div(e.rem(tid, kWarpgroupThreads), kWarpThreads);
+    StagedStores out{e, tmapY, consumer, e.eq(e.rem(tid, kWarpgroupThreads), 0)};
     forEachTile(e, p, [&](Value tileRow0, Value tileCol0, Value done) {
       // This thread's first accumulator row and column (kernel frame); W4A16
       // reads its weight rows' scales in the main loop.
@@ -1091,17 +1395,32 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
       if (!row0)
         row0 = firstRow();
       Value col0 = e.add(tileCol0, e.mul(e.rem(lane, 4), 2));
-      if (p.swapped())
+      Value consumerRow0 = e.add(tileRow0, e.mul(consumer, kWarpgroupRows));
+      if (p.stagingBuffers && p.swapped())
+        storeSwappedTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, tileCol0);
+      else if (p.stagingBuffers)
+        storeTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, tileCol0);
+      else if (p.swapped())
         storeSwappedTile(e, p, acc, xs, s, y, row0, col0);
       else
         storeTile(e, p, acc, xs, s, y, row0, col0);
     });
+    // The last stores have read their buffers before the block exits.
+    if (p.stagingBuffers)
+      ifThen(e, e.eq(e.rem(tid, kWarpgroupThreads), 0), [&] {
+        NVVM::CpAsyncBulkWaitGroupOp::create(b, loc, b.getI32IntegerAttr(0), UnitAttr());
+      });
   }
+  if (p.clusterSize() > 1)
+    syncCluster();
   ::mlir::gpu::ReturnOp::create(b, loc);
 
-  // Persistent: one block per SM walks the tiles; otherwise one per tile.
-  launch.grid = {p.persistent && numSMs > 0 ? std::min(p.tiles(), numSMs) : p.tiles(),
-                 1, 1};
+  // Persistent: one block per SM walks the tiles; otherwise one per tile
+  // (per cluster tile, two blocks per cluster).
+  int64_t clusters = p.persistent && numSMs > 0
+                         ? std::min(p.clusterTiles(), numSMs / p.clusterSize())
+                         : p.clusterTiles();
+  launch.grid = {clusters * p.clusterSize(), 1, 1};
   launch.block = {p.threads(), 1, 1};
   launch.sharedBytes = p.sharedBytes();
   return launch;

@@ -1,0 +1,25 @@
+// RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx | FileCheck %s
+// RUN: FileCheck %s --check-prefix=PTX < %t.ptx
+// RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// CHECK: 1 kernel(s)
+
+// W4A16 on wgmma in clusters of two blocks along N ([1, 2]): the product is
+// computed transposed (weights are the kernel's rows), so the pair's tiles
+// share their activation tile, each block loading two of its four 128-byte
+// K parts' halves with multicast. N = 300 is three 128-row tiles (the
+// second pair's second tile is past N), M = 200 and K = 640 are not
+// multiples of the tile; u4 codes, zero points, bf16 scales per group of 128.
+// PTX: .reqnctapercluster 2, 1, 1
+// PTX: mbarrier.arrive.shared::cluster.b64
+// PTX: multicast::cluster
+// PTXAS: 0 bytes spill stores, 0 bytes spill loads
+// GPU-COMPARE: --rtol=1e-2 --atol=0.5
+func.func @w4a16(%x: tensor<200x640xbf16>, %w: tensor<300x640xi4, #lowbit.layout<packed>>, %s: tensor<300x5xbf16>, %z: tensor<300x5xi4>) -> tensor<200x300xbf16> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
+                                  granularity = per_group, axis = 1, group_size = 128, scale_type = bf16>
+      weight_scales(%s) weight_zero_points(%z)
+      {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, cluster = [1, 2], persistent = true>}
+      : (tensor<200x640xbf16>, tensor<300x640xi4, #lowbit.layout<packed>>, tensor<300x5xbf16>, tensor<300x5xi4>) -> tensor<200x300xbf16>
+  return %y : tensor<200x300xbf16>
+}
