@@ -216,11 +216,12 @@ inline void waitParity(Emitter &e, Value barrier, Value parity) {
                                         e.i32(0x989680));
 }
 
-/// Orders this thread's reads of shared memory (generic proxy) before later
-/// writes to it through the async proxy (TMA refilling a ring slot): the
-/// fence a consumer issues before it releases a slot it read with
-/// ld.shared. Without it, on an H200, refills overtook such reads.
-inline void fenceSharedReadsBeforeAsyncWrites(Emitter &e) {
+/// Orders this thread's accesses to shared memory through the generic proxy
+/// (ld.shared, st.shared) against later ones through the async proxy (TMA,
+/// wgmma): the fence a consumer issues before it releases a ring slot it
+/// read with ld.shared (without it, on an H200, refills overtook such
+/// reads), and before a TMA store reads what it wrote with st.shared.
+inline void fenceProxyAsyncShared(Emitter &e) {
   MLIRContext *ctx = e.b.getContext();
   NVVM::FenceProxyOp::create(e.b, e.loc,
                              NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
@@ -233,10 +234,14 @@ inline Value sharedPointer(Emitter &e, Value address) {
                                   e.toI64(address));
 }
 
+/// NVPTX's address space of the cluster's shared window (shared::cluster).
+constexpr unsigned kSharedClusterAddressSpace = 7;
+
 /// The same address in the cluster's shared window, as TMA writes it.
 inline Value clusterPointer(Emitter &e, Value address) {
   return LLVM::AddrSpaceCastOp::create(
-      e.b, e.loc, LLVM::LLVMPointerType::get(e.b.getContext(), 7), sharedPointer(e, address));
+      e.b, e.loc, LLVM::LLVMPointerType::get(e.b.getContext(), kSharedClusterAddressSpace),
+      sharedPointer(e, address));
 }
 
 } // namespace mlir::lowbit

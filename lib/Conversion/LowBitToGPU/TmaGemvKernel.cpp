@@ -65,7 +65,7 @@ struct TmaBlock {
   /// proxy fence: without it, on an H200, refills overtook reads of
   /// 2- to 4-slot rings and results raced (relative L2 0.002-0.05).
   void release(Value stage) {
-    fenceSharedReadsBeforeAsyncWrites(e);
+    fenceProxyAsyncShared(e);
     NVVM::MBarrierArriveOp::create(e.b, e.loc, Type(), empty(stage), Value());
   }
   /// A consumer's loop over the block's K tiles: `sums` f32 sums from zero,

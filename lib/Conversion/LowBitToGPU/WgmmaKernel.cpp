@@ -18,8 +18,8 @@
 //   (`setmaxnreg.inc`), each owning 64 rows of the tile.
 // - Each slot has two mbarriers: `full`, armed by the producer with the
 //   slot's byte count (`mbarrier.arrive.expect_tx`) and completed by the
-//   copies; `empty`, on which every consumer warp arrives once its
-//   `wgmma`s have read the slot. Waits use the phase parity of the slot's
+//   copies; `empty`, on which every consumer warp (of both blocks of a
+//   cluster) arrives once its `wgmma`s have read the slot. Waits use the phase parity of the slot's
 //   round, so the ring needs no other synchronisation.
 // - TMA writes each 128-byte row with the 128-byte swizzle, the layout
 //   `wgmma` reads through a shared-memory descriptor (8-row atoms 1024 bytes
@@ -69,6 +69,8 @@ constexpr int64_t kRowBytes = 128;
 constexpr int64_t kStepBytes = 32;
 /// The 128-byte swizzle repeats every 8 rows; tiles start on this boundary.
 constexpr int64_t kSwizzleAtomBytes = 8 * kRowBytes;
+/// 16-bit results per 128-byte row of a staging box.
+constexpr int64_t kStagingCols = kRowBytes / 2;
 /// Dynamic shared memory a block may opt into on sm_90.
 constexpr int64_t kMaxSharedBytes = 227 * 1024;
 /// Named barriers 1 and 2: each consumer's staged epilogue (0 is
@@ -115,6 +117,9 @@ struct WgmmaProblem {
   bool floatProducts() const {
     return kind == WgmmaKind::Fp8 || kind == WgmmaKind::Int4Fp8;
   }
+  /// The tensor cores sum in s32 (int8 and W4A8-int8): converted to f32 in
+  /// the epilogue.
+  bool integerSums() const { return !floatProducts() && kind != WgmmaKind::Int4Real; }
   int64_t rows() const { return swapped() ? n : m; }
   int64_t cols() const { return swapped() ? m : n; }
   int64_t tileRows() const { return swapped() ? bn : bm; }
@@ -154,7 +159,6 @@ struct WgmmaProblem {
   }
   int64_t gridRows() const { return llvm::divideCeil(rows(), tileRows()); }
   int64_t gridCols() const { return llvm::divideCeil(cols(), tileCols()); }
-  int64_t tiles() const { return gridRows() * gridCols(); }
   /// The cluster in the kernel's frame (two blocks at most): along rows,
   /// the pair's tiles share B's tile, which each block loads half of and
   /// multicasts to both; along columns they share A's.
@@ -295,17 +299,22 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
   if (p.clusterSize() > 2)
     return op.emitOpError() << "wgmma clusters must be [2, 1] or [1, 2] (two blocks sharing "
                                "one operand's tile)";
-  // 16-bit results whose rows TMA can address (multiples of 16 bytes) are
-  // stored through shared memory: two buffers per consumer where they fit
-  // beside the ring, else one (one box per tile when transposed: one).
-  WgmmaProblem staged = p;
-  if (p.resultType.getIntOrFloatBitWidth() == 16 && (p.n * 2) % 16 == 0)
-    for (int64_t buffers = p.swapped() ? 1 : 2; buffers >= 1; --buffers) {
-      staged.stagingBuffers = buffers;
-      if (staged.sharedBytes() <= kMaxSharedBytes)
-        return staged;
-    }
   return p;
+}
+
+/// The staged epilogue's buffers per consumer: 16-bit results whose rows
+/// TMA can address (multiples of 16 bytes) are stored through shared
+/// memory, with two buffers where the tile has two boxes of columns and
+/// both fit beside the ring, else one (the transposed kernels store one box
+/// per tile); otherwise none, and the results are stored from registers.
+int64_t stagingBuffers(WgmmaProblem p) {
+  if (p.resultType.getIntOrFloatBitWidth() != 16 || (p.n * 2) % 16)
+    return 0;
+  int64_t most = p.swapped() ? 1 : std::min<int64_t>(2, p.bn / kStagingCols);
+  for (p.stagingBuffers = most; p.stagingBuffers >= 1; --p.stagingBuffers)
+    if (p.sharedBytes() <= kMaxSharedBytes)
+      return p.stagingBuffers;
+  return 0;
 }
 
 FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
@@ -491,7 +500,8 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
       Value rank = clusterRank(e, p);
       tile = e.add(tile, e.mul(rank, boxRows * kRowBytes));
       row = e.add(row, e.mul(rank, boxRows));
-      mask = arith::ConstantIntOp::create(b, e.loc, b.getI16Type(), 3);
+      mask = arith::ConstantIntOp::create(b, e.loc, b.getI16Type(),
+                                          (1 << p.clusterSize()) - 1);
     }
     NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
         b, e.loc, smem.clusterPointer(tile), map, ValueRange{e.toI32(kByte), e.toI32(row)},
@@ -730,7 +740,7 @@ Value wgmmaRegisterA(Emitter &e, const WgmmaProblem &p, Value acc, ValueRange a,
 
 /// The accumulators of one consumer thread: m64nCOLS f32 (floats) or s32.
 Type accumulatorType(const WgmmaProblem &p, MLIRContext *ctx) {
-  bool floats = p.floatProducts() || p.kind == WgmmaKind::Int4Real;
+  bool floats = !p.integerSums();
   Type element = floats ? Type(Float32Type::get(ctx)) : Type(IntegerType::get(ctx, 32));
   return LLVM::LLVMStructType::getLiteral(ctx,
                                           SmallVector<Type>(p.accRegisters(), element));
@@ -763,7 +773,7 @@ void waitFull(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value slot)
 void releaseSlot(Emitter &e, SharedLayout &smem, Value lane, Value stage,
                  bool genericReads = false) {
   if (genericReads) {
-    fenceSharedReadsBeforeAsyncWrites(e);
+    fenceProxyAsyncShared(e);
     NVVM::SyncWarpOp::create(e.b, e.loc, e.i32(-1));
   }
   ifThen(e, e.eq(lane, 0), [&] {
@@ -777,7 +787,7 @@ void releaseSlot(Emitter &e, SharedLayout &smem, Value lane, Value stage,
     // its wgmma group has completed), and at cluster scope ptxas puts a
     // MEMBAR.ALL.GPU before each arrival, which ran the kernel 1.6-1.8x
     // slower on the H200.
-    auto clusterPtr = LLVM::LLVMPointerType::get(e.b.getContext(), 7);
+    auto clusterPtr = LLVM::LLVMPointerType::get(e.b.getContext(), kSharedClusterAddressSpace);
     for (int64_t rank = 0; rank < smem.p.clusterSize(); ++rank) {
       Value barrier = NVVM::MapaOp::create(e.b, e.loc, clusterPtr, smem.empty(stage),
                                            e.i32(rank));
@@ -990,6 +1000,22 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   return loop.getResults()[fp8 ? 1 : 0];
 }
 
+/// Row `index` of a column of scales (per token or channel), or its only
+/// row (per tensor), as f32.
+Value scaleAt(Emitter &e, Value scales, int64_t rows, Value index) {
+  return e.toF32(memref::LoadOp::create(e.b, e.loc, scales,
+                                        ValueRange{rows == 1 ? e.idx(0) : index, e.idx(0)}));
+}
+/// The scale of weight row (channel) `n` and of token `m`: rows past the
+/// product read the last one (their results are not stored).
+Value weightScale(Emitter &e, const WgmmaProblem &p, Value s, Value n) {
+  return scaleAt(e, s, p.scaleRows, arith::MinUIOp::create(e.b, e.loc, n, e.idx(p.n - 1)));
+}
+Value tokenScale(Emitter &e, const WgmmaProblem &p, Value xs, Value m) {
+  return scaleAt(e, xs, p.inputScaleRows,
+                 arith::MinUIOp::create(e.b, e.loc, m, e.idx(p.m - 1)));
+}
+
 /// Scales and stores a consumer's accumulators. Thread `lane` of warp `warp`
 /// holds, for each n8 column tile j, registers 4j..4j+3: rows lane/4 and
 /// lane/4 + 8 of the warp's 16, columns 2 * (lane % 4) and the next.
@@ -998,20 +1024,15 @@ void storeTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
   OpBuilder &b = e.b;
   bool integer = p.kind == WgmmaKind::Int8;
   bool vectorStore = p.n % 2 == 0;
-  Value clampN = e.idx(p.n - 1);
   // Column scales once per column this thread stores.
   SmallVector<Value> colScales;
   for (int64_t j = 0; j < p.bn / 8; ++j)
-    for (int64_t c = 0; c < 2; ++c) {
-      Value col = arith::MinUIOp::create(b, e.loc, e.add(col0, j * 8 + c), clampN);
-      colScales.push_back(e.toF32(memref::LoadOp::create(
-          b, e.loc, s, ValueRange{p.scaleRows == 1 ? e.idx(0) : col, e.idx(0)})));
-    }
+    for (int64_t c = 0; c < 2; ++c)
+      colScales.push_back(weightScale(e, p, s, e.add(col0, j * 8 + c)));
   for (int64_t half = 0; half < 2; ++half) {
     Value row = e.add(row0, half * 8);
     ifThen(e, e.lt(row, p.m), [&] {
-      Value rowScale = e.toF32(memref::LoadOp::create(
-          b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : row, e.idx(0)}));
+      Value rowScale = scaleAt(e, xs, p.inputScaleRows, row);
       for (int64_t j = 0; j < p.bn / 8; ++j) {
         SmallVector<Value> values;
         for (int64_t c = 0; c < 2; ++c) {
@@ -1074,11 +1095,15 @@ struct StagedStores {
     });
     sync();
   }
+  /// Before the block exits: every store complete.
+  void drain() {
+    ifThen(e, issuer, [&] {
+      NVVM::CpAsyncBulkWaitGroupOp::create(e.b, e.loc, e.b.getI32IntegerAttr(0), UnitAttr());
+    });
+  }
   /// After writing `buffer`: its box to the result at (`colByte`, `row`).
   void store(Value buffer, Value colByte, Value row) {
-    // The same fence orders the threads' writes before the async proxy's
-    // reads.
-    fenceSharedReadsBeforeAsyncWrites(e);
+    fenceProxyAsyncShared(e);
     sync();
     ifThen(e, issuer, [&] {
       NVVM::CpAsyncBulkTensorSharedCTAToGlobalOp::create(
@@ -1109,25 +1134,17 @@ void storeTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
   bool integer = p.kind == WgmmaKind::Int8;
   // The thread's rows within the consumer's 64 (and + 8), and their scales.
   Value row = e.add(e.mul(warp, 16), e.div(lane, 4));
-  Value clampM = e.idx(p.m - 1), clampN = e.idx(p.n - 1);
   SmallVector<Value> rowScales;
-  for (int64_t half = 0; half < 2; ++half) {
-    Value m = arith::MinUIOp::create(b, e.loc, e.add(e.add(consumerRow0, row), half * 8), clampM);
-    rowScales.push_back(e.toF32(memref::LoadOp::create(
-        b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : m, e.idx(0)})));
-  }
+  for (int64_t half = 0; half < 2; ++half)
+    rowScales.push_back(tokenScale(e, p, xs, e.add(e.add(consumerRow0, row), half * 8)));
   Value quadCol = e.mul(e.rem(lane, 4), 2);
-  for (int64_t part = 0; part < p.bn / 64; ++part) {
-    // The part's column scales, loaded before its barrier (all of the
-    // tile's at once, 64 registers beside the 128 sums, spill).
+  for (int64_t part = 0; part < p.bn / kStagingCols; ++part) {
+    // The part's column scales, loaded before its barrier (loading the
+    // whole tile's at once, 64 registers beside the 128 sums, spills).
     SmallVector<Value> colScales;
     for (int64_t j = part * 8; j < part * 8 + 8; ++j)
-      for (int64_t c = 0; c < 2; ++c) {
-        Value col = arith::MinUIOp::create(
-            b, e.loc, e.add(e.add(tileCol0, quadCol), j * 8 + c), clampN);
-        colScales.push_back(e.toF32(memref::LoadOp::create(
-            b, e.loc, s, ValueRange{p.scaleRows == 1 ? e.idx(0) : col, e.idx(0)})));
-      }
+      for (int64_t c = 0; c < 2; ++c)
+        colScales.push_back(weightScale(e, p, s, e.add(e.add(tileCol0, quadCol), j * 8 + c)));
     // The previous tile's stores (part 0) or the one that last used this
     // buffer have read it.
     if (part == 0 || part >= p.stagingBuffers)
@@ -1153,7 +1170,7 @@ void storeTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
         LLVM::StoreOp::create(b, e.loc, packPair(e, p, values), smem.pointer(address));
       }
     }
-    out.store(buffer, e.mul(e.add(tileCol0, part * 64), 2), consumerRow0);
+    out.store(buffer, e.mul(e.add(tileCol0, part * kStagingCols), 2), consumerRow0);
   }
 }
 
@@ -1174,27 +1191,18 @@ void storeSwappedTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
   SmallVector<Value> tokenScales, weightScales;
   if (xs) {
     for (int64_t j = 0; j < p.tileCols() / 8; ++j)
-      for (int64_t c = 0; c < 2; ++c) {
-        Value m = arith::MinUIOp::create(b, e.loc, e.add(e.add(tileCol0, quadCol), j * 8 + c),
-                                         e.idx(p.m - 1));
-        tokenScales.push_back(e.toF32(memref::LoadOp::create(
-            b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : m, e.idx(0)})));
-      }
-    for (int64_t half = 0; half < 2; ++half) {
-      Value n = arith::MinUIOp::create(
-          b, e.loc, e.add(e.add(consumerRow0, e.add(e.mul(warp, 16), e.div(lane, 4))), half * 8),
-          e.idx(p.n - 1));
-      weightScales.push_back(e.toF32(memref::LoadOp::create(
-          b, e.loc, s, ValueRange{p.scaleRows == 1 ? e.idx(0) : n, e.idx(0)})));
-    }
+      for (int64_t c = 0; c < 2; ++c)
+        tokenScales.push_back(tokenScale(e, p, xs, e.add(e.add(tileCol0, quadCol), j * 8 + c)));
+    Value n0 = e.add(consumerRow0, e.add(e.mul(warp, 16), e.div(lane, 4)));
+    for (int64_t half = 0; half < 2; ++half)
+      weightScales.push_back(weightScale(e, p, s, e.add(n0, half * 8)));
   }
-  bool integerSums = !p.floatProducts() && p.kind != WgmmaKind::Int4Real;
   for (int64_t j = 0; j < p.tileCols() / 8; ++j)
     for (int64_t c = 0; c < 2; ++c) {
       Value token = e.add(quadCol, j * 8 + c); // the box row
       for (int64_t half = 0; half < 2; ++half) {
         Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
-        if (integerSums)
+        if (p.integerSums())
           v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
         if (xs)
           v = arith::MulFOp::create(
@@ -1221,29 +1229,25 @@ void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Va
   SmallVector<Value> tokenScales;
   if (xs)
     for (int64_t j = 0; j < p.tileCols() / 8; ++j)
-      for (int64_t c = 0; c < 2; ++c) {
-        Value m = arith::MinUIOp::create(b, e.loc, e.add(m0, j * 8 + c), e.idx(p.m - 1));
-        tokenScales.push_back(e.toF32(memref::LoadOp::create(
-            b, e.loc, xs, ValueRange{p.inputScaleRows == 1 ? e.idx(0) : m, e.idx(0)})));
-      }
+      for (int64_t c = 0; c < 2; ++c)
+        tokenScales.push_back(tokenScale(e, p, xs, e.add(m0, j * 8 + c)));
   for (int64_t half = 0; half < 2; ++half) {
     Value n = e.add(n0, half * 8);
     ifThen(e, e.lt(n, p.n), [&] {
-      Value weightScale;
+      Value channelScale;
       if (xs)
-        weightScale = e.toF32(memref::LoadOp::create(
-            b, e.loc, s, ValueRange{p.scaleRows == 1 ? e.idx(0) : n, e.idx(0)}));
+        channelScale = scaleAt(e, s, p.scaleRows, n);
       for (int64_t j = 0; j < p.tileCols() / 8; ++j)
         for (int64_t c = 0; c < 2; ++c) {
           Value m = e.add(m0, j * 8 + c);
           auto store = [&] {
             Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
-            if (!p.floatProducts() && p.kind != WgmmaKind::Int4Real)
+            if (p.integerSums())
               v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
             if (xs)
               v = arith::MulFOp::create(
                   b, e.loc, arith::MulFOp::create(b, e.loc, v, tokenScales[2 * j + c]),
-                  weightScale);
+                  channelScale);
             if (!p.resultType.isF32())
               v = arith::TruncFOp::create(b, e.loc, p.resultType, v);
             memref::StoreOp::create(b, e.loc, v, y, ValueRange{m, n});
@@ -1265,7 +1269,11 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   FailureOr<WgmmaProblem> analyzed = analyze(op, config);
   if (failed(analyzed))
     return failure();
-  const WgmmaProblem &p = *analyzed;
+  WgmmaProblem p = *analyzed;
+  p.stagingBuffers = stagingBuffers(p);
+  // Ring tiles and staging boxes start on the swizzle's 8-row atoms.
+  assert(p.stagingOffset() % kSwizzleAtomBytes == 0 &&
+         p.stagingBoxBytes() % kSwizzleAtomBytes == 0 && "swizzled tiles must be aligned");
   MLIRContext *ctx = b.getContext();
   Location loc = op.getLoc();
   Emitter e{b, loc};
@@ -1405,11 +1413,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
       else
         storeTile(e, p, acc, xs, s, y, row0, col0);
     });
-    // The last stores have read their buffers before the block exits.
     if (p.stagingBuffers)
-      ifThen(e, e.eq(e.rem(tid, kWarpgroupThreads), 0), [&] {
-        NVVM::CpAsyncBulkWaitGroupOp::create(b, loc, b.getI32IntegerAttr(0), UnitAttr());
-      });
+      out.drain();
   }
   if (p.clusterSize() > 1)
     syncCluster();
@@ -1418,7 +1423,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   // Persistent: one block per SM walks the tiles; otherwise one per tile
   // (per cluster tile, two blocks per cluster).
   int64_t clusters = p.persistent && numSMs > 0
-                         ? std::min(p.clusterTiles(), numSMs / p.clusterSize())
+                         ? std::min(p.clusterTiles(),
+                                    std::max<int64_t>(1, numSMs / p.clusterSize()))
                          : p.clusterTiles();
   launch.grid = {clusters * p.clusterSize(), 1, 1};
   launch.block = {p.threads(), 1, 1};
