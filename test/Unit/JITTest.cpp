@@ -183,6 +183,12 @@ TEST(Manifest, TensorMapsAreReadBack) {
   EXPECT_EQ(map.rowBytes, 256);
   EXPECT_EQ(map.boxRows, 64);
   EXPECT_EQ(map.boxBytes, 128);
+  // The result's map (wgmma's staged epilogue stores through it).
+  auto result = manifestWithMaps(R"([{"param": 3, "rows": 64, "row_bytes": 256,
+                                      "box_rows": 64, "box_bytes": 128}])");
+  ASSERT_TRUE(bool(result)) << errorText(result.takeError());
+  ASSERT_EQ(result->tensorMaps.size(), 1u);
+  EXPECT_EQ(result->tensorMaps[0].param, 3);
 }
 
 TEST(Manifest, BadTensorMapsNameTheProblem) {
