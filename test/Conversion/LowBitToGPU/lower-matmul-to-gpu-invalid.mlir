@@ -413,3 +413,12 @@ func.func @tma_gemv_s8_17_tokens(%x: tensor<17x1024xi8>, %xs: tensor<17x1xf32>, 
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 32], mma_type = i8, stages = 2>} : (tensor<17x1024xi8>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>, tensor<17x1xf32>) -> tensor<17x64xf32>
   return %y : tensor<17x64xf32>
 }
+
+// -----
+
+// wgmma clusters are pairs of blocks sharing one operand's tile.
+func.func @wgmma_cluster_of_four(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>, %w: tensor<256x512xi8>, %s: tensor<256x1xf32>) -> tensor<256x256xf16> {
+  // expected-error @+1 {{wgmma clusters must be [2, 1] or [1, 2] (two blocks sharing one operand's tile)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, cluster = [2, 2]>} : (tensor<256x512xi8>, tensor<256x512xi8>, tensor<256x1xf32>, tensor<256x1xf32>) -> tensor<256x256xf16>
+  return %y : tensor<256x256xf16>
+}
