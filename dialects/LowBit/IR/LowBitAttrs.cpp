@@ -162,6 +162,12 @@ bool QuantSchemeAttr::hasFloatStorage() const {
 bool QuantSchemeAttr::hasBipolarStorage() const {
   return isa<BipolarType>(getStorage());
 }
+bool QuantSchemeAttr::isByteCodeScaledPerRowOrTensor() const {
+  Type code = getStorage();
+  bool int8 = code.isInteger(8) && getSignedness() == Signedness::Signed;
+  return (int8 || isa<Float8E4M3FNType>(code)) && !hasZeroPoints() && !getOuterScaleType() &&
+         hasRowOrTensorScales();
+}
 
 std::optional<SmallVector<float>> QuantSchemeAttr::getCodeValues() const {
   if (DenseF32ArrayAttr codebook = getCodebook())

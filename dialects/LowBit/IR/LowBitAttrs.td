@@ -81,6 +81,10 @@ def LowBit_QuantSchemeAttr : LowBit_Attr<"QuantScheme", "quant"> {
       return getGranularity() == Granularity::PerTensor ||
              (getGranularity() == Granularity::PerChannel && getAxis() == 0);
     }
+    /// Signed int8 or e4m3 codes, one level of scales per row or per tensor
+    /// and no zero points: the quantized activations the tensor-core
+    /// kernels take as bytes (wgmma, tma_gemv).
+    bool isByteCodeScaledPerRowOrTensor() const;
     /// Shape of the elements that share one scale, for a tensor of `shape`.
     /// Fails with a diagnostic when the scheme does not fit the shape.
     ::llvm::FailureOr<::llvm::SmallVector<int64_t>> getScaleShape(

@@ -54,12 +54,7 @@ bool isHalfOrFloat(Type type) { return isa<Float16Type, BFloat16Type, Float32Typ
 /// of quantized activations.
 bool eightBitInputScaledPerTokenOrTensor(MatmulOp op) {
   QuantSchemeAttr in = op.getInputSchemeAttr();
-  if (!in)
-    return false;
-  Type code = in.getStorage();
-  bool int8 = code.isInteger(8) && in.getSignedness() == Signedness::Signed;
-  return (int8 || isa<Float8E4M3FNType>(code)) && !in.hasZeroPoints() &&
-         !in.getOuterScaleType() && in.hasRowOrTensorScales() && op.getInputScales() &&
+  return in && in.isByteCodeScaledPerRowOrTensor() && op.getInputScales() &&
          isHalfOrFloat(cast<ShapedType>(op.getInputScales().getType()).getElementType());
 }
 

@@ -77,9 +77,7 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     // on tma_gemv's tensor cores (checked with the config below).
     Type code = in.getStorage();
     auto inScales = cast<RankedTensorType>(op.getInputScales().getType());
-    bool int8 = code.isInteger(8) && in.getSignedness() == Signedness::Signed;
-    if (!(int8 || isa<Float8E4M3FNType>(code)) || in.hasZeroPoints() ||
-        in.getOuterScaleType() || !in.hasRowOrTensorScales() ||
+    if (!in.isByteCodeScaledPerRowOrTensor() ||
         !isa<Float16Type, BFloat16Type, Float32Type>(inScales.getElementType()))
       return unsupported("these quantized activations (int8 or e4m3 codes with f16, bf16 or "
                          "f32 scales per token or tensor run on tma_gemv's tensor cores)");

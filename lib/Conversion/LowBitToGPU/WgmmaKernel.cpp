@@ -373,10 +373,8 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   else
     return unsupported("activations of " + Twine(typeString(inCode)) +
                        " with weights of " + typeString(code));
-  if (inScheme.hasZeroPoints() || scheme.hasZeroPoints() ||
-      !inScheme.hasRowOrTensorScales() || !scheme.hasRowOrTensorScales() ||
-      inScheme.getOuterScaleType() || scheme.getOuterScaleType() ||
-      scheme.getCodebook())
+  if (!inScheme.isByteCodeScaledPerRowOrTensor() || scheme.hasZeroPoints() ||
+      !scheme.hasRowOrTensorScales() || scheme.getOuterScaleType() || scheme.getCodebook())
     return unsupported("zero points, group or two-level scales, or codebooks");
   auto scales = cast<RankedTensorType>(op.getWeightScales().getType());
   auto inScales = cast<RankedTensorType>(op.getInputScales().getType());
