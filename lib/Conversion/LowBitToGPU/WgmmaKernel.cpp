@@ -1014,13 +1014,28 @@ Value tokenScale(Emitter &e, const WgmmaProblem &p, Value xs, Value m) {
                  arith::MinUIOp::create(e.b, e.loc, m, e.idx(p.m - 1)));
 }
 
+/// Accumulator register `i` as a result: s32 sums converted to f32, times
+/// the token's and then the channel's scale (none for W4A16, whose weights
+/// were scaled when dequantized), rounded to the result type.
+Value scaledResult(Emitter &e, const WgmmaProblem &p, Value acc, int64_t i, Value tokenScale,
+                   Value channelScale) {
+  Value v = LLVM::ExtractValueOp::create(e.b, e.loc, acc, i);
+  if (p.integerSums())
+    v = arith::SIToFPOp::create(e.b, e.loc, e.b.getF32Type(), v);
+  if (tokenScale)
+    v = arith::MulFOp::create(e.b, e.loc, arith::MulFOp::create(e.b, e.loc, v, tokenScale),
+                              channelScale);
+  if (!p.resultType.isF32())
+    v = arith::TruncFOp::create(e.b, e.loc, p.resultType, v);
+  return v;
+}
+
 /// Scales and stores a consumer's accumulators. Thread `lane` of warp `warp`
 /// holds, for each n8 column tile j, registers 4j..4j+3: rows lane/4 and
 /// lane/4 + 8 of the warp's 16, columns 2 * (lane % 4) and the next.
 void storeTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
                Value y, Value row0, Value col0) {
   OpBuilder &b = e.b;
-  bool integer = p.kind == WgmmaKind::Int8;
   bool vectorStore = p.n % 2 == 0;
   // Column scales once per column this thread stores.
   SmallVector<Value> colScales;
@@ -1034,14 +1049,8 @@ void storeTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
       for (int64_t j = 0; j < p.bn / 8; ++j) {
         SmallVector<Value> values;
         for (int64_t c = 0; c < 2; ++c) {
-          Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
-          if (integer)
-            v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
-          v = arith::MulFOp::create(b, e.loc, arith::MulFOp::create(b, e.loc, v, rowScale),
-                                    colScales[2 * j + c]);
-          if (!p.resultType.isF32())
-            v = arith::TruncFOp::create(b, e.loc, p.resultType, v);
-          values.push_back(v);
+          values.push_back(
+              scaledResult(e, p, acc, 4 * j + 2 * half + c, rowScale, colScales[2 * j + c]));
         }
         Value col = e.add(col0, j * 8);
         auto store = [&](int64_t c) {
@@ -1129,7 +1138,6 @@ void storeTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
                      StagedStores &out, Value acc, Value xs, Value s, Value warp, Value lane,
                      Value consumerRow0, Value tileCol0) {
   OpBuilder &b = e.b;
-  bool integer = p.kind == WgmmaKind::Int8;
   // The thread's rows within the consumer's 64 (and + 8), and their scales.
   Value row = e.add(e.mul(warp, 16), e.div(lane, 4));
   SmallVector<Value> rowScales;
@@ -1154,12 +1162,8 @@ void storeTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
       for (int64_t half = 0; half < 2; ++half) {
         SmallVector<Value> values;
         for (int64_t c = 0; c < 2; ++c) {
-          Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
-          if (integer)
-            v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
-          v = arith::MulFOp::create(b, e.loc, arith::MulFOp::create(b, e.loc, v, rowScales[half]),
-                                    colScales[2 * chunk + c]);
-          values.push_back(arith::TruncFOp::create(b, e.loc, p.resultType, v));
+          values.push_back(scaledResult(e, p, acc, 4 * j + 2 * half + c, rowScales[half],
+                                        colScales[2 * chunk + c]));
         }
         Value r = e.add(row, half * 8);
         Value swizzled = arith::XOrIOp::create(b, e.loc, e.idx(chunk), e.rem(r, 8));
@@ -1199,14 +1203,9 @@ void storeSwappedTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
     for (int64_t c = 0; c < 2; ++c) {
       Value token = e.add(quadCol, j * 8 + c); // the box row
       for (int64_t half = 0; half < 2; ++half) {
-        Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
-        if (p.integerSums())
-          v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
-        if (xs)
-          v = arith::MulFOp::create(
-              b, e.loc, arith::MulFOp::create(b, e.loc, v, tokenScales[2 * j + c]),
-              weightScales[half]);
-        v = arith::TruncFOp::create(b, e.loc, p.resultType, v);
+        Value v = scaledResult(e, p, acc, 4 * j + 2 * half + c,
+                               xs ? tokenScales[2 * j + c] : Value(),
+                               xs ? weightScales[half] : Value());
         Value chunk = e.add(e.mul(warp, 2), half);
         Value swizzled = arith::XOrIOp::create(b, e.loc, chunk, e.rem(token, 8));
         Value address = e.add(e.add(buffer, e.mul(token, kRowBytes)),
@@ -1239,15 +1238,8 @@ void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Va
         for (int64_t c = 0; c < 2; ++c) {
           Value m = e.add(m0, j * 8 + c);
           auto store = [&] {
-            Value v = LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * j + 2 * half + c);
-            if (p.integerSums())
-              v = arith::SIToFPOp::create(b, e.loc, b.getF32Type(), v);
-            if (xs)
-              v = arith::MulFOp::create(
-                  b, e.loc, arith::MulFOp::create(b, e.loc, v, tokenScales[2 * j + c]),
-                  channelScale);
-            if (!p.resultType.isF32())
-              v = arith::TruncFOp::create(b, e.loc, p.resultType, v);
+            Value v = scaledResult(e, p, acc, 4 * j + 2 * half + c,
+                                   xs ? tokenScales[2 * j + c] : Value(), channelScale);
             memref::StoreOp::create(b, e.loc, v, y, ValueRange{m, n});
           };
           if (p.fullColumnTiles())
