@@ -51,14 +51,15 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
                  int64_t splitK, ArrayRef<int64_t> mma = {}) {
     addConfig(lowbit::gpu::ConfigAttr::get(
         &context, config.getStrategy(), block, warp, mma.empty() ? config.getMma() : mma,
-        config.getMmaType(), stages, splitK, {}, config.getPersistent()));
+        config.getMmaType(), stages, splitK, {}, config.getPersistent(),
+        config.getStreamK()));
   };
   // One of another strategy (no K splits).
   auto addWith = [&](lowbit::gpu::Strategy strategy, ArrayRef<int64_t> block,
                      ArrayRef<int64_t> warp, ArrayRef<int64_t> mma, Type mmaType,
                      int64_t stages, bool persistent) {
     addConfig(lowbit::gpu::ConfigAttr::get(&context, strategy, block, warp, mma, mmaType,
-                                           stages, 1, {}, persistent));
+                                           stages, 1, {}, persistent, /*streamK=*/false));
   };
   ArrayRef<int64_t> block = config.getBlock();
   bool splitKDefault = config.getStrategy() == lowbit::gpu::Strategy::SplitKGemv;
@@ -72,7 +73,7 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     auto addSplitK = [&](int64_t bn, int64_t warpN, int64_t stages, int64_t splitK) {
       addConfig(lowbit::gpu::ConfigAttr::get(&context, lowbit::gpu::Strategy::SplitKGemv,
                                              {16, bn, blockK}, {16, warpN}, mma,
-                                             config.getMmaType(), stages, splitK, {}, false));
+                                             config.getMmaType(), stages, splitK, {}, false, false));
     };
     // Row tiles, K splits, and per lane 4 or 8 16-byte chunks of one row in
     // flight, or 2 or 4 chunks of each of 4 rows a warp streams together

@@ -73,7 +73,11 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
       of 32), any other type f32 products.
     - `stages`: software-pipeline depth (shared-memory ring); `split_k`:
       K-splits reduced at the end; `cluster`: thread-block cluster `[x, y]`;
-      `persistent`: a persistent grid with a tile scheduler.
+      `persistent`: a persistent grid with a tile scheduler; `stream_k`
+      (`wgmma`, persistent, no cluster): the tiles that do not fill the
+      last wave, and one wave before them, are shared out by K iterations
+      so that every SM gets the same work (stream-K); partial sums go
+      through a workspace in the kernel's module.
 
     ```mlir
     #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256],
@@ -91,7 +95,8 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
     DefaultValuedParameter<"int64_t", "1", "K splits">:$split_k,
     LowBitGPU_OptionalIntListParameter<
         "thread-block cluster [x, y]; none means [1, 1]">:$cluster,
-    DefaultValuedParameter<"bool", "false", "persistent tile scheduler">:$persistent);
+    DefaultValuedParameter<"bool", "false", "persistent tile scheduler">:$persistent,
+    DefaultValuedParameter<"bool", "false", "stream-K tail scheduling">:$stream_k);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

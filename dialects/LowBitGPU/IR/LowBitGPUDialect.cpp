@@ -72,7 +72,8 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  Strategy strategy, ArrayRef<int64_t> block,
                                  ArrayRef<int64_t> warp, ArrayRef<int64_t> mma,
                                  Type mmaType, int64_t stages, int64_t splitK,
-                                 ArrayRef<int64_t> cluster, bool persistent) {
+                                 ArrayRef<int64_t> cluster, bool persistent,
+                                 bool streamK) {
   auto positive = [](ArrayRef<int64_t> values) {
     return llvm::all_of(values, [](int64_t v) { return v > 0; });
   };
@@ -106,6 +107,8 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "wgmma instructions have m = 64, got " << mma[0];
   if (strategy != Strategy::Wgmma && !cluster.empty())
     return emitError() << "thread-block clusters need the wgmma strategy";
+  if (streamK && (strategy != Strategy::Wgmma || !persistent || !cluster.empty()))
+    return emitError() << "stream_k needs the wgmma strategy, a persistent grid and no cluster";
   return success();
 }
 

@@ -217,7 +217,7 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, ConfigAttr config,
     auto candidate = ConfigAttr::get(
         op->getContext(), config.getStrategy(), config.getBlock(),
         config.getWarp(), config.getMma(), config.getMmaType(), stages,
-        config.getSplitK(), config.getCluster(), config.getPersistent());
+        config.getSplitK(), config.getCluster(), config.getPersistent(), config.getStreamK());
     if (candidate.getSharedMemoryBytes(p.inputBits, p.weightBits) <= limit)
       return candidate;
   }
@@ -238,7 +238,7 @@ ConfigAttr tmaGemvConfig(MLIRContext *ctx, const Problem &p, TargetAttr target, 
       llvm::divideCeil(target.getNumSMs(), llvm::divideCeil(p.n, rows)), 1,
       p.f32Result ? kTiles : 1);
   return ConfigAttr::get(ctx, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, warpRows}, mma,
-                         mmaType, stages, splits, /*cluster=*/{}, /*persistent=*/false);
+                         mmaType, stages, splits, /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
 }
 
 FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
@@ -322,7 +322,7 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     auto config = ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK},
                                   {16, fourRows ? 32 : 8},
                                   {16, 8, instK}, mmaType, /*stages=*/fourRows ? 2 : 4, splitK,
-                                  /*cluster=*/{}, /*persistent=*/false);
+                                  /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
     return fitSharedMemory(op, config, p, target);
   }
 
@@ -346,7 +346,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
         8, (target.getMaxSharedMemoryPerBlock() - 2048) / stageBytes);
     auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {blockM, blockN, 128},
                                   {64, blockN}, {64, blockN, 32}, mmaType, stages,
-                                  /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true);
+                                  /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true,
+                                  /*streamK=*/true);
     return fitSharedMemory(op, config, p, target);
   }
 
@@ -374,7 +375,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     }
     auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, 256},
                                   {tokens, 64}, {64, 64, instK}, mmaType, stages,
-                                  /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true);
+                                  /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true,
+                                  /*streamK=*/!fourBitDecodeOnTensorCores);
     return fitSharedMemory(op, config, p, target);
   }
 
@@ -393,7 +395,7 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
       ctx, Strategy::MmaSync, {blockM, blockN, 512 / p.inputBits},
       {blockM / 2, std::min<int64_t>(narrowWarps && blockM == 128 ? 32 : 64, blockN)}, {16, 8, instK},
       mmaType,
-      /*stages=*/4, /*splitK=*/1, /*cluster=*/{}, /*persistent=*/false);
+      /*stages=*/4, /*splitK=*/1, /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
   return fitSharedMemory(op, config, p, target);
 }
 
@@ -449,7 +451,7 @@ FailureOr<ConfigAttr> selectConfig(BitplaneMatmulOp op, TargetAttr target) {
       return ConfigAttr::get(op.getContext(), Strategy::Bitplane, {blockM, blockN, 512},
                              {warpM, warpN}, {16, 8, 256},
                              IntegerType::get(op.getContext(), 1), stages, /*splitK=*/1, {},
-                             false);
+                             false, false);
   return op.emitOpError() << "no pipeline depth fits the bit-plane block tile in " << limit
                           << " bytes of shared memory";
 }
@@ -468,7 +470,7 @@ FailureOr<ConfigAttr> selectConfig(LutMatmulOp op, TargetAttr target) {
   auto config = ConfigAttr::get(op.getContext(), Strategy::Lut,
                                 {16, blockN, blockK}, {16, blockN / 4},
                                 {1, 1, g}, tableType, /*stages=*/2,
-                                /*splitK=*/1, {}, false);
+                                /*splitK=*/1, {}, false, false);
   return fitSharedMemory(op, config, p, target);
 }
 

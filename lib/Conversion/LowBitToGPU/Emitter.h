@@ -234,6 +234,9 @@ inline Value sharedPointer(Emitter &e, Value address) {
                                   e.toI64(address));
 }
 
+/// NVPTX's address space of global memory.
+constexpr unsigned kGlobalAddressSpace = 1;
+
 /// NVPTX's address space of the cluster's shared window (shared::cluster).
 constexpr unsigned kSharedClusterAddressSpace = 7;
 

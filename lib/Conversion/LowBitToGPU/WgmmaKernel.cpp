@@ -96,7 +96,7 @@ enum class WgmmaKind {
 struct WgmmaProblem {
   int64_t m, n, k;
   int64_t bm, bn, stages; // the config's tile: [M, N] of the product
-  bool persistent;
+  bool persistent, streamK;
   /// The config's thread-block cluster: blocks along M and along N.
   int64_t clusterM = 1, clusterN = 1;
   WgmmaKind kind;
@@ -339,6 +339,7 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   p.bn = block[1];
   p.stages = config.getStages();
   p.persistent = config.getPersistent();
+  p.streamK = config.getStreamK();
   if (ArrayRef<int64_t> cluster = config.getCluster(); !cluster.empty()) {
     p.clusterM = cluster[0];
     p.clusterN = cluster[1];
@@ -438,47 +439,158 @@ Value clusterRank(Emitter &e, const WgmmaProblem &p) {
   return e.rem(block, p.clusterSize());
 }
 
-/// The block's tiles: tile, tile + grid, ... (the grid is at most one block
-/// per SM when persistent). A cluster walks its tiles as one tile twice as
-/// tall (or wide), each block taking its half. `body` gets the tile's first
-/// row and column (in the kernel's frame) and how many K tiles the block
-/// streamed before it (the ring's position).
-void forEachTile(Emitter &e, const WgmmaProblem &p,
-                 function_ref<void(Value row0, Value col0, Value done)> body) {
-  OpBuilder &b = e.b;
-  Value first = ::mlir::gpu::BlockIdOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
-  Value grid = ::mlir::gpu::GridDimOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
-  if (p.clusterSize() > 1) {
-    first = e.div(first, p.clusterSize());
-    grid = e.div(grid, p.clusterSize());
+/// How the grid shares out the tiles. Without stream-K, block b of `grid`
+/// takes tiles b, b + grid, ... (a cluster walks its tiles as one tile
+/// twice as tall or wide, each block taking its half). With stream-K, the
+/// first `dpTiles` tiles (whole waves) go the same way, and the rest, the
+/// partial last wave and the wave before it, are one stretch of K tiles
+/// (tile by tile) cut into `grid` equal ranges, so that every block does
+/// the same work: the last wave no longer leaves SMs idle (3584 tiles of
+/// W8A8 on 132 SMs are 27.2 waves, which take as long as 28).
+struct TileSchedule {
+  int64_t grid, tiles, dpTiles, kTiles;
+  bool streamK() const { return dpTiles < tiles; }
+  /// K tiles of the stretch and the first of block `b`'s range.
+  int64_t streamIters() const { return (tiles - dpTiles) * kTiles; }
+  Value rangeStart(Emitter &e, Value b) const {
+    return e.div(e.mul(b, streamIters()), grid);
   }
-  auto loop = scf::ForOp::create(b, e.loc, first, e.idx(p.clusterTiles()), grid);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
-  Value tile = loop.getInductionVar();
-  // Grouped order, as in the mma_sync strategy: tiles in flight at once
-  // share rows of both operands in L2.
-  auto [row0, col0] = tiled::groupedTileOrigin(
-      e, tile, p.clusterGridRows(), p.clusterGridCols(), p.tileRows() * p.clusterRows(),
-      p.tileCols() * p.clusterCols());
-  if (p.clusterRows() > 1)
-    row0 = e.add(row0, e.mul(clusterRank(e, p), p.tileRows()));
-  if (p.clusterCols() > 1)
-    col0 = e.add(col0, e.mul(clusterRank(e, p), p.tileCols()));
-  Value index = arith::DivUIOp::create(
-      b, e.loc, arith::SubIOp::create(b, e.loc, tile, first), grid);
-  body(row0, col0, e.mul(index, p.kTiles()));
+};
+
+/// Fewest K tiles of the stream-K stretch per block: below that, the
+/// partial sums a tile's blocks exchange cost more than the balance gains.
+constexpr int64_t kMinStreamKIters = 8;
+
+TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
+  int64_t tiles = p.clusterTiles();
+  TileSchedule s{tiles, tiles, tiles, p.kTiles()};
+  if (!p.persistent || numSMs <= 0)
+    return s;
+  int64_t clusters = std::max<int64_t>(1, numSMs / p.clusterSize());
+  s.grid = std::min(tiles, clusters);
+  if (!p.streamK || tiles % clusters == 0)
+    return s;
+  int64_t waves = tiles / clusters;
+  int64_t dpTiles = waves >= 1 ? (waves - 1) * clusters : 0;
+  int64_t iters = (tiles - dpTiles) * p.kTiles();
+  int64_t grid = std::min(clusters, iters / kMinStreamKIters);
+  // Stream-K only where ranges of at least kMinStreamKIters K tiles keep
+  // every SM busy (past one wave), or at least spread the tiles over more
+  // blocks than one per tile (less than one wave).
+  if (waves >= 1 ? grid < clusters : grid <= tiles)
+    return s;
+  return TileSchedule{grid, tiles, dpTiles, p.kTiles()};
+}
+
+/// A run of K tiles of one output tile that a block computes: K tiles
+/// [kBegin, kBegin + kCount) of the tile at (row0, col0) (kernel frame),
+/// after `done` K tiles the block streamed before (the ring's position).
+/// With stream-K, a run that does not start at K tile 0 (`partial`) leaves
+/// its sums in the workspace for the block whose run starts the tile, and
+/// a run that starts a tile but does not end it (`needsPartials`) adds
+/// those of the blocks after it, up to the one whose range reaches
+/// `tileEnd` (the stretch's K tile after the tile's last), before the
+/// epilogue. Without stream-K, kBegin, partial and needsPartials are null.
+struct TileRun {
+  Value row0, col0, kBegin, kCount, done;
+  Value partial, needsPartials, tileEnd;
+  Value kTile(Emitter &e, Value kt) const { return kBegin ? e.add(kBegin, kt) : kt; }
+};
+
+/// The block's runs, in order.
+void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
+                function_ref<void(const TileRun &)> body) {
+  OpBuilder &b = e.b;
+  auto origin = [&](Value tile) {
+    // Grouped order, as in the mma_sync strategy: tiles in flight at once
+    // share rows of both operands in L2.
+    return tiled::groupedTileOrigin(e, tile, p.clusterGridRows(), p.clusterGridCols(),
+                                    p.tileRows() * p.clusterRows(),
+                                    p.tileCols() * p.clusterCols());
+  };
+  Value block = ::mlir::gpu::BlockIdOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
+  if (!sched.streamK()) {
+    Value first = block;
+    Value grid = ::mlir::gpu::GridDimOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
+    if (p.clusterSize() > 1) {
+      first = e.div(first, p.clusterSize());
+      grid = e.div(grid, p.clusterSize());
+    }
+    auto loop = scf::ForOp::create(b, e.loc, first, e.idx(p.clusterTiles()), grid);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value tile = loop.getInductionVar();
+    auto [row0, col0] = origin(tile);
+    if (p.clusterRows() > 1)
+      row0 = e.add(row0, e.mul(clusterRank(e, p), p.tileRows()));
+    if (p.clusterCols() > 1)
+      col0 = e.add(col0, e.mul(clusterRank(e, p), p.tileCols()));
+    Value index = arith::DivUIOp::create(
+        b, e.loc, arith::SubIOp::create(b, e.loc, tile, first), grid);
+    TileRun run;
+    run.row0 = row0;
+    run.col0 = col0;
+    run.kCount = e.idx(p.kTiles());
+    run.done = e.mul(index, p.kTiles());
+    body(run);
+    return;
+  }
+  // Stream-K: the block's whole tiles, then its range of the stretch, one
+  // loop over the K tiles it streams (`done`): K tile `done` is in whole
+  // tile done / kTiles while done < dpIters, else at iteration done -
+  // dpIters of its range.
+  int64_t kTiles = sched.kTiles;
+  int64_t dpIters = sched.dpTiles / sched.grid * kTiles;
+  Value begin = sched.rangeStart(e, block);
+  Value end = sched.rangeStart(e, e.add(block, 1));
+  Value total = e.add(arith::SubIOp::create(b, e.loc, end, begin), dpIters);
+  auto loop = scf::WhileOp::create(
+      b, e.loc, TypeRange{b.getIndexType()}, ValueRange{e.idx(0)},
+      [&](OpBuilder &, Location, ValueRange args) {
+        Value more = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, args[0], total);
+        scf::ConditionOp::create(b, e.loc, more, args);
+      },
+      [&](OpBuilder &, Location, ValueRange args) {
+        Value done = args[0];
+        auto select = [&](Value cond, Value a, Value c) {
+          return arith::SelectOp::create(b, e.loc, cond, a, c).getResult();
+        };
+        Value whole = e.lt(done, dpIters);
+        Value iter = e.add(begin, select(whole, e.idx(0),
+                                         arith::SubIOp::create(b, e.loc, done, e.idx(dpIters))));
+        Value tile = select(whole, e.add(block, e.mul(e.div(done, kTiles), sched.grid)),
+                            e.add(e.div(iter, kTiles), sched.dpTiles));
+        Value kBegin = select(whole, e.idx(0), e.rem(iter, kTiles));
+        Value rest = arith::MinUIOp::create(
+            b, e.loc, arith::SubIOp::create(b, e.loc, e.idx(kTiles), kBegin),
+            arith::SubIOp::create(b, e.loc, end, iter));
+        TileRun run;
+        std::tie(run.row0, run.col0) = origin(tile);
+        run.kBegin = kBegin;
+        run.kCount = select(whole, e.idx(kTiles), rest);
+        run.done = done;
+        run.partial = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne, kBegin, e.idx(0));
+        run.needsPartials = arith::AndIOp::create(
+            b, e.loc, e.eq(kBegin, 0),
+            arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, run.kCount,
+                                  e.idx(kTiles)));
+        run.tileEnd = e.add(arith::SubIOp::create(b, e.loc, iter, kBegin), kTiles);
+        body(run);
+        scf::YieldOp::create(b, e.loc, ValueRange{e.add(done, run.kCount)});
+      });
+  (void)loop;
 }
 
 /// The producer's thread 0: every K tile of both operands into the ring.
 void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                   Value tmapA, Value tmapB, Value row0, Value col0, Value done) {
+                   Value tmapA, Value tmapB, const TileRun &run) {
   OpBuilder &b = e.b;
-  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(p.kTiles()), e.idx(1));
+  Value row0 = run.row0, col0 = run.col0;
+  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
-  Value kt = loop.getInductionVar();
-  Value slot = e.add(done, kt);
+  Value slot = e.add(run.done, loop.getInductionVar());
+  Value kt = run.kTile(e, loop.getInductionVar());
   Value stage = e.rem(slot, p.stages), round = e.div(slot, p.stages);
   // The slot's previous round has been read. Round 0 waits on the phase
   // before the first, which counts as complete.
@@ -798,7 +910,8 @@ void releaseSlot(Emitter &e, SharedLayout &smem, Value lane, Value stage,
 /// A consumer warpgroup's main loop for 8-bit operands (both from shared
 /// memory); returns its f32 or s32 accumulators.
 Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                    Value consumer, Value lane, Value done) {
+                    Value consumer, Value lane, const TileRun &run) {
+  Value done = run.done;
   OpBuilder &b = e.b;
   MLIRContext *ctx = b.getContext();
   bool fp8 = p.floatProducts();
@@ -808,7 +921,7 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
   SmallVector<Value> init = {zero};
   if (fp8)
     init.push_back(zero);
-  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(p.kTiles()), e.idx(1), init);
+  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -853,7 +966,8 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
   if (!fp8) {
     // The last K tile's group, and its slot.
     NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
-    releaseSlot(e, smem, lane, e.rem(e.add(done, p.kTiles() - 1), p.stages));
+    Value last = arith::SubIOp::create(b, e.loc, e.add(done, run.kCount), e.idx(1));
+    releaseSlot(e, smem, lane, e.rem(last, p.stages));
   }
   return loop.getResults().back();
 }
@@ -879,8 +993,9 @@ void keepAlive(Emitter &e, ValueRange values) {
 /// part's wgmmas run. W4A16's group scales are read from global memory two K
 /// tiles ahead. Returns the f32 or s32 accumulators.
 Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                           Value consumer, Value warp, Value lane, Value done,
+                           Value consumer, Value warp, Value lane, const TileRun &run,
                            Value weightRow0, Value s, Value z) {
+  Value done = run.done;
   OpBuilder &b = e.b;
   bool fp8 = p.floatProducts();
   bool real = p.kind == WgmmaKind::Int4Real;
@@ -894,10 +1009,12 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   int64_t partSteps = p.steps() / parts, numA = partSteps * 4;
   int64_t groupsPerTile = GroupScales::count(p);
   Value zero = LLVM::ZeroOp::create(b, e.loc, accumulatorType(p, b.getContext()));
-  auto scalesOf = [&](Value kt) { // K tiles past the last read the last's
+  // The scales of the run's K tile `kt`; K tiles past the last read the
+  // last's.
+  auto scalesOf = [&](Value kt) {
     return loadGroupScales(
         e, p, s, z, weightRow0,
-        arith::MinUIOp::create(b, e.loc, kt, e.idx(p.kTiles() - 1)).getResult());
+        arith::MinUIOp::create(b, e.loc, run.kTile(e, kt), e.idx(p.kTiles() - 1)).getResult());
   };
   // Per-channel or per-tensor W4A16 scales are the same for every K tile.
   std::optional<GroupScales> fixedScales;
@@ -930,7 +1047,7 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   } else {
     init.append(widen(firstStage, 0, fixedScales ? &*fixedScales : nullptr));
   }
-  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), e.idx(p.kTiles()), e.idx(1), init);
+  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), init);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value kt = loop.getInductionVar();
@@ -968,7 +1085,9 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
       next = widen(stage, part + 1, tileScales ? &*tileScales : nullptr);
     } else {
       auto ifNext = scf::IfOp::create(b, e.loc, TypeRange(ValueRange(a)),
-                                      e.lt(e.add(kt, 1), p.kTiles()), /*withElse=*/true);
+                                      arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult,
+                                                            e.add(kt, 1), run.kCount),
+                                      /*withElse=*/true);
       OpBuilder::InsertionGuard branch(b);
       b.setInsertionPointToStart(&ifNext.getThenRegion().front());
       Value nextSlot = e.add(done, e.add(kt, 1));
@@ -1253,6 +1372,147 @@ void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Va
 
 } // namespace
 
+/// Stream-K's exchange of partial sums between the blocks of a tile,
+/// through two zero-initialized globals beside the kernel in its module:
+/// one slot of a tile's sums per block (a block's range starts inside at
+/// most one tile: the only run whose sums it hands on), and one flag per
+/// block and consumer, set once the slot is written and cleared by the
+/// block that adds it, so that the next launch finds every flag clear. A
+/// slot holds the consumers' accumulator registers as they are, in groups
+/// of four, thread-major: a warp stores and loads 512 contiguous bytes.
+/// The globals make launches of one loaded module share them (they must
+/// not overlap), and blocks wait for one another (the grid, one block per
+/// SM, must be resident at once).
+struct StreamKPartials {
+  Emitter &e;
+  const WgmmaProblem &p;
+  std::string slotsName, flagsName;
+
+  static StreamKPartials declare(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
+                                 ::mlir::gpu::GPUFuncOp func) {
+    StreamKPartials x{e, p, (func.getName() + "_partials").str(),
+                      (func.getName() + "_partial_flags").str()};
+    OpBuilder::InsertionGuard guard(e.b);
+    auto global = [&](StringRef name, int64_t words) {
+      e.b.setInsertionPoint(func);
+      auto type = LLVM::LLVMArrayType::get(e.b.getI32Type(), words);
+      auto op = LLVM::GlobalOp::create(e.b, e.loc, type, /*isConstant=*/false,
+                                       LLVM::Linkage::Internal, name, Attribute(),
+                                       /*alignment=*/16, kGlobalAddressSpace);
+      e.b.createBlock(&op.getInitializerRegion());
+      LLVM::ReturnOp::create(e.b, e.loc, LLVM::ZeroOp::create(e.b, e.loc, type).getResult());
+    };
+    global(x.slotsName, sched.grid * x.slotBytes() / 4);
+    global(x.flagsName, sched.grid * p.consumers());
+    return x;
+  }
+  int64_t slotBytes() const { return p.tileRows() * p.tileCols() * 4; }
+  /// Byte `offset` of global `name`.
+  Value pointer(StringRef name, Value offset) {
+    auto type = LLVM::LLVMPointerType::get(e.b.getContext(), kGlobalAddressSpace);
+    Value base = LLVM::AddressOfOp::create(e.b, e.loc, type,
+                                           FlatSymbolRefAttr::get(e.b.getContext(), name));
+    return LLVM::GEPOp::create(e.b, e.loc, type, e.b.getI8Type(), base,
+                               ValueRange{e.toI64(offset)});
+  }
+  /// A global pointer as the 64-bit address inline PTX takes.
+  Value address(Value pointer) {
+    return LLVM::PtrToIntOp::create(e.b, e.loc, e.b.getI64Type(), pointer);
+  }
+  Value flag(Value block, Value consumer) {
+    return pointer(flagsName, e.mul(e.add(e.mul(block, p.consumers()), consumer), 4));
+  }
+  /// The 16 bytes of registers 4q .. 4q + 3 of thread `thread` (of 128) of
+  /// `consumer` in `block`'s slot.
+  Value registers(Value block, Value consumer, Value thread, int64_t q) {
+    int64_t consumerBytes = slotBytes() / p.consumers();
+    Value offset = e.add(e.add(e.mul(block, slotBytes()), e.mul(consumer, consumerBytes)),
+                         e.add(e.mul(thread, 16), q * kWarpgroupThreads * 16));
+    return pointer(slotsName, offset);
+  }
+  Type groupType(Value acc) {
+    auto fields = cast<LLVM::LLVMStructType>(acc.getType()).getBody();
+    return VectorType::get({4}, fields.front());
+  }
+  /// Writes the consumer's sums to `block`'s slot, then sets its flag
+  /// (release at GPU scope, after the warpgroup's barrier: its other
+  /// threads' stores are ordered before it).
+  void hand(StagedStores &stores, Value acc, Value block, Value thread) {
+    Type type = groupType(acc);
+    for (int64_t q = 0; q < p.accRegisters() / 4; ++q) {
+      SmallVector<Value> four;
+      for (int64_t i = 0; i < 4; ++i)
+        four.push_back(LLVM::ExtractValueOp::create(e.b, e.loc, acc, 4 * q + i));
+      Value vec = vector::FromElementsOp::create(e.b, e.loc, type, four);
+      LLVM::StoreOp::create(e.b, e.loc, vec, registers(block, stores.consumer, thread, q), 16);
+    }
+    stores.sync();
+    ifThen(e, stores.issuer, [&] {
+      inlinePtx("st.release.gpu.global.u32 [$0], $1;", "l,r", TypeRange(),
+                {address(flag(block, stores.consumer)), e.i32(1)});
+    });
+  }
+  /// `acc` plus the sums of the blocks after `block` whose ranges start
+  /// before `tileEnd` (each waited for by the issuing thread, acquire at
+  /// GPU scope, then the warpgroup's barrier).
+  Value addHanded(StagedStores &stores, Value acc, Value block, Value thread, Value tileEnd,
+                  const TileSchedule &sched) {
+    OpBuilder &b = e.b;
+    auto loop = scf::WhileOp::create(
+        b, e.loc, TypeRange{b.getIndexType(), acc.getType()},
+        ValueRange{e.add(block, 1), acc},
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value more = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult,
+                                             sched.rangeStart(e, args[0]), tileEnd);
+          scf::ConditionOp::create(b, e.loc, more, args);
+        },
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value other = args[0], sum = args[1];
+          Value flagPtr = flag(other, stores.consumer);
+          ifThen(e, stores.issuer, [&] {
+            auto spin = scf::WhileOp::create(
+                b, e.loc, TypeRange(), ValueRange(),
+                [&](OpBuilder &, Location, ValueRange) {
+                  Value set = inlinePtx("ld.acquire.gpu.global.u32 $0, [$1];", "=r,l",
+                                        b.getI32Type(), {address(flagPtr)});
+                  Value unset = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq, set,
+                                                      e.i32(0));
+                  scf::ConditionOp::create(b, e.loc, unset, ValueRange());
+                },
+                [&](OpBuilder &, Location, ValueRange) {
+                  scf::YieldOp::create(b, e.loc, ValueRange());
+                });
+            (void)spin;
+            LLVM::StoreOp::create(b, e.loc, e.i32(0), flagPtr, 4);
+          });
+          stores.sync();
+          Type type = groupType(sum);
+          bool floats = isa<FloatType>(cast<VectorType>(type).getElementType());
+          for (int64_t q = 0; q < p.accRegisters() / 4; ++q) {
+            Value vec = LLVM::LoadOp::create(b, e.loc, type,
+                                             registers(other, stores.consumer, thread, q), 16);
+            for (int64_t i = 0; i < 4; ++i) {
+              Value part = vector::ExtractOp::create(b, e.loc, vec, ArrayRef<int64_t>{i});
+              Value mine = LLVM::ExtractValueOp::create(b, e.loc, sum, 4 * q + i);
+              Value total = floats ? arith::AddFOp::create(b, e.loc, mine, part).getResult()
+                                   : arith::AddIOp::create(b, e.loc, mine, part).getResult();
+              sum = LLVM::InsertValueOp::create(b, e.loc, sum, total, 4 * q + i);
+            }
+          }
+          scf::YieldOp::create(b, e.loc, ValueRange{e.add(other, 1), sum});
+        });
+    return loop.getResult(1);
+  }
+  Value inlinePtx(StringRef text, StringRef constraints, TypeRange results,
+                  ValueRange operands) {
+    auto op = LLVM::InlineAsmOp::create(
+        e.b, e.loc, results, operands, e.b.getStringAttr(text),
+        e.b.getStringAttr(constraints), /*has_side_effects=*/e.b.getUnitAttr(), UnitAttr(),
+        LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(), ArrayAttr());
+    return results.empty() ? Value() : op.getResult(0);
+  }
+};
+
 FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op,
                                                        lowbit::gpu::ConfigAttr config,
                                                        StringRef name, int64_t numSMs) {
@@ -1320,6 +1580,10 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   if (p.stagingBuffers)
     mapArgs.push_back(firstMap + 2);
   func->setAttr(kTensorMapArgsAttrName, b.getDenseI32ArrayAttr(mapArgs));
+  TileSchedule sched = scheduleTiles(p, numSMs);
+  std::optional<StreamKPartials> partials;
+  if (sched.streamK())
+    partials.emplace(StreamKPartials::declare(e, p, sched, func));
   Block &body = func.getBody().front();
   Value s = body.getArgument(2), y = body.getArgument(firstMap - 1);
   Value z = real && p.hasZeroPoints ? body.getArgument(3) : Value();
@@ -1366,8 +1630,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     NVVM::SetMaxRegisterOp::create(b, loc, kProducerRegisters,
                                    NVVM::SetMaxRegisterAction::decrease);
     ifThen(e, e.eq(tid, 0), [&] {
-        forEachTile(e, p, [&](Value row0, Value col0, Value done) {
-        buildProducer(e, p, smem, tmapA, tmapB, row0, col0, done);
+      forEachRun(e, p, sched, [&](const TileRun &run) {
+        buildProducer(e, p, smem, tmapA, tmapB, run);
       });
     });
 
@@ -1378,8 +1642,10 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
                                    NVVM::SetMaxRegisterAction::increase);
     Value consumer = arith::SubIOp::create(b, loc, warpgroup, e.idx(1));
     Value warp = e.div(e.rem(tid, kWarpgroupThreads), kWarpThreads);
-    StagedStores out{e, tmapY, consumer, e.eq(e.rem(tid, kWarpgroupThreads), 0)};
-    forEachTile(e, p, [&](Value tileRow0, Value tileCol0, Value done) {
+    Value groupThread = e.rem(tid, kWarpgroupThreads);
+    StagedStores out{e, tmapY, consumer, e.eq(groupThread, 0)};
+    forEachRun(e, p, sched, [&](const TileRun &run) {
+      Value tileRow0 = run.row0, tileCol0 = run.col0;
       // This thread's first accumulator row and column (kernel frame); W4A16
       // reads its weight rows' scales in the main loop.
       auto firstRow = [&] {
@@ -1388,20 +1654,47 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
       };
       Value row0 = real ? firstRow() : Value();
       Value acc = p.swapped() ? buildSwappedConsumer(e, p, smem, consumer, warp, lane,
-                                                     done, row0, s, z)
-                              : buildConsumer(e, p, smem, consumer, lane, done);
+                                                     run, row0, s, z)
+                              : buildConsumer(e, p, smem, consumer, lane, run);
       if (!row0)
         row0 = firstRow();
       Value col0 = e.add(tileCol0, e.mul(e.rem(lane, 4), 2));
       Value consumerRow0 = e.add(tileRow0, e.mul(consumer, kWarpgroupRows));
-      if (p.stagingBuffers && p.swapped())
-        storeSwappedTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, tileCol0);
-      else if (p.stagingBuffers)
-        storeTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, tileCol0);
-      else if (p.swapped())
-        storeSwappedTile(e, p, acc, xs, s, y, row0, col0);
-      else
-        storeTile(e, p, acc, xs, s, y, row0, col0);
+      auto store = [&](Value acc) {
+        if (p.stagingBuffers && p.swapped())
+          storeSwappedTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0,
+                                 tileCol0);
+        else if (p.stagingBuffers)
+          storeTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, tileCol0);
+        else if (p.swapped())
+          storeSwappedTile(e, p, acc, xs, s, y, row0, col0);
+        else
+          storeTile(e, p, acc, xs, s, y, row0, col0);
+      };
+      if (!partials) {
+        store(acc);
+        return;
+      }
+      // Stream-K: a run that starts inside its tile hands its sums on; one
+      // that starts the tile adds those of the runs after it, then stores
+      // (nested, so that only one set of sums is live at a time).
+      Value block = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
+      auto handing = scf::IfOp::create(b, loc, run.partial, /*withElse=*/true);
+      OpBuilder::InsertionGuard branch(b);
+      b.setInsertionPointToStart(&handing.getThenRegion().front());
+      partials->hand(out, acc, block, groupThread);
+      b.setInsertionPointToStart(&handing.getElseRegion().front());
+      auto adding = scf::IfOp::create(b, loc, acc.getType(), run.needsPartials,
+                                      /*withElse=*/true);
+      {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(&adding.getThenRegion().front());
+        scf::YieldOp::create(
+            b, loc, partials->addHanded(out, acc, block, groupThread, run.tileEnd, sched));
+        b.setInsertionPointToStart(&adding.getElseRegion().front());
+        scf::YieldOp::create(b, loc, acc);
+      }
+      store(adding.getResult(0));
     });
     if (p.stagingBuffers)
       out.drain();
@@ -1412,11 +1705,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
 
   // Persistent: one block per SM walks the tiles; otherwise one per tile
   // (per cluster tile, two blocks per cluster).
-  int64_t clusters = p.persistent && numSMs > 0
-                         ? std::min(p.clusterTiles(),
-                                    std::max<int64_t>(1, numSMs / p.clusterSize()))
-                         : p.clusterTiles();
-  launch.grid = {clusters * p.clusterSize(), 1, 1};
+  launch.grid = {sched.grid * p.clusterSize(), 1, 1};
   launch.block = {p.threads(), 1, 1};
   launch.sharedBytes = p.sharedBytes();
   return launch;

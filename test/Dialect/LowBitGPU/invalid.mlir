@@ -60,6 +60,21 @@ func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, b
 
 // -----
 
+// expected-error @+1 {{stream_k needs the wgmma strategy, a persistent grid and no cluster}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, stream_k = true>}
+
+// -----
+
+// expected-error @+1 {{stream_k needs the wgmma strategy, a persistent grid and no cluster}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, cluster = [2, 1], persistent = true, stream_k = true>}
+
+// -----
+
+// expected-error @+1 {{stream_k needs the wgmma strategy, a persistent grid and no cluster}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = f16, persistent = true, stream_k = true>}
+
+// -----
+
 // expected-error @+2 {{expected ::mlir::lowbit::gpu::Strategy to be one of: mma_sync, wgmma, splitk_gemv, bitplane, lut}}
 // expected-error @+1 {{failed to parse LowBitGPU_ConfigAttr parameter 'strategy'}}
 func.func private @f() attributes {c = #lowbit_gpu.config<strategy = tcgen05, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = f16>}

@@ -8,7 +8,7 @@
 // 112 KiB): M = 400 is two full tiles and a partial one, N = 200 a full and
 // a partial 128-row tile, K = 768 three 256-K tiles, each multiplied in two
 // halves. u4 codes, zero points and bf16 scales per group of 128.
-// MANIFEST: "config": "#lowbit_gpu.config<strategy = wgmma, block = [192, 128, 256], warp = [192, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true>"
+// MANIFEST: "config": "#lowbit_gpu.config<strategy = wgmma, block = [192, 128, 256], warp = [192, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true, stream_k = true>"
 // PTX: wgmma.mma_async.sync.aligned.m64n192k16.f32.bf16.bf16
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-2 --atol=0.5
