@@ -60,7 +60,11 @@ void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
  * kernel's layout (4-bit codes packed two per byte, low nibble first); a
  * result the manifest marks zero_result must be zeroed first. The TMA tensor
  * maps the manifest lists are encoded from these pointers on each call and
- * passed after them. Does not wait. */
+ * passed after them. Does not wait. Kernels compiled with stream-K (a
+ * manifest config with `stream_k = true`) exchange partial sums through a
+ * workspace in their module: launches of one kernel must not overlap (keep
+ * them on one stream), and their grid (the target's SM count) must fit on the
+ * device at once (not a MIG slice or MPS share with fewer SMs). */
 int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *args,
                        size_t numArgs, void *stream);
 

@@ -75,9 +75,8 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
       K-splits reduced at the end; `cluster`: thread-block cluster `[x, y]`;
       `persistent`: a persistent grid with a tile scheduler; `stream_k`
       (`wgmma`, persistent, no cluster): the tiles that do not fill the
-      last wave, and one wave before them, are shared out by K iterations
-      so that every SM gets the same work (stream-K); partial sums go
-      through a workspace in the kernel's module.
+      last wave are split along K over the SMs the wave leaves idle; the
+      parts' sums meet through a workspace in the kernel's module.
 
     ```mlir
     #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256],

@@ -344,10 +344,15 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     int64_t stageBytes = (blockM + blockN) * 128;
     int64_t stages = std::min<int64_t>(
         8, (target.getMaxSharedMemoryPerBlock() - 2048) / stageBytes);
+    // Stream-K past 64 tokens (below, its K split is unmeasured), except
+    // for int8 128 x 256 tiles whose results cannot be staged through
+    // shared memory (f32, or rows not of whole 16 bytes): storing 128 sums
+    // from registers beside stream-K's exchange spills.
+    bool registerEpilogue = p.f32Result || (p.n * 2) % 16;
+    bool streamK = blockM == 128 && !(blockN == 256 && registerEpilogue);
     auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {blockM, blockN, 128},
                                   {64, blockN}, {64, blockN, 32}, mmaType, stages,
-                                  /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true,
-                                  /*streamK=*/true);
+                                  /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true, streamK);
     return fitSharedMemory(op, config, p, target);
   }
 
@@ -376,7 +381,7 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, 256},
                                   {tokens, 64}, {64, 64, instK}, mmaType, stages,
                                   /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true,
-                                  /*streamK=*/!fourBitDecodeOnTensorCores);
+                                  /*streamK=*/tokens >= 128);
     return fitSharedMemory(op, config, p, target);
   }
 

@@ -439,26 +439,31 @@ Value clusterRank(Emitter &e, const WgmmaProblem &p) {
   return e.rem(block, p.clusterSize());
 }
 
-/// How the grid shares out the tiles. Without stream-K, block b of `grid`
-/// takes tiles b, b + grid, ... (a cluster walks its tiles as one tile
-/// twice as tall or wide, each block taking its half). With stream-K, the
-/// first `dpTiles` tiles (whole waves) go the same way, and the rest, the
-/// partial last wave and the wave before it, are one stretch of K tiles
-/// (tile by tile) cut into `grid` equal ranges, so that every block does
-/// the same work: the last wave no longer leaves SMs idle (3584 tiles of
-/// W8A8 on 132 SMs are 27.2 waves, which take as long as 28).
+/// How the grid shares out the tiles. Block b of `grid` takes tiles b,
+/// b + grid, ... of the first `dpTiles` (a cluster walks its tiles as one
+/// tile twice as tall or wide, each block taking its half). With stream-K
+/// (`dpTiles` < `tiles`), the tiles that do not fill a last wave are split
+/// along K: their K tiles, tile by tile, are cut into `streamGrid` equal
+/// ranges, one per block of the first `streamGrid` (several per tile, so
+/// that more SMs work on the last wave: 56 FP8 tiles past 10 waves on 132
+/// SMs run as 112 halves). Blocks working on the same part of K at once
+/// share their operands' rows in L2: ranges that start anywhere in a tile
+/// (stream-K proper, over the last wave and the one before it) read them
+/// from memory, and ran W8A8 1.2x slower on the H200.
 struct TileSchedule {
-  int64_t grid, tiles, dpTiles, kTiles;
+  int64_t grid, tiles, dpTiles, kTiles, streamGrid = 0;
   bool streamK() const { return dpTiles < tiles; }
-  /// K tiles of the stretch and the first of block `b`'s range.
+  /// K tiles of the split tiles, and the first of block `b`'s range (blocks
+  /// from `streamGrid` on have none).
   int64_t streamIters() const { return (tiles - dpTiles) * kTiles; }
   Value rangeStart(Emitter &e, Value b) const {
-    return e.div(e.mul(b, streamIters()), grid);
+    Value block = arith::MinUIOp::create(e.b, e.loc, b, e.idx(streamGrid));
+    return e.div(e.mul(block, streamIters()), streamGrid);
   }
 };
 
-/// Fewest K tiles of the stream-K stretch per block: below that, the
-/// partial sums a tile's blocks exchange cost more than the balance gains.
+/// Fewest K tiles per part of a split tile: below that, the partial sums
+/// its blocks exchange cost more than the balance gains.
 constexpr int64_t kMinStreamKIters = 8;
 
 TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
@@ -468,18 +473,16 @@ TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
     return s;
   int64_t clusters = std::max<int64_t>(1, numSMs / p.clusterSize());
   s.grid = std::min(tiles, clusters);
-  if (!p.streamK || tiles % clusters == 0)
+  int64_t rest = tiles % clusters;
+  if (!p.streamK || rest == 0)
     return s;
-  int64_t waves = tiles / clusters;
-  int64_t dpTiles = waves >= 1 ? (waves - 1) * clusters : 0;
-  int64_t iters = (tiles - dpTiles) * p.kTiles();
-  int64_t grid = std::min(clusters, iters / kMinStreamKIters);
-  // Stream-K only where ranges of at least kMinStreamKIters K tiles keep
-  // every SM busy (past one wave), or at least spread the tiles over more
-  // blocks than one per tile (less than one wave).
-  if (waves >= 1 ? grid < clusters : grid <= tiles)
+  int64_t parts = std::min(clusters / rest, p.kTiles() / kMinStreamKIters);
+  if (parts < 2)
     return s;
-  return TileSchedule{grid, tiles, dpTiles, p.kTiles()};
+  // Without whole waves, only the blocks of the split tiles.
+  int64_t dpTiles = tiles - rest;
+  return TileSchedule{dpTiles ? clusters : rest * parts, tiles, dpTiles, p.kTiles(),
+                      rest * parts};
 }
 
 /// A run of K tiles of one output tile that a block computes: K tiles
@@ -488,9 +491,9 @@ TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
 /// With stream-K, a run that does not start at K tile 0 (`partial`) leaves
 /// its sums in the workspace for the block whose run starts the tile, and
 /// a run that starts a tile but does not end it (`needsPartials`) adds
-/// those of the blocks after it, up to the one whose range reaches
-/// `tileEnd` (the stretch's K tile after the tile's last), before the
-/// epilogue. Without stream-K, kBegin, partial and needsPartials are null.
+/// those of the blocks after it whose ranges start before `tileEnd` (the
+/// split tiles' K tile after this tile's last), before the epilogue.
+/// Without stream-K, kBegin, partial, needsPartials and tileEnd are null.
 struct TileRun {
   Value row0, col0, kBegin, kCount, done;
   Value partial, needsPartials, tileEnd;
@@ -535,10 +538,10 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
     body(run);
     return;
   }
-  // Stream-K: the block's whole tiles, then its range of the stretch, one
-  // loop over the K tiles it streams (`done`): K tile `done` is in whole
-  // tile done / kTiles while done < dpIters, else at iteration done -
-  // dpIters of its range.
+  // Stream-K: the block's whole tiles, then its range of the split tiles'
+  // K tiles, one loop over the K tiles it streams (`done`): K tile `done`
+  // is in whole tile done / kTiles while done < dpIters, else at iteration
+  // done - dpIters of its range.
   int64_t kTiles = sched.kTiles;
   int64_t dpIters = sched.dpTiles / sched.grid * kTiles;
   Value begin = sched.rangeStart(e, block);
@@ -1402,8 +1405,8 @@ struct StreamKPartials {
       e.b.createBlock(&op.getInitializerRegion());
       LLVM::ReturnOp::create(e.b, e.loc, LLVM::ZeroOp::create(e.b, e.loc, type).getResult());
     };
-    global(x.slotsName, sched.grid * x.slotBytes() / 4);
-    global(x.flagsName, sched.grid * p.consumers());
+    global(x.slotsName, sched.streamGrid * x.slotBytes() / 4);
+    global(x.flagsName, sched.streamGrid * p.consumers());
     return x;
   }
   int64_t slotBytes() const { return p.tileRows() * p.tileCols() * 4; }
@@ -1422,13 +1425,19 @@ struct StreamKPartials {
   Value flag(Value block, Value consumer) {
     return pointer(flagsName, e.mul(e.add(e.mul(block, p.consumers()), consumer), 4));
   }
-  /// The 16 bytes of registers 4q .. 4q + 3 of thread `thread` (of 128) of
-  /// `consumer` in `block`'s slot.
-  Value registers(Value block, Value consumer, Value thread, int64_t q) {
+  /// Where thread `thread` (of 128) of `consumer` keeps its sums in
+  /// `block`'s slot: registers 4q .. 4q + 3 at byte 16 * 128 * q from there
+  /// (constant offsets, which the loads and stores take as immediates:
+  /// 32 addresses computed ahead would take 64 registers beside the sums).
+  Value slotPointer(Value block, Value consumer, Value thread) {
     int64_t consumerBytes = slotBytes() / p.consumers();
-    Value offset = e.add(e.add(e.mul(block, slotBytes()), e.mul(consumer, consumerBytes)),
-                         e.add(e.mul(thread, 16), q * kWarpgroupThreads * 16));
-    return pointer(slotsName, offset);
+    return pointer(slotsName, e.add(e.add(e.mul(block, slotBytes()),
+                                          e.mul(consumer, consumerBytes)),
+                                    e.mul(thread, 16)));
+  }
+  Value registerGroup(Value slot, int64_t q) {
+    return LLVM::GEPOp::create(e.b, e.loc, slot.getType(), e.b.getI8Type(), slot,
+                               ArrayRef<LLVM::GEPArg>{int32_t(q * kWarpgroupThreads * 16)});
   }
   Type groupType(Value acc) {
     auto fields = cast<LLVM::LLVMStructType>(acc.getType()).getBody();
@@ -1439,12 +1448,13 @@ struct StreamKPartials {
   /// threads' stores are ordered before it).
   void hand(StagedStores &stores, Value acc, Value block, Value thread) {
     Type type = groupType(acc);
+    Value slot = slotPointer(block, stores.consumer, thread);
     for (int64_t q = 0; q < p.accRegisters() / 4; ++q) {
       SmallVector<Value> four;
       for (int64_t i = 0; i < 4; ++i)
         four.push_back(LLVM::ExtractValueOp::create(e.b, e.loc, acc, 4 * q + i));
       Value vec = vector::FromElementsOp::create(e.b, e.loc, type, four);
-      LLVM::StoreOp::create(e.b, e.loc, vec, registers(block, stores.consumer, thread, q), 16);
+      LLVM::StoreOp::create(e.b, e.loc, vec, registerGroup(slot, q), 16);
     }
     stores.sync();
     ifThen(e, stores.issuer, [&] {
@@ -1470,7 +1480,7 @@ struct StreamKPartials {
           Value other = args[0], sum = args[1];
           Value flagPtr = flag(other, stores.consumer);
           ifThen(e, stores.issuer, [&] {
-            auto spin = scf::WhileOp::create(
+            scf::WhileOp::create(
                 b, e.loc, TypeRange(), ValueRange(),
                 [&](OpBuilder &, Location, ValueRange) {
                   Value set = inlinePtx("ld.acquire.gpu.global.u32 $0, [$1];", "=r,l",
@@ -1482,15 +1492,14 @@ struct StreamKPartials {
                 [&](OpBuilder &, Location, ValueRange) {
                   scf::YieldOp::create(b, e.loc, ValueRange());
                 });
-            (void)spin;
             LLVM::StoreOp::create(b, e.loc, e.i32(0), flagPtr, 4);
           });
           stores.sync();
           Type type = groupType(sum);
           bool floats = isa<FloatType>(cast<VectorType>(type).getElementType());
+          Value slot = slotPointer(other, stores.consumer, thread);
           for (int64_t q = 0; q < p.accRegisters() / 4; ++q) {
-            Value vec = LLVM::LoadOp::create(b, e.loc, type,
-                                             registers(other, stores.consumer, thread, q), 16);
+            Value vec = LLVM::LoadOp::create(b, e.loc, type, registerGroup(slot, q), 16);
             for (int64_t i = 0; i < 4; ++i) {
               Value part = vector::ExtractOp::create(b, e.loc, vec, ArrayRef<int64_t>{i});
               Value mine = LLVM::ExtractValueOp::create(b, e.loc, sum, 4 * q + i);

@@ -122,7 +122,7 @@ func.func @bitplane_and_lut(%a: tensor<2x64x1024xi1>, %w: tensor<3x512x1024xi1>,
 // SM80-LABEL: func @w8a8_decode
 // SM80: #lowbit_gpu.config<strategy = mma_sync, block = [64, 128, 64], warp = [32, 64], mma = [16, 8, 32], mma_type = i8, stages = 4>
 // SM90A-LABEL: func @w8a8_decode
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [64, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 5, persistent = true, stream_k = true>
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [64, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 5, persistent = true>
 func.func @w8a8_decode(%x: tensor<1x8192xi8>, %xs: tensor<1x1xf32>, %w: tensor<8192x8192xi8>, %s: tensor<8192x1xf32>) -> tensor<1x8192xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x8192xi8>, tensor<8192x8192xi8>, tensor<8192x1xf32>, tensor<1x1xf32>) -> tensor<1x8192xbf16>
   return %y : tensor<1x8192xbf16>
@@ -159,7 +159,7 @@ func.func @w4a16_packed(%x: tensor<1024x8192xbf16>, %w: tensor<8192x8192xi4, #lo
 // W4A8 (packed s4 weights, int8 activations), M = 40: 64-token tiles, 4
 // stages. Decode-sized M with quantized activations stays on tensor cores.
 // SM90A-LABEL: func @w4a8_short
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true, stream_k = true>
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true>
 func.func @w4a8_short(%x: tensor<40x4096xi8>, %xs: tensor<40x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x1xf32>) -> tensor<40x4096xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<40x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x1xf32>, tensor<40x1xf32>) -> tensor<40x4096xbf16>
   return %y : tensor<40x4096xbf16>

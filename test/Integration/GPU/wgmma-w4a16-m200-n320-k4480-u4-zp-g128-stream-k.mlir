@@ -5,16 +5,19 @@
 // CHECK: 1 kernel(s)
 
 // W4A16 on wgmma (transposed: 128 weight rows x 128 tokens per tile) with
-// stream-K: 6 tiles by 18 K tiles of 256 (K = 4480 ends inside one) are 108
-// K tiles in 13 ranges of 8 or 9, so a run starts at any K tile: its group
-// scales and zero points (g128) are those of the K tiles it runs.
+// stream-K: 6 tiles, less than a wave, each split along K into 2 parts of
+// 9 of its 18 K tiles of 256 (K = 4480 ends inside one): the second part's
+// group scales and zero points (g128) are those of the K tiles it runs.
 // GRID: "grid": [
-// GRID-NEXT: 13,
+// GRID-NEXT: 12,
 // PTX-DAG: ld.acquire.gpu.global.u32
 // PTX-DAG: st.release.gpu.global.u32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
-// GPU-COMPARE: --rtol=1e-2 --atol=0.5
+// The bf16 results of K = 4480 dequantized products err up to 4 (one bf16
+// unit at 512) and 2.5e-3 in relative L2, with or without stream-K (both
+// ran on an H200).
+// GPU-COMPARE: --rtol=1e-2 --atol=4 --max-rel-l2=5e-3
 func.func @w4a16(%x: tensor<200x4480xbf16>, %w: tensor<320x4480xi4, #lowbit.layout<packed>>, %s: tensor<320x35xbf16>, %z: tensor<320x35xi4>) -> tensor<200x320xbf16> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,

@@ -5,11 +5,11 @@
 // CHECK: 1 kernel(s)
 
 // W4A8 (s4 x int8) on wgmma with stream-K: 6 tiles of 128 weight rows x
-// 128 tokens by 19 K tiles of 256 (K = 4640 ends inside one) are 114 K
-// tiles in 14 ranges of 8 or 9; s32 sums handed on; f32 results stored
-// from registers.
+// 128 tokens, each split along K into 2 parts of its 19 K tiles of 256
+// (K = 4640 ends inside one: parts of 9 and 10); s32 sums handed on; f32
+// results stored from registers.
 // GRID: "grid": [
-// GRID-NEXT: 14,
+// GRID-NEXT: 12,
 // PTX-DAG: ld.acquire.gpu.global.u32
 // PTX-DAG: st.release.gpu.global.u32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8
