@@ -216,6 +216,18 @@ inline void waitParity(Emitter &e, Value barrier, Value parity) {
                                         e.i32(0x989680));
 }
 
+/// The PTX `text` as an instruction with side effects (kept in place and
+/// order): its first result, or null without results.
+inline Value inlinePtx(Emitter &e, StringRef text, StringRef constraints, TypeRange results,
+                       ValueRange operands) {
+  auto op = LLVM::InlineAsmOp::create(e.b, e.loc, results, operands, e.b.getStringAttr(text),
+                                      e.b.getStringAttr(constraints),
+                                      /*has_side_effects=*/e.b.getUnitAttr(), UnitAttr(),
+                                      LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(),
+                                      ArrayAttr());
+  return results.empty() ? Value() : op.getResult(0);
+}
+
 /// Orders this thread's accesses to shared memory through the generic proxy
 /// (ld.shared, st.shared) against later ones through the async proxy (TMA,
 /// wgmma): the fence a consumer issues before it releases a ring slot it

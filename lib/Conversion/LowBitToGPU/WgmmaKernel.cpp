@@ -73,9 +73,9 @@ constexpr int64_t kSwizzleAtomBytes = 8 * kRowBytes;
 constexpr int64_t kStagingCols = kRowBytes / 2;
 /// Dynamic shared memory a block may opt into on sm_90.
 constexpr int64_t kMaxSharedBytes = 227 * 1024;
-/// Named barriers 1 and 2: each consumer's staged epilogue (0 is
-/// __syncthreads').
-constexpr int64_t kStagingBarrier = 1;
+/// Named barriers 1 and 2: each consumer warpgroup's own (its staged
+/// epilogue, stream-K's exchange; 0 is __syncthreads').
+constexpr int64_t kConsumerBarrier = 1;
 /// Registers per thread that the producer keeps and the consumers take.
 constexpr int64_t kProducerRegisters = 40;
 constexpr int64_t kConsumerRegisters = 232;
@@ -495,7 +495,7 @@ TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
 /// split tiles' K tile after this tile's last), before the epilogue.
 /// Without stream-K, kBegin, partial, needsPartials and tileEnd are null.
 struct TileRun {
-  Value row0, col0, kBegin, kCount, done;
+  Value block, row0, col0, kBegin, kCount, done;
   Value partial, needsPartials, tileEnd;
   Value kTile(Emitter &e, Value kt) const { return kBegin ? e.add(kBegin, kt) : kt; }
 };
@@ -531,6 +531,7 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
     Value index = arith::DivUIOp::create(
         b, e.loc, arith::SubIOp::create(b, e.loc, tile, first), grid);
     TileRun run;
+    run.block = block;
     run.row0 = row0;
     run.col0 = col0;
     run.kCount = e.idx(p.kTiles());
@@ -547,7 +548,7 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
   Value begin = sched.rangeStart(e, block);
   Value end = sched.rangeStart(e, e.add(block, 1));
   Value total = e.add(arith::SubIOp::create(b, e.loc, end, begin), dpIters);
-  auto loop = scf::WhileOp::create(
+  scf::WhileOp::create(
       b, e.loc, TypeRange{b.getIndexType()}, ValueRange{e.idx(0)},
       [&](OpBuilder &, Location, ValueRange args) {
         Value more = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, args[0], total);
@@ -568,6 +569,7 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
             b, e.loc, arith::SubIOp::create(b, e.loc, e.idx(kTiles), kBegin),
             arith::SubIOp::create(b, e.loc, end, iter));
         TileRun run;
+        run.block = block;
         std::tie(run.row0, run.col0) = origin(tile);
         run.kBegin = kBegin;
         run.kCount = select(whole, e.idx(kTiles), rest);
@@ -581,7 +583,6 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
         body(run);
         scf::YieldOp::create(b, e.loc, ValueRange{e.add(done, run.kCount)});
       });
-  (void)loop;
 }
 
 /// The producer's thread 0: every K tile of both operands into the ring.
@@ -983,10 +984,7 @@ void keepAlive(Emitter &e, ValueRange values) {
   std::string constraints;
   for (size_t i = 0; i < values.size(); ++i)
     constraints += i ? ",r" : "r";
-  LLVM::InlineAsmOp::create(e.b, e.loc, TypeRange(), values, e.b.getStringAttr(""),
-                            e.b.getStringAttr(constraints), /*has_side_effects=*/e.b.getUnitAttr(),
-                            UnitAttr(), LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(),
-                            ArrayAttr());
+  inlinePtx(e, "", constraints, TypeRange(), values);
 }
 
 /// A consumer warpgroup's main loop for 4-bit weights, which it widens (or
@@ -1198,6 +1196,18 @@ void storeTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
   }
 }
 
+/// A consumer warpgroup's own synchronisation: its named barrier (its 128
+/// threads) and the thread that issues what one thread does for it.
+struct ConsumerGroup {
+  Emitter &e;
+  Value consumer, issuer;
+
+  void sync() {
+    NVVM::BarrierOp::create(e.b, e.loc, Type(), e.toI32(e.add(consumer, kConsumerBarrier)),
+                            e.i32(kWarpgroupThreads), NVVM::BarrierReductionAttr(), Value());
+  }
+};
+
 /// What the staged epilogues share. A consumer warpgroup converts its
 /// scaled sums to the result type into a staging buffer laid out as TMA's
 /// 128-byte swizzle (8-row atoms, 16-byte chunk c of row r at c ^ (r % 8)),
@@ -1209,16 +1219,13 @@ void storeTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Value s,
 /// rewritten once the store that read it last has read it (bulk groups).
 struct StagedStores {
   Emitter &e;
-  Value tmapY, consumer, issuer;
+  ConsumerGroup &group;
+  Value tmapY;
 
-  /// The consumer's named barrier: its 128 threads.
-  void sync() {
-    NVVM::BarrierOp::create(e.b, e.loc, Type(), e.toI32(e.add(consumer, kStagingBarrier)),
-                            e.i32(kWarpgroupThreads), NVVM::BarrierReductionAttr(), Value());
-  }
+  void sync() { group.sync(); }
   /// Before rewriting a buffer: at most `pending` stores still reading.
   void awaitBuffer(int64_t pending) {
-    ifThen(e, issuer, [&] {
+    ifThen(e, group.issuer, [&] {
       NVVM::CpAsyncBulkWaitGroupOp::create(e.b, e.loc, e.b.getI32IntegerAttr(pending),
                                            UnitAttr::get(e.b.getContext()));
     });
@@ -1226,7 +1233,7 @@ struct StagedStores {
   }
   /// Before the block exits: every store complete.
   void drain() {
-    ifThen(e, issuer, [&] {
+    ifThen(e, group.issuer, [&] {
       NVVM::CpAsyncBulkWaitGroupOp::create(e.b, e.loc, e.b.getI32IntegerAttr(0), UnitAttr());
     });
   }
@@ -1234,7 +1241,7 @@ struct StagedStores {
   void store(Value buffer, Value colByte, Value row) {
     fenceProxyAsyncShared(e);
     sync();
-    ifThen(e, issuer, [&] {
+    ifThen(e, group.issuer, [&] {
       NVVM::CpAsyncBulkTensorSharedCTAToGlobalOp::create(
           e.b, e.loc, tmapY, sharedPointer(e, buffer),
           ValueRange{e.toI32(colByte), e.toI32(row)}, Value(),
@@ -1277,7 +1284,7 @@ void storeTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
     // buffer have read it.
     if (part == 0 || part >= p.stagingBuffers)
       out.awaitBuffer(part == 0 ? 0 : p.stagingBuffers - 1);
-    Value buffer = e.add(smem.stagingBuffer(out.consumer),
+    Value buffer = e.add(smem.stagingBuffer(out.group.consumer),
                          (part % p.stagingBuffers) * p.stagingBoxBytes());
     for (int64_t chunk = 0; chunk < 8; ++chunk) {
       int64_t j = part * 8 + chunk; // the n8 column block: one 16-byte chunk
@@ -1310,7 +1317,7 @@ void storeSwappedTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
                             Value lane, Value consumerRow0, Value tileCol0) {
   OpBuilder &b = e.b;
   out.awaitBuffer(0);
-  Value buffer = smem.stagingBuffer(out.consumer);
+  Value buffer = smem.stagingBuffer(out.group.consumer);
   Value quadCol = e.mul(e.rem(lane, 4), 2);
   SmallVector<Value> tokenScales, weightScales;
   if (xs) {
@@ -1393,8 +1400,8 @@ struct StreamKPartials {
 
   static StreamKPartials declare(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
                                  ::mlir::gpu::GPUFuncOp func) {
-    StreamKPartials x{e, p, (func.getName() + "_partials").str(),
-                      (func.getName() + "_partial_flags").str()};
+    StreamKPartials partials{e, p, (func.getName() + "_partials").str(),
+                             (func.getName() + "_partial_flags").str()};
     OpBuilder::InsertionGuard guard(e.b);
     auto global = [&](StringRef name, int64_t words) {
       e.b.setInsertionPoint(func);
@@ -1405,9 +1412,9 @@ struct StreamKPartials {
       e.b.createBlock(&op.getInitializerRegion());
       LLVM::ReturnOp::create(e.b, e.loc, LLVM::ZeroOp::create(e.b, e.loc, type).getResult());
     };
-    global(x.slotsName, sched.streamGrid * x.slotBytes() / 4);
-    global(x.flagsName, sched.streamGrid * p.consumers());
-    return x;
+    global(partials.slotsName, sched.streamGrid * partials.slotBytes() / 4);
+    global(partials.flagsName, sched.streamGrid * p.consumers());
+    return partials;
   }
   int64_t slotBytes() const { return p.tileRows() * p.tileCols() * 4; }
   /// Byte `offset` of global `name`.
@@ -1446,9 +1453,9 @@ struct StreamKPartials {
   /// Writes the consumer's sums to `block`'s slot, then sets its flag
   /// (release at GPU scope, after the warpgroup's barrier: its other
   /// threads' stores are ordered before it).
-  void hand(StagedStores &stores, Value acc, Value block, Value thread) {
+  void storeForOwner(ConsumerGroup &group, Value acc, Value block, Value thread) {
     Type type = groupType(acc);
-    Value slot = slotPointer(block, stores.consumer, thread);
+    Value slot = slotPointer(block, group.consumer, thread);
     for (int64_t q = 0; q < p.accRegisters() / 4; ++q) {
       SmallVector<Value> four;
       for (int64_t i = 0; i < 4; ++i)
@@ -1456,16 +1463,16 @@ struct StreamKPartials {
       Value vec = vector::FromElementsOp::create(e.b, e.loc, type, four);
       LLVM::StoreOp::create(e.b, e.loc, vec, registerGroup(slot, q), 16);
     }
-    stores.sync();
-    ifThen(e, stores.issuer, [&] {
-      inlinePtx("st.release.gpu.global.u32 [$0], $1;", "l,r", TypeRange(),
-                {address(flag(block, stores.consumer)), e.i32(1)});
+    group.sync();
+    ifThen(e, group.issuer, [&] {
+      inlinePtx(e, "st.release.gpu.global.u32 [$0], $1;", "l,r", TypeRange(),
+                {address(flag(block, group.consumer)), e.i32(1)});
     });
   }
   /// `acc` plus the sums of the blocks after `block` whose ranges start
   /// before `tileEnd` (each waited for by the issuing thread, acquire at
   /// GPU scope, then the warpgroup's barrier).
-  Value addHanded(StagedStores &stores, Value acc, Value block, Value thread, Value tileEnd,
+  Value addFromPeers(ConsumerGroup &group, Value acc, Value block, Value thread, Value tileEnd,
                   const TileSchedule &sched) {
     OpBuilder &b = e.b;
     auto loop = scf::WhileOp::create(
@@ -1478,12 +1485,12 @@ struct StreamKPartials {
         },
         [&](OpBuilder &, Location, ValueRange args) {
           Value other = args[0], sum = args[1];
-          Value flagPtr = flag(other, stores.consumer);
-          ifThen(e, stores.issuer, [&] {
+          Value flagPtr = flag(other, group.consumer);
+          ifThen(e, group.issuer, [&] {
             scf::WhileOp::create(
                 b, e.loc, TypeRange(), ValueRange(),
                 [&](OpBuilder &, Location, ValueRange) {
-                  Value set = inlinePtx("ld.acquire.gpu.global.u32 $0, [$1];", "=r,l",
+                  Value set = inlinePtx(e, "ld.acquire.gpu.global.u32 $0, [$1];", "=r,l",
                                         b.getI32Type(), {address(flagPtr)});
                   Value unset = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq, set,
                                                       e.i32(0));
@@ -1494,10 +1501,10 @@ struct StreamKPartials {
                 });
             LLVM::StoreOp::create(b, e.loc, e.i32(0), flagPtr, 4);
           });
-          stores.sync();
+          group.sync();
           Type type = groupType(sum);
           bool floats = isa<FloatType>(cast<VectorType>(type).getElementType());
-          Value slot = slotPointer(other, stores.consumer, thread);
+          Value slot = slotPointer(other, group.consumer, thread);
           for (int64_t q = 0; q < p.accRegisters() / 4; ++q) {
             Value vec = LLVM::LoadOp::create(b, e.loc, type, registerGroup(slot, q), 16);
             for (int64_t i = 0; i < 4; ++i) {
@@ -1511,14 +1518,6 @@ struct StreamKPartials {
           scf::YieldOp::create(b, e.loc, ValueRange{e.add(other, 1), sum});
         });
     return loop.getResult(1);
-  }
-  Value inlinePtx(StringRef text, StringRef constraints, TypeRange results,
-                  ValueRange operands) {
-    auto op = LLVM::InlineAsmOp::create(
-        e.b, e.loc, results, operands, e.b.getStringAttr(text),
-        e.b.getStringAttr(constraints), /*has_side_effects=*/e.b.getUnitAttr(), UnitAttr(),
-        LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(), ArrayAttr());
-    return results.empty() ? Value() : op.getResult(0);
   }
 };
 
@@ -1652,7 +1651,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     Value consumer = arith::SubIOp::create(b, loc, warpgroup, e.idx(1));
     Value warp = e.div(e.rem(tid, kWarpgroupThreads), kWarpThreads);
     Value groupThread = e.rem(tid, kWarpgroupThreads);
-    StagedStores out{e, tmapY, consumer, e.eq(groupThread, 0)};
+    ConsumerGroup group{e, consumer, e.eq(groupThread, 0)};
+    StagedStores out{e, group, tmapY};
     forEachRun(e, p, sched, [&](const TileRun &run) {
       Value tileRow0 = run.row0, tileCol0 = run.col0;
       // This thread's first accumulator row and column (kernel frame); W4A16
@@ -1687,19 +1687,18 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
       // Stream-K: a run that starts inside its tile hands its sums on; one
       // that starts the tile adds those of the runs after it, then stores
       // (nested, so that only one set of sums is live at a time).
-      Value block = ::mlir::gpu::BlockIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
-      auto handing = scf::IfOp::create(b, loc, run.partial, /*withElse=*/true);
+      auto partialRun = scf::IfOp::create(b, loc, run.partial, /*withElse=*/true);
       OpBuilder::InsertionGuard branch(b);
-      b.setInsertionPointToStart(&handing.getThenRegion().front());
-      partials->hand(out, acc, block, groupThread);
-      b.setInsertionPointToStart(&handing.getElseRegion().front());
+      b.setInsertionPointToStart(&partialRun.getThenRegion().front());
+      partials->storeForOwner(group, acc, run.block, groupThread);
+      b.setInsertionPointToStart(&partialRun.getElseRegion().front());
       auto adding = scf::IfOp::create(b, loc, acc.getType(), run.needsPartials,
                                       /*withElse=*/true);
       {
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPointToStart(&adding.getThenRegion().front());
         scf::YieldOp::create(
-            b, loc, partials->addHanded(out, acc, block, groupThread, run.tileEnd, sched));
+            b, loc, partials->addFromPeers(group, acc, run.block, groupThread, run.tileEnd, sched));
         b.setInsertionPointToStart(&adding.getElseRegion().front());
         scf::YieldOp::create(b, loc, acc);
       }
