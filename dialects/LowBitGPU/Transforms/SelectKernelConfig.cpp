@@ -340,15 +340,20 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     int64_t maxN = mmaType.isInteger(8) ? 256 : 192;
     int64_t blockN = p.n >= maxN ? maxN : llvm::divideCeil(p.n, 64) * 64;
     int64_t blockM = !ShapedType::isDynamic(p.m) && p.m <= 64 ? 64 : 128;
-    // As deep a ring as fits beside the barriers and alignment slack.
+    // As deep a ring as fits beside the barriers, alignment slack and, for
+    // two consumers of 16-bit results TMA can store (rows of whole 16
+    // bytes), two staging boxes each (64 x 64 results): FP8 128 x 192 then
+    // takes 4 stages instead of 5, which ran 1.01-1.03x faster on the H200
+    // (the consumer waits less for its previous tile's store).
+    bool registerEpilogue = p.f32Result || (p.n * 2) % 16;
+    int64_t staging = blockM == 128 && !registerEpilogue ? 2 * 2 * 64 * 128 : 0;
     int64_t stageBytes = (blockM + blockN) * 128;
     int64_t stages = std::min<int64_t>(
-        8, (target.getMaxSharedMemoryPerBlock() - 2048) / stageBytes);
+        8, (target.getMaxSharedMemoryPerBlock() - 2048 - staging) / stageBytes);
     // Stream-K past 64 tokens (below, its K split is unmeasured), except
     // for int8 128 x 256 tiles whose results cannot be staged through
     // shared memory (f32, or rows not of whole 16 bytes): storing 128 sums
     // from registers beside stream-K's exchange spills.
-    bool registerEpilogue = p.f32Result || (p.n * 2) % 16;
     bool streamK = blockM == 128 && !(blockN == 256 && registerEpilogue);
     auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {blockM, blockN, 128},
                                   {64, blockN}, {64, blockN, 32}, mmaType, stages,

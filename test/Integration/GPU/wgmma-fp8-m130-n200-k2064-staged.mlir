@@ -5,12 +5,14 @@
 
 // wgmma FP8 with a bf16 result stored through shared memory: each
 // consumer converts 64 columns at a time into a 128-byte-swizzled staging
-// buffer (one per consumer: the 5-stage ring of 128 x 192 tiles leaves room
-// for one) and stores the 64 x 64 box with TMA, which leaves out the rows
-// past M = 130 and the columns past N = 200 (the second column tile holds 8).
+// buffer (two per consumer beside the default 4-stage ring of 128 x 192
+// tiles, the third box reusing the first once its store has read it) and
+// stores the 64 x 64 box with TMA, which leaves out the rows past M = 130
+// and the columns past N = 200 (the second column tile holds 8).
 // PTX-DAG: cp.async.bulk.tensor.2d.global.shared::cta.tile.bulk_group
 // PTX-DAG: cp.async.bulk.commit_group
 // PTX-DAG: cp.async.bulk.wait_group.read 0
+// PTX-DAG: cp.async.bulk.wait_group.read 1
 // PTX-DAG: cp.async.bulk.wait_group 0
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n192k32.f32.e4m3.e4m3
 // PTX-DAG: add.rn.f32

@@ -8,7 +8,8 @@
 // than a wave, each split along K into 3 parts of 8 or 9 of its 25 K tiles
 // (K = 3088 ends inside one; parts of at least 8): 12 blocks, each tile's
 // first adds the f32 sums the other two hand on through the module's
-// workspace.
+// workspace. Its explicit 5-stage ring leaves room for one staging buffer
+// per consumer (the default, 4 stages, has two).
 // GRID: "grid": [
 // GRID-NEXT: 12,
 // PTX-DAG: .global .align 16 .b8 fp8_wgmma0_partials[1179648];
