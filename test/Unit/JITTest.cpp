@@ -594,6 +594,14 @@ TEST(Tuner, CandidatesAroundTheDefault) {
       return std::vector<std::string>();
     EXPECT_EQ(around->front(), wgmma) << spec;
     EXPECT_GE(around->size(), 8u) << spec;
+    // The default with stream-K toggled comes second.
+    std::string toggled = wgmma;
+    size_t streamK = toggled.find(", stream_k = true");
+    if (streamK != std::string::npos)
+      toggled.erase(streamK, std::string(", stream_k = true").size());
+    else
+      toggled.insert(toggled.size() - 1, ", stream_k = true");
+    EXPECT_EQ((*around)[1], toggled) << spec;
     int fits = 0;
     for (const std::string &config : *around) {
       EXPECT_NE(config.find("strategy = wgmma"), std::string::npos) << config;
