@@ -62,8 +62,9 @@ void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
  * maps the manifest lists are encoded from these pointers on each call and
  * passed after them. Does not wait. Kernels compiled with stream-K (a
  * manifest config with `stream_k = true`) exchange partial sums through a
- * workspace in their module: launches of one kernel must not overlap (keep
- * them on one stream), and their grid (the target's SM count) must fit on the
+ * workspace in their module, so launches of one must not overlap: a launch
+ * on another stream than the kernel's previous one waits for it (an event
+ * between the streams). Their grid (the target's SM count) must fit on the
  * device at once (not a MIG slice or MPS share with fewer SMs). */
 int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *args,
                        size_t numArgs, void *stream);

@@ -31,7 +31,19 @@ struct lowbitContextImpl {
   std::string arch, error;
   std::mutex mutex;
   std::unique_ptr<runtime::CudaDevice> device;
-  std::map<std::string, void *> modules; // by kernel key or image
+  /// A loaded module, and for kernels with stream-K (whose partial sums go
+  /// through globals of the module, so their launches must not overlap)
+  /// the event after its last launch and that launch's stream.
+  struct Module {
+    void *module = nullptr;
+    void *lastLaunch = nullptr, *lastStream = nullptr;
+  };
+  std::map<std::string, Module> modules; // by kernel key or image
+  ~lowbitContextImpl() {
+    if (device)
+      for (auto &[key, loaded] : modules)
+        device->destroyEvent(loaded.lastLaunch);
+  }
 };
 
 struct lowbitKernelImpl {
@@ -210,14 +222,26 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
   }
   const std::string &image = kernel->kernel->image;
   std::string moduleKey = kernel->kernel->key.empty() ? image : kernel->kernel->key;
-  void *&module = context->modules[moduleKey];
-  if (!module) {
-    auto loaded = context->device->loadModule(image);
-    if (!loaded) {
+  lowbitContextImpl::Module &loaded = context->modules[moduleKey];
+  if (!loaded.module) {
+    auto module = context->device->loadModule(image);
+    if (!module) {
       context->modules.erase(moduleKey);
-      return fail(context, loaded.takeError());
+      return fail(context, module.takeError());
     }
-    module = *loaded;
+    loaded.module = *module;
+  }
+  // A stream-K kernel launched on another stream than its last launch
+  // waits for that launch (the two would share the module's workspace).
+  bool serialize = entry.getString("config").value_or("").contains("stream_k = true");
+  if (serialize && !loaded.lastLaunch) {
+    auto event = context->device->createEvent();
+    if (!event)
+      return fail(context, event.takeError());
+    loaded.lastLaunch = *event;
+  } else if (serialize && loaded.lastStream != stream) {
+    if (llvm::Error e = context->device->waitForEvent(stream, loaded.lastLaunch))
+      return fail(context, std::move(e));
   }
   int64_t grid[3], block[3];
   const llvm::json::Array *g = entry.getArray("grid"), *b = entry.getArray("block");
@@ -238,9 +262,14 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
   if (!maps)
     return fail(context, maps.takeError());
   if (llvm::Error e = context->device->enqueue(
-          module, name, grid, block, entry.getInteger("shared_memory").value_or(0),
+          loaded.module, name, grid, block, entry.getInteger("shared_memory").value_or(0),
           pointers, stream, *maps))
     return fail(context, std::move(e));
+  if (serialize) {
+    if (llvm::Error e = context->device->recordEvent(loaded.lastLaunch, stream))
+      return fail(context, std::move(e));
+    loaded.lastStream = stream;
+  }
   context->error.clear();
   return 0;
 }

@@ -54,6 +54,7 @@ struct CudaDevice::Api {
   CUresult (*cuEventSynchronize)(CUevent);
   CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent);
   CUresult (*cuEventDestroy)(CUevent);
+  CUresult (*cuStreamWaitEvent)(CUstream, CUevent, unsigned);
   CUresult (*cuGetErrorString)(CUresult, const char **);
   // CUDA 12 and later only: null on older drivers, an error when used.
   CUresult (*cuTensorMapEncodeTiled)(void *tensorMap, int dataType, uint32_t rank,
@@ -117,6 +118,7 @@ llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
   bind(api->cuEventSynchronize, "cuEventSynchronize");
   bind(api->cuEventElapsedTime, "cuEventElapsedTime_v2");
   bind(api->cuEventDestroy, "cuEventDestroy_v2");
+  bind(api->cuStreamWaitEvent, "cuStreamWaitEvent");
   bind(api->cuGetErrorString, "cuGetErrorString");
   if (missing)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -280,6 +282,30 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel,
                                         static_cast<CUstream>(stream), params.data(),
                                         nullptr),
                     "cuLaunchKernel");
+}
+
+llvm::Expected<void *> CudaDevice::createEvent() {
+  constexpr unsigned kDisableTiming = 2; // CU_EVENT_DISABLE_TIMING
+  CUevent event = nullptr;
+  if (llvm::Error e = api->check(api->cuEventCreate(&event, kDisableTiming), "cuEventCreate"))
+    return std::move(e);
+  return static_cast<void *>(event);
+}
+
+void CudaDevice::destroyEvent(void *event) {
+  if (event)
+    api->cuEventDestroy(static_cast<CUevent>(event));
+}
+
+llvm::Error CudaDevice::recordEvent(void *event, void *stream) {
+  return api->check(api->cuEventRecord(static_cast<CUevent>(event), static_cast<CUstream>(stream)),
+                    "cuEventRecord");
+}
+
+llvm::Error CudaDevice::waitForEvent(void *stream, void *event) {
+  return api->check(api->cuStreamWaitEvent(static_cast<CUstream>(stream),
+                                           static_cast<CUevent>(event), 0),
+                    "cuStreamWaitEvent");
 }
 
 llvm::Error CudaDevice::synchronize() {

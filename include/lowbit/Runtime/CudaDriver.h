@@ -73,6 +73,14 @@ public:
                       void *stream = nullptr,
                       llvm::ArrayRef<TensorMap> tensorMaps = {});
   llvm::Error synchronize();
+  /// An event that orders work across streams (no timing); destroyEvent
+  /// frees it.
+  llvm::Expected<void *> createEvent();
+  void destroyEvent(void *event);
+  /// Marks `event` at the end of the work queued so far on `stream`.
+  llvm::Error recordEvent(void *event, void *stream);
+  /// Makes the work queued on `stream` from now on wait for `event`.
+  llvm::Error waitForEvent(void *stream, void *event);
   /// Milliseconds between events recorded around the GPU work `enqueue`
   /// queues.
   llvm::Expected<float> timeRegion(llvm::function_ref<llvm::Error()> enqueue);
