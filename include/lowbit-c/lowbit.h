@@ -64,8 +64,8 @@ void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
  * manifest config with `stream_k = true`) exchange partial sums through a
  * workspace in their module, so launches of one must not overlap: a launch
  * on another stream than the kernel's previous one waits for it (an event
- * between the streams). Their grid (the target's SM count) must fit on the
- * device at once (not a MIG slice or MPS share with fewer SMs). */
+ * between the streams). Their blocks wait for one another: their grid (the
+ * target's SM count) is meant to be resident at once (docs/GPU.md). */
 int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *args,
                        size_t numArgs, void *stream);
 

@@ -1391,8 +1391,9 @@ void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Va
 /// slot holds the consumers' accumulator registers as they are, in groups
 /// of four, thread-major: a warp stores and loads 512 contiguous bytes.
 /// The globals make launches of one loaded module share them (they must
-/// not overlap), and blocks wait for one another (the grid, one block per
-/// SM, must be resident at once).
+/// not overlap). A block waits only for blocks numbered after it, which
+/// hand their sums on at the start of their split run: no cycle while the
+/// grid (one block per SM) is resident at once.
 struct StreamKPartials {
   Emitter &e;
   const WgmmaProblem &p;
