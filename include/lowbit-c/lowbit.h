@@ -60,12 +60,13 @@ void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
  * kernel's layout (4-bit codes packed two per byte, low nibble first); a
  * result the manifest marks zero_result must be zeroed first. The TMA tensor
  * maps the manifest lists are encoded from these pointers on each call and
- * passed after them. Does not wait. Kernels compiled with stream-K (a
- * manifest config with `stream_k = true`) exchange partial sums through a
- * workspace in their module, so launches of one must not overlap: a launch
- * on another stream than the kernel's previous one waits for it (an event
- * between the streams). Their blocks wait for one another: their grid (the
- * target's SM count) is meant to be resident at once (docs/GPU.md). */
+ * passed after them. Does not wait. Kernels whose manifest entry has
+ * `shared_workspace` (stream-K) exchange partial sums through a workspace in
+ * their module, so launches of one must not overlap: each launch waits for
+ * the kernel's previous one (an event, whatever the stream). Do not capture
+ * them in CUDA graphs whose replays may overlap. Their blocks wait for one
+ * another: their grid (at most the target's SM count) is meant to be
+ * resident at once (docs/GPU.md). */
 int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *args,
                        size_t numArgs, void *stream);
 

@@ -31,12 +31,13 @@ struct lowbitContextImpl {
   std::string arch, error;
   std::mutex mutex;
   std::unique_ptr<runtime::CudaDevice> device;
-  /// A loaded module, and for kernels with stream-K (whose partial sums go
-  /// through globals of the module, so their launches must not overlap)
-  /// the event after its last launch and that launch's stream.
+  /// A loaded module, and for kernels whose blocks share a workspace in
+  /// it (stream-K's partial sums: their launches must not overlap) an
+  /// event after the last launch, which the next one waits for.
   struct Module {
     void *module = nullptr;
-    void *lastLaunch = nullptr, *lastStream = nullptr;
+    void *lastLaunch = nullptr;
+    bool recorded = false;
   };
   std::map<std::string, Module> modules; // by kernel key or image
   ~lowbitContextImpl() {
@@ -231,18 +232,19 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
     }
     loaded.module = *module;
   }
-  // A stream-K kernel launched on another stream than its last launch
-  // waits for that launch (the two would share the module's workspace).
-  bool serialize = entry.getString("config").value_or("").contains("stream_k = true");
+  // A kernel whose blocks share a workspace in the module waits for its
+  // previous launch, whatever the stream (on the same stream the wait is
+  // free; a stream handle may name different streams over time).
+  bool serialize = entry.getBoolean("shared_workspace").value_or(false);
   if (serialize && !loaded.lastLaunch) {
     auto event = context->device->createEvent();
     if (!event)
       return fail(context, event.takeError());
     loaded.lastLaunch = *event;
-  } else if (serialize && loaded.lastStream != stream) {
+  }
+  if (serialize && loaded.recorded)
     if (llvm::Error e = context->device->waitForEvent(stream, loaded.lastLaunch))
       return fail(context, std::move(e));
-  }
   int64_t grid[3], block[3];
   const llvm::json::Array *g = entry.getArray("grid"), *b = entry.getArray("block");
   for (int i = 0; i < 3; ++i) {
@@ -261,14 +263,20 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
   auto maps = runtime::encodeTensorMaps(*context->device, *specs, pointers);
   if (!maps)
     return fail(context, maps.takeError());
-  if (llvm::Error e = context->device->enqueue(
-          loaded.module, name, grid, block, entry.getInteger("shared_memory").value_or(0),
-          pointers, stream, *maps))
+  if (llvm::Error e = context->device->enqueue(loaded.module, name, grid, block,
+                                               entry.getInteger("shared_memory").value_or(0),
+                                               pointers, stream, *maps))
     return fail(context, std::move(e));
   if (serialize) {
-    if (llvm::Error e = context->device->recordEvent(loaded.lastLaunch, stream))
-      return fail(context, std::move(e));
-    loaded.lastStream = stream;
+    if (llvm::Error e = context->device->recordEvent(loaded.lastLaunch, stream)) {
+      // Launched, but unmarked: wait for it here, so that no later launch
+      // overlaps it.
+      llvm::consumeError(context->device->synchronize());
+      return fail(context, "the kernel was launched and has finished, but ordering later "
+                           "launches after it failed: " +
+                               llvm::toString(std::move(e)));
+    }
+    loaded.recorded = true;
   }
   context->error.clear();
   return 0;

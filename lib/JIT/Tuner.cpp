@@ -47,19 +47,18 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
       out.push_back(text);
   };
   // A candidate of the default's strategy and operand type.
-  auto add = [&](ArrayRef<int64_t> block, ArrayRef<int64_t> warp, int64_t stages,
-                 int64_t splitK, ArrayRef<int64_t> mma = {}) {
+  auto add = [&](ArrayRef<int64_t> block, ArrayRef<int64_t> warp, int64_t stages, int64_t splitK,
+                 ArrayRef<int64_t> mma = {}) {
     addConfig(lowbit::gpu::ConfigAttr::get(
         &context, config.getStrategy(), block, warp, mma.empty() ? config.getMma() : mma,
-        config.getMmaType(), stages, splitK, {}, config.getPersistent(),
-        config.getStreamK()));
+        config.getMmaType(), stages, splitK, {}, config.getPersistent(), config.getStreamK()));
   };
   // One of another strategy (no K splits).
   auto addWith = [&](lowbit::gpu::Strategy strategy, ArrayRef<int64_t> block,
-                     ArrayRef<int64_t> warp, ArrayRef<int64_t> mma, Type mmaType,
-                     int64_t stages, bool persistent) {
-    addConfig(lowbit::gpu::ConfigAttr::get(&context, strategy, block, warp, mma, mmaType,
-                                           stages, 1, {}, persistent, /*streamK=*/false));
+                     ArrayRef<int64_t> warp, ArrayRef<int64_t> mma, Type mmaType, int64_t stages,
+                     bool persistent) {
+    addConfig(lowbit::gpu::ConfigAttr::get(&context, strategy, block, warp, mma, mmaType, stages, 1,
+                                           {}, persistent, /*streamK=*/false));
   };
   ArrayRef<int64_t> block = config.getBlock();
   bool splitKDefault = config.getStrategy() == lowbit::gpu::Strategy::SplitKGemv;
@@ -71,9 +70,9 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     SmallVector<int64_t> mma = llvm::to_vector(
         splitKDefault ? config.getMma() : ArrayRef<int64_t>{16, 8, 16});
     auto addSplitK = [&](int64_t bn, int64_t warpN, int64_t stages, int64_t splitK) {
-      addConfig(lowbit::gpu::ConfigAttr::get(&context, lowbit::gpu::Strategy::SplitKGemv,
-                                             {16, bn, blockK}, {16, warpN}, mma,
-                                             config.getMmaType(), stages, splitK, {}, false, false));
+      addConfig(lowbit::gpu::ConfigAttr::get(
+          &context, lowbit::gpu::Strategy::SplitKGemv, {16, bn, blockK}, {16, warpN}, mma,
+          config.getMmaType(), stages, splitK, {}, false, false));
     };
     // Row tiles, K splits, and per lane 4 or 8 16-byte chunks of one row in
     // flight, or 2 or 4 chunks of each of 4 rows a warp streams together
@@ -143,12 +142,18 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
   if (config.getStrategy() == lowbit::gpu::Strategy::Wgmma) {
     // The default's tile with stream-K toggled (where the grid may take
     // it): splitting the last wave along K won 1.03-1.07x on some shapes
-    // and lost 1% on others on the H200.
-    if (config.getPersistent() && config.getCluster().empty())
-      addConfig(lowbit::gpu::ConfigAttr::get(
-          &context, config.getStrategy(), config.getBlock(), config.getWarp(),
-          config.getMma(), config.getMmaType(), config.getStages(), config.getSplitK(), {},
-          /*persistent=*/true, !config.getStreamK()));
+    // and lost 1% on others on the H200. Not onto int8 128 x 256 tiles
+    // stored from registers (f32, or rows not of whole 16 bytes), which
+    // spill beside the exchange (SelectKernelConfig.cpp).
+    bool registerEpilogue = spec->out == "f32" || (spec->n * 2) % 16;
+    bool spillsWithStreamK =
+        config.getMmaType().isInteger(8) && block[0] == 128 && block[1] == 256 && registerEpilogue;
+    if (config.getPersistent() && config.getCluster().empty() &&
+        (config.getStreamK() || !spillsWithStreamK))
+      addConfig(lowbit::gpu::ConfigAttr::get(&context, config.getStrategy(), config.getBlock(),
+                                             config.getWarp(), config.getMma(), config.getMmaType(),
+                                             config.getStages(), config.getSplitK(), {},
+                                             /*persistent=*/true, !config.getStreamK()));
     // One or two consumer warpgroups, N tiles the instruction takes (FP8
     // keeps a second accumulator: at most 192), rings of 3 to 6 slots (the
     // shared-memory check below prunes those that do not fit).

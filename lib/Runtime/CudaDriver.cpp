@@ -303,9 +303,9 @@ llvm::Error CudaDevice::recordEvent(void *event, void *stream) {
 }
 
 llvm::Error CudaDevice::waitForEvent(void *stream, void *event) {
-  return api->check(api->cuStreamWaitEvent(static_cast<CUstream>(stream),
-                                           static_cast<CUevent>(event), 0),
-                    "cuStreamWaitEvent");
+  return api->check(
+      api->cuStreamWaitEvent(static_cast<CUstream>(stream), static_cast<CUevent>(event), 0),
+      "cuStreamWaitEvent");
 }
 
 llvm::Error CudaDevice::synchronize() {

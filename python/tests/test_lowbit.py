@@ -239,28 +239,30 @@ def test_kernel_launch_with_tensor_maps(weights, config, out):
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
 def test_stream_k_kernel_on_two_streams():
     """A stream-K kernel (sm_90a's W8A8 default past 64 tokens; 4 tiles
-    split in 2 along K here) keeps its partial sums in its module: launches
-    on two streams are ordered by the library and each result is exact."""
+    split in 2 along K here) keeps its partial sums in its module: six
+    launches queued back to back on two streams are ordered by the library,
+    and each result matches the reference within bf16 rounding."""
     m, n, k = 200, 304, 2048
     kernel = lowbit.compile(f"matmul m={m} n={n} k={k} a=i8 w=s8 out=bf16")
-    if "stream_k = true" not in kernel.entry.get("config", ""):
+    if not kernel.entry.get("shared_workspace"):
         pytest.skip("not a stream-K kernel on this target: " + kernel.entry.get("config", ""))
     streams = [torch.cuda.Stream(), torch.cuda.Stream()]
-    results = []
+    runs = []
     for i in range(6):
         x = RNG.integers(-128, 128, (m, k)).astype(np.int8)
         w = RNG.integers(-128, 128, (n, k)).astype(np.int8)
         s = RNG.uniform(0.5, 1.5, (n, 1)).astype(np.float32) / 64
         xs = RNG.uniform(0.5, 1.5, (m, 1)).astype(np.float32) / 64
-        stream = streams[i % 2]
-        with torch.cuda.stream(stream):
-            dev = [torch.from_numpy(a).cuda() for a in (x, w, s, xs)]
-            y = torch.full((m, n), float("nan"), device="cuda", dtype=torch.bfloat16)
-            kernel.launch([t.data_ptr() for t in dev] + [y.data_ptr()], stream.cuda_stream)
+        dev = [torch.from_numpy(a).cuda() for a in (x, w, s, xs)]
+        y = torch.full((m, n), float("nan"), device="cuda", dtype=torch.bfloat16)
         ref = (x.astype(np.float64) @ w.astype(np.float64).T) * xs * s.T
-        results.append((dev, y, ref))
+        runs.append((dev, y, ref))
     torch.cuda.synchronize()
-    for _, y, ref in results:
+    for i, (dev, y, _) in enumerate(runs):
+        stream = streams[i % 2]
+        kernel.launch([t.data_ptr() for t in dev] + [y.data_ptr()], stream.cuda_stream)
+    torch.cuda.synchronize()
+    for _, y, ref in runs:
         got = y.float().cpu().numpy()
         # bf16 rounds each result to 8 significant bits.
         assert np.linalg.norm(got - ref) / np.linalg.norm(ref) < 4e-3

@@ -68,11 +68,10 @@ int64_t TargetAttr::getMaxSharedMemoryPerBlock() const {
 // ConfigAttr
 //===----------------------------------------------------------------------===//
 
-LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                 Strategy strategy, ArrayRef<int64_t> block,
-                                 ArrayRef<int64_t> warp, ArrayRef<int64_t> mma,
-                                 Type mmaType, int64_t stages, int64_t splitK,
-                                 ArrayRef<int64_t> cluster, bool persistent,
+LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, Strategy strategy,
+                                 ArrayRef<int64_t> block, ArrayRef<int64_t> warp,
+                                 ArrayRef<int64_t> mma, Type mmaType, int64_t stages,
+                                 int64_t splitK, ArrayRef<int64_t> cluster, bool persistent,
                                  bool streamK) {
   auto positive = [](ArrayRef<int64_t> values) {
     return llvm::all_of(values, [](int64_t v) { return v > 0; });

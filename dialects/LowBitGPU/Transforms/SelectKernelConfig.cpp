@@ -214,10 +214,10 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, ConfigAttr config,
                                       const Problem &p, TargetAttr target) {
   int64_t limit = target.getMaxSharedMemoryPerBlock();
   for (int64_t stages = config.getStages(); stages >= 1; --stages) {
-    auto candidate = ConfigAttr::get(
-        op->getContext(), config.getStrategy(), config.getBlock(),
-        config.getWarp(), config.getMma(), config.getMmaType(), stages,
-        config.getSplitK(), config.getCluster(), config.getPersistent(), config.getStreamK());
+    auto candidate =
+        ConfigAttr::get(op->getContext(), config.getStrategy(), config.getBlock(), config.getWarp(),
+                        config.getMma(), config.getMmaType(), stages, config.getSplitK(),
+                        config.getCluster(), config.getPersistent(), config.getStreamK());
     if (candidate.getSharedMemoryBytes(p.inputBits, p.weightBits) <= limit)
       return candidate;
   }
@@ -238,7 +238,8 @@ ConfigAttr tmaGemvConfig(MLIRContext *ctx, const Problem &p, TargetAttr target, 
       llvm::divideCeil(target.getNumSMs(), llvm::divideCeil(p.n, rows)), 1,
       p.f32Result ? kTiles : 1);
   return ConfigAttr::get(ctx, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, warpRows}, mma,
-                         mmaType, stages, splits, /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
+                         mmaType, stages, splits, /*cluster=*/{}, /*persistent=*/false,
+                         /*streamK=*/false);
 }
 
 FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
@@ -319,10 +320,10 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     // timed with an earlier build of the same kernel). Other formats keep
     // one row per warp, as measured in 2026-12-01-h200-decode.md.
     bool fourRows = p.halfProductGemv && p.m <= 2;
-    auto config = ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK},
-                                  {16, fourRows ? 32 : 8},
-                                  {16, 8, instK}, mmaType, /*stages=*/fourRows ? 2 : 4, splitK,
-                                  /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
+    auto config =
+        ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK}, {16, fourRows ? 32 : 8},
+                        {16, 8, instK}, mmaType, /*stages=*/fourRows ? 2 : 4, splitK,
+                        /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
     return fitSharedMemory(op, config, p, target);
   }
 
@@ -343,20 +344,21 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     // As deep a ring as fits beside the barriers, alignment slack and, for
     // two consumers of 16-bit results TMA can store (rows of whole 16
     // bytes), two staging boxes each (64 x 64 results): FP8 128 x 192 then
-    // takes 4 stages instead of 5, which ran 1.01-1.03x faster on the H200
+    // takes 4 stages instead of 5, which ran 1.02-1.08x faster on five of
+    // the six prefill shapes on the H200 and 0.92x on 4096 x 8192 x 8192
     // (the consumer waits less for its previous tile's store).
     bool registerEpilogue = p.f32Result || (p.n * 2) % 16;
     int64_t staging = blockM == 128 && !registerEpilogue ? 2 * 2 * 64 * 128 : 0;
     int64_t stageBytes = (blockM + blockN) * 128;
-    int64_t stages = std::min<int64_t>(
-        8, (target.getMaxSharedMemoryPerBlock() - 2048 - staging) / stageBytes);
+    int64_t stages =
+        std::min<int64_t>(8, (target.getMaxSharedMemoryPerBlock() - 2048 - staging) / stageBytes);
     // Stream-K past 64 tokens (below, its K split is unmeasured), except
     // for int8 128 x 256 tiles whose results cannot be staged through
     // shared memory (f32, or rows not of whole 16 bytes): storing 128 sums
     // from registers beside stream-K's exchange spills.
     bool streamK = blockM == 128 && !(blockN == 256 && registerEpilogue);
-    auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {blockM, blockN, 128},
-                                  {64, blockN}, {64, blockN, 32}, mmaType, stages,
+    auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {blockM, blockN, 128}, {64, blockN},
+                                  {64, blockN, 32}, mmaType, stages,
                                   /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true, streamK);
     return fitSharedMemory(op, config, p, target);
   }
@@ -383,8 +385,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
         weightRows = 64;
       stages = 2;
     }
-    auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, 256},
-                                  {tokens, 64}, {64, 64, instK}, mmaType, stages,
+    auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, 256}, {tokens, 64},
+                                  {64, 64, instK}, mmaType, stages,
                                   /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true,
                                   /*streamK=*/tokens >= 128);
     return fitSharedMemory(op, config, p, target);
@@ -403,8 +405,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
                      isa<Float8E4M3FNType, Float8E5M2Type>(mmaType);
   auto config = ConfigAttr::get(
       ctx, Strategy::MmaSync, {blockM, blockN, 512 / p.inputBits},
-      {blockM / 2, std::min<int64_t>(narrowWarps && blockM == 128 ? 32 : 64, blockN)}, {16, 8, instK},
-      mmaType,
+      {blockM / 2, std::min<int64_t>(narrowWarps && blockM == 128 ? 32 : 64, blockN)},
+      {16, 8, instK}, mmaType,
       /*stages=*/4, /*splitK=*/1, /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
   return fitSharedMemory(op, config, p, target);
 }
@@ -459,9 +461,8 @@ FailureOr<ConfigAttr> selectConfig(BitplaneMatmulOp op, TargetAttr target) {
   for (int64_t stages = 3; stages >= 2; --stages)
     if (stages * rows * 64 + rows * 4 <= limit)
       return ConfigAttr::get(op.getContext(), Strategy::Bitplane, {blockM, blockN, 512},
-                             {warpM, warpN}, {16, 8, 256},
-                             IntegerType::get(op.getContext(), 1), stages, /*splitK=*/1, {},
-                             false, false);
+                             {warpM, warpN}, {16, 8, 256}, IntegerType::get(op.getContext(), 1),
+                             stages, /*splitK=*/1, {}, false, false);
   return op.emitOpError() << "no pipeline depth fits the bit-plane block tile in " << limit
                           << " bytes of shared memory";
 }
@@ -477,9 +478,8 @@ FailureOr<ConfigAttr> selectConfig(LutMatmulOp op, TargetAttr target) {
   int64_t blockK = g * std::min<int64_t>(kGroups, 64);
   Problem p{op.getTable().getType().getShape()[0], n, kGroups * g,
             tableType.getIntOrFloatBitWidth(), static_cast<unsigned>(g)};
-  auto config = ConfigAttr::get(op.getContext(), Strategy::Lut,
-                                {16, blockN, blockK}, {16, blockN / 4},
-                                {1, 1, g}, tableType, /*stages=*/2,
+  auto config = ConfigAttr::get(op.getContext(), Strategy::Lut, {16, blockN, blockK},
+                                {16, blockN / 4}, {1, 1, g}, tableType, /*stages=*/2,
                                 /*splitK=*/1, {}, false, false);
   return fitSharedMemory(op, config, p, target);
 }

@@ -220,11 +220,10 @@ inline void waitParity(Emitter &e, Value barrier, Value parity) {
 /// order): its first result, or null without results.
 inline Value inlinePtx(Emitter &e, StringRef text, StringRef constraints, TypeRange results,
                        ValueRange operands) {
-  auto op = LLVM::InlineAsmOp::create(e.b, e.loc, results, operands, e.b.getStringAttr(text),
-                                      e.b.getStringAttr(constraints),
-                                      /*has_side_effects=*/e.b.getUnitAttr(), UnitAttr(),
-                                      LLVM::TailCallKindAttr(), LLVM::AsmDialectAttr(),
-                                      ArrayAttr());
+  auto op = LLVM::InlineAsmOp::create(
+      e.b, e.loc, results, operands, e.b.getStringAttr(text), e.b.getStringAttr(constraints),
+      /*has_side_effects=*/e.b.getUnitAttr(), UnitAttr(), LLVM::TailCallKindAttr(),
+      LLVM::AsmDialectAttr(), ArrayAttr());
   return results.empty() ? Value() : op.getResult(0);
 }
 

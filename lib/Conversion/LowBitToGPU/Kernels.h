@@ -35,6 +35,10 @@ struct KernelLaunch {
   int64_t sharedBytes = 0;
   /// The result must be zeroed before the launch (split-K accumulation).
   bool zeroResult = false;
+  /// The kernel keeps state in globals of its module between its blocks
+  /// (stream-K's partial sums): launches of one loaded module must not
+  /// overlap.
+  bool sharedWorkspace = false;
   /// Kernel parameters in order, by the matmul operand they take: input,
   /// weight, weight_scales, weight_zero_points, input_scales, result.
   SmallVector<std::string> params;

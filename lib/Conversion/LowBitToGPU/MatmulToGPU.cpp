@@ -154,11 +154,11 @@ struct LowerMatmulToGPUPass
               {b.getNamedAttr("name", b.getStringAttr(name)),
                b.getNamedAttr("grid", b.getDenseI64ArrayAttr(launch->grid)),
                b.getNamedAttr("block", b.getDenseI64ArrayAttr(launch->block)),
-               b.getNamedAttr("shared_memory",
-                              b.getI64IntegerAttr(launch->sharedBytes)),
+               b.getNamedAttr("shared_memory", b.getI64IntegerAttr(launch->sharedBytes)),
                b.getNamedAttr("params", b.getArrayAttr(params)),
                b.getNamedAttr("tensor_maps", b.getArrayAttr(tensorMaps)),
-               b.getNamedAttr("zero_result", b.getBoolAttr(launch->zeroResult))}));
+               b.getNamedAttr("zero_result", b.getBoolAttr(launch->zeroResult)),
+               b.getNamedAttr("shared_workspace", b.getBoolAttr(launch->sharedWorkspace))}));
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

@@ -40,6 +40,9 @@
 // - Optionally (config `cluster`), thread-block clusters of two whose tiles
 //   share one operand's tile: each block loads half of it and multicasts it
 //   to both, and frees a ring slot in both blocks.
+// - Optionally (config `stream_k`), the tiles past the last whole wave are
+//   split along K over the SMs it leaves idle; the parts' sums meet in a
+//   workspace in the kernel's module (TileSchedule, StreamKPartials).
 //
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
@@ -481,8 +484,7 @@ TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
     return s;
   // Without whole waves, only the blocks of the split tiles.
   int64_t dpTiles = tiles - rest;
-  return TileSchedule{dpTiles ? clusters : rest * parts, tiles, dpTiles, p.kTiles(),
-                      rest * parts};
+  return TileSchedule{dpTiles ? clusters : rest * parts, tiles, dpTiles, p.kTiles(), rest * parts};
 }
 
 /// A run of K tiles of one output tile that a block computes: K tiles
@@ -508,8 +510,7 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
     // Grouped order, as in the mma_sync strategy: tiles in flight at once
     // share rows of both operands in L2.
     return tiled::groupedTileOrigin(e, tile, p.clusterGridRows(), p.clusterGridCols(),
-                                    p.tileRows() * p.clusterRows(),
-                                    p.tileCols() * p.clusterCols());
+                                    p.tileRows() * p.clusterRows(), p.tileCols() * p.clusterCols());
   };
   Value block = ::mlir::gpu::BlockIdOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
   if (!sched.streamK()) {
@@ -528,8 +529,8 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
       row0 = e.add(row0, e.mul(clusterRank(e, p), p.tileRows()));
     if (p.clusterCols() > 1)
       col0 = e.add(col0, e.mul(clusterRank(e, p), p.tileCols()));
-    Value index = arith::DivUIOp::create(
-        b, e.loc, arith::SubIOp::create(b, e.loc, tile, first), grid);
+    Value index =
+        arith::DivUIOp::create(b, e.loc, arith::SubIOp::create(b, e.loc, tile, first), grid);
     TileRun run;
     run.block = block;
     run.row0 = row0;
@@ -560,14 +561,14 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
           return arith::SelectOp::create(b, e.loc, cond, a, c).getResult();
         };
         Value whole = e.lt(done, dpIters);
-        Value iter = e.add(begin, select(whole, e.idx(0),
-                                         arith::SubIOp::create(b, e.loc, done, e.idx(dpIters))));
+        Value iter = e.add(
+            begin, select(whole, e.idx(0), arith::SubIOp::create(b, e.loc, done, e.idx(dpIters))));
         Value tile = select(whole, e.add(block, e.mul(e.div(done, kTiles), sched.grid)),
                             e.add(e.div(iter, kTiles), sched.dpTiles));
         Value kBegin = select(whole, e.idx(0), e.rem(iter, kTiles));
-        Value rest = arith::MinUIOp::create(
-            b, e.loc, arith::SubIOp::create(b, e.loc, e.idx(kTiles), kBegin),
-            arith::SubIOp::create(b, e.loc, end, iter));
+        Value rest =
+            arith::MinUIOp::create(b, e.loc, arith::SubIOp::create(b, e.loc, e.idx(kTiles), kBegin),
+                                   arith::SubIOp::create(b, e.loc, end, iter));
         TileRun run;
         run.block = block;
         std::tie(run.row0, run.col0) = origin(tile);
@@ -577,8 +578,7 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
         run.partial = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne, kBegin, e.idx(0));
         run.needsPartials = arith::AndIOp::create(
             b, e.loc, e.eq(kBegin, 0),
-            arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, run.kCount,
-                                  e.idx(kTiles)));
+            arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, run.kCount, e.idx(kTiles)));
         run.tileEnd = e.add(arith::SubIOp::create(b, e.loc, iter, kBegin), kTiles);
         body(run);
         scf::YieldOp::create(b, e.loc, ValueRange{e.add(done, run.kCount)});
@@ -586,8 +586,8 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
 }
 
 /// The producer's thread 0: every K tile of both operands into the ring.
-void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                   Value tmapA, Value tmapB, const TileRun &run) {
+void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value tmapA, Value tmapB,
+                   const TileRun &run) {
   OpBuilder &b = e.b;
   Value row0 = run.row0, col0 = run.col0;
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1));
@@ -913,8 +913,8 @@ void releaseSlot(Emitter &e, SharedLayout &smem, Value lane, Value stage,
 
 /// A consumer warpgroup's main loop for 8-bit operands (both from shared
 /// memory); returns its f32 or s32 accumulators.
-Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                    Value consumer, Value lane, const TileRun &run) {
+Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value consumer,
+                    Value lane, const TileRun &run) {
   Value done = run.done;
   OpBuilder &b = e.b;
   MLIRContext *ctx = b.getContext();
@@ -993,9 +993,9 @@ void keepAlive(Emitter &e, ValueRange values) {
 /// tile, or the first of the next tile) are widened while the current
 /// part's wgmmas run. W4A16's group scales are read from global memory two K
 /// tiles ahead. Returns the f32 or s32 accumulators.
-Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
-                           Value consumer, Value warp, Value lane, const TileRun &run,
-                           Value weightRow0, Value s, Value z) {
+Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value consumer,
+                           Value warp, Value lane, const TileRun &run, Value weightRow0, Value s,
+                           Value z) {
   Value done = run.done;
   OpBuilder &b = e.b;
   bool fp8 = p.floatProducts();
@@ -1085,10 +1085,10 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
     if (part + 1 < parts) {
       next = widen(stage, part + 1, tileScales ? &*tileScales : nullptr);
     } else {
-      auto ifNext = scf::IfOp::create(b, e.loc, TypeRange(ValueRange(a)),
-                                      arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult,
-                                                            e.add(kt, 1), run.kCount),
-                                      /*withElse=*/true);
+      auto ifNext = scf::IfOp::create(
+          b, e.loc, TypeRange(ValueRange(a)),
+          arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, e.add(kt, 1), run.kCount),
+          /*withElse=*/true);
       OpBuilder::InsertionGuard branch(b);
       b.setInsertionPointToStart(&ifNext.getThenRegion().front());
       Value nextSlot = e.add(done, e.add(kt, 1));
@@ -1222,14 +1222,13 @@ struct StagedStores {
   ConsumerGroup &group;
   Value tmapY;
 
-  void sync() { group.sync(); }
   /// Before rewriting a buffer: at most `pending` stores still reading.
   void awaitBuffer(int64_t pending) {
     ifThen(e, group.issuer, [&] {
       NVVM::CpAsyncBulkWaitGroupOp::create(e.b, e.loc, e.b.getI32IntegerAttr(pending),
                                            UnitAttr::get(e.b.getContext()));
     });
-    sync();
+    group.sync();
   }
   /// Before the block exits: every store complete.
   void drain() {
@@ -1240,7 +1239,7 @@ struct StagedStores {
   /// After writing `buffer`: its box to the result at (`colByte`, `row`).
   void store(Value buffer, Value colByte, Value row) {
     fenceProxyAsyncShared(e);
-    sync();
+    group.sync();
     ifThen(e, group.issuer, [&] {
       NVVM::CpAsyncBulkTensorSharedCTAToGlobalOp::create(
           e.b, e.loc, tmapY, sharedPointer(e, buffer),
@@ -1391,9 +1390,9 @@ void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Va
 /// slot holds the consumers' accumulator registers as they are, in groups
 /// of four, thread-major: a warp stores and loads 512 contiguous bytes.
 /// The globals make launches of one loaded module share them (they must
-/// not overlap). A block waits only for blocks numbered after it, which
-/// hand their sums on at the start of their split run: no cycle while the
-/// grid (one block per SM) is resident at once.
+/// not overlap). A block waits only for blocks numbered after it, whose
+/// run that hands sums on comes first in their range, before any wait: no
+/// cycle while the grid (one block per SM) is resident at once.
 struct StreamKPartials {
   Emitter &e;
   const WgmmaProblem &p;
@@ -1421,8 +1420,8 @@ struct StreamKPartials {
   /// Byte `offset` of global `name`.
   Value pointer(StringRef name, Value offset) {
     auto type = LLVM::LLVMPointerType::get(e.b.getContext(), kGlobalAddressSpace);
-    Value base = LLVM::AddressOfOp::create(e.b, e.loc, type,
-                                           FlatSymbolRefAttr::get(e.b.getContext(), name));
+    Value base =
+        LLVM::AddressOfOp::create(e.b, e.loc, type, FlatSymbolRefAttr::get(e.b.getContext(), name));
     return LLVM::GEPOp::create(e.b, e.loc, type, e.b.getI8Type(), base,
                                ValueRange{e.toI64(offset)});
   }
@@ -1439,9 +1438,9 @@ struct StreamKPartials {
   /// 32 addresses computed ahead would take 64 registers beside the sums).
   Value slotPointer(Value block, Value consumer, Value thread) {
     int64_t consumerBytes = slotBytes() / p.consumers();
-    return pointer(slotsName, e.add(e.add(e.mul(block, slotBytes()),
-                                          e.mul(consumer, consumerBytes)),
-                                    e.mul(thread, 16)));
+    return pointer(
+        slotsName,
+        e.add(e.add(e.mul(block, slotBytes()), e.mul(consumer, consumerBytes)), e.mul(thread, 16)));
   }
   Value registerGroup(Value slot, int64_t q) {
     return LLVM::GEPOp::create(e.b, e.loc, slot.getType(), e.b.getI8Type(), slot,
@@ -1474,11 +1473,10 @@ struct StreamKPartials {
   /// before `tileEnd` (each waited for by the issuing thread, acquire at
   /// GPU scope, then the warpgroup's barrier).
   Value addFromPeers(ConsumerGroup &group, Value acc, Value block, Value thread, Value tileEnd,
-                  const TileSchedule &sched) {
+                     const TileSchedule &sched) {
     OpBuilder &b = e.b;
     auto loop = scf::WhileOp::create(
-        b, e.loc, TypeRange{b.getIndexType(), acc.getType()},
-        ValueRange{e.add(block, 1), acc},
+        b, e.loc, TypeRange{b.getIndexType(), acc.getType()}, ValueRange{e.add(block, 1), acc},
         [&](OpBuilder &, Location, ValueRange args) {
           Value more = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult,
                                              sched.rangeStart(e, args[0]), tileEnd);
@@ -1493,8 +1491,8 @@ struct StreamKPartials {
                 [&](OpBuilder &, Location, ValueRange) {
                   Value set = inlinePtx(e, "ld.acquire.gpu.global.u32 $0, [$1];", "=r,l",
                                         b.getI32Type(), {address(flagPtr)});
-                  Value unset = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq, set,
-                                                      e.i32(0));
+                  Value unset =
+                      arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq, set, e.i32(0));
                   scf::ConditionOp::create(b, e.loc, unset, ValueRange());
                 },
                 [&](OpBuilder &, Location, ValueRange) {
@@ -1639,9 +1637,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     NVVM::SetMaxRegisterOp::create(b, loc, kProducerRegisters,
                                    NVVM::SetMaxRegisterAction::decrease);
     ifThen(e, e.eq(tid, 0), [&] {
-      forEachRun(e, p, sched, [&](const TileRun &run) {
-        buildProducer(e, p, smem, tmapA, tmapB, run);
-      });
+      forEachRun(e, p, sched,
+                 [&](const TileRun &run) { buildProducer(e, p, smem, tmapA, tmapB, run); });
     });
 
     // Consumers: while one stores a tile, the producer already fills the
@@ -1663,17 +1660,16 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
                      e.add(e.mul(warp, 16), e.div(lane, 4)));
       };
       Value row0 = real ? firstRow() : Value();
-      Value acc = p.swapped() ? buildSwappedConsumer(e, p, smem, consumer, warp, lane,
-                                                     run, row0, s, z)
-                              : buildConsumer(e, p, smem, consumer, lane, run);
+      Value acc = p.swapped()
+                      ? buildSwappedConsumer(e, p, smem, consumer, warp, lane, run, row0, s, z)
+                      : buildConsumer(e, p, smem, consumer, lane, run);
       if (!row0)
         row0 = firstRow();
       Value col0 = e.add(tileCol0, e.mul(e.rem(lane, 4), 2));
       Value consumerRow0 = e.add(tileRow0, e.mul(consumer, kWarpgroupRows));
       auto store = [&](Value acc) {
         if (p.stagingBuffers && p.swapped())
-          storeSwappedTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0,
-                                 tileCol0);
+          storeSwappedTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, tileCol0);
         else if (p.stagingBuffers)
           storeTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, tileCol0);
         else if (p.swapped())
@@ -1712,10 +1708,12 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     syncCluster();
   ::mlir::gpu::ReturnOp::create(b, loc);
 
-  // Persistent: one block per SM walks the tiles; otherwise one per tile
-  // (per cluster tile, two blocks per cluster).
+  // Persistent: at most one block per SM walks the tiles (below one wave
+  // with stream-K, one per part of the split tiles); otherwise one per
+  // tile (per cluster tile, two blocks per cluster).
   launch.grid = {sched.grid * p.clusterSize(), 1, 1};
   launch.block = {p.threads(), 1, 1};
   launch.sharedBytes = p.sharedBytes();
+  launch.sharedWorkspace = sched.streamK();
   return launch;
 }

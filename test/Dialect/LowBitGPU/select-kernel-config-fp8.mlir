@@ -38,3 +38,16 @@ func.func @w4a8_fp8_17_tokens(%x: tensor<17x4096xf8E4M3FN>, %xs: tensor<17x1xf32
   return %y : tensor<17x4096xbf16>
 }
 
+// -----
+
+// FP8 on sm_90a: 128 x 192 tiles, 4 stages beside two staging buffers per
+// consumer, stream-K. sm_89 runs it on mma_sync.
+// SM89-LABEL: func @fp8_prefill
+// SM89: strategy = mma_sync
+// SM90A-LABEL: func @fp8_prefill
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 192, 128], warp = [64, 192], mma = [64, 192, 32], mma_type = f8E4M3FN, stages = 4, persistent = true, stream_k = true>
+func.func @fp8_prefill(%x: tensor<4096x8192xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<8192x8192xf8E4M3FN>, %s: tensor<1x1xf32>) -> tensor<4096x8192xbf16> {
+  // expected-error @+1 {{fp8 activations need sm_89 or newer, target is sm_80}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<4096x8192xf8E4M3FN>, tensor<8192x8192xf8E4M3FN>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<4096x8192xbf16>
+  return %y : tensor<4096x8192xbf16>
+}

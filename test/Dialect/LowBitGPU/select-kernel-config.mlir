@@ -61,6 +61,17 @@ func.func @w8a8(%x: tensor<4096x8192xi8>, %xs: tensor<4096x1xf32>, %w: tensor<81
 
 // -----
 
+// W8A8 with f32 results: the same tile, stored from registers, without
+// stream-K (its exchange beside 128 sums stored from registers spills).
+// SM90A-LABEL: func @w8a8_f32
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, persistent = true>
+func.func @w8a8_f32(%x: tensor<4096x8192xi8>, %xs: tensor<4096x1xf32>, %w: tensor<8192x8192xi8>, %s: tensor<8192x1xf32>) -> tensor<4096x8192xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<4096x8192xi8>, tensor<8192x8192xi8>, tensor<8192x1xf32>, tensor<4096x1xf32>) -> tensor<4096x8192xf32>
+  return %y : tensor<4096x8192xf32>
+}
+
+// -----
+
 // W4A4: native s4 MMA on sm_80 and sm_89; Hopper has no INT4 tensor cores, so
 // both operands are widened to s8, in narrower warp tiles (twice the fragment
 // registers). K tiles are 64 bytes of activations: 128 codes.

@@ -1,4 +1,5 @@
-// RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx | FileCheck %s
+// RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx --manifest=%t.json | FileCheck %s
+// RUN: FileCheck %s --check-prefix=GRID < %t.json
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 // RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // CHECK: 1 kernel(s)
@@ -8,7 +9,11 @@
 // buffer (two per consumer beside the default 4-stage ring of 128 x 192
 // tiles, the third box reusing the first once its store has read it) and
 // stores the 64 x 64 box with TMA, which leaves out the rows past M = 130
-// and the columns past N = 200 (the second column tile holds 8).
+// and the columns past N = 200 (the second column tile holds 8). The
+// default's stream-K splits its 4 tiles (less than a wave) along K into 2
+// parts of its 17 K tiles: 8 blocks.
+// GRID: "grid": [
+// GRID-NEXT: 8,
 // PTX-DAG: cp.async.bulk.tensor.2d.global.shared::cta.tile.bulk_group
 // PTX-DAG: cp.async.bulk.commit_group
 // PTX-DAG: cp.async.bulk.wait_group.read 0
