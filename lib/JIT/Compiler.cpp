@@ -184,8 +184,7 @@ static llvm::json::Object kernelJson(Operation *op, DictionaryAttr kernel) {
       {"block", shapeJson(kernel.getAs<DenseI64ArrayAttr>("block").asArrayRef())},
       {"shared_memory", kernel.getAs<IntegerAttr>("shared_memory").getInt()},
       {"zero_result", kernel.getAs<BoolAttr>("zero_result").getValue()},
-      {"shared_workspace", kernel.getAs<BoolAttr>("shared_workspace") &&
-                               kernel.getAs<BoolAttr>("shared_workspace").getValue()},
+      {"shared_workspace", bool(kernel.get("shared_workspace"))},
       {"params", std::move(params)}};
   // Tensor maps the host encodes and passes after the pointers, in order
   // (IR from before tensor maps has none). Integers, so copied.

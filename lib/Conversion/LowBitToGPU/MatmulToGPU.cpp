@@ -148,17 +148,18 @@ struct LowerMatmulToGPUPass
       for (const TensorMapDesc &map : launch->tensorMaps)
         tensorMaps.push_back(b.getDenseI64ArrayAttr(
             {int64_t(map.param), map.rows, map.rowBytes, map.boxRows, map.boxBytes}));
-      op->setAttr(
-          "lowbit_gpu.kernel",
-          b.getDictionaryAttr(
-              {b.getNamedAttr("name", b.getStringAttr(name)),
-               b.getNamedAttr("grid", b.getDenseI64ArrayAttr(launch->grid)),
-               b.getNamedAttr("block", b.getDenseI64ArrayAttr(launch->block)),
-               b.getNamedAttr("shared_memory", b.getI64IntegerAttr(launch->sharedBytes)),
-               b.getNamedAttr("params", b.getArrayAttr(params)),
-               b.getNamedAttr("tensor_maps", b.getArrayAttr(tensorMaps)),
-               b.getNamedAttr("zero_result", b.getBoolAttr(launch->zeroResult)),
-               b.getNamedAttr("shared_workspace", b.getBoolAttr(launch->sharedWorkspace))}));
+      SmallVector<NamedAttribute> kernel = {
+          b.getNamedAttr("name", b.getStringAttr(name)),
+          b.getNamedAttr("grid", b.getDenseI64ArrayAttr(launch->grid)),
+          b.getNamedAttr("block", b.getDenseI64ArrayAttr(launch->block)),
+          b.getNamedAttr("shared_memory", b.getI64IntegerAttr(launch->sharedBytes)),
+          b.getNamedAttr("params", b.getArrayAttr(params)),
+          b.getNamedAttr("tensor_maps", b.getArrayAttr(tensorMaps)),
+          b.getNamedAttr("zero_result", b.getBoolAttr(launch->zeroResult))};
+      // Only where the blocks share a workspace in the module (stream-K).
+      if (launch->sharedWorkspace)
+        kernel.push_back(b.getNamedAttr("shared_workspace", b.getUnitAttr()));
+      op->setAttr("lowbit_gpu.kernel", b.getDictionaryAttr(kernel));
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

@@ -1,6 +1,7 @@
 // RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx --manifest=%t.json | FileCheck %s
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 // RUN: FileCheck %s --check-prefix=GRID < %t.json
+// RUN: FileCheck %s --check-prefix=WORKSPACE < %t.json
 // RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // CHECK: 1 kernel(s)
 
@@ -13,6 +14,9 @@
 // GRID: "config": "#lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, persistent = true, stream_k = true>"
 // GRID: "grid": [
 // GRID-NEXT: 8,
+// The runtime orders launches of a kernel whose blocks share its module's
+// workspace (lowbitKernelLaunch).
+// WORKSPACE: "shared_workspace": true
 // PTX-DAG: ld.acquire.gpu.global.u32
 // PTX-DAG: st.release.gpu.global.u32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
