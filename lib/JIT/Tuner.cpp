@@ -145,9 +145,9 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // and lost 1% on others on the H200. Not onto int8 128 x 256 tiles
     // stored from registers (f32, or rows not of whole 16 bytes), which
     // spill beside the exchange (SelectKernelConfig.cpp).
-    bool registerEpilogue = spec->out == "f32" || (spec->n * 2) % 16;
-    bool spillsWithStreamK =
-        config.getMmaType().isInteger(8) && block[0] == 128 && block[1] == 256 && registerEpilogue;
+    bool spillsWithStreamK = lowbit::gpu::wgmmaStreamKSpills(
+        config.getMmaType(), block[0], block[1],
+        lowbit::gpu::wgmmaStagesResults(spec->out == "f32" ? 32 : 16, spec->n));
     if (config.getPersistent() && config.getCluster().empty() &&
         (config.getStreamK() || !spillsWithStreamK))
       addConfig(lowbit::gpu::ConfigAttr::get(&context, config.getStrategy(), config.getBlock(),

@@ -12,4 +12,25 @@
 #define GET_ATTRDEF_CLASSES
 #include "LowBitGPU/IR/LowBitGPUAttrs.h.inc"
 
+namespace mlir::lowbit::gpu {
+
+/// Whether the wgmma strategy stores a result of `resultBits`-bit elements
+/// in rows of `n` through shared memory with TMA (16-bit results whose rows
+/// are whole 16 bytes, TMA's stride rule); others are stored from
+/// registers. The kernel generator, the config selector and the tuner
+/// agree through this.
+inline bool wgmmaStagesResults(unsigned resultBits, int64_t n) {
+  return resultBits == 16 && (n * 2) % 16 == 0;
+}
+
+/// Whether stream-K spills on this wgmma tile: beside its exchange of
+/// partial sums, an int8 128 x 256 tile whose 128 sums per thread are
+/// stored from registers runs out of registers.
+inline bool wgmmaStreamKSpills(Type mmaType, int64_t blockM, int64_t blockN,
+                               bool stagedResults) {
+  return mmaType.isInteger(8) && blockM == 128 && blockN == 256 && !stagedResults;
+}
+
+} // namespace mlir::lowbit::gpu
+
 #endif // LOWBITGPU_IR_LOWBITGPUDIALECT_H

@@ -347,8 +347,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     // takes 4 stages instead of 5, which ran 1.02-1.08x faster on five of
     // the six prefill shapes on the H200 and 0.92x on 4096 x 8192 x 8192
     // (the consumer waits less for its previous tile's store).
-    bool registerEpilogue = p.f32Result || (p.n * 2) % 16;
-    int64_t staging = blockM == 128 && !registerEpilogue ? 2 * 2 * 64 * 128 : 0;
+    bool stagedResults = wgmmaStagesResults(p.f32Result ? 32 : 16, p.n);
+    int64_t staging = blockM == 128 && stagedResults ? 2 * 2 * 64 * 128 : 0;
     int64_t stageBytes = (blockM + blockN) * 128;
     int64_t stages =
         std::min<int64_t>(8, (target.getMaxSharedMemoryPerBlock() - 2048 - staging) / stageBytes);
@@ -356,7 +356,7 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     // for int8 128 x 256 tiles whose results cannot be staged through
     // shared memory (f32, or rows not of whole 16 bytes): storing 128 sums
     // from registers beside stream-K's exchange spills.
-    bool streamK = blockM == 128 && !(blockN == 256 && registerEpilogue);
+    bool streamK = blockM == 128 && !wgmmaStreamKSpills(mmaType, blockM, blockN, stagedResults);
     auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {blockM, blockN, 128}, {64, blockN},
                                   {64, blockN, 32}, mmaType, stages,
                                   /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true, streamK);

@@ -311,7 +311,7 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
 /// both fit beside the ring, else one (the transposed kernels store one box
 /// per tile); otherwise none, and the results are stored from registers.
 int64_t stagingBuffers(WgmmaProblem p) {
-  if (p.resultType.getIntOrFloatBitWidth() != 16 || (p.n * 2) % 16)
+  if (!lowbit::gpu::wgmmaStagesResults(p.resultType.getIntOrFloatBitWidth(), p.n))
     return 0;
   int64_t most = p.swapped() ? 1 : std::min<int64_t>(2, p.bn / kStagingCols);
   for (p.stagingBuffers = most; p.stagingBuffers >= 1; --p.stagingBuffers)
