@@ -631,6 +631,12 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value 
          p.clusterRows() > 1);
 }
 
+/// The row of its warpgroup's 64 that thread `lane` of warp `warp` holds
+/// in wgmma's fragments (A's and the accumulators'), and that row + 8.
+Value fragmentRow(Emitter &e, Value warp, Value lane) {
+  return e.add(e.mul(warp, 16), e.div(lane, 4));
+}
+
 /// Four packed signed 4-bit codes (the low 16 bits of `word`, K order from
 /// the lowest nibble) as four e4m3 bytes, exactly (every integer in [-8, 7]
 /// is an e4m3 value): the low three bits of each code look up both the
@@ -1267,7 +1273,7 @@ void storeTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
                      Value consumerRow0, Value tileCol0) {
   OpBuilder &b = e.b;
   // The thread's rows within the consumer's 64 (and + 8), and their scales.
-  Value row = e.add(e.mul(warp, 16), e.div(lane, 4));
+  Value row = fragmentRow(e, warp, lane);
   SmallVector<Value> rowScales;
   for (int64_t half = 0; half < 2; ++half)
     rowScales.push_back(tokenScale(e, p, xs, e.add(e.add(consumerRow0, row), half * 8)));
@@ -1323,7 +1329,7 @@ void storeSwappedTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
     for (int64_t j = 0; j < p.tileCols() / 8; ++j)
       for (int64_t c = 0; c < 2; ++c)
         tokenScales.push_back(tokenScale(e, p, xs, e.add(e.add(tileCol0, quadCol), j * 8 + c)));
-    Value n0 = e.add(consumerRow0, e.add(e.mul(warp, 16), e.div(lane, 4)));
+    Value n0 = e.add(consumerRow0, fragmentRow(e, warp, lane));
     for (int64_t half = 0; half < 2; ++half)
       weightScales.push_back(weightScale(e, p, s, e.add(n0, half * 8)));
   }
@@ -1502,15 +1508,15 @@ struct StreamKPartials {
           });
           group.sync();
           Type type = groupType(sum);
-          bool floats = isa<FloatType>(cast<VectorType>(type).getElementType());
           Value slot = slotPointer(other, group.consumer, thread);
           for (int64_t q = 0; q < p.accRegisters() / 4; ++q) {
             Value vec = LLVM::LoadOp::create(b, e.loc, type, registerGroup(slot, q), 16);
             for (int64_t i = 0; i < 4; ++i) {
               Value part = vector::ExtractOp::create(b, e.loc, vec, ArrayRef<int64_t>{i});
               Value mine = LLVM::ExtractValueOp::create(b, e.loc, sum, 4 * q + i);
-              Value total = floats ? arith::AddFOp::create(b, e.loc, mine, part).getResult()
-                                   : arith::AddIOp::create(b, e.loc, mine, part).getResult();
+              Value total = p.integerSums()
+                                ? arith::AddIOp::create(b, e.loc, mine, part).getResult()
+                                : arith::AddFOp::create(b, e.loc, mine, part).getResult();
               sum = LLVM::InsertValueOp::create(b, e.loc, sum, total, 4 * q + i);
             }
           }
@@ -1647,8 +1653,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     NVVM::SetMaxRegisterOp::create(b, loc, kConsumerRegisters,
                                    NVVM::SetMaxRegisterAction::increase);
     Value consumer = arith::SubIOp::create(b, loc, warpgroup, e.idx(1));
-    Value warp = e.div(e.rem(tid, kWarpgroupThreads), kWarpThreads);
     Value groupThread = e.rem(tid, kWarpgroupThreads);
+    Value warp = e.div(groupThread, kWarpThreads);
     ConsumerGroup group{e, consumer, e.eq(groupThread, 0)};
     StagedStores out{e, group, tmapY};
     forEachRun(e, p, sched, [&](const TileRun &run) {
@@ -1657,7 +1663,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
       // reads its weight rows' scales in the main loop.
       auto firstRow = [&] {
         return e.add(e.add(tileRow0, e.mul(consumer, kWarpgroupRows)),
-                     e.add(e.mul(warp, 16), e.div(lane, 4)));
+                     fragmentRow(e, warp, lane));
       };
       Value row0 = real ? firstRow() : Value();
       Value acc = p.swapped()
