@@ -33,11 +33,11 @@ struct lowbitContextImpl {
   std::unique_ptr<runtime::CudaDevice> device;
   /// A loaded module, and for kernels whose blocks share a workspace in
   /// it (stream-K's partial sums: their launches must not overlap) an
-  /// event after the last launch, which the next one waits for.
+  /// event after the last launch (null before the first), which the next
+  /// one waits for.
   struct Module {
     void *module = nullptr;
     void *lastLaunch = nullptr;
-    bool recorded = false;
   };
   std::map<std::string, Module> modules; // by kernel key or image
   ~lowbitContextImpl() {
@@ -236,13 +236,7 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
   // previous launch, whatever the stream (on the same stream the wait is
   // free; a stream handle may name different streams over time).
   bool serialize = entry.getBoolean("shared_workspace").value_or(false);
-  if (serialize && !loaded.lastLaunch) {
-    auto event = context->device->createEvent();
-    if (!event)
-      return fail(context, event.takeError());
-    loaded.lastLaunch = *event;
-  }
-  if (serialize && loaded.recorded)
+  if (serialize && loaded.lastLaunch)
     if (llvm::Error e = context->device->waitForEvent(stream, loaded.lastLaunch))
       return fail(context, std::move(e));
   int64_t grid[3], block[3];
@@ -268,7 +262,16 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
                                                pointers, stream, *maps))
     return fail(context, std::move(e));
   if (serialize) {
-    if (llvm::Error e = context->device->recordEvent(loaded.lastLaunch, stream)) {
+    auto markLaunch = [&]() -> llvm::Error {
+      if (!loaded.lastLaunch) {
+        auto event = context->device->createEvent();
+        if (!event)
+          return event.takeError();
+        loaded.lastLaunch = *event;
+      }
+      return context->device->recordEvent(loaded.lastLaunch, stream);
+    };
+    if (llvm::Error e = markLaunch()) {
       // Launched, but unmarked: wait for it here, so that no later launch
       // overlaps it.
       llvm::consumeError(context->device->synchronize());
@@ -276,7 +279,6 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
                            "launches after it failed: " +
                                llvm::toString(std::move(e)));
     }
-    loaded.recorded = true;
   }
   context->error.clear();
   return 0;

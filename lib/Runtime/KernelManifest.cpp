@@ -160,7 +160,6 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
   std::copy(grid.begin(), grid.end(), m.grid);
   std::copy(block.begin(), block.end(), m.block);
   m.zeroResult = kernel->getBoolean("zero_result").value_or(false);
-  m.sharedWorkspace = kernel->getBoolean("shared_workspace").value_or(false);
   m.sharedBytes = kernel->getInteger("shared_memory").value_or(0);
   if (m.sharedBytes < 0)
     return manifestError(path, "kernel " + m.name + " has a negative shared_memory");

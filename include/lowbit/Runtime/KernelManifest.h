@@ -56,9 +56,6 @@ struct KernelManifest {
   std::string config;
   int64_t grid[3], block[3];
   bool zeroResult = false;
-  /// Blocks exchange state through globals of the module (stream-K): its
-  /// launches must not overlap.
-  bool sharedWorkspace = false;
   /// Dynamic shared memory per block, in bytes.
   int64_t sharedBytes = 0;
   std::vector<KernelParam> params; // the last one is the result
