@@ -32,6 +32,14 @@ TEST(Widening, EveryS4WordBecomesItsS8Bytes) {
   }
 }
 
+TEST(Widening, EveryS4WordBecomesSixteenTimesItsS8Bytes) {
+  for (uint32_t word = 0; word < 0x10000; ++word) {
+    uint32_t widened = widening::s4ToS8Times16(word);
+    for (int i = 0; i < 4; ++i)
+      ASSERT_EQ(int8_t(widened >> (8 * i)), 16 * codeOf(word, i)) << std::hex << word;
+  }
+}
+
 TEST(Widening, EveryS4WordBecomesExactE4m3Bytes) {
   CodeType e4m3 = CodeType::floating(FloatFormat::E4M3FN);
   for (uint32_t word = 0; word < 0x10000; ++word) {

@@ -123,6 +123,11 @@ struct WgmmaProblem {
   /// The tensor cores sum in s32 (int8 and W4A8-int8): converted to f32 in
   /// the epilogue.
   bool integerSums() const { return !floatProducts() && kind != WgmmaKind::Int4Real; }
+  /// W4A8-int8 widens each code to 16 x code (three operations, where the
+  /// code itself takes six: widening::s4ToS8Times16); its sums, 16 times
+  /// the products', fit s32 while K * 128 * 128 does (K < 2^17), and
+  /// become the products' exactly when scaled by 1/16 in the epilogue.
+  bool sixteenfoldWeights() const { return kind == WgmmaKind::Int4Int8 && k < (1 << 17); }
   int64_t rows() const { return swapped() ? n : m; }
   int64_t cols() const { return swapped() ? m : n; }
   int64_t tileRows() const { return swapped() ? bn : bm; }
@@ -639,25 +644,30 @@ Value fragmentRow(Emitter &e, Value warp, Value lane) {
 
 /// Four packed signed 4-bit codes (the low 16 bits of `word`, K order from
 /// the lowest nibble) as four e4m3 bytes, exactly (every integer in [-8, 7]
-/// is an e4m3 value): the low three bits of each code look up both the
-/// value of codes 0..7 and that of codes 8..15 (-8..-1) with `prmt`, and the
-/// sign mask picks one per byte.
+/// is an e4m3 value) in four operations: two `prmt` lookups, one selected
+/// by the codes (values of 0..7; sign mode zeroes the negative codes'
+/// bytes), one by the codes with their sign bits flipped (the halved values
+/// of -8..-1; zero for the others), added as first + 2 * second. On the
+/// host: widening::s4ToE4m3, checked against the e4m3 encoder for every
+/// word. (A mask of the signs picking one of two full lookups took six.)
 Value s4ToE4m3(Emitter &e, Value word) {
-  Value select = e.andi(word, 0x7777);
-  // e4m3 of 0..7 and of -8..-1, one byte each, lowest first (on the host:
-  // widening::s4ToE4m3, checked against the e4m3 encoder for every word).
-  Value positive =
-      e.permute(widening::kE4m3Positive[0], widening::kE4m3Positive[1], select);
-  Value negative =
-      e.permute(widening::kE4m3Negative[0], widening::kE4m3Negative[1], select);
-  Value differ = arith::AndIOp::create(
-      e.b, e.loc, arith::XOrIOp::create(e.b, e.loc, positive, negative), e.signMask(word));
-  return arith::XOrIOp::create(e.b, e.loc, positive, differ);
+  Value nonNegative = e.permute(widening::kE4m3Positive[0], widening::kE4m3Positive[1], word);
+  Value flipped = arith::XOrIOp::create(e.b, e.loc, word, e.i32(widening::kCodeSignBits));
+  Value negativeHalved =
+      e.permute(widening::kE4m3NegativeHalved[0], widening::kE4m3NegativeHalved[1], flipped);
+  return arith::AddIOp::create(e.b, e.loc, nonNegative, e.shl(negativeHalved, 1));
+}
+
+/// The same codes times 16 as four s8: each code moved into the high half
+/// of its byte (widening::s4ToS8Times16 on the host).
+Value s4ToS8Times16(Emitter &e, Value word) {
+  return e.andi(e.permute(e.shl(word, 4), word, e.i32(widening::kInterleaveLowBytes)), 0xF0F0F0F0);
 }
 
 /// The A fragments of 4-bit weights for K step `step` of ring slot `stage`,
-/// widened to s8: wgmma's register layout for 8-bit A (as mma.sync m16n8k32
-/// per warp), register i holding row 16 * warp + lane / 4 + 8 * (i % 2) and
+/// widened to s8 (16 x code where sixteenfoldWeights) or e4m3: wgmma's
+/// register layout for 8-bit A (as mma.sync m16n8k32 per warp), register i
+/// holding row 16 * warp + lane / 4 + 8 * (i % 2) and
 /// K 4 * (lane % 4) + 16 * (i / 2) .. + 3 of the step, i.e. two packed
 /// bytes of 16-byte chunk `step` of the row, which the 128-byte swizzle
 /// moved to chunk step ^ (row % 8) (row % 8 = lane / 4).
@@ -675,7 +685,9 @@ SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p,
     Value address = e.add(base, (i % 2) * 8 * kRowBytes + (i / 2) * 8);
     Value codes = LLVM::LoadOp::create(b, e.loc, b.getI16Type(), smem.pointer(address));
     Value word = arith::ExtUIOp::create(b, e.loc, b.getI32Type(), codes);
-    regs.push_back(p.kind == WgmmaKind::Int4Fp8 ? s4ToE4m3(e, word) : e.widenS4ToS8(word));
+    regs.push_back(p.kind == WgmmaKind::Int4Fp8 ? s4ToE4m3(e, word)
+                   : p.sixteenfoldWeights()     ? s4ToS8Times16(e, word)
+                                                : e.widenS4ToS8(word));
   }
   return regs;
 }
@@ -1148,6 +1160,8 @@ Value scaledResult(Emitter &e, const WgmmaProblem &p, Value acc, int64_t i, Valu
   Value v = LLVM::ExtractValueOp::create(e.b, e.loc, acc, i);
   if (p.integerSums())
     v = arith::SIToFPOp::create(e.b, e.loc, e.b.getF32Type(), v);
+  if (p.sixteenfoldWeights())
+    v = arith::MulFOp::create(e.b, e.loc, v, e.f32(1.0 / 16));
   if (tokenScale)
     v = arith::MulFOp::create(e.b, e.loc, arith::MulFOp::create(e.b, e.loc, v, tokenScale),
                               channelScale);

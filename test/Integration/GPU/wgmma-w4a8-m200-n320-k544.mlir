@@ -5,12 +5,15 @@
 
 // W4A8 on wgmma with the weights swapped in as the A operand: packed s4
 // weights (TMA, 128 bytes = 256 K per row) read by each consumer thread from
-// the swizzled tile, widened to s8 in registers and fed as wgmma's register
-// A; int8 activations (two 128-byte K halves) as B through descriptors.
-// Chosen by this explicit config only (the default for W4A8 stays mma_sync
-// until this kernel has run on the H100). N = 320 and M = 200 are not
-// multiples of the 128 x 128 tile; K = 544 ends inside a K tile.
+// the swizzled tile, widened in registers to s8 bytes of 16 x code (each
+// code in its byte's high half: shift, prmt 0x5140, mask) and fed as wgmma's
+// register A; int8 activations (two 128-byte K halves) as B through
+// descriptors; the s32 sums times 1/16 in the epilogue. N = 320 and M = 200
+// are not multiples of the 128 x 128 tile; K = 544 ends inside a K tile.
 // PTX-DAG: ld.shared.b16
+// PTX-DAG: prmt.b32 {{.*}}, 0x5140U;
+// PTX-DAG: and.b32 {{.*}}, -252645136;
+// PTX-DAG: mul.rn.f32 {{.*}}, 0f3D800000;
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p;
 // PTX-DAG: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // PTX-DAG: setmaxnreg.inc.sync.aligned.u32 232

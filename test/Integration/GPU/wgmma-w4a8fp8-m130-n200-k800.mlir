@@ -4,15 +4,18 @@
 // CHECK: 1 kernel(s)
 
 // W4A8 with e4m3 activations on wgmma: packed s4 weights turned into e4m3
-// in registers (two prmt table lookups and a prmt sign mask: every integer
-// in [-8, 7] is exact in e4m3) and fed as the register A operand,
-// activations as B; f32 sums promoted from the tensor cores' per K tile
-// (256 K). M = 130, N = 200 and K = 800 are not multiples of the 128 x 128
-// x 256 tile (the default on sm_90a, written out here).
-// Not checked: spills. ptxas 13.0 reports 24 bytes at the 232-register cap
+// in registers (two prmt table lookups, one selected by the codes with their
+// sign bits flipped (XOR 0x8888), the second's halved values added twice:
+// every integer in [-8, 7] is exact in e4m3) and fed as the register A
+// operand, activations as B; f32 sums promoted from the tensor cores' per K
+// tile (256 K). M = 130, N = 200 and K = 800 are not multiples of the 128
+// x 128 x 256 tile (the default on sm_90a, written out here).
+// Not checked: spills. ptxas 13.0 reports 20 bytes at the 232-register cap
 // (the tile's sum and the running f32 sum, 64 registers each, and two K
-// tiles of A registers, 32 each, live while the next tile is widened); this
+// tiles of A registers, 32 each, live while the next tile is widened),
+// stored before the main loop and loaded after it (SASS on the H200); this
 // ran 1.1x faster on the H100 than widening half tiles without spills.
+// PTX-DAG: xor.b32 {{.*}}, 34952;
 // PTX-DAG: prmt.b32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1;
 // PTX-DAG: add.rn.f32
