@@ -1005,26 +1005,72 @@ void keepAlive(Emitter &e, ValueRange values) {
   inlinePtx(e, "", constraints, TypeRange(), values);
 }
 
-/// A consumer warpgroup's main loop for 4-bit weights, which it widens (or
-/// dequantizes) from the ring into wgmma's A registers. A K tile is
-/// multiplied in `parts` parts; the registers of the next part (of this
-/// tile, or the first of the next tile) are widened while the current
-/// part's wgmmas run. W4A16's group scales are read from global memory two K
-/// tiles ahead. Returns the f32 or s32 accumulators.
-Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value consumer,
-                           Value warp, Value lane, const TileRun &run, Value weightRow0, Value s,
-                           Value z) {
+/// A consumer warpgroup's main loop for 4-bit weights with 8-bit
+/// activations: each K step's A registers (four per thread) are widened
+/// from the ring slot just before that step's wgmma, so that the widening of
+/// step s + 1 runs under the wgmma of step s and a K tile holds one set of A
+/// registers. Holding two (the next tile's widened under this tile's wgmmas)
+/// spilled W4A8-e4m3 at the 232-register cap and made ptxas rematerialize
+/// the lookup tables for every prmt; step by step ran W4A8-e4m3 1.02-1.12x
+/// and W4A8-int8 1.12-1.13x faster on the H200
+/// (bench/results/2026-12-02-h200-w4a8-widening.md). Returns the f32 or s32
+/// accumulators.
+Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value consumer,
+                            Value warp, Value lane, const TileRun &run) {
   Value done = run.done;
   OpBuilder &b = e.b;
   bool fp8 = p.floatProducts();
-  bool real = p.kind == WgmmaKind::Int4Real;
-  bool perGroup = real && p.groupSize;
-  // W4A16 in two parts: two whole tiles of its A registers (64 each) beside
-  // the sums spill at the 232-register cap. The 8-bit kinds take the tile
-  // whole: W4A8-e4m3 then spills 24 bytes (its second, f32 sum) but ran
-  // 1.1x faster on the H100 than in halves, which drain the tensor cores
-  // twice per tile (bench/results/2026-11-25-h100-wgmma-mixed.md).
-  int64_t parts = p.kind == WgmmaKind::Int4Real ? 2 : 1;
+  Value zero = LLVM::ZeroOp::create(b, e.loc, accumulatorType(p, b.getContext()));
+  SmallVector<Value> init = {zero};
+  if (fp8)
+    init.push_back(zero);
+  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), init);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value kt = loop.getInductionVar();
+  ValueRange args = loop.getRegionIterArgs();
+  Value slot = e.add(done, kt);
+  Value stage = stageOf(e, p, slot);
+  waitFull(e, p, smem, slot);
+  Value acc = args[0];
+  SmallVector<Value> tileA;
+  for (int64_t step = 0; step < p.steps(); ++step) {
+    SmallVector<Value> a = loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step);
+    tileA.append(a);
+    int64_t perHalf = kRowBytes / kStepBytes;
+    Value descB =
+        arith::AddIOp::create(b, e.loc, smem.descriptor(smem.bHalf(stage, step / perHalf)),
+                              e.i64((step % perHalf) * kStepBytes >> 4));
+    NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
+    acc = wgmmaRegisterA(e, p, acc, a, descB, !(fp8 && step == 0));
+  }
+  NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
+  // The tile's sums (and its A registers) are read next.
+  NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
+  keepAlive(e, tileA);
+  releaseSlot(e, smem, lane, stage, /*genericReads=*/true);
+  SmallVector<Value> yield = {acc};
+  if (fp8)
+    yield.push_back(addAccumulators(e, p, acc, args[1]));
+  scf::YieldOp::create(b, e.loc, yield);
+  return loop.getResults()[fp8 ? 1 : 0];
+}
+
+/// A consumer warpgroup's main loop for W4A16, which dequantizes the 4-bit
+/// weights from the ring into wgmma's A registers. A K tile is multiplied
+/// in two parts; the registers of the next part (of this tile, or the first
+/// of the next tile) are dequantized while the current part's wgmmas run.
+/// Group scales are read from global memory two K tiles ahead. Returns the
+/// f32 accumulators.
+Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
+                                Value consumer, Value warp, Value lane, const TileRun &run,
+                                Value weightRow0, Value s, Value z) {
+  Value done = run.done;
+  OpBuilder &b = e.b;
+  bool perGroup = p.groupSize;
+  // Two parts: two whole tiles of A registers (64 each) beside the sums
+  // spill at the 232-register cap.
+  int64_t parts = 2;
   int64_t partSteps = p.steps() / parts, numA = partSteps * 4;
   int64_t groupsPerTile = GroupScales::count(p);
   Value zero = LLVM::ZeroOp::create(b, e.loc, accumulatorType(p, b.getContext()));
@@ -1035,36 +1081,31 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
         e, p, s, z, weightRow0,
         arith::MinUIOp::create(b, e.loc, run.kTile(e, kt), e.idx(p.kTiles() - 1)).getResult());
   };
-  // Per-channel or per-tensor W4A16 scales are the same for every K tile.
+  // Per-channel or per-tensor scales are the same for every K tile.
   std::optional<GroupScales> fixedScales;
-  if (real && !perGroup)
+  if (!perGroup)
     fixedScales = scalesOf(e.idx(0));
   // The A registers of part `part` of the K tile in ring slot `stage`.
-  auto widen = [&](Value stage, int64_t part, const GroupScales *scales) {
+  auto dequantize = [&](Value stage, int64_t part, const GroupScales &scales) {
     SmallVector<Value> regs;
     for (int64_t step = part * partSteps; step < (part + 1) * partSteps; ++step)
-      regs.append(real ? loadDequantizedWeights(e, p, smem, stage, consumer, warp, lane, step,
-                                                *scales)
-                       : loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step));
+      regs.append(loadDequantizedWeights(e, p, smem, stage, consumer, warp, lane, step, scales));
     return regs;
   };
 
-  // Loop-carried: the accumulators (FP8: the tile's and the running sum),
-  // the A registers of the tile's first part, and (per group) the scales of
-  // this tile and the next.
+  // Loop-carried: the accumulators, the A registers of the tile's first
+  // part, and (per group) the scales of this tile and the next.
   SmallVector<Value> init = {zero};
-  if (fp8)
-    init.push_back(zero);
   int64_t firstA = init.size();
   waitFull(e, p, smem, done);
   Value firstStage = stageOf(e, p, done);
   if (perGroup) {
     GroupScales first = scalesOf(e.idx(0));
-    init.append(widen(firstStage, 0, &first));
+    init.append(dequantize(firstStage, 0, first));
     init.append(first.values());
     init.append(scalesOf(e.idx(1)).values());
   } else {
-    init.append(widen(firstStage, 0, fixedScales ? &*fixedScales : nullptr));
+    init.append(dequantize(firstStage, 0, *fixedScales));
   }
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), init);
   OpBuilder::InsertionGuard guard(b);
@@ -1093,15 +1134,14 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
       Value descB = arith::AddIOp::create(
           b, e.loc, smem.descriptor(smem.bHalf(stage, step / perHalf)),
           e.i64((step % perHalf) * kStepBytes >> 4));
-      acc = wgmmaRegisterA(e, p, acc, ArrayRef(a).slice(4 * i, 4), descB,
-                           !(fp8 && step == 0));
+      acc = wgmmaRegisterA(e, p, acc, ArrayRef(a).slice(4 * i, 4), descB, /*accumulate=*/true);
     }
     NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
     // While they run: the next part's registers, of this tile or (after
     // waiting for its slot) of the next.
     SmallVector<Value> next;
     if (part + 1 < parts) {
-      next = widen(stage, part + 1, tileScales ? &*tileScales : nullptr);
+      next = dequantize(stage, part + 1, *tileScales);
     } else {
       auto ifNext = scf::IfOp::create(
           b, e.loc, TypeRange(ValueRange(a)),
@@ -1111,9 +1151,7 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
       b.setInsertionPointToStart(&ifNext.getThenRegion().front());
       Value nextSlot = e.add(done, e.add(kt, 1));
       waitFull(e, p, smem, nextSlot);
-      scf::YieldOp::create(b, e.loc,
-                           widen(stageOf(e, p, nextSlot), 0,
-                                 nextScales ? &*nextScales : nullptr));
+      scf::YieldOp::create(b, e.loc, dequantize(stageOf(e, p, nextSlot), 0, *nextScales));
       b.setInsertionPointToStart(&ifNext.getElseRegion().front());
       scf::YieldOp::create(b, e.loc, a);
       next.assign(ifNext.getResults().begin(), ifNext.getResults().end());
@@ -1125,15 +1163,13 @@ Value buildSwappedConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem
   }
   releaseSlot(e, smem, lane, stage, /*genericReads=*/true);
   SmallVector<Value> yield = {acc};
-  if (fp8)
-    yield.push_back(addAccumulators(e, p, acc, args[1]));
   yield.append(a);
   if (perGroup) {
     yield.append(nextScales->values());
     yield.append(laterScales);
   }
   scf::YieldOp::create(b, e.loc, yield);
-  return loop.getResults()[fp8 ? 1 : 0];
+  return loop.getResults()[0];
 }
 
 /// Row `index` of a column of scales (per token or channel), or its only
@@ -1680,9 +1716,10 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
                      fragmentRow(e, warp, lane));
       };
       Value row0 = real ? firstRow() : Value();
-      Value acc = p.swapped()
-                      ? buildSwappedConsumer(e, p, smem, consumer, warp, lane, run, row0, s, z)
-                      : buildConsumer(e, p, smem, consumer, lane, run);
+      Value acc = real
+                      ? buildDequantizingConsumer(e, p, smem, consumer, warp, lane, run, row0, s, z)
+                  : p.swapped() ? buildWideningConsumer(e, p, smem, consumer, warp, lane, run)
+                                : buildConsumer(e, p, smem, consumer, lane, run);
       if (!row0)
         row0 = firstRow();
       Value col0 = e.add(tileCol0, e.mul(e.rem(lane, 4), 2));

@@ -1,6 +1,6 @@
 // RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx | FileCheck %s
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
-// RUN: %if ptxas %{ ptxas -arch=sm_90a %t.ptx -o %t.cubin %}
+// RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // CHECK: 1 kernel(s)
 
 // W4A8 with e4m3 activations on wgmma: packed s4 weights turned into e4m3
@@ -8,17 +8,16 @@
 // sign bits flipped (XOR 0x8888), the second's halved values added twice:
 // every integer in [-8, 7] is exact in e4m3) and fed as the register A
 // operand, activations as B; f32 sums promoted from the tensor cores' per K
-// tile (256 K). M = 130, N = 200 and K = 800 are not multiples of the 128
-// x 128 x 256 tile (the default on sm_90a, written out here).
-// Not checked: spills. ptxas 13.0 reports 20 bytes at the 232-register cap
-// (the tile's sum and the running f32 sum, 64 registers each, and two K
-// tiles of A registers, 32 each, live while the next tile is widened),
-// stored before the main loop and loaded after it (SASS on the H200); this
-// ran 1.1x faster on the H100 than widening half tiles without spills.
+// tile (256 K). Each K step's four A registers are widened just before its
+// wgmma, one set per K tile: nothing spills at the 232-register cap, where
+// widening the next tile under this one's wgmmas spilled 20 bytes. M = 130,
+// N = 200 and K = 800 are not multiples of the 128 x 128 x 256 tile (the
+// default on sm_90a, written out here).
 // PTX-DAG: xor.b32 {{.*}}, 34952;
 // PTX-DAG: prmt.b32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1;
 // PTX-DAG: add.rn.f32
+// PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // Tolerance as for the FP8 wgmma cases (matrix-fp8-m1024.mlir): relative L2
 // and elements within 3% of the output RMS (~5e3).
 // GPU-COMPARE: --rtol=1e-2 --atol=150 --max-rel-l2=1e-3
