@@ -6,11 +6,11 @@
 # the default config: W4A16 (u4, zero points, group 128, bf16) at M = 1024
 # and 4096 and W4A8 (s4 weights, int8 activations) at M = 4096 (both wgmma on
 # sm_90a, 4-bit weights as its register A), W4A4 (packed s4 both sides,
-# widened to s8, mma_sync) at M = 4096. With configs written out: W4A8 on
-# wgmma with e4m3 activations at M = 4096 on the three shapes and at M =
-# 1024 and 8192 on 8192x8192 (timed against cuBLASLt FP8 W8A8 of the same
-# shape), with int8 activations at M = 4096 on 8192x8192 (128 tokens, the
-# default); W4A16 on wgmma at M = 256, 1024 and 4096 on 8192x8192 with
+# widened to s8, mma_sync) at M = 4096. With configs written out (the
+# sm_90a defaults: 128 tokens, stream-K): W4A8 on wgmma with e4m3
+# activations at M = 4096 on the three shapes and at M = 1024 and 8192 on
+# 8192x8192 (timed against cuBLASLt FP8 W8A8 of the same shape), with int8
+# activations at M = 4096 on 8192x8192; W4A16 on wgmma at M = 256, 1024 and 4096 on 8192x8192 with
 # 128-token tiles (2 stages; the default at M = 256) and at M = 256 and 1024
 # with 64-token tiles (4 stages), beside the 192-token default above.
 set -euo pipefail
@@ -110,7 +110,8 @@ func.func @w4a8(%x: tensor<${m}x${k}x${xtype}>, %w: tensor<${n}x${k}xi4, #lowbit
       input_scheme #lowbit.quant<storage = ${xs}, scale_type = f32>
       weight_scales(%s) input_scales(%xs)
       {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64],
-                                              mma = [64, 64, 32], mma_type = ${mma}, stages = 4, persistent = true>}
+                                              mma = [64, 64, 32], mma_type = ${mma}, stages = 4, persistent = true,
+                                              stream_k = true>}
       : (tensor<${m}x${k}x${xtype}>, tensor<${n}x${k}xi4, #lowbit.layout<packed>>, tensor<${n}x1xf32>,
          tensor<${xsrows}x1xf32>) -> tensor<${m}x${n}xbf16>
   return %y : tensor<${m}x${n}xbf16>
