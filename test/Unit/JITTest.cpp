@@ -638,6 +638,10 @@ TEST(Tuner, CandidatesAroundTheDefault) {
     EXPECT_TRUE(llvm::any_of(around, [](const std::string &c) {
       return c.find("block = [256, 128, 256]") != std::string::npos;
     })) << spec;
+    // Third: the default's tile in clusters of two along the weight rows.
+    ASSERT_GE(around.size(), 3u) << spec;
+    EXPECT_NE(around[2].find("cluster = [1, 2]"), std::string::npos) << around[2];
+    EXPECT_EQ(around[2].find("stream_k"), std::string::npos) << around[2];
   }
 
   auto bad = candidateConfigs(prefill, "#lowbit.layout<packed>");
