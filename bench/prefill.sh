@@ -6,13 +6,13 @@
 # the default config: W4A16 (u4, zero points, group 128, bf16) at M = 1024
 # and 4096 and W4A8 (s4 weights, int8 activations) at M = 4096 (both wgmma on
 # sm_90a, 4-bit weights as its register A), W4A4 (packed s4 both sides,
-# widened to s8, mma_sync) at M = 4096. With configs written out (the
-# sm_90a defaults: 128 tokens, stream-K): W4A8 on wgmma with e4m3
-# activations at M = 4096 on the three shapes and at M = 1024 and 8192 on
-# 8192x8192 (timed against cuBLASLt FP8 W8A8 of the same shape), with int8
-# activations at M = 4096 on 8192x8192; W4A16 on wgmma at M = 256, 1024 and 4096 on 8192x8192 with
-# 128-token tiles (2 stages; the default at M = 256) and at M = 256 and 1024
-# with 64-token tiles (4 stages), beside the 192-token default above.
+# widened to s8, mma_sync) at M = 4096. With configs written out: W4A8 on
+# wgmma with e4m3 activations (the sm_90a default: 128 tokens, stream-K) at
+# M = 4096 on the three shapes and at M = 1024 and 8192 on 8192x8192 (timed
+# against cuBLASLt FP8 W8A8 of the same shape); W4A16 on wgmma at M = 256,
+# 1024 and 4096 on 8192x8192 with 128-token tiles (2 stages; the default at
+# M = 256) and at M = 256 and 1024 with 64-token tiles (4 stages), beside
+# the 192-token default above.
 set -euo pipefail
 out=$1
 mkdir -p "$out"
@@ -96,34 +96,29 @@ func.func @w4a4(%x: tensor<4096x8192xi4, #lowbit.layout<packed>>, %w: tensor<819
   return %y : tensor<4096x8192xbf16>
 }
 MLIR
-w4a8_wgmma() {
-  local act=$1 m=$2 n=$3 k=$4 mma xs
-  if [ "$act" = fp8 ]; then mma=f8E4M3FN; xs="f8E4M3FN, granularity = per_tensor"; else
-    mma=i8; xs="i8, granularity = per_channel, axis = 0"; fi
-  local xtype=$([ "$act" = fp8 ] && echo f8E4M3FN || echo i8)
-  local xsrows=$([ "$act" = fp8 ] && echo 1 || echo "$m")
-  cat > "$out/w4a8${act}-wgmma-m$m-n$n-k$k.mlir" <<MLIR
-func.func @w4a8(%x: tensor<${m}x${k}x${xtype}>, %w: tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
-                %s: tensor<${n}x1xf32>, %xs: tensor<${xsrows}x1xf32>) -> tensor<${m}x${n}xbf16> {
+w4a8fp8_wgmma() {
+  local m=$1 n=$2 k=$3
+  cat > "$out/w4a8fp8-wgmma-m$m-n$n-k$k.mlir" <<MLIR
+func.func @w4a8(%x: tensor<${m}x${k}xf8E4M3FN>, %w: tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+                %s: tensor<${n}x1xf32>, %xs: tensor<1x1xf32>) -> tensor<${m}x${n}xbf16> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32>
-      input_scheme #lowbit.quant<storage = ${xs}, scale_type = f32>
+      input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32>
       weight_scales(%s) input_scales(%xs)
       {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64],
-                                              mma = [64, 64, 32], mma_type = ${mma}, stages = 4, persistent = true,
+                                              mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 4, persistent = true,
                                               stream_k = true>}
-      : (tensor<${m}x${k}x${xtype}>, tensor<${n}x${k}xi4, #lowbit.layout<packed>>, tensor<${n}x1xf32>,
-         tensor<${xsrows}x1xf32>) -> tensor<${m}x${n}xbf16>
+      : (tensor<${m}x${k}xf8E4M3FN>, tensor<${n}x${k}xi4, #lowbit.layout<packed>>, tensor<${n}x1xf32>,
+         tensor<1x1xf32>) -> tensor<${m}x${n}xbf16>
   return %y : tensor<${m}x${n}xbf16>
 }
 MLIR
 }
 for shape in 8192x8192 28672x8192 8192x28672; do
-  w4a8_wgmma fp8 4096 "${shape%x*}" "${shape#*x}"
+  w4a8fp8_wgmma 4096 "${shape%x*}" "${shape#*x}"
 done
-w4a8_wgmma fp8 1024 8192 8192
-w4a8_wgmma fp8 8192 8192 8192
-w4a8_wgmma int8 4096 8192 8192
+w4a8fp8_wgmma 1024 8192 8192
+w4a8fp8_wgmma 8192 8192 8192
 w4a16_wgmma() {
   local m=$1 tokens=$2 stages=$3
   w4a16 "$m" "w4a16-wgmma-t$tokens-m$m-n8192-k8192" "{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [${tokens}, 128, 256], warp = [${tokens}, 64], mma = [64, 64, 16], mma_type = bf16, stages = ${stages}, persistent = true>}"

@@ -157,7 +157,8 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // 4-bit weights: the default's tile in clusters of two along the weight
     // rows, whose blocks share the activations' tile and multicast it (no
     // stream-K: the verifier takes one or the other). 1.02-1.03x on two of
-    // three W4A8-e4m3 shapes on the H200, untested elsewhere
+    // three W4A8-e4m3 shapes in one H200 run, about the runs' spread;
+    // untested on the other formats
     // (bench/results/2026-12-02-h200-w4a8-widening.md).
     if (block[2] == 256 && config.getPersistent() && config.getCluster().empty())
       addConfig(lowbit::gpu::ConfigAttr::get(&context, config.getStrategy(), config.getBlock(),
@@ -341,9 +342,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
         const llvm::json::Object &entry = entryOf(c.module);
         int64_t threadsPerBlock = (*entry.getArray("block"))[0].getAsInteger().value_or(0);
         // Spilling candidates are pruned, but not the default (candidate 0):
-        // it is what runs untuned, so it is the baseline the others must beat
-        // (W4A8-e4m3's spills 24 bytes at the register cap and is still the
-        // fastest measured).
+        // it is what runs untuned, so it is the baseline the others must beat.
         if (c.module.spillBytes > 0 && i != 0)
           c.why = "spills";
         else if (c.module.registers > 0 && c.module.registers * threadsPerBlock > 65536)

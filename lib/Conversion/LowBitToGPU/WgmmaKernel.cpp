@@ -121,10 +121,10 @@ struct WgmmaProblem {
     return kind == WgmmaKind::Fp8 || kind == WgmmaKind::Int4Fp8;
   }
   /// The tensor cores sum in s32 (int8 and W4A8-int8): converted to f32 in
-  /// the epilogue.
+  /// the epilogue (and scaled by 1/16 where sixteenfoldWeights).
   bool integerSums() const { return !floatProducts() && kind != WgmmaKind::Int4Real; }
-  /// W4A8-int8 widens each code to 16 x code (three operations, where the
-  /// code itself takes six: widening::s4ToS8Times16); its sums, 16 times
+  /// W4A8-int8 widens each code to 16 x code (three PTX operations, where
+  /// the code itself takes six: widening::s4ToS8Times16); its sums, 16 times
   /// the products', fit s32 while K * 128 * 128 does (K < 2^17), and
   /// become the products' exactly when scaled by 1/16 in the epilogue.
   bool sixteenfoldWeights() const { return kind == WgmmaKind::Int4Int8 && k < (1 << 17); }
@@ -644,12 +644,14 @@ Value fragmentRow(Emitter &e, Value warp, Value lane) {
 
 /// Four packed signed 4-bit codes (the low 16 bits of `word`, K order from
 /// the lowest nibble) as four e4m3 bytes, exactly (every integer in [-8, 7]
-/// is an e4m3 value) in four operations: two `prmt` lookups, one selected
+/// is an e4m3 value) in five PTX operations (four SASS instructions: ptxas
+/// fuses the shift and the add): two `prmt` lookups, one selected
 /// by the codes (values of 0..7; sign mode zeroes the negative codes'
 /// bytes), one by the codes with their sign bits flipped (the halved values
 /// of -8..-1; zero for the others), added as first + 2 * second. On the
 /// host: widening::s4ToE4m3, checked against the e4m3 encoder for every
-/// word. (A mask of the signs picking one of two full lookups took six.)
+/// word. (A mask of the signs picking one of two full lookups took eight,
+/// six in SASS.)
 Value s4ToE4m3(Emitter &e, Value word) {
   Value nonNegative = e.permute(widening::kE4m3Positive[0], widening::kE4m3Positive[1], word);
   Value flipped = arith::XOrIOp::create(e.b, e.loc, word, e.i32(widening::kCodeSignBits));

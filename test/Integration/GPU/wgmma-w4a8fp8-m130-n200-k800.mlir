@@ -10,13 +10,16 @@
 // operand, activations as B; f32 sums promoted from the tensor cores' per K
 // tile (256 K). Each K step's four A registers are widened just before its
 // wgmma, one set per K tile: nothing spills at the 232-register cap, where
-// widening the next tile under this one's wgmmas spilled 20 bytes. M = 130,
+// widening the next tile under this one's wgmmas spilled 20 to 24 bytes;
+// nor does ptxas serialize the wgmmas for the A registers written between
+// them (each step's are fenced by wgmma.fence). M = 130,
 // N = 200 and K = 800 are not multiples of the 128 x 128 x 256 tile (the
 // default on sm_90a, written out here).
 // PTX-DAG: xor.b32 {{.*}}, 34952;
 // PTX-DAG: prmt.b32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1;
 // PTX-DAG: add.rn.f32
+// PTXAS-NOT: serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // Tolerance as for the FP8 wgmma cases (matrix-fp8-m1024.mlir): relative L2
 // and elements within 3% of the output RMS (~5e3).
