@@ -148,23 +148,24 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     bool spillsWithStreamK = lowbit::gpu::wgmmaStreamKSpills(
         config.getMmaType(), block[0], block[1],
         lowbit::gpu::wgmmaStagesResults(spec->out == "f32" ? 32 : 16, spec->n));
-    if (config.getPersistent() && config.getCluster().empty() &&
-        (config.getStreamK() || !spillsWithStreamK))
+    // The default's own tile (persistent), with another cluster or stream-K.
+    auto addDefaultTile = [&](ArrayRef<int64_t> cluster, bool streamK) {
       addConfig(lowbit::gpu::ConfigAttr::get(&context, config.getStrategy(), config.getBlock(),
                                              config.getWarp(), config.getMma(), config.getMmaType(),
-                                             config.getStages(), config.getSplitK(), {},
-                                             /*persistent=*/true, !config.getStreamK()));
-    // 4-bit weights: the default's tile in clusters of two along the weight
-    // rows, whose blocks share the activations' tile and multicast it (no
-    // stream-K: the verifier takes one or the other). 1.02-1.03x on two of
-    // three W4A8-e4m3 shapes in one H200 run, about the runs' spread;
-    // untested on the other formats
-    // (bench/results/2026-12-02-h200-w4a8-widening.md).
-    if (block[2] == 256 && config.getPersistent() && config.getCluster().empty())
-      addConfig(lowbit::gpu::ConfigAttr::get(&context, config.getStrategy(), config.getBlock(),
-                                             config.getWarp(), config.getMma(), config.getMmaType(),
-                                             config.getStages(), config.getSplitK(), {1, 2},
-                                             /*persistent=*/true, /*streamK=*/false));
+                                             config.getStages(), config.getSplitK(), cluster,
+                                             /*persistent=*/true, streamK));
+    };
+    if (config.getPersistent() && config.getCluster().empty()) {
+      if (config.getStreamK() || !spillsWithStreamK)
+        addDefaultTile({}, !config.getStreamK());
+      // 4-bit weights: clusters of two along the weight rows, whose blocks
+      // share the activations' tile and multicast it (no stream-K: the
+      // verifier takes one or the other). 1.02-1.03x on two of three
+      // W4A8-e4m3 shapes in one H200 run, about the runs' spread; untested
+      // on the other formats (bench/results/2026-12-02-h200-w4a8-widening.md).
+      if (block[2] == 256)
+        addDefaultTile({1, 2}, /*streamK=*/false);
+    }
     // One or two consumer warpgroups, N tiles the instruction takes (FP8
     // keeps a second accumulator: at most 192), rings of 3 to 6 slots (the
     // shared-memory check below prunes those that do not fit).

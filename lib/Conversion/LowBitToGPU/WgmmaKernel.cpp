@@ -830,6 +830,14 @@ SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p,
   return regs;
 }
 
+/// The descriptor of B for K step `step` of ring slot `stage` in the
+/// register-A kernels: 32 bytes into the step's 128-byte part of the tile.
+Value stepDescriptorB(Emitter &e, SharedLayout &smem, Value stage, int64_t step) {
+  int64_t perPart = kRowBytes / kStepBytes;
+  return arith::AddIOp::create(e.b, e.loc, smem.descriptor(smem.bHalf(stage, step / perPart)),
+                               e.i64((step % perPart) * kStepBytes >> 4));
+}
+
 /// `wgmma.mma_async` m64nCOLSk32 (s8 -> s32 or e4m3 -> f32) with A from
 /// registers: MLIR 22's nvvm.wgmma.mma_async takes A from shared memory
 /// only, so this is the PTX instruction itself. `accumulate` false: D = A*B.
@@ -891,6 +899,24 @@ Value addAccumulators(Emitter &e, const WgmmaProblem &p, Value partial, Value su
   return sum;
 }
 
+/// The sums a consumer's main loop carries: its accumulators, zero, and for
+/// FP8 the f32 sum they are promoted into (the loop's last result).
+SmallVector<Value> initialSums(Emitter &e, const WgmmaProblem &p) {
+  Value zero = LLVM::ZeroOp::create(e.b, e.loc, accumulatorType(p, e.b.getContext()));
+  SmallVector<Value> sums = {zero};
+  if (p.floatProducts())
+    sums.push_back(zero);
+  return sums;
+}
+/// What the loop carries on after a K tile whose group is done: the
+/// tile's accumulators `acc`, and for FP8 the f32 sum `carried[1]` plus them.
+SmallVector<Value> tileSums(Emitter &e, const WgmmaProblem &p, Value acc, ValueRange carried) {
+  SmallVector<Value> sums = {acc};
+  if (p.floatProducts())
+    sums.push_back(addAccumulators(e, p, acc, carried[1]));
+  return sums;
+}
+
 /// Ring slot of the block's K tile number `slot`: its stage and the parity
 /// of its round.
 Value stageOf(Emitter &e, const WgmmaProblem &p, Value slot) { return e.rem(slot, p.stages); }
@@ -940,12 +966,8 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value
   MLIRContext *ctx = b.getContext();
   bool fp8 = p.floatProducts();
   Type accType = accumulatorType(p, ctx);
-  Value zero = LLVM::ZeroOp::create(b, e.loc, accType);
   // FP8 keeps the running sum apart from the tensor cores' per-tile sum.
-  SmallVector<Value> init = {zero};
-  if (fp8)
-    init.push_back(zero);
-  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), init);
+  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), initialSums(e, p));
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -982,10 +1004,7 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value
                                       loop.getInductionVar(), e.idx(0)),
              [&] { releaseSlot(e, smem, lane, e.rem(e.add(slot, p.stages - 1), p.stages)); });
     }
-    SmallVector<Value> yield = {acc};
-    if (fp8)
-      yield.push_back(addAccumulators(e, p, acc, loop.getRegionIterArgs()[1]));
-    scf::YieldOp::create(b, e.loc, yield);
+    scf::YieldOp::create(b, e.loc, tileSums(e, p, acc, loop.getRegionIterArgs()));
   }
   if (!fp8) {
     // The last K tile's group, and its slot.
@@ -1022,11 +1041,7 @@ Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
   Value done = run.done;
   OpBuilder &b = e.b;
   bool fp8 = p.floatProducts();
-  Value zero = LLVM::ZeroOp::create(b, e.loc, accumulatorType(p, b.getContext()));
-  SmallVector<Value> init = {zero};
-  if (fp8)
-    init.push_back(zero);
-  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), init);
+  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), initialSums(e, p));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value kt = loop.getInductionVar();
@@ -1039,10 +1054,7 @@ Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
   for (int64_t step = 0; step < p.steps(); ++step) {
     SmallVector<Value> a = loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step);
     tileA.append(a);
-    int64_t perHalf = kRowBytes / kStepBytes;
-    Value descB =
-        arith::AddIOp::create(b, e.loc, smem.descriptor(smem.bHalf(stage, step / perHalf)),
-                              e.i64((step % perHalf) * kStepBytes >> 4));
+    Value descB = stepDescriptorB(e, smem, stage, step);
     NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
     acc = wgmmaRegisterA(e, p, acc, a, descB, !(fp8 && step == 0));
   }
@@ -1051,11 +1063,8 @@ Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
   NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
   keepAlive(e, tileA);
   releaseSlot(e, smem, lane, stage, /*genericReads=*/true);
-  SmallVector<Value> yield = {acc};
-  if (fp8)
-    yield.push_back(addAccumulators(e, p, acc, args[1]));
-  scf::YieldOp::create(b, e.loc, yield);
-  return loop.getResults()[fp8 ? 1 : 0];
+  scf::YieldOp::create(b, e.loc, tileSums(e, p, acc, args));
+  return loop.getResults().back();
 }
 
 /// A consumer warpgroup's main loop for W4A16, which dequantizes the 4-bit
@@ -1075,7 +1084,9 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   int64_t parts = 2;
   int64_t partSteps = p.steps() / parts, numA = partSteps * 4;
   int64_t groupsPerTile = GroupScales::count(p);
-  Value zero = LLVM::ZeroOp::create(b, e.loc, accumulatorType(p, b.getContext()));
+  // Loop-carried: the accumulators, the A registers of the tile's first
+  // part, and (per group) the scales of this tile and the next.
+  SmallVector<Value> init = initialSums(e, p);
   // The scales of the run's K tile `kt`; K tiles past the last read the
   // last's.
   auto scalesOf = [&](Value kt) {
@@ -1095,9 +1106,6 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
     return regs;
   };
 
-  // Loop-carried: the accumulators, the A registers of the tile's first
-  // part, and (per group) the scales of this tile and the next.
-  SmallVector<Value> init = {zero};
   int64_t firstA = init.size();
   waitFull(e, p, smem, done);
   Value firstStage = stageOf(e, p, done);
@@ -1131,11 +1139,7 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   for (int64_t part = 0; part < parts; ++part) {
     NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
     for (int64_t i = 0; i < partSteps; ++i) {
-      int64_t step = part * partSteps + i;
-      int64_t perHalf = kRowBytes / kStepBytes;
-      Value descB = arith::AddIOp::create(
-          b, e.loc, smem.descriptor(smem.bHalf(stage, step / perHalf)),
-          e.i64((step % perHalf) * kStepBytes >> 4));
+      Value descB = stepDescriptorB(e, smem, stage, part * partSteps + i);
       acc = wgmmaRegisterA(e, p, acc, ArrayRef(a).slice(4 * i, 4), descB, /*accumulate=*/true);
     }
     NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
