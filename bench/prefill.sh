@@ -6,13 +6,13 @@
 # the default config: W4A16 (u4, zero points, group 128, bf16) at M = 1024
 # and 4096 and W4A8 (s4 weights, int8 activations) at M = 4096 (both wgmma on
 # sm_90a, 4-bit weights as its register A), W4A4 (packed s4 both sides,
-# widened to s8, mma_sync) at M = 4096. With configs written out: W4A8 on
-# wgmma with e4m3 activations (the sm_90a default: 128 tokens, stream-K) at
-# M = 4096 on the three shapes and at M = 1024 and 8192 on 8192x8192 (timed
-# against cuBLASLt FP8 W8A8 of the same shape); W4A16 on wgmma at M = 256,
-# 1024 and 4096 on 8192x8192 with 128-token tiles (2 stages; the default at
-# M = 256) and at M = 256 and 1024 with 64-token tiles (4 stages), beside
-# the 192-token default above.
+# widened to s8, mma_sync) at M = 4096; W4A8 with e4m3 activations (wgmma,
+# stream-K; 192 tokens per tile from M = 2048, else 128) at M = 4096 on the
+# three shapes and at M = 1024 and 8192 on 8192x8192 (timed against
+# cuBLASLt FP8 W8A8 of the same shape). With configs written out: W4A16 on
+# wgmma at M = 256, 1024 and 4096 on 8192x8192 with 128-token tiles (2
+# stages; the default at M = 256) and at M = 256 and 1024 with 64-token
+# tiles (4 stages), beside the 192-token default above.
 set -euo pipefail
 out=$1
 mkdir -p "$out"
@@ -105,9 +105,6 @@ func.func @w4a8(%x: tensor<${m}x${k}xf8E4M3FN>, %w: tensor<${n}x${k}xi4, #lowbit
       weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32>
       input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32>
       weight_scales(%s) input_scales(%xs)
-      {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64],
-                                              mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 4, persistent = true,
-                                              stream_k = true>}
       : (tensor<${m}x${k}xf8E4M3FN>, tensor<${n}x${k}xi4, #lowbit.layout<packed>>, tensor<${n}x1xf32>,
          tensor<1x1xf32>) -> tensor<${m}x${n}xbf16>
   return %y : tensor<${m}x${n}xbf16>

@@ -173,9 +173,9 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     bool fp8 = isa<Float8E4M3FNType>(config.getMmaType());
     if (block[2] == 256) {
       // 4-bit weights (256 K per stage; the product transposed, weight rows
-      // as wgmma's M): 64 to 256 tokens (e4m3 at most 128: it keeps a second,
+      // as wgmma's M): 64 to 256 tokens (e4m3 at most 192: it keeps a second,
       // f32 sum), 64 or 128 weight rows, rings of 2 to 6 slots.
-      int64_t maxTokens = fp8 ? 128 : 256;
+      int64_t maxTokens = fp8 ? 192 : 256;
       for (int64_t tokens : {64, 128, 192, 256}) {
         if (tokens > maxTokens || (tokens > 64 && spec->m <= 64))
           continue;

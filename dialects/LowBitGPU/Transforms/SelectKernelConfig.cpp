@@ -371,9 +371,16 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // of activations leave room for 2 stages either way; 192 ran 1.07-1.12x
   // faster than 128 at M = 1024 and 4096 on the H100). This runs W4A8 2.3x
   // and W4A16 2.8x faster than mma.sync there
-  // (bench/results/2026-11-25-h100-wgmma-mixed.md).
+  // (bench/results/2026-11-25-h100-wgmma-mixed.md). W4A8 with e4m3
+  // activations takes 192 tokens (3 stages) from M = 2048: 1.00-1.05x
+  // faster than 128 at M = 4096 and 8192 on the H200, 0.92x at M = 1024
+  // (bench/results/2026-12-02-h200-w4a8-tokens.md).
   if (target.hasWgmma() && p.fourBitWgmma) {
-    int64_t tokens = p.m <= 64 ? 64 : p.realInput && p.m > 256 ? 192 : 128;
+    bool e4m3Activations = !p.realInput && isa<Float8E4M3FNType>(mmaType);
+    int64_t tokens = p.m <= 64                        ? 64
+                     : p.realInput && p.m > 256       ? 192
+                     : e4m3Activations && p.m >= 2048 ? 192
+                                                      : 128;
     int64_t weightRows = p.n <= 64 ? 64 : 128;
     int64_t instK = p.realInput ? 16 : 32;
     int64_t stages = 4;

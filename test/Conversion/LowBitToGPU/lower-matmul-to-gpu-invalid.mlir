@@ -67,10 +67,10 @@ func.func @wgmma_w4a8_wide(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>, %w: t
 
 // -----
 
-// e4m3 activations keep a second, f32 sum: at most 128 tokens.
+// e4m3 activations keep a second, f32 sum: at most 192 tokens.
 func.func @wgmma_w4a8_fp8_too_many_tokens(%x: tensor<256x512xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf32>) -> tensor<256x256xbf16> {
-  // expected-error @+1 {{wgmma block tile M (tokens) must be a multiple of 64 up to 128 for 4-bit weights with these activations, not 192}}
-  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [192, 128, 256], warp = [192, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 2>} : (tensor<256x512xf8E4M3FN>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf32>, tensor<1x1xf32>) -> tensor<256x256xbf16>
+  // expected-error @+1 {{wgmma block tile M (tokens) must be a multiple of 64 up to 192 for 4-bit weights with these activations, not 256}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [256, 128, 256], warp = [256, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 2>} : (tensor<256x512xf8E4M3FN>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf32>, tensor<1x1xf32>) -> tensor<256x256xbf16>
   return %y : tensor<256x256xbf16>
 }
 
