@@ -197,7 +197,7 @@ static llvm::json::Object kernelJson(Operation *op, DictionaryAttr kernel) {
                                               {"row_bytes", m[2]},
                                               {"box_rows", m[3]},
                                               {"box_bytes", m[4]},
-                                              {"swizzle", 128}});
+                                              {"swizzle", m.size() > 5 ? m[5] : 128}});
     }
   entry["tensor_maps"] = std::move(tensorMaps);
   if (auto config = op->getAttr(lowbit::gpu::LowBitGPUDialect::kConfigAttrName)) {

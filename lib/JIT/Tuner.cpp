@@ -174,16 +174,23 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     if (block[2] == 256) {
       // 4-bit weights (256 K per stage; the product transposed, weight rows
       // as wgmma's M): 64 to 256 tokens (e4m3 at most 192: it keeps a second,
-      // f32 sum), 64 or 128 weight rows, rings of 2 to 6 slots.
+      // f32 sum), 64 or 128 weight rows, rings of 2 to 6 slots; W4A16 also
+      // with 128 K per stage (half the slot: twice the stages; as fast as
+      // 256 at 192 tokens on the H200, slower at 128).
       int64_t maxTokens = fp8 ? 192 : 256;
+      bool real = isa<Float16Type, BFloat16Type>(config.getMmaType());
       for (int64_t tokens : {64, 128, 192, 256}) {
         if (tokens > maxTokens || (tokens > 64 && spec->m <= 64))
           continue;
         for (int64_t rows : {64, 128}) {
           if (rows == 64 && spec->n >= 256)
             continue;
-          for (int64_t stages : {2, 3, 4, 5, 6})
-            add({tokens, rows, 256}, {tokens, 64}, stages, 1, config.getMma());
+          for (int64_t kTile : {256, 128}) {
+            if (kTile == 128 && !real)
+              continue;
+            for (int64_t stages : {2, 3, 4, 5, 6})
+              add({tokens, rows, kTile}, {tokens, 64}, stages, 1, config.getMma());
+          }
         }
       }
       return out;

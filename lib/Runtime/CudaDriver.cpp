@@ -20,6 +20,7 @@ constexpr int kComputeCapabilityMajor = 75, kComputeCapabilityMinor = 76;
 // cuTensorMapEncodeTiled's enums (cuda.h), passed as ints.
 constexpr int kTensorMapUint8 = 0;         // CU_TENSOR_MAP_DATA_TYPE_UINT8
 constexpr int kTensorMapInterleaveNone = 0; // CU_TENSOR_MAP_INTERLEAVE_NONE
+constexpr int kTensorMapSwizzle64B = 2;     // CU_TENSOR_MAP_SWIZZLE_64B
 constexpr int kTensorMapSwizzle128B = 3;   // CU_TENSOR_MAP_SWIZZLE_128B
 constexpr int kTensorMapL2Promotion128B = 2; // CU_TENSOR_MAP_L2_PROMOTION_L2_128B
 constexpr int kTensorMapOobFillNone = 0;   // CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE
@@ -202,7 +203,7 @@ llvm::Expected<void *> CudaDevice::loadModule(const std::string &image) {
 
 llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t rows,
                                                       uint64_t rowBytes, uint32_t boxRows,
-                                                      uint32_t boxBytes) {
+                                                      uint32_t boxBytes, uint32_t swizzle) {
   auto invalid = [&](const std::string &why) {
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
@@ -221,8 +222,11 @@ llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t r
     return invalid("a dimension exceeds 2^32");
   if (rowBytes % 16 || base % 16)
     return invalid("the row stride and the base address must be multiples of 16 bytes");
-  if (boxBytes > 128 || boxBytes % 16)
-    return invalid("a box row must be a multiple of 16 bytes within the 128-byte swizzle");
+  if (swizzle != 128 && swizzle != 64)
+    return invalid("the swizzle must be 128 or 64 bytes, not " + std::to_string(swizzle));
+  if (boxBytes > swizzle || boxBytes % 16)
+    return invalid("a box row must be a multiple of 16 bytes within the " +
+                   std::to_string(swizzle) + "-byte swizzle");
   if (boxRows > 256)
     return invalid("a box holds at most 256 rows");
   uint64_t globalDim[2] = {rowBytes, rows};
@@ -230,12 +234,13 @@ llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t r
   uint32_t boxDim[2] = {boxBytes, boxRows};
   uint32_t elementStrides[2] = {1, 1};
   TensorMap map;
-  if (llvm::Error e = api->check(
-          api->cuTensorMapEncodeTiled(
-              map.bytes, kTensorMapUint8, 2, reinterpret_cast<void *>(base), globalDim,
-              globalStrides, boxDim, elementStrides, kTensorMapInterleaveNone,
-              kTensorMapSwizzle128B, kTensorMapL2Promotion128B, kTensorMapOobFillNone),
-          "cuTensorMapEncodeTiled"))
+  if (llvm::Error e =
+          api->check(api->cuTensorMapEncodeTiled(
+                         map.bytes, kTensorMapUint8, 2, reinterpret_cast<void *>(base), globalDim,
+                         globalStrides, boxDim, elementStrides, kTensorMapInterleaveNone,
+                         swizzle == 64 ? kTensorMapSwizzle64B : kTensorMapSwizzle128B,
+                         kTensorMapL2Promotion128B, kTensorMapOobFillNone),
+                     "cuTensorMapEncodeTiled"))
     return std::move(e);
   return map;
 }

@@ -97,13 +97,17 @@ mlir::lowbit::runtime::parseTensorMaps(const llvm::json::Object &kernel, size_t 
     if (map.rowBytes % 16)
       return bad("row_bytes " + std::to_string(map.rowBytes) +
                  " is not a multiple of 16");
-    if (map.boxBytes > 128 || map.boxBytes % 16)
+    if (std::optional<int64_t> swizzle = t->getInteger("swizzle")) {
+      if (*swizzle != 128 && *swizzle != 64)
+        return bad("swizzle " + std::to_string(*swizzle) + " is not supported (128 or 64)");
+      map.swizzle = *swizzle;
+    }
+    if (map.boxBytes > map.swizzle || map.boxBytes % 16)
       return bad("box_bytes " + std::to_string(map.boxBytes) +
-                 " is not a multiple of 16 up to the 128-byte swizzle");
+                 " is not a multiple of 16 up to the " + std::to_string(map.swizzle) +
+                 "-byte swizzle");
     if (map.boxRows > 256)
       return bad("box_rows " + std::to_string(map.boxRows) + " exceeds 256");
-    if (std::optional<int64_t> swizzle = t->getInteger("swizzle"); swizzle && *swizzle != 128)
-      return bad("swizzle " + std::to_string(*swizzle) + " is not supported (only 128)");
     maps.push_back(map);
   }
   return maps;
@@ -305,7 +309,7 @@ mlir::lowbit::runtime::encodeTensorMaps(CudaDevice &device,
                                          std::to_string(args.size()) + " pointers");
     auto map = device.encodeTensorMap(args[spec.param], uint64_t(spec.rows),
                                       uint64_t(spec.rowBytes), uint32_t(spec.boxRows),
-                                      uint32_t(spec.boxBytes));
+                                      uint32_t(spec.boxBytes), uint32_t(spec.swizzle));
     if (!map)
       return map.takeError();
     maps.push_back(*map);

@@ -183,6 +183,12 @@ TEST(Manifest, TensorMapsAreReadBack) {
   EXPECT_EQ(map.rowBytes, 256);
   EXPECT_EQ(map.boxRows, 64);
   EXPECT_EQ(map.boxBytes, 128);
+  EXPECT_EQ(map.swizzle, 128);
+  // 64-byte rows (W4A16's 128-code K tiles) with the 64-byte swizzle.
+  auto narrow = manifestWithMaps(R"([{"param": 1, "rows": 128, "row_bytes": 256,
+                                      "box_rows": 64, "box_bytes": 64, "swizzle": 64}])");
+  ASSERT_TRUE(bool(narrow)) << errorText(narrow.takeError());
+  EXPECT_EQ(narrow->tensorMaps[0].swizzle, 64);
   // The result's map (wgmma's staged epilogue stores through it).
   auto result = manifestWithMaps(R"([{"param": 3, "rows": 64, "row_bytes": 256,
                                       "box_rows": 64, "box_bytes": 128}])");
@@ -213,9 +219,12 @@ TEST(Manifest, BadTensorMapsNameTheProblem) {
        "rows 0 is not positive"},
       {R"([{"param": 1, "rows": 128, "box_rows": 64, "box_bytes": 128}])",
        "lacks an integer row_bytes"},
+      {R"([{"param": 1, "rows": 128, "row_bytes": 256, "box_rows": 64, "box_bytes": 32,
+            "swizzle": 32}])",
+       "swizzle 32 is not supported (128 or 64)"},
       {R"([{"param": 1, "rows": 128, "row_bytes": 256, "box_rows": 64, "box_bytes": 128,
             "swizzle": 64}])",
-       "swizzle 64 is not supported"},
+       "box_bytes 128 is not a multiple of 16 up to the 64-byte swizzle"},
       {R"([7])", "tensor map 0 is not an object"},
       {R"({"param": 1})", "tensor_maps is not a list"},
   };
@@ -631,10 +640,17 @@ TEST(Tuner, CandidatesAroundTheDefault) {
                              std::pair{"matmul m=1024 n=8192 k=8192 a=bf16 w=u4:g128:zp",
                                        "matmul m=256 n=512 k=512 a=bf16 w=u4:g128:zp"}}) {
     std::vector<std::string> around = wgmmaCandidates(spec, small, 4);
-    EXPECT_TRUE(llvm::all_of(around, [](const std::string &c) {
-      return c.find(", 128, 256]") != std::string::npos ||
-             c.find(", 64, 256]") != std::string::npos;
+    // K tiles of 256 codes, and for W4A16 also of 128.
+    bool real = llvm::StringRef(spec).contains("bf16");
+    auto kTiles = [&](llvm::StringRef c, int64_t k) {
+      return c.contains(", 128, " + std::to_string(k) + "]") ||
+             c.contains(", 64, " + std::to_string(k) + "]");
+    };
+    EXPECT_TRUE(llvm::all_of(around, [&](const std::string &c) {
+      return kTiles(c, 256) || (real && kTiles(c, 128));
     })) << spec;
+    EXPECT_EQ(llvm::any_of(around, [&](const std::string &c) { return kTiles(c, 128); }), real)
+        << spec;
     EXPECT_TRUE(llvm::any_of(around, [](const std::string &c) {
       return c.find("block = [256, 128, 256]") != std::string::npos;
     })) << spec;

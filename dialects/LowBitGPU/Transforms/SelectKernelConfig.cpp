@@ -78,8 +78,11 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
   QuantSchemeAttr in = op.getInputSchemeAttr();
   if (!in) {
     Type act = op.getInput().getType().getElementType();
+    // Groups of a multiple of 16 codes (a K step never straddles two) that
+    // divide the kernel's 256-code K tile or are whole multiples of it.
+    int64_t groupSize = scheme.getGroupSize();
     bool groups = scheme.getGranularity() == Granularity::PerGroup && scheme.getAxis() == 1 &&
-                  scheme.getGroupSize() % 16 == 0;
+                  groupSize % 16 == 0 && (256 % groupSize == 0 || groupSize % 256 == 0);
     return isa<Float16Type, BFloat16Type>(act) &&
            scheme.getZeroPoint() != ZeroPointKind::Float &&
            (scheme.hasRowOrTensorScales() || groups);

@@ -50,14 +50,15 @@ public:
   /// Loads PTX (JIT-compiled by the driver) or a cubin; returns a module id.
   llvm::Expected<void *> loadModule(const std::string &image);
   /// A TMA descriptor for the row-major [rows, rowBytes] byte matrix at
-  /// `base`, copied in [boxRows, boxBytes] boxes with the 128-byte swizzle
-  /// (rows and bytes past the end read as zeros). rowBytes must be a
-  /// multiple of 16 and `base` 16-byte aligned; boxBytes at most 128 (the
-  /// swizzle span) and boxRows at most 256. An error when the driver has no
-  /// cuTensorMapEncodeTiled (before CUDA 12) or rejects the shape.
-  llvm::Expected<TensorMap> encodeTensorMap(DevicePtr base, uint64_t rows,
-                                            uint64_t rowBytes, uint32_t boxRows,
-                                            uint32_t boxBytes);
+  /// `base`, copied in [boxRows, boxBytes] boxes with the 128- or 64-byte
+  /// swizzle (`swizzle` bytes; rows and bytes past the end read as zeros).
+  /// rowBytes must be a multiple of 16 and `base` 16-byte aligned; boxBytes
+  /// at most the swizzle span and boxRows at most 256. An error when the
+  /// driver has no cuTensorMapEncodeTiled (before CUDA 12) or rejects the
+  /// shape.
+  llvm::Expected<TensorMap> encodeTensorMap(DevicePtr base, uint64_t rows, uint64_t rowBytes,
+                                            uint32_t boxRows, uint32_t boxBytes,
+                                            uint32_t swizzle = 128);
   /// Launches `kernel` of `module` with pointer arguments, then tensor maps
   /// passed by value, and waits for it.
   llvm::Error launch(void *module, const std::string &kernel,

@@ -47,6 +47,7 @@ struct KernelParam {
 struct TensorMapSpec {
   int64_t param; // index into KernelManifest::params
   int64_t rows, rowBytes, boxRows, boxBytes;
+  int64_t swizzle = 128; // bytes of the swizzle span: 128 or 64
 };
 
 struct KernelManifest {

@@ -21,11 +21,12 @@ namespace mlir::lowbit {
 /// A TMA tensor map the host encodes for one kernel parameter and passes by
 /// value after the pointer parameters: the operand seen as a row-major
 /// [rows, rowBytes] byte matrix, copied in [boxRows, boxBytes] boxes into
-/// shared memory with the 128-byte swizzle (rows and bytes past the end
-/// read as zeros).
+/// shared memory with the 128-byte swizzle, or the 64-byte one for boxes of
+/// 64-byte rows (rows and bytes past the end read as zeros).
 struct TensorMapDesc {
   unsigned param; // index into KernelLaunch::params
   int64_t rows, rowBytes, boxRows, boxBytes;
+  int64_t swizzle = 128; // bytes: 128, or 64 (boxBytes <= swizzle)
 };
 
 /// How to launch a generated kernel: the manifest's view of it.

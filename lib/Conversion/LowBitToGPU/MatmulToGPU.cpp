@@ -142,12 +142,12 @@ struct LowerMatmulToGPUPass
       SmallVector<Attribute> params;
       for (const std::string &role : launch->params)
         params.push_back(b.getStringAttr(role));
-      // [param, rows, row_bytes, box_rows, box_bytes] each; always present,
+      // [param, rows, row_bytes, box_rows, box_bytes, swizzle] each; always present,
       // so that a reader tells "none" from IR that predates tensor maps.
       SmallVector<Attribute> tensorMaps;
       for (const TensorMapDesc &map : launch->tensorMaps)
         tensorMaps.push_back(b.getDenseI64ArrayAttr(
-            {int64_t(map.param), map.rows, map.rowBytes, map.boxRows, map.boxBytes}));
+            {int64_t(map.param), map.rows, map.rowBytes, map.boxRows, map.boxBytes, map.swizzle}));
       SmallVector<NamedAttribute> kernel = {
           b.getNamedAttr("name", b.getStringAttr(name)),
           b.getNamedAttr("grid", b.getDenseI64ArrayAttr(launch->grid)),

@@ -116,6 +116,10 @@ struct WgmmaProblem {
   bool unsignedCodes = false, hasZeroPoints = false;
   int64_t groupSize = 0; // 0: per channel or per tensor
   int64_t scaleCols = 1;
+  /// Bytes of a weight row per K tile where the weights are 4-bit: 128 (256
+  /// codes), or 64 for W4A16 with 128-code K tiles (half the ring slot:
+  /// twice the stages); 128 otherwise.
+  int64_t aRowBytes = kRowBytes;
   /// Accumulated in f32, promoted from the tensor cores' sum per K tile.
   bool floatProducts() const {
     return kind == WgmmaKind::Fp8 || kind == WgmmaKind::Int4Fp8;
@@ -132,12 +136,13 @@ struct WgmmaProblem {
   int64_t cols() const { return swapped() ? m : n; }
   int64_t tileRows() const { return swapped() ? bn : bm; }
   int64_t tileCols() const { return swapped() ? bm : bn; }
-  /// K per K tile: one 128-byte row of A (256 4-bit weights, else 128 bytes).
-  int64_t kTileK() const { return swapped() ? 2 * kRowBytes : kRowBytes; }
-  /// B's K tile in 128-byte swizzled parts (256 8-bit activations: 2, 256
-  /// 16-bit ones: 4).
+  /// K per K tile: one row of A (aRowBytes of 4-bit weights, else 128 bytes).
+  int64_t kTileK() const { return swapped() ? 2 * aRowBytes : kRowBytes; }
+  /// B's K tile in 128-byte swizzled parts (256 8-bit activations: 2; 256
+  /// 16-bit ones: 4, 128: 2).
   int64_t bHalves() const {
-    return kind == WgmmaKind::Int4Real ? 4 : swapped() ? 2 : 1;
+    int64_t bRowBytes = kTileK() * (kind == WgmmaKind::Int4Real ? 2 : 1);
+    return swapped() ? bRowBytes / kRowBytes : 1;
   }
   /// wgmma steps per K tile: 32 bytes of B per row each (k32 for 8-bit
   /// operands, k16 for 16-bit ones).
@@ -145,7 +150,7 @@ struct WgmmaProblem {
   int64_t consumers() const { return tileRows() / kWarpgroupRows; }
   int64_t threads() const { return (1 + consumers()) * kWarpgroupThreads; }
   int64_t kTiles() const { return llvm::divideCeil(k, kTileK()); }
-  int64_t aTileBytes() const { return tileRows() * kRowBytes; }
+  int64_t aTileBytes() const { return tileRows() * aRowBytes; }
   int64_t bTileBytes() const { return tileCols() * kRowBytes * bHalves(); }
   int64_t stageBytes() const { return aTileBytes() + bTileBytes(); }
   /// Staging buffers per consumer for the staged epilogue (0: results are
@@ -254,6 +259,10 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
   if (config.getMmaType() != mmaType)
     return op.emitOpError() << "wgmma mma_type must be " << mmaType << " for this product, not "
                             << config.getMmaType();
+  if (real && block[2] != 128 && block[2] != 256)
+    return op.emitOpError() << "wgmma block tile K must be 128 or 256 (64- or 128-byte rows of "
+                               "4-bit weights) with f16/bf16 activations, not "
+                            << block[2];
   if (block[2] != p.kTileK())
     return op.emitOpError() << "wgmma block tile K must be " << p.kTileK()
                             << " (one 128-byte swizzled row of "
@@ -297,6 +306,12 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
       return op.emitOpError() << "wgmma warp tile must be [64, " << p.bn
                               << "] and mma [64, " << p.bn << ", 32]";
   }
+  // A K tile's scales are one per group it holds (groups that divide it)
+  // or its group's (groups of whole K tiles); others would straddle tiles.
+  if (p.groupSize && p.kTileK() % p.groupSize && p.groupSize % p.kTileK())
+    return unsupported("scale groups of " + Twine(p.groupSize) +
+                       " codes, which neither divide the K tile of " + Twine(p.kTileK()) +
+                       " nor are multiples of it,");
   if (p.stages < 2)
     return op.emitOpError() << "wgmma needs at least 2 pipeline stages";
   int64_t kAlign = p.swapped() ? 32 : 16;
@@ -361,6 +376,8 @@ FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   if (!inScheme) {
     if (failed(analyzeRealInput(op, p, unsupported)))
       return failure();
+    if (block[2] == 128)
+      p.aRowBytes = 64;
     return checkConfig(op, config, p, unsupported);
   }
   if (layout && layout.getKind() != LayoutKind::Packed)
@@ -613,12 +630,12 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value 
   // A tile the cluster shares comes in two boxes: this block loads the
   // one of its rank and multicasts it to both blocks, whose `full`
   // barriers each count the bytes of both.
-  auto load = [&](Value tile, Value map, Value kByte, Value row, int64_t boxRows,
+  auto load = [&](Value tile, Value map, Value kByte, Value row, int64_t boxRows, int64_t boxBytes,
                   bool shared) {
     Value mask;
     if (shared) {
       Value rank = clusterRank(e, p);
-      tile = e.add(tile, e.mul(rank, boxRows * kRowBytes));
+      tile = e.add(tile, e.mul(rank, boxRows * boxBytes));
       row = e.add(row, e.mul(rank, boxRows));
       mask = arith::ConstantIntOp::create(b, e.loc, b.getI16Type(),
                                           (1 << p.clusterSize()) - 1);
@@ -628,12 +645,12 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value 
         full, ValueRange{}, mask, Value(), NVVM::TMALoadMode::TILE, false,
         NVVM::CTAGroupKindAttr(), Value());
   };
-  // One 128-byte row of A per K tile; B's K tile in 128-byte halves.
-  load(smem.aTile(stage), tmapA, e.mul(kt, kRowBytes), row0, p.aBoxRows(),
+  // One row of A per K tile; B's K tile in 128-byte halves.
+  load(smem.aTile(stage), tmapA, e.mul(kt, p.aRowBytes), row0, p.aBoxRows(), p.aRowBytes,
        p.clusterCols() > 1);
   for (int64_t half = 0; half < p.bHalves(); ++half)
     load(smem.bHalf(stage, half), tmapB,
-         e.add(e.mul(kt, kRowBytes * p.bHalves()), half * kRowBytes), col0, p.bBoxRows(),
+         e.add(e.mul(kt, kRowBytes * p.bHalves()), half * kRowBytes), col0, p.bBoxRows(), kRowBytes,
          p.clusterRows() > 1);
 }
 
@@ -802,26 +819,33 @@ Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value byte, Value scale,
                                    ArrayRef<int64_t>{0});
 }
 
+/// Byte `offset` of a tile of `rowBytes`-byte rows that TMA stored with
+/// the swizzle of that span (the tile aligned to its pattern): its 16-byte
+/// chunk in the row (offset bits 4-6 for 128 bytes, 4-5 for 64) XOR-ed with
+/// the row's place in the pattern (bits 7-9, 7-8).
+Value swizzledOffset(Emitter &e, Value offset, int64_t rowBytes) {
+  Value line = arith::ShRUIOp::create(e.b, e.loc, offset, e.idx(3));
+  return arith::XOrIOp::create(e.b, e.loc, offset,
+                               arith::AndIOp::create(e.b, e.loc, line, e.idx(rowBytes - 16)));
+}
+
 /// The A fragments of W4A16 for K step `step` (k16) of ring slot `stage`:
 /// register i holds row 16 * warp + lane / 4 + 8 * (i % 2), K 2 * (lane % 4)
 /// + 8 * (i / 2) and the next, one packed byte of the row: byte 8 * step +
-/// lane % 4 + 4 * (i / 2), in 16-byte chunk step / 2, which the swizzle
-/// moved to chunk (step / 2) ^ (row % 8).
+/// lane % 4 + 4 * (i / 2), where the swizzle moved it (swizzledOffset).
 SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p,
                                           SharedLayout &smem, Value stage,
                                           Value consumer, Value warp, Value lane,
                                           int64_t step, const GroupScales &g) {
   OpBuilder &b = e.b;
-  Value row = e.add(e.add(e.mul(consumer, kWarpgroupRows), e.mul(warp, 16)),
-                    e.div(lane, 4));
-  Value chunk = arith::XOrIOp::create(b, e.loc, e.idx(step / 2), e.div(lane, 4));
-  Value base = e.add(e.add(smem.aTile(stage), e.mul(row, kRowBytes)),
-                     e.add(e.mul(chunk, 16), e.add(e.rem(lane, 4), (step % 2) * 8)));
+  Value row = e.add(e.add(e.mul(consumer, kWarpgroupRows), e.mul(warp, 16)), e.div(lane, 4));
   int64_t group = p.groupSize ? (step * 16) / p.groupSize : 0;
   SmallVector<Value> regs;
   for (int64_t i = 0; i < 4; ++i) {
     int64_t half = i % 2;
-    Value address = e.add(base, half * 8 * kRowBytes + (i / 2) * 4);
+    Value offset = e.add(e.mul(e.add(row, half * 8), p.aRowBytes),
+                         e.add(e.rem(lane, 4), 8 * step + (i / 2) * 4));
+    Value address = e.add(smem.aTile(stage), swizzledOffset(e, offset, p.aRowBytes));
     Value byte = arith::ExtUIOp::create(
         b, e.loc, b.getI32Type(),
         LLVM::LoadOp::create(b, e.loc, b.getI8Type(), smem.pointer(address)));
@@ -1627,7 +1651,15 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   int64_t aBox = p.aBoxRows(), bBox = p.bBoxRows();
   TensorMapDesc activations{0, p.m, p.k * activationBytes, p.swapped() ? bBox : aBox,
                             kRowBytes};
-  TensorMapDesc weights{1, p.n, weightRowBytes, p.swapped() ? aBox : bBox, kRowBytes};
+  // 4-bit weights in 64-byte rows take the 64-byte swizzle: the 128-byte
+  // one lays each box row out over 128 bytes (W4A16's 128-code K tiles
+  // computed garbage on the H200 with it).
+  TensorMapDesc weights{1,
+                        p.n,
+                        weightRowBytes,
+                        p.swapped() ? aBox : bBox,
+                        p.swapped() ? p.aRowBytes : kRowBytes,
+                        p.swapped() ? p.aRowBytes : kRowBytes};
   launch.tensorMaps = {p.swapped() ? weights : activations,
                        p.swapped() ? activations : weights};
   int32_t resultParam = launch.params.size() - 1;

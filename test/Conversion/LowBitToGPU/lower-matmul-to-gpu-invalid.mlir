@@ -36,7 +36,7 @@ func.func @w4a4(%x: tensor<256x512xi4>, %xs: tensor<256x1xf16>, %w: tensor<256x5
 // -----
 
 func.func @wgmma_config(%x: tensor<256x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x4xf16>) -> tensor<256x256xf16> {
-  // expected-error @+1 {{wgmma block tile K must be 256 (one 128-byte swizzled row of 4-bit weights), not 64}}
+  // expected-error @+1 {{wgmma block tile K must be 128 or 256 (64- or 128-byte rows of 4-bit weights) with f16/bf16 activations, not 64}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256], mma = [64, 256, 16], mma_type = f16, stages = 4>} : (tensor<256x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x4xf16>) -> tensor<256x256xf16>
   return %y : tensor<256x256xf16>
 }
@@ -421,4 +421,25 @@ func.func @wgmma_cluster_of_four(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>,
   // expected-error @+1 {{wgmma clusters must be [2, 1] or [1, 2] (two blocks sharing one operand's tile)}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, cluster = [2, 2]>} : (tensor<256x512xi8>, tensor<256x512xi8>, tensor<256x1xf32>, tensor<256x1xf32>) -> tensor<256x256xf16>
   return %y : tensor<256x256xf16>
+}
+
+// -----
+
+// W4A16 on wgmma: a K tile takes the scales of the groups it holds, so
+// groups must divide the K tile or be whole multiples of it (groups of 384
+// would straddle the second 256-code K tile).
+func.func @wgmma_w4a16_groups_straddle_k_tiles(%x: tensor<256x768xbf16>, %w: tensor<256x768xi4, #lowbit.layout<packed>>, %s: tensor<256x2xbf16>) -> tensor<256x256xbf16> {
+  // expected-error @+1 {{the wgmma strategy does not support scale groups of 384 codes, which neither divide the K tile of 256 nor are multiples of it, yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 384, scale_type = bf16> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2>} : (tensor<256x768xbf16>, tensor<256x768xi4, #lowbit.layout<packed>>, tensor<256x2xbf16>) -> tensor<256x256xbf16>
+  return %y : tensor<256x256xbf16>
+}
+
+// -----
+
+// With 128-code K tiles, groups of 256 are whole multiples and 64 divide;
+// groups of 96 do neither.
+func.func @wgmma_w4a16_groups_straddle_half_k_tiles(%x: tensor<256x768xbf16>, %w: tensor<256x768xi4, #lowbit.layout<packed>>, %s: tensor<256x8xbf16>) -> tensor<256x256xbf16> {
+  // expected-error @+1 {{scale groups of 96 codes, which neither divide the K tile of 128 nor are multiples of it}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 96, scale_type = bf16> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 128], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 4>} : (tensor<256x768xbf16>, tensor<256x768xi4, #lowbit.layout<packed>>, tensor<256x8xbf16>) -> tensor<256x256xbf16>
+  return %y : tensor<256x256xbf16>
 }

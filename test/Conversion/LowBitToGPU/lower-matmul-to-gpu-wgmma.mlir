@@ -7,7 +7,7 @@
 // waiting on `empty`), the consumers (wgmma from shared memory, one arrival
 // per warp on `empty`).
 // CHECK-LABEL: func.func @w8a8
-// CHECK: lowbit_gpu.kernel = {block = array<i64: 384, 1, 1>, grid = array<i64: 4, 1, 1>, name = "w8a8_wgmma0", params = ["input", "weight", "weight_scales", "input_scales", "result"], shared_memory = 197696 : i64, tensor_maps = [array<i64: 0, 200, 512, 128, 128>, array<i64: 1, 320, 512, 256, 128>], zero_result = false}
+// CHECK: lowbit_gpu.kernel = {block = array<i64: 384, 1, 1>, grid = array<i64: 4, 1, 1>, name = "w8a8_wgmma0", params = ["input", "weight", "weight_scales", "input_scales", "result"], shared_memory = 197696 : i64, tensor_maps = [array<i64: 0, 200, 512, 128, 128, 128>, array<i64: 1, 320, 512, 256, 128, 128>], zero_result = false}
 // CHECK: gpu.func @w8a8_wgmma0(%{{.*}}: memref<200x512xi8>, %{{.*}}: memref<320x512xi8>, %{{.*}}: memref<320x1xf32>, %{{.*}}: memref<200x1xf32>, %{{.*}}: memref<200x320xf32>, %[[MAPA:.*]]: !llvm.ptr, %[[MAPB:.*]]: !llvm.ptr) kernel
 // CHECK-SAME: lowbit_gpu.tensor_map_args = array<i32: 5, 6>
 // CHECK-SAME: nvvm.minctasm = 1 : i32
@@ -65,7 +65,7 @@ func.func @w8a8_persistent(%x: tensor<4096x256xi8>, %w: tensor<8192x256xi8>, %s:
 // are ordered before the TMA refill of their slot: every thread fences the
 // proxies and the warp meets before its arrival on `empty`.
 // CHECK-LABEL: func.func @w4a8
-// CHECK: tensor_maps = [array<i64: 1, 320, 272, 128, 128>, array<i64: 0, 200, 544, 128, 128>]
+// CHECK: tensor_maps = [array<i64: 1, 320, 272, 128, 128, 128>, array<i64: 0, 200, 544, 128, 128, 128>]
 // CHECK: gpu.func @w4a8_wgmma0(%{{.*}}: memref<200x544xi8>, %{{.*}}: memref<320x272xi8>
 // CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i16
 // CHECK: nvvm.prmt <default>
@@ -96,7 +96,7 @@ func.func @w4a8(%x: tensor<200x544xi8>, %xs: tensor<200x1xf32>, %w: tensor<320x5
 // map: 640-byte rows, boxes of 128 tokens by 64 columns).
 // CHECK-LABEL: func.func @w4a16
 // CHECK: params = ["input", "weight", "weight_scales", "weight_zero_points", "result"]
-// CHECK-SAME: tensor_maps = [array<i64: 1, 320, 320, 128, 128>, array<i64: 0, 200, 1280, 128, 128>, array<i64: 4, 200, 640, 128, 128>]
+// CHECK-SAME: tensor_maps = [array<i64: 1, 320, 320, 128, 128, 128>, array<i64: 0, 200, 1280, 128, 128, 128>, array<i64: 4, 200, 640, 128, 128, 128>]
 // CHECK: gpu.func @w4a16_wgmma0(%{{.*}}: memref<200x640xbf16>, %{{.*}}: memref<320x320xi8>, %{{.*}}: memref<320x5xbf16>, %{{.*}}: memref<320x5xi8>, %{{.*}}: memref<200x320xbf16>
 // CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i8
 // CHECK: arith.constant 4097 : i32

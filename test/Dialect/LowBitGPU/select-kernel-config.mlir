@@ -167,6 +167,16 @@ func.func @w4a16_packed(%x: tensor<1024x8192xbf16>, %w: tensor<8192x8192xi4, #lo
 
 // -----
 
+// Groups of 384 codes would straddle wgmma's 256-code K tiles: mma_sync.
+// SM90A-LABEL: func @w4a16_groups_of_384
+// SM90A: strategy = mma_sync
+func.func @w4a16_groups_of_384(%x: tensor<1024x1152xbf16>, %w: tensor<512x1152xi4, #lowbit.layout<packed>>, %s: tensor<512x3xbf16>) -> tensor<1024x512xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 384, scale_type = bf16> weight_scales(%s) : (tensor<1024x1152xbf16>, tensor<512x1152xi4, #lowbit.layout<packed>>, tensor<512x3xbf16>) -> tensor<1024x512xbf16>
+  return %y : tensor<1024x512xbf16>
+}
+
+// -----
+
 // W4A8 (packed s4 weights, int8 activations), M = 40: 64-token tiles, 4
 // stages. Decode-sized M with quantized activations stays on tensor cores.
 // SM90A-LABEL: func @w4a8_short
