@@ -7,12 +7,13 @@
 # and 4096 and W4A8 (s4 weights, int8 activations) at M = 4096 (both wgmma on
 # sm_90a, 4-bit weights as its register A), W4A4 (packed s4 both sides,
 # widened to s8, mma_sync) at M = 4096; W4A8 with e4m3 activations (wgmma,
-# stream-K; 192 tokens per tile from M = 2048, else 128) at M = 4096 on the
+# stream-K; 192 tokens per tile from M = 4096, else 128) at M = 4096 on the
 # three shapes and at M = 1024 and 8192 on 8192x8192 (timed against
 # cuBLASLt FP8 W8A8 of the same shape). With configs written out: W4A16 on
 # wgmma at M = 256, 1024 and 4096 on 8192x8192 with 128-token tiles (2
 # stages; the default at M = 256) and at M = 256 and 1024 with 64-token
-# tiles (4 stages), beside the 192-token default above.
+# tiles (4 stages), beside the defaults above (128 tokens with stream-K at
+# M = 1024, 192 at 4096).
 set -euo pipefail
 out=$1
 mkdir -p "$out"

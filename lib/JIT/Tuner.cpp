@@ -148,6 +148,9 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     bool spillsWithStreamK = lowbit::gpu::wgmmaStreamKSpills(
         config.getMmaType(), block[0], block[1],
         lowbit::gpu::wgmmaStagesResults(spec->out == "f32" ? 32 : 16, spec->n));
+    // Packed 4-bit weights (K tiles of 256 codes, W4A16's also of 128): the
+    // product transposed, weight rows as wgmma's M.
+    bool fourBitWeights = spec->packedWeight();
     // The default's own tile (persistent), with another cluster or stream-K.
     auto addDefaultTile = [&](ArrayRef<int64_t> cluster, bool streamK) {
       addConfig(lowbit::gpu::ConfigAttr::get(&context, config.getStrategy(), config.getBlock(),
@@ -163,7 +166,7 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
       // verifier takes one or the other). 1.02-1.03x on two of three
       // W4A8-e4m3 shapes in one H200 run, about the runs' spread; untested
       // on the other formats (bench/results/2026-12-02-h200-w4a8-widening.md).
-      if (block[2] == 256)
+      if (fourBitWeights)
         addDefaultTile({1, 2}, /*streamK=*/false);
     }
     // One or two consumer warpgroups, N tiles the instruction takes (FP8
@@ -171,9 +174,8 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // shared-memory check below prunes those that do not fit).
     // e4m3 keeps a second (f32) sum, so it takes narrower tiles.
     bool fp8 = isa<Float8E4M3FNType>(config.getMmaType());
-    if (block[2] == 256) {
-      // 4-bit weights (256 K per stage; the product transposed, weight rows
-      // as wgmma's M): 64 to 256 tokens (e4m3 at most 192: it keeps a second,
+    if (fourBitWeights) {
+      // 4-bit weights (256 K per stage): 64 to 256 tokens (e4m3 at most 192: it keeps a second,
       // f32 sum), 64 or 128 weight rows, rings of 2 to 6 slots; W4A16 also
       // with 128 K per stage (half the slot: twice the stages; as fast as
       // 256 at 192 tokens on the H200, slower at 128).

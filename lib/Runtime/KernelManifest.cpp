@@ -97,10 +97,13 @@ mlir::lowbit::runtime::parseTensorMaps(const llvm::json::Object &kernel, size_t 
     if (map.rowBytes % 16)
       return bad("row_bytes " + std::to_string(map.rowBytes) +
                  " is not a multiple of 16");
-    if (std::optional<int64_t> swizzle = t->getInteger("swizzle")) {
-      if (*swizzle != 128 && *swizzle != 64)
-        return bad("swizzle " + std::to_string(*swizzle) + " is not supported (128 or 64)");
-      map.swizzle = *swizzle;
+    // A map read with the wrong swizzle computes garbage: a swizzle that
+    // is there must be one of the two the kernels use.
+    if (const llvm::json::Value *swizzle = t->get("swizzle")) {
+      std::optional<int64_t> bytes = swizzle->getAsInteger();
+      if (!bytes || (*bytes != 128 && *bytes != 64))
+        return bad("swizzle is not 128 or 64");
+      map.swizzle = *bytes;
     }
     if (map.boxBytes > map.swizzle || map.boxBytes % 16)
       return bad("box_bytes " + std::to_string(map.boxBytes) +

@@ -43,7 +43,8 @@ struct KernelParam {
 
 /// A TMA tensor map the host encodes for a pointer parameter (see
 /// CudaDevice::encodeTensorMap): the operand as a row-major [rows, rowBytes]
-/// byte matrix read in [boxRows, boxBytes] boxes, 128-byte swizzled.
+/// byte matrix read in [boxRows, boxBytes] boxes, with the 128- or 64-byte
+/// swizzle.
 struct TensorMapSpec {
   int64_t param; // index into KernelManifest::params
   int64_t rows, rowBytes, boxRows, boxBytes;

@@ -12,8 +12,9 @@
 // - A block of 1 + R/64 warpgroups computes an [R, C] tile of the kernel's
 //   product (R x C = BM x BN; transposed, BN weight rows x BM tokens).
 //   Warpgroup 0 is the producer: it gives registers back (`setmaxnreg.dec`)
-//   and one of its threads streams K tiles (128 bytes of A per row, of B 128
-//   or, for 4-bit weights, 256) with TMA (`cp.async.bulk.tensor`) into a ring
+//   and one of its threads streams K tiles (128 bytes of A per row, 64 for
+//   W4A16's 128-code K tiles; of B 128 bytes, for 4-bit weights 256 or 512,
+//   or 256 for those 128-code tiles) with TMA (`cp.async.bulk.tensor`) into a ring
 //   of `stages` shared-memory slots. The other warpgroups are consumers
 //   (`setmaxnreg.inc`), each owning 64 rows of the tile.
 // - Each slot has two mbarriers: `full`, armed by the producer with the
@@ -21,7 +22,8 @@
 //   copies; `empty`, on which every consumer warp (of both blocks of a
 //   cluster) arrives once its `wgmma`s have read the slot. Waits use the phase parity of the slot's
 //   round, so the ring needs no other synchronisation.
-// - TMA writes each 128-byte row with the 128-byte swizzle, the layout
+// - TMA writes each 128-byte row with the 128-byte swizzle (64-byte weight
+//   rows with the 64-byte one; those are read with ld.shared only), the layout
 //   `wgmma` reads through a shared-memory descriptor (8-row atoms 1024 bytes
 //   apart); a K step of 32 bytes moves the descriptor's start address.
 // - Consumers issue `wgmma.mma_async` m64nBNk32 from both operands in shared
@@ -694,6 +696,7 @@ Value s4ToS8Times16(Emitter &e, Value word) {
 SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p,
                                       SharedLayout &smem, Value stage, Value consumer,
                                       Value warp, Value lane, int64_t step) {
+  assert(p.aRowBytes == kRowBytes && "W4A8 takes K tiles of 256 codes only");
   OpBuilder &b = e.b;
   Value row = e.add(e.add(e.mul(consumer, kWarpgroupRows), e.mul(warp, 16)),
                     e.div(lane, 4));

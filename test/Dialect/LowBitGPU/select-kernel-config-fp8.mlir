@@ -41,7 +41,7 @@ func.func @w4a8_fp8_17_tokens(%x: tensor<17x4096xf8E4M3FN>, %xs: tensor<17x1xf32
 // -----
 
 // Packed s4 weights with e4m3 activations on sm_90a: 128 tokens per tile at
-// M = 1024, 192 (3 stages: 64 KiB per stage) from M = 2048.
+// M = 1024, 192 (3 stages: 64 KiB per stage) from M = 4096.
 // SM90A-LABEL: func @w4a8_fp8_wgmma_1024_tokens
 // SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 4, persistent = true, stream_k = true>
 func.func @w4a8_fp8_wgmma_1024_tokens(%x: tensor<1024x8192xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x1xf32>) -> tensor<1024x8192xbf16> {
@@ -52,12 +52,12 @@ func.func @w4a8_fp8_wgmma_1024_tokens(%x: tensor<1024x8192xf8E4M3FN>, %xs: tenso
 
 // -----
 
-// SM90A-LABEL: func @w4a8_fp8_wgmma_2048_tokens
+// SM90A-LABEL: func @w4a8_fp8_wgmma_4096_tokens
 // SM90A: #lowbit_gpu.config<strategy = wgmma, block = [192, 128, 256], warp = [192, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 3, persistent = true, stream_k = true>
-func.func @w4a8_fp8_wgmma_2048_tokens(%x: tensor<2048x8192xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x1xf32>) -> tensor<2048x8192xbf16> {
+func.func @w4a8_fp8_wgmma_4096_tokens(%x: tensor<4096x8192xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x1xf32>) -> tensor<4096x8192xbf16> {
   // expected-error @+1 {{fp8 activations need sm_89 or newer, target is sm_80}}
-  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<2048x8192xf8E4M3FN>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x1xf32>, tensor<1x1xf32>) -> tensor<2048x8192xbf16>
-  return %y : tensor<2048x8192xbf16>
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<4096x8192xf8E4M3FN>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x1xf32>, tensor<1x1xf32>) -> tensor<4096x8192xbf16>
+  return %y : tensor<4096x8192xbf16>
 }
 
 // -----

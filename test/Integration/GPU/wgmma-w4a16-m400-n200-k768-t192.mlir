@@ -4,7 +4,7 @@
 // RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // CHECK: 1 kernel(s)
 
-// W4A16 in 192-token tiles (the default on sm_90a from M = 2048; 2 stages
+// W4A16 in 192-token tiles (the default on sm_90a from M = 4096; 2 stages
 // of 112 KiB): M = 400 is two full tiles and a partial one, N = 200 a full and
 // a partial 128-row tile, K = 768 three 256-K tiles, each multiplied in two
 // halves. u4 codes, zero points and bf16 scales per group of 128.

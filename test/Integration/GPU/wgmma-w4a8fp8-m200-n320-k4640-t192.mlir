@@ -5,7 +5,7 @@
 // CHECK: 1 kernel(s)
 
 // W4A8 with e4m3 activations on wgmma in 192-token tiles (the default from
-// M = 2048), 3 stages, stream-K: the tile's sum and the running f32 sum are
+// M = 4096), 3 stages, stream-K: the tile's sum and the running f32 sum are
 // 2 x 96 registers per consumer thread (ptxas 13.0 spills 28 bytes, outside
 // the wgmmas). 200 tokens leave the second tile 8 rows; 6 tiles of 128
 // weight rows x 192 tokens, each split along K into 2 parts of its 19 K
