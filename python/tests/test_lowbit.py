@@ -51,6 +51,21 @@ func.func @w8a8(%x: tensor<200x512xi8>, %w: tensor<256x512xi8>, %s: tensor<256x1
         lowbit.Context("sm_80", cache_dir="").compile_mlir("func.func @f(")
 
 
+def test_tensor_maps_carry_their_swizzle():
+    """W4A16 on wgmma with 128-code K tiles reads its 64-byte weight rows
+    through a 64-byte-swizzled map; the activations keep the 128-byte one.
+    A launch encodes each map with the swizzle the manifest states."""
+    config = ("#lowbit_gpu.config<strategy = wgmma, block = [128, 128, {k}], warp = [128, 64], "
+              "mma = [64, 64, 16], mma_type = bf16, stages = {stages}, persistent = true>")
+    spec = "matmul m=200 n=320 k=640 a=bf16 w=u4:g128:zp"
+    ctx = lowbit.Context("sm_90a", cache_dir="")
+    for k, stages, weight_map in ((128, 4, (64, 64)), (256, 2, (128, 128))):
+        maps = ctx.compile(spec, config.format(k=k, stages=stages)).entry["tensor_maps"]
+        weights, activations = maps[0], maps[1]
+        assert (weights["box_bytes"], weights["swizzle"]) == weight_map, maps
+        assert (activations["box_bytes"], activations["swizzle"]) == (128, 128), maps
+
+
 @pytest.mark.parametrize("scheme,bound", [("u4:g128:zp", 0.5), ("s4:g64", 0.5),
                                           ("s8", 0.5), ("u8:per_tensor:zp", 0.5),
                                           ("e4m3", None)])
