@@ -698,8 +698,7 @@ SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p,
                                       Value warp, Value lane, int64_t step) {
   assert(p.aRowBytes == kRowBytes && "W4A8 takes K tiles of 256 codes only");
   OpBuilder &b = e.b;
-  Value row = e.add(e.add(e.mul(consumer, kWarpgroupRows), e.mul(warp, 16)),
-                    e.div(lane, 4));
+  Value row = e.add(e.mul(consumer, kWarpgroupRows), fragmentRow(e, warp, lane));
   Value chunk = arith::XOrIOp::create(b, e.loc, e.idx(step), e.div(lane, 4));
   Value base = e.add(e.add(smem.aTile(stage), e.mul(row, kRowBytes)),
                      e.add(e.mul(chunk, 16), e.mul(e.rem(lane, 4), 2)));
@@ -1657,12 +1656,9 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   // 4-bit weights in 64-byte rows take the 64-byte swizzle: the 128-byte
   // one lays each box row out over 128 bytes (W4A16's 128-code K tiles
   // computed garbage on the H200 with it).
-  TensorMapDesc weights{1,
-                        p.n,
-                        weightRowBytes,
-                        p.swapped() ? aBox : bBox,
-                        p.swapped() ? p.aRowBytes : kRowBytes,
-                        p.swapped() ? p.aRowBytes : kRowBytes};
+  int64_t weightBoxBytes = p.swapped() ? p.aRowBytes : kRowBytes;
+  TensorMapDesc weights{
+      1, p.n, weightRowBytes, p.swapped() ? aBox : bBox, weightBoxBytes, weightBoxBytes};
   launch.tensorMaps = {p.swapped() ? weights : activations,
                        p.swapped() ? activations : weights};
   int32_t resultParam = launch.params.size() - 1;
