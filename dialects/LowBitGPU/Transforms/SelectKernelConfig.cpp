@@ -371,16 +371,17 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // (64 weight rows per consumer warpgroup, two of them) and the tokens as
   // its N: 128 (64 for short M) tokens by 256 K per stage, as many stages
   // as fit up to 4. This ran W4A8 2.3x and W4A16 2.8x faster than mma.sync
-  // on the H100 (bench/results/2026-11-25-h100-wgmma-mixed.md). W4A16 and
-  // W4A8 with e4m3 activations take 192 tokens from M = 4096 (W4A16 2
-  // stages, e4m3 3). On the H200, e4m3 ran 1.00-1.05x faster at 192 than
-  // at 128 tokens at M = 4096 and 8192, and W4A16 1.01x at M = 4096; at
-  // M = 1024 e4m3 ran 0.92x and W4A16 0.90-0.92x (1152 rows computed for
-  // 1024), and at M = 2048 W4A16 0.93-0.95x
-  // (bench/results/2026-12-02-h200-w4a8-tokens.md, -w4a16-k-tiles.md).
+  // on the H100 (bench/results/2026-11-25-h100-wgmma-mixed.md). W4A16 takes
+  // 192 tokens from M = 1024 (2 stages) and W4A8 with e4m3 activations from
+  // M = 4096 (3 stages). On the H200, W4A16 ran 1.06-1.13x faster at 192
+  // than at 128 tokens at M = 1024 and 2048, 1.11x at 4096, since its
+  // consumers keep one part of a K tile queued on the tensor cores
+  // (bench/results/2026-12-02-h200-w4a16-pipelined.md); e4m3 1.00-1.05x at
+  // M = 4096 and 8192 but 0.92x at 1024 (1152 rows computed for 1024;
+  // bench/results/2026-12-02-h200-w4a8-tokens.md).
   if (target.hasWgmma() && p.fourBitWgmma) {
-    bool wideTokenTiles = p.realInput || isa<Float8E4M3FNType>(mmaType);
-    int64_t tokens = p.m <= 64 ? 64 : wideTokenTiles && p.m >= 4096 ? 192 : 128;
+    bool wideTokenTiles = p.realInput ? p.m >= 1024 : isa<Float8E4M3FNType>(mmaType) && p.m >= 4096;
+    int64_t tokens = p.m <= 64 ? 64 : wideTokenTiles ? 192 : 128;
     int64_t weightRows = p.n <= 64 ? 64 : 128;
     int64_t instK = p.realInput ? 16 : 32;
     int64_t stages = 4;

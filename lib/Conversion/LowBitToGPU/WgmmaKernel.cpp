@@ -656,6 +656,17 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value 
          p.clusterRows() > 1);
 }
 
+/// Byte `offset` of a tile of `rowBytes`-byte rows that TMA stored with
+/// the swizzle of that span (the tile aligned to its pattern): its 16-byte
+/// chunk in the row (offset bits 4-6 for 128 bytes, 4-5 for 64) XOR-ed with
+/// the row's place in the pattern (bits 7-9, 7-8). Bytes of the same chunk
+/// eight rows on move with it: callers swizzle one offset and add those.
+Value swizzledOffset(Emitter &e, Value offset, int64_t rowBytes) {
+  Value line = arith::ShRUIOp::create(e.b, e.loc, offset, e.idx(3));
+  return arith::XOrIOp::create(e.b, e.loc, offset,
+                               arith::AndIOp::create(e.b, e.loc, line, e.idx(rowBytes - 16)));
+}
+
 /// The row of its warpgroup's 64 that thread `lane` of warp `warp` holds
 /// in wgmma's fragments (A's and the accumulators'), and that row + 8.
 Value fragmentRow(Emitter &e, Value warp, Value lane) {
@@ -696,6 +707,9 @@ Value s4ToS8Times16(Emitter &e, Value word) {
 SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p,
                                       SharedLayout &smem, Value stage, Value consumer,
                                       Value warp, Value lane, int64_t step) {
+  // The chunk is XOR-ed with lane / 4 here rather than through
+  // swizzledOffset, whose form of the same offset made ptxas spill 64-96
+  // bytes at 192 tokens.
   assert(p.aRowBytes == kRowBytes && "W4A8 takes K tiles of 256 codes only");
   OpBuilder &b = e.b;
   Value row = e.add(e.mul(consumer, kWarpgroupRows), fragmentRow(e, warp, lane));
@@ -821,16 +835,6 @@ Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value byte, Value scale,
                                    ArrayRef<int64_t>{0});
 }
 
-/// Byte `offset` of a tile of `rowBytes`-byte rows that TMA stored with
-/// the swizzle of that span (the tile aligned to its pattern): its 16-byte
-/// chunk in the row (offset bits 4-6 for 128 bytes, 4-5 for 64) XOR-ed with
-/// the row's place in the pattern (bits 7-9, 7-8).
-Value swizzledOffset(Emitter &e, Value offset, int64_t rowBytes) {
-  Value line = arith::ShRUIOp::create(e.b, e.loc, offset, e.idx(3));
-  return arith::XOrIOp::create(e.b, e.loc, offset,
-                               arith::AndIOp::create(e.b, e.loc, line, e.idx(rowBytes - 16)));
-}
-
 /// The A fragments of W4A16 for K step `step` (k16) of ring slot `stage`:
 /// register i holds row 16 * warp + lane / 4 + 8 * (i % 2), K 2 * (lane % 4)
 /// + 8 * (i / 2) and the next, one packed byte of the row: byte 8 * step +
@@ -840,14 +844,17 @@ SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p,
                                           Value consumer, Value warp, Value lane,
                                           int64_t step, const GroupScales &g) {
   OpBuilder &b = e.b;
-  Value row = e.add(e.add(e.mul(consumer, kWarpgroupRows), e.mul(warp, 16)), e.div(lane, 4));
+  Value row = e.add(e.mul(consumer, kWarpgroupRows), fragmentRow(e, warp, lane));
   int64_t group = p.groupSize ? (step * 16) / p.groupSize : 0;
   SmallVector<Value> regs;
+  Value base =
+      e.add(smem.aTile(stage),
+            swizzledOffset(e, e.add(e.mul(row, p.aRowBytes), e.add(e.rem(lane, 4), 8 * step)),
+                           p.aRowBytes));
   for (int64_t i = 0; i < 4; ++i) {
     int64_t half = i % 2;
-    Value offset = e.add(e.mul(e.add(row, half * 8), p.aRowBytes),
-                         e.add(e.rem(lane, 4), 8 * step + (i / 2) * 4));
-    Value address = e.add(smem.aTile(stage), swizzledOffset(e, offset, p.aRowBytes));
+    // Eight rows on (the swizzle's pattern repeats) and in the same chunk.
+    Value address = e.add(base, half * 8 * p.aRowBytes + (i / 2) * 4);
     Value byte = arith::ExtUIOp::create(
         b, e.loc, b.getI32Type(),
         LLVM::LoadOp::create(b, e.loc, b.getI8Type(), smem.pointer(address)));
@@ -1096,8 +1103,16 @@ Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
 
 /// A consumer warpgroup's main loop for W4A16, which dequantizes the 4-bit
 /// weights from the ring into wgmma's A registers. A K tile is multiplied
-/// in two parts; the registers of the next part (of this tile, or the first
-/// of the next tile) are dequantized while the current part's wgmmas run.
+/// in parts; the registers of the next part (of this tile, or the first of
+/// the next tile) are dequantized while the current part's wgmmas run.
+/// Within a K tile each part's wgmmas are issued before the previous
+/// part's are waited for (`wgmma.wait_group 1`), so that the tensor cores
+/// have work queued while the next registers are written; the tile's last
+/// part is waited for before the loop's back edge. Waiting for each part
+/// before the next was issued (`wait_group 0`) also made ptxas serialize
+/// the wgmmas (C7513: registers of a later wgmma written inside the
+/// pipeline stage); this ran 1.12-1.24x faster on the H200 at 192 tokens
+/// (M = 4096), as fast at 128.
 /// Group scales are read from global memory two K tiles ahead. Returns the
 /// f32 accumulators.
 Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
@@ -1106,10 +1121,14 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   Value done = run.done;
   OpBuilder &b = e.b;
   bool perGroup = p.groupSize;
-  // Two parts: two whole tiles of A registers (64 each) beside the sums
-  // spill at the 232-register cap.
-  int64_t parts = 2;
-  int64_t partSteps = p.steps() / parts, numA = partSteps * 4;
+  // A K tile is multiplied in parts of 8 K steps (32 A registers), of 4
+  // past 128 tokens: on the H200 at M = 4096, 192-token tiles ran 1.13x
+  // faster with parts of 4 than of 8, 128-token tiles 1.02-1.07x slower at
+  // M = 1024 and 2048 (bench/results/2026-12-02-h200-w4a16-pipelined.md).
+  // Two whole K tiles of A registers (64 each) beside the sums spill at the
+  // 232-register cap.
+  int64_t partSteps = std::min<int64_t>(p.steps(), p.tileCols() > 128 ? 4 : 8);
+  int64_t parts = p.steps() / partSteps, numA = partSteps * 4;
   int64_t groupsPerTile = GroupScales::count(p);
   // Loop-carried: the accumulators, the A registers of the tile's first
   // part, and (per group) the scales of this tile and the next.
@@ -1136,20 +1155,19 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   int64_t firstA = init.size();
   waitFull(e, p, smem, done);
   Value firstStage = stageOf(e, p, done);
+  std::optional<GroupScales> firstScales = perGroup ? scalesOf(e.idx(0)) : fixedScales;
+  init.append(dequantize(firstStage, 0, *firstScales));
   if (perGroup) {
-    GroupScales first = scalesOf(e.idx(0));
-    init.append(dequantize(firstStage, 0, first));
-    init.append(first.values());
+    init.append(firstScales->values());
     init.append(scalesOf(e.idx(1)).values());
-  } else {
-    init.append(dequantize(firstStage, 0, *fixedScales));
   }
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), init);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value kt = loop.getInductionVar();
   ValueRange args = loop.getRegionIterArgs();
-  Value stage = stageOf(e, p, e.add(done, kt));
+  Value slot = e.add(done, kt);
+  Value stage = stageOf(e, p, slot);
   std::optional<GroupScales> tileScales, nextScales;
   SmallVector<Value> laterScales;
   if (perGroup) {
@@ -1162,7 +1180,7 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
     nextScales = fixedScales;
   }
   Value acc = args[0];
-  SmallVector<Value> a(args.slice(firstA, numA));
+  SmallVector<Value> a(args.slice(firstA, numA)), previous;
   for (int64_t part = 0; part < parts; ++part) {
     NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
     for (int64_t i = 0; i < partSteps; ++i) {
@@ -1170,8 +1188,14 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
       acc = wgmmaRegisterA(e, p, acc, ArrayRef(a).slice(4 * i, 4), descB, /*accumulate=*/true);
     }
     NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
-    // While they run: the next part's registers, of this tile or (after
-    // waiting for its slot) of the next.
+    // This part's group stays in flight; the previous part's registers are
+    // rewritten next, so its group must be done.
+    if (part > 0) {
+      NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 1);
+      keepAlive(e, previous);
+    }
+    // While this part's wgmmas run: the next part's registers, of this tile
+    // or (after waiting for its slot) of the next.
     SmallVector<Value> next;
     if (part + 1 < parts) {
       next = dequantize(stage, part + 1, *tileScales);
@@ -1180,21 +1204,30 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
           b, e.loc, TypeRange(ValueRange(a)),
           arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, e.add(kt, 1), run.kCount),
           /*withElse=*/true);
-      OpBuilder::InsertionGuard branch(b);
-      b.setInsertionPointToStart(&ifNext.getThenRegion().front());
-      Value nextSlot = e.add(done, e.add(kt, 1));
-      waitFull(e, p, smem, nextSlot);
-      scf::YieldOp::create(b, e.loc, dequantize(stageOf(e, p, nextSlot), 0, *nextScales));
-      b.setInsertionPointToStart(&ifNext.getElseRegion().front());
-      scf::YieldOp::create(b, e.loc, a);
+      {
+        OpBuilder::InsertionGuard branch(b);
+        b.setInsertionPointToStart(&ifNext.getThenRegion().front());
+        Value nextSlot = e.add(slot, 1);
+        waitFull(e, p, smem, nextSlot);
+        scf::YieldOp::create(b, e.loc, dequantize(stageOf(e, p, nextSlot), 0, *nextScales));
+        // After the last K tile nothing is issued: registers just freed,
+        // not copies into those the tensor cores still read.
+        b.setInsertionPointToStart(&ifNext.getElseRegion().front());
+        scf::YieldOp::create(b, e.loc, parts > 1 ? previous : a);
+      }
       next.assign(ifNext.getResults().begin(), ifNext.getResults().end());
+      // Nothing in flight crosses the loop's back edge, whose register
+      // copies can rewrite registers the tensor cores still read (keeping
+      // the last part in flight across it computed wrong results at 192
+      // tokens on the H200): the tile's last group is waited for here, and
+      // its slot is free.
+      NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
+      keepAlive(e, a);
+      releaseSlot(e, smem, lane, stage, /*genericReads=*/true);
     }
-    // The current registers are rewritten next: their group must be done.
-    NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
-    keepAlive(e, a);
+    previous = a;
     a = next;
   }
-  releaseSlot(e, smem, lane, stage, /*genericReads=*/true);
   SmallVector<Value> yield = {acc};
   yield.append(a);
   if (perGroup) {

@@ -154,12 +154,12 @@ func.func @keeps_tuned_config(%x: tensor<256x256xf16>, %w: tensor<64x256xi4>, %s
 // Packed 4-bit weights with a static M on sm_90a: the wgmma GEMM computing
 // the product transposed (weights as wgmma's register A, 128 weight rows per
 // block, 64 per consumer warpgroup; tokens as its N; 256 K per stage). W4A16
-// takes 128 tokens below M = 4096 (192 would compute 1152 rows of 1024);
-// bf16 activations take 512 bytes per token row of a K tile: 2 stages fit.
+// takes 192 tokens from M = 1024; bf16 activations take 512 bytes per token
+// row of a K tile: 2 stages fit.
 // SM80-LABEL: func @w4a16_packed
 // SM80: strategy = mma_sync
 // SM90A-LABEL: func @w4a16_packed
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true, stream_k = true>
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [192, 128, 256], warp = [192, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true, stream_k = true>
 func.func @w4a16_packed(%x: tensor<1024x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>, %z: tensor<8192x64xi4>) -> tensor<1024x8192xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) weight_zero_points(%z) : (tensor<1024x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>, tensor<8192x64xi4>) -> tensor<1024x8192xbf16>
   return %y : tensor<1024x8192xbf16>
@@ -167,19 +167,19 @@ func.func @w4a16_packed(%x: tensor<1024x8192xbf16>, %w: tensor<8192x8192xi4, #lo
 
 // -----
 
-// From M = 4096, W4A16 takes 192 tokens (2 stages of 112 KiB); at 2048 still
-// 128.
-// SM90A-LABEL: func @w4a16_packed_2048_tokens
+// Below M = 1024, W4A16 takes 128 tokens; from 1024, 192 (2 stages of
+// 112 KiB).
+// SM90A-LABEL: func @w4a16_packed_512_tokens
 // SM90A: block = [128, 128, 256]
-// SM90A-LABEL: func @w4a16_packed_4096_tokens
+// SM90A-LABEL: func @w4a16_packed_2048_tokens
 // SM90A: #lowbit_gpu.config<strategy = wgmma, block = [192, 128, 256], warp = [192, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true, stream_k = true>
+func.func @w4a16_packed_512_tokens(%x: tensor<512x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>) -> tensor<512x8192xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<512x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<512x8192xbf16>
+  return %y : tensor<512x8192xbf16>
+}
 func.func @w4a16_packed_2048_tokens(%x: tensor<2048x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>) -> tensor<2048x8192xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<2048x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<2048x8192xbf16>
   return %y : tensor<2048x8192xbf16>
-}
-func.func @w4a16_packed_4096_tokens(%x: tensor<4096x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>) -> tensor<4096x8192xbf16> {
-  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<4096x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<4096x8192xbf16>
-  return %y : tensor<4096x8192xbf16>
 }
 
 // -----

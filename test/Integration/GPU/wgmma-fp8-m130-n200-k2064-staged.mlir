@@ -21,6 +21,7 @@
 // PTX-DAG: cp.async.bulk.wait_group 0
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n192k32.f32.e4m3.e4m3
 // PTX-DAG: add.rn.f32
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // Tolerance: see matrix-fp8-m1024.mlir (FP8 wgmma accumulation).
 // GPU-COMPARE: --rtol=1e-2 --atol=1000 --max-rel-l2=1e-3

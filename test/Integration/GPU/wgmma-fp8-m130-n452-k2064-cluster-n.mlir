@@ -11,6 +11,7 @@
 // PTX: .reqnctapercluster 2, 1, 1
 // PTX: mbarrier.arrive.shared::cluster.b64
 // PTX: multicast::cluster
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // Tolerance: see matrix-fp8-m1024.mlir (FP8 wgmma accumulation).
 // GPU-COMPARE: --rtol=1e-2 --atol=1000 --max-rel-l2=1e-3

@@ -14,6 +14,7 @@
 // PTX-DAG: cp.async.bulk.tensor
 // MANIFEST: "grid": [
 // MANIFEST-NEXT: 5,
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=2e-3 --atol=0.2
 func.func @decode(%x: tensor<16x1024xf16>, %w: tensor<320x1024xi4, #lowbit.layout<packed>>,

@@ -12,6 +12,7 @@
 // PTX: .reqnctapercluster 2, 1, 1
 // PTX: mbarrier.arrive.shared::cluster.b64
 // PTX: multicast::cluster
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-2 --atol=0.5
 func.func @w4a16(%x: tensor<200x640xbf16>, %w: tensor<300x640xi4, #lowbit.layout<packed>>, %s: tensor<300x5xbf16>, %z: tensor<300x5xi4>) -> tensor<200x300xbf16> {

@@ -17,6 +17,7 @@
 // PTX-DAG: ld.acquire.gpu.global.u32
 // PTX-DAG: st.release.gpu.global.u32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // Tolerance: see wgmma-w4a16-m200-n320-k4480-u4-zp-g128-stream-k.mlir.
 // GPU-COMPARE: --rtol=1e-2 --atol=4 --max-rel-l2=5e-3

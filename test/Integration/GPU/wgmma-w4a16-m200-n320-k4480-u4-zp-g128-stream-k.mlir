@@ -13,6 +13,7 @@
 // PTX-DAG: ld.acquire.gpu.global.u32
 // PTX-DAG: st.release.gpu.global.u32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // The bf16 results of K = 4480 dequantized products err up to 4 (one bf16
 // unit at 512) and 2.5e-3 in relative L2, with or without stream-K (both

@@ -6,6 +6,7 @@
 // W4A16 on wgmma with f16: signed s4 codes, f16 scales per group of 64 (four
 // groups per 256-K tile), 64-token tiles (4 stages), f32 result.
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=2e-3 --atol=0.2
 func.func @w4a16_f16(%x: tensor<64x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x8xf16>) -> tensor<64x256xf32> {

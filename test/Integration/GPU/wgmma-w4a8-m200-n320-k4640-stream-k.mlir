@@ -13,6 +13,7 @@
 // PTX-DAG: ld.acquire.gpu.global.u32
 // PTX-DAG: st.release.gpu.global.u32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-3 --atol=0.5
 func.func @w4a8(%x: tensor<200x4640xi8>, %xs: tensor<200x1xf32>, %w: tensor<320x4640xi4, #lowbit.layout<packed>>, %s: tensor<320x1xf16>) -> tensor<200x320xf32> {

@@ -20,6 +20,7 @@
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1;
 // PTX-DAG: add.rn.f32
 // PTXAS-NOT: serialized
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // Tolerance as for the FP8 wgmma cases (matrix-fp8-m1024.mlir): relative L2
 // and elements within 3% of the output RMS (~5e3).

@@ -13,6 +13,7 @@
 // PTX: .reqnctapercluster 2, 1, 1
 // PTX: mbarrier.arrive.shared::cluster.b64
 // PTX: multicast::cluster
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-2 --atol=150 --max-rel-l2=1e-3
 func.func @w4a8fp8(%x: tensor<300x800xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<200x800xi4, #lowbit.layout<packed>>, %s: tensor<200x1xbf16>) -> tensor<300x200xf32> {

@@ -18,6 +18,7 @@
 // PTX-DAG: st.release.gpu.global.u32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
 // PTX-DAG: cp.async.bulk.tensor.2d.global.shared::cta.tile.bulk_group
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // Results reach 1e6 (scales in [-1, 1)); where a row's products cancel,
 // the reference, which sums dequantized products in floating point, is off

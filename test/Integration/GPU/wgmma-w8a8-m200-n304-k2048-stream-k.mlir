@@ -21,6 +21,7 @@
 // PTX-DAG: st.release.gpu.global.u32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
 // PTX-DAG: cp.async.bulk.tensor.2d.global.shared::cta.tile.bulk_group
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-2 --atol=0.05
 func.func @w8a8(%x: tensor<200x2048xi8>, %w: tensor<304x2048xi8>, %s: tensor<304x1xf32>, %xs: tensor<200x1xf32>) -> tensor<200x304xbf16> {

@@ -19,6 +19,7 @@
 // PTX: setmaxnreg.dec.sync.aligned.u32 40
 // PTX: mbarrier.arrive.expect_tx.shared.b64
 // PTX: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // (bf16 result: the random scales of lowbit-run reach past f16's range.)
 // GPU-COMPARE: --rtol=1e-2 --atol=0.05

@@ -14,6 +14,7 @@
 // PTX: mapa.shared::cluster
 // PTX: mbarrier.arrive.shared::cluster.b64
 // PTX: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.multicast::cluster
+// PTXAS-NOT: wgmma.mma_async instructions are serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-2 --atol=0.05
 func.func @w8a8(%x: tensor<300x528xi8>, %w: tensor<320x528xi8>, %s: tensor<320x1xf32>, %xs: tensor<300x1xf32>) -> tensor<300x320xbf16> {
