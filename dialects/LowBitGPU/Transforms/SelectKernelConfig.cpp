@@ -372,16 +372,18 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // its N: 128 (64 for short M) tokens by 256 K per stage, as many stages
   // as fit up to 4. This ran W4A8 2.3x and W4A16 2.8x faster than mma.sync
   // on the H100 (bench/results/2026-11-25-h100-wgmma-mixed.md). W4A16 takes
-  // 192 tokens from M = 1024 (2 stages) and W4A8 with e4m3 activations from
-  // M = 4096 (3 stages). On the H200, W4A16 ran 1.06-1.13x faster at 192
-  // than at 128 tokens at M = 1024 and 2048, 1.11x at 4096, since its
-  // consumers keep one part of a K tile queued on the tensor cores
-  // (bench/results/2026-12-02-h200-w4a16-pipelined.md); e4m3 1.00-1.05x at
+  // 256 tokens by 128 K from M = 256 (3 stages of 72 KiB): on the H200 it
+  // ran 1.06-1.20x faster than 128 or 192 tokens by 256 K at M = 256 to
+  // 4096 (0.98x at 8192), since its consumers keep one part of a K tile
+  // queued on the tensor cores
+  // (bench/results/2026-12-02-h200-w4a16-pipelined.md). W4A8 with e4m3
+  // activations takes 192 tokens from M = 4096 (3 stages): 1.00-1.05x at
   // M = 4096 and 8192 but 0.92x at 1024 (1152 rows computed for 1024;
   // bench/results/2026-12-02-h200-w4a8-tokens.md).
   if (target.hasWgmma() && p.fourBitWgmma) {
-    bool wideTokenTiles = p.realInput ? p.m >= 1024 : isa<Float8E4M3FNType>(mmaType) && p.m >= 4096;
-    int64_t tokens = p.m <= 64 ? 64 : wideTokenTiles ? 192 : 128;
+    bool wideTokenTiles = p.realInput ? p.m >= 256 : isa<Float8E4M3FNType>(mmaType) && p.m >= 4096;
+    int64_t tokens = p.m <= 64 ? 64 : wideTokenTiles ? (p.realInput ? 256 : 192) : 128;
+    int64_t kTile = tokens == 256 ? 128 : 256;
     int64_t weightRows = p.n <= 64 ? 64 : 128;
     int64_t instK = p.realInput ? 16 : 32;
     int64_t stages = 4;
@@ -393,7 +395,7 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
         weightRows = 64;
       stages = 2;
     }
-    auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, 256}, {tokens, 64},
+    auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, kTile}, {tokens, 64},
                                   {64, 64, instK}, mmaType, stages,
                                   /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true,
                                   /*streamK=*/tokens >= 128);

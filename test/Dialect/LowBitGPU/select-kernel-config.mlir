@@ -153,13 +153,13 @@ func.func @keeps_tuned_config(%x: tensor<256x256xf16>, %w: tensor<64x256xi4>, %s
 
 // Packed 4-bit weights with a static M on sm_90a: the wgmma GEMM computing
 // the product transposed (weights as wgmma's register A, 128 weight rows per
-// block, 64 per consumer warpgroup; tokens as its N; 256 K per stage). W4A16
-// takes 192 tokens from M = 1024; bf16 activations take 512 bytes per token
-// row of a K tile: 2 stages fit.
+// block, 64 per consumer warpgroup; tokens as its N). W4A16 takes 256 tokens
+// by 128 K from M = 256; bf16 activations take 256 bytes per token row of a
+// K tile: 3 stages of 72 KiB fit.
 // SM80-LABEL: func @w4a16_packed
 // SM80: strategy = mma_sync
 // SM90A-LABEL: func @w4a16_packed
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [192, 128, 256], warp = [192, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true, stream_k = true>
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [256, 128, 128], warp = [256, 64], mma = [64, 64, 16], mma_type = bf16, stages = 3, persistent = true, stream_k = true>
 func.func @w4a16_packed(%x: tensor<1024x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>, %z: tensor<8192x64xi4>) -> tensor<1024x8192xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) weight_zero_points(%z) : (tensor<1024x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>, tensor<8192x64xi4>) -> tensor<1024x8192xbf16>
   return %y : tensor<1024x8192xbf16>
@@ -167,19 +167,19 @@ func.func @w4a16_packed(%x: tensor<1024x8192xbf16>, %w: tensor<8192x8192xi4, #lo
 
 // -----
 
-// Below M = 1024, W4A16 takes 128 tokens; from 1024, 192 (2 stages of
-// 112 KiB).
-// SM90A-LABEL: func @w4a16_packed_512_tokens
-// SM90A: block = [128, 128, 256]
-// SM90A-LABEL: func @w4a16_packed_2048_tokens
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [192, 128, 256], warp = [192, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true, stream_k = true>
-func.func @w4a16_packed_512_tokens(%x: tensor<512x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>) -> tensor<512x8192xbf16> {
-  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<512x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<512x8192xbf16>
-  return %y : tensor<512x8192xbf16>
+// Below M = 256, W4A16 takes 128 tokens by 256 K (2 stages of 80 KiB); from
+// 256, 256 tokens by 128 K.
+// SM90A-LABEL: func @w4a16_packed_128_tokens
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true, stream_k = true>
+// SM90A-LABEL: func @w4a16_packed_256_tokens
+// SM90A: block = [256, 128, 128]
+func.func @w4a16_packed_128_tokens(%x: tensor<128x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>) -> tensor<128x8192xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<128x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<128x8192xbf16>
+  return %y : tensor<128x8192xbf16>
 }
-func.func @w4a16_packed_2048_tokens(%x: tensor<2048x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>) -> tensor<2048x8192xbf16> {
-  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<2048x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<2048x8192xbf16>
-  return %y : tensor<2048x8192xbf16>
+func.func @w4a16_packed_256_tokens(%x: tensor<256x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>) -> tensor<256x8192xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<256x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<256x8192xbf16>
+  return %y : tensor<256x8192xbf16>
 }
 
 // -----
@@ -249,7 +249,7 @@ func.func @w4a16_k_not_32(%x: tensor<256x4112xbf16>, %w: tensor<4096x4112xi4, #l
   return %y : tensor<256x4096xbf16>
 }
 // SM90A-LABEL: func @w4a16_m256
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true, stream_k = true>
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [256, 128, 128], warp = [256, 64], mma = [64, 64, 16], mma_type = f16, stages = 3, persistent = true, stream_k = true>
 func.func @w4a16_m256(%x: tensor<256x4096xf16>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x32xf16>) -> tensor<256x4096xf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<256x4096xf16>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x32xf16>) -> tensor<256x4096xf16>
   return %y : tensor<256x4096xf16>
