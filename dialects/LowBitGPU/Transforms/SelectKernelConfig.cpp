@@ -79,7 +79,9 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
   if (!in) {
     Type act = op.getInput().getType().getElementType();
     // Groups of a multiple of 16 codes (a K step never straddles two) that
-    // divide the kernel's 256-code K tile or are whole multiples of it.
+    // divide the kernel's K tile or are whole multiples of it: of 256
+    // codes, which implies 128 too (groups of 384 would fit 128-code
+    // tiles, which the selector takes from M = 256, but go to mma_sync).
     int64_t groupSize = scheme.getGroupSize();
     bool groups = scheme.getGranularity() == Granularity::PerGroup && scheme.getAxis() == 1 &&
                   groupSize % 16 == 0 && (256 % groupSize == 0 || groupSize % 256 == 0);

@@ -1122,13 +1122,14 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   OpBuilder &b = e.b;
   bool perGroup = p.groupSize;
   // A K tile is multiplied in parts of 8 K steps (32 A registers), of 4
-  // past 128 tokens: on the H200 at M = 4096, 192-token tiles ran 1.13x
-  // faster with parts of 4 than of 8, 128-token tiles 1.02-1.07x slower at
-  // M = 1024 and 2048 (bench/results/2026-12-02-h200-w4a16-pipelined.md).
-  // Two whole K tiles of A registers (64 each) beside the sums spill at the
-  // 232-register cap.
-  int64_t partSteps = std::min<int64_t>(p.steps(), p.tileCols() > 128 ? 4 : 8);
+  // past 128 tokens, and in at least two: on the H200 at M = 4096,
+  // 192-token tiles ran 1.13x faster with parts of 4 than of 8, 128-token
+  // tiles 1.02-1.07x slower at M = 1024 and 2048; a 128-code K tile at 128
+  // tokens ran 1.05x slower as one part than as two
+  // (bench/results/2026-12-02-h200-w4a16-pipelined.md).
+  int64_t partSteps = std::min<int64_t>(p.steps() / 2, p.tileCols() > 128 ? 4 : 8);
   int64_t parts = p.steps() / partSteps, numA = partSteps * 4;
+  assert(parts >= 2 && "the last part frees the registers of the one before");
   int64_t groupsPerTile = GroupScales::count(p);
   // Loop-carried: the accumulators, the A registers of the tile's first
   // part, and (per group) the scales of this tile and the next.
@@ -1210,10 +1211,11 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
         Value nextSlot = e.add(slot, 1);
         waitFull(e, p, smem, nextSlot);
         scf::YieldOp::create(b, e.loc, dequantize(stageOf(e, p, nextSlot), 0, *nextScales));
-        // After the last K tile nothing is issued: registers just freed,
-        // not copies into those the tensor cores still read.
+        // After the last K tile nothing is issued: the previous part's
+        // registers (just freed), not copies into those the tensor cores
+        // still read.
         b.setInsertionPointToStart(&ifNext.getElseRegion().front());
-        scf::YieldOp::create(b, e.loc, parts > 1 ? previous : a);
+        scf::YieldOp::create(b, e.loc, previous);
       }
       next.assign(ifNext.getResults().begin(), ifNext.getResults().end());
       // Nothing in flight crosses the loop's back edge, whose register
