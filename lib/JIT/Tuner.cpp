@@ -164,8 +164,10 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
       // 4-bit weights: clusters of two along the weight rows, whose blocks
       // share the activations' tile and multicast it (no stream-K: the
       // verifier takes one or the other). 1.02-1.03x on two of three
-      // W4A8-e4m3 shapes in one H200 run, about the runs' spread; untested
-      // on the other formats (bench/results/2026-12-02-h200-w4a8-widening.md).
+      // W4A8-e4m3 shapes in one H200 run, about the runs' spread
+      // (bench/results/2026-12-02-h200-w4a8-widening.md); W4A16 at 256
+      // tokens 1.07x at M = 4096, one sample of a bimodal kernel
+      // (bench/results/2026-12-02-h200-w4a16-pipelined.md).
       if (fourBitWeights)
         addDefaultTile({1, 2}, /*streamK=*/false);
     }
