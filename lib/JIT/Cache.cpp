@@ -1,6 +1,7 @@
 //===- Cache.cpp - compiled kernels on disk --------------------------------===//
 #include "lowbit/JIT/Cache.h"
 
+#include "CompilerFingerprint.h"
 #include "Support.h"
 
 #include "lowbit/Support/Npy.h"
@@ -75,7 +76,8 @@ std::string CacheKey::hash() const {
   std::string parts;
   for (const std::string &part :
        {spec, arch, features, config, std::string(LOWBIT_VERSION),
-        std::string(LLVM_VERSION_STRING), ptxasVersion()})
+        std::string(LOWBIT_COMPILER_FINGERPRINT), std::string(LLVM_VERSION_STRING),
+        ptxasVersion()})
     parts += part + '\0';
   return sha256Hex(parts);
 }
@@ -143,6 +145,7 @@ llvm::Error KernelCache::store(const CacheEntry &entry) const {
                             {"arch", entry.arch},
                             {"cubin", entry.cubin},
                             {"lowbit", LOWBIT_VERSION},
+                            {"compiler", LOWBIT_COMPILER_FINGERPRINT},
                             {"llvm", LLVM_VERSION_STRING},
                             {"ptxas", ptxasVersion()},
                             {"image_bytes", int64_t(entry.image.size())},
