@@ -76,8 +76,7 @@ std::string CacheKey::hash() const {
   std::string parts;
   for (const std::string &part :
        {spec, arch, features, config, std::string(LOWBIT_VERSION),
-        std::string(LOWBIT_COMPILER_FINGERPRINT), std::string(LLVM_VERSION_STRING),
-        ptxasVersion()})
+        std::string(LOWBIT_COMPILER_FINGERPRINT), std::string(LLVM_VERSION_STRING), ptxasVersion()})
     parts += part + '\0';
   return sha256Hex(parts);
 }
