@@ -177,10 +177,10 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // e4m3 keeps a second (f32) sum, so it takes narrower tiles.
     bool fp8 = isa<Float8E4M3FNType>(config.getMmaType());
     if (fourBitWeights) {
-      // 4-bit weights (256 K per stage, or 128): 64 to 256 tokens (e4m3 at most 192: it keeps a
-      // second, f32 sum), 64 or 128 weight rows, rings of 2 to 6 slots; W4A16 also with 128 K per
-      // stage (half the slot: twice the stages; its default from M = 256, at 256 tokens; as fast as
-      // 256 K at 192 tokens on the H200, slower at 128).
+      // 4-bit weights: 64 to 256 tokens (e4m3 at most 192: it keeps a second, f32 sum), 64 or 128
+      // weight rows, 256 K per stage, rings of 2 to 6 slots; W4A16 also 128 K per stage (half the
+      // slot: twice the stages; its default from M = 256, at 256 tokens; as fast as 256 K at 192
+      // tokens on the H200, slower at 128).
       int64_t maxTokens = fp8 ? 192 : 256;
       bool real = isa<Float16Type, BFloat16Type>(config.getMmaType());
       for (int64_t tokens : {64, 128, 192, 256}) {

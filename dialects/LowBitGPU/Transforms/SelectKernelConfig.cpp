@@ -383,8 +383,13 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // M = 4096 and 8192 but 0.92x at 1024 (1152 rows computed for 1024;
   // bench/results/2026-12-02-h200-w4a8-tokens.md).
   if (target.hasWgmma() && p.fourBitWgmma) {
-    bool wideTokenTiles = p.realInput ? p.m >= 256 : isa<Float8E4M3FNType>(mmaType) && p.m >= 4096;
-    int64_t tokens = p.m <= 64 ? 64 : wideTokenTiles ? (p.realInput ? 256 : 192) : 128;
+    int64_t tokens = 128;
+    if (p.m <= 64)
+      tokens = 64;
+    else if (p.realInput && p.m >= 256)
+      tokens = 256;
+    else if (isa<Float8E4M3FNType>(mmaType) && p.m >= 4096)
+      tokens = 192;
     int64_t kTile = tokens == 256 ? 128 : 256;
     int64_t weightRows = p.n <= 64 ? 64 : 128;
     int64_t instK = p.realInput ? 16 : 32;
