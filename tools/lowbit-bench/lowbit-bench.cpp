@@ -1,23 +1,23 @@
 //===- lowbit-bench.cpp - lowbit kernels against cuBLAS, one process ------===//
 //
-//   lowbit-bench MANIFEST.json ... [--runs=200] [--json=OUT.json]
+//   lowbit-bench MANIFEST.json ... [--runs=200] [--timing=queued|single]
+//                [--json=OUT.json]
 //
 // For each compiled matmul kernel: draws operands (seed 1), checks the
 // kernel's output and the vendor baseline's against a float64 CPU product of
 // the same real values (every row for small products, 16 rows spread over M
-// for large ones), then times both in this process (median of single-launch
-// event timings, operands rotated over copies larger than the L2 cache) and
-// reports time, GB/s, TFLOP/s, the fraction of the device-to-device copy
-// bandwidth measured here, and the ratio to the baseline. The baseline is
-// cuBLAS int8 (s8 x s8 -> s32, the same codes) when both operands are int8,
-// cuBLASLt fp8 (e4m3 x e4m3 -> bf16, the same codes, unit scales: what
-// torch._scaled_mm runs) when both are e4m3, W8A8 of the same shape when
-// int8 or e4m3 activations meet signed 4-bit weights without zero points
-// and with per-tensor or per-channel scales, else cuBLAS bf16 on the
-// dequantized values. The code baselines' products get the kernel's scales
-// on the host before the check. A failing cuBLASLt fp8 or W4A8 int8
-// baseline (no cuBLASLt, a card before sm_89, a shape it rejects) is a note:
-// the kernel is still checked and timed, and the baseline columns read "-".
+// for large ones), then times both in this process (median of single-call
+// event timings, each call queued behind a kernel that holds the GPU so that
+// the host's launch overhead is not timed, or with --timing=single on an idle
+// GPU; operands rotated over copies larger than the L2 cache) and reports time, GB/s, TFLOP/s, the
+// fraction of the device-to-device copy bandwidth measured here, and the ratio to the baseline. The
+// baseline is cuBLAS int8 (s8 x s8 -> s32, the same codes) when both operands are int8, cuBLASLt
+// fp8 (e4m3 x e4m3 -> bf16, the same codes, unit scales: what torch._scaled_mm runs) when both are
+// e4m3, W8A8 of the same shape when int8 or e4m3 activations meet signed 4-bit weights without zero
+// points and with per-tensor or per-channel scales, else cuBLAS bf16 on the dequantized values. The
+// code baselines' products get the kernel's scales on the host before the check. A failing cuBLASLt
+// fp8 or W4A8 int8 baseline (no cuBLASLt, a card before sm_89, a shape it rejects) is a note: the
+// kernel is still checked and timed, and the baseline columns read "-".
 //
 // Bit-plane kernels (operands in the "bits" layout) are checked exactly
 // against the host's popcount product on the checked rows and timed against
@@ -54,6 +54,16 @@ static cl::list<std::string> manifests(cl::Positional, cl::desc("<manifest.json>
 static cl::opt<int> runs("runs", cl::desc("Timed launches per kernel"), cl::init(200));
 static cl::opt<std::string> jsonFile("json", cl::desc("Write results as JSON"),
                                      cl::init(""));
+enum class Timing { Queued, Single };
+static cl::opt<Timing>
+    timing("timing", cl::desc("How each call is timed"),
+           cl::values(clEnumValN(Timing::Queued, "queued",
+                                 "behind a 100 us kernel, so that the host's launch overhead runs "
+                                 "while the GPU is busy (the default)"),
+                      clEnumValN(Timing::Single, "single",
+                                 "alone on an idle GPU: the time includes the host's launch "
+                                 "overhead (this tool's method until 2026-12-03)")),
+           cl::init(Timing::Queued));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "lowbit-bench: " << message << "\n";
@@ -95,6 +105,33 @@ std::vector<uint8_t> bf16Bytes(const std::vector<float> &values) {
   return bytes;
 }
 
+/// The kernel that queued timing puts before each timed call: one thread
+/// spinning on %globaltimer for 100 us, long enough for the host to record
+/// the start event, launch the call and record the stop event while it
+/// runs, so that the GPU goes from it to the call without waiting for the
+/// host (as in a serving loop; nvbench blocks its stream the same way).
+/// Timed alone on an idle GPU, a call also measures the host's few
+/// microseconds of launch overhead, a fifth of a decode kernel's time on
+/// 8192 x 8192. It touches no memory: a device copy in its place left the
+/// L2 cache full of dirty lines whose write-back the call then paid for
+/// (decode 1.03-1.10x slower on the large shapes on the H200).
+constexpr const char *kHoldQueuePtx = R"(.version 7.0
+.target sm_70
+.address_size 64
+.visible .entry lowbit_bench_hold_queue() {
+  .reg .u64 %start, %now, %elapsed;
+  .reg .pred %waiting;
+  mov.u64 %start, %globaltimer;
+SPIN:
+  mov.u64 %now, %globaltimer;
+  sub.u64 %elapsed, %now, %start;
+  setp.lt.u64 %waiting, %elapsed, 100000;
+  @%waiting bra SPIN;
+  ret;
+}
+)";
+static void *holdQueueModule = nullptr;
+
 /// Median milliseconds of `runs` single calls, each on the next buffer set.
 llvm::Expected<double> median(CudaDevice &device, int sets,
                               llvm::function_ref<llvm::Error(int)> call) {
@@ -105,6 +142,12 @@ llvm::Expected<double> median(CudaDevice &device, int sets,
     return std::move(e);
   std::vector<float> times;
   for (int r = 0; r < runs; ++r) {
+    if (holdQueueModule) {
+      const int64_t one[3] = {1, 1, 1};
+      if (llvm::Error e =
+              device.enqueue(holdQueueModule, "lowbit_bench_hold_queue", one, one, 0, {}))
+        return std::move(e);
+    }
     auto ms = device.timeRegion([&] { return call(r % sets); });
     if (!ms)
       return ms.takeError();
@@ -355,9 +398,16 @@ int main(int argc, char **argv) {
   double copyGBs = 2.0 * copyBytes / (*copyMs * 1e6);
   (*device)->free(*src);
   (*device)->free(*dst);
+  if (timing == Timing::Queued) {
+    auto module = (*device)->loadModule(kHoldQueuePtx);
+    if (!module)
+      return fail("queued timing: " + llvm::toString(module.takeError()) +
+                  " (--timing=single runs without it)");
+    holdQueueModule = *module;
+  }
   llvm::outs() << "card: " << card << "; cuBLAS: " << (*blas)->library()
                << "; device-to-device copy: " << llvm::format("%.0f", copyGBs)
-               << " GB/s\n";
+               << " GB/s; timing: " << (timing == Timing::Queued ? "queued" : "single") << "\n";
   llvm::outs() << llvm::format("%-40s %9s %8s %6s %12s %9s %8s %7s %9s %9s\n", "kernel",
                                "us", "GB/s", "%copy", "baseline", "base us", "x base",
                                "TFLOP/s", "relL2", "base L2");
@@ -611,8 +661,11 @@ int main(int argc, char **argv) {
            copyGBs, rows_json);
   }
   if (!jsonFile.empty()) {
-    llvm::json::Object root{{"card", card}, {"copy_gb_per_s", copyGBs},
-                            {"runs", int64_t(runs)}, {"results", std::move(rows_json)}};
+    llvm::json::Object root{{"card", card},
+                            {"copy_gb_per_s", copyGBs},
+                            {"runs", int64_t(runs)},
+                            {"timing", timing == Timing::Queued ? "queued" : "single"},
+                            {"results", std::move(rows_json)}};
     if (!(*blas)->ltLibrary().empty())
       root["cublaslt"] = (*blas)->ltLibrary();
     if (llvm::Error e = writeFileAtomically(jsonFile, [&](llvm::raw_ostream &os) {
