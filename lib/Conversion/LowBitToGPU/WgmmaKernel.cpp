@@ -1061,15 +1061,22 @@ void keepAlive(Emitter &e, ValueRange values) {
 }
 
 /// A consumer warpgroup's main loop for 4-bit weights with 8-bit
-/// activations: each K step's A registers (four per thread) are widened
-/// from the ring slot just before that step's wgmma, so that the widening of
-/// step s + 1 runs under the wgmma of step s and a K tile holds one set of A
-/// registers. Holding two (the next tile's widened under this tile's wgmmas)
+/// activations: a K tile's A registers (four per thread and K step) are
+/// widened from the ring slot within the tile, and a K tile holds one set
+/// of them. Holding two (the next tile's widened under this tile's wgmmas)
 /// spilled W4A8-e4m3 at the 232-register cap and made ptxas rematerialize
-/// the lookup tables for every prmt; step by step ran W4A8-e4m3 1.02-1.12x
-/// and W4A8-int8 1.12-1.13x faster on the H200
-/// (bench/results/2026-12-02-h200-w4a8-widening.md). Returns the f32 or s32
-/// accumulators.
+/// the lookup tables for every prmt; within the tile ran W4A8-e4m3
+/// 1.02-1.12x and W4A8-int8 1.12-1.13x faster on the H200
+/// (bench/results/2026-12-02-h200-w4a8-widening.md).
+/// W4A8-int8 widens each step just before its wgmma, so that step s + 1's
+/// widening runs under step s's wgmma. W4A8-e4m3, whose prmt lookups are
+/// longer, widens the whole tile, then fences once and issues its wgmmas
+/// back to back (the other consumer warpgroup's wgmmas run under the
+/// widening) rather than a fence (WARPGROUP.ARRIVE) per step, which the
+/// profile showed among the widening's stalls. On the H200 1.06-1.09x faster on
+/// the three shapes at M = 4096 and 8192; int8 ran 0.98x that way
+/// (bench/results/2026-12-03-h200-w4a8-widen-ahead.md). Returns the f32 or
+/// s32 accumulators.
 Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value consumer,
                             Value warp, Value lane, const TileRun &run) {
   Value done = run.done;
@@ -1085,12 +1092,18 @@ Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
   waitFull(e, p, smem, slot);
   Value acc = args[0];
   SmallVector<Value> tileA;
-  for (int64_t step = 0; step < p.steps(); ++step) {
-    SmallVector<Value> a = loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step);
-    tileA.append(a);
-    Value descB = stepDescriptorB(e, smem, stage, step);
+  int64_t widenAhead = p.kind == WgmmaKind::Int4Fp8 ? p.steps() : 1;
+  for (int64_t first = 0; first < p.steps(); first += widenAhead) {
+    SmallVector<SmallVector<Value>> stepA;
+    for (int64_t step = first; step < first + widenAhead; ++step) {
+      stepA.push_back(loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step));
+      tileA.append(stepA.back());
+    }
     NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
-    acc = wgmmaRegisterA(e, p, acc, a, descB, !(fp8 && step == 0));
+    for (int64_t step = first; step < first + widenAhead; ++step) {
+      Value descB = stepDescriptorB(e, smem, stage, step);
+      acc = wgmmaRegisterA(e, p, acc, stepA[step - first], descB, !(fp8 && step == 0));
+    }
   }
   NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
   // The tile's sums (and its A registers) are read next.

@@ -1,5 +1,6 @@
 // RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx | FileCheck %s
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
+// RUN: FileCheck %s --check-prefix=TILE < %t.ptx
 // RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS --implicit-check-not="instructions are serialized" %}
 // CHECK: 1 kernel(s)
 
@@ -8,17 +9,22 @@
 // sign bits flipped (XOR 0x8888), the second's halved values added twice:
 // every integer in [-8, 7] is exact in e4m3) and fed as the register A
 // operand, activations as B; f32 sums promoted from the tensor cores' per K
-// tile (256 K). Each K step's four A registers are widened just before its
-// wgmma, one set per K tile: nothing spills at the 232-register cap, where
-// widening the next tile under this one's wgmmas spilled 20 to 24 bytes;
-// nor does ptxas serialize the wgmmas for the A registers written between
-// them (each step's are fenced by wgmma.fence). M = 130,
+// tile (256 K). The K tile's 32 A registers (four per K step) are widened,
+// then fenced once and its eight wgmmas issued back to back, one set per K
+// tile: nothing spills at the 232-register cap, where widening the next
+// tile under this one's wgmmas spilled 20 to 24 bytes; nor does ptxas
+// serialize the wgmmas. M = 130,
 // N = 200 and K = 800 are not multiples of the 128 x 128 x 256 tile (the
 // default on sm_90a, written out here).
 // PTX-DAG: xor.b32 {{.*}}, 34952;
 // PTX-DAG: prmt.b32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1;
 // PTX-DAG: add.rn.f32
+// TILE: wgmma.fence.sync.aligned
+// TILE-NOT: wgmma.fence
+// TILE-COUNT-8: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3
+// TILE-NOT: wgmma.fence
+// TILE: wgmma.commit_group.sync.aligned
 // PTXAS-NOT: serialized
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // Tolerance as for the FP8 wgmma cases (matrix-fp8-m1024.mlir): relative L2
