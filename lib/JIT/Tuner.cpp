@@ -165,11 +165,13 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
       // share the activations' tile and multicast it (no stream-K: the
       // verifier takes one or the other). 1.02-1.03x on two of three
       // W4A8-e4m3 shapes in one H200 run, about the runs' spread
-      // (bench/results/2026-12-02-h200-w4a8-widening.md); W4A16 at 256
-      // tokens 1.07x at M = 4096, one sample of a bimodal kernel
-      // (bench/results/2026-12-02-h200-w4a16-pipelined.md).
+      // (bench/results/2026-12-02-h200-w4a8-widening.md).
       if (fourBitWeights)
         addDefaultTile({1, 2}, /*streamK=*/false);
+    } else if (config.getPersistent()) {
+      // A default in clusters (W4A16 from M = 1024): its tile unpaired,
+      // with stream-K (the default below M = 1024).
+      addDefaultTile({}, /*streamK=*/true);
     }
     // One or two consumer warpgroups, N tiles the instruction takes (FP8
     // keeps a second accumulator: at most 192), rings of 3 to 6 slots (the

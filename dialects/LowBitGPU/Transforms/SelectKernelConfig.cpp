@@ -58,6 +58,15 @@ bool eightBitInputScaledPerTokenOrTensor(MatmulOp op) {
          isHalfOrFloat(cast<ShapedType>(op.getInputScales().getType()).getElementType());
 }
 
+/// The tokens per tile of the wgmma kernel for 4-bit weights (W4A8 with
+/// e4m3 activations takes 192 from M = 4096, below), and its K tile.
+int64_t wgmmaTokens(int64_t m, bool realInput) {
+  if (m <= 64)
+    return 64;
+  return realInput && m >= 256 ? 256 : 128;
+}
+int64_t wgmmaKTile(int64_t tokens) { return tokens == 256 ? 128 : 256; }
+
 /// Whether the wgmma strategy takes these 4-bit weights as its register A
 /// operand (the generator, WgmmaKernel.cpp, checks the full rules and names
 /// what it rejects; this is the set chosen by default): packed 4-bit
@@ -65,8 +74,8 @@ bool eightBitInputScaledPerTokenOrTensor(MatmulOp op) {
 /// and either f16/bf16 activations (any signedness, integer zero points,
 /// groups along K of a multiple of 16) or int8 / e4m3 activations with
 /// per-token or per-tensor scales and signed weights with per-channel or
-/// per-tensor scales.
-bool wgmmaTakesFourBitWeights(MatmulOp op) {
+/// per-tensor scales. `m` (static) picks the K tile the groups must fit.
+bool wgmmaTakesFourBitWeights(MatmulOp op, int64_t m) {
   RankedTensorType weight = op.getWeight().getType();
   QuantSchemeAttr scheme = op.getWeightScheme();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
@@ -79,12 +88,12 @@ bool wgmmaTakesFourBitWeights(MatmulOp op) {
   if (!in) {
     Type act = op.getInput().getType().getElementType();
     // Groups of a multiple of 16 codes (a K step never straddles two) that
-    // divide the kernel's K tile or are whole multiples of it: of 256
-    // codes, which implies 128 too (groups of 384 would fit 128-code
-    // tiles, which the selector takes from M = 256, but go to mma_sync).
+    // divide the kernel's K tile or are whole multiples of it: 128 codes
+    // from M = 256 (wgmmaTokens), else 256.
     int64_t groupSize = scheme.getGroupSize();
+    int64_t kTile = wgmmaKTile(wgmmaTokens(m, /*realInput=*/true));
     bool groups = scheme.getGranularity() == Granularity::PerGroup && scheme.getAxis() == 1 &&
-                  groupSize % 16 == 0 && (256 % groupSize == 0 || groupSize % 256 == 0);
+                  groupSize % 16 == 0 && (kTile % groupSize == 0 || groupSize % kTile == 0);
     return isa<Float16Type, BFloat16Type>(act) &&
            scheme.getZeroPoint() != ZeroPointKind::Float &&
            (scheme.hasRowOrTensorScales() || groups);
@@ -381,16 +390,18 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // (bench/results/2026-12-02-h200-w4a16-pipelined.md). W4A8 with e4m3
   // activations takes 192 tokens from M = 4096 (3 stages): 1.00-1.05x at
   // M = 4096 and 8192 but 0.92x at 1024 (1152 rows computed for 1024;
-  // bench/results/2026-12-02-h200-w4a8-tokens.md).
+  // bench/results/2026-12-02-h200-w4a8-tokens.md). From M = 1024 W4A16
+  // pairs the blocks of neighbouring weight rows in clusters of two that
+  // share each token tile (one multicast TMA copy for both: the 64 KiB
+  // activation slot is most of a stage), without stream-K: on the H200
+  // 1.04-1.08x faster than stream-K alone at M = 1024 to 8192 on the three
+  // LLM shapes; at M = 256 (one row of 64 tiles) 0.65x
+  // (bench/results/2026-12-03-h200-w4a16-clusters.md).
   if (target.hasWgmma() && p.fourBitWgmma) {
-    int64_t tokens = 128;
-    if (p.m <= 64)
-      tokens = 64;
-    else if (p.realInput && p.m >= 256)
-      tokens = 256;
-    else if (isa<Float8E4M3FNType>(mmaType) && p.m >= 4096)
+    int64_t tokens = wgmmaTokens(p.m, p.realInput);
+    if (isa<Float8E4M3FNType>(mmaType) && p.m >= 4096)
       tokens = 192;
-    int64_t kTile = tokens == 256 ? 128 : 256;
+    int64_t kTile = wgmmaKTile(tokens);
     int64_t weightRows = p.n <= 64 ? 64 : 128;
     int64_t instK = p.realInput ? 16 : 32;
     int64_t stages = 4;
@@ -402,10 +413,14 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
         weightRows = 64;
       stages = 2;
     }
+    bool pairs = tokens == 256 && p.m >= 1024;
+    SmallVector<int64_t> cluster;
+    if (pairs)
+      cluster = {1, 2};
     auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, kTile}, {tokens, 64},
                                   {64, 64, instK}, mmaType, stages,
-                                  /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true,
-                                  /*streamK=*/tokens >= 128);
+                                  /*splitK=*/1, cluster, /*persistent=*/true,
+                                  /*streamK=*/tokens >= 128 && !pairs);
     return fitSharedMemory(op, config, p, target);
   }
 
@@ -441,7 +456,7 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
             op.getResult().getType().getElementType().isF32(),
             isHalfOrFloat(act)};
   // wgmma needs the whole M known (its tensor maps are encoded per shape).
-  p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op);
+  p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op, p.m);
   p.halfProductGemv = gemvTakesHalfProducts(op);
   p.tensorCoreGemv = gemvTakesTensorCores(op);
   p.int8TensorCoreGemv = gemvTakesInt8TensorCores(op);

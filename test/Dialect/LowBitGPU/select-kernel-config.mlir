@@ -155,11 +155,12 @@ func.func @keeps_tuned_config(%x: tensor<256x256xf16>, %w: tensor<64x256xi4>, %s
 // the product transposed (weights as wgmma's register A, 128 weight rows per
 // block, 64 per consumer warpgroup; tokens as its N). W4A16 takes 256 tokens
 // by 128 K from M = 256; bf16 activations take 256 bytes per token row of a
-// K tile: 3 stages of 72 KiB fit.
+// K tile: 3 stages of 72 KiB fit. From M = 1024 the blocks are paired in
+// clusters sharing the token tile, without stream-K.
 // SM80-LABEL: func @w4a16_packed
 // SM80: strategy = mma_sync
 // SM90A-LABEL: func @w4a16_packed
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [256, 128, 128], warp = [256, 64], mma = [64, 64, 16], mma_type = bf16, stages = 3, persistent = true, stream_k = true>
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [256, 128, 128], warp = [256, 64], mma = [64, 64, 16], mma_type = bf16, stages = 3, cluster = [1, 2], persistent = true>
 func.func @w4a16_packed(%x: tensor<1024x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>, %z: tensor<8192x64xi4>) -> tensor<1024x8192xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) weight_zero_points(%z) : (tensor<1024x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>, tensor<8192x64xi4>) -> tensor<1024x8192xbf16>
   return %y : tensor<1024x8192xbf16>
@@ -168,11 +169,12 @@ func.func @w4a16_packed(%x: tensor<1024x8192xbf16>, %w: tensor<8192x8192xi4, #lo
 // -----
 
 // Below M = 256, W4A16 takes 128 tokens by 256 K (2 stages of 80 KiB); from
-// 256, 256 tokens by 128 K.
+// 256, 256 tokens by 128 K (at 256 with stream-K, not in clusters: one row
+// of tiles).
 // SM90A-LABEL: func @w4a16_packed_128_tokens
 // SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true, stream_k = true>
 // SM90A-LABEL: func @w4a16_packed_256_tokens
-// SM90A: block = [256, 128, 128]
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [256, 128, 128], warp = [256, 64], mma = [64, 64, 16], mma_type = bf16, stages = 3, persistent = true, stream_k = true>
 func.func @w4a16_packed_128_tokens(%x: tensor<128x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>) -> tensor<128x8192xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<128x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<128x8192xbf16>
   return %y : tensor<128x8192xbf16>
@@ -184,12 +186,19 @@ func.func @w4a16_packed_256_tokens(%x: tensor<256x8192xbf16>, %w: tensor<8192x81
 
 // -----
 
-// Groups of 384 codes would straddle wgmma's 256-code K tiles: mma_sync.
+// Groups of 384 codes are three of the 128-code K tiles wgmma takes from
+// M = 256; below, they would straddle its 256-code K tiles: mma_sync.
 // SM90A-LABEL: func @w4a16_groups_of_384
+// SM90A: strategy = wgmma, block = [256, 128, 128]
+// SM90A-LABEL: func @w4a16_groups_of_384_short
 // SM90A: strategy = mma_sync
 func.func @w4a16_groups_of_384(%x: tensor<1024x1152xbf16>, %w: tensor<512x1152xi4, #lowbit.layout<packed>>, %s: tensor<512x3xbf16>) -> tensor<1024x512xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 384, scale_type = bf16> weight_scales(%s) : (tensor<1024x1152xbf16>, tensor<512x1152xi4, #lowbit.layout<packed>>, tensor<512x3xbf16>) -> tensor<1024x512xbf16>
   return %y : tensor<1024x512xbf16>
+}
+func.func @w4a16_groups_of_384_short(%x: tensor<255x1152xbf16>, %w: tensor<512x1152xi4, #lowbit.layout<packed>>, %s: tensor<512x3xbf16>) -> tensor<255x512xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 384, scale_type = bf16> weight_scales(%s) : (tensor<255x1152xbf16>, tensor<512x1152xi4, #lowbit.layout<packed>>, tensor<512x3xbf16>) -> tensor<255x512xbf16>
+  return %y : tensor<255x512xbf16>
 }
 
 // -----
