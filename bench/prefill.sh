@@ -2,18 +2,15 @@
 # Writes the prefill benchmark cases as .mlir into folder $1, on the LLM
 # shapes of ../shared/reference/h100-measured.md: W8A8 int8 (per-token x
 # per-channel scales) and FP8 e4m3 x e4m3 (per-tensor) at M = 4096 and 8192
-# on all three shapes (the wgmma strategy on sm_90a), and on 8192x8192 with
-# the default config: W4A16 (u4, zero points, group 128, bf16) at M = 1024
-# and 4096 and W4A8 (s4 weights, int8 activations) at M = 4096 (both wgmma on
-# sm_90a, 4-bit weights as its register A), W4A4 (packed s4 both sides,
-# widened to s8, mma_sync) at M = 4096; W4A8 with e4m3 activations (wgmma,
-# stream-K; 192 tokens per tile from M = 4096, else 128) at M = 4096 on the
-# three shapes and at M = 1024 and 8192 on 8192x8192 (timed against
-# cuBLASLt FP8 W8A8 of the same shape). With configs written out: W4A16 on
-# wgmma at M = 256, 1024 and 4096 on 8192x8192 with 128-token tiles (2
-# stages; the default at M = 256) and at M = 256 and 1024 with 64-token
-# tiles (4 stages), beside the defaults above (128 tokens with stream-K at
-# M = 1024, 192 at 4096).
+# on all three shapes (the wgmma strategy on sm_90a); W4A16 (u4, zero points,
+# group 128, bf16; wgmma with 4-bit weights as its register A on sm_90a) at
+# M = 256, 1024, 4096 and 8192 on 8192x8192 and at M = 1024 and 4096 on
+# 28672x8192 and 8192x28672; W4A8 (s4 weights, int8 activations, wgmma) at
+# M = 4096 on 8192x8192; W4A4 (packed s4 both sides, widened to s8,
+# mma_sync) at M = 4096 on 8192x8192; W4A8 with e4m3 activations (wgmma;
+# 192 tokens per tile from M = 4096, else 128) at M = 1024, 4096 and 8192 on
+# the three shapes (timed against cuBLASLt FP8 W8A8 of the same shape). All
+# with the default config.
 set -euo pipefail
 out=$1
 mkdir -p "$out"
@@ -53,25 +50,28 @@ for m in 4096 8192; do
     fp8 $m "${shape%x*}" "${shape#*x}"
   done
 done
-# W4A16 u4 + zero points, g128, bf16 on 8192x8192: $1 = M, $2 = file name,
-# $3 = a config attribute (empty: the default strategy).
+# W4A16 u4 + zero points, g128, bf16: $1 = M, $2 = N, $3 = K.
 w4a16() {
-  local m=$1 name=$2 config=$3
-  cat > "$out/$name.mlir" <<MLIR
-func.func @w4a16(%x: tensor<${m}x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,
-                 %s: tensor<8192x64xbf16>, %z: tensor<8192x64xi4>) -> tensor<${m}x8192xbf16> {
+  local m=$1 n=$2 k=$3 groups=$(($3 / 128))
+  cat > "$out/w4a16-m$m-n$n-k$k.mlir" <<MLIR
+func.func @w4a16(%x: tensor<${m}x${k}xbf16>, %w: tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+                 %s: tensor<${n}x${groups}xbf16>, %z: tensor<${n}x${groups}xi4>) -> tensor<${m}x${n}xbf16> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
                                   granularity = per_group, axis = 1, group_size = 128, scale_type = bf16>
-      weight_scales(%s) weight_zero_points(%z) ${config}
-      : (tensor<${m}x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>,
-         tensor<8192x64xbf16>, tensor<8192x64xi4>) -> tensor<${m}x8192xbf16>
-  return %y : tensor<${m}x8192xbf16>
+      weight_scales(%s) weight_zero_points(%z)
+      : (tensor<${m}x${k}xbf16>, tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+         tensor<${n}x${groups}xbf16>, tensor<${n}x${groups}xi4>) -> tensor<${m}x${n}xbf16>
+  return %y : tensor<${m}x${n}xbf16>
 }
 MLIR
 }
+for m in 256 1024 4096 8192; do
+  w4a16 $m 8192 8192
+done
 for m in 1024 4096; do
-  w4a16 $m "w4a16-m$m-n8192-k8192" ""
+  w4a16 $m 28672 8192
+  w4a16 $m 8192 28672
 done
 cat > "$out/w4a8-m4096-n8192-k8192.mlir" <<MLIR
 func.func @w4a8(%x: tensor<4096x8192xi8>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,
@@ -112,14 +112,8 @@ func.func @w4a8(%x: tensor<${m}x${k}xf8E4M3FN>, %w: tensor<${n}x${k}xi4, #lowbit
 }
 MLIR
 }
-for shape in 8192x8192 28672x8192 8192x28672; do
-  w4a8fp8_wgmma 4096 "${shape%x*}" "${shape#*x}"
+for m in 1024 4096 8192; do
+  for shape in 8192x8192 28672x8192 8192x28672; do
+    w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}"
+  done
 done
-w4a8fp8_wgmma 1024 8192 8192
-w4a8fp8_wgmma 8192 8192 8192
-w4a16_wgmma() {
-  local m=$1 tokens=$2 stages=$3
-  w4a16 "$m" "w4a16-wgmma-t$tokens-m$m-n8192-k8192" "{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [${tokens}, 128, 256], warp = [${tokens}, 64], mma = [64, 64, 16], mma_type = bf16, stages = ${stages}, persistent = true>}"
-}
-for m in 256 1024 4096; do w4a16_wgmma $m 128 2; done
-for m in 256 1024; do w4a16_wgmma $m 64 4; done
