@@ -46,12 +46,15 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     if (seen.insert(text).second)
       out.push_back(text);
   };
-  // A candidate of the default's strategy and operand type.
+  // A candidate of the default's strategy and operand type, not in
+  // clusters; where the default is in clusters (W4A16 on wgmma from
+  // M = 1024) with stream-K, which the clusters replace.
+  bool sweepStreamK = config.getStreamK() || !config.getCluster().empty();
   auto add = [&](ArrayRef<int64_t> block, ArrayRef<int64_t> warp, int64_t stages, int64_t splitK,
                  ArrayRef<int64_t> mma = {}) {
     addConfig(lowbit::gpu::ConfigAttr::get(
         &context, config.getStrategy(), block, warp, mma.empty() ? config.getMma() : mma,
-        config.getMmaType(), stages, splitK, {}, config.getPersistent(), config.getStreamK()));
+        config.getMmaType(), stages, splitK, {}, config.getPersistent(), sweepStreamK));
   };
   // One of another strategy (no K splits).
   auto addWith = [&](lowbit::gpu::Strategy strategy, ArrayRef<int64_t> block,
@@ -168,7 +171,7 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
       // (bench/results/2026-12-02-h200-w4a8-widening.md).
       if (fourBitWeights)
         addDefaultTile({1, 2}, /*streamK=*/false);
-    } else if (config.getPersistent()) {
+    } else if (config.getPersistent() && !spillsWithStreamK) {
       // A default in clusters (W4A16 from M = 1024): its tile unpaired,
       // with stream-K (the default below M = 1024).
       addDefaultTile({}, /*streamK=*/true);

@@ -58,11 +58,13 @@ bool eightBitInputScaledPerTokenOrTensor(MatmulOp op) {
          isHalfOrFloat(cast<ShapedType>(op.getInputScales().getType()).getElementType());
 }
 
-/// The tokens per tile of the wgmma kernel for 4-bit weights (W4A8 with
-/// e4m3 activations takes 192 from M = 4096, below), and its K tile.
-int64_t wgmmaTokens(int64_t m, bool realInput) {
+/// The tokens per tile of the wgmma kernel for 4-bit weights, and its K
+/// tile (see selectMatmulConfig).
+int64_t wgmmaTokens(int64_t m, bool realInput, bool e4m3Input) {
   if (m <= 64)
     return 64;
+  if (e4m3Input && m >= 4096)
+    return 192;
   return realInput && m >= 256 ? 256 : 128;
 }
 int64_t wgmmaKTile(int64_t tokens) { return tokens == 256 ? 128 : 256; }
@@ -91,7 +93,7 @@ bool wgmmaTakesFourBitWeights(MatmulOp op, int64_t m) {
     // divide the kernel's K tile or are whole multiples of it: 128 codes
     // from M = 256 (wgmmaTokens), else 256.
     int64_t groupSize = scheme.getGroupSize();
-    int64_t kTile = wgmmaKTile(wgmmaTokens(m, /*realInput=*/true));
+    int64_t kTile = wgmmaKTile(wgmmaTokens(m, /*realInput=*/true, /*e4m3Input=*/false));
     bool groups = scheme.getGranularity() == Granularity::PerGroup && scheme.getAxis() == 1 &&
                   groupSize % 16 == 0 && (kTile % groupSize == 0 || groupSize % kTile == 0);
     return isa<Float16Type, BFloat16Type>(act) &&
@@ -398,9 +400,7 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // LLM shapes; at M = 256 (one row of 64 tiles) 0.65x
   // (bench/results/2026-12-03-h200-w4a16-clusters.md).
   if (target.hasWgmma() && p.fourBitWgmma) {
-    int64_t tokens = wgmmaTokens(p.m, p.realInput);
-    if (isa<Float8E4M3FNType>(mmaType) && p.m >= 4096)
-      tokens = 192;
+    int64_t tokens = wgmmaTokens(p.m, p.realInput, isa<Float8E4M3FNType>(mmaType));
     int64_t kTile = wgmmaKTile(tokens);
     int64_t weightRows = p.n <= 64 ? 64 : 128;
     int64_t instK = p.realInput ? 16 : 32;
@@ -413,7 +413,12 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
         weightRows = 64;
       stages = 2;
     }
-    bool pairs = tokens == 256 && p.m >= 1024;
+    // Pairs where measured (M >= 1024) and where they fill a wave with two
+    // weight tiles or more: with fewer tiles than SMs stream-K spreads the
+    // K loops over the idle SMs instead (M = 256 on 8192 rows, 64 tiles).
+    int64_t weightTiles = llvm::divideCeil(p.n, weightRows);
+    int64_t tiles = llvm::divideCeil(p.m, tokens) * weightTiles;
+    bool pairs = tokens == 256 && p.m >= 1024 && weightTiles >= 2 && tiles >= target.getNumSMs();
     SmallVector<int64_t> cluster;
     if (pairs)
       cluster = {1, 2};

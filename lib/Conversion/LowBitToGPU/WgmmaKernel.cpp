@@ -1093,6 +1093,7 @@ Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
   Value acc = args[0];
   SmallVector<Value> tileA;
   int64_t widenAhead = p.kind == WgmmaKind::Int4Fp8 ? p.steps() : 1;
+  assert(p.steps() % widenAhead == 0 && "the K tile's steps widened in whole groups");
   for (int64_t first = 0; first < p.steps(); first += widenAhead) {
     SmallVector<SmallVector<Value>> stepA;
     for (int64_t step = first; step < first + widenAhead; ++step) {

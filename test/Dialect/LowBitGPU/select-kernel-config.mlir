@@ -168,6 +168,32 @@ func.func @w4a16_packed(%x: tensor<1024x8192xbf16>, %w: tensor<8192x8192xi4, #lo
 
 // -----
 
+// No clusters below M = 1024, nor with fewer tiles than SMs (1024 tokens by
+// 1024 weight rows: 32 tiles) or a single weight tile: stream-K instead.
+// SM90A-LABEL: func @w4a16_packed_1023_tokens
+// SM90A-NOT: cluster
+// SM90A: block = [256, 128, 128]{{.*}}stream_k = true
+// SM90A-LABEL: func @w4a16_packed_32_tiles
+// SM90A-NOT: cluster
+// SM90A: block = [256, 128, 128]{{.*}}stream_k = true
+// SM90A-LABEL: func @w4a16_packed_one_weight_tile
+// SM90A-NOT: cluster
+// SM90A: block = [256, 128, 128]{{.*}}stream_k = true
+func.func @w4a16_packed_1023_tokens(%x: tensor<1023x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>) -> tensor<1023x8192xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<1023x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<1023x8192xbf16>
+  return %y : tensor<1023x8192xbf16>
+}
+func.func @w4a16_packed_32_tiles(%x: tensor<1024x1024xbf16>, %w: tensor<1024x1024xi4, #lowbit.layout<packed>>, %s: tensor<1024x8xbf16>) -> tensor<1024x1024xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<1024x1024xbf16>, tensor<1024x1024xi4, #lowbit.layout<packed>>, tensor<1024x8xbf16>) -> tensor<1024x1024xbf16>
+  return %y : tensor<1024x1024xbf16>
+}
+func.func @w4a16_packed_one_weight_tile(%x: tensor<65536x1024xbf16>, %w: tensor<128x1024xi4, #lowbit.layout<packed>>, %s: tensor<128x8xbf16>) -> tensor<65536x128xbf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<65536x1024xbf16>, tensor<128x1024xi4, #lowbit.layout<packed>>, tensor<128x8xbf16>) -> tensor<65536x128xbf16>
+  return %y : tensor<65536x128xbf16>
+}
+
+// -----
+
 // Below M = 256, W4A16 takes 128 tokens by 256 K (2 stages of 80 KiB); from
 // 256, 256 tokens by 128 K (at 256 with stream-K, not in clusters: one row
 // of tiles).
