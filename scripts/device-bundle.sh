@@ -4,7 +4,16 @@
 # test/Integration/GPU/*.mlir its PTX and manifest (lowbit-compile), inputs
 # drawn with a fixed seed and the CPU reference result (lowbit-run). Nothing is
 # built on the GPU machine; scripts/device-test.sh runs the bundle there.
+#
+# The whole bundle (every case, every benchmark kernel, the JIT) is larger than
+# the device tool carries (64 MiB): LOWBIT_BUNDLE_CASES=REGEX and
+# LOWBIT_BUNDLE_BENCH=REGEX keep the cases / benchmark kernels whose names
+# match (an empty expression keeps none), LOWBIT_BUNDLE_JIT=0 leaves the JIT
+# out.
 set -euo pipefail
+keep_cases=${LOWBIT_BUNDLE_CASES-.}
+keep_bench=${LOWBIT_BUNDLE_BENCH-.}
+keeps() { [ -n "$1" ] && [[ $2 =~ $1 ]]; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 arch=${LOWBIT_DEVICE_ARCH:-sm_90a}
 build=$("$root/scripts/configure.sh")
@@ -17,7 +26,9 @@ if [ ! -f "$static/build.ninja" ]; then
     -DLOWBIT_STATIC_LLVM=ON -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit > "$static.configure.log"
 fi
-ninja -C "$static" lowbit-gpu-run lowbit-bench lowbit-tune LowbitC
+jit_targets=()
+[ "${LOWBIT_BUNDLE_JIT:-1}" != 0 ] && jit_targets=(lowbit-tune LowbitC)
+ninja -C "$static" lowbit-gpu-run lowbit-bench "${jit_targets[@]}"
 
 bundle=$root/device-bundle
 rm -rf "$bundle"
@@ -25,13 +36,16 @@ mkdir -p "$bundle/bin" "$bundle/cases"
 strip -o "$bundle/bin/lowbit-gpu-run" "$static/bin/lowbit-gpu-run"
 strip -o "$bundle/bin/lowbit-bench" "$static/bin/lowbit-bench"
 # The JIT (MLIR and LLVM inside): compressed, unpacked by device-test.sh.
-mkdir -p "$bundle/jit"
-strip -o "$bundle/jit/lowbit-tune" "$static/bin/lowbit-tune"
-strip -o "$bundle/jit/libLowbitC.so" "$static/lib/libLowbitC.so"
-xz -T2 -6 "$bundle/jit/lowbit-tune" "$bundle/jit/libLowbitC.so"
+if [ "${LOWBIT_BUNDLE_JIT:-1}" != 0 ]; then
+  mkdir -p "$bundle/jit"
+  strip -o "$bundle/jit/lowbit-tune" "$static/bin/lowbit-tune"
+  strip -o "$bundle/jit/libLowbitC.so" "$static/lib/libLowbitC.so"
+  xz -T2 -6 "$bundle/jit/lowbit-tune" "$bundle/jit/libLowbitC.so"
+fi
 for case in "$root"/test/Integration/GPU/*.mlir; do
   name=$(basename "$case" .mlir)
   [ "$name" = unsupported ] && continue
+  keeps "$keep_cases" "$name" || continue
   dir=$bundle/cases/$name
   mkdir -p "$dir"
   # A case may name its target (`// GPU-ARCH: sm_90` keeps mma_sync on the
@@ -53,6 +67,7 @@ done
 "$root/bench/decode-formats.sh" "$bundle/bench-src"
 for case in "$bundle"/bench-src/*.mlir; do
   name=$(basename "$case" .mlir)
+  keeps "$keep_bench" "$name" || continue
   dir=$bundle/bench/$name
   mkdir -p "$dir"
   "$build/bin/lowbit-compile" "$case" --arch="$arch" -o "$dir/kernel.ptx" \
