@@ -13,6 +13,7 @@
 set -euo pipefail
 keep_cases=${LOWBIT_BUNDLE_CASES-.}
 keep_bench=${LOWBIT_BUNDLE_BENCH-.}
+with_jit=${LOWBIT_BUNDLE_JIT:-1}
 keeps() { [ -n "$1" ] && [[ $2 =~ $1 ]]; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 arch=${LOWBIT_DEVICE_ARCH:-sm_90a}
@@ -27,7 +28,7 @@ if [ ! -f "$static/build.ninja" ]; then
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit > "$static.configure.log"
 fi
 jit_targets=()
-[ "${LOWBIT_BUNDLE_JIT:-1}" != 0 ] && jit_targets=(lowbit-tune LowbitC)
+[ "$with_jit" != 0 ] && jit_targets=(lowbit-tune LowbitC)
 ninja -C "$static" lowbit-gpu-run lowbit-bench "${jit_targets[@]}"
 
 bundle=$root/device-bundle
@@ -36,7 +37,7 @@ mkdir -p "$bundle/bin" "$bundle/cases"
 strip -o "$bundle/bin/lowbit-gpu-run" "$static/bin/lowbit-gpu-run"
 strip -o "$bundle/bin/lowbit-bench" "$static/bin/lowbit-bench"
 # The JIT (MLIR and LLVM inside): compressed, unpacked by device-test.sh.
-if [ "${LOWBIT_BUNDLE_JIT:-1}" != 0 ]; then
+if [ "$with_jit" != 0 ]; then
   mkdir -p "$bundle/jit"
   strip -o "$bundle/jit/lowbit-tune" "$static/bin/lowbit-tune"
   strip -o "$bundle/jit/libLowbitC.so" "$static/lib/libLowbitC.so"

@@ -64,6 +64,8 @@ static cl::opt<Timing>
                                  "alone on an idle GPU: the time includes the host's launch "
                                  "overhead (this tool's method until 2026-12-03)")),
            cl::init(Timing::Queued));
+/// The timing method's name, as the header line and the JSON give it.
+static const char *timingName() { return timing == Timing::Queued ? "queued" : "single"; }
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "lowbit-bench: " << message << "\n";
@@ -407,7 +409,7 @@ int main(int argc, char **argv) {
   (*device)->free(*dst);
   llvm::outs() << "card: " << card << "; cuBLAS: " << (*blas)->library()
                << "; device-to-device copy: " << llvm::format("%.0f", copyGBs)
-               << " GB/s; timing: " << (timing == Timing::Queued ? "queued" : "single") << "\n";
+               << " GB/s; timing: " << timingName() << "\n";
   llvm::outs() << llvm::format("%-40s %9s %8s %6s %12s %9s %8s %7s %9s %9s\n", "kernel",
                                "us", "GB/s", "%copy", "baseline", "base us", "x base",
                                "TFLOP/s", "relL2", "base L2");
@@ -664,7 +666,7 @@ int main(int argc, char **argv) {
     llvm::json::Object root{{"card", card},
                             {"copy_gb_per_s", copyGBs},
                             {"runs", int64_t(runs)},
-                            {"timing", timing == Timing::Queued ? "queued" : "single"},
+                            {"timing", timingName()},
                             {"results", std::move(rows_json)}};
     if (!(*blas)->ltLibrary().empty())
       root["cublaslt"] = (*blas)->ltLibrary();
