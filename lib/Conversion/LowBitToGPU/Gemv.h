@@ -274,10 +274,10 @@ struct HalfPairs {
   /// word shifted by 8, codes 2, 6 and 3, 7. One f16x2 subtract (or FMA,
   /// for the x16 pairs) removes 1024, the bias and the zero point. bf16 has
   /// no room for 16 x code below its exponent: each nibble is shifted down
-  /// and OR-ed into 128.0 (0x4300), then one bf16x2 subtract.
+  /// and OR-ed into 128.0 (0x4300), then one bf16x2 subtract. Signed codes
+  /// have their sign bits flipped (code + 8, the bias) by the same lop3:
+  /// `(w & mask) ^ (magic | sign bits)`.
   SmallVector<Value> weights(Value w, Value offset, Value scale) {
-    if (!p.unsignedCodes)
-      w = arith::XOrIOp::create(b, loc, w, splatWords(0x88888888u));
     bool bf16 = half.isBF16();
     auto shiftedBy = [&](int64_t bits) {
       return arith::ShRUIOp::create(b, loc, w, splatWords(bits)).getResult();
@@ -301,11 +301,12 @@ struct HalfPairs {
       else if (!bf16 && q >= 2)
         source = byteShifted;
       bool sixteenfold = !bf16 && q % 2;
+      uint32_t mask = sixteenfold ? 0x00F000F0u : 0x000F000Fu;
+      uint32_t signBits = p.unsignedCodes ? 0 : mask & 0x00880088u;
       Value bits = ub::PoisonOp::create(b, loc, words);
       for (int64_t j = 0; j < 4; ++j) {
         Value word = vector::ExtractOp::create(b, loc, source, ArrayRef<int64_t>{j});
-        word = lop3(b, loc, word, sixteenfold ? 0x00F000F0u : 0x000F000Fu,
-                    bf16 ? 0x43004300u : 0x64006400u, kLop3AndOr);
+        word = lop3(b, loc, word, mask, (bf16 ? 0x43004300u : 0x64006400u) | signBits, kLop3AndXor);
         bits = vector::InsertOp::create(b, loc, word, bits, ArrayRef<int64_t>{j});
       }
       Value value = vector::BitCastOp::create(b, loc, halves, bits);

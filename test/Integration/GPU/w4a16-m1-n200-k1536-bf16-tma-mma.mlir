@@ -12,7 +12,7 @@
 // bf16. N = 200 leaves 24 rows of the last block past N; K = 1536 ends
 // inside the second K tile.
 // PTX: .visible .entry decode_tma_gemv0(
-// PTX-DAG: lop3.b32 {{.*}}, 983055, 1124090624, 234;
+// PTX-DAG: lop3.b32 {{.*}}, 983055, 1124090624, 106;
 // PTX-DAG: sub.{{(rn.)?}}bf16x2
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX-DAG: atom.global.add.f32

@@ -20,7 +20,7 @@
 // PTX-DAG: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // PTX-DAG: mbarrier.try_wait.parity.shared.b64
 // PTX-DAG: ld.shared.v4.b32
-// PTX-DAG: lop3.b32 {{.*}}, 983055, 1677747200, 234;
+// PTX-DAG: lop3.b32 {{.*}}, 983055, 1677747200, 106;
 // PTX-DAG: fma.rn.f16x2
 // MANIFEST: "block": [
 // MANIFEST-NEXT: 160,

@@ -6,7 +6,7 @@
 // COMPILE: lowbit-compile: 1 kernel(s) for sm_90a
 // The codes' pairs follow the activations: no permutation.
 // PTX: .visible .entry w4a16_tma_gemv0(
-// PTX-DAG: lop3.b32 {{.*}}, 983055, 1677747200, 234;
+// PTX-DAG: lop3.b32 {{.*}}, 983055, 1677747200, 106;
 // PTX-DAG: fma.rn.f16x2
 // PTX-NOT: prmt
 // MANIFEST: "config": "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 8], mma = [1, 1, 1], mma_type = f16, stages = 4

@@ -9,7 +9,7 @@
 // PTX-DAG: ld.shared.v4.b32
 // PTX-DAG: shfl.sync.bfly.b32
 // PTX-DAG: atom.global.add.f32
-// PTX-DAG: lop3.b32 {{.*}}, 983055, 1677747200, 234;
+// PTX-DAG: lop3.b32 {{.*}}, 983055, 1677747200, 106;
 // PTX-DAG: fma.rn.f16x2
 // MANIFEST: "grid": [
 // MANIFEST-NEXT: 32,

@@ -5,10 +5,10 @@
 // RUN: %if ptxas %{ ptxas -arch=sm_80 %t.80.ptx -o %t.80.cubin %}
 // COMPILE: lowbit-compile: 1 kernel(s) for sm_90a
 // PTX: .visible .entry w4a16_gemv0(
-// The sign bits flipped, codes masked into f16 pairs, products in f16x2.
-// PTX-DAG: xor.b32 {{.*}}-2004318072;
-// PTX-DAG: lop3.b32 {{.*}}, 983055, 1677747200, 234;
-// PTX-DAG: lop3.b32 {{.*}}, 15728880, 1677747200, 234;
+// Codes masked into f16 pairs with their sign bits flipped by the same
+// lop3 ((w & mask) ^ (0x6400 | sign bits) per half), products in f16x2.
+// PTX-DAG: lop3.b32 {{.*}}, 983055, 1678271496, 106;
+// PTX-DAG: lop3.b32 {{.*}}, 15728880, 1686135936, 106;
 // PTX-DAG: prmt.b32 {{.*}}, 0x7632U;
 // PTX-DAG: fma.rn.f16x2
 // PTX-DAG: cvt.f32.f16

@@ -23,7 +23,7 @@
 // PTX-DAG: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // PTX-DAG: cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-// PTX-DAG: lop3.b32 {{.*}}, 983055, 1677747200, 234;
+// PTX-DAG: lop3.b32 {{.*}}, 983055, 1677747200, 106;
 // PTX-DAG: atom.global.add.f32
 // MANIFEST: "grid": [
 // MANIFEST-NEXT: 13,
