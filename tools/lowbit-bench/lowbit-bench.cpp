@@ -159,6 +159,33 @@ llvm::Expected<double> median(CudaDevice &device, int sets,
   return double(times[times.size() / 2]);
 }
 
+/// Decode-sized calls (up to this many tokens), which lowbit-bench also
+/// compares with a device copy of their bytes.
+constexpr int64_t kGemvTokens = 16;
+
+/// Microseconds of a device copy of bytes / 2 (bytes moved in all), timed
+/// as the kernels are, from buffers rotated past the L2 cache.
+llvm::Expected<double> sameSizeCopyUs(CudaDevice &device, size_t bytes) {
+  size_t half = std::max<size_t>(bytes / 2 / 256 * 256, 256);
+  int sets = int((200u << 20) / half + 1);
+  auto src = device.alloc(half * sets);
+  if (!src)
+    return src.takeError();
+  auto dst = device.alloc(half * sets);
+  if (!dst) {
+    device.free(*src);
+    return dst.takeError();
+  }
+  auto ms = median(device, sets, [&](int s) {
+    return device.copyOnDevice(*dst + s * half, *src + s * half, half);
+  });
+  device.free(*src);
+  device.free(*dst);
+  if (!ms)
+    return ms.takeError();
+  return *ms * 1000;
+}
+
 /// Uploads `bytes` into `copies` fresh buffers.
 llvm::Expected<std::vector<DevicePtr>> upload(CudaDevice &device,
                                               const std::vector<uint8_t> &bytes,
@@ -181,6 +208,10 @@ struct BenchRow {
   int64_t m, n, k, checkedRows;
   double us, bytes, relL2;
   std::optional<double> baselineUs, baselineRelL2;
+  /// A device copy moving the row's bytes (half read, half written, as the
+  /// copy bandwidth counts them), timed as the kernel is: what a copy of
+  /// this size reaches, its launch and ramp included (GEMV-sized calls).
+  std::optional<double> sameSizeCopyUs;
 };
 
 /// Prints `row` as a line of the table and appends it to `json`.
@@ -200,24 +231,36 @@ void report(const BenchRow &row, double copyGBs, llvm::json::Array &json) {
   std::optional<double> speedup;
   if (row.baselineUs)
     speedup = *row.baselineUs / row.us;
-  llvm::outs() << llvm::format("%-40s %9.1f %8.0f %5.0f%% %12s %9s %8s %7.1f %9.2g %9s\n",
-                               label.c_str(), row.us, gbs, 100 * gbs / copyGBs,
-                               row.baseline.c_str(), column("%.1f", row.baselineUs).c_str(),
-                               column("%.2f", speedup).c_str(), tflops, row.relL2,
-                               column("%.2g", row.baselineRelL2).c_str());
+  std::optional<double> ofSameSizeCopy;
+  if (row.sameSizeCopyUs)
+    ofSameSizeCopy = 100 * *row.sameSizeCopyUs / row.us;
+  llvm::outs() << llvm::format(
+      "%-40s %9.1f %8.0f %5.0f%% %12s %9s %8s %7.1f %9.2g %9s %7s %6s\n", label.c_str(), row.us,
+      gbs, 100 * gbs / copyGBs, row.baseline.c_str(), column("%.1f", row.baselineUs).c_str(),
+      column("%.2f", speedup).c_str(), tflops, row.relL2, column("%.2g", row.baselineRelL2).c_str(),
+      column("%.1f", row.sameSizeCopyUs).c_str(), column("%.0f%%", ofSameSizeCopy).c_str());
   auto orNull = [](std::optional<double> value) -> llvm::json::Value {
     if (value)
       return *value;
     return nullptr;
   };
-  json.push_back(llvm::json::Object{
-      {"kernel", row.kernel}, {"manifest", row.manifest}, {"config", row.config},
-      {"m", row.m}, {"n", row.n}, {"k", row.k},
-      {"us", row.us}, {"gb_per_s", gbs}, {"fraction_of_copy", gbs / copyGBs},
-      {"tflops", tflops}, {"baseline", row.baseline},
-      {"baseline_us", orNull(row.baselineUs)}, {"speedup", orNull(speedup)},
-      {"rel_l2", row.relL2}, {"baseline_rel_l2", orNull(row.baselineRelL2)},
-      {"checked_rows", row.checkedRows}});
+  json.push_back(llvm::json::Object{{"kernel", row.kernel},
+                                    {"manifest", row.manifest},
+                                    {"config", row.config},
+                                    {"m", row.m},
+                                    {"n", row.n},
+                                    {"k", row.k},
+                                    {"us", row.us},
+                                    {"gb_per_s", gbs},
+                                    {"fraction_of_copy", gbs / copyGBs},
+                                    {"tflops", tflops},
+                                    {"baseline", row.baseline},
+                                    {"baseline_us", orNull(row.baselineUs)},
+                                    {"speedup", orNull(speedup)},
+                                    {"rel_l2", row.relL2},
+                                    {"baseline_rel_l2", orNull(row.baselineRelL2)},
+                                    {"checked_rows", row.checkedRows},
+                                    {"same_size_copy_us", orNull(row.sameSizeCopyUs)}});
 }
 
 /// The relative L2 distance of `got` from `want`.
@@ -410,9 +453,9 @@ int main(int argc, char **argv) {
   llvm::outs() << "card: " << card << "; cuBLAS: " << (*blas)->library()
                << "; device-to-device copy: " << llvm::format("%.0f", copyGBs)
                << " GB/s; timing: " << timingName() << "\n";
-  llvm::outs() << llvm::format("%-40s %9s %8s %6s %12s %9s %8s %7s %9s %9s\n", "kernel",
-                               "us", "GB/s", "%copy", "baseline", "base us", "x base",
-                               "TFLOP/s", "relL2", "base L2");
+  llvm::outs() << llvm::format("%-40s %9s %8s %6s %12s %9s %8s %7s %9s %9s %7s %6s\n", "kernel",
+                               "us", "GB/s", "%copy", "baseline", "base us", "x base", "TFLOP/s",
+                               "relL2", "base L2", "copy us", "%cp=");
   llvm::json::Array rows_json;
   int status = 0;
   for (const std::string &path : manifests) {
@@ -657,10 +700,27 @@ int main(int argc, char **argv) {
     std::optional<double> theirL2;
     if (theirErr)
       theirL2 = theirErr->relativeL2;
-    report(BenchRow{manifest->name, path, manifest->config, baseline, m, n, k,
-                    int64_t(rows.size()), *ours_ms * 1000, double(setBytes),
-                    oursErr.relativeL2, blasUs, theirL2},
-           copyGBs, rows_json);
+    BenchRow row{manifest->name,
+                 path,
+                 manifest->config,
+                 baseline,
+                 m,
+                 n,
+                 k,
+                 int64_t(rows.size()),
+                 *ours_ms * 1000,
+                 double(setBytes),
+                 oursErr.relativeL2,
+                 blasUs,
+                 theirL2,
+                 std::nullopt};
+    if (m <= kGemvTokens) {
+      auto copyUs = sameSizeCopyUs(**device, setBytes);
+      if (!copyUs)
+        return fail(llvm::toString(copyUs.takeError()));
+      row.sameSizeCopyUs = *copyUs;
+    }
+    report(row, copyGBs, rows_json);
   }
   if (!jsonFile.empty()) {
     llvm::json::Object root{{"card", card},
