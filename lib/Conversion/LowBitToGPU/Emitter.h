@@ -127,8 +127,6 @@ inline Value lop3(OpBuilder &b, Location loc, Value a, uint32_t bConst, uint32_t
       .getRes();
 }
 
-/// lop3's truth table for `(a & b) | c`.
-constexpr uint8_t kLop3AndOr = (0xF0 & 0xCC) | 0xAA;
 /// lop3's truth table for `(a & b) ^ c`.
 constexpr uint8_t kLop3AndXor = (0xF0 & 0xCC) ^ 0xAA;
 
