@@ -16,6 +16,7 @@ failures=0
 if [ "${LOWBIT_CASES:-1}" != 0 ]; then
 printf '%-34s %-6s %s\n' case result comparison > "$out/table.txt"
 for dir in "$bundle"/cases/*/; do
+  [ -d "$dir" ] || continue # a bundle built without cases
   name=$(basename "$dir")
   [[ $name =~ ${LOWBIT_CASES_FILTER:-.} ]] || continue
   tolerance=$(cat "$dir/compare.args" 2>/dev/null)
@@ -65,6 +66,7 @@ if [ "${LOWBIT_BENCH:-1}" != 0 ]; then
   : > "$out/timing.txt"
   mkdir -p "$out/bench-json"
   for dir in "$bundle"/bench/*/; do
+    [ -d "$dir" ] || continue # a bundle built without benchmark kernels
     name=$(basename "$dir")
     [[ $name =~ ${LOWBIT_BENCH_FILTER:-.} ]] || continue
     if late; then
@@ -96,6 +98,7 @@ fi
 # OUT/ncu-NAME.txt: speed of light, occupancy, warp stalls, memory.
 if [ -n "${LOWBIT_NCU:-}" ] && command -v ncu > /dev/null; then
   for dir in "$bundle"/bench/*/; do
+    [ -d "$dir" ] || continue
     name=$(basename "$dir")
     [[ $name =~ $LOWBIT_NCU ]] || continue
     late && { echo "not profiled (LOWBIT_DEADLINE): $name"; continue; }
