@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes the W4A16 decode benchmark cases (u4 codes with zero points, f16
 # group-128 scales, f16 activations, f32 results) as .mlir into folder $1:
-# the LLM shapes of ../shared/reference/h100-measured.md at M = 1, 2, 4, 8, 16.
+# the LLM shapes of ../shared/reference/h100-measured.md at M = 1, 2, 4, 8, 16,
+# and a few variants on narrow layers (4096 x 4096, 1024 x 4096, 4096 x 14336).
 #   m1, m2, m4, m8, m16 the default config (sm_90a: tma_gemv on tensor
 #                       cores, 32 rows per block and per warp, 3 slots from
 #                       M = 2 to 8, 2 otherwise)
@@ -23,9 +24,9 @@
 #                       four warps on quarters of each K tile, mma.sync
 #                       m16n8k16 with the M tokens as N (8 per mma), an
 #                       S-slot ring
-#   mM-tmamma-rR[-wW]-sS the same with R rows per block and W per warp
+#   mM-tmamma-rR[-wW]-sS[-kK] the same with R rows per block and W per warp
 #                       (default 16): R / W groups of W rows, each on 4 W / R
-#                       warps that split a K tile between them
+#                       warps that split a K tile between them; K splits K
 #   mM-wgmma            the wgmma kernel at 64 tokens (64 weight rows per tile
 #                       on 8192 rows, 128 on 28672; 2 stages), which the
 #                       sm_90a default takes from M = 4 for formats tma_gemv
@@ -38,11 +39,18 @@ gemv() { # rows-per-warp chunks-in-flight splits mma-type
   local split=""; [ "$splits" -gt 1 ] && split=", split_k = $splits"
   echo "{lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, $block, 128], warp = [16, $((8 * rows))], mma = [16, 8, 16], mma_type = $type, stages = $stages$split>}"
 }
-for shape in 8192x8192 28672x8192 8192x28672; do
+# Narrow layers (Llama-3 8B's attention and down projections): fewer than
+# 132 x 32 rows, where the default takes 16-row blocks; their variants are
+# the 32-row blocks with the K split the default took before (kK) and
+# 16-row blocks with other rings or a K split; -o16: an f16 result (no K
+# split).
+narrow="m1 m4 m16 m1-bf16 m1-tmamma-s3 m1-tmamma-s4 m1-tmamma-s2-k2 m16-tmamma-s3 m4-tmamma-s2
+        m1-o16 m16-o16 m1-tmamma-r32-w32-s2-o16 m16-tmamma-r32-w32-s2-o16"
+for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336; do
   n=${shape%x*}; k=${shape#*x}; g=$((k / 128))
   splits=$([ "$n" = 8192 ] && echo 2 || echo 1)
   rows=$([ "$n" = 8192 ] && echo 64 || echo 128)
-  for variant in m1 m2 m4 m8 m16 m1-bf16 m4-bf16 m16-bf16 m1-g64 m4-g64 m16-g64 m1-bf16-g64 \
+  variants="m1 m2 m4 m8 m16 m1-bf16 m4-bf16 m16-bf16 m1-g64 m4-g64 m16-g64 m1-bf16-g64 \
                  m16-wgmma-g64 m1-awq m1-f32 m1-r1-s4 m1-r2-s2-k1 m1-r2-s4-k1 m1-r4-s1-k1 \
                  m1-r4-s2-k1 m1-r4-s4 m1-r8-s1 m1-r8-s1-k1 m4-wgmma m8-wgmma m16-wgmma \
                  m1-tma-r32-s4 m1-tma-r32-s6 m1-tma-r16-s4 m1-tma-r16-s8 m1-tma-r64-s3 \
@@ -56,21 +64,28 @@ for shape in 8192x8192 28672x8192 8192x28672; do
                  m8-tmamma-r64-w32-s3 m4-tmamma-r64-w64-s4 m4-tmamma-r32-w32-s4 \
                  m1-tmamma-r32-w32-s4 m1-tmamma-r32-w32-s6 m1-tmamma-r64-w64-s4 \
                  m8-tmamma-r32-w32-s2 m8-tmamma-r32-w32-s4 m4-tmamma-r32-w32-s3 \
-                 m4-tmamma-r32-w32-s6 m1-tmamma-r32-w32-s3 m1-tmamma-r32-w32-s2; do
+                 m4-tmamma-r32-w32-s6 m1-tmamma-r32-w32-s3 m1-tmamma-r32-w32-s2"
+  if [ "$n" -lt 4224 ]; then
+    old=$(((132 + n / 32 - 1) / (n / 32)))
+    variants="$narrow m1-tmamma-r32-w32-s2-k$old m4-tmamma-r32-w32-s3-k$old m16-tmamma-r32-w32-s2-k$old"
+  fi
+  for variant in $variants; do
     m=${variant%%-*}; m=${m#m}
     config=""
     act=f16 group=128
     [[ $variant == *-bf16* ]] && act=bf16
     [[ $variant == *-g64 ]] && group=64
     g=$((k / group))
+    result=f32; [[ $variant == *-o16 ]] && result=f16
     layout="#lowbit.layout<packed>"
     [ "$variant" = m1-awq ] && layout="#lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>"
-    case $variant in
+    case ${variant%-o16} in
       m1-f32) config=$(gemv 1 4 "$splits" f32) ;;
-      m*-tmamma-*) s=${variant##*-s}; r=16; w=16
+      m*-tmamma-*) s=${variant#*-s}; s=${s%%-*}; r=16; w=16; split=""
                 [[ $variant == *-r* ]] && { r=${variant#*-r}; r=${r%%-*}; }
                 [[ $variant == *-w* ]] && { w=${variant#*-w}; w=${w%%-*}; }
-                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, $r, 512], warp = [16, $w], mma = [16, 8, 16], mma_type = f16, stages = $s>}" ;;
+                [[ $variant == *-k* ]] && { split=${variant##*-k}; split=", split_k = ${split%%-*}"; }
+                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, $r, 512], warp = [16, $w], mma = [16, 8, 16], mma_type = f16, stages = $s$split>}" ;;
       m1-tma-*) spec=${variant#m1-tma-r}; r=${spec%%-*}; s=${spec#*-s}; s=${s%%-*}
                 kk=1; [[ $variant == *-k* ]] && kk=${variant##*-k}
                 split=""; [ "$kk" -gt 1 ] && split=", split_k = $kk"
@@ -82,15 +97,15 @@ for shape in 8192x8192 28672x8192 8192x28672; do
     esac
     cat > "$out/w4a16-$variant-n$n-k$k.mlir" <<MLIR
 func.func @decode(%x: tensor<${m}x${k}x${act}>, %w: tensor<${n}x${k}xi4, $layout>,
-                  %s: tensor<${n}x${g}x${act}>, %z: tensor<${n}x${g}xi4>) -> tensor<${m}x${n}xf32> {
+                  %s: tensor<${n}x${g}x${act}>, %z: tensor<${n}x${g}xi4>) -> tensor<${m}x${n}x$result> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
                                   granularity = per_group, axis = 1, group_size = ${group},
                                   scale_type = ${act}>
       weight_scales(%s) weight_zero_points(%z) $config
       : (tensor<${m}x${k}x${act}>, tensor<${n}x${k}xi4, $layout>,
-         tensor<${n}x${g}x${act}>, tensor<${n}x${g}xi4>) -> tensor<${m}x${n}xf32>
-  return %y : tensor<${m}x${n}xf32>
+         tensor<${n}x${g}x${act}>, tensor<${n}x${g}xi4>) -> tensor<${m}x${n}x$result>
+  return %y : tensor<${m}x${n}x$result>
 }
 MLIR
   done

@@ -18,13 +18,23 @@
 #                  block and warp, 3 slots from M = 2 to 8, 2 otherwise).
 #                  Results named -s8 in bench/results are the s8 default
 #                  written out, before it was the default.
+#   mM[-fp8]-r32-kK on the narrow layers (4096 x 4096, 1024 x 4096,
+#                  4096 x 14336; defaults and these only): 32-row blocks
+#                  with K splits K (1: none); with the split that tma_gemv's
+#                  rule gave them, the default before 2026-12-03
 set -euo pipefail
 out=$1
 mkdir -p "$out"
-for shape in 8192x8192 28672x8192 8192x28672; do
+for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336; do
   n=${shape%x*}; k=${shape#*x}
-  for variant in m1 m4 m16 m1-fp8 m4-fp8 m16-fp8 m1-fp8-g128 m16-fp8-g128 m1-wgmma m16-wgmma \
-                 m1-fp8-wgmma m16-fp8-wgmma m1-f16 m4-f16 m16-f16; do
+  variants="m1 m4 m16 m1-fp8 m4-fp8 m16-fp8 m1-fp8-g128 m16-fp8-g128 m1-wgmma m16-wgmma
+            m1-fp8-wgmma m16-fp8-wgmma m1-f16 m4-f16 m16-f16"
+  if [ "$n" -lt 4224 ]; then
+    old=$(((132 + n / 32 - 1) / (n / 32)))
+    variants="m1 m16 m1-fp8 m16-fp8 m1-r32-k$old m16-r32-k$old m1-fp8-r32-k$old m16-fp8-r32-k$old
+              m16-r32-k1 m16-fp8-r32-k1"
+  fi
+  for variant in $variants; do
     m=${variant%%-*}; m=${m#m}
     act=i8 wscheme="granularity = per_channel, axis = 0" g=1
     [[ $variant == *-fp8* ]] && act=f8E4M3FN
@@ -38,6 +48,11 @@ for shape in 8192x8192 28672x8192 8192x28672; do
     config=""
     slots=$([ "$m" -ge 2 ] && [ "$m" -le 8 ] && echo 3 || echo 2)
     [[ $variant == *-f16 ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = $slots>}"
+    if [[ $variant == *-r32-k* ]]; then
+      mma="[16, 8, 32], mma_type = i8"
+      [ "$act" = i8 ] || mma="[16, 8, 16], mma_type = f16"
+      config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = $mma, stages = $slots, split_k = ${variant##*-k}>}"
+    fi
     [[ $variant == *-wgmma ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = $act, stages = 4, persistent = true>}"
     cat > "$out/w4a8-$variant-n$n-k$k.mlir" <<MLIR
 func.func @decode(%x: tensor<${m}x${k}x${act}>, %xs: tensor<${m}x1xf32>,

@@ -241,20 +241,33 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, ConfigAttr config,
                            << limit << " bytes of shared memory";
 }
 
-/// A tma_gemv config: `rows` per block (`warpRows` per warp), its 512-byte K
-/// tiles through a ring of `stages`, K split (f32 results only) while there
-/// are fewer row blocks than SMs. `mma` picks CUDA cores ([1, 1, 1]) or
-/// tensor cores ([16, 8, 16]; [16, 8, 32] on s8).
-ConfigAttr tmaGemvConfig(MLIRContext *ctx, const Problem &p, TargetAttr target, int64_t rows,
-                         int64_t warpRows, ArrayRef<int64_t> mma, Type mmaType,
-                         int64_t stages) {
+/// A tma_gemv config: 32 rows per block and per warp (two mma row tiles
+/// sharing each activation read), or 16 on layers too narrow to give every
+/// SM a block of 32 rows (up to 8 tokens; at 9 to 16 tokens while they give
+/// half the SMs one); its 512-byte K tiles through a ring of `stages`. K is
+/// split (f32 results only, through atomics into a result cleared first)
+/// only while the blocks would leave more than three quarters of the SMs
+/// idle. On an NVIDIA H200 (bench/results/2026-12-03-h200-decode-narrow.md,
+/// each call timed with the clearing of its result, which a K split needs:
+/// 1.5-2 us), against 32-row blocks with the K split the rule gave before:
+/// on 4096 x 4096 W4A16 7.8 against 10.5 us at M = 1, 8.4 against 9.8 at
+/// M = 4, 10.2 against 12.4 at M = 16 (32 rows, no split); W4A8 1.15-1.32x;
+/// on 1024 x 4096 and 4096 x 14336 0.93-1.13x (the split still gains 3-7%
+/// at 16 tokens on 14336-long K).
+ConfigAttr tmaGemvConfig(MLIRContext *ctx, const Problem &p, TargetAttr target,
+                         ArrayRef<int64_t> mma, Type mmaType, int64_t stages) {
   constexpr int64_t kTileBytes = 512;
+  int64_t sms = target.getNumSMs();
+  int64_t wideBlocks = llvm::divideCeil(p.n, 32);
+  bool wide = wideBlocks >= sms || (p.m > 8 && 2 * wideBlocks >= sms);
+  int64_t rows = wide ? 32 : 16;
+  int64_t blocks = llvm::divideCeil(p.n, rows);
   int64_t kTiles = llvm::divideCeil(p.k * p.weightBits / 8, kTileBytes);
-  int64_t splits = std::clamp<int64_t>(
-      llvm::divideCeil(target.getNumSMs(), llvm::divideCeil(p.n, rows)), 1,
-      p.f32Result ? kTiles : 1);
-  return ConfigAttr::get(ctx, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, warpRows}, mma,
-                         mmaType, stages, splits, /*cluster=*/{}, /*persistent=*/false,
+  int64_t splits = 1;
+  if (p.f32Result && 4 * blocks < sms)
+    splits = std::clamp<int64_t>(llvm::divideCeil(sms, blocks), 1, kTiles);
+  return ConfigAttr::get(ctx, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, rows}, mma, mmaType,
+                         stages, splits, /*cluster=*/{}, /*persistent=*/false,
                          /*streamK=*/false);
 }
 
@@ -281,7 +294,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // From sm_90 on, 1 to 16 tokens of f16 or bf16 with 4-bit integer codes
   // (scale groups of a multiple of 32) take tma_gemv on tensor cores
   // instead: 32 rows per block and per warp (two mma row tiles sharing each
-  // activation read; the four warps split the K tile), the tokens as
+  // activation read; the four warps split the K tile; 16 on narrow layers,
+  // tmaGemvConfig), the tokens as
   // mma.sync's N, a ring of 3 slots from 2 to 8 tokens and 2 otherwise (past
   // 8 tokens the activations double a slot): small enough for several
   // blocks per SM (2 at 16 tokens, 3 at 8). On an NVIDIA H200
@@ -302,10 +316,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   if (tensorCoreDecode && target.getComputeCapability() >= 90) {
     int64_t stages = p.m >= 2 && p.m <= 8 ? 3 : 2;
     if (p.int8TensorCoreGemv)
-      return tmaGemvConfig(ctx, p, target, /*rows=*/32, /*warpRows=*/32, /*mma=*/{16, 8, 32},
-                           mmaType, stages);
-    return tmaGemvConfig(ctx, p, target, /*rows=*/32, /*warpRows=*/32, /*mma=*/{16, 8, 16},
-                         tensorCoreGemvType(mmaType), stages);
+      return tmaGemvConfig(ctx, p, target, /*mma=*/{16, 8, 32}, mmaType, stages);
+    return tmaGemvConfig(ctx, p, target, /*mma=*/{16, 8, 16}, tensorCoreGemvType(mmaType), stages);
   }
   if (fourBitDecodeOnTensorCores)
     decode = false;

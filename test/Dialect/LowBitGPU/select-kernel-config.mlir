@@ -244,25 +244,26 @@ func.func @w4a8_short(%x: tensor<40x4096xi8>, %xs: tensor<40x1xf32>, %w: tensor<
 // scales, 4-bit integer weights): tma_gemv on tensor cores from sm_90 on,
 // on s8 for int8 activations and signed codes without zero points, else
 // the activations widened to f16 (mma_type = f16); mma.sync before sm_90.
+// 4096 rows make 128 blocks of 32 for 132 SMs: blocks of 16 rows instead.
 // (e4m3: select-kernel-config-fp8.mlir.)
 // SM80-LABEL: func @w4a8_decode
 // SM80: strategy = mma_sync
 // SM90A-LABEL: func @w4a8_decode
-// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 32], mma_type = i8, stages = 2>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 32], mma_type = i8, stages = 2>
 func.func @w4a8_decode(%x: tensor<1x4096xi8>, %xs: tensor<1x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x1xf16>) -> tensor<1x4096xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x1xf16>, tensor<1x1xf32>) -> tensor<1x4096xbf16>
   return %y : tensor<1x4096xbf16>
 }
 // Signed codes with scale groups shorter than a quad: through f16.
 // SM90A-LABEL: func @w4a8_decode_short_groups
-// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 2>
 func.func @w4a8_decode_short_groups(%x: tensor<1x4096xi8>, %xs: tensor<1x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x64xf16>) -> tensor<1x4096xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x64xf16>, tensor<1x1xf32>) -> tensor<1x4096xbf16>
   return %y : tensor<1x4096xbf16>
 }
 // Zero points: through f16.
 // SM90A-LABEL: func @w4a8_decode_zero_points
-// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 3>
 func.func @w4a8_decode_zero_points(%x: tensor<4x4096xi8>, %xs: tensor<4x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x32xf16>, %z: tensor<4096x32xi4>) -> tensor<4x4096xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 128> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) weight_zero_points(%z) input_scales(%xs) : (tensor<4x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x32xf16>, tensor<4096x32xi4>, tensor<4x1xf32>) -> tensor<4x4096xbf16>
   return %y : tensor<4x4096xbf16>
@@ -383,12 +384,13 @@ func.func @short_groups_scale_type(%x: tensor<4x8192xf16>, %w: tensor<8192x8192x
 // -----
 
 // One token from sm_90 on: tma_gemv on tensor cores, 32 rows per block and
-// warp through a 2-slot ring; K splits (f32 results) only while there are
-// fewer row blocks than SMs (28672 / 32 = 896: none; 2048 / 32 = 64 on 132
-// SMs: 3). Older chips keep the register-streaming GEMV.
+// warp through a 2-slot ring, 16 where 32-row blocks would be fewer than the
+// SMs (28672 / 32 = 896 blocks; 2048 / 32 = 64 on 132 SMs: 128 of 16). K
+// splits only below a quarter of the SMs (@tma_gemv_row_blocks). Older
+// chips keep the register-streaming GEMV.
 // SM90A-LABEL: func @packed_w4a16_one_token
 // SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
-// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2, split_k = 3>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 2>
 // SM89-LABEL: func @packed_w4a16_one_token
 // SM89-COUNT-2: strategy = splitk_gemv
 func.func @packed_w4a16_one_token(%x: tensor<1x8192xf16>, %w: tensor<28672x8192xi4, #lowbit.layout<packed>>, %s: tensor<28672x64xf16>,
@@ -396,6 +398,37 @@ func.func @packed_w4a16_one_token(%x: tensor<1x8192xf16>, %w: tensor<28672x8192x
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x64xf16>) -> tensor<1x28672xf32>
   %z = lowbit.matmul %x, %ws weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%ss) : (tensor<1x8192xf16>, tensor<2048x8192xi4, #lowbit.layout<packed>>, tensor<2048x64xf16>) -> tensor<1x2048xf32>
   return %y, %z : tensor<1x28672xf32>, tensor<1x2048xf32>
+}
+
+// -----
+
+// The row-block boundary on sm_90a's 132 SMs: 4224 rows make 132 blocks of
+// 32 rows, 4192 only 131 (16-row blocks then). 16 tokens keep 32-row
+// blocks while they give half the SMs one (4096 rows: 128 blocks), not on
+// 1024 rows (32). K splits (f32 results) only where the blocks leave more
+// than three quarters of the SMs idle: 256 rows (16 blocks) in 9, at most
+// one per K tile (4 on K = 4096, 2 on K = 1536).
+// SM90A-LABEL: func @tma_gemv_row_blocks
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 2>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 2>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 2, split_k = 4>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 2, split_k = 2>
+func.func @tma_gemv_row_blocks(%x: tensor<1x4096xf16>, %w: tensor<4224x4096xi4, #lowbit.layout<packed>>, %s: tensor<4224x32xf16>,
+                               %v: tensor<4192x4096xi4, #lowbit.layout<packed>>, %t: tensor<4192x32xf16>,
+                               %x16: tensor<16x4096xf16>, %u: tensor<4096x4096xi4, #lowbit.layout<packed>>, %us: tensor<4096x32xf16>,
+                               %q: tensor<1024x4096xi4, #lowbit.layout<packed>>, %qs: tensor<1024x32xf16>,
+                               %r: tensor<256x4096xi4, #lowbit.layout<packed>>, %rs: tensor<256x32xf16>,
+                               %x3: tensor<1x1536xf16>, %o: tensor<256x1536xi4, #lowbit.layout<packed>>, %os: tensor<256x12xf16>)
+    -> (tensor<1x4224xf16>, tensor<1x4192xf16>, tensor<16x4096xf32>, tensor<16x1024xf32>, tensor<1x256xf32>, tensor<1x256xf32>) {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x4096xf16>, tensor<4224x4096xi4, #lowbit.layout<packed>>, tensor<4224x32xf16>) -> tensor<1x4224xf16>
+  %z = lowbit.matmul %x, %v weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%t) : (tensor<1x4096xf16>, tensor<4192x4096xi4, #lowbit.layout<packed>>, tensor<4192x32xf16>) -> tensor<1x4192xf16>
+  %a = lowbit.matmul %x16, %u weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%us) : (tensor<16x4096xf16>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x32xf16>) -> tensor<16x4096xf32>
+  %b = lowbit.matmul %x16, %q weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%qs) : (tensor<16x4096xf16>, tensor<1024x4096xi4, #lowbit.layout<packed>>, tensor<1024x32xf16>) -> tensor<16x1024xf32>
+  %c = lowbit.matmul %x, %r weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%rs) : (tensor<1x4096xf16>, tensor<256x4096xi4, #lowbit.layout<packed>>, tensor<256x32xf16>) -> tensor<1x256xf32>
+  %d = lowbit.matmul %x3, %o weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%os) : (tensor<1x1536xf16>, tensor<256x1536xi4, #lowbit.layout<packed>>, tensor<256x12xf16>) -> tensor<1x256xf32>
+  return %y, %z, %a, %b, %c, %d : tensor<1x4224xf16>, tensor<1x4192xf16>, tensor<16x4096xf32>, tensor<16x1024xf32>, tensor<1x256xf32>, tensor<1x256xf32>
 }
 
 // -----

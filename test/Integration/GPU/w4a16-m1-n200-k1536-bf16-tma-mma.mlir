@@ -5,9 +5,9 @@
 // COMPILE: lowbit-compile: 1 kernel(s) for sm_90a
 
 // One bf16 token, u4 codes with zero points and bf16 scales per group of
-// 128: the default on sm_90a is tma_gemv on tensor cores,
-// 32 rows per block and warp, 2 slots, K split in two (7 row blocks, f32
-// result). Each nibble is shifted down and OR-ed into bf16 128.0, one
+// 128: tma_gemv on tensor cores, 32 rows per block and warp, 2 slots (the
+// sm_90a default on layers of 4224 rows or more, written out: here it takes
+// 16-row blocks), K split in two (7 row blocks, f32 result). Each nibble is shifted down and OR-ed into bf16 128.0, one
 // bf16x2 subtract leaves code - zero point exactly; mma.sync m16n8k16 on
 // bf16. N = 200 leaves 24 rows of the last block past N; K = 1536 ends
 // inside the second K tile.
@@ -26,6 +26,9 @@ func.func @decode(%x: tensor<1x1536xbf16>, %w: tensor<200x1536xi4, #lowbit.layou
                                   granularity = per_group, axis = 1, group_size = 128,
                                   scale_type = bf16>
       weight_scales(%s) weight_zero_points(%z)
+      {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512],
+                                              warp = [16, 32], mma = [16, 8, 16], mma_type = bf16,
+                                              stages = 2, split_k = 2>}
       : (tensor<1x1536xbf16>, tensor<200x1536xi4, #lowbit.layout<packed>>, tensor<200x12xbf16>,
          tensor<200x12xi4>) -> tensor<1x200xf32>
   return %y : tensor<1x200xf32>

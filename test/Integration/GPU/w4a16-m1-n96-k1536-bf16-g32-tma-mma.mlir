@@ -6,11 +6,11 @@
 
 // One bf16 token, s4 codes with bf16 scales per group of 32 (a scale per
 // lane's chunk, applied to the decoded bf16 pairs), the default tensor-core
-// tma_gemv; K = 1536 ends inside the second K tile.
+// tma_gemv (16 rows per block and warp: 96 rows); K = 1536 ends inside the second K tile.
 // PTX: .visible .entry decode_tma_gemv0(
 // PTX-DAG: mul.{{(rn.)?}}bf16x2
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
-// MANIFEST: "config": "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 2, split_k = 2>"
+// MANIFEST: "config": "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = bf16, stages = 2, split_k = 2>"
 // GPU-COMPARE: --rtol=5e-2 --atol=0.5 --max-rel-l2=1e-2
 func.func @decode(%x: tensor<1x1536xbf16>, %w: tensor<96x1536xi4, #lowbit.layout<packed>>,
                   %s: tensor<96x48xbf16>) -> tensor<1x96xf32> {

@@ -7,12 +7,14 @@
 // RUN: %if ptxas %{ ptxas -arch=sm_90a %t.90.ptx -o %t.90.cubin %}
 // COMPILE: lowbit-compile: 1 kernel(s) for sm_80
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
-// SM90A: "config": "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 2, split_k = 2>"
+// SM90A: "config": "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = bf16, stages = 2>"
 
 // Symmetric signed 4-bit codes (sign-extended nibbles), bf16 activations and
 // scales, groups of 64, 16 tokens, N = 1000 (not a multiple of the tile).
 // The split-K GEMV on sm_80 and sm_89; on sm_90a (the GPU machine's case)
-// tma_gemv on tensor cores, the default there for 2 to 16 tokens, whose
+// tma_gemv on tensor cores, the default there for 2 to 16 tokens (16 rows
+// per block: 1000 rows make 32 blocks of 32, a quarter of the 132 SMs; no
+// K split: 63 blocks of 16 leave fewer than three quarters idle), whose
 // decoded weights are multiplied by their group's scale in bf16 (groups of
 // 64 are shorter than its 128-code quads; the tolerance of the bf16 wgmma
 // cases, which round the same way).

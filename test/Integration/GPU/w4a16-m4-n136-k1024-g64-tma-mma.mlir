@@ -7,12 +7,13 @@
 // Four f16 tokens, u4 codes with zero points and f16 scales per group of
 // 64: two scales per 128-code quad, so the tensor-core tma_gemv (the
 // default) multiplies each lane's decoded pairs by its chunk's scale in
-// f16 (as the f16x2 path does) rather than the quad's f32 sums. N = 136
-// leaves 24 rows of the last block past N; K is one K tile (no K split).
+// f16 (as the f16x2 path does) rather than the quad's f32 sums. 16 rows per
+// block and warp (136 rows): N = 136 leaves 8 rows of the last block past
+// N; K is one K tile (no K split).
 // PTX: .visible .entry decode_tma_gemv0(
 // PTX-DAG: mul.{{(rn.)?}}f16x2
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-// MANIFEST: "config": "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>"
+// MANIFEST: "config": "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 3>"
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-2 --atol=0.5 --max-rel-l2=2e-3
 func.func @decode(%x: tensor<4x1024xf16>, %w: tensor<136x1024xi4, #lowbit.layout<packed>>,

@@ -5,8 +5,9 @@
 // COMPILE: lowbit-compile: 1 kernel(s) for sm_90a
 
 // W4A8 decode on tma_gemv's s8 tensor cores (mma = [16, 8, 32], mma_type =
-// i8; the default for this format on sm_90): three tokens of int8 activations with f32 scales per token, s4
-// weights with f16 scales per channel. Each word's even and odd nibbles
+// i8; the default for this format on sm_90 with 4224 rows or more, written
+// out: here it takes 16-row blocks): three tokens of int8 activations with
+// f32 scales per token, s4 weights with f16 scales per channel. Each word's even and odd nibbles
 // become s8 bytes of 16 x code (a shift and a mask: no table), the
 // activations of those codes are gathered with one prmt per register, and
 // the s32 sums of each 128-code quad are scaled in f32 (with 1/16). N = 200
@@ -26,6 +27,9 @@ func.func @decode(%x: tensor<3x1536xi8>, %xs: tensor<3x1xf32>,
       weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0>
       input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32>
       weight_scales(%s) input_scales(%xs)
+      {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512],
+                                              warp = [16, 32], mma = [16, 8, 32], mma_type = i8,
+                                              stages = 3, split_k = 2>}
       : (tensor<3x1536xi8>, tensor<200x1536xi4, #lowbit.layout<packed>>, tensor<200x1xf16>,
          tensor<3x1xf32>) -> tensor<3x200xf32>
   return %y : tensor<3x200xf32>
