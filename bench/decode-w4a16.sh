@@ -4,8 +4,9 @@
 # the LLM shapes of ../shared/reference/h100-measured.md at M = 1, 2, 4, 8, 16,
 # and a few variants on narrow layers (4096 x 4096, 1024 x 4096, 4096 x 14336).
 #   m1, m2, m4, m8, m16 the default config (sm_90a: tma_gemv on tensor
-#                       cores, 32 rows per block and per warp, 3 slots from
-#                       M = 2 to 8, 2 otherwise)
+#                       cores, 32 rows per block and per warp, 16 on the
+#                       narrow layers but at 16 tokens on 4096 rows, 3 slots
+#                       from M = 2 to 8, 2 otherwise)
 #   mM-bf16             the default config with bf16 activations and scales
 #   mM[-bf16]-g64       the default config with scales per group of 64 (on
 #                       tensor cores: applied to the decoded weights);
@@ -40,7 +41,8 @@ gemv() { # rows-per-warp chunks-in-flight splits mma-type
   echo "{lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, $block, 128], warp = [16, $((8 * rows))], mma = [16, 8, 16], mma_type = $type, stages = $stages$split>}"
 }
 # Narrow layers (Llama-3 8B's attention and down projections): fewer than
-# 132 x 32 rows, where the default takes 16-row blocks; their variants are
+# 132 x 32 rows, where the default takes 16-row blocks (at 16 tokens only
+# on 1024 rows); their variants are
 # the 32-row blocks with the K split the default took before (kK) and
 # 16-row blocks with other rings or a K split; -o16: an f16 result (no K
 # split).
