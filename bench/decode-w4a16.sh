@@ -2,7 +2,8 @@
 # Writes the W4A16 decode benchmark cases (u4 codes with zero points, f16
 # group-128 scales, f16 activations, f32 results) as .mlir into folder $1:
 # the LLM shapes of ../shared/reference/h100-measured.md at M = 1, 2, 4, 8, 16,
-# and a few variants on narrow layers (4096 x 4096, 1024 x 4096, 4096 x 14336).
+# and a few variants on narrow layers (4096 x 4096, 1024 x 4096, 4096 x 14336,
+# 4096 x 11008).
 #   m1, m2, m4, m8, m16 the default config (sm_90a: tma_gemv on tensor
 #                       cores, 32 rows per block and per warp, 16 on the
 #                       narrow layers but at 16 tokens on 4096 rows, 3 slots
@@ -47,8 +48,8 @@ gemv() { # rows-per-warp chunks-in-flight splits mma-type
 # 16-row blocks with other rings or a K split; -o16: an f16 result (no K
 # split).
 narrow="m1 m4 m16 m1-bf16 m1-tmamma-s3 m1-tmamma-s4 m1-tmamma-s2-k2 m16-tmamma-s3 m4-tmamma-s2
-        m1-o16 m16-o16 m1-tmamma-r32-w32-s2-o16 m16-tmamma-r32-w32-s2-o16"
-for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336; do
+        m1-o16 m16-o16 m1-tmamma-r32-w32-s2-o16 m16-tmamma-r32-w32-s2-o16 m16-tmamma-r32-w32-s2"
+for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096x11008; do
   n=${shape%x*}; k=${shape#*x}; g=$((k / 128))
   splits=$([ "$n" = 8192 ] && echo 2 || echo 1)
   rows=$([ "$n" = 8192 ] && echo 64 || echo 128)

@@ -19,13 +19,13 @@
 #                  Results named -s8 in bench/results are the s8 default
 #                  written out, before it was the default.
 #   mM[-fp8]-r32-kK on the narrow layers (4096 x 4096, 1024 x 4096,
-#                  4096 x 14336; defaults and these only): 32-row blocks
+#                  4096 x 14336, 4096 x 11008; defaults and these only): 32-row blocks
 #                  with K splits K (1: none); with the split that tma_gemv's
 #                  rule gave them, the default before 2026-12-03
 set -euo pipefail
 out=$1
 mkdir -p "$out"
-for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336; do
+for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096x11008; do
   n=${shape%x*}; k=${shape#*x}
   variants="m1 m4 m16 m1-fp8 m4-fp8 m16-fp8 m1-fp8-g128 m16-fp8-g128 m1-wgmma m16-wgmma
             m1-fp8-wgmma m16-fp8-wgmma m1-f16 m4-f16 m16-f16"

@@ -247,13 +247,14 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, ConfigAttr config,
 /// half the SMs one); its 512-byte K tiles through a ring of `stages`. K is
 /// split (f32 results only, through atomics into a result cleared first)
 /// only while the blocks would leave more than three quarters of the SMs
-/// idle. On an NVIDIA H200 (bench/results/2026-12-03-h200-decode-narrow.md,
-/// each call timed with the clearing of its result, which a K split needs:
-/// 1.5-2 us), against 32-row blocks with the K split the rule gave before:
-/// on 4096 x 4096 W4A16 7.8 against 10.5 us at M = 1, 8.4 against 9.8 at
-/// M = 4, 10.2 against 12.4 at M = 16 (32 rows, no split); W4A8 1.15-1.32x;
-/// on 1024 x 4096 and 4096 x 14336 0.93-1.13x (the split still gains 3-7%
-/// at 16 tokens on 14336-long K).
+/// idle, or for more than 8 tokens on long K (below). On an NVIDIA H200
+/// (bench/results/2026-12-03-h200-decode-narrow.md, each call timed with
+/// the clearing of its result, which a K split needs: 1.5-2 us), against
+/// 32-row blocks with the K split the rule gave before: on 4096 x 4096
+/// W4A16 7.8 against 10.5 us at M = 1, 8.4 against 9.8 at M = 4, 10.2
+/// against 12.4 at M = 16 (32 rows, no split); W4A8 1.15-1.32x; on
+/// 1024 x 4096 and 4096 x 14336 0.94-1.13x (at 16 tokens on 4096 x 14336
+/// with the long-K split below: 1.00-1.02x).
 ConfigAttr tmaGemvConfig(MLIRContext *ctx, const Problem &p, TargetAttr target,
                          ArrayRef<int64_t> mma, Type mmaType, int64_t stages) {
   constexpr int64_t kTileBytes = 512;
@@ -263,8 +264,13 @@ ConfigAttr tmaGemvConfig(MLIRContext *ctx, const Problem &p, TargetAttr target,
   int64_t rows = wide ? 32 : 16;
   int64_t blocks = llvm::divideCeil(p.n, rows);
   int64_t kTiles = llvm::divideCeil(p.k * p.weightBits / 8, kTileBytes);
+  // More than 8 tokens on fewer blocks than SMs: K of 8 tiles or more
+  // pays for the clearing (at 16 tokens split in two: 4096 x 14336, 14
+  // tiles, 1.04-1.09x; 4096 x 11008, 11 tiles, 1.01-1.02x; 4096 x 4096, 4
+  // tiles, 0.84-0.88x).
+  bool longK = p.m > 8 && blocks < sms && kTiles >= 8;
   int64_t splits = 1;
-  if (p.f32Result && 4 * blocks < sms)
+  if (p.f32Result && (4 * blocks < sms || longK))
     splits = std::clamp<int64_t>(llvm::divideCeil(sms, blocks), 1, kTiles);
   return ConfigAttr::get(ctx, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, rows}, mma, mmaType,
                          stages, splits, /*cluster=*/{}, /*persistent=*/false,

@@ -407,7 +407,8 @@ func.func @packed_w4a16_one_token(%x: tensor<1x8192xf16>, %w: tensor<28672x8192x
 // blocks while they give half the SMs one (4096 rows: 128 blocks), not on
 // 1024 rows (32). K splits (f32 results) only where the blocks leave more
 // than three quarters of the SMs idle: 256 rows (16 blocks) in 9, at most
-// one per K tile (4 on K = 4096, 2 on K = 1536).
+// one per K tile (4 on K = 4096, 2 on K = 1536); and from 9 tokens on
+// blocks fewer than the SMs with K of 8 tiles or more (4096 x 14336: 14).
 // SM90A-LABEL: func @tma_gemv_row_blocks
 // SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
 // SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 2>
@@ -415,20 +416,23 @@ func.func @packed_w4a16_one_token(%x: tensor<1x8192xf16>, %w: tensor<28672x8192x
 // SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 2>
 // SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 2, split_k = 4>
 // SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = f16, stages = 2, split_k = 2>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2, split_k = 2>
 func.func @tma_gemv_row_blocks(%x: tensor<1x4096xf16>, %w: tensor<4224x4096xi4, #lowbit.layout<packed>>, %s: tensor<4224x32xf16>,
                                %v: tensor<4192x4096xi4, #lowbit.layout<packed>>, %t: tensor<4192x32xf16>,
                                %x16: tensor<16x4096xf16>, %u: tensor<4096x4096xi4, #lowbit.layout<packed>>, %us: tensor<4096x32xf16>,
                                %q: tensor<1024x4096xi4, #lowbit.layout<packed>>, %qs: tensor<1024x32xf16>,
                                %r: tensor<256x4096xi4, #lowbit.layout<packed>>, %rs: tensor<256x32xf16>,
-                               %x3: tensor<1x1536xf16>, %o: tensor<256x1536xi4, #lowbit.layout<packed>>, %os: tensor<256x12xf16>)
-    -> (tensor<1x4224xf16>, tensor<1x4192xf16>, tensor<16x4096xf32>, tensor<16x1024xf32>, tensor<1x256xf32>, tensor<1x256xf32>) {
+                               %x3: tensor<1x1536xf16>, %o: tensor<256x1536xi4, #lowbit.layout<packed>>, %os: tensor<256x12xf16>,
+                               %xl: tensor<16x14336xf16>, %l: tensor<4096x14336xi4, #lowbit.layout<packed>>, %ls: tensor<4096x112xf16>)
+    -> (tensor<1x4224xf16>, tensor<1x4192xf16>, tensor<16x4096xf32>, tensor<16x1024xf32>, tensor<1x256xf32>, tensor<1x256xf32>, tensor<16x4096xf32>) {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x4096xf16>, tensor<4224x4096xi4, #lowbit.layout<packed>>, tensor<4224x32xf16>) -> tensor<1x4224xf16>
   %z = lowbit.matmul %x, %v weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%t) : (tensor<1x4096xf16>, tensor<4192x4096xi4, #lowbit.layout<packed>>, tensor<4192x32xf16>) -> tensor<1x4192xf16>
   %a = lowbit.matmul %x16, %u weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%us) : (tensor<16x4096xf16>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x32xf16>) -> tensor<16x4096xf32>
   %b = lowbit.matmul %x16, %q weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%qs) : (tensor<16x4096xf16>, tensor<1024x4096xi4, #lowbit.layout<packed>>, tensor<1024x32xf16>) -> tensor<16x1024xf32>
   %c = lowbit.matmul %x, %r weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%rs) : (tensor<1x4096xf16>, tensor<256x4096xi4, #lowbit.layout<packed>>, tensor<256x32xf16>) -> tensor<1x256xf32>
   %d = lowbit.matmul %x3, %o weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%os) : (tensor<1x1536xf16>, tensor<256x1536xi4, #lowbit.layout<packed>>, tensor<256x12xf16>) -> tensor<1x256xf32>
-  return %y, %z, %a, %b, %c, %d : tensor<1x4224xf16>, tensor<1x4192xf16>, tensor<16x4096xf32>, tensor<16x1024xf32>, tensor<1x256xf32>, tensor<1x256xf32>
+  %e = lowbit.matmul %xl, %l weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%ls) : (tensor<16x14336xf16>, tensor<4096x14336xi4, #lowbit.layout<packed>>, tensor<4096x112xf16>) -> tensor<16x4096xf32>
+  return %y, %z, %a, %b, %c, %d, %e : tensor<1x4224xf16>, tensor<1x4192xf16>, tensor<16x4096xf32>, tensor<16x1024xf32>, tensor<1x256xf32>, tensor<1x256xf32>, tensor<16x4096xf32>
 }
 
 // -----
