@@ -41,12 +41,11 @@ gemv() { # rows-per-warp chunks-in-flight splits mma-type
   local split=""; [ "$splits" -gt 1 ] && split=", split_k = $splits"
   echo "{lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, $block, 128], warp = [16, $((8 * rows))], mma = [16, 8, 16], mma_type = $type, stages = $stages$split>}"
 }
-# Narrow layers (Llama-3 8B's attention and down projections): fewer than
-# 132 x 32 rows, where the default takes 16-row blocks (at 16 tokens only
-# on 1024 rows); their variants are
-# the 32-row blocks with the K split the default took before (kK) and
-# 16-row blocks with other rings or a K split; -o16: an f16 result (no K
-# split).
+# Narrow layers (Llama-3 8B's attention and down projections, Llama-2 7B's
+# down projection): fewer than 132 x 32 rows, where the default takes
+# 16-row blocks (at 16 tokens only on 1024 rows). Their variants: 32-row
+# blocks with the K split the default took before (kK) or none, 16-row
+# blocks with other rings or a K split; -o16: an f16 result (no K split).
 narrow="m1 m4 m16 m1-bf16 m1-tmamma-s3 m1-tmamma-s4 m1-tmamma-s2-k2 m16-tmamma-s3 m4-tmamma-s2
         m1-o16 m16-o16 m1-tmamma-r32-w32-s2-o16 m16-tmamma-r32-w32-s2-o16 m16-tmamma-r32-w32-s2"
 for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096x11008; do
