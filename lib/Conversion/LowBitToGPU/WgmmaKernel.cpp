@@ -158,9 +158,10 @@ struct WgmmaProblem {
   /// Staging buffers per consumer for the staged epilogue (0: results are
   /// stored from registers), each one box of the result's tensor map: 128
   /// bytes (64 16-bit results) of each of the consumer's 64 rows, or
-  /// (transposed) of each of the tile's token rows.
+  /// (transposed) of each of `stagingTokens` token rows of the tile.
   int64_t stagingBuffers = 0;
-  int64_t stagingBoxRows() const { return swapped() ? tileCols() : kWarpgroupRows; }
+  int64_t stagingTokens = 0;
+  int64_t stagingBoxRows() const { return swapped() ? stagingTokens : kWarpgroupRows; }
   int64_t stagingBoxBytes() const { return stagingBoxRows() * kRowBytes; }
   /// After the ring: each consumer's staging buffers (1024-byte aligned, as
   /// the swizzle needs), then the mbarriers: `full` for each slot, then `empty`.
@@ -331,16 +332,48 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
 /// The staged epilogue's buffers per consumer: 16-bit results whose rows
 /// TMA can address (multiples of 16 bytes) are stored through shared
 /// memory, with two buffers where the tile has two boxes of columns and
-/// both fit beside the ring, else one (the transposed kernels store one box
-/// per tile); otherwise none, and the results are stored from registers.
-int64_t stagingBuffers(WgmmaProblem p) {
+/// both fit beside the ring, else one; otherwise none, and the results are
+/// stored from registers. The transposed kernels' boxes hold the whole
+/// tile's tokens where that fits, else the most bytes of boxes of a half or
+/// a quarter of them that fit, two buffers before one at the same bytes.
+/// 192-token W4A8-e4m3 tiles (34 KiB left beside the 3 x 64 KiB ring) take
+/// two 48-token boxes, 1.02-1.09x faster than storing from registers on the
+/// H200. Smaller parts cost a barrier pair each: 256-token W4A16 tiles
+/// (10 KiB left beside 3 x 72 KiB) in 16-token boxes ran 0.96-1.04x, and
+/// store from registers (bench/results/2026-12-03-h200-staged-transposed.md).
+void chooseStaging(WgmmaProblem &p) {
+  p.stagingBuffers = 0;
   if (!lowbit::gpu::wgmmaStagesResults(p.resultType.getIntOrFloatBitWidth(), p.n))
-    return 0;
-  int64_t most = p.swapped() ? 1 : std::min<int64_t>(2, p.bn / kStagingCols);
-  for (p.stagingBuffers = most; p.stagingBuffers >= 1; --p.stagingBuffers)
-    if (p.sharedBytes() <= kMaxSharedBytes)
-      return p.stagingBuffers;
-  return 0;
+    return;
+  if (!p.swapped()) {
+    for (int64_t buffers = std::min<int64_t>(2, p.bn / kStagingCols); buffers >= 1; --buffers) {
+      p.stagingBuffers = buffers;
+      if (p.sharedBytes() <= kMaxSharedBytes)
+        return;
+    }
+    p.stagingBuffers = 0;
+    return;
+  }
+  p.stagingTokens = p.tileCols();
+  p.stagingBuffers = 1;
+  if (p.sharedBytes() <= kMaxSharedBytes)
+    return;
+  int64_t bestBytes = 0, bestTokens = 0, bestBuffers = 0;
+  int64_t fewestTokens = std::max<int64_t>(8, p.tileCols() / 4);
+  for (int64_t tokens = p.tileCols() / 2; tokens >= fewestTokens && tokens % 8 == 0; tokens /= 2)
+    for (int64_t buffers = 2; buffers >= 1; --buffers) {
+      p.stagingTokens = tokens;
+      p.stagingBuffers = buffers;
+      int64_t bytes = tokens * buffers;
+      bool better = bytes > bestBytes || (bytes == bestBytes && buffers > bestBuffers);
+      if (p.sharedBytes() <= kMaxSharedBytes && better) {
+        bestBytes = bytes;
+        bestTokens = tokens;
+        bestBuffers = buffers;
+      }
+    }
+  p.stagingTokens = bestTokens;
+  p.stagingBuffers = bestBuffers;
 }
 
 FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
@@ -1444,42 +1477,58 @@ void storeTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
 
 /// The staged epilogue of the transposed product: the consumer's 64 weight
 /// rows are 64 columns of the result (one 128-byte row of the box) for
-/// each of the tile's tokens (the box's rows), one box per tile. Thread
-/// (warp, lane) holds weight rows 16 * warp + lane / 4 (+ 8), the 16-byte
-/// chunk 2 * warp (+ 1) of each token row, and tokens 8j + 2 * (lane % 4)
-/// (+ 1), whose rows differ mod 8: the swizzle spreads a warp's stores
-/// over 16 banks.
+/// each of the box's tokens (its rows), the tile's tokens in one box or in
+/// several, buffers alternating. Thread (warp, lane) holds weight rows
+/// 16 * warp + lane / 4 (+ 8), the 16-byte chunk 2 * warp (+ 1) of each
+/// token row, and tokens 8j + 2 * (lane % 4) (+ 1), whose rows differ mod
+/// 8: the swizzle spreads a warp's stores over 16 banks.
 void storeSwappedTileStaged(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
                             StagedStores &out, Value acc, Value xs, Value s, Value warp,
                             Value lane, Value consumerRow0, Value tileCol0) {
   OpBuilder &b = e.b;
-  out.awaitBuffer(0);
-  Value buffer = smem.stagingBuffer(out.group.consumer);
   Value quadCol = e.mul(e.rem(lane, 4), 2);
-  SmallVector<Value> tokenScales, weightScales;
+  SmallVector<Value> weightScales;
   if (xs) {
-    for (int64_t j = 0; j < p.tileCols() / 8; ++j)
-      for (int64_t c = 0; c < 2; ++c)
-        tokenScales.push_back(tokenScale(e, p, xs, e.add(e.add(tileCol0, quadCol), j * 8 + c)));
     Value n0 = e.add(consumerRow0, fragmentRow(e, warp, lane));
     for (int64_t half = 0; half < 2; ++half)
       weightScales.push_back(weightScale(e, p, s, e.add(n0, half * 8)));
   }
-  for (int64_t j = 0; j < p.tileCols() / 8; ++j)
-    for (int64_t c = 0; c < 2; ++c) {
-      Value token = e.add(quadCol, j * 8 + c); // the box row
-      for (int64_t half = 0; half < 2; ++half) {
-        Value v = scaledResult(e, p, acc, 4 * j + 2 * half + c,
-                               xs ? tokenScales[2 * j + c] : Value(),
-                               xs ? weightScales[half] : Value());
-        Value chunk = e.add(e.mul(warp, 2), half);
-        Value swizzled = arith::XOrIOp::create(b, e.loc, chunk, e.rem(token, 8));
-        Value address = e.add(e.add(buffer, e.mul(token, kRowBytes)),
-                              e.add(e.mul(swizzled, 16), e.mul(e.div(lane, 4), 2)));
-        LLVM::StoreOp::create(b, e.loc, v, smem.pointer(address));
-      }
-    }
-  out.store(buffer, e.mul(consumerRow0, 2), tileCol0);
+  // The thread's address in the first buffer, of token row quadCol and
+  // chunk 2 * warp: both even, so row quadCol + c of chunk 2 * warp + half
+  // is c rows and (half ^ c) chunks further on, and token block j of a box
+  // 8 rows (1 KiB, the same swizzle). One base register and constants:
+  // LLVM hoists address arithmetic out of the tile loop, where an address
+  // per stored value (96 at 192 tokens) spilled beside the sums.
+  Value buffer0 = smem.stagingBuffer(out.group.consumer);
+  Value swizzled0 = arith::XOrIOp::create(b, e.loc, e.mul(warp, 2), quadCol);
+  Value base = e.add(e.add(buffer0, e.mul(quadCol, kRowBytes)),
+                     e.add(e.mul(swizzled0, 16), e.mul(e.div(lane, 4), 2)));
+  int64_t boxBlocks = p.stagingTokens / 8; // n8 token blocks per box
+  for (int64_t box = 0; box < p.tileCols() / p.stagingTokens; ++box) {
+    // The box's token scales, loaded before its barrier.
+    SmallVector<Value> tokenScales;
+    if (xs)
+      for (int64_t j = 0; j < boxBlocks; ++j)
+        for (int64_t c = 0; c < 2; ++c)
+          tokenScales.push_back(
+              tokenScale(e, p, xs, e.add(e.add(tileCol0, quadCol), (box * boxBlocks + j) * 8 + c)));
+    // The previous tile's stores (box 0) or the one that last used this
+    // buffer have read it.
+    if (box == 0 || box >= p.stagingBuffers)
+      out.awaitBuffer(box == 0 ? 0 : p.stagingBuffers - 1);
+    int64_t bufferOffset = (box % p.stagingBuffers) * p.stagingBoxBytes();
+    for (int64_t j = 0; j < boxBlocks; ++j)
+      for (int64_t c = 0; c < 2; ++c)
+        for (int64_t half = 0; half < 2; ++half) {
+          Value v = scaledResult(e, p, acc, 4 * (box * boxBlocks + j) + 2 * half + c,
+                                 xs ? tokenScales[2 * j + c] : Value(),
+                                 xs ? weightScales[half] : Value());
+          Value address = e.add(base, bufferOffset + (j * 8 + c) * kRowBytes + (half ^ c) * 16);
+          LLVM::StoreOp::create(b, e.loc, v, smem.pointer(address));
+        }
+    out.store(e.add(buffer0, bufferOffset), e.mul(consumerRow0, 2),
+              e.add(tileCol0, box * p.stagingTokens));
+  }
 }
 
 /// The swapped product's store: accumulator rows are weight rows (n),
@@ -1665,7 +1714,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   if (failed(analyzed))
     return failure();
   WgmmaProblem p = *analyzed;
-  p.stagingBuffers = stagingBuffers(p);
+  chooseStaging(p);
   // Ring tiles and staging boxes start on the swizzle's 8-row atoms.
   assert(p.stagingOffset() % kSwizzleAtomBytes == 0 &&
          p.stagingBoxBytes() % kSwizzleAtomBytes == 0 && "swizzled tiles must be aligned");

@@ -1,6 +1,7 @@
 // RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx --manifest=%t.json | FileCheck %s
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 // RUN: FileCheck %s --check-prefix=GRID < %t.json
+// RUN: FileCheck %s --check-prefix=STORES < %t.ptx
 // RUN: %if ptxas %{ ptxas -arch=sm_90a %t.ptx -o %t.cubin %}
 // CHECK: 1 kernel(s)
 
@@ -9,12 +10,19 @@
 // 2 x 96 registers per consumer thread (ptxas 13.0 spills 12 bytes, outside
 // the wgmmas, beside the stream-K exchange; the benchmark shapes do not). 200 tokens leave the second tile 8 rows; 6 tiles of 128
 // weight rows x 192 tokens, each split along K into 2 parts of its 19 K
-// tiles of 256 (K = 4640 ends inside one).
+// tiles of 256 (K = 4640 ends inside one). The result is staged through
+// shared memory in boxes of 48 tokens, two buffers per consumer (the whole
+// tile's 192 do not fit beside the ring): four TMA stores per tile.
 // GRID: "grid": [
 // GRID-NEXT: 12,
+// GRID: "shared_memory": 222256,
+// GRID: "box_rows": 48,
+// GRID-NEXT: "param": 4,
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n192k32.f32.e4m3.e4m3
 // PTX-DAG: ld.acquire.gpu.global.u32
 // PTX-DAG: st.release.gpu.global.u32
+// STORES-COUNT-4: cp.async.bulk.tensor.2d.global.shared::cta.tile.bulk_group
+// STORES-NOT: cp.async.bulk.tensor.2d.global.shared
 // Tolerance: see matrix-fp8-m1024.mlir (FP8 wgmma accumulation).
 // GPU-COMPARE: --rtol=1e-2 --atol=1000 --max-rel-l2=2e-3
 func.func @w4a8fp8(%x: tensor<200x4640xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<320x4640xi4, #lowbit.layout<packed>>, %s: tensor<320x1xbf16>) -> tensor<200x320xbf16> {
