@@ -339,8 +339,9 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
 /// 192-token W4A8-e4m3 tiles (34 KiB left beside the 3 x 64 KiB ring) take
 /// two 48-token boxes, 1.02-1.09x faster than storing from registers on the
 /// H200. Smaller parts cost a barrier pair each: 256-token W4A16 tiles
-/// (10 KiB left beside 3 x 72 KiB) in 16-token boxes ran 0.96-1.04x, and
-/// store from registers (bench/results/2026-12-03-h200-staged-transposed.md).
+/// (10 KiB left beside 3 x 72 KiB) in 16- or 32-token boxes ran 0.96-1.05x,
+/// and store from registers
+/// (bench/results/2026-12-03-h200-staged-transposed.md).
 void chooseStaging(WgmmaProblem &p) {
   p.stagingBuffers = 0;
   if (!lowbit::gpu::wgmmaStagesResults(p.resultType.getIntOrFloatBitWidth(), p.n))
