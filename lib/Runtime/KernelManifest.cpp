@@ -264,35 +264,46 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
   std::optional<quant::CodeType> scaleCode;
   if (isScale && !p.code.empty())
     scaleCode = quant::CodeType::parse(p.code);
-  for (int64_t i = 0; i < n; ++i) {
-    if (scaleCode) {
-      array.data.push_back(scaleCode->encode(scale(rng)));
+  // What each element is, decided once: activations have up to hundreds of
+  // millions of elements, drawn from one stream in order.
+  enum class Form { ScaleCode, F32, Bf16, F16, Code };
+  Form form = scaleCode         ? Form::ScaleCode
+              : p.dtype == "f4" ? Form::F32
+              : p.dtype == "V2" ? Form::Bf16
+              : p.dtype == "f2" ? Form::F16
+                                : Form::Code;
+  size_t elementBytes = form == Form::F32 ? 4 : form == Form::Bf16 || form == Form::F16 ? 2 : 1;
+  array.data.resize(size_t(n) * elementBytes);
+  uint8_t *out = array.data.data();
+  unsigned bits = p.bits ? unsigned(p.bits) : 8;
+  for (int64_t i = 0; i < n; ++i, out += elementBytes) {
+    if (form == Form::ScaleCode) {
+      *out = scaleCode->encode(scale(rng));
       continue;
     }
+    // Drawn for codes too (and unused): the stream stays the one every
+    // recorded result was measured on.
     float v = isScale ? scale(rng) / 64 : real(rng);
-    if (p.dtype == "f4") {
-      uint8_t bytes[4];
-      memcpy(bytes, &v, 4);
-      array.data.insert(array.data.end(), bytes, bytes + 4);
-    } else if (p.dtype == "V2") {
-      // bf16, rounded to nearest even on the bits (v is finite): as APFloat
-      // would, without its cost on operands of a hundred million elements.
-      uint16_t half = floatToBf16(v);
-      array.data.push_back(uint8_t(half & 0xff));
-      array.data.push_back(uint8_t(half >> 8));
-    } else if (p.dtype == "f2") {
-      llvm::APFloat f(v);
-      bool lost;
-      f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven, &lost);
-      uint16_t bits = uint16_t(f.bitcastToAPInt().getZExtValue());
-      array.data.push_back(uint8_t(bits & 0xff));
-      array.data.push_back(uint8_t(bits >> 8));
-    } else {
-      unsigned bits = p.bits ? unsigned(p.bits) : 8;
+    if (form == Form::Code) {
       uint8_t code = uint8_t(rng() & ((1u << bits) - 1));
       while (floatCode && !floatCode->isFinite(code))
         code = uint8_t(rng() & ((1u << bits) - 1));
-      array.data.push_back(code);
+      *out = code;
+    } else if (form == Form::F32) {
+      memcpy(out, &v, 4);
+    } else if (form == Form::Bf16) {
+      // bf16, rounded to nearest even on the bits (v is finite): as APFloat
+      // would, without its cost on operands of a hundred million elements.
+      uint16_t half = floatToBf16(v);
+      out[0] = uint8_t(half & 0xff);
+      out[1] = uint8_t(half >> 8);
+    } else {
+      llvm::APFloat f(v);
+      bool lost;
+      f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven, &lost);
+      uint16_t half = uint16_t(f.bitcastToAPInt().getZExtValue());
+      out[0] = uint8_t(half & 0xff);
+      out[1] = uint8_t(half >> 8);
     }
   }
   return array;
@@ -331,7 +342,7 @@ mlir::lowbit::runtime::runOnce(CudaDevice &device, void *module,
                                const KernelManifest &manifest,
                                llvm::ArrayRef<std::vector<uint8_t>> operands) {
   std::vector<DevicePtr> args;
-  auto release = llvm::make_scope_exit([&] {
+  llvm::scope_exit release([&] {
     for (DevicePtr ptr : args)
       device.free(ptr);
   });

@@ -266,39 +266,40 @@ uint16_t mlir::lowbit::floatToBf16(float value) {
 
 llvm::Expected<std::vector<double>>
 mlir::lowbit::numericValues(const NpyArray &array) {
-  std::vector<double> values(array.numElements());
-  const uint8_t *p = array.data.data();
-  size_t size = array.elementSize();
-  for (size_t i = 0; i < values.size(); ++i, p += size) {
-    const std::string &t = array.dtype;
-    if (t == "f4") {
-      float v;
-      memcpy(&v, p, 4);
-      values[i] = v;
-    } else if (t == "f8") {
-      memcpy(&values[i], p, 8);
-    } else if (t == "f2" || t == "V2") {
-      // 'V2' is how bf16 travels (as ml_dtypes saves it). Decoded on the
-      // bits: benchmark outputs have hundreds of millions of elements.
-      uint16_t bits;
-      memcpy(&bits, p, 2);
-      values[i] = t == "f2" ? halfToDouble(bits) : bf16ToDouble(bits);
-    } else if (t == "i1") {
-      values[i] = int8_t(*p);
-    } else if (t == "u1" || t == "b1") {
-      values[i] = *p;
-    } else if (t == "i4") {
-      int32_t v;
-      memcpy(&v, p, 4);
-      values[i] = v;
-    } else if (t == "i8") {
-      int64_t v;
-      memcpy(&v, p, 8);
-      values[i] = double(v);
-    } else {
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "cannot read values of dtype '" + t + "'");
-    }
-  }
-  return values;
+  // The element type is looked up once, not per element: benchmark operands
+  // and outputs have hundreds of millions of elements, and comparing the
+  // dtype string for each took seconds of a benchmark's setup.
+  const std::string &t = array.dtype;
+  auto decodeAll = [&](auto decode) {
+    std::vector<double> values(array.numElements());
+    const uint8_t *p = array.data.data();
+    size_t size = array.elementSize();
+    for (size_t i = 0; i < values.size(); ++i, p += size)
+      values[i] = decode(p);
+    return values;
+  };
+  auto load = [](auto type, const uint8_t *p) {
+    decltype(type) v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+  };
+  if (t == "f4")
+    return decodeAll([&](const uint8_t *p) { return double(load(float(), p)); });
+  if (t == "f8")
+    return decodeAll([&](const uint8_t *p) { return load(double(), p); });
+  // 'V2' is how bf16 travels (as ml_dtypes saves it); both decoded on the bits.
+  if (t == "f2")
+    return decodeAll([&](const uint8_t *p) { return halfToDouble(load(uint16_t(), p)); });
+  if (t == "V2")
+    return decodeAll([&](const uint8_t *p) { return bf16ToDouble(load(uint16_t(), p)); });
+  if (t == "i1")
+    return decodeAll([](const uint8_t *p) { return double(int8_t(*p)); });
+  if (t == "u1" || t == "b1")
+    return decodeAll([](const uint8_t *p) { return double(*p); });
+  if (t == "i4")
+    return decodeAll([&](const uint8_t *p) { return double(load(int32_t(), p)); });
+  if (t == "i8")
+    return decodeAll([&](const uint8_t *p) { return double(load(int64_t(), p)); });
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "cannot read values of dtype '" + t + "'");
 }

@@ -43,6 +43,34 @@ TEST(Npy, HalfAndBf16Values) {
   EXPECT_EQ(llvm::toString(bad.takeError()), "cannot read values of dtype 'V1'");
 }
 
+// Each dtype numericValues reads, from its little-endian bytes.
+TEST(Npy, EveryDtypeDecodes) {
+  auto bytesOf = [](auto... values) {
+    std::vector<uint8_t> bytes;
+    (bytes.insert(bytes.end(), reinterpret_cast<const uint8_t *>(&values),
+                  reinterpret_cast<const uint8_t *>(&values) + sizeof(values)),
+     ...);
+    return bytes;
+  };
+  NpyArray f4{"f4", {2}, bytesOf(0.25f, -3.5f)};
+  NpyArray f8{"f8", {2}, bytesOf(1e-300, -7.0)};
+  NpyArray i1{"i1", {3}, {0x80, 0x7f, 0xff}};
+  NpyArray u1{"u1", {2}, {0x80, 0xff}};
+  NpyArray b1{"b1", {2}, {0, 1}};
+  NpyArray i8{"i8", {2}, bytesOf(int64_t(-5), int64_t(1) << 40)};
+  EXPECT_EQ(*numericValues(f4), (std::vector<double>{0.25, -3.5}));
+  EXPECT_EQ(*numericValues(f8), (std::vector<double>{1e-300, -7.0}));
+  EXPECT_EQ(*numericValues(i1), (std::vector<double>{-128, 127, -1}));
+  EXPECT_EQ(*numericValues(u1), (std::vector<double>{128, 255}));
+  EXPECT_EQ(*numericValues(b1), (std::vector<double>{0, 1}));
+  EXPECT_EQ(*numericValues(i8), (std::vector<double>{-5, double(int64_t(1) << 40)}));
+  // An unknown dtype is an error even without elements.
+  NpyArray empty{"V3", {0}, {}};
+  auto bad = numericValues(empty);
+  ASSERT_FALSE(bool(bad));
+  EXPECT_EQ(llvm::toString(bad.takeError()), "cannot read values of dtype 'V3'");
+}
+
 TEST(Npy, Comparison) {
   Comparison c = compareValues({1.0, 2.5, NAN}, {1.0, 2.0, 3.0}, 0.1, 0.0);
   EXPECT_EQ(c.count, 3);
@@ -63,16 +91,17 @@ TEST(Npy, HalfDecodersMatchAPFloatEverywhere) {
     double bf16 = llvm::APFloat(llvm::APFloat::BFloat(), llvm::APInt(16, bits))
                       .convertToDouble();
     double fastHalf = halfToDouble(uint16_t(bits)), fastBf16 = bf16ToDouble(uint16_t(bits));
-    if (std::isnan(half))
+    if (std::isnan(half)) {
       EXPECT_TRUE(std::isnan(fastHalf)) << bits;
-    else
+    } else {
       EXPECT_EQ(std::signbit(half), std::signbit(fastHalf)) << bits;
-    if (!std::isnan(half))
       EXPECT_EQ(half, fastHalf) << bits;
-    if (std::isnan(bf16))
+    }
+    if (std::isnan(bf16)) {
       EXPECT_TRUE(std::isnan(fastBf16)) << bits;
-    else
+    } else {
       EXPECT_EQ(bf16, fastBf16) << bits;
+    }
   }
 }
 
