@@ -291,17 +291,19 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
       *out = code;
     } else if (form == Form::F32) {
       memcpy(out, &v, 4);
-    } else if (form == Form::Bf16) {
-      // bf16, rounded to nearest even on the bits (v is finite): as APFloat
-      // would, without its cost on operands of a hundred million elements.
-      uint16_t half = floatToBf16(v);
-      out[0] = uint8_t(half & 0xff);
-      out[1] = uint8_t(half >> 8);
     } else {
-      llvm::APFloat f(v);
-      bool lost;
-      f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven, &lost);
-      uint16_t half = uint16_t(f.bitcastToAPInt().getZExtValue());
+      // bf16 is rounded to nearest even on the bits (v is finite), as
+      // APFloat would, without its cost on operands of a hundred million
+      // elements; f16 through APFloat.
+      uint16_t half;
+      if (form == Form::Bf16) {
+        half = floatToBf16(v);
+      } else {
+        llvm::APFloat f(v);
+        bool lost;
+        f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven, &lost);
+        half = uint16_t(f.bitcastToAPInt().getZExtValue());
+      }
       out[0] = uint8_t(half & 0xff);
       out[1] = uint8_t(half >> 8);
     }

@@ -264,6 +264,13 @@ uint16_t mlir::lowbit::floatToBf16(float value) {
   return uint16_t((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }
 
+/// The `T` whose bytes start at `p` (unaligned).
+template <typename T> static T loadAs(const uint8_t *p) {
+  T v;
+  memcpy(&v, p, sizeof(T));
+  return v;
+}
+
 llvm::Expected<std::vector<double>>
 mlir::lowbit::numericValues(const NpyArray &array) {
   // The element type is looked up once, not per element: benchmark operands
@@ -278,28 +285,23 @@ mlir::lowbit::numericValues(const NpyArray &array) {
       values[i] = decode(p);
     return values;
   };
-  auto load = [](auto type, const uint8_t *p) {
-    decltype(type) v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-  };
   if (t == "f4")
-    return decodeAll([&](const uint8_t *p) { return double(load(float(), p)); });
+    return decodeAll([](const uint8_t *p) { return double(loadAs<float>(p)); });
   if (t == "f8")
-    return decodeAll([&](const uint8_t *p) { return load(double(), p); });
+    return decodeAll([](const uint8_t *p) { return loadAs<double>(p); });
   // 'V2' is how bf16 travels (as ml_dtypes saves it); both decoded on the bits.
   if (t == "f2")
-    return decodeAll([&](const uint8_t *p) { return halfToDouble(load(uint16_t(), p)); });
+    return decodeAll([](const uint8_t *p) { return halfToDouble(loadAs<uint16_t>(p)); });
   if (t == "V2")
-    return decodeAll([&](const uint8_t *p) { return bf16ToDouble(load(uint16_t(), p)); });
+    return decodeAll([](const uint8_t *p) { return bf16ToDouble(loadAs<uint16_t>(p)); });
   if (t == "i1")
     return decodeAll([](const uint8_t *p) { return double(int8_t(*p)); });
   if (t == "u1" || t == "b1")
     return decodeAll([](const uint8_t *p) { return double(*p); });
   if (t == "i4")
-    return decodeAll([&](const uint8_t *p) { return double(load(int32_t(), p)); });
+    return decodeAll([](const uint8_t *p) { return double(loadAs<int32_t>(p)); });
   if (t == "i8")
-    return decodeAll([&](const uint8_t *p) { return double(load(int64_t(), p)); });
+    return decodeAll([](const uint8_t *p) { return double(loadAs<int64_t>(p)); });
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  "cannot read values of dtype '" + t + "'");
 }

@@ -343,38 +343,28 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
 /// and store from registers
 /// (bench/results/2026-12-03-h200-staged-transposed.md).
 void chooseStaging(WgmmaProblem &p) {
-  p.stagingBuffers = 0;
-  if (!lowbit::gpu::wgmmaStagesResults(p.resultType.getIntOrFloatBitWidth(), p.n))
-    return;
-  if (!p.swapped()) {
-    for (int64_t buffers = std::min<int64_t>(2, p.bn / kStagingCols); buffers >= 1; --buffers) {
-      p.stagingBuffers = buffers;
-      if (p.sharedBytes() <= kMaxSharedBytes)
+  auto fits = [&](int64_t tokens, int64_t buffers) {
+    p.stagingTokens = tokens;
+    p.stagingBuffers = buffers;
+    return p.sharedBytes() <= kMaxSharedBytes;
+  };
+  if (lowbit::gpu::wgmmaStagesResults(p.resultType.getIntOrFloatBitWidth(), p.n)) {
+    if (!p.swapped()) {
+      for (int64_t buffers = std::min<int64_t>(2, p.bn / kStagingCols); buffers >= 1; --buffers)
+        if (fits(/*tokens=*/0, buffers))
+          return;
+    } else {
+      // [tokens, buffers] by staging bytes, two buffers first where equal.
+      int64_t t = p.tileCols();
+      if (fits(t, 1))
         return;
+      for (auto [tokens, buffers] :
+           {std::pair<int64_t, int64_t>{t / 2, 2}, {t / 4, 2}, {t / 2, 1}, {t / 4, 1}})
+        if (tokens >= 8 && tokens % 8 == 0 && fits(tokens, buffers))
+          return;
     }
-    p.stagingBuffers = 0;
-    return;
   }
-  p.stagingTokens = p.tileCols();
-  p.stagingBuffers = 1;
-  if (p.sharedBytes() <= kMaxSharedBytes)
-    return;
-  int64_t bestBytes = 0, bestTokens = 0, bestBuffers = 0;
-  int64_t fewestTokens = std::max<int64_t>(8, p.tileCols() / 4);
-  for (int64_t tokens = p.tileCols() / 2; tokens >= fewestTokens && tokens % 8 == 0; tokens /= 2)
-    for (int64_t buffers = 2; buffers >= 1; --buffers) {
-      p.stagingTokens = tokens;
-      p.stagingBuffers = buffers;
-      int64_t bytes = tokens * buffers;
-      bool better = bytes > bestBytes || (bytes == bestBytes && buffers > bestBuffers);
-      if (p.sharedBytes() <= kMaxSharedBytes && better) {
-        bestBytes = bytes;
-        bestTokens = tokens;
-        bestBuffers = buffers;
-      }
-    }
-  p.stagingTokens = bestTokens;
-  p.stagingBuffers = bestBuffers;
+  fits(0, 0);
 }
 
 FailureOr<WgmmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
