@@ -169,9 +169,18 @@ struct WgmmaProblem {
   int64_t barrierOffset() const {
     return stagingOffset() + consumers() * stagingBuffers * stagingBoxBytes();
   }
+  /// W4A8-e4m3 keeps the low words of its two lookup tables after the
+  /// barriers, one copy per lane: each thread loads its lane's, a value
+  /// ptxas cannot tell is the same in every thread, so it stays in a
+  /// register. Immediates (or one copy, which ptxas moves into a uniform
+  /// register) are copied into a register before every `prmt` that reads
+  /// them: 64 more instructions per K tile.
+  bool sharedLookupTables() const { return kind == WgmmaKind::Int4Fp8; }
+  int64_t lookupTableOffset() const { return barrierOffset() + 2 * stages * 8; }
+  static constexpr int64_t kLookupTableBytes = 2 * 4 * kWarpThreads;
   /// Dynamic shared memory, with room to align the start to the swizzle.
   int64_t sharedBytes() const {
-    return barrierOffset() + 2 * stages * 8 + kSwizzleAtomBytes;
+    return lookupTableOffset() + (sharedLookupTables() ? kLookupTableBytes : 0) + kSwizzleAtomBytes;
   }
   int64_t gridRows() const { return llvm::divideCeil(rows(), tileRows()); }
   int64_t gridCols() const { return llvm::divideCeil(cols(), tileCols()); }
@@ -460,6 +469,11 @@ struct SharedLayout {
     return e.add(bTile(stage), half * p.tileCols() * kRowBytes);
   }
   Value full(Value stage) { return pointer(offset(stage, p.barrierOffset(), 8)); }
+  /// Lane `lane`'s copy of the low word `i` of W4A8-e4m3's lookup tables
+  /// (0: non-negative codes, 1: negative codes halved).
+  Value lookupTable(Value lane, int64_t i) {
+    return pointer(e.add(e.add(base, p.lookupTableOffset() + 4 * i), e.mul(lane, 8)));
+  }
   Value empty(Value stage) {
     return pointer(offset(stage, p.barrierOffset() + 8 * p.stages, 8));
   }
@@ -706,12 +720,12 @@ Value fragmentRow(Emitter &e, Value warp, Value lane) {
 /// of -8..-1; zero for the others), added as first + 2 * second. On the
 /// host: widening::s4ToE4m3, checked against the e4m3 encoder for every
 /// word. (A mask of the signs picking one of two full lookups took eight,
-/// six in SASS.)
-Value s4ToE4m3(Emitter &e, Value word) {
-  Value nonNegative = e.permute(widening::kE4m3Positive[0], widening::kE4m3Positive[1], word);
+/// six in SASS.) `lowWords` holds the tables' low words in registers (see
+/// WgmmaProblem::sharedLookupTables); the high words are immediates.
+Value s4ToE4m3(Emitter &e, Value word, ArrayRef<Value> lowWords) {
+  Value nonNegative = e.permute(lowWords[0], e.i32(widening::kE4m3Positive[1]), word);
   Value flipped = arith::XOrIOp::create(e.b, e.loc, word, e.i32(widening::kCodeSignBits));
-  Value negativeHalved =
-      e.permute(widening::kE4m3NegativeHalved[0], widening::kE4m3NegativeHalved[1], flipped);
+  Value negativeHalved = e.permute(lowWords[1], e.i32(widening::kE4m3NegativeHalved[1]), flipped);
   return arith::AddIOp::create(e.b, e.loc, nonNegative, e.shl(negativeHalved, 1));
 }
 
@@ -728,9 +742,9 @@ Value s4ToS8Times16(Emitter &e, Value word) {
 /// K 4 * (lane % 4) + 16 * (i / 2) .. + 3 of the step, i.e. two packed
 /// bytes of 16-byte chunk `step` of the row, which the 128-byte swizzle
 /// moved to chunk step ^ (row % 8) (row % 8 = lane / 4).
-SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p,
-                                      SharedLayout &smem, Value stage, Value consumer,
-                                      Value warp, Value lane, int64_t step) {
+SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
+                                      Value stage, Value consumer, Value warp, Value lane,
+                                      int64_t step, ArrayRef<Value> lookupTables) {
   // The chunk is XOR-ed with lane / 4 here rather than through
   // swizzledOffset, whose form of the same offset made ptxas spill 64-96
   // bytes at 192 tokens.
@@ -745,7 +759,7 @@ SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p,
     Value address = e.add(base, (i % 2) * 8 * kRowBytes + (i / 2) * 8);
     Value codes = LLVM::LoadOp::create(b, e.loc, b.getI16Type(), smem.pointer(address));
     Value word = arith::ExtUIOp::create(b, e.loc, b.getI32Type(), codes);
-    regs.push_back(p.kind == WgmmaKind::Int4Fp8 ? s4ToE4m3(e, word)
+    regs.push_back(p.kind == WgmmaKind::Int4Fp8 ? s4ToE4m3(e, word, lookupTables)
                    : p.sixteenfoldWeights()     ? s4ToS8Times16(e, word)
                                                 : e.widenS4ToS8(word));
   }
@@ -1099,21 +1113,29 @@ void keepAlive(Emitter &e, ValueRange values) {
 /// widening) rather than a fence (WARPGROUP.ARRIVE) per step, which the
 /// profile showed among the widening's stalls. On the H200 1.06-1.09x faster on
 /// the three shapes at M = 4096 and 8192; int8 ran 0.98x that way
-/// (bench/results/2026-12-03-h200-w4a8-widen-ahead.md). Returns the f32 or
-/// s32 accumulators.
+/// (bench/results/2026-12-03-h200-w4a8-widen-ahead.md). The loop carries
+/// its ring slot and the parity of the slot's round, rather than dividing
+/// the ring position by the stage count in 64 bits (about 20 instructions
+/// per K tile). Returns the f32 or s32 accumulators.
 Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value consumer,
                             Value warp, Value lane, const TileRun &run) {
   Value done = run.done;
   OpBuilder &b = e.b;
   bool fp8 = p.floatProducts();
-  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), initialSums(e, p));
+  SmallVector<Value> lookupTables;
+  if (p.sharedLookupTables())
+    for (int64_t i = 0; i < 2; ++i)
+      lookupTables.push_back(
+          LLVM::LoadOp::create(b, e.loc, b.getI32Type(), smem.lookupTable(lane, i)));
+  SmallVector<Value> init = initialSums(e, p);
+  int64_t sums = init.size();
+  init.append({stageOf(e, p, done), e.rem(e.div(done, p.stages), 2)});
+  auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), init);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
-  Value kt = loop.getInductionVar();
   ValueRange args = loop.getRegionIterArgs();
-  Value slot = e.add(done, kt);
-  Value stage = stageOf(e, p, slot);
-  waitFull(e, p, smem, slot);
+  Value stage = args[sums], parity = args[sums + 1];
+  waitParity(e, smem.full(stage), parity);
   Value acc = args[0];
   SmallVector<Value> tileA;
   int64_t widenAhead = p.kind == WgmmaKind::Int4Fp8 ? p.steps() : 1;
@@ -1121,7 +1143,8 @@ Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
   for (int64_t first = 0; first < p.steps(); first += widenAhead) {
     SmallVector<SmallVector<Value>> stepA;
     for (int64_t step = first; step < first + widenAhead; ++step) {
-      stepA.push_back(loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step));
+      stepA.push_back(
+          loadWidenedWeights(e, p, smem, stage, consumer, warp, lane, step, lookupTables));
       tileA.append(stepA.back());
     }
     NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
@@ -1135,8 +1158,14 @@ Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
   NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
   keepAlive(e, tileA);
   releaseSlot(e, smem, lane, stage, /*genericReads=*/true);
-  scf::YieldOp::create(b, e.loc, tileSums(e, p, acc, args));
-  return loop.getResults().back();
+  SmallVector<Value> carried = tileSums(e, p, acc, args);
+  Value next = e.add(stage, 1);
+  Value wraps = e.eq(next, p.stages);
+  carried.push_back(arith::SelectOp::create(b, e.loc, wraps, e.idx(0), next));
+  carried.push_back(arith::SelectOp::create(
+      b, e.loc, wraps, arith::XOrIOp::create(b, e.loc, parity, e.idx(1)), parity));
+  scf::YieldOp::create(b, e.loc, carried);
+  return loop.getResults()[sums - 1];
 }
 
 /// A consumer warpgroup's main loop for W4A16, which dequantizes the 4-bit
@@ -1801,6 +1830,12 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     }
     NVVM::FenceMbarrierInitOp::create(b, loc);
   });
+  if (p.sharedLookupTables())
+    ifThen(e, e.lt(tid, kWarpThreads), [&] {
+      LLVM::StoreOp::create(b, loc, e.i32(widening::kE4m3Positive[0]), smem.lookupTable(tid, 0));
+      LLVM::StoreOp::create(b, loc, e.i32(widening::kE4m3NegativeHalved[0]),
+                            smem.lookupTable(tid, 1));
+    });
   // A cluster's blocks arrive on each other's barriers: all are set up
   // before any block goes on, and none exits while the other may still
   // arrive on its barriers (below).

@@ -1,6 +1,7 @@
 // RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx | FileCheck %s
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 // RUN: FileCheck %s --check-prefix=TILE < %t.ptx
+// RUN: FileCheck %s --check-prefix=TABLES < %t.ptx
 // RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS --implicit-check-not="instructions are serialized" %}
 // CHECK: 1 kernel(s)
 
@@ -20,6 +21,15 @@
 // PTX-DAG: prmt.b32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1;
 // PTX-DAG: add.rn.f32
+// The two lookup tables' low words (0x44403800, 0x65666768) are stored
+// once per lane in shared memory and loaded into registers by every
+// consumer thread, so that ptxas keeps them there: as immediates (or one
+// shared copy, which it moves to a uniform register) it copies them into a
+// register before each prmt. The high words stay immediates.
+// TABLES: st.shared.b64 [{{%rd[0-9]+}}+{{[0-9]+}}], 7306641142974527488;
+// TABLES: ld.shared.b32 [[LOW:%r[0-9]+]],
+// TABLES: prmt.b32 {{%r[0-9]+}}, [[LOW]], 1313622600,
+// TABLES-NOT: 1145059328
 // TILE: wgmma.fence.sync.aligned
 // TILE-NOT: wgmma.fence
 // TILE: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3
