@@ -992,9 +992,27 @@ SmallVector<Value> tileSums(Emitter &e, const WgmmaProblem &p, Value acc, ValueR
 /// Ring slot of the block's K tile number `slot`: its stage and the parity
 /// of its round.
 Value stageOf(Emitter &e, const WgmmaProblem &p, Value slot) { return e.rem(slot, p.stages); }
-void waitFull(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value slot) {
-  waitParity(e, smem.full(stageOf(e, p, slot)), e.rem(e.div(slot, p.stages), 2));
-}
+
+/// A ring slot and the parity of its round, as a K loop carries them from
+/// one tile to the next: deriving them from the ring position divides a
+/// 64-bit index by the stage count, about 20 uniform instructions per K
+/// tile.
+struct RingSlot {
+  Value stage, parity;
+  static RingSlot at(Emitter &e, const WgmmaProblem &p, Value position) {
+    return {stageOf(e, p, position), e.rem(e.div(position, p.stages), 2)};
+  }
+  static RingSlot fromValues(ValueRange values) { return {values[0], values[1]}; }
+  SmallVector<Value> values() const { return {stage, parity}; }
+  RingSlot next(Emitter &e, const WgmmaProblem &p) const {
+    Value following = e.add(stage, 1);
+    Value wraps = e.eq(following, p.stages);
+    return {arith::SelectOp::create(e.b, e.loc, wraps, e.idx(0), following),
+            arith::SelectOp::create(e.b, e.loc, wraps,
+                                    arith::XOrIOp::create(e.b, e.loc, parity, e.idx(1)), parity)};
+  }
+  void waitFull(Emitter &e, SharedLayout &smem) const { waitParity(e, smem.full(stage), parity); }
+};
 
 /// This warp is done with ring slot `stage`: one arrival per warp. Warps
 /// that read the slot with ld.shared (`genericReads`: the 4-bit weights
@@ -1039,13 +1057,16 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value
   bool fp8 = p.floatProducts();
   Type accType = accumulatorType(p, ctx);
   // FP8 keeps the running sum apart from the tensor cores' per-tile sum.
+  // (Carrying a RingSlot here made no shorter FP8 loop, and ptxas injected
+  // a warpgroup.arrive (C7519) into the int8 one.)
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), initialSums(e, p));
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value slot = e.add(done, loop.getInductionVar());
-    Value stage = stageOf(e, p, slot);
-    waitFull(e, p, smem, slot);
+    Value position = e.add(done, loop.getInductionVar());
+    RingSlot slot = RingSlot::at(e, p, position);
+    Value stage = slot.stage;
+    slot.waitFull(e, smem);
     Value descA = smem.descriptor(
         e.add(smem.aTile(stage), e.mul(consumer, kWarpgroupRows * kRowBytes)));
     Value descB = smem.descriptor(smem.bTile(stage));
@@ -1072,9 +1093,10 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value
       // One group stays in flight: the previous K tile's is done, so its
       // slot is free, while this one's products run.
       NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 1);
-      ifThen(e, arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne,
-                                      loop.getInductionVar(), e.idx(0)),
-             [&] { releaseSlot(e, smem, lane, e.rem(e.add(slot, p.stages - 1), p.stages)); });
+      ifThen(e,
+             arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne, loop.getInductionVar(),
+                                   e.idx(0)),
+             [&] { releaseSlot(e, smem, lane, e.rem(e.add(position, p.stages - 1), p.stages)); });
     }
     scf::YieldOp::create(b, e.loc, tileSums(e, p, acc, loop.getRegionIterArgs()));
   }
@@ -1082,7 +1104,7 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value
     // The last K tile's group, and its slot.
     NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
     Value last = arith::SubIOp::create(b, e.loc, e.add(done, run.kCount), e.idx(1));
-    releaseSlot(e, smem, lane, e.rem(last, p.stages));
+    releaseSlot(e, smem, lane, stageOf(e, p, last));
   }
   return loop.getResults().back();
 }
@@ -1114,9 +1136,7 @@ void keepAlive(Emitter &e, ValueRange values) {
 /// profile showed among the widening's stalls. On the H200 1.06-1.09x faster on
 /// the three shapes at M = 4096 and 8192; int8 ran 0.98x that way
 /// (bench/results/2026-12-03-h200-w4a8-widen-ahead.md). The loop carries
-/// its ring slot and the parity of the slot's round, rather than dividing
-/// the ring position by the stage count in 64 bits (about 20 instructions
-/// per K tile). Returns the f32 or s32 accumulators.
+/// its RingSlot. Returns the f32 or s32 accumulators.
 Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value consumer,
                             Value warp, Value lane, const TileRun &run) {
   Value done = run.done;
@@ -1129,13 +1149,14 @@ Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
           LLVM::LoadOp::create(b, e.loc, b.getI32Type(), smem.lookupTable(lane, i)));
   SmallVector<Value> init = initialSums(e, p);
   int64_t sums = init.size();
-  init.append({stageOf(e, p, done), e.rem(e.div(done, p.stages), 2)});
+  init.append(RingSlot::at(e, p, done).values());
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), init);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   ValueRange args = loop.getRegionIterArgs();
-  Value stage = args[sums], parity = args[sums + 1];
-  waitParity(e, smem.full(stage), parity);
+  RingSlot slot = RingSlot::fromValues(args.drop_front(sums));
+  Value stage = slot.stage;
+  slot.waitFull(e, smem);
   Value acc = args[0];
   SmallVector<Value> tileA;
   int64_t widenAhead = p.kind == WgmmaKind::Int4Fp8 ? p.steps() : 1;
@@ -1159,11 +1180,7 @@ Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
   keepAlive(e, tileA);
   releaseSlot(e, smem, lane, stage, /*genericReads=*/true);
   SmallVector<Value> carried = tileSums(e, p, acc, args);
-  Value next = e.add(stage, 1);
-  Value wraps = e.eq(next, p.stages);
-  carried.push_back(arith::SelectOp::create(b, e.loc, wraps, e.idx(0), next));
-  carried.push_back(arith::SelectOp::create(
-      b, e.loc, wraps, arith::XOrIOp::create(b, e.loc, parity, e.idx(1)), parity));
+  carried.append(slot.next(e, p).values());
   scf::YieldOp::create(b, e.loc, carried);
   return loop.getResults()[sums - 1];
 }
@@ -1199,7 +1216,8 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   assert(parts >= 2 && "the last part frees the registers of the one before");
   int64_t groupsPerTile = GroupScales::count(p);
   // Loop-carried: the accumulators, the A registers of the tile's first
-  // part, and (per group) the scales of this tile and the next.
+  // part, (per group) the scales of this tile and the next, and the tile's
+  // RingSlot.
   SmallVector<Value> init = initialSums(e, p);
   // The scales of the run's K tile `kt`; K tiles past the last read the
   // last's.
@@ -1221,25 +1239,28 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   };
 
   int64_t firstA = init.size();
-  waitFull(e, p, smem, done);
-  Value firstStage = stageOf(e, p, done);
+  RingSlot first = RingSlot::at(e, p, done);
+  first.waitFull(e, smem);
   std::optional<GroupScales> firstScales = perGroup ? scalesOf(e.idx(0)) : fixedScales;
-  init.append(dequantize(firstStage, 0, *firstScales));
+  init.append(dequantize(first.stage, 0, *firstScales));
   if (perGroup) {
     init.append(firstScales->values());
     init.append(scalesOf(e.idx(1)).values());
   }
+  int64_t slotArgs = init.size();
+  init.append(first.values());
   auto loop = scf::ForOp::create(b, e.loc, e.idx(0), run.kCount, e.idx(1), init);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value kt = loop.getInductionVar();
   ValueRange args = loop.getRegionIterArgs();
-  Value slot = e.add(done, kt);
-  Value stage = stageOf(e, p, slot);
+  RingSlot slot = RingSlot::fromValues(args.drop_front(slotArgs));
+  RingSlot nextSlot = slot.next(e, p);
+  Value stage = slot.stage;
   std::optional<GroupScales> tileScales, nextScales;
   SmallVector<Value> laterScales;
   if (perGroup) {
-    ValueRange carried = args.drop_front(firstA + numA);
+    ValueRange carried = args.slice(firstA + numA, slotArgs - firstA - numA);
     tileScales = GroupScales::fromValues(carried.take_front(carried.size() / 2), groupsPerTile);
     nextScales = GroupScales::fromValues(carried.drop_front(carried.size() / 2), groupsPerTile);
     laterScales = scalesOf(e.add(kt, 2)).values();
@@ -1275,9 +1296,8 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
       {
         OpBuilder::InsertionGuard branch(b);
         b.setInsertionPointToStart(&ifNext.getThenRegion().front());
-        Value nextSlot = e.add(slot, 1);
-        waitFull(e, p, smem, nextSlot);
-        scf::YieldOp::create(b, e.loc, dequantize(stageOf(e, p, nextSlot), 0, *nextScales));
+        nextSlot.waitFull(e, smem);
+        scf::YieldOp::create(b, e.loc, dequantize(nextSlot.stage, 0, *nextScales));
         // After the last K tile nothing is issued: the previous part's
         // registers (just freed), not copies into those the tensor cores
         // still read.
@@ -1303,6 +1323,7 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
     yield.append(nextScales->values());
     yield.append(laterScales);
   }
+  yield.append(nextSlot.values());
   scf::YieldOp::create(b, e.loc, yield);
   return loop.getResults()[0];
 }
