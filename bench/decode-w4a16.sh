@@ -34,6 +34,7 @@
 #                       sm_90a default takes from M = 4 for formats tma_gemv
 #                       cannot run on tensor cores, and the tuner tries
 set -euo pipefail
+source "$(dirname "$0")/narrow-layers.sh"
 out=$1
 mkdir -p "$out"
 gemv() { # rows-per-warp chunks-in-flight splits mma-type
@@ -67,8 +68,8 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
                  m1-tmamma-r32-w32-s4 m1-tmamma-r32-w32-s6 m1-tmamma-r64-w64-s4 \
                  m8-tmamma-r32-w32-s2 m8-tmamma-r32-w32-s4 m4-tmamma-r32-w32-s3 \
                  m4-tmamma-r32-w32-s6 m1-tmamma-r32-w32-s3 m1-tmamma-r32-w32-s2"
-  if [ "$n" -lt 4224 ]; then
-    old=$(((132 + n / 32 - 1) / (n / 32)))
+  if narrow_layer "$n"; then
+    old=$(old_narrow_split "$n")
     variants="$narrow m1-tmamma-r32-w32-s2-k$old m4-tmamma-r32-w32-s3-k$old m16-tmamma-r32-w32-s2-k$old"
   fi
   for variant in $variants; do

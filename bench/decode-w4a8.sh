@@ -23,14 +23,15 @@
 #                  with K splits K (1: none); with the split that tma_gemv's
 #                  rule gave them, the default before 2026-12-03
 set -euo pipefail
+source "$(dirname "$0")/narrow-layers.sh"
 out=$1
 mkdir -p "$out"
 for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096x11008; do
   n=${shape%x*}; k=${shape#*x}
   variants="m1 m4 m16 m1-fp8 m4-fp8 m16-fp8 m1-fp8-g128 m16-fp8-g128 m1-wgmma m16-wgmma
             m1-fp8-wgmma m16-fp8-wgmma m1-f16 m4-f16 m16-f16"
-  if [ "$n" -lt 4224 ]; then
-    old=$(((132 + n / 32 - 1) / (n / 32)))
+  if narrow_layer "$n"; then
+    old=$(old_narrow_split "$n")
     variants="m1 m16 m1-fp8 m16-fp8 m1-r32-k$old m16-r32-k$old m1-fp8-r32-k$old m16-fp8-r32-k$old
               m16-r32-k1 m16-fp8-r32-k1"
   fi
