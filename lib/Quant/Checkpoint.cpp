@@ -1,8 +1,7 @@
 //===- Checkpoint.cpp - AWQ and GPTQ checkpoints --------------------------===//
 #include "lowbit/Quant/Checkpoint.h"
 #include "lowbit/Quant/Layouts.h"
-
-#include "llvm/ADT/APFloat.h"
+#include "lowbit/Support/Npy.h"
 
 #include <algorithm>
 #include <cstring>
@@ -42,8 +41,7 @@ uint32_t word(const SafeTensor &t, int64_t i) {
 float half(const SafeTensor &t, int64_t i) {
   uint16_t bits;
   memcpy(&bits, &t.data[i * 2], 2);
-  llvm::APFloat v(llvm::APFloat::IEEEhalf(), llvm::APInt(16, bits));
-  return float(v.convertToDouble());
+  return float(halfToDouble(bits));
 }
 
 /// The tensors both formats have.

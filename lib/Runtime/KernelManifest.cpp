@@ -5,7 +5,6 @@
 #include "lowbit/Quant/CodeType.h"
 #include "lowbit/Quant/Layouts.h"
 #include "lowbit/Runtime/CudaDriver.h"
-#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -295,15 +294,7 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
       // bf16 is rounded to nearest even on the bits (v is finite), as
       // APFloat would, without its cost on operands of a hundred million
       // elements; f16 through APFloat.
-      uint16_t half;
-      if (form == Form::Bf16) {
-        half = floatToBf16(v);
-      } else {
-        llvm::APFloat f(v);
-        bool lost;
-        f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven, &lost);
-        half = uint16_t(f.bitcastToAPInt().getZExtValue());
-      }
+      uint16_t half = form == Form::Bf16 ? floatToBf16(v) : doubleToHalf(v);
       out[0] = uint8_t(half & 0xff);
       out[1] = uint8_t(half >> 8);
     }

@@ -264,6 +264,21 @@ uint16_t mlir::lowbit::floatToBf16(float value) {
   return uint16_t((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }
 
+static uint16_t roundTo(const llvm::fltSemantics &semantics, double value) {
+  llvm::APFloat f(value);
+  bool lost;
+  f.convert(semantics, llvm::APFloat::rmNearestTiesToEven, &lost);
+  return uint16_t(f.bitcastToAPInt().getZExtValue());
+}
+
+uint16_t mlir::lowbit::doubleToHalf(double value) {
+  return roundTo(llvm::APFloat::IEEEhalf(), value);
+}
+
+uint16_t mlir::lowbit::doubleToBf16(double value) {
+  return roundTo(llvm::APFloat::BFloat(), value);
+}
+
 /// The `T` whose bytes start at `p` (unaligned).
 template <typename T> static T loadAs(const uint8_t *p) {
   T v;

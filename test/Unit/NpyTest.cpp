@@ -105,6 +105,26 @@ TEST(Npy, HalfDecodersMatchAPFloatEverywhere) {
   }
 }
 
+// doubleToHalf and doubleToBf16 invert the decoders on every pattern but
+// NaNs, and round a double once (ties to even, past the largest finite
+// value to infinity).
+TEST(Npy, DoubleToHalfRoundsOnce) {
+  for (uint32_t bits = 0; bits < 0x10000; ++bits) {
+    double half = halfToDouble(uint16_t(bits)), bf16 = bf16ToDouble(uint16_t(bits));
+    if (!std::isnan(half))
+      EXPECT_EQ(doubleToHalf(half), bits) << bits;
+    if (!std::isnan(bf16))
+      EXPECT_EQ(doubleToBf16(bf16), bits) << bits;
+  }
+  EXPECT_EQ(doubleToHalf(1.0 + 0x1p-11), 0x3C00);     // a tie, to the even 1.0
+  EXPECT_EQ(doubleToHalf(1.0 + 3 * 0x1p-11), 0x3C02); // a tie, up to the even
+  EXPECT_EQ(doubleToHalf(65520.0), 0x7C00);           // past 65504: infinity
+  EXPECT_EQ(doubleToHalf(-0.75 * 0x1p-24), 0x8001);   // the smallest subnormal
+  // Just above bf16's tie between 1 and 1 + 2^-7: rounded to a float first,
+  // it would be the tie itself, and go to 1.
+  EXPECT_EQ(doubleToBf16(1.0 + 0x1p-8 + 0x1p-30), 0x3F81);
+}
+
 // floatToBf16 rounds as APFloat does (nearest, ties to even) on finite floats.
 TEST(Npy, FloatToBf16MatchesAPFloat) {
   uint32_t state = 12345;

@@ -32,7 +32,6 @@
 #include "lowbit/Runtime/HostReference.h"
 #include "lowbit/Runtime/KernelManifest.h"
 
-#include "llvm/ADT/APFloat.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -74,19 +73,9 @@ static int fail(const llvm::Twine &message) {
 
 namespace {
 
-double halfBits(uint16_t bits, bool bf16) {
-  return llvm::APFloat(bf16 ? llvm::APFloat::BFloat() : llvm::APFloat::IEEEhalf(),
-                       llvm::APInt(16, bits))
-      .convertToDouble();
-}
+double halfBits(uint16_t bits, bool bf16) { return bf16 ? bf16ToDouble(bits) : halfToDouble(bits); }
 
-uint16_t toHalfBits(double v, bool bf16) {
-  llvm::APFloat f(v);
-  bool lost;
-  f.convert(bf16 ? llvm::APFloat::BFloat() : llvm::APFloat::IEEEhalf(),
-            llvm::APFloat::rmNearestTiesToEven, &lost);
-  return uint16_t(f.bitcastToAPInt().getZExtValue());
-}
+uint16_t toHalfBits(double v, bool bf16) { return bf16 ? doubleToBf16(v) : doubleToHalf(v); }
 
 /// Real values of an operand or result, as floats.
 llvm::Expected<std::vector<float>> realValues(const NpyArray &a) {

@@ -11,7 +11,6 @@
 #include "lowbit/Quant/Checkpoint.h"
 #include "lowbit/Support/Npy.h"
 
-#include "llvm/ADT/APFloat.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -59,10 +58,7 @@ int main(int argc, char **argv) {
   NpyArray zeros{"u1", {linear->n, groups}, linear->zeros};
   NpyArray scales{"f2", {linear->n, groups}, {}};
   for (float s : linear->scales) {
-    llvm::APFloat v(s);
-    bool lost;
-    v.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven, &lost);
-    uint16_t bits = uint16_t(v.bitcastToAPInt().getZExtValue());
+    uint16_t bits = doubleToHalf(s);
     scales.data.push_back(uint8_t(bits & 0xff));
     scales.data.push_back(uint8_t(bits >> 8));
   }

@@ -56,6 +56,10 @@ double bf16ToDouble(uint16_t bits);
 /// A finite float rounded to the nearest bfloat16 (ties to even), on the
 /// bits: what APFloat gives, fast enough for hundreds of millions of values.
 uint16_t floatToBf16(float value);
+/// A double rounded once to the nearest IEEE half or bfloat16 (ties to
+/// even, overflowing to infinity) as its bit pattern, through APFloat.
+uint16_t doubleToHalf(double value);
+uint16_t doubleToBf16(double value);
 /// The values of an array of a numeric .npy dtype (f2, f4, f8, i1, u1, b1,
 /// i4, i8, and V2 read as bf16), or an error naming the dtype.
 llvm::Expected<std::vector<double>> numericValues(const NpyArray &array);
