@@ -2,9 +2,11 @@
 """Lists the loops of a kernel's SASS: size and the most frequent opcodes.
 
     scripts/sass-loops.py KERNEL.ptx [--arch=sm_90a] [--list=FIRST]
+    scripts/sass-loops.py --sass DUMP.sass [--list=FIRST]
 
 A PTX file is assembled with ptxas first (a .cubin is read as it is), then
-disassembled with cuobjdump. Each backward branch of 20 instructions or more
+disassembled with cuobjdump; `--sass` reads a `cuobjdump -sass` dump instead
+(such as those scripts/device-test.sh archives from the GPU machine). Each backward branch of 20 instructions or more
 is a loop; `--list=FIRST` prints the body of the loop starting at instruction
 FIRST. Counting a K loop's instructions before and after a change shows what
 ptxas made of it without a GPU (the W4A8 lookup tables copied into registers
@@ -85,12 +87,22 @@ def loops(code, min_size=20):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kernel", help="a .ptx or .cubin file")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("kernel", nargs="?", help="a .ptx or .cubin file")
+    source.add_argument("--sass", metavar="DUMP", help="a cuobjdump -sass dump to read instead")
     parser.add_argument("--arch", default="sm_90a")
     parser.add_argument("--list", type=int, metavar="FIRST",
                         help="print the body of the loop that starts at this instruction")
     args = parser.parse_args()
-    code = instructions(disassemble(args.kernel, args.arch))
+    if args.sass:
+        try:
+            with open(args.sass) as dump:
+                sass = dump.read()
+        except OSError as error:
+            sys.exit(f"sass-loops: {error}")
+    else:
+        sass = disassemble(args.kernel, args.arch)
+    code = instructions(sass)
     if not code:
         sys.exit("sass-loops: no instructions in the disassembly")
     for first, last in loops(code):
