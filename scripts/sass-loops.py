@@ -6,9 +6,9 @@
 
 A PTX file is assembled with ptxas first (a .cubin is read as it is), then
 disassembled with cuobjdump; `--sass` reads a `cuobjdump -sass` dump instead
-(such as those scripts/device-test.sh archives from the GPU machine). Each backward branch of 20 instructions or more
-is a loop; `--list=FIRST` prints the body of the loop starting at instruction
-FIRST. Counting a K loop's instructions before and after a change shows what
+(such as those scripts/device-test.sh archives from the GPU machine). Each
+backward branch of 20 instructions or more is a loop; `--list=FIRST` prints
+the body of the loop starting at instruction FIRST. Counting a K loop's instructions before and after a change shows what
 ptxas made of it without a GPU (the W4A8 lookup tables copied into registers
 before every prmt were found this way).
 
