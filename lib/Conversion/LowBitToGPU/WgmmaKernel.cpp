@@ -989,9 +989,10 @@ SmallVector<Value> tileSums(Emitter &e, const WgmmaProblem &p, Value acc, ValueR
   return sums;
 }
 
-/// Ring slot of the block's K tile number `slot`: its stage and the parity
-/// of its round.
-Value stageOf(Emitter &e, const WgmmaProblem &p, Value slot) { return e.rem(slot, p.stages); }
+/// The stage of ring position `position` (the block's K tiles so far).
+Value stageOf(Emitter &e, const WgmmaProblem &p, Value position) {
+  return e.rem(position, p.stages);
+}
 
 /// A ring slot and the parity of its round, as a K loop carries them from
 /// one tile to the next: deriving them from the ring position divides a
@@ -1096,7 +1097,7 @@ Value buildConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value
       ifThen(e,
              arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne, loop.getInductionVar(),
                                    e.idx(0)),
-             [&] { releaseSlot(e, smem, lane, e.rem(e.add(position, p.stages - 1), p.stages)); });
+             [&] { releaseSlot(e, smem, lane, stageOf(e, p, e.add(position, p.stages - 1))); });
     }
     scf::YieldOp::create(b, e.loc, tileSums(e, p, acc, loop.getRegionIterArgs()));
   }
