@@ -64,7 +64,9 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
       bytes of each row.
     - `block`: the block tile `[M, N, K]`; `warp`: the tile of one warp (one
       warpgroup for `wgmma`) `[M, N]`.
-    - `mma`: the tensor-core instruction shape `[m, n, k]`; `mma_type`: the
+    - `mma`: the tensor-core instruction shape `[m, n, k]` (`wgmma`: m = 64;
+      with 4-bit weights, whose tokens are the instruction's n, a token tile
+      of 8, 16 or 32 names itself instead: `[T, 64, k]`); `mma_type`: the
       operand type it runs on (a 4-bit operand widened in registers shows up
       here as `i8`, `f8E4M3FN` or `bf16`). For the GEMVs, the type its
       products are formed in: `f16` makes f16x2 products where the kernel

@@ -102,8 +102,14 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
   // kernel cache keys on them).
   if (cluster.size() == 2 && cluster[0] * cluster[1] == 1)
     return emitError() << "cluster [1, 1] is the default; leave it out";
-  if (strategy == Strategy::Wgmma && mma[0] != 64)
-    return emitError() << "wgmma instructions have m = 64, got " << mma[0];
+  // wgmma's m is 64. With 4-bit weights (computed transposed, the tokens
+  // being the instruction's n) a token tile under 64 names itself instead:
+  // mma = [T, 64, k] for T = 8, 16 or 32, so that the mma shape divides the
+  // warp tile [T, 64].
+  if (strategy == Strategy::Wgmma && mma[0] != 64 && wgmmaShortTokenTile(mma[0]) != mma[0])
+    return emitError() << "wgmma instructions have m = 64 (or, for 4-bit weights, a token tile of "
+                          "8, 16 or 32), got "
+                       << mma[0];
   if (strategy != Strategy::Wgmma && !cluster.empty())
     return emitError() << "thread-block clusters need the wgmma strategy";
   if (streamK && (strategy != Strategy::Wgmma || !persistent || !cluster.empty()))

@@ -31,6 +31,29 @@ inline bool wgmmaStreamKSpills(Type mmaType, int64_t blockM, int64_t blockN,
   return mmaType.isInteger(8) && blockM == 128 && blockN == 256 && !stagedResults;
 }
 
+/// The wgmma kernel's token tile (wgmma's n) for `m` tokens of a product
+/// with 4-bit weights (computed transposed, the tokens as the instruction's
+/// n) where a tile under 64 holds them: 8, 16 or 32, the config naming it
+/// as its mma's first extent (mma = [T, 64, k]); 0 past 32 tokens.
+inline int64_t wgmmaShortTokenTile(int64_t m) {
+  for (int64_t tile : {8, 16, 32})
+    if (m <= tile)
+      return tile;
+  return 0;
+}
+
+/// Fewest K tiles per part of a tile that the wgmma kernel's stream-K
+/// splits: below that, the partial sums its blocks exchange cost more than
+/// the balance gains.
+constexpr int64_t kWgmmaMinStreamKIters = 8;
+
+/// The parts stream-K splits each of `rest` tiles (those past the last
+/// whole wave) of `kTiles` K tiles into over `slots` blocks (SMs, or
+/// clusters); below 2, none.
+inline int64_t wgmmaStreamKParts(int64_t rest, int64_t slots, int64_t kTiles) {
+  return rest ? std::min(slots / rest, kTiles / kWgmmaMinStreamKIters) : 0;
+}
+
 } // namespace mlir::lowbit::gpu
 
 #endif // LOWBITGPU_IR_LOWBITGPUDIALECT_H

@@ -291,16 +291,19 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
     // Tokens are wgmma's N. FP8 keeps the tile's sum and the running one
     // (2 x BM / 2 registers), so at most 192 (beside a K step's four A
     // registers; ptxas 13.0 spills up to 56 bytes outside the wgmmas).
+    // Decode takes tiles of 8, 16 or 32 tokens (n8, n16, n32), whose mma
+    // shape names them: mma = [T, 64, k].
     int64_t maxM = p.kind == WgmmaKind::Int4Fp8 ? 192 : 256;
-    if (p.bm % 64 || p.bm > maxM)
-      return op.emitOpError() << "wgmma block tile M (tokens) must be a multiple of "
+    bool shortTile = lowbit::gpu::wgmmaShortTokenTile(p.bm) == p.bm;
+    if ((p.bm % 64 && !shortTile) || p.bm > maxM)
+      return op.emitOpError() << "wgmma block tile M (tokens) must be 8, 16, 32 or a multiple of "
                                  "64 up to "
-                              << maxM << " for 4-bit weights with these activations, not "
-                              << p.bm;
-    if (warp[0] != p.bm || warp[1] != kWarpgroupRows || mma[1] != kWarpgroupRows ||
-        mma[2] != instK)
-      return op.emitOpError() << "wgmma warp tile must be [" << p.bm
-                              << ", 64] and mma [64, 64, " << instK << "] for 4-bit weights";
+                              << maxM << " for 4-bit weights with these activations, not " << p.bm;
+    int64_t instTokens = shortTile ? p.bm : 64;
+    if (warp[0] != p.bm || warp[1] != kWarpgroupRows || mma[0] != instTokens ||
+        mma[1] != kWarpgroupRows || mma[2] != instK)
+      return op.emitOpError() << "wgmma warp tile must be [" << p.bm << ", 64] and mma ["
+                              << instTokens << ", 64, " << instK << "] for 4-bit weights";
   } else {
     if (p.bm != 64 && p.bm != 128)
       return op.emitOpError() << "wgmma block tile M must be 64 or 128 (one or "
@@ -313,8 +316,8 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
       return op.emitOpError() << "wgmma block tile N must be a multiple of 64 up "
                                  "to "
                               << maxN << " for this product, not " << p.bn;
-    if (warp[0] != kWarpgroupRows || warp[1] != p.bn || mma[1] != p.bn ||
-        mma[2] != kStepBytes)
+    if (warp[0] != kWarpgroupRows || warp[1] != p.bn || mma[0] != kWarpgroupRows ||
+        mma[1] != p.bn || mma[2] != kStepBytes)
       return op.emitOpError() << "wgmma warp tile must be [64, " << p.bn
                               << "] and mma [64, " << p.bn << ", 32]";
   }
@@ -528,10 +531,6 @@ struct TileSchedule {
   }
 };
 
-/// Fewest K tiles per part of a split tile: below that, the partial sums
-/// its blocks exchange cost more than the balance gains.
-constexpr int64_t kMinStreamKIters = 8;
-
 TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
   int64_t tiles = p.clusterTiles();
   TileSchedule s{tiles, tiles, tiles, p.kTiles()};
@@ -542,7 +541,7 @@ TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
   int64_t rest = tiles % clusters;
   if (!p.streamK || rest == 0)
     return s;
-  int64_t parts = std::min(clusters / rest, p.kTiles() / kMinStreamKIters);
+  int64_t parts = lowbit::gpu::wgmmaStreamKParts(rest, clusters, p.kTiles());
   if (parts < 2)
     return s;
   // Without whole waves, only the blocks of the split tiles.

@@ -69,9 +69,28 @@ func.func @wgmma_w4a8_wide(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>, %w: t
 
 // e4m3 activations keep a second, f32 sum: at most 192 tokens.
 func.func @wgmma_w4a8_fp8_too_many_tokens(%x: tensor<256x512xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf32>) -> tensor<256x256xbf16> {
-  // expected-error @+1 {{wgmma block tile M (tokens) must be a multiple of 64 up to 192 for 4-bit weights with these activations, not 256}}
+  // expected-error @+1 {{wgmma block tile M (tokens) must be 8, 16, 32 or a multiple of 64 up to 192 for 4-bit weights with these activations, not 256}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [256, 128, 256], warp = [256, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 2>} : (tensor<256x512xf8E4M3FN>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf32>, tensor<1x1xf32>) -> tensor<256x256xbf16>
   return %y : tensor<256x256xbf16>
+}
+
+// -----
+
+// A token tile under 64 names itself as the mma's first extent.
+func.func @wgmma_w4a8_short_tile_mma(%x: tensor<16x512xi8>, %xs: tensor<16x1xf32>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf32>) -> tensor<16x256xf32> {
+  // expected-error @+1 {{wgmma warp tile must be [16, 64] and mma [16, 64, 32] for 4-bit weights}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [8, 64, 32], mma_type = i8, stages = 4>} : (tensor<16x512xi8>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf32>, tensor<16x1xf32>) -> tensor<16x256xf32>
+  return %y : tensor<16x256xf32>
+}
+
+// -----
+
+// Short token tiles are for 4-bit weights: 8-bit ones are wgmma's B, 64
+// activation rows per instruction.
+func.func @wgmma_w8a8_short_tile(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>, %w: tensor<256x512xi8>, %s: tensor<256x1xf32>) -> tensor<256x256xf16> {
+  // expected-error @+1 {{wgmma warp tile must be [64, 128] and mma [64, 128, 32]}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 128], warp = [64, 128], mma = [16, 128, 32], mma_type = i8, stages = 4>} : (tensor<256x512xi8>, tensor<256x512xi8>, tensor<256x1xf32>, tensor<256x1xf32>) -> tensor<256x256xf16>
+  return %y : tensor<256x256xf16>
 }
 
 // -----

@@ -50,8 +50,8 @@ func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, bloc
 
 // -----
 
-// expected-error @+1 {{wgmma instructions have m = 64, got 16}}
-func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256], mma = [16, 8, 16], mma_type = bf16>}
+// expected-error @+1 {{wgmma instructions have m = 64 (or, for 4-bit weights, a token tile of 8, 16 or 32), got 24}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [24, 256, 64], warp = [24, 256], mma = [24, 8, 16], mma_type = bf16>}
 
 // -----
 
