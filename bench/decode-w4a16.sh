@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Writes the W4A16 decode benchmark cases (u4 codes with zero points, f16
 # group-128 scales, f16 activations, f32 results) as .mlir into folder $1:
-# the LLM shapes of ../shared/reference/h100-measured.md at M = 1, 2, 4, 8, 16,
-# and a few variants on narrow layers (4096 x 4096, 1024 x 4096, 4096 x 14336,
-# 4096 x 11008).
+# the LLM shapes of ../shared/reference/h100-measured.md at M = 1, 2, 4, 8, 16
+# and 32, and a few variants on narrow layers (4096 x 4096, 1024 x 4096,
+# 4096 x 14336, 4096 x 11008).
 #   m1, m2, m4, m8, m16 the default config (sm_90a: tma_gemv on tensor
 #                       cores, 32 rows per block and per warp, 16 on the
 #                       narrow layers but at 16 tokens on 4096 rows, 3 slots
 #                       from M = 2 to 8, 2 otherwise)
+#   m32                 the default config (sm_90a: the wgmma kernel with a
+#                       32-token tile, stream-K)
 #   mM-bf16             the default config with bf16 activations and scales
 #   mM[-bf16]-g64       the default config with scales per group of 64 (on
 #                       tensor cores: applied to the decoded weights);
@@ -53,7 +55,7 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
   n=${shape%x*}; k=${shape#*x}; g=$((k / 128))
   splits=$([ "$n" = 8192 ] && echo 2 || echo 1)
   rows=$([ "$n" = 8192 ] && echo 64 || echo 128)
-  variants="m1 m2 m4 m8 m16 m1-bf16 m4-bf16 m16-bf16 m1-g64 m4-g64 m16-g64 m1-bf16-g64 \
+  variants="m1 m2 m4 m8 m16 m32 m1-bf16 m4-bf16 m16-bf16 m1-g64 m4-g64 m16-g64 m1-bf16-g64 \
                  m16-wgmma-g64 m1-awq m1-f32 m1-r1-s4 m1-r2-s2-k1 m1-r2-s4-k1 m1-r4-s1-k1 \
                  m1-r4-s2-k1 m1-r4-s4 m1-r8-s1 m1-r8-s1-k1 m4-wgmma m8-wgmma m16-wgmma \
                  m1-tma-r32-s4 m1-tma-r32-s6 m1-tma-r16-s4 m1-tma-r16-s8 m1-tma-r64-s3 \

@@ -2,13 +2,15 @@
 # Writes the W4A8 decode benchmark cases (s4 codes with f16 scales per
 # channel, 8-bit activations with f32 scales per token, f32 results) as
 # .mlir into folder $1: the LLM shapes of ../shared/reference/h100-measured.md
-# at M = 1, 4 and 16. lowbit-bench times the s4 cases against W8A8 of the
-# same shape (cuBLAS int8, cuBLASLt FP8) and the -g128 ones (zero points,
-# groups) against cuBLAS bf16 on the dequantized weights.
+# at M = 1, 4, 16 and 32. lowbit-bench times the s4 cases against W8A8 of
+# the same shape (cuBLAS int8, cuBLASLt FP8) and the -g128 ones (zero
+# points, groups) against cuBLAS bf16 on the dequantized weights.
 #   mM             int8 activations, the default config (sm_90: tma_gemv on
-#                  s8 tensor cores, mma = [16, 8, 32])
+#                  s8 tensor cores, mma = [16, 8, 32]; on sm_90a at M = 16
+#                  where its grid fills the SMs, and at M = 32, the wgmma
+#                  kernel with a 16- or 32-token tile)
 #   mM-fp8         e4m3 activations, the default config (tma_gemv on tensor
-#                  cores, the activations widened to f16)
+#                  cores, the activations widened to f16; wgmma as above)
 #   mM-fp8-g128    e4m3 activations, u4 codes with zero points and f16
 #                  scales per group of 128 (a format wgmma does not take)
 #   mM[-fp8]-wgmma the wgmma kernel at 64 tokens (128 weight rows per tile,
@@ -28,8 +30,8 @@ out=$1
 mkdir -p "$out"
 for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096x11008; do
   n=${shape%x*}; k=${shape#*x}
-  variants="m1 m4 m16 m1-fp8 m4-fp8 m16-fp8 m1-fp8-g128 m16-fp8-g128 m1-wgmma m16-wgmma
-            m1-fp8-wgmma m16-fp8-wgmma m1-f16 m4-f16 m16-f16"
+  variants="m1 m4 m16 m32 m1-fp8 m4-fp8 m16-fp8 m32-fp8 m1-fp8-g128 m16-fp8-g128 m1-wgmma
+            m16-wgmma m1-fp8-wgmma m16-fp8-wgmma m1-f16 m4-f16 m16-f16"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")
     variants="m1 m16 m1-fp8 m16-fp8 m1-r32-k$old m16-r32-k$old m1-fp8-r32-k$old m16-fp8-r32-k$old

@@ -61,6 +61,8 @@ bool eightBitInputScaledPerTokenOrTensor(MatmulOp op) {
 /// The tokens per tile of the wgmma kernel for 4-bit weights, and its K
 /// tile (see selectMatmulConfig).
 int64_t wgmmaTokens(int64_t m, bool realInput, bool e4m3Input) {
+  if (!ShapedType::isDynamic(m) && m <= 32)
+    return wgmmaShortTokenTile(m);
   if (m <= 64)
     return 64;
   if (e4m3Input && m >= 4096)
@@ -241,6 +243,19 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, ConfigAttr config,
                            << limit << " bytes of shared memory";
 }
 
+/// Whether the wgmma kernel for 4-bit weights with a token tile under 64
+/// (128 weight rows per tile, as selectMatmulConfig takes) keeps nearly
+/// every SM streaming weights: tiles past the last whole wave are split
+/// along K by stream-K (WgmmaKernel.cpp's schedule), so a layer of fewer
+/// tiles than SMs fills them only where its K splits into enough parts.
+bool shortTileWgmmaFillsSMs(const Problem &p, int64_t sms) {
+  int64_t tiles = llvm::divideCeil(p.n, 128);
+  if (tiles >= sms)
+    return true;
+  int64_t parts = wgmmaStreamKParts(tiles, sms, llvm::divideCeil(p.k, 256));
+  return 8 * tiles * std::max<int64_t>(parts, 1) >= 7 * sms;
+}
+
 /// A tma_gemv config: 32 rows per block and per warp (two mma row tiles
 /// sharing each activation read), or 16 on layers too narrow to give every
 /// SM a block of 32 rows (up to 8 tokens; at 9 to 16 tokens while they give
@@ -287,8 +302,9 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // The streaming GEMV takes real activations; quantized ones (int8, fp8)
   // go to the tensor cores at any M.
   bool decode = !ShapedType::isDynamic(p.m) && p.m <= 16 && p.realInput;
-  // From 4 tokens on, 4-bit weights run faster on Hopper's tensor cores at
-  // 64 tokens than on the GEMV's CUDA cores, whose work grows with M
+  // From 4 tokens on, 4-bit weights run faster on Hopper's tensor cores
+  // (the wgmma kernel, then at 64 tokens; since with 8- or 16-token tiles,
+  // below) than on the GEMV's CUDA cores, whose work grows with M
   // (NVIDIA H200, bench/results/2026-12-01-h200-decode.md: at M = 4, 8 and
   // 16 the wgmma kernel took 0.86 / 0.44 / 0.81x, 0.35 / 0.18 / 0.32x and
   // 0.19 / 0.10 / 0.16x of the GEMV's time on 8192 x 8192 / 28672 x 8192 /
@@ -318,7 +334,19 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // faster than through f16 on the H200 (M = 1: 16.0 / 35.5 / 36.2 us
   // against 16.8 / 40.0 / 37.9; M = 16: 18.7 / 43.3 / 46.4 against 23.7 /
   // 55.5 / 60.0; bench/results/2026-12-02-h200-decode-w4a8.md).
-  bool tensorCoreDecode = !ShapedType::isDynamic(p.m) && p.m <= 16 && p.tensorCoreGemv;
+  // 9 to 16 int8 or e4m3 tokens take the wgmma kernel with 16-token tiles
+  // instead (below), where its grid keeps nearly every SM busy: on an NVIDIA
+  // H200 at M = 16 (bench/results/2026-12-04-h200-decode-short-tiles.md) e4m3
+  // 15.8 / 39.0 / 36.4 us on 8192 x 8192 / 28672 x 8192 / 8192 x 28672
+  // against 18.6 / 53.9 / 49.7 on tma_gemv, int8 16.0 / 39.3 / 36.2 against
+  // 15.6 / 41.2 / 39.4; on 14336 x 4096 and 4096 x 14336 1.07-1.42x; on
+  // 4096 x 4096 (32 tiles, K split in 2: half the SMs) and 1024 x 4096
+  // tma_gemv stays faster, as it does at 8 tokens and fewer.
+  bool shortTileWgmmaDecode = !ShapedType::isDynamic(p.m) && p.m > 8 && p.m <= 16 && !p.realInput &&
+                              target.hasWgmma() && p.fourBitWgmma &&
+                              shortTileWgmmaFillsSMs(p, target.getNumSMs());
+  bool tensorCoreDecode =
+      !ShapedType::isDynamic(p.m) && p.m <= 16 && p.tensorCoreGemv && !shortTileWgmmaDecode;
   if (tensorCoreDecode && target.getComputeCapability() >= 90) {
     int64_t stages = p.m >= 2 && p.m <= 8 ? 3 : 2;
     if (p.int8TensorCoreGemv)
@@ -417,20 +445,23 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // 1.04-1.08x faster than stream-K alone at M = 1024 to 8192 on the three
   // LLM shapes; at M = 256 (one row of 64 tiles) 0.65x
   // (bench/results/2026-12-03-h200-w4a16-clusters.md).
+  //
+  // Up to 32 tokens the token tile is the smallest of 8, 16 and 32 that
+  // holds them (wgmma's n; the 64-token tile computed up to 8x the
+  // products), with stream-K and 6 stages (4 with f16/bf16 activations, as
+  // measured): on an NVIDIA H200 at M = 32
+  // (bench/results/2026-12-04-h200-decode-short-tiles.md) 1.14-2.14x
+  // faster than the 64-token tile on 8192 x 8192 / 28672 x 8192 /
+  // 8192 x 28672 (W4A8-e4m3 16.7 / 40.1 / 38.6 us, int8 16.8 / 41.2 / 38.0,
+  // W4A16 25.6 / 76.9 / 67.0), and W4A16 at M = 16 24.0 / 70.2 / 63.4
+  // against 52.1 / 113.3 / 176.6 (formats tma_gemv takes stay there).
   if (target.hasWgmma() && p.fourBitWgmma) {
     int64_t tokens = wgmmaTokens(p.m, p.realInput, isa<Float8E4M3FNType>(mmaType));
+    bool shortTile = tokens < 64;
     int64_t kTile = wgmmaKTile(tokens);
     int64_t weightRows = p.n <= 64 ? 64 : 128;
     int64_t instK = p.realInput ? 16 : 32;
-    int64_t stages = 4;
-    if (fourBitDecodeOnTensorCores) {
-      // Decode streams the weights once: 64-row tiles where 128-row ones
-      // would leave SMs idle (8192 rows: 64 tiles for 132 SMs), and two
-      // stages (what tuning chose on the H200; 4 spill at some K).
-      if (int64_t(llvm::divideCeil(p.n, 128)) < target.getNumSMs())
-        weightRows = 64;
-      stages = 2;
-    }
+    int64_t stages = shortTile && !p.realInput ? 6 : 4;
     // Pairs where measured (M >= 1024) and where they fill a wave with two
     // weight tiles or more: with fewer tiles than SMs stream-K spreads the
     // K loops over the idle SMs instead (M = 256 on 8192 rows, 64 tiles).
@@ -441,9 +472,9 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     if (pairs)
       cluster = {1, 2};
     auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, kTile}, {tokens, 64},
-                                  {64, 64, instK}, mmaType, stages,
+                                  {shortTile ? tokens : 64, 64, instK}, mmaType, stages,
                                   /*splitK=*/1, cluster, /*persistent=*/true,
-                                  /*streamK=*/tokens >= 128 && !pairs);
+                                  /*streamK=*/(shortTile || tokens >= 128) && !pairs);
     return fitSharedMemory(op, config, p, target);
   }
 

@@ -240,8 +240,35 @@ func.func @w4a8_short(%x: tensor<40x4096xi8>, %xs: tensor<40x1xf32>, %w: tensor<
 
 // -----
 
+// W4A8 with 9 to 32 tokens on sm_90a: the wgmma kernel with the smallest
+// token tile of 16 or 32 that holds them (m64n16k32, m64n32k32), 128 weight
+// rows, 6 stages and stream-K, where its grid fills nearly every SM: at 16
+// tokens on 8192 x 8192 (64 tiles, K split in 2: 128 blocks on 132 SMs),
+// not on 4096 x 4096 (32 tiles, K of 16 tiles split in 2: 64 blocks),
+// which keeps tma_gemv, as do 8 tokens; at 32 tokens on any layer.
+// SM90A-LABEL: func @w4a8_short_tiles
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 32], mma_type = i8, stages = 6, persistent = true, stream_k = true>
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [32, 128, 256], warp = [32, 64], mma = [32, 64, 32], mma_type = i8, stages = 6, persistent = true, stream_k = true>
+func.func @w4a8_short_tiles(%x16: tensor<16x8192xi8>, %xs16: tensor<16x1xf32>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x1xf16>,
+                            %x8: tensor<8x8192xi8>, %xs8: tensor<8x1xf32>,
+                            %y16: tensor<16x4096xi8>, %ys16: tensor<16x1xf32>, %v: tensor<4096x4096xi4, #lowbit.layout<packed>>, %t: tensor<4096x1xf16>,
+                            %y32: tensor<32x4096xi8>, %ys32: tensor<32x1xf32>)
+    -> (tensor<16x8192xf32>, tensor<8x8192xf32>, tensor<16x4096xf32>, tensor<32x4096xf32>) {
+  %a = lowbit.matmul %x16, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs16) : (tensor<16x8192xi8>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x1xf16>, tensor<16x1xf32>) -> tensor<16x8192xf32>
+  %b = lowbit.matmul %x8, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs8) : (tensor<8x8192xi8>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x1xf16>, tensor<8x1xf32>) -> tensor<8x8192xf32>
+  %c = lowbit.matmul %y16, %v weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%t) input_scales(%ys16) : (tensor<16x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x1xf16>, tensor<16x1xf32>) -> tensor<16x4096xf32>
+  %d = lowbit.matmul %y32, %v weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%t) input_scales(%ys32) : (tensor<32x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x1xf16>, tensor<32x1xf32>) -> tensor<32x4096xf32>
+  return %a, %b, %c, %d : tensor<16x8192xf32>, tensor<8x8192xf32>, tensor<16x4096xf32>, tensor<32x4096xf32>
+}
+
+// -----
+
 // W4A8 decode (1 to 16 tokens of int8 or e4m3 activations with per-token
-// scales, 4-bit integer weights): tma_gemv on tensor cores from sm_90 on,
+// scales, 4-bit integer weights; past 8 tokens on sm_90a only where the
+// wgmma kernel's 16-token tiles would leave SMs idle, above): tma_gemv on
+// tensor cores from sm_90 on,
 // on s8 for int8 activations and signed codes without zero points, else
 // the activations widened to f16 (mma_type = f16); mma.sync before sm_90.
 // 4096 rows make 128 blocks of 32 for 132 SMs: blocks of 16 rows instead.
@@ -327,14 +354,15 @@ func.func @bitplane_tiles(%a1: tensor<1x4096x4096xi1>, %w1: tensor<1x4096x4096xi
 // scale groups of whole 16-byte chunks take tma_gemv on tensor cores (32
 // rows per block and per warp; 3 slots up to 8 tokens, 2 past that); with groups of 16 codes
 // (not whole 16-byte chunks) 3 tokens keep the split-K GEMV and 16 take the
-// 64-token wgmma kernel (measured faster than the GEMV on an H200 at 4, 8
-// and 16 tokens), 128 weight rows per tile. Other chips keep the GEMV.
+// wgmma kernel (measured faster than the GEMV on an H200 at 4, 8 and 16
+// tokens) with a 16-token tile (m64n16k16), 128 weight rows per tile, 4
+// stages and stream-K. Other chips keep the GEMV.
 // SM90A-LABEL: func @four_bit_decode
 // SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
 // SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
 // SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
 // SM90A: strategy = splitk_gemv
-// SM90A: strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true
+// SM90A: strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>
 // SM89-LABEL: func @four_bit_decode
 // SM89-COUNT-5: strategy = splitk_gemv
 func.func @four_bit_decode(%x3: tensor<3x8192xf16>, %x4: tensor<4x8192xf16>, %x16: tensor<16x8192xf16>,
