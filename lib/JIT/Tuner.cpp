@@ -140,6 +140,24 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
           addWith(lowbit::gpu::Strategy::Wgmma, {64, rows, 256}, {64, 64}, {64, 64, 16}, halfAct,
                   stages, /*persistent=*/true);
     }
+    // And on the smallest token tile of 8 or 16 that holds the tokens (the
+    // default for 9 to 16 int8 or e4m3 tokens where its grid fills the SMs;
+    // SelectKernelConfig.cpp), with stream-K, 64 or 128 rows, 4 or 6
+    // stages. (The 8-bit activations the GEMV widens to f16 are wgmma's own
+    // operand type.)
+    if (arch == "sm_90a" && fourBitWeights && spec->m <= 16) {
+      int64_t tokens = lowbit::gpu::wgmmaShortTokenTile(spec->m);
+      Type wgmmaType = spec->act == "i8"     ? Type(IntegerType::get(&context, 8))
+                       : spec->act == "e4m3" ? Type(Float8E4M3FNType::get(&context))
+                                             : halfAct;
+      int64_t instK = spec->quantizedActivations() ? 32 : 16;
+      for (int64_t rows : {128, 64})
+        for (int64_t stages : {4, 6})
+          addConfig(lowbit::gpu::ConfigAttr::get(
+              &context, lowbit::gpu::Strategy::Wgmma, {tokens, rows, 256}, {tokens, 64},
+              {tokens, 64, instK}, wgmmaType, stages, /*splitK=*/1, /*cluster=*/{},
+              /*persistent=*/true, /*streamK=*/true));
+    }
     return out;
   }
   if (config.getStrategy() == lowbit::gpu::Strategy::Wgmma) {
@@ -186,19 +204,25 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
       // weight rows, 256 K per stage, rings of 2 to 6 slots; W4A16 also 128 K per stage (half the
       // slot: twice the stages; its default from M = 256, at 256 tokens; as fast as 256 K at 192
       // tokens on the H200, slower at 128).
+      // Up to 32 tokens also the smallest tile of 8, 16 or 32 that holds
+      // them, its mma naming it (mma = [T, 64, k]; K tiles of 256 only, the
+      // short tiles' measured ones).
       int64_t maxTokens = fp8 ? 192 : 256;
       bool real = isa<Float16Type, BFloat16Type>(config.getMmaType());
-      for (int64_t tokens : {64, 128, 192, 256}) {
-        if (tokens > maxTokens || (tokens > 64 && spec->m <= 64))
+      int64_t shortTile = lowbit::gpu::wgmmaShortTokenTile(spec->m);
+      for (int64_t tokens : {shortTile, int64_t(64), int64_t(128), int64_t(192), int64_t(256)}) {
+        if (!tokens || tokens > maxTokens || (tokens > 64 && spec->m <= 64))
           continue;
+        ArrayRef<int64_t> mma = config.getMma();
+        SmallVector<int64_t> tileMma = {std::min<int64_t>(tokens, 64), 64, mma[2]};
         for (int64_t rows : {64, 128}) {
           if (rows == 64 && spec->n >= 256)
             continue;
           for (int64_t kTile : {256, 128}) {
-            if (kTile == 128 && !real)
+            if (kTile == 128 && (!real || tokens < 64))
               continue;
             for (int64_t stages : {2, 3, 4, 5, 6})
-              add({tokens, rows, kTile}, {tokens, 64}, stages, 1, config.getMma());
+              add({tokens, rows, kTile}, {tokens, 64}, stages, 1, tileMma);
           }
         }
       }

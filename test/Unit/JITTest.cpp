@@ -517,7 +517,8 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   for (const std::string &config : *decode)
     expectGenerated(config, "matmul m=1 n=256 k=2048 a=f16 w=u4:g128:zp out=f32");
   // On sm_90a the tensor-core kernel at 64 tokens joins them (64 or 128
-  // weight rows, 2 to 4 stages), each generated for sm_90a and bf16 too.
+  // weight rows, 2 to 4 stages), and at 16 tokens (64 or 128 rows, 4 or 6
+  // stages, stream-K), each generated for sm_90a and bf16 too.
   auto hopper = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
                                  gemv, "sm_90a");
   ASSERT_TRUE(bool(hopper));
@@ -552,7 +553,14 @@ TEST(Tuner, CandidatesAroundTheDefault) {
     }
   }
   EXPECT_EQ(ringTooLarge, 1);
-  ASSERT_EQ(tensorCore.size(), 6u);
+  ASSERT_EQ(tensorCore.size(), 10u);
+  EXPECT_EQ(llvm::count_if(tensorCore,
+                           [](const std::string &c) {
+                             return c.find("block = [16, ") != std::string::npos &&
+                                    c.find("mma = [16, 64, 16]") != std::string::npos &&
+                                    c.find("stream_k = true") != std::string::npos;
+                           }),
+            4);
   EXPECT_NE(tensorCore.front().find("block = [64, 128, 256], warp = [64, 64], mma = [64, 64, "
                                     "16], mma_type = bf16, stages = 2, persistent = true"),
             std::string::npos)
@@ -581,7 +589,7 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   auto ampere = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
                                  gemv, "sm_80");
   ASSERT_TRUE(bool(ampere));
-  EXPECT_EQ(ampere->size(), hopper->size() - 6 - 4 - 9);
+  EXPECT_EQ(ampere->size(), hopper->size() - 10 - 4 - 9);
   auto f16Out = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp",
                                  "#lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, "
                                  "128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, "
@@ -639,6 +647,18 @@ TEST(Tuner, CandidatesAroundTheDefault) {
                   6);
   wgmmaCandidates("matmul m=4096 n=8192 k=8192 a=e4m3:per_tensor w=e4m3",
                   "matmul m=256 n=512 k=512 a=e4m3:per_tensor w=e4m3", 6);
+  // Up to 32 tokens of 4-bit weights the default's short token tile (here
+  // 32, e4m3, stream-K), and the 64-token tile.
+  std::vector<std::string> shortTiles = wgmmaCandidates("matmul m=32 n=8192 k=8192 a=e4m3 w=s4",
+                                                        "matmul m=32 n=512 k=512 a=e4m3 w=s4", 8);
+  ASSERT_FALSE(shortTiles.empty());
+  EXPECT_NE(shortTiles.front().find("block = [32, 128, 256], warp = [32, 64], mma = [32, 64, 32]"),
+            std::string::npos)
+      << shortTiles.front();
+  EXPECT_TRUE(llvm::any_of(shortTiles, [](const std::string &c) {
+    return c.find("block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32]") !=
+           std::string::npos;
+  }));
   // 4-bit weights: tokens x weight rows x ring depth, up to 256 tokens for
   // int8 and bf16 alike (bf16 is a float type too, but only e4m3 keeps a
   // second sum). W4A16 takes 80 KiB a stage at 128 tokens (2 stages fit).
