@@ -455,6 +455,12 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // 8192 x 28672 (W4A8-e4m3 16.7 / 40.1 / 38.6 us, int8 16.8 / 41.2 / 38.0,
   // W4A16 25.6 / 76.9 / 67.0), and W4A16 at M = 16 24.0 / 70.2 / 63.4
   // against 52.1 / 113.3 / 176.6 (formats tma_gemv takes stay there).
+  // Every tile takes stream-K unless in clusters, the 64-token one too: at
+  // M = 48 and 64 1.2-1.8x faster on 8192 x 8192 and 8192 x 28672 (W4A8
+  // int8 17.6-18.4 against 23.8-24.1 us and 41.6-41.9 against 68.3-68.6,
+  // W4A16 29.8-30.0 against 45.6-45.8 and 81.8-82.5 against 140.9-141.4),
+  // as fast on 28672 x 8192 (its 224 tiles leave 92 past the first wave,
+  // too many to split).
   if (target.hasWgmma() && p.fourBitWgmma) {
     int64_t tokens = wgmmaTokens(p.m, p.realInput, isa<Float8E4M3FNType>(mmaType));
     bool shortTile = tokens < 64;
@@ -474,7 +480,7 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, kTile}, {tokens, 64},
                                   {shortTile ? tokens : 64, 64, instK}, mmaType, stages,
                                   /*splitK=*/1, cluster, /*persistent=*/true,
-                                  /*streamK=*/(shortTile || tokens >= 128) && !pairs);
+                                  /*streamK=*/!pairs);
     return fitSharedMemory(op, config, p, target);
   }
 

@@ -230,9 +230,10 @@ func.func @w4a16_groups_of_384_short(%x: tensor<255x1152xbf16>, %w: tensor<512x1
 // -----
 
 // W4A8 (packed s4 weights, int8 activations), M = 40: 64-token tiles, 4
-// stages. Decode-sized M with quantized activations stays on tensor cores.
+// stages, stream-K (32 tiles of 128 rows, K in 2 parts). Decode-sized M
+// with quantized activations stays on tensor cores.
 // SM90A-LABEL: func @w4a8_short
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true>
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true, stream_k = true>
 func.func @w4a8_short(%x: tensor<40x4096xi8>, %xs: tensor<40x1xf32>, %w: tensor<4096x4096xi4, #lowbit.layout<packed>>, %s: tensor<4096x1xf32>) -> tensor<40x4096xbf16> {
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<40x4096xi8>, tensor<4096x4096xi4, #lowbit.layout<packed>>, tensor<4096x1xf32>, tensor<40x1xf32>) -> tensor<40x4096xbf16>
   return %y : tensor<40x4096xbf16>
