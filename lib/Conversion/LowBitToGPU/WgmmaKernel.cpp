@@ -518,7 +518,8 @@ Value clusterRank(Emitter &e, const WgmmaProblem &p) {
 /// SMs run as 112 halves). Blocks working on the same part of K at once
 /// share their operands' rows in L2: ranges that start anywhere in a tile
 /// (stream-K proper, over the last wave and the one before it) read them
-/// from memory, and ran W8A8 1.2x slower on the H200.
+/// from memory, and ran W8A8 1.2x slower on the H200; decode's short token
+/// tiles take them where the split above does not apply (scheduleTiles).
 struct TileSchedule {
   int64_t grid, tiles, dpTiles, kTiles, streamGrid = 0;
   bool streamK() const { return dpTiles < tiles; }
@@ -542,8 +543,16 @@ TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
   if (!p.streamK || rest == 0)
     return s;
   int64_t parts = lowbit::gpu::wgmmaStreamKParts(rest, clusters, p.kTiles());
-  if (parts < 2)
-    return s;
+  if (parts < 2) {
+    // Too many tiles past the last whole wave to split each over the idle
+    // SMs. Short token tiles (decode) read each weight once, so ranges that
+    // start anywhere in a tile cost no reuse in L2: the last whole wave and
+    // the rest are cut into one equal range per block (stream-K proper).
+    bool decodeTile = p.swapped() && lowbit::gpu::wgmmaShortTokenTile(p.bm) == p.bm;
+    if (!decodeTile || tiles < clusters || p.kTiles() < lowbit::gpu::kWgmmaMinStreamKIters)
+      return s;
+    return TileSchedule{clusters, tiles, tiles - rest - clusters, p.kTiles(), clusters};
+  }
   // Without whole waves, only the blocks of the split tiles.
   int64_t dpTiles = tiles - rest;
   return TileSchedule{dpTiles ? clusters : rest * parts, tiles, dpTiles, p.kTiles(), rest * parts};
