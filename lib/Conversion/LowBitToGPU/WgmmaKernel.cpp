@@ -299,6 +299,10 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
       return op.emitOpError() << "wgmma block tile M (tokens) must be 8, 16, 32 or a multiple of "
                                  "64 up to "
                               << maxM << " for 4-bit weights with these activations, not " << p.bm;
+    // The short tiles ran on the H200 with K tiles of 256 codes only.
+    if (shortTile && block[2] != 256)
+      return op.emitOpError() << "wgmma token tiles of 8, 16 or 32 take K tiles of 256 codes, not "
+                              << block[2];
     int64_t instTokens = shortTile ? p.bm : 64;
     if (warp[0] != p.bm || warp[1] != kWarpgroupRows || mma[0] != instTokens ||
         mma[1] != kWarpgroupRows || mma[2] != instK)

@@ -85,6 +85,14 @@ func.func @wgmma_w4a8_short_tile_mma(%x: tensor<16x512xi8>, %xs: tensor<16x1xf32
 
 // -----
 
+func.func @wgmma_w4a16_short_tile_k128(%x: tensor<16x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x4xf16>) -> tensor<16x256xf32> {
+  // expected-error @+1 {{wgmma token tiles of 8, 16 or 32 take K tiles of 256 codes, not 128}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [16, 128, 128], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4>} : (tensor<16x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x4xf16>) -> tensor<16x256xf32>
+  return %y : tensor<16x256xf32>
+}
+
+// -----
+
 // Short token tiles are for 4-bit weights: 8-bit ones are wgmma's B, 64
 // activation rows per instruction.
 func.func @wgmma_w8a8_short_tile(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>, %w: tensor<256x512xi8>, %s: tensor<256x1xf32>) -> tensor<256x256xf16> {
