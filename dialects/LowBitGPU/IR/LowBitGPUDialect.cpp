@@ -106,7 +106,7 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
   // being the instruction's n) a token tile under 64 names itself instead:
   // mma = [T, 64, k] for T = 8, 16 or 32, so that the mma shape divides the
   // warp tile [T, 64].
-  if (strategy == Strategy::Wgmma && mma[0] != 64 && wgmmaShortTokenTile(mma[0]) != mma[0])
+  if (strategy == Strategy::Wgmma && mma[0] != 64 && !isWgmmaShortTokenTile(mma[0]))
     return emitError() << "wgmma instructions have m = 64 (or, for 4-bit weights, a token tile of "
                           "8, 16 or 32), got "
                        << mma[0];

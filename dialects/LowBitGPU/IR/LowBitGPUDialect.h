@@ -41,6 +41,10 @@ inline int64_t wgmmaShortTokenTile(int64_t m) {
       return tile;
   return 0;
 }
+/// Whether `tokens` is one of those tiles.
+inline bool isWgmmaShortTokenTile(int64_t tokens) {
+  return tokens > 0 && wgmmaShortTokenTile(tokens) == tokens;
+}
 
 /// Fewest K tiles per part of a tile that the wgmma kernel's stream-K
 /// splits: below that, the partial sums its blocks exchange cost more than

@@ -112,6 +112,8 @@ struct WgmmaProblem {
     return kind == WgmmaKind::Int4Int8 || kind == WgmmaKind::Int4Fp8 ||
            kind == WgmmaKind::Int4Real;
   }
+  /// A decode tile of 8, 16 or 32 tokens (4-bit weights only).
+  bool shortTokenTile() const { return swapped() && lowbit::gpu::isWgmmaShortTokenTile(bm); }
   /// W4A16: the activations' type (f16 or bf16), the weights' code and
   /// their scales (per channel, or per group of `groupSize` along K).
   Type realType;
@@ -294,7 +296,7 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
     // Decode takes tiles of 8, 16 or 32 tokens (n8, n16, n32), whose mma
     // shape names them: mma = [T, 64, k].
     int64_t maxM = p.kind == WgmmaKind::Int4Fp8 ? 192 : 256;
-    bool shortTile = lowbit::gpu::wgmmaShortTokenTile(p.bm) == p.bm;
+    bool shortTile = p.shortTokenTile();
     if ((p.bm % 64 && !shortTile) || p.bm > maxM)
       return op.emitOpError() << "wgmma block tile M (tokens) must be 8, 16, 32 or a multiple of "
                                  "64 up to "
@@ -552,8 +554,7 @@ TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
     // SMs. Short token tiles (decode) read each weight once, so ranges that
     // start anywhere in a tile cost no reuse in L2: the last whole wave and
     // the rest are cut into one equal range per block (stream-K proper).
-    bool decodeTile = p.swapped() && lowbit::gpu::wgmmaShortTokenTile(p.bm) == p.bm;
-    if (!decodeTile || tiles < clusters || p.kTiles() < lowbit::gpu::kWgmmaMinStreamKIters)
+    if (!p.shortTokenTile() || tiles < clusters || p.kTiles() < lowbit::gpu::kWgmmaMinStreamKIters)
       return s;
     return TileSchedule{clusters, tiles, tiles - rest - clusters, p.kTiles(), clusters};
   }
