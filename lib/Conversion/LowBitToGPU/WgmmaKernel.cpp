@@ -171,28 +171,18 @@ struct WgmmaProblem {
   int64_t barrierOffset() const {
     return stagingOffset() + consumers() * stagingBuffers * stagingBoxBytes();
   }
-  /// Constants that the widening combines with a register operand, kept
-  /// in registers: W4A8-e4m3's lookup tables' low words, W4A16's magic
-  /// number (the bias's bits, masked codes OR-ed in). They are stored after
-  /// the barriers, one copy per lane, and each thread loads its lane's: a
-  /// value ptxas cannot tell is the same in every thread, so it stays in a
+  /// W4A8-e4m3 keeps the low words of its two lookup tables after the
+  /// barriers, one copy per lane: each thread loads its lane's, a value
+  /// ptxas cannot tell is the same in every thread, so it stays in a
   /// register. Immediates (or one copy, which ptxas moves into a uniform
   /// register) are copied into a register before every `prmt` that reads
-  /// them (64 more instructions per K tile for W4A8-e4m3), and W4A16's
-  /// mask and magic, two immediates, took two LOP3s per code pair where a
-  /// register operand takes one.
-  SmallVector<uint32_t> registerConstants() const {
-    if (kind == WgmmaKind::Int4Fp8)
-      return {widening::kE4m3Positive[0], widening::kE4m3NegativeHalved[0]};
-    if (kind == WgmmaKind::Int4Real)
-      return {widening::codeMagic(realType.isBF16(), !unsignedCodes)};
-    return {};
-  }
-  int64_t registerConstantsOffset() const { return barrierOffset() + 2 * stages * 8; }
+  /// them: 64 more instructions per K tile.
+  bool sharedLookupTables() const { return kind == WgmmaKind::Int4Fp8; }
+  int64_t lookupTableOffset() const { return barrierOffset() + 2 * stages * 8; }
+  static constexpr int64_t kLookupTableBytes = 2 * 4 * kWarpThreads;
   /// Dynamic shared memory, with room to align the start to the swizzle.
   int64_t sharedBytes() const {
-    return registerConstantsOffset() + registerConstants().size() * 4 * kWarpThreads +
-           kSwizzleAtomBytes;
+    return lookupTableOffset() + (sharedLookupTables() ? kLookupTableBytes : 0) + kSwizzleAtomBytes;
   }
   int64_t gridRows() const { return llvm::divideCeil(rows(), tileRows()); }
   int64_t gridCols() const { return llvm::divideCeil(cols(), tileCols()); }
@@ -488,19 +478,10 @@ struct SharedLayout {
     return e.add(bTile(stage), half * p.tileCols() * kRowBytes);
   }
   Value full(Value stage) { return pointer(offset(stage, p.barrierOffset(), 8)); }
-  /// Lane `lane`'s copy of register constant `i`
-  /// (WgmmaProblem::registerConstants).
-  Value registerConstant(Value lane, int64_t i) {
-    int64_t count = p.registerConstants().size();
-    return pointer(e.add(e.add(base, p.registerConstantsOffset() + 4 * i), e.mul(lane, 4 * count)));
-  }
-  /// Every register constant, as this thread loads it.
-  SmallVector<Value> loadRegisterConstants(Value lane) {
-    SmallVector<Value> values;
-    for (int64_t i = 0, end = p.registerConstants().size(); i < end; ++i)
-      values.push_back(
-          LLVM::LoadOp::create(e.b, e.loc, e.b.getI32Type(), registerConstant(lane, i)));
-    return values;
+  /// Lane `lane`'s copy of the low word `i` of W4A8-e4m3's lookup tables
+  /// (0: non-negative codes, 1: negative codes halved).
+  Value lookupTable(Value lane, int64_t i) {
+    return pointer(e.add(e.add(base, p.lookupTableOffset() + 4 * i), e.mul(lane, 8)));
   }
   Value empty(Value stage) {
     return pointer(offset(stage, p.barrierOffset() + 8 * p.stages, 8));
@@ -753,7 +734,7 @@ Value fragmentRow(Emitter &e, Value warp, Value lane) {
 /// host: widening::s4ToE4m3, checked against the e4m3 encoder for every
 /// word. (A mask of the signs picking one of two full lookups took eight,
 /// six in SASS.) `lowWords` holds the tables' low words in registers (see
-/// WgmmaProblem::registerConstants); the high words are immediates.
+/// WgmmaProblem::sharedLookupTables); the high words are immediates.
 Value s4ToE4m3(Emitter &e, Value word, ArrayRef<Value> lowWords) {
   Value nonNegative = e.permute(lowWords[0], e.i32(widening::kE4m3Positive[1]), word);
   Value flipped = arith::XOrIOp::create(e.b, e.loc, word, e.i32(widening::kCodeSignBits));
@@ -803,6 +784,9 @@ SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p, SharedL
 /// exact integers base + code. Signed codes are flipped to code + 8 (XOR 8)
 /// on the way, so that the bit pattern stays a non-negative integer.
 int64_t codeBias(const WgmmaProblem &p) { return widening::codeBias(p.realType.isBF16()); }
+uint32_t codeMagic(const WgmmaProblem &p) {
+  return widening::codeMagic(p.realType.isBF16(), !p.unsignedCodes);
+}
 
 /// For W4A16, the scale and the offset (bias + zero point, as the
 /// activations' type) of the thread's weight rows (`half` 0: row, 1: row +
@@ -876,15 +860,15 @@ GroupScales loadGroupScales(Emitter &e, const WgmmaProblem &p, Value s, Value z,
 
 /// The two 4-bit codes of `byte` (an i32 below 256, K order from the low
 /// nibble) dequantized to a pair of the activations' type packed in an i32
-/// (the bits before the subtraction: widening::biasedCodePair). `magic` is
-/// widening::codeMagic in a register (WgmmaProblem::registerConstants).
-Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value byte, Value scale, Value offset,
-                     Value magic) {
+/// (the bits before the subtraction: widening::biasedCodePair).
+Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value byte, Value scale, Value offset) {
   OpBuilder &b = e.b;
   // byte * 0x1001 puts the high nibble at bits 16..19 beside the low one at
-  // 0..3; one LOP3 then masks them into the mantissas of the bias.
+  // 0..3; one LOP3 then masks them into the mantissas of the bias (written
+  // as lop3: ptxas left `and` and `xor` with two constants two LOP3s per
+  // pair, 64 more SASS instructions per K tile).
   Value spread = arith::MulIOp::create(b, e.loc, byte, e.i32(0x1001));
-  Value bits = arith::XOrIOp::create(b, e.loc, e.andi(spread, 0x000F000F), magic);
+  Value bits = lop3(b, e.loc, spread, 0x000F000F, codeMagic(p), kLop3AndXor);
   auto word = VectorType::get({1}, b.getI32Type());
   auto pairType = VectorType::get({2}, p.realType);
   Value codes = vector::BitCastOp::create(
@@ -909,7 +893,7 @@ Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value byte, Value scale,
 /// lane % 4 + 4 * (i / 2), where the swizzle moved it (swizzledOffset).
 SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
                                           Value stage, Value consumer, Value warp, Value lane,
-                                          int64_t step, const GroupScales &g, Value magic) {
+                                          int64_t step, const GroupScales &g) {
   OpBuilder &b = e.b;
   Value row = e.add(e.mul(consumer, kWarpgroupRows), fragmentRow(e, warp, lane));
   int64_t group = p.groupSize ? (step * 16) / p.groupSize : 0;
@@ -926,7 +910,7 @@ SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p, Sha
         b, e.loc, b.getI32Type(),
         LLVM::LoadOp::create(b, e.loc, b.getI8Type(), smem.pointer(address)));
     regs.push_back(dequantizePair(e, p, byte, g.scale[half * g.groupsPerTile + group],
-                                  g.offset[half * g.groupsPerTile + group], magic));
+                                  g.offset[half * g.groupsPerTile + group]));
   }
   return regs;
 }
@@ -1172,7 +1156,11 @@ Value buildWideningConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout &sme
   Value done = run.done;
   OpBuilder &b = e.b;
   bool fp8 = p.floatProducts();
-  SmallVector<Value> lookupTables = smem.loadRegisterConstants(lane);
+  SmallVector<Value> lookupTables;
+  if (p.sharedLookupTables())
+    for (int64_t i = 0; i < 2; ++i)
+      lookupTables.push_back(
+          LLVM::LoadOp::create(b, e.loc, b.getI32Type(), smem.lookupTable(lane, i)));
   SmallVector<Value> init = initialSums(e, p);
   int64_t sums = init.size();
   init.append(RingSlot::at(e, p, done).values());
@@ -1256,13 +1244,11 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   std::optional<GroupScales> fixedScales;
   if (!perGroup)
     fixedScales = scalesOf(e.idx(0));
-  Value magic = smem.loadRegisterConstants(lane).front();
   // The A registers of part `part` of the K tile in ring slot `stage`.
   auto dequantize = [&](Value stage, int64_t part, const GroupScales &scales) {
     SmallVector<Value> regs;
     for (int64_t step = part * partSteps; step < (part + 1) * partSteps; ++step)
-      regs.append(
-          loadDequantizedWeights(e, p, smem, stage, consumer, warp, lane, step, scales, magic));
+      regs.append(loadDequantizedWeights(e, p, smem, stage, consumer, warp, lane, step, scales));
     return regs;
   };
 
@@ -1879,10 +1865,11 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     }
     NVVM::FenceMbarrierInitOp::create(b, loc);
   });
-  if (!p.registerConstants().empty())
+  if (p.sharedLookupTables())
     ifThen(e, e.lt(tid, kWarpThreads), [&] {
-      for (auto [i, value] : llvm::enumerate(p.registerConstants()))
-        LLVM::StoreOp::create(b, loc, e.i32(value), smem.registerConstant(tid, i));
+      LLVM::StoreOp::create(b, loc, e.i32(widening::kE4m3Positive[0]), smem.lookupTable(tid, 0));
+      LLVM::StoreOp::create(b, loc, e.i32(widening::kE4m3NegativeHalved[0]),
+                            smem.lookupTable(tid, 1));
     });
   // A cluster's blocks arrive on each other's barriers: all are set up
   // before any block goes on, and none exits while the other may still

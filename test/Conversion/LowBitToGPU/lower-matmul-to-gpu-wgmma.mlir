@@ -92,21 +92,17 @@ func.func @w4a8(%x: tensor<200x544xi8>, %xs: tensor<200x1xf32>, %w: tensor<320x5
 // scales, zero points, result); the weights dequantized in registers: each
 // byte's two codes spread into the mantissas of 128.0 (x 0x1001, mask,
 // XOR 0x43004300), then (pair - bias - zero point) * scale in bf16 pairs.
-// The magic number 0x43004300 comes from a register: stored into shared
-// memory once per lane, loaded by each consumer thread (one LOP3 per pair
-// with the mask, where two immediates took two).
+// Mask and magic number in one lop3.b32 ((a & b) ^ c: 0x6A), where ptxas
+// left `and` and `xor` with two constants two LOP3s.
 // The bf16 result is stored through shared memory by TMA (a third tensor
 // map: 640-byte rows, boxes of 128 tokens by 64 columns).
 // CHECK-LABEL: func.func @w4a16
 // CHECK: params = ["input", "weight", "weight_scales", "weight_zero_points", "result"]
 // CHECK-SAME: tensor_maps = [array<i64: 1, 320, 320, 128, 128, 128>, array<i64: 0, 200, 1280, 128, 128, 128>, array<i64: 4, 200, 640, 128, 128, 128>]
 // CHECK: gpu.func @w4a16_wgmma0(%{{.*}}: memref<200x640xbf16>, %{{.*}}: memref<320x320xi8>, %{{.*}}: memref<320x5xbf16>, %{{.*}}: memref<320x5xi8>, %{{.*}}: memref<200x320xbf16>
-// CHECK: %[[MAGIC:.*]] = arith.constant 1124090624 : i32
-// CHECK-NEXT: llvm.store %[[MAGIC]], %{{.*}} : i32, !llvm.ptr<3>
-// CHECK: %[[LOADED:.*]] = llvm.load %{{.*}} : !llvm.ptr<3> -> i32
 // CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i8
 // CHECK: arith.constant 4097 : i32
-// CHECK: arith.xori %{{.*}}, %[[LOADED]] : i32
+// CHECK: llvm.inline_asm "lop3.b32 $0, $1, 983055, 1124090624, 106;"
 // CHECK: vector.bitcast {{.*}} : vector<1xi32> to vector<2xbf16>
 // CHECK: arith.subf {{.*}} : vector<2xbf16>
 // CHECK: arith.mulf {{.*}} : vector<2xbf16>
