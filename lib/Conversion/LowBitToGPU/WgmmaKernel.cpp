@@ -210,6 +210,20 @@ struct WgmmaProblem {
   int64_t emptyArrivals() const {
     return clusterSize() * consumers() * kWarpgroupThreads / kWarpThreads;
   }
+  /// W4A16 multiplies a K tile in parts (buildDequantizingConsumer) of 8
+  /// K steps (128 codes), 4 past 128 tokens, and at least two.
+  int64_t dequantPartSteps() const {
+    return std::min<int64_t>(steps() / 2, tileCols() > 128 ? 4 : 8);
+  }
+  /// W4A16 on a short token tile (decode) multiplies the f32 sums of each
+  /// part of a K tile by their group's scales, where each part lies in one
+  /// group, rather than each dequantized code pair: 8 to 32 FFMAs per part
+  /// instead of 32 HMUL2s, and the weights are not rounded to f16/bf16
+  /// after scaling. Longer token tiles would pay a second set of sums.
+  bool scalesInSums() const {
+    return kind == WgmmaKind::Int4Real && shortTokenTile() &&
+           (groupSize == 0 || groupSize % (dequantPartSteps() * 16) == 0);
+  }
   /// Accumulator registers per thread: m64nCOLS over 128 threads.
   int64_t accRegisters() const { return tileCols() / 2; }
 };
@@ -792,7 +806,8 @@ uint32_t codeMagic(const WgmmaProblem &p) {
 /// activations' type) of the thread's weight rows (`half` 0: row, 1: row +
 /// 8) for each group of a K tile, as pairs: (code pair - offset) * scale is
 /// a dequantized pair. Scales of the activations' type multiply in it (one
-/// rounding, as the reference); others in f32.
+/// rounding, as the reference); others in f32. Where the scales multiply
+/// the sums (WgmmaProblem::scalesInSums), `scale` holds f32 scalars.
 struct GroupScales {
   SmallVector<Value> scale, offset; // [half * groupsPerTile + group]
   int64_t groupsPerTile;
@@ -836,7 +851,8 @@ GroupScales loadGroupScales(Emitter &e, const WgmmaProblem &p, Value s, Value z,
             e.div(e.add(e.mul(kt, p.kTileK()), group * p.groupSize), p.groupSize),
             e.idx(p.scaleCols - 1));
       Value scale = memref::LoadOp::create(b, e.loc, s, ValueRange{scaleRow, col});
-      g.scale.push_back(pair(exactScales ? scale : e.toF32(scale)));
+      g.scale.push_back(p.scalesInSums() ? e.toF32(scale)
+                                         : pair(exactScales ? scale : e.toF32(scale)));
       Value offset = e.f32(codeBias(p) + (p.unsignedCodes ? 0 : 8));
       if (z) {
         Value code = arith::ExtUIOp::create(
@@ -861,6 +877,8 @@ GroupScales loadGroupScales(Emitter &e, const WgmmaProblem &p, Value s, Value z,
 /// The two 4-bit codes of `byte` (an i32 below 256, K order from the low
 /// nibble) dequantized to a pair of the activations' type packed in an i32
 /// (the bits before the subtraction: widening::biasedCodePair).
+/// Without `scale` the pair is the codes minus the offset (the scales
+/// multiply the sums: WgmmaProblem::scalesInSums).
 Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value byte, Value scale, Value offset) {
   OpBuilder &b = e.b;
   // byte * 0x1001 puts the high nibble at bits 16..19 beside the low one at
@@ -876,7 +894,9 @@ Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value byte, Value scale,
   // Exact: both are small integers.
   Value centered = arith::SubFOp::create(b, e.loc, codes, offset);
   Value scaled;
-  if (cast<VectorType>(scale.getType()).getElementType() == p.realType) {
+  if (!scale) {
+    scaled = centered;
+  } else if (cast<VectorType>(scale.getType()).getElementType() == p.realType) {
     scaled = arith::MulFOp::create(b, e.loc, centered, scale);
   } else {
     Value wide = arith::ExtFOp::create(b, e.loc, scale.getType(), centered);
@@ -909,8 +929,8 @@ SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p, Sha
     Value byte = arith::ExtUIOp::create(
         b, e.loc, b.getI32Type(),
         LLVM::LoadOp::create(b, e.loc, b.getI8Type(), smem.pointer(address)));
-    regs.push_back(dequantizePair(e, p, byte, g.scale[half * g.groupsPerTile + group],
-                                  g.offset[half * g.groupsPerTile + group]));
+    Value scale = p.scalesInSums() ? Value() : g.scale[half * g.groupsPerTile + group];
+    regs.push_back(dequantizePair(e, p, byte, scale, g.offset[half * g.groupsPerTile + group]));
   }
   return regs;
 }
@@ -980,6 +1000,20 @@ Value addAccumulators(Emitter &e, const WgmmaProblem &p, Value partial, Value su
     Value total = LLVM::ExtractValueOp::create(e.b, e.loc, sum, i);
     sum = LLVM::InsertValueOp::create(e.b, e.loc, sum,
                                       arith::AddFOp::create(e.b, e.loc, total, part), i);
+  }
+  return sum;
+}
+
+/// `sum` + `partial` x the scale of each register's weight row (`scales`:
+/// row, row + 8), in f32 (W4A16's scales applied to its sums).
+Value addScaledAccumulators(Emitter &e, const WgmmaProblem &p, Value partial, Value sum,
+                            ArrayRef<Value> scales) {
+  for (int64_t i = 0; i < p.accRegisters(); ++i) {
+    Value part = LLVM::ExtractValueOp::create(e.b, e.loc, partial, i);
+    Value total = LLVM::ExtractValueOp::create(e.b, e.loc, sum, i);
+    // Register i holds row + 8 * ((i / 2) % 2) (wgmma's D fragment).
+    Value scaled = LLVM::FMAOp::create(e.b, e.loc, part, scales[(i / 2) % 2], total);
+    sum = LLVM::InsertValueOp::create(e.b, e.loc, sum, scaled, i);
   }
   return sum;
 }
@@ -1225,7 +1259,7 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   // tiles 1.02-1.07x slower at M = 1024 and 2048; a 128-code K tile at 128
   // tokens ran 1.05x slower as one part than as two
   // (bench/results/2026-12-02-h200-w4a16-pipelined.md).
-  int64_t partSteps = std::min<int64_t>(p.steps() / 2, p.tileCols() > 128 ? 4 : 8);
+  int64_t partSteps = p.dequantPartSteps();
   int64_t parts = p.steps() / partSteps, numA = partSteps * 4;
   assert(parts >= 2 && "the last part frees the registers of the one before");
   int64_t groupsPerTile = GroupScales::count(p);
@@ -1282,20 +1316,36 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
     tileScales = fixedScales;
     nextScales = fixedScales;
   }
-  Value acc = args[0];
+  // Where the scales multiply the sums, each part sums into registers of
+  // its own, added into `acc` times its group's scales once it is done.
+  bool scaleSums = p.scalesInSums();
+  Value zeroSums =
+      scaleSums ? LLVM::ZeroOp::create(b, e.loc, accumulatorType(p, b.getContext())) : Value();
+  auto addPart = [&](Value acc, Value partSums, int64_t part) {
+    int64_t group = p.groupSize ? part * partSteps * 16 / p.groupSize : 0;
+    return addScaledAccumulators(
+        e, p, partSums, acc,
+        {tileScales->scale[group], tileScales->scale[tileScales->groupsPerTile + group]});
+  };
+  Value acc = args[0], partSums, previousSums;
   SmallVector<Value> a(args.slice(firstA, numA)), previous;
   for (int64_t part = 0; part < parts; ++part) {
     NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
+    Value sums = scaleSums ? zeroSums : acc;
     for (int64_t i = 0; i < partSteps; ++i) {
       Value descB = stepDescriptorB(e, smem, stage, part * partSteps + i);
-      acc = wgmmaRegisterA(e, p, acc, ArrayRef(a).slice(4 * i, 4), descB, /*accumulate=*/true);
+      sums = wgmmaRegisterA(e, p, sums, ArrayRef(a).slice(4 * i, 4), descB,
+                            /*accumulate=*/!scaleSums || i > 0);
     }
+    (scaleSums ? partSums : acc) = sums;
     NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
     // This part's group stays in flight; the previous part's registers are
     // rewritten next, so its group must be done.
     if (part > 0) {
       NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 1);
       keepAlive(e, previous);
+      if (scaleSums)
+        acc = addPart(acc, previousSums, part - 1);
     }
     // While this part's wgmmas run: the next part's registers, of this tile
     // or (after waiting for its slot) of the next.
@@ -1327,8 +1377,11 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
       NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
       keepAlive(e, a);
       releaseSlot(e, smem, lane, stage, /*genericReads=*/true);
+      if (scaleSums)
+        acc = addPart(acc, partSums, part);
     }
     previous = a;
+    previousSums = partSums;
     a = next;
   }
   SmallVector<Value> yield = {acc};
