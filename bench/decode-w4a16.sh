@@ -7,7 +7,8 @@
 #   m1, m2, m4, m8, m16 the default config (sm_90a: tma_gemv on tensor
 #                       cores, 32 rows per block and per warp, 16 on the
 #                       narrow layers but at 16 tokens on 4096 rows, 3 slots
-#                       from M = 2 to 8, 2 otherwise)
+#                       from M = 2 to 8, 2 otherwise; m16 on 28672 x 8192:
+#                       the wgmma kernel with a 16-token tile, stream-K)
 #   m32                 the default config (sm_90a: the wgmma kernel with a
 #                       32-token tile, stream-K)
 #   mM-bf16             the default config with bf16 activations and scales

@@ -45,6 +45,9 @@ struct Problem {
   /// without zero points, scales per tensor, channel or group of a multiple
   /// of 128 (GemvKernel.cpp's `s8TensorCores`).
   bool int8TensorCoreGemv = false;
+  /// One weight scale per 128 codes of a row or more (no groups, or groups
+  /// of a multiple of 128: scalePerQuad).
+  bool scalesPerQuad = false;
 };
 
 bool isHalfOrFloat(Type type) { return isa<Float16Type, BFloat16Type, Float32Type>(type); }
@@ -342,9 +345,17 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // 15.6 / 41.2 / 39.4; on 14336 x 4096 and 4096 x 14336 1.07-1.42x; on
   // 4096 x 4096 (32 tiles, K split in 2: half the SMs) and 1024 x 4096
   // tma_gemv stays faster, as it does at 8 tokens and fewer.
-  bool shortTileWgmmaDecode = !ShapedType::isDynamic(p.m) && p.m > 8 && p.m <= 16 && !p.realInput &&
-                              target.hasWgmma() && p.fourBitWgmma &&
-                              shortTileWgmmaFillsSMs(p, target.getNumSMs());
+  // f16 or bf16 tokens (W4A16) take it only on layers whose 128-row tiles
+  // alone cover the SMs, with a scale per 128 codes (which multiplies the
+  // tile's f32 sums rather than each dequantized pair): on an NVIDIA H200
+  // at M = 16 (bench/results/2026-12-04-h200-w4a16-scales-in-sums.md) 60.2
+  // and 58.4 us on 28672 x 8192 against tma_gemv's 65.2 and 64.9, but 22.8
+  // against 21.8 on 8192 x 8192 and 58.1 against 55.5 on 8192 x 28672.
+  bool shortTileWgmmaLayer =
+      p.realInput ? p.scalesPerQuad && int64_t(llvm::divideCeil(p.n, 128)) >= target.getNumSMs()
+                  : shortTileWgmmaFillsSMs(p, target.getNumSMs());
+  bool shortTileWgmmaDecode = !ShapedType::isDynamic(p.m) && p.m > 8 && p.m <= 16 &&
+                              target.hasWgmma() && p.fourBitWgmma && shortTileWgmmaLayer;
   bool tensorCoreDecode =
       !ShapedType::isDynamic(p.m) && p.m <= 16 && p.tensorCoreGemv && !shortTileWgmmaDecode;
   if (tensorCoreDecode && target.getComputeCapability() >= 90) {
@@ -520,6 +531,7 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   p.halfProductGemv = gemvTakesHalfProducts(op);
   p.tensorCoreGemv = gemvTakesTensorCores(op);
   p.int8TensorCoreGemv = gemvTakesInt8TensorCores(op);
+  p.scalesPerQuad = scalePerQuad(op.getWeightSchemeAttr());
   return selectMatmulConfig(op, p, *mmaType, target);
 }
 

@@ -357,26 +357,30 @@ func.func @bitplane_tiles(%a1: tensor<1x4096x4096xi1>, %w1: tensor<1x4096x4096xi
 // (not whole 16-byte chunks) 3 tokens keep the split-K GEMV and 16 take the
 // wgmma kernel (measured faster than the GEMV on an H200 at 4, 8 and 16
 // tokens) with a 16-token tile (m64n16k16), 128 weight rows per tile, 4
-// stages and stream-K. Other chips keep the GEMV.
+// stages and stream-K. 16 tokens with a scale per 128 codes take that
+// kernel too on 28672 rows (224 tiles of 128 rows: more than the SMs), not
+// on 8192. Other chips keep the GEMV.
 // SM90A-LABEL: func @four_bit_decode
 // SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
 // SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
-// SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
+// SM90A: strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>
 // SM90A: strategy = splitk_gemv
 // SM90A: strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>
+// SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
 // SM89-LABEL: func @four_bit_decode
-// SM89-COUNT-5: strategy = splitk_gemv
+// SM89-COUNT-6: strategy = splitk_gemv
 func.func @four_bit_decode(%x3: tensor<3x8192xf16>, %x4: tensor<4x8192xf16>, %x16: tensor<16x8192xf16>,
                            %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x64xf16>,
                            %wl: tensor<28672x8192xi4, #lowbit.layout<packed>>, %sl: tensor<28672x64xf16>,
                            %sg: tensor<28672x512xf16>)
-    -> (tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>, tensor<3x28672xf32>, tensor<16x28672xf32>) {
+    -> (tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>, tensor<3x28672xf32>, tensor<16x28672xf32>, tensor<16x8192xf32>) {
   %a = lowbit.matmul %x3, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<3x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xf16>) -> tensor<3x8192xf32>
   %b = lowbit.matmul %x4, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<4x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xf16>) -> tensor<4x8192xf32>
   %c = lowbit.matmul %x16, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%sl) : (tensor<16x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x64xf16>) -> tensor<16x28672xf32>
   %d = lowbit.matmul %x3, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 16> weight_scales(%sg) : (tensor<3x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x512xf16>) -> tensor<3x28672xf32>
   %e = lowbit.matmul %x16, %wl weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 16> weight_scales(%sg) : (tensor<16x8192xf16>, tensor<28672x8192xi4, #lowbit.layout<packed>>, tensor<28672x512xf16>) -> tensor<16x28672xf32>
-  return %a, %b, %c, %d, %e : tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>, tensor<3x28672xf32>, tensor<16x28672xf32>
+  %f = lowbit.matmul %x16, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<16x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x64xf16>) -> tensor<16x8192xf32>
+  return %a, %b, %c, %d, %e, %f : tensor<3x8192xf32>, tensor<4x8192xf32>, tensor<16x28672xf32>, tensor<3x28672xf32>, tensor<16x28672xf32>, tensor<16x8192xf32>
 }
 
 // -----
