@@ -70,4 +70,22 @@ TEST(Widening, CodePairsAreExactBiasedHalves) {
       }
 }
 
+TEST(Widening, SpreadCodePairsAreExactBiasedF16Halves) {
+  for (bool signedCodes : {false, true})
+    for (unsigned lane = 0; lane < 4; ++lane)
+      for (uint32_t byte = 0; byte < 256; ++byte) {
+        // The other lanes' bytes must not leak into this lane's pair.
+        uint32_t word = (0xA5C3E1F0u & ~(0xFFu << (8 * lane))) | (byte << (8 * lane));
+        uint32_t pair = widening::spreadCodePair(word, lane, signedCodes);
+        for (int half = 0; half < 2; ++half) {
+          double value = halfToDouble(uint16_t(pair >> (16 * half)));
+          int code = (byte >> (4 * half)) & 0xF;
+          if (signedCodes)
+            code = code >= 8 ? code - 16 : code;
+          EXPECT_EQ(value - widening::kSpreadBias[half] - (signedCodes ? 8 : 0), code)
+              << "byte " << byte << " lane " << lane;
+        }
+      }
+}
+
 } // namespace

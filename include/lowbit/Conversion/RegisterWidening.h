@@ -95,6 +95,24 @@ constexpr uint32_t biasedCodePair(uint32_t byte, bool bf16, bool signedCodes) {
   return ((byte * 0x1001u) & 0x000F000Fu) ^ codeMagic(bf16, signedCodes);
 }
 
+/// W4A16 with f16 activations on `wgmma` reads a weight row's bytes for a
+/// K step as two words (one 8-byte load): each lane of a quad takes byte
+/// `lane` (0..3) of each word, its two codes. One `prmt` copies that byte
+/// into bytes 0 and 2, one LOP3 masks the low code (bits 0..3) into the
+/// mantissa of 1024.0 and the high code (bits 20..23: bits 4..7 of the
+/// high half) into that of 64.0, whose mantissa steps by 1/16: the halves
+/// hold exactly 1024 + code and 64 + code (+ 8 for signed codes, flipped
+/// on the way). Two operations per pair and a quarter of the loads of
+/// biasedCodePair's byte loads; bf16's 7-bit mantissa has no room for a
+/// code at bits 4..7.
+constexpr uint32_t kSpreadSelect = 0x4040; // + 0x0101 * lane
+constexpr uint32_t kSpreadMask = 0x00F0000F;
+constexpr int64_t kSpreadBias[2] = {1024, 64}; // low half, high half
+constexpr uint32_t spreadMagic(bool signedCodes) { return signedCodes ? 0x54806408u : 0x54006400u; }
+constexpr uint32_t spreadCodePair(uint32_t word, unsigned lane, bool signedCodes) {
+  return (prmt(word, 0, kSpreadSelect + 0x0101u * lane) & kSpreadMask) ^ spreadMagic(signedCodes);
+}
+
 } // namespace mlir::lowbit::widening
 
 #endif // LOWBIT_CONVERSION_REGISTERWIDENING_H

@@ -210,6 +210,17 @@ struct WgmmaProblem {
   int64_t emptyArrivals() const {
     return clusterSize() * consumers() * kWarpgroupThreads / kWarpThreads;
   }
+  /// W4A16 with f16 activations on tiles of up to 64 tokens spreads each
+  /// lane's byte of a word into two f16 halves of different biases
+  /// (widening::spreadCodePair), reading a row's K step as one 8-byte load:
+  /// 432 -> 407 SASS instructions per K tile at 16 tokens, 1.04-1.06x
+  /// faster at 32 tokens on the H200, as fast at 16
+  /// (bench/results/2026-12-04-h200-w4a16-scales-in-sums.md). bf16, whose
+  /// 7-bit mantissa has no room for a code at bits 4..7, and longer tiles
+  /// (not yet run on a GPU this way) widen loaded bytes.
+  bool spreadCodePairs() const {
+    return kind == WgmmaKind::Int4Real && realType.isF16() && tileCols() <= 64;
+  }
   /// W4A16 multiplies a K tile in parts (buildDequantizingConsumer) of 8
   /// K steps (128 codes), 4 past 128 tokens, and at least two.
   int64_t dequantPartSteps() const {
@@ -853,7 +864,9 @@ GroupScales loadGroupScales(Emitter &e, const WgmmaProblem &p, Value s, Value z,
       Value scale = memref::LoadOp::create(b, e.loc, s, ValueRange{scaleRow, col});
       g.scale.push_back(p.scalesInSums() ? e.toF32(scale)
                                          : pair(exactScales ? scale : e.toF32(scale)));
-      Value offset = e.f32(codeBias(p) + (p.unsignedCodes ? 0 : 8));
+      // The codes' offset past the bias: + 8 for signed codes (flipped to
+      // code + 8), + the zero point.
+      Value offset = e.f32(p.unsignedCodes ? 0 : 8);
       if (z) {
         Value code = arith::ExtUIOp::create(
             b, e.loc, b.getI32Type(),
@@ -867,26 +880,51 @@ GroupScales loadGroupScales(Emitter &e, const WgmmaProblem &p, Value s, Value z,
                              .getResult();
         offset = arith::AddFOp::create(b, e.loc, offset, zp);
       }
-      // A small integer: exact in f16 and bf16.
-      g.offset.push_back(pair(arith::TruncFOp::create(b, e.loc, p.realType, offset)));
+      // Small integers: exact in f16 and bf16.
+      auto biased = [&](int64_t bias) {
+        return arith::TruncFOp::create(b, e.loc, p.realType,
+                                       arith::AddFOp::create(b, e.loc, e.f32(bias), offset));
+      };
+      if (p.spreadCodePairs()) {
+        auto pairType = VectorType::get({2}, p.realType);
+        Value both =
+            vector::BroadcastOp::create(b, e.loc, pairType, biased(widening::kSpreadBias[0]));
+        g.offset.push_back(vector::InsertOp::create(b, e.loc, biased(widening::kSpreadBias[1]),
+                                                    both, ArrayRef<int64_t>{1}));
+      } else {
+        g.offset.push_back(pair(biased(codeBias(p))));
+      }
     }
   }
   return g;
 }
 
 /// The two 4-bit codes of `byte` (an i32 below 256, K order from the low
-/// nibble) dequantized to a pair of the activations' type packed in an i32
-/// (the bits before the subtraction: widening::biasedCodePair).
-/// Without `scale` the pair is the codes minus the offset (the scales
-/// multiply the sums: WgmmaProblem::scalesInSums).
-Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value byte, Value scale, Value offset) {
+/// nibble) in the mantissas of the bias, a pair of the activations' type
+/// packed in an i32 (widening::biasedCodePair). byte * 0x1001 puts the high
+/// nibble at bits 16..19 beside the low one at 0..3; one LOP3 then masks
+/// them into the mantissas (written as lop3: ptxas left `and` and `xor` with
+/// two constants two LOP3s per pair, 64 more SASS instructions per K tile).
+Value biasedCodePair(Emitter &e, const WgmmaProblem &p, Value byte) {
+  Value spread = arith::MulIOp::create(e.b, e.loc, byte, e.i32(0x1001));
+  return lop3(e.b, e.loc, spread, 0x000F000F, codeMagic(p), kLop3AndXor);
+}
+
+/// The pair of biased codes of `word`'s byte `lane % 4` in two f16 halves
+/// (widening::spreadCodePair); `select` is kSpreadSelect + 0x0101 * (lane
+/// % 4).
+Value spreadCodePair(Emitter &e, const WgmmaProblem &p, Value word, Value select) {
+  Value bytes = e.permute(word, e.i32(0), select);
+  return lop3(e.b, e.loc, bytes, widening::kSpreadMask, widening::spreadMagic(!p.unsignedCodes),
+              kLop3AndXor);
+}
+
+/// A pair of biased codes (`bits`) dequantized: minus the offset (bias and
+/// zero point, exact), times the scale. Without `scale` the pair is the
+/// codes minus the offset (the scales multiply the sums:
+/// WgmmaProblem::scalesInSums).
+Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value bits, Value scale, Value offset) {
   OpBuilder &b = e.b;
-  // byte * 0x1001 puts the high nibble at bits 16..19 beside the low one at
-  // 0..3; one LOP3 then masks them into the mantissas of the bias (written
-  // as lop3: ptxas left `and` and `xor` with two constants two LOP3s per
-  // pair, 64 more SASS instructions per K tile).
-  Value spread = arith::MulIOp::create(b, e.loc, byte, e.i32(0x1001));
-  Value bits = lop3(b, e.loc, spread, 0x000F000F, codeMagic(p), kLop3AndXor);
   auto word = VectorType::get({1}, b.getI32Type());
   auto pairType = VectorType::get({2}, p.realType);
   Value codes = vector::BitCastOp::create(
@@ -910,27 +948,49 @@ Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value byte, Value scale,
 /// The A fragments of W4A16 for K step `step` (k16) of ring slot `stage`:
 /// register i holds row 16 * warp + lane / 4 + 8 * (i % 2), K 2 * (lane % 4)
 /// + 8 * (i / 2) and the next, one packed byte of the row: byte 8 * step +
-/// lane % 4 + 4 * (i / 2), where the swizzle moved it (swizzledOffset).
+/// lane % 4 + 4 * (i / 2), where the swizzle moved it (swizzledOffset). f16
+/// reads bytes 8 * step .. + 7 of each row at once (the swizzle moves 16-byte
+/// chunks, so they stay together) and spreads byte lane % 4 of each word.
 SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
                                           Value stage, Value consumer, Value warp, Value lane,
                                           int64_t step, const GroupScales &g) {
   OpBuilder &b = e.b;
   Value row = e.add(e.mul(consumer, kWarpgroupRows), fragmentRow(e, warp, lane));
   int64_t group = p.groupSize ? (step * 16) / p.groupSize : 0;
+  SmallVector<Value> bits(4);
+  if (p.spreadCodePairs()) {
+    Value base = e.add(smem.aTile(stage),
+                       swizzledOffset(e, e.add(e.mul(row, p.aRowBytes), 8 * step), p.aRowBytes));
+    Value select = e.toI32(e.add(e.mul(e.rem(lane, 4), 0x0101), widening::kSpreadSelect));
+    auto twoWords = VectorType::get({2}, b.getI32Type());
+    for (int64_t half = 0; half < 2; ++half) {
+      // Eight rows on (the swizzle's pattern repeats) and in the same chunk.
+      Value words = LLVM::LoadOp::create(b, e.loc, twoWords,
+                                         smem.pointer(e.add(base, half * 8 * p.aRowBytes)),
+                                         /*alignment=*/8);
+      for (int64_t w = 0; w < 2; ++w)
+        bits[2 * w + half] = spreadCodePair(
+            e, p, vector::ExtractOp::create(b, e.loc, words, ArrayRef<int64_t>{w}), select);
+    }
+  } else {
+    Value base =
+        e.add(smem.aTile(stage),
+              swizzledOffset(e, e.add(e.mul(row, p.aRowBytes), e.add(e.rem(lane, 4), 8 * step)),
+                             p.aRowBytes));
+    for (int64_t i = 0; i < 4; ++i) {
+      // Eight rows on (the swizzle's pattern repeats) and in the same chunk.
+      Value address = e.add(base, (i % 2) * 8 * p.aRowBytes + (i / 2) * 4);
+      bits[i] = biasedCodePair(e, p,
+                               arith::ExtUIOp::create(b, e.loc, b.getI32Type(),
+                                                      LLVM::LoadOp::create(b, e.loc, b.getI8Type(),
+                                                                           smem.pointer(address))));
+    }
+  }
   SmallVector<Value> regs;
-  Value base =
-      e.add(smem.aTile(stage),
-            swizzledOffset(e, e.add(e.mul(row, p.aRowBytes), e.add(e.rem(lane, 4), 8 * step)),
-                           p.aRowBytes));
   for (int64_t i = 0; i < 4; ++i) {
     int64_t half = i % 2;
-    // Eight rows on (the swizzle's pattern repeats) and in the same chunk.
-    Value address = e.add(base, half * 8 * p.aRowBytes + (i / 2) * 4);
-    Value byte = arith::ExtUIOp::create(
-        b, e.loc, b.getI32Type(),
-        LLVM::LoadOp::create(b, e.loc, b.getI8Type(), smem.pointer(address)));
     Value scale = p.scalesInSums() ? Value() : g.scale[half * g.groupsPerTile + group];
-    regs.push_back(dequantizePair(e, p, byte, scale, g.offset[half * g.groupsPerTile + group]));
+    regs.push_back(dequantizePair(e, p, bits[i], scale, g.offset[half * g.groupsPerTile + group]));
   }
   return regs;
 }
