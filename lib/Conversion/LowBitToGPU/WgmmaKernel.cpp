@@ -228,7 +228,7 @@ struct WgmmaProblem {
   }
   /// W4A16 on a short token tile (decode) multiplies the f32 sums of each
   /// part of a K tile by their group's scales, where each part lies in one
-  /// group, rather than each dequantized code pair: 8 to 32 FFMAs per part
+  /// group, rather than each dequantized code pair: 4 to 16 FFMAs per part
   /// instead of 32 HMUL2s, and the weights are not rounded to f16/bf16
   /// after scaling. Longer token tiles would pay a second set of sums.
   bool scalesInSums() const {
