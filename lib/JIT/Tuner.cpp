@@ -141,7 +141,8 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
                   stages, /*persistent=*/true);
     }
     // And on the smallest token tile of 8 or 16 that holds the tokens (the
-    // default for 9 to 16 int8 or e4m3 tokens where its grid fills the SMs;
+    // default for 9 to 16 int8 or e4m3 tokens where its grid fills the SMs,
+    // and for f16/bf16 ones on layers of as many 128-row tiles as SMs or more;
     // SelectKernelConfig.cpp), with stream-K, 64 or 128 rows, 4 or 6
     // stages. (The 8-bit activations the GEMV widens to f16 are wgmma's own
     // operand type.)

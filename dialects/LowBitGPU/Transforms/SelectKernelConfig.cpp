@@ -246,13 +246,16 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, ConfigAttr config,
                            << limit << " bytes of shared memory";
 }
 
-/// Whether the wgmma kernel for 4-bit weights with a token tile under 64
-/// (128 weight rows per tile, as selectMatmulConfig takes) keeps nearly
-/// every SM streaming weights: tiles past the last whole wave are split
-/// along K by stream-K (WgmmaKernel.cpp's schedule), so a layer of fewer
-/// tiles than SMs fills them only where its K splits into enough parts.
+/// The tiles of the wgmma kernel for 4-bit weights with a token tile under
+/// 64: 128 weight rows each, as selectMatmulConfig takes.
+int64_t shortTileWgmmaTiles(const Problem &p) { return llvm::divideCeil(p.n, 128); }
+
+/// Whether those tiles keep nearly every SM streaming weights: tiles past
+/// the last whole wave are split along K by stream-K (WgmmaKernel.cpp's
+/// schedule), so a layer of fewer tiles than SMs fills them only where its
+/// K splits into enough parts.
 bool shortTileWgmmaFillsSMs(const Problem &p, int64_t sms) {
-  int64_t tiles = llvm::divideCeil(p.n, 128);
+  int64_t tiles = shortTileWgmmaTiles(p);
   if (tiles >= sms)
     return true;
   int64_t parts = wgmmaStreamKParts(tiles, sms, llvm::divideCeil(p.k, 256));
@@ -351,9 +354,9 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // at M = 16 (bench/results/2026-12-04-h200-w4a16-scales-in-sums.md) 60.2
   // and 58.4 us on 28672 x 8192 against tma_gemv's 65.2 and 64.9, but 22.8
   // against 21.8 on 8192 x 8192 and 58.1 against 55.5 on 8192 x 28672.
-  bool shortTileWgmmaLayer =
-      p.realInput ? p.scalesPerQuad && int64_t(llvm::divideCeil(p.n, 128)) >= target.getNumSMs()
-                  : shortTileWgmmaFillsSMs(p, target.getNumSMs());
+  bool shortTileWgmmaLayer = p.realInput
+                                 ? p.scalesPerQuad && shortTileWgmmaTiles(p) >= target.getNumSMs()
+                                 : shortTileWgmmaFillsSMs(p, target.getNumSMs());
   bool shortTileWgmmaDecode = !ShapedType::isDynamic(p.m) && p.m > 8 && p.m <= 16 &&
                               target.hasWgmma() && p.fourBitWgmma && shortTileWgmmaLayer;
   bool tensorCoreDecode =

@@ -826,6 +826,10 @@ struct GroupScales {
   static int64_t count(const WgmmaProblem &p) {
     return p.groupSize ? std::max<int64_t>(1, p.kTileK() / p.groupSize) : 1;
   }
+  /// The group of a K tile's step `step` (k16: 16 codes each).
+  static int64_t groupOfStep(const WgmmaProblem &p, int64_t step) {
+    return p.groupSize ? step * 16 / p.groupSize : 0;
+  }
   /// As loop-carried values: the scales, then the offsets.
   SmallVector<Value> values() const {
     SmallVector<Value> all(scale);
@@ -956,7 +960,7 @@ SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p, Sha
                                           int64_t step, const GroupScales &g) {
   OpBuilder &b = e.b;
   Value row = e.add(e.mul(consumer, kWarpgroupRows), fragmentRow(e, warp, lane));
-  int64_t group = p.groupSize ? (step * 16) / p.groupSize : 0;
+  int64_t group = GroupScales::groupOfStep(p, step);
   SmallVector<Value> bits(4);
   if (p.spreadCodePairs()) {
     Value base = e.add(smem.aTile(stage),
@@ -1382,7 +1386,7 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   Value zeroSums =
       scaleSums ? LLVM::ZeroOp::create(b, e.loc, accumulatorType(p, b.getContext())) : Value();
   auto addPart = [&](Value acc, Value partSums, int64_t part) {
-    int64_t group = p.groupSize ? part * partSteps * 16 / p.groupSize : 0;
+    int64_t group = GroupScales::groupOfStep(p, part * partSteps);
     return addScaledAccumulators(
         e, p, partSums, acc,
         {tileScales->scale[group], tileScales->scale[tileScales->groupsPerTile + group]});
