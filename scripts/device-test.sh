@@ -12,7 +12,9 @@ failures=0
 # those whose folder matches), LOWBIT_BENCH=0 the benchmark, LOWBIT_JIT=0 the
 # autotuner and Python checks. LOWBIT_DEADLINE=SECONDS starts no benchmark
 # or profile after that many seconds of this script, so that a run under a
-# wall-clock limit still merges and archives what it measured.
+# wall-clock limit still merges and archives what it measured;
+# LOWBIT_BENCH_TIMEOUT=SECONDS (default 300) stops one benchmark that runs
+# longer (a kernel that hangs).
 if [ "${LOWBIT_CASES:-1}" != 0 ]; then
 printf '%-34s %-6s %s\n' case result comparison > "$out/table.txt"
 for dir in "$bundle"/cases/*/; do
@@ -74,7 +76,7 @@ if [ "${LOWBIT_BENCH:-1}" != 0 ]; then
       continue
     fi
     # The table line also on stdout, which survives a cut-short run.
-    timeout 300 "$bundle/bin/lowbit-bench" "$dir/manifest.json" --runs=200 \
+    timeout "${LOWBIT_BENCH_TIMEOUT:-300}" "$bundle/bin/lowbit-bench" "$dir/manifest.json" --runs=200 \
       --json="$out/bench-json/$name.json" > "$out/bench-one.txt" 2>&1 ||
       failures=$((failures + 1))
     cat "$out/bench-one.txt" >> "$out/timing.txt"
