@@ -123,3 +123,17 @@ int64_t ConfigAttr::getSharedMemoryBytes(unsigned aBits,
   int64_t perStage = (block[0] * block[2] * aBits + block[1] * block[2] * bBits) / 8;
   return perStage * getStages();
 }
+
+LogicalResult mlir::lowbit::gpu::verifyNonEmptyOperands(Operation *op) {
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!type)
+      continue;
+    for (auto [dim, size] : llvm::enumerate(type.getShape()))
+      if (size == 0)
+        return op->emitOpError() << "operand #" << operand.getOperandNumber()
+                                 << " is empty (dimension " << dim << " of " << type
+                                 << " is 0): GPU kernels need non-empty operands";
+  }
+  return success();
+}

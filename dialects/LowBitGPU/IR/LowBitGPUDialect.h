@@ -58,6 +58,12 @@ inline int64_t wgmmaStreamKParts(int64_t rest, int64_t slots, int64_t kTiles) {
   return rest ? std::min(slots / rest, kTiles / kWgmmaMinStreamKIters) : 0;
 }
 
+/// Fails, with a diagnostic on `op`, where one of its operands is a tensor
+/// with a static dimension of 0: no GPU kernel is built for an empty
+/// product (its grid would be empty, and the config rules divide by its
+/// tile counts). The config selector and the kernel generators both check.
+LogicalResult verifyNonEmptyOperands(Operation *op);
+
 } // namespace mlir::lowbit::gpu
 
 #endif // LOWBITGPU_IR_LOWBITGPUDIALECT_H

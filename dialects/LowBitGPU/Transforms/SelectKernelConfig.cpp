@@ -230,9 +230,31 @@ int64_t clampPow2(int64_t value, int64_t lo, int64_t hi) {
   return p;
 }
 
+/// A config the rules below built for `op`, checked as a user's config is:
+/// a rule that gives some shape an invalid tile reports it on the op (and
+/// fails the pass) rather than asserting in the attribute's construction.
+FailureOr<ConfigAttr> checkedConfig(Operation *op, Strategy strategy, ArrayRef<int64_t> block,
+                                    ArrayRef<int64_t> warp, ArrayRef<int64_t> mma, Type mmaType,
+                                    int64_t stages, int64_t splitK, ArrayRef<int64_t> cluster,
+                                    bool persistent, bool streamK) {
+  auto emitError = [op] {
+    return op->emitOpError() << "has no default config (its rules built an invalid one; "
+                                "give a lowbit_gpu.config): ";
+  };
+  ConfigAttr config =
+      ConfigAttr::getChecked(emitError, op->getContext(), strategy, block, warp, mma, mmaType,
+                             stages, splitK, cluster, persistent, streamK);
+  if (!config)
+    return failure();
+  return config;
+}
+
 /// Reduces the pipeline depth until the shared-memory ring fits the chip.
-FailureOr<ConfigAttr> fitSharedMemory(Operation *op, ConfigAttr config,
+FailureOr<ConfigAttr> fitSharedMemory(Operation *op, FailureOr<ConfigAttr> checked,
                                       const Problem &p, TargetAttr target) {
+  if (failed(checked))
+    return failure();
+  ConfigAttr config = *checked;
   int64_t limit = target.getMaxSharedMemoryPerBlock();
   for (int64_t stages = config.getStages(); stages >= 1; --stages) {
     auto candidate =
@@ -276,8 +298,8 @@ bool shortTileWgmmaFillsSMs(const Problem &p, int64_t sms) {
 /// against 12.4 at M = 16 (32 rows, no split); W4A8 1.15-1.32x; on
 /// 1024 x 4096 and 4096 x 14336 0.94-1.13x (at 16 tokens on 4096 x 14336
 /// with the long-K split below: 1.00-1.02x).
-ConfigAttr tmaGemvConfig(MLIRContext *ctx, const Problem &p, TargetAttr target,
-                         ArrayRef<int64_t> mma, Type mmaType, int64_t stages) {
+FailureOr<ConfigAttr> tmaGemvConfig(Operation *op, const Problem &p, TargetAttr target,
+                                    ArrayRef<int64_t> mma, Type mmaType, int64_t stages) {
   constexpr int64_t kTileBytes = 512;
   int64_t sms = target.getNumSMs();
   int64_t wideBlocks = llvm::divideCeil(p.n, 32);
@@ -293,14 +315,13 @@ ConfigAttr tmaGemvConfig(MLIRContext *ctx, const Problem &p, TargetAttr target,
   int64_t splits = 1;
   if (p.f32Result && (4 * blocks < sms || longK))
     splits = std::clamp<int64_t>(llvm::divideCeil(sms, blocks), 1, kTiles);
-  return ConfigAttr::get(ctx, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, rows}, mma, mmaType,
-                         stages, splits, /*cluster=*/{}, /*persistent=*/false,
-                         /*streamK=*/false);
+  return checkedConfig(op, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, rows}, mma, mmaType,
+                       stages, splits, /*cluster=*/{}, /*persistent=*/false,
+                       /*streamK=*/false);
 }
 
-FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
-                                         Type mmaType, TargetAttr target) {
-  MLIRContext *ctx = op->getContext();
+FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type mmaType,
+                                         TargetAttr target) {
   unsigned mmaBits = mmaType.getIntOrFloatBitWidth();
   if (isa<FloatTF32Type>(mmaType))
     mmaBits = 32;
@@ -364,8 +385,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   if (tensorCoreDecode && target.getComputeCapability() >= 90) {
     int64_t stages = p.m >= 2 && p.m <= 8 ? 3 : 2;
     if (p.int8TensorCoreGemv)
-      return tmaGemvConfig(ctx, p, target, /*mma=*/{16, 8, 32}, mmaType, stages);
-    return tmaGemvConfig(ctx, p, target, /*mma=*/{16, 8, 16}, tensorCoreGemvType(mmaType), stages);
+      return tmaGemvConfig(op, p, target, /*mma=*/{16, 8, 32}, mmaType, stages);
+    return tmaGemvConfig(op, p, target, /*mma=*/{16, 8, 16}, tensorCoreGemvType(mmaType), stages);
   }
   if (fourBitDecodeOnTensorCores)
     decode = false;
@@ -394,12 +415,13 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     // 64.4 / 79.3 us on 8192 x 8192 / 8192 x 28672 / 28672 x 8192 against
     // 30.3 / 89.5 / 75.0 us with one row and four chunks (the last two
     // timed with an earlier build of the same kernel). Other formats keep
-    // one row per warp, as measured in 2026-12-01-h200-decode.md.
-    bool fourRows = p.halfProductGemv && p.m <= 2;
+    // one row per warp, as measured in 2026-12-01-h200-decode.md. Layers of
+    // fewer than 32 rows (a 16-row block) keep one row per warp too.
+    bool fourRows = p.halfProductGemv && p.m <= 2 && blockN >= 32;
     auto config =
-        ConfigAttr::get(ctx, Strategy::SplitKGemv, {16, blockN, blockK}, {16, fourRows ? 32 : 8},
-                        {16, 8, instK}, mmaType, /*stages=*/fourRows ? 2 : 4, splitK,
-                        /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
+        checkedConfig(op, Strategy::SplitKGemv, {16, blockN, blockK}, {16, fourRows ? 32 : 8},
+                      {16, 8, instK}, mmaType, /*stages=*/fourRows ? 2 : 4, splitK,
+                      /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
     return fitSharedMemory(op, config, p, target);
   }
 
@@ -433,9 +455,9 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     // shared memory (f32, or rows not of whole 16 bytes): storing 128 sums
     // from registers beside stream-K's exchange spills.
     bool streamK = blockM == 128 && !wgmmaStreamKSpills(mmaType, blockM, blockN, stagedResults);
-    auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {blockM, blockN, 128}, {64, blockN},
-                                  {64, blockN, 32}, mmaType, stages,
-                                  /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true, streamK);
+    auto config = checkedConfig(op, Strategy::Wgmma, {blockM, blockN, 128}, {64, blockN},
+                                {64, blockN, 32}, mmaType, stages,
+                                /*splitK=*/1, /*cluster=*/{}, /*persistent=*/true, streamK);
     return fitSharedMemory(op, config, p, target);
   }
 
@@ -491,10 +513,10 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
     SmallVector<int64_t> cluster;
     if (pairs)
       cluster = {1, 2};
-    auto config = ConfigAttr::get(ctx, Strategy::Wgmma, {tokens, weightRows, kTile}, {tokens, 64},
-                                  {shortTile ? tokens : 64, 64, instK}, mmaType, stages,
-                                  /*splitK=*/1, cluster, /*persistent=*/true,
-                                  /*streamK=*/!pairs);
+    auto config = checkedConfig(op, Strategy::Wgmma, {tokens, weightRows, kTile}, {tokens, 64},
+                                {shortTile ? tokens : 64, 64, instK}, mmaType, stages,
+                                /*splitK=*/1, cluster, /*persistent=*/true,
+                                /*streamK=*/!pairs);
     return fitSharedMemory(op, config, p, target);
   }
 
@@ -509,8 +531,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p,
   // (inline PTX) holds more than the s8 one.
   bool narrowWarps = (p.inputBits == 4 && mmaBits == 8) ||
                      isa<Float8E4M3FNType, Float8E5M2Type>(mmaType);
-  auto config = ConfigAttr::get(
-      ctx, Strategy::MmaSync, {blockM, blockN, 512 / p.inputBits},
+  auto config = checkedConfig(
+      op, Strategy::MmaSync, {blockM, blockN, 512 / p.inputBits},
       {blockM / 2, std::min<int64_t>(narrowWarps && blockM == 128 ? 32 : 64, blockN)},
       {16, 8, instK}, mmaType,
       /*stages=*/4, /*splitK=*/1, /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
@@ -567,9 +589,9 @@ FailureOr<ConfigAttr> selectConfig(BitplaneMatmulOp op, TargetAttr target) {
   int64_t limit = target.getMaxSharedMemoryPerBlock();
   for (int64_t stages = 3; stages >= 2; --stages)
     if (stages * rows * 64 + rows * 4 <= limit)
-      return ConfigAttr::get(op.getContext(), Strategy::Bitplane, {blockM, blockN, 512},
-                             {warpM, warpN}, {16, 8, 256}, IntegerType::get(op.getContext(), 1),
-                             stages, /*splitK=*/1, {}, false, false);
+      return checkedConfig(op, Strategy::Bitplane, {blockM, blockN, 512}, {warpM, warpN},
+                           {16, 8, 256}, IntegerType::get(op.getContext(), 1), stages, /*splitK=*/1,
+                           {}, false, false);
   return op.emitOpError() << "no pipeline depth fits the bit-plane block tile in " << limit
                           << " bytes of shared memory";
 }
@@ -585,9 +607,9 @@ FailureOr<ConfigAttr> selectConfig(LutMatmulOp op, TargetAttr target) {
   int64_t blockK = g * std::min<int64_t>(kGroups, 64);
   Problem p{op.getTable().getType().getShape()[0], n, kGroups * g,
             tableType.getIntOrFloatBitWidth(), static_cast<unsigned>(g)};
-  auto config = ConfigAttr::get(op.getContext(), Strategy::Lut, {16, blockN, blockK},
-                                {16, blockN / 4}, {1, 1, g}, tableType, /*stages=*/2,
-                                /*splitK=*/1, {}, false, false);
+  auto config = checkedConfig(op, Strategy::Lut, {16, blockN, blockK}, {16, blockN / 4}, {1, 1, g},
+                              tableType, /*stages=*/2,
+                              /*splitK=*/1, {}, false, false);
   return fitSharedMemory(op, config, p, target);
 }
 
@@ -621,17 +643,18 @@ struct SelectKernelConfigPass
     if (!module->hasAttr(LowBitGPUDialect::kTargetAttrName))
       module->setAttr(LowBitGPUDialect::kTargetAttrName, *targetAttr);
     WalkResult result = module.walk([&](Operation *op) {
-      if (op->hasAttr(LowBitGPUDialect::kConfigAttrName))
+      if (!isa<MatmulOp, BitplaneMatmulOp, LutMatmulOp>(op) ||
+          op->hasAttr(LowBitGPUDialect::kConfigAttrName))
         return WalkResult::advance();
+      if (failed(verifyNonEmptyOperands(op)))
+        return WalkResult::interrupt();
       FailureOr<ConfigAttr> config =
           llvm::TypeSwitch<Operation *, FailureOr<ConfigAttr>>(op)
               .Case<MatmulOp, BitplaneMatmulOp, LutMatmulOp>(
-                  [&](auto product) { return selectConfig(product, *targetAttr); })
-              .Default([](Operation *) { return ConfigAttr(); });
+                  [&](auto product) { return selectConfig(product, *targetAttr); });
       if (failed(config))
         return WalkResult::interrupt();
-      if (*config)
-        op->setAttr(LowBitGPUDialect::kConfigAttrName, *config);
+      op->setAttr(LowBitGPUDialect::kConfigAttrName, *config);
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

@@ -103,6 +103,8 @@ struct LowerMatmulToGPUPass
                          << "; run lowbit-select-kernel-config first";
         return WalkResult::interrupt();
       }
+      if (failed(lowbit::gpu::verifyNonEmptyOperands(op)))
+        return WalkResult::interrupt();
       if (!kernels) {
         b.setInsertionPointToEnd(module.getBody());
         kernels = ::mlir::gpu::GPUModuleOp::create(b, op->getLoc(), "lowbit_kernels");

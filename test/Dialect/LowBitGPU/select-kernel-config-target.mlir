@@ -32,3 +32,14 @@ module {
     return
   }
 }
+
+// -----
+
+// An empty product has no kernel.
+module attributes {lowbit_gpu.target = #lowbit_gpu.target<chip = "sm_80">} {
+  func.func @empty_n(%x: tensor<1x16xf16>, %w: tensor<0x16xi4, #lowbit.layout<packed>>, %s: tensor<1x1xf16>) -> tensor<1x0xf16> {
+    // expected-error @+1 {{operand #1 is empty (dimension 0 of 'tensor<0x16xi4, #lowbit.layout<packed>>' is 0): GPU kernels need non-empty operands}}
+    %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_tensor> weight_scales(%s) : (tensor<1x16xf16>, tensor<0x16xi4, #lowbit.layout<packed>>, tensor<1x1xf16>) -> tensor<1x0xf16>
+    return %y : tensor<1x0xf16>
+  }
+}

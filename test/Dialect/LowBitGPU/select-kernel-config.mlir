@@ -505,3 +505,14 @@ func.func @k_1000(%x: tensor<1x1000xf16>, %w: tensor<512x1000xi4, #lowbit.layout
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<1x1000xf16>, tensor<512x1000xi4, #lowbit.layout<packed>>, tensor<512x1xf16>) -> tensor<1x512xf32>
   return %y : tensor<1x512xf32>
 }
+
+// -----
+
+// A layer of fewer than 32 rows at one token before sm_90: a 16-row block,
+// one row per warp (four rows per warp would not divide it).
+// SM80-LABEL: func @n_16
+// SM80: strategy = splitk_gemv, block = [16, 16, 128], warp = [16, 8]
+func.func @n_16(%x: tensor<1x128xf16>, %w: tensor<16x128xi4, #lowbit.layout<packed>>, %s: tensor<1x1xf16>) -> tensor<1x16xf16> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_tensor> weight_scales(%s) : (tensor<1x128xf16>, tensor<16x128xi4, #lowbit.layout<packed>>, tensor<1x1xf16>) -> tensor<1x16xf16>
+  return %y : tensor<1x16xf16>
+}
