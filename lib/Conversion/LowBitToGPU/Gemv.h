@@ -32,6 +32,11 @@ constexpr int64_t kTensorCoreRows = 16;
 constexpr int64_t kTensorCoreTokens = 8;
 constexpr int64_t kMaxTensorCoreTokens = 2 * kTensorCoreTokens;
 constexpr int64_t kQuadBytes = 64;
+/// The most tokens either GEMV takes (decode), on tensor cores or not: the
+/// CUDA-core paths unroll their work per token, so compile time and
+/// registers grow with M (at 128 tokens lowbit-compile took 21 s); longer
+/// products run on mma_sync or wgmma.
+constexpr int64_t kMaxGemvTokens = kMaxTensorCoreTokens;
 
 /// What the GEMV kernel needs to know about one matmul.
 struct GemvProblem {

@@ -62,6 +62,11 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   RankedTensorType result = op.getResult().getType();
   if (!input.hasStaticShape())
     return unsupported("a dynamic M");
+  if (input.getDimSize(0) > kMaxGemvTokens)
+    return op.emitOpError() << "the " << lowbit::gpu::stringifyStrategy(config.getStrategy())
+                            << " strategy takes at most " << kMaxGemvTokens
+                            << " tokens (decode), not M = " << input.getDimSize(0)
+                            << "; longer products run on mma_sync or wgmma";
   GemvProblem p;
   p.tma = tma;
   p.m = input.getDimSize(0);
@@ -152,9 +157,8 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   // per quad.
   p.s8TensorCores = tma && config.getMma() == ArrayRef<int64_t>{16, 8, 32};
   if (p.s8TensorCores &&
-      !(fourBitIntegerChunks && p.quantizedInput && p.actType.isInteger(8) &&
-        !p.unsignedCodes && !p.hasZeroPoints &&
-        p.quadScales() && config.getMmaType().isInteger(8) && p.m <= kMaxTensorCoreTokens))
+      !(fourBitIntegerChunks && p.quantizedInput && p.actType.isInteger(8) && !p.unsignedCodes &&
+        !p.hasZeroPoints && p.quadScales() && config.getMmaType().isInteger(8)))
     return unsupported("tma_gemv on s8 tensor cores (mma = [16, 8, 32], mma_type = i8) but "
                        "for up to 16 tokens of int8 activations, signed 4-bit codes without "
                        "zero points and scales per tensor, channel or group of a multiple of "
@@ -191,7 +195,7 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     p.tensorCores = tensorCoreConfig;
     if (p.tensorCores) {
       // Scale groups of whole chunks (`vectorized`): a multiple of 32 codes.
-      if (!tensorCoreOperands || p.m > kMaxTensorCoreTokens)
+      if (!tensorCoreOperands)
         return unsupported("tma_gemv on tensor cores (mma = [16, 8, 16]) but for up to 16 "
                            "tokens of f16 or bf16 activations (the mma_type) or int8 or "
                            "e4m3 ones (mma_type f16), 4-bit integer codes and f16, bf16 "

@@ -436,7 +436,7 @@ func.func @tma_gemv_s8_short_groups(%x: tensor<2x1024xi8>, %xs: tensor<2x1xf32>,
 // -----
 
 func.func @tma_gemv_s8_17_tokens(%x: tensor<17x1024xi8>, %xs: tensor<17x1xf32>, %w: tensor<64x1024xi4, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<17x64xf32> {
-  // expected-error @+1 {{tma_gemv on s8 tensor cores (mma = [16, 8, 32], mma_type = i8) but for up to 16 tokens}}
+  // expected-error @+1 {{the tma_gemv strategy takes at most 16 tokens (decode), not M = 17}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 32], mma_type = i8, stages = 2>} : (tensor<17x1024xi8>, tensor<64x1024xi4, #lowbit.layout<packed>>, tensor<64x1xf16>, tensor<17x1xf32>) -> tensor<17x64xf32>
   return %y : tensor<17x64xf32>
 }
@@ -469,4 +469,20 @@ func.func @wgmma_w4a16_groups_straddle_half_k_tiles(%x: tensor<256x768xbf16>, %w
   // expected-error @+1 {{scale groups of 96 codes, which neither divide the K tile of 128 nor are multiples of it}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 96, scale_type = bf16> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 128], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 4>} : (tensor<256x768xbf16>, tensor<256x768xi4, #lowbit.layout<packed>>, tensor<256x8xbf16>) -> tensor<256x256xbf16>
   return %y : tensor<256x256xbf16>
+}
+
+// -----
+
+func.func @gemv_tokens(%x: tensor<17x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf16>) -> tensor<17x256xf32> {
+  // expected-error @+1 {{the splitk_gemv strategy takes at most 16 tokens (decode), not M = 17; longer products run on mma_sync or wgmma}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<17x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf16>) -> tensor<17x256xf32>
+  return %y : tensor<17x256xf32>
+}
+
+// -----
+
+func.func @empty_m(%x: tensor<0x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf16>) -> tensor<0x256xf32> {
+  // expected-error @+1 {{operand #0 is empty (dimension 0 of 'tensor<0x512xf16>' is 0): GPU kernels need non-empty operands}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>} : (tensor<0x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf16>) -> tensor<0x256xf32>
+  return %y : tensor<0x256xf32>
 }
