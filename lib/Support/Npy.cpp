@@ -1,6 +1,8 @@
 //===- Npy.cpp - NumPy .npy files -----------------------------------------===//
 #include "lowbit/Support/Npy.h"
 
+#include "lowbit/Support/ArrayBytes.h"
+
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -150,12 +152,13 @@ llvm::Expected<NpyArray> mlir::lowbit::readNpy(const std::string &path) {
   size_t elementSize = array.elementSize();
   if (elementSize == 0)
     return fileError(path, "unsupported dtype '" + *descr + "'");
-  uint64_t expected = uint64_t(array.numElements()) * elementSize;
+  std::optional<uint64_t> expected = arrayBytes(array.shape, elementSize);
+  if (!expected)
+    return fileError(path, "shape has a negative dimension or more bytes than 64 bits count");
   llvm::StringRef data = bytes.drop_front(headerStart + headerLength);
-  if (data.size() != expected)
+  if (data.size() != *expected)
     return fileError(path, "holds " + std::to_string(data.size()) +
-                              " data bytes, shape and dtype need " +
-                              std::to_string(expected));
+                               " data bytes, shape and dtype need " + std::to_string(*expected));
   array.data.assign(data.begin(), data.end());
   return array;
 }
@@ -227,6 +230,17 @@ mlir::lowbit::Comparison mlir::lowbit::compareValues(llvm::ArrayRef<double> got,
   }
   c.relativeL2 = refNorm > 0 ? std::sqrt(diffNorm / refNorm) : std::sqrt(diffNorm);
   return c;
+}
+
+llvm::Error mlir::lowbit::checkTolerances(double rtol, double atol, double maxRelativeL2) {
+  for (auto [name, value] : {std::pair<const char *, double>{"rtol", rtol}, {"atol", atol}})
+    if (!std::isfinite(value) || value < 0)
+      return llvm::createStringError(std::string("--") + name +
+                                     " must be a finite number >= 0, not " + std::to_string(value));
+  if (!std::isfinite(maxRelativeL2))
+    return llvm::createStringError("--max-rel-l2 must be a finite number (negative: off), not " +
+                                   std::to_string(maxRelativeL2));
+  return llvm::Error::success();
 }
 
 std::string mlir::lowbit::Comparison::summary(double rtol, double atol) const {

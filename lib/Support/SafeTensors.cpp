@@ -1,5 +1,7 @@
 //===- SafeTensors.cpp - .safetensors files -------------------------------===//
 #include "lowbit/Support/SafeTensors.h"
+
+#include "lowbit/Support/ArrayBytes.h"
 #include "lowbit/Support/Npy.h"
 
 #include "llvm/Support/JSON.h"
@@ -86,10 +88,12 @@ llvm::Expected<SafeTensorsFile> SafeTensorsFile::read(const std::string &path) {
     if (!begin || !end || *begin < 0 || *end < *begin ||
         uint64_t(*end) > data.size())
       return bad("data_offsets out of range");
-    uint64_t expected = uint64_t(tensor.numElements()) * elementSize;
-    if (uint64_t(*end - *begin) != expected)
-      return bad("holds " + std::to_string(*end - *begin) +
-                 " bytes, dtype and shape need " + std::to_string(expected));
+    std::optional<uint64_t> expected = arrayBytes(tensor.shape, elementSize);
+    if (!expected)
+      return bad("shape needs more bytes than 64 bits count");
+    if (uint64_t(*end - *begin) != *expected)
+      return bad("holds " + std::to_string(*end - *begin) + " bytes, dtype and shape need " +
+                 std::to_string(*expected));
     tensor.data.assign(data.begin() + *begin, data.begin() + *end);
     file.tensors.emplace(name, std::move(tensor));
   }

@@ -1,5 +1,6 @@
 //===- NpyTest.cpp - .npy files, values and comparisons -------------------===//
 #include "lowbit/Support/Npy.h"
+#include "lowbit/Support/ArrayBytes.h"
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/FileSystem.h"
@@ -7,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
 using namespace mlir::lowbit;
 
@@ -79,6 +81,38 @@ TEST(Npy, Comparison) {
   Comparison same = compareValues({1.0, -2.0}, {1.0, -2.0}, 0, 0);
   EXPECT_EQ(same.outside, 0);
   EXPECT_EQ(same.relativeL2, 0.0);
+}
+
+// A header whose shape's bytes wrap around 64 bits (2^62 f4 elements
+// "need" 0 bytes) is refused, not read as an empty array.
+TEST(Npy, ShapeOverflowingSixtyFourBits) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("lowbit-npy", dir));
+  std::string path = dir.str().str() + "/huge.npy";
+  NpyArray array{"f4", {int64_t(1) << 32, int64_t(1) << 30}, {}};
+  ASSERT_FALSE(bool(writeNpy(path, array)));
+  auto back = readNpy(path);
+  ASSERT_FALSE(bool(back));
+  EXPECT_NE(llvm::toString(back.takeError()).find("more bytes than 64 bits count"),
+            std::string::npos);
+  EXPECT_EQ(arrayBytes({3, 0, int64_t(1) << 62}, 4), 0u);
+  EXPECT_EQ(arrayBytes({2, 3}, 4), 24u);
+  EXPECT_EQ(arrayBytes({-1, 3}, 4), std::nullopt);
+}
+
+// Tolerances that could not fail a comparison are refused.
+TEST(Npy, Tolerances) {
+  EXPECT_FALSE(bool(checkTolerances(1e-3, 0.5, -1)));
+  EXPECT_FALSE(bool(checkTolerances(0, 0, 2e-3)));
+  for (auto [rtol, atol, l2] : {std::tuple<double, double, double>{NAN, 0, -1},
+                                {0, INFINITY, -1},
+                                {0, -1, -1},
+                                {-0.5, 0, -1},
+                                {0, 0, NAN}}) {
+    llvm::Error error = checkTolerances(rtol, atol, l2);
+    EXPECT_TRUE(bool(error)) << rtol << " " << atol << " " << l2;
+    llvm::consumeError(std::move(error));
+  }
 }
 
 } // namespace

@@ -411,6 +411,8 @@ llvm::Expected<bool> benchBitplane(CudaDevice &device, CuBlas &blas, void *modul
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "lowbit benchmark against cuBLAS\n");
+  if (runs < 1)
+    return fail("--runs must be at least 1, not " + llvm::Twine(runs.getValue()));
   auto device = CudaDevice::open();
   if (!device)
     return fail(llvm::toString(device.takeError()));

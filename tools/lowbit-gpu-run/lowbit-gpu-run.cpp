@@ -59,6 +59,8 @@ static int fail(const llvm::Twine &message) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "lowbit GPU kernel runner\n");
+  if (llvm::Error error = mlir::lowbit::checkTolerances(relTolerance, absTolerance, maxRelativeL2))
+    return fail(llvm::toString(std::move(error)));
 
   auto manifest = runtime::KernelManifest::load(manifestFile, kernelName);
   if (!manifest)

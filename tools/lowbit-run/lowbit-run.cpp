@@ -346,6 +346,8 @@ int main(int argc, char **argv) {
   registerPassManagerCLOptions();
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "lowbit CPU reference runner\n");
+  if (llvm::Error error = mlir::lowbit::checkTolerances(relTolerance, absTolerance, maxRelativeL2))
+    return fail(llvm::toString(std::move(error)));
 
   DialectRegistry registry;
   mlir::lowbit::registerAllDialects(registry);

@@ -59,6 +59,8 @@ int main(int argc, char **argv) {
   }
   if (todo.empty())
     return fail("nothing to tune: give --spec or --shapes");
+  if (runs < 1)
+    return fail("--runs must be at least 1, not " + llvm::Twine(runs.getValue()));
 
   DriverOptions options;
   options.arch = arch;

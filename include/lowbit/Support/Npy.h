@@ -50,6 +50,10 @@ struct Comparison {
 Comparison compareValues(llvm::ArrayRef<double> got,
                          llvm::ArrayRef<double> expected, double rtol,
                          double atol);
+/// Fails on tolerances that cannot fail a comparison or make no sense:
+/// `rtol` and `atol` must be finite and not negative (against a NaN one no
+/// error is "outside"), `maxRelativeL2` finite (negative: not checked).
+llvm::Error checkTolerances(double rtol, double atol, double maxRelativeL2);
 /// IEEE half and bfloat16 bit patterns as doubles (exact).
 double halfToDouble(uint16_t bits);
 double bf16ToDouble(uint16_t bits);
