@@ -240,6 +240,9 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
            << ", " << p.bn << "]";
   if (p.stages < 2)
     return op.emitOpError() << "mma_sync needs at least 2 pipeline stages";
+  // Its smallest block tile is 16 rows: no config takes other N.
+  if (p.n % 16)
+    return op.emitOpError() << "the mma_sync strategy needs N a multiple of 16, not N = " << p.n;
   if (p.n % p.bn)
     return op.emitOpError() << "N = " << p.n
                             << " is not a multiple of the block tile's N ("

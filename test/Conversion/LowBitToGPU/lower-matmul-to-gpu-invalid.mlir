@@ -4,9 +4,17 @@
 // kernel.
 
 func.func @n_not_a_multiple(%x: tensor<256x512xf16>, %w: tensor<1000x512xi8>, %s: tensor<1000x1xf16>) -> tensor<256x1000xf16> {
-  // expected-error @+1 {{N = 1000 is not a multiple of the block tile's N (16); choose a config whose N divides it}}
+  // expected-error @+1 {{the mma_sync strategy needs N a multiple of 16, not N = 1000}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<256x512xf16>, tensor<1000x512xi8>, tensor<1000x1xf16>) -> tensor<256x1000xf16>
   return %y : tensor<256x1000xf16>
+}
+
+// -----
+
+func.func @n_not_a_multiple_of_the_tile(%x: tensor<256x512xf16>, %w: tensor<48x512xi8>, %s: tensor<48x1xf16>) -> tensor<256x48xf16> {
+  // expected-error @+1 {{N = 48 is not a multiple of the block tile's N (32); choose a config whose N divides it}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 32, 32], warp = [64, 32], mma = [16, 8, 16], mma_type = f16, stages = 4>} : (tensor<256x512xf16>, tensor<48x512xi8>, tensor<48x1xf16>) -> tensor<256x48xf16>
+  return %y : tensor<256x48xf16>
 }
 
 // -----
