@@ -68,11 +68,22 @@ template <typename Fn>
 void forEachInStreamOrder(const Layout &layout, const CodeMatrix &m, Fn fn) {
   if (layout.kind == LayoutKind::MMAFragment) {
     int64_t tr = layout.tile[0], tc = layout.tile[1];
+    // PTX's A fragment of mma.sync m16nNkK: K steps of k columns, each lane
+    // holding k / 2 codes of a step, e to a 32-bit register.
+    int64_t k = layout.mma[2], e = k / 8, chunkCols = 256 / m.bits;
     for (int64_t r0 = 0; r0 < m.rows; r0 += tr)
       for (int64_t c0 = 0; c0 < m.cols; c0 += tc)
-        for (int64_t r = r0; r < r0 + tr; ++r)
-          for (int64_t c = c0; c < c0 + tc; ++c)
-            fn(r * m.cols + c);
+        for (int64_t band = r0; band < r0 + tr; band += 16)
+          for (int64_t chunk = c0; chunk < c0 + tc; chunk += chunkCols)
+            for (int64_t lane = 0; lane < 32; ++lane) {
+              int64_t g = lane / 4, t = lane % 4;
+              for (int64_t step = chunk; step < chunk + chunkCols; step += k)
+                for (int64_t i = 0; i < k / 2; ++i) {
+                  int64_t row = band + g + 8 * ((i / e) % 2);
+                  int64_t col = step + e * t + i % e + (k / 2) * (i / (2 * e));
+                  fn(row * m.cols + col);
+                }
+            }
     return;
   }
   if (layout.kind == LayoutKind::Interleave) {
@@ -101,6 +112,8 @@ llvm::Error check(const Layout &layout, const CodeMatrix &m) {
   case LayoutKind::BitPlanes:
     return llvm::Error::success();
   case LayoutKind::MMAFragment:
+    if (std::string why = mmaFragmentRuleViolation(layout.mma, layout.tile, m.bits); !why.empty())
+      return error(why);
     return divides(layout.tile, "mma_fragment tile");
   case LayoutKind::Interleave: {
     int64_t e = layout.order.size();
@@ -149,6 +162,20 @@ bool fitsSigned4(uint8_t code) {
 }
 
 } // namespace
+
+std::string mlir::lowbit::quant::mmaFragmentRuleViolation(ArrayRef<int64_t> mma,
+                                                          ArrayRef<int64_t> tile, unsigned bits) {
+  if (mma.size() != 3 || mma[0] != 16 || mma[1] <= 0 || (mma[2] != 16 && mma[2] != 32))
+    return "mma_fragment takes mma = [16, n, 16] or [16, n, 32] (mma.sync's m16 with K steps "
+           "of 16 or 32)";
+  if (bits != 4 && bits != 8)
+    return "mma_fragment holds 4- or 8-bit codes, not " + std::to_string(bits) + "-bit ones";
+  int64_t chunkCols = 256 / bits;
+  if (tile.size() != 2 || tile[0] <= 0 || tile[0] % 16 || tile[1] <= 0 || tile[1] % chunkCols)
+    return "mma_fragment tile must be [16 x a, " + std::to_string(chunkCols) + " x b] for " +
+           std::to_string(bits) + "-bit codes (bands of 16 rows, 16 bytes per lane)";
+  return "";
+}
 
 Expected<std::vector<uint8_t>>
 mlir::lowbit::quant::packCodes(const Layout &layout, const CodeMatrix &m,

@@ -42,14 +42,6 @@ TEST(Layouts, GoldenBytes) {
   EXPECT_EQ(pack(mixed, {1, 4, 8}, {0xff, 7, 100, 1}),
             (std::vector<uint8_t>{4, 0x7f, 8, 100, 1}));
 
-  Layout tiles{LayoutKind::MMAFragment, {1, 2}, {}, {}, {}};
-  // 2x4 8-bit matrix in [1, 2] tiles: tiles in row-major order.
-  EXPECT_EQ(pack(tiles, {2, 4, 8}, {0, 1, 2, 3, 4, 5, 6, 7}),
-            (std::vector<uint8_t>{0, 1, 2, 3, 4, 5, 6, 7}));
-  Layout tiles2{LayoutKind::MMAFragment, {2, 2}, {}, {}, {}};
-  EXPECT_EQ(pack(tiles2, {2, 4, 8}, {0, 1, 2, 3, 4, 5, 6, 7}),
-            (std::vector<uint8_t>{0, 1, 4, 5, 2, 3, 6, 7}));
-
   Layout permute{LayoutKind::ChannelPermute, {}, {}, {}, {2, 0, 1}};
   EXPECT_EQ(pack(permute, {1, 3, 8}, {10, 11, 12}),
             (std::vector<uint8_t>{12, 10, 11}));
@@ -85,7 +77,11 @@ TEST(Layouts, RoundTripIsTheIdentity) {
       break;
     case 4:
       layout.kind = LayoutKind::MMAFragment;
-      layout.tile = {rows, 8};
+      bits = rng() % 2 ? 4 : 8;
+      layout.mma = {16, 8, rng() % 2 ? 16 : 32};
+      layout.tile = {16 * int64_t(1 + rng() % 2), int64_t(256 / bits)};
+      rows = layout.tile[0] * int64_t(1 + rng() % 2);
+      cols = layout.tile[1] * int64_t(1 + rng() % 3);
       break;
     case 5:
       layout.kind = LayoutKind::Mixed4_8;
@@ -119,6 +115,46 @@ TEST(Layouts, RoundTripIsTheIdentity) {
   }
 }
 
+// mma_fragment: lane 4 g + t's 16 bytes of a chunk are its A fragments of
+// mma.sync, registers a0..a3 in order, as the PTX ISA lists them: a0 row g,
+// a1 row g + 8, a2 row g and a3 row g + 8 in the step's second half of K.
+TEST(Layouts, FragmentsAreOneLoadPerLane) {
+  auto codeAt = [](int64_t row, int64_t col, unsigned bits) {
+    return uint8_t((row * 7 + col * 3) % (1u << bits));
+  };
+  for (auto [bits, k] : {std::pair<unsigned, int64_t>{4, 16}, {4, 32}, {8, 16}, {8, 32}}) {
+    int64_t cols = 2 * 256 / bits; // two chunks per row band
+    CodeMatrix m{32, cols, bits};
+    std::vector<uint8_t> codes(m.rows * m.cols);
+    for (int64_t r = 0; r < m.rows; ++r)
+      for (int64_t c = 0; c < m.cols; ++c)
+        codes[r * m.cols + c] = codeAt(r, c, bits);
+    Layout layout{LayoutKind::MMAFragment, {16, cols}, {}, {}, {}, {16, 8, k}};
+    std::vector<uint8_t> bytes = pack(layout, m, codes);
+    ASSERT_EQ(bytes.size(), size_t(32 * cols * bits / 8));
+    // Codes per 32-bit register of the widened operand, per lane and step.
+    int64_t perRegister = k / 8, stepsPerChunk = 256 / bits / k;
+    for (int64_t band = 0; band < 2; ++band)
+      for (int64_t chunk = 0; chunk < 2; ++chunk)
+        for (int64_t lane = 0; lane < 32; ++lane) {
+          const uint8_t *load = &bytes[((band * 2 + chunk) * 32 + lane) * 16];
+          int64_t g = lane / 4, t = lane % 4, code = 0;
+          for (int64_t step = 0; step < stepsPerChunk; ++step)
+            for (int64_t reg = 0; reg < 4; ++reg)
+              for (int64_t j = 0; j < perRegister; ++j, ++code) {
+                int64_t row = 16 * band + g + 8 * (reg % 2);
+                int64_t col =
+                    chunk * (256 / bits) + step * k + perRegister * t + j + (k / 2) * (reg / 2);
+                uint8_t got = bits == 8 ? load[code] : (load[code / 2] >> (4 * (code % 2))) & 0xf;
+                EXPECT_EQ(got, codeAt(row, col, bits))
+                    << bits << "-bit k" << k << " lane " << lane << " step " << step << " a" << reg
+                    << " code " << j;
+              }
+          EXPECT_EQ(code * bits, 128) << "16 bytes per lane";
+        }
+  }
+}
+
 TEST(Layouts, BadInputIsAnError) {
   Layout interleave{LayoutKind::Interleave, {}, {0, 1, 2, 3}, {}, {}};
   auto r = packCodes(interleave, {1, 8, 4}, std::vector<uint8_t>(8));
@@ -149,6 +185,22 @@ TEST(Layouts, OutlierSplit) {
   EXPECT_EQ(split.columns, (std::vector<int64_t>{1, 2}));
   EXPECT_EQ(split.outliers, (std::vector<float>{9.0f, -0.2f, 0.1f, -7.5f}));
   EXPECT_EQ(split.dense, (std::vector<float>{0.1f, 0, 0, 0.3f, 0.5f, 0, 0, 0.0f}));
+}
+
+TEST(Layouts, FragmentRules) {
+  EXPECT_EQ(mmaFragmentRuleViolation({16, 8, 16}, {16, 64}, 4), "");
+  EXPECT_EQ(mmaFragmentRuleViolation({16, 8, 32}, {32, 32}, 8), "");
+  EXPECT_NE(mmaFragmentRuleViolation({16, 8, 8}, {16, 64}, 4), "");
+  EXPECT_NE(mmaFragmentRuleViolation({8, 8, 16}, {16, 64}, 4), "");
+  EXPECT_EQ(mmaFragmentRuleViolation({16, 8, 16}, {8, 64}, 4),
+            "mma_fragment tile must be [16 x a, 64 x b] for 4-bit codes (bands of 16 rows, 16 "
+            "bytes per lane)");
+  EXPECT_NE(mmaFragmentRuleViolation({16, 8, 16}, {16, 16}, 8), "");
+  Layout layout{LayoutKind::MMAFragment, {16, 64}, {}, {}, {}, {16, 8, 16}};
+  auto packed = packCodes(layout, {16, 64, 3}, std::vector<uint8_t>(16 * 64));
+  ASSERT_FALSE(bool(packed));
+  EXPECT_EQ(llvm::toString(packed.takeError()),
+            "mma_fragment holds 4- or 8-bit codes, not 3-bit ones");
 }
 
 } // namespace

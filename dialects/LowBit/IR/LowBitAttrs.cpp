@@ -1,5 +1,6 @@
 //===- LowBitAttrs.cpp - quantization scheme and layout attributes --------===//
 #include "LowBit/IR/LowBitDialect.h"
+#include "lowbit/Quant/Layouts.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -340,6 +341,9 @@ LayoutAttr::verifyEncoding(ArrayRef<int64_t> shape, Type elementType,
     if (bits != 4 && bits != 8)
       return emitError() << "mma_fragment layout holds 4- or 8-bit codes, got "
                          << elementType;
+    // The packer's rules (lib/Quant/Layouts.cpp), which kernels read by.
+    if (std::string why = quant::mmaFragmentRuleViolation(getMma(), getTile(), bits); !why.empty())
+      return emitError() << why;
     return verifyTiles(shape, getTile(), "mma_fragment tile", emitError);
   case LayoutKind::Interleave:
     if (getOrder().size() * bits != 32)

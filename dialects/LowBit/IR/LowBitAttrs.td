@@ -111,9 +111,11 @@ def LowBit_LayoutAttr : LowBit_Attr<"Layout", "layout",
 
     - `packed`: codes packed densely along the innermost dimension, lowest
       bits first (any width).
-    - `mma_fragment` with `mma = [m, n, k]` and `tile = [rows, cols]`: codes
-      permuted so that one thread's 16-byte load yields its MMA fragment
-      (Marlin/Machete prepack). 4- and 8-bit codes.
+    - `mma_fragment` with `mma = [16, n, k]` (k = 16 or 32) and `tile = [rows,
+      cols]`: codes permuted so that one thread's 16-byte load yields its
+      mma.sync A fragments for the next 256 / bits codes of its rows
+      (Marlin/Machete prepack). 4- and 8-bit codes; rows a multiple of 16,
+      cols of 256 / bits (the byte order: `include/lowbit/Quant/Layouts.h`).
     - `interleave` with `order`: the order of the codes inside each 32-bit
       word, so that lop3/prmt dequantize several codes in parallel (QServe,
       FasterTransformer). `order` is a permutation of `32 / bits` positions.

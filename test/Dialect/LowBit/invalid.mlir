@@ -240,6 +240,16 @@ func.func private @f(tensor<64xi4, #lowbit.layout<mma_fragment, mma = [16, 8, 16
 
 // -----
 
+// expected-error @+1 {{mma_fragment takes mma = [16, n, 16] or [16, n, 32] (mma.sync's m16 with K steps of 16 or 32)}}
+func.func private @f(tensor<16x64xi4, #lowbit.layout<mma_fragment, mma = [16, 8, 8], tile = [16, 64]>>)
+
+// -----
+
+// expected-error @+1 {{mma_fragment tile must be [16 x a, 32 x b] for 8-bit codes (bands of 16 rows, 16 bytes per lane)}}
+func.func private @f(tensor<16x64xi8, #lowbit.layout<mma_fragment, mma = [16, 8, 32], tile = [8, 32]>>)
+
+// -----
+
 // expected-error @+1 {{interleave order of 8 positions needs 4-bit codes, got 'i8'}}
 func.func private @f(tensor<8x8xi8, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>)
 
