@@ -341,7 +341,7 @@ LayoutAttr::verifyEncoding(ArrayRef<int64_t> shape, Type elementType,
     if (bits != 4 && bits != 8)
       return emitError() << "mma_fragment layout holds 4- or 8-bit codes, got "
                          << elementType;
-    // The packer's rules (lib/Quant/Layouts.cpp), which kernels read by.
+    // The packer's rules (lib/Quant/Layouts.cpp), whose byte order kernels read.
     if (std::string why = quant::mmaFragmentRuleViolation(getMma(), getTile(), bits); !why.empty())
       return emitError() << why;
     return verifyTiles(shape, getTile(), "mma_fragment tile", emitError);

@@ -10,6 +10,7 @@
 #define LOWBIT_SUPPORT_ARRAYBYTES_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
 
 #include <cstdint>
 #include <limits>
