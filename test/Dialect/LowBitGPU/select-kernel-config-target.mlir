@@ -43,3 +43,15 @@ module attributes {lowbit_gpu.target = #lowbit_gpu.target<chip = "sm_80">} {
     return %y : tensor<1x0xf16>
   }
 }
+
+// -----
+
+// Nor an empty table lookup (K = 0: its K tile would be 0).
+module attributes {lowbit_gpu.target = #lowbit_gpu.target<chip = "sm_80">} {
+  func.func @empty_lut(%t: tensor<1x0x8xf16>, %idx: tensor<2x8x0xi4>, %s: tensor<8x0xf16>) -> tensor<1x8xf16> {
+    // expected-error @+1 {{operand #0 is empty (dimension 1 of 'tensor<1x0x8xf16>' is 0): GPU kernels need non-empty operands}}
+    %y = lowbit.lut_matmul %t, %idx weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_group, axis = 1, group_size = 32> scales(%s) {group_size = 4, symmetric}
+        : (tensor<1x0x8xf16>, tensor<2x8x0xi4>, tensor<8x0xf16>) -> tensor<1x8xf16>
+    return %y : tensor<1x8xf16>
+  }
+}
