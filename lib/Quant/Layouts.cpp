@@ -165,9 +165,9 @@ bool fitsSigned4(uint8_t code) {
 
 std::string mlir::lowbit::quant::mmaFragmentRuleViolation(ArrayRef<int64_t> mma,
                                                           ArrayRef<int64_t> tile, unsigned bits) {
-  if (mma.size() != 3 || mma[0] != 16 || mma[1] <= 0 || (mma[2] != 16 && mma[2] != 32))
-    return "mma_fragment takes mma = [16, n, 16] or [16, n, 32] (mma.sync's m16 with K steps "
-           "of 16 or 32)";
+  if (mma.size() != 3 || mma[0] != 16 || mma[1] != 8 || (mma[2] != 16 && mma[2] != 32))
+    return "mma_fragment takes mma = [16, 8, 16] (f16/bf16 operands) or [16, 8, 32] (s8/e4m3 "
+           "operands)";
   if (bits != 4 && bits != 8)
     return "mma_fragment holds 4- or 8-bit codes, not " + std::to_string(bits) + "-bit ones";
   int64_t chunkCols = 256 / bits;

@@ -155,6 +155,40 @@ TEST(Layouts, FragmentsAreOneLoadPerLane) {
   }
 }
 
+// The same against the PTX ISA's figures themselves, for lane 5 (groupID
+// 1, threadID_in_group 1): m16n8k16's a0..a3 hold (row, col) (1, 2) (1, 3),
+// (9, 2) (9, 3), (1, 10) (1, 11), (9, 10) (9, 11); m16n8k32's hold columns
+// 4..7 of rows 1, 9, then 20..23 of rows 1, 9. Codes are their row in one
+// matrix and their column in the other; 8-bit codes, so bytes are codes.
+TEST(Layouts, FragmentsMatchThePtxFigures) {
+  auto lane5 = [](int64_t k, bool rowCodes) {
+    CodeMatrix m{16, 32, 8};
+    std::vector<uint8_t> codes(16 * 32);
+    for (int64_t r = 0; r < 16; ++r)
+      for (int64_t c = 0; c < 32; ++c)
+        codes[r * 32 + c] = uint8_t(rowCodes ? r : c);
+    Layout layout{LayoutKind::MMAFragment, {16, 32}, {}, {}, {}, {16, 8, k}};
+    std::vector<uint8_t> bytes = pack(layout, m, codes);
+    return std::vector<uint8_t>(bytes.begin() + 5 * 16, bytes.begin() + 5 * 16 + 8);
+  };
+  EXPECT_EQ(lane5(16, true), (std::vector<uint8_t>{1, 1, 9, 9, 1, 1, 9, 9}));
+  EXPECT_EQ(lane5(16, false), (std::vector<uint8_t>{2, 3, 2, 3, 10, 11, 10, 11}));
+  EXPECT_EQ(lane5(32, true), (std::vector<uint8_t>{1, 1, 1, 1, 9, 9, 9, 9}));
+  EXPECT_EQ(lane5(32, false), (std::vector<uint8_t>{4, 5, 6, 7, 4, 5, 6, 7}));
+  // Tiles in row-major order: the first [16, 64] tile's 512 bytes hold
+  // columns 0..63 only (codes: the column's 16-wide group).
+  CodeMatrix m{16, 128, 4};
+  std::vector<uint8_t> codes(16 * 128);
+  for (int64_t i = 0; i < 16 * 128; ++i)
+    codes[i] = uint8_t((i % 128) / 16);
+  Layout layout{LayoutKind::MMAFragment, {16, 64}, {}, {}, {}, {16, 8, 16}};
+  std::vector<uint8_t> bytes = pack(layout, m, codes);
+  ASSERT_EQ(bytes.size(), 1024u);
+  for (size_t b = 0; b < bytes.size(); ++b)
+    for (uint8_t code : {uint8_t(bytes[b] & 0xf), uint8_t(bytes[b] >> 4)})
+      EXPECT_EQ(code / 4, b / 512) << "byte " << b;
+}
+
 TEST(Layouts, BadInputIsAnError) {
   Layout interleave{LayoutKind::Interleave, {}, {0, 1, 2, 3}, {}, {}};
   auto r = packCodes(interleave, {1, 8, 4}, std::vector<uint8_t>(8));

@@ -111,8 +111,8 @@ def LowBit_LayoutAttr : LowBit_Attr<"Layout", "layout",
 
     - `packed`: codes packed densely along the innermost dimension, lowest
       bits first (any width).
-    - `mma_fragment` with `mma = [16, n, k]` (k = 16 or 32) and `tile = [rows,
-      cols]`: codes permuted so that one thread's 16-byte load yields its
+    - `mma_fragment` with `mma = [16, 8, k]` (k = 16 for f16/bf16 operands, 32
+      for s8/e4m3) and `tile = [rows, cols]`: codes permuted so that one thread's 16-byte load yields its
       mma.sync A fragments for the next 256 / bits codes of its rows
       (Marlin/Machete prepack). 4- and 8-bit codes; rows a multiple of 16,
       cols of 256 / bits (the byte order: `include/lowbit/Quant/Layouts.h`).

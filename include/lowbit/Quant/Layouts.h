@@ -13,13 +13,13 @@
 //   code, each plane padded to a whole 32-bit word.
 // - split_4_2 (6-bit codes): the low 4 bits of every code as a dense 4-bit
 //   stream, then the high 2 bits as a dense 2-bit stream.
-// - mma_fragment(mma = [16, n, k], tile): tiles of [tile rows, tile cols] in
+// - mma_fragment(mma = [16, 8, k], tile): tiles of [tile rows, tile cols] in
 //   row-major tile order, as one dense bit stream. Inside a tile, each band
 //   of 16 rows in order, its columns in chunks of 256 / bits codes (16
 //   bytes per lane of a warp, 512 in all); a chunk holds, lane by lane, the
-//   codes of that lane's A fragments of mma.sync m16nNkK for the chunk's K
+//   codes of that lane's A fragments of mma.sync m16n8kK for the chunk's K
 //   steps, step by step, in PTX's element order: element i of lane
-//   4 g + t is row g + 8 ((i / e) % 2), column e t + i % e + (k / 2) (i / 2e)
+//   4 g + t is row g + 8 ((i / e) % 2), column e t + i % e + (k / 2) (i / (2e))
 //   of the step, e = k / 8 the codes of one 32-bit register of the widened
 //   operand (k = 16: f16/bf16, e = 2; k = 32: s8/e4m3, e = 4). One 16-byte
 //   load per lane then yields its fragments for 4 K steps of 4-bit codes at
@@ -66,7 +66,7 @@ struct Layout {
   std::vector<int64_t> order;       // interleave
   std::vector<int64_t> block;       // mixed_4_8
   std::vector<int64_t> permutation; // channel_permute
-  std::vector<int64_t> mma;         // mma_fragment: [16, n, 16 or 32]
+  std::vector<int64_t> mma;         // mma_fragment: [16, 8, 16 or 32]
 };
 
 /// mma_fragment's rules: the mma is m16 with K steps of 16 or 32 and codes

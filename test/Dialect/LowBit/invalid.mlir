@@ -240,7 +240,7 @@ func.func private @f(tensor<64xi4, #lowbit.layout<mma_fragment, mma = [16, 8, 16
 
 // -----
 
-// expected-error @+1 {{mma_fragment takes mma = [16, n, 16] or [16, n, 32] (mma.sync's m16 with K steps of 16 or 32)}}
+// expected-error @+1 {{mma_fragment takes mma = [16, 8, 16] (f16/bf16 operands) or [16, 8, 32] (s8/e4m3 operands)}}
 func.func private @f(tensor<16x64xi4, #lowbit.layout<mma_fragment, mma = [16, 8, 8], tile = [16, 64]>>)
 
 // -----
