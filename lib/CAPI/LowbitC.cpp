@@ -239,27 +239,23 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
   if (serialize && loaded.lastLaunch)
     if (llvm::Error e = context->device->waitForEvent(stream, loaded.lastLaunch))
       return fail(context, std::move(e));
-  int64_t grid[3], block[3];
-  const llvm::json::Array *g = entry.getArray("grid"), *b = entry.getArray("block");
-  for (int i = 0; i < 3; ++i) {
-    grid[i] = (*g)[i].getAsInteger().value_or(1);
-    block[i] = (*b)[i].getAsInteger().value_or(1);
-  }
+  std::string name = entry.getString("name").value_or("").str();
+  auto shape = runtime::parseLaunchShape(entry, "lowbitKernelLaunch", name);
+  if (!shape)
+    return fail(context, shape.takeError());
   std::vector<runtime::DevicePtr> pointers;
   for (size_t i = 0; i < numArgs; ++i)
     pointers.push_back(reinterpret_cast<runtime::DevicePtr>(args[i]));
   // Tensor maps hold the pointers of this call: encoded on every launch (a
   // host call, no GPU work).
-  std::string name = entry.getString("name").value_or("").str();
   auto specs = runtime::parseTensorMaps(entry, numArgs, "lowbitKernelLaunch", name);
   if (!specs)
     return fail(context, specs.takeError());
   auto maps = runtime::encodeTensorMaps(*context->device, *specs, pointers);
   if (!maps)
     return fail(context, maps.takeError());
-  if (llvm::Error e = context->device->enqueue(loaded.module, name, grid, block,
-                                               entry.getInteger("shared_memory").value_or(0),
-                                               pointers, stream, *maps))
+  if (llvm::Error e =
+          context->device->enqueue(loaded.module, name, *shape, pointers, stream, *maps))
     return fail(context, std::move(e));
   if (serialize) {
     auto markLaunch = [&]() -> llvm::Error {

@@ -200,6 +200,8 @@ static llvm::json::Object kernelJson(Operation *op, DictionaryAttr kernel) {
                                               {"swizzle", m.size() > 5 ? m[5] : 128}});
     }
   entry["tensor_maps"] = std::move(tensorMaps);
+  if (auto pool = kernel.getAs<IntegerAttr>("register_pool"))
+    entry["register_pool"] = pool.getInt();
   if (auto config = op->getAttr(lowbit::gpu::LowBitGPUDialect::kConfigAttrName)) {
     std::string text;
     llvm::raw_string_ostream os(text);

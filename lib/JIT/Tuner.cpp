@@ -459,8 +459,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
       if (m.zeroResult)
         if (llvm::Error e = (*device)->fill(args[s].back(), resultBytes, 0))
           return e;
-      return (*device)->enqueue(*module, m.name, m.grid, m.block, m.sharedBytes, args[s],
-                                /*stream=*/nullptr, maps[s]);
+      return (*device)->enqueue(*module, m.name, m.launch, args[s], /*stream=*/nullptr, maps[s]);
     };
     for (int w = 0; w < 2; ++w)
       if (llvm::Error e = launch(w % sets))
@@ -527,8 +526,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
     auto maps = runtime::encodeTensorMaps(**device, m, args[0]);
     if (!maps)
       return maps.takeError();
-    if (llvm::Error e = (*device)->launch(*module, m.name, m.grid, m.block, m.sharedBytes,
-                                          args[0], *maps))
+    if (llvm::Error e = (*device)->launch(*module, m.name, m.launch, args[0], *maps))
       return std::move(e);
     NpyArray out{result.dtype, result.shape, std::vector<uint8_t>(resultBytes)};
     if (llvm::Error e = (*device)->copyToHost(out.data.data(), args[0].back(), resultBytes))

@@ -1,6 +1,8 @@
 //===- CudaDriver.cpp - the CUDA driver, loaded at run time ---------------===//
 #include "lowbit/Runtime/CudaDriver.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <atomic>
 #include <cstdlib>
 #include <dlfcn.h>
@@ -47,6 +49,7 @@ struct CudaDevice::Api {
   CUresult (*cuModuleLoadData)(CUmodule *, const void *);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
+  CUresult (*cuFuncGetAttribute)(int *, int, CUfunction);
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
                              unsigned, unsigned, unsigned, unsigned, CUstream,
                              void **, void **);
@@ -77,6 +80,25 @@ struct CudaDevice::Api {
             (message ? message : "error " + std::to_string(result)));
   }
 };
+
+llvm::Error mlir::lowbit::runtime::checkRegisterPool(const std::string &kernel,
+                                                     const LaunchShape &shape,
+                                                     int64_t registersPerThread) {
+  constexpr int64_t kWarpThreads = 32, kRegisterGranule = 8;
+  int64_t warps = (shape.threads() + kWarpThreads - 1) / kWarpThreads;
+  int64_t perThread = llvm::alignTo(registersPerThread, kRegisterGranule);
+  int64_t pool = perThread * kWarpThreads * warps;
+  if (pool >= shape.registerPool)
+    return llvm::Error::success();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "kernel " + kernel + " was compiled to " + std::to_string(registersPerThread) +
+          " registers per thread, " + std::to_string(pool) + " for its block of " +
+          std::to_string(shape.threads()) + " threads, but its warpgroups take " +
+          std::to_string(shape.registerPool) +
+          " with setmaxnreg: the launch would hang (was it compiled with a register limit, "
+          "such as ptxas --maxrregcount?)");
+}
 
 llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
   auto api = std::make_unique<Api>();
@@ -113,6 +135,7 @@ llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
   bind(api->cuModuleLoadData, "cuModuleLoadData");
   bind(api->cuModuleGetFunction, "cuModuleGetFunction");
   bind(api->cuFuncSetAttribute, "cuFuncSetAttribute");
+  bind(api->cuFuncGetAttribute, "cuFuncGetAttribute");
   bind(api->cuLaunchKernel, "cuLaunchKernel");
   bind(api->cuEventCreate, "cuEventCreate");
   bind(api->cuEventRecord, "cuEventRecord");
@@ -245,10 +268,9 @@ llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t r
   return map;
 }
 
-llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel,
-                                const int64_t grid[3], const int64_t block[3],
-                                size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
-                                void *stream, llvm::ArrayRef<TensorMap> tensorMaps) {
+llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel, const LaunchShape &shape,
+                                llvm::ArrayRef<DevicePtr> args, void *stream,
+                                llvm::ArrayRef<TensorMap> tensorMaps) {
   // Fault injection for tests of what callers do when the GPU goes away:
   // LOWBIT_CUDA_FAIL_AFTER_LAUNCHES=N makes every launch after the N-th fail
   // as a lost device would.
@@ -268,12 +290,20 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel,
     return e;
   // Above 48 KiB, dynamic shared memory must be opted into per function.
   constexpr int kMaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_...
-  if (sharedBytes > 48 * 1024)
+  if (shape.sharedBytes > 48 * 1024)
     if (llvm::Error e = api->check(
-            api->cuFuncSetAttribute(function, kMaxDynamicSharedSizeBytes,
-                                    int(sharedBytes)),
+            api->cuFuncSetAttribute(function, kMaxDynamicSharedSizeBytes, int(shape.sharedBytes)),
             "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
       return e;
+  if (shape.registerPool > 0) {
+    constexpr int kNumRegs = 4; // CU_FUNC_ATTRIBUTE_NUM_REGS
+    int registers = 0;
+    if (llvm::Error e = api->check(api->cuFuncGetAttribute(&registers, kNumRegs, function),
+                                   "cuFuncGetAttribute(NUM_REGS)"))
+      return e;
+    if (llvm::Error e = checkRegisterPool(kernel, shape, registers))
+      return e;
+  }
   std::vector<DevicePtr> values(args.begin(), args.end());
   std::vector<void *> params;
   for (DevicePtr &value : values)
@@ -282,10 +312,10 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel,
   // bytes each entry points at when the launch is queued.
   for (const TensorMap &map : tensorMaps)
     params.push_back(const_cast<uint8_t *>(map.bytes));
-  return api->check(api->cuLaunchKernel(function, grid[0], grid[1], grid[2],
-                                        block[0], block[1], block[2], sharedBytes,
-                                        static_cast<CUstream>(stream), params.data(),
-                                        nullptr),
+  const int64_t *grid = shape.grid, *block = shape.block;
+  return api->check(api->cuLaunchKernel(function, grid[0], grid[1], grid[2], block[0], block[1],
+                                        block[2], shape.sharedBytes, static_cast<CUstream>(stream),
+                                        params.data(), nullptr),
                     "cuLaunchKernel");
 }
 
@@ -317,12 +347,10 @@ llvm::Error CudaDevice::synchronize() {
   return api->check(api->cuCtxSynchronize(), "kernel execution");
 }
 
-llvm::Error CudaDevice::launch(void *module, const std::string &kernel,
-                               const int64_t grid[3], const int64_t block[3],
-                               size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
+llvm::Error CudaDevice::launch(void *module, const std::string &kernel, const LaunchShape &shape,
+                               llvm::ArrayRef<DevicePtr> args,
                                llvm::ArrayRef<TensorMap> tensorMaps) {
-  if (llvm::Error e = enqueue(module, kernel, grid, block, sharedBytes, args,
-                              /*stream=*/nullptr, tensorMaps))
+  if (llvm::Error e = enqueue(module, kernel, shape, args, /*stream=*/nullptr, tensorMaps))
     return e;
   return synchronize();
 }

@@ -5,6 +5,7 @@
 #include "lowbit/Quant/CodeType.h"
 #include "lowbit/Quant/Layouts.h"
 #include "lowbit/Runtime/CudaDriver.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -50,6 +51,29 @@ static std::vector<int64_t> shapeOf(const llvm::json::Array *array) {
   if (array)
     for (const llvm::json::Value &d : *array)
       shape.push_back(d.getAsInteger().value_or(-1));
+  return shape;
+}
+
+llvm::Expected<LaunchShape>
+mlir::lowbit::runtime::parseLaunchShape(const llvm::json::Object &kernel, const std::string &path,
+                                        const std::string &kernelName) {
+  std::string where = "kernel " + kernelName;
+  LaunchShape shape;
+  std::vector<int64_t> grid = shapeOf(kernel.getArray("grid"));
+  std::vector<int64_t> block = shapeOf(kernel.getArray("block"));
+  if (grid.size() != 3 || block.size() != 3)
+    return manifestError(path, where + " lacks grid or block");
+  if (llvm::any_of(grid, [](int64_t d) { return d < 1; }) ||
+      llvm::any_of(block, [](int64_t d) { return d < 1; }))
+    return manifestError(path, where + ": grid and block sizes must be positive integers");
+  std::copy(grid.begin(), grid.end(), shape.grid);
+  std::copy(block.begin(), block.end(), shape.block);
+  shape.sharedBytes = kernel.getInteger("shared_memory").value_or(0);
+  if (shape.sharedBytes < 0)
+    return manifestError(path, where + " has a negative shared_memory");
+  shape.registerPool = kernel.getInteger("register_pool").value_or(0);
+  if (shape.registerPool < 0)
+    return manifestError(path, where + " has a negative register_pool");
   return shape;
 }
 
@@ -159,16 +183,11 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
   m.name = kernel->getString("name").value_or("").str();
   m.target = root->getString("target").value_or("").str();
   m.config = kernel->getString("config").value_or("").str();
-  std::vector<int64_t> grid = shapeOf(kernel->getArray("grid"));
-  std::vector<int64_t> block = shapeOf(kernel->getArray("block"));
-  if (grid.size() != 3 || block.size() != 3)
-    return manifestError(path, "kernel " + m.name + " lacks grid or block");
-  std::copy(grid.begin(), grid.end(), m.grid);
-  std::copy(block.begin(), block.end(), m.block);
+  auto launch = parseLaunchShape(*kernel, path, m.name);
+  if (!launch)
+    return launch.takeError();
+  m.launch = *launch;
   m.zeroResult = kernel->getBoolean("zero_result").value_or(false);
-  m.sharedBytes = kernel->getInteger("shared_memory").value_or(0);
-  if (m.sharedBytes < 0)
-    return manifestError(path, "kernel " + m.name + " has a negative shared_memory");
   if (const llvm::json::Array *list = kernel->getArray("params"))
     for (const llvm::json::Value &v : *list) {
       const llvm::json::Object *p = v.getAsObject();
@@ -358,8 +377,7 @@ mlir::lowbit::runtime::runOnce(CudaDevice &device, void *module,
   auto maps = encodeTensorMaps(device, manifest, args);
   if (!maps)
     return maps.takeError();
-  if (llvm::Error e = device.launch(module, manifest.name, manifest.grid, manifest.block,
-                                    manifest.sharedBytes, args, *maps))
+  if (llvm::Error e = device.launch(module, manifest.name, manifest.launch, args, *maps))
     return std::move(e);
   if (llvm::Error e = device.copyToHost(result.data.data(), *out, result.data.size()))
     return std::move(e);

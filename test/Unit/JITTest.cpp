@@ -148,6 +148,11 @@ TEST(Compiler, SpecsCompileToPTXWithTheirKernel) {
                 compiled->kernels[0].getAsObject()->getString("config").value_or("").str());
     if (parsed)
       EXPECT_EQ(parsed->config.rfind("#lowbit_gpu.config<", 0), 0u) << parsed->config;
+    // Only wgmma kernels move registers between warpgroups.
+    if (parsed)
+      EXPECT_EQ(parsed->launch.registerPool > 0,
+                parsed->config.find("strategy = wgmma") != std::string::npos)
+          << text << ": " << parsed->config;
   }
 }
 
@@ -195,6 +200,68 @@ TEST(Manifest, TensorMapsAreReadBack) {
   ASSERT_TRUE(bool(result)) << errorText(result.takeError());
   ASSERT_EQ(result->tensorMaps.size(), 1u);
   EXPECT_EQ(result->tensorMaps[0].param, 3);
+}
+
+TEST(Manifest, LaunchShapesAreReadAndChecked) {
+  auto parse = [](const char *text) {
+    llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
+    EXPECT_TRUE(bool(json)) << text;
+    return mlir::lowbit::runtime::parseLaunchShape(*json->getAsObject(), "m.json", "k");
+  };
+  auto wgmma = parse(R"({"grid": [132, 1, 1], "block": [384, 1, 1],
+                         "shared_memory": 197696, "register_pool": 64512})");
+  ASSERT_TRUE(bool(wgmma)) << errorText(wgmma.takeError());
+  EXPECT_EQ(wgmma->grid[0], 132);
+  EXPECT_EQ(wgmma->threads(), 384);
+  EXPECT_EQ(wgmma->sharedBytes, 197696);
+  EXPECT_EQ(wgmma->registerPool, 64512);
+  auto plain = parse(R"({"grid": [4, 2, 1], "block": [128, 1, 1]})");
+  ASSERT_TRUE(bool(plain)) << errorText(plain.takeError());
+  EXPECT_EQ(plain->grid[1], 2);
+  EXPECT_EQ(plain->sharedBytes, 0);
+  EXPECT_EQ(plain->registerPool, 0);
+  struct Case {
+    const char *entry, *message;
+  };
+  const Case cases[] = {
+      {R"({"grid": [1, 1, 1]})", "m.json: kernel k lacks grid or block"},
+      {R"({"grid": [1, 1], "block": [32, 1, 1]})", "kernel k lacks grid or block"},
+      {R"({"grid": [0, 1, 1], "block": [32, 1, 1]})",
+       "grid and block sizes must be positive integers"},
+      {R"({"grid": [1, 1, 1], "block": [32, "x", 1]})",
+       "grid and block sizes must be positive integers"},
+      {R"({"grid": [1, 1, 1], "block": [32, 1, 1], "shared_memory": -1})",
+       "kernel k has a negative shared_memory"},
+      {R"({"grid": [1, 1, 1], "block": [32, 1, 1], "register_pool": -8})",
+       "kernel k has a negative register_pool"}};
+  for (const Case &c : cases) {
+    auto shape = parse(c.entry);
+    ASSERT_FALSE(bool(shape)) << c.entry;
+    std::string message = errorText(shape.takeError());
+    EXPECT_NE(message.find(c.message), std::string::npos) << c.entry << ": " << message;
+  }
+}
+
+// setmaxnreg.inc waits until the block's pool has the registers: a kernel
+// compiled to fewer than its warpgroups take would hang, so it is refused.
+TEST(Manifest, RegisterPoolsMustFitTheCompiledRegisters) {
+  mlir::lowbit::runtime::LaunchShape shape;
+  shape.block[0] = 384;
+  shape.registerPool = (40 + 2 * 232) * 128; // the wgmma kernels' shares
+  EXPECT_FALSE(bool(mlir::lowbit::runtime::checkRegisterPool("k", shape, 168)));
+  // Registers go to warps 8 per thread at a time: 161 hold as many as 168.
+  EXPECT_FALSE(bool(mlir::lowbit::runtime::checkRegisterPool("k", shape, 161)));
+  std::string message = errorText(mlir::lowbit::runtime::checkRegisterPool("wgmma0", shape, 160));
+  EXPECT_NE(message.find("kernel wgmma0 was compiled to 160 registers per thread, 61440 for "
+                         "its block of 384 threads, but its warpgroups take 64512"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("would hang"), std::string::npos) << message;
+  // A partial warp is given registers as a whole one: 100 threads are 4 warps.
+  shape.block[0] = 100;
+  shape.registerPool = 4 * 32 * 64;
+  EXPECT_FALSE(bool(mlir::lowbit::runtime::checkRegisterPool("k", shape, 64)));
+  EXPECT_NE(errorText(mlir::lowbit::runtime::checkRegisterPool("k", shape, 56)), "");
 }
 
 TEST(Manifest, BadTensorMapsNameTheProblem) {

@@ -134,9 +134,8 @@ llvm::Expected<double> median(CudaDevice &device, int sets,
   std::vector<float> times;
   for (int r = 0; r < runs; ++r) {
     if (holdQueueModule) {
-      const int64_t one[3] = {1, 1, 1};
       if (llvm::Error e =
-              device.enqueue(holdQueueModule, "lowbit_bench_hold_queue", one, one, 0, {}))
+              device.enqueue(holdQueueModule, "lowbit_bench_hold_queue", LaunchShape{}, {}))
         return std::move(e);
     }
     auto ms = device.timeRegion([&] { return call(r % sets); });
@@ -336,8 +335,7 @@ llvm::Expected<bool> benchBitplane(CudaDevice &device, CuBlas &blas, void *modul
   if (llvm::Error e =
           device.fill(args[0].back(), resultBytes, manifest.zeroResult ? 0 : 0xff))
     return std::move(e);
-  if (llvm::Error e = device.launch(module, manifest.name, manifest.grid, manifest.block,
-                                    manifest.sharedBytes, args[0], maps[0]))
+  if (llvm::Error e = device.launch(module, manifest.name, manifest.launch, args[0], maps[0]))
     return std::move(e);
   auto ours = checkRows(args[0].back());
   if (!ours)
@@ -351,8 +349,8 @@ llvm::Expected<bool> benchBitplane(CudaDevice &device, CuBlas &blas, void *modul
   BenchRow row{manifest.name, path, manifest.config, "cuBLAS int8", m, n, k,
                int64_t(rows.size()), 0, double(setBytes), *ours, {}, {}};
   auto ms = median(device, sets, [&](int s) {
-    return device.enqueue(module, manifest.name, manifest.grid, manifest.block,
-                          manifest.sharedBytes, args[s], /*stream=*/nullptr, maps[s]);
+    return device.enqueue(module, manifest.name, manifest.launch, args[s], /*stream=*/nullptr,
+                          maps[s]);
   });
   if (!ms)
     return ms.takeError();
@@ -618,9 +616,8 @@ int main(int argc, char **argv) {
     std::vector<double> reference = referenceRows(*real, rows);
     if (llvm::Error e = (*device)->fill(args[0].back(), resultBytes, 0))
       return fail(llvm::toString(std::move(e)));
-    if (llvm::Error e = (*device)->launch(*module, manifest->name, manifest->grid,
-                                          manifest->block, manifest->sharedBytes,
-                                          args[0], maps[0]))
+    if (llvm::Error e =
+            (*device)->launch(*module, manifest->name, manifest->launch, args[0], maps[0]))
       return fail(llvm::toString(std::move(e)));
     NpyArray ours{manifest->result().dtype, manifest->result().shape,
                   std::vector<uint8_t>(resultBytes)};
@@ -673,8 +670,7 @@ int main(int argc, char **argv) {
       if (manifest->zeroResult)
         if (llvm::Error e = (*device)->fill(args[s].back(), resultBytes, 0))
           return e;
-      return (*device)->enqueue(*module, manifest->name, manifest->grid,
-                                manifest->block, manifest->sharedBytes, args[s],
+      return (*device)->enqueue(*module, manifest->name, manifest->launch, args[s],
                                 /*stream=*/nullptr, maps[s]);
     });
     if (!ours_ms)

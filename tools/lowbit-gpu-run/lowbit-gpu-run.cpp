@@ -113,10 +113,10 @@ int main(int argc, char **argv) {
   auto result = runtime::runOnce(**device, *module, *manifest, operands);
   if (!result)
     return fail(llvm::toString(result.takeError()));
-  llvm::outs() << "ran " << manifest->name << " grid [" << manifest->grid[0]
-               << ", " << manifest->grid[1] << ", " << manifest->grid[2]
-               << "] block [" << manifest->block[0] << ", " << manifest->block[1]
-               << ", " << manifest->block[2] << "]\n";
+  const int64_t *grid = manifest->launch.grid, *block = manifest->launch.block;
+  llvm::outs() << "ran " << manifest->name << " grid [" << grid[0] << ", " << grid[1] << ", "
+               << grid[2] << "] block [" << block[0] << ", " << block[1] << ", " << block[2]
+               << "]\n";
   if (!outputFile.empty())
     if (llvm::Error e = writeNpy(outputFile, *result))
       return fail(llvm::toString(std::move(e)));

@@ -28,6 +28,27 @@ struct alignas(64) TensorMap {
   uint8_t bytes[128];
 };
 
+/// How a kernel is launched, besides its arguments (a manifest entry's grid,
+/// block, shared_memory and register_pool).
+struct LaunchShape {
+  int64_t grid[3] = {1, 1, 1}, block[3] = {1, 1, 1};
+  /// Dynamic shared memory per block, in bytes.
+  int64_t sharedBytes = 0;
+  /// Registers the block's warps hold at once after `setmaxnreg` has moved
+  /// them between warpgroups (0: the kernel moves none).
+  int64_t registerPool = 0;
+
+  int64_t threads() const { return block[0] * block[1] * block[2]; }
+};
+
+/// Whether a block of `shape` compiled to `registersPerThread` registers
+/// holds its register pool. `setmaxnreg.inc` waits until the block's pool
+/// has the registers it asks for: a kernel compiled to fewer (a register
+/// limit, another ptxas) would hang, so it is an error naming `kernel`.
+/// Registers are given to warps 8 per thread at a time.
+llvm::Error checkRegisterPool(const std::string &kernel, const LaunchShape &shape,
+                              int64_t registersPerThread);
+
 class CudaDevice {
 public:
   /// Opens the driver, device `ordinal` and its primary context.
@@ -60,18 +81,15 @@ public:
                                             uint32_t boxRows, uint32_t boxBytes,
                                             uint32_t swizzle = 128);
   /// Launches `kernel` of `module` with pointer arguments, then tensor maps
-  /// passed by value, and waits for it.
-  llvm::Error launch(void *module, const std::string &kernel,
-                     const int64_t grid[3], const int64_t block[3],
-                     size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
-                     llvm::ArrayRef<TensorMap> tensorMaps = {});
+  /// passed by value, and waits for it. A kernel with a register pool is
+  /// checked against the registers it was compiled to (checkRegisterPool).
+  llvm::Error launch(void *module, const std::string &kernel, const LaunchShape &shape,
+                     llvm::ArrayRef<DevicePtr> args, llvm::ArrayRef<TensorMap> tensorMaps = {});
   /// Queues a launch on `stream` (a CUstream; null: the default stream)
   /// without waiting for it. Parameters as for launch(); the driver copies
   /// them at the call, so `args` and `tensorMaps` need not outlive it.
-  llvm::Error enqueue(void *module, const std::string &kernel,
-                      const int64_t grid[3], const int64_t block[3],
-                      size_t sharedBytes, llvm::ArrayRef<DevicePtr> args,
-                      void *stream = nullptr,
+  llvm::Error enqueue(void *module, const std::string &kernel, const LaunchShape &shape,
+                      llvm::ArrayRef<DevicePtr> args, void *stream = nullptr,
                       llvm::ArrayRef<TensorMap> tensorMaps = {});
   llvm::Error synchronize();
   /// An event that orders work across streams (no timing); destroyEvent

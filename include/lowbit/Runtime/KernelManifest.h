@@ -56,10 +56,8 @@ struct KernelManifest {
   /// The `#lowbit_gpu.config` the kernel was generated from (for reports;
   /// empty in manifests without it).
   std::string config;
-  int64_t grid[3], block[3];
+  LaunchShape launch;
   bool zeroResult = false;
-  /// Dynamic shared memory per block, in bytes.
-  int64_t sharedBytes = 0;
   std::vector<KernelParam> params; // the last one is the result
   /// Kernel parameters after the pointers, by value, in this order.
   std::vector<TensorMapSpec> tensorMaps;
@@ -79,6 +77,12 @@ struct KernelManifest {
 /// packed into the parameter's layout).
 llvm::Expected<std::vector<uint8_t>> deviceBytes(const KernelParam &param,
                                                  const NpyArray &array);
+
+/// A kernel entry's grid, block, "shared_memory" and "register_pool" (0 when
+/// absent); `path` and `kernel` name the entry in errors.
+llvm::Expected<LaunchShape> parseLaunchShape(const llvm::json::Object &kernel,
+                                             const std::string &path,
+                                             const std::string &kernelName);
 
 /// A kernel entry's "tensor_maps" (none when absent: manifests before them),
 /// checked against its `numParams` pointer parameters, the last being the

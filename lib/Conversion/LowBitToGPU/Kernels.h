@@ -34,6 +34,10 @@ struct KernelLaunch {
   std::array<int64_t, 3> grid = {1, 1, 1}, block = {1, 1, 1};
   /// Dynamic shared memory in bytes.
   int64_t sharedBytes = 0;
+  /// Registers the block's warps hold at once after `setmaxnreg` has moved
+  /// them between warpgroups (0: it moves none). setmaxnreg.inc waits for
+  /// them: the runtime refuses a kernel compiled to fewer, which would hang.
+  int64_t registerPool = 0;
   /// The result must be zeroed before the launch (split-K accumulation).
   bool zeroResult = false;
   /// The kernel keeps state in globals of its module between its blocks

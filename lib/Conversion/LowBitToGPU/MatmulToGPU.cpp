@@ -158,6 +158,10 @@ struct LowerMatmulToGPUPass
           b.getNamedAttr("params", b.getArrayAttr(params)),
           b.getNamedAttr("tensor_maps", b.getArrayAttr(tensorMaps)),
           b.getNamedAttr("zero_result", b.getBoolAttr(launch->zeroResult))};
+      // Only where warpgroups move registers (setmaxnreg).
+      if (launch->registerPool)
+        kernel.push_back(
+            b.getNamedAttr("register_pool", b.getI64IntegerAttr(launch->registerPool)));
       // Only where the blocks share a workspace in the module (stream-K).
       if (launch->sharedWorkspace)
         kernel.push_back(b.getNamedAttr("shared_workspace", b.getUnitAttr()));

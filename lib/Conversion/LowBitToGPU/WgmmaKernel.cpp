@@ -153,6 +153,11 @@ struct WgmmaProblem {
   int64_t steps() const { return bHalves() * kRowBytes / kStepBytes; }
   int64_t consumers() const { return tileRows() / kWarpgroupRows; }
   int64_t threads() const { return (1 + consumers()) * kWarpgroupThreads; }
+  /// Registers the warpgroups hold once setmaxnreg has moved them; the
+  /// block must be launched with as many (KernelLaunch::registerPool).
+  int64_t registerPool() const {
+    return (kProducerRegisters + consumers() * kConsumerRegisters) * kWarpgroupThreads;
+  }
   int64_t kTiles() const { return llvm::divideCeil(k, kTileK()); }
   int64_t aTileBytes() const { return tileRows() * aRowBytes; }
   int64_t bTileBytes() const { return tileCols() * kRowBytes * bHalves(); }
@@ -2085,6 +2090,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   launch.grid = {sched.grid * p.clusterSize(), 1, 1};
   launch.block = {p.threads(), 1, 1};
   launch.sharedBytes = p.sharedBytes();
+  launch.registerPool = p.registerPool();
   launch.sharedWorkspace = sched.streamK();
   return launch;
 }

@@ -2,12 +2,13 @@
 
 // The wgmma kernel of a W8A8 product on sm_90a: the launch with its two
 // tensor maps (activations in 128 x 128-byte boxes, weights in 256 x 128),
-// 3 warpgroups per block, a 4-slot ring of 48 KiB stages plus barriers and
+// 3 warpgroups per block (setmaxnreg leaves the producer 40 registers per
+// thread and gives each consumer 232: a pool of 128 x 504), a 4-slot ring of 48 KiB stages plus barriers and
 // alignment slack; the producer warpgroup (TMA into the `full` barriers after
 // waiting on `empty`), the consumers (wgmma from shared memory, one arrival
 // per warp on `empty`).
 // CHECK-LABEL: func.func @w8a8
-// CHECK: lowbit_gpu.kernel = {block = array<i64: 384, 1, 1>, grid = array<i64: 4, 1, 1>, name = "w8a8_wgmma0", params = ["input", "weight", "weight_scales", "input_scales", "result"], shared_memory = 197696 : i64, tensor_maps = [array<i64: 0, 200, 512, 128, 128, 128>, array<i64: 1, 320, 512, 256, 128, 128>], zero_result = false}
+// CHECK: lowbit_gpu.kernel = {block = array<i64: 384, 1, 1>, grid = array<i64: 4, 1, 1>, name = "w8a8_wgmma0", params = ["input", "weight", "weight_scales", "input_scales", "result"], register_pool = 64512 : i64, shared_memory = 197696 : i64, tensor_maps = [array<i64: 0, 200, 512, 128, 128, 128>, array<i64: 1, 320, 512, 256, 128, 128>], zero_result = false}
 // CHECK: gpu.func @w8a8_wgmma0(%{{.*}}: memref<200x512xi8>, %{{.*}}: memref<320x512xi8>, %{{.*}}: memref<320x1xf32>, %{{.*}}: memref<200x1xf32>, %{{.*}}: memref<200x320xf32>, %[[MAPA:.*]]: !llvm.ptr, %[[MAPB:.*]]: !llvm.ptr) kernel
 // CHECK-SAME: lowbit_gpu.tensor_map_args = array<i32: 5, 6>
 // CHECK-SAME: nvvm.minctasm = 1 : i32

@@ -14,6 +14,10 @@
 // GRID: "config": "#lowbit_gpu.config<strategy = wgmma, block = [128, 256, 128], warp = [64, 256], mma = [64, 256, 32], mma_type = i8, stages = 4, persistent = true, stream_k = true>"
 // GRID: "grid": [
 // GRID-NEXT: 8,
+// The registers setmaxnreg hands the warpgroups (40 + 2 x 232 per thread
+// of a warpgroup): the runtime refuses to launch a kernel compiled to fewer,
+// which would wait forever; ptxas gives it 168 x 384 threads.
+// WORKSPACE: "register_pool": 64512
 // The runtime orders launches of a kernel whose blocks share its module's
 // workspace (lowbitKernelLaunch).
 // WORKSPACE: "shared_workspace": true
@@ -22,6 +26,7 @@
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8
 // PTX-DAG: cp.async.bulk.tensor.2d.global.shared::cta.tile.bulk_group
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
+// PTXAS-NEXT: Used 168 registers
 // GPU-COMPARE: --rtol=1e-2 --atol=0.05
 func.func @w8a8(%x: tensor<200x2048xi8>, %w: tensor<304x2048xi8>, %s: tensor<304x1xf32>, %xs: tensor<200x1xf32>) -> tensor<200x304xbf16> {
   %y = lowbit.matmul %x, %w
