@@ -2,6 +2,7 @@
 #include "lowbit/Quant/Checkpoint.h"
 #include "lowbit/Quant/Layouts.h"
 #include "lowbit/Support/Npy.h"
+#include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
 #include <cstring>
@@ -63,12 +64,14 @@ struct PackedLayer {
   }
 };
 
-/// Checks the shapes shared by both formats and fills n, k, groupSize.
-llvm::Error checkShapes(const SafeTensorsFile &file, const std::string &prefix,
-                        int64_t k, int64_t n, const SafeTensor &qzeros,
-                        const SafeTensor &scales, QuantizedLinear &out) {
-  if (k <= 0 || n <= 0 || n % 8)
-    return error(file, prefix + ": N must be a positive multiple of 8");
+/// Checks the shapes shared by both formats (`bits`-bit codes and zero
+/// points, the zero points packed along N) and fills n, k, bits, groupSize.
+llvm::Error checkShapes(const SafeTensorsFile &file, const std::string &prefix, int64_t k,
+                        int64_t n, int bits, const SafeTensor &qzeros, const SafeTensor &scales,
+                        QuantizedLinear &out) {
+  if (k <= 0 || n <= 0 || n * bits % 32)
+    return error(file, prefix + ": N must be a positive multiple of " +
+                           std::to_string(32 / std::gcd(bits, 32)));
   int64_t groups = scales.shape[0];
   if (scales.shape[1] != n || groups <= 0 || k % groups)
     return error(file, prefix + ".scales has shape [" +
@@ -76,15 +79,29 @@ llvm::Error checkShapes(const SafeTensorsFile &file, const std::string &prefix,
                            std::to_string(scales.shape[1]) +
                            "], which does not fit K = " + std::to_string(k) +
                            ", N = " + std::to_string(n));
-  if (qzeros.shape[0] != groups || qzeros.shape[1] != n / 8)
+  if (qzeros.shape[0] != groups || qzeros.shape[1] != n * bits / 32)
     return error(file, prefix + ".qzeros does not match the scales");
   out.n = n;
   out.k = k;
+  out.bits = bits;
   out.groupSize = k / groups;
   out.codes.assign(n * k, 0);
   out.scales.assign(n * groups, 0);
   out.zeros.assign(n * groups, 0);
   return llvm::Error::success();
+}
+
+/// Value `index` of a little-endian stream of `bits`-bit values over int32
+/// words, the stream's word i being `wordAt(i)`. GPTQ packs 2-, 4- and
+/// 8-bit values whole into words and 3-bit ones 32 to 3 words, two of them
+/// split across words: the same stream.
+template <typename WordAt> uint8_t streamValue(WordAt wordAt, int64_t index, int bits) {
+  int64_t bit = index * bits;
+  int64_t offset = bit % 32;
+  uint64_t window = wordAt(bit / 32) >> offset;
+  if (offset + bits > 32)
+    window |= uint64_t(wordAt(bit / 32 + 1)) << (32 - offset);
+  return uint8_t(window & ((1u << bits) - 1));
 }
 
 } // namespace
@@ -110,7 +127,7 @@ llvm::Expected<QuantizedLinear> mlir::lowbit::quant::loadAWQ(const SafeTensorsFi
                    &scales = packed->scales;
   QuantizedLinear out;
   int64_t k = qweight.shape[0], n = qweight.shape[1] * 8;
-  if (llvm::Error e = checkShapes(file, prefix, k, n, qzeros, scales, out))
+  if (llvm::Error e = checkShapes(file, prefix, k, n, /*bits=*/4, qzeros, scales, out))
     return std::move(e);
   int64_t groups = k / out.groupSize;
   for (int64_t row = 0; row < k; ++row)
@@ -140,8 +157,20 @@ llvm::Expected<QuantizedLinear> mlir::lowbit::quant::loadGPTQ(const SafeTensorsF
   const SafeTensor &qweight = packed->qweight, &qzeros = packed->qzeros,
                    &scales = packed->scales;
   QuantizedLinear out;
-  int64_t k = qweight.shape[0] * 8, n = qweight.shape[1];
-  if (llvm::Error e = checkShapes(file, prefix, k, n, qzeros, scales, out))
+  // The width of the codes is not stored: it is what makes the zero points,
+  // one per output channel packed along N, fill their rows.
+  int64_t n = qweight.shape[1];
+  int64_t zeroBits = n > 0 && qzeros.shape[1] * 32 % n == 0 ? qzeros.shape[1] * 32 / n : 0;
+  if (!llvm::is_contained(kGPTQBits, zeroBits))
+    return error(file, prefix + ".qzeros has " + std::to_string(qzeros.shape[1]) +
+                           " words per group for N = " + std::to_string(n) +
+                           ": not 2-, 3-, 4- or 8-bit zero points");
+  int bits = int(zeroBits);
+  int64_t k = qweight.shape[0] * 32 / bits;
+  if (qweight.shape[0] * 32 % bits)
+    return error(file, prefix + ".qweight has " + std::to_string(qweight.shape[0]) +
+                           " rows, not whole groups of 32 " + std::to_string(bits) + "-bit codes");
+  if (llvm::Error e = checkShapes(file, prefix, k, n, bits, qzeros, scales, out))
     return std::move(e);
   int64_t groups = k / out.groupSize;
 
@@ -184,20 +213,21 @@ llvm::Expected<QuantizedLinear> mlir::lowbit::quant::loadGPTQ(const SafeTensorsF
   if (!identity)
     out.inputPermutation = order;
 
-  for (int64_t i = 0; i < k; ++i) {
-    int64_t row = order[i];
-    for (int64_t col = 0; col < n; ++col) {
-      uint32_t packed = word(qweight, (row / 8) * n + col);
-      out.codes[col * k + i] = (packed >> (4 * (row % 8))) & 0xf;
-    }
+  // qweight [K * bits / 32, N]: each column a stream along K.
+  for (int64_t col = 0; col < n; ++col) {
+    auto columnWord = [&](int64_t i) { return word(qweight, i * n + col); };
+    for (int64_t i = 0; i < k; ++i)
+      out.codes[col * k + i] = streamValue(columnWord, order[i], bits);
   }
+  // qzeros [groups, N * bits / 32]: each row a stream along N.
+  int64_t zeroWords = n * bits / 32;
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t col = 0; col < n; ++col) {
-      uint32_t packed = word(qzeros, g * (n / 8) + col / 8);
-      int zero = int((packed >> (4 * (col % 8))) & 0xf) + zeroOffset;
-      if (zero > 15)
-        return error(file, prefix + ": zero point " + std::to_string(zero) +
-                               " does not fit 4 bits (wrong zero offset?)");
+      auto rowWord = [&](int64_t i) { return word(qzeros, g * zeroWords + i); };
+      int zero = int(streamValue(rowWord, col, bits)) + zeroOffset;
+      if (zero >= (1 << bits))
+        return error(file, prefix + ": zero point " + std::to_string(zero) + " does not fit " +
+                               std::to_string(bits) + " bits (wrong zero offset?)");
       out.zeros[col * groups + g] = uint8_t(zero);
       out.scales[col * groups + g] = half(scales, g * n + col);
     }

@@ -148,6 +148,114 @@ TEST(Checkpoint, GPTQWithActOrder) {
   EXPECT_TRUE(plain->inputPermutation.empty());
 }
 
+/// AutoGPTQ's packing of a sequence of `bits`-bit values into int32 words,
+/// written as its pack() does it (not as a bit stream, which is what the
+/// loader reads): 2, 4 and 8 bits whole values per word; 3 bits ten values
+/// per word and the 11th and 22nd of each 32 split across words.
+std::vector<uint32_t> packLikeAutoGPTQ(const std::vector<uint32_t> &v, int bits) {
+  std::vector<uint32_t> words;
+  size_t i = 0;
+  while (i < v.size()) {
+    if (bits != 3) {
+      uint32_t w = 0;
+      for (int j = 0; j < 32 / bits; ++j)
+        w |= v[i++] << (bits * j);
+      words.push_back(w);
+      continue;
+    }
+    uint32_t w0 = 0, w1 = 0, w2 = 0;
+    for (int j = 0; j < 10; ++j)
+      w0 |= v[i++] << (3 * j);
+    w0 |= v[i] << 30;
+    w1 |= (v[i++] >> 2) & 1;
+    for (int j = 0; j < 10; ++j)
+      w1 |= v[i++] << (3 * j + 1);
+    w1 |= v[i] << 31;
+    w2 |= (v[i++] >> 1) & 3;
+    for (int j = 0; j < 10; ++j)
+      w2 |= v[i++] << (3 * j + 2);
+    words.insert(words.end(), {w0, w1, w2});
+  }
+  return words;
+}
+
+TEST(Checkpoint, GPTQOfEveryWidth) {
+  for (int bits : {2, 3, 4, 8}) {
+    std::mt19937 rng(11 + bits);
+    int64_t n = 32, k = 128, g = 64, groups = k / g, levels = int64_t(1) << bits;
+    std::vector<uint8_t> codes(n * k), zeros(n * groups); // [N, K], [N, K/g]
+    for (uint8_t &c : codes)
+      c = uint8_t(rng() % levels);
+    for (uint8_t &z : zeros)
+      z = uint8_t(1 + rng() % (levels - 1)); // stored minus 1
+    std::vector<float> scales(groups * n);
+    for (float &sc : scales)
+      sc = 0.001f * float(1 + rng() % 100);
+    // qweight [K * bits / 32, N]: column by column along K, word rows.
+    std::vector<uint32_t> qweight(k * bits / 32 * n);
+    for (int64_t col = 0; col < n; ++col) {
+      std::vector<uint32_t> column(codes.begin() + col * k, codes.begin() + (col + 1) * k);
+      std::vector<uint32_t> words = packLikeAutoGPTQ(column, bits);
+      for (size_t r = 0; r < words.size(); ++r)
+        qweight[r * n + col] = words[r];
+    }
+    std::vector<uint32_t> qzeros;
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      std::vector<uint32_t> row;
+      for (int64_t col = 0; col < n; ++col)
+        row.push_back(zeros[col * groups + gi] - 1);
+      std::vector<uint32_t> words = packLikeAutoGPTQ(row, bits);
+      qzeros.insert(qzeros.end(), words.begin(), words.end());
+    }
+    SafeTensorsFile file;
+    file.path = "mem";
+    file.tensors["l.qweight"] = int32Tensor({k * bits / 32, n}, qweight);
+    file.tensors["l.qzeros"] = int32Tensor({groups, n * bits / 32}, qzeros);
+    file.tensors["l.scales"] = halfTensor({groups, n}, scales);
+    auto layer = loadGPTQ(file, "l");
+    ASSERT_TRUE(bool(layer)) << bits << ": " << llvm::toString(layer.takeError());
+    EXPECT_EQ(layer->bits, bits);
+    EXPECT_EQ(layer->k, k);
+    EXPECT_EQ(layer->groupSize, g);
+    EXPECT_EQ(layer->codes, codes) << bits << "-bit codes";
+    EXPECT_EQ(layer->zeros, zeros) << bits << "-bit zero points";
+    for (int64_t col = 0; col < n; ++col)
+      for (int64_t gi = 0; gi < groups; ++gi)
+        ASSERT_EQ(layer->scales[col * groups + gi], scales[gi * n + col]);
+    // A stored zero point of the largest code plus the offset does not fit.
+    std::vector<uint32_t> full(n, uint32_t(levels - 1));
+    std::vector<uint32_t> fullWords = packLikeAutoGPTQ(full, bits);
+    std::copy(fullWords.begin(), fullWords.end(), qzeros.begin());
+    file.tensors["l.qzeros"] = int32Tensor({groups, n * bits / 32}, qzeros);
+    auto overflow = loadGPTQ(file, "l");
+    ASSERT_FALSE(bool(overflow)) << bits;
+    EXPECT_EQ(llvm::toString(overflow.takeError()), "mem: l: zero point " + std::to_string(levels) +
+                                                        " does not fit " + std::to_string(bits) +
+                                                        " bits (wrong zero offset?)");
+  }
+}
+
+TEST(Checkpoint, GPTQWidthsThatDoNotFitAreErrors) {
+  SafeTensorsFile file;
+  file.path = "mem";
+  std::vector<float> s(2 * 32, 0.5f);
+  file.tensors["l.scales"] = halfTensor({2, 32}, s);
+  // 32 columns of 5-bit zero points take 5 words a row: not a GPTQ width.
+  file.tensors["l.qweight"] = int32Tensor({20, 32}, std::vector<uint32_t>(20 * 32, 0));
+  file.tensors["l.qzeros"] = int32Tensor({2, 5}, std::vector<uint32_t>(10, 0));
+  auto five = loadGPTQ(file, "l");
+  ASSERT_FALSE(bool(five));
+  EXPECT_EQ(llvm::toString(five.takeError()),
+            "mem: l.qzeros has 5 words per group for N = 32: not 2-, 3-, 4- or 8-bit zero points");
+  // 3-bit zero points, but 10 qweight rows: not whole groups of 32 codes.
+  file.tensors["l.qweight"] = int32Tensor({10, 32}, std::vector<uint32_t>(10 * 32, 0));
+  file.tensors["l.qzeros"] = int32Tensor({2, 3}, std::vector<uint32_t>(6, 0));
+  auto partial = loadGPTQ(file, "l");
+  ASSERT_FALSE(bool(partial));
+  EXPECT_EQ(llvm::toString(partial.takeError()),
+            "mem: l.qweight has 10 rows, not whole groups of 32 3-bit codes");
+}
+
 TEST(Checkpoint, BadFilesAreErrors) {
   SafeTensorsFile file;
   std::vector<float> s(8, 0.5f);

@@ -3,9 +3,11 @@
 //   lowbit-import --format=awq|gptq FILE.safetensors --layer=PREFIX --out-dir=DIR
 //
 // Converts one quantized linear layer into the operands of lowbit.matmul,
-// written as .npy files: codes.npy (u4 codes, [N, K], one per byte),
-// scales.npy (f16, [N, K / g]), zeros.npy (u4, [N, K / g]) and, when GPTQ
-// act-order reorders input channels, perm.npy (i32, [K]). Prints the scheme.
+// written as .npy files: codes.npy (unsigned codes of the checkpoint's
+// width, [N, K], one per byte), scales.npy (f16, [N, K / g]), zeros.npy
+// (the same width, [N, K / g]) and, when GPTQ act-order reorders input
+// channels, perm.npy (i32, [K]). Prints the scheme. AWQ layers are 4-bit,
+// GPTQ layers 2-, 3-, 4- or 8-bit.
 //
 //===----------------------------------------------------------------------===//
 #include "lowbit/Quant/Checkpoint.h"
@@ -76,11 +78,11 @@ int main(int argc, char **argv) {
   for (auto &[name, array] : outputs)
     if (llvm::Error e = writeNpy(outDir + "/" + name, *array))
       return fail(llvm::toString(std::move(e)));
-  llvm::outs() << layer << ": N = " << linear->n << ", K = " << linear->k
-               << ", group " << linear->groupSize
+  llvm::outs() << layer << ": N = " << linear->n << ", K = " << linear->k << ", " << linear->bits
+               << "-bit, group " << linear->groupSize
                << (linear->inputPermutation.empty() ? "" : ", act-order (perm.npy)")
-               << "\n#lowbit.quant<storage = i4, signedness = unsigned, "
-                  "zero_point = int, granularity = per_group, axis = 1, "
+               << "\n#lowbit.quant<storage = i" << linear->bits
+               << ", signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, "
                   "group_size = "
                << linear->groupSize << ">\n";
   return 0;

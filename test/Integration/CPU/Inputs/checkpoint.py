@@ -1,7 +1,7 @@
-"""Synthetic AWQ and GPTQ (act-order) checkpoints, packed here from the formats'
-definitions (independently of lowbit's loader), and the products numpy computes.
+"""Synthetic AWQ and GPTQ (act-order; and 3-bit) checkpoints, packed here from the
+formats' definitions (independently of lowbit's loader), and the products numpy computes.
 
-  checkpoint.py make DIR      writes awq/gptq .safetensors, x.npy, expected_*.npy
+  checkpoint.py make DIR      writes awq/gptq/gptq3 .safetensors, x.npy, expected_*.npy
   checkpoint.py permute DIR   x.npy gathered by DIR/gptq/perm.npy -> x_perm.npy
 """
 import sys
@@ -53,3 +53,33 @@ save_file({"layer.qweight": qweight.view(np.int32),
            "layer.g_idx": g_idx}, f"{out}/gptq.safetensors")
 w = (codes - zeros[g_idx]) * scales[g_idx].astype(np.float64)
 np.save(f"{out}/expected_gptq.npy", (x.astype(np.float64) @ w).astype(np.float32))
+
+
+def pack3(values):
+    """AutoGPTQ's 3-bit packing along axis 0: 32 values in 3 int32 words, ten
+    whole values per word and the 11th and 22nd split across words."""
+    v = values.astype(np.uint32)
+    words = np.zeros((v.shape[0] // 32 * 3,) + v.shape[1:], dtype=np.uint32)
+    for b in range(v.shape[0] // 32):
+        x, w = v[32 * b:32 * b + 32], words[3 * b:3 * b + 3]
+        for j in range(10):
+            w[0] |= x[j] << np.uint32(3 * j)
+        w[0] |= x[10] << np.uint32(30)
+        w[1] |= (x[10] >> np.uint32(2)) & np.uint32(1)
+        for j in range(10):
+            w[1] |= x[11 + j] << np.uint32(3 * j + 1)
+        w[1] |= x[21] << np.uint32(31)
+        w[2] |= (x[21] >> np.uint32(1)) & np.uint32(3)
+        for j in range(10):
+            w[2] |= x[22 + j] << np.uint32(3 * j + 2)
+    return words
+
+
+# GPTQ 3-bit: contiguous groups, codes and zeros (minus 1) of 3 bits.
+codes3 = rng.integers(0, 8, (k, n), dtype=np.int64)
+zeros3 = rng.integers(1, 8, (k // g, n), dtype=np.int64)
+save_file({"layer.qweight": pack3(codes3).view(np.int32),
+           "layer.qzeros": np.ascontiguousarray(pack3((zeros3 - 1).T).T).view(np.int32),
+           "layer.scales": scales}, f"{out}/gptq3.safetensors")
+w = (codes3 - np.repeat(zeros3, g, axis=0)) * np.repeat(scales.astype(np.float64), g, axis=0)
+np.save(f"{out}/expected_gptq3.npy", (x.astype(np.float64) @ w).astype(np.float32))
