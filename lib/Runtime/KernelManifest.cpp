@@ -63,9 +63,12 @@ mlir::lowbit::runtime::parseLaunchShape(const llvm::json::Object &kernel, const 
   std::vector<int64_t> block = shapeOf(kernel.getArray("block"));
   if (grid.size() != 3 || block.size() != 3)
     return manifestError(path, where + " lacks grid or block");
-  if (llvm::any_of(grid, [](int64_t d) { return d < 1; }) ||
-      llvm::any_of(block, [](int64_t d) { return d < 1; }))
-    return manifestError(path, where + ": grid and block sizes must be positive integers");
+  // Up to 2^31 - 1, so that the driver's unsigned sizes see them as they are
+  // (it checks the device's own limits).
+  auto outOfRange = [](int64_t d) { return d < 1 || d > INT32_MAX; };
+  if (llvm::any_of(grid, outOfRange) || llvm::any_of(block, outOfRange))
+    return manifestError(path, where + ": grid and block sizes must be integers from 1 to "
+                                       "2^31 - 1");
   std::copy(grid.begin(), grid.end(), shape.grid);
   std::copy(block.begin(), block.end(), shape.block);
   shape.sharedBytes = kernel.getInteger("shared_memory").value_or(0);
