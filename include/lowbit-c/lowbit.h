@@ -84,8 +84,13 @@ int lowbitQuantize(lowbitContext context, const char *scheme, const float *value
 int lowbitDequantize(lowbitContext context, const char *scheme, const uint8_t *codes,
                      int64_t rows, int64_t cols, const float *scales,
                      const float *zeroPoints, float *values);
-/* Packs rows x cols 4-bit codes (one per byte) two per byte, as kernels read
- * them: rows * cols / 2 bytes. */
+/* Packs rows x cols codes of `bits` bits (1 to 8, one per byte) as kernels
+ * read a #lowbit.layout<packed> weight: one stream, code i at bits
+ * [i * bits, (i + 1) * bits), low bits first: (rows * cols * bits + 7) / 8
+ * bytes. A code that does not fit `bits` bits is an error. */
+int lowbitPackCodes(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
+                    int bits, uint8_t *packed);
+/* lowbitPackCodes with 4 bits: two codes per byte, rows * cols / 2 bytes. */
 int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
                 uint8_t *packed);
 /* Bytes of one row of k bits as bit-plane kernels (lowbit.bitplane_matmul)

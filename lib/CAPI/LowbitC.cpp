@@ -342,17 +342,33 @@ int lowbitDequantize(lowbitContext context, const char *scheme, const uint8_t *c
   return 0;
 }
 
-int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
-                uint8_t *packed) {
+int lowbitPackCodes(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
+                    int bits, uint8_t *packed) {
   if (!codes || !packed)
-    return fail(context, "lowbitPack4: null argument");
+    return fail(context, "lowbitPackCodes: null argument");
+  if (rows < 0 || cols < 0)
+    return fail(context, "lowbitPackCodes: negative size");
+  if (bits < 1 || bits > 8)
+    return fail(context,
+                "lowbitPackCodes: codes of " + std::to_string(bits) + " bits; expected 1 to 8");
+  llvm::ArrayRef<uint8_t> values(codes, rows * cols);
+  // Packing keeps the low bits: a wider code would come back as another.
+  for (size_t i = 0; i < values.size(); ++i)
+    if (values[i] >> bits)
+      return fail(context, "lowbitPackCodes: code " + std::to_string(values[i]) + " at (" +
+                               std::to_string(i / cols) + ", " + std::to_string(i % cols) +
+                               ") does not fit " + std::to_string(bits) + " bits");
   quant::Layout layout;
-  auto bytes = quant::packCodes(layout, {rows, cols, 4},
-                                llvm::ArrayRef<uint8_t>(codes, rows * cols));
+  auto bytes = quant::packCodes(layout, {rows, cols, unsigned(bits)}, values);
   if (!bytes)
     return fail(context, bytes.takeError());
   std::copy(bytes->begin(), bytes->end(), packed);
   return 0;
+}
+
+int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
+                uint8_t *packed) {
+  return lowbitPackCodes(context, codes, rows, cols, 4, packed);
 }
 
 int64_t lowbitBitRowBytes(int64_t k) { return quant::bitRowBytes(k); }

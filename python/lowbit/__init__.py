@@ -19,7 +19,7 @@ import numpy as np
 from ._capi import LowbitError, lib
 
 __all__ = ["Context", "Kernel", "QuantizedWeight", "LowbitError", "compile", "quantize",
-           "dequantize", "matmul", "pack4", "pack_bits", "bipolar_values", "version"]
+           "dequantize", "matmul", "pack4", "pack_codes", "pack_bits", "bipolar_values", "version"]
 
 
 def version():
@@ -176,16 +176,26 @@ def dequantize(q):
     return out
 
 
+def pack_codes(codes, bits):
+    """[rows, cols] codes of `bits` bits (one per byte) packed as kernels read a
+    #lowbit.layout<packed> weight: one stream, low bits first. Returns
+    [rows, cols * bits / 8] uint8 (rows of whole bytes), else the flat stream."""
+    codes = np.ascontiguousarray(codes, np.uint8)
+    if codes.ndim != 2:
+        raise LowbitError("pack_codes: expects a 2-D array of codes")
+    rows, cols = codes.shape
+    total = (rows * cols * bits + 7) // 8
+    packed = np.empty(total, np.uint8)
+    ctx = _context()
+    if lib().lowbitPackCodes(ctx._handle, _ptr(codes, ctypes.c_uint8), rows, cols, bits,
+                             _ptr(packed, ctypes.c_uint8)):
+        ctx._raise()
+    return packed.reshape(rows, cols * bits // 8) if cols * bits % 8 == 0 else packed
+
+
 def pack4(codes):
     """4-bit codes (one per byte) packed two per byte, as kernels read them."""
-    codes = np.ascontiguousarray(codes, np.uint8)
-    rows, cols = codes.shape
-    packed = np.empty((rows, cols // 2), np.uint8)
-    ctx = _context()
-    if lib().lowbitPack4(ctx._handle, _ptr(codes, ctypes.c_uint8), rows, cols,
-                         _ptr(packed, ctypes.c_uint8)):
-        ctx._raise()
-    return packed
+    return pack_codes(codes, 4)
 
 
 def pack_bits(bits):

@@ -62,6 +62,8 @@ def lib():
             "lowbitDequantize": (c_int, [c_void_p, c_char_p, c_uint8_p, c_int64, c_int64,
                                          c_float_p, c_float_p, c_float_p]),
             "lowbitPack4": (c_int, [c_void_p, c_uint8_p, c_int64, c_int64, c_uint8_p]),
+            "lowbitPackCodes": (c_int, [c_void_p, c_uint8_p, c_int64, c_int64, ctypes.c_int,
+                                        c_uint8_p]),
             "lowbitBitRowBytes": (c_int64, [c_int64]),
             "lowbitPackBits": (c_int, [c_void_p, c_uint8_p, c_int64, c_int64, c_uint8_p]),
         }

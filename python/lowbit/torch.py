@@ -1,10 +1,10 @@
 """torch integration: lowbit kernels on CUDA tensors, and QuantLinear."""
 import torch
 
-from . import LowbitError, QuantizedWeight, compile, dequantize, pack4, quantize
+from . import LowbitError, QuantizedWeight, compile, dequantize, pack_codes, quantize
 
 _DTYPES = {torch.float16: "f16", torch.bfloat16: "bf16", torch.float32: "f32"}
-def _device_weights(q, device, dtype):
+def _device_weights(q, device, dtype, weight_param):
     # The device copies live on the weight object and die with it (a global
     # dict keyed by id(q) handed a dead weight's tensors to a new weight that
     # reused its id: same shape, wrong values).
@@ -12,8 +12,10 @@ def _device_weights(q, device, dtype):
     key = (device, dtype)
     if key not in cache:
         codes = q.codes
-        if q.scheme.split(":")[0] in ("u4", "s4", "i4"):
-            codes = pack4(codes)
+        # Packed as the kernel's manifest says it reads them (every code
+        # narrower than a byte: 2- and 4-bit integers, NF4, FP4, ...).
+        if weight_param.get("layout") == "packed" and weight_param["bits"] < 8:
+            codes = pack_codes(codes, weight_param["bits"])
         w = torch.from_numpy(codes.copy()).to(device)
         s = torch.from_numpy(q.scales.copy()).to(device=device, dtype=dtype)
         z = None
@@ -41,8 +43,9 @@ def matmul(x, q, out_dtype=None):
     spec = "matmul m=%d n=%d k=%d a=%s w=%s scale=%s out=%s" % (
         m, n, k, _DTYPES[x.dtype], q.scheme, _DTYPES[x.dtype], _DTYPES[out_dtype])
     kernel = compile(spec, arch=arch)
-    w, s, z = _device_weights(q, x.device, x.dtype)
     entry = kernel.entry
+    weight_param = next(p for p in entry["params"] if p["role"] == "weight")
+    w, s, z = _device_weights(q, x.device, x.dtype, weight_param)
     y = (torch.zeros if entry["zero_result"] else torch.empty)((m, n), dtype=out_dtype,
                                                                 device=x.device)
     by_role = {"input": x, "weight": w, "weight_scales": s, "weight_zero_points": z,

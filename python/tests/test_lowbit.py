@@ -127,6 +127,24 @@ def test_matmul_numpy_reference():
         lowbit.matmul(np.zeros((3, 255), np.float32), q)
 
 
+def test_pack_codes_is_one_stream_low_bits_first():
+    for bits in (2, 3, 4, 6):
+        codes = RNG.integers(0, 2 ** bits, (4, 64), dtype=np.uint8)
+        packed = lowbit.pack_codes(codes, bits)
+        assert packed.shape == (4, 64 * bits // 8)
+        planes = (codes[..., None] >> np.arange(bits, dtype=np.uint8)) & 1  # low bit first
+        assert (packed.ravel() == np.packbits(planes.ravel(), bitorder="little")).all(), bits
+    assert (lowbit.pack4(codes & 15) == lowbit.pack_codes(codes & 15, 4)).all()
+    # Rows of 5 x 3 bits are not whole bytes: the flat stream.
+    assert lowbit.pack_codes(codes[:, :5] & 7, 3).shape == (8,)
+    bad = codes & 7
+    bad[1, 2] = 8
+    with pytest.raises(lowbit.LowbitError, match=r"code 8 at \(1, 2\) does not fit 3 bits"):
+        lowbit.pack_codes(bad, 3)
+    with pytest.raises(lowbit.LowbitError, match="codes of 9 bits; expected 1 to 8"):
+        lowbit.pack_codes(codes, 9)
+
+
 def test_pack4_matches_the_kernel_layout():
     codes = np.array([[1, 2, 3, 4]], np.uint8)
     assert lowbit.pack4(codes).tolist() == [[0x21, 0x43]]
@@ -187,6 +205,21 @@ def test_torch_cuda_matches_reference(m, dtype):
     expect = torch.nn.functional.linear(x.float(), torch.from_numpy(lowbit.dequantize(ql.q)).cuda(),
                                         linear.bias.cuda().float())
     assert torch.allclose(out.float(), expect, rtol=2e-2, atol=2e-2)
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+@pytest.mark.parametrize("scheme,m", [("nf4:g64", 1), ("e2m1:g32", 4), ("u2:g64:zp", 2),
+                                      ("s4:g128", 16), ("u8", 1)])
+def test_torch_packs_every_format_as_its_kernel_reads_it(scheme, m):
+    # Only u4 / s4 codes were packed: NF4, FP4 and 2-bit weights reached
+    # kernels that read packed codes one code per byte.
+    import lowbit.torch as lt
+    q = lowbit.quantize(RNG.standard_normal((256, 1024)).astype(np.float32), scheme)
+    x = torch.from_numpy(RNG.standard_normal((m, 1024)).astype(np.float32)).to("cuda", torch.float16)
+    ref = x.float().cpu().numpy() @ lowbit.dequantize(q).T
+    y = lt.matmul(x, q).float().cpu().numpy()
+    assert np.linalg.norm(y - ref) / np.linalg.norm(ref) < 2e-3, scheme
 
 
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
