@@ -63,6 +63,25 @@ FailureOr<KernelLaunch> buildKernel(OpBuilder &b, Operation *op,
   }
 }
 
+/// The generators read lowbit.matmul's operands row-major, packed, or (the
+/// GEMVs, checking the order themselves) interleaved in 32-bit words; an
+/// operand in any other layout would be read as if it were row-major.
+LogicalResult verifyKernelLayouts(Operation *op) {
+  if (!isa<MatmulOp>(op))
+    return success();
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    auto layout = type ? dyn_cast_or_null<LayoutAttr>(type.getEncoding()) : LayoutAttr();
+    if (!layout || layout.getKind() == LayoutKind::Packed ||
+        layout.getKind() == LayoutKind::Interleave)
+      continue;
+    return op->emitOpError() << "GPU kernels read operand #" << operand.getOperandNumber()
+                             << " row-major, packed or (4-bit GEMV weights) interleaved, not "
+                             << layout << " (not supported yet)";
+  }
+  return success();
+}
+
 /// The kernel name's suffix: which strategy made it.
 StringRef strategySuffix(lowbit::gpu::Strategy strategy) {
   switch (strategy) {
@@ -103,7 +122,7 @@ struct LowerMatmulToGPUPass
                          << "; run lowbit-select-kernel-config first";
         return WalkResult::interrupt();
       }
-      if (failed(lowbit::gpu::verifyNonEmptyOperands(op)))
+      if (failed(lowbit::gpu::verifyNonEmptyOperands(op)) || failed(verifyKernelLayouts(op)))
         return WalkResult::interrupt();
       if (!kernels) {
         b.setInsertionPointToEnd(module.getBody());

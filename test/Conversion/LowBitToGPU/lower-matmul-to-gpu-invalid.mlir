@@ -494,3 +494,21 @@ func.func @empty_m(%x: tensor<0x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>} : (tensor<0x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf16>) -> tensor<0x256xf32>
   return %y : tensor<0x256xf32>
 }
+
+// -----
+
+// The kernels read operands row-major, packed or interleaved: a weight in
+// MMA fragment order would be read as if it were row-major.
+func.func @fragment_weights(%x: tensor<1x128xf16>, %w: tensor<64x128xi4, #lowbit.layout<mma_fragment, mma = [16, 8, 16], tile = [16, 64]>>, %s: tensor<64x1xf16>) -> tensor<1x64xf16> {
+  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit GEMV weights) interleaved, not #lowbit.layout<mma_fragment, mma = [16, 8, 16], tile = [16, 64]> (not supported yet)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<1x128xf16>, tensor<64x128xi4, #lowbit.layout<mma_fragment, mma = [16, 8, 16], tile = [16, 64]>>, tensor<64x1xf16>) -> tensor<1x64xf16>
+  return %y : tensor<1x64xf16>
+}
+
+// -----
+
+func.func @channel_permuted_fp8_weights(%x: tensor<256x512xf16>, %w: tensor<256x512xf8E4M3FN, #lowbit.layout<channel_permute, outliers = 4>>, %s: tensor<256x1xf32>) -> tensor<256x256xf16> {
+  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit GEMV weights) interleaved, not #lowbit.layout<channel_permute, outliers = 4>}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) : (tensor<256x512xf16>, tensor<256x512xf8E4M3FN, #lowbit.layout<channel_permute, outliers = 4>>, tensor<256x1xf32>) -> tensor<256x256xf16>
+  return %y : tensor<256x256xf16>
+}
