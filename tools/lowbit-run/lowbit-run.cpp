@@ -263,29 +263,29 @@ int compareFiles(MLIRContext &ctx) {
     return fail(llvm::toString(expected.takeError()));
   if (got->shape != expected->shape || got->dtype != expected->dtype)
     return fail("shape or dtype differs: " + compare[0] + " vs " + compare[1]);
-  Type type;
-  if (got->dtype == "f4") type = Float32Type::get(&ctx);
-  else if (got->dtype == "f2") type = Float16Type::get(&ctx);
-  else if (got->dtype == "f8") type = Float64Type::get(&ctx);
-  else if (got->dtype == "V2") type = BFloat16Type::get(&ctx);
-  else if (got->dtype == "i1" || got->dtype == "b1" || got->dtype == "u1")
-    type = IntegerType::get(&ctx, 8);
-  else if (got->dtype == "i4") type = IntegerType::get(&ctx, 32);
-  else if (got->dtype == "i8") type = IntegerType::get(&ctx, 64);
-  else if (got->dtype == "V1") {
+  std::vector<double> a, b;
+  if (got->dtype == "V1") {
+    // Raw one-byte codes: their type says what they stand for.
     if (rawType.empty())
       return fail("raw 'V1' items need --raw-type (e.g. f8E4M3FN or i4)");
-    type = parseType(rawType, &ctx);
+    Type type = parseType(rawType, &ctx);
     if (!type || !mlir::lowbit::isCodeType(type))
       return fail("--raw-type '" + rawType + "' is not a code type");
+    ElementCodec codec = *ElementCodec::of(type);
+    for (int64_t i = 0, n = got->numElements(); i < n; ++i) {
+      a.push_back(codec.read(&got->data[i * codec.bytes]));
+      b.push_back(codec.read(&expected->data[i * codec.bytes]));
+    }
   } else {
-    return fail("cannot compare dtype '" + got->dtype + "'");
-  }
-  ElementCodec codec = *ElementCodec::of(type);
-  std::vector<double> a, b;
-  for (int64_t i = 0, n = got->numElements(); i < n; ++i) {
-    a.push_back(codec.read(&got->data[i * codec.bytes]));
-    b.push_back(codec.read(&expected->data[i * codec.bytes]));
+    // Every other dtype as the .npy library reads it (u1 unsigned, V2 bf16).
+    auto gotValues = mlir::lowbit::numericValues(*got);
+    if (!gotValues)
+      return fail("cannot compare: " + llvm::toString(gotValues.takeError()));
+    auto expectedValues = mlir::lowbit::numericValues(*expected);
+    if (!expectedValues)
+      return fail("cannot compare: " + llvm::toString(expectedValues.takeError()));
+    a = std::move(*gotValues);
+    b = std::move(*expectedValues);
   }
   mlir::lowbit::Comparison c =
       mlir::lowbit::compareValues(a, b, relTolerance, absTolerance);
