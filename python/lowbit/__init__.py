@@ -19,7 +19,7 @@ import numpy as np
 from ._capi import LowbitError, lib
 
 __all__ = ["Context", "Kernel", "QuantizedWeight", "LowbitError", "compile", "quantize",
-           "dequantize", "matmul", "pack4", "pack_codes", "pack_bits", "bipolar_values", "version"]
+           "dequantize", "check_weight", "matmul", "pack4", "pack_codes", "pack_bits", "bipolar_values", "version"]
 
 
 def version():
@@ -160,8 +160,29 @@ def quantize(weight, scheme="u4:g128:zp"):
                            None if zeros is None else zeros.reshape(shape))
 
 
+def check_weight(q):
+    """Raises LowbitError unless q's scales and zero points have the sizes
+    its scheme gives its codes (the C library and the kernels read exactly
+    that many) and zero points come with `:zp` schemes only."""
+    if q.codes.ndim != 2:
+        raise LowbitError("weight codes must be [N, K], got shape %s" % (q.codes.shape,))
+    rows, cols = q.codes.shape
+    count = _scale_count(q.scheme, rows, cols)
+    if np.size(q.scales) != count:
+        raise LowbitError("scheme %s on [%d, %d] codes has %d scales, got %d" %
+                          (q.scheme, rows, cols, count, np.size(q.scales)))
+    has_zp = ":zp" in q.scheme
+    if has_zp != (q.zero_points is not None):
+        raise LowbitError("scheme %s %s zero points" %
+                          (q.scheme, "needs" if has_zp else "takes no"))
+    if has_zp and np.size(q.zero_points) != count:
+        raise LowbitError("scheme %s on [%d, %d] codes has %d zero points, got %d" %
+                          (q.scheme, rows, cols, count, np.size(q.zero_points)))
+
+
 def dequantize(q):
     """The real [N, K] matrix the codes stand for."""
+    check_weight(q)
     rows, cols = q.codes.shape
     out = np.empty((rows, cols), np.float32)
     codes = np.ascontiguousarray(q.codes, np.uint8)

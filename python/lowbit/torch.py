@@ -1,7 +1,9 @@
 """torch integration: lowbit kernels on CUDA tensors, and QuantLinear."""
+import numpy as np
 import torch
 
-from . import LowbitError, QuantizedWeight, compile, dequantize, pack_codes, quantize
+from . import (LowbitError, QuantizedWeight, check_weight, compile, dequantize, pack_codes,
+               quantize)
 
 _DTYPES = {torch.float16: "f16", torch.bfloat16: "bf16", torch.float32: "f32"}
 def _device_weights(q, device, dtype, weight_param):
@@ -21,8 +23,10 @@ def _device_weights(q, device, dtype, weight_param):
         z = None
         if q.zero_points is not None:
             # Kernels read zero points as codes, one per byte (two's
-            # complement for signed codes).
-            z = torch.from_numpy(q.zero_points.astype("int8").view("uint8")).to(device)
+            # complement for signed codes, up to 255 for u8: through int32,
+            # since casting 128..255 to int8 is undefined in numpy).
+            z = np.rint(q.zero_points).astype(np.int32) & 0xFF
+            z = torch.from_numpy(z.astype(np.uint8)).to(device)
         cache[key] = (w, s, z)
     return cache[key]
 
@@ -36,8 +40,11 @@ def matmul(x, q, out_dtype=None):
         raise LowbitError("lowbit kernels take f16 or bf16 activations, got %s" % x.dtype)
     out_dtype = out_dtype or x.dtype
     x = x.contiguous()
-    m, k = x.shape
-    n = q.codes.shape[0]
+    check_weight(q)
+    n, k = q.codes.shape
+    if x.dim() != 2 or x.shape[1] != k:
+        raise LowbitError("matmul: x must be [M, %d], got %s" % (k, tuple(x.shape)))
+    m = x.shape[0]
     major, minor = torch.cuda.get_device_capability(x.device)
     arch = "sm_%d%d%s" % (major, minor, "a" if major == 9 else "")
     spec = "matmul m=%d n=%d k=%d a=%s w=%s scale=%s out=%s" % (

@@ -115,6 +115,24 @@ def test_quantize_errors():
         lowbit.quantize(np.zeros((4, 64), np.float32), "u4:g48")
 
 
+def test_weights_whose_scales_do_not_fit_their_scheme_are_errors():
+    # The C library reads as many scales as the scheme gives the codes:
+    # fewer were read past their end.
+    q = lowbit.quantize(RNG.standard_normal((64, 256)).astype(np.float32), "u4:g128:zp")
+    lowbit.check_weight(q)
+    short = lowbit.QuantizedWeight("u4:g128:zp", q.codes, q.scales[:, :1], q.zero_points)
+    with pytest.raises(lowbit.LowbitError, match="has 128 scales, got 64"):
+        lowbit.dequantize(short)
+    with pytest.raises(lowbit.LowbitError, match="scheme u4:g128:zp needs zero points"):
+        lowbit.dequantize(lowbit.QuantizedWeight("u4:g128:zp", q.codes, q.scales))
+    with pytest.raises(lowbit.LowbitError, match="scheme u4:g128 takes no zero points"):
+        lowbit.matmul(np.ones((1, 256), np.float32),
+                      lowbit.QuantizedWeight("u4:g128", q.codes, q.scales, q.zero_points))
+    with pytest.raises(lowbit.LowbitError, match="has 128 zero points, got 2"):
+        lowbit.dequantize(lowbit.QuantizedWeight("u4:g128:zp", q.codes, q.scales,
+                                                 q.zero_points[:1, :2]))
+
+
 def test_matmul_numpy_reference():
     w = RNG.standard_normal((128, 256)).astype(np.float32)
     x = RNG.standard_normal((3, 256)).astype(np.float32)
@@ -210,7 +228,7 @@ def test_torch_cuda_matches_reference(m, dtype):
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
 @pytest.mark.parametrize("scheme,m", [("nf4:g64", 1), ("e2m1:g32", 4), ("u2:g64:zp", 2),
-                                      ("s4:g128", 16), ("u8", 1)])
+                                      ("s4:g128", 16), ("u8", 1), ("u8:g128:zp", 3)])
 def test_torch_packs_every_format_as_its_kernel_reads_it(scheme, m):
     # Only u4 / s4 codes were packed: NF4, FP4 and 2-bit weights reached
     # kernels that read packed codes one code per byte.
@@ -220,6 +238,10 @@ def test_torch_packs_every_format_as_its_kernel_reads_it(scheme, m):
     ref = x.float().cpu().numpy() @ lowbit.dequantize(q).T
     y = lt.matmul(x, q).float().cpu().numpy()
     assert np.linalg.norm(y - ref) / np.linalg.norm(ref) < 2e-3, scheme
+    # A token of another width is an error, not a kernel of that K reading
+    # this weight.
+    with pytest.raises(lowbit.LowbitError, match="x must be"):
+        lt.matmul(x[:, :512].contiguous(), q)
 
 
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
