@@ -253,6 +253,15 @@ mlir::lowbit::quant::calibrate(ArrayRef<int64_t> shape, ArrayRef<float> values,
       lo[g] = std::min(lo[g], v);
       hi[g] = std::max(hi[g], v);
     }
+  // Unsigned integer codes without a zero point stand for values >= 0
+  // only: negative weights would all become code 0.
+  if (scheme.codebook.empty() && scheme.zeroPoint == ZeroPoint::None &&
+      scheme.code.kind() == CodeKind::Int && !scheme.code.isSigned())
+    if (auto least = std::min_element(lo.begin(), lo.end()); *least < 0)
+      return error("unsigned " + scheme.code.name() +
+                   " codes without zero points hold no negative values; block " +
+                   std::to_string(least - lo.begin()) + " has " + std::to_string(*least) +
+                   " (use signed codes or integer zero points)");
   Calibration result;
   double codeMin = scheme.code.minValue(), codeMax = scheme.code.maxValue();
   if (!scheme.codebook.empty()) {

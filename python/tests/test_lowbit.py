@@ -113,6 +113,14 @@ def test_quantize_errors():
         lowbit.quantize(np.zeros(8, np.float32))
     with pytest.raises(lowbit.LowbitError, match="group size 48 does not divide"):
         lowbit.quantize(np.zeros((4, 64), np.float32), "u4:g48")
+    # Unsigned codes without zero points cannot hold a negative weight
+    # (they all became code 0); non-negative data is fine.
+    w = RNG.standard_normal((4, 64)).astype(np.float32)
+    with pytest.raises(lowbit.LowbitError,
+                       match="unsigned u4 codes without zero points hold no negative values"):
+        lowbit.quantize(w, "u4:g32")
+    q = lowbit.quantize(np.abs(w), "u4:g32")
+    assert np.abs(lowbit.dequantize(q) - np.abs(w)).max() <= q.scales.max() / 2 * (1 + 1e-5)
 
 
 def test_weights_whose_scales_do_not_fit_their_scheme_are_errors():
@@ -228,7 +236,7 @@ def test_torch_cuda_matches_reference(m, dtype):
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
 @pytest.mark.parametrize("scheme,m", [("nf4:g64", 1), ("e2m1:g32", 4), ("u2:g64:zp", 2),
-                                      ("s4:g128", 16), ("u8", 1), ("u8:g128:zp", 3)])
+                                      ("s4:g128", 16), ("s8", 1), ("u8:g128:zp", 3)])
 def test_torch_packs_every_format_as_its_kernel_reads_it(scheme, m):
     # Only u4 / s4 codes were packed: NF4, FP4 and 2-bit weights reached
     # kernels that read packed codes one code per byte.

@@ -273,6 +273,32 @@ TEST(Quantize, BadOperandsAreErrorsNotCrashes) {
             "scheme axis 2 is out of range for a rank-2 tensor");
 }
 
+// Unsigned integer codes without zero points stand for values >= 0: a
+// negative weight became code 0 (the block's largest magnitude still set
+// the scale). Calibration refuses such blocks.
+TEST(Quantize, UnsignedCodesWithoutZeroPointsRefuseNegativeValues) {
+  Scheme scheme(CodeType::integer(4, false));
+  scheme.granularity = Granularity::PerGroup;
+  scheme.axis = 1;
+  scheme.groupSize = 4;
+  std::vector<int64_t> shape = {2, 8};
+  std::vector<float> x = {0.5f, 1, 2, 3, 0, 0, 1, 1, 2, 2, 2, 2, 1, -0.25f, 3, 0};
+  auto refused = calibrate(shape, x, scheme);
+  ASSERT_FALSE(bool(refused));
+  EXPECT_EQ(llvm::toString(refused.takeError()),
+            "unsigned u4 codes without zero points hold no negative values; block 3 has "
+            "-0.250000 (use signed codes or integer zero points)");
+  // With zero points, or on non-negative data, they calibrate.
+  scheme.zeroPoint = ZeroPoint::Integer;
+  auto withZero = calibrate(shape, x, scheme);
+  EXPECT_TRUE(bool(withZero)) << llvm::toString(withZero.takeError());
+  scheme.zeroPoint = ZeroPoint::None;
+  x[13] = 0.25f;
+  auto nonNegative = calibrate(shape, x, scheme);
+  ASSERT_TRUE(bool(nonNegative)) << llvm::toString(nonNegative.takeError());
+  EXPECT_FLOAT_EQ(nonNegative->scales[0], 3.0f / 15);
+}
+
 } // namespace
 
 // Every signed 4-bit value is an e4m3 value: W4A8 with e4m3 activations

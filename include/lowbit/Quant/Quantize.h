@@ -76,7 +76,8 @@ llvm::Expected<std::vector<float>> dequantize(llvm::ArrayRef<int64_t> shape,
 /// the values of each block of a rank-2 tensor: the block's largest magnitude
 /// maps to the code's largest magnitude (symmetric), or its [min, max] range
 /// to the code range with a rounded zero point (asymmetric). Blocks of zeros
-/// get scale 1.
+/// get scale 1. Unsigned integer codes without zero points hold no negative
+/// value: a block with one is an error.
 struct Calibration {
   std::vector<float> scales, zeroPoints; // zeroPoints: decoded code values
 };
