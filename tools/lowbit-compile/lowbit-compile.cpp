@@ -80,6 +80,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "lowbit GPU compiler\n");
   if (inputFile.empty() == specText.empty())
     return fail("give a .mlir file or --spec, one of them");
+  if (!manifestFile.empty() && manifestFile.getValue() == outputFile.getValue())
+    return fail("-o and --manifest name the same file, " + outputFile);
   if (autotune) {
     if (specText.empty())
       return fail("--autotune takes --spec");
@@ -93,6 +95,15 @@ int main(int argc, char **argv) {
     auto kernel = lowbit::jit::getOrTune(driver, specText, &report);
     if (!kernel)
       return fail(llvm::toString(kernel.takeError()));
+    // The driver falls back to PTX where it has no ptxas: not what a
+    // .cubin output asks for.
+    if (driverOptions.preferCubin && !(*kernel)->cubin) {
+      for (const std::string &note : driver.notes())
+        llvm::errs() << "lowbit-compile: " << note << "\n";
+      return fail("no cubin for " + outputFile +
+                  ": the CUDA toolkit's ptxas was not found "
+                  "(set LOWBIT_PTXAS, or write PTX to a .ptx file)");
+    }
     if (!report.note.empty())
       llvm::errs() << "lowbit-compile: " << report.note << "\n";
     else if (report.tuned)

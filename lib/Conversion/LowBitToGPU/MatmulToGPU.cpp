@@ -82,6 +82,20 @@ LogicalResult verifyKernelLayouts(Operation *op) {
   return success();
 }
 
+/// The function's name as a PTX identifier: MLIR symbols may hold any
+/// character (`@"my-layer.v2"`), PTX names letters, digits, `_` and `$`
+/// only (the NVPTX printer aborts on others). Others become `_`; the
+/// counter suffix keeps the names unique.
+std::string kernelNameStem(StringRef function) {
+  std::string stem = function.str();
+  for (char &c : stem)
+    if (!llvm::isAlnum(c) && c != '_' && c != '$')
+      c = '_';
+  if (stem.empty() || llvm::isDigit(stem[0]))
+    stem.insert(0, "k");
+  return stem;
+}
+
 /// The kernel name's suffix: which strategy made it.
 StringRef strategySuffix(lowbit::gpu::Strategy strategy) {
   switch (strategy) {
@@ -131,9 +145,8 @@ struct LowerMatmulToGPUPass
                         b.getUnitAttr());
       }
       auto parent = op->getParentOfType<FunctionOpInterface>();
-      std::string name = (parent ? parent.getName().str() : "matmul") +
-                         strategySuffix(config.getStrategy()).str() +
-                         std::to_string(counter++);
+      std::string name = kernelNameStem(parent ? parent.getName() : "matmul") +
+                         strategySuffix(config.getStrategy()).str() + std::to_string(counter++);
       if (target && config.getStrategy() == lowbit::gpu::Strategy::Wgmma &&
           !target.hasWgmma()) {
         op->emitOpError() << "the wgmma strategy needs sm_90a, the target is "
@@ -150,6 +163,16 @@ struct LowerMatmulToGPUPass
       FailureOr<KernelLaunch> launch = buildKernel(b, op, config, name, numSMs);
       if (failed(launch))
         return WalkResult::interrupt();
+      // A grid CUDA cannot launch (a huge product, a K split past its
+      // limit) is an error here, not at launch.
+      constexpr int64_t kMaxGridX = (int64_t(1) << 31) - 1, kMaxGridYZ = 65535;
+      if (launch->grid[0] > kMaxGridX || launch->grid[1] > kMaxGridYZ ||
+          launch->grid[2] > kMaxGridYZ) {
+        op->emitOpError() << "the kernel's grid [" << launch->grid[0] << ", " << launch->grid[1]
+                          << ", " << launch->grid[2]
+                          << "] exceeds CUDA's (x up to 2^31 - 1 blocks, y and z up to 65535)";
+        return WalkResult::interrupt();
+      }
       // A config given by hand can ask for more than the chip has; say so
       // here rather than at launch.
       if (target && launch->sharedBytes > target.getMaxSharedMemoryPerBlock()) {

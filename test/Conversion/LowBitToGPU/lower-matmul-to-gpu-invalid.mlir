@@ -512,3 +512,12 @@ func.func @channel_permuted_fp8_weights(%x: tensor<256x512xf16>, %w: tensor<256x
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) : (tensor<256x512xf16>, tensor<256x512xf8E4M3FN, #lowbit.layout<channel_permute, outliers = 4>>, tensor<256x1xf32>) -> tensor<256x256xf16>
   return %y : tensor<256x256xf16>
 }
+
+// -----
+
+// A grid CUDA cannot launch: K split 70000 ways on grid.y (at most 65535).
+func.func @grid_past_the_limit(%x: tensor<1x512xf16>, %w: tensor<64x512xi8>, %s: tensor<64x1xf16>) -> tensor<1x64xf32> {
+  // expected-error @+1 {{the kernel's grid [2, 70000, 1] exceeds CUDA's (x up to 2^31 - 1 blocks, y and z up to 65535)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 70000>} : (tensor<1x512xf16>, tensor<64x512xi8>, tensor<64x1xf16>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
