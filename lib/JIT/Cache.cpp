@@ -103,6 +103,12 @@ llvm::Expected<CacheEntry> parseEntry(llvm::StringRef bytes) {
   const llvm::json::Object *manifest = object ? object->getObject("manifest") : nullptr;
   if (!manifest)
     return jitError("header without a manifest");
+  // Readers take the first kernel's entry as they are: a manifest without
+  // kernel objects is a damaged entry, whatever its checksum.
+  const llvm::json::Array *kernels = manifest->getArray("kernels");
+  if (!kernels || kernels->empty() ||
+      !llvm::all_of(*kernels, [](const llvm::json::Value &k) { return k.getAsObject(); }))
+    return jitError("manifest without kernel entries");
   CacheEntry entry;
   entry.key = object->getString("key").value_or("").str();
   entry.spec = object->getString("spec").value_or("").str();

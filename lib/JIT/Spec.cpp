@@ -8,6 +8,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir::lowbit::jit;
@@ -25,10 +26,15 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
     return specError("expected 'matmul m=.. n=.. k=.. a=.. w=..', got '" + text + "'");
   MatmulSpec spec;
   bool seenA = false, seenW = false;
+  llvm::StringSet<> seenKeys;
   for (llvm::StringRef word : llvm::ArrayRef(words).drop_front()) {
     auto [key, value] = word.split('=');
     if (value.empty())
       return specError("'" + word + "' is not key=value");
+    // A second a= or w= would keep what the first set (zero points,
+    // per-token scales): each field once.
+    if (!seenKeys.insert(key).second)
+      return specError("field '" + key + "' is given twice");
     if (key == "m" || key == "n" || key == "k") {
       int64_t v;
       if (value.getAsInteger(10, v) || v <= 0 || v > (int64_t(1) << 24))

@@ -67,6 +67,9 @@ TEST(Spec, BadSpecsNameTheField) {
       {"matmul m=1 n=64 k=62 a=f16 w=u2", "2-bit weights are packed 4 per byte"},
       {"matmul m=1 n=64 k=64 a=f16 w=nf4:zp", "nf4 weights take no integer zero points"},
       {"matmul m=1 n=64 k=64 a=f16:per_token w=u4", "real ones nothing"},
+      {"matmul m=1 n=64 k=64 a=i8:per_tensor a=i8 w=s4", "field 'a' is given twice"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u4:zp w=e4m3", "field 'w' is given twice"},
+      {"matmul m=1 m=2 n=64 k=64 a=f16 w=u4", "field 'm' is given twice"},
       {"matmul m=1 n=64 k=64 a=f16 w=u4:q", "':q' is not" /* see below */},
       {"matmul m=1 n=64 k=64 a=f16 w=u4 out=i8", "out=i8: expected f16, bf16 or f32"},
       {"matmul m=1 n=64 k=64 a=f16 w=u4 colour=red", "unknown field 'colour'"},
@@ -330,7 +333,8 @@ CacheEntry sampleEntry(const std::string &key, size_t imageBytes = 1000) {
   entry.key = key;
   entry.spec = "matmul m=1 n=64 k=64 a=f16 w=u4:per_channel scale=f16 out=f16";
   entry.arch = "sm_90a";
-  entry.manifest = llvm::json::Object{{"target", "sm_90a"}};
+  entry.manifest = llvm::json::Object{
+      {"target", "sm_90a"}, {"kernels", llvm::json::Array{llvm::json::Object{{"name", "k"}}}}};
   for (size_t i = 0; i < imageBytes; ++i)
     entry.image.push_back(char((i * 7 + 3) & 0xff)); // binary, with NULs and newlines
   entry.cubin = true;
@@ -392,6 +396,19 @@ TEST(Cache, DamagedEntriesAreDetectedAndRemoved) {
   problem.clear();
   EXPECT_FALSE(cache.lookup(key, &problem).has_value());
   EXPECT_NE(problem.find("written for another key"), std::string::npos) << problem;
+
+  // A checksum that matches, over a manifest without kernel entries (the
+  // tuner took the first kernel of a cached entry as it was: a crash).
+  for (llvm::json::Value kernels :
+       {llvm::json::Value(nullptr), llvm::json::Value(llvm::json::Array{}),
+        llvm::json::Value(llvm::json::Array{1})}) {
+    CacheEntry forged = sampleEntry(key);
+    forged.manifest = llvm::json::Object{{"target", "sm_90a"}, {"kernels", kernels}};
+    ASSERT_FALSE(cache.store(forged));
+    problem.clear();
+    EXPECT_FALSE(cache.lookup(key, &problem).has_value());
+    EXPECT_NE(problem.find("manifest without kernel entries"), std::string::npos) << problem;
+  }
 
   // Not an entry at all.
   {
@@ -472,7 +489,11 @@ TEST(Cache, PruneAndClear) {
     llvm::raw_fd_ostream(dir.path + "/" + std::string(64, 'f') + ".lbk", ec) << "junk";
     llvm::raw_fd_ostream(dir.path + "/x.lbk.tmp-abc123", ec) << "half";
   }
-  auto pruned = cache.prune(/*maxBytes=*/9000);
+  // Room for two and a half entries.
+  uint64_t entryBytes = 0;
+  llvm::sys::fs::file_size(dir.path + "/" + CacheKey{"0", "", "", ""}.hash() + ".lbk", entryBytes);
+  ASSERT_GT(entryBytes, 4000u);
+  auto pruned = cache.prune(/*maxBytes=*/entryBytes * 5 / 2);
   ASSERT_TRUE(bool(pruned));
   EXPECT_EQ(*pruned, 4); // the junk entry, the stray temporary, two oldest
   auto listing = cache.list();
