@@ -44,6 +44,7 @@ int lowbitCompileSpec(lowbitContext context, const char *spec, const char *confi
 int lowbitCompileMLIR(lowbitContext context, const char *source, lowbitKernel *kernel);
 void lowbitKernelDestroy(lowbitKernel kernel);
 
+/* The kernel accessors return NULL (and do nothing) for a NULL kernel. */
 /* The image: a cubin (`*isCubin` = 1) or PTX text. */
 const void *lowbitKernelImage(lowbitKernel kernel, size_t *size, int *isCubin);
 /* The launch manifest as JSON (entry, grid, block, shared memory, params,
@@ -57,7 +58,8 @@ void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
 
 /* Launches the kernel on `stream` (a CUstream, NULL for the default) with
  * device pointers in the manifest's parameter order. Operands are in the
- * kernel's layout (4-bit codes packed two per byte, low nibble first); a
+ * kernel's layout (codes narrower than a byte packed as lowbitPackCodes packs
+ * them: 4-bit ones two per byte, low nibble first); a
  * result the manifest marks zero_result must be zeroed first. The TMA tensor
  * maps the manifest lists are encoded from these pointers on each call and
  * passed after them. Does not wait. Kernels whose manifest entry has

@@ -166,6 +166,11 @@ int lowbitCompileMLIR(lowbitContext context, const char *source, lowbitKernel *k
 void lowbitKernelDestroy(lowbitKernel kernel) { delete kernel; }
 
 const void *lowbitKernelImage(lowbitKernel kernel, size_t *size, int *isCubin) {
+  if (!kernel) {
+    if (size)
+      *size = 0;
+    return nullptr;
+  }
   if (size)
     *size = kernel->kernel->image.size();
   if (isCubin)
@@ -174,10 +179,14 @@ const void *lowbitKernelImage(lowbitKernel kernel, size_t *size, int *isCubin) {
 }
 
 const char *lowbitKernelManifest(lowbitKernel kernel) {
+  if (!kernel)
+    return nullptr;
   return kernel->kernel->manifestText.c_str();
 }
 
 const char *lowbitKernelSource(lowbitKernel kernel) {
+  if (!kernel)
+    return nullptr;
   switch (kernel->kernel->source) {
   case jit::Kernel::Source::Memory:
     return "memory";
@@ -191,6 +200,8 @@ const char *lowbitKernelSource(lowbitKernel kernel) {
 
 void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
                               double *ptxas) {
+  if (!kernel)
+    return;
   if (mlir)
     *mlir = kernel->kernel->mlirSeconds;
   if (llvm)
@@ -282,6 +293,8 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
 
 int lowbitScaleCount(lowbitContext context, const char *scheme, int64_t rows, int64_t cols,
                      int64_t *count) {
+  if (!count)
+    return fail(context, "lowbitScaleCount: null argument");
   auto parsed = schemeOf(scheme, rows, cols);
   if (!parsed)
     return fail(context, parsed.takeError());

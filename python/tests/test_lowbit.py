@@ -108,6 +108,16 @@ def test_quantize_table_and_two_bit_codes(scheme, bits, limit):
         assert np.allclose(blocks, np.abs(w).reshape(64, -1, 64).max(axis=2), rtol=1e-6)
 
 
+def test_c_api_null_arguments_are_errors_not_crashes():
+    lib = lowbit._capi.lib()
+    assert lib.lowbitKernelManifest(None) is None
+    assert lib.lowbitKernelSource(None) is None
+    ctx = lowbit.Context("sm_90a", cache_dir="")
+    assert lib.lowbitScaleCount(ctx._handle, b"u4:g128", 4, 256, None) != 0
+    with pytest.raises(lowbit.LowbitError, match="lowbitScaleCount: null argument"):
+        ctx._raise()
+
+
 def test_quantize_errors():
     with pytest.raises(lowbit.LowbitError, match="2-D"):
         lowbit.quantize(np.zeros(8, np.float32))
