@@ -187,6 +187,29 @@ llvm::Error mlir::lowbit::writeNpy(const std::string &path, const NpyArray &arra
 llvm::Error mlir::lowbit::writeFileAtomically(
     const std::string &path,
     llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  // A symbolic link is followed: its target is what gets replaced.
+  llvm::SmallString<128> resolved;
+  if (llvm::sys::fs::is_symlink_file(path) && !llvm::sys::fs::real_path(path, resolved))
+    return writeFileAtomically(resolved.str().str(), write);
+  // Something that is not a regular file (/dev/null, a pipe) is written as
+  // it is: renaming over it would replace a device node with a file.
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(path, status) && llvm::sys::fs::exists(status) &&
+      !llvm::sys::fs::is_regular_file(status)) {
+    if (llvm::sys::fs::is_directory(status))
+      return fileError(path, "cannot write: is a folder");
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    if (ec)
+      return fileError(path, "cannot write: " + ec.message());
+    write(os);
+    os.close();
+    if (os.has_error()) {
+      os.clear_error();
+      return fileError(path, "write failed");
+    }
+    return llvm::Error::success();
+  }
   llvm::SmallString<128> temp;
   int fd;
   if (std::error_code ec =

@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <gtest/gtest.h>
 
@@ -176,4 +177,24 @@ TEST(Npy, FloatToBf16MatchesAPFloat) {
     // (Floats near the top round up to infinity: the same in both.)
     EXPECT_EQ(floatToBf16(value), expected) << bits;
   }
+}
+
+// Outputs go through a temporary file renamed into place; a symbolic link
+// is followed (its target replaced, the link kept), and a folder is an
+// error rather than a rename attempt.
+TEST(Npy, AtomicWritesFollowLinksAndRefuseFolders) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("lowbit-write", dir));
+  std::string target = (dir + "/target.txt").str(), link = (dir + "/link.txt").str();
+  ASSERT_FALSE(mlir::lowbit::writeFileAtomically(target, [](llvm::raw_ostream &os) { os << "a"; }));
+  ASSERT_FALSE(llvm::sys::fs::create_link(target, link));
+  ASSERT_FALSE(mlir::lowbit::writeFileAtomically(link, [](llvm::raw_ostream &os) { os << "bc"; }));
+  EXPECT_TRUE(llvm::sys::fs::is_symlink_file(link));
+  auto bytes = llvm::MemoryBuffer::getFile(target);
+  ASSERT_TRUE(bool(bytes));
+  EXPECT_EQ((*bytes)->getBuffer(), "bc");
+  llvm::Error folder =
+      mlir::lowbit::writeFileAtomically(dir.str().str(), [](llvm::raw_ostream &os) { os << "x"; });
+  ASSERT_TRUE(bool(folder));
+  EXPECT_NE(llvm::toString(std::move(folder)).find("cannot write: is a folder"), std::string::npos);
 }

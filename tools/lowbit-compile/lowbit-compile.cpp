@@ -23,6 +23,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -80,7 +81,9 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "lowbit GPU compiler\n");
   if (inputFile.empty() == specText.empty())
     return fail("give a .mlir file or --spec, one of them");
-  if (!manifestFile.empty() && manifestFile.getValue() == outputFile.getValue())
+  // (/dev/null may take both.)
+  if (!manifestFile.empty() && manifestFile.getValue() == outputFile.getValue() &&
+      (!llvm::sys::fs::exists(outputFile) || llvm::sys::fs::is_regular_file(outputFile)))
     return fail("-o and --manifest name the same file, " + outputFile);
   if (autotune) {
     if (specText.empty())

@@ -70,7 +70,8 @@ llvm::Expected<std::vector<double>> numericValues(const NpyArray &array);
 
 /// Writes `path` through a temporary file in the same folder renamed into
 /// place, so that readers never see a half-written file; on failure nothing
-/// is left behind.
+/// is left behind. A symbolic link's target is written; a path that is not
+/// a regular file (/dev/null, a pipe) is written directly, not replaced.
 llvm::Error writeFileAtomically(
     const std::string &path,
     llvm::function_ref<void(llvm::raw_ostream &)> write);
