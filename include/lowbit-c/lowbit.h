@@ -30,8 +30,9 @@ const char *lowbitVersion(void);
  * Returns NULL only when out of memory. */
 lowbitContext lowbitContextCreate(const char *arch, const char *cacheDir);
 void lowbitContextDestroy(lowbitContext context);
-/* The last error of a call on `context` ("" when none). Valid until the
- * next call on it. */
+/* The last error of a call on `context` ("" when it succeeded). A copy for
+ * the calling thread, valid until its next lowbitContextError call; with
+ * several threads on one context, that of the call that finished last. */
 const char *lowbitContextError(lowbitContext context);
 
 /* The kernel of a spec ("matmul m=1 n=4096 k=4096 a=f16 w=u4:g128:zp"),

@@ -28,8 +28,17 @@ using namespace mlir::lowbit;
 
 struct lowbitContextImpl {
   std::unique_ptr<jit::Driver> driver;
-  std::string arch, error;
+  std::string arch;
   std::mutex mutex;
+  /// The last call's error ("" after a success), under its own lock:
+  /// several threads may call on one context (`mutex` is held across
+  /// launches, during which a failing call must still record its error).
+  std::string error;
+  std::mutex errorMutex;
+  void setError(std::string message) {
+    std::lock_guard<std::mutex> lock(errorMutex);
+    error = std::move(message);
+  }
   std::unique_ptr<runtime::CudaDevice> device;
   /// A loaded module, and for kernels whose blocks share a workspace in
   /// it (stream-K's partial sums: their launches must not overlap) an
@@ -54,9 +63,17 @@ struct lowbitKernelImpl {
 namespace {
 int fail(lowbitContext context, const std::string &message) {
   if (context)
-    context->error = message;
+    context->setError(message);
   return 1;
 }
+
+/// A call's success: it clears the context's error.
+int succeed(lowbitContext context) {
+  if (context)
+    context->setError("");
+  return 0;
+}
+
 int fail(lowbitContext context, llvm::Error error) {
   return fail(context, llvm::toString(std::move(error)));
 }
@@ -126,7 +143,13 @@ lowbitContext lowbitContextCreate(const char *arch, const char *cacheDir) {
 void lowbitContextDestroy(lowbitContext context) { delete context; }
 
 const char *lowbitContextError(lowbitContext context) {
-  return context ? context->error.c_str() : "no context";
+  if (!context)
+    return "no context";
+  // A copy per thread: another thread's call may replace the context's.
+  thread_local std::string copy;
+  std::lock_guard<std::mutex> lock(context->errorMutex);
+  copy = context->error;
+  return copy.c_str();
 }
 
 int lowbitCompileSpec(lowbitContext context, const char *spec, const char *config,
@@ -144,8 +167,7 @@ int lowbitCompileSpec(lowbitContext context, const char *spec, const char *confi
   if (!result)
     return fail(context, result.takeError());
   *kernel = wrap(std::move(*result));
-  context->error.clear();
-  return 0;
+  return succeed(context);
 }
 
 int lowbitCompileMLIR(lowbitContext context, const char *source, lowbitKernel *kernel) {
@@ -159,8 +181,7 @@ int lowbitCompileMLIR(lowbitContext context, const char *source, lowbitKernel *k
     return fail(context, compiled.takeError());
   *kernel = wrap(std::make_shared<jit::Kernel>(
       jit::Kernel::fromCompiled(std::move(*compiled), context->arch)));
-  context->error.clear();
-  return 0;
+  return succeed(context);
 }
 
 void lowbitKernelDestroy(lowbitKernel kernel) { delete kernel; }
@@ -287,8 +308,7 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
                                llvm::toString(std::move(e)));
     }
   }
-  context->error.clear();
-  return 0;
+  return succeed(context);
 }
 
 int lowbitScaleCount(lowbitContext context, const char *scheme, int64_t rows, int64_t cols,
@@ -302,7 +322,7 @@ int lowbitScaleCount(lowbitContext context, const char *scheme, int64_t rows, in
   if (!scales)
     return fail(context, scales.takeError());
   *count = *scales;
-  return 0;
+  return succeed(context);
 }
 
 int lowbitQuantize(lowbitContext context, const char *scheme, const float *values,
@@ -328,7 +348,7 @@ int lowbitQuantize(lowbitContext context, const char *scheme, const float *value
   std::copy(calibration->scales.begin(), calibration->scales.end(), scales);
   if (zeroPoints)
     std::copy(calibration->zeroPoints.begin(), calibration->zeroPoints.end(), zeroPoints);
-  return 0;
+  return succeed(context);
 }
 
 int lowbitDequantize(lowbitContext context, const char *scheme, const uint8_t *codes,
@@ -352,7 +372,7 @@ int lowbitDequantize(lowbitContext context, const char *scheme, const uint8_t *c
   if (!real)
     return fail(context, real.takeError());
   std::copy(real->begin(), real->end(), values);
-  return 0;
+  return succeed(context);
 }
 
 int lowbitPackCodes(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
@@ -376,7 +396,7 @@ int lowbitPackCodes(lowbitContext context, const uint8_t *codes, int64_t rows, i
   if (!bytes)
     return fail(context, bytes.takeError());
   std::copy(bytes->begin(), bytes->end(), packed);
-  return 0;
+  return succeed(context);
 }
 
 int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
@@ -396,7 +416,7 @@ int lowbitPackBits(lowbitContext context, const uint8_t *bits, int64_t rows, int
   if (!bytes)
     return fail(context, bytes.takeError());
   std::copy(bytes->begin(), bytes->end(), packed);
-  return 0;
+  return succeed(context);
 }
 
 } // extern "C"

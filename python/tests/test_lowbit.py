@@ -1,5 +1,6 @@
 """The lowbit Python package on any machine (numpy, CPU reference), and on
 CUDA tensors where torch and a GPU are present."""
+import ctypes
 import json
 import os
 
@@ -116,6 +117,10 @@ def test_c_api_null_arguments_are_errors_not_crashes():
     assert lib.lowbitScaleCount(ctx._handle, b"u4:g128", 4, 256, None) != 0
     with pytest.raises(lowbit.LowbitError, match="lowbitScaleCount: null argument"):
         ctx._raise()
+    # A success clears the error of the call before it.
+    count = ctypes.c_int64()
+    assert lib.lowbitScaleCount(ctx._handle, b"u4:g128", 4, 256, ctypes.byref(count)) == 0
+    assert count.value == 8 and lib.lowbitContextError(ctx._handle) == b""
 
 
 def test_quantize_errors():
