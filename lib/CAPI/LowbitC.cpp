@@ -86,6 +86,15 @@ lowbitKernel wrap(std::shared_ptr<const jit::Kernel> kernel) {
 llvm::Expected<quant::Scheme> schemeOf(const char *text, int64_t rows, int64_t cols) {
   if (!text)
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "no scheme");
+  // One field's value: other spec fields pasted in would pass unchecked.
+  if (llvm::StringRef(text).find_first_of(" \t\n=") != llvm::StringRef::npos)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "'" + std::string(text) +
+                                       "' is not a weight scheme (like u4:g128:zp)");
+  if (rows < 1 || cols < 1)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "a [" + std::to_string(rows) + ", " + std::to_string(cols) +
+                                       "] weight: rows and columns must be positive");
   auto spec = jit::parseSpec(llvm::formatv("matmul m=1 n={0} k={1} a=f16 w={2}", rows,
                                            cols, text)
                                  .str());

@@ -114,11 +114,16 @@ def test_c_api_null_arguments_are_errors_not_crashes():
     assert lib.lowbitKernelManifest(None) is None
     assert lib.lowbitKernelSource(None) is None
     ctx = lowbit.Context("sm_90a", cache_dir="")
+    count = ctypes.c_int64()
     assert lib.lowbitScaleCount(ctx._handle, b"u4:g128", 4, 256, None) != 0
     with pytest.raises(lowbit.LowbitError, match="lowbitScaleCount: null argument"):
         ctx._raise()
+    # A scheme is one w= field, not a spec's tail.
+    assert lib.lowbitScaleCount(ctx._handle, b"u4:g4 m=5 n=2", 4, 8, ctypes.byref(count)) != 0
+    assert b"is not a weight scheme" in lib.lowbitContextError(ctx._handle)
+    with pytest.raises(lowbit.LowbitError, match=r"a \[0, 64\] weight: rows and columns"):
+        lowbit.quantize(np.zeros((0, 64), np.float32), "u4:g32:zp")
     # A success clears the error of the call before it.
-    count = ctypes.c_int64()
     assert lib.lowbitScaleCount(ctx._handle, b"u4:g128", 4, 256, ctypes.byref(count)) == 0
     assert count.value == 8 and lib.lowbitContextError(ctx._handle) == b""
 
