@@ -250,6 +250,10 @@ mlir::lowbit::quant::calibrate(ArrayRef<int64_t> shape, ArrayRef<float> values,
     for (int64_t c = 0; c < shape[1]; ++c) {
       int64_t g = (r / (*block)[0]) * (*scaleShape)[1] + c / (*block)[1];
       float v = values[r * shape[1] + c];
+      // A NaN or infinity would set its block's scale to one too.
+      if (!std::isfinite(v))
+        return error("value " + std::to_string(v) + " at (" + std::to_string(r) + ", " +
+                     std::to_string(c) + ") is not finite");
       lo[g] = std::min(lo[g], v);
       hi[g] = std::max(hi[g], v);
     }

@@ -299,6 +299,18 @@ TEST(Quantize, UnsignedCodesWithoutZeroPointsRefuseNegativeValues) {
   EXPECT_FLOAT_EQ(nonNegative->scales[0], 3.0f / 15);
 }
 
+TEST(Quantize, NonFiniteValuesAreRefused) {
+  Scheme scheme(CodeType::integer(4, true));
+  std::vector<int64_t> shape = {2, 4};
+  for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+    std::vector<float> x = {1, 2, 3, 4, 5, bad, 7, 8};
+    auto refused = calibrate(shape, x, scheme);
+    ASSERT_FALSE(bool(refused));
+    EXPECT_NE(llvm::toString(refused.takeError()).find("at (1, 1) is not finite"),
+              std::string::npos);
+  }
+}
+
 } // namespace
 
 // Every signed 4-bit value is an e4m3 value: W4A8 with e4m3 activations

@@ -77,7 +77,7 @@ llvm::Expected<std::vector<float>> dequantize(llvm::ArrayRef<int64_t> shape,
 /// maps to the code's largest magnitude (symmetric), or its [min, max] range
 /// to the code range with a rounded zero point (asymmetric). Blocks of zeros
 /// get scale 1. Unsigned integer codes without zero points hold no negative
-/// value: a block with one is an error.
+/// value: a block with one is an error, as is a NaN or infinite value.
 struct Calibration {
   std::vector<float> scales, zeroPoints; // zeroPoints: decoded code values
 };
