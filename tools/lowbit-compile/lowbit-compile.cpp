@@ -81,7 +81,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "lowbit GPU compiler\n");
   if (inputFile.empty() == specText.empty())
     return fail("give a .mlir file or --spec, one of them");
-  // (/dev/null may take both.)
+  // One regular file for both outputs: the manifest would replace the
+  // image (/dev/null may take both).
   if (!manifestFile.empty() && manifestFile.getValue() == outputFile.getValue() &&
       (!llvm::sys::fs::exists(outputFile) || llvm::sys::fs::is_regular_file(outputFile)))
     return fail("-o and --manifest name the same file, " + outputFile);
