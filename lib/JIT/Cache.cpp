@@ -165,8 +165,13 @@ llvm::Error KernelCache::store(const CacheEntry &entry) const {
 
 llvm::Expected<std::vector<CacheListing>> KernelCache::list() const {
   std::vector<CacheListing> listing;
-  if (!llvm::sys::fs::is_directory(dir))
+  // No folder yet: an empty cache. Something else in its place is an error
+  // (listing it as empty would hide a mistyped --dir).
+  if (!llvm::sys::fs::is_directory(dir)) {
+    if (llvm::sys::fs::exists(dir))
+      return jitError("cannot list " + dir + ": not a folder");
     return listing;
+  }
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
        it.increment(ec)) {
