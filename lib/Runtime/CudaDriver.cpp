@@ -85,7 +85,7 @@ llvm::Error mlir::lowbit::runtime::checkRegisterPool(const std::string &kernel,
                                                      const LaunchShape &shape,
                                                      int64_t registersPerThread) {
   constexpr int64_t kWarpThreads = 32, kRegisterGranule = 8;
-  int64_t warps = (shape.threads() + kWarpThreads - 1) / kWarpThreads;
+  int64_t warps = llvm::divideCeil(shape.threads(), kWarpThreads);
   int64_t perThread = llvm::alignTo(registersPerThread, kRegisterGranule);
   int64_t pool = perThread * kWarpThreads * warps;
   if (pool >= shape.registerPool)

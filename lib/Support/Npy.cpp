@@ -184,6 +184,17 @@ llvm::Error mlir::lowbit::writeNpy(const std::string &path, const NpyArray &arra
   });
 }
 
+/// Runs `write` on `os` and closes it; false where a write failed.
+static bool writeAndClose(llvm::raw_fd_ostream &os,
+                          llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  write(os);
+  os.close();
+  if (!os.has_error())
+    return true;
+  os.clear_error();
+  return false;
+}
+
 llvm::Error mlir::lowbit::writeFileAtomically(
     const std::string &path,
     llvm::function_ref<void(llvm::raw_ostream &)> write) {
@@ -202,12 +213,8 @@ llvm::Error mlir::lowbit::writeFileAtomically(
     llvm::raw_fd_ostream os(path, ec);
     if (ec)
       return fileError(path, "cannot write: " + ec.message());
-    write(os);
-    os.close();
-    if (os.has_error()) {
-      os.clear_error();
+    if (!writeAndClose(os, write))
       return fileError(path, "write failed");
-    }
     return llvm::Error::success();
   }
   llvm::SmallString<128> temp;
@@ -217,10 +224,7 @@ llvm::Error mlir::lowbit::writeFileAtomically(
     return fileError(path, "cannot write: " + ec.message());
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    write(os);
-    os.close();
-    if (os.has_error()) {
-      os.clear_error();
+    if (!writeAndClose(os, write)) {
       llvm::sys::fs::remove(temp);
       return fileError(path, "write failed");
     }

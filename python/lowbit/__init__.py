@@ -19,7 +19,8 @@ import numpy as np
 from ._capi import LowbitError, lib
 
 __all__ = ["Context", "Kernel", "QuantizedWeight", "LowbitError", "compile", "quantize",
-           "dequantize", "check_weight", "matmul", "pack4", "pack_codes", "pack_bits", "bipolar_values", "version"]
+           "dequantize", "check_weight", "matmul", "pack4", "pack_codes", "pack_bits",
+           "bipolar_values", "version"]
 
 
 def version():
