@@ -32,6 +32,10 @@
 #   mM-tmamma-rR[-wW]-sS[-kK] the same with R rows per block and W per warp
 #                       (default 16): R / W groups of W rows, each on 4 W / R
 #                       warps that split a K tile between them; K splits K
+#   mM-short-rR         the wgmma kernel with an M-token tile (8, 16, 32) of
+#                       R weight rows: R / 64 consumer warpgroups (3 or 4
+#                       past 128 rows: more warps to hide the dequantization's
+#                       latency), 4 stages, stream-K
 #   mM-wgmma            the wgmma kernel at 64 tokens (64 weight rows per tile
 #                       on 8192 rows, 128 on 28672; 2 stages), which the
 #                       sm_90a default takes from M = 4 for formats tma_gemv
@@ -70,7 +74,9 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
                  m8-tmamma-r64-w32-s3 m4-tmamma-r64-w64-s4 m4-tmamma-r32-w32-s4 \
                  m1-tmamma-r32-w32-s4 m1-tmamma-r32-w32-s6 m1-tmamma-r64-w64-s4 \
                  m8-tmamma-r32-w32-s2 m8-tmamma-r32-w32-s4 m4-tmamma-r32-w32-s3 \
-                 m4-tmamma-r32-w32-s6 m1-tmamma-r32-w32-s3 m1-tmamma-r32-w32-s2"
+                 m4-tmamma-r32-w32-s6 m1-tmamma-r32-w32-s3 m1-tmamma-r32-w32-s2 \
+                 m8-short-r128 m8-short-r192 m8-short-r256 m16-short-r128 m16-short-r192 \
+                 m16-short-r256 m32-short-r128 m32-short-r192"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")
     variants="$narrow m1-tmamma-r32-w32-s2-k$old m4-tmamma-r32-w32-s3-k$old m16-tmamma-r32-w32-s2-k$old"
@@ -99,6 +105,8 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
       m1-r*) spec=${variant#m1-r}; r=${spec%%-*}; s=${spec#*-s}; s=${s%%-*}
              kk=$splits; [[ $variant == *-k* ]] && kk=${variant##*-k}
              config=$(gemv "$r" "$s" "$kk" f16) ;;
+      m*-short-r*) r=${variant##*-r}
+                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$m, $r, 256], warp = [$m, 64], mma = [$m, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>}" ;;
       *-wgmma*) config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, $rows, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true>}" ;;
     esac
     cat > "$out/w4a16-$variant-n$n-k$k.mlir" <<MLIR

@@ -29,12 +29,14 @@ constexpr int64_t kSwizzleAtomBytes = 8 * kRowBytes;
 constexpr int64_t kStagingCols = kRowBytes / 2;
 /// Dynamic shared memory a block may opt into on sm_90.
 constexpr int64_t kMaxSharedBytes = 227 * 1024;
-/// Named barriers 1 and 2: each consumer warpgroup's own (its staged
+/// Named barriers 1 to 4: each consumer warpgroup's own (its staged
 /// epilogue, stream-K's exchange; 0 is __syncthreads').
 constexpr int64_t kConsumerBarrier = 1;
-/// Registers per thread that the producer keeps and the consumers take.
-constexpr int64_t kProducerRegisters = 40;
-constexpr int64_t kConsumerRegisters = 232;
+/// 32-bit registers of an SM (sm_90), all of them the one block's.
+constexpr int64_t kRegistersPerSM = 65536;
+/// The most a consumer thread takes (setmaxnreg's limit is 256; CUTLASS's
+/// consumers take 232 beside a 40-register producer).
+constexpr int64_t kMaxConsumerRegisters = 232;
 
 enum class WgmmaKind {
   Int8,     // s8 x s8 from shared memory
@@ -101,10 +103,26 @@ struct WgmmaProblem {
   int64_t steps() const { return bHalves() * kRowBytes / kStepBytes; }
   int64_t consumers() const { return tileRows() / kWarpgroupRows; }
   int64_t threads() const { return (1 + consumers()) * kWarpgroupThreads; }
+  /// Registers per thread that the producer keeps (setmaxnreg.dec): 40,
+  /// or setmaxnreg's least, 24, beside four consumers, whose sums spill at
+  /// 104 registers on 16-token tiles (ptxas 13.0) but not at 112.
+  int64_t producerRegisters() const { return consumers() > 3 ? 24 : 40; }
+  /// Registers per thread the consumers take (setmaxnreg.inc). The block
+  /// is launched with one block per SM's share, 65536 / threads rounded
+  /// down to a multiple of 8 (ptxas's allocation unit); setmaxnreg only
+  /// shares those out, and an increase past them waits forever (two blocks
+  /// per SM hung this way on the H200). Two consumers: 232; three: 152;
+  /// four: 112.
+  int64_t consumerRegisters() const {
+    int64_t launched = kRegistersPerSM / threads() / 8 * 8;
+    int64_t spare = launched * threads() - producerRegisters() * kWarpgroupThreads;
+    int64_t perConsumer = spare / (consumers() * kWarpgroupThreads) / 8 * 8;
+    return std::min(perConsumer, kMaxConsumerRegisters);
+  }
   /// Registers the warpgroups hold once setmaxnreg has moved them; the
   /// block must be launched with as many (KernelLaunch::registerPool).
   int64_t registerPool() const {
-    return (kProducerRegisters + consumers() * kConsumerRegisters) * kWarpgroupThreads;
+    return (producerRegisters() + consumers() * consumerRegisters()) * kWarpgroupThreads;
   }
   int64_t kTiles() const { return llvm::divideCeil(k, kTileK()); }
   int64_t aTileBytes() const { return tileRows() * aRowBytes; }
@@ -175,9 +193,10 @@ struct WgmmaProblem {
     return kind == WgmmaKind::Int4Real && realType.isF16() && tileCols() <= 64;
   }
   /// W4A16 multiplies a K tile in parts (buildDequantizingConsumer) of 8
-  /// K steps (128 codes), 4 past 128 tokens, and at least two.
+  /// K steps (128 codes), 4 past 128 tokens or two consumers (whose
+  /// registers hold less), and at least two.
   int64_t dequantPartSteps() const {
-    return std::min<int64_t>(steps() / 2, tileCols() > 128 ? 4 : 8);
+    return std::min<int64_t>(steps() / 2, tileCols() > 128 || consumers() > 2 ? 4 : 8);
   }
   /// W4A16 on a short token tile (decode) multiplies the f32 sums of each
   /// part of a K tile by their group's scales, where each part lies in one

@@ -1585,7 +1585,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&roles.getThenRegion().front());
-    NVVM::SetMaxRegisterOp::create(b, loc, kProducerRegisters,
+    NVVM::SetMaxRegisterOp::create(b, loc, p.producerRegisters(),
                                    NVVM::SetMaxRegisterAction::decrease);
     ifThen(e, e.eq(tid, 0), [&] {
       forEachRun(e, p, sched,
@@ -1595,7 +1595,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     // Consumers: while one stores a tile, the producer already fills the
     // ring with the next one's K tiles.
     b.setInsertionPointToStart(&roles.getElseRegion().front());
-    NVVM::SetMaxRegisterOp::create(b, loc, kConsumerRegisters,
+    NVVM::SetMaxRegisterOp::create(b, loc, p.consumerRegisters(),
                                    NVVM::SetMaxRegisterAction::increase);
     Value consumer = arith::SubIOp::create(b, loc, warpgroup, e.idx(1));
     Value groupThread = e.rem(tid, kWarpgroupThreads);

@@ -83,10 +83,15 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
   if (p.swapped()) {
     // Weights are wgmma's M side: 64 rows per consumer warpgroup; tokens
     // its N side, every consumer covering all of the block's tokens.
-    if (p.bn != 64 && p.bn != 128)
-      return op.emitOpError() << "wgmma block tile N (weight rows) must be 64 or "
-                                 "128 (one or two consumer warpgroups) for 4-bit "
-                                 "weights, not "
+    // Short token tiles take more consumers, more warps to hide the
+    // widening's latency: three, or four up to 16 tokens (32 tokens' sums
+    // spill in four consumers' 112 registers); longer tiles at most two
+    // (their sums' registers).
+    int64_t maxRows = !p.shortTokenTile() ? 128 : p.bm <= 16 ? 256 : 192;
+    if (p.bn % kWarpgroupRows || p.bn > maxRows)
+      return op.emitOpError() << "wgmma block tile N (weight rows) must be 64 or 128 (one or "
+                                 "two consumer warpgroups), 192 on token tiles of 8, 16 or 32, "
+                                 "or 256 on those of 8 or 16, for 4-bit weights, not "
                               << p.bn;
     // Tokens are wgmma's N. FP8 keeps the tile's sum and the running one
     // (2 x BM / 2 registers), so at most 192 (beside a K step's four A

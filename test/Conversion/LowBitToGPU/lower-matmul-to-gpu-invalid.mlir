@@ -67,8 +67,24 @@ func.func @wgmma_odd_k(%x: tensor<256x520xi8>, %xs: tensor<256x1xf32>, %w: tenso
 
 // -----
 
+func.func @wgmma_w4a16_short_wide(%x: tensor<32x512xf16>, %w: tensor<512x512xi4, #lowbit.layout<packed>>, %s: tensor<512x1xf16>) -> tensor<32x512xf32> {
+  // expected-error @+1 {{or 256 on those of 8 or 16, for 4-bit weights, not 256}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [32, 256, 256], warp = [32, 64], mma = [32, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>} : (tensor<32x512xf16>, tensor<512x512xi4, #lowbit.layout<packed>>, tensor<512x1xf16>) -> tensor<32x512xf32>
+  return %y : tensor<32x512xf32>
+}
+
+// -----
+
+func.func @wgmma_w4a16_five_consumers(%x: tensor<16x512xf16>, %w: tensor<640x512xi4, #lowbit.layout<packed>>, %s: tensor<640x1xf16>) -> tensor<16x640xf32> {
+  // expected-error @+1 {{or 256 on those of 8 or 16, for 4-bit weights, not 320}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [16, 320, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>} : (tensor<16x512xf16>, tensor<640x512xi4, #lowbit.layout<packed>>, tensor<640x1xf16>) -> tensor<16x640xf32>
+  return %y : tensor<16x640xf32>
+}
+
+// -----
+
 func.func @wgmma_w4a8_wide(%x: tensor<256x512xi8>, %xs: tensor<256x1xf32>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x1xf32>) -> tensor<256x256xf16> {
-  // expected-error @+1 {{wgmma block tile N (weight rows) must be 64 or 128 (one or two consumer warpgroups) for 4-bit weights, not 256}}
+  // expected-error @+1 {{wgmma block tile N (weight rows) must be 64 or 128 (one or two consumer warpgroups), 192 on token tiles of 8, 16 or 32, or 256 on those of 8 or 16, for 4-bit weights, not 256}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = i8, stages = 2>} : (tensor<256x512xi8>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x1xf32>, tensor<256x1xf32>) -> tensor<256x256xf16>
   return %y : tensor<256x256xf16>
 }
