@@ -2,9 +2,11 @@
 # Writes decode benchmark cases of the weight formats beyond integers as .mlir
 # into folder $1: one bf16 token (f32 result) on 8192 x 8192 and 28672 x 8192
 # with NF4 (QLoRA's codebook, bf16 scales per 64), MXFP4 (e2m1 codes, e8m0
-# scales per 32), FP8 e4m3 weight-only (f32 per-channel scales) and W2A16
-# (u2 codes with zero points, bf16 scales per 64). lowbit-bench times them
-# against cuBLAS bf16 on the dequantized weights.
+# scales per 32), FP8 e4m3 weight-only (f32 per-channel scales), W2A16
+# (u2 codes with zero points, bf16 scales per 64), W3A16 (GPTQ's 3-bit: u3
+# codes with zero points, bf16 scales per 128), W5A16 and W6A16 (the same
+# with 5- and 6-bit codes) and FP6 e3m2 (bf16 per-channel scales).
+# lowbit-bench times them against cuBLAS bf16 on the dequantized weights.
 set -euo pipefail
 out=$1
 mkdir -p "$out"
@@ -36,4 +38,10 @@ MLIR
     "#lowbit.quant<storage = f8E4M3FN, granularity = per_channel, axis = 0, scale_type = f32>" ""
   write w2a16 i2 ", #lowbit.layout<packed>" $((k / 64)) bf16 \
     "#lowbit.quant<storage = i2, signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 64, scale_type = bf16>" zp
+  for bits in 3 5 6; do
+    write w${bits}a16 i$bits ", #lowbit.layout<packed>" $((k / 128)) bf16 \
+      "#lowbit.quant<storage = i$bits, signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16>" zp
+  done
+  write fp6 f6E3M2FN ", #lowbit.layout<packed>" 1 bf16 \
+    "#lowbit.quant<storage = f6E3M2FN, granularity = per_channel, axis = 0, scale_type = bf16>" ""
 done

@@ -33,7 +33,7 @@ int main(void) {
 
   /* Bad input is an error with a message, not a crash. */
   lowbitKernel bad;
-  if (lowbitCompileSpec(ctx, "matmul m=1 n=4096 k=4096 a=f16 w=u5", NULL, &bad))
+  if (lowbitCompileSpec(ctx, "matmul m=1 n=4096 k=4096 a=f16 w=u7", NULL, &bad))
     printf("error: %s\n", lowbitContextError(ctx));
 
   /* Quantize 256 x 512 weights to u4 with group-128 scales and zero points. */

@@ -19,6 +19,41 @@ static llvm::Error specError(const llvm::Twine &message) {
 
 static bool isRealType(llvm::StringRef t) { return t == "f16" || t == "bf16" || t == "f32"; }
 
+namespace {
+/// A weight code of the spec language: its name, the MLIR element type it
+/// is stored as, its width, and whether integer codes are unsigned.
+struct WeightCode {
+  llvm::StringLiteral name, element;
+  unsigned bits;
+  bool isUnsigned;
+};
+constexpr WeightCode kWeightCodes[] = {
+    {"u2", "i2", 2, true},          {"s2", "i2", 2, false},         {"u3", "i3", 3, true},
+    {"s3", "i3", 3, false},         {"u4", "i4", 4, true},          {"s4", "i4", 4, false},
+    {"u5", "i5", 5, true},          {"s5", "i5", 5, false},         {"u6", "i6", 6, true},
+    {"s6", "i6", 6, false},         {"u8", "i8", 8, true},          {"s8", "i8", 8, false},
+    {"nf4", "i4", 4, true},         {"e2m1", "f4E2M1FN", 4, false}, {"e3m2", "f6E3M2FN", 6, false},
+    {"e2m3", "f6E2M3FN", 6, false}, {"e4m3", "f8E4M3FN", 8, false}, {"e5m2", "f8E5M2", 8, false}};
+
+const WeightCode *weightCode(llvm::StringRef name) {
+  for (const WeightCode &code : kWeightCodes)
+    if (code.name == name)
+      return &code;
+  return nullptr;
+}
+
+/// "u2, s2, ..., e4m3 or e5m2".
+std::string weightCodeNames() {
+  std::string names;
+  for (const WeightCode &code : kWeightCodes)
+    names += (names.empty()                         ? ""
+              : &code == std::end(kWeightCodes) - 1 ? " or "
+                                                    : ", ") +
+             code.name.str();
+  return names;
+}
+} // namespace
+
 llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text) {
   llvm::SmallVector<llvm::StringRef> words;
   llvm::StringRef(text).split(words, ' ', -1, /*KeepEmpty=*/false);
@@ -63,12 +98,14 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
         code = "s8";
       if (code == "i2")
         code = "s2";
+      if (code == "i3" || code == "i5" || code == "i6")
+        code = code == "i3" ? "s3" : code == "i5" ? "s5" : "s6";
       if (code == "fp4")
         code = "e2m1";
-      if (!llvm::is_contained({"u2", "s2", "u4", "s4", "u8", "s8", "nf4", "e2m1", "e4m3", "e5m2"},
-                              code))
-        return specError("w=" + parts[0] +
-                         ": weight codes are u2, s2, u4, s4, u8, s8, nf4, e2m1, e4m3 or e5m2");
+      if (code == "fp6")
+        code = "e3m2";
+      if (!weightCode(code))
+        return specError("w=" + parts[0] + ": weight codes are " + weightCodeNames());
       spec.weight = code.str();
       spec.weightScales = "per_channel";
       for (llvm::StringRef part : llvm::ArrayRef(parts).drop_front()) {
@@ -98,11 +135,17 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
   if (spec.weightScales == "group" && spec.k % spec.groupSize)
     return specError("group size " + llvm::Twine(spec.groupSize) + " does not divide K = " +
                      llvm::Twine(spec.k));
-  int64_t perByte = spec.packedWeight() ? 8 / spec.weightBits() : 1;
-  if (spec.k % perByte)
-    return specError(llvm::Twine(spec.weightBits()) + "-bit weights are packed " +
-                     llvm::Twine(perByte) + " per byte: K must be a multiple of " +
-                     llvm::Twine(perByte));
+  unsigned bits = spec.weightBits();
+  if (8 % bits == 0) {
+    int64_t perByte = spec.packedWeight() ? 8 / bits : 1;
+    if (spec.k % perByte)
+      return specError(llvm::Twine(bits) + "-bit weights are packed " + llvm::Twine(perByte) +
+                       " per byte: K must be a multiple of " + llvm::Twine(perByte));
+  } else if (spec.k % 8) {
+    return specError(llvm::Twine(bits) +
+                     "-bit weights are packed densely, each row in whole bytes: K must be a "
+                     "multiple of 8");
+  }
   if (spec.act == "s4" && spec.k % 2)
     return specError("4-bit activations are packed two per byte: K must be even");
   if (spec.zeroPoints && !spec.integerWeight())
@@ -127,28 +170,18 @@ std::string MatmulSpec::str() const {
 
 /// The MLIR element type of a code or real type name of a spec.
 static std::string elementType(llvm::StringRef name) {
-  if (name == "u2" || name == "s2")
-    return "i2";
-  if (name == "u4" || name == "s4" || name == "nf4")
+  if (const WeightCode *code = weightCode(name))
+    return code->element.str();
+  if (name == "s4")
     return "i4";
-  if (name == "u8" || name == "s8" || name == "i8")
+  if (name == "i8")
     return "i8";
-  if (name == "e2m1")
-    return "f4E2M1FN";
   if (name == "e4m3")
     return "f8E4M3FN";
-  if (name == "e5m2")
-    return "f8E5M2";
   return name.str();
 }
 
-unsigned MatmulSpec::weightBits() const {
-  if (weight == "u2" || weight == "s2")
-    return 2;
-  if (weight == "u4" || weight == "s4" || weight == "nf4" || weight == "e2m1")
-    return 4;
-  return 8;
-}
+unsigned MatmulSpec::weightBits() const { return weightCode(weight)->bits; }
 
 std::string MatmulSpec::toMLIR() const {
   bool packedWeight = this->packedWeight();
@@ -168,7 +201,7 @@ std::string MatmulSpec::toMLIR() const {
   std::string y = llvm::formatv("tensor<{0}x{1}x{2}>", m, n, out).str();
 
   std::string scheme = "#lowbit.quant<storage = " + elementType(weight);
-  if (weight == "u2" || weight == "u4" || weight == "u8" || weight == "nf4")
+  if (weightCode(weight)->isUnsigned)
     scheme += ", signedness = unsigned";
   if (zeroPoints)
     scheme += ", zero_point = int";

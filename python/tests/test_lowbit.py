@@ -32,8 +32,8 @@ def test_compile_spec_and_cache(tmp_path):
 
 
 def test_compile_errors_are_exceptions():
-    with pytest.raises(lowbit.LowbitError, match="w=u5: weight codes"):
-        lowbit.compile("matmul m=1 n=256 k=512 a=f16 w=u5")
+    with pytest.raises(lowbit.LowbitError, match="w=u7: weight codes"):
+        lowbit.compile("matmul m=1 n=256 k=512 a=f16 w=u7")
     with pytest.raises(lowbit.LowbitError, match="needs N a multiple of 16, not N = 1000"):
         lowbit.compile("matmul m=256 n=1000 k=512 a=f16 w=s8")
     with pytest.raises(lowbit.LowbitError, match="unknown arch 'sm_75'"):

@@ -47,6 +47,23 @@ TEST(Spec, CanonicalSpellingRoundTrips) {
   ASSERT_TRUE(bool(again));
   EXPECT_EQ(again->str(), spec->str());
 
+  // 3-, 5- and 6-bit codes (GPTQ's 3-bit layers), and FP6.
+  auto w3 = parseSpec("matmul m=1 n=4096 k=4096 a=f16 w=i3:g128");
+  ASSERT_TRUE(bool(w3)) << errorText(w3.takeError());
+  EXPECT_EQ(w3->str(), "matmul m=1 n=4096 k=4096 a=f16 w=s3:g128 scale=f16 out=f16");
+  EXPECT_EQ(w3->weightBits(), 3u);
+  EXPECT_NE(w3->toMLIR().find("tensor<4096x4096xi3, #lowbit.layout<packed>>"), std::string::npos);
+  auto u6 = parseSpec("matmul m=1 n=64 k=64 a=bf16 w=u6:zp");
+  ASSERT_TRUE(bool(u6)) << errorText(u6.takeError());
+  EXPECT_NE(u6->toMLIR().find("storage = i6, signedness = unsigned, zero_point = int"),
+            std::string::npos)
+      << u6->toMLIR();
+  auto fp6 = parseSpec("matmul m=1 n=64 k=64 a=f16 w=fp6");
+  ASSERT_TRUE(bool(fp6)) << errorText(fp6.takeError());
+  EXPECT_EQ(fp6->weight, "e3m2");
+  EXPECT_NE(fp6->toMLIR().find("tensor<64x64xf6E3M2FN, #lowbit.layout<packed>>"),
+            std::string::npos);
+
   auto w8a8 = parseSpec("matmul m=4096 n=8192 k=8192 a=i8:per_tensor w=s8 out=f32");
   ASSERT_TRUE(bool(w8a8));
   EXPECT_EQ(w8a8->str(),
@@ -61,7 +78,10 @@ TEST(Spec, BadSpecsNameTheField) {
       {"matmul m=1 n=64 a=f16 w=u4", "m, n, k, a and w are required"},
       {"matmul m=0 n=64 k=64 a=f16 w=u4", "m=0 is not a size"},
       {"matmul m=1 n=64 k=64 a=f32 w=u4", "a=f32: activations are"},
-      {"matmul m=1 n=64 k=64 a=f16 w=u3", "w=u3: weight codes are"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u7", "w=u7: weight codes are u2, s2, u3, s3"},
+      {"matmul m=1 n=64 k=60 a=f16 w=u3",
+       "3-bit weights are packed densely, each row in whole bytes: K must be a multiple of 8"},
+      {"matmul m=1 n=64 k=64 a=f16 w=e3m2:zp", "e3m2 weights take no integer zero points"},
       {"matmul m=1 n=64 k=64 a=f16 w=u4:g48", "group size 48 does not divide K = 64"},
       {"matmul m=1 n=64 k=63 a=f16 w=u4", "K must be a multiple of 2"},
       {"matmul m=1 n=64 k=62 a=f16 w=u2", "2-bit weights are packed 4 per byte"},
@@ -125,10 +145,11 @@ TEST(Spec, TableAndTwoBitWeightCodes) {
 }
 
 TEST(Compiler, SpecsCompileToPTXWithTheirKernel) {
-  for (const char *text : {"matmul m=1 n=256 k=512 a=bf16 w=u4:g128:zp out=f32",
-                           "matmul m=200 n=256 k=512 a=i8 w=s8",
-                           "matmul m=64 n=128 k=256 a=s4 w=s4:per_tensor",
-                           "matmul m=100 n=128 k=256 a=e4m3:per_tensor w=e4m3"}) {
+  for (const char *text :
+       {"matmul m=1 n=256 k=512 a=bf16 w=u4:g128:zp out=f32",
+        "matmul m=2 n=256 k=512 a=f16 w=u3:g128:zp", "matmul m=200 n=256 k=512 a=i8 w=s8",
+        "matmul m=64 n=128 k=256 a=s4 w=s4:per_tensor",
+        "matmul m=100 n=128 k=256 a=e4m3:per_tensor w=e4m3"}) {
     auto spec = parseSpec(text);
     ASSERT_TRUE(bool(spec)) << text;
     CompileOptions options;
@@ -539,7 +560,7 @@ TEST(Driver, CompilesOnceThenServesFromMemoryAndDisk) {
     noted |= note.find("checksum mismatch") != std::string::npos;
   EXPECT_TRUE(noted);
 
-  auto bad = third.get("matmul m=1 n=256 k=512 a=f16 w=u5");
+  auto bad = third.get("matmul m=1 n=256 k=512 a=f16 w=u7");
   ASSERT_FALSE(bool(bad));
   EXPECT_NE(errorText(bad.takeError()).find("bad spec"), std::string::npos);
 }

@@ -8,11 +8,13 @@
 // Fields (any order; m, n, k, a and w required):
 //   a=   activations: f16 | bf16 (real), or quantized i8 | e4m3 | s4, with
 //        `:per_token` (default) or `:per_tensor` f32 scales
-//   w=   weight codes u2 | s2 | u4 | s4 | u8 | s8 (`i2`/`i4`/`i8` mean
-//        signed), nf4 (QLoRA's codebook over 4-bit indices), e2m1 (FP4, also
-//        `fp4`), e4m3 | e5m2 (FP8), with `:per_channel` (default),
+//   w=   weight codes u2 | s2 | u3 | s3 | u4 | s4 | u5 | s5 | u6 | s6 |
+//        u8 | s8 (`i2` ... `i8` mean signed), nf4 (QLoRA's codebook over
+//        4-bit indices), e2m1 (FP4, also `fp4`), e3m2 | e2m3 (FP6; `fp6` is
+//        e3m2), e4m3 | e5m2 (FP8), with `:per_channel` (default),
 //        `:per_tensor` or `:g<size>` (groups along K) and `:zp` for integer
-//        zero points (integer codes only); 2- and 4-bit codes are packed
+//        zero points (integer codes only); codes narrower than 8 bits are
+//        packed
 //   scale= weight scale type (default: the activation type if real, else f32)
 //   out=  result type f16 | bf16 | f32 (default: bf16, f16 for f16 inputs)
 // A spec has one canonical spelling (all defaults explicit), which is what
@@ -33,14 +35,14 @@ struct MatmulSpec {
   int64_t m = 0, n = 0, k = 0;
   std::string act;            // f16, bf16, i8, e4m3, s4
   bool actPerToken = true;    // quantized activations
-  std::string weight;         // u4, s4, u8, s8, e4m3
+  std::string weight;         // u4, s4, u8, s8, e4m3, ... (Spec.cpp's kWeightCodes)
   std::string weightScales;   // per_channel, per_tensor, group
   int64_t groupSize = 0;
   bool zeroPoints = false;
   std::string scaleType, out;
 
   bool quantizedActivations() const { return act != "f16" && act != "bf16"; }
-  /// Bits of one weight code (2, 4 or 8).
+  /// Bits of one weight code (2 to 8).
   unsigned weightBits() const;
   /// Codes narrower than a byte are packed (#lowbit.layout<packed>).
   bool packedWeight() const { return weightBits() < 8; }

@@ -42,7 +42,9 @@ constexpr int64_t kMaxGemvTokens = kMaxTensorCoreTokens;
 struct GemvProblem {
   int64_t m, n, k, splitK, rowsPerBlock;
   Type actType, scaleType, resultType;
-  unsigned codeBits; // 2 or 4 (packed four or two per byte) or 8
+  /// 2 or 4 (packed four or two per byte) or 8; 3, 5 or 6 (packed,
+  /// splitk_gemv's streaming path only: some codes straddle two words).
+  unsigned codeBits;
   bool unsignedCodes, hasZeroPoints;
   Granularity granularity;
   int64_t groupSize;
@@ -59,8 +61,9 @@ struct GemvProblem {
     return tableBytes() +
            (tma ? 1024 + barrierOffset() + 16 * ringSlots + tensorCoreSumBytes() : 0);
   }
-  /// Whole 16-byte chunks per row and scale groups of whole chunks: the
-  /// streaming path (16-byte loads, dequantization by exponent tricks).
+  /// Whole chunks per row (chunkBytes) and scale groups of whole chunks:
+  /// the streaming path (16-byte or word loads, dequantization by exponent
+  /// tricks).
   bool vectorized = false;
   /// 16-byte chunks each lane loads before using the first (the config's
   /// `stages`): the bytes in flight that hide memory latency.
@@ -96,7 +99,15 @@ struct GemvProblem {
   bool s8TensorCores = false;
 
   int64_t rowBytes() const { return k * codeBits / 8; }
-  int64_t rowChunks() const { return rowBytes() / 16; }
+  /// Widths that do not divide 32 bits: `codeBits` words hold 32 codes,
+  /// some of which start in one word and end in the next.
+  bool splitWordCodes() const { return 32 % codeBits != 0; }
+  /// The words a lane loads as one chunk: a 16-byte vector, or the
+  /// `codeBits` words of 32 split-word codes (loaded one by one: 12-, 20- or
+  /// 24-byte chunks are only word-aligned).
+  int64_t chunkWords() const { return splitWordCodes() ? codeBits : 4; }
+  int64_t chunkBytes() const { return 4 * chunkWords(); }
+  int64_t rowChunks() const { return rowBytes() / chunkBytes(); }
   /// tma_gemv: K tiles per row (512 bytes each), their codes, and the
   /// bytes of a ring slot: the weight tile (`weightBytes`), then on tensor
   /// cores each token's activations of the K tile (`activationBytes`).
@@ -109,7 +120,7 @@ struct GemvProblem {
   /// bytes at run time) and its mbarriers after it: `full`, then `empty`.
   int64_t tableBytes() const { return int64_t(table.size() + scaleTable.size()) * 4; }
   int64_t barrierOffset() const { return ringSlots * slotBytes(); }
-  int64_t codesPerChunk() const { return 128 / codeBits; }
+  int64_t codesPerChunk() const { return chunkWords() * 32 / codeBits; }
   /// tma_gemv on tensor cores: each warp computes rowsPerWarp rows as
   /// `rowTiles()` mma tiles of 16; the block's `rowGroups()` groups of
   /// rowsPerWarp rows each take `warpsPerRowGroup()` warps, which split the

@@ -46,9 +46,9 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   auto unsupported = [&](const Twine &what) {
     return op.emitOpError() << "GPU code generation does not support " << what
                             << " yet (supported: the splitk_gemv strategy with "
-                               "f16/bf16/f32 activations and i2 / i4 (packed) or "
-                               "i8 weights, 4-bit (packed) or 8-bit codebook and "
-                               "float codes, per-tensor/channel/group scales "
+                               "f16/bf16/f32 activations and i2 to i6 (packed) "
+                               "or i8 weights, codebook and float codes of those "
+                               "widths, per-tensor/channel/group scales "
                                "(f16/bf16/f32, or 8-bit float as MX e8m0), "
                                "optional integer zero points; tma_gemv also on "
                                "tensor cores, for int8 and e4m3 activations too)";
@@ -109,6 +109,8 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   bool byteCodes = code.isInteger(8) || (!p.table.empty() && bits == 8);
   if (((bits == 2 || bits == 4) && packed && p.k % (8 / bits) == 0) || p.pairedCodes)
     p.codeBits = bits;
+  else if (llvm::is_contained({3u, 5u, 6u}, bits) && packed)
+    p.codeBits = bits; // the streaming path only (checked below)
   else if (byteCodes && (!layout || packed))
     p.codeBits = 8;
   else
@@ -136,9 +138,12 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return unsupported("scales of type " + Twine(typeString(p.scaleType)));
   p.scaleRows = scales.getDimSize(0);
   p.scaleCols = scales.getDimSize(1);
-  p.vectorized = p.rowBytes() % 16 == 0 && p.k % p.actLanes() == 0 &&
-                 (p.granularity != Granularity::PerGroup ||
-                  p.groupSize % p.codesPerChunk() == 0);
+  p.vectorized = p.k * p.codeBits % (8 * p.chunkBytes()) == 0 && p.k % p.actLanes() == 0 &&
+                 (p.granularity != Granularity::PerGroup || p.groupSize % p.codesPerChunk() == 0);
+  if (p.splitWordCodes() && (tma || !p.vectorized))
+    return unsupported(Twine(p.codeBits) +
+                       "-bit codes but on splitk_gemv's streaming path (K and the scale "
+                       "group a multiple of 32, activations of whole 16-byte vectors)");
   p.halfProducts = p.vectorized && config.getMmaType().isF16() && p.actType.isF16() &&
                    p.codeBits == 4 && p.table.empty() && p.scaleType.isF16();
   // tma_gemv's tensor cores decode 4-bit integer codes exactly to the
@@ -515,6 +520,20 @@ buildGemvSkeleton(OpBuilder &b, Location loc, StringRef name, const GemvProblem 
   });
 }
 
+/// Chunk `c` of weight row `n` as a vector of its chunkWords() words: one
+/// 16-byte load, or one load per word where codes straddle words.
+Value loadChunkWords(OpBuilder &b, Location loc, const GemvProblem &p, Value w, Value n, Value c) {
+  if (!p.splitWordCodes())
+    return memref::LoadOp::create(b, loc, w, ValueRange{n, c});
+  Value first = arith::MulIOp::create(b, loc, c, index(b, loc, p.chunkWords()));
+  SmallVector<Value> words;
+  for (int64_t j = 0; j < p.chunkWords(); ++j)
+    words.push_back(memref::LoadOp::create(
+        b, loc, w, ValueRange{n, arith::AddIOp::create(b, loc, first, index(b, loc, j))}));
+  return vector::FromElementsOp::create(b, loc, VectorType::get({p.chunkWords()}, b.getI32Type()),
+                                        words);
+}
+
 ChunksInFlight loadChunks(OpBuilder &b, Location loc, const GemvProblem &p,
                           const GemvFrame &f, Value first) {
   ChunksInFlight loaded;
@@ -526,7 +545,7 @@ ChunksInFlight loadChunks(OpBuilder &b, Location loc, const GemvProblem &p,
     c = arith::MinUIOp::create(b, loc, c, last);
     chunk.k0 = arith::MulIOp::create(b, loc, c, index(b, loc, p.codesPerChunk()));
     for (Value n : f.rows) {
-      chunk.words.push_back(memref::LoadOp::create(b, loc, f.w, ValueRange{n, c}));
+      chunk.words.push_back(loadChunkWords(b, loc, p, f.w, n, c));
       SmallVector<Value, 2> at = scaleIndices(b, loc, p, n, chunk.k0);
       chunk.scales.push_back(memref::LoadOp::create(b, loc, f.s, at));
       chunk.zeros.push_back(f.z ? memref::LoadOp::create(b, loc, f.z, at).getResult()
@@ -572,13 +591,15 @@ SmallVector<Value> chunkActivations(OpBuilder &b, Location loc, const GemvProble
 namespace mlir::lowbit::gemv {
 
 /// The layouts of the streaming kernels' operands: the input as 16-byte
-/// vectors of activations, the weight as 16-byte chunks of four words.
+/// vectors of activations, the weight as 16-byte chunks of four words, or
+/// as words where codes straddle them (chunks of `codeBits` words).
 std::pair<Type, Type> streamingOperandTypes(OpBuilder &b, const GemvProblem &p) {
   // int8 and e4m3 activations as bytes.
   Type act = p.quantizedInput ? b.getI8Type() : p.actType;
   Type xType = MemRefType::get({p.m, p.k / p.actLanes()}, VectorType::get({p.actLanes()}, act));
-  Type wType =
-      MemRefType::get({p.n, p.rowBytes() / 16}, VectorType::get({4}, b.getI32Type()));
+  Type wType = p.splitWordCodes() ? MemRefType::get({p.n, p.rowBytes() / 4}, b.getI32Type())
+                                  : MemRefType::get({p.n, p.rowBytes() / 16},
+                                                    VectorType::get({4}, b.getI32Type()));
   return {xType, wType};
 }
 
@@ -593,19 +614,19 @@ namespace {
     OpBuilder &b, Location loc, StringRef name, const GemvProblem &p,
     ChunkFold fold) {
   auto [xType, wType] = streamingOperandTypes(b, p);
-  return buildGemvSkeleton(b, loc, name, p, xType, wType, p.rowBytes() / 16,
-                         [&](const GemvFrame &f) -> SmallVector<Value> {
-    SmallVector<Value> zeros(p.rowsPerWarp * p.m, f32Const(b, loc, 0.0));
-    auto loop = scf::ForOp::create(b, loc, f.begin, f.end,
-                                   index(b, loc, kWarpThreads * p.chunksInFlight), zeros);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    ChunksInFlight work = loadChunks(b, loc, p, f, loop.getInductionVar());
-    SmallVector<Value> acc(loop.getRegionIterArgs());
-    fold(b, loc, p, f, work, acc);
-    scf::YieldOp::create(b, loc, acc);
-    return SmallVector<Value>(loop.getResults());
-  });
+  return buildGemvSkeleton(
+      b, loc, name, p, xType, wType, p.rowChunks(), [&](const GemvFrame &f) -> SmallVector<Value> {
+        SmallVector<Value> zeros(p.rowsPerWarp * p.m, f32Const(b, loc, 0.0));
+        auto loop = scf::ForOp::create(b, loc, f.begin, f.end,
+                                       index(b, loc, kWarpThreads * p.chunksInFlight), zeros);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        ChunksInFlight work = loadChunks(b, loc, p, f, loop.getInductionVar());
+        SmallVector<Value> acc(loop.getRegionIterArgs());
+        fold(b, loc, p, f, work, acc);
+        scf::YieldOp::create(b, loc, acc);
+        return SmallVector<Value>(loop.getResults());
+      });
 }
 
 } // namespace
@@ -613,7 +634,8 @@ namespace {
 namespace mlir::lowbit::gemv {
 
 /// f32 products of the chunks in flight (the streaming kernels' default):
-/// each code of a 16-byte chunk (32 4-bit or 16 8-bit codes) becomes a float
+/// each code of a chunk (16 bytes: 64 2-bit, 32 4-bit or 16 8-bit codes; or
+/// 32 codes of 3, 5 or 6 bits in as many words) becomes a float
 /// without an int-to-float conversion (code | 0x4B000000 is the float 2^23 +
 /// code, so subtracting 2^23 + bias + zero point leaves the value), or the
 /// table's value of the code, and multiplies the activations of its K, for
@@ -628,41 +650,46 @@ void foldFloatProducts(OpBuilder &b, Location loc, const GemvProblem &p, const G
   double bias = p.unsignedCodes || !p.table.empty()
                     ? 0.0
                     : double(int64_t(1) << (p.codeBits - 1));
-  int64_t perWord = 32 / p.codeBits;
-  uint32_t mask = (1u << p.codeBits) - 1;
+  int64_t bits = p.codeBits, words = p.chunkWords();
+  uint32_t mask = (1u << bits) - 1;
   // Signed codes: their sign bits flipped make them unsigned with a bias
-  // of half their range (the sign bit of every code of the word).
-  uint32_t flip = 0;
+  // of half their range (the sign bit of every code of each word).
+  SmallVector<uint32_t> flips(words, 0);
   if (!p.unsignedCodes && !f.table)
-    for (int64_t i = 0; i < perWord; ++i)
-      flip |= 1u << (i * p.codeBits + p.codeBits - 1);
+    for (int64_t i = 0; i < p.codesPerChunk(); ++i) {
+      int64_t signBit = i * bits + bits - 1;
+      flips[signBit / 32] |= 1u << (signBit % 32);
+    }
   // The chunk's codes of one row as floats (code - bias - zero point, or
-  // the table's value of the code).
-  auto decode = [&](Value words, Value offset) {
+  // the table's value of the code). Code i is bits [i * bits, (i + 1) *
+  // bits) of the chunk's words, low bits first; a code that straddles two
+  // words takes its high bits from the second.
+  auto decode = [&](Value chunkWords, Value offset) {
+    SmallVector<Value> word(words);
+    auto wordAt = [&](int64_t j) {
+      if (!word[j]) {
+        word[j] = vector::ExtractOp::create(b, loc, chunkWords, ArrayRef<int64_t>{j});
+        if (flips[j])
+          word[j] = arith::XOrIOp::create(b, loc, word[j], i32Const(int32_t(flips[j])));
+      }
+      return word[j];
+    };
     SmallVector<Value> values;
-    for (int64_t j = 0; j < 4; ++j) {
-      Value word = vector::ExtractOp::create(b, loc, words, ArrayRef<int64_t>{j});
+    for (int64_t i = 0; i < p.codesPerChunk(); ++i) {
+      int64_t j = i * bits / 32, shift = i * bits % 32;
+      Value code = shift ? arith::ShRUIOp::create(b, loc, wordAt(j), i32Const(shift)).getResult()
+                         : wordAt(j);
+      if (shift + bits > 32)
+        code = arith::OrIOp::create(
+            b, loc, code, arith::ShLIOp::create(b, loc, wordAt(j + 1), i32Const(32 - shift)));
+      code = arith::AndIOp::create(b, loc, code, i32Const(mask));
       if (f.table) {
-        for (int64_t i = 0; i < perWord; ++i) {
-          Value bits = i ? arith::ShRUIOp::create(b, loc, word, i32Const(i * p.codeBits))
-                               .getResult()
-                         : word;
-          bits = arith::AndIOp::create(b, loc, bits, i32Const(mask));
-          values.push_back(tableValue(b, loc, f.table, bits));
-        }
+        values.push_back(tableValue(b, loc, f.table, code));
         continue;
       }
-      if (flip)
-        word = arith::XOrIOp::create(b, loc, word, i32Const(int32_t(flip)));
-      for (int64_t i = 0; i < perWord; ++i) {
-        Value bits = i ? arith::ShRUIOp::create(b, loc, word, i32Const(i * p.codeBits))
-                             .getResult()
-                       : word;
-        bits = arith::AndIOp::create(b, loc, bits, i32Const(mask));
-        bits = arith::OrIOp::create(b, loc, bits, i32Const(0x4B000000));
-        Value asFloat = arith::BitcastOp::create(b, loc, f32, bits);
-        values.push_back(arith::SubFOp::create(b, loc, asFloat, offset));
-      }
+      code = arith::OrIOp::create(b, loc, code, i32Const(0x4B000000));
+      Value asFloat = arith::BitcastOp::create(b, loc, f32, code);
+      values.push_back(arith::SubFOp::create(b, loc, asFloat, offset));
     }
     return values;
   };

@@ -537,3 +537,37 @@ func.func @grid_past_the_limit(%x: tensor<1x512xf16>, %w: tensor<64x512xi8>, %s:
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 70000>} : (tensor<1x512xf16>, tensor<64x512xi8>, tensor<64x1xf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
+
+// -----
+
+// 3-, 5- and 6-bit codes straddle words: only splitk_gemv's streaming path
+// takes them, in chunks of 32 codes (K a multiple of 32).
+func.func @three_bit_k_not_whole_chunks(%x: tensor<1x1000xf16>, %w: tensor<64x1000xi3, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<1x64xf16> {
+  // expected-error @+1 {{does not support 3-bit codes but on splitk_gemv's streaming path (K and the scale group a multiple of 32, activations of whole 16-byte vectors) yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i3, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<1x1000xf16>, tensor<64x1000xi3, #lowbit.layout<packed>>, tensor<64x1xf16>) -> tensor<1x64xf16>
+  return %y : tensor<1x64xf16>
+}
+
+// -----
+
+func.func @five_bit_group_splits_a_chunk(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi5, #lowbit.layout<packed>>, %s: tensor<64x64xf16>) -> tensor<1x64xf16> {
+  // expected-error @+1 {{does not support 5-bit codes but on splitk_gemv's streaming path}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i5, granularity = per_group, axis = 1, group_size = 16> weight_scales(%s) : (tensor<1x1024xf16>, tensor<64x1024xi5, #lowbit.layout<packed>>, tensor<64x64xf16>) -> tensor<1x64xf16>
+  return %y : tensor<1x64xf16>
+}
+
+// -----
+
+func.func @three_bit_on_tma_gemv(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi3, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<1x64xf16> {
+  // expected-error @+1 {{does not support 3-bit codes but on splitk_gemv's streaming path}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i3, granularity = per_channel, axis = 0> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 8], mma = [1, 1, 1], mma_type = f16, stages = 4>} : (tensor<1x1024xf16>, tensor<64x1024xi3, #lowbit.layout<packed>>, tensor<64x1xf16>) -> tensor<1x64xf16>
+  return %y : tensor<1x64xf16>
+}
+
+// -----
+
+func.func @three_bit_prefill(%x: tensor<64x1024xf16>, %w: tensor<64x1024xi3, #lowbit.layout<packed>>, %s: tensor<64x1xf16>) -> tensor<64x64xf16> {
+  // expected-error @+1 {{the mma_sync strategy does not support the weights}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i3, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<64x1024xf16>, tensor<64x1024xi3, #lowbit.layout<packed>>, tensor<64x1xf16>) -> tensor<64x64xf16>
+  return %y : tensor<64x64xf16>
+}
