@@ -100,11 +100,7 @@ llvm::Expected<quant::Scheme> schemeOf(const char *text, int64_t rows, int64_t c
                                  .str());
   if (!spec)
     return spec.takeError();
-  static const std::map<std::string, std::string> codes = {
-      {"u2", "u2"},   {"s2", "i2"},         {"u4", "u4"},           {"s4", "i4"},
-      {"u8", "u8"},   {"s8", "i8"},         {"nf4", "u4"},          {"e2m1", "f4E2M1FN"},
-      {"e4m3", "f8E4M3FN"}, {"e5m2", "f8E5M2"}};
-  quant::Scheme scheme(*quant::CodeType::parse(codes.at(spec->weight)));
+  quant::Scheme scheme(*quant::CodeType::parse(spec->weightCodeType()));
   if (spec->weight == "nf4")
     scheme.codebook = std::vector<double>(quant::nf4Codebook().begin(),
                                           quant::nf4Codebook().end());

@@ -11,6 +11,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <numeric>
+
 using namespace mlir::lowbit::jit;
 
 static llvm::Error specError(const llvm::Twine &message) {
@@ -21,19 +23,28 @@ static bool isRealType(llvm::StringRef t) { return t == "f16" || t == "bf16" || 
 
 namespace {
 /// A weight code of the spec language: its name, the MLIR element type it
-/// is stored as, its width, and whether integer codes are unsigned.
+/// is stored as, the quantization library's name of it (quant::CodeType),
+/// its width, and whether integer codes are unsigned.
 struct WeightCode {
-  llvm::StringLiteral name, element;
+  llvm::StringLiteral name, element, codeType;
   unsigned bits;
   bool isUnsigned;
 };
+// clang-format off
 constexpr WeightCode kWeightCodes[] = {
-    {"u2", "i2", 2, true},          {"s2", "i2", 2, false},         {"u3", "i3", 3, true},
-    {"s3", "i3", 3, false},         {"u4", "i4", 4, true},          {"s4", "i4", 4, false},
-    {"u5", "i5", 5, true},          {"s5", "i5", 5, false},         {"u6", "i6", 6, true},
-    {"s6", "i6", 6, false},         {"u8", "i8", 8, true},          {"s8", "i8", 8, false},
-    {"nf4", "i4", 4, true},         {"e2m1", "f4E2M1FN", 4, false}, {"e3m2", "f6E3M2FN", 6, false},
-    {"e2m3", "f6E2M3FN", 6, false}, {"e4m3", "f8E4M3FN", 8, false}, {"e5m2", "f8E5M2", 8, false}};
+    {"u2", "i2", "u2", 2, true},  {"s2", "i2", "i2", 2, false},
+    {"u3", "i3", "u3", 3, true},  {"s3", "i3", "i3", 3, false},
+    {"u4", "i4", "u4", 4, true},  {"s4", "i4", "i4", 4, false},
+    {"u5", "i5", "u5", 5, true},  {"s5", "i5", "i5", 5, false},
+    {"u6", "i6", "u6", 6, true},  {"s6", "i6", "i6", 6, false},
+    {"u8", "i8", "u8", 8, true},  {"s8", "i8", "i8", 8, false},
+    {"nf4", "i4", "u4", 4, true}, // indices into the NF4 codebook
+    {"e2m1", "f4E2M1FN", "f4E2M1FN", 4, false},
+    {"e3m2", "f6E3M2FN", "f6E3M2FN", 6, false},
+    {"e2m3", "f6E2M3FN", "f6E2M3FN", 6, false},
+    {"e4m3", "f8E4M3FN", "f8E4M3FN", 8, false},
+    {"e5m2", "f8E5M2", "f8E5M2", 8, false}};
+// clang-format on
 
 const WeightCode *weightCode(llvm::StringRef name) {
   for (const WeightCode &code : kWeightCodes)
@@ -141,10 +152,11 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
     if (spec.k % perByte)
       return specError(llvm::Twine(bits) + "-bit weights are packed " + llvm::Twine(perByte) +
                        " per byte: K must be a multiple of " + llvm::Twine(perByte));
-  } else if (spec.k % 8) {
+  } else if (int64_t whole = 8 / std::gcd(bits, 8u); spec.k % whole) {
     return specError(llvm::Twine(bits) +
                      "-bit weights are packed densely, each row in whole bytes: K must be a "
-                     "multiple of 8");
+                     "multiple of " +
+                     llvm::Twine(whole));
   }
   if (spec.act == "s4" && spec.k % 2)
     return specError("4-bit activations are packed two per byte: K must be even");
@@ -182,6 +194,8 @@ static std::string elementType(llvm::StringRef name) {
 }
 
 unsigned MatmulSpec::weightBits() const { return weightCode(weight)->bits; }
+
+std::string MatmulSpec::weightCodeType() const { return weightCode(weight)->codeType.str(); }
 
 std::string MatmulSpec::toMLIR() const {
   bool packedWeight = this->packedWeight();

@@ -128,6 +128,26 @@ def test_c_api_null_arguments_are_errors_not_crashes():
     assert count.value == 8 and lib.lowbitContextError(ctx._handle) == b""
 
 
+@pytest.mark.parametrize("scheme,bits", [("u3:g128:zp", 3), ("s3:g64", 3), ("s5", 5),
+                                         ("u6:g32:zp", 6)])
+def test_quantize_odd_widths(scheme, bits):
+    """3-, 5- and 6-bit integer codes (GPTQ's 3-bit layers): in range, and
+    rounded to the nearest of their 2^bits levels."""
+    w = RNG.standard_normal((64, 256)).astype(np.float32)
+    q = lowbit.quantize(w, scheme)
+    back = lowbit.dequantize(q)
+    assert q.codes.max() < 2 ** bits and q.codes.max() >= 2 ** (bits - 1)
+    steps = np.repeat(q.scales, w.size // q.scales.size).reshape(w.shape)
+    assert np.all(np.abs(back - w) <= 0.5 * steps * (1 + 1e-5) + 1e-7)
+
+
+def test_quantize_fp6():
+    w = RNG.standard_normal((64, 256)).astype(np.float32)
+    q = lowbit.quantize(w, "e3m2:g32")
+    assert q.codes.max() < 64
+    assert np.linalg.norm(lowbit.dequantize(q) - w) / np.linalg.norm(w) < 0.1
+
+
 def test_quantize_errors():
     with pytest.raises(lowbit.LowbitError, match="2-D"):
         lowbit.quantize(np.zeros(8, np.float32))

@@ -44,6 +44,9 @@ struct MatmulSpec {
   bool quantizedActivations() const { return act != "f16" && act != "bf16"; }
   /// Bits of one weight code (2 to 8).
   unsigned weightBits() const;
+  /// The weight codes' quant::CodeType name (u4, i3, f6E3M2FN, ...; nf4's
+  /// indices are u4).
+  std::string weightCodeType() const;
   /// Codes narrower than a byte are packed (#lowbit.layout<packed>).
   bool packedWeight() const { return weightBits() < 8; }
   /// Integer codes (the ones that may have zero points).

@@ -6,7 +6,8 @@
 
 // FP6 e3m2 weights (FP6-LLM's format) packed densely, f16 scales per
 // output channel, one f16 token: the 64 code values in shared memory, each
-// 6-bit code (two per chunk of six words straddling) looked up there.
+// 6-bit code (four of a chunk's 32 straddling two of its six words) looked
+// up there.
 // PTX-DAG: .global .align 4 .b8 fp6_gemv0_code_values[256]
 // PTX-DAG: ld.shared.b32
 // MANIFEST: "config": "#lowbit_gpu.config<strategy = splitk_gemv,

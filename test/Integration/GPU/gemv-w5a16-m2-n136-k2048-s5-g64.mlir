@@ -4,8 +4,9 @@
 // CHECK: 1 kernel(s)
 
 // 5-bit signed codes with 5-bit zero points, f16 scales per group of 64
-// (two groups per 32-code chunk pair), two f16 tokens, N = 136: chunks of
-// five words, six of whose 32 codes straddle two.
+// (one group per two 32-code chunks), two f16 tokens, N = 136: chunks of
+// five words, four of whose 32 codes (from bits 30, 60, 95 and 125)
+// straddle two.
 // MANIFEST: "config": "#lowbit_gpu.config<strategy = splitk_gemv,
 // MANIFEST: "code": "i5",
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads

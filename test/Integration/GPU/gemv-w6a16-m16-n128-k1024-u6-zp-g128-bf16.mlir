@@ -5,7 +5,7 @@
 
 // 6-bit unsigned codes with zero points, bf16 scales per group of 128,
 // 16 bf16 tokens (the most a GEMV takes), bf16 result: chunks of six
-// words, 32 codes, the ones at bits 30 and 60 of the chunk straddling.
+// words, 32 codes, the ones from bits 30, 60, 126 and 156 straddling two.
 // MANIFEST: "config": "#lowbit_gpu.config<strategy = splitk_gemv,
 // MANIFEST: "code": "i6",
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
