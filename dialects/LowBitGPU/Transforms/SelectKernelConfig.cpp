@@ -48,6 +48,13 @@ struct Problem {
   /// One weight scale per 128 codes of a row or more (no groups, or groups
   /// of a multiple of 128: scalePerQuad).
   bool scalesPerQuad = false;
+  /// The GEMVs stream this product's weight rows as whole chunks
+  /// (gemvStreamsWholeChunks), which several rows per warp need...
+  bool wholeChunkGemv = false;
+  /// ... and its codes are 4- or 8-bit indices into a table of values (NF4,
+  /// FP4 e2m1, FP8 weights), without zero points: tma_gemv's CUDA cores
+  /// take them.
+  bool tableGemv = false;
 };
 
 bool isHalfOrFloat(Type type) { return isa<Float16Type, BFloat16Type, Float32Type>(type); }
@@ -144,6 +151,27 @@ bool gemvDecodesFourBitCodes(MatmulOp op, function_ref<bool(Type)> scaleOk) {
          !scheme.getOuterScaleType() && scheme.getZeroPoint() != ZeroPointKind::Float &&
          scaleOk(cast<ShapedType>(op.getWeightScales().getType()).getElementType()) &&
          (!groups || scheme.getGroupSize() % 32 == 0);
+}
+
+/// Whether the GEMVs stream this product's weight rows as whole chunks
+/// (GemvKernel.cpp's `vectorized`; this mirrors it): packed 2- to 6-bit
+/// codes or 8-bit ones, rows of whole chunks (16 bytes; `bits` words, 32
+/// codes, for 3-, 5- and 6-bit codes), activation rows of whole 16-byte
+/// vectors and scale groups of whole chunks.
+bool gemvStreamsWholeChunks(MatmulOp op) {
+  RankedTensorType weight = op.getWeight().getType();
+  QuantSchemeAttr scheme = op.getWeightScheme();
+  auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
+  bool packed = layout && layout.getKind() == LayoutKind::Packed;
+  unsigned bits = scheme.getBitWidth();
+  if (!(packed && bits >= 2 && bits <= 6) && !(bits == 8 && (!layout || packed)))
+    return false;
+  int64_t chunkBytes = 32 % bits == 0 ? 16 : 4 * bits;
+  int64_t codesPerChunk = 8 * chunkBytes / bits;
+  int64_t k = weight.getDimSize(1);
+  int64_t actBits = op.getInput().getType().getElementTypeBitWidth();
+  return k % codesPerChunk == 0 && k % (128 / actBits) == 0 &&
+         (!scaleGroups(scheme) || scheme.getGroupSize() % codesPerChunk == 0);
 }
 
 /// Whether the split-K GEMV forms this product's products in f16x2
@@ -284,27 +312,26 @@ bool shortTileWgmmaFillsSMs(const Problem &p, int64_t sms) {
   return 8 * tiles * std::max<int64_t>(parts, 1) >= 7 * sms;
 }
 
-/// A tma_gemv config: 32 rows per block and per warp (two mma row tiles
-/// sharing each activation read), or 16 on layers too narrow to give every
-/// SM a block of 32 rows (up to 8 tokens; at 9 to 16 tokens while they give
-/// half the SMs one); its 512-byte K tiles through a ring of `stages`. K is
-/// split (f32 results only, through atomics into a result cleared first)
-/// only while the blocks would leave more than three quarters of the SMs
-/// idle, or for more than 8 tokens on long K (below). On an NVIDIA H200
-/// (bench/results/2026-12-03-h200-decode-narrow.md, each call timed with
-/// the clearing of its result, which a K split needs: 1.5-2 us), against
-/// 32-row blocks with the K split the rule gave before: on 4096 x 4096
-/// W4A16 7.8 against 10.5 us at M = 1, 8.4 against 9.8 at M = 4, 10.2
+/// A tma_gemv config: `wideRows` (32) rows per block and, on tensor cores,
+/// per warp (two mma row tiles sharing each activation read), or 16 on
+/// layers too narrow to give every SM a block of 32 rows (up to 8 tokens; at 9 to 16 tokens while
+/// they give half the SMs one); its 512-byte K tiles through a ring of `stages`. K is split (f32
+/// results only, through atomics into a result cleared first) only while the blocks would leave
+/// more than three quarters of the SMs idle, or for more than 8 tokens on long K (below). On an
+/// NVIDIA H200 (bench/results/2026-12-03-h200-decode-narrow.md, each call timed with the clearing
+/// of its result, which a K split needs: 1.5-2 us), against 32-row blocks with the K split the rule
+/// gave before: on 4096 x 4096 W4A16 7.8 against 10.5 us at M = 1, 8.4 against 9.8 at M = 4, 10.2
 /// against 12.4 at M = 16 (32 rows, no split); W4A8 1.15-1.32x; on
 /// 1024 x 4096 and 4096 x 14336 0.94-1.13x (at 16 tokens on 4096 x 14336
 /// with the long-K split below: 1.00-1.02x).
 FailureOr<ConfigAttr> tmaGemvConfig(Operation *op, const Problem &p, TargetAttr target,
-                                    ArrayRef<int64_t> mma, Type mmaType, int64_t stages) {
+                                    ArrayRef<int64_t> mma, Type mmaType, int64_t stages,
+                                    int64_t wideRows = 32) {
   constexpr int64_t kTileBytes = 512;
   int64_t sms = target.getNumSMs();
   int64_t wideBlocks = llvm::divideCeil(p.n, 32);
   bool wide = wideBlocks >= sms || (p.m > 8 && 2 * wideBlocks >= sms);
-  int64_t rows = wide ? 32 : 16;
+  int64_t rows = wide ? wideRows : 16;
   int64_t blocks = llvm::divideCeil(p.n, rows);
   int64_t kTiles = llvm::divideCeil(p.k * p.weightBits / 8, kTileBytes);
   // More than 8 tokens on fewer blocks than SMs: K of 8 tiles or more
@@ -315,9 +342,12 @@ FailureOr<ConfigAttr> tmaGemvConfig(Operation *op, const Problem &p, TargetAttr 
   int64_t splits = 1;
   if (p.f32Result && (4 * blocks < sms || longK))
     splits = std::clamp<int64_t>(llvm::divideCeil(sms, blocks), 1, kTiles);
-  return checkedConfig(op, Strategy::TmaGemv, {16, rows, kTileBytes}, {16, rows}, mma, mmaType,
-                       stages, splits, /*cluster=*/{}, /*persistent=*/false,
-                       /*streamK=*/false);
+  // On tensor cores a warp computes the block's rows (split along K with
+  // the others); on CUDA cores (`mma = [1, 1, 1]`) a quarter of them.
+  bool tensorCores = mma != ArrayRef<int64_t>{1, 1, 1};
+  return checkedConfig(op, Strategy::TmaGemv, {16, rows, kTileBytes},
+                       {16, tensorCores ? rows : rows / 4}, mma, mmaType, stages, splits,
+                       /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
 }
 
 FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type mmaType,
@@ -390,6 +420,19 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
   }
   if (fourBitDecodeOnTensorCores)
     decode = false;
+  // One f16 or bf16 token with table codes (NF4, FP4 e2m1, FP8 weights),
+  // from sm_90 on: tma_gemv on CUDA cores, 4 ring slots, 32-row blocks for
+  // 4-bit codes and 16 for bytes. On an NVIDIA H200
+  // (bench/results/2026-12-05-h200-short-tiles-and-odd-widths.md, the
+  // tuner's timing; 8192 x 8192 / 28672 x 8192) NF4 25.9 / 66.9 us, e2m1
+  // 26.9 / 66.7, e4m3 41.1 / 121.8 against 45.2 / 106.8, 46.8 / 106.6 and
+  // 52.0 / 142.6 on the split-K GEMV with one row per warp (the default
+  // before); e4m3 in 32-row blocks took 40.3 us on 8192 rows but 147.6 on
+  // 28672 (lowbit-bench); four rows per warp spilled with NF4 and e2m1
+  // (ptxas of CUDA 13).
+  if (decode && p.m == 1 && p.inputBits == 16 && p.tableGemv && target.getComputeCapability() >= 90)
+    return tmaGemvConfig(op, p, target, /*mma=*/{1, 1, 1}, mmaType, /*stages=*/4,
+                         /*wideRows=*/p.weightBits == 8 ? 16 : 32);
 
   if (decode) {
     // Weights streamed once at memory bandwidth: narrow N tiles (many warps
@@ -417,11 +460,27 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
     // timed with an earlier build of the same kernel). Other formats keep
     // one row per warp, as measured in 2026-12-01-h200-decode.md. Layers of
     // fewer than 32 rows (a 16-row block) keep one row per warp too.
-    bool fourRows = p.halfProductGemv && p.m <= 2 && blockN >= 32;
-    auto config =
-        checkedConfig(op, Strategy::SplitKGemv, {16, blockN, blockK}, {16, fourRows ? 32 : 8},
-                      {16, 8, instK}, mmaType, /*stages=*/fourRows ? 2 : 4, splitK,
-                      /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
+    //
+    //
+    // One token of 2-, 3-, 5- or 6-bit codes takes four rows per warp too,
+    // without a K split where the row tiles alone cover the SMs: on the
+    // H200 (2026-12-05-h200-short-tiles-and-odd-widths.md, the tuner's
+    // timing; 8192 x 8192 / 28672 x 8192, bf16) u2 with zero points 28.3 /
+    // 78.1 us against 68.3 / 129.0 with one row and K in 2 on 8192 rows
+    // (the default before), u3 28.5 / 72.9 against 45.0 / 95.3, u5 and u6
+    // 1.28-1.43x, FP6 e3m2 37.3 / 97.7 against 54.3 / 140.1. Splitting K
+    // in 2 was 1.04-1.36x slower in each. 2-bit rows keep 4 chunks in
+    // flight (28.3 against 31.0 us with 2), the others 2 (with 4, u6 ran
+    // 1.12-1.16x slower and e3m2 spilled). More tokens keep one row: at 4
+    // tokens four rows spilled with u2 (NF4 and u3 ran 1.5-2x faster).
+    bool oddWidthToken = p.m == 1 && p.wholeChunkGemv && p.weightBits != 4 && p.weightBits != 8;
+    bool fourRows = ((p.halfProductGemv && p.m <= 2) || oddWidthToken) && blockN >= 32;
+    if (oddWidthToken && tiles >= target.getNumSMs())
+      splitK = 1;
+    int64_t stages = fourRows && p.weightBits != 2 ? 2 : 4;
+    auto config = checkedConfig(op, Strategy::SplitKGemv, {16, blockN, blockK},
+                                {16, fourRows ? 32 : 8}, {16, 8, instK}, mmaType, stages, splitK,
+                                /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);
     return fitSharedMemory(op, config, p, target);
   }
 
@@ -557,6 +616,10 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   p.tensorCoreGemv = gemvTakesTensorCores(op);
   p.int8TensorCoreGemv = gemvTakesInt8TensorCores(op);
   p.scalesPerQuad = scalePerQuad(op.getWeightSchemeAttr());
+  p.wholeChunkGemv = gemvStreamsWholeChunks(op);
+  QuantSchemeAttr scheme = op.getWeightScheme();
+  p.tableGemv = p.wholeChunkGemv && (p.weightBits == 4 || p.weightBits == 8) &&
+                scheme.getCodeValues().has_value() && !scheme.hasZeroPoints();
   return selectMatmulConfig(op, p, *mmaType, target);
 }
 

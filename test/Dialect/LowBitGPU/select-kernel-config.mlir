@@ -516,3 +516,42 @@ func.func @n_16(%x: tensor<1x128xf16>, %w: tensor<16x128xi4, #lowbit.layout<pack
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_tensor> weight_scales(%s) : (tensor<1x128xf16>, tensor<16x128xi4, #lowbit.layout<packed>>, tensor<1x1xf16>) -> tensor<1x16xf16>
   return %y : tensor<1x16xf16>
 }
+
+// -----
+
+// One token of 2-, 3-, 5- or 6-bit codes: four rows per warp on every
+// target, no K split where the 32-row tiles cover the SMs (8192 rows: 256
+// tiles), 4 chunks in flight for 2-bit rows and 2 for the others; two
+// tokens keep one row per warp (and on sm_90a's 132 SMs a split in 2);
+// a layer of 2048 rows (64 tiles) keeps its split.
+// SM80-LABEL: func @odd_width_decode
+// SM80: strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 2>
+// SM80: strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 4>
+// SM80: strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = bf16, stages = 4>
+// SM80: strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 2, split_k = 4>
+// SM90A-LABEL: func @odd_width_decode
+// SM90A: strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 2>
+// SM90A: strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 4>
+// SM90A: strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = bf16, stages = 4, split_k = 2>
+// SM90A: strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 2, split_k = 5>
+func.func @odd_width_decode(%x: tensor<1x8192xbf16>, %x2: tensor<2x8192xbf16>, %w3: tensor<8192x8192xi3, #lowbit.layout<packed>>, %w2: tensor<8192x8192xi2, #lowbit.layout<packed>>, %s: tensor<8192x64xbf16>, %w5: tensor<2048x8192xi5, #lowbit.layout<packed>>, %s5: tensor<2048x64xbf16>) -> (tensor<1x8192xf32>, tensor<1x8192xf32>, tensor<2x8192xf32>, tensor<1x2048xf32>) {
+  %a = lowbit.matmul %x, %w3 weight_scheme #lowbit.quant<storage = i3, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<1x8192xbf16>, tensor<8192x8192xi3, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<1x8192xf32>
+  %b = lowbit.matmul %x, %w2 weight_scheme #lowbit.quant<storage = i2, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<1x8192xbf16>, tensor<8192x8192xi2, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<1x8192xf32>
+  %c = lowbit.matmul %x2, %w3 weight_scheme #lowbit.quant<storage = i3, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<2x8192xbf16>, tensor<8192x8192xi3, #lowbit.layout<packed>>, tensor<8192x64xbf16>) -> tensor<2x8192xf32>
+  %d = lowbit.matmul %x, %w5 weight_scheme #lowbit.quant<storage = i5, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s5) : (tensor<1x8192xbf16>, tensor<2048x8192xi5, #lowbit.layout<packed>>, tensor<2048x64xbf16>) -> tensor<1x2048xf32>
+  return %a, %b, %c, %d : tensor<1x8192xf32>, tensor<1x8192xf32>, tensor<2x8192xf32>, tensor<1x2048xf32>
+}
+
+// -----
+
+// One token of table codes (NF4 here): from sm_90 on tma_gemv on CUDA cores
+// (32 rows per block, a quarter per warp, 4 slots); before, the split-K
+// GEMV with one row per warp (four spilled with NF4).
+// SM80-LABEL: func @nf4_decode
+// SM80: strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = bf16, stages = 4>
+// SM90A-LABEL: func @nf4_decode
+// SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 8], mma = [1, 1, 1], mma_type = bf16, stages = 4>
+func.func @nf4_decode(%x: tensor<1x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x128xbf16>) -> tensor<1x8192xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 64, scale_type = bf16, codebook = [-1.0, -0.6961928, -0.52507305, -0.39491749, -0.28444138, -0.18477343, -0.091050036, 0.0, 0.07958030, 0.16093020, 0.24611230, 0.33791524, 0.44070983, 0.56261700, 0.72295684, 1.0]> weight_scales(%s) : (tensor<1x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x128xbf16>) -> tensor<1x8192xf32>
+  return %y : tensor<1x8192xf32>
+}

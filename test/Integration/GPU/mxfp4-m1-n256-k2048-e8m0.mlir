@@ -5,12 +5,16 @@
 // CHECK: 1 kernel(s)
 
 // MXFP4 weight-only decode (OCP MX: e2m1 codes, one e8m0 power-of-two scale
-// per block of 32 along K), one bf16 token. Codes and scale bytes are both
-// looked up in shared-memory copies of their values (16 and 256 entries).
-// PTX: .global .align 4 .b8 mxfp4_gemv0_code_values[64]
-// PTX: .global .align 4 .b8 mxfp4_gemv0_scale_values[1024]
-// PTX-DAG: ld.global.v4.b32
+// per block of 32 along K), one bf16 token: on sm_90a tma_gemv on CUDA cores
+// (the weights streamed by TMA through a ring in shared memory; K in 2 on
+// these 16 blocks). Codes and scale bytes are both looked up in
+// shared-memory copies of their values (16 and 256 entries).
+// mxfp4-m2-n256-k2048-e8m0.mlir: the same on the split-K GEMV.
+// PTX: .global .align 4 .b8 mxfp4_tma_gemv0_code_values[64]
+// PTX: .global .align 4 .b8 mxfp4_tma_gemv0_scale_values[1024]
+// PTX-DAG: cp.async.bulk.tensor
 // PTX-DAG: ld.shared.b32
+// MANIFEST: "config": "#lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 4], mma = [1, 1, 1], mma_type = bf16, stages = 4, split_k = 2>"
 // MANIFEST: "code": "f8E8M0FNU",
 // MANIFEST-NEXT: "dtype": "u1",
 // MANIFEST-NEXT: "role": "weight_scales",
