@@ -300,6 +300,17 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, FailureOr<ConfigAttr> check
 /// 64: 128 weight rows each, as selectMatmulConfig takes.
 int64_t shortTileWgmmaTiles(const Problem &p) { return llvm::divideCeil(p.n, 128); }
 
+/// Whether 9 to 16 f16 or bf16 tokens on this layer take the wgmma kernel's
+/// 16-token tile in 192 weight rows (three consumer warpgroups, which hide
+/// more of the dequantization's latency per weight byte): layers of 2^27
+/// weights or more, whose stream outweighs the kernel's fixed costs, with
+/// a scale per 128 codes or more, as measured (finer scales, applied to
+/// each dequantized pair, were not timed with three consumers).
+bool largeShortTileLayer(const Problem &p) {
+  return p.realInput && p.scalesPerQuad && !ShapedType::isDynamic(p.m) && p.m > 8 && p.m <= 16 &&
+         p.n * p.k >= (int64_t(1) << 27);
+}
+
 /// Whether those tiles keep nearly every SM streaming weights: tiles past
 /// the last whole wave are split along K by stream-K (WgmmaKernel.cpp's
 /// schedule), so a layer of fewer tiles than SMs fills them only where its
@@ -405,9 +416,15 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
   // at M = 16 (bench/results/2026-12-04-h200-w4a16-scales-in-sums.md) 60.2
   // and 58.4 us on 28672 x 8192 against tma_gemv's 65.2 and 64.9, but 22.8
   // against 21.8 on 8192 x 8192 and 58.1 against 55.5 on 8192 x 28672.
-  bool shortTileWgmmaLayer = p.realInput
-                                 ? p.scalesPerQuad && shortTileWgmmaTiles(p) >= target.getNumSMs()
-                                 : shortTileWgmmaFillsSMs(p, target.getNumSMs());
+  // Layers of 2^27 weights or more take it too, in tiles of 192 rows
+  // (three consumer warpgroups, below): 55.7 and 52.0 us on 28672 x 8192
+  // and 8192 x 28672 against 59.6 (128 rows) and 55.5 (tma_gemv),
+  // 22.4 against tma_gemv's 21.4 on 8192 x 8192
+  // (bench/results/2026-12-05-h200-short-tiles-and-odd-widths.md).
+  bool shortTileWgmmaLayer =
+      p.realInput ? p.scalesPerQuad &&
+                        (shortTileWgmmaTiles(p) >= target.getNumSMs() || largeShortTileLayer(p))
+                  : shortTileWgmmaFillsSMs(p, target.getNumSMs());
   bool shortTileWgmmaDecode = !ShapedType::isDynamic(p.m) && p.m > 8 && p.m <= 16 &&
                               target.hasWgmma() && p.fourBitWgmma && shortTileWgmmaLayer;
   bool tensorCoreDecode =
@@ -560,7 +577,7 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
     int64_t tokens = wgmmaTokens(p.m, p.realInput, isa<Float8E4M3FNType>(mmaType));
     bool shortTile = tokens < 64;
     int64_t kTile = wgmmaKTile(tokens);
-    int64_t weightRows = p.n <= 64 ? 64 : 128;
+    int64_t weightRows = p.n <= 64 ? 64 : largeShortTileLayer(p) ? 192 : 128;
     int64_t instK = p.realInput ? 16 : 32;
     int64_t stages = shortTile && !p.realInput ? 6 : 4;
     // Pairs where measured (M >= 1024) and where they fill a wave with two

@@ -358,12 +358,12 @@ func.func @bitplane_tiles(%a1: tensor<1x4096x4096xi1>, %w1: tensor<1x4096x4096xi
 // wgmma kernel (measured faster than the GEMV on an H200 at 4, 8 and 16
 // tokens) with a 16-token tile (m64n16k16), 128 weight rows per tile, 4
 // stages and stream-K. 16 tokens with a scale per 128 codes take that
-// kernel too on 28672 rows (224 tiles of 128 rows: more than the SMs), not
-// on 8192. Other chips keep the GEMV.
+// kernel too on 28672 x 8192 (2^27 weights or more), in tiles of 192 rows
+// (three consumers), not on 8192 x 8192. Other chips keep the GEMV.
 // SM90A-LABEL: func @four_bit_decode
 // SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
 // SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 3>
-// SM90A: strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>
+// SM90A: strategy = wgmma, block = [16, 192, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>
 // SM90A: strategy = splitk_gemv
 // SM90A: strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>
 // SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>
