@@ -144,20 +144,30 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // default for 9 to 16 int8 or e4m3 tokens where its grid fills the SMs,
     // and for f16/bf16 ones on layers of as many 128-row tiles as SMs or more;
     // SelectKernelConfig.cpp), with stream-K, 64 or 128 rows, 4 or 6
-    // stages. (The 8-bit activations the GEMV widens to f16 are wgmma's own
-    // operand type.)
+    // stages; and 192 rows (three consumer warpgroups) or 256 (four, tiles
+    // of up to 16 tokens), 4 stages: on the H200 three ran W4A16 at 16
+    // tokens 1.07x faster on 28672 x 8192 and 8192 x 28672, four W4A8 up to
+    // 1.06x on 28672 x 8192 (bench/results/
+    // 2026-12-05-h200-short-tiles-and-odd-widths.md). (The 8-bit activations
+    // the GEMV widens to f16 are wgmma's own operand type.)
     if (arch == "sm_90a" && fourBitWeights && spec->m <= 16) {
       int64_t tokens = lowbit::gpu::wgmmaShortTokenTile(spec->m);
       Type wgmmaType = spec->act == "i8"     ? Type(IntegerType::get(&context, 8))
                        : spec->act == "e4m3" ? Type(Float8E4M3FNType::get(&context))
                                              : halfAct;
       int64_t instK = spec->quantizedActivations() ? 32 : 16;
+      auto addShortTile = [&](int64_t rows, int64_t stages) {
+        addConfig(lowbit::gpu::ConfigAttr::get(
+            &context, lowbit::gpu::Strategy::Wgmma, {tokens, rows, 256}, {tokens, 64},
+            {tokens, 64, instK}, wgmmaType, stages, /*splitK=*/1, /*cluster=*/{},
+            /*persistent=*/true, /*streamK=*/true));
+      };
       for (int64_t rows : {128, 64})
         for (int64_t stages : {4, 6})
-          addConfig(lowbit::gpu::ConfigAttr::get(
-              &context, lowbit::gpu::Strategy::Wgmma, {tokens, rows, 256}, {tokens, 64},
-              {tokens, 64, instK}, wgmmaType, stages, /*splitK=*/1, /*cluster=*/{},
-              /*persistent=*/true, /*streamK=*/true));
+          addShortTile(rows, stages);
+      for (int64_t rows : {192, 256})
+        if (rows <= spec->n)
+          addShortTile(rows, /*stages=*/4);
     }
     return out;
   }
@@ -207,7 +217,9 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
       // tokens on the H200, slower at 128).
       // Up to 32 tokens also the smallest tile of 8, 16 or 32 that holds
       // them, its mma naming it (mma = [T, 64, k]; K tiles of 256 only, the
-      // short tiles' measured ones).
+      // short tiles' measured ones), also in 192 weight rows (three
+      // consumers) and, up to 16 tokens, 256 (four), with 4 stages (as
+      // measured).
       int64_t maxTokens = fp8 ? 192 : 256;
       bool real = isa<Float16Type, BFloat16Type>(config.getMmaType());
       int64_t shortTile = lowbit::gpu::wgmmaShortTokenTile(spec->m);
@@ -216,14 +228,16 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
           continue;
         ArrayRef<int64_t> mma = config.getMma();
         SmallVector<int64_t> tileMma = {std::min<int64_t>(tokens, 64), 64, mma[2]};
-        for (int64_t rows : {64, 128}) {
-          if (rows == 64 && spec->n >= 256)
+        for (int64_t rows : {64, 128, 192, 256}) {
+          if ((rows == 64 && spec->n >= 256) || (rows > 128 && tokens >= 64) ||
+              (rows == 256 && tokens > 16) || rows > spec->n)
             continue;
           for (int64_t kTile : {256, 128}) {
             if (kTile == 128 && (!real || tokens < 64))
               continue;
             for (int64_t stages : {2, 3, 4, 5, 6})
-              add({tokens, rows, kTile}, {tokens, 64}, stages, 1, tileMma);
+              if (rows <= 128 || stages == 4)
+                add({tokens, rows, kTile}, {tokens, 64}, stages, 1, tileMma);
           }
         }
       }

@@ -665,14 +665,23 @@ TEST(Tuner, CandidatesAroundTheDefault) {
     }
   }
   EXPECT_EQ(ringTooLarge, 1);
-  ASSERT_EQ(tensorCore.size(), 10u);
-  EXPECT_EQ(llvm::count_if(tensorCore,
-                           [](const std::string &c) {
-                             return c.find("block = [16, ") != std::string::npos &&
-                                    c.find("mma = [16, 64, 16]") != std::string::npos &&
-                                    c.find("stream_k = true") != std::string::npos;
-                           }),
-            4);
+  ASSERT_EQ(tensorCore.size(), 12u);
+  // The 16-token tile in 64 or 128 rows x 4 or 6 stages, and in 192 and
+  // 256 rows (three and four consumers) x 4 stages.
+  auto shortTileCount = [&](const char *rows) {
+    return llvm::count_if(tensorCore, [&](const std::string &c) {
+      return c.find(std::string("block = [16, ") + rows) != std::string::npos &&
+             c.find("mma = [16, 64, 16]") != std::string::npos &&
+             c.find("stream_k = true") != std::string::npos;
+    });
+  };
+  EXPECT_EQ(shortTileCount(""), 6);
+  EXPECT_EQ(shortTileCount("192, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = bf16, "
+                           "stages = 4,"),
+            1);
+  EXPECT_EQ(shortTileCount("256, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = bf16, "
+                           "stages = 4,"),
+            1);
   EXPECT_NE(tensorCore.front().find("block = [64, 128, 256], warp = [64, 64], mma = [64, 64, "
                                     "16], mma_type = bf16, stages = 2, persistent = true"),
             std::string::npos)
@@ -701,7 +710,7 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   auto ampere = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
                                  gemv, "sm_80");
   ASSERT_TRUE(bool(ampere));
-  EXPECT_EQ(ampere->size(), hopper->size() - 10 - 4 - 9);
+  EXPECT_EQ(ampere->size(), hopper->size() - 12 - 4 - 9);
   auto f16Out = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp",
                                  "#lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, "
                                  "128], warp = [16, 8], mma = [16, 8, 16], mma_type = f16, "
