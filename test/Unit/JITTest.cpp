@@ -630,7 +630,8 @@ TEST(Tuner, CandidatesAroundTheDefault) {
     expectGenerated(config, "matmul m=1 n=256 k=2048 a=f16 w=u4:g128:zp out=f32");
   // On sm_90a the tensor-core kernel at 64 tokens joins them (64 or 128
   // weight rows, 2 to 4 stages), and at 16 tokens (64 or 128 rows, 4 or 6
-  // stages, stream-K), each generated for sm_90a and bf16 too.
+  // stages, stream-K; 192 or 256 rows, 4 stages), each generated for sm_90a
+  // and bf16 too.
   auto hopper = candidateConfigs("matmul m=16 n=8192 k=8192 a=bf16 w=u4:g128:zp out=f32",
                                  gemv, "sm_90a");
   ASSERT_TRUE(bool(hopper));

@@ -304,11 +304,13 @@ int64_t shortTileWgmmaTiles(const Problem &p) { return llvm::divideCeil(p.n, 128
 /// 16-token tile in 192 weight rows (three consumer warpgroups, which hide
 /// more of the dequantization's latency per weight byte): layers of 2^27
 /// weights or more, whose stream outweighs the kernel's fixed costs, with
-/// a scale per 128 codes or more, as measured (finer scales, applied to
-/// each dequantized pair, were not timed with three consumers).
+/// both sides of 8192 or more and a scale per 128 codes or more, as
+/// measured (narrower layers leave stream-K most of the SMs to fill;
+/// finer scales, applied to each dequantized pair, were not timed with
+/// three consumers).
 bool largeShortTileLayer(const Problem &p) {
   return p.realInput && p.scalesPerQuad && !ShapedType::isDynamic(p.m) && p.m > 8 && p.m <= 16 &&
-         p.n * p.k >= (int64_t(1) << 27);
+         p.n >= 8192 && p.k >= 8192 && p.n * p.k >= (int64_t(1) << 27);
 }
 
 /// Whether those tiles keep nearly every SM streaming weights: tiles past
@@ -416,7 +418,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
   // at M = 16 (bench/results/2026-12-04-h200-w4a16-scales-in-sums.md) 60.2
   // and 58.4 us on 28672 x 8192 against tma_gemv's 65.2 and 64.9, but 22.8
   // against 21.8 on 8192 x 8192 and 58.1 against 55.5 on 8192 x 28672.
-  // Layers of 2^27 weights or more take it too, in tiles of 192 rows
+  // Layers of 2^27 weights or more (both sides 8192 or more) take it too,
+  // in tiles of 192 rows
   // (three consumer warpgroups, below): 55.7 and 52.0 us on 28672 x 8192
   // and 8192 x 28672 against 59.6 (128 rows) and 55.5 (tma_gemv),
   // 22.4 against tma_gemv's 21.4 on 8192 x 8192
@@ -438,15 +441,16 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
   if (fourBitDecodeOnTensorCores)
     decode = false;
   // One f16 or bf16 token with table codes (NF4, FP4 e2m1, FP8 weights),
-  // from sm_90 on: tma_gemv on CUDA cores, 4 ring slots, 32-row blocks for
-  // 4-bit codes and 16 for bytes. On an NVIDIA H200
+  // from sm_90 on: tma_gemv on CUDA cores, 4 ring slots, blocks of 32 rows
+  // for 4-bit codes and 16 for bytes (tmaGemvConfig: 16 rows, and K split,
+  // on layers too narrow to fill the SMs). On an NVIDIA H200
   // (bench/results/2026-12-05-h200-short-tiles-and-odd-widths.md, the
   // tuner's timing; 8192 x 8192 / 28672 x 8192) NF4 25.9 / 66.9 us, e2m1
   // 26.9 / 66.7, e4m3 41.1 / 121.8 against 45.2 / 106.8, 46.8 / 106.6 and
   // 52.0 / 142.6 on the split-K GEMV with one row per warp (the default
   // before); e4m3 in 32-row blocks took 40.3 us on 8192 rows but 147.6 on
-  // 28672 (lowbit-bench); four rows per warp spilled with NF4 and e2m1
-  // (ptxas of CUDA 13).
+  // 28672 (lowbit-bench); four rows per warp (below, before sm_90) took
+  // 29.2 / 72.5 (NF4) and 31.3 / 75.1 (e2m1).
   if (decode && p.m == 1 && p.inputBits == 16 && p.tableGemv && target.getComputeCapability() >= 90)
     return tmaGemvConfig(op, p, target, /*mma=*/{1, 1, 1}, mmaType, /*stages=*/4,
                          /*wideRows=*/p.weightBits == 8 ? 16 : 32);
@@ -478,23 +482,27 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
     // one row per warp, as measured in 2026-12-01-h200-decode.md. Layers of
     // fewer than 32 rows (a 16-row block) keep one row per warp too.
     //
-    //
-    // One token of 2-, 3-, 5- or 6-bit codes takes four rows per warp too,
+    // One token of 2-, 3-, 5- or 6-bit codes, or of 4-bit table codes (NF4,
+    // FP4 e2m1: tma_gemv from sm_90 on, above), takes four rows per warp too,
     // without a K split where the row tiles alone cover the SMs: on the
     // H200 (2026-12-05-h200-short-tiles-and-odd-widths.md, the tuner's
     // timing; 8192 x 8192 / 28672 x 8192, bf16) u2 with zero points 28.3 /
     // 78.1 us against 68.3 / 129.0 with one row and K in 2 on 8192 rows
     // (the default before), u3 28.5 / 72.9 against 45.0 / 95.3, u5 and u6
-    // 1.28-1.43x, FP6 e3m2 37.3 / 97.7 against 54.3 / 140.1. Splitting K
-    // in 2 was 1.04-1.36x slower in each. 2-bit rows keep 4 chunks in
-    // flight (28.3 against 31.0 us with 2), the others 2 (with 4, u6 ran
-    // 1.12-1.16x slower and e3m2 spilled). More tokens keep one row: at 4
-    // tokens four rows spilled with u2 (NF4 and u3 ran 1.5-2x faster).
-    bool oddWidthToken = p.m == 1 && p.wholeChunkGemv && p.weightBits != 4 && p.weightBits != 8;
-    bool fourRows = ((p.halfProductGemv && p.m <= 2) || oddWidthToken) && blockN >= 32;
-    if (oddWidthToken && tiles >= target.getNumSMs())
+    // 1.28-1.43x, FP6 e3m2 37.3 / 97.7 against 54.3 / 140.1, NF4 and e2m1
+    // 1.42-1.55x. Splitting K in 2 was 1.03-1.36x slower in each. 2-bit
+    // rows and table codes keep 4 chunks in flight (u2 28.3 against 31.0 us
+    // with 2; e2m1 spilled with 2), the others 2 (with 4 u6 ran 1.12-1.16x
+    // slower, e3m2 as fast). FP8 weights keep one row (four: 64.7 against
+    // 52.0 us on 8192 rows), and so do more tokens: at 4 tokens four rows
+    // spilled with u2 (NF4 and u3 ran 1.5-2x faster).
+    bool fourBitTable = p.tableGemv && p.weightBits == 4;
+    bool fourRowToken =
+        p.m == 1 && p.wholeChunkGemv && ((p.weightBits != 4 && p.weightBits != 8) || fourBitTable);
+    bool fourRows = ((p.halfProductGemv && p.m <= 2) || fourRowToken) && blockN >= 32;
+    if (fourRowToken && tiles >= target.getNumSMs())
       splitK = 1;
-    int64_t stages = fourRows && p.weightBits != 2 ? 2 : 4;
+    int64_t stages = fourRows && p.weightBits != 2 && !fourBitTable ? 2 : 4;
     auto config = checkedConfig(op, Strategy::SplitKGemv, {16, blockN, blockK},
                                 {16, fourRows ? 32 : 8}, {16, 8, instK}, mmaType, stages, splitK,
                                 /*cluster=*/{}, /*persistent=*/false, /*streamK=*/false);

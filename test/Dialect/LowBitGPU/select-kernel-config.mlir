@@ -546,9 +546,9 @@ func.func @odd_width_decode(%x: tensor<1x8192xbf16>, %x2: tensor<2x8192xbf16>, %
 
 // One token of table codes (NF4 here): from sm_90 on tma_gemv on CUDA cores
 // (32 rows per block, a quarter per warp, 4 slots); before, the split-K
-// GEMV with one row per warp (four spilled with NF4).
+// GEMV with four rows per warp and 4 chunks in flight, no K split.
 // SM80-LABEL: func @nf4_decode
-// SM80: strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 16], mma_type = bf16, stages = 4>
+// SM80: strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 32], mma = [16, 8, 16], mma_type = bf16, stages = 4>
 // SM90A-LABEL: func @nf4_decode
 // SM90A: strategy = tma_gemv, block = [16, 32, 512], warp = [16, 8], mma = [1, 1, 1], mma_type = bf16, stages = 4>
 func.func @nf4_decode(%x: tensor<1x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>, %s: tensor<8192x128xbf16>) -> tensor<1x8192xf32> {
