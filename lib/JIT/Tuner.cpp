@@ -144,13 +144,13 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // default for 9 to 16 int8 or e4m3 tokens where its grid fills the SMs,
     // and for f16/bf16 ones on layers of as many 128-row tiles as SMs or
     // more, or of 2^27 weights or more; SelectKernelConfig.cpp), with
-    // stream-K, 64 or 128 rows, 4 or 6
-    // stages; and 192 rows (three consumer warpgroups) or 256 (four, tiles
-    // of up to 16 tokens), 4 stages: on the H200 three ran W4A16 at 16
-    // tokens 1.07x faster on 28672 x 8192 and 8192 x 28672, four W4A8 up to
-    // 1.06x on 28672 x 8192 (bench/results/
-    // 2026-12-05-h200-short-tiles-and-odd-widths.md). (The 8-bit activations
-    // the GEMV widens to f16 are wgmma's own operand type.)
+    // stream-K, 64 or 128 rows, 4 or 6 stages; and 192 rows (three
+    // consumer warpgroups) or 256 (four, tiles of up to 16 tokens), 4
+    // stages: on the H200 three ran W4A16 at 16 tokens 1.07x faster on
+    // 28672 x 8192 and 8192 x 28672, four W4A8 up to 1.06x on 28672 x 8192
+    // (bench/results/2026-12-05-h200-short-tiles-and-odd-widths.md). (The
+    // 8-bit activations the GEMV widens to f16 are wgmma's own operand
+    // type.)
     if (arch == "sm_90a" && fourBitWeights && spec->m <= 16) {
       int64_t tokens = lowbit::gpu::wgmmaShortTokenTile(spec->m);
       Type wgmmaType = spec->act == "i8"     ? Type(IntegerType::get(&context, 8))

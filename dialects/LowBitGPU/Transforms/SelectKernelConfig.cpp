@@ -327,13 +327,16 @@ bool shortTileWgmmaFillsSMs(const Problem &p, int64_t sms) {
 
 /// A tma_gemv config: `wideRows` (32) rows per block and, on tensor cores,
 /// per warp (two mma row tiles sharing each activation read), or 16 on
-/// layers too narrow to give every SM a block of 32 rows (up to 8 tokens; at 9 to 16 tokens while
-/// they give half the SMs one); its 512-byte K tiles through a ring of `stages`. K is split (f32
-/// results only, through atomics into a result cleared first) only while the blocks would leave
-/// more than three quarters of the SMs idle, or for more than 8 tokens on long K (below). On an
-/// NVIDIA H200 (bench/results/2026-12-03-h200-decode-narrow.md, each call timed with the clearing
-/// of its result, which a K split needs: 1.5-2 us), against 32-row blocks with the K split the rule
-/// gave before: on 4096 x 4096 W4A16 7.8 against 10.5 us at M = 1, 8.4 against 9.8 at M = 4, 10.2
+/// layers too narrow to give every SM a block of 32 rows (up to 8 tokens;
+/// at 9 to 16 tokens while they give half the SMs one); its 512-byte K
+/// tiles through a ring of `stages`. K is split (f32 results only, through
+/// atomics into a result cleared first) only while the blocks would leave
+/// more than three quarters of the SMs idle, or for more than 8 tokens on
+/// long K (below). On an NVIDIA H200
+/// (bench/results/2026-12-03-h200-decode-narrow.md, each call timed with
+/// the clearing of its result, which a K split needs: 1.5-2 us), against
+/// 32-row blocks with the K split the rule gave before: on 4096 x 4096
+/// W4A16 7.8 against 10.5 us at M = 1, 8.4 against 9.8 at M = 4, 10.2
 /// against 12.4 at M = 16 (32 rows, no split); W4A8 1.15-1.32x; on
 /// 1024 x 4096 and 4096 x 14336 0.94-1.13x (at 16 tokens on 4096 x 14336
 /// with the long-K split below: 1.00-1.02x).
@@ -419,11 +422,10 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
   // and 58.4 us on 28672 x 8192 against tma_gemv's 65.2 and 64.9, but 22.8
   // against 21.8 on 8192 x 8192 and 58.1 against 55.5 on 8192 x 28672.
   // Layers of 2^27 weights or more (both sides 8192 or more) take it too,
-  // in tiles of 192 rows
-  // (three consumer warpgroups, below): 55.7 and 52.0 us on 28672 x 8192
-  // and 8192 x 28672 against 59.6 (128 rows) and 55.5 (tma_gemv),
-  // 22.4 against tma_gemv's 21.4 on 8192 x 8192
-  // (bench/results/2026-12-05-h200-short-tiles-and-odd-widths.md).
+  // in tiles of 192 rows (three consumer warpgroups, largeShortTileLayer):
+  // 55.7 and 52.0 us on 28672 x 8192 and 8192 x 28672 against 59.6 (128
+  // rows) and 55.5 (tma_gemv); 8192 x 8192 stays on tma_gemv (21.4 us
+  // against 22.4; bench/results/2026-12-05-h200-short-tiles-and-odd-widths.md).
   bool shortTileWgmmaLayer =
       p.realInput ? p.scalesPerQuad &&
                         (shortTileWgmmaTiles(p) >= target.getNumSMs() || largeShortTileLayer(p))
