@@ -37,8 +37,9 @@ const char *lowbitContextError(lowbitContext context);
 
 /* The kernel of a spec ("matmul m=1 n=4096 k=4096 a=f16 w=u4:g128:zp"),
  * from memory, the disk cache or a fresh compile. `config` is a
- * #lowbit_gpu.config, NULL for the default, or "tune": the tuned winner
- * (tuned now on GPU 0 when not cached; the default config without a GPU). */
+ * #lowbit_gpu.config, NULL for the default, "tune": the tuned winner
+ * (tuned now on GPU 0 when not cached; the default config without a GPU),
+ * or "tuned": the tuned winner if cached, else an error saying so. */
 int lowbitCompileSpec(lowbitContext context, const char *spec, const char *config,
                       lowbitKernel *kernel);
 /* Compiles MLIR source holding one lowbit.matmul (not cached). */

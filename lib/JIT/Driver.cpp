@@ -142,6 +142,11 @@ llvm::Expected<std::shared_ptr<const Kernel>> Driver::get(const std::string &spe
     return key.takeError();
   if (std::shared_ptr<const Kernel> cached = find(specText, config))
     return cached;
+  // The tuner's name is not a config to compile.
+  if (config == kTunedConfig)
+    return jitError(key->first + ": no tuned kernel is cached for it (config '" + config +
+                    "' names the tuner's cached choice; config 'tune' tunes the shape, as "
+                    "lowbit-tune does)");
   CompileOptions options;
   options.arch = opts.arch;
   options.cubin = opts.preferCubin;

@@ -339,7 +339,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   if (!spec)
     return spec.takeError();
   r.spec = spec->str();
-  if (std::shared_ptr<const Kernel> cached = driver.find(specText, "tuned")) {
+  if (std::shared_ptr<const Kernel> cached = driver.find(specText, kTunedConfig)) {
     r.cached = true;
     r.bestConfig = cached->manifest.getArray("kernels")
                        ->front()
@@ -574,6 +574,6 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   r.bestMicroseconds = winner->us;
   r.tuned = true;
 
-  return driver.remember(specText, "tuned",
+  return driver.remember(specText, kTunedConfig,
                          Kernel::fromCompiled(std::move(winner->module), driver.options().arch));
 }

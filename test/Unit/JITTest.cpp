@@ -565,6 +565,28 @@ TEST(Driver, CompilesOnceThenServesFromMemoryAndDisk) {
   EXPECT_NE(errorText(bad.takeError()).find("bad spec"), std::string::npos);
 }
 
+TEST(Driver, TunedConfigWithoutATunedKernelSaysSo) {
+  TempDir dir;
+  DriverOptions options;
+  options.cacheDir = dir.path;
+  options.preferCubin = false;
+  Driver driver(options);
+  // Nothing tuned yet: a message naming the missing entry, not a parse
+  // error of "tuned" as an attribute.
+  auto kernel = driver.get("matmul m=1 n=256 k=512 a=f16 w=s8", kTunedConfig);
+  ASSERT_FALSE(bool(kernel));
+  std::string why = errorText(kernel.takeError());
+  EXPECT_NE(why.find("no tuned kernel is cached"), std::string::npos) << why;
+  // Once the tuner's entry is there, the same request returns it.
+  auto fallback = driver.get("matmul m=1 n=256 k=512 a=f16 w=s8");
+  ASSERT_TRUE(bool(fallback)) << errorText(fallback.takeError());
+  Kernel copy = **fallback;
+  driver.remember("matmul m=1 n=256 k=512 a=f16 w=s8", kTunedConfig, std::move(copy));
+  auto tuned = driver.get("matmul m=1 n=256 k=512 a=f16 w=s8", kTunedConfig);
+  ASSERT_TRUE(bool(tuned)) << errorText(tuned.takeError());
+  EXPECT_EQ((*tuned)->image, (*fallback)->image);
+}
+
 TEST(Driver, UnwritableCacheIsANoteNotAFailure) {
   TempDir dir;
   DriverOptions options;

@@ -46,12 +46,16 @@ struct DriverOptions {
   bool diskCache = true;
 };
 
+/// The config name the tuner caches its choice under (Tuner.h): `get` with
+/// it returns the tuned kernel, or an error saying none is cached.
+inline constexpr const char *kTunedConfig = "tuned";
+
 class Driver {
 public:
   explicit Driver(DriverOptions options);
 
   /// The kernel for `spec` (see Spec.h) with the default config, or with
-  /// `config` (a #lowbit_gpu.config) when given.
+  /// `config` (a #lowbit_gpu.config, or kTunedConfig) when given.
   llvm::Expected<std::shared_ptr<const Kernel>> get(const std::string &spec,
                                                     const std::string &config = "");
   /// The cached kernel (memory, then disk) for `spec` under `config` (a
