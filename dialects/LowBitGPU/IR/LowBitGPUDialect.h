@@ -58,6 +58,13 @@ inline int64_t wgmmaStreamKParts(int64_t rest, int64_t slots, int64_t kTiles) {
   return rest ? std::min(slots / rest, kTiles / kWgmmaMinStreamKIters) : 0;
 }
 
+/// The GEMVs' chunk of a weight row, what a lane loads as one: 16 bytes of
+/// 2-, 4- or 8-bit codes, or `bits` words (32 codes) of 3-, 5- or 6-bit
+/// codes, some of which straddle two words. The generator (Gemv.h) and the
+/// config selector's mirror of it both size chunks here.
+inline int64_t gemvChunkBytes(unsigned bits) { return 32 % bits == 0 ? 16 : 4 * bits; }
+inline int64_t gemvChunkCodes(unsigned bits) { return 8 * gemvChunkBytes(bits) / bits; }
+
 /// Fails, with a diagnostic on `op`, where one of its operands is a tensor
 /// with a static dimension of 0: no GPU kernel is built for an empty
 /// product (its grid would be empty, and the config rules divide by its

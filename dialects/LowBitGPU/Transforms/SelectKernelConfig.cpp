@@ -155,9 +155,8 @@ bool gemvDecodesFourBitCodes(MatmulOp op, function_ref<bool(Type)> scaleOk) {
 
 /// Whether the GEMVs stream this product's weight rows as whole chunks
 /// (GemvKernel.cpp's `vectorized`; this mirrors it): packed 2- to 6-bit
-/// codes or 8-bit ones, rows of whole chunks (16 bytes; `bits` words, 32
-/// codes, for 3-, 5- and 6-bit codes), activation rows of whole 16-byte
-/// vectors and scale groups of whole chunks.
+/// codes or 8-bit ones, rows of whole chunks (gemvChunkCodes), activation
+/// rows of whole 16-byte vectors and scale groups of whole chunks.
 bool gemvStreamsWholeChunks(MatmulOp op) {
   RankedTensorType weight = op.getWeight().getType();
   QuantSchemeAttr scheme = op.getWeightScheme();
@@ -166,8 +165,7 @@ bool gemvStreamsWholeChunks(MatmulOp op) {
   unsigned bits = scheme.getBitWidth();
   if (!(packed && bits >= 2 && bits <= 6) && !(bits == 8 && (!layout || packed)))
     return false;
-  int64_t chunkBytes = 32 % bits == 0 ? 16 : 4 * bits;
-  int64_t codesPerChunk = 8 * chunkBytes / bits;
+  int64_t codesPerChunk = gemvChunkCodes(bits);
   int64_t k = weight.getDimSize(1);
   int64_t actBits = op.getInput().getType().getElementTypeBitWidth();
   return k % codesPerChunk == 0 && k % (128 / actBits) == 0 &&

@@ -105,8 +105,8 @@ struct GemvProblem {
   /// The words a lane loads as one chunk: a 16-byte vector, or the
   /// `codeBits` words of 32 split-word codes (loaded one by one: 12-, 20- or
   /// 24-byte chunks are only word-aligned).
-  int64_t chunkWords() const { return splitWordCodes() ? codeBits : 4; }
-  int64_t chunkBytes() const { return 4 * chunkWords(); }
+  int64_t chunkBytes() const { return lowbit::gpu::gemvChunkBytes(codeBits); }
+  int64_t chunkWords() const { return chunkBytes() / 4; }
   int64_t rowChunks() const { return rowBytes() / chunkBytes(); }
   /// tma_gemv: K tiles per row (512 bytes each), their codes, and the
   /// bytes of a ring slot: the weight tile (`weightBytes`), then on tensor
@@ -120,7 +120,7 @@ struct GemvProblem {
   /// bytes at run time) and its mbarriers after it: `full`, then `empty`.
   int64_t tableBytes() const { return int64_t(table.size() + scaleTable.size()) * 4; }
   int64_t barrierOffset() const { return ringSlots * slotBytes(); }
-  int64_t codesPerChunk() const { return chunkWords() * 32 / codeBits; }
+  int64_t codesPerChunk() const { return lowbit::gpu::gemvChunkCodes(codeBits); }
   /// tma_gemv on tensor cores: each warp computes rowsPerWarp rows as
   /// `rowTiles()` mma tiles of 16; the block's `rowGroups()` groups of
   /// rowsPerWarp rows each take `warpsPerRowGroup()` warps, which split the
