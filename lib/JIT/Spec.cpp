@@ -103,14 +103,10 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
       llvm::SmallVector<llvm::StringRef> parts;
       value.split(parts, ':');
       llvm::StringRef code = parts[0];
-      if (code == "i4")
-        code = "s4";
-      if (code == "i8")
-        code = "s8";
-      if (code == "i2")
-        code = "s2";
-      if (code == "i3" || code == "i5" || code == "i6")
-        code = code == "i3" ? "s3" : code == "i5" ? "s5" : "s6";
+      // i2 ... i8 name the signed integer codes s2 ... s8.
+      std::string signedCode = ("s" + code.drop_front()).str();
+      if (code.starts_with("i") && weightCode(signedCode))
+        code = signedCode;
       if (code == "fp4")
         code = "e2m1";
       if (code == "fp6")

@@ -52,6 +52,11 @@ TEST(Spec, CanonicalSpellingRoundTrips) {
   ASSERT_TRUE(bool(w3)) << errorText(w3.takeError());
   EXPECT_EQ(w3->str(), "matmul m=1 n=4096 k=4096 a=f16 w=s3:g128 scale=f16 out=f16");
   EXPECT_EQ(w3->weightBits(), 3u);
+  for (const char *width : {"2", "5", "6", "8"}) {
+    auto signedCodes = parseSpec(std::string("matmul m=1 n=64 k=64 a=f16 w=i") + width);
+    ASSERT_TRUE(bool(signedCodes)) << errorText(signedCodes.takeError());
+    EXPECT_EQ(signedCodes->weight, std::string("s") + width);
+  }
   EXPECT_NE(w3->toMLIR().find("tensor<4096x4096xi3, #lowbit.layout<packed>>"), std::string::npos);
   auto u6 = parseSpec("matmul m=1 n=64 k=64 a=bf16 w=u6:zp");
   ASSERT_TRUE(bool(u6)) << errorText(u6.takeError());
@@ -79,6 +84,7 @@ TEST(Spec, BadSpecsNameTheField) {
       {"matmul m=0 n=64 k=64 a=f16 w=u4", "m=0 is not a size"},
       {"matmul m=1 n=64 k=64 a=f32 w=u4", "a=f32: activations are"},
       {"matmul m=1 n=64 k=64 a=f16 w=u7", "w=u7: weight codes are u2, s2, u3, s3"},
+      {"matmul m=1 n=64 k=64 a=f16 w=i7", "w=i7: weight codes are u2, s2, u3, s3"},
       {"matmul m=1 n=64 k=60 a=f16 w=u3",
        "3-bit weights are packed densely, each row in whole bytes: K must be a multiple of 8"},
       {"matmul m=1 n=64 k=64 a=f16 w=e3m2:zp", "e3m2 weights take no integer zero points"},
