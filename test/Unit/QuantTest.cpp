@@ -10,6 +10,15 @@ using namespace mlir::lowbit::quant;
 
 namespace {
 
+/// A scheme of `code` with a scale per group of `groupSize` along K.
+Scheme groupScheme(CodeType code, int64_t groupSize) {
+  Scheme scheme(code);
+  scheme.granularity = Granularity::PerGroup;
+  scheme.axis = 1;
+  scheme.groupSize = groupSize;
+  return scheme;
+}
+
 std::vector<double> finiteValues(const CodeType &type) {
   std::vector<double> values;
   for (double v : type.values())
@@ -124,10 +133,7 @@ TEST(Quantize, RoundTripWithinTheSchemeBound) {
     int64_t rows = 1 + rng() % 8, groups = 1 + rng() % 4;
     int64_t groupSize = int64_t(1) << (rng() % 6);
     std::vector<int64_t> shape = {rows, groups * groupSize};
-    Scheme scheme(*CodeType::parse(codeNames[rng() % 8]));
-    scheme.granularity = Granularity::PerGroup;
-    scheme.axis = 1;
-    scheme.groupSize = groupSize;
+    Scheme scheme = groupScheme(*CodeType::parse(codeNames[rng() % 8]), groupSize);
     bool asymmetric = !scheme.code.isSigned();
     if (asymmetric)
       scheme.zeroPoint = ZeroPoint::Integer;
@@ -167,10 +173,7 @@ TEST(Quantize, RoundTripWithinTheSchemeBound) {
 TEST(Quantize, LargeTensorsMatchElementwise) {
   std::mt19937 rng(7);
   std::vector<int64_t> shape = {523, 4096}; // 2.1 M elements, rows not a power of two
-  Scheme scheme(*CodeType::parse("u4"));
-  scheme.granularity = Granularity::PerGroup;
-  scheme.axis = 1;
-  scheme.groupSize = 128;
+  Scheme scheme = groupScheme(*CodeType::parse("u4"), 128);
   scheme.zeroPoint = ZeroPoint::Integer;
   std::vector<int64_t> scaleShape = *scheme.scaleShape(shape);
   int64_t n = numElements(shape), ns = numElements(scaleShape);
@@ -226,11 +229,8 @@ TEST(Quantize, CodebookAndTwoLevelAndFloatCodes) {
   EXPECT_EQ(*codes, (std::vector<uint8_t>{0, 1, 2, 3}));
 
   // QServe two-level: value = (q - z) * s_group * s_channel.
-  Scheme qs(CodeType::integer(4, false));
+  Scheme qs = groupScheme(CodeType::integer(4, false), 2);
   qs.zeroPoint = ZeroPoint::Integer;
-  qs.granularity = Granularity::PerGroup;
-  qs.axis = 1;
-  qs.groupSize = 2;
   qs.twoLevel = true;
   std::vector<int64_t> shape2 = {2, 4};
   std::vector<uint8_t> q = {0, 15, 8, 9, 1, 2, 3, 4};
@@ -257,10 +257,7 @@ TEST(Quantize, CodebookAndTwoLevelAndFloatCodes) {
 }
 
 TEST(Quantize, BadOperandsAreErrorsNotCrashes) {
-  Scheme scheme(CodeType::integer(4, true));
-  scheme.granularity = Granularity::PerGroup;
-  scheme.axis = 1;
-  scheme.groupSize = 4;
+  Scheme scheme = groupScheme(CodeType::integer(4, true), 4);
   std::vector<int64_t> shape = {2, 8};
   std::vector<float> x(16, 1.0f), scales(3, 1.0f);
   auto r = quantize(shape, x, scheme, {scales, {}, {}});
@@ -277,10 +274,7 @@ TEST(Quantize, BadOperandsAreErrorsNotCrashes) {
 // negative weight became code 0 (the block's largest magnitude still set
 // the scale). Calibration refuses such blocks.
 TEST(Quantize, UnsignedCodesWithoutZeroPointsRefuseNegativeValues) {
-  Scheme scheme(CodeType::integer(4, false));
-  scheme.granularity = Granularity::PerGroup;
-  scheme.axis = 1;
-  scheme.groupSize = 4;
+  Scheme scheme = groupScheme(CodeType::integer(4, false), 4);
   std::vector<int64_t> shape = {2, 8};
   std::vector<float> x = {0.5f, 1, 2, 3, 0, 0, 1, 1, 2, 2, 2, 2, 1, -0.25f, 3, 0};
   auto refused = calibrate(shape, x, scheme);
