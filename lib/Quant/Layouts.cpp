@@ -117,9 +117,8 @@ llvm::Error check(const Layout &layout, const CodeMatrix &m) {
     return divides(layout.tile, "mma_fragment tile");
   case LayoutKind::Interleave: {
     int64_t e = layout.order.size();
-    if (e * m.bits != 32)
-      return error("interleave order needs " + std::to_string(32 / m.bits) +
-                   " positions for " + std::to_string(m.bits) + "-bit codes");
+    if (std::string why = interleaveRuleViolation(e, m.bits); !why.empty())
+      return error(why);
     std::vector<bool> seen(e, false);
     for (int64_t p : layout.order) {
       if (p < 0 || p >= e || seen[p])
@@ -162,6 +161,17 @@ bool fitsSigned4(uint8_t code) {
 }
 
 } // namespace
+
+std::string mlir::lowbit::quant::interleaveRuleViolation(int64_t positions, unsigned bits) {
+  if (bits != 2 && bits != 4 && bits != 8)
+    return "interleave holds 2-, 4- or 8-bit codes, not " + std::to_string(bits) + "-bit ones";
+  int64_t groupBits = positions * bits;
+  if (groupBits == 32 || groupBits == 64 || groupBits == 128)
+    return "";
+  return "interleave order of " + std::to_string(positions) + " positions holds " +
+         std::to_string(groupBits) + " bits of " + std::to_string(bits) +
+         "-bit codes, not one, two or four 32-bit words";
+}
 
 std::string mlir::lowbit::quant::mmaFragmentRuleViolation(ArrayRef<int64_t> mma,
                                                           ArrayRef<int64_t> tile, unsigned bits) {

@@ -1078,7 +1078,7 @@ TEST(KernelManifest, InterleavedWeightsArePackedInTheirOrder) {
     const char *message;
   } cases[] = {
       {llvm::json::Value(nullptr), "an interleave layout needs an order list"},
-      {llvm::json::Array{0, 1, 2, 3}, "interleave order needs 8 positions for 4-bit codes"},
+      {llvm::json::Array{0, 1, 2, 3}, "interleave order of 4 positions holds 16 bits"},
       {llvm::json::Array{0, 0, 1, 2, 3, 4, 5, 6}, "permutation"},
       {llvm::json::Array{"a", 1, 2, 3, 4, 5, 6, 7}, "not an integer"},
   };

@@ -28,6 +28,10 @@ TEST(Layouts, GoldenBytes) {
   Layout interleave{LayoutKind::Interleave, {}, {0, 2, 4, 6, 1, 3, 5, 7}, {}, {}};
   EXPECT_EQ(pack(interleave, {1, 8, 4}, {0, 1, 2, 3, 4, 5, 6, 7}),
             (std::vector<uint8_t>{0x20, 0x64, 0x31, 0x75}));
+  // A group of two words: 8-bit codes 0..7 as 4, 0, 5, 1 | 6, 2, 7, 3.
+  Layout twoWords{LayoutKind::Interleave, {}, {4, 0, 5, 1, 6, 2, 7, 3}, {}, {}};
+  EXPECT_EQ(pack(twoWords, {1, 8, 8}, {10, 11, 12, 13, 14, 15, 16, 17}),
+            (std::vector<uint8_t>{14, 10, 15, 11, 16, 12, 17, 13}));
 
   Layout planes{LayoutKind::BitPlanes, {}, {}, {}, {}};
   EXPECT_EQ(pack(planes, {1, 3, 2}, {1, 2, 3}),
@@ -62,10 +66,11 @@ TEST(Layouts, RoundTripIsTheIdentity) {
     case 1: {
       layout.kind = LayoutKind::Interleave;
       bits = std::vector<unsigned>{2, 4, 8}[rng() % 3];
-      layout.order.resize(32 / bits);
+      // Groups of one, two or four words.
+      layout.order.resize((32 << rng() % 3) / bits);
       std::iota(layout.order.begin(), layout.order.end(), 0);
       std::shuffle(layout.order.begin(), layout.order.end(), rng);
-      cols = int64_t(32 / bits) * (1 + rng() % 4);
+      cols = int64_t(layout.order.size()) * (1 + rng() % 4);
       break;
     }
     case 2:
@@ -193,8 +198,8 @@ TEST(Layouts, BadInputIsAnError) {
   Layout interleave{LayoutKind::Interleave, {}, {0, 1, 2, 3}, {}, {}};
   auto r = packCodes(interleave, {1, 8, 4}, std::vector<uint8_t>(8));
   ASSERT_FALSE(bool(r));
-  EXPECT_EQ(llvm::toString(r.takeError()),
-            "interleave order needs 8 positions for 4-bit codes");
+  EXPECT_EQ(llvm::toString(r.takeError()), "interleave order of 4 positions holds 16 bits of 4-bit "
+                                           "codes, not one, two or four 32-bit words");
   Layout packed;
   auto shortData = unpackCodes(packed, {4, 4, 4}, std::vector<uint8_t>(3));
   ASSERT_FALSE(bool(shortData));

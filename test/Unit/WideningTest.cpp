@@ -3,9 +3,12 @@
 // host for every input and compared with the quantization library's codes.
 #include "lowbit/Conversion/RegisterWidening.h"
 #include "lowbit/Quant/CodeType.h"
+#include "lowbit/Quant/Layouts.h"
 #include "lowbit/Support/Npy.h"
 
 #include <gtest/gtest.h>
+
+#include <random>
 
 using namespace mlir::lowbit;
 using namespace mlir::lowbit::quant;
@@ -86,6 +89,38 @@ TEST(Widening, SpreadCodePairsAreExactBiasedF16Halves) {
               << "byte " << byte << " lane " << lane;
         }
       }
+}
+
+// Weights packed in the byte-fragment order: lane q's word of each 16-byte
+// group widens to the e4m3 bytes of (code + 8) / 512 for K 4q .. 4q + 3
+// (low register) and 16 + 4q .. 16 + 4q + 3 (high register), exactly,
+// whatever the other bytes hold.
+TEST(Widening, ByteFragmentWordsBecomeBiasedE4m3) {
+  CodeType e4m3 = CodeType::floating(FloatFormat::E4M3FN);
+  Layout order{LayoutKind::Interleave, {}, {}, {}, {}};
+  order.order.assign(std::begin(kByteFragmentOrder), std::end(kByteFragmentOrder));
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<uint8_t> codes(32);
+    for (uint8_t &c : codes)
+      c = uint8_t(rng() % 16);
+    auto bytes = packCodes(order, {1, 32, 4}, codes);
+    ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+    for (int q = 0; q < 4; ++q) {
+      uint32_t word = 0;
+      for (int b = 0; b < 4; ++b)
+        word |= uint32_t((*bytes)[4 * q + b]) << (8 * b);
+      uint32_t regs[2] = {widening::biasedE4m3Low(word), widening::biasedE4m3High(word)};
+      for (int half = 0; half < 2; ++half)
+        for (int j = 0; j < 4; ++j) {
+          int code = codes[4 * q + j + 16 * half];
+          code = code >= 8 ? code - 16 : code;
+          double value = e4m3.decode(uint8_t(regs[half] >> (8 * j)));
+          ASSERT_EQ(value * widening::kBiasedE4m3Scale - widening::kBiasedE4m3Offset, code)
+              << "trial " << trial << " word " << q << " half " << half << " byte " << j;
+        }
+    }
+  }
 }
 
 } // namespace

@@ -276,9 +276,10 @@ LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "mma_fragment layout needs tile = [rows, cols]";
     break;
   case LayoutKind::Interleave: {
-    if (order.size() != 4 && order.size() != 8 && order.size() != 16)
-      return emitError() << "interleave order must list 4, 8 or 16 positions "
-                            "(8-, 4- or 2-bit codes in a 32-bit word), got "
+    if (!llvm::is_contained({4, 8, 16, 32, 64}, order.size()))
+      return emitError() << "interleave order must list 4, 8, 16, 32 or 64 positions "
+                            "(2-, 4- or 8-bit codes filling one, two or four 32-bit "
+                            "words), got "
                          << order.size();
     SmallVector<bool> seen(order.size(), false);
     for (int64_t position : order) {
@@ -346,10 +347,9 @@ LayoutAttr::verifyEncoding(ArrayRef<int64_t> shape, Type elementType,
       return emitError() << why;
     return verifyTiles(shape, getTile(), "mma_fragment tile", emitError);
   case LayoutKind::Interleave:
-    if (getOrder().size() * bits != 32)
-      return emitError() << "interleave order of " << getOrder().size()
-                         << " positions needs " << 32 / getOrder().size()
-                         << "-bit codes, got " << elementType;
+    // The packer's rule (lib/Quant/Layouts.cpp).
+    if (std::string why = quant::interleaveRuleViolation(getOrder().size(), bits); !why.empty())
+      return emitError() << why;
     break;
   case LayoutKind::BitPlanes:
     if (!isa<IntegerType, BipolarType>(elementType))

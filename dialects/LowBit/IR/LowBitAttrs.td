@@ -116,9 +116,11 @@ def LowBit_LayoutAttr : LowBit_Attr<"Layout", "layout",
       mma.sync A fragments for the next 256 / bits codes of its rows
       (Marlin/Machete prepack). 4- and 8-bit codes; rows a multiple of 16,
       cols of 256 / bits (the byte order: `include/lowbit/Quant/Layouts.h`).
-    - `interleave` with `order`: the order of the codes inside each 32-bit
-      word, so that lop3/prmt dequantize several codes in parallel (QServe,
-      FasterTransformer). `order` is a permutation of `32 / bits` positions.
+    - `interleave` with `order`: the order of the codes inside each group of
+      one, two or four 32-bit words, so that lop3/prmt dequantize several
+      codes in parallel (QServe, FasterTransformer). `order` is a
+      permutation of `32 / bits`, `64 / bits` or `128 / bits` positions
+      (2-, 4- or 8-bit codes).
     - `bit_planes`: bit `i` of every code stored in plane `i` (integer and
       bipolar codes).
     - `split_4_2`: 6-bit codes split into a 4-bit and a 2-bit array (FP6-LLM).

@@ -6,8 +6,9 @@
 // formats, which kernels read:
 //
 // - packed: one dense bit stream over the whole matrix, code i at bit i * bits.
-// - interleave(order): each row in 32-bit words of E = 32 / bits consecutive
-//   codes; bits [s * bits, (s + 1) * bits) of a word hold the word's code
+// - interleave(order): each row in groups of E = order.size() consecutive
+//   codes that fill one, two or four 32-bit words (E * bits = 32, 64 or
+//   128); bits [s * bits, (s + 1) * bits) of a group hold the group's code
 //   order[s]. cols must be a multiple of E.
 // - bit_planes: for p = 0 .. bits-1, a dense bit stream of bit p of every
 //   code, each plane padded to a whole 32-bit word.
@@ -60,6 +61,17 @@ enum class LayoutKind {
 /// and the split-K GEMV's f16x2 pairs are then consecutive codes.
 inline constexpr int64_t kAwqOrder[8] = {0, 2, 4, 6, 1, 3, 5, 7};
 
+/// 4-bit codes in the order of 8-bit A fragments (mma.sync m16n8k32, and
+/// wgmma's register A for s8/e4m3): in each group of 32 codes (16 bytes of
+/// a row), word q holds codes 4q .. 4q + 3 in the low nibbles of its bytes
+/// and 16 + 4q .. 16 + 4q + 3 in the high ones, the codes of the two
+/// registers of a K step that lane 4g + q holds for a row (a0 / a2 or
+/// a1 / a3). One 32-bit load then gives both, split by masks and a shift.
+/// As an `interleave` order: position 8q + 2j + h holds code 4q + j + 16h.
+inline constexpr int64_t kByteFragmentOrder[32] = {0,  16, 1,  17, 2,  18, 3,  19, 4,  20, 5,
+                                                   21, 6,  22, 7,  23, 8,  24, 9,  25, 10, 26,
+                                                   11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+
 struct Layout {
   LayoutKind kind = LayoutKind::Packed;
   std::vector<int64_t> tile;        // mma_fragment
@@ -75,6 +87,11 @@ struct Layout {
 /// breaks them. Shared by the dialect's verifier and the packer.
 std::string mmaFragmentRuleViolation(llvm::ArrayRef<int64_t> mma, llvm::ArrayRef<int64_t> tile,
                                      unsigned bits);
+
+/// interleave's rule: `positions` codes of 2, 4 or 8 bits fill one, two or
+/// four 32-bit words. Empty when it holds, else what breaks it. Shared by the
+/// dialect's verifier and the packer.
+std::string interleaveRuleViolation(int64_t positions, unsigned bits);
 
 struct CodeMatrix {
   int64_t rows, cols;

@@ -200,7 +200,7 @@ func.func private @f(tensor<16x64xi4, #lowbit.layout<mma_fragment, mma = [16, 8,
 
 // -----
 
-// expected-error @+1 {{interleave order must list 4, 8 or 16 positions (8-, 4- or 2-bit codes in a 32-bit word), got 3}}
+// expected-error @+1 {{interleave order must list 4, 8, 16, 32 or 64 positions (2-, 4- or 8-bit codes filling one, two or four 32-bit words), got 3}}
 func.func private @f(tensor<8x8xi4, #lowbit.layout<interleave, order = [0, 1, 2]>>)
 
 // -----
@@ -250,8 +250,13 @@ func.func private @f(tensor<16x64xi8, #lowbit.layout<mma_fragment, mma = [16, 8,
 
 // -----
 
-// expected-error @+1 {{interleave order of 8 positions needs 4-bit codes, got 'i8'}}
-func.func private @f(tensor<8x8xi8, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>)
+// expected-error @+1 {{interleave order of 4 positions holds 16 bits of 4-bit codes, not one, two or four 32-bit words}}
+func.func private @f(tensor<8x8xi4, #lowbit.layout<interleave, order = [0, 2, 1, 3]>>)
+
+// -----
+
+// expected-error @+1 {{interleave holds 2-, 4- or 8-bit codes, not 3-bit ones}}
+func.func private @f(tensor<8x8xi3, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>)
 
 // -----
 
