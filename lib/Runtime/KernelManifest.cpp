@@ -25,7 +25,8 @@ static llvm::Error manifestError(const std::string &path, const std::string &wha
 }
 
 /// An interleave layout's order into `param`, checked as packing checks it
-/// (a permutation filling a 32-bit word, rows of whole words).
+/// (a permutation filling one, two or four 32-bit words, rows of whole
+/// groups).
 static llvm::Error readInterleaveOrder(const llvm::json::Object &p, KernelParam &param,
                                        const std::string &path, const std::string &where) {
   const llvm::json::Array *order = p.getArray("order");

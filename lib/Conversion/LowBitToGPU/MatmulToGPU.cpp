@@ -11,6 +11,7 @@
 #include "lowbit/Conversion/Passes.h"
 
 #include "Kernels.h"
+#include "lowbit/Quant/Layouts.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -63,20 +64,28 @@ FailureOr<KernelLaunch> buildKernel(OpBuilder &b, Operation *op,
   }
 }
 
-/// The generators read lowbit.matmul's operands row-major, packed, or (the
-/// GEMVs, checking the order themselves) interleaved in 32-bit words; an
-/// operand in any other layout would be read as if it were row-major.
+/// The generators read lowbit.matmul's operands row-major or packed, and
+/// its weights also as 4-bit codes interleaved in AWQ's order (the GEMVs
+/// check which of their paths read those); an operand in any other layout
+/// would be read as if it were one of these.
 LogicalResult verifyKernelLayouts(Operation *op) {
-  if (!isa<MatmulOp>(op))
+  auto matmul = dyn_cast<MatmulOp>(op);
+  if (!matmul)
     return success();
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<RankedTensorType>(operand.get().getType());
     auto layout = type ? dyn_cast_or_null<LayoutAttr>(type.getEncoding()) : LayoutAttr();
-    if (!layout || layout.getKind() == LayoutKind::Packed ||
-        layout.getKind() == LayoutKind::Interleave)
+    if (!layout || layout.getKind() == LayoutKind::Packed)
+      continue;
+    bool awqWeights = operand.get() == matmul.getWeight() &&
+                      layout.getKind() == LayoutKind::Interleave &&
+                      getCodeBitWidth(type.getElementType()) == 4 &&
+                      layout.getOrder() == ArrayRef<int64_t>(quant::kAwqOrder);
+    if (awqWeights)
       continue;
     return op->emitOpError() << "GPU kernels read operand #" << operand.getOperandNumber()
-                             << " row-major, packed or (4-bit GEMV weights) interleaved, not "
+                             << " row-major, packed or (4-bit weights) interleaved in AWQ's "
+                                "order, not "
                              << layout << " (not supported yet)";
   }
   return success();

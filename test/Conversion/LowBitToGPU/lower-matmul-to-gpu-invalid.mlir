@@ -389,7 +389,7 @@ func.func @interleave_bf16(%x: tensor<1x1024xbf16>, %w: tensor<64x1024xi4, #lowb
 
 // Other interleave orders are not read by any kernel yet.
 func.func @interleave_other_order(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 1, 2, 3, 4, 5, 6, 7]>>, %s: tensor<64x8xf16>) -> tensor<1x64xf32> {
-  // expected-error @+1 {{does not support these weight codes or this layout}}
+  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's order, not #lowbit.layout<interleave, order = [0, 1, 2, 3, 4, 5, 6, 7]>}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x1024xf16>, tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 1, 2, 3, 4, 5, 6, 7]>>, tensor<64x8xf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
@@ -516,7 +516,7 @@ func.func @empty_m(%x: tensor<0x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<
 // The kernels read operands row-major, packed or interleaved: a weight in
 // MMA fragment order would be read as if it were row-major.
 func.func @fragment_weights(%x: tensor<1x128xf16>, %w: tensor<64x128xi4, #lowbit.layout<mma_fragment, mma = [16, 8, 16], tile = [16, 64]>>, %s: tensor<64x1xf16>) -> tensor<1x64xf16> {
-  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit GEMV weights) interleaved, not #lowbit.layout<mma_fragment, mma = [16, 8, 16], tile = [16, 64]> (not supported yet)}}
+  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's order, not #lowbit.layout<mma_fragment, mma = [16, 8, 16], tile = [16, 64]> (not supported yet)}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<1x128xf16>, tensor<64x128xi4, #lowbit.layout<mma_fragment, mma = [16, 8, 16], tile = [16, 64]>>, tensor<64x1xf16>) -> tensor<1x64xf16>
   return %y : tensor<1x64xf16>
 }
@@ -524,7 +524,7 @@ func.func @fragment_weights(%x: tensor<1x128xf16>, %w: tensor<64x128xi4, #lowbit
 // -----
 
 func.func @channel_permuted_fp8_weights(%x: tensor<256x512xf16>, %w: tensor<256x512xf8E4M3FN, #lowbit.layout<channel_permute, outliers = 4>>, %s: tensor<256x1xf32>) -> tensor<256x256xf16> {
-  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit GEMV weights) interleaved, not #lowbit.layout<channel_permute, outliers = 4>}}
+  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's order, not #lowbit.layout<channel_permute, outliers = 4>}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) : (tensor<256x512xf16>, tensor<256x512xf8E4M3FN, #lowbit.layout<channel_permute, outliers = 4>>, tensor<256x1xf32>) -> tensor<256x256xf16>
   return %y : tensor<256x256xf16>
 }
@@ -570,4 +570,14 @@ func.func @three_bit_prefill(%x: tensor<64x1024xf16>, %w: tensor<64x1024xi3, #lo
   // expected-error @+1 {{the mma_sync strategy does not support the weights}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i3, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<64x1024xf16>, tensor<64x1024xi3, #lowbit.layout<packed>>, tensor<64x1xf16>) -> tensor<64x64xf16>
   return %y : tensor<64x64xf16>
+}
+
+// -----
+
+// Interleaved 8-bit codes are read by no kernel: an error, not bytes read
+// as if row-major (mma_sync's e4m3 weights did not check their layout).
+func.func @interleave_fp8_weights(%x: tensor<128x256xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<128x256xf8E4M3FN, #lowbit.layout<interleave, order = [1, 0, 3, 2]>>, %s: tensor<1x1xf32>) -> tensor<128x128xbf16> {
+  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's order, not #lowbit.layout<interleave, order = [1, 0, 3, 2]> (not supported yet)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 32], mma = [16, 8, 32], mma_type = f8E4M3FN, stages = 4>} : (tensor<128x256xf8E4M3FN>, tensor<128x256xf8E4M3FN, #lowbit.layout<interleave, order = [1, 0, 3, 2]>>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<128x128xbf16>
+  return %y : tensor<128x128xbf16>
 }
