@@ -55,7 +55,10 @@ for case in "$root"/test/Integration/GPU/*.mlir; do
   "$build/bin/lowbit-compile" "$case" --arch="${case_arch:-$arch}" -o "$dir/kernel.ptx" \
     --manifest="$dir/manifest.json" > /dev/null
   sed -i "s|\"image\": \".*\"|\"image\": \"kernel.ptx\"|" "$dir/manifest.json"
-  "$build/bin/lowbit-run" "$case" --seed=1 --save-inputs="$dir" \
+  # A case may shape its inputs (`// GPU-INPUTS: --nonnegative=0`: lowbit-run's
+  # options for the generated arguments).
+  read -ra input_args <<< "$(sed -n 's|^// GPU-INPUTS: *||p' "$case")"
+  "$build/bin/lowbit-run" "$case" --seed=1 "${input_args[@]}" --save-inputs="$dir" \
     --output="$dir/expected.npy" > "$dir/reference.txt"
   # A case may state its tolerance (`// GPU-COMPARE: --rtol=... --atol=...`).
   sed -n 's|^// GPU-COMPARE: *||p' "$case" > "$dir/compare.args"

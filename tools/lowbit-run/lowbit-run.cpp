@@ -1,7 +1,7 @@
 //===- lowbit-run.cpp - run lowbit functions on the CPU reference ---------===//
 //
 //   lowbit-run FILE.mlir [--entry=NAME] [--input=A.npy ...] [--seed=N]
-//              [--output=OUT.npy ...]
+//              [--nonnegative=I,...] [--output=OUT.npy ...]
 //   lowbit-run --compare GOT.npy EXPECTED.npy [--rtol=R] [--atol=A] [--max-rel-l2=E]
 //   lowbit-run FILE.mlir --gpu [--arch=sm_90a] [--rtol=R] [--atol=A] [--max-rel-l2=E]
 //     (also runs the function's kernel on GPU 0 and compares the results)
@@ -54,6 +54,11 @@ static cl::opt<unsigned> seed(
              "codes uniform over their finite values (f8E8M0FNU scales over "
              "2^-7..2^7), 1-D integer tensors a random permutation"),
     cl::init(1));
+static cl::list<unsigned>
+    nonNegative("nonnegative", cl::CommaSeparated,
+                cl::desc("Generated arguments (by index) drawn non-negative: reals in [0, 1), "
+                         "float codes over their finite non-negative values, integer codes below "
+                         "half their range (data that is not zero-mean, where sums cancel)"));
 static cl::opt<std::string> saveInputs(
     "save-inputs",
     cl::desc("Write the arguments used (given or generated) to DIR/arg<i>.npy"),
@@ -172,12 +177,13 @@ struct ElementCodec {
   }
 };
 
-/// Random bytes for `count` elements of `codec` (see --seed).
-std::vector<uint8_t> randomData(const ElementCodec &codec, int64_t count,
-                                ArrayRef<int64_t> shape, std::mt19937 &rng) {
+/// Random bytes for `count` elements of `codec` (see --seed and
+/// --nonnegative).
+std::vector<uint8_t> randomData(const ElementCodec &codec, int64_t count, ArrayRef<int64_t> shape,
+                                std::mt19937 &rng, bool nonNegative) {
   std::vector<uint8_t> data(count * codec.bytes);
   Type type = codec.type;
-  std::uniform_real_distribution<float> real(-1.0f, 1.0f);
+  std::uniform_real_distribution<float> real(nonNegative ? 0.0f : -1.0f, 1.0f);
   bool permutation = (type.isInteger(32) || type.isInteger(64) ||
                       type.isIndex()) &&
                      shape.size() == 1;
@@ -217,8 +223,10 @@ std::vector<uint8_t> randomData(const ElementCodec &codec, int64_t count,
       memcpy(p, &v, codec.bytes);
     } else {
       unsigned width = mlir::lowbit::getCodeBitWidth(type);
+      // Non-negative: the top bit (a sign, or half an unsigned range) clear.
+      unsigned drawn = nonNegative ? width - 1 : width;
       while (true) {
-        uint8_t raw = uint8_t(rng() & ((1u << width) - 1));
+        uint8_t raw = uint8_t(rng() & ((1u << drawn) - 1));
         auto floatType = dyn_cast<FloatType>(type);
         if (!floatType || llvm::APFloat(floatType.getFloatSemantics(),
                                         llvm::APInt(width, raw))
@@ -388,6 +396,13 @@ int main(int argc, char **argv) {
     return fail(llvm::Twine(outputs.size()) + " outputs for " +
                 llvm::Twine(signature.getNumResults()) + " results");
 
+  for (unsigned i : nonNegative)
+    if (i >= signature.getNumInputs() || i < inputs.size())
+      return fail("--nonnegative=" + llvm::Twine(i) +
+                  ": not a generated argument (the function has " +
+                  llvm::Twine(signature.getNumInputs()) + ", " + llvm::Twine(inputs.size()) +
+                  " given by --input)");
+
   // Arguments.
   std::mt19937 rng(seed);
   std::vector<std::vector<uint8_t>> argData;
@@ -423,7 +438,8 @@ int main(int argc, char **argv) {
       if (!tensor.hasStaticShape())
         return fail("argument " + llvm::Twine(i) +
                     " has a dynamic shape: give it with --input");
-      argData.push_back(randomData(*codec, tensor.getNumElements(), shape, rng));
+      argData.push_back(randomData(*codec, tensor.getNumElements(), shape, rng,
+                                   llvm::is_contained(nonNegative, unsigned(i))));
     }
     descriptors.push_back(makeDescriptor(argData.back().data(), shape));
     if (!saveInputs.empty()) {
