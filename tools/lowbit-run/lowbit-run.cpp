@@ -58,7 +58,8 @@ static cl::list<unsigned>
     nonNegative("nonnegative", cl::CommaSeparated,
                 cl::desc("Generated arguments (by index) drawn non-negative: reals in [0, 1), "
                          "float codes over their finite non-negative values, integer codes below "
-                         "half their range (data that is not zero-mean, where sums cancel)"));
+                         "half their range, other integers in 0..8 (data that is not zero-mean, "
+                         "where sums cancel)"));
 static cl::opt<std::string> saveInputs(
     "save-inputs",
     cl::desc("Write the arguments used (given or generated) to DIR/arg<i>.npy"),
@@ -219,7 +220,7 @@ std::vector<uint8_t> randomData(const ElementCodec &codec, int64_t count, ArrayR
     } else if (isa<Float8E8M0FNUType>(type)) {
       *p = uint8_t(120 + rng() % 15); // 2^-7 .. 2^7
     } else if (type.isInteger(32) || type.isInteger(64) || type.isIndex()) {
-      int64_t v = int64_t(rng() % 17) - 8;
+      int64_t v = nonNegative ? int64_t(rng() % 9) : int64_t(rng() % 17) - 8;
       memcpy(p, &v, codec.bytes);
     } else {
       unsigned width = mlir::lowbit::getCodeBitWidth(type);
