@@ -380,28 +380,45 @@ int lowbitDequantize(lowbitContext context, const char *scheme, const uint8_t *c
   return succeed(context);
 }
 
-int lowbitPackCodes(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
-                    int bits, uint8_t *packed) {
+/// rows x cols codes of `bits` bits packed in `layout` into `packed`;
+/// errors name `function`.
+static int packCodesIn(lowbitContext context, const char *function, const quant::Layout &layout,
+                       const uint8_t *codes, int64_t rows, int64_t cols, int bits,
+                       uint8_t *packed) {
+  std::string name = function;
   if (!codes || !packed)
-    return fail(context, "lowbitPackCodes: null argument");
+    return fail(context, name + ": null argument");
   if (rows < 0 || cols < 0)
-    return fail(context, "lowbitPackCodes: negative size");
+    return fail(context, name + ": negative size");
   if (bits < 1 || bits > 8)
-    return fail(context,
-                "lowbitPackCodes: codes of " + std::to_string(bits) + " bits; expected 1 to 8");
+    return fail(context, name + ": codes of " + std::to_string(bits) + " bits; expected 1 to 8");
   llvm::ArrayRef<uint8_t> values(codes, rows * cols);
   // Packing keeps the low bits: a wider code would come back as another.
   for (size_t i = 0; i < values.size(); ++i)
     if (values[i] >> bits)
-      return fail(context, "lowbitPackCodes: code " + std::to_string(values[i]) + " at (" +
+      return fail(context, name + ": code " + std::to_string(values[i]) + " at (" +
                                std::to_string(i / cols) + ", " + std::to_string(i % cols) +
                                ") does not fit " + std::to_string(bits) + " bits");
-  quant::Layout layout;
   auto bytes = quant::packCodes(layout, {rows, cols, unsigned(bits)}, values);
   if (!bytes)
-    return fail(context, bytes.takeError());
+    return fail(context, name + ": " + llvm::toString(bytes.takeError()));
   std::copy(bytes->begin(), bytes->end(), packed);
   return succeed(context);
+}
+
+int lowbitPackCodes(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
+                    int bits, uint8_t *packed) {
+  return packCodesIn(context, "lowbitPackCodes", quant::Layout(), codes, rows, cols, bits, packed);
+}
+
+int lowbitPackInterleaved(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
+                          int bits, const int64_t *order, int64_t positions, uint8_t *packed) {
+  if (!order || positions <= 0)
+    return fail(context, "lowbitPackInterleaved: no order");
+  quant::Layout layout;
+  layout.kind = quant::LayoutKind::Interleave;
+  layout.order.assign(order, order + positions);
+  return packCodesIn(context, "lowbitPackInterleaved", layout, codes, rows, cols, bits, packed);
 }
 
 int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,

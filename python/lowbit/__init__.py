@@ -198,10 +198,14 @@ def dequantize(q):
     return out
 
 
-def pack_codes(codes, bits):
+def pack_codes(codes, bits, order=None):
     """[rows, cols] codes of `bits` bits (one per byte) packed as kernels read a
-    #lowbit.layout<packed> weight: one stream, low bits first. Returns
-    [rows, cols * bits / 8] uint8 (rows of whole bytes), else the flat stream."""
+    #lowbit.layout<packed> weight: one stream, low bits first; or, given an
+    `order` (a manifest's "order" for "layout": "interleave"), as they read
+    #lowbit.layout<interleave, order = order>: in each group of len(order)
+    codes of a row, bits [p * bits, (p + 1) * bits) hold code order[p].
+    Returns [rows, cols * bits / 8] uint8 (rows of whole bytes), else the
+    flat stream."""
     codes = np.ascontiguousarray(codes, np.uint8)
     if codes.ndim != 2:
         raise LowbitError("pack_codes: expects a 2-D array of codes")
@@ -209,8 +213,15 @@ def pack_codes(codes, bits):
     total = (rows * cols * bits + 7) // 8
     packed = np.empty(total, np.uint8)
     ctx = _context()
-    if lib().lowbitPackCodes(ctx._handle, _ptr(codes, ctypes.c_uint8), rows, cols, bits,
-                             _ptr(packed, ctypes.c_uint8)):
+    if order is None:
+        status = lib().lowbitPackCodes(ctx._handle, _ptr(codes, ctypes.c_uint8), rows, cols,
+                                       bits, _ptr(packed, ctypes.c_uint8))
+    else:
+        order = np.ascontiguousarray(order, np.int64)
+        status = lib().lowbitPackInterleaved(ctx._handle, _ptr(codes, ctypes.c_uint8), rows,
+                                             cols, bits, _ptr(order, ctypes.c_int64), order.size,
+                                             _ptr(packed, ctypes.c_uint8))
+    if status:
         ctx._raise()
     return packed.reshape(rows, cols * bits // 8) if cols * bits % 8 == 0 else packed
 

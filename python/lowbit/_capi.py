@@ -64,6 +64,9 @@ def lib():
             "lowbitPack4": (c_int, [c_void_p, c_uint8_p, c_int64, c_int64, c_uint8_p]),
             "lowbitPackCodes": (c_int, [c_void_p, c_uint8_p, c_int64, c_int64, ctypes.c_int,
                                         c_uint8_p]),
+            "lowbitPackInterleaved": (c_int, [c_void_p, c_uint8_p, c_int64, c_int64,
+                                              ctypes.c_int, ctypes.POINTER(c_int64), c_int64,
+                                              c_uint8_p]),
             "lowbitBitRowBytes": (c_int64, [c_int64]),
             "lowbitPackBits": (c_int, [c_void_p, c_uint8_p, c_int64, c_int64, c_uint8_p]),
         }

@@ -15,9 +15,17 @@ def _device_weights(q, device, dtype, weight_param):
     if key not in cache:
         codes = q.codes
         # Packed as the kernel's manifest says it reads them (every code
-        # narrower than a byte: 2- and 4-bit integers, NF4, FP4, ...).
-        if weight_param.get("layout") == "packed" and weight_param["bits"] < 8:
-            codes = pack_codes(codes, weight_param["bits"])
+        # narrower than a byte: 2- and 4-bit integers, NF4, FP4, ...; or
+        # interleaved in the order it names). Any other layout would be
+        # read as something else: an error.
+        layout, bits = weight_param.get("layout"), weight_param["bits"]
+        if layout == "packed" and bits < 8:
+            codes = pack_codes(codes, bits)
+        elif layout == "interleave":
+            codes = pack_codes(codes, bits, order=weight_param["order"])
+        elif layout not in ("packed", "bytes"):
+            raise LowbitError("the kernel reads its weights in layout %r, which lowbit.torch "
+                              "does not pack" % (layout,))
         w = torch.from_numpy(codes.copy()).to(device)
         s = torch.from_numpy(q.scales.copy()).to(device=device, dtype=dtype)
         z = None

@@ -211,6 +211,34 @@ def test_pack_codes_is_one_stream_low_bits_first():
         lowbit.pack_codes(codes, 9)
 
 
+def test_pack_codes_interleaves_each_group_in_its_order():
+    # AWQ's word order, a two-word 2-bit order and the four-word
+    # half-fragment order (quant::kHalfFragmentOrder).
+    half_fragment = [2 * q + 8 * (s % 4) + s // 4 for q in range(4) for s in range(8)]
+    for bits, order in ((4, [0, 2, 4, 6, 1, 3, 5, 7]), (2, list(range(31, -1, -1))),
+                        (4, half_fragment)):
+        codes = RNG.integers(0, 2 ** bits, (3, 4 * len(order)), dtype=np.uint8)
+        packed = lowbit.pack_codes(codes, bits, order=order)
+        # Position p of each group holds the group's code order[p], in a
+        # little-endian stream of whole words: a stream of the codes with
+        # each group's columns permuted.
+        groups = codes.reshape(3, -1, len(order))[:, :, order].reshape(codes.shape)
+        planes = (groups[..., None] >> np.arange(bits, dtype=np.uint8)) & 1
+        expected = np.packbits(planes.reshape(3, -1), axis=1, bitorder="little")
+        assert (packed == expected).all(), (bits, order)
+    codes = RNG.integers(0, 16, (2, 16), dtype=np.uint8)
+    with pytest.raises(lowbit.LowbitError, match="interleave order is not a permutation"):
+        lowbit.pack_codes(codes, 4, order=[0, 0, 1, 2, 3, 4, 5, 6])
+    with pytest.raises(lowbit.LowbitError, match="not one, two or four 32-bit words"):
+        lowbit.pack_codes(codes, 4, order=[0, 1, 2, 3])
+    with pytest.raises(lowbit.LowbitError, match="interleave needs cols to be a multiple of 8"):
+        lowbit.pack_codes(codes[:, :12], 4, order=[0, 2, 4, 6, 1, 3, 5, 7])
+    with pytest.raises(lowbit.LowbitError, match="does not fit 4 bits"):
+        lowbit.pack_codes(codes + 16, 4, order=[0, 2, 4, 6, 1, 3, 5, 7])
+    with pytest.raises(lowbit.LowbitError, match="interleave holds 2-, 4- or 8-bit codes"):
+        lowbit.pack_codes(codes & 7, 3, order=list(range(32)))
+
+
 def test_pack4_matches_the_kernel_layout():
     codes = np.array([[1, 2, 3, 4]], np.uint8)
     assert lowbit.pack4(codes).tolist() == [[0x21, 0x43]]
