@@ -94,12 +94,13 @@ int lowbitDequantize(lowbitContext context, const char *scheme, const uint8_t *c
  * bytes. A code that does not fit `bits` bits is an error. */
 int lowbitPackCodes(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
                     int bits, uint8_t *packed);
-/* Packs them as kernels read a #lowbit.layout<interleave, order = [...]>
- * weight (a manifest parameter with "layout": "interleave" names its
- * "order"): each row in groups of `positions` codes (one, two or four 32-bit
- * words: 32 / bits, 64 / bits or 128 / bits codes), bits [p * bits, (p + 1)
- * * bits) of a group (little-endian words) holding its code order[p]:
- * rows * cols * bits / 8 bytes. `bits` is 2, 4 or 8, cols a multiple of
+/* Packs rows x cols codes of `bits` bits (one per byte) as kernels read a
+ * #lowbit.layout<interleave, order = [...]> weight (a manifest parameter
+ * with "layout": "interleave" names its "order"): each row in groups of
+ * `positions` codes (one, two or four 32-bit words: 32 / bits, 64 / bits or
+ * 128 / bits codes), bits [p * bits, (p + 1) * bits) of a group
+ * (little-endian words) holding its code order[p]: rows * cols * bits / 8
+ * bytes. `bits` is 2, 4 or 8, cols a multiple of
  * `positions`, `order` a permutation of 0 .. positions - 1; otherwise, or
  * for a code that does not fit, an error. */
 int lowbitPackInterleaved(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,

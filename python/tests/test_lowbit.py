@@ -212,8 +212,8 @@ def test_pack_codes_is_one_stream_low_bits_first():
 
 
 def test_pack_codes_interleaves_each_group_in_its_order():
-    # AWQ's word order, a two-word 2-bit order and the four-word
-    # half-fragment order (quant::kHalfFragmentOrder).
+    # AWQ's word order, a two-word 2-bit order and a four-word 4-bit one
+    # (the half-fragment order of branch w4a16-fragment).
     half_fragment = [2 * q + 8 * (s % 4) + s // 4 for q in range(4) for s in range(8)]
     for bits, order in ((4, [0, 2, 4, 6, 1, 3, 5, 7]), (2, list(range(31, -1, -1))),
                         (4, half_fragment)):
