@@ -36,6 +36,11 @@
 #                       R weight rows: R / 64 consumer warpgroups (3 or 4
 #                       past 128 rows: more warps to hide the dequantization's
 #                       latency), 4 stages, stream-K
+#   mM[-bf16][-short-rR]-fragment the weights interleaved in the
+#                       half-fragment order (the wgmma kernels read a
+#                       thread's codes of two K steps as one word; the GEMVs
+#                       read it as AWQ's order): the default config, or the
+#                       mM-short-rR config
 #   mM-wgmma            the wgmma kernel at 64 tokens (64 weight rows per tile
 #                       on 8192 rows, 128 on 28672; 2 stages), which the
 #                       sm_90a default takes from M = 4 for formats tma_gemv
@@ -76,7 +81,9 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
                  m8-tmamma-r32-w32-s2 m8-tmamma-r32-w32-s4 m4-tmamma-r32-w32-s3 \
                  m4-tmamma-r32-w32-s6 m1-tmamma-r32-w32-s3 m1-tmamma-r32-w32-s2 \
                  m8-short-r128 m8-short-r192 m8-short-r256 m16-short-r128 m16-short-r192 \
-                 m16-short-r256 m32-short-r128 m32-short-r192"
+                 m16-short-r256 m32-short-r128 m32-short-r192 m1-fragment m4-fragment \
+                 m8-fragment m16-fragment m32-fragment m1-bf16-fragment m16-bf16-fragment \
+                 m16-short-r128-fragment m16-short-r192-fragment m16-short-r256-fragment"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")
     variants="$narrow m1-tmamma-r32-w32-s2-k$old m4-tmamma-r32-w32-s3-k$old m16-tmamma-r32-w32-s2-k$old"
@@ -91,6 +98,8 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
     result=f32; [[ $variant == *-o16 ]] && result=f16
     layout="#lowbit.layout<packed>"
     [ "$variant" = m1-awq ] && layout="#lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>"
+    # quant::kHalfFragmentOrder.
+    [[ $variant == *-fragment ]] && layout="#lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>"
     case ${variant%-o16} in
       m1-f32) config=$(gemv 1 4 "$splits" f32) ;;
       m*-tmamma-*) s=${variant#*-s}; s=${s%%-*}; r=16; w=16; split=""
@@ -105,7 +114,7 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
       m1-r*) spec=${variant#m1-r}; r=${spec%%-*}; s=${spec#*-s}; s=${s%%-*}
              kk=$splits; [[ $variant == *-k* ]] && kk=${variant##*-k}
              config=$(gemv "$r" "$s" "$kk" f16) ;;
-      m*-short-r*) r=${variant##*-r}
+      m*-short-r*) r=${variant##*-r}; r=${r%%-*}
                 config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$m, $r, 256], warp = [$m, 64], mma = [$m, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>}" ;;
       *-wgmma*) config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, $rows, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true>}" ;;
     esac

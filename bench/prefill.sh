@@ -9,8 +9,10 @@
 # M = 4096 on 8192x8192; W4A4 (packed s4 both sides, widened to s8,
 # mma_sync) at M = 4096 on 8192x8192; W4A8 with e4m3 activations (wgmma;
 # 192 tokens per tile from M = 4096, else 128) at M = 1024, 4096 and 8192 on
-# the three shapes (timed against cuBLASLt FP8 W8A8 of the same shape). All
-# with the default config.
+# the three shapes (timed against cuBLASLt FP8 W8A8 of the same shape), and
+# W4A16 with the weights interleaved in the half-fragment order
+# (w4a16-fragment-*: two K steps' codes per 32-bit load, widened by masks).
+# All with the default config.
 set -euo pipefail
 out=$1
 mkdir -p "$out"
@@ -50,17 +52,20 @@ for m in 4096 8192; do
     fp8 $m "${shape%x*}" "${shape#*x}"
   done
 done
-# W4A16 u4 + zero points, g128, bf16: $1 = M, $2 = N, $3 = K.
+# quant::kHalfFragmentOrder as an interleave layout.
+half_fragment="#lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>"
+# W4A16 u4 + zero points, g128, bf16: $1 = M, $2 = N, $3 = K, $4 = a name
+# suffix and $5 the weights' layout (default packed).
 w4a16() {
-  local m=$1 n=$2 k=$3 groups=$(($3 / 128))
-  cat > "$out/w4a16-m$m-n$n-k$k.mlir" <<MLIR
-func.func @w4a16(%x: tensor<${m}x${k}xbf16>, %w: tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+  local m=$1 n=$2 k=$3 groups=$(($3 / 128)) name=${4:-} layout=${5:-#lowbit.layout<packed>}
+  cat > "$out/w4a16$name-m$m-n$n-k$k.mlir" <<MLIR
+func.func @w4a16(%x: tensor<${m}x${k}xbf16>, %w: tensor<${n}x${k}xi4, $layout>,
                  %s: tensor<${n}x${groups}xbf16>, %z: tensor<${n}x${groups}xi4>) -> tensor<${m}x${n}xbf16> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
                                   granularity = per_group, axis = 1, group_size = 128, scale_type = bf16>
       weight_scales(%s) weight_zero_points(%z)
-      : (tensor<${m}x${k}xbf16>, tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+      : (tensor<${m}x${k}xbf16>, tensor<${n}x${k}xi4, $layout>,
          tensor<${n}x${groups}xbf16>, tensor<${n}x${groups}xi4>) -> tensor<${m}x${n}xbf16>
   return %y : tensor<${m}x${n}xbf16>
 }
@@ -68,10 +73,13 @@ MLIR
 }
 for m in 256 1024 4096 8192; do
   w4a16 $m 8192 8192
+  w4a16 $m 8192 8192 -fragment "$half_fragment"
 done
 for m in 1024 4096; do
-  w4a16 $m 28672 8192
-  w4a16 $m 8192 28672
+  for shape in 28672x8192 8192x28672; do
+    w4a16 $m "${shape%x*}" "${shape#*x}"
+    w4a16 $m "${shape%x*}" "${shape#*x}" -fragment "$half_fragment"
+  done
 done
 cat > "$out/w4a8-m4096-n8192-k8192.mlir" <<MLIR
 func.func @w4a8(%x: tensor<4096x8192xi8>, %w: tensor<8192x8192xi4, #lowbit.layout<packed>>,

@@ -91,25 +91,39 @@ TEST(Widening, SpreadCodePairsAreExactBiasedF16Halves) {
       }
 }
 
+/// A random group of 32 4-bit codes (0..15) and the four 32-bit words that
+/// quant::packCodes makes of it in the interleave `order`.
+struct PackedGroup {
+  std::vector<uint8_t> codes;
+  uint32_t words[4];
+};
+PackedGroup packRandomGroup(const int64_t (&order)[32], std::mt19937 &rng) {
+  Layout layout{LayoutKind::Interleave, {}, {}, {}, {}};
+  layout.order.assign(std::begin(order), std::end(order));
+  PackedGroup group{std::vector<uint8_t>(32), {}};
+  for (uint8_t &c : group.codes)
+    c = uint8_t(rng() % 16);
+  auto bytes = packCodes(layout, {1, 32, 4}, group.codes);
+  EXPECT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+  for (int q = 0; q < 4; ++q) {
+    group.words[q] = 0;
+    for (int b = 0; bytes && b < 4; ++b)
+      group.words[q] |= uint32_t((*bytes)[4 * q + b]) << (8 * b);
+  }
+  return group;
+}
+
 // Weights packed in the byte-fragment order: lane q's word of each 16-byte
 // group widens to the e4m3 bytes of (code + 8) / 512 for K 4q .. 4q + 3
 // (low register) and 16 + 4q .. 16 + 4q + 3 (high register), exactly,
 // whatever the other bytes hold.
 TEST(Widening, ByteFragmentWordsBecomeBiasedE4m3) {
   CodeType e4m3 = CodeType::floating(FloatFormat::E4M3FN);
-  Layout order{LayoutKind::Interleave, {}, {}, {}, {}};
-  order.order.assign(std::begin(kByteFragmentOrder), std::end(kByteFragmentOrder));
   std::mt19937 rng(7);
   for (int trial = 0; trial < 2000; ++trial) {
-    std::vector<uint8_t> codes(32);
-    for (uint8_t &c : codes)
-      c = uint8_t(rng() % 16);
-    auto bytes = packCodes(order, {1, 32, 4}, codes);
-    ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+    auto [codes, words] = packRandomGroup(kByteFragmentOrder, rng);
     for (int q = 0; q < 4; ++q) {
-      uint32_t word = 0;
-      for (int b = 0; b < 4; ++b)
-        word |= uint32_t((*bytes)[4 * q + b]) << (8 * b);
+      uint32_t word = words[q];
       uint32_t regs[2] = {widening::biasedE4m3Low(word), widening::biasedE4m3High(word)};
       for (int half = 0; half < 2; ++half)
         for (int j = 0; j < 4; ++j) {
@@ -121,6 +135,77 @@ TEST(Widening, ByteFragmentWordsBecomeBiasedE4m3) {
         }
     }
   }
+}
+
+// Weights packed in the half-fragment order: register j of lane q's word
+// of each 16-byte group holds the biased codes of K 2q + 8j and 2q + 8j + 1
+// (K step j / 2, registers a0 / a2 of wgmma's and mma.sync's 16-bit A),
+// exactly, whatever the other nibbles hold.
+TEST(Widening, HalfFragmentWordsBecomeExactBiasedHalves) {
+  std::mt19937 rng(13);
+  for (int trial = 0; trial < 2000; ++trial) {
+    auto [codes, words] = packRandomGroup(kHalfFragmentOrder, rng);
+    for (int q = 0; q < 4; ++q) {
+      uint32_t word = words[q];
+      for (bool bf16 : {false, true})
+        for (bool signedCodes : {false, true})
+          for (unsigned reg = 0; reg < 4; ++reg) {
+            uint32_t pair = widening::halfFragmentPair(word, reg, bf16, signedCodes);
+            for (int half = 0; half < 2; ++half) {
+              uint16_t bits = pair >> (16 * half);
+              double value = bf16 ? bf16ToDouble(bits) : halfToDouble(bits);
+              int code = codes[2 * q + 8 * reg + half];
+              if (signedCodes)
+                code = code >= 8 ? code - 16 : code;
+              ASSERT_EQ(value - widening::halfFragmentBias(reg, bf16) - (signedCodes ? 8 : 0), code)
+                  << "trial " << trial << " word " << q << " register " << reg << " half " << half
+                  << (bf16 ? " bf16" : " f16") << (signedCodes ? " signed" : "");
+            }
+          }
+    }
+  }
+}
+
+// The GEMVs' chunk orders: chunkCode matches the layouts' orders, and every
+// gather of activations picks the activations of the codes it is paired
+// with. Activations are stood for by their indices (byte b of word w holds
+// 4w + b), so a gathered byte is the index of the activation it carries.
+TEST(Widening, ChunkGathersPickTheActivationsOfTheirCodes) {
+  using widening::ChunkOrder;
+  for (int j = 0; j < 4; ++j)
+    for (int s = 0; s < 8; ++s) {
+      EXPECT_EQ(widening::chunkCode(ChunkOrder::Awq, j, s), 8 * j + kAwqOrder[s]);
+      EXPECT_EQ(widening::chunkCode(ChunkOrder::HalfFragment, j, s), kHalfFragmentOrder[8 * j + s]);
+    }
+  uint32_t words[8];
+  for (int w = 0; w < 8; ++w)
+    words[w] = 0x03020100u + 0x04040404u * w;
+  auto byteOf = [](uint32_t word, int b) { return int((word >> (8 * b)) & 0xFF); };
+  for (ChunkOrder order : {ChunkOrder::Packed, ChunkOrder::Awq, ChunkOrder::HalfFragment})
+    for (int j = 0; j < 4; ++j) {
+      for (int q = 0; q < 4; ++q) {
+        int first = widening::chunkCode(order, j, q), second = widening::chunkCode(order, j, q + 4);
+        if (order != ChunkOrder::Packed) {
+          // f16/bf16 activations as loaded: word w holds activations 2w, 2w + 1.
+          EXPECT_EQ(first % 2, 0);
+          EXPECT_EQ(second, first + 1);
+          EXPECT_EQ(widening::pairActivationWord(order, j, q), first / 2);
+        }
+        for (bool spread : {false, true}) {
+          widening::ByteGather g = widening::pairBytes(order, j, q, spread);
+          uint32_t gathered = widening::prmt(words[g.lo], words[g.hi], g.select);
+          EXPECT_EQ(byteOf(gathered, 0), first) << int(order) << " " << j << " " << q;
+          EXPECT_EQ(byteOf(gathered, spread ? 2 : 1), second) << int(order) << " " << j << " " << q;
+        }
+      }
+      for (bool odd : {false, true}) {
+        widening::ByteGather g = widening::nibbleBytes(order, j, odd);
+        uint32_t gathered = widening::prmt(words[g.lo], words[g.hi], g.select);
+        for (int i = 0; i < 4; ++i)
+          EXPECT_EQ(byteOf(gathered, i), widening::chunkCode(order, j, 2 * i + odd))
+              << int(order) << " word " << j << (odd ? " odd" : " even") << " byte " << i;
+      }
+    }
 }
 
 } // namespace

@@ -245,6 +245,15 @@ QuantSchemeAttr::getOuterScaleShape(ArrayRef<int64_t> shape) const {
 // LayoutAttr
 //===----------------------------------------------------------------------===//
 
+bool LayoutAttr::isAwqInterleave() const {
+  return getKind() == LayoutKind::Interleave && getOrder() == ArrayRef<int64_t>(quant::kAwqOrder);
+}
+
+bool LayoutAttr::isHalfFragmentInterleave() const {
+  return getKind() == LayoutKind::Interleave &&
+         getOrder() == ArrayRef<int64_t>(quant::kHalfFragmentOrder);
+}
+
 LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  LayoutKind kind, ArrayRef<int64_t> mma,
                                  ArrayRef<int64_t> tile,

@@ -145,6 +145,15 @@ def LowBit_LayoutAttr : LowBit_Attr<"Layout", "layout",
   let assemblyFormat =
       "`<` $kind (`,` struct($mma, $tile, $order, $block, $outliers)^)? `>`";
   let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// `interleave` in quant::kAwqOrder: 4-bit codes of each word as AWQ
+    /// packs them, [0, 2, 4, 6, 1, 3, 5, 7].
+    bool isAwqInterleave() const;
+    /// `interleave` in quant::kHalfFragmentOrder: 4-bit codes of which a
+    /// lane of a 16-bit A fragment reads two K steps' four registers with
+    /// one 32-bit load.
+    bool isHalfFragmentInterleave() const;
+  }];
 }
 
 #endif // LOWBIT_ATTRS_TD

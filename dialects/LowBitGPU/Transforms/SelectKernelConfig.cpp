@@ -9,7 +9,6 @@
 #include "LowBitGPU/Transforms/Passes.h"
 
 #include "LowBit/IR/LowBitOps.h"
-#include "lowbit/Quant/Layouts.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -33,6 +32,10 @@ struct Problem {
   bool f32Result = false;
   bool realInput = false; // f16/bf16/f32 activations
   bool fourBitWgmma = false; // 4-bit weights wgmma widens as its A operand
+  /// ... interleaved in the half-fragment order, which the wgmma kernels
+  /// read with one load per four registers (WgmmaProblem::halfFragmentWeights)
+  /// and the GEMVs as they read AWQ's order.
+  bool halfFragmentWeights = false;
   /// The split-K GEMV's f16x2 path takes this product (GemvKernel.cpp's
   /// `halfProducts` with `mma_type = f16`).
   bool halfProductGemv = false;
@@ -84,17 +87,23 @@ int64_t wgmmaKTile(int64_t tokens) { return tokens == 256 ? 128 : 256; }
 /// Whether the wgmma strategy takes these 4-bit weights as its register A
 /// operand (the generator, WgmmaKernel.cpp, checks the full rules and names
 /// what it rejects; this is the set chosen by default): packed 4-bit
-/// integer codes with one level of f16/bf16/f32 scales, K a multiple of 32,
-/// and either f16/bf16 activations (any signedness, integer zero points,
-/// groups along K of a multiple of 16) or int8 / e4m3 activations with
+/// integer codes (or, with f16/bf16 activations, interleaved in the
+/// half-fragment order) with one level of f16/bf16/f32 scales, K a multiple
+/// of 32, and either f16/bf16 activations (any signedness, integer zero
+/// points, groups along K of a multiple of 16) or int8 / e4m3 activations with
 /// per-token or per-tensor scales and signed weights with per-channel or
 /// per-tensor scales. `m` (static) picks the K tile the groups must fit.
 bool wgmmaTakesFourBitWeights(MatmulOp op, int64_t m) {
   RankedTensorType weight = op.getWeight().getType();
   QuantSchemeAttr scheme = op.getWeightScheme();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
-  if (!scheme.getStorage().isInteger(4) || !layout || layout.getKind() != LayoutKind::Packed ||
-      scheme.getCodebook() || scheme.getOuterScaleType() || weight.getDimSize(1) % 32 ||
+  // Weights in the half-fragment order are read by the W4A16 kernels
+  // (WgmmaProblem::halfFragmentWeights) and the GEMVs, not by W4A8's.
+  bool halfFragment = layout && layout.isHalfFragmentInterleave() &&
+                      isa<Float16Type, BFloat16Type>(op.getInput().getType().getElementType());
+  if (!scheme.getStorage().isInteger(4) || !layout ||
+      (layout.getKind() != LayoutKind::Packed && !halfFragment) || scheme.getCodebook() ||
+      scheme.getOuterScaleType() || weight.getDimSize(1) % 32 ||
       !isHalfOrFloat(cast<ShapedType>(op.getWeightScales().getType()).getElementType()) ||
       !isHalfOrFloat(op.getResult().getType().getElementType()))
     return false;
@@ -130,7 +139,8 @@ bool scalePerQuad(QuantSchemeAttr scheme) {
 
 /// Whether the GEMVs' 4-bit decoders take these weights (the generator,
 /// GemvKernel.cpp, decides; this mirrors it): packed 4-bit integer codes
-/// (or interleaved in AWQ's order [0, 2, 4, 6, 1, 3, 5, 7]) in rows of whole
+/// (or interleaved in AWQ's order [0, 2, 4, 6, 1, 3, 5, 7] or the
+/// half-fragment order, GemvProblem::CodeOrder) in rows of whole
 /// 16-byte chunks, one level of scales of type `scaleOk` per tensor,
 /// output channel or group of whole chunks (32 codes) along K, integer or
 /// no zero points.
@@ -139,16 +149,15 @@ bool gemvDecodesFourBitCodes(MatmulOp op, function_ref<bool(Type)> scaleOk) {
   QuantSchemeAttr scheme = op.getWeightScheme();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
   bool groups = scaleGroups(scheme);
-  bool pairedCodes = layout && layout.getKind() == LayoutKind::Interleave &&
-                     layout.getOrder() == ArrayRef<int64_t>(quant::kAwqOrder);
+  bool interleavedCodes = layout && (layout.isAwqInterleave() || layout.isHalfFragmentInterleave());
   // Scales per output channel (axis 0) or per group along K (axis 1).
   bool axisOk = scheme.getGranularity() == Granularity::PerTensor ||
                 (scheme.getGranularity() == Granularity::PerChannel && scheme.getAxis() == 0) ||
                 (groups && scheme.getAxis() == 1);
   return scheme.getStorage().isInteger(4) && !scheme.getCodebook() && layout &&
-         (layout.getKind() == LayoutKind::Packed || pairedCodes) &&
-         weight.getDimSize(1) % 32 == 0 && axisOk &&
-         !scheme.getOuterScaleType() && scheme.getZeroPoint() != ZeroPointKind::Float &&
+         (layout.getKind() == LayoutKind::Packed || interleavedCodes) &&
+         weight.getDimSize(1) % 32 == 0 && axisOk && !scheme.getOuterScaleType() &&
+         scheme.getZeroPoint() != ZeroPointKind::Float &&
          scaleOk(cast<ShapedType>(op.getWeightScales().getType()).getElementType()) &&
          (!groups || scheme.getGroupSize() % 32 == 0);
 }
@@ -424,9 +433,16 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
   // 55.7 and 52.0 us on 28672 x 8192 and 8192 x 28672 against 59.6 (128
   // rows) and 55.5 (tma_gemv); 8192 x 8192 stays on tma_gemv (21.4 us
   // against 22.4; bench/results/2026-12-05-h200-short-tiles-and-odd-widths.md).
+  // Weights in the half-fragment order take it on layers of 2^26 weights or
+  // more too, where tma_gemv reads them 0.94x as fast as packed ones: on an
+  // NVIDIA H200 at M = 16 f16 (bench/results/2026-12-05-h200-half-fragment.md)
+  // 19.5 us on 8192 x 8192 in 128 rows against 22.8 on tma_gemv (packed:
+  // 21.6), and 50.0 / 47.3 us on 28672 x 8192 / 8192 x 28672 in 128 / 192
+  // rows against packed weights' 56.0 / 52.6. Narrower layers were not timed.
   bool shortTileWgmmaLayer =
       p.realInput ? p.scalesPerQuad &&
-                        (shortTileWgmmaTiles(p) >= target.getNumSMs() || largeShortTileLayer(p))
+                        (shortTileWgmmaTiles(p) >= target.getNumSMs() || largeShortTileLayer(p) ||
+                         (p.halfFragmentWeights && p.n * p.k >= (int64_t(1) << 26)))
                   : shortTileWgmmaFillsSMs(p, target.getNumSMs());
   bool shortTileWgmmaDecode = !ShapedType::isDynamic(p.m) && p.m > 8 && p.m <= 16 &&
                               target.hasWgmma() && p.fourBitWgmma && shortTileWgmmaLayer;
@@ -637,6 +653,8 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
             isHalfOrFloat(act)};
   // wgmma needs the whole M known (its tensor maps are encoded per shape).
   p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op, p.m);
+  auto layout = dyn_cast_or_null<LayoutAttr>(op.getWeight().getType().getEncoding());
+  p.halfFragmentWeights = p.fourBitWgmma && layout && layout.isHalfFragmentInterleave();
   p.halfProductGemv = gemvTakesHalfProducts(op);
   p.tensorCoreGemv = gemvTakesTensorCores(op);
   p.int8TensorCoreGemv = gemvTakesInt8TensorCores(op);

@@ -131,6 +131,101 @@ constexpr uint32_t biasedE4m3High(uint32_t word) {
   return ((word >> 4) & kLowNibbles) ^ kNibbleSignBits;
 }
 
+/// 4-bit codes in the half-fragment order (quant::kHalfFragmentOrder):
+/// register j (0..3) of a lane's word, the pair of codes in nibbles j and
+/// j + 4, OR-ed into the mantissas of a pair of biases: one load for four
+/// registers. bf16 shifts the word by 4j and masks bits 0..3 of each half
+/// into 128.0 (seven operations per four registers, against four byte loads
+/// and eight operations with biasedCodePair). f16 shifts by 8 for registers
+/// 2 and 3 only: its odd registers mask bits 4..7 of each half into 64.0,
+/// whose mantissa steps by 1/16, as spreadCodePair's high half (five
+/// operations, against spreadCodePair's two 8-byte loads and eight). Each half holds
+/// exactly halfFragmentBias + code (+ 8 for signed codes, flipped on the
+/// way).
+constexpr bool halfFragmentHighNibbles(unsigned reg, bool bf16) { return !bf16 && reg % 2; }
+constexpr unsigned halfFragmentShift(unsigned reg, bool bf16) {
+  return bf16 ? 4 * reg : 8 * (reg / 2);
+}
+constexpr uint32_t halfFragmentMask(unsigned reg, bool bf16) {
+  return halfFragmentHighNibbles(reg, bf16) ? 0x00F000F0u : 0x000F000Fu;
+}
+constexpr uint32_t halfFragmentMagic(unsigned reg, bool bf16, bool signedCodes) {
+  if (!halfFragmentHighNibbles(reg, bf16))
+    return codeMagic(bf16, signedCodes);
+  return signedCodes ? 0x54805480u : 0x54005400u;
+}
+constexpr int64_t halfFragmentBias(unsigned reg, bool bf16) {
+  return halfFragmentHighNibbles(reg, bf16) ? 64 : codeBias(bf16);
+}
+constexpr uint32_t halfFragmentPair(uint32_t word, unsigned reg, bool bf16, bool signedCodes) {
+  return ((word >> halfFragmentShift(reg, bf16)) & halfFragmentMask(reg, bf16)) ^
+         halfFragmentMagic(reg, bf16, signedCodes);
+}
+
+/// The GEMVs' 4-bit chunks (16 bytes, 32 codes, 4 words): the decoders pair
+/// nibbles q and q + 4 of word j (pair q of word j). Which codes those are
+/// depends on the order the codes are packed in, and so does where the
+/// activations that multiply them are gathered from.
+enum class ChunkOrder {
+  Packed,       // nibble s of word j: code 8j + s
+  Awq,          // quant::kAwqOrder in each word: code 8j + 2 (s % 4) + s / 4
+  HalfFragment, // quant::kHalfFragmentOrder: code 2j + 8 (s % 4) + s / 4
+};
+constexpr int chunkCode(ChunkOrder order, int word, int nibble) {
+  switch (order) {
+  case ChunkOrder::Packed:
+    return 8 * word + nibble;
+  case ChunkOrder::Awq:
+    return 8 * word + 2 * (nibble % 4) + nibble / 4;
+  case ChunkOrder::HalfFragment:
+    return 2 * word + 8 * (nibble % 4) + nibble / 4;
+  }
+  return -1;
+}
+
+/// f16/bf16 activations of the interleaved orders' pairs, consecutive
+/// codes: the 32-bit word of the chunk's activations (16 words: four
+/// 16-byte vectors of four) that pair q of word j multiplies as loaded.
+constexpr int pairActivationWord(ChunkOrder order, int word, int pair) {
+  return order == ChunkOrder::Awq ? 4 * word + pair : 4 * pair + word;
+}
+
+/// A `prmt` over two of a chunk's eight words of byte activations (int8 or
+/// e4m3): bytes of words `lo` and `hi`, selected by `select` (default mode,
+/// four selector nibbles).
+struct ByteGather {
+  int lo, hi;
+  uint32_t select;
+};
+/// The two bytes of pair q of word j into bytes 0 and 1 (e4m3, converted
+/// as a pair) or 0 and 2 (int8, `spread`) of the result.
+constexpr ByteGather pairBytes(ChunkOrder order, int word, int pair, bool spread) {
+  int first = pair, second = pair + 4, lo = 2 * word, hi = 2 * word + 1;
+  if (order == ChunkOrder::Awq) {
+    first = 2 * pair;
+    second = first + 1;
+  } else if (order == ChunkOrder::HalfFragment) {
+    lo = hi = 2 * pair + word / 2;
+    first = 2 * (word % 2);
+    second = first + 1;
+  }
+  return {lo, hi, uint32_t(spread ? first | second << 8 : first | second << 4)};
+}
+/// The four bytes of word j's even nibbles (`odd` false: nibbles 0, 2, 4, 6)
+/// or odd ones, in that order (s8 tensor cores: an A register of 16 x code
+/// bytes and its B register of activations).
+constexpr ByteGather nibbleBytes(ChunkOrder order, int word, bool odd) {
+  switch (order) {
+  case ChunkOrder::Packed:
+    return {2 * word, 2 * word + 1, odd ? 0x7531u : 0x6420u};
+  case ChunkOrder::Awq:
+    return {2 * word, 2 * word + 1, odd ? 0x7362u : 0x5140u};
+  case ChunkOrder::HalfFragment:
+    return {2 * odd + word / 2, 4 + 2 * odd + word / 2, word % 2 ? 0x7362u : 0x5140u};
+  }
+  return {0, 0, 0};
+}
+
 } // namespace mlir::lowbit::widening
 
 #endif // LOWBIT_CONVERSION_REGISTERWIDENING_H

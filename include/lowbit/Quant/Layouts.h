@@ -72,6 +72,18 @@ inline constexpr int64_t kByteFragmentOrder[32] = {0,  16, 1,  17, 2,  18, 3,  1
                                                    21, 6,  22, 7,  23, 8,  24, 9,  25, 10, 26,
                                                    11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
 
+/// 4-bit codes in the order of 16-bit A fragments (mma.sync m16n8k16 and
+/// wgmma's register A for f16/bf16): in each group of 32 codes (16 bytes of
+/// a row, two K steps of 16), word q holds the eight codes that lane 4g + q
+/// holds for a row over both steps, nibble s (bits 4s .. 4s + 3) of the
+/// word code 2q + 8 (s % 4) + (s / 4): a register's pair of codes (2q +
+/// 8j, 2q + 8j + 1) sits in nibbles j and j + 4, at bits 4j .. 4j + 3 of
+/// its two halves. One 32-bit load then gives the four registers of the
+/// two steps, each a mask of the word shifted by 4j.
+inline constexpr int64_t kHalfFragmentOrder[32] = {0,  8,  16, 24, 1,  9,  17, 25, 2,  10, 18,
+                                                   26, 3,  11, 19, 27, 4,  12, 20, 28, 5,  13,
+                                                   21, 29, 6,  14, 22, 30, 7,  15, 23, 31};
+
 struct Layout {
   LayoutKind kind = LayoutKind::Packed;
   std::vector<int64_t> tile;        // mma_fragment

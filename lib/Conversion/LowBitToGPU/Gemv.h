@@ -10,6 +10,7 @@
 
 #include "Emitter.h"
 #include "Kernels.h"
+#include "lowbit/Conversion/RegisterWidening.h"
 
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -75,10 +76,16 @@ struct GemvProblem {
   /// activations, 4-bit integer codes and f16 scales): two codes per
   /// instruction instead of one, sums in f16 within a 16-byte chunk.
   bool halfProducts = false;
-  /// 4-bit codes interleaved in each word as [0, 2, 4, 6, 1, 3, 5, 7] (the
-  /// order AWQ packs in): the f16x2 path's pairs are then pairs of
-  /// consecutive codes, which multiply the activations as they are loaded.
-  bool pairedCodes = false;
+  /// The order of 4-bit codes in a chunk's words (widening::ChunkOrder).
+  /// The decoders pair nibbles q and q + 4 of each word (HalfPairs);
+  /// packed, those are codes 8j + q and 8j + q + 4 of word j, whose
+  /// activations a `prmt` gathers. AWQ's order [0, 2, 4, 6, 1, 3, 5, 7] (an
+  /// `interleave` layout) makes them codes 8j + 2q and the next, the
+  /// half-fragment order (quant::kHalfFragmentOrder) codes 2j + 8q and the
+  /// next: consecutive codes, which multiply the activations as they are
+  /// loaded.
+  widening::ChunkOrder codeOrder = widening::ChunkOrder::Packed;
+  bool interleavedCodes() const { return codeOrder != widening::ChunkOrder::Packed; }
   /// The tma_gemv strategy: weight tiles stream through a shared-memory
   /// ring of `ringSlots` slots (buildTmaKernel).
   bool tma = false;
@@ -340,8 +347,9 @@ struct HalfPairs {
   /// A chunk's 32 activations (its 16-byte vectors as loaded) in the pairs'
   /// order. Packed codes: word j of pair q takes halves q % 2 of words q / 2
   /// and 2 + q / 2 of the j-th vector (prmt, which the compilers keep once
-  /// for all rows where they would duplicate vector shuffles). Paired codes:
-  /// word q of the j-th vector as loaded.
+  /// for all rows where they would duplicate vector shuffles). AWQ's order:
+  /// word q of the j-th vector as loaded; the half-fragment order: word j
+  /// of the q-th.
   SmallVector<Value> activations(ArrayRef<Value> vectors) {
     if (p.quantizedInput)
       return widenedActivations(vectors);
@@ -353,8 +361,9 @@ struct HalfPairs {
       Value select = arith::ConstantIntOp::create(b, loc, i32, q % 2 ? 0x7632 : 0x5410);
       Value pair = ub::PoisonOp::create(b, loc, words);
       for (int64_t j = 0; j < 4; ++j) {
-        Value word = p.pairedCodes
-                         ? x[j][q]
+        int64_t loaded = widening::pairActivationWord(p.codeOrder, j, q);
+        Value word = p.interleavedCodes()
+                         ? x[loaded / 4][loaded % 4]
                          : NVVM::PermuteOp::create(b, loc, i32, x[j][q / 2], x[j][2 + q / 2],
                                                    select, NVVM::PermuteMode::DEFAULT)
                                .getResult();
@@ -367,8 +376,10 @@ struct HalfPairs {
 
   /// A chunk's 32 int8 or e4m3 activations (two 16-byte vectors) as f16
   /// pairs in the pairs' order, exactly. Word j of pair q holds codes 8j +
-  /// q and 8j + q + 4 (packed) or 8j + 2q and the next (paired), bytes of
-  /// the vectors' words 2j and 2j + 1, which one prmt gathers. int8: into
+  /// q and 8j + q + 4 (packed) or 8j + 2q and the next (AWQ's order), bytes
+  /// of the vectors' words 2j and 2j + 1, or 2j + 8q and the next
+  /// (half-fragment order), bytes 2 (j % 2) and the next of word 2q + j / 2;
+  /// one prmt gathers them. int8: into
   /// the low bytes of two halves whose high bytes are 0x64 with the sign
   /// bit flipped (1024 + 128 + x), less 1152 in one f16x2 subtract. e4m3:
   /// into one 16-bit pair for cvt.rn.f16x2.e4m3x2.
@@ -381,17 +392,14 @@ struct HalfPairs {
     auto halfPair = VectorType::get({2}, half);
     SmallVector<Value> pairs;
     for (int64_t q = 0; q < 4; ++q) {
-      // The two codes' bytes among the 8 of words 2j and 2j + 1.
-      int64_t first = p.pairedCodes ? 2 * q : q, second = p.pairedCodes ? 2 * q + 1 : q + 4;
-      // e4m3: the two bytes as one 16-bit pair; int8: into bytes 0 and 2
-      // (bytes 1 and 3 are masked off).
-      int64_t select = fp8 ? first | second << 4 : first | second << 8;
       Value pair = ub::PoisonOp::create(b, loc, words);
       for (int64_t j = 0; j < 4; ++j) {
-        Value gathered =
-            NVVM::PermuteOp::create(b, loc, i32, x[2 * j], x[2 * j + 1],
-                                    arith::ConstantIntOp::create(b, loc, i32, select),
-                                    NVVM::PermuteMode::DEFAULT);
+        // e4m3: the two bytes as one 16-bit pair; int8: into bytes 0 and 2
+        // (bytes 1 and 3 are masked off).
+        widening::ByteGather g = widening::pairBytes(p.codeOrder, j, q, /*spread=*/!fp8);
+        Value gathered = NVVM::PermuteOp::create(
+            b, loc, i32, x[g.lo], x[g.hi], arith::ConstantIntOp::create(b, loc, i32, g.select),
+            NVVM::PermuteMode::DEFAULT);
         Value word;
         if (fp8) {
           Value codes = LLVM::BitcastOp::create(

@@ -17,8 +17,6 @@
 //===----------------------------------------------------------------------===//
 #include "Gemv.h"
 
-#include "lowbit/Quant/Layouts.h"
-
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -100,14 +98,16 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
   unsigned bits = scheme.getBitWidth();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
   bool packed = layout && layout.getKind() == LayoutKind::Packed;
-  p.pairedCodes = layout && layout.getKind() == LayoutKind::Interleave && bits == 4 &&
-                  layout.getOrder() == ArrayRef<int64_t>(quant::kAwqOrder);
+  if (layout && bits == 4 && layout.isAwqInterleave())
+    p.codeOrder = widening::ChunkOrder::Awq;
+  else if (layout && bits == 4 && layout.isHalfFragmentInterleave())
+    p.codeOrder = widening::ChunkOrder::HalfFragment;
   if (std::optional<SmallVector<float>> table = scheme.getCodeValues())
     p.table = std::move(*table);
   if (!p.table.empty() && scheme.hasZeroPoints())
     return unsupported("zero points with table codes");
   bool byteCodes = code.isInteger(8) || (!p.table.empty() && bits == 8);
-  if (((bits == 2 || bits == 4) && packed && p.k % (8 / bits) == 0) || p.pairedCodes)
+  if (((bits == 2 || bits == 4) && packed && p.k % (8 / bits) == 0) || p.interleavedCodes())
     p.codeBits = bits;
   else if (llvm::is_contained({3u, 5u, 6u}, bits) && packed)
     p.codeBits = bits; // the streaming path only (checked below)
@@ -176,7 +176,7 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return op.emitOpError()
            << "int8 and e4m3 activations run only on tma_gemv's tensor cores (mma = "
               "[16, 8, 16], mma_type = f16; int8 also on mma = [16, 8, 32], mma_type = i8)";
-  if (p.pairedCodes && !p.halfProducts && !(tensorCoreConfig && tensorCoreOperands))
+  if (p.interleavedCodes() && !p.halfProducts && !(tensorCoreConfig && tensorCoreOperands))
     return unsupported("the interleave layout except on the f16x2 path (f16 activations, "
                        "integer codes, f16 scales per tensor, channel or group of a "
                        "multiple of 32, K a multiple of 32, mma_type = f16) and "

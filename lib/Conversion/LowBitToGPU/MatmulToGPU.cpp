@@ -11,7 +11,6 @@
 #include "lowbit/Conversion/Passes.h"
 
 #include "Kernels.h"
-#include "lowbit/Quant/Layouts.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -66,7 +65,8 @@ FailureOr<KernelLaunch> buildKernel(OpBuilder &b, Operation *op,
 
 /// The generators read lowbit.matmul's operands row-major or packed, and
 /// its weights also as 4-bit codes interleaved in AWQ's order (the GEMVs
-/// check which of their paths read those); an operand in any other layout
+/// check which of their paths read those) or in the half-fragment order
+/// (which the GEMVs and wgmma's W4A16 read); an operand in any other layout
 /// would be read as if it were one of these.
 LogicalResult verifyKernelLayouts(Operation *op) {
   auto matmul = dyn_cast<MatmulOp>(op);
@@ -77,15 +77,14 @@ LogicalResult verifyKernelLayouts(Operation *op) {
     auto layout = type ? dyn_cast_or_null<LayoutAttr>(type.getEncoding()) : LayoutAttr();
     if (!layout || layout.getKind() == LayoutKind::Packed)
       continue;
-    bool awqWeights = operand.get() == matmul.getWeight() &&
-                      layout.getKind() == LayoutKind::Interleave &&
-                      getCodeBitWidth(type.getElementType()) == 4 &&
-                      layout.getOrder() == ArrayRef<int64_t>(quant::kAwqOrder);
-    if (awqWeights)
+    bool interleavedWeights = operand.get() == matmul.getWeight() &&
+                              getCodeBitWidth(type.getElementType()) == 4 &&
+                              (layout.isAwqInterleave() || layout.isHalfFragmentInterleave());
+    if (interleavedWeights)
       continue;
     return op->emitOpError() << "GPU kernels read operand #" << operand.getOperandNumber()
                              << " row-major, packed or (4-bit weights) interleaved in AWQ's "
-                                "order, not "
+                                "or the half-fragment order, not "
                              << layout << " (not supported yet)";
   }
   return success();

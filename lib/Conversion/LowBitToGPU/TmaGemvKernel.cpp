@@ -256,17 +256,21 @@ struct S8Products {
 
   /// B's registers of a token's chunk (its two 16-byte vectors of int8
   /// activations): for each word j, the bytes of its even and of its odd
-  /// codes (AWQ's order puts codes 0, 4, 1, 5 and 2, 6, 3, 7 there).
+  /// nibbles' codes, gathered by one prmt from two of the chunk's eight
+  /// words. Packed, those are codes 8j + 0, 2, 4, 6 and 8j + 1, 3, 5, 7
+  /// (words 2j and 2j + 1); AWQ's order puts codes 8j + 0, 4, 1, 5 and 8j +
+  /// 2, 6, 3, 7 there; the half-fragment order codes 2j + 0, 16, 1, 17 (words
+  /// j / 2 and 4 + j / 2) and 2j + 8, 24, 9, 25 (two words on).
   SmallVector<Value> activations(ArrayRef<Value> vectors) {
-    int64_t evenCodes = p.pairedCodes ? 0x5140 : 0x6420;
-    int64_t oddCodes = p.pairedCodes ? 0x7362 : 0x7531;
     SmallVector<Value> x;
     for (Value v : vectors)
       llvm::append_range(x, vectorWords(e.b, e.loc, v));
     SmallVector<Value> regs;
     for (int64_t j = 0; j < 4; ++j)
-      for (int64_t select : {evenCodes, oddCodes})
-        regs.push_back(e.permute(x[2 * j], x[2 * j + 1], e.i32(select)));
+      for (bool odd : {false, true}) {
+        widening::ByteGather g = widening::nibbleBytes(p.codeOrder, j, odd);
+        regs.push_back(e.permute(x[g.lo], x[g.hi], e.i32(g.select)));
+      }
     return regs;
   }
 

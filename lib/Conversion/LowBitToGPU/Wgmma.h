@@ -76,6 +76,13 @@ struct WgmmaProblem {
   /// codes), or 64 for W4A16 with 128-code K tiles (half the ring slot:
   /// twice the stages); 128 otherwise.
   int64_t aRowBytes = kRowBytes;
+  /// W4A16 with weights in the half-fragment order
+  /// (LayoutAttr::isHalfFragmentInterleave): a thread reads two K steps'
+  /// four A registers of a row with one 32-bit load, each a mask of the word
+  /// shifted (widening::halfFragmentPair: five operations per four registers
+  /// for f16 and seven for bf16, against eight with two 8-byte loads (f16 up
+  /// to 64 tokens) or four byte loads).
+  bool halfFragmentWeights = false;
   /// Accumulated in f32, promoted from the tensor cores' sum per K tile.
   bool floatProducts() const { return kind == WgmmaKind::Fp8 || kind == WgmmaKind::Int4Fp8; }
   /// The tensor cores sum in s32 (int8 and W4A8-int8): converted to f32 in
@@ -190,7 +197,8 @@ struct WgmmaProblem {
   /// 7-bit mantissa has no room for a code at bits 4..7, and longer tiles
   /// (not yet run on a GPU this way) widen loaded bytes.
   bool spreadCodePairs() const {
-    return kind == WgmmaKind::Int4Real && realType.isF16() && tileCols() <= 64;
+    return kind == WgmmaKind::Int4Real && realType.isF16() && tileCols() <= 64 &&
+           !halfFragmentWeights;
   }
   /// W4A16 multiplies a K tile in parts (buildDequantizingConsumer) of 8
   /// K steps (128 codes), 4 past 128 tokens or two consumers (whose

@@ -580,6 +580,78 @@ SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p, Sha
   return regs;
 }
 
+/// The offsets of f16 code pairs in a word's bits 4..7 of each half (odd
+/// registers of the half-fragment order, biased by 64 rather than 1024),
+/// derived from GroupScales' offsets where a part of a K tile first needs
+/// them, keyed by the offsets' index; exact (small integers).
+using HighNibbleOffsets = llvm::SmallDenseMap<int64_t, Value, 4>;
+
+/// The A fragments of W4A16 for K steps `step` and `step` + 1 (k16 each,
+/// `step` even) of ring slot `stage`, from weights in the half-fragment
+/// order: both steps' codes of a row are word lane % 4 of its 16-byte
+/// group at byte 8 * step (one 32-bit load, where the swizzle moved the
+/// group), and register j of the word (widening::halfFragmentPair) is
+/// register (step j / 2, K half j % 2). Registers in the order
+/// loadDequantizedWeights returns them, for `step` then `step` + 1.
+SmallVector<Value> loadHalfFragmentWeights(Emitter &e, const WgmmaProblem &p, SharedLayout &smem,
+                                           Value stage, Value consumer, Value warp, Value lane,
+                                           int64_t step, const GroupScales &g,
+                                           HighNibbleOffsets &highOffsets) {
+  assert(step % 2 == 0 && "a word holds the codes of an even step and the next");
+  OpBuilder &b = e.b;
+  bool bf16 = p.realType.isBF16();
+  bool signedCodes = !p.unsignedCodes;
+  Value row = e.add(e.mul(consumer, kWarpgroupRows), fragmentRow(e, warp, lane));
+  Value base = e.add(
+      smem.aTile(stage),
+      swizzledOffset(e, e.add(e.mul(row, p.aRowBytes), e.add(e.mul(e.rem(lane, 4), 4), 8 * step)),
+                     p.aRowBytes));
+  // bits[half][j]: register j of the word of row + 8 * half.
+  Value bits[2][4];
+  for (int64_t half = 0; half < 2; ++half) {
+    // Eight rows on (the swizzle's pattern repeats) and in the same group.
+    Value word = LLVM::LoadOp::create(b, e.loc, b.getI32Type(),
+                                      smem.pointer(e.add(base, half * 8 * p.aRowBytes)),
+                                      /*alignment=*/4);
+    Value shifted[4] = {word, {}, {}, {}};
+    for (unsigned j = 0; j < 4; ++j) {
+      unsigned shift = widening::halfFragmentShift(j, bf16);
+      if (!shifted[shift / 4])
+        shifted[shift / 4] = e.shr(word, shift);
+      bits[half][j] = lop3(b, e.loc, shifted[shift / 4], widening::halfFragmentMask(j, bf16),
+                           widening::halfFragmentMagic(j, bf16, signedCodes), kLop3AndXor);
+    }
+  }
+  auto offsetOf = [&](int64_t half, int64_t group, unsigned j) {
+    int64_t index = half * g.groupsPerTile + group;
+    Value offset = g.offset[index];
+    if (!widening::halfFragmentHighNibbles(j, bf16))
+      return offset;
+    Value &high = highOffsets[index];
+    if (!high) {
+      auto pairType = cast<VectorType>(offset.getType());
+      Value rebias = arith::ConstantOp::create(
+          b, e.loc,
+          DenseElementsAttr::get(
+              pairType, b.getFloatAttr(p.realType, widening::codeBias(bf16) -
+                                                       widening::halfFragmentBias(j, bf16))));
+      high = arith::SubFOp::create(b, e.loc, offset, rebias);
+    }
+    return high;
+  };
+  SmallVector<Value> regs;
+  for (int64_t s = 0; s < 2; ++s) {
+    int64_t group = GroupScales::groupOfStep(p, step + s);
+    for (int64_t i = 0; i < 4; ++i) {
+      int64_t half = i % 2;
+      unsigned j = 2 * s + i / 2;
+      Value scale = p.scalesInSums() ? Value() : g.scale[half * g.groupsPerTile + group];
+      regs.push_back(dequantizePair(e, p, bits[half][j], scale, offsetOf(half, group, j)));
+    }
+  }
+  return regs;
+}
+
 /// The descriptor of B for K step `step` of ring slot `stage` in the
 /// register-A kernels: 32 bytes into the step's 128-byte part of the tile.
 Value stepDescriptorB(Emitter &e, SharedLayout &smem, Value stage, int64_t step) {
@@ -926,6 +998,14 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   // The A registers of part `part` of the K tile in ring slot `stage`.
   auto dequantize = [&](Value stage, int64_t part, const GroupScales &scales) {
     SmallVector<Value> regs;
+    if (p.halfFragmentWeights) {
+      assert(partSteps % 2 == 0 && "a word holds two K steps' codes");
+      HighNibbleOffsets highOffsets;
+      for (int64_t step = part * partSteps; step < (part + 1) * partSteps; step += 2)
+        regs.append(loadHalfFragmentWeights(e, p, smem, stage, consumer, warp, lane, step, scales,
+                                            highOffsets));
+      return regs;
+    }
     for (int64_t step = part * partSteps; step < (part + 1) * partSteps; ++step)
       regs.append(loadDequantizedWeights(e, p, smem, stage, consumer, warp, lane, step, scales));
     return regs;

@@ -14,10 +14,10 @@ using namespace mlir::lowbit::wgmma;
 
 namespace {
 
-/// W4A16: f16/bf16 activations with packed 4-bit weights (signed or
-/// unsigned, integer zero points), scales per channel, per tensor or per
-/// group along K; the weights are dequantized to the activations' type in
-/// registers and fed as wgmma's A (m64nTk16, f32 sums).
+/// W4A16: f16/bf16 activations with 4-bit weights packed or in the
+/// half-fragment order (signed or unsigned, integer zero points), scales per channel, per tensor or
+/// per group along K; the weights are dequantized to the activations' type in registers and fed as
+/// wgmma's A (m64nTk16, f32 sums).
 LogicalResult analyzeRealInput(MatmulOp op, WgmmaProblem &p,
                                function_ref<InFlightDiagnostic(const Twine &)> unsupported) {
   RankedTensorType weight = op.getWeight().getType();
@@ -26,8 +26,11 @@ LogicalResult analyzeRealInput(MatmulOp op, WgmmaProblem &p,
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
   if (!isa<Float16Type, BFloat16Type>(act))
     return unsupported(Twine(typeString(act)) + " activations");
-  if (!scheme.getStorage().isInteger(4) || !layout || layout.getKind() != LayoutKind::Packed)
-    return unsupported("real activations with weights other than packed 4-bit codes");
+  p.halfFragmentWeights = layout && layout.isHalfFragmentInterleave();
+  if (!scheme.getStorage().isInteger(4) || !layout ||
+      (layout.getKind() != LayoutKind::Packed && !p.halfFragmentWeights))
+    return unsupported("real activations with weights other than 4-bit codes packed or "
+                       "interleaved in the half-fragment order");
   if (scheme.getCodebook() || scheme.getOuterScaleType() ||
       scheme.getZeroPoint() == ZeroPointKind::Float)
     return unsupported("codebooks, two-level scales or float zero points");
@@ -183,7 +186,8 @@ FailureOr<WgmmaProblem> mlir::lowbit::wgmma::analyze(MatmulOp op, lowbit::gpu::C
                             << " yet (supported: int8 x int8, e4m3 x e4m3 and packed signed "
                                "int4 weights x int8 or e4m3 with per-token or per-tensor "
                                "activation scales and per-channel or per-tensor weight scales; "
-                               "packed 4-bit weights with f16/bf16 activations)";
+                               "4-bit weights, packed or in the half-fragment order, with f16/bf16 "
+                               "activations)";
   };
   RankedTensorType input = op.getInput().getType();
   RankedTensorType weight = op.getWeight().getType();

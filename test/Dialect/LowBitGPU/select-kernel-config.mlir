@@ -555,3 +555,43 @@ func.func @nf4_decode(%x: tensor<1x8192xbf16>, %w: tensor<8192x8192xi4, #lowbit.
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_group, axis = 1, group_size = 64, scale_type = bf16, codebook = [-1.0, -0.6961928, -0.52507305, -0.39491749, -0.28444138, -0.18477343, -0.091050036, 0.0, 0.07958030, 0.16093020, 0.24611230, 0.33791524, 0.44070983, 0.56261700, 0.72295684, 1.0]> weight_scales(%s) : (tensor<1x8192xbf16>, tensor<8192x8192xi4, #lowbit.layout<packed>>, tensor<8192x128xbf16>) -> tensor<1x8192xf32>
   return %y : tensor<1x8192xf32>
 }
+
+// -----
+
+// 4-bit weights interleaved in the half-fragment order take the configs
+// packed ones take: the GEMVs read the order as they read AWQ's (pairs of
+// consecutive codes), the wgmma kernels with one load per two K steps. One
+// bf16 token: tma_gemv's tensor cores on sm_90a; the split-K GEMV before,
+// whose CUDA-core bf16 path the generator then refuses with a diagnostic
+// (test/Conversion/LowBitToGPU/lower-matmul-to-gpu-invalid.mlir).
+// SM80-LABEL: func @w4a16_half_fragment_order
+// SM80: strategy = splitk_gemv
+// SM89-LABEL: func @w4a16_half_fragment_order
+// SM90A-LABEL: func @w4a16_half_fragment_order
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 16, 512], warp = [16, 16], mma = [16, 8, 16], mma_type = bf16, stages = 2>
+func.func @w4a16_half_fragment_order(%x: tensor<1x4096xbf16>, %w: tensor<4096x4096xi4, #lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>>, %s: tensor<4096x32xbf16>) -> tensor<1x4096xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128, scale_type = bf16> weight_scales(%s) : (tensor<1x4096xbf16>, tensor<4096x4096xi4, #lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>>, tensor<4096x32xbf16>) -> tensor<1x4096xf32>
+  return %y : tensor<1x4096xf32>
+}
+
+// -----
+
+// 9 to 16 f16 or bf16 tokens on half-fragment weights take wgmma's 16-token
+// tiles on layers of 2^26 weights or more, where tma_gemv reads the order
+// more slowly than packed weights (which stay there on 8192 x 8192).
+// SM90A-LABEL: func @w4a16_half_fragment_m16
+// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>
+func.func @w4a16_half_fragment_m16(%x: tensor<16x8192xf16>, %w: tensor<8192x8192xi4, #lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>>, %s: tensor<8192x64xf16>, %z: tensor<8192x64xi4>) -> tensor<16x8192xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 128, scale_type = f16> weight_scales(%s) weight_zero_points(%z) : (tensor<16x8192xf16>, tensor<8192x8192xi4, #lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>>, tensor<8192x64xf16>, tensor<8192x64xi4>) -> tensor<16x8192xf32>
+  return %y : tensor<16x8192xf32>
+}
+
+// -----
+
+// Narrower layers (not timed) stay on tma_gemv.
+// SM90A-LABEL: func @w4a16_half_fragment_m16_narrow
+// SM90A: #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512]
+func.func @w4a16_half_fragment_m16_narrow(%x: tensor<16x4096xf16>, %w: tensor<4096x4096xi4, #lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>>, %s: tensor<4096x32xf16>, %z: tensor<4096x32xi4>) -> tensor<16x4096xf32> {
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int, granularity = per_group, axis = 1, group_size = 128, scale_type = f16> weight_scales(%s) weight_zero_points(%z) : (tensor<16x4096xf16>, tensor<4096x4096xi4, #lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>>, tensor<4096x32xf16>, tensor<4096x32xi4>) -> tensor<16x4096xf32>
+  return %y : tensor<16x4096xf32>
+}
