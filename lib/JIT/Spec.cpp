@@ -3,6 +3,7 @@
 
 #include "Support.h"
 
+#include "lowbit/Quant/Layouts.h"
 #include "lowbit/Quant/Quantize.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -129,6 +130,10 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
         }
       }
       seenW = true;
+    } else if (key == "layout") {
+      if (value != "packed" && value != "half_fragment")
+        return specError("layout=" + value + ": weight layouts are packed or half_fragment");
+      spec.halfFragmentWeights = value == "half_fragment";
     } else if (key == "scale" || key == "out") {
       if (!isRealType(value))
         return specError(key + "=" + value + ": expected f16, bf16 or f32");
@@ -154,6 +159,15 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
                      "multiple of " +
                      llvm::Twine(whole));
   }
+  if (spec.halfFragmentWeights) {
+    if ((spec.weight != "u4" && spec.weight != "s4") || spec.quantizedActivations())
+      return specError("layout=half_fragment takes 4-bit integer weights (u4, s4) with f16 or "
+                       "bf16 activations, not w=" +
+                       spec.weight + " with a=" + spec.act);
+    if (spec.k % 32)
+      return specError("layout=half_fragment interleaves codes in groups of 32 along K: K must "
+                       "be a multiple of 32");
+  }
   if (spec.act == "s4" && spec.k % 2)
     return specError("4-bit activations are packed two per byte: K must be even");
   if (spec.zeroPoints && !spec.integerWeight())
@@ -173,6 +187,9 @@ std::string MatmulSpec::str() const {
           (weightScales == "group" ? "g" + std::to_string(groupSize) : weightScales);
   if (zeroPoints)
     text += ":zp";
+  // Packed specs keep the spelling (and cache keys) they had before layouts.
+  if (halfFragmentWeights)
+    text += " layout=half_fragment";
   return text + " scale=" + scaleType + " out=" + out;
 }
 
@@ -198,9 +215,17 @@ std::string MatmulSpec::toMLIR() const {
   std::string x = llvm::formatv("tensor<{0}x{1}x{2}{3}>", m, k, elementType(act),
                                 act == "s4" ? ", #lowbit.layout<packed>" : "")
                       .str();
-  std::string w = llvm::formatv("tensor<{0}x{1}x{2}{3}>", n, k, elementType(weight),
-                                packedWeight ? ", #lowbit.layout<packed>" : "")
-                      .str();
+  std::string weightLayout;
+  if (halfFragmentWeights) {
+    weightLayout = ", #lowbit.layout<interleave, order = [";
+    for (auto [i, position] : llvm::enumerate(quant::kHalfFragmentOrder))
+      weightLayout += (i ? ", " : "") + std::to_string(position);
+    weightLayout += "]>";
+  } else if (packedWeight) {
+    weightLayout = ", #lowbit.layout<packed>";
+  }
+  std::string w =
+      llvm::formatv("tensor<{0}x{1}x{2}{3}>", n, k, elementType(weight), weightLayout).str();
   int64_t scaleRows = weightScales == "per_tensor" ? 1 : n;
   int64_t scaleCols = weightScales == "group" ? k / groupSize : 1;
   std::string s = llvm::formatv("tensor<{0}x{1}x{2}>", scaleRows, scaleCols, scaleType).str();

@@ -198,6 +198,29 @@ def dequantize(q):
     return out
 
 
+# Weight schemes whose codes go to sm_90a kernels in the half-fragment order
+# (a spec's layout=half_fragment): 4-bit integer codes with a scale per
+# channel or per group of 32, 64 or 128, which both the GEMVs (up to 16
+# tokens) and the wgmma W4A16 kernels read in that order. On an NVIDIA H200
+# (bench/results/2026-12-05-h200-half-fragment.md) 1.00-1.06x faster than
+# packed at M = 1024 and 1.07-1.21x at 16 tokens, as fast at one token.
+_HALF_FRAGMENT_CODES = ("u4", "s4", "i4")
+_HALF_FRAGMENT_SCALES = ("", "per_channel", "g32", "g64", "g128")
+
+
+def weight_layout(scheme, arch, k):
+    """The layout field lowbit.torch adds to the spec of f16/bf16 activations
+    times weights of `scheme` (a w= field) with K = `k` on `arch`:
+    " layout=half_fragment" where the kernels read such weights fastest in
+    that order, else "" (packed)."""
+    parts = scheme.split(":")
+    scales = "".join(p for p in parts[1:] if p != "zp")
+    if (arch == "sm_90a" and parts[0] in _HALF_FRAGMENT_CODES and scales in _HALF_FRAGMENT_SCALES
+            and k % 32 == 0):
+        return " layout=half_fragment"
+    return ""
+
+
 def pack_codes(codes, bits, order=None):
     """[rows, cols] codes of `bits` bits (one per byte) packed as kernels read a
     #lowbit.layout<packed> weight: one stream, low bits first; or, given an

@@ -3,15 +3,16 @@ import numpy as np
 import torch
 
 from . import (LowbitError, QuantizedWeight, check_weight, compile, dequantize, pack_codes,
-               quantize)
+               quantize, weight_layout)
 
 _DTYPES = {torch.float16: "f16", torch.bfloat16: "bf16", torch.float32: "f32"}
 def _device_weights(q, device, dtype, weight_param):
     # The device copies live on the weight object and die with it (a global
     # dict keyed by id(q) handed a dead weight's tensors to a new weight that
-    # reused its id: same shape, wrong values).
+    # reused its id: same shape, wrong values). They are kept per layout
+    # too: kernels of one weight may read it in different orders.
     cache = q.__dict__.setdefault("_device_copies", {})
-    key = (device, dtype)
+    key = (device, dtype, weight_param.get("layout"), tuple(weight_param.get("order", ())))
     if key not in cache:
         codes = q.codes
         # Packed as the kernel's manifest says it reads them (every code
@@ -55,8 +56,9 @@ def matmul(x, q, out_dtype=None):
     m = x.shape[0]
     major, minor = torch.cuda.get_device_capability(x.device)
     arch = "sm_%d%d%s" % (major, minor, "a" if major == 9 else "")
-    spec = "matmul m=%d n=%d k=%d a=%s w=%s scale=%s out=%s" % (
-        m, n, k, _DTYPES[x.dtype], q.scheme, _DTYPES[x.dtype], _DTYPES[out_dtype])
+    spec = "matmul m=%d n=%d k=%d a=%s w=%s%s scale=%s out=%s" % (
+        m, n, k, _DTYPES[x.dtype], q.scheme, weight_layout(q.scheme, arch, k),
+        _DTYPES[x.dtype], _DTYPES[out_dtype])
     kernel = compile(spec, arch=arch)
     entry = kernel.entry
     weight_param = next(p for p in entry["params"] if p["role"] == "weight")

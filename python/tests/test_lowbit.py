@@ -31,6 +31,26 @@ def test_compile_spec_and_cache(tmp_path):
     assert first.is_cubin or b".entry lowbit_matmul_tma_gemv0" in image
 
 
+def test_half_fragment_weights_on_sm_90a(tmp_path):
+    # lowbit.torch's choice: 4-bit integer codes per channel or in groups of
+    # 32 to 128 go to sm_90a kernels in the half-fragment order, others packed.
+    for scheme in ("u4:g128:zp", "s4", "i4:per_channel", "u4:g32:zp", "s4:g64"):
+        assert lowbit.weight_layout(scheme, "sm_90a", 4096) == " layout=half_fragment", scheme
+    for scheme, arch, k in [("u4:g128:zp", "sm_89", 4096), ("nf4:g64", "sm_90a", 4096),
+                            ("u4:g256", "sm_90a", 4096), ("u4:per_tensor", "sm_90a", 4096),
+                            ("u8:g128:zp", "sm_90a", 4096), ("u4:g128", "sm_90a", 4112)]:
+        assert lowbit.weight_layout(scheme, arch, k) == "", (scheme, arch, k)
+    # The kernel's manifest names the order; pack_codes packs in it.
+    ctx = lowbit.Context("sm_90a", cache_dir=str(tmp_path))
+    for m in (1, 16, 64):
+        kernel = ctx.compile("matmul m=%d n=256 k=512 a=bf16 w=u4:g128:zp layout=half_fragment" % m)
+        weight = next(p for p in kernel.entry["params"] if p["role"] == "weight")
+        assert weight["layout"] == "interleave", m
+        assert weight["order"] == [2 * q + 8 * (s % 4) + s // 4 for q in range(4) for s in range(8)]
+    with pytest.raises(lowbit.LowbitError, match="layout=half_fragment takes 4-bit integer"):
+        ctx.compile("matmul m=1 n=256 k=512 a=f16 w=nf4:g64 layout=half_fragment")
+
+
 def test_compile_errors_are_exceptions():
     with pytest.raises(lowbit.LowbitError, match="w=u7: weight codes"):
         lowbit.compile("matmul m=1 n=256 k=512 a=f16 w=u7")
@@ -304,7 +324,8 @@ def test_torch_cuda_matches_reference(m, dtype):
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
 @pytest.mark.parametrize("scheme,m", [("nf4:g64", 1), ("e2m1:g32", 4), ("u2:g64:zp", 2),
-                                      ("s4:g128", 16), ("s8", 1), ("u8:g128:zp", 3)])
+                                      ("s4:g128", 16), ("s8", 1), ("u8:g128:zp", 3),
+                                      ("s4", 64), ("u4:g64:zp", 9), ("u4:g256:zp", 200)])
 def test_torch_packs_every_format_as_its_kernel_reads_it(scheme, m):
     # Only u4 / s4 codes were packed: NF4, FP4 and 2-bit weights reached
     # kernels that read packed codes one code per byte.

@@ -5,6 +5,7 @@
 #include "lowbit/JIT/Spec.h"
 #include "lowbit/JIT/Tuner.h"
 #include "lowbit/Quant/CodeType.h"
+#include "lowbit/Quant/Layouts.h"
 #include "lowbit/Runtime/HostReference.h"
 #include "lowbit/Runtime/KernelManifest.h"
 
@@ -100,6 +101,14 @@ TEST(Spec, BadSpecsNameTheField) {
       {"matmul m=1 n=64 k=64 a=f16 w=u4 out=i8", "out=i8: expected f16, bf16 or f32"},
       {"matmul m=1 n=64 k=64 a=f16 w=u4 colour=red", "unknown field 'colour'"},
       {"matmul m=1 n=64 k=64 a=e4m3 w=e4m3:zp", "e4m3 weights take no integer zero points"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u4 layout=awq", "layout=awq: weight layouts are packed or"},
+      {"matmul m=1 n=64 k=64 a=f16 w=nf4 layout=half_fragment",
+       "layout=half_fragment takes 4-bit integer weights (u4, s4) with f16 or bf16 activations, "
+       "not w=nf4 with a=f16"},
+      {"matmul m=1 n=64 k=64 a=i8 w=s4 layout=half_fragment", "not w=s4 with a=i8"},
+      {"matmul m=1 n=64 k=48 a=f16 w=u4 layout=half_fragment", "K must be a multiple of 32"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u4 layout=packed layout=packed",
+       "field 'layout' is given twice"},
   };
   for (const Case &c : cases) {
     auto spec = parseSpec(c.text);
@@ -147,6 +156,58 @@ TEST(Spec, TableAndTwoBitWeightCodes) {
       }
       EXPECT_TRUE(bool(compiled)) << sized.str() << ": " << errorText(compiled.takeError());
     }
+  }
+}
+
+// 4-bit weights in the half-fragment order: one spelling (packed specs keep
+// theirs), the interleave layout in the MLIR, and on sm_90a kernels for
+// decode (tma_gemv; wgmma's 16-token tiles on a layer of 2^26 weights) and
+// prefill (wgmma) whose manifests name the order the host packs in.
+TEST(Spec, HalfFragmentWeights) {
+  auto spec = parseSpec("matmul m=1 n=256 k=512 a=bf16 w=u4:g128:zp layout=half_fragment");
+  ASSERT_TRUE(bool(spec)) << errorText(spec.takeError());
+  EXPECT_EQ(spec->str(),
+            "matmul m=1 n=256 k=512 a=bf16 w=u4:g128:zp layout=half_fragment scale=bf16 out=bf16");
+  auto again = parseSpec(spec->str());
+  ASSERT_TRUE(bool(again));
+  EXPECT_EQ(again->str(), spec->str());
+  auto packed = parseSpec("matmul m=1 n=256 k=512 a=bf16 w=u4:g128:zp layout=packed");
+  ASSERT_TRUE(bool(packed));
+  EXPECT_EQ(packed->str(), "matmul m=1 n=256 k=512 a=bf16 w=u4:g128:zp scale=bf16 out=bf16");
+  EXPECT_NE(spec->toMLIR().find("tensor<256x512xi4, #lowbit.layout<interleave, order = [0, 8, "
+                                "16, 24, 1, 9, 17, 25, 2, 10,"),
+            std::string::npos)
+      << spec->toMLIR();
+  struct Sized {
+    int64_t m, n, k;
+    const char *strategy;
+  } sizes[] = {{1, 256, 512, "tma_gemv"}, {16, 8192, 8192, "wgmma"}, {200, 256, 512, "wgmma"}};
+  for (const Sized &size : sizes) {
+    MatmulSpec sized = *spec;
+    sized.m = size.m;
+    sized.n = size.n;
+    sized.k = size.k;
+    CompileOptions options;
+    options.arch = "sm_90a";
+    auto compiled = compileSource(sized.toMLIR(), options);
+    ASSERT_TRUE(bool(compiled)) << sized.str() << ": " << errorText(compiled.takeError());
+    const llvm::json::Object &kernel = *compiled->kernels[0].getAsObject();
+    EXPECT_NE(kernel.getString("config").value_or("").find(size.strategy), llvm::StringRef::npos)
+        << sized.str();
+    bool named = false;
+    for (const llvm::json::Value &param : *kernel.getArray("params")) {
+      const llvm::json::Object &object = *param.getAsObject();
+      if (object.getString("role") != "weight")
+        continue;
+      EXPECT_EQ(object.getString("layout"), "interleave") << sized.str();
+      const llvm::json::Array *order = object.getArray("order");
+      ASSERT_NE(order, nullptr);
+      ASSERT_EQ(order->size(), 32u);
+      for (auto [i, position] : llvm::enumerate(*order))
+        EXPECT_EQ(position.getAsInteger(), mlir::lowbit::quant::kHalfFragmentOrder[i]);
+      named = true;
+    }
+    EXPECT_TRUE(named) << sized.str();
   }
 }
 

@@ -15,6 +15,12 @@
 //        `:per_tensor` or `:g<size>` (groups along K) and `:zp` for integer
 //        zero points (integer codes only); codes narrower than 8 bits are
 //        packed
+//   layout= how the weight codes are laid out in memory: packed (default),
+//        or half_fragment, 4-bit integer codes (u4, s4) with f16/bf16
+//        activations interleaved in quant::kHalfFragmentOrder (what the
+//        wgmma W4A16 kernels read fastest and the GEMVs read too; K a
+//        multiple of 32; the kernel's manifest names the order, and
+//        lowbitPackInterleaved packs codes in it)
 //   scale= weight scale type (default: the activation type if real, else f32)
 //   out=  result type f16 | bf16 | f32 (default: bf16, f16 for f16 inputs)
 // A spec has one canonical spelling (all defaults explicit), which is what
@@ -39,6 +45,9 @@ struct MatmulSpec {
   std::string weightScales;   // per_channel, per_tensor, group
   int64_t groupSize = 0;
   bool zeroPoints = false;
+  /// 4-bit weights interleaved in quant::kHalfFragmentOrder rather than
+  /// packed in order.
+  bool halfFragmentWeights = false;
   std::string scaleType, out;
 
   bool quantizedActivations() const { return act != "f16" && act != "bf16"; }
