@@ -232,18 +232,15 @@ TEST(Compiler, SpecsCompileToPTXWithTheirKernel) {
     EXPECT_NE(compiled->kernels[0].getAsObject()->getArray("tensor_maps"), nullptr) << text;
     llvm::json::Object manifest = compiled->manifest("");
     auto parsed = mlir::lowbit::runtime::KernelManifest::fromJson(manifest, "compiled");
-    EXPECT_TRUE(bool(parsed)) << text << ": " << errorText(parsed.takeError());
+    ASSERT_TRUE(bool(parsed)) << text << ": " << errorText(parsed.takeError());
     // The config travels to the runtime's reports (lowbit-bench's JSON).
-    if (parsed)
-      EXPECT_EQ(parsed->config,
-                compiled->kernels[0].getAsObject()->getString("config").value_or("").str());
-    if (parsed)
-      EXPECT_EQ(parsed->config.rfind("#lowbit_gpu.config<", 0), 0u) << parsed->config;
+    EXPECT_EQ(parsed->config,
+              compiled->kernels[0].getAsObject()->getString("config").value_or("").str());
+    EXPECT_EQ(parsed->config.rfind("#lowbit_gpu.config<", 0), 0u) << parsed->config;
     // Only wgmma kernels move registers between warpgroups.
-    if (parsed)
-      EXPECT_EQ(parsed->launch.registerPool > 0,
-                parsed->config.find("strategy = wgmma") != std::string::npos)
-          << text << ": " << parsed->config;
+    EXPECT_EQ(parsed->launch.registerPool > 0,
+              parsed->config.find("strategy = wgmma") != std::string::npos)
+        << text << ": " << parsed->config;
   }
 }
 

@@ -115,8 +115,9 @@ TEST(Layouts, RoundTripIsTheIdentity) {
     ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
     EXPECT_EQ(*back, codes) << "trial " << trial;
     // Dense formats use exactly the bits they need.
-    if (layout.kind == LayoutKind::Packed)
+    if (layout.kind == LayoutKind::Packed) {
       EXPECT_EQ(bytes->size(), size_t((rows * cols * bits + 7) / 8));
+    }
   }
 }
 
