@@ -117,7 +117,8 @@ static llvm::json::Array paramsJson(lowbit::MatmulOp op, ArrayAttr roles) {
       param["bits"] = int64_t(lowbit::getCodeBitWidth(type.getElementType()));
       auto layout = dyn_cast_or_null<lowbit::LayoutAttr>(type.getEncoding());
       param["layout"] = name != "weight_zero_points" && layout ? "packed" : "bytes";
-      // Interleaved words (the GEMV's f16x2 pairs): the host packs them so.
+      // Interleaved words (AWQ's order, the half-fragment order): the host
+      // packs them in the order named.
       if (layout && layout.getKind() == lowbit::LayoutKind::Interleave) {
         param["layout"] = "interleave";
         param["order"] = llvm::json::Array(layout.getOrder());

@@ -33,6 +33,8 @@ Driver::keyOf(const std::string &specText, const std::string &config) const {
   llvm::Expected<MatmulSpec> spec = parseSpec(specText);
   if (!spec)
     return spec.takeError();
+  if (llvm::Error error = spec->checkArch(opts.arch))
+    return std::move(error);
   // The canonical spec fixes the module (and so its PTX features); the key
   // adds the chip, the image kind and the config.
   std::string canonical = spec->str();

@@ -159,15 +159,6 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
                      "multiple of " +
                      llvm::Twine(whole));
   }
-  if (spec.halfFragmentWeights) {
-    if ((spec.weight != "u4" && spec.weight != "s4") || spec.quantizedActivations())
-      return specError("layout=half_fragment takes 4-bit integer weights (u4, s4) with f16 or "
-                       "bf16 activations, not w=" +
-                       spec.weight + " with a=" + spec.act);
-    if (spec.k % 32)
-      return specError("layout=half_fragment interleaves codes in groups of 32 along K: K must "
-                       "be a multiple of 32");
-  }
   if (spec.act == "s4" && spec.k % 2)
     return specError("4-bit activations are packed two per byte: K must be even");
   if (spec.zeroPoints && !spec.integerWeight())
@@ -176,7 +167,35 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
     spec.scaleType = spec.quantizedActivations() ? "f32" : spec.act;
   if (spec.out.empty())
     spec.out = spec.act == "f16" ? "f16" : "bf16";
+  if (spec.halfFragmentWeights) {
+    if ((spec.weight != "u4" && spec.weight != "s4") || spec.quantizedActivations())
+      return specError("layout=half_fragment takes 4-bit integer weights (u4, s4) with f16 or "
+                       "bf16 activations, not w=" +
+                       spec.weight + " with a=" + spec.act);
+    if (spec.k % 32)
+      return specError("layout=half_fragment interleaves codes in groups of 32 along K: K must "
+                       "be a multiple of 32");
+    // What every kernel that reads the order takes at any M (wgmma's K
+    // tiles are 128 or 256 codes; the GEMVs' tensor cores and f16x2 path
+    // take groups of a multiple of 32 with scales of the activations' type).
+    int64_t g = spec.groupSize;
+    if (spec.weightScales == "group" && (g % 32 || (128 % g && g % 256)))
+      return specError("layout=half_fragment takes scales per channel, per tensor or per group "
+                       "of 32, 64, 128 or a multiple of 256 codes, not :g" +
+                       llvm::Twine(g));
+    if (spec.weightScales == "group" && g < 128 && spec.scaleType != spec.act)
+      return specError("layout=half_fragment with groups of fewer than 128 codes takes scales "
+                       "of the activations' type (scale=" +
+                       spec.act + "), not scale=" + spec.scaleType);
+  }
   return spec;
+}
+
+llvm::Error MatmulSpec::checkArch(llvm::StringRef arch) const {
+  if (halfFragmentWeights && arch != "sm_90a")
+    return specError("layout=half_fragment runs on sm_90a (wgmma W4A16 and the TMA GEMV), not " +
+                     arch);
+  return llvm::Error::success();
 }
 
 std::string MatmulSpec::str() const {

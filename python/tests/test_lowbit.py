@@ -32,12 +32,13 @@ def test_compile_spec_and_cache(tmp_path):
 
 
 def test_half_fragment_weights_on_sm_90a(tmp_path):
-    # lowbit.torch's choice: 4-bit integer codes per channel or in groups of
-    # 32 to 128 go to sm_90a kernels in the half-fragment order, others packed.
-    for scheme in ("u4:g128:zp", "s4", "i4:per_channel", "u4:g32:zp", "s4:g64"):
+    # lowbit.torch's choice: 4-bit integer codes scaled per 128 (the scheme
+    # measured) go to sm_90a kernels in the half-fragment order, others packed.
+    for scheme in ("u4:g128:zp", "s4:g128", "i4:g128:zp"):
         assert lowbit.weight_layout(scheme, "sm_90a", 4096) == " layout=half_fragment", scheme
-    for scheme, arch, k in [("u4:g128:zp", "sm_89", 4096), ("nf4:g64", "sm_90a", 4096),
-                            ("u4:g256", "sm_90a", 4096), ("u4:per_tensor", "sm_90a", 4096),
+    for scheme, arch, k in [("u4:g128:zp", "sm_89", 4096), ("u4:g128:zp", "sm_90", 4096),
+                            ("nf4:g64", "sm_90a", 4096), ("u4:g256", "sm_90a", 4096),
+                            ("s4", "sm_90a", 4096), ("u4:g64:zp", "sm_90a", 4096),
                             ("u8:g128:zp", "sm_90a", 4096), ("u4:g128", "sm_90a", 4112)]:
         assert lowbit.weight_layout(scheme, arch, k) == "", (scheme, arch, k)
     # The kernel's manifest names the order; pack_codes packs in it.
@@ -49,6 +50,9 @@ def test_half_fragment_weights_on_sm_90a(tmp_path):
         assert weight["order"] == [2 * q + 8 * (s % 4) + s // 4 for q in range(4) for s in range(8)]
     with pytest.raises(lowbit.LowbitError, match="layout=half_fragment takes 4-bit integer"):
         ctx.compile("matmul m=1 n=256 k=512 a=f16 w=nf4:g64 layout=half_fragment")
+    with pytest.raises(lowbit.LowbitError, match="layout=half_fragment runs on sm_90a"):
+        lowbit.Context("sm_89", cache_dir=str(tmp_path)).compile(
+            "matmul m=1 n=256 k=512 a=f16 w=u4:g128:zp layout=half_fragment")
 
 
 def test_compile_errors_are_exceptions():
@@ -325,7 +329,7 @@ def test_torch_cuda_matches_reference(m, dtype):
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
 @pytest.mark.parametrize("scheme,m", [("nf4:g64", 1), ("e2m1:g32", 4), ("u2:g64:zp", 2),
                                       ("s4:g128", 16), ("s8", 1), ("u8:g128:zp", 3),
-                                      ("s4", 64), ("u4:g64:zp", 9), ("u4:g256:zp", 200)])
+                                      ("s4:g128", 64), ("u4:g128:zp", 9), ("u4:g256:zp", 200)])
 def test_torch_packs_every_format_as_its_kernel_reads_it(scheme, m):
     # Only u4 / s4 codes were packed: NF4, FP4 and 2-bit weights reached
     # kernels that read packed codes one code per byte.

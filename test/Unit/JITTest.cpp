@@ -107,6 +107,15 @@ TEST(Spec, BadSpecsNameTheField) {
        "not w=nf4 with a=f16"},
       {"matmul m=1 n=64 k=64 a=i8 w=s4 layout=half_fragment", "not w=s4 with a=i8"},
       {"matmul m=1 n=64 k=48 a=f16 w=u4 layout=half_fragment", "K must be a multiple of 32"},
+      {"matmul m=1 n=64 k=768 a=f16 w=u4:g48 layout=half_fragment",
+       "layout=half_fragment takes scales per channel, per tensor or per group of 32, 64, 128 or "
+       "a multiple of 256 codes, not :g48"},
+      {"matmul m=1 n=64 k=768 a=f16 w=u4:g16 layout=half_fragment", "not :g16"},
+      {"matmul m=1 n=64 k=768 a=f16 w=u4:g192 layout=half_fragment", "not :g192"},
+      {"matmul m=1 n=64 k=768 a=bf16 w=u4:g384 layout=half_fragment", "not :g384"},
+      {"matmul m=1 n=64 k=768 a=bf16 w=u4:g64 layout=half_fragment scale=f32",
+       "groups of fewer than 128 codes takes scales of the activations' type (scale=bf16), not "
+       "scale=f32"},
       {"matmul m=1 n=64 k=64 a=f16 w=u4 layout=packed layout=packed",
        "field 'layout' is given twice"},
   };
@@ -171,6 +180,17 @@ TEST(Spec, HalfFragmentWeights) {
   auto again = parseSpec(spec->str());
   ASSERT_TRUE(bool(again));
   EXPECT_EQ(again->str(), spec->str());
+  // Scales in groups of 256 codes or more take any type; the order runs on
+  // sm_90a only.
+  EXPECT_TRUE(bool(parseSpec("matmul m=1 n=256 k=512 a=f16 w=s4:g256 layout=half_fragment "
+                             "scale=f32")));
+  for (const char *arch : {"sm_80", "sm_89", "sm_90"}) {
+    llvm::Error error = spec->checkArch(arch);
+    ASSERT_TRUE(bool(error)) << arch;
+    EXPECT_NE(errorText(std::move(error)).find("layout=half_fragment runs on sm_90a"),
+              std::string::npos);
+  }
+  EXPECT_FALSE(bool(spec->checkArch("sm_90a")));
   auto packed = parseSpec("matmul m=1 n=256 k=512 a=bf16 w=u4:g128:zp layout=packed");
   ASSERT_TRUE(bool(packed));
   EXPECT_EQ(packed->str(), "matmul m=1 n=256 k=512 a=bf16 w=u4:g128:zp scale=bf16 out=bf16");

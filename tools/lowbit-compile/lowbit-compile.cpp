@@ -131,6 +131,8 @@ int main(int argc, char **argv) {
     auto spec = lowbit::jit::parseSpec(specText);
     if (!spec)
       return fail(llvm::toString(spec.takeError()));
+    if (llvm::Error error = spec->checkArch(arch))
+      return fail(llvm::toString(std::move(error)));
     sourceMgr.AddNewSourceBuffer(
         llvm::MemoryBuffer::getMemBufferCopy(spec->toMLIR(), spec->str()), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);

@@ -140,7 +140,7 @@ bool scalePerQuad(QuantSchemeAttr scheme) {
 /// Whether the GEMVs' 4-bit decoders take these weights (the generator,
 /// GemvKernel.cpp, decides; this mirrors it): packed 4-bit integer codes
 /// (or interleaved in AWQ's order [0, 2, 4, 6, 1, 3, 5, 7] or the
-/// half-fragment order, GemvProblem::CodeOrder) in rows of whole
+/// half-fragment order, GemvProblem::codeOrder) in rows of whole
 /// 16-byte chunks, one level of scales of type `scaleOk` per tensor,
 /// output channel or group of whole chunks (32 codes) along K, integer or
 /// no zero points.
@@ -434,15 +434,16 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
   // rows) and 55.5 (tma_gemv); 8192 x 8192 stays on tma_gemv (21.4 us
   // against 22.4; bench/results/2026-12-05-h200-short-tiles-and-odd-widths.md).
   // Weights in the half-fragment order take it on layers of 2^26 weights or
-  // more too, where tma_gemv reads them 0.94x as fast as packed ones: on an
+  // more with both sides of 8192 or more too (the shapes measured), where
+  // tma_gemv reads them 0.94x as fast as packed ones: on an
   // NVIDIA H200 at M = 16 f16 (bench/results/2026-12-05-h200-half-fragment.md)
   // 19.5 us on 8192 x 8192 in 128 rows against 22.8 on tma_gemv (packed:
   // 21.6), and 50.0 / 47.3 us on 28672 x 8192 / 8192 x 28672 in 128 / 192
-  // rows against packed weights' 56.0 / 52.6. Narrower layers were not timed.
+  // rows against packed weights' 56.0 / 52.6. Other layers were not timed.
   bool shortTileWgmmaLayer =
       p.realInput ? p.scalesPerQuad &&
                         (shortTileWgmmaTiles(p) >= target.getNumSMs() || largeShortTileLayer(p) ||
-                         (p.halfFragmentWeights && p.n * p.k >= (int64_t(1) << 26)))
+                         (p.halfFragmentWeights && p.n >= 8192 && p.k >= 8192))
                   : shortTileWgmmaFillsSMs(p, target.getNumSMs());
   bool shortTileWgmmaDecode = !ShapedType::isDynamic(p.m) && p.m > 8 && p.m <= 16 &&
                               target.hasWgmma() && p.fourBitWgmma && shortTileWgmmaLayer;

@@ -120,8 +120,10 @@ constexpr uint32_t spreadCodePair(uint32_t word, unsigned lane, bool signedCodes
 /// implicit leading one takes the code's bit 3. The low register is one
 /// LOP3 (mask, flip), the high one a shift and a LOP3: 1.5 operations per
 /// four codes against s4ToE4m3's four. The products are (code + 8) / 512
-/// times the activations: a kernel multiplies its sums by 512 and takes off
-/// 8 times the sum of the activations it multiplied.
+/// times the activations: a kernel would multiply its sums by 512 and take
+/// off 8 times the sum of the activations it multiplied (branch
+/// `w4a8-biased-e4m3`; not on main: on an H200 that cancellation lost
+/// accuracy on non-negative activations, docs/Roadmap.md).
 constexpr uint32_t kLowNibbles = 0x0F0F0F0Fu;
 constexpr uint32_t kNibbleSignBits = 0x08080808u;
 constexpr int64_t kBiasedE4m3Scale = 512;

@@ -18,13 +18,16 @@
 //   layout= how the weight codes are laid out in memory: packed (default),
 //        or half_fragment, 4-bit integer codes (u4, s4) with f16/bf16
 //        activations interleaved in quant::kHalfFragmentOrder (what the
-//        wgmma W4A16 kernels read fastest and the GEMVs read too; K a
-//        multiple of 32; the kernel's manifest names the order, and
-//        lowbitPackInterleaved packs codes in it)
+//        wgmma W4A16 kernels read fastest and the TMA GEMV reads too;
+//        sm_90a only; K a multiple of 32; scales per channel, per tensor or
+//        per group of 32, 64, 128 or a multiple of 256 codes, of the
+//        activations' type below 128; the kernel's manifest names the
+//        order, and lowbitPackInterleaved packs codes in it)
 //   scale= weight scale type (default: the activation type if real, else f32)
 //   out=  result type f16 | bf16 | f32 (default: bf16, f16 for f16 inputs)
-// A spec has one canonical spelling (all defaults explicit), which is what
-// the kernel cache keys on.
+// A spec has one canonical spelling (all defaults explicit but
+// layout=packed, which specs written before layouts existed leave out),
+// which is what the kernel cache keys on.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOWBIT_JIT_SPEC_H
@@ -56,12 +59,15 @@ struct MatmulSpec {
   /// The weight codes' quant::CodeType name (u4, i3, f6E3M2FN, ...; nf4's
   /// indices are u4).
   std::string weightCodeType() const;
-  /// Codes narrower than a byte are packed (#lowbit.layout<packed>).
+  /// Codes narrower than a byte are packed several to a byte
+  /// (#lowbit.layout<packed>, or interleaved: halfFragmentWeights).
   bool packedWeight() const { return weightBits() < 8; }
   /// Integer codes (the ones that may have zero points).
   bool integerWeight() const {
     return weight[0] == 'u' || (weight[0] == 's' && weight.size() == 2);
   }
+  /// An error where the spec's layout has no kernel on `arch`.
+  llvm::Error checkArch(llvm::StringRef arch) const;
   /// The canonical one-line spelling.
   std::string str() const;
   /// A module with one public function `@lowbit_matmul` computing the spec
