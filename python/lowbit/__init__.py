@@ -198,26 +198,27 @@ def dequantize(q):
     return out
 
 
-# Weight schemes whose codes go to sm_90a kernels in the half-fragment order
-# (a spec's layout=half_fragment): 4-bit integer codes with a scale per 128,
-# the scheme measured. On an NVIDIA H200 (u4:g128:zp,
-# bench/results/2026-12-05-h200-half-fragment.md) 1.00-1.06x faster than
-# packed at M = 1024 (bf16) and 1.07-1.21x at 16 tokens (f16) on 8192 x 8192,
-# 28672 x 8192 and 8192 x 28672, as fast at one token. Other scales (per
-# channel, groups of 32 or 64, which also compile) were not timed: groups
-# under 128 stay on tma_gemv at 9 to 16 tokens, which reads the order 0.94x
-# as fast as packed weights.
+# Weights whose codes go to sm_90a kernels in the half-fragment order (a
+# spec's layout=half_fragment): 4-bit integer codes with a scale per 128 on
+# layers of 8192 rows and 8192 codes or more, the scheme and shapes measured.
+# On an NVIDIA H200 (u4:g128:zp, bench/results/2026-12-05-h200-half-fragment.md)
+# 1.00-1.06x faster than packed at M = 1024 (bf16) and 1.07-1.21x at 16
+# tokens (f16) on 8192 x 8192, 28672 x 8192 and 8192 x 28672, as fast at one
+# token. Elsewhere not timed: other scales (per channel, groups of 32 or 64,
+# which also compile) and narrower layers, where 9 to 16 tokens stay on
+# tma_gemv, which read the order 0.94x as fast as packed weights on 8192 x 8192.
 _HALF_FRAGMENT_CODES = ("u4", "s4", "i4")
 
 
-def weight_layout(scheme, arch, k):
+def weight_layout(scheme, arch, n, k):
     """The layout field lowbit.torch adds to the spec of f16/bf16 activations
-    times weights of `scheme` (a w= field) with K = `k` on `arch`:
-    " layout=half_fragment" where the kernels read such weights faster in
-    that order, else "" (packed)."""
+    times [n, k] weights of `scheme` (a w= field) on `arch`:
+    " layout=half_fragment" where the kernels were measured faster with such
+    weights in that order, else "" (packed)."""
     parts = scheme.split(":")
     scales = [p for p in parts[1:] if p != "zp"]
-    if arch == "sm_90a" and parts[0] in _HALF_FRAGMENT_CODES and scales == ["g128"] and k % 32 == 0:
+    if (arch == "sm_90a" and parts[0] in _HALF_FRAGMENT_CODES and scales == ["g128"]
+            and n >= 8192 and k >= 8192 and k % 32 == 0):
         return " layout=half_fragment"
     return ""
 

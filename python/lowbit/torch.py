@@ -40,9 +40,11 @@ def _device_weights(q, device, dtype, weight_param):
     return cache[key]
 
 
-def matmul(x, q, out_dtype=None):
+def matmul(x, q, out_dtype=None, layout=None):
     """y[M, N] = x[M, K] @ dequantize(q).T with the lowbit kernel for this
-    shape (compiled once, then cached) on the current CUDA stream."""
+    shape (compiled once, then cached) on the current CUDA stream. `layout`
+    names the weights' layout in the kernel's spec ("packed" or
+    "half_fragment"); by default lowbit.weight_layout picks it."""
     if not x.is_cuda:  # the CPU reference
         return (x.float() @ torch.from_numpy(dequantize(q)).T).to(out_dtype or x.dtype)
     if x.dtype not in (torch.float16, torch.bfloat16):
@@ -56,9 +58,10 @@ def matmul(x, q, out_dtype=None):
     m = x.shape[0]
     major, minor = torch.cuda.get_device_capability(x.device)
     arch = "sm_%d%d%s" % (major, minor, "a" if major == 9 else "")
+    layout_field = (weight_layout(q.scheme, arch, n, k) if layout is None else
+                    " layout=%s" % layout)
     spec = "matmul m=%d n=%d k=%d a=%s w=%s%s scale=%s out=%s" % (
-        m, n, k, _DTYPES[x.dtype], q.scheme, weight_layout(q.scheme, arch, k),
-        _DTYPES[x.dtype], _DTYPES[out_dtype])
+        m, n, k, _DTYPES[x.dtype], q.scheme, layout_field, _DTYPES[x.dtype], _DTYPES[out_dtype])
     kernel = compile(spec, arch=arch)
     entry = kernel.entry
     weight_param = next(p for p in entry["params"] if p["role"] == "weight")

@@ -32,15 +32,21 @@ def test_compile_spec_and_cache(tmp_path):
 
 
 def test_half_fragment_weights_on_sm_90a(tmp_path):
-    # lowbit.torch's choice: 4-bit integer codes scaled per 128 (the scheme
-    # measured) go to sm_90a kernels in the half-fragment order, others packed.
-    for scheme in ("u4:g128:zp", "s4:g128", "i4:g128:zp"):
-        assert lowbit.weight_layout(scheme, "sm_90a", 4096) == " layout=half_fragment", scheme
-    for scheme, arch, k in [("u4:g128:zp", "sm_89", 4096), ("u4:g128:zp", "sm_90", 4096),
-                            ("nf4:g64", "sm_90a", 4096), ("u4:g256", "sm_90a", 4096),
-                            ("s4", "sm_90a", 4096), ("u4:g64:zp", "sm_90a", 4096),
-                            ("u8:g128:zp", "sm_90a", 4096), ("u4:g128", "sm_90a", 4112)]:
-        assert lowbit.weight_layout(scheme, arch, k) == "", (scheme, arch, k)
+    # lowbit.torch's choice: 4-bit integer codes scaled per 128 on layers of
+    # 8192 x 8192 or more (the scheme and shapes measured) go to sm_90a
+    # kernels in the half-fragment order, others packed.
+    for scheme, n, k in [("u4:g128:zp", 8192, 8192), ("s4:g128", 28672, 8192),
+                         ("i4:g128:zp", 8192, 28672)]:
+        assert lowbit.weight_layout(scheme, "sm_90a", n, k) == " layout=half_fragment", scheme
+    for scheme, arch, n, k in [("u4:g128:zp", "sm_89", 8192, 8192),
+                               ("u4:g128:zp", "sm_90", 8192, 8192),
+                               ("u4:g128:zp", "sm_90a", 4096, 8192),
+                               ("u4:g128:zp", "sm_90a", 8192, 4096),
+                               ("nf4:g64", "sm_90a", 8192, 8192), ("u4:g256", "sm_90a", 8192, 8192),
+                               ("s4", "sm_90a", 8192, 8192), ("u4:g64:zp", "sm_90a", 8192, 8192),
+                               ("u8:g128:zp", "sm_90a", 8192, 8192),
+                               ("u4:g128", "sm_90a", 8192, 8208)]:
+        assert lowbit.weight_layout(scheme, arch, n, k) == "", (scheme, arch, n, k)
     # The kernel's manifest names the order; pack_codes packs in it.
     ctx = lowbit.Context("sm_90a", cache_dir=str(tmp_path))
     for m in (1, 16, 64):
@@ -329,7 +335,7 @@ def test_torch_cuda_matches_reference(m, dtype):
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
 @pytest.mark.parametrize("scheme,m", [("nf4:g64", 1), ("e2m1:g32", 4), ("u2:g64:zp", 2),
                                       ("s4:g128", 16), ("s8", 1), ("u8:g128:zp", 3),
-                                      ("s4:g128", 64), ("u4:g128:zp", 9), ("u4:g256:zp", 200)])
+                                      ("s4:g128", 64), ("u4:g256:zp", 200)])
 def test_torch_packs_every_format_as_its_kernel_reads_it(scheme, m):
     # Only u4 / s4 codes were packed: NF4, FP4 and 2-bit weights reached
     # kernels that read packed codes one code per byte.
@@ -343,6 +349,30 @@ def test_torch_packs_every_format_as_its_kernel_reads_it(scheme, m):
     # this weight.
     with pytest.raises(lowbit.LowbitError, match="x must be"):
         lt.matmul(x[:, :512].contiguous(), q)
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+@pytest.mark.parametrize("scheme,m,dtype", [("u4:g128:zp", 1, "bfloat16"), ("s4:g128", 16, "float16"),
+                                            ("u4:g64:zp", 9, "float16"), ("u4:g128:zp", 200, "bfloat16")])
+def test_torch_half_fragment_weights(scheme, m, dtype):
+    # Weights packed in the order the kernel's manifest names (the GEMVs up
+    # to 16 tokens, wgmma past them); the same weight then packed for a
+    # kernel that reads it packed, each from its own device copy.
+    import lowbit.torch as lt
+    if torch.cuda.get_device_capability() != (9, 0):
+        pytest.skip("half-fragment weights run on sm_90a")
+    dtype = getattr(torch, dtype)
+    q = lowbit.quantize(RNG.standard_normal((256, 1024)).astype(np.float32), scheme)
+    x = torch.from_numpy(RNG.standard_normal((m, 1024)).astype(np.float32)).to("cuda", dtype)
+    ref = x.float().cpu().numpy() @ lowbit.dequantize(q).T
+    for layout in ("half_fragment", "packed"):
+        y = lt.matmul(x, q, layout=layout).float().cpu().numpy()
+        rel = np.linalg.norm(y - ref) / np.linalg.norm(ref)
+        assert rel < (1e-2 if dtype == torch.bfloat16 else 2e-3), (layout, rel)
+    assert len(q._device_copies) == 2
+    with pytest.raises(lowbit.LowbitError, match="layout=diagonal"):
+        lt.matmul(x, q, layout="diagonal")
 
 
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
