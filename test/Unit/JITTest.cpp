@@ -170,7 +170,7 @@ TEST(Spec, TableAndTwoBitWeightCodes) {
 
 // 4-bit weights in the half-fragment order: one spelling (packed specs keep
 // theirs), the interleave layout in the MLIR, and on sm_90a kernels for
-// decode (tma_gemv; wgmma's 16-token tiles on a layer of 2^26 weights) and
+// decode (tma_gemv; wgmma's 16-token tiles on 8192 x 8192) and
 // prefill (wgmma) whose manifests name the order the host packs in.
 TEST(Spec, HalfFragmentWeights) {
   auto spec = parseSpec("matmul m=1 n=256 k=512 a=bf16 w=u4:g128:zp layout=half_fragment");

@@ -433,8 +433,8 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
   // 55.7 and 52.0 us on 28672 x 8192 and 8192 x 28672 against 59.6 (128
   // rows) and 55.5 (tma_gemv); 8192 x 8192 stays on tma_gemv (21.4 us
   // against 22.4; bench/results/2026-12-05-h200-short-tiles-and-odd-widths.md).
-  // Weights in the half-fragment order take it on layers of 2^26 weights or
-  // more with both sides of 8192 or more too (the shapes measured), where
+  // Weights in the half-fragment order take it on layers with both sides
+  // of 8192 or more too (the shapes measured), where
   // tma_gemv reads them 0.94x as fast as packed ones: on an
   // NVIDIA H200 at M = 16 f16 (bench/results/2026-12-05-h200-half-fragment.md)
   // 19.5 us on 8192 x 8192 in 128 rows against 22.8 on tma_gemv (packed:

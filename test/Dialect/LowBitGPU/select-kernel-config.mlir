@@ -577,7 +577,7 @@ func.func @w4a16_half_fragment_order(%x: tensor<1x4096xbf16>, %w: tensor<4096x40
 // -----
 
 // 9 to 16 f16 or bf16 tokens on half-fragment weights take wgmma's 16-token
-// tiles on layers of 2^26 weights or more, where tma_gemv reads the order
+// tiles on layers of 8192 x 8192 or more, where tma_gemv reads the order
 // more slowly than packed weights (which stay there on 8192 x 8192).
 // SM90A-LABEL: func @w4a16_half_fragment_m16
 // SM90A: #lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>
