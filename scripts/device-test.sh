@@ -97,17 +97,20 @@ else
 fi
 # Profiles: LOWBIT_NCU=REGEX runs Nsight Compute once on the kernel of each
 # benchmark folder the expression matches (clocks left alone), into
-# OUT/ncu-NAME.txt: speed of light, occupancy, warp stalls, memory.
+# OUT/ncu-NAME.txt: speed of light, occupancy, warp stalls, memory; or,
+# where LOWBIT_NCU_METRICS names metrics (comma-separated), those only (e.g.
+# sm__cycles_active.min,sm__cycles_active.max: how evenly the SMs are busy).
 if [ -n "${LOWBIT_NCU:-}" ] && command -v ncu > /dev/null; then
+  what=(--section SpeedOfLight --section Occupancy --section WarpStateStats
+        --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis)
+  [ -n "${LOWBIT_NCU_METRICS:-}" ] && what=(--metrics "$LOWBIT_NCU_METRICS")
   for dir in "$bundle"/bench/*/; do
     [ -d "$dir" ] || continue
     name=$(basename "$dir")
     [[ $name =~ $LOWBIT_NCU ]] || continue
     late && { echo "not profiled (LOWBIT_DEADLINE): $name"; continue; }
     kernel=$(sed -n 's/.*"name": *"\([^"]*\)".*/\1/p' "$dir/manifest.json" | head -1)
-    timeout 120 ncu --clock-control none -k "regex:^$kernel\$" --launch-count 1 \
-      --section SpeedOfLight --section Occupancy --section WarpStateStats \
-      --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis \
+    timeout 120 ncu --clock-control none -k "regex:^$kernel\$" --launch-count 1 "${what[@]}" \
       "$bundle/bin/lowbit-bench" "$dir/manifest.json" --runs=3 > "$out/ncu-$name.txt" 2>&1 ||
       echo "ncu failed on $name" >> "$out/gpu.txt"
   done
