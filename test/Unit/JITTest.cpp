@@ -813,37 +813,44 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   EXPECT_EQ(aroundTma->front(), tmaDefault);
   EXPECT_EQ(splitK, 30); // 3 N tiles x 5 splits x one row per warp, 4 or 8 chunks
   EXPECT_EQ(tensorCoreTma, 9); // 16, 32 or 64 rows x 2 to 4 slots, the default among them
-  // Around a tma_gemv default on bf16 activations, weights in the
-  // half-fragment order: no CUDA-core candidate (they read such weights only
-  // on the f16x2 path), and every candidate is generated or refused for its
-  // ring's shared memory only; on f16 activations and scales the CUDA cores
-  // stay.
+  // Around a tma_gemv default, weights in the half-fragment order: on bf16
+  // activations no CUDA-core candidate (they read such weights only on the
+  // f16x2 path), on f16 activations and scales those too; every candidate is
+  // generated for a small shape of the same format or refused for its ring's
+  // shared memory only.
   std::string fragment = " layout=half_fragment out=f32";
+  auto expectFragmentCandidates = [&](const std::string &act, const std::string &def) {
+    auto configs = candidateConfigs(
+        "matmul m=1 n=8192 k=8192 a=" + act + " w=u4:g128:zp" + fragment, def, "sm_90a");
+    EXPECT_TRUE(bool(configs)) << act;
+    if (!configs)
+      return std::vector<std::string>();
+    for (const std::string &config : *configs) {
+      CompileOptions options;
+      options.config = config;
+      options.arch = "sm_90a";
+      auto module = compileSource(
+          parseSpec("matmul m=1 n=256 k=2048 a=" + act + " w=u4:g128:zp" + fragment)->toMLIR(),
+          options);
+      if (!module) {
+        std::string why = errorText(module.takeError());
+        EXPECT_NE(why.find("bytes of shared memory"), std::string::npos) << config << ": " << why;
+      }
+    }
+    return *configs;
+  };
   std::string bf16TmaDefault = tmaDefault;
   bf16TmaDefault.replace(bf16TmaDefault.find("mma_type = f16"), 14, "mma_type = bf16");
-  auto bf16Fragment = candidateConfigs("matmul m=1 n=8192 k=8192 a=bf16 w=u4:g128:zp" + fragment,
-                                       bf16TmaDefault, "sm_90a");
-  ASSERT_TRUE(bool(bf16Fragment));
+  std::vector<std::string> bf16Fragment = expectFragmentCandidates("bf16", bf16TmaDefault);
   // tma_gemv's tensor cores 9 (the default among them), wgmma at 64 tokens
   // 6 and at 8 tokens 6.
-  EXPECT_EQ(bf16Fragment->size(), 21u);
-  for (const std::string &config : *bf16Fragment) {
+  EXPECT_EQ(bf16Fragment.size(), 21u);
+  for (const std::string &config : bf16Fragment) {
     EXPECT_EQ(config.find("splitk_gemv"), std::string::npos) << config;
     EXPECT_EQ(config.find("mma = [1, 1, 1]"), std::string::npos) << config;
-    CompileOptions options;
-    options.config = config;
-    options.arch = "sm_90a";
-    auto module = compileSource(
-        parseSpec("matmul m=1 n=256 k=2048 a=bf16 w=u4:g128:zp" + fragment)->toMLIR(), options);
-    if (!module) {
-      std::string why = errorText(module.takeError());
-      EXPECT_NE(why.find("bytes of shared memory"), std::string::npos) << config << ": " << why;
-    }
   }
-  auto f16Fragment = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp" + fragment,
-                                      tmaDefault, "sm_90a");
-  ASSERT_TRUE(bool(f16Fragment));
-  EXPECT_TRUE(llvm::any_of(*f16Fragment, [](const std::string &c) {
+  std::vector<std::string> f16Fragment = expectFragmentCandidates("f16", tmaDefault);
+  EXPECT_TRUE(llvm::any_of(f16Fragment, [](const std::string &c) {
     return c.find("splitk_gemv") != std::string::npos;
   }));
   // Not for other chips, nor for quantized activations.
