@@ -149,4 +149,8 @@ fi
 echo "GPU: $(cat "$out/gpu.txt")"
 cat "$out/table.txt" "$out/sass.txt" "$out/timing.txt" 2>/dev/null
 echo "$failures failed"
+# The device tool brings back a limited number of files: the logs go into
+# one archive beside the case archive, the results table and bench.json.
+(cd "$out" && tar czf logs.tar.gz --remove-files -- gpu.txt sass.txt timing.txt tune.txt \
+  tune.json gone.txt python.txt ncu-*.txt 2>/dev/null)
 [ "$failures" -eq 0 ]
