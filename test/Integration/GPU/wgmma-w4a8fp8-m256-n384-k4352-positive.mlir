@@ -8,7 +8,7 @@
 // e4m3 products with fewer bits than f32, so each K tile's sum (256 codes)
 // is promoted into an f32 one; K = 4352 is 17 K tiles. (Promoting every two
 // tiles raised the error of wgmma-w4a8fp8-m200-n320-k4640-stream-k from
-// 0.00103 to 0.00122 on an H100 and ran no faster: branch w4a8-promote-512,
+// 0.00103 to 0.00122 on an H100 and ran no faster:
 // bench/results/2026-12-05-h100-half-fragment-and-w4a8-promotion.md.)
 // PTX: wgmma.mma_async.sync.aligned.m64n{{[0-9]+}}k32.f32.e4m3.e4m3 {{.*}}, p, 1, 1;
 // PTX: add.rn.f32
