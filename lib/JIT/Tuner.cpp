@@ -72,11 +72,13 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     int64_t blockK = splitKDefault ? block[2] : 128;
     SmallVector<int64_t> mma = llvm::to_vector(
         splitKDefault ? config.getMma() : ArrayRef<int64_t>{16, 8, 16});
-    // Weights in the half-fragment order reach the CUDA cores only on the
-    // f16x2 path (f16 activations and scales; GemvKernel.cpp): for others
-    // the CUDA-core candidates would only fail to compile.
-    bool cudaCoresReadWeights =
-        !spec->halfFragmentWeights || (spec->act == "f16" && spec->scaleType == "f16");
+    // The CUDA-core GEMVs take f16/bf16 activations only (int8 and e4m3
+    // ones run on tensor cores only), and weights in the half-fragment order
+    // only on the f16x2 path (f16 activations and scales; GemvKernel.cpp):
+    // other CUDA-core candidates would only fail to compile.
+    bool cudaCoreCandidates =
+        !spec->quantizedActivations() &&
+        (!spec->halfFragmentWeights || (spec->act == "f16" && spec->scaleType == "f16"));
     auto addSplitK = [&](int64_t bn, int64_t warpN, int64_t stages, int64_t splitK) {
       addConfig(lowbit::gpu::ConfigAttr::get(
           &context, lowbit::gpu::Strategy::SplitKGemv, {16, bn, blockK}, {16, warpN}, mma,
@@ -86,10 +88,9 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // flight, or 2 or 4 chunks of each of 4 rows a warp streams together
     // (warp tile N 32, the default up to 2 tokens: an activation load
     // serves 4 rows).
-    // (Not for int8 or e4m3 activations, which run on tensor cores only.)
     for (int64_t bn : {16, 32, 64})
       for (int64_t splits : {1, 2, 4, 8, 16}) {
-        if (spec->quantizedActivations() || !cudaCoresReadWeights)
+        if (!cudaCoreCandidates)
           continue;
         if ((splits > 1 && !f32) || spec->k / blockK < splits)
           continue;
@@ -121,7 +122,7 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     if (arch == "sm_90" || arch == "sm_90a") {
       for (int64_t rows : {16, 32})
         for (int64_t stages : {4, 6})
-          if (!spec->quantizedActivations() && cudaCoresReadWeights)
+          if (cudaCoreCandidates)
             addWith(lowbit::gpu::Strategy::TmaGemv, {16, rows, 512}, {16, rows / 4}, {1, 1, 1},
                     config.getMmaType(), stages, /*persistent=*/false);
       // s8 takes signed codes without zero points, scaled per 128 codes or

@@ -724,6 +724,19 @@ TEST(Tuner, CandidatesAroundTheDefault) {
     auto module = compileSource(parseSpec(spec)->toMLIR(), options);
     EXPECT_TRUE(bool(module)) << config << ": " << errorText(module.takeError());
   };
+  // `config` generates a kernel for `spec` on sm_90a or is refused for its
+  // ring's shared memory only; returns whether it was refused.
+  auto generatedOrRingTooLarge = [](const std::string &config, const std::string &spec) {
+    CompileOptions options;
+    options.config = config;
+    options.arch = "sm_90a";
+    auto module = compileSource(parseSpec(spec)->toMLIR(), options);
+    if (module)
+      return false;
+    std::string why = errorText(module.takeError());
+    EXPECT_NE(why.find("bytes of shared memory"), std::string::npos) << config << ": " << why;
+    return true;
+  };
   std::string gemv = "#lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], "
                      "warp = [16, 8], mma = [16, 8, 16], mma_type = f16, stages = 4, split_k = 4>";
   auto decode = candidateConfigs("matmul m=1 n=8192 k=8192 a=f16 w=u4:g128:zp out=f32", gemv);
@@ -760,16 +773,8 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   int ringTooLarge = 0;
   for (const std::string &config : tmaTensorCores) {
     EXPECT_NE(config.find("mma_type = bf16"), std::string::npos) << config;
-    CompileOptions options;
-    options.config = config;
-    options.arch = "sm_90a";
-    auto module = compileSource(
-        parseSpec("matmul m=16 n=256 k=2048 a=bf16 w=u4:g128:zp out=f32")->toMLIR(), options);
-    if (!module) {
-      std::string why = errorText(module.takeError());
-      EXPECT_NE(why.find("bytes of shared memory"), std::string::npos) << config << ": " << why;
-      ++ringTooLarge;
-    }
+    ringTooLarge +=
+        generatedOrRingTooLarge(config, "matmul m=16 n=256 k=2048 a=bf16 w=u4:g128:zp out=f32");
   }
   EXPECT_EQ(ringTooLarge, 1);
   ASSERT_EQ(tensorCore.size(), 12u);
@@ -825,18 +830,9 @@ TEST(Tuner, CandidatesAroundTheDefault) {
     EXPECT_TRUE(bool(configs)) << act;
     if (!configs)
       return std::vector<std::string>();
-    for (const std::string &config : *configs) {
-      CompileOptions options;
-      options.config = config;
-      options.arch = "sm_90a";
-      auto module = compileSource(
-          parseSpec("matmul m=1 n=256 k=2048 a=" + act + " w=u4:g128:zp" + fragment)->toMLIR(),
-          options);
-      if (!module) {
-        std::string why = errorText(module.takeError());
-        EXPECT_NE(why.find("bytes of shared memory"), std::string::npos) << config << ": " << why;
-      }
-    }
+    for (const std::string &config : *configs)
+      generatedOrRingTooLarge(config,
+                              "matmul m=1 n=256 k=2048 a=" + act + " w=u4:g128:zp" + fragment);
     return *configs;
   };
   std::string bf16TmaDefault = tmaDefault;
