@@ -36,6 +36,9 @@
 #                       R weight rows: R / 64 consumer warpgroups (3 or 4
 #                       past 128 rows: more warps to hide the dequantization's
 #                       latency), 4 stages, stream-K
+#   mM-short-rR-claimC[-fragment] the same with ranges of C K tiles claimed
+#                       at run time (claim_k = C) instead of stream-K's
+#                       fixed shares
 #   mM[-bf16][-short-rR]-fragment the weights interleaved in the
 #                       half-fragment order (the wgmma kernels read a
 #                       thread's codes of two K steps as one word; the GEMVs
@@ -83,7 +86,10 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
                  m8-short-r128 m8-short-r192 m8-short-r256 m16-short-r128 m16-short-r192 \
                  m16-short-r256 m32-short-r128 m32-short-r192 m1-fragment m4-fragment \
                  m8-fragment m16-fragment m32-fragment m1-bf16-fragment m16-bf16-fragment \
-                 m16-short-r128-fragment m16-short-r192-fragment m16-short-r256-fragment"
+                 m16-short-r128-fragment m16-short-r192-fragment m16-short-r256-fragment \
+                 m16-short-r128-claim2-fragment m16-short-r128-claim4-fragment \
+                 m16-short-r192-claim4-fragment m16-short-r192-claim8-fragment \
+                 m16-short-r128-claim4 m16-short-r192-claim4"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")
     variants="$narrow m1-tmamma-r32-w32-s2-k$old m4-tmamma-r32-w32-s3-k$old m16-tmamma-r32-w32-s2-k$old"
@@ -115,7 +121,8 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
              kk=$splits; [[ $variant == *-k* ]] && kk=${variant##*-k}
              config=$(gemv "$r" "$s" "$kk" f16) ;;
       m*-short-r*) r=${variant##*-r}; r=${r%%-*}
-                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$m, $r, 256], warp = [$m, 64], mma = [$m, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true>}" ;;
+                claim=""; [[ $variant == *-claim* ]] && { claim=${variant##*-claim}; claim=", claim_k = ${claim%%-*}"; }
+                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$m, $r, 256], warp = [$m, 64], mma = [$m, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true$claim>}" ;;
       *-wgmma*) config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, $rows, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true>}" ;;
     esac
     cat > "$out/w4a16-$variant-n$n-k$k.mlir" <<MLIR

@@ -16,7 +16,9 @@
 #   mM[-fp8]-wgmma the wgmma kernel at 64 tokens (128 weight rows per tile,
 #                  4 stages), the sm_90a default before
 #   mM[-fp8]-short-rR the wgmma kernel with an M-token tile of R weight
-#                  rows: R / 64 consumer warpgroups, 6 stages, stream-K
+#                  rows: R / 64 consumer warpgroups, 6 stages, stream-K;
+#                  -claimC: ranges of C K tiles claimed at run time
+#                  (claim_k = C) instead of stream-K's fixed shares
 #   mM-f16         int8 activations widened to f16 on tma_gemv's tensor
 #                  cores (mma = [16, 8, 16]; the default's tiles: 32 rows per
 #                  block and warp, 3 slots from M = 2 to 8, 2 otherwise).
@@ -35,7 +37,8 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
   variants="m1 m4 m16 m32 m1-fp8 m4-fp8 m16-fp8 m32-fp8 m1-fp8-g128 m16-fp8-g128 m1-wgmma
             m16-wgmma m1-fp8-wgmma m16-fp8-wgmma m1-f16 m4-f16 m16-f16 m16-short-r128
             m16-short-r192 m16-short-r256 m16-fp8-short-r128 m16-fp8-short-r192
-            m16-fp8-short-r256"
+            m16-fp8-short-r256 m16-short-r128-claim4 m16-short-r128-claim8
+            m16-fp8-short-r128-claim4 m16-fp8-short-r128-claim8"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")
     variants="m1 m16 m1-fp8 m16-fp8 m1-r32-k$old m16-r32-k$old m1-fp8-r32-k$old m16-fp8-r32-k$old
@@ -61,8 +64,9 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
       config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = $mma, stages = $slots, split_k = ${variant##*-k}>}"
     fi
     if [[ $variant == *-short-r* ]]; then
-      r=${variant##*-r}
-      config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$m, $r, 256], warp = [$m, 64], mma = [$m, 64, 32], mma_type = $act, stages = 6, persistent = true, stream_k = true>}"
+      r=${variant##*-r}; r=${r%%-*}
+      claim=""; [[ $variant == *-claim* ]] && claim=", claim_k = ${variant##*-claim}"
+      config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$m, $r, 256], warp = [$m, 64], mma = [$m, 64, 32], mma_type = $act, stages = 6, persistent = true, stream_k = true$claim>}"
     fi
     [[ $variant == *-wgmma ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = $act, stages = 4, persistent = true>}"
     cat > "$out/w4a8-$variant-n$n-k$k.mlir" <<MLIR

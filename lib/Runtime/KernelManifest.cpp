@@ -354,9 +354,8 @@ mlir::lowbit::runtime::encodeTensorMaps(CudaDevice &device, const KernelManifest
 }
 
 llvm::Expected<NpyArray>
-mlir::lowbit::runtime::runOnce(CudaDevice &device, void *module,
-                               const KernelManifest &manifest,
-                               llvm::ArrayRef<std::vector<uint8_t>> operands) {
+mlir::lowbit::runtime::runKernel(CudaDevice &device, void *module, const KernelManifest &manifest,
+                                 llvm::ArrayRef<std::vector<uint8_t>> operands, unsigned launches) {
   std::vector<DevicePtr> args;
   llvm::scope_exit release([&] {
     for (DevicePtr ptr : args)
@@ -376,13 +375,15 @@ mlir::lowbit::runtime::runOnce(CudaDevice &device, void *module,
   if (!out)
     return out.takeError();
   args.push_back(*out);
-  if (llvm::Error e = device.fill(*out, result.data.size(), manifest.zeroResult ? 0 : 0xff))
-    return std::move(e);
   auto maps = encodeTensorMaps(device, manifest, args);
   if (!maps)
     return maps.takeError();
-  if (llvm::Error e = device.launch(module, manifest.name, manifest.launch, args, *maps))
-    return std::move(e);
+  for (unsigned launch = 0; launch < std::max(launches, 1u); ++launch) {
+    if (llvm::Error e = device.fill(*out, result.data.size(), manifest.zeroResult ? 0 : 0xff))
+      return std::move(e);
+    if (llvm::Error e = device.launch(module, manifest.name, manifest.launch, args, *maps))
+      return std::move(e);
+  }
   if (llvm::Error e = device.copyToHost(result.data.data(), *out, result.data.size()))
     return std::move(e);
   return result;

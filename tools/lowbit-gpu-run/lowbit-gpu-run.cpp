@@ -45,6 +45,11 @@ static cl::opt<std::string> outputFile("output", cl::desc("Result (.npy)"),
 static cl::opt<std::string> expectFile("expect",
                                        cl::desc("Reference result (.npy)"),
                                        cl::init(""));
+static cl::opt<unsigned> launches(
+    "launches",
+    cl::desc("Launch the kernel this many times, each on a fresh result, and check the last "
+             "(kernels that leave state in their module for the next launch)"),
+    cl::init(1));
 static cl::opt<double> relTolerance("rtol", cl::init(1e-3));
 static cl::opt<double> absTolerance("atol", cl::init(1e-3));
 static cl::opt<double> maxRelativeL2(
@@ -61,6 +66,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "lowbit GPU kernel runner\n");
   if (llvm::Error error = mlir::lowbit::checkTolerances(relTolerance, absTolerance, maxRelativeL2))
     return fail(llvm::toString(std::move(error)));
+  if (launches < 1)
+    return fail("--launches must be at least 1");
 
   auto manifest = runtime::KernelManifest::load(manifestFile, kernelName);
   if (!manifest)
@@ -110,13 +117,14 @@ int main(int argc, char **argv) {
   auto module = (*device)->loadModule((*ptx)->getBuffer().str());
   if (!module)
     return fail(llvm::toString(module.takeError()));
-  auto result = runtime::runOnce(**device, *module, *manifest, operands);
+  auto result = runtime::runKernel(**device, *module, *manifest, operands, launches);
   if (!result)
     return fail(llvm::toString(result.takeError()));
   const int64_t *grid = manifest->launch.grid, *block = manifest->launch.block;
-  llvm::outs() << "ran " << manifest->name << " grid [" << grid[0] << ", " << grid[1] << ", "
-               << grid[2] << "] block [" << block[0] << ", " << block[1] << ", " << block[2]
-               << "]\n";
+  llvm::outs() << "ran " << manifest->name
+               << (launches > 1 ? " " + std::to_string(launches) + " times," : "") << " grid ["
+               << grid[0] << ", " << grid[1] << ", " << grid[2] << "] block [" << block[0] << ", "
+               << block[1] << ", " << block[2] << "]\n";
   if (!outputFile.empty())
     if (llvm::Error e = writeNpy(outputFile, *result))
       return fail(llvm::toString(std::move(e)));

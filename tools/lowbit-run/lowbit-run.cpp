@@ -336,7 +336,7 @@ int runOnGPU(const mlir::lowbit::jit::CompiledModule &kernel,
   auto module = (*device)->loadModule(kernel.ptx);
   if (!module)
     return fail(llvm::toString(module.takeError()));
-  auto result = rt::runOnce(**device, *module, *manifest, operands);
+  auto result = rt::runKernel(**device, *module, *manifest, operands);
   if (!result)
     return fail(llvm::toString(result.takeError()));
   auto got = mlir::lowbit::numericValues(*result);

@@ -78,7 +78,14 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
       `persistent`: a persistent grid with a tile scheduler; `stream_k`
       (`wgmma`, persistent, no cluster): the tiles that do not fill the
       last wave are split along K over the SMs the wave leaves idle; the
-      parts' sums meet through a workspace in the kernel's module.
+      parts' sums meet through a workspace in the kernel's module;
+      `claim_k` (with `stream_k`, 8-, 16- or 32-token tiles of 4-bit
+      weights): instead of a fixed share, each block claims ranges of this
+      many K tiles from a global counter as it finishes the last, so that
+      SMs that stream faster take more; a range's sums are added atomically
+      into its tile's f32 (s32) workspace, and the range that completes the
+      tile stores it. The order of those additions, and so the last bits of
+      f32 results, varies from run to run (0, the default: the fixed split).
 
     ```mlir
     #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256],
@@ -97,7 +104,8 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
     LowBitGPU_OptionalIntListParameter<
         "thread-block cluster [x, y]; none means [1, 1]">:$cluster,
     DefaultValuedParameter<"bool", "false", "persistent tile scheduler">:$persistent,
-    DefaultValuedParameter<"bool", "false", "stream-K tail scheduling">:$stream_k);
+    DefaultValuedParameter<"bool", "false", "stream-K tail scheduling">:$stream_k,
+    DefaultValuedParameter<"int64_t", "0", "K tiles per range claimed at run time">:$claim_k);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -72,7 +72,7 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
                                  ArrayRef<int64_t> block, ArrayRef<int64_t> warp,
                                  ArrayRef<int64_t> mma, Type mmaType, int64_t stages,
                                  int64_t splitK, ArrayRef<int64_t> cluster, bool persistent,
-                                 bool streamK) {
+                                 bool streamK, int64_t claimK) {
   auto positive = [](ArrayRef<int64_t> values) {
     return llvm::all_of(values, [](int64_t v) { return v > 0; });
   };
@@ -114,6 +114,11 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
     return emitError() << "thread-block clusters need the wgmma strategy";
   if (streamK && (strategy != Strategy::Wgmma || !persistent || !cluster.empty()))
     return emitError() << "stream_k needs the wgmma strategy, a persistent grid and no cluster";
+  if (claimK < 0)
+    return emitError() << "claim_k must not be negative, got " << claimK;
+  if (claimK && (!streamK || !isWgmmaShortTokenTile(mma[0])))
+    return emitError() << "claim_k needs stream_k and a token tile of 8, 16 or 32 (mma = [T, 64, "
+                          "k])";
   return success();
 }
 

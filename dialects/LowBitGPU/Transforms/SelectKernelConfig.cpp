@@ -271,14 +271,14 @@ int64_t clampPow2(int64_t value, int64_t lo, int64_t hi) {
 FailureOr<ConfigAttr> checkedConfig(Operation *op, Strategy strategy, ArrayRef<int64_t> block,
                                     ArrayRef<int64_t> warp, ArrayRef<int64_t> mma, Type mmaType,
                                     int64_t stages, int64_t splitK, ArrayRef<int64_t> cluster,
-                                    bool persistent, bool streamK) {
+                                    bool persistent, bool streamK, int64_t claimK = 0) {
   auto emitError = [op] {
     return op->emitOpError() << "has no default config (its rules built an invalid one; "
                                 "give a lowbit_gpu.config): ";
   };
   ConfigAttr config =
       ConfigAttr::getChecked(emitError, op->getContext(), strategy, block, warp, mma, mmaType,
-                             stages, splitK, cluster, persistent, streamK);
+                             stages, splitK, cluster, persistent, streamK, claimK);
   if (!config)
     return failure();
   return config;
@@ -292,10 +292,10 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, FailureOr<ConfigAttr> check
   ConfigAttr config = *checked;
   int64_t limit = target.getMaxSharedMemoryPerBlock();
   for (int64_t stages = config.getStages(); stages >= 1; --stages) {
-    auto candidate =
-        ConfigAttr::get(op->getContext(), config.getStrategy(), config.getBlock(), config.getWarp(),
-                        config.getMma(), config.getMmaType(), stages, config.getSplitK(),
-                        config.getCluster(), config.getPersistent(), config.getStreamK());
+    auto candidate = ConfigAttr::get(
+        op->getContext(), config.getStrategy(), config.getBlock(), config.getWarp(),
+        config.getMma(), config.getMmaType(), stages, config.getSplitK(), config.getCluster(),
+        config.getPersistent(), config.getStreamK(), config.getClaimK());
     if (candidate.getSharedMemoryBytes(p.inputBits, p.weightBits) <= limit)
       return candidate;
   }

@@ -102,14 +102,17 @@ llvm::Expected<std::vector<TensorMap>>
 encodeTensorMaps(CudaDevice &device, llvm::ArrayRef<TensorMapSpec> specs,
                  llvm::ArrayRef<DevicePtr> args);
 
-/// Runs `manifest`'s kernel from `module` once: uploads `operands` (bytes in
+/// Runs `manifest`'s kernel from `module`: uploads `operands` (bytes in
 /// the kernel's layouts, parameter order, result excluded), launches on a
 /// fresh result (zeroed for kernels that accumulate into it, else poisoned
 /// with all-ones bytes, NaN in every float type, so an element the kernel
 /// fails to write cannot pass a comparison), waits, and returns the result.
-llvm::Expected<NpyArray> runOnce(CudaDevice &device, void *module,
-                                 const KernelManifest &manifest,
-                                 llvm::ArrayRef<std::vector<uint8_t>> operands);
+/// With `launches` > 1, launches that many times, each on a fresh result,
+/// and returns the last: kernels that leave state in their module for the
+/// next launch (stream-K's workspace) are checked on it.
+llvm::Expected<NpyArray> runKernel(CudaDevice &device, void *module, const KernelManifest &manifest,
+                                   llvm::ArrayRef<std::vector<uint8_t>> operands,
+                                   unsigned launches = 1);
 
 /// Random values for a parameter: reals uniform in [-1, 1), scales in
 /// [0.5, 1.5) / 64, codes uniform over their bits (fp8 codes over their

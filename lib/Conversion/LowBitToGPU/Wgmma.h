@@ -55,6 +55,9 @@ struct WgmmaProblem {
   int64_t m, n, k;
   int64_t bm, bn, stages; // the config's tile: [M, N] of the product
   bool persistent, streamK;
+  /// K tiles per range that blocks claim at run time (config `claim_k`;
+  /// 0: stream-K's fixed split).
+  int64_t claimK = 0;
   /// The config's thread-block cluster: blocks along M and along N.
   int64_t clusterM = 1, clusterN = 1;
   WgmmaKind kind;
@@ -112,8 +115,13 @@ struct WgmmaProblem {
   int64_t threads() const { return (1 + consumers()) * kWarpgroupThreads; }
   /// Registers per thread that the producer keeps (setmaxnreg.dec): 40,
   /// or setmaxnreg's least, 24, beside four consumers, whose sums spill at
-  /// 104 registers on 16-token tiles (ptxas 13.0) but not at 112.
-  int64_t producerRegisters() const { return consumers() > 3 ? 24 : 40; }
+  /// 104 registers on 16-token tiles (ptxas 13.0) but not at 112. Claimed
+  /// runs' producer (the claim loop around the K tile loop) takes 56: at
+  /// 40 it spilled 8 to 16 bytes on W4A16 (ptxas 13.0), at 24 or 32 beside
+  /// four consumers 130 to 208. 56 costs three consumers nothing (152
+  /// either way), two 8 of their 232 and four 8 of their 112 (W4A16 on
+  /// packed weights, or bf16, then spills 20 to 92 bytes there).
+  int64_t producerRegisters() const { return claimK ? 56 : consumers() > 3 ? 24 : 40; }
   /// Registers per thread the consumers take (setmaxnreg.inc). The block
   /// is launched with one block per SM's share, 65536 / threads rounded
   /// down to a multiple of 8 (ptxas's allocation unit); setmaxnreg only
@@ -158,10 +166,16 @@ struct WgmmaProblem {
   bool sharedLookupTables() const { return kind == WgmmaKind::Int4Fp8; }
   int64_t lookupTableOffset() const { return barrierOffset() + 2 * stages * 8; }
   static constexpr int64_t kLookupTableBytes = 2 * 4 * kWarpThreads;
-  /// Dynamic shared memory, with room to align the start to the swizzle.
-  int64_t sharedBytes() const {
-    return lookupTableOffset() + (sharedLookupTables() ? kLookupTableBytes : 0) + kSwizzleAtomBytes;
+  /// With `claimK`, a word per ring slot: the range whose first K tile the
+  /// producer put in the slot; then a word per consumer, on which its first
+  /// thread tells the others whether their range completed its tile.
+  int64_t claimOffset() const {
+    return lookupTableOffset() + (sharedLookupTables() ? kLookupTableBytes : 0);
   }
+  int64_t completedOffset() const { return claimOffset() + 4 * stages; }
+  int64_t claimBytes() const { return claimK ? 4 * (stages + consumers()) : 0; }
+  /// Dynamic shared memory, with room to align the start to the swizzle.
+  int64_t sharedBytes() const { return claimOffset() + claimBytes() + kSwizzleAtomBytes; }
   int64_t gridRows() const { return llvm::divideCeil(rows(), tileRows()); }
   int64_t gridCols() const { return llvm::divideCeil(cols(), tileCols()); }
   /// The cluster in the kernel's frame (two blocks at most): along rows,

@@ -97,6 +97,11 @@ struct SharedLayout {
     return e.add(e.add(base, p.stagingOffset()),
                  e.mul(consumer, p.stagingBuffers * p.stagingBoxBytes()));
   }
+  /// Claimed runs: the word naming the range whose first K tile is in slot
+  /// `stage`, and consumer `consumer`'s word for telling its threads
+  /// whether their range completed its tile (addresses in the window).
+  Value claim(Value stage) { return offset(stage, p.claimOffset(), 4); }
+  Value completed(Value consumer) { return offset(consumer, p.completedOffset(), 4); }
   Value pointer(Value address) { return sharedPointer(e, address); }
   Value clusterPointer(Value address) { return lowbit::clusterPointer(e, address); }
   /// The `wgmma` descriptor of a K-major tile with the 128-byte swizzle at
@@ -120,6 +125,39 @@ Value clusterRank(Emitter &e, const WgmmaProblem &p) {
   return e.rem(block, p.clusterSize());
 }
 
+/// Declares a zero-initialized global of `words` 32-bit words beside `func`
+/// in its module. What a launch leaves there, the next finds.
+void declareZeroedGlobal(Emitter &e, ::mlir::gpu::GPUFuncOp func, StringRef name, int64_t words) {
+  OpBuilder::InsertionGuard guard(e.b);
+  e.b.setInsertionPoint(func);
+  auto type = LLVM::LLVMArrayType::get(e.b.getI32Type(), words);
+  auto op = LLVM::GlobalOp::create(e.b, e.loc, type, /*isConstant=*/false, LLVM::Linkage::Internal,
+                                   name, Attribute(), /*alignment=*/16, kGlobalAddressSpace);
+  e.b.createBlock(&op.getInitializerRegion());
+  LLVM::ReturnOp::create(e.b, e.loc, LLVM::ZeroOp::create(e.b, e.loc, type).getResult());
+}
+
+/// Byte `offset` of global `name`.
+Value globalPointer(Emitter &e, StringRef name, Value offset) {
+  auto type = LLVM::LLVMPointerType::get(e.b.getContext(), kGlobalAddressSpace);
+  Value base =
+      LLVM::AddressOfOp::create(e.b, e.loc, type, FlatSymbolRefAttr::get(e.b.getContext(), name));
+  return LLVM::GEPOp::create(e.b, e.loc, type, e.b.getI8Type(), base, ValueRange{e.toI64(offset)});
+}
+
+/// A global pointer as the 64-bit address inline PTX takes.
+Value globalAddress(Emitter &e, Value pointer) {
+  return LLVM::PtrToIntOp::create(e.b, e.loc, e.b.getI64Type(), pointer);
+}
+
+/// The first row and column (kernel frame) of tile `tile` in the grouped
+/// order, as in the mma_sync strategy: tiles in flight at once share rows
+/// of both operands in L2. A cluster's tiles count as one.
+std::pair<Value, Value> tileOrigin(Emitter &e, const WgmmaProblem &p, Value tile) {
+  return tiled::groupedTileOrigin(e, tile, p.clusterGridRows(), p.clusterGridCols(),
+                                  p.tileRows() * p.clusterRows(), p.tileCols() * p.clusterCols());
+}
+
 /// How the grid shares out the tiles. Block b of `grid` takes tiles b,
 /// b + grid, ... of the first `dpTiles` (a cluster walks its tiles as one
 /// tile twice as tall or wide, each block taking its half). With stream-K
@@ -132,9 +170,15 @@ Value clusterRank(Emitter &e, const WgmmaProblem &p) {
 /// (stream-K proper, over the last wave and the one before it) read them
 /// from memory, and ran W8A8 1.2x slower on the H200; decode's short token
 /// tiles take them where the split above does not apply (scheduleTiles).
+/// With `claimK` (config `claim_k`), the tiles' K tiles are cut into
+/// `chunks` ranges of at most claimK each, numbered tile by tile, and
+/// blocks claim them at run time (ClaimedRuns).
 struct TileSchedule {
   int64_t grid, tiles, dpTiles, kTiles, streamGrid = 0;
+  int64_t claimK = 0, chunks = 0;
   bool streamK() const { return dpTiles < tiles; }
+  bool claimed() const { return claimK > 0; }
+  int64_t units() const { return tiles * chunks; }
   /// K tiles of the split tiles, and the first of block `b`'s range (blocks
   /// from `streamGrid` on have none).
   int64_t streamIters() const { return (tiles - dpTiles) * kTiles; }
@@ -150,6 +194,13 @@ TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
   if (!p.persistent || numSMs <= 0)
     return s;
   int64_t clusters = std::max<int64_t>(1, numSMs / p.clusterSize());
+  if (p.claimK) {
+    TileSchedule claimed = s;
+    claimed.claimK = std::min(p.claimK, p.kTiles());
+    claimed.chunks = llvm::divideCeil(p.kTiles(), claimed.claimK);
+    claimed.grid = std::min(claimed.units(), clusters);
+    return claimed;
+  }
   s.grid = std::min(tiles, clusters);
   int64_t rest = tiles % clusters;
   if (!p.streamK || rest == 0)
@@ -180,6 +231,8 @@ TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
 /// Without stream-K, kBegin, partial, needsPartials and tileEnd are null.
 struct TileRun {
   Value block, row0, col0, kBegin, kCount, done;
+  Value tile; // claimed runs: the tile's number
+
   Value partial, needsPartials, tileEnd;
   Value kTile(Emitter &e, Value kt) const { return kBegin ? e.add(kBegin, kt) : kt; }
 };
@@ -188,12 +241,7 @@ struct TileRun {
 void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
                 function_ref<void(const TileRun &)> body) {
   OpBuilder &b = e.b;
-  auto origin = [&](Value tile) {
-    // Grouped order, as in the mma_sync strategy: tiles in flight at once
-    // share rows of both operands in L2.
-    return tiled::groupedTileOrigin(e, tile, p.clusterGridRows(), p.clusterGridCols(),
-                                    p.tileRows() * p.clusterRows(), p.tileCols() * p.clusterCols());
-  };
+  auto origin = [&](Value tile) { return tileOrigin(e, p, tile); };
   Value block = ::mlir::gpu::BlockIdOp::create(b, e.loc, ::mlir::gpu::Dimension::x);
   if (!sched.streamK()) {
     Value first = block;
@@ -266,6 +314,117 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
         scf::YieldOp::create(b, e.loc, ValueRange{e.add(done, run.kCount)});
       });
 }
+
+/// Runs claimed at run time (config `claim_k`): stream-K's fixed shares
+/// left SMs idle at the end on the H100, because SMs stream at different
+/// rates (the least busy SM of a 16-token W4A16 kernel active 0.75x as long
+/// as the busiest, bench/results/2026-12-05-h100-ncu-sm-balance.txt).
+/// Instead, the producer's thread claims the next range (unit) from a
+/// global counter whenever it starts one, so that faster SMs take more.
+/// Units are the `chunks` near-equal ranges of each tile's K tiles,
+/// numbered tile by tile (the ranges in flight at once are of a few
+/// neighbouring tiles). The producer writes the unit's number in the word
+/// of the ring slot that takes its first K tile, before it arms the slot's
+/// `full` barrier (a release); the consumers read it once the slot is full.
+/// A number past the last unit, written with a bare arrival, ends the
+/// consumers' loop. Sums meet in the tile's slot of StreamKPartials.
+/// The second counter word counts the blocks that have claimed their last
+/// unit; the last of them clears both for the next launch.
+struct ClaimedRuns {
+  Emitter &e;
+  const WgmmaProblem &p;
+  const TileSchedule &sched;
+  SharedLayout &smem;
+  std::string countersName;
+
+  static ClaimedRuns declare(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
+                             SharedLayout &smem, ::mlir::gpu::GPUFuncOp func) {
+    ClaimedRuns runs{e, p, sched, smem, (func.getName() + "_claims").str()};
+    declareZeroedGlobal(e, func, runs.countersName, 2);
+    return runs;
+  }
+
+  /// Unit `unit` as a run that starts at ring position `done`: K tiles
+  /// [c * kTiles / chunks, (c + 1) * kTiles / chunks) of tile unit / chunks.
+  TileRun runOf(Value unit, Value done) {
+    Value chunk = e.rem(unit, sched.chunks);
+    auto boundary = [&](Value c) { return e.div(e.mul(c, sched.kTiles), sched.chunks); };
+    TileRun run;
+    run.block = ::mlir::gpu::BlockIdOp::create(e.b, e.loc, ::mlir::gpu::Dimension::x);
+    run.tile = e.div(unit, sched.chunks);
+    std::tie(run.row0, run.col0) = tileOrigin(e, p, run.tile);
+    run.kBegin = boundary(chunk);
+    run.kCount = arith::SubIOp::create(e.b, e.loc, boundary(e.add(chunk, 1)), run.kBegin);
+    run.done = done;
+    return run;
+  }
+
+  /// The producer's thread 0: claims units and calls `body` on each.
+  void produce(function_ref<void(const TileRun &)> body) {
+    OpBuilder &b = e.b;
+    Type index = b.getIndexType();
+    Value next = globalAddress(e, globalPointer(e, countersName, e.idx(0)));
+    scf::WhileOp::create(
+        b, e.loc, TypeRange{index, index}, ValueRange{e.idx(0), e.idx(0)},
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value done = args[0];
+          Value stage = e.rem(done, p.stages), round = e.div(done, p.stages);
+          // The slot's previous round has been read (as buildProducer waits),
+          // then the claim: as late as it can be.
+          waitParity(e, smem.empty(stage),
+                     arith::XOrIOp::create(b, e.loc, e.rem(round, 2), e.idx(1)));
+          Value unit = inlinePtx(e, "atom.relaxed.gpu.global.add.u32 $0, [$1], 1;", "=r,l",
+                                 b.getI32Type(), {next});
+          unit = arith::IndexCastUIOp::create(b, e.loc, index, unit);
+          inlinePtx(e, "st.shared.u32 [$0], $1;", "l,r", TypeRange(),
+                    {e.toI64(smem.claim(stage)), e.toI32(unit)});
+          Value more = e.lt(unit, sched.units());
+          Value past = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::uge, unit,
+                                             e.idx(sched.units()));
+          ifThen(e, past, [&] {
+            NVVM::MBarrierArriveOp::create(b, e.loc, Type(), smem.full(stage), Value(),
+                                           NVVM::MemScopeKind::CTA);
+          });
+          scf::ConditionOp::create(b, e.loc, more, ValueRange{done, unit});
+        },
+        [&](OpBuilder &, Location, ValueRange args) {
+          TileRun run = runOf(args[1], args[0]);
+          body(run);
+          scf::YieldOp::create(b, e.loc, ValueRange{e.add(args[0], run.kCount), args[1]});
+        });
+    Value blocksDone = globalAddress(e, globalPointer(e, countersName, e.idx(4)));
+    Value before = inlinePtx(e, "atom.relaxed.gpu.global.add.u32 $0, [$1], 1;", "=r,l",
+                             b.getI32Type(), {blocksDone});
+    ifThen(e,
+           arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq, before, e.i32(sched.grid - 1)),
+           [&] {
+             inlinePtx(e, "st.relaxed.gpu.global.u32 [$0], 0;", "l", TypeRange(), {next});
+             inlinePtx(e, "st.relaxed.gpu.global.u32 [$0], 0;", "l", TypeRange(), {blocksDone});
+           });
+  }
+
+  /// A consumer warpgroup: calls `body` on each unit the producer claimed.
+  void consume(function_ref<void(const TileRun &)> body) {
+    OpBuilder &b = e.b;
+    Type index = b.getIndexType();
+    scf::WhileOp::create(
+        b, e.loc, TypeRange{index, index}, ValueRange{e.idx(0), e.idx(0)},
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value done = args[0];
+          Value stage = e.rem(done, p.stages);
+          waitParity(e, smem.full(stage), e.rem(e.div(done, p.stages), 2));
+          Value unit = inlinePtx(e, "ld.shared.u32 $0, [$1];", "=r,l", b.getI32Type(),
+                                 {e.toI64(smem.claim(stage))});
+          unit = arith::IndexCastUIOp::create(b, e.loc, index, unit);
+          scf::ConditionOp::create(b, e.loc, e.lt(unit, sched.units()), ValueRange{done, unit});
+        },
+        [&](OpBuilder &, Location, ValueRange args) {
+          TileRun run = runOf(args[1], args[0]);
+          body(run);
+          scf::YieldOp::create(b, e.loc, ValueRange{e.add(args[0], run.kCount), args[1]});
+        });
+  }
+};
 
 /// The producer's thread 0: every K tile of both operands into the ring.
 void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value tmapA, Value tmapB,
@@ -1411,6 +1570,10 @@ void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Va
 /// not overlap). A block waits only for blocks numbered after it, whose
 /// run that hands sums on comes first in their range, before any wait: no
 /// cycle while the grid (one block per SM) is resident at once.
+/// Claimed runs (ClaimedRuns) use the globals differently, and wait for no
+/// one: a slot per tile, to which every run of the tile adds its sums with
+/// `red`, and per tile and consumer the count of its K tiles added so far;
+/// the run that completes the count takes the sums and clears both.
 struct StreamKPartials {
   Emitter &e;
   const WgmmaProblem &p;
@@ -1420,33 +1583,14 @@ struct StreamKPartials {
                                  ::mlir::gpu::GPUFuncOp func) {
     StreamKPartials partials{e, p, (func.getName() + "_partials").str(),
                              (func.getName() + "_partial_flags").str()};
-    OpBuilder::InsertionGuard guard(e.b);
-    auto global = [&](StringRef name, int64_t words) {
-      e.b.setInsertionPoint(func);
-      auto type = LLVM::LLVMArrayType::get(e.b.getI32Type(), words);
-      auto op = LLVM::GlobalOp::create(e.b, e.loc, type, /*isConstant=*/false,
-                                       LLVM::Linkage::Internal, name, Attribute(),
-                                       /*alignment=*/16, kGlobalAddressSpace);
-      e.b.createBlock(&op.getInitializerRegion());
-      LLVM::ReturnOp::create(e.b, e.loc, LLVM::ZeroOp::create(e.b, e.loc, type).getResult());
-    };
-    global(partials.slotsName, sched.streamGrid * partials.slotBytes() / 4);
-    global(partials.flagsName, sched.streamGrid * p.consumers());
+    int64_t slots = sched.claimed() ? sched.tiles : sched.streamGrid;
+    declareZeroedGlobal(e, func, partials.slotsName, slots * partials.slotBytes() / 4);
+    declareZeroedGlobal(e, func, partials.flagsName, slots * p.consumers());
     return partials;
   }
   int64_t slotBytes() const { return p.tileRows() * p.tileCols() * 4; }
-  /// Byte `offset` of global `name`.
-  Value pointer(StringRef name, Value offset) {
-    auto type = LLVM::LLVMPointerType::get(e.b.getContext(), kGlobalAddressSpace);
-    Value base =
-        LLVM::AddressOfOp::create(e.b, e.loc, type, FlatSymbolRefAttr::get(e.b.getContext(), name));
-    return LLVM::GEPOp::create(e.b, e.loc, type, e.b.getI8Type(), base,
-                               ValueRange{e.toI64(offset)});
-  }
-  /// A global pointer as the 64-bit address inline PTX takes.
-  Value address(Value pointer) {
-    return LLVM::PtrToIntOp::create(e.b, e.loc, e.b.getI64Type(), pointer);
-  }
+  Value pointer(StringRef name, Value offset) { return globalPointer(e, name, offset); }
+  Value address(Value pointer) { return globalAddress(e, pointer); }
   Value flag(Value block, Value consumer) {
     return pointer(flagsName, e.mul(e.add(e.mul(block, p.consumers()), consumer), 4));
   }
@@ -1536,6 +1680,69 @@ struct StreamKPartials {
         });
     return loop.getResult(1);
   }
+
+  /// Claimed runs: adds the consumer's sums of a run of `kCount` K tiles
+  /// into tile `tile`'s slot, then (its first thread, after the
+  /// warpgroup's barrier: release at GPU scope) `kCount` into the tile's
+  /// count. Returns, in every thread, whether this run completed the count
+  /// (then the slot holds the tile's sums: acquired), which the first thread
+  /// tells the others through the shared word at `word`.
+  Value addAndCount(ConsumerGroup &group, Value acc, Value tile, Value thread, Value kCount,
+                    Value word) {
+    OpBuilder &b = e.b;
+    Value slot = slotPointer(tile, group.consumer, thread);
+    for (int64_t q = 0; q < p.accRegisters() / 4; ++q) {
+      Value groupAddress = address(registerGroup(slot, q));
+      SmallVector<Value> four;
+      for (int64_t i = 0; i < 4; ++i)
+        four.push_back(LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * q + i));
+      // One word at a time: red's vector forms need PTX 8.1, and the module's
+      // PTX version is chosen before configs are.
+      for (int64_t i = 0; i < 4; ++i)
+        inlinePtx(e,
+                  p.integerSums() ? "red.relaxed.gpu.global.add.s32 [$0], $1;"
+                                  : "red.relaxed.gpu.global.add.f32 [$0], $1;",
+                  p.integerSums() ? "l,r" : "l,f", TypeRange(),
+                  {arith::AddIOp::create(b, e.loc, groupAddress, e.i64(4 * i)), four[i]});
+    }
+    group.sync();
+    ifThen(e, group.issuer, [&] {
+      Value before =
+          inlinePtx(e, "atom.acq_rel.gpu.global.add.u32 $0, [$1], $2;", "=r,l,r", b.getI32Type(),
+                    {address(flag(tile, group.consumer)), e.toI32(kCount)});
+      Value completes = arith::ExtUIOp::create(
+          b, e.loc, b.getI32Type(),
+          arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
+                                arith::AddIOp::create(b, e.loc, before, e.toI32(kCount)),
+                                e.i32(p.kTiles())));
+      inlinePtx(e, "st.shared.u32 [$0], $1;", "l,r", TypeRange(), {e.toI64(word), completes});
+    });
+    group.sync();
+    Value completes =
+        inlinePtx(e, "ld.shared.u32 $0, [$1];", "=r,l", b.getI32Type(), {e.toI64(word)});
+    return arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne, completes, e.i32(0));
+  }
+  /// The tile's sums from its slot, as accumulators of `acc`'s type; clears
+  /// the slot and the count for the next launch.
+  Value takeCompleted(ConsumerGroup &group, Value acc, Value tile, Value thread) {
+    OpBuilder &b = e.b;
+    Type type = groupType(acc);
+    Value slot = slotPointer(tile, group.consumer, thread);
+    Value zeros = arith::ConstantOp::create(b, e.loc, type, b.getZeroAttr(type));
+    for (int64_t q = 0; q < p.accRegisters() / 4; ++q) {
+      Value vec = LLVM::LoadOp::create(b, e.loc, type, registerGroup(slot, q), 16);
+      LLVM::StoreOp::create(b, e.loc, zeros, registerGroup(slot, q), 16);
+      for (int64_t i = 0; i < 4; ++i)
+        acc = LLVM::InsertValueOp::create(
+            b, e.loc, acc, vector::ExtractOp::create(b, e.loc, vec, ArrayRef<int64_t>{i}),
+            4 * q + i);
+    }
+    ifThen(e, group.issuer, [&] {
+      inlinePtx(e, "st.relaxed.gpu.global.u32 [$0], $1;", "l,r", TypeRange(),
+                {address(flag(tile, group.consumer)), e.i32(0)});
+    });
+    return acc;
+  }
 };
 
 } // namespace
@@ -1614,7 +1821,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   func->setAttr(kTensorMapArgsAttrName, b.getDenseI32ArrayAttr(mapArgs));
   TileSchedule sched = scheduleTiles(p, numSMs);
   std::optional<StreamKPartials> partials;
-  if (sched.streamK())
+  if (sched.streamK() || (sched.claimed() && sched.chunks > 1))
     partials.emplace(StreamKPartials::declare(e, p, sched, func));
   Block &body = func.getBody().front();
   Value s = body.getArgument(2), y = body.getArgument(firstMap - 1);
@@ -1628,6 +1835,18 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   Value aligned = arith::AndIOp::create(b, loc, e.add(start, kSwizzleAtomBytes - 1),
                                         e.idx(~(kSwizzleAtomBytes - 1)));
   SharedLayout smem{e, p, aligned};
+  std::optional<ClaimedRuns> claimed;
+  if (sched.claimed())
+    claimed.emplace(ClaimedRuns::declare(e, p, sched, smem, func));
+  // The block's runs, claimed or fixed.
+  auto forEachOfRuns = [&](function_ref<void(const TileRun &)> body, bool producer) {
+    if (!claimed)
+      forEachRun(e, p, sched, body);
+    else if (producer)
+      claimed->produce(body);
+    else
+      claimed->consume(body);
+  };
 
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   Value warpgroup = e.div(tid, kWarpgroupThreads);
@@ -1668,8 +1887,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     NVVM::SetMaxRegisterOp::create(b, loc, p.producerRegisters(),
                                    NVVM::SetMaxRegisterAction::decrease);
     ifThen(e, e.eq(tid, 0), [&] {
-      forEachRun(e, p, sched,
-                 [&](const TileRun &run) { buildProducer(e, p, smem, tmapA, tmapB, run); });
+      forEachOfRuns([&](const TileRun &run) { buildProducer(e, p, smem, tmapA, tmapB, run); },
+                    /*producer=*/true);
     });
 
     // Consumers: while one stores a tile, the producer already fills the
@@ -1682,57 +1901,70 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     Value warp = e.div(groupThread, kWarpThreads);
     ConsumerGroup group{e, consumer, e.eq(groupThread, 0)};
     StagedStores out{e, group, tmapY};
-    forEachRun(e, p, sched, [&](const TileRun &run) {
-      Value tileRow0 = run.row0, tileCol0 = run.col0;
-      // This thread's first accumulator row and column (kernel frame); W4A16
-      // reads its weight rows' scales in the main loop.
-      auto firstRow = [&] {
-        return e.add(e.add(tileRow0, e.mul(consumer, kWarpgroupRows)),
-                     fragmentRow(e, warp, lane));
-      };
-      Value row0 = real ? firstRow() : Value();
-      Value acc = real
-                      ? buildDequantizingConsumer(e, p, smem, consumer, warp, lane, run, row0, s, z)
-                  : p.swapped() ? buildWideningConsumer(e, p, smem, consumer, warp, lane, run)
-                                : buildConsumer(e, p, smem, consumer, lane, run);
-      if (!row0)
-        row0 = firstRow();
-      Value col0 = e.add(tileCol0, e.mul(e.rem(lane, 4), 2));
-      Value consumerRow0 = e.add(tileRow0, e.mul(consumer, kWarpgroupRows));
-      auto store = [&](Value acc) {
-        if (p.stagingBuffers && p.swapped())
-          storeSwappedTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, tileCol0);
-        else if (p.stagingBuffers)
-          storeTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, tileCol0);
-        else if (p.swapped())
-          storeSwappedTile(e, p, acc, xs, s, y, row0, col0);
-        else
-          storeTile(e, p, acc, xs, s, y, row0, col0);
-      };
-      if (!partials) {
-        store(acc);
-        return;
-      }
-      // Stream-K: a run that starts inside its tile hands its sums on; one
-      // that starts the tile adds those of the runs after it, then stores
-      // (nested, so that only one set of sums is live at a time).
-      auto partialRun = scf::IfOp::create(b, loc, run.partial, /*withElse=*/true);
-      OpBuilder::InsertionGuard branch(b);
-      b.setInsertionPointToStart(&partialRun.getThenRegion().front());
-      partials->storeForOwner(group, acc, run.block, groupThread);
-      b.setInsertionPointToStart(&partialRun.getElseRegion().front());
-      auto adding = scf::IfOp::create(b, loc, acc.getType(), run.needsPartials,
-                                      /*withElse=*/true);
-      {
-        OpBuilder::InsertionGuard inner(b);
-        b.setInsertionPointToStart(&adding.getThenRegion().front());
-        scf::YieldOp::create(
-            b, loc, partials->addFromPeers(group, acc, run.block, groupThread, run.tileEnd, sched));
-        b.setInsertionPointToStart(&adding.getElseRegion().front());
-        scf::YieldOp::create(b, loc, acc);
-      }
-      store(adding.getResult(0));
-    });
+    forEachOfRuns(
+        [&](const TileRun &run) {
+          Value tileRow0 = run.row0, tileCol0 = run.col0;
+          // This thread's first accumulator row and column (kernel frame); W4A16
+          // reads its weight rows' scales in the main loop.
+          auto firstRow = [&] {
+            return e.add(e.add(tileRow0, e.mul(consumer, kWarpgroupRows)),
+                         fragmentRow(e, warp, lane));
+          };
+          Value row0 = real ? firstRow() : Value();
+          Value acc =
+              real ? buildDequantizingConsumer(e, p, smem, consumer, warp, lane, run, row0, s, z)
+              : p.swapped() ? buildWideningConsumer(e, p, smem, consumer, warp, lane, run)
+                            : buildConsumer(e, p, smem, consumer, lane, run);
+          if (!row0)
+            row0 = firstRow();
+          Value col0 = e.add(tileCol0, e.mul(e.rem(lane, 4), 2));
+          Value consumerRow0 = e.add(tileRow0, e.mul(consumer, kWarpgroupRows));
+          auto store = [&](Value acc) {
+            if (p.stagingBuffers && p.swapped())
+              storeSwappedTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0,
+                                     tileCol0);
+            else if (p.stagingBuffers)
+              storeTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, tileCol0);
+            else if (p.swapped())
+              storeSwappedTile(e, p, acc, xs, s, y, row0, col0);
+            else
+              storeTile(e, p, acc, xs, s, y, row0, col0);
+          };
+          if (!partials) {
+            store(acc);
+            return;
+          }
+          if (claimed) {
+            // A run adds its sums to its tile's; the one that completes the
+            // tile stores it.
+            Value completes = partials->addAndCount(group, acc, run.tile, groupThread, run.kCount,
+                                                    smem.completed(consumer));
+            ifThen(e, completes,
+                   [&] { store(partials->takeCompleted(group, acc, run.tile, groupThread)); });
+            return;
+          }
+          // Stream-K: a run that starts inside its tile hands its sums on; one
+          // that starts the tile adds those of the runs after it, then stores
+          // (nested, so that only one set of sums is live at a time).
+          auto partialRun = scf::IfOp::create(b, loc, run.partial, /*withElse=*/true);
+          OpBuilder::InsertionGuard branch(b);
+          b.setInsertionPointToStart(&partialRun.getThenRegion().front());
+          partials->storeForOwner(group, acc, run.block, groupThread);
+          b.setInsertionPointToStart(&partialRun.getElseRegion().front());
+          auto adding = scf::IfOp::create(b, loc, acc.getType(), run.needsPartials,
+                                          /*withElse=*/true);
+          {
+            OpBuilder::InsertionGuard inner(b);
+            b.setInsertionPointToStart(&adding.getThenRegion().front());
+            scf::YieldOp::create(
+                b, loc,
+                partials->addFromPeers(group, acc, run.block, groupThread, run.tileEnd, sched));
+            b.setInsertionPointToStart(&adding.getElseRegion().front());
+            scf::YieldOp::create(b, loc, acc);
+          }
+          store(adding.getResult(0));
+        },
+        /*producer=*/false);
     if (p.stagingBuffers)
       out.drain();
   }
@@ -1747,6 +1979,6 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   launch.block = {p.threads(), 1, 1};
   launch.sharedBytes = p.sharedBytes();
   launch.registerPool = p.registerPool();
-  launch.sharedWorkspace = sched.streamK();
+  launch.sharedWorkspace = sched.streamK() || sched.claimed();
   return launch;
 }

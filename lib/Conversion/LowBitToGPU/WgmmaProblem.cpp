@@ -203,6 +203,7 @@ FailureOr<WgmmaProblem> mlir::lowbit::wgmma::analyze(MatmulOp op, lowbit::gpu::C
   p.stages = config.getStages();
   p.persistent = config.getPersistent();
   p.streamK = config.getStreamK();
+  p.claimK = config.getClaimK();
   if (ArrayRef<int64_t> cluster = config.getCluster(); !cluster.empty()) {
     p.clusterM = cluster[0];
     p.clusterN = cluster[1];

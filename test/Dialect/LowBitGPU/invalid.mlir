@@ -75,6 +75,21 @@ func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, b
 
 // -----
 
+// expected-error @+1 {{claim_k needs stream_k and a token tile of 8, 16 or 32 (mma = [T, 64, k])}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 32], mma_type = i8, stages = 6, persistent = true, claim_k = 4>}
+
+// -----
+
+// expected-error @+1 {{claim_k needs stream_k and a token tile of 8, 16 or 32 (mma = [T, 64, k])}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true, stream_k = true, claim_k = 4>}
+
+// -----
+
+// expected-error @+1 {{claim_k must not be negative, got -1}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 32], mma_type = i8, stages = 6, persistent = true, stream_k = true, claim_k = -1>}
+
+// -----
+
 // expected-error @+2 {{expected ::mlir::lowbit::gpu::Strategy to be one of: mma_sync, wgmma, splitk_gemv, bitplane, lut}}
 // expected-error @+1 {{failed to parse LowBitGPU_ConfigAttr parameter 'strategy'}}
 func.func private @f() attributes {c = #lowbit_gpu.config<strategy = tcgen05, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = f16>}
