@@ -166,14 +166,15 @@ struct WgmmaProblem {
   bool sharedLookupTables() const { return kind == WgmmaKind::Int4Fp8; }
   int64_t lookupTableOffset() const { return barrierOffset() + 2 * stages * 8; }
   static constexpr int64_t kLookupTableBytes = 2 * 4 * kWarpThreads;
-  /// With `claimK`, a word per ring slot: the range whose first K tile the
-  /// producer put in the slot; then a word per consumer, on which its first
-  /// thread tells the others whether their range completed its tile.
+  /// With `claimK` (ClaimedRuns in WgmmaKernel.cpp): the `reported` and
+  /// `answered` mbarriers, the mailbox (a run's tile, its K tile count, the
+  /// reply), then a word per ring slot naming the range whose first K tile
+  /// the producer put in the slot.
   int64_t claimOffset() const {
     return lookupTableOffset() + (sharedLookupTables() ? kLookupTableBytes : 0);
   }
-  int64_t completedOffset() const { return claimOffset() + 4 * stages; }
-  int64_t claimBytes() const { return claimK ? 4 * (stages + consumers()) : 0; }
+  static constexpr int64_t kClaimHeaderBytes = 32;
+  int64_t claimBytes() const { return claimK ? kClaimHeaderBytes + 4 * stages : 0; }
   /// Dynamic shared memory, with room to align the start to the swizzle.
   int64_t sharedBytes() const { return claimOffset() + claimBytes() + kSwizzleAtomBytes; }
   int64_t gridRows() const { return llvm::divideCeil(rows(), tileRows()); }

@@ -97,11 +97,14 @@ struct SharedLayout {
     return e.add(e.add(base, p.stagingOffset()),
                  e.mul(consumer, p.stagingBuffers * p.stagingBoxBytes()));
   }
-  /// Claimed runs: the word naming the range whose first K tile is in slot
-  /// `stage`, and consumer `consumer`'s word for telling its threads
-  /// whether their range completed its tile (addresses in the window).
-  Value claim(Value stage) { return offset(stage, p.claimOffset(), 4); }
-  Value completed(Value consumer) { return offset(consumer, p.completedOffset(), 4); }
+  /// Claimed runs (ClaimedRuns): the `reported` and `answered` barriers,
+  /// mailbox word `i` (0: tile, 1: K tile count, 2: reply) and the word
+  /// naming the range whose first K tile is in slot `stage` (addresses in
+  /// the window).
+  Value reported() { return pointer(e.add(base, p.claimOffset())); }
+  Value answered() { return pointer(e.add(base, p.claimOffset() + 8)); }
+  Value mailbox(int64_t i) { return e.add(base, p.claimOffset() + 16 + 4 * i); }
+  Value claim(Value stage) { return offset(stage, p.claimOffset() + p.kClaimHeaderBytes, 4); }
   Value pointer(Value address) { return sharedPointer(e, address); }
   Value clusterPointer(Value address) { return lowbit::clusterPointer(e, address); }
   /// The `wgmma` descriptor of a K-major tile with the 128-byte swizzle at
@@ -314,117 +317,6 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
         scf::YieldOp::create(b, e.loc, ValueRange{e.add(done, run.kCount)});
       });
 }
-
-/// Runs claimed at run time (config `claim_k`): stream-K's fixed shares
-/// left SMs idle at the end on the H100, because SMs stream at different
-/// rates (the least busy SM of a 16-token W4A16 kernel active 0.75x as long
-/// as the busiest, bench/results/2026-12-05-h100-ncu-sm-balance.txt).
-/// Instead, the producer's thread claims the next range (unit) from a
-/// global counter whenever it starts one, so that faster SMs take more.
-/// Units are the `chunks` near-equal ranges of each tile's K tiles,
-/// numbered tile by tile (the ranges in flight at once are of a few
-/// neighbouring tiles). The producer writes the unit's number in the word
-/// of the ring slot that takes its first K tile, before it arms the slot's
-/// `full` barrier (a release); the consumers read it once the slot is full.
-/// A number past the last unit, written with a bare arrival, ends the
-/// consumers' loop. Sums meet in the tile's slot of StreamKPartials.
-/// The second counter word counts the blocks that have claimed their last
-/// unit; the last of them clears both for the next launch.
-struct ClaimedRuns {
-  Emitter &e;
-  const WgmmaProblem &p;
-  const TileSchedule &sched;
-  SharedLayout &smem;
-  std::string countersName;
-
-  static ClaimedRuns declare(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
-                             SharedLayout &smem, ::mlir::gpu::GPUFuncOp func) {
-    ClaimedRuns runs{e, p, sched, smem, (func.getName() + "_claims").str()};
-    declareZeroedGlobal(e, func, runs.countersName, 2);
-    return runs;
-  }
-
-  /// Unit `unit` as a run that starts at ring position `done`: K tiles
-  /// [c * kTiles / chunks, (c + 1) * kTiles / chunks) of tile unit / chunks.
-  TileRun runOf(Value unit, Value done) {
-    Value chunk = e.rem(unit, sched.chunks);
-    auto boundary = [&](Value c) { return e.div(e.mul(c, sched.kTiles), sched.chunks); };
-    TileRun run;
-    run.block = ::mlir::gpu::BlockIdOp::create(e.b, e.loc, ::mlir::gpu::Dimension::x);
-    run.tile = e.div(unit, sched.chunks);
-    std::tie(run.row0, run.col0) = tileOrigin(e, p, run.tile);
-    run.kBegin = boundary(chunk);
-    run.kCount = arith::SubIOp::create(e.b, e.loc, boundary(e.add(chunk, 1)), run.kBegin);
-    run.done = done;
-    return run;
-  }
-
-  /// The producer's thread 0: claims units and calls `body` on each.
-  void produce(function_ref<void(const TileRun &)> body) {
-    OpBuilder &b = e.b;
-    Type index = b.getIndexType();
-    Value next = globalAddress(e, globalPointer(e, countersName, e.idx(0)));
-    scf::WhileOp::create(
-        b, e.loc, TypeRange{index, index}, ValueRange{e.idx(0), e.idx(0)},
-        [&](OpBuilder &, Location, ValueRange args) {
-          Value done = args[0];
-          Value stage = e.rem(done, p.stages), round = e.div(done, p.stages);
-          // The slot's previous round has been read (as buildProducer waits),
-          // then the claim: as late as it can be.
-          waitParity(e, smem.empty(stage),
-                     arith::XOrIOp::create(b, e.loc, e.rem(round, 2), e.idx(1)));
-          Value unit = inlinePtx(e, "atom.relaxed.gpu.global.add.u32 $0, [$1], 1;", "=r,l",
-                                 b.getI32Type(), {next});
-          unit = arith::IndexCastUIOp::create(b, e.loc, index, unit);
-          inlinePtx(e, "st.shared.u32 [$0], $1;", "l,r", TypeRange(),
-                    {e.toI64(smem.claim(stage)), e.toI32(unit)});
-          Value more = e.lt(unit, sched.units());
-          Value past = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::uge, unit,
-                                             e.idx(sched.units()));
-          ifThen(e, past, [&] {
-            NVVM::MBarrierArriveOp::create(b, e.loc, Type(), smem.full(stage), Value(),
-                                           NVVM::MemScopeKind::CTA);
-          });
-          scf::ConditionOp::create(b, e.loc, more, ValueRange{done, unit});
-        },
-        [&](OpBuilder &, Location, ValueRange args) {
-          TileRun run = runOf(args[1], args[0]);
-          body(run);
-          scf::YieldOp::create(b, e.loc, ValueRange{e.add(args[0], run.kCount), args[1]});
-        });
-    Value blocksDone = globalAddress(e, globalPointer(e, countersName, e.idx(4)));
-    Value before = inlinePtx(e, "atom.relaxed.gpu.global.add.u32 $0, [$1], 1;", "=r,l",
-                             b.getI32Type(), {blocksDone});
-    ifThen(e,
-           arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq, before, e.i32(sched.grid - 1)),
-           [&] {
-             inlinePtx(e, "st.relaxed.gpu.global.u32 [$0], 0;", "l", TypeRange(), {next});
-             inlinePtx(e, "st.relaxed.gpu.global.u32 [$0], 0;", "l", TypeRange(), {blocksDone});
-           });
-  }
-
-  /// A consumer warpgroup: calls `body` on each unit the producer claimed.
-  void consume(function_ref<void(const TileRun &)> body) {
-    OpBuilder &b = e.b;
-    Type index = b.getIndexType();
-    scf::WhileOp::create(
-        b, e.loc, TypeRange{index, index}, ValueRange{e.idx(0), e.idx(0)},
-        [&](OpBuilder &, Location, ValueRange args) {
-          Value done = args[0];
-          Value stage = e.rem(done, p.stages);
-          waitParity(e, smem.full(stage), e.rem(e.div(done, p.stages), 2));
-          Value unit = inlinePtx(e, "ld.shared.u32 $0, [$1];", "=r,l", b.getI32Type(),
-                                 {e.toI64(smem.claim(stage))});
-          unit = arith::IndexCastUIOp::create(b, e.loc, index, unit);
-          scf::ConditionOp::create(b, e.loc, e.lt(unit, sched.units()), ValueRange{done, unit});
-        },
-        [&](OpBuilder &, Location, ValueRange args) {
-          TileRun run = runOf(args[1], args[0]);
-          body(run);
-          scf::YieldOp::create(b, e.loc, ValueRange{e.add(args[0], run.kCount), args[1]});
-        });
-  }
-};
 
 /// The producer's thread 0: every K tile of both operands into the ring.
 void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value tmapA, Value tmapB,
@@ -1572,8 +1464,9 @@ void storeSwappedTile(Emitter &e, const WgmmaProblem &p, Value acc, Value xs, Va
 /// cycle while the grid (one block per SM) is resident at once.
 /// Claimed runs (ClaimedRuns) use the globals differently, and wait for no
 /// one: a slot per tile, to which every run of the tile adds its sums with
-/// `red`, and per tile and consumer the count of its K tiles added so far;
-/// the run that completes the count takes the sums and clears both.
+/// `red`, and per tile (the first consumer's flag) the count of its K tiles
+/// added so far; the run that completes the count takes the sums and
+/// clears the slot, ClaimedRuns' helper the count.
 struct StreamKPartials {
   Emitter &e;
   const WgmmaProblem &p;
@@ -1681,21 +1574,11 @@ struct StreamKPartials {
     return loop.getResult(1);
   }
 
-  /// Claimed runs: adds the consumer's sums of a run of `kCount` K tiles
-  /// into tile `tile`'s slot, then (its first thread, after the
-  /// warpgroup's barrier: release at GPU scope) `kCount` into the tile's
-  /// count. Returns, in every thread, whether this run completed the count
-  /// (then the slot holds the tile's sums: acquired), which the first thread
-  /// tells the others through the shared word at `word`.
-  Value addAndCount(ConsumerGroup &group, Value acc, Value tile, Value thread, Value kCount,
-                    Value word) {
-    OpBuilder &b = e.b;
+  /// Claimed runs: adds the consumer's sums into tile `tile`'s slot.
+  void addTo(ConsumerGroup &group, Value acc, Value tile, Value thread) {
     Value slot = slotPointer(tile, group.consumer, thread);
     for (int64_t q = 0; q < p.accRegisters() / 4; ++q) {
       Value groupAddress = address(registerGroup(slot, q));
-      SmallVector<Value> four;
-      for (int64_t i = 0; i < 4; ++i)
-        four.push_back(LLVM::ExtractValueOp::create(b, e.loc, acc, 4 * q + i));
       // One word at a time: red's vector forms need PTX 8.1, and the module's
       // PTX version is chosen before configs are.
       for (int64_t i = 0; i < 4; ++i)
@@ -1703,27 +1586,12 @@ struct StreamKPartials {
                   p.integerSums() ? "red.relaxed.gpu.global.add.s32 [$0], $1;"
                                   : "red.relaxed.gpu.global.add.f32 [$0], $1;",
                   p.integerSums() ? "l,r" : "l,f", TypeRange(),
-                  {arith::AddIOp::create(b, e.loc, groupAddress, e.i64(4 * i)), four[i]});
+                  {arith::AddIOp::create(e.b, e.loc, groupAddress, e.i64(4 * i)),
+                   LLVM::ExtractValueOp::create(e.b, e.loc, acc, 4 * q + i)});
     }
-    group.sync();
-    ifThen(e, group.issuer, [&] {
-      Value before =
-          inlinePtx(e, "atom.acq_rel.gpu.global.add.u32 $0, [$1], $2;", "=r,l,r", b.getI32Type(),
-                    {address(flag(tile, group.consumer)), e.toI32(kCount)});
-      Value completes = arith::ExtUIOp::create(
-          b, e.loc, b.getI32Type(),
-          arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
-                                arith::AddIOp::create(b, e.loc, before, e.toI32(kCount)),
-                                e.i32(p.kTiles())));
-      inlinePtx(e, "st.shared.u32 [$0], $1;", "l,r", TypeRange(), {e.toI64(word), completes});
-    });
-    group.sync();
-    Value completes =
-        inlinePtx(e, "ld.shared.u32 $0, [$1];", "=r,l", b.getI32Type(), {e.toI64(word)});
-    return arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne, completes, e.i32(0));
   }
-  /// The tile's sums from its slot, as accumulators of `acc`'s type; clears
-  /// the slot and the count for the next launch.
+  /// Claimed runs: the completed tile `tile`'s sums from its slot, as
+  /// accumulators of `acc`'s type; clears the slot for the next launch.
   Value takeCompleted(ConsumerGroup &group, Value acc, Value tile, Value thread) {
     OpBuilder &b = e.b;
     Type type = groupType(acc);
@@ -1737,11 +1605,223 @@ struct StreamKPartials {
             b, e.loc, acc, vector::ExtractOp::create(b, e.loc, vec, ArrayRef<int64_t>{i}),
             4 * q + i);
     }
-    ifThen(e, group.issuer, [&] {
-      inlinePtx(e, "st.relaxed.gpu.global.u32 [$0], $1;", "l,r", TypeRange(),
-                {address(flag(tile, group.consumer)), e.i32(0)});
-    });
     return acc;
+  }
+};
+
+/// Runs claimed at run time (config `claim_k`): stream-K's fixed shares
+/// left SMs idle at the end on the H100, because SMs stream at different
+/// rates (the least busy SM of a 16-token W4A16 kernel active 0.75x as long
+/// as the busiest, bench/results/2026-12-05-h100-ncu-sm-balance.txt).
+/// Instead, blocks claim ranges (units) from a global counter, so that
+/// faster SMs take more. Units are the `chunks` near-equal ranges of each
+/// tile's K tiles, numbered tile by tile (the ranges in flight at once are
+/// of a few neighbouring tiles).
+/// - The producer's thread claims a unit one ahead, when it starts the one
+///   before (the atomic's latency hides behind that unit's loads), and
+///   writes its number in the word of the ring slot that takes its first K
+///   tile before it arms the slot's `full` barrier (a release); the
+///   consumers read it once the slot is full. A number past the last unit,
+///   written with a bare arrival, ends the consumers' loop.
+/// - Where tiles are split (chunks > 1), each run adds its sums into its
+///   tile's slot of StreamKPartials (`red`), and the tile's K tile count
+///   decides which run stores it: the one that completes the count. Taking
+///   that count (a GPU-scope release and acquire, microseconds) in the
+///   consumers stalled their tensor cores at every run (1.3-2x slower than
+///   stream-K on the H100), so a helper thread of the producer warpgroup
+///   takes it: the consumers report a run (`reported`: every consumer
+///   thread arrives after its adds; the tile and count in the mailbox) and
+///   go on; the helper adds the count and replies (`answered`); the
+///   consumers read the reply after their next run, and store the earlier
+///   run's tile from its slot if that run completed it.
+/// The second counter word counts the blocks that have claimed past the
+/// last unit; the last of them clears both for the next launch.
+struct ClaimedRuns {
+  Emitter &e;
+  const WgmmaProblem &p;
+  const TileSchedule &sched;
+  SharedLayout &smem;
+  std::string countersName;
+
+  static ClaimedRuns declare(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
+                             SharedLayout &smem, ::mlir::gpu::GPUFuncOp func) {
+    ClaimedRuns runs{e, p, sched, smem, (func.getName() + "_claims").str()};
+    declareZeroedGlobal(e, func, runs.countersName, 2);
+    return runs;
+  }
+  bool splitTiles() const { return sched.chunks > 1; }
+
+  /// Unit `unit` as a run that starts at ring position `done`: K tiles
+  /// [c * kTiles / chunks, (c + 1) * kTiles / chunks) of tile unit / chunks.
+  TileRun runOf(Value unit, Value done) {
+    Value chunk = e.rem(unit, sched.chunks);
+    auto boundary = [&](Value c) { return e.div(e.mul(c, sched.kTiles), sched.chunks); };
+    TileRun run;
+    run.block = ::mlir::gpu::BlockIdOp::create(e.b, e.loc, ::mlir::gpu::Dimension::x);
+    run.tile = e.div(unit, sched.chunks);
+    std::tie(run.row0, run.col0) = tileOrigin(e, p, run.tile);
+    run.kBegin = boundary(chunk);
+    run.kCount = arith::SubIOp::create(e.b, e.loc, boundary(e.add(chunk, 1)), run.kBegin);
+    run.done = done;
+    return run;
+  }
+  Value counter(int64_t word) {
+    return globalAddress(e, globalPointer(e, countersName, e.idx(4 * word)));
+  }
+  /// Takes the next unit (index); its value is waited for where it is used.
+  Value claim() {
+    Value unit = inlinePtx(e, "atom.relaxed.gpu.global.add.u32 $0, [$1], 1;", "=r,l",
+                           e.b.getI32Type(), {counter(0)});
+    return arith::IndexCastUIOp::create(e.b, e.loc, e.b.getIndexType(), unit);
+  }
+  Value loadShared(Value address) {
+    Value word =
+        inlinePtx(e, "ld.shared.u32 $0, [$1];", "=r,l", e.b.getI32Type(), {e.toI64(address)});
+    return arith::IndexCastUIOp::create(e.b, e.loc, e.b.getIndexType(), word);
+  }
+  void storeShared(Value address, Value index) {
+    inlinePtx(e, "st.shared.u32 [$0], $1;", "l,r", TypeRange(), {e.toI64(address), e.toI32(index)});
+  }
+  void arrive(Value barrier) {
+    NVVM::MBarrierArriveOp::create(e.b, e.loc, Type(), barrier, Value(), NVVM::MemScopeKind::CTA);
+  }
+
+  /// Barrier counts (by thread 0, beside the ring's).
+  void initBarriers() {
+    if (!splitTiles())
+      return;
+    NVVM::MBarrierInitOp::create(e.b, e.loc, smem.reported(),
+                                 e.i32(p.consumers() * kWarpgroupThreads), Value());
+    NVVM::MBarrierInitOp::create(e.b, e.loc, smem.answered(), e.i32(1), Value());
+  }
+
+  /// The producer's thread 0: claims units and calls `body` on each.
+  void produce(function_ref<void(const TileRun &)> body) {
+    OpBuilder &b = e.b;
+    Type index = b.getIndexType();
+    scf::WhileOp::create(
+        b, e.loc, TypeRange{index, index}, ValueRange{e.idx(0), claim()},
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value done = args[0], unit = args[1];
+          Value stage = e.rem(done, p.stages), round = e.div(done, p.stages);
+          // The slot's previous round has been read (as buildProducer waits).
+          waitParity(e, smem.empty(stage),
+                     arith::XOrIOp::create(b, e.loc, e.rem(round, 2), e.idx(1)));
+          storeShared(smem.claim(stage), unit);
+          Value more = e.lt(unit, sched.units());
+          Value past = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::uge, unit,
+                                             e.idx(sched.units()));
+          ifThen(e, past, [&] { arrive(smem.full(stage)); });
+          scf::ConditionOp::create(b, e.loc, more, ValueRange{done, unit});
+        },
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value following = claim();
+          TileRun run = runOf(args[1], args[0]);
+          body(run);
+          scf::YieldOp::create(b, e.loc, ValueRange{e.add(args[0], run.kCount), following});
+        });
+    Value blocksDone = counter(1);
+    Value before = inlinePtx(e, "atom.relaxed.gpu.global.add.u32 $0, [$1], 1;", "=r,l",
+                             b.getI32Type(), {blocksDone});
+    ifThen(e,
+           arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq, before, e.i32(sched.grid - 1)),
+           [&] {
+             inlinePtx(e, "st.relaxed.gpu.global.u32 [$0], 0;", "l", TypeRange(), {counter(0)});
+             inlinePtx(e, "st.relaxed.gpu.global.u32 [$0], 0;", "l", TypeRange(), {blocksDone});
+           });
+  }
+
+  /// The helper (a thread of the producer warpgroup, where tiles are
+  /// split): for each run the consumers report, adds its K tile count into
+  /// its tile's count in `partials` (acquire and release at GPU scope: the
+  /// consumers' adds were ordered before their arrivals, the other blocks'
+  /// before theirs), clears a completed count for the next launch, and
+  /// replies whether the run completed the tile. A tile past the last ends.
+  void help(StreamKPartials &partials) {
+    OpBuilder &b = e.b;
+    Type index = b.getIndexType();
+    scf::WhileOp::create(
+        b, e.loc, TypeRange{index, index}, ValueRange{e.idx(0)},
+        [&](OpBuilder &, Location, ValueRange args) {
+          waitParity(e, smem.reported(), e.rem(args[0], 2));
+          Value tile = loadShared(smem.mailbox(0));
+          scf::ConditionOp::create(b, e.loc, e.lt(tile, sched.tiles), ValueRange{args[0], tile});
+        },
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value tile = args[1];
+          Value kCount = e.toI32(loadShared(smem.mailbox(1)));
+          Value count = partials.address(partials.flag(tile, e.idx(0)));
+          Value before = inlinePtx(e, "atom.acq_rel.gpu.global.add.u32 $0, [$1], $2;", "=r,l,r",
+                                   b.getI32Type(), {count, kCount});
+          Value completes = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
+                                                  arith::AddIOp::create(b, e.loc, before, kCount),
+                                                  e.i32(p.kTiles()));
+          ifThen(e, completes, [&] {
+            inlinePtx(e, "st.relaxed.gpu.global.u32 [$0], 0;", "l", TypeRange(), {count});
+          });
+          storeShared(smem.mailbox(2), arith::IndexCastUIOp::create(b, e.loc, index, completes));
+          arrive(smem.answered());
+          scf::YieldOp::create(b, e.loc, ValueRange{e.add(args[0], 1)});
+        });
+  }
+
+  /// A consumer warpgroup: for each unit the producer claimed, `compute`
+  /// (the main loop; where tiles are split, it adds the run's sums to its
+  /// tile's slot, else it stores the tile). Where tiles are split, then
+  /// the reply for the run before: if that run completed its tile,
+  /// `storeCompleted` on it; then this run's report. After the last run,
+  /// its reply, and the report that ends the helper.
+  void consume(ConsumerGroup &group, function_ref<void(const TileRun &)> compute,
+               function_ref<void(const TileRun &)> storeCompleted) {
+    OpBuilder &b = e.b;
+    Type index = b.getIndexType();
+    Value none = e.idx(sched.units());
+    // The reply to the `reports`-th report, for run `pending` (none: no
+    // report is pending).
+    auto settle = [&](Value pending, Value reports) {
+      ifThen(e, e.lt(pending, sched.units()), [&] {
+        waitParity(e, smem.answered(),
+                   e.rem(arith::SubIOp::create(b, e.loc, reports, e.idx(1)), 2));
+        Value completed = loadShared(smem.mailbox(2));
+        ifThen(e, arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne, completed, e.idx(0)),
+               [&] { storeCompleted(runOf(pending, e.idx(0))); });
+      });
+    };
+    auto report = [&](Value tile, Value kCount) {
+      ifThen(e, arith::AndIOp::create(b, e.loc, group.issuer, e.eq(group.consumer, 0)), [&] {
+        storeShared(smem.mailbox(0), tile);
+        storeShared(smem.mailbox(1), kCount);
+      });
+      arrive(smem.reported());
+    };
+    auto loop = scf::WhileOp::create(
+        b, e.loc, TypeRange{index, index, index, index},
+        ValueRange{e.idx(0), e.idx(0), none, e.idx(0)},
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value done = args[0];
+          Value stage = e.rem(done, p.stages);
+          waitParity(e, smem.full(stage), e.rem(e.div(done, p.stages), 2));
+          Value unit = loadShared(smem.claim(stage));
+          scf::ConditionOp::create(b, e.loc, e.lt(unit, sched.units()),
+                                   ValueRange{done, unit, args[2], args[3]});
+        },
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value done = args[0], unit = args[1], pending = args[2], reports = args[3];
+          TileRun run = runOf(unit, done);
+          compute(run);
+          if (splitTiles()) {
+            settle(pending, reports);
+            report(run.tile, run.kCount);
+            pending = unit;
+            reports = e.add(reports, 1);
+          }
+          scf::YieldOp::create(b, e.loc,
+                               ValueRange{e.add(done, run.kCount), unit, pending, reports});
+        });
+    if (!splitTiles())
+      return;
+    settle(loop.getResult(2), loop.getResult(3));
+    report(e.idx(sched.tiles), e.idx(0));
   }
 };
 
@@ -1838,15 +1918,6 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   std::optional<ClaimedRuns> claimed;
   if (sched.claimed())
     claimed.emplace(ClaimedRuns::declare(e, p, sched, smem, func));
-  // The block's runs, claimed or fixed.
-  auto forEachOfRuns = [&](function_ref<void(const TileRun &)> body, bool producer) {
-    if (!claimed)
-      forEachRun(e, p, sched, body);
-    else if (producer)
-      claimed->produce(body);
-    else
-      claimed->consume(body);
-  };
 
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, loc, ::mlir::gpu::Dimension::x);
   Value warpgroup = e.div(tid, kWarpgroupThreads);
@@ -1860,6 +1931,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
       NVVM::MBarrierInitOp::create(b, loc, smem.empty(e.idx(st)), e.i32(p.emptyArrivals()),
                                    Value());
     }
+    if (claimed)
+      claimed->initBarriers();
     NVVM::FenceMbarrierInitOp::create(b, loc);
   });
   if (p.sharedLookupTables())
@@ -1886,10 +1959,15 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     b.setInsertionPointToStart(&roles.getThenRegion().front());
     NVVM::SetMaxRegisterOp::create(b, loc, p.producerRegisters(),
                                    NVVM::SetMaxRegisterAction::decrease);
+    auto produce = [&](const TileRun &run) { buildProducer(e, p, smem, tmapA, tmapB, run); };
     ifThen(e, e.eq(tid, 0), [&] {
-      forEachOfRuns([&](const TileRun &run) { buildProducer(e, p, smem, tmapA, tmapB, run); },
-                    /*producer=*/true);
+      if (claimed)
+        claimed->produce(produce);
+      else
+        forEachRun(e, p, sched, produce);
     });
+    if (claimed && claimed->splitTiles())
+      ifThen(e, e.eq(tid, kWarpThreads), [&] { claimed->help(*partials); });
 
     // Consumers: while one stores a tile, the producer already fills the
     // ring with the next one's K tiles.
@@ -1901,70 +1979,68 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     Value warp = e.div(groupThread, kWarpThreads);
     ConsumerGroup group{e, consumer, e.eq(groupThread, 0)};
     StagedStores out{e, group, tmapY};
-    forEachOfRuns(
-        [&](const TileRun &run) {
-          Value tileRow0 = run.row0, tileCol0 = run.col0;
-          // This thread's first accumulator row and column (kernel frame); W4A16
-          // reads its weight rows' scales in the main loop.
-          auto firstRow = [&] {
-            return e.add(e.add(tileRow0, e.mul(consumer, kWarpgroupRows)),
-                         fragmentRow(e, warp, lane));
-          };
-          Value row0 = real ? firstRow() : Value();
-          Value acc =
-              real ? buildDequantizingConsumer(e, p, smem, consumer, warp, lane, run, row0, s, z)
-              : p.swapped() ? buildWideningConsumer(e, p, smem, consumer, warp, lane, run)
-                            : buildConsumer(e, p, smem, consumer, lane, run);
-          if (!row0)
-            row0 = firstRow();
-          Value col0 = e.add(tileCol0, e.mul(e.rem(lane, 4), 2));
-          Value consumerRow0 = e.add(tileRow0, e.mul(consumer, kWarpgroupRows));
-          auto store = [&](Value acc) {
-            if (p.stagingBuffers && p.swapped())
-              storeSwappedTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0,
-                                     tileCol0);
-            else if (p.stagingBuffers)
-              storeTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, tileCol0);
-            else if (p.swapped())
-              storeSwappedTile(e, p, acc, xs, s, y, row0, col0);
-            else
-              storeTile(e, p, acc, xs, s, y, row0, col0);
-          };
-          if (!partials) {
-            store(acc);
-            return;
-          }
-          if (claimed) {
-            // A run adds its sums to its tile's; the one that completes the
-            // tile stores it.
-            Value completes = partials->addAndCount(group, acc, run.tile, groupThread, run.kCount,
-                                                    smem.completed(consumer));
-            ifThen(e, completes,
-                   [&] { store(partials->takeCompleted(group, acc, run.tile, groupThread)); });
-            return;
-          }
-          // Stream-K: a run that starts inside its tile hands its sums on; one
-          // that starts the tile adds those of the runs after it, then stores
-          // (nested, so that only one set of sums is live at a time).
-          auto partialRun = scf::IfOp::create(b, loc, run.partial, /*withElse=*/true);
-          OpBuilder::InsertionGuard branch(b);
-          b.setInsertionPointToStart(&partialRun.getThenRegion().front());
-          partials->storeForOwner(group, acc, run.block, groupThread);
-          b.setInsertionPointToStart(&partialRun.getElseRegion().front());
-          auto adding = scf::IfOp::create(b, loc, acc.getType(), run.needsPartials,
-                                          /*withElse=*/true);
-          {
-            OpBuilder::InsertionGuard inner(b);
-            b.setInsertionPointToStart(&adding.getThenRegion().front());
-            scf::YieldOp::create(
-                b, loc,
-                partials->addFromPeers(group, acc, run.block, groupThread, run.tileEnd, sched));
-            b.setInsertionPointToStart(&adding.getElseRegion().front());
-            scf::YieldOp::create(b, loc, acc);
-          }
-          store(adding.getResult(0));
-        },
-        /*producer=*/false);
+    // The tile of `run` from sums `acc`: scaled, converted and stored.
+    auto storeTileOf = [&](const TileRun &run, Value acc) {
+      Value row0 =
+          e.add(e.add(run.row0, e.mul(consumer, kWarpgroupRows)), fragmentRow(e, warp, lane));
+      Value col0 = e.add(run.col0, e.mul(e.rem(lane, 4), 2));
+      Value consumerRow0 = e.add(run.row0, e.mul(consumer, kWarpgroupRows));
+      if (p.stagingBuffers && p.swapped())
+        storeSwappedTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, run.col0);
+      else if (p.stagingBuffers)
+        storeTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, run.col0);
+      else if (p.swapped())
+        storeSwappedTile(e, p, acc, xs, s, y, row0, col0);
+      else
+        storeTile(e, p, acc, xs, s, y, row0, col0);
+    };
+    Type accType;
+    auto computeRun = [&](const TileRun &run) {
+      // W4A16 reads its weight rows' scales in the main loop.
+      Value acc =
+          real          ? buildDequantizingConsumer(e, p, smem, consumer, warp, lane, run,
+                                                    e.add(e.add(run.row0, e.mul(consumer, kWarpgroupRows)),
+                                                          fragmentRow(e, warp, lane)),
+                                                    s, z)
+          : p.swapped() ? buildWideningConsumer(e, p, smem, consumer, warp, lane, run)
+                        : buildConsumer(e, p, smem, consumer, lane, run);
+      accType = acc.getType();
+      if (!partials) {
+        storeTileOf(run, acc);
+        return;
+      }
+      if (claimed) {
+        // Its tile is stored by the run that completes it (ClaimedRuns).
+        partials->addTo(group, acc, run.tile, groupThread);
+        return;
+      }
+      // Stream-K: a run that starts inside its tile hands its sums on; one
+      // that starts the tile adds those of the runs after it, then stores
+      // (nested, so that only one set of sums is live at a time).
+      auto partialRun = scf::IfOp::create(b, loc, run.partial, /*withElse=*/true);
+      OpBuilder::InsertionGuard branch(b);
+      b.setInsertionPointToStart(&partialRun.getThenRegion().front());
+      partials->storeForOwner(group, acc, run.block, groupThread);
+      b.setInsertionPointToStart(&partialRun.getElseRegion().front());
+      auto adding = scf::IfOp::create(b, loc, acc.getType(), run.needsPartials,
+                                      /*withElse=*/true);
+      {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(&adding.getThenRegion().front());
+        scf::YieldOp::create(
+            b, loc, partials->addFromPeers(group, acc, run.block, groupThread, run.tileEnd, sched));
+        b.setInsertionPointToStart(&adding.getElseRegion().front());
+        scf::YieldOp::create(b, loc, acc);
+      }
+      storeTileOf(run, adding.getResult(0));
+    };
+    if (claimed)
+      claimed->consume(group, computeRun, [&](const TileRun &run) {
+        Value sums = LLVM::PoisonOp::create(b, loc, accType);
+        storeTileOf(run, partials->takeCompleted(group, sums, run.tile, groupThread));
+      });
+    else
+      forEachRun(e, p, sched, computeRun);
     if (p.stagingBuffers)
       out.drain();
   }
