@@ -232,11 +232,11 @@ TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
 /// those of the blocks after it whose ranges start before `tileEnd` (the
 /// split tiles' K tile after this tile's last), before the epilogue.
 /// Without stream-K, kBegin, partial, needsPartials and tileEnd are null.
+/// Claimed runs (ClaimedRuns) set `tile`, the tile's number, and kBegin.
 struct TileRun {
   Value block, row0, col0, kBegin, kCount, done;
-  Value tile; // claimed runs: the tile's number
-
   Value partial, needsPartials, tileEnd;
+  Value tile;
   Value kTile(Emitter &e, Value kt) const { return kBegin ? e.add(kBegin, kt) : kt; }
 };
 
@@ -1720,8 +1720,9 @@ struct ClaimedRuns {
           body(run);
           scf::YieldOp::create(b, e.loc, ValueRange{e.add(args[0], run.kCount), following});
         });
+    // acq_rel: every block's last claim comes before the reset below.
     Value blocksDone = counter(1);
-    Value before = inlinePtx(e, "atom.relaxed.gpu.global.add.u32 $0, [$1], 1;", "=r,l",
+    Value before = inlinePtx(e, "atom.acq_rel.gpu.global.add.u32 $0, [$1], 1;", "=r,l",
                              b.getI32Type(), {blocksDone});
     ifThen(e,
            arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq, before, e.i32(sched.grid - 1)),
