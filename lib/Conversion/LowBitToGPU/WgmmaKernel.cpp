@@ -1980,10 +1980,13 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     Value warp = e.div(groupThread, kWarpThreads);
     ConsumerGroup group{e, consumer, e.eq(groupThread, 0)};
     StagedStores out{e, group, tmapY};
+    // This thread's first accumulator row (kernel frame) in `run`'s tile.
+    auto firstRow = [&](const TileRun &run) {
+      return e.add(e.add(run.row0, e.mul(consumer, kWarpgroupRows)), fragmentRow(e, warp, lane));
+    };
     // The tile of `run` from sums `acc`: scaled, converted and stored.
     auto storeTileOf = [&](const TileRun &run, Value acc) {
-      Value row0 =
-          e.add(e.add(run.row0, e.mul(consumer, kWarpgroupRows)), fragmentRow(e, warp, lane));
+      Value row0 = firstRow(run);
       Value col0 = e.add(run.col0, e.mul(e.rem(lane, 4), 2));
       Value consumerRow0 = e.add(run.row0, e.mul(consumer, kWarpgroupRows));
       if (p.stagingBuffers && p.swapped())
@@ -1997,14 +2000,13 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     };
     Type accType;
     auto computeRun = [&](const TileRun &run) {
-      // W4A16 reads its weight rows' scales in the main loop.
-      Value acc =
-          real          ? buildDequantizingConsumer(e, p, smem, consumer, warp, lane, run,
-                                                    e.add(e.add(run.row0, e.mul(consumer, kWarpgroupRows)),
-                                                          fragmentRow(e, warp, lane)),
-                                                    s, z)
-          : p.swapped() ? buildWideningConsumer(e, p, smem, consumer, warp, lane, run)
-                        : buildConsumer(e, p, smem, consumer, lane, run);
+      Value acc;
+      if (real) // W4A16 reads its weight rows' scales in the main loop.
+        acc = buildDequantizingConsumer(e, p, smem, consumer, warp, lane, run, firstRow(run), s, z);
+      else if (p.swapped())
+        acc = buildWideningConsumer(e, p, smem, consumer, warp, lane, run);
+      else
+        acc = buildConsumer(e, p, smem, consumer, lane, run);
       accType = acc.getType();
       if (!partials) {
         storeTileOf(run, acc);
