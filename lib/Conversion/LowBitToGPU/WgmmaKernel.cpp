@@ -1984,32 +1984,46 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     auto firstRow = [&](const TileRun &run) {
       return e.add(e.add(run.row0, e.mul(consumer, kWarpgroupRows)), fragmentRow(e, warp, lane));
     };
-    // The tile of `run` from sums `acc`: scaled, converted and stored.
-    auto storeTileOf = [&](const TileRun &run, Value acc) {
-      Value row0 = firstRow(run);
-      Value col0 = e.add(run.col0, e.mul(e.rem(lane, 4), 2));
-      Value consumerRow0 = e.add(run.row0, e.mul(consumer, kWarpgroupRows));
+    // Where this thread stores `run`'s tile: from row `row0` and column
+    // `col0` (its first accumulator's), its consumer's rows from
+    // `consumerRow0`.
+    struct Place {
+      Value row0, col0, consumerRow0, tileCol0;
+    };
+    auto placeIn = [&](const TileRun &run, Value row0) {
+      return Place{row0, e.add(run.col0, e.mul(e.rem(lane, 4), 2)),
+                   e.add(run.row0, e.mul(consumer, kWarpgroupRows)), run.col0};
+    };
+    // Stores a tile from sums `acc` (scaled, converted).
+    auto storeTileAt = [&](const Place &at, Value acc) {
       if (p.stagingBuffers && p.swapped())
-        storeSwappedTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, run.col0);
+        storeSwappedTileStaged(e, p, smem, out, acc, xs, s, warp, lane, at.consumerRow0,
+                               at.tileCol0);
       else if (p.stagingBuffers)
-        storeTileStaged(e, p, smem, out, acc, xs, s, warp, lane, consumerRow0, run.col0);
+        storeTileStaged(e, p, smem, out, acc, xs, s, warp, lane, at.consumerRow0, at.tileCol0);
       else if (p.swapped())
-        storeSwappedTile(e, p, acc, xs, s, y, row0, col0);
+        storeSwappedTile(e, p, acc, xs, s, y, at.row0, at.col0);
       else
-        storeTile(e, p, acc, xs, s, y, row0, col0);
+        storeTile(e, p, acc, xs, s, y, at.row0, at.col0);
     };
     Type accType;
     auto computeRun = [&](const TileRun &run) {
+      // W4A16 reads its weight rows' scales in the main loop.
+      Value row0 = real ? firstRow(run) : Value();
       Value acc;
-      if (real) // W4A16 reads its weight rows' scales in the main loop.
-        acc = buildDequantizingConsumer(e, p, smem, consumer, warp, lane, run, firstRow(run), s, z);
+      if (real)
+        acc = buildDequantizingConsumer(e, p, smem, consumer, warp, lane, run, row0, s, z);
       else if (p.swapped())
         acc = buildWideningConsumer(e, p, smem, consumer, warp, lane, run);
       else
         acc = buildConsumer(e, p, smem, consumer, lane, run);
+      if (!row0)
+        row0 = firstRow(run);
+      Place at = placeIn(run, row0);
+      auto store = [&](Value sums) { storeTileAt(at, sums); };
       accType = acc.getType();
       if (!partials) {
-        storeTileOf(run, acc);
+        store(acc);
         return;
       }
       if (claimed) {
@@ -2035,12 +2049,13 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
         b.setInsertionPointToStart(&adding.getElseRegion().front());
         scf::YieldOp::create(b, loc, acc);
       }
-      storeTileOf(run, adding.getResult(0));
+      store(adding.getResult(0));
     };
     if (claimed)
       claimed->consume(group, computeRun, [&](const TileRun &run) {
         Value sums = LLVM::PoisonOp::create(b, loc, accType);
-        storeTileOf(run, partials->takeCompleted(group, sums, run.tile, groupThread));
+        storeTileAt(placeIn(run, firstRow(run)),
+                    partials->takeCompleted(group, sums, run.tile, groupThread));
       });
     else
       forEachRun(e, p, sched, computeRun);
