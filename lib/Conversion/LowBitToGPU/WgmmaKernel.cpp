@@ -1627,13 +1627,14 @@ struct StreamKPartials {
 ///   tile's slot of StreamKPartials (`red`), and the tile's K tile count
 ///   decides which run stores it: the one that completes the count. Taking
 ///   that count (a GPU-scope release and acquire, microseconds) in the
-///   consumers stalled their tensor cores at every run (1.3-2x slower than
-///   stream-K on the H100), so a helper thread of the producer warpgroup
-///   takes it: the consumers report a run (`reported`: every consumer
-///   thread arrives after its adds; the tile and count in the mailbox) and
-///   go on; the helper adds the count and replies (`answered`); the
-///   consumers read the reply after their next run, and store the earlier
-///   run's tile from its slot if that run completed it.
+///   consumers stalled their tensor cores at every run (1.2-2.3x slower
+///   than stream-K on the H100, bench/results/2026-12-05-h100-claimed-runs.md;
+///   this version has not run on a GPU yet), so a helper thread of the
+///   producer warpgroup takes it: the consumers report a run (`reported`:
+///   every consumer thread arrives after its adds; the tile and count in
+///   the mailbox) and go on; the helper adds the count and replies
+///   (`answered`); the consumers read the reply after their next run, and
+///   store the earlier run's tile from its slot if that run completed it.
 /// The second counter word counts the blocks that have claimed past the
 /// last unit; the last of them clears both for the next launch.
 struct ClaimedRuns {
