@@ -958,6 +958,28 @@ TEST(Tuner, CandidatesAroundTheDefault) {
   llvm::consumeError(bad.takeError());
 }
 
+// A default that claims K ranges (claim_k, which only short token tiles
+// take) is kept as it is; the candidates around it, other tiles among them,
+// claim none (a short-tile default's claim_k carried onto a 64-token tile
+// would build an invalid config).
+TEST(Tuner, CandidatesAroundAClaimingDefaultClaimNone) {
+  const char *spec = "matmul m=16 n=8192 k=8192 a=f16 w=u4:g128:zp out=f32";
+  std::string claiming = "#lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = "
+                         "[16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = "
+                         "true, stream_k = true, claim_k = 4>";
+  auto around = candidateConfigs(spec, claiming, "sm_90a");
+  ASSERT_TRUE(bool(around)) << errorText(around.takeError());
+  ASSERT_GE(around->size(), 2u);
+  EXPECT_EQ(around->front(), claiming);
+  bool otherTiles = false;
+  for (size_t i = 1; i < around->size(); ++i) {
+    const std::string &config = (*around)[i];
+    EXPECT_EQ(config.find("claim_k"), std::string::npos) << config;
+    otherTiles |= config.find("block = [64,") != std::string::npos;
+  }
+  EXPECT_TRUE(otherTiles);
+}
+
 } // namespace
 
 /// The manifest of the one kernel `source` compiles to.
