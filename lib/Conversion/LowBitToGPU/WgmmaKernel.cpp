@@ -232,7 +232,8 @@ TileSchedule scheduleTiles(const WgmmaProblem &p, int64_t numSMs) {
 /// those of the blocks after it whose ranges start before `tileEnd` (the
 /// split tiles' K tile after this tile's last), before the epilogue.
 /// Without stream-K, kBegin, partial, needsPartials and tileEnd are null.
-/// Claimed runs (ClaimedRuns) set `tile`, the tile's number, and kBegin.
+/// Claimed runs (ClaimedRuns) set `tile`, the tile's number, and kBegin,
+/// not `block`.
 struct TileRun {
   Value block, row0, col0, kBegin, kCount, done;
   Value partial, needsPartials, tileEnd;
@@ -1658,7 +1659,6 @@ struct ClaimedRuns {
     Value chunk = e.rem(unit, sched.chunks);
     auto boundary = [&](Value c) { return e.div(e.mul(c, sched.kTiles), sched.chunks); };
     TileRun run;
-    run.block = ::mlir::gpu::BlockIdOp::create(e.b, e.loc, ::mlir::gpu::Dimension::x);
     run.tile = e.div(unit, sched.chunks);
     std::tie(run.row0, run.col0) = tileOrigin(e, p, run.tile);
     run.kBegin = boundary(chunk);
