@@ -89,6 +89,7 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
                  m16-short-r128-fragment m16-short-r192-fragment m16-short-r256-fragment \
                  m16-short-r128-claim2-fragment m16-short-r128-claim4-fragment \
                  m16-short-r192-claim4-fragment m16-short-r192-claim8-fragment \
+                 m16-short-r192-claim16-fragment \
                  m16-short-r128-claim4 m16-short-r192-claim4"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")

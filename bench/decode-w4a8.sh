@@ -38,7 +38,8 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
             m16-wgmma m1-fp8-wgmma m16-fp8-wgmma m1-f16 m4-f16 m16-f16 m16-short-r128
             m16-short-r192 m16-short-r256 m16-fp8-short-r128 m16-fp8-short-r192
             m16-fp8-short-r256 m16-short-r128-claim4 m16-short-r128-claim8
-            m16-fp8-short-r128-claim4 m16-fp8-short-r128-claim8"
+            m16-fp8-short-r128-claim4 m16-fp8-short-r128-claim8
+            m16-short-r128-claim16 m16-fp8-short-r128-claim16"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")
     variants="m1 m16 m1-fp8 m16-fp8 m1-r32-k$old m16-r32-k$old m1-fp8-r32-k$old m16-fp8-r32-k$old

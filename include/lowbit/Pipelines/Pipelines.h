@@ -30,7 +30,9 @@ struct GPUTarget {
 };
 
 /// The PTX ISA feature `module`'s kernels need: PTX 8.4 (CUDA 12.4) where an
-/// FP8 product runs on `mma.sync`, else PTX 8.0 (CUDA 12.0).
+/// FP8 product runs on `mma.sync`, PTX 8.1 (CUDA 12.1) where a config given
+/// before the pipeline claims K ranges (`claim_k`: `red.v4.f32`; the
+/// selector never picks it), else PTX 8.0 (CUDA 12.0).
 std::string requiredPtxFeatures(Operation *module);
 
 /// lowbit ops -> kernel configs for `target` -> kernels in

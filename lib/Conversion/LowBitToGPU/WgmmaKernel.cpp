@@ -1575,26 +1575,49 @@ struct StreamKPartials {
     return loop.getResult(1);
   }
 
+  /// Claimed runs add every run's sums with `red`, so a tile's slot keeps
+  /// each warp's adds contiguous: f32 sums as stream-K's slots hold them
+  /// (a thread's registers 4q .. 4q + 3 in 16 bytes, one red.v4.f32), s32
+  /// sums register by register (red has no vector form for them: a warp's
+  /// 32 words of one register in 128 bytes). Scalar adds in the 16-byte
+  /// layout touched each 32-byte sector twice per register group, one word
+  /// per thread and instruction.
+  Value claimedWord(Value tile, Value consumer, Value thread, int64_t reg) {
+    return pointer(slotsName, e.add(e.add(e.mul(tile, slotBytes()),
+                                          e.mul(consumer, slotBytes() / p.consumers())),
+                                    e.mul(e.add(thread, reg * kWarpgroupThreads), 4)));
+  }
   /// Claimed runs: adds the consumer's sums into tile `tile`'s slot.
   void addTo(ConsumerGroup &group, Value acc, Value tile, Value thread) {
-    Value slot = slotPointer(tile, group.consumer, thread);
-    for (int64_t q = 0; q < p.accRegisters() / 4; ++q) {
-      Value groupAddress = address(registerGroup(slot, q));
-      // One word at a time: red's vector forms need PTX 8.1, and the module's
-      // PTX version is chosen before configs are.
-      for (int64_t i = 0; i < 4; ++i)
-        inlinePtx(e,
-                  p.integerSums() ? "red.relaxed.gpu.global.add.s32 [$0], $1;"
-                                  : "red.relaxed.gpu.global.add.f32 [$0], $1;",
-                  p.integerSums() ? "l,r" : "l,f", TypeRange(),
-                  {arith::AddIOp::create(e.b, e.loc, groupAddress, e.i64(4 * i)),
-                   LLVM::ExtractValueOp::create(e.b, e.loc, acc, 4 * q + i)});
+    auto reg = [&](int64_t i) { return LLVM::ExtractValueOp::create(e.b, e.loc, acc, i); };
+    if (p.integerSums()) {
+      for (int64_t r = 0; r < p.accRegisters(); ++r)
+        inlinePtx(e, "red.relaxed.gpu.global.add.s32 [$0], $1;", "l,r", TypeRange(),
+                  {address(claimedWord(tile, group.consumer, thread, r)), reg(r)});
+      return;
     }
+    // red.v4.f32 needs PTX 8.1 (requiredPtxFeatures asks for it with claim_k).
+    Value slot = slotPointer(tile, group.consumer, thread);
+    for (int64_t q = 0; q < p.accRegisters() / 4; ++q)
+      inlinePtx(e, "red.relaxed.gpu.global.add.v4.f32 [$0], {$1, $2, $3, $4};", "l,f,f,f,f",
+                TypeRange(),
+                {address(registerGroup(slot, q)), reg(4 * q), reg(4 * q + 1), reg(4 * q + 2),
+                 reg(4 * q + 3)});
   }
   /// Claimed runs: the completed tile `tile`'s sums from its slot, as
   /// accumulators of `acc`'s type; clears the slot for the next launch.
   Value takeCompleted(ConsumerGroup &group, Value acc, Value tile, Value thread) {
     OpBuilder &b = e.b;
+    if (p.integerSums()) {
+      Type word = b.getI32Type();
+      for (int64_t r = 0; r < p.accRegisters(); ++r) {
+        Value at = claimedWord(tile, group.consumer, thread, r);
+        acc = LLVM::InsertValueOp::create(b, e.loc, acc,
+                                          LLVM::LoadOp::create(b, e.loc, word, at, 4), r);
+        LLVM::StoreOp::create(b, e.loc, e.i32(0), at, 4);
+      }
+      return acc;
+    }
     Type type = groupType(acc);
     Value slot = slotPointer(tile, group.consumer, thread);
     Value zeros = arith::ConstantOp::create(b, e.loc, type, b.getZeroAttr(type));

@@ -8,10 +8,12 @@
 // bf16 activations and results (staged), half-fragment weights with zero
 // points and group-128 scales: N = 600 is 4 tiles (the last of 24 rows),
 // K = 4096 sixteen K tiles in six ranges of 2 or 3, 24 ranges for 24
-// blocks. f32 sums added with red; launched three times.
+// blocks. f32 sums added four at a time with red.v4.f32 (PTX 8.1, which
+// the config asks for); launched three times.
 // MANIFEST: "grid": [
 // MANIFEST-NEXT: 24,
-// PTX-DAG: red.relaxed.gpu.global.add.f32
+// PTX-DAG: .version 8.1
+// PTX-DAG: red.relaxed.gpu.global.add.v4.f32
 // PTX-DAG: atom.acq_rel.gpu.global.add.u32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n16k16.f32.bf16.bf16
 // PTX-DAG: cp.async.bulk.tensor.2d.global.shared::cta

@@ -10,7 +10,7 @@
 // red, bf16 results staged. Launched three times.
 // MANIFEST: "grid": [
 // MANIFEST-NEXT: 25,
-// PTX-DAG: red.relaxed.gpu.global.add.f32
+// PTX-DAG: red.relaxed.gpu.global.add.v4.f32
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n32k32.f32.e4m3.e4m3
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-2 --atol=1000 --max-rel-l2=2e-3 --launches=3
