@@ -12,8 +12,8 @@
 #   m32                 the default config (sm_90a: the wgmma kernel with a
 #                       32-token tile, stream-K)
 #   mM-bf16             the default config with bf16 activations and scales
-#   mM[-bf16]-g64       the default config with scales per group of 64 (on
-#                       tensor cores: applied to the decoded weights);
+#   mM[-bf16]-g64, -g32 the default config with scales per group of 64 or
+#                       32 (on tensor cores: applied to the decoded weights);
 #                       m16-wgmma-g64 the wgmma kernel below on them
 #   m1-f32              one row per warp, four chunks, products in f32
 #                       (mma_type = f32; the default before f16x2 products)
@@ -43,7 +43,8 @@
 #                       half-fragment order (the wgmma kernels read a
 #                       thread's codes of two K steps as one word; the GEMVs
 #                       read it as AWQ's order): the default config, or the
-#                       mM-short-rR config
+#                       mM-short-rR config; mM[-bf16]-fragment-g64, -g32 the
+#                       default config on those scales
 #   mM-wgmma            the wgmma kernel at 64 tokens (64 weight rows per tile
 #                       on 8192 rows, 128 on 28672; 2 stages), which the
 #                       sm_90a default takes from M = 4 for formats tma_gemv
@@ -90,7 +91,12 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
                  m16-short-r128-claim2-fragment m16-short-r128-claim4-fragment \
                  m16-short-r192-claim4-fragment m16-short-r192-claim8-fragment \
                  m16-short-r192-claim16-fragment \
-                 m16-short-r128-claim4 m16-short-r192-claim4"
+                 m16-short-r128-claim4 m16-short-r192-claim4 \
+                 m1-fragment-g64 m16-fragment-g64 m1-bf16-fragment-g64 m16-bf16-g64 \
+                 m16-bf16-fragment-g64 m1-g32 m16-g32 m1-fragment-g32 m16-fragment-g32 \
+                 m1-bf16-g32 m1-bf16-fragment-g32 m16-bf16-g32 m16-bf16-fragment-g32 \
+                 m16-short-r128-g64 m16-short-r128-fragment-g64 m16-short-r128-g32 \
+                 m16-short-r128-fragment-g32"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")
     variants="$narrow m1-tmamma-r32-w32-s2-k$old m4-tmamma-r32-w32-s3-k$old m16-tmamma-r32-w32-s2-k$old"
@@ -101,12 +107,13 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
     act=f16 group=128
     [[ $variant == *-bf16* ]] && act=bf16
     [[ $variant == *-g64 ]] && group=64
+    [[ $variant == *-g32 ]] && group=32
     g=$((k / group))
     result=f32; [[ $variant == *-o16 ]] && result=f16
     layout="#lowbit.layout<packed>"
     [ "$variant" = m1-awq ] && layout="#lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>"
     # quant::kHalfFragmentOrder.
-    [[ $variant == *-fragment ]] && layout="#lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>"
+    [[ $variant == *-fragment || $variant == *-fragment-g* ]] && layout="#lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>"
     case ${variant%-o16} in
       m1-f32) config=$(gemv 1 4 "$splits" f32) ;;
       m*-tmamma-*) s=${variant#*-s}; s=${s%%-*}; r=16; w=16; split=""

@@ -11,7 +11,8 @@
 # 192 tokens per tile from M = 4096, else 128) at M = 1024, 4096 and 8192 on
 # the three shapes (timed against cuBLASLt FP8 W8A8 of the same shape), and
 # W4A16 with the weights interleaved in the half-fragment order
-# (w4a16-fragment-*: two K steps' codes per 32-bit load, widened by masks).
+# (w4a16-fragment-*: two K steps' codes per 32-bit load, widened by masks);
+# at M = 1024 on 8192 x 8192 also with scales per group of 64 and 32.
 # All with the default config.
 set -euo pipefail
 out=$1
@@ -57,13 +58,14 @@ half_fragment="#lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2
 # W4A16 u4 + zero points, g128, bf16: $1 = M, $2 = N, $3 = K, $4 = a name
 # suffix and $5 the weights' layout (default packed).
 w4a16() {
-  local m=$1 n=$2 k=$3 groups=$(($3 / 128)) name=${4:-} layout=${5:-#lowbit.layout<packed>}
+  local m=$1 n=$2 k=$3 name=${4:-} layout=${5:-#lowbit.layout<packed>} group=${6:-128}
+  local groups=$((k / group))
   cat > "$out/w4a16$name-m$m-n$n-k$k.mlir" <<MLIR
 func.func @w4a16(%x: tensor<${m}x${k}xbf16>, %w: tensor<${n}x${k}xi4, $layout>,
                  %s: tensor<${n}x${groups}xbf16>, %z: tensor<${n}x${groups}xi4>) -> tensor<${m}x${n}xbf16> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, zero_point = int,
-                                  granularity = per_group, axis = 1, group_size = 128, scale_type = bf16>
+                                  granularity = per_group, axis = 1, group_size = $group, scale_type = bf16>
       weight_scales(%s) weight_zero_points(%z)
       : (tensor<${m}x${k}xbf16>, tensor<${n}x${k}xi4, $layout>,
          tensor<${n}x${groups}xbf16>, tensor<${n}x${groups}xi4>) -> tensor<${m}x${n}xbf16>
@@ -74,6 +76,12 @@ MLIR
 for m in 256 1024 4096 8192; do
   w4a16 $m 8192 8192
   w4a16 $m 8192 8192 -fragment "$half_fragment"
+done
+# Scales per group of 64 and 32, packed and in the half-fragment order
+# (w4a16[-fragment]-gG-*), at M = 1024 on 8192 x 8192.
+for group in 64 32; do
+  w4a16 1024 8192 8192 "-g$group" "#lowbit.layout<packed>" "$group"
+  w4a16 1024 8192 8192 "-fragment-g$group" "$half_fragment" "$group"
 done
 for m in 1024 4096; do
   for shape in 28672x8192 8192x28672; do
