@@ -433,6 +433,41 @@ TEST(Compiler, WhatCannotBeGeneratedIsAnError) {
   EXPECT_NE(errorText(again.takeError()).find("not a #lowbit_gpu.config"), std::string::npos);
 }
 
+// The PTX version follows what the kernels use: a config that claims K
+// ranges asks for PTX 8.1, where red.v4.f32 adds f32 sums four at a time
+// (s32 sums, which have no vector red, go one word at a time); e4m3
+// activations keep PTX 8.4; stream-K alone adds nothing with red.
+TEST(Compiler, PtxVersionFollowsWhatTheKernelsUse) {
+  struct Case {
+    const char *spec, *mmaType;
+    bool claim;
+    const char *version, *adds;
+  } cases[] = {
+      {"matmul m=16 n=256 k=1024 a=i8:per_token w=s4:per_channel scale=f32 out=bf16", "i8", false,
+       ".version 8.0", nullptr},
+      {"matmul m=16 n=256 k=1024 a=i8:per_token w=s4:per_channel scale=f32 out=bf16", "i8", true,
+       ".version 8.1", "red.relaxed.gpu.global.add.s32"},
+      {"matmul m=16 n=256 k=1024 a=e4m3:per_tensor w=s4:per_channel scale=f32 out=bf16", "f8E4M3FN",
+       true, ".version 8.4", "red.relaxed.gpu.global.add.v4.f32"},
+  };
+  for (const Case &c : cases) {
+    auto spec = parseSpec(c.spec);
+    ASSERT_TRUE(bool(spec)) << c.spec;
+    CompileOptions options;
+    options.config = std::string("#lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], "
+                                 "warp = [16, 64], mma = [16, 64, 32], mma_type = ") +
+                     c.mmaType + ", stages = 6, persistent = true, stream_k = true" +
+                     (c.claim ? ", claim_k = 2>" : ">");
+    auto compiled = compileSource(spec->toMLIR(), options);
+    ASSERT_TRUE(bool(compiled)) << c.spec << ": " << errorText(compiled.takeError());
+    EXPECT_NE(compiled->ptx.find(c.version), std::string::npos) << c.spec << " " << c.claim;
+    if (c.adds)
+      EXPECT_NE(compiled->ptx.find(c.adds), std::string::npos) << c.spec;
+    else
+      EXPECT_EQ(compiled->ptx.find("red.relaxed.gpu"), std::string::npos) << c.spec;
+  }
+}
+
 CacheEntry sampleEntry(const std::string &key, size_t imageBytes = 1000) {
   CacheEntry entry;
   entry.key = key;
