@@ -621,3 +621,13 @@ func.func @half_fragment_order_w4a8_wgmma(%x: tensor<256x1024xi8>, %xs: tensor<2
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true>} : (tensor<256x1024xi8>, tensor<128x1024xi4, #lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>>, tensor<128x1xf32>, tensor<256x1xf32>) -> tensor<256x128xbf16>
   return %y : tensor<256x128xbf16>
 }
+
+// -----
+
+// offset_mma needs the sums that the group scales multiply: on a tile of
+// 128 rows a part of a K tile is 128 codes, which groups of 64 split.
+func.func @offset_mma_groups(%x: tensor<16x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x8xf16>) -> tensor<16x256xf32> {
+  // expected-error @+1 {{offset_mma needs W4A16 on a token tile of 8, 16 or 32 whose group scales multiply the sums (scales per tensor, channel, or group of a multiple of 128 codes)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, offset_mma = true>} : (tensor<16x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x8xf16>) -> tensor<16x256xf32>
+  return %y : tensor<16x256xf32>
+}
