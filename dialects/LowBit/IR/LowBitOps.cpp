@@ -114,13 +114,21 @@ static LogicalResult verifyQuantOperands(Operation *op, QuantSchemeAttr scheme,
 // QuantizeOp / DequantizeOp
 //===----------------------------------------------------------------------===//
 
+/// Quantize and dequantize map element for element: the result has the
+/// input's shape.
+static LogicalResult verifySameShape(Operation *op, RankedTensorType inputType,
+                                     RankedTensorType resultType) {
+  if (resultType.getShape() == inputType.getShape())
+    return success();
+  return op->emitOpError() << "result shape " << shapeStr(resultType.getShape())
+                           << " differs from input shape " << shapeStr(inputType.getShape());
+}
+
 LogicalResult QuantizeOp::verify() {
   RankedTensorType inputType = getInput().getType();
   RankedTensorType resultType = getResult().getType();
-  if (resultType.getShape() != inputType.getShape())
-    return emitOpError() << "result shape " << shapeStr(resultType.getShape())
-                         << " differs from input shape "
-                         << shapeStr(inputType.getShape());
+  if (failed(verifySameShape(*this, inputType, resultType)))
+    return failure();
   if (resultType.getElementType() != getScheme().getStorage())
     return emitOpError() << "result element type "
                          << resultType.getElementType()
@@ -137,10 +145,8 @@ LogicalResult QuantizeOp::verify() {
 LogicalResult DequantizeOp::verify() {
   RankedTensorType inputType = getInput().getType();
   RankedTensorType resultType = getResult().getType();
-  if (resultType.getShape() != inputType.getShape())
-    return emitOpError() << "result shape " << shapeStr(resultType.getShape())
-                         << " differs from input shape "
-                         << shapeStr(inputType.getShape());
+  if (failed(verifySameShape(*this, inputType, resultType)))
+    return failure();
   if (inputType.getElementType() != getScheme().getStorage())
     return emitOpError() << "input element type " << inputType.getElementType()
                          << " differs from the scheme's storage "
