@@ -1705,15 +1705,18 @@ struct StreamKPartials {
 ///   decides which run stores it: the one that completes the count. Taking
 ///   that count (a GPU-scope release and acquire, microseconds) in the
 ///   consumers stalled their tensor cores at every run (1.2-2.3x slower
-///   than stream-K on the H100, bench/results/2026-12-05-h100-claimed-runs.md;
-///   this version has not run on a GPU yet), so a helper thread of the
-///   producer warpgroup takes it: the consumers report a run (`reported`:
-///   every consumer thread arrives after its adds; the tile and count in
-///   the mailbox) and go on; the helper adds the count and replies
-///   (`answered`); the consumers read the reply after their next run, and
-///   store the earlier run's tile from its slot if that run completed it.
+///   than stream-K on the H100, bench/results/2026-12-05-h100-claimed-runs.md),
+///   so a helper thread of the producer warpgroup takes it: the consumers
+///   report a run (`reported`: every consumer thread arrives after its adds;
+///   the tile and count in the mailbox) and go on; the helper adds the count
+///   and replies (`answered`); the consumers read the reply after their next
+///   run, and store the earlier run's tile from its slot if that run
+///   completed it.
 /// The second counter word counts the blocks that have claimed past the
 /// last unit; the last of them clears both for the next launch.
+/// Still 2-26% slower than stream-K on the H100 (ranges of 8 K tiles leave
+/// SMs idle at the end, ranges of 4 cost about 0.6 us each;
+/// bench/results/2026-12-06-h100-claimed-runs.md), hence opt-in.
 struct ClaimedRuns {
   Emitter &e;
   const WgmmaProblem &p;
