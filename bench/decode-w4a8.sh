@@ -24,6 +24,8 @@
 #                  block and warp, 3 slots from M = 2 to 8, 2 otherwise).
 #                  Results named -s8 in bench/results are the s8 default
 #                  written out, before it was the default.
+#   mM-fp8[-short-rR]-sm the weights in the sign_magnitude layout (codes
+#                  -7..7 as e4m3 bytes: wgmma only, from one token on)
 #   mM[-fp8]-r32-kK on the narrow layers (4096 x 4096, 1024 x 4096,
 #                  4096 x 14336, 4096 x 11008; defaults and these only): 32-row blocks
 #                  with K splits K (1: none); with the split that tma_gemv's
@@ -39,7 +41,8 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
             m16-short-r192 m16-short-r256 m16-fp8-short-r128 m16-fp8-short-r192
             m16-fp8-short-r256 m16-short-r128-claim4 m16-short-r128-claim8
             m16-fp8-short-r128-claim4 m16-fp8-short-r128-claim8
-            m16-short-r128-claim16 m16-fp8-short-r128-claim16"
+            m16-short-r128-claim16 m16-fp8-short-r128-claim16 m1-fp8-sm m16-fp8-sm
+            m16-fp8-short-r192-sm"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")
     variants="m1 m16 m1-fp8 m16-fp8 m1-r32-k$old m16-r32-k$old m1-fp8-r32-k$old m16-fp8-r32-k$old
@@ -56,6 +59,8 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
       zp_arg=", %z: tensor<${n}x${g}xi4>"; zp_type=", tensor<${n}x${g}xi4>"
       zp_use="weight_zero_points(%z)"
     fi
+    layout=packed
+    [[ $variant == *-sm ]] && layout=sign_magnitude
     config=""
     slots=$([ "$m" -ge 2 ] && [ "$m" -le 8 ] && echo 3 || echo 2)
     [[ $variant == *-f16 ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = $slots>}"
@@ -72,14 +77,14 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
     [[ $variant == *-wgmma ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = $act, stages = 4, persistent = true>}"
     cat > "$out/w4a8-$variant-n$n-k$k.mlir" <<MLIR
 func.func @decode(%x: tensor<${m}x${k}x${act}>, %xs: tensor<${m}x1xf32>,
-                  %w: tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+                  %w: tensor<${n}x${k}xi4, #lowbit.layout<$layout>>,
                   %s: tensor<${n}x${g}xf16>${zp_arg}) -> tensor<${m}x${n}xf32> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, ${wscheme}>
       input_scheme #lowbit.quant<storage = ${act}, granularity = per_channel, axis = 0,
                                  scale_type = f32>
       weight_scales(%s) ${zp_use} input_scales(%xs) $config
-      : (tensor<${m}x${k}x${act}>, tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+      : (tensor<${m}x${k}x${act}>, tensor<${n}x${k}xi4, #lowbit.layout<$layout>>,
          tensor<${n}x${g}xf16>${zp_type}, tensor<${m}x1xf32>) -> tensor<${m}x${n}xf32>
   return %y : tensor<${m}x${n}xf32>
 }

@@ -9,7 +9,9 @@
 # M = 4096 on 8192x8192; W4A4 (packed s4 both sides, widened to s8,
 # mma_sync) at M = 4096 on 8192x8192; W4A8 with e4m3 activations (wgmma;
 # 192 tokens per tile from M = 4096, else 128) at M = 1024, 4096 and 8192 on
-# the three shapes (timed against cuBLASLt FP8 W8A8 of the same shape), and
+# the three shapes (timed against cuBLASLt FP8 W8A8 of the same shape), also
+# with the weights in the sign_magnitude layout (w4a8fp8-wgmma-sign-magnitude-*:
+# codes -7..7 as e4m3 bytes, widened by masks and a rotate), and
 # W4A16 with the weights interleaved in the half-fragment order
 # (w4a16-fragment-*: two K steps' codes per 32-bit load, widened by masks);
 # at M = 1024 on 8192 x 8192 also with scales per group of 64 and 32.
@@ -114,15 +116,16 @@ func.func @w4a4(%x: tensor<4096x8192xi4, #lowbit.layout<packed>>, %w: tensor<819
 }
 MLIR
 w4a8fp8_wgmma() {
-  local m=$1 n=$2 k=$3
-  cat > "$out/w4a8fp8-wgmma-m$m-n$n-k$k.mlir" <<MLIR
-func.func @w4a8(%x: tensor<${m}x${k}xf8E4M3FN>, %w: tensor<${n}x${k}xi4, #lowbit.layout<packed>>,
+  local m=$1 n=$2 k=$3 layout=${4:-packed} name=w4a8fp8-wgmma
+  [ "$layout" = packed ] || name=$name-${layout//_/-}
+  cat > "$out/$name-m$m-n$n-k$k.mlir" <<MLIR
+func.func @w4a8(%x: tensor<${m}x${k}xf8E4M3FN>, %w: tensor<${n}x${k}xi4, #lowbit.layout<$layout>>,
                 %s: tensor<${n}x1xf32>, %xs: tensor<1x1xf32>) -> tensor<${m}x${n}xbf16> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32>
       input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32>
       weight_scales(%s) input_scales(%xs)
-      : (tensor<${m}x${k}xf8E4M3FN>, tensor<${n}x${k}xi4, #lowbit.layout<packed>>, tensor<${n}x1xf32>,
+      : (tensor<${m}x${k}xf8E4M3FN>, tensor<${n}x${k}xi4, #lowbit.layout<$layout>>, tensor<${n}x1xf32>,
          tensor<1x1xf32>) -> tensor<${m}x${n}xbf16>
   return %y : tensor<${m}x${n}xbf16>
 }
@@ -131,5 +134,6 @@ MLIR
 for m in 1024 4096 8192; do
   for shape in 8192x8192 28672x8192 8192x28672; do
     w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}"
+    w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude
   done
 done

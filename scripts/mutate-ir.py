@@ -31,7 +31,7 @@ TYPES = ["i1", "i2", "i3", "i4", "i5", "i6", "i8", "i9", "i16", "i32", "ui4",
          "!lowbit.unknown<1>", "none", "vector<4xi4>", "tensor<4xi4>"]
 KEYWORDS = ["per_tensor", "per_channel", "per_group", "per_block", "mx_block",
             "packed", "mma_fragment", "interleave", "bit_planes", "split_4_2",
-            "mixed_4_8", "channel_permute", "signed", "unsigned", "none", "int",
+            "mixed_4_8", "channel_permute", "sign_magnitude", "signed", "unsigned", "none", "int",
             "float", "mma_sync", "wgmma", "splitk_gemv", "tma_gemv", "bitplane", "lut",
             "symmetric", "storage", "axis", "group_size", "block", "scale_type",
             "outer_scale_type", "codebook", "order", "tile", "mma", "outliers",

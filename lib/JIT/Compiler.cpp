@@ -123,6 +123,8 @@ static llvm::json::Array paramsJson(lowbit::MatmulOp op, ArrayAttr roles) {
         param["layout"] = "interleave";
         param["order"] = llvm::json::Array(layout.getOrder());
       }
+      if (layout && layout.getKind() == lowbit::LayoutKind::SignMagnitude)
+        param["layout"] = "sign_magnitude";
     }
     if (name == "weight") {
       // Enough of the scheme for a host to dequantize (benchmark checks).

@@ -98,6 +98,9 @@ void forEachInStreamOrder(const Layout &layout, const CodeMatrix &m, Fn fn) {
     fn(i);
 }
 
+/// sign_magnitude's groups: 32 codes, four words, of a row.
+constexpr int64_t kSignMagnitudeGroup = 32;
+
 llvm::Error check(const Layout &layout, const CodeMatrix &m) {
   if (m.bits < 1 || m.bits > 8 || m.rows < 0 || m.cols < 0)
     return error("codes must be 1 to 8 bits in a non-negative shape");
@@ -134,6 +137,14 @@ llvm::Error check(const Layout &layout, const CodeMatrix &m) {
     if (m.bits != 6)
       return error("split_4_2 holds 6-bit codes");
     return llvm::Error::success();
+  case LayoutKind::SignMagnitude:
+    if (m.bits != 4)
+      return error("sign_magnitude holds signed 4-bit codes, not " + std::to_string(m.bits) +
+                   "-bit ones");
+    if (m.cols % kSignMagnitudeGroup)
+      return error("sign_magnitude needs cols to be a multiple of " +
+                   std::to_string(kSignMagnitudeGroup));
+    return llvm::Error::success();
   case LayoutKind::Mixed4_8:
     if (m.bits != 8)
       return error("mixed_4_8 holds 8-bit codes");
@@ -153,6 +164,47 @@ llvm::Error check(const Layout &layout, const CodeMatrix &m) {
   }
   }
   return llvm::Error::success();
+}
+
+/// A 4-bit code (its low four bits, two's complement) as an int.
+int signed4(uint8_t code) { return (code & 8) ? int(code & 0xF) - 16 : int(code & 0xF); }
+
+/// The bytes of a row of signed 4-bit codes in the sign_magnitude layout.
+llvm::Error packSignMagnitudeRow(ArrayRef<uint8_t> row, int64_t rowIndex,
+                                 std::vector<uint8_t> &out) {
+  for (int64_t group = 0; group < int64_t(row.size()); group += kSignMagnitudeGroup)
+    for (int q = 0; q < 4; ++q) {
+      uint32_t low = 0, high = 0;
+      for (int j = 0; j < 4; ++j) {
+        int64_t lowCol = group + 4 * q + j, highCol = lowCol + 16;
+        for (int64_t col : {lowCol, highCol})
+          if (signed4(row[col]) == -8)
+            return error("sign_magnitude holds codes -7..7; code -8 at row " +
+                         std::to_string(rowIndex) + ", column " + std::to_string(col));
+        low |= uint32_t(signMagnitudeByte(signed4(row[lowCol]))) << (8 * j);
+        high |= uint32_t(signMagnitudeByte(signed4(row[highCol]))) << (8 * j);
+      }
+      uint32_t word = low | rotateRight(high, 32 - kSignMagnitudeRotation);
+      for (int b = 0; b < 4; ++b)
+        out.push_back(uint8_t(word >> (8 * b)));
+    }
+  return llvm::Error::success();
+}
+
+/// The codes (two's complement nibbles) of a row of sign_magnitude bytes.
+void unpackSignMagnitudeRow(const uint8_t *bytes, int64_t cols, uint8_t *row) {
+  for (int64_t group = 0; group < cols; group += kSignMagnitudeGroup)
+    for (int q = 0; q < 4; ++q) {
+      const uint8_t *w = bytes + group / 2 + 4 * q;
+      uint32_t word =
+          uint32_t(w[0]) | uint32_t(w[1]) << 8 | uint32_t(w[2]) << 16 | uint32_t(w[3]) << 24;
+      uint32_t low = word & kSignMagnitudeMask;
+      uint32_t high = rotateRight(word, kSignMagnitudeRotation) & kSignMagnitudeMask;
+      for (int j = 0; j < 4; ++j) {
+        row[group + 4 * q + j] = uint8_t(signMagnitudeCode(uint8_t(low >> (8 * j))) & 0xF);
+        row[group + 16 + 4 * q + j] = uint8_t(signMagnitudeCode(uint8_t(high >> (8 * j))) & 0xF);
+      }
+    }
 }
 
 bool fitsSigned4(uint8_t code) {
@@ -242,6 +294,11 @@ mlir::lowbit::quant::packCodes(const Layout &layout, const CodeMatrix &m,
       for (int64_t c = 0; c < m.cols; ++c)
         out.push_back(codes[r * m.cols + layout.permutation[c]]);
     break;
+  case LayoutKind::SignMagnitude:
+    for (int64_t r = 0; r < m.rows; ++r)
+      if (llvm::Error e = packSignMagnitudeRow(codes.slice(r * m.cols, m.cols), r, out))
+        return std::move(e);
+    break;
   }
   return out;
 }
@@ -299,6 +356,12 @@ mlir::lowbit::quant::unpackCodes(const Layout &layout, const CodeMatrix &m,
     for (int64_t r = 0; r < m.rows; ++r)
       for (int64_t c = 0; c < m.cols; ++c)
         codes[r * m.cols + layout.permutation[c]] = bytes[r * m.cols + c];
+    break;
+  case LayoutKind::SignMagnitude:
+    if (int64_t(bytes.size()) < m.rows * m.cols / 2)
+      return error("packed data is shorter than the layout needs");
+    for (int64_t r = 0; r < m.rows; ++r)
+      unpackSignMagnitudeRow(bytes.data() + r * m.cols / 2, m.cols, codes.data() + r * m.cols);
     break;
   }
   if (!reader.ok)

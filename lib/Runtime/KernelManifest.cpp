@@ -261,11 +261,15 @@ mlir::lowbit::runtime::deviceBytes(const KernelParam &param, const NpyArray &arr
     int64_t k = param.shape.back();
     return quant::packBitRows(array.data, k ? array.numElements() / k : 0, k);
   }
-  if ((param.layout != "packed" && param.layout != "interleave") || param.bits == 8)
+  bool signMagnitude = param.layout == "sign_magnitude";
+  if ((param.layout != "packed" && param.layout != "interleave" && !signMagnitude) ||
+      param.bits == 8)
     return array.data;
   quant::Layout layout;
   if (param.layout == "interleave")
     layout = {quant::LayoutKind::Interleave, {}, param.order, {}, {}};
+  if (signMagnitude)
+    layout.kind = quant::LayoutKind::SignMagnitude;
   quant::CodeMatrix matrix{param.shape[0], param.shape[1], unsigned(param.bits)};
   return quant::packCodes(layout, matrix, array.data);
 }
@@ -404,6 +408,9 @@ NpyArray mlir::lowbit::runtime::randomCodes(const KernelParam &param, uint64_t s
     for (unsigned raw = 0; raw <= mask; ++raw)
       for (unsigned below = raw; !code->isFinite(uint8_t(finite[raw])) && below-- > 0;)
         finite[raw] = uint8_t(below);
+  // The sign_magnitude layout holds 4-bit codes -7..7: -8 becomes -7.
+  if (param.layout == "sign_magnitude")
+    finite[8] = 9;
   constexpr size_t kChunk = size_t(1) << 20;
   size_t chunks = (count + kChunk - 1) / kChunk;
   std::atomic<size_t> next{0};

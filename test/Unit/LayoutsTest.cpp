@@ -49,16 +49,29 @@ TEST(Layouts, GoldenBytes) {
   Layout permute{LayoutKind::ChannelPermute, {}, {}, {}, {2, 0, 1}};
   EXPECT_EQ(pack(permute, {1, 3, 8}, {10, 11, 12}),
             (std::vector<uint8_t>{12, 10, 11}));
+
+  // sign_magnitude: codes 0 (-3) and 16 (-5) are byte 0 of word 0's low
+  // and high registers (0x83, 0x85), the high one stored rotated left by 4:
+  // its magnitude at bits 4..6, its sign at bit 3 of byte 1. Code 19 (-1,
+  // byte 3 of the high register) wraps its sign into bit 3 of byte 0;
+  // code 31 (-7) does so in word 3.
+  Layout signMagnitude{LayoutKind::SignMagnitude, {}, {}, {}, {}};
+  std::vector<uint8_t> codes(32, 0);
+  for (auto [col, code] : {std::pair{0, -3}, {16, -5}, {19, -1}, {20, 7}, {31, -7}})
+    codes[col] = uint8_t(code & 0xF);
+  EXPECT_EQ(pack(signMagnitude, {1, 32, 4}, codes),
+            (std::vector<uint8_t>{0xdb, 0x08, 0x00, 0x10, 0x70, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                  0x00, 0x08, 0x00, 0x00, 0x70}));
 }
 
 // Property: unpack(pack(codes)) == codes for every layout, width and shape.
 TEST(Layouts, RoundTripIsTheIdentity) {
   std::mt19937 rng(99);
-  for (int trial = 0; trial < 300; ++trial) {
+  for (int trial = 0; trial < 320; ++trial) {
     Layout layout;
     unsigned bits = 1 + rng() % 8;
     int64_t rows = 1 + rng() % 6, cols = 8 * (1 + rng() % 6);
-    switch (trial % 7) {
+    switch (trial % 8) {
     case 0:
       layout.kind = LayoutKind::Packed;
       cols = 1 + rng() % 40;
@@ -99,6 +112,11 @@ TEST(Layouts, RoundTripIsTheIdentity) {
       std::iota(layout.permutation.begin(), layout.permutation.end(), 0);
       std::shuffle(layout.permutation.begin(), layout.permutation.end(), rng);
       break;
+    case 7:
+      layout.kind = LayoutKind::SignMagnitude;
+      bits = 4;
+      cols = 32 * (1 + rng() % 3);
+      break;
     }
     CodeMatrix m{rows, cols, bits};
     std::vector<uint8_t> codes(rows * cols);
@@ -109,6 +127,10 @@ TEST(Layouts, RoundTripIsTheIdentity) {
       for (size_t i = 0; i < codes.size(); i += 8)
         for (size_t j = i; j < std::min(i + 4, codes.size()); ++j)
           codes[j] = uint8_t(int8_t(rng() % 16) - 8);
+    // Sign and magnitude hold -7..7: -8 (0b1000) becomes -7.
+    if (layout.kind == LayoutKind::SignMagnitude)
+      for (uint8_t &c : codes)
+        c = c == 8 ? 9 : c;
     auto bytes = packCodes(layout, m, codes);
     ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
     auto back = unpackCodes(layout, m, *bytes);
@@ -216,6 +238,24 @@ TEST(Layouts, BadInputIsAnError) {
   ASSERT_FALSE(bool(badPerm));
   EXPECT_EQ(llvm::toString(badPerm.takeError()),
             "channel permutation is not a permutation");
+  // sign_magnitude has no -8, takes 4-bit codes and whole groups of 32.
+  Layout signMagnitude{LayoutKind::SignMagnitude, {}, {}, {}, {}};
+  std::vector<uint8_t> minusEight(64, 1);
+  minusEight[32 + 21] = 8;
+  auto noCode = packCodes(signMagnitude, {2, 32, 4}, minusEight);
+  ASSERT_FALSE(bool(noCode));
+  EXPECT_EQ(llvm::toString(noCode.takeError()),
+            "sign_magnitude holds codes -7..7; code -8 at row 1, column 21");
+  auto wide = packCodes(signMagnitude, {1, 32, 8}, std::vector<uint8_t>(32));
+  ASSERT_FALSE(bool(wide));
+  EXPECT_EQ(llvm::toString(wide.takeError()),
+            "sign_magnitude holds signed 4-bit codes, not 8-bit ones");
+  auto ragged = packCodes(signMagnitude, {1, 48, 4}, std::vector<uint8_t>(48));
+  ASSERT_FALSE(bool(ragged));
+  EXPECT_EQ(llvm::toString(ragged.takeError()), "sign_magnitude needs cols to be a multiple of 32");
+  auto truncated = unpackCodes(signMagnitude, {2, 32, 4}, std::vector<uint8_t>(31));
+  ASSERT_FALSE(bool(truncated));
+  EXPECT_EQ(llvm::toString(truncated.takeError()), "packed data is shorter than the layout needs");
 }
 
 TEST(Layouts, OutlierSplit) {

@@ -137,6 +137,62 @@ TEST(Widening, ByteFragmentWordsBecomeBiasedE4m3) {
   }
 }
 
+// Weights packed sign_magnitude: lane q's word of each 16-byte group,
+// masked as it is and rotated right by 4, is the e4m3 bytes of code / 512
+// for K 4q .. 4q + 3 and 16 + 4q .. 16 + 4q + 3, exactly, for every code
+// -7..7; and any word unpacks to codes that pack back to the same widened
+// registers (a byte 0x80, -0, is code 0).
+TEST(Widening, SignMagnitudeWordsBecomeExactE4m3) {
+  CodeType e4m3 = CodeType::floating(FloatFormat::E4M3FN);
+  Layout layout{LayoutKind::SignMagnitude, {}, {}, {}, {}};
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<uint8_t> codes(32);
+    for (uint8_t &c : codes)
+      c = uint8_t((int(rng() % 15) - 7) & 0xF);
+    auto bytes = packCodes(layout, {1, 32, 4}, codes);
+    ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+    for (int q = 0; q < 4; ++q) {
+      uint32_t word = 0;
+      for (int b = 0; b < 4; ++b)
+        word |= uint32_t((*bytes)[4 * q + b]) << (8 * b);
+      for (int high = 0; high < 2; ++high) {
+        uint32_t reg = widening::signMagnitudeE4m3(word, high);
+        for (int j = 0; j < 4; ++j) {
+          int code = codes[4 * q + j + 16 * high];
+          code = code >= 8 ? code - 16 : code;
+          double value = e4m3.decode(uint8_t(reg >> (8 * j)));
+          ASSERT_EQ(value * kSignMagnitudeScale, code)
+              << "trial " << trial << " word " << q << " high " << high << " byte " << j;
+        }
+      }
+    }
+  }
+  // Random words (every bit pattern, -0 included) unpack and repack to
+  // words that widen to the same values.
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<uint8_t> bytes(16);
+    for (uint8_t &b : bytes)
+      b = uint8_t(rng());
+    auto codes = unpackCodes(layout, {1, 32, 4}, bytes);
+    ASSERT_TRUE(bool(codes)) << llvm::toString(codes.takeError());
+    auto again = packCodes(layout, {1, 32, 4}, *codes);
+    ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+    for (int q = 0; q < 4; ++q) {
+      uint32_t words[2] = {0, 0};
+      for (int b = 0; b < 4; ++b) {
+        words[0] |= uint32_t(bytes[4 * q + b]) << (8 * b);
+        words[1] |= uint32_t((*again)[4 * q + b]) << (8 * b);
+      }
+      for (int high = 0; high < 2; ++high)
+        for (int j = 0; j < 4; ++j)
+          ASSERT_EQ(e4m3.decode(uint8_t(widening::signMagnitudeE4m3(words[0], high) >> (8 * j))),
+                    e4m3.decode(uint8_t(widening::signMagnitudeE4m3(words[1], high) >> (8 * j))))
+              << "trial " << trial << " word " << q;
+    }
+  }
+}
+
 // Weights packed in the half-fragment order: register j of lane q's word
 // of each 16-byte group holds the biased codes of K 2q + 8j and 2q + 8j + 1
 // (K step j / 2, registers a0 / a2 of wgmma's and mma.sync's 16-bit A),

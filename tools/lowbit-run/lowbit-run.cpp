@@ -179,9 +179,10 @@ struct ElementCodec {
 };
 
 /// Random bytes for `count` elements of `codec` (see --seed and
-/// --nonnegative).
+/// --nonnegative). `symmetric` codes leave out the most negative one (the
+/// sign_magnitude layout holds 4-bit codes -7..7).
 std::vector<uint8_t> randomData(const ElementCodec &codec, int64_t count, ArrayRef<int64_t> shape,
-                                std::mt19937 &rng, bool nonNegative) {
+                                std::mt19937 &rng, bool nonNegative, bool symmetric) {
   std::vector<uint8_t> data(count * codec.bytes);
   Type type = codec.type;
   std::uniform_real_distribution<float> real(nonNegative ? 0.0f : -1.0f, 1.0f);
@@ -228,6 +229,8 @@ std::vector<uint8_t> randomData(const ElementCodec &codec, int64_t count, ArrayR
       unsigned drawn = nonNegative ? width - 1 : width;
       while (true) {
         uint8_t raw = uint8_t(rng() & ((1u << drawn) - 1));
+        if (symmetric && raw == 1u << (width - 1))
+          continue;
         auto floatType = dyn_cast<FloatType>(type);
         if (!floatType || llvm::APFloat(floatType.getFloatSemantics(),
                                         llvm::APInt(width, raw))
@@ -439,8 +442,10 @@ int main(int argc, char **argv) {
       if (!tensor.hasStaticShape())
         return fail("argument " + llvm::Twine(i) +
                     " has a dynamic shape: give it with --input");
+      auto layout = dyn_cast_or_null<mlir::lowbit::LayoutAttr>(tensor.getEncoding());
+      bool symmetric = layout && layout.getKind() == mlir::lowbit::LayoutKind::SignMagnitude;
       argData.push_back(randomData(*codec, tensor.getNumElements(), shape, rng,
-                                   llvm::is_contained(nonNegative, unsigned(i))));
+                                   llvm::is_contained(nonNegative, unsigned(i)), symmetric));
     }
     descriptors.push_back(makeDescriptor(argData.back().data(), shape));
     if (!saveInputs.empty()) {

@@ -311,6 +311,7 @@ LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   case LayoutKind::Packed:
   case LayoutKind::BitPlanes:
   case LayoutKind::Split4_2:
+  case LayoutKind::SignMagnitude:
     break;
   }
   return success();
@@ -376,6 +377,16 @@ LayoutAttr::verifyEncoding(ArrayRef<int64_t> shape, Type elementType,
       return emitError() << "mixed_4_8 layout holds i8 codes, got "
                          << elementType;
     return verifyTiles(shape, getBlock(), "mixed_4_8 block", emitError);
+  case LayoutKind::SignMagnitude:
+    // Signedness is the quantization scheme's (checked where one meets the
+    // layout: LowBitOps.cpp).
+    if (!elementType.isInteger(4))
+      return emitError() << "sign_magnitude layout holds 4-bit integer codes, got " << elementType;
+    if (!shape.empty() && !ShapedType::isDynamic(shape.back()) && shape.back() % 32)
+      return emitError() << "sign_magnitude layout needs the innermost dimension to be a "
+                            "multiple of 32, got "
+                         << shape.back();
+    break;
   case LayoutKind::ChannelPermute:
     if (shape.empty())
       return emitError() << "channel_permute layout needs a ranked tensor of "

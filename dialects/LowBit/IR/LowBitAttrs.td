@@ -129,6 +129,12 @@ def LowBit_LayoutAttr : LowBit_Attr<"Layout", "layout",
     - `channel_permute` with `outliers`: channels permuted so that the
       `outliers` outlier channels come first (LLM.int8-style splits); the
       permutation travels as an operand of pack/unpack/relayout.
+    - `sign_magnitude`: signed 4-bit codes of -7..7 (no -8) stored as the
+      e4m3 bytes of code / 512 in the order of wgmma's 8-bit register A, so
+      that one 32-bit load per row and K step, masked as it is and rotated
+      by 4 bits, gives both registers (`include/lowbit/Quant/Layouts.h`);
+      the innermost dimension a multiple of 32. Read by the wgmma W4A8 e4m3
+      kernels.
 
     ```mlir
     tensor<4096x4096xi4, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>

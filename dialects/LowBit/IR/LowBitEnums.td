@@ -40,7 +40,8 @@ def LowBit_LayoutKind : I32EnumAttr<"LayoutKind",
       I32EnumAttrCase<"BitPlanes", 3, "bit_planes">,
       I32EnumAttrCase<"Split4_2", 4, "split_4_2">,
       I32EnumAttrCase<"Mixed4_8", 5, "mixed_4_8">,
-      I32EnumAttrCase<"ChannelPermute", 6, "channel_permute">]> {
+      I32EnumAttrCase<"ChannelPermute", 6, "channel_permute">,
+      I32EnumAttrCase<"SignMagnitude", 7, "sign_magnitude">]> {
   let cppNamespace = "::mlir::lowbit";
   let genSpecializedAttr = 0;
 }

@@ -101,9 +101,13 @@ bool wgmmaTakesFourBitWeights(MatmulOp op, int64_t m) {
   // (WgmmaProblem::halfFragmentWeights) and the GEMVs, not by W4A8's.
   bool halfFragment = layout && layout.isHalfFragmentInterleave() &&
                       isa<Float16Type, BFloat16Type>(op.getInput().getType().getElementType());
+  // Sign-magnitude codes are read by W4A8-e4m3 only
+  // (WgmmaProblem::signMagnitudeWeights).
+  bool signMagnitude = layout && layout.getKind() == LayoutKind::SignMagnitude &&
+                       isa<Float8E4M3FNType>(op.getInput().getType().getElementType());
   if (!scheme.getStorage().isInteger(4) || !layout ||
-      (layout.getKind() != LayoutKind::Packed && !halfFragment) || scheme.getCodebook() ||
-      scheme.getOuterScaleType() || weight.getDimSize(1) % 32 ||
+      (layout.getKind() != LayoutKind::Packed && !halfFragment && !signMagnitude) ||
+      scheme.getCodebook() || scheme.getOuterScaleType() || weight.getDimSize(1) % 32 ||
       !isHalfOrFloat(cast<ShapedType>(op.getWeightScales().getType()).getElementType()) ||
       !isHalfOrFloat(op.getResult().getType().getElementType()))
     return false;

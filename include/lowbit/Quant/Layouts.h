@@ -53,7 +53,8 @@ enum class LayoutKind {
   BitPlanes,
   Split4_2,
   Mixed4_8,
-  ChannelPermute
+  ChannelPermute,
+  SignMagnitude
 };
 
 /// AWQ's order of the eight 4-bit codes in a 32-bit word: bits [4s, 4s + 4)
@@ -83,6 +84,31 @@ inline constexpr int64_t kByteFragmentOrder[32] = {0,  16, 1,  17, 2,  18, 3,  1
 inline constexpr int64_t kHalfFragmentOrder[32] = {0,  8,  16, 24, 1,  9,  17, 25, 2,  10, 18,
                                                    26, 3,  11, 19, 27, 4,  12, 20, 28, 5,  13,
                                                    21, 29, 6,  14, 22, 30, 7,  15, 23, 31};
+
+/// sign_magnitude: signed 4-bit codes of -7..7 as the e4m3 bytes of code /
+/// 512 (sign at bit 7, magnitude at bits 0..2: subnormal, exact), split
+/// between a word and the word rotated, for wgmma's 8-bit register A. In
+/// each group of 32 codes (16 bytes of a row) word q holds the bytes of the
+/// two registers of a K step that lane 4g + q holds for a row (a0 / a2 or
+/// a1 / a3): codes 4q .. 4q + 3 as `word & kSignMagnitudeMask` and 16 + 4q
+/// .. 16 + 4q + 3 as `rotr(word, 4) & kSignMagnitudeMask`, byte j for code
+/// j of each. The masks are disjoint, so word = low | rotl(high, 4). One
+/// load, one mask, one rotate and one mask widen eight codes (the lookups
+/// of packed s4 codes take ten operations for eight); -8 has no encoding.
+inline constexpr uint32_t kSignMagnitudeMask = 0x87878787u;
+inline constexpr unsigned kSignMagnitudeRotation = 4;
+inline constexpr int64_t kSignMagnitudeScale = 512;
+constexpr uint32_t rotateRight(uint32_t word, unsigned bits) {
+  return bits % 32 ? (word >> (bits % 32)) | (word << (32 - bits % 32)) : word;
+}
+/// The e4m3 byte of code / 512 for a code in -7..7.
+constexpr uint8_t signMagnitudeByte(int code) {
+  return uint8_t((code < 0 ? 0x80 : 0) | (code < 0 ? -code : code));
+}
+/// The code (-7..7) of such a byte's sign and magnitude bits.
+constexpr int signMagnitudeCode(uint8_t byte) {
+  return byte & 0x80 ? -int(byte & 7) : int(byte & 7);
+}
 
 struct Layout {
   LayoutKind kind = LayoutKind::Packed;

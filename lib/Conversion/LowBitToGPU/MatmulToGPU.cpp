@@ -66,12 +66,19 @@ FailureOr<KernelLaunch> buildKernel(OpBuilder &b, Operation *op,
 /// The generators read lowbit.matmul's operands row-major or packed, and
 /// its weights also as 4-bit codes interleaved in AWQ's order (the GEMVs
 /// check which of their paths read those) or in the half-fragment order
-/// (which the GEMVs and wgmma's W4A16 read); an operand in any other layout
-/// would be read as if it were one of these.
-LogicalResult verifyKernelLayouts(Operation *op) {
+/// (which the GEMVs and wgmma's W4A16 read), or in the sign_magnitude
+/// layout (wgmma's W4A8 e4m3 only); an operand in any other layout would
+/// be read as if it were one of these.
+LogicalResult verifyKernelLayouts(Operation *op, lowbit::gpu::ConfigAttr config) {
   auto matmul = dyn_cast<MatmulOp>(op);
   if (!matmul)
     return success();
+  auto weightLayout = dyn_cast_or_null<LayoutAttr>(matmul.getWeight().getType().getEncoding());
+  if (weightLayout && weightLayout.getKind() == LayoutKind::SignMagnitude &&
+      config.getStrategy() != lowbit::gpu::Strategy::Wgmma)
+    return op->emitOpError() << "sign_magnitude weights are read by the wgmma strategy only "
+                                "(W4A8 e4m3 on sm_90a), not by "
+                             << lowbit::gpu::stringifyStrategy(config.getStrategy());
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<RankedTensorType>(operand.get().getType());
     auto layout = type ? dyn_cast_or_null<LayoutAttr>(type.getEncoding()) : LayoutAttr();
@@ -79,12 +86,13 @@ LogicalResult verifyKernelLayouts(Operation *op) {
       continue;
     bool interleavedWeights = operand.get() == matmul.getWeight() &&
                               getCodeBitWidth(type.getElementType()) == 4 &&
-                              (layout.isAwqInterleave() || layout.isHalfFragmentInterleave());
+                              (layout.isAwqInterleave() || layout.isHalfFragmentInterleave() ||
+                               layout.getKind() == LayoutKind::SignMagnitude);
     if (interleavedWeights)
       continue;
     return op->emitOpError() << "GPU kernels read operand #" << operand.getOperandNumber()
                              << " row-major, packed or (4-bit weights) interleaved in AWQ's "
-                                "or the half-fragment order, not "
+                                "or the half-fragment order or sign_magnitude, not "
                              << layout << " (not supported yet)";
   }
   return success();
@@ -144,7 +152,8 @@ struct LowerMatmulToGPUPass
                          << "; run lowbit-select-kernel-config first";
         return WalkResult::interrupt();
       }
-      if (failed(lowbit::gpu::verifyNonEmptyOperands(op)) || failed(verifyKernelLayouts(op)))
+      if (failed(lowbit::gpu::verifyNonEmptyOperands(op)) ||
+          failed(verifyKernelLayouts(op, config)))
         return WalkResult::interrupt();
       if (!kernels) {
         b.setInsertionPointToEnd(module.getBody());

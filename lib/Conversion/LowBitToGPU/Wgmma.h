@@ -90,6 +90,12 @@ struct WgmmaProblem {
   /// for f16 and seven for bf16, against eight with two 8-byte loads (f16 up
   /// to 64 tokens) or four byte loads).
   bool halfFragmentWeights = false;
+  /// W4A8-e4m3 with weights in the sign_magnitude layout (codes -7..7 as
+  /// the e4m3 bytes of code / 512): a thread reads a K step's four A
+  /// registers with two 32-bit loads, each a mask of the word and of the
+  /// word rotated (three operations per eight codes, against ten with the
+  /// lookups); the sums are 1/512 of the products'.
+  bool signMagnitudeWeights = false;
   /// Accumulated in f32, promoted from the tensor cores' sum per K tile.
   bool floatProducts() const { return kind == WgmmaKind::Fp8 || kind == WgmmaKind::Int4Fp8; }
   /// The tensor cores sum in s32 (int8 and W4A8-int8): converted to f32 in
@@ -167,7 +173,7 @@ struct WgmmaProblem {
   /// register. Immediates (or one copy, which ptxas moves into a uniform
   /// register) are copied into a register before every `prmt` that reads
   /// them: 64 more instructions per K tile.
-  bool sharedLookupTables() const { return kind == WgmmaKind::Int4Fp8; }
+  bool sharedLookupTables() const { return kind == WgmmaKind::Int4Fp8 && !signMagnitudeWeights; }
   int64_t lookupTableOffset() const { return barrierOffset() + 2 * stages * 8; }
   static constexpr int64_t kLookupTableBytes = 2 * 4 * kWarpThreads;
   /// With `claimK` (ClaimedRuns in WgmmaKernel.cpp): the `reported` and

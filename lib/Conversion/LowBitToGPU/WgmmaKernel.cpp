@@ -52,6 +52,7 @@
 #include "Emitter.h"
 #include "TiledGemm.h"
 #include "Wgmma.h"
+#include "lowbit/Quant/Layouts.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -400,6 +401,16 @@ Value s4ToE4m3(Emitter &e, Value word, ArrayRef<Value> lowWords) {
   return arith::AddIOp::create(e.b, e.loc, nonNegative, e.shl(negativeHalved, 1));
 }
 
+/// Register `high` (0: K 4q .. 4q + 3 of a K step, 1: 16 + 4q ..) of lane
+/// q's word of sign_magnitude weights: the e4m3 bytes of code / 512, a mask
+/// of the word or of the word rotated right by 4 (`shf.r.wrap`). On the
+/// host: widening::signMagnitudeE4m3, checked against the e4m3 decoder.
+Value signMagnitudeE4m3(Emitter &e, Value word, bool high) {
+  if (high)
+    word = LLVM::FshrOp::create(e.b, e.loc, word, word, e.i32(quant::kSignMagnitudeRotation));
+  return e.andi(word, quant::kSignMagnitudeMask);
+}
+
 /// The same codes times 16 as four s8: each code moved into the high half
 /// of its byte (widening::s4ToS8Times16 on the host).
 Value s4ToS8Times16(Emitter &e, Value word) {
@@ -426,6 +437,20 @@ SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p, SharedL
   Value base = e.add(e.add(smem.aTile(stage), e.mul(row, kRowBytes)),
                      e.add(e.mul(chunk, 16), e.mul(e.rem(lane, 4), 2)));
   SmallVector<Value> regs;
+  if (p.signMagnitudeWeights) {
+    // Lane q's word of the chunk holds both registers of its row (the
+    // sign_magnitude layout, quant::kSignMagnitudeMask): registers 0 and 2
+    // from row's word, 1 and 3 from row + 8's.
+    Value wordBase = e.add(base, e.mul(e.rem(lane, 4), 2));
+    regs.resize(4);
+    for (int64_t half = 0; half < 2; ++half) {
+      Value word = LLVM::LoadOp::create(b, e.loc, b.getI32Type(),
+                                        smem.pointer(e.add(wordBase, half * 8 * kRowBytes)));
+      regs[half] = signMagnitudeE4m3(e, word, /*high=*/false);
+      regs[half + 2] = signMagnitudeE4m3(e, word, /*high=*/true);
+    }
+    return regs;
+  }
   for (int64_t i = 0; i < 4; ++i) {
     Value address = e.add(base, (i % 2) * 8 * kRowBytes + (i / 2) * 8);
     Value codes = LLVM::LoadOp::create(b, e.loc, b.getI16Type(), smem.pointer(address));
@@ -1251,6 +1276,8 @@ Value scaledResult(Emitter &e, const WgmmaProblem &p, Value acc, int64_t i, Valu
     v = arith::SIToFPOp::create(e.b, e.loc, e.b.getF32Type(), v);
   if (p.sixteenfoldWeights())
     v = arith::MulFOp::create(e.b, e.loc, v, e.f32(1.0 / 16));
+  if (p.signMagnitudeWeights)
+    v = arith::MulFOp::create(e.b, e.loc, v, e.f32(quant::kSignMagnitudeScale));
   if (tokenScale)
     v = arith::MulFOp::create(e.b, e.loc, arith::MulFOp::create(e.b, e.loc, v, tokenScale),
                               channelScale);

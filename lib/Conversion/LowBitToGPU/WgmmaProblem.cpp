@@ -189,7 +189,8 @@ FailureOr<WgmmaProblem> mlir::lowbit::wgmma::analyze(MatmulOp op, lowbit::gpu::C
   auto unsupported = [&](const Twine &what) {
     return op.emitOpError() << "the wgmma strategy does not support " << what
                             << " yet (supported: int8 x int8, e4m3 x e4m3 and packed signed "
-                               "int4 weights x int8 or e4m3 with per-token or per-tensor "
+                               "int4 weights x int8 or e4m3 (also sign_magnitude) with per-token "
+                               "or per-tensor "
                                "activation scales and per-channel or per-tensor weight scales; "
                                "4-bit weights, packed or in the half-fragment order, with f16/bf16 "
                                "activations)";
@@ -226,8 +227,10 @@ FailureOr<WgmmaProblem> mlir::lowbit::wgmma::analyze(MatmulOp op, lowbit::gpu::C
       p.aRowBytes = 64;
     return checkConfig(op, config, p, unsupported);
   }
-  if (layout && layout.getKind() != LayoutKind::Packed)
-    return unsupported("weight layouts other than row-major bytes or packed");
+  bool signMagnitude = layout && layout.getKind() == LayoutKind::SignMagnitude;
+  if (layout && layout.getKind() != LayoutKind::Packed && !signMagnitude)
+    return unsupported("weight layouts other than row-major bytes, packed or (W4A8 e4m3) "
+                       "sign_magnitude");
   Type inCode = inScheme.getStorage(), code = scheme.getStorage();
   bool signedInt8 = inCode.isInteger(8) && code.isInteger(8) &&
                     inScheme.getSignedness() == Signedness::Signed &&
@@ -245,6 +248,9 @@ FailureOr<WgmmaProblem> mlir::lowbit::wgmma::analyze(MatmulOp op, lowbit::gpu::C
   else
     return unsupported("activations of " + Twine(typeString(inCode)) + " with weights of " +
                        typeString(code));
+  if (signMagnitude && p.kind != WgmmaKind::Int4Fp8)
+    return unsupported("sign_magnitude weights with activations other than e4m3");
+  p.signMagnitudeWeights = signMagnitude;
   if (!inScheme.isByteCodeScaledPerRowOrTensor() || scheme.hasZeroPoints() ||
       !scheme.hasRowOrTensorScales() || scheme.getOuterScaleType() || scheme.getCodebook())
     return unsupported("zero points, group or two-level scales, or codebooks");

@@ -389,7 +389,7 @@ func.func @interleave_bf16(%x: tensor<1x1024xbf16>, %w: tensor<64x1024xi4, #lowb
 
 // Other interleave orders are not read by any kernel yet.
 func.func @interleave_other_order(%x: tensor<1x1024xf16>, %w: tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 1, 2, 3, 4, 5, 6, 7]>>, %s: tensor<64x8xf16>) -> tensor<1x64xf32> {
-  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's or the half-fragment order, not #lowbit.layout<interleave, order = [0, 1, 2, 3, 4, 5, 6, 7]>}}
+  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's or the half-fragment order or sign_magnitude, not #lowbit.layout<interleave, order = [0, 1, 2, 3, 4, 5, 6, 7]>}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x1024xf16>, tensor<64x1024xi4, #lowbit.layout<interleave, order = [0, 1, 2, 3, 4, 5, 6, 7]>>, tensor<64x8xf16>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
@@ -516,7 +516,7 @@ func.func @empty_m(%x: tensor<0x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<
 // The kernels read operands row-major, packed or interleaved: a weight in
 // MMA fragment order would be read as if it were row-major.
 func.func @fragment_weights(%x: tensor<1x128xf16>, %w: tensor<64x128xi4, #lowbit.layout<mma_fragment, mma = [16, 8, 16], tile = [16, 64]>>, %s: tensor<64x1xf16>) -> tensor<1x64xf16> {
-  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's or the half-fragment order, not #lowbit.layout<mma_fragment, mma = [16, 8, 16], tile = [16, 64]> (not supported yet)}}
+  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's or the half-fragment order or sign_magnitude, not #lowbit.layout<mma_fragment, mma = [16, 8, 16], tile = [16, 64]> (not supported yet)}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<1x128xf16>, tensor<64x128xi4, #lowbit.layout<mma_fragment, mma = [16, 8, 16], tile = [16, 64]>>, tensor<64x1xf16>) -> tensor<1x64xf16>
   return %y : tensor<1x64xf16>
 }
@@ -524,7 +524,7 @@ func.func @fragment_weights(%x: tensor<1x128xf16>, %w: tensor<64x128xi4, #lowbit
 // -----
 
 func.func @channel_permuted_fp8_weights(%x: tensor<256x512xf16>, %w: tensor<256x512xf8E4M3FN, #lowbit.layout<channel_permute, outliers = 4>>, %s: tensor<256x1xf32>) -> tensor<256x256xf16> {
-  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's or the half-fragment order, not #lowbit.layout<channel_permute, outliers = 4>}}
+  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's or the half-fragment order or sign_magnitude, not #lowbit.layout<channel_permute, outliers = 4>}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) : (tensor<256x512xf16>, tensor<256x512xf8E4M3FN, #lowbit.layout<channel_permute, outliers = 4>>, tensor<256x1xf32>) -> tensor<256x256xf16>
   return %y : tensor<256x256xf16>
 }
@@ -577,7 +577,7 @@ func.func @three_bit_prefill(%x: tensor<64x1024xf16>, %w: tensor<64x1024xi3, #lo
 // Interleaved 8-bit codes are read by no kernel: an error, not bytes read
 // as if row-major (mma_sync's e4m3 weights did not check their layout).
 func.func @interleave_fp8_weights(%x: tensor<128x256xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<128x256xf8E4M3FN, #lowbit.layout<interleave, order = [1, 0, 3, 2]>>, %s: tensor<1x1xf32>) -> tensor<128x128xbf16> {
-  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's or the half-fragment order, not #lowbit.layout<interleave, order = [1, 0, 3, 2]> (not supported yet)}}
+  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's or the half-fragment order or sign_magnitude, not #lowbit.layout<interleave, order = [1, 0, 3, 2]> (not supported yet)}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 64], warp = [64, 32], mma = [16, 8, 32], mma_type = f8E4M3FN, stages = 4>} : (tensor<128x256xf8E4M3FN>, tensor<128x256xf8E4M3FN, #lowbit.layout<interleave, order = [1, 0, 3, 2]>>, tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<128x128xbf16>
   return %y : tensor<128x128xbf16>
 }
@@ -587,7 +587,7 @@ func.func @interleave_fp8_weights(%x: tensor<128x256xf8E4M3FN>, %xs: tensor<1x1x
 // The byte-fragment order (quant::kByteFragmentOrder) is read by no kernel
 // yet.
 func.func @byte_fragment_order(%x: tensor<256x1024xbf16>, %w: tensor<128x1024xi4, #lowbit.layout<interleave, order = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31]>>, %s: tensor<128x1xbf16>) -> tensor<256x128xbf16> {
-  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's or the half-fragment order, not #lowbit.layout<interleave, order = [0, 16, 1, 17,}}
+  // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's or the half-fragment order or sign_magnitude, not #lowbit.layout<interleave, order = [0, 16, 1, 17,}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = bf16> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true>} : (tensor<256x1024xbf16>, tensor<128x1024xi4, #lowbit.layout<interleave, order = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31]>>, tensor<128x1xbf16>) -> tensor<256x128xbf16>
   return %y : tensor<256x128xbf16>
 }
@@ -617,7 +617,7 @@ func.func @half_fragment_order_mma_sync(%x: tensor<128x1024xbf16>, %w: tensor<12
 
 // ... and so does W4A8 on wgmma, which reads its weights packed.
 func.func @half_fragment_order_w4a8_wgmma(%x: tensor<256x1024xi8>, %xs: tensor<256x1xf32>, %w: tensor<128x1024xi4, #lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>>, %s: tensor<128x1xf32>) -> tensor<256x128xbf16> {
-  // expected-error @+1 {{the wgmma strategy does not support weight layouts other than row-major bytes or packed yet}}
+  // expected-error @+1 {{the wgmma strategy does not support weight layouts other than row-major bytes, packed or (W4A8 e4m3) sign_magnitude yet}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true>} : (tensor<256x1024xi8>, tensor<128x1024xi4, #lowbit.layout<interleave, order = [0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31]>>, tensor<128x1xf32>, tensor<256x1xf32>) -> tensor<256x128xbf16>
   return %y : tensor<256x128xbf16>
 }
@@ -630,4 +630,33 @@ func.func @offset_mma_groups(%x: tensor<16x512xf16>, %w: tensor<256x512xi4, #low
   // expected-error @+1 {{offset_mma needs W4A16 on a token tile of 8, 16 or 32 whose group scales multiply the sums (scales per tensor, channel, or group of a multiple of 128 codes)}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, offset_mma = true>} : (tensor<16x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x8xf16>) -> tensor<16x256xf32>
   return %y : tensor<16x256xf32>
+}
+
+// -----
+
+// The sign_magnitude layout holds e4m3 bytes: W4A8 with int8 activations
+// reads its weights packed.
+func.func @sign_magnitude_int8_activations(%x: tensor<256x1024xi8>, %xs: tensor<256x1xf32>, %w: tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, %s: tensor<128x1xf32>) -> tensor<256x128xbf16> {
+  // expected-error @+1 {{the wgmma strategy does not support sign_magnitude weights with activations other than e4m3 yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true>} : (tensor<256x1024xi8>, tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, tensor<128x1xf32>, tensor<256x1xf32>) -> tensor<256x128xbf16>
+  return %y : tensor<256x128xbf16>
+}
+
+// -----
+
+// Sign and magnitude have no room for an unsigned code.
+func.func @sign_magnitude_unsigned(%x: tensor<256x1024xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, %s: tensor<128x1xf32>) -> tensor<256x128xbf16> {
+  // expected-error @+1 {{the wgmma strategy does not support activations of f8E4M3FN with weights of i4 yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 4, persistent = true>} : (tensor<256x1024xf8E4M3FN>, tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, tensor<128x1xf32>, tensor<1x1xf32>) -> tensor<256x128xbf16>
+  return %y : tensor<256x128xbf16>
+}
+
+// -----
+
+// Only wgmma reads the layout: the other strategies refuse it rather than
+// reading the bytes as packed codes.
+func.func @sign_magnitude_gemv(%x: tensor<1x1024xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, %s: tensor<128x1xf32>) -> tensor<1x128xf32> {
+  // expected-error @+1 {{sign_magnitude weights are read by the wgmma strategy only (W4A8 e4m3 on sm_90a), not by splitk_gemv}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 32], mma_type = f8E4M3FN, stages = 4>} : (tensor<1x1024xf8E4M3FN>, tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, tensor<128x1xf32>, tensor<1x1xf32>) -> tensor<1x128xf32>
+  return %y : tensor<1x128xf32>
 }

@@ -260,6 +260,16 @@ func.func private @f(tensor<8x8xi3, #lowbit.layout<interleave, order = [0, 2, 4,
 
 // -----
 
+// expected-error @+1 {{sign_magnitude layout holds 4-bit integer codes, got 'i8'}}
+func.func private @f(tensor<8x64xi8, #lowbit.layout<sign_magnitude>>)
+
+// -----
+
+// expected-error @+1 {{sign_magnitude layout needs the innermost dimension to be a multiple of 32, got 48}}
+func.func private @f(tensor<8x48xi4, #lowbit.layout<sign_magnitude>>)
+
+// -----
+
 // expected-error @+1 {{bit_planes layout holds integer or bipolar codes, got 'f8E4M3FN'}}
 func.func private @f(tensor<8x8xf8E4M3FN, #lowbit.layout<bit_planes>>)
 

@@ -88,13 +88,15 @@ func.func @layouts(%q: tensor<128x256xi4>) -> tensor<128x256xi4> {
 // CHECK: lowbit.unpack %{{.*}} permutation(%{{.*}} : tensor<128xi32>) : tensor<64x128xi8, #lowbit.layout<channel_permute, outliers = 8>> -> tensor<64x128xi8>
 // CHECK: tensor<64x128xi2, #lowbit.layout<interleave, order = [0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15]>>
 // CHECK: tensor<64x128x!lowbit.bipolar<3>, #lowbit.layout<bit_planes>>
-func.func @more_layouts(%f6: tensor<64x128xf6E3M2FN>, %a8: tensor<64x128xi8>, %perm: tensor<128xi32>, %w2: tensor<64x128xi2>, %bp: tensor<64x128x!lowbit.bipolar<3>>) {
+// CHECK: tensor<64x128xi4, #lowbit.layout<sign_magnitude>>
+func.func @more_layouts(%f6: tensor<64x128xf6E3M2FN>, %a8: tensor<64x128xi8>, %perm: tensor<128xi32>, %w2: tensor<64x128xi2>, %bp: tensor<64x128x!lowbit.bipolar<3>>, %w4: tensor<64x128xi4>) {
   %0 = lowbit.pack %f6 : tensor<64x128xf6E3M2FN> -> tensor<64x128xf6E3M2FN, #lowbit.layout<split_4_2>>
   %1 = lowbit.pack %a8 : tensor<64x128xi8> -> tensor<64x128xi8, #lowbit.layout<mixed_4_8, block = [16, 64]>>
   %2 = lowbit.pack %a8 permutation(%perm : tensor<128xi32>) : tensor<64x128xi8> -> tensor<64x128xi8, #lowbit.layout<channel_permute, outliers = 8>>
   %3 = lowbit.unpack %2 permutation(%perm : tensor<128xi32>) : tensor<64x128xi8, #lowbit.layout<channel_permute, outliers = 8>> -> tensor<64x128xi8>
   %4 = lowbit.pack %w2 : tensor<64x128xi2> -> tensor<64x128xi2, #lowbit.layout<interleave, order = [0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15]>>
   %5 = lowbit.pack %bp : tensor<64x128x!lowbit.bipolar<3>> -> tensor<64x128x!lowbit.bipolar<3>, #lowbit.layout<bit_planes>>
+  %6 = lowbit.pack %w4 : tensor<64x128xi4> -> tensor<64x128xi4, #lowbit.layout<sign_magnitude>>
   return
 }
 
