@@ -86,10 +86,6 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
       into its tile's f32 (s32) workspace, and the range that completes the
       tile stores it. The order of those additions, and so the last bits of
       f32 results, varies from run to run (0, the default: the fixed split).
-      `offset_mma` (W4A16 on 8-, 16- or 32-token tiles, mma_type f16 or
-      bf16): the codes' offsets (the dequantization bias and zero point) are
-      multiplied on the tensor cores, a second `wgmma` per K step with the
-      negated offsets as A, instead of subtracted from every code pair.
 
     ```mlir
     #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256],
@@ -109,9 +105,7 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
         "thread-block cluster [x, y]; none means [1, 1]">:$cluster,
     DefaultValuedParameter<"bool", "false", "persistent tile scheduler">:$persistent,
     DefaultValuedParameter<"bool", "false", "stream-K tail scheduling">:$stream_k,
-    DefaultValuedParameter<"int64_t", "0", "K tiles per range claimed at run time">:$claim_k,
-    DefaultValuedParameter<"bool", "false",
-                           "W4A16 offsets multiplied on the tensor cores">:$offset_mma);
+    DefaultValuedParameter<"int64_t", "0", "K tiles per range claimed at run time">:$claim_k);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -72,7 +72,7 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
                                  ArrayRef<int64_t> block, ArrayRef<int64_t> warp,
                                  ArrayRef<int64_t> mma, Type mmaType, int64_t stages,
                                  int64_t splitK, ArrayRef<int64_t> cluster, bool persistent,
-                                 bool streamK, int64_t claimK, bool offsetMma) {
+                                 bool streamK, int64_t claimK) {
   auto positive = [](ArrayRef<int64_t> values) {
     return llvm::all_of(values, [](int64_t v) { return v > 0; });
   };
@@ -119,10 +119,6 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
   if (claimK && (!streamK || !isWgmmaShortTokenTile(mma[0])))
     return emitError() << "claim_k needs stream_k and a token tile of 8, 16 or 32 (mma = [T, 64, "
                           "k])";
-  if (offsetMma && (strategy != Strategy::Wgmma || !isWgmmaShortTokenTile(mma[0]) ||
-                    !(mmaType.isF16() || mmaType.isBF16())))
-    return emitError() << "offset_mma needs the wgmma strategy, a token tile of 8, 16 or 32 (mma "
-                          "= [T, 64, k]) and mma_type f16 or bf16 (W4A16)";
   return success();
 }
 

@@ -282,8 +282,7 @@ FailureOr<ConfigAttr> checkedConfig(Operation *op, Strategy strategy, ArrayRef<i
   };
   ConfigAttr config =
       ConfigAttr::getChecked(emitError, op->getContext(), strategy, block, warp, mma, mmaType,
-                             stages, splitK, cluster, persistent, streamK, claimK,
-                             /*offsetMma=*/false);
+                             stages, splitK, cluster, persistent, streamK, claimK);
   if (!config)
     return failure();
   return config;
@@ -300,7 +299,7 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, FailureOr<ConfigAttr> check
     auto candidate = ConfigAttr::get(
         op->getContext(), config.getStrategy(), config.getBlock(), config.getWarp(),
         config.getMma(), config.getMmaType(), stages, config.getSplitK(), config.getCluster(),
-        config.getPersistent(), config.getStreamK(), config.getClaimK(), config.getOffsetMma());
+        config.getPersistent(), config.getStreamK(), config.getClaimK());
     if (candidate.getSharedMemoryBytes(p.inputBits, p.weightBits) <= limit)
       return candidate;
   }

@@ -58,10 +58,6 @@ struct WgmmaProblem {
   /// K tiles per range that blocks claim at run time (config `claim_k`;
   /// 0: stream-K's fixed split).
   int64_t claimK = 0;
-  /// Config `offset_mma`: W4A16's code pairs stay biased, and a second
-  /// wgmma per K step adds the negated offsets times the activations
-  /// (buildDequantizingConsumer).
-  bool offsetMma = false;
   /// The config's thread-block cluster: blocks along M and along N.
   int64_t clusterM = 1, clusterN = 1;
   WgmmaKind kind;

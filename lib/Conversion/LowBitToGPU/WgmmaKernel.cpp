@@ -586,9 +586,6 @@ Value spreadCodePair(Emitter &e, const WgmmaProblem &p, Value word, Value select
 /// codes minus the offset (the scales multiply the sums:
 /// WgmmaProblem::scalesInSums).
 Value dequantizePair(Emitter &e, const WgmmaProblem &p, Value bits, Value scale, Value offset) {
-  // The offsets go through the tensor cores instead (negatedOffsets).
-  if (p.offsetMma)
-    return bits;
   OpBuilder &b = e.b;
   auto word = VectorType::get({1}, b.getI32Type());
   auto pairType = VectorType::get({2}, p.realType);
@@ -666,53 +663,6 @@ SmallVector<Value> loadDequantizedWeights(Emitter &e, const WgmmaProblem &p, Sha
 /// them, keyed by the offsets' index; exact (small integers).
 using HighNibbleOffsets = llvm::SmallDenseMap<int64_t, Value, 4>;
 
-/// The offset of register j of a half-fragment word (widening::
-/// halfFragmentPair) of rows `half` in group `group`: GroupScales' offset,
-/// or for the high nibbles of f16 its rebiased copy (HighNibbleOffsets).
-Value halfFragmentOffset(Emitter &e, const WgmmaProblem &p, const GroupScales &g,
-                         HighNibbleOffsets &highOffsets, int64_t half, int64_t group, unsigned j) {
-  OpBuilder &b = e.b;
-  bool bf16 = p.realType.isBF16();
-  int64_t index = half * g.groupsPerTile + group;
-  Value offset = g.offset[index];
-  if (!widening::halfFragmentHighNibbles(j, bf16))
-    return offset;
-  Value &high = highOffsets[index];
-  if (!high) {
-    auto pairType = cast<VectorType>(offset.getType());
-    Value rebias = arith::ConstantOp::create(
-        b, e.loc,
-        DenseElementsAttr::get(
-            pairType, b.getFloatAttr(p.realType, widening::codeBias(bf16) -
-                                                     widening::halfFragmentBias(j, bf16))));
-    high = arith::SubFOp::create(b, e.loc, offset, rebias);
-  }
-  return high;
-}
-
-/// Config `offset_mma`: the A registers of K step `step` that make a
-/// second wgmma add -offset x activations to the sums of the biased code
-/// pairs (the offsets of the rows and K positions of
-/// loadDequantizedWeights' or loadHalfFragmentWeights' register i), so
-/// that the pairs need no subtraction. Exact: small integers.
-SmallVector<Value> negatedOffsets(Emitter &e, const WgmmaProblem &p, const GroupScales &g,
-                                  HighNibbleOffsets &highOffsets, int64_t step) {
-  OpBuilder &b = e.b;
-  int64_t group = GroupScales::groupOfStep(p, step);
-  auto word = VectorType::get({1}, b.getI32Type());
-  SmallVector<Value> regs;
-  for (int64_t i = 0; i < 4; ++i) {
-    int64_t half = i % 2;
-    Value offset = p.halfFragmentWeights ? halfFragmentOffset(e, p, g, highOffsets, half, group,
-                                                              unsigned(2 * (step % 2) + i / 2))
-                                         : g.offset[half * g.groupsPerTile + group];
-    Value negated = arith::NegFOp::create(b, e.loc, offset);
-    regs.push_back(vector::ExtractOp::create(
-        b, e.loc, vector::BitCastOp::create(b, e.loc, word, negated), ArrayRef<int64_t>{0}));
-  }
-  return regs;
-}
-
 /// The A fragments of W4A16 for K steps `step` and `step` + 1 (k16 each,
 /// `step` even) of ring slot `stage`, from weights in the half-fragment
 /// order: both steps' codes of a row are word lane % 4 of its 16-byte
@@ -750,7 +700,21 @@ SmallVector<Value> loadHalfFragmentWeights(Emitter &e, const WgmmaProblem &p, Sh
     }
   }
   auto offsetOf = [&](int64_t half, int64_t group, unsigned j) {
-    return halfFragmentOffset(e, p, g, highOffsets, half, group, j);
+    int64_t index = half * g.groupsPerTile + group;
+    Value offset = g.offset[index];
+    if (!widening::halfFragmentHighNibbles(j, bf16))
+      return offset;
+    Value &high = highOffsets[index];
+    if (!high) {
+      auto pairType = cast<VectorType>(offset.getType());
+      Value rebias = arith::ConstantOp::create(
+          b, e.loc,
+          DenseElementsAttr::get(
+              pairType, b.getFloatAttr(p.realType, widening::codeBias(bf16) -
+                                                       widening::halfFragmentBias(j, bf16))));
+      high = arith::SubFOp::create(b, e.loc, offset, rebias);
+    }
+    return high;
   };
   SmallVector<Value> regs;
   for (int64_t s = 0; s < 2; ++s) {
@@ -1167,25 +1131,13 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
   };
   Value acc = args[0], partSums, previousSums;
   SmallVector<Value> a(args.slice(firstA, numA)), previous;
-  // offset_mma: the part's negated offsets, A of its second wgmmas (made
-  // before the fence: registers written between a part's wgmmas made ptxas
-  // serialize them), kept alive as the weights' registers are.
-  SmallVector<Value> offsets, previousOffsets;
-  HighNibbleOffsets highOffsets;
   for (int64_t part = 0; part < parts; ++part) {
-    offsets.clear();
-    if (p.offsetMma)
-      for (int64_t i = 0; i < partSteps; ++i)
-        offsets.append(negatedOffsets(e, p, *tileScales, highOffsets, part * partSteps + i));
     NVVM::WgmmaFenceAlignedOp::create(b, e.loc);
     Value sums = scaleSums ? zeroSums : acc;
     for (int64_t i = 0; i < partSteps; ++i) {
       Value descB = stepDescriptorB(e, smem, stage, part * partSteps + i);
       sums = wgmmaRegisterA(e, p, sums, ArrayRef(a).slice(4 * i, 4), descB,
                             /*accumulate=*/!scaleSums || i > 0);
-      if (p.offsetMma)
-        sums = wgmmaRegisterA(e, p, sums, ArrayRef(offsets).slice(4 * i, 4), descB,
-                              /*accumulate=*/true);
     }
     (scaleSums ? partSums : acc) = sums;
     NVVM::WgmmaGroupSyncAlignedOp::create(b, e.loc);
@@ -1194,8 +1146,6 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
     if (part > 0) {
       NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 1);
       keepAlive(e, previous);
-      if (!previousOffsets.empty())
-        keepAlive(e, previousOffsets);
       if (scaleSums)
         acc = addPart(acc, previousSums, part - 1);
     }
@@ -1228,14 +1178,11 @@ Value buildDequantizingConsumer(Emitter &e, const WgmmaProblem &p, SharedLayout 
       // its slot is free.
       NVVM::WgmmaWaitGroupSyncOp::create(b, e.loc, 0);
       keepAlive(e, a);
-      if (!offsets.empty())
-        keepAlive(e, offsets);
       releaseSlot(e, smem, lane, stage, /*genericReads=*/true);
       if (scaleSums)
         acc = addPart(acc, partSums, part);
     }
     previous = a;
-    previousOffsets = offsets;
     previousSums = partSums;
     a = next;
   }

@@ -139,11 +139,6 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
     return unsupported("scale groups of " + Twine(p.groupSize) +
                        " codes, which neither divide the K tile of " + Twine(p.kTileK()) +
                        " nor are multiples of it,");
-  if (p.offsetMma && !p.scalesInSums())
-    return op.emitOpError() << "offset_mma needs W4A16 on a token tile of 8, 16 or 32 whose group "
-                               "scales multiply the sums (scales per tensor, channel, or group of "
-                               "a multiple of "
-                            << p.dequantPartSteps() * 16 << " codes)";
   if (p.stages < 2)
     return op.emitOpError() << "wgmma needs at least 2 pipeline stages";
   int64_t kAlign = p.swapped() ? 32 : 16;
@@ -210,7 +205,6 @@ FailureOr<WgmmaProblem> mlir::lowbit::wgmma::analyze(MatmulOp op, lowbit::gpu::C
   p.persistent = config.getPersistent();
   p.streamK = config.getStreamK();
   p.claimK = config.getClaimK();
-  p.offsetMma = config.getOffsetMma();
   if (ArrayRef<int64_t> cluster = config.getCluster(); !cluster.empty()) {
     p.clusterM = cluster[0];
     p.clusterN = cluster[1];

@@ -624,16 +624,6 @@ func.func @half_fragment_order_w4a8_wgmma(%x: tensor<256x1024xi8>, %xs: tensor<2
 
 // -----
 
-// offset_mma needs the sums that the group scales multiply: on a tile of
-// 128 rows a part of a K tile is 128 codes, which groups of 64 split.
-func.func @offset_mma_groups(%x: tensor<16x512xf16>, %w: tensor<256x512xi4, #lowbit.layout<packed>>, %s: tensor<256x8xf16>) -> tensor<16x256xf32> {
-  // expected-error @+1 {{offset_mma needs W4A16 on a token tile of 8, 16 or 32 whose group scales multiply the sums (scales per tensor, channel, or group of a multiple of 128 codes)}}
-  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 64> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, offset_mma = true>} : (tensor<16x512xf16>, tensor<256x512xi4, #lowbit.layout<packed>>, tensor<256x8xf16>) -> tensor<16x256xf32>
-  return %y : tensor<16x256xf32>
-}
-
-// -----
-
 // The sign_magnitude layout holds e4m3 bytes: W4A8 with int8 activations
 // reads its weights packed.
 func.func @sign_magnitude_int8_activations(%x: tensor<256x1024xi8>, %xs: tensor<256x1xf32>, %w: tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, %s: tensor<128x1xf32>) -> tensor<256x128xbf16> {

@@ -90,17 +90,6 @@ func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, bloc
 
 // -----
 
-// offset_mma is W4A16's (f16/bf16 products) on a short token tile.
-// expected-error @+1 {{offset_mma needs the wgmma strategy, a token tile of 8, 16 or 32 (mma = [T, 64, k]) and mma_type f16 or bf16 (W4A16)}}
-func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = [16, 64], mma = [16, 64, 32], mma_type = i8, stages = 6, persistent = true, offset_mma = true>}
-
-// -----
-
-// expected-error @+1 {{offset_mma needs the wgmma strategy, a token tile of 8, 16 or 32 (mma = [T, 64, k]) and mma_type f16 or bf16 (W4A16)}}
-func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = bf16, stages = 4, persistent = true, offset_mma = true>}
-
-// -----
-
 // expected-error @+2 {{expected ::mlir::lowbit::gpu::Strategy to be one of: mma_sync, wgmma, splitk_gemv, bitplane, lut}}
 // expected-error @+1 {{failed to parse LowBitGPU_ConfigAttr parameter 'strategy'}}
 func.func private @f() attributes {c = #lowbit_gpu.config<strategy = tcgen05, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = f16>}
