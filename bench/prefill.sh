@@ -11,7 +11,8 @@
 # 192 tokens per tile from M = 4096, else 128) at M = 1024, 4096 and 8192 on
 # the three shapes (timed against cuBLASLt FP8 W8A8 of the same shape), also
 # with the weights in the sign_magnitude layout (w4a8fp8-wgmma-sign-magnitude-*:
-# codes -7..7 as e4m3 bytes, widened by masks and a rotate), and
+# codes -7..7 as e4m3 bytes, widened by masks and a rotate; -t128 at M = 4096
+# and 8192: 128-token tiles, 4 stages, instead of the default 192 and 3), and
 # W4A16 with the weights interleaved in the half-fragment order
 # (w4a16-fragment-*: two K steps' codes per 32-bit load, widened by masks);
 # at M = 1024 on 8192 x 8192 also with scales per group of 64 and 32.
@@ -116,15 +117,19 @@ func.func @w4a4(%x: tensor<4096x8192xi4, #lowbit.layout<packed>>, %w: tensor<819
 }
 MLIR
 w4a8fp8_wgmma() {
-  local m=$1 n=$2 k=$3 layout=${4:-packed} name=w4a8fp8-wgmma
+  local m=$1 n=$2 k=$3 layout=${4:-packed} tokens=${5:-} name=w4a8fp8-wgmma config=""
   [ "$layout" = packed ] || name=$name-${layout//_/-}
+  if [ -n "$tokens" ]; then
+    name=$name-t$tokens
+    config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$tokens, 128, 256], warp = [$tokens, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 4, persistent = true, stream_k = true>}"
+  fi
   cat > "$out/$name-m$m-n$n-k$k.mlir" <<MLIR
 func.func @w4a8(%x: tensor<${m}x${k}xf8E4M3FN>, %w: tensor<${n}x${k}xi4, #lowbit.layout<$layout>>,
                 %s: tensor<${n}x1xf32>, %xs: tensor<1x1xf32>) -> tensor<${m}x${n}xbf16> {
   %y = lowbit.matmul %x, %w
       weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32>
       input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32>
-      weight_scales(%s) input_scales(%xs)
+      weight_scales(%s) input_scales(%xs) $config
       : (tensor<${m}x${k}xf8E4M3FN>, tensor<${n}x${k}xi4, #lowbit.layout<$layout>>, tensor<${n}x1xf32>,
          tensor<1x1xf32>) -> tensor<${m}x${n}xbf16>
   return %y : tensor<${m}x${n}xbf16>
@@ -135,5 +140,6 @@ for m in 1024 4096 8192; do
   for shape in 8192x8192 28672x8192 8192x28672; do
     w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}"
     w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude
+    [ "$m" = 1024 ] || w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude 128
   done
 done

@@ -204,9 +204,12 @@ def dequantize(q):
 # On an NVIDIA H200 (u4:g128:zp, bench/results/2026-12-05-h200-half-fragment.md)
 # 1.00-1.06x faster than packed at M = 1024 (bf16) and 1.07-1.21x at 16
 # tokens (f16) on 8192 x 8192, 28672 x 8192 and 8192 x 28672, as fast at one
-# token. Elsewhere not timed: other scales (per channel, groups of 32 or 64,
-# which also compile) and narrower layers, where 9 to 16 tokens stay on
-# tma_gemv, which read the order 0.94x as fast as packed weights on 8192 x 8192.
+# token. Groups of 64 and 32 (NVIDIA H100, bench/results/
+# 2026-12-06-h100-sign-magnitude-and-offset-mma.md): 1.08x faster at M = 1024
+# but 0.96-0.97x as fast at 16 tokens, where they stay on tma_gemv; not
+# chosen. Not timed: per-channel scales and narrower layers, where 9 to 16
+# tokens stay on tma_gemv, which read the order 0.94x as fast as packed
+# weights on 8192 x 8192.
 _HALF_FRAGMENT_CODES = ("u4", "s4", "i4")
 
 
