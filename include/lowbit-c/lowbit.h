@@ -105,6 +105,15 @@ int lowbitPackCodes(lowbitContext context, const uint8_t *codes, int64_t rows, i
  * for a code that does not fit, an error. */
 int lowbitPackInterleaved(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
                           int bits, const int64_t *order, int64_t positions, uint8_t *packed);
+/* Packs rows x cols signed 4-bit codes (one per byte, two's complement in
+ * the low four bits: -1 is 15) as kernels read a
+ * #lowbit.layout<sign_magnitude> weight (a manifest parameter with
+ * "layout": "sign_magnitude"): each code as the e4m3 byte of code / 512, in
+ * groups of 32 codes of a row (include/lowbit/Quant/Layouts.h): rows * cols
+ * / 2 bytes. cols is a multiple of 32 and the codes are -7..7; -8, or a code
+ * that does not fit 4 bits, is an error. */
+int lowbitPackSignMagnitude(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
+                            uint8_t *packed);
 /* lowbitPackCodes with 4 bits: two codes per byte, rows * cols / 2 bytes. */
 int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
                 uint8_t *packed);

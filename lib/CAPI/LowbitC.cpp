@@ -421,6 +421,13 @@ int lowbitPackInterleaved(lowbitContext context, const uint8_t *codes, int64_t r
   return packCodesIn(context, "lowbitPackInterleaved", layout, codes, rows, cols, bits, packed);
 }
 
+int lowbitPackSignMagnitude(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
+                            uint8_t *packed) {
+  quant::Layout layout;
+  layout.kind = quant::LayoutKind::SignMagnitude;
+  return packCodesIn(context, "lowbitPackSignMagnitude", layout, codes, rows, cols, 4, packed);
+}
+
 int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
                 uint8_t *packed) {
   return lowbitPackCodes(context, codes, rows, cols, 4, packed);

@@ -131,9 +131,12 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
       }
       seenW = true;
     } else if (key == "layout") {
-      if (value != "packed" && value != "half_fragment")
-        return specError("layout=" + value + ": weight layouts are packed or half_fragment");
-      spec.halfFragmentWeights = value == "half_fragment";
+      if (value != "packed" && value != "half_fragment" && value != "sign_magnitude")
+        return specError("layout=" + value +
+                         ": weight layouts are packed, half_fragment or sign_magnitude");
+      spec.layout = value == "half_fragment"    ? MatmulSpec::Layout::HalfFragment
+                    : value == "sign_magnitude" ? MatmulSpec::Layout::SignMagnitude
+                                                : MatmulSpec::Layout::Packed;
     } else if (key == "scale" || key == "out") {
       if (!isRealType(value))
         return specError(key + "=" + value + ": expected f16, bf16 or f32");
@@ -167,7 +170,19 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
     spec.scaleType = spec.quantizedActivations() ? "f32" : spec.act;
   if (spec.out.empty())
     spec.out = spec.act == "f16" ? "f16" : "bf16";
-  if (spec.halfFragmentWeights) {
+  if (spec.layout == MatmulSpec::Layout::SignMagnitude) {
+    // What the wgmma W4A8 e4m3 kernels take (WgmmaProblem.cpp).
+    if (spec.weight != "s4" || spec.act != "e4m3" || spec.zeroPoints ||
+        spec.weightScales == "group")
+      return specError("layout=sign_magnitude takes s4 weights without zero points, scaled per "
+                       "channel or per tensor, with e4m3 activations, not w=" +
+                       spec.weight + (spec.weightScales == "group" ? ":g<size>" : "") +
+                       (spec.zeroPoints ? ":zp" : "") + " with a=" + spec.act);
+    if (spec.k % 32)
+      return specError("layout=sign_magnitude stores codes in groups of 32 along K: K must be a "
+                       "multiple of 32");
+  }
+  if (spec.layout == MatmulSpec::Layout::HalfFragment) {
     if ((spec.weight != "u4" && spec.weight != "s4") || spec.quantizedActivations())
       return specError("layout=half_fragment takes 4-bit integer weights (u4, s4) with f16 or "
                        "bf16 activations, not w=" +
@@ -192,9 +207,11 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
 }
 
 llvm::Error MatmulSpec::checkArch(llvm::StringRef arch) const {
-  if (halfFragmentWeights && arch != "sm_90a")
+  if (layout == Layout::HalfFragment && arch != "sm_90a")
     return specError("layout=half_fragment runs on sm_90a (wgmma W4A16 and the TMA GEMV), not " +
                      arch);
+  if (layout == Layout::SignMagnitude && arch != "sm_90a")
+    return specError("layout=sign_magnitude runs on sm_90a (wgmma W4A8 e4m3), not " + arch);
   return llvm::Error::success();
 }
 
@@ -207,8 +224,10 @@ std::string MatmulSpec::str() const {
   if (zeroPoints)
     text += ":zp";
   // Packed specs keep the spelling (and cache keys) they had before layouts.
-  if (halfFragmentWeights)
+  if (layout == Layout::HalfFragment)
     text += " layout=half_fragment";
+  if (layout == Layout::SignMagnitude)
+    text += " layout=sign_magnitude";
   return text + " scale=" + scaleType + " out=" + out;
 }
 
@@ -235,7 +254,9 @@ std::string MatmulSpec::toMLIR() const {
                                 act == "s4" ? ", #lowbit.layout<packed>" : "")
                       .str();
   std::string weightLayout;
-  if (halfFragmentWeights) {
+  if (layout == Layout::SignMagnitude) {
+    weightLayout = ", #lowbit.layout<sign_magnitude>";
+  } else if (layout == Layout::HalfFragment) {
     weightLayout = ", #lowbit.layout<interleave, order = [";
     for (auto [i, position] : llvm::enumerate(quant::kHalfFragmentOrder))
       weightLayout += (i ? ", " : "") + std::to_string(position);

@@ -80,8 +80,8 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     // only on the f16x2 path (f16 activations and scales; GemvKernel.cpp):
     // other CUDA-core candidates would only fail to compile.
     bool cudaCoreCandidates =
-        !spec->quantizedActivations() &&
-        (!spec->halfFragmentWeights || (spec->act == "f16" && spec->scaleType == "f16"));
+        !spec->quantizedActivations() && (spec->layout != jit::MatmulSpec::Layout::HalfFragment ||
+                                          (spec->act == "f16" && spec->scaleType == "f16"));
     auto addSplitK = [&](int64_t bn, int64_t warpN, int64_t stages, int64_t splitK) {
       addConfig(lowbit::gpu::ConfigAttr::get(
           &context, lowbit::gpu::Strategy::SplitKGemv, {16, bn, blockK}, {16, warpN}, mma,

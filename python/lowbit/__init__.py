@@ -254,6 +254,24 @@ def pack_codes(codes, bits, order=None):
     return packed.reshape(rows, cols * bits // 8) if cols * bits % 8 == 0 else packed
 
 
+def pack_sign_magnitude(codes):
+    """[rows, cols] signed 4-bit codes of -7..7 (one per byte, two's
+    complement in the low four bits, or int8) packed as kernels read a
+    #lowbit.layout<sign_magnitude> weight (a manifest's "layout":
+    "sign_magnitude"): each code the e4m3 byte of code / 512, cols a multiple
+    of 32. Returns [rows, cols / 2] uint8; -8 is an error."""
+    codes = np.ascontiguousarray(np.asarray(codes).astype(np.int16) & 0xF, np.uint8)
+    if codes.ndim != 2:
+        raise LowbitError("pack_sign_magnitude: expects a 2-D array of codes")
+    rows, cols = codes.shape
+    packed = np.empty(rows * cols // 2, np.uint8)
+    ctx = _context()
+    if lib().lowbitPackSignMagnitude(ctx._handle, _ptr(codes, ctypes.c_uint8), rows, cols,
+                                     _ptr(packed, ctypes.c_uint8)):
+        ctx._raise()
+    return packed.reshape(rows, cols // 2)
+
+
 def pack4(codes):
     """4-bit codes (one per byte) packed two per byte, as kernels read them."""
     return pack_codes(codes, 4)

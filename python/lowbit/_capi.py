@@ -67,6 +67,8 @@ def lib():
             "lowbitPackInterleaved": (c_int, [c_void_p, c_uint8_p, c_int64, c_int64,
                                               ctypes.c_int, ctypes.POINTER(c_int64), c_int64,
                                               c_uint8_p]),
+            "lowbitPackSignMagnitude": (c_int, [c_void_p, c_uint8_p, c_int64, c_int64,
+                                                c_uint8_p]),
             "lowbitBitRowBytes": (c_int64, [c_int64]),
             "lowbitPackBits": (c_int, [c_void_p, c_uint8_p, c_int64, c_int64, c_uint8_p]),
         }

@@ -269,6 +269,30 @@ def test_pack_codes_interleaves_each_group_in_its_order():
         lowbit.pack_codes(codes & 7, 3, order=list(range(32)))
 
 
+def test_pack_sign_magnitude_words_widen_to_e4m3_of_the_codes():
+    # Each 16 bytes of a row are four words; word q masked with 0x87878787
+    # is the e4m3 bytes of code / 512 for codes 4q .. 4q + 3 of the group,
+    # the word rotated right by 4 and masked alike those of 16 + 4q ...
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    codes = RNG.integers(-7, 8, (3, 96)).astype(np.int8)
+    packed = lowbit.pack_sign_magnitude(codes)
+    assert packed.shape == (3, 48)
+    words = packed.reshape(3, -1, 4, 4).copy().view("<u4")[..., 0]  # [row, group, q]
+    mask = np.uint32(0x87878787)
+    low = words & mask
+    high = ((words >> np.uint32(4)) | (words << np.uint32(28))) & mask
+    for half, regs in ((0, low), (1, high)):
+        values = regs[..., None].view(np.uint8).reshape(3, -1, 4, 4).view(ml_dtypes.float8_e4m3fn)
+        expected = codes.reshape(3, -1, 2, 4, 4)[:, :, half]  # [row, group, q, j]
+        assert (values.astype(np.float32) * 512 == expected).all(), half
+    bad = np.zeros((1, 32), np.int8)
+    bad[0, 5] = -8
+    with pytest.raises(lowbit.LowbitError, match="code -8 at row 0, column 5"):
+        lowbit.pack_sign_magnitude(bad)
+    with pytest.raises(lowbit.LowbitError, match="multiple of 32"):
+        lowbit.pack_sign_magnitude(np.zeros((1, 48), np.int8))
+
+
 def test_pack4_matches_the_kernel_layout():
     codes = np.array([[1, 2, 3, 4]], np.uint8)
     assert lowbit.pack4(codes).tolist() == [[0x21, 0x43]]

@@ -26,6 +26,29 @@ namespace {
 
 std::string errorText(llvm::Error e) { return llvm::toString(std::move(e)); }
 
+/// `spec` compiled for sm_90a: its first kernel's config and its weight
+/// parameter's manifest entry (a test failure, and nullopt, if either is
+/// missing).
+struct CompiledWeight {
+  std::string config;
+  llvm::json::Object weight;
+};
+std::optional<CompiledWeight> compileForSm90a(const MatmulSpec &spec) {
+  CompileOptions options;
+  options.arch = "sm_90a";
+  auto compiled = compileSource(spec.toMLIR(), options);
+  if (!compiled) {
+    ADD_FAILURE() << spec.str() << ": " << errorText(compiled.takeError());
+    return std::nullopt;
+  }
+  const llvm::json::Object &kernel = *compiled->kernels[0].getAsObject();
+  for (const llvm::json::Value &param : *kernel.getArray("params"))
+    if (param.getAsObject()->getString("role") == "weight")
+      return CompiledWeight{kernel.getString("config").value_or("").str(), *param.getAsObject()};
+  ADD_FAILURE() << spec.str() << ": no weight parameter in the manifest";
+  return std::nullopt;
+}
+
 /// A fresh folder under the system temporary folder, removed afterwards.
 struct TempDir {
   std::string path;
@@ -101,7 +124,15 @@ TEST(Spec, BadSpecsNameTheField) {
       {"matmul m=1 n=64 k=64 a=f16 w=u4 out=i8", "out=i8: expected f16, bf16 or f32"},
       {"matmul m=1 n=64 k=64 a=f16 w=u4 colour=red", "unknown field 'colour'"},
       {"matmul m=1 n=64 k=64 a=e4m3 w=e4m3:zp", "e4m3 weights take no integer zero points"},
-      {"matmul m=1 n=64 k=64 a=f16 w=u4 layout=awq", "layout=awq: weight layouts are packed or"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u4 layout=awq",
+       "layout=awq: weight layouts are packed, half_fragment or sign_magnitude"},
+      {"matmul m=1 n=64 k=64 a=e4m3 w=u4 layout=sign_magnitude",
+       "layout=sign_magnitude takes s4 weights without zero points, scaled per channel or per "
+       "tensor, with e4m3 activations, not w=u4 with a=e4m3"},
+      {"matmul m=1 n=64 k=64 a=i8 w=s4 layout=sign_magnitude", "not w=s4 with a=i8"},
+      {"matmul m=1 n=64 k=256 a=e4m3 w=s4:g128 layout=sign_magnitude", "not w=s4:g<size> with"},
+      {"matmul m=1 n=64 k=48 a=e4m3 w=s4 layout=sign_magnitude",
+       "layout=sign_magnitude stores codes in groups of 32 along K: K must be a multiple of 32"},
       {"matmul m=1 n=64 k=64 a=f16 w=nf4 layout=half_fragment",
        "layout=half_fragment takes 4-bit integer weights (u4, s4) with f16 or bf16 activations, "
        "not w=nf4 with a=f16"},
@@ -207,27 +238,46 @@ TEST(Spec, HalfFragmentWeights) {
     sized.m = size.m;
     sized.n = size.n;
     sized.k = size.k;
-    CompileOptions options;
-    options.arch = "sm_90a";
-    auto compiled = compileSource(sized.toMLIR(), options);
-    ASSERT_TRUE(bool(compiled)) << sized.str() << ": " << errorText(compiled.takeError());
-    const llvm::json::Object &kernel = *compiled->kernels[0].getAsObject();
-    EXPECT_NE(kernel.getString("config").value_or("").find(size.strategy), llvm::StringRef::npos)
-        << sized.str();
-    bool named = false;
-    for (const llvm::json::Value &param : *kernel.getArray("params")) {
-      const llvm::json::Object &object = *param.getAsObject();
-      if (object.getString("role") != "weight")
-        continue;
-      EXPECT_EQ(object.getString("layout"), "interleave") << sized.str();
-      const llvm::json::Array *order = object.getArray("order");
-      ASSERT_NE(order, nullptr);
-      ASSERT_EQ(order->size(), 32u);
-      for (auto [i, position] : llvm::enumerate(*order))
-        EXPECT_EQ(position.getAsInteger(), mlir::lowbit::quant::kHalfFragmentOrder[i]);
-      named = true;
-    }
-    EXPECT_TRUE(named) << sized.str();
+    std::optional<CompiledWeight> compiled = compileForSm90a(sized);
+    ASSERT_TRUE(compiled.has_value());
+    EXPECT_NE(compiled->config.find(size.strategy), std::string::npos) << sized.str();
+    EXPECT_EQ(compiled->weight.getString("layout"), "interleave") << sized.str();
+    const llvm::json::Array *order = compiled->weight.getArray("order");
+    ASSERT_NE(order, nullptr);
+    ASSERT_EQ(order->size(), 32u);
+    for (auto [i, position] : llvm::enumerate(*order))
+      EXPECT_EQ(position.getAsInteger(), mlir::lowbit::quant::kHalfFragmentOrder[i]);
+  }
+}
+
+// s4 weights in the sign_magnitude layout with e4m3 activations: one
+// spelling, the layout in the MLIR, sm_90a only, and kernels (wgmma from
+// one token on) whose manifests name the layout the host packs in.
+TEST(Spec, SignMagnitudeWeights) {
+  auto spec = parseSpec("matmul m=1 n=256 k=512 a=e4m3:per_tensor w=s4 layout=sign_magnitude");
+  ASSERT_TRUE(bool(spec)) << errorText(spec.takeError());
+  EXPECT_EQ(spec->str(), "matmul m=1 n=256 k=512 a=e4m3:per_tensor w=s4:per_channel "
+                         "layout=sign_magnitude scale=f32 out=bf16");
+  auto again = parseSpec(spec->str());
+  ASSERT_TRUE(bool(again));
+  EXPECT_EQ(again->str(), spec->str());
+  EXPECT_NE(spec->toMLIR().find("tensor<256x512xi4, #lowbit.layout<sign_magnitude>>"),
+            std::string::npos)
+      << spec->toMLIR();
+  for (const char *arch : {"sm_89", "sm_90"}) {
+    llvm::Error error = spec->checkArch(arch);
+    ASSERT_TRUE(bool(error)) << arch;
+    EXPECT_NE(errorText(std::move(error)).find("layout=sign_magnitude runs on sm_90a"),
+              std::string::npos);
+  }
+  EXPECT_FALSE(bool(spec->checkArch("sm_90a")));
+  for (int64_t m : {1, 200}) {
+    MatmulSpec sized = *spec;
+    sized.m = m;
+    std::optional<CompiledWeight> compiled = compileForSm90a(sized);
+    ASSERT_TRUE(compiled.has_value());
+    EXPECT_NE(compiled->config.find("wgmma"), std::string::npos) << sized.str();
+    EXPECT_EQ(compiled->weight.getString("layout"), "sign_magnitude") << sized.str();
   }
 }
 

@@ -22,7 +22,12 @@
 //        sm_90a only; K a multiple of 32; scales per channel, per tensor or
 //        per group of 32, 64, 128 or a multiple of 256 codes, of the
 //        activations' type below 128; the kernel's manifest names the
-//        order, and lowbitPackInterleaved packs codes in it)
+//        order, and lowbitPackInterleaved packs codes in it); or
+//        sign_magnitude, s4 weights of -7..7 with e4m3 activations, per
+//        channel or per tensor scales, no zero points, stored as e4m3 bytes
+//        (#lowbit.layout<sign_magnitude>: what the wgmma W4A8 e4m3 kernels
+//        read fastest; sm_90a only; K a multiple of 32;
+//        lowbitPackSignMagnitude packs codes so)
 //   scale= weight scale type (default: the activation type if real, else f32)
 //   out=  result type f16 | bf16 | f32 (default: bf16, f16 for f16 inputs)
 // A spec has one canonical spelling (all defaults explicit but
@@ -48,9 +53,10 @@ struct MatmulSpec {
   std::string weightScales;   // per_channel, per_tensor, group
   int64_t groupSize = 0;
   bool zeroPoints = false;
-  /// 4-bit weights interleaved in quant::kHalfFragmentOrder rather than
-  /// packed in order.
-  bool halfFragmentWeights = false;
+  /// How 4-bit weights are stored: packed in order, interleaved in
+  /// quant::kHalfFragmentOrder, or sign_magnitude.
+  enum class Layout { Packed, HalfFragment, SignMagnitude };
+  Layout layout = Layout::Packed;
   std::string scaleType, out;
 
   bool quantizedActivations() const { return act != "f16" && act != "bf16"; }
@@ -60,7 +66,7 @@ struct MatmulSpec {
   /// indices are u4).
   std::string weightCodeType() const;
   /// Codes narrower than a byte are packed several to a byte
-  /// (#lowbit.layout<packed>, or interleaved: halfFragmentWeights).
+  /// (#lowbit.layout<packed>, interleaved or sign_magnitude: `layout`).
   bool packedWeight() const { return weightBits() < 8; }
   /// Integer codes (the ones that may have zero points).
   bool integerWeight() const {
