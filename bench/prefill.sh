@@ -12,7 +12,9 @@
 # the three shapes (timed against cuBLASLt FP8 W8A8 of the same shape), also
 # with the weights in the sign_magnitude layout (w4a8fp8-wgmma-sign-magnitude-*:
 # codes -7..7 as e4m3 bytes, widened by masks and a rotate; -t128 at M = 4096
-# and 8192: 128-token tiles, 4 stages, instead of the default 192 and 3), and
+# and 8192: 128-token tiles, 4 stages, instead of the default 192 and 3;
+# -c12 / -c21: the default's tiles in clusters of two along N / M instead of
+# stream-K), and
 # W4A16 with the weights interleaved in the half-fragment order
 # (w4a16-fragment-*: two K steps' codes per 32-bit load, widened by masks);
 # at M = 1024 on 8192 x 8192 also with scales per group of 64 and 32.
@@ -117,11 +119,21 @@ func.func @w4a4(%x: tensor<4096x8192xi4, #lowbit.layout<packed>>, %w: tensor<819
 }
 MLIR
 w4a8fp8_wgmma() {
-  local m=$1 n=$2 k=$3 layout=${4:-packed} tokens=${5:-} name=w4a8fp8-wgmma config=""
+  local m=$1 n=$2 k=$3 layout=${4:-packed} variant=${5:-} name=w4a8fp8-wgmma config=""
   [ "$layout" = packed ] || name=$name-${layout//_/-}
-  if [ -n "$tokens" ]; then
-    name=$name-t$tokens
-    config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$tokens, 128, 256], warp = [$tokens, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 4, persistent = true, stream_k = true>}"
+  # The default's token tile and stages (SelectKernelConfig), then the
+  # variant's change: t128 (128-token tiles, 4 stages) or c12 / c21
+  # (clusters of two along N / M instead of stream-K).
+  local tokens=$([ "$m" -ge 4096 ] && echo 192 || echo 128) schedule="stream_k = true"
+  case $variant in
+    t128) tokens=128 ;;
+    c12) schedule="cluster = [1, 2]" ;;
+    c21) schedule="cluster = [2, 1]" ;;
+  esac
+  local stages=$([ "$tokens" = 192 ] && echo 3 || echo 4)
+  if [ -n "$variant" ]; then
+    name=$name-$variant
+    config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$tokens, 128, 256], warp = [$tokens, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = $stages, persistent = true, $schedule>}"
   fi
   cat > "$out/$name-m$m-n$n-k$k.mlir" <<MLIR
 func.func @w4a8(%x: tensor<${m}x${k}xf8E4M3FN>, %w: tensor<${n}x${k}xi4, #lowbit.layout<$layout>>,
@@ -140,6 +152,8 @@ for m in 1024 4096 8192; do
   for shape in 8192x8192 28672x8192 8192x28672; do
     w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}"
     w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude
-    [ "$m" = 1024 ] || w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude 128
+    [ "$m" = 1024 ] || w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude t128
+    w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude c12
+    w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude c21
   done
 done
