@@ -96,7 +96,7 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
                  m16-bf16-fragment-g64 m1-g32 m16-g32 m1-fragment-g32 m16-fragment-g32 \
                  m1-bf16-g32 m1-bf16-fragment-g32 m16-bf16-g32 m16-bf16-fragment-g32 \
                  m16-short-r128-g64 m16-short-r128-fragment-g64 m16-short-r128-g32 \
-                 m16-short-r128-fragment-g32"
+                 m16-short-r128-fragment-g32 m16-bf16-short-r192-fragment"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")
     variants="$narrow m1-tmamma-r32-w32-s2-k$old m4-tmamma-r32-w32-s3-k$old m16-tmamma-r32-w32-s2-k$old"
@@ -130,7 +130,7 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
              config=$(gemv "$r" "$s" "$kk" f16) ;;
       m*-short-r*) r=${variant##*-r}; r=${r%%-*}
                 claim=""; [[ $variant == *-claim* ]] && { claim=${variant##*-claim}; claim=", claim_k = ${claim%%-*}"; }
-                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$m, $r, 256], warp = [$m, 64], mma = [$m, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true$claim>}" ;;
+                config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$m, $r, 256], warp = [$m, 64], mma = [$m, 64, 16], mma_type = $act, stages = 4, persistent = true, stream_k = true$claim>}" ;;
       *-wgmma*) config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, $rows, 256], warp = [64, 64], mma = [64, 64, 16], mma_type = f16, stages = 2, persistent = true>}" ;;
     esac
     cat > "$out/w4a16-$variant-n$n-k$k.mlir" <<MLIR

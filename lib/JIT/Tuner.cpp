@@ -49,8 +49,8 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
   // A candidate of the default's strategy and operand type, not in
   // clusters; where the default is in clusters (W4A16 on wgmma from
   // M = 1024) with stream-K, which the clusters replace. None claims K
-  // ranges (claim_k, not yet measured faster; only short token tiles take
-  // it, and the sweep changes tiles).
+  // ranges (claim_k, measured slower; only short token tiles take it, and
+  // the sweep changes tiles).
   bool sweepStreamK = config.getStreamK() || !config.getCluster().empty();
   auto add = [&](ArrayRef<int64_t> block, ArrayRef<int64_t> warp, int64_t stages, int64_t splitK,
                  ArrayRef<int64_t> mma = {}) {

@@ -302,6 +302,7 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
   array.data.resize(size_t(n) * elementBytes);
   uint8_t *out = array.data.data();
   unsigned bits = p.bits ? unsigned(p.bits) : 8;
+  bool signMagnitude = p.layout == "sign_magnitude";
   for (int64_t i = 0; i < n; ++i, out += elementBytes) {
     if (form == Form::ScaleCode) {
       *out = scaleCode->encode(scale(rng));
@@ -314,6 +315,10 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
       uint8_t code = uint8_t(rng() & ((1u << bits) - 1));
       while (floatCode && !floatCode->isFinite(code))
         code = uint8_t(rng() & ((1u << bits) - 1));
+      // The sign_magnitude layout holds 4-bit codes -7..7: -8 becomes -7
+      // (as randomCodes).
+      if (signMagnitude && code == 8)
+        code = 9;
       *out = code;
     } else if (form == Form::F32) {
       memcpy(out, &v, 4);

@@ -19,7 +19,8 @@ import numpy as np
 from ._capi import LowbitError, lib
 
 __all__ = ["Context", "Kernel", "QuantizedWeight", "LowbitError", "compile", "quantize",
-           "dequantize", "check_weight", "matmul", "pack4", "pack_codes", "pack_bits",
+           "dequantize", "check_weight", "matmul", "pack4", "pack_codes", "pack_sign_magnitude",
+           "pack_bits",
            "bipolar_values", "version"]
 
 
@@ -260,9 +261,17 @@ def pack_sign_magnitude(codes):
     #lowbit.layout<sign_magnitude> weight (a manifest's "layout":
     "sign_magnitude"): each code the e4m3 byte of code / 512, cols a multiple
     of 32. Returns [rows, cols / 2] uint8; -8 is an error."""
-    codes = np.ascontiguousarray(np.asarray(codes).astype(np.int16) & 0xF, np.uint8)
-    if codes.ndim != 2:
-        raise LowbitError("pack_sign_magnitude: expects a 2-D array of codes")
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.dtype.kind not in "iu":
+        raise LowbitError("pack_sign_magnitude: expects a 2-D array of integer codes")
+    # Signed codes as themselves, unsigned ones as two's complement nibbles
+    # (the C API refuses a code that does not fit four bits).
+    wide = codes.astype(np.int16)
+    if codes.dtype.kind == "i":
+        if ((wide < -8) | (wide > 7)).any():
+            raise LowbitError("pack_sign_magnitude: codes must be -7..7")
+        wide &= 0xF
+    codes = np.ascontiguousarray(wide, np.uint8)
     rows, cols = codes.shape
     packed = np.empty(rows * cols // 2, np.uint8)
     ctx = _context()

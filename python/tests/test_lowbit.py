@@ -291,6 +291,16 @@ def test_pack_sign_magnitude_words_widen_to_e4m3_of_the_codes():
         lowbit.pack_sign_magnitude(bad)
     with pytest.raises(lowbit.LowbitError, match="multiple of 32"):
         lowbit.pack_sign_magnitude(np.zeros((1, 48), np.int8))
+    # Codes that are not 4-bit ones are errors, not wrapped.
+    for wide in (9, -9):
+        bad = np.zeros((1, 32), np.int8)
+        bad[0, 3] = wide
+        with pytest.raises(lowbit.LowbitError, match="codes must be -7..7"):
+            lowbit.pack_sign_magnitude(bad)
+    with pytest.raises(lowbit.LowbitError, match="does not fit 4 bits"):
+        lowbit.pack_sign_magnitude(np.full((1, 32), 16, np.uint8))
+    with pytest.raises(lowbit.LowbitError, match="integer codes"):
+        lowbit.pack_sign_magnitude(np.zeros((1, 32), np.float32))
 
 
 def test_pack4_matches_the_kernel_layout():

@@ -131,6 +131,7 @@ TEST(Spec, BadSpecsNameTheField) {
        "tensor, with e4m3 activations, not w=u4 with a=e4m3"},
       {"matmul m=1 n=64 k=64 a=i8 w=s4 layout=sign_magnitude", "not w=s4 with a=i8"},
       {"matmul m=1 n=64 k=256 a=e4m3 w=s4:g128 layout=sign_magnitude", "not w=s4:g<size> with"},
+      {"matmul m=1 n=64 k=256 a=e4m3 w=s4:zp layout=sign_magnitude", "not w=s4:zp with a=e4m3"},
       {"matmul m=1 n=64 k=48 a=e4m3 w=s4 layout=sign_magnitude",
        "layout=sign_magnitude stores codes in groups of 32 along K: K must be a multiple of 32"},
       {"matmul m=1 n=64 k=64 a=f16 w=nf4 layout=half_fragment",
@@ -1047,6 +1048,34 @@ TEST(Tuner, CandidatesAroundTheDefault) {
 // take) is kept as it is; the candidates around it, other tiles among them,
 // claim none (a short-tile default's claim_k carried onto a 64-token tile
 // would build an invalid config).
+// sign_magnitude weights: every candidate around the default is a wgmma
+// config (the only strategy that reads the layout), and each compiles or
+// is refused with a message.
+TEST(Tuner, SignMagnitudeCandidatesStayOnWgmma) {
+  for (const char *text : {"matmul m=16 n=1024 k=1024 a=e4m3 w=s4 layout=sign_magnitude",
+                           "matmul m=1024 n=1024 k=1024 a=e4m3 w=s4 layout=sign_magnitude"}) {
+    auto spec = parseSpec(text);
+    ASSERT_TRUE(bool(spec)) << errorText(spec.takeError());
+    std::optional<CompiledWeight> compiled = compileForSm90a(*spec);
+    ASSERT_TRUE(compiled.has_value());
+    auto configs = candidateConfigs(text, compiled->config);
+    ASSERT_TRUE(bool(configs)) << errorText(configs.takeError());
+    int generated = 0;
+    for (const std::string &config : *configs) {
+      EXPECT_NE(config.find("strategy = wgmma"), std::string::npos) << config;
+      CompileOptions options;
+      options.arch = "sm_90a";
+      options.config = config;
+      auto module = compileSource(spec->toMLIR(), options);
+      if (module)
+        ++generated;
+      else
+        llvm::consumeError(module.takeError());
+    }
+    EXPECT_GE(generated, 10) << text;
+  }
+}
+
 TEST(Tuner, CandidatesAroundAClaimingDefaultClaimNone) {
   const char *spec = "matmul m=16 n=8192 k=8192 a=f16 w=u4:g128:zp out=f32";
   std::string claiming = "#lowbit_gpu.config<strategy = wgmma, block = [16, 128, 256], warp = "
@@ -1275,6 +1304,38 @@ TEST(KernelManifest, RandomCodesDependOnTheSeedOnly) {
 // Interleaved 4-bit weights (the GEMV's paired codes): the manifest carries
 // the order, the host packs words in it, and bad orders are errors that
 // name the parameter.
+// Weights in the sign_magnitude layout: the host packs them so, refuses a
+// code of -8, and random operands for such a kernel never draw -8.
+TEST(KernelManifest, SignMagnitudeWeightsArePackedAndDrawnWithoutMinusEight) {
+  llvm::json::Object weight{{"role", "weight"},
+                            {"dtype", "u1"},
+                            {"bits", 4},
+                            {"code", "i4"},
+                            {"layout", "sign_magnitude"},
+                            {"shape", llvm::json::Array{64, 64}}};
+  auto manifest = manifestWith(std::move(weight));
+  ASSERT_TRUE(bool(manifest)) << errorText(manifest.takeError());
+  const mlir::lowbit::runtime::KernelParam &param = manifest->params[0];
+  for (uint64_t seed : {1, 2, 3}) {
+    mlir::lowbit::NpyArray codes = mlir::lowbit::runtime::randomCodes(param, seed);
+    EXPECT_EQ(llvm::count(codes.data, uint8_t(8)), 0) << seed;
+    EXPECT_GT(llvm::count(codes.data, uint8_t(9)), 0) << seed;
+    auto bytes = mlir::lowbit::runtime::deviceBytes(param, codes);
+    ASSERT_TRUE(bool(bytes)) << errorText(bytes.takeError());
+    auto expected = mlir::lowbit::quant::packCodes(
+        {mlir::lowbit::quant::LayoutKind::SignMagnitude, {}, {}, {}, {}}, {64, 64, 4}, codes.data);
+    ASSERT_TRUE(bool(expected));
+    EXPECT_EQ(*bytes, *expected);
+  }
+  std::mt19937 rng(5);
+  mlir::lowbit::NpyArray drawn = mlir::lowbit::runtime::randomOperand(param, rng);
+  EXPECT_EQ(llvm::count(drawn.data, uint8_t(8)), 0);
+  mlir::lowbit::NpyArray minusEight{"u1", {64, 64}, std::vector<uint8_t>(64 * 64, 8)};
+  auto refused = mlir::lowbit::runtime::deviceBytes(param, minusEight);
+  ASSERT_FALSE(bool(refused));
+  EXPECT_NE(errorText(refused.takeError()).find("code -8 at row 0, column 0"), std::string::npos);
+}
+
 TEST(KernelManifest, InterleavedWeightsArePackedInTheirOrder) {
   auto load = [](llvm::json::Value order) {
     llvm::json::Object weight{{"role", "weight"},   {"dtype", "u1"},

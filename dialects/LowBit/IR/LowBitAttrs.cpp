@@ -379,7 +379,7 @@ LayoutAttr::verifyEncoding(ArrayRef<int64_t> shape, Type elementType,
     return verifyTiles(shape, getBlock(), "mixed_4_8 block", emitError);
   case LayoutKind::SignMagnitude:
     // Signedness is the quantization scheme's (checked where one meets the
-    // layout: LowBitOps.cpp).
+    // layout: MatmulOp::verify).
     if (!elementType.isInteger(4))
       return emitError() << "sign_magnitude layout holds 4-bit integer codes, got " << elementType;
     if (!shape.empty() && !ShapedType::isDynamic(shape.back()) && shape.back() % 32)

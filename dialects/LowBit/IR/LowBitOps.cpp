@@ -335,6 +335,12 @@ LogicalResult MatmulOp::verify() {
   if (weightScheme.hasBipolarStorage())
     return emitOpError() << "bipolar weights are multiplied with "
                             "lowbit.bitplane_matmul";
+  // Sign and magnitude hold signed codes only (-7..7).
+  if (LayoutAttr layout = getLayout(getWeight());
+      layout && layout.getKind() == LayoutKind::SignMagnitude &&
+      weightScheme.getSignedness() != Signedness::Signed)
+    return emitOpError() << "a sign_magnitude weight holds signed codes (-7..7), but the weight "
+                            "scheme is unsigned";
   if (failed(verifyQuantOperands(*this, weightScheme, w, getWeightScales(),
                                  getWeightZeroPoints(), getWeightOuterScales(),
                                  "weight")))

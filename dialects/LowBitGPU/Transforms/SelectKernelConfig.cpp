@@ -659,6 +659,15 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   // wgmma needs the whole M known (its tensor maps are encoded per shape).
   p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op, p.m);
   auto layout = dyn_cast_or_null<LayoutAttr>(op.getWeight().getType().getEncoding());
+  // Only wgmma's W4A8 e4m3 reads sign_magnitude weights: where it cannot
+  // take them, say why here rather than pick a kernel that refuses them.
+  if (layout && layout.getKind() == LayoutKind::SignMagnitude &&
+      !(target.hasWgmma() && p.fourBitWgmma))
+    return op.emitOpError() << "sign_magnitude weights run on wgmma's W4A8 e4m3 kernels only: "
+                               "they need sm_90a, a static M, e4m3 activations with per-token or "
+                               "per-tensor scales, and scales per channel or per tensor without "
+                               "zero points (target "
+                            << target.getChip() << ")";
   p.halfFragmentWeights = p.fourBitWgmma && layout && layout.isHalfFragmentInterleave();
   p.halfProductGemv = gemvTakesHalfProducts(op);
   p.tensorCoreGemv = gemvTakesTensorCores(op);

@@ -21,8 +21,8 @@ namespace mlir::lowbit::runtime {
 struct KernelParam {
   std::string role;   // input, weight, weight_scales, weight_zero_points, result
   std::string dtype;  // .npy dtype of one logical element
-  // codes: packed, interleave (with `order`) or bytes; bit planes: bits
-  // (rows of K bits)
+  // codes: packed, interleave (with `order`), sign_magnitude (s4 codes of
+  // -7..7 as e4m3 bytes) or bytes; bit planes: bits (rows of K bits)
   std::string layout;
   // interleave: the code each bit field of a 32-bit word holds
   // (quant::Layout's `order`).

@@ -634,15 +634,6 @@ func.func @sign_magnitude_int8_activations(%x: tensor<256x1024xi8>, %xs: tensor<
 
 // -----
 
-// Sign and magnitude have no room for an unsigned code.
-func.func @sign_magnitude_unsigned(%x: tensor<256x1024xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, %s: tensor<128x1xf32>) -> tensor<256x128xbf16> {
-  // expected-error @+1 {{the wgmma strategy does not support activations of f8E4M3FN with weights of i4 yet}}
-  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 4, persistent = true>} : (tensor<256x1024xf8E4M3FN>, tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, tensor<128x1xf32>, tensor<1x1xf32>) -> tensor<256x128xbf16>
-  return %y : tensor<256x128xbf16>
-}
-
-// -----
-
 // Only wgmma reads the layout: the other strategies refuse it rather than
 // reading the bytes as packed codes.
 func.func @sign_magnitude_gemv(%x: tensor<1x1024xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, %s: tensor<128x1xf32>) -> tensor<1x128xf32> {

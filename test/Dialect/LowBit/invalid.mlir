@@ -948,3 +948,12 @@ func.func @f(%t: tensor<16x1024x8xf16>, %w: tensor<2x512x1024xi4>, %s: tensor<51
 // failed to parse must not be verified against a null type.
 // expected-error @+1 {{bipolar width must be 1 to 8 bits, got 9}}
 func.func private @f(tensor<8x!lowbit.bipolar<9>, #lowbit.layout<bit_planes>>)
+
+// -----
+
+// Sign and magnitude have no room for an unsigned code.
+func.func @sign_magnitude_unsigned(%x: tensor<256x1024xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, %s: tensor<128x1xf32>) -> tensor<256x128xbf16> {
+  // expected-error @+1 {{a sign_magnitude weight holds signed codes (-7..7), but the weight scheme is unsigned}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, signedness = unsigned, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<256x1024xf8E4M3FN>, tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, tensor<128x1xf32>, tensor<1x1xf32>) -> tensor<256x128xbf16>
+  return %y : tensor<256x128xbf16>
+}

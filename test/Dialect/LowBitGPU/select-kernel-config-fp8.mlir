@@ -74,18 +74,3 @@ func.func @fp8_prefill(%x: tensor<4096x8192xf8E4M3FN>, %xs: tensor<1x1xf32>, %w:
   return %y : tensor<4096x8192xbf16>
 }
 
-// -----
-
-// Weights in the sign_magnitude layout are read by wgmma only: from one
-// token on, on the 8-token tile (tma_gemv takes packed weights).
-// SM89-LABEL: func @w4a8_fp8_sign_magnitude
-// SM89: strategy = mma_sync
-// SM90A-LABEL: func @w4a8_fp8_sign_magnitude
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [8, 128, 256], warp = [8, 64], mma = [8, 64, 32], mma_type = f8E4M3FN, stages = 6, persistent = true, stream_k = true>
-// SM90A: #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 4, persistent = true, stream_k = true>
-func.func @w4a8_fp8_sign_magnitude(%x1: tensor<1x8192xf8E4M3FN>, %x: tensor<1024x8192xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<8192x8192xi4, #lowbit.layout<sign_magnitude>>, %s: tensor<8192x1xf32>) -> (tensor<1x8192xbf16>, tensor<1024x8192xbf16>) {
-  // expected-error @+1 {{fp8 activations need sm_89 or newer, target is sm_80}}
-  %y1 = lowbit.matmul %x1, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x8192xf8E4M3FN>, tensor<8192x8192xi4, #lowbit.layout<sign_magnitude>>, tensor<8192x1xf32>, tensor<1x1xf32>) -> tensor<1x8192xbf16>
-  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1024x8192xf8E4M3FN>, tensor<8192x8192xi4, #lowbit.layout<sign_magnitude>>, tensor<8192x1xf32>, tensor<1x1xf32>) -> tensor<1024x8192xbf16>
-  return %y1, %y : tensor<1x8192xbf16>, tensor<1024x8192xbf16>
-}
