@@ -403,8 +403,9 @@ Value s4ToE4m3(Emitter &e, Value word, ArrayRef<Value> lowWords) {
 
 /// Register `high` (0: K 4q .. 4q + 3 of a K step, 1: 16 + 4q ..) of lane
 /// q's word of sign_magnitude weights: the e4m3 bytes of code / 512, a mask
-/// of the word or of the word rotated right by 4 (`shf.r.wrap`). On the
-/// host: widening::signMagnitudeE4m3, checked against the e4m3 decoder.
+/// of the word or of the word rotated right by 4 (a funnel shift, which
+/// LLVM emits as `shf.l.wrap` by 28). On the host:
+/// widening::signMagnitudeE4m3, checked against the e4m3 decoder.
 Value signMagnitudeE4m3(Emitter &e, Value word, bool high) {
   if (high)
     word = LLVM::FshrOp::create(e.b, e.loc, word, word, e.i32(quant::kSignMagnitudeRotation));
