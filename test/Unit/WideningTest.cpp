@@ -113,30 +113,6 @@ PackedGroup packRandomGroup(const int64_t (&order)[32], std::mt19937 &rng) {
   return group;
 }
 
-// Weights packed in the byte-fragment order: lane q's word of each 16-byte
-// group widens to the e4m3 bytes of (code + 8) / 512 for K 4q .. 4q + 3
-// (low register) and 16 + 4q .. 16 + 4q + 3 (high register), exactly,
-// whatever the other bytes hold.
-TEST(Widening, ByteFragmentWordsBecomeBiasedE4m3) {
-  CodeType e4m3 = CodeType::floating(FloatFormat::E4M3FN);
-  std::mt19937 rng(7);
-  for (int trial = 0; trial < 2000; ++trial) {
-    auto [codes, words] = packRandomGroup(kByteFragmentOrder, rng);
-    for (int q = 0; q < 4; ++q) {
-      uint32_t word = words[q];
-      uint32_t regs[2] = {widening::biasedE4m3Low(word), widening::biasedE4m3High(word)};
-      for (int half = 0; half < 2; ++half)
-        for (int j = 0; j < 4; ++j) {
-          int code = codes[4 * q + j + 16 * half];
-          code = code >= 8 ? code - 16 : code;
-          double value = e4m3.decode(uint8_t(regs[half] >> (8 * j)));
-          ASSERT_EQ(value * widening::kBiasedE4m3Scale - widening::kBiasedE4m3Offset, code)
-              << "trial " << trial << " word " << q << " half " << half << " byte " << j;
-        }
-    }
-  }
-}
-
 // Weights packed sign_magnitude: lane q's word of each 16-byte group,
 // masked as it is and rotated right by 4, is the e4m3 bytes of code / 512
 // for K 4q .. 4q + 3 and 16 + 4q .. 16 + 4q + 3, exactly, for every code

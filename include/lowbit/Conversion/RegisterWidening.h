@@ -115,26 +115,6 @@ constexpr uint32_t spreadCodePair(uint32_t word, unsigned lane, bool signedCodes
   return (prmt(word, 0, kSpreadSelect + 0x0101u * lane) & kSpreadMask) ^ spreadMagic(signedCodes);
 }
 
-/// Signed 4-bit codes in the byte-fragment order (quant::kByteFragmentOrder)
-/// as e4m3 bytes without a lookup: a byte holding code + 8 (0..15: the
-/// sign bit flipped) is the e4m3 value (code + 8) / 512 exactly, subnormal
-/// (exponent field 0) up to 7 and of exponent field 1 from 8, where the
-/// implicit leading one takes the code's bit 3. The low register is one
-/// LOP3 (mask, flip), the high one a shift and a LOP3: 1.5 operations per
-/// four codes against s4ToE4m3's four. The products are (code + 8) / 512
-/// times the activations: a kernel would multiply its sums by 512 and take
-/// off 8 times the sum of the activations it multiplied (branch
-/// `w4a8-biased-e4m3`; not on main: on an H200 that cancellation lost
-/// accuracy on non-negative activations, docs/Roadmap.md).
-constexpr uint32_t kLowNibbles = 0x0F0F0F0Fu;
-constexpr uint32_t kNibbleSignBits = 0x08080808u;
-constexpr int64_t kBiasedE4m3Scale = 512;
-constexpr int64_t kBiasedE4m3Offset = 8;
-constexpr uint32_t biasedE4m3Low(uint32_t word) { return (word & kLowNibbles) ^ kNibbleSignBits; }
-constexpr uint32_t biasedE4m3High(uint32_t word) {
-  return ((word >> 4) & kLowNibbles) ^ kNibbleSignBits;
-}
-
 /// Signed 4-bit codes in the sign_magnitude layout (quant::kSignMagnitudeMask):
 /// register `high` (0 or 1) of a lane's word, the e4m3 bytes of code / 512,
 /// is a mask of the word or of the word rotated right by 4. Three

@@ -62,17 +62,6 @@ enum class LayoutKind {
 /// and the split-K GEMV's f16x2 pairs are then consecutive codes.
 inline constexpr int64_t kAwqOrder[8] = {0, 2, 4, 6, 1, 3, 5, 7};
 
-/// 4-bit codes in the order of 8-bit A fragments (mma.sync m16n8k32, and
-/// wgmma's register A for s8/e4m3): in each group of 32 codes (16 bytes of
-/// a row), word q holds codes 4q .. 4q + 3 in the low nibbles of its bytes
-/// and 16 + 4q .. 16 + 4q + 3 in the high ones, the codes of the two
-/// registers of a K step that lane 4g + q holds for a row (a0 / a2 or
-/// a1 / a3). One 32-bit load then gives both, split by masks and a shift.
-/// As an `interleave` order: position 8q + 2j + h holds code 4q + j + 16h.
-inline constexpr int64_t kByteFragmentOrder[32] = {0,  16, 1,  17, 2,  18, 3,  19, 4,  20, 5,
-                                                   21, 6,  22, 7,  23, 8,  24, 9,  25, 10, 26,
-                                                   11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
-
 /// 4-bit codes in the order of 16-bit A fragments (mma.sync m16n8k16 and
 /// wgmma's register A for f16/bf16): in each group of 32 codes (16 bytes of
 /// a row, two K steps of 16), word q holds the eight codes that lane 4g + q

@@ -584,8 +584,8 @@ func.func @interleave_fp8_weights(%x: tensor<128x256xf8E4M3FN>, %xs: tensor<1x1x
 
 // -----
 
-// The byte-fragment order (quant::kByteFragmentOrder) is read by no kernel
-// yet.
+// An interleave order no kernel reads (codes 4q + j and 16 + 4q + j of a
+// 32-code group in byte 4q + j's nibbles) is an error.
 func.func @byte_fragment_order(%x: tensor<256x1024xbf16>, %w: tensor<128x1024xi4, #lowbit.layout<interleave, order = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31]>>, %s: tensor<128x1xbf16>) -> tensor<256x128xbf16> {
   // expected-error @+1 {{GPU kernels read operand #1 row-major, packed or (4-bit weights) interleaved in AWQ's or the half-fragment order or sign_magnitude, not #lowbit.layout<interleave, order = [0, 16, 1, 17,}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = bf16> weight_scales(%s) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 16], mma_type = bf16, stages = 2, persistent = true>} : (tensor<256x1024xbf16>, tensor<128x1024xi4, #lowbit.layout<interleave, order = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31]>>, tensor<128x1xbf16>) -> tensor<256x128xbf16>
