@@ -57,14 +57,15 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     addConfig(lowbit::gpu::ConfigAttr::get(&context, config.getStrategy(), block, warp,
                                            mma.empty() ? config.getMma() : mma, config.getMmaType(),
                                            stages, splitK, {}, config.getPersistent(), sweepStreamK,
-                                           /*claimK=*/0));
+                                           /*claimK=*/0, /*producerRegisters=*/0));
   };
   // One of another strategy (no K splits).
   auto addWith = [&](lowbit::gpu::Strategy strategy, ArrayRef<int64_t> block,
                      ArrayRef<int64_t> warp, ArrayRef<int64_t> mma, Type mmaType, int64_t stages,
                      bool persistent) {
     addConfig(lowbit::gpu::ConfigAttr::get(&context, strategy, block, warp, mma, mmaType, stages, 1,
-                                           {}, persistent, /*streamK=*/false, /*claimK=*/0));
+                                           {}, persistent, /*streamK=*/false, /*claimK=*/0,
+                                           /*producerRegisters=*/0));
   };
   ArrayRef<int64_t> block = config.getBlock();
   bool splitKDefault = config.getStrategy() == lowbit::gpu::Strategy::SplitKGemv;
@@ -85,7 +86,8 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     auto addSplitK = [&](int64_t bn, int64_t warpN, int64_t stages, int64_t splitK) {
       addConfig(lowbit::gpu::ConfigAttr::get(
           &context, lowbit::gpu::Strategy::SplitKGemv, {16, bn, blockK}, {16, warpN}, mma,
-          config.getMmaType(), stages, splitK, {}, false, false, 0));
+          config.getMmaType(), stages, splitK, {}, false, false, /*claimK=*/0,
+          /*producerRegisters=*/0));
     };
     // Row tiles, K splits, and per lane 4 or 8 16-byte chunks of one row in
     // flight, or 2 or 4 chunks of each of 4 rows a warp streams together
@@ -170,7 +172,7 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
         addConfig(lowbit::gpu::ConfigAttr::get(
             &context, lowbit::gpu::Strategy::Wgmma, {tokens, rows, 256}, {tokens, 64},
             {tokens, 64, instK}, wgmmaType, stages, /*splitK=*/1, /*cluster=*/{},
-            /*persistent=*/true, /*streamK=*/true, /*claimK=*/0));
+            /*persistent=*/true, /*streamK=*/true, /*claimK=*/0, /*producerRegisters=*/0));
       };
       for (int64_t rows : {128, 64})
         for (int64_t stages : {4, 6})
@@ -195,10 +197,10 @@ mlir::lowbit::jit::candidateConfigs(const std::string &specText,
     bool fourBitWeights = spec->packedWeight();
     // The default's own tile (persistent), with another cluster or stream-K.
     auto addDefaultTile = [&](ArrayRef<int64_t> cluster, bool streamK) {
-      addConfig(lowbit::gpu::ConfigAttr::get(&context, config.getStrategy(), config.getBlock(),
-                                             config.getWarp(), config.getMma(), config.getMmaType(),
-                                             config.getStages(), config.getSplitK(), cluster,
-                                             /*persistent=*/true, streamK, /*claimK=*/0));
+      addConfig(lowbit::gpu::ConfigAttr::get(
+          &context, config.getStrategy(), config.getBlock(), config.getWarp(), config.getMma(),
+          config.getMmaType(), config.getStages(), config.getSplitK(), cluster,
+          /*persistent=*/true, streamK, /*claimK=*/0, /*producerRegisters=*/0));
     };
     if (config.getPersistent() && config.getCluster().empty()) {
       if (config.getStreamK() || !spillsWithStreamK)

@@ -85,7 +85,12 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
       SMs that stream faster take more; a range's sums are added atomically
       into its tile's f32 (s32) workspace, and the range that completes the
       tile stores it. The order of those additions, and so the last bits of
-      f32 results, varies from run to run (0, the default: the fixed split).
+      f32 results, varies from run to run (0, the default: the fixed split);
+      `producer_registers` (`wgmma`; 24 to 256, a multiple of 8): the
+      registers per thread the producer warpgroup keeps (`setmaxnreg.dec`),
+      the consumers sharing the rest up to 256 each (0, the default: the
+      kernel's choice, 40 beside up to three consumers, the consumers at
+      most 232).
 
     ```mlir
     #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256],
@@ -105,7 +110,9 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
         "thread-block cluster [x, y]; none means [1, 1]">:$cluster,
     DefaultValuedParameter<"bool", "false", "persistent tile scheduler">:$persistent,
     DefaultValuedParameter<"bool", "false", "stream-K tail scheduling">:$stream_k,
-    DefaultValuedParameter<"int64_t", "0", "K tiles per range claimed at run time">:$claim_k);
+    DefaultValuedParameter<"int64_t", "0", "K tiles per range claimed at run time">:$claim_k,
+    DefaultValuedParameter<"int64_t", "0",
+        "registers per thread the producer keeps (0: the kernel's choice)">:$producer_registers);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

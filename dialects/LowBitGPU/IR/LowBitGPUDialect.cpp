@@ -72,7 +72,7 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
                                  ArrayRef<int64_t> block, ArrayRef<int64_t> warp,
                                  ArrayRef<int64_t> mma, Type mmaType, int64_t stages,
                                  int64_t splitK, ArrayRef<int64_t> cluster, bool persistent,
-                                 bool streamK, int64_t claimK) {
+                                 bool streamK, int64_t claimK, int64_t producerRegisters) {
   auto positive = [](ArrayRef<int64_t> values) {
     return llvm::all_of(values, [](int64_t v) { return v > 0; });
   };
@@ -119,6 +119,12 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
   if (claimK && (!streamK || !isWgmmaShortTokenTile(mma[0])))
     return emitError() << "claim_k needs stream_k and a token tile of 8, 16 or 32 (mma = [T, 64, "
                           "k])";
+  // setmaxnreg takes 24 to 256 registers in steps of 8.
+  if (producerRegisters && (strategy != Strategy::Wgmma || producerRegisters < 24 ||
+                            producerRegisters > 256 || producerRegisters % 8))
+    return emitError() << "producer_registers needs the wgmma strategy and 24 to 256 registers, "
+                          "a multiple of 8, got "
+                       << producerRegisters;
   return success();
 }
 

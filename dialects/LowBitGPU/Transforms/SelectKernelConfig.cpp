@@ -282,7 +282,8 @@ FailureOr<ConfigAttr> checkedConfig(Operation *op, Strategy strategy, ArrayRef<i
   };
   ConfigAttr config =
       ConfigAttr::getChecked(emitError, op->getContext(), strategy, block, warp, mma, mmaType,
-                             stages, splitK, cluster, persistent, streamK, claimK);
+                             stages, splitK, cluster, persistent, streamK, claimK,
+                             /*producerRegisters=*/int64_t(0));
   if (!config)
     return failure();
   return config;
@@ -296,10 +297,11 @@ FailureOr<ConfigAttr> fitSharedMemory(Operation *op, FailureOr<ConfigAttr> check
   ConfigAttr config = *checked;
   int64_t limit = target.getMaxSharedMemoryPerBlock();
   for (int64_t stages = config.getStages(); stages >= 1; --stages) {
-    auto candidate = ConfigAttr::get(
-        op->getContext(), config.getStrategy(), config.getBlock(), config.getWarp(),
-        config.getMma(), config.getMmaType(), stages, config.getSplitK(), config.getCluster(),
-        config.getPersistent(), config.getStreamK(), config.getClaimK());
+    auto candidate =
+        ConfigAttr::get(op->getContext(), config.getStrategy(), config.getBlock(), config.getWarp(),
+                        config.getMma(), config.getMmaType(), stages, config.getSplitK(),
+                        config.getCluster(), config.getPersistent(), config.getStreamK(),
+                        config.getClaimK(), config.getProducerRegisters());
     if (candidate.getSharedMemoryBytes(p.inputBits, p.weightBits) <= limit)
       return candidate;
   }

@@ -37,6 +37,8 @@ constexpr int64_t kRegistersPerSM = 65536;
 /// The most a consumer thread takes (setmaxnreg's limit is 256; CUTLASS's
 /// consumers take 232 beside a 40-register producer).
 constexpr int64_t kMaxConsumerRegisters = 232;
+/// setmaxnreg's most.
+constexpr int64_t kSetMaxRegisters = 256;
 
 enum class WgmmaKind {
   Int8,     // s8 x s8 from shared memory
@@ -58,6 +60,10 @@ struct WgmmaProblem {
   /// K tiles per range that blocks claim at run time (config `claim_k`;
   /// 0: stream-K's fixed split).
   int64_t claimK = 0;
+  /// Config `producer_registers`: the producer's registers per thread, and
+  /// the consumers' cap raised to setmaxnreg's 256 (0: producerRegisters()'
+  /// rule and kMaxConsumerRegisters).
+  int64_t producerRegisterOverride = 0;
   /// The config's thread-block cluster: blocks along M and along N.
   int64_t clusterM = 1, clusterN = 1;
   WgmmaKind kind;
@@ -127,7 +133,14 @@ struct WgmmaProblem {
   /// four consumers 130 to 208. 56 costs three consumers nothing (152
   /// either way), two 8 of their 232 and four 8 of their 112 (W4A16 on
   /// packed weights, or bf16, then spills 20 to 92 bytes there).
-  int64_t producerRegisters() const { return claimK ? 56 : consumers() > 3 ? 24 : 40; }
+  int64_t producerRegisters() const {
+    if (producerRegisterOverride)
+      return producerRegisterOverride;
+    return claimK ? 56 : consumers() > 3 ? 24 : 40;
+  }
+  /// Registers per thread at launch: one block per SM's share, rounded down
+  /// to a multiple of 8 (ptxas's allocation unit).
+  int64_t launchedRegisters() const { return kRegistersPerSM / threads() / 8 * 8; }
   /// Registers per thread the consumers take (setmaxnreg.inc). The block
   /// is launched with one block per SM's share, 65536 / threads rounded
   /// down to a multiple of 8 (ptxas's allocation unit); setmaxnreg only
@@ -135,10 +148,10 @@ struct WgmmaProblem {
   /// per SM hung this way on the H200). Two consumers: 232; three: 152;
   /// four: 112.
   int64_t consumerRegisters() const {
-    int64_t launched = kRegistersPerSM / threads() / 8 * 8;
-    int64_t spare = launched * threads() - producerRegisters() * kWarpgroupThreads;
+    int64_t spare = launchedRegisters() * threads() - producerRegisters() * kWarpgroupThreads;
     int64_t perConsumer = spare / (consumers() * kWarpgroupThreads) / 8 * 8;
-    return std::min(perConsumer, kMaxConsumerRegisters);
+    return std::min(perConsumer,
+                    producerRegisterOverride ? kSetMaxRegisters : kMaxConsumerRegisters);
   }
   /// Registers the warpgroups hold once setmaxnreg has moved them; the
   /// block must be launched with as many (KernelLaunch::registerPool).

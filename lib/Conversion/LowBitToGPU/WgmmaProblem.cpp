@@ -150,6 +150,11 @@ FailureOr<WgmmaProblem> checkConfig(MatmulOp op, lowbit::gpu::ConfigAttr config,
   if (p.clusterSize() > 2)
     return op.emitOpError() << "wgmma clusters must be [2, 1] or [1, 2] (two blocks sharing "
                                "one operand's tile)";
+  // setmaxnreg.dec can only lower the producer's share of the launch.
+  if (p.producerRegisterOverride > p.launchedRegisters())
+    return op.emitOpError() << "producer_registers = " << p.producerRegisterOverride
+                            << " is more than the " << p.launchedRegisters()
+                            << " registers per thread this block is launched with";
   return p;
 }
 
@@ -205,6 +210,7 @@ FailureOr<WgmmaProblem> mlir::lowbit::wgmma::analyze(MatmulOp op, lowbit::gpu::C
   p.persistent = config.getPersistent();
   p.streamK = config.getStreamK();
   p.claimK = config.getClaimK();
+  p.producerRegisterOverride = config.getProducerRegisters();
   if (ArrayRef<int64_t> cluster = config.getCluster(); !cluster.empty()) {
     p.clusterM = cluster[0];
     p.clusterN = cluster[1];

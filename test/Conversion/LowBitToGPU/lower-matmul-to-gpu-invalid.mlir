@@ -641,3 +641,13 @@ func.func @sign_magnitude_gemv(%x: tensor<1x1024xf8E4M3FN>, %xs: tensor<1x1xf32>
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 32], mma_type = f8E4M3FN, stages = 4>} : (tensor<1x1024xf8E4M3FN>, tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, tensor<128x1xf32>, tensor<1x1xf32>) -> tensor<1x128xf32>
   return %y : tensor<1x128xf32>
 }
+
+// -----
+
+// setmaxnreg.dec lowers the producer's registers: it cannot keep more than
+// the block is launched with (65536 / 384 threads: 168).
+func.func @producer_registers_above_launch(%x: tensor<256x1024xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, %s: tensor<128x1xf32>) -> tensor<256x128xbf16> {
+  // expected-error @+1 {{producer_registers = 176 is more than the 168 registers per thread this block is launched with}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 4, persistent = true, producer_registers = 176>} : (tensor<256x1024xf8E4M3FN>, tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, tensor<128x1xf32>, tensor<1x1xf32>) -> tensor<256x128xbf16>
+  return %y : tensor<256x128xbf16>
+}

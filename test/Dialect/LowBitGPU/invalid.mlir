@@ -90,6 +90,22 @@ func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, bloc
 
 // -----
 
+// setmaxnreg takes 24 to 256 registers in steps of 8.
+// expected-error @+1 {{producer_registers needs the wgmma strategy and 24 to 256 registers, a multiple of 8, got 20}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true, producer_registers = 20>}
+
+// -----
+
+// expected-error @+1 {{producer_registers needs the wgmma strategy and 24 to 256 registers, a multiple of 8, got 36}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = i8, stages = 4, persistent = true, producer_registers = 36>}
+
+// -----
+
+// expected-error @+1 {{producer_registers needs the wgmma strategy and 24 to 256 registers, a multiple of 8, got 24}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = f16, stages = 4, producer_registers = 24>}
+
+// -----
+
 // expected-error @+2 {{expected ::mlir::lowbit::gpu::Strategy to be one of: mma_sync, wgmma, splitk_gemv, bitplane, lut}}
 // expected-error @+1 {{failed to parse LowBitGPU_ConfigAttr parameter 'strategy'}}
 func.func private @f() attributes {c = #lowbit_gpu.config<strategy = tcgen05, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = f16>}

@@ -12,6 +12,7 @@ module attributes {lowbit_gpu.target = #lowbit_gpu.target<chip = "sm_90a", featu
   // CHECK-DAG: f = #lowbit_gpu.target<chip = "sm_80">
   // CHECK-DAG: g = #lowbit_gpu.config<strategy = wgmma, block = [128, 192, 128], warp = [64, 192], mma = [64, 192, 32], mma_type = f8E4M3FN, stages = 5, persistent = true, stream_k = true>
   // CHECK-DAG: h = #lowbit_gpu.config<strategy = wgmma, block = [16, 192, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true, claim_k = 4>
+  // CHECK-DAG: i = #lowbit_gpu.config<strategy = wgmma, block = [192, 128, 256], warp = [192, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 3, persistent = true, stream_k = true, producer_registers = 24>
   func.func @configs() attributes {
       a = #lowbit_gpu.config<strategy = wgmma, block = [128, 256, 64], warp = [64, 256], mma = [64, 256, 16], mma_type = bf16, stages = 4, cluster = [2, 1], persistent = true>,
       b = #lowbit_gpu.config<mma_type = f16, strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], stages = 3, split_k = 1>,
@@ -20,7 +21,8 @@ module attributes {lowbit_gpu.target = #lowbit_gpu.target<chip = "sm_90a", featu
       e = #lowbit_gpu.config<strategy = lut, block = [16, 128, 256], warp = [16, 32], mma = [1, 1, 4], mma_type = f16, stages = 2>,
       f = #lowbit_gpu.target<chip = "sm_80">,
       g = #lowbit_gpu.config<strategy = wgmma, block = [128, 192, 128], warp = [64, 192], mma = [64, 192, 32], mma_type = f8E4M3FN, stages = 5, persistent = true, stream_k = true>,
-      h = #lowbit_gpu.config<strategy = wgmma, block = [16, 192, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true, claim_k = 4>} {
+      h = #lowbit_gpu.config<strategy = wgmma, block = [16, 192, 256], warp = [16, 64], mma = [16, 64, 16], mma_type = f16, stages = 4, persistent = true, stream_k = true, claim_k = 4>,
+      i = #lowbit_gpu.config<strategy = wgmma, block = [192, 128, 256], warp = [192, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 3, persistent = true, stream_k = true, producer_registers = 24>} {
     return
   }
 }
