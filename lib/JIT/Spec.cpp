@@ -54,6 +54,24 @@ const WeightCode *weightCode(llvm::StringRef name) {
   return nullptr;
 }
 
+/// The spec language's weight layouts by name, and the sm_90a kernels that
+/// read each one but `packed`.
+struct LayoutName {
+  MatmulSpec::Layout layout;
+  llvm::StringLiteral name, readers;
+};
+constexpr LayoutName kLayoutNames[] = {
+    {MatmulSpec::Layout::Packed, "packed", ""},
+    {MatmulSpec::Layout::HalfFragment, "half_fragment", "wgmma W4A16 and the TMA GEMV"},
+    {MatmulSpec::Layout::SignMagnitude, "sign_magnitude", "wgmma W4A8 e4m3"}};
+
+const LayoutName &layoutName(MatmulSpec::Layout layout) {
+  for (const LayoutName &entry : kLayoutNames)
+    if (entry.layout == layout)
+      return entry;
+  llvm_unreachable("every layout has a name");
+}
+
 /// "u2, s2, ..., e4m3 or e5m2".
 std::string weightCodeNames() {
   std::string names;
@@ -131,12 +149,12 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
       }
       seenW = true;
     } else if (key == "layout") {
-      if (value != "packed" && value != "half_fragment" && value != "sign_magnitude")
+      const LayoutName *named =
+          llvm::find_if(kLayoutNames, [&](const LayoutName &entry) { return entry.name == value; });
+      if (named == std::end(kLayoutNames))
         return specError("layout=" + value +
                          ": weight layouts are packed, half_fragment or sign_magnitude");
-      spec.layout = value == "half_fragment"    ? MatmulSpec::Layout::HalfFragment
-                    : value == "sign_magnitude" ? MatmulSpec::Layout::SignMagnitude
-                                                : MatmulSpec::Layout::Packed;
+      spec.layout = named->layout;
     } else if (key == "scale" || key == "out") {
       if (!isRealType(value))
         return specError(key + "=" + value + ": expected f16, bf16 or f32");
@@ -207,11 +225,9 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
 }
 
 llvm::Error MatmulSpec::checkArch(llvm::StringRef arch) const {
-  if (layout == Layout::HalfFragment && arch != "sm_90a")
-    return specError("layout=half_fragment runs on sm_90a (wgmma W4A16 and the TMA GEMV), not " +
-                     arch);
-  if (layout == Layout::SignMagnitude && arch != "sm_90a")
-    return specError("layout=sign_magnitude runs on sm_90a (wgmma W4A8 e4m3), not " + arch);
+  if (layout != Layout::Packed && arch != "sm_90a")
+    return specError("layout=" + layoutName(layout).name + " runs on sm_90a (" +
+                     layoutName(layout).readers + "), not " + arch);
   return llvm::Error::success();
 }
 
@@ -224,10 +240,8 @@ std::string MatmulSpec::str() const {
   if (zeroPoints)
     text += ":zp";
   // Packed specs keep the spelling (and cache keys) they had before layouts.
-  if (layout == Layout::HalfFragment)
-    text += " layout=half_fragment";
-  if (layout == Layout::SignMagnitude)
-    text += " layout=sign_magnitude";
+  if (layout != Layout::Packed)
+    text += (" layout=" + layoutName(layout).name).str();
   return text + " scale=" + scaleType + " out=" + out;
 }
 

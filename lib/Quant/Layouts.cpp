@@ -1,6 +1,9 @@
 //===- Layouts.cpp - the bytes of every #lowbit.layout --------------------===//
 #include "lowbit/Quant/Layouts.h"
 
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/MathExtras.h"
+
 #include <cmath>
 #include <string>
 
@@ -166,9 +169,6 @@ llvm::Error check(const Layout &layout, const CodeMatrix &m) {
   return llvm::Error::success();
 }
 
-/// A 4-bit code (its low four bits, two's complement) as an int.
-int signed4(uint8_t code) { return (code & 8) ? int(code & 0xF) - 16 : int(code & 0xF); }
-
 /// The bytes of a row of signed 4-bit codes in the sign_magnitude layout.
 llvm::Error packSignMagnitudeRow(ArrayRef<uint8_t> row, int64_t rowIndex,
                                  std::vector<uint8_t> &out) {
@@ -178,15 +178,15 @@ llvm::Error packSignMagnitudeRow(ArrayRef<uint8_t> row, int64_t rowIndex,
       for (int j = 0; j < 4; ++j) {
         int64_t lowCol = group + 4 * q + j, highCol = lowCol + 16;
         for (int64_t col : {lowCol, highCol})
-          if (signed4(row[col]) == -8)
+          if (llvm::SignExtend32<4>(row[col]) == -8)
             return error("sign_magnitude holds codes -7..7; code -8 at row " +
                          std::to_string(rowIndex) + ", column " + std::to_string(col));
-        low |= uint32_t(signMagnitudeByte(signed4(row[lowCol]))) << (8 * j);
-        high |= uint32_t(signMagnitudeByte(signed4(row[highCol]))) << (8 * j);
+        low |= uint32_t(signMagnitudeByte(llvm::SignExtend32<4>(row[lowCol]))) << (8 * j);
+        high |= uint32_t(signMagnitudeByte(llvm::SignExtend32<4>(row[highCol]))) << (8 * j);
       }
-      uint32_t word = low | rotateRight(high, 32 - kSignMagnitudeRotation);
-      for (int b = 0; b < 4; ++b)
-        out.push_back(uint8_t(word >> (8 * b)));
+      out.resize(out.size() + 4);
+      llvm::support::endian::write32le(out.data() + out.size() - 4,
+                                       low | llvm::rotl(high, kSignMagnitudeRotation));
     }
   return llvm::Error::success();
 }
@@ -195,11 +195,9 @@ llvm::Error packSignMagnitudeRow(ArrayRef<uint8_t> row, int64_t rowIndex,
 void unpackSignMagnitudeRow(const uint8_t *bytes, int64_t cols, uint8_t *row) {
   for (int64_t group = 0; group < cols; group += kSignMagnitudeGroup)
     for (int q = 0; q < 4; ++q) {
-      const uint8_t *w = bytes + group / 2 + 4 * q;
-      uint32_t word =
-          uint32_t(w[0]) | uint32_t(w[1]) << 8 | uint32_t(w[2]) << 16 | uint32_t(w[3]) << 24;
+      uint32_t word = llvm::support::endian::read32le(bytes + group / 2 + 4 * q);
       uint32_t low = word & kSignMagnitudeMask;
-      uint32_t high = rotateRight(word, kSignMagnitudeRotation) & kSignMagnitudeMask;
+      uint32_t high = llvm::rotr(word, kSignMagnitudeRotation) & kSignMagnitudeMask;
       for (int j = 0; j < 4; ++j) {
         row[group + 4 * q + j] = uint8_t(signMagnitudeCode(uint8_t(low >> (8 * j))) & 0xF);
         row[group + 16 + 4 * q + j] = uint8_t(signMagnitudeCode(uint8_t(high >> (8 * j))) & 0xF);

@@ -120,7 +120,7 @@ constexpr uint32_t spreadCodePair(uint32_t word, unsigned lane, bool signedCodes
 /// is a mask of the word or of the word rotated right by 4. Three
 /// operations per eight codes, exact, no activation sums.
 constexpr uint32_t signMagnitudeE4m3(uint32_t word, bool high) {
-  return (high ? quant::rotateRight(word, quant::kSignMagnitudeRotation) : word) &
+  return (high ? llvm::rotr(word, quant::kSignMagnitudeRotation) : word) &
          quant::kSignMagnitudeMask;
 }
 

@@ -38,6 +38,7 @@
 #define LOWBIT_QUANT_LAYOUTS_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/bit.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -85,11 +86,8 @@ inline constexpr int64_t kHalfFragmentOrder[32] = {0,  8,  16, 24, 1,  9,  17, 2
 /// load, one mask, one rotate and one mask widen eight codes (the lookups
 /// of packed s4 codes take ten operations for eight); -8 has no encoding.
 inline constexpr uint32_t kSignMagnitudeMask = 0x87878787u;
-inline constexpr unsigned kSignMagnitudeRotation = 4;
+inline constexpr int kSignMagnitudeRotation = 4;
 inline constexpr int64_t kSignMagnitudeScale = 512;
-constexpr uint32_t rotateRight(uint32_t word, unsigned bits) {
-  return bits % 32 ? (word >> (bits % 32)) | (word << (32 - bits % 32)) : word;
-}
 /// The e4m3 byte of code / 512 for a code in -7..7.
 constexpr uint8_t signMagnitudeByte(int code) {
   return uint8_t((code < 0 ? 0x80 : 0) | (code < 0 ? -code : code));
