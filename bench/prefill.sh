@@ -14,8 +14,7 @@
 # codes -7..7 as e4m3 bytes, widened by masks and a rotate; -t128 at M = 4096
 # and 8192: 128-token tiles, 4 stages, instead of the default 192 and 3;
 # -c12 / -c21: the default's tiles in clusters of two along N / M instead of
-# stream-K; -p24, packed too: a 24-register producer, the consumers 240
-# registers instead of 232), and
+# stream-K), and
 # W4A16 with the weights interleaved in the half-fragment order
 # (w4a16-fragment-*: two K steps' codes per 32-bit load, widened by masks);
 # at M = 1024 on 8192 x 8192 also with scales per group of 64 and 32.
@@ -130,7 +129,6 @@ w4a8fp8_wgmma() {
     t128) tokens=128 ;;
     c12) schedule="cluster = [1, 2]" ;;
     c21) schedule="cluster = [2, 1]" ;;
-    p24) schedule="stream_k = true, producer_registers = 24" ;;
   esac
   local stages=$([ "$tokens" = 192 ] && echo 3 || echo 4)
   if [ -n "$variant" ]; then
@@ -157,7 +155,5 @@ for m in 1024 4096 8192; do
     [ "$m" = 1024 ] || w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude t128
     w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude c12
     w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude c21
-    w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" sign_magnitude p24
-    w4a8fp8_wgmma $m "${shape%x*}" "${shape#*x}" packed p24
   done
 done

@@ -62,7 +62,7 @@ struct WgmmaProblem {
   int64_t claimK = 0;
   /// Config `producer_registers`: the producer's registers per thread, and
   /// the consumers' cap raised to setmaxnreg's 256 (0: producerRegisters()'
-  /// rule and kMaxConsumerRegisters).
+  /// rule, the consumers capped at kMaxConsumerRegisters unless wideConsumers()).
   int64_t producerRegisterOverride = 0;
   /// The config's thread-block cluster: blocks along M and along N.
   int64_t clusterM = 1, clusterN = 1;
@@ -133,10 +133,20 @@ struct WgmmaProblem {
   /// four consumers 130 to 208. 56 costs three consumers nothing (152
   /// either way), two 8 of their 232 and four 8 of their 112 (W4A16 on
   /// packed weights, or bf16, then spills 20 to 92 bytes there).
+  /// W4A8-e4m3 on 192-token tiles keeps 24 beside two consumers as well:
+  /// at 232 registers ptxas 13 spilled 4 to 36 bytes in their K-tile loop
+  /// (around the ring's barrier wait; 8.8 million local-memory requests at
+  /// M = 4096 on 28672 x 8192), at 240 none, and on the H100 they ran up to
+  /// 1.07x faster (2026-12-06, bench/results/2026-12-06-h100-producer24.md).
   int64_t producerRegisters() const {
     if (producerRegisterOverride)
       return producerRegisterOverride;
-    return claimK ? 56 : consumers() > 3 ? 24 : 40;
+    if (claimK)
+      return 56;
+    return consumers() > 3 || wideConsumers() ? 24 : 40;
+  }
+  bool wideConsumers() const {
+    return kind == WgmmaKind::Int4Fp8 && consumers() == 2 && tileCols() >= 192 && !claimK;
   }
   /// Registers per thread at launch: one block per SM's share, rounded down
   /// to a multiple of 8 (ptxas's allocation unit).
@@ -150,8 +160,8 @@ struct WgmmaProblem {
   int64_t consumerRegisters() const {
     int64_t spare = launchedRegisters() * threads() - producerRegisters() * kWarpgroupThreads;
     int64_t perConsumer = spare / (consumers() * kWarpgroupThreads) / 8 * 8;
-    return std::min(perConsumer,
-                    producerRegisterOverride ? kSetMaxRegisters : kMaxConsumerRegisters);
+    bool uncapped = producerRegisterOverride || wideConsumers();
+    return std::min(perConsumer, uncapped ? kSetMaxRegisters : kMaxConsumerRegisters);
   }
   /// Registers the warpgroups hold once setmaxnreg has moved them; the
   /// block must be launched with as many (KernelLaunch::registerPool).

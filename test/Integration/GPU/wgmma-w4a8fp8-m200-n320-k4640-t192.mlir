@@ -2,19 +2,27 @@
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 // RUN: FileCheck %s --check-prefix=GRID < %t.json
 // RUN: FileCheck %s --check-prefix=STORES < %t.ptx
-// RUN: %if ptxas %{ ptxas -arch=sm_90a %t.ptx -o %t.cubin %}
+// RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // CHECK: 1 kernel(s)
 
 // W4A8 with e4m3 activations on wgmma in 192-token tiles (the default from
 // M = 4096), 3 stages, stream-K: the tile's sum and the running f32 sum are
-// 2 x 96 registers per consumer thread (ptxas 13.0 spills 24 bytes, outside
-// the K loop, beside the stream-K exchange; the benchmark shapes 16 to 36). 200 tokens leave the second tile 8 rows; 6 tiles of 128
+// 2 x 96 registers per consumer thread. The producer keeps 24 registers and
+// the two consumers take 240 (WgmmaProblem::wideConsumers): at 232 ptxas
+// 13.0 spilled 24 bytes here and 4 to 36 in the benchmark shapes, some in
+// the K loop. The register pool is the launch's 168 x 384 exactly
+// (GRID below).
+// PTX-DAG: setmaxnreg.dec.sync.aligned.u32 24;
+// PTX-DAG: setmaxnreg.inc.sync.aligned.u32 240;
+// PTXAS: 0 bytes spill stores, 0 bytes spill loads
+// 200 tokens leave the second tile 8 rows; 6 tiles of 128
 // weight rows x 192 tokens, each split along K into 2 parts of its 19 K
 // tiles of 256 (K = 4640 ends inside one). The result is staged through
 // shared memory in boxes of 48 tokens, two buffers per consumer (the whole
 // tile's 192 do not fit beside the ring): four TMA stores per tile.
 // GRID: "grid": [
 // GRID-NEXT: 12,
+// GRID: "register_pool": 64512,
 // GRID: "shared_memory": 222512,
 // GRID: "box_rows": 48,
 // GRID-NEXT: "param": 4,
