@@ -252,8 +252,9 @@ TEST(Spec, HalfFragmentWeights) {
 }
 
 // s4 weights in the sign_magnitude layout with e4m3 activations: one
-// spelling, the layout in the MLIR, sm_90a only, and kernels (wgmma from
-// one token on) whose manifests name the layout the host packs in.
+// spelling, the layout in the MLIR, sm_90a only, and kernels (tma_gemv's
+// tensor cores at one token, wgmma at 200) whose manifests name the layout
+// the host packs in.
 TEST(Spec, SignMagnitudeWeights) {
   auto spec = parseSpec("matmul m=1 n=256 k=512 a=e4m3:per_tensor w=s4 layout=sign_magnitude");
   ASSERT_TRUE(bool(spec)) << errorText(spec.takeError());
@@ -272,12 +273,13 @@ TEST(Spec, SignMagnitudeWeights) {
               std::string::npos);
   }
   EXPECT_FALSE(bool(spec->checkArch("sm_90a")));
-  for (int64_t m : {1, 200}) {
+  for (auto [m, strategy] :
+       {std::pair<int64_t, const char *>{1, "strategy = tma_gemv"}, {200, "strategy = wgmma"}}) {
     MatmulSpec sized = *spec;
     sized.m = m;
     std::optional<CompiledWeight> compiled = compileForSm90a(sized);
     ASSERT_TRUE(compiled.has_value());
-    EXPECT_NE(compiled->config.find("wgmma"), std::string::npos) << sized.str();
+    EXPECT_NE(compiled->config.find(strategy), std::string::npos) << sized.str();
     EXPECT_EQ(compiled->weight.getString("layout"), "sign_magnitude") << sized.str();
   }
 }
@@ -1051,18 +1053,24 @@ TEST(Tuner, CandidatesAroundTheDefault) {
 // sign_magnitude weights: every candidate around the default is a wgmma
 // config (the only strategy that reads the layout), and each compiles or
 // is refused with a message.
-TEST(Tuner, SignMagnitudeCandidatesStayOnWgmma) {
+// The candidates around a sign_magnitude default are kernels that read the
+// layout: wgmma, or tma_gemv's f16 tensor cores up to 16 tokens.
+TEST(Tuner, SignMagnitudeCandidatesReadTheLayout) {
   for (const char *text : {"matmul m=16 n=1024 k=1024 a=e4m3 w=s4 layout=sign_magnitude",
                            "matmul m=1024 n=1024 k=1024 a=e4m3 w=s4 layout=sign_magnitude"}) {
     auto spec = parseSpec(text);
     ASSERT_TRUE(bool(spec)) << errorText(spec.takeError());
     std::optional<CompiledWeight> compiled = compileForSm90a(*spec);
     ASSERT_TRUE(compiled.has_value());
-    auto configs = candidateConfigs(text, compiled->config);
+    auto configs = candidateConfigs(text, compiled->config, "sm_90a");
     ASSERT_TRUE(bool(configs)) << errorText(configs.takeError());
     int generated = 0;
     for (const std::string &config : *configs) {
-      EXPECT_NE(config.find("strategy = wgmma"), std::string::npos) << config;
+      bool tmaGemv = config.find("strategy = tma_gemv") != std::string::npos &&
+                     config.find("mma = [16, 8, 16], mma_type = f16") != std::string::npos;
+      EXPECT_TRUE(config.find("strategy = wgmma") != std::string::npos ||
+                  (tmaGemv && spec->m <= 16))
+          << config;
       CompileOptions options;
       options.arch = "sm_90a";
       options.config = config;

@@ -140,6 +140,10 @@ TEST(Widening, SignMagnitudeWordsBecomeExactE4m3) {
           double value = e4m3.decode(uint8_t(reg >> (8 * j)));
           ASSERT_EQ(value * kSignMagnitudeScale, code)
               << "trial " << trial << " word " << q << " high " << high << " byte " << j;
+          // tma_gemv's pairs: pair 2 high + j / 2 of word q, element j % 2.
+          ASSERT_EQ(
+              widening::pairCode(widening::ChunkOrder::SignMagnitude, q, 2 * high + j / 2, j % 2),
+              4 * q + j + 16 * high);
         }
       }
     }
@@ -209,15 +213,29 @@ TEST(Widening, ChunkGathersPickTheActivationsOfTheirCodes) {
       EXPECT_EQ(widening::chunkCode(ChunkOrder::Awq, j, s), 8 * j + kAwqOrder[s]);
       EXPECT_EQ(widening::chunkCode(ChunkOrder::HalfFragment, j, s), kHalfFragmentOrder[8 * j + s]);
     }
+  // Each order's pairs hold each of a chunk's 32 codes once.
+  for (ChunkOrder order :
+       {ChunkOrder::Packed, ChunkOrder::Awq, ChunkOrder::HalfFragment, ChunkOrder::SignMagnitude}) {
+    std::vector<int> seen(32, 0);
+    for (int j = 0; j < 4; ++j)
+      for (int q = 0; q < 4; ++q)
+        for (int h = 0; h < 2; ++h)
+          ++seen.at(widening::pairCode(order, j, q, h));
+    EXPECT_EQ(seen, std::vector<int>(32, 1)) << int(order);
+  }
   uint32_t words[8];
   for (int w = 0; w < 8; ++w)
     words[w] = 0x03020100u + 0x04040404u * w;
   auto byteOf = [](uint32_t word, int b) { return int((word >> (8 * b)) & 0xFF); };
-  for (ChunkOrder order : {ChunkOrder::Packed, ChunkOrder::Awq, ChunkOrder::HalfFragment})
+  for (ChunkOrder order :
+       {ChunkOrder::Packed, ChunkOrder::Awq, ChunkOrder::HalfFragment, ChunkOrder::SignMagnitude})
     for (int j = 0; j < 4; ++j) {
       for (int q = 0; q < 4; ++q) {
-        int first = widening::chunkCode(order, j, q), second = widening::chunkCode(order, j, q + 4);
-        if (order != ChunkOrder::Packed) {
+        int first = widening::pairCode(order, j, q, 0), second = widening::pairCode(order, j, q, 1);
+        if (order != ChunkOrder::SignMagnitude) {
+          EXPECT_EQ(second, widening::chunkCode(order, j, q + 4));
+        }
+        if (order == ChunkOrder::Awq || order == ChunkOrder::HalfFragment) {
           // f16/bf16 activations as loaded: word w holds activations 2w, 2w + 1.
           EXPECT_EQ(first % 2, 0);
           EXPECT_EQ(second, first + 1);
@@ -231,6 +249,8 @@ TEST(Widening, ChunkGathersPickTheActivationsOfTheirCodes) {
         }
       }
       for (bool odd : {false, true}) {
+        if (order == ChunkOrder::SignMagnitude)
+          continue; // not on s8 tensor cores
         widening::ByteGather g = widening::nibbleBytes(order, j, odd);
         uint32_t gathered = widening::prmt(words[g.lo], words[g.hi], g.select);
         for (int i = 0; i < 4; ++i)

@@ -147,13 +147,20 @@ bool scalePerQuad(QuantSchemeAttr scheme) {
 /// half-fragment order, GemvProblem::codeOrder) in rows of whole
 /// 16-byte chunks, one level of scales of type `scaleOk` per tensor,
 /// output channel or group of whole chunks (32 codes) along K, integer or
-/// no zero points.
+/// no zero points. sign_magnitude codes with e4m3 activations too (signed,
+/// no zero points, a scale per 128-code quad), which only tma_gemv's
+/// tensor cores of the GEMVs' paths take.
 bool gemvDecodesFourBitCodes(MatmulOp op, function_ref<bool(Type)> scaleOk) {
   RankedTensorType weight = op.getWeight().getType();
   QuantSchemeAttr scheme = op.getWeightScheme();
   auto layout = dyn_cast_or_null<LayoutAttr>(weight.getEncoding());
   bool groups = scaleGroups(scheme);
-  bool interleavedCodes = layout && (layout.isAwqInterleave() || layout.isHalfFragmentInterleave());
+  bool signMagnitude = layout && layout.getKind() == LayoutKind::SignMagnitude &&
+                       isa<Float8E4M3FNType>(op.getInput().getType().getElementType()) &&
+                       scheme.getSignedness() == Signedness::Signed && !scheme.hasZeroPoints() &&
+                       scalePerQuad(scheme);
+  bool interleavedCodes =
+      layout && (layout.isAwqInterleave() || layout.isHalfFragmentInterleave() || signMagnitude);
   // Scales per output channel (axis 0) or per group along K (axis 1).
   bool axisOk = scheme.getGranularity() == Granularity::PerTensor ||
                 (scheme.getGranularity() == Granularity::PerChannel && scheme.getAxis() == 0) ||
@@ -661,18 +668,24 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   // wgmma needs the whole M known (its tensor maps are encoded per shape).
   p.fourBitWgmma = !ShapedType::isDynamic(p.m) && wgmmaTakesFourBitWeights(op, p.m);
   auto layout = dyn_cast_or_null<LayoutAttr>(op.getWeight().getType().getEncoding());
-  // Only wgmma's W4A8 e4m3 reads sign_magnitude weights: where it cannot
-  // take them, say why here rather than pick a kernel that refuses them.
-  if (layout && layout.getKind() == LayoutKind::SignMagnitude &&
-      !(target.hasWgmma() && p.fourBitWgmma))
-    return op.emitOpError() << "sign_magnitude weights run on wgmma's W4A8 e4m3 kernels only: "
-                               "they need sm_90a, a static M, e4m3 activations with per-token or "
-                               "per-tensor scales, and scales per channel or per tensor without "
-                               "zero points (target "
-                            << target.getChip() << ")";
+  p.tensorCoreGemv = gemvTakesTensorCores(op);
+  // wgmma's W4A8 e4m3 and, up to 16 tokens, tma_gemv's tensor cores read
+  // sign_magnitude weights: where neither can take them, say why here
+  // rather than pick a kernel that refuses them.
+  bool signMagnitudeOnWgmma = target.hasWgmma() && p.fourBitWgmma;
+  bool signMagnitudeOnTmaGemv = p.tensorCoreGemv && !ShapedType::isDynamic(p.m) && p.m <= 16 &&
+                                target.getComputeCapability() >= 90;
+  if (layout && layout.getKind() == LayoutKind::SignMagnitude && !signMagnitudeOnWgmma &&
+      !signMagnitudeOnTmaGemv)
+    return op.emitOpError()
+           << "sign_magnitude weights run on wgmma's W4A8 e4m3 kernels (sm_90a, a static M, e4m3 "
+              "activations with per-token or per-tensor scales, weight scales per channel or "
+              "per tensor without zero points) and, up to 16 tokens, on tma_gemv's tensor cores "
+              "(sm_90 or newer, also weight scales per group of a multiple of 128): neither "
+              "takes this product (target "
+           << target.getChip() << ")";
   p.halfFragmentWeights = p.fourBitWgmma && layout && layout.isHalfFragmentInterleave();
   p.halfProductGemv = gemvTakesHalfProducts(op);
-  p.tensorCoreGemv = gemvTakesTensorCores(op);
   p.int8TensorCoreGemv = gemvTakesInt8TensorCores(op);
   p.scalesPerQuad = scalePerQuad(op.getWeightSchemeAttr());
   p.wholeChunkGemv = gemvStreamsWholeChunks(op);

@@ -163,6 +163,12 @@ enum class ChunkOrder {
   Packed,       // nibble s of word j: code 8j + s
   Awq,          // quant::kAwqOrder in each word: code 8j + 2 (s % 4) + s / 4
   HalfFragment, // quant::kHalfFragmentOrder: code 2j + 8 (s % 4) + s / 4
+  // quant's sign_magnitude layout: no nibble holds a code (each code's sign
+  // bit sits apart from its magnitude); a word's two registers of e4m3
+  // bytes (signMagnitudeE4m3) hold codes 4j .. 4j + 3 and 16 + 4j ..
+  // 16 + 4j + 3, and pair q is bytes 2 (q % 2) and the next of register
+  // q / 2 (pairCode).
+  SignMagnitude,
 };
 constexpr int chunkCode(ChunkOrder order, int word, int nibble) {
   switch (order) {
@@ -172,8 +178,18 @@ constexpr int chunkCode(ChunkOrder order, int word, int nibble) {
     return 8 * word + 2 * (nibble % 4) + nibble / 4;
   case ChunkOrder::HalfFragment:
     return 2 * word + 8 * (nibble % 4) + nibble / 4;
+  case ChunkOrder::SignMagnitude:
+    return -1; // no nibbles: pairCode
   }
   return -1;
+}
+/// The code that element `half` (0 or 1) of pair q of word j holds: nibble
+/// q + 4 half of the word, or sign_magnitude's byte 2 (q % 2) + half of
+/// register q / 2.
+constexpr int pairCode(ChunkOrder order, int word, int pair, int half) {
+  if (order == ChunkOrder::SignMagnitude)
+    return 16 * (pair / 2) + 4 * word + 2 * (pair % 2) + half;
+  return chunkCode(order, word, pair + 4 * half);
 }
 
 /// f16/bf16 activations of the interleaved orders' pairs, consecutive
@@ -201,6 +217,10 @@ constexpr ByteGather pairBytes(ChunkOrder order, int word, int pair, bool spread
     lo = hi = 2 * pair + word / 2;
     first = 2 * (word % 2);
     second = first + 1;
+  } else if (order == ChunkOrder::SignMagnitude) {
+    lo = hi = word + 4 * (pair / 2);
+    first = 2 * (pair % 2);
+    second = first + 1;
   }
   return {lo, hi, uint32_t(spread ? first | second << 8 : first | second << 4)};
 }
@@ -215,6 +235,8 @@ constexpr ByteGather nibbleBytes(ChunkOrder order, int word, bool odd) {
     return {2 * word, 2 * word + 1, odd ? 0x7362u : 0x5140u};
   case ChunkOrder::HalfFragment:
     return {2 * odd + word / 2, 4 + 2 * odd + word / 2, word % 2 ? 0x7362u : 0x5140u};
+  case ChunkOrder::SignMagnitude:
+    break; // s8 tensor cores do not read sign_magnitude codes
   }
   return {0, 0, 0};
 }

@@ -197,6 +197,16 @@ struct Emitter {
     Value magnitude = permute(widening::kS8Low[0], widening::kS8Low[1], andi(word, 0x7777));
     return ori(magnitude, andi(signMask(word), 0xF8F8F8F8));
   }
+  /// Register `high` (0: codes 4q .. 4q + 3 of a 32-code group, 1: 16 + 4q
+  /// ..) of word q of sign_magnitude weights: the e4m3 bytes of code / 512,
+  /// a mask of the word or of the word rotated right by 4 (a funnel shift,
+  /// which LLVM emits as `shf.l.wrap` by 28). On the host:
+  /// widening::signMagnitudeE4m3, checked against the e4m3 decoder.
+  Value signMagnitudeE4m3(Value word, bool high) {
+    if (high)
+      word = LLVM::FshrOp::create(b, loc, word, word, i32(quant::kSignMagnitudeRotation));
+    return andi(word, quant::kSignMagnitudeMask);
+  }
 };
 
 /// Builds `then` under `cond`.

@@ -83,9 +83,11 @@ struct GemvProblem {
   /// `interleave` layout) makes them codes 8j + 2q and the next, the
   /// half-fragment order (quant::kHalfFragmentOrder) codes 2j + 8q and the
   /// next: consecutive codes, which multiply the activations as they are
-  /// loaded.
+  /// loaded. sign_magnitude codes (e4m3 activations on tensor cores only)
+  /// pair consecutive codes too (HalfPairs::signMagnitudeWeights).
   widening::ChunkOrder codeOrder = widening::ChunkOrder::Packed;
   bool interleavedCodes() const { return codeOrder != widening::ChunkOrder::Packed; }
+  bool signMagnitudeCodes() const { return codeOrder == widening::ChunkOrder::SignMagnitude; }
   /// The tma_gemv strategy: weight tiles stream through a shared-memory
   /// ring of `ringSlots` slots (buildTmaKernel).
   bool tma = false;
@@ -243,9 +245,9 @@ void foldHalfProducts(OpBuilder &b, Location loc, const GemvProblem &p, const Ge
 /// The 16-bit pairs of the f16x2 and tensor-core paths: a 16-byte chunk's
 /// 32 4-bit codes of one row as four vector<8 x half> "pairs" q = 0..3 (half:
 /// f16, or bf16 for bf16 activations on tensor cores), element
-/// 2j + h of pair q holding code 8j + 4h + q (packed codes: word j's codes
-/// q and q + 4) or 8j + 2q + h (paired codes), and the chunk's activations
-/// in the same order.
+/// 2j + h of pair q holding code widening::pairCode(order, j, q, h) (packed
+/// codes: 8j + 4h + q, word j's codes q and q + 4; AWQ's order: 8j + 2q + h),
+/// and the chunk's activations in the same order.
 struct HalfPairs {
   OpBuilder &b;
   Location loc;
@@ -301,6 +303,8 @@ struct HalfPairs {
   /// have their sign bits flipped (code + 8, the bias) by the same lop3:
   /// `(w & mask) ^ (magic | sign bits)`.
   SmallVector<Value> weights(Value w, Value offset, Value scale) {
+    if (p.signMagnitudeCodes())
+      return signMagnitudeWeights(w, scale);
     bool bf16 = half.isBF16();
     auto shiftedBy = [&](int64_t bits) {
       return arith::ShRUIOp::create(b, loc, w, splatWords(bits)).getResult();
@@ -388,8 +392,6 @@ struct HalfPairs {
     for (Value v : vectors)
       llvm::append_range(x, vectorWords(b, loc, v));
     bool fp8 = isa<Float8E4M3FNType>(p.actType);
-    auto byteType = VectorType::get({2}, b.getI8Type());
-    auto halfPair = VectorType::get({2}, half);
     SmallVector<Value> pairs;
     for (int64_t q = 0; q < 4; ++q) {
       Value pair = ub::PoisonOp::create(b, loc, words);
@@ -400,25 +402,58 @@ struct HalfPairs {
         Value gathered = NVVM::PermuteOp::create(
             b, loc, i32, x[g.lo], x[g.hi], arith::ConstantIntOp::create(b, loc, i32, g.select),
             NVVM::PermuteMode::DEFAULT);
-        Value word;
-        if (fp8) {
-          Value codes = LLVM::BitcastOp::create(
-              b, loc, byteType, arith::TruncIOp::create(b, loc, b.getI16Type(), gathered));
-          Value converted = NVVM::ConvertF8x2ToF16x2Op::create(b, loc, halfPair, codes,
-                                                               /*relu=*/false, p.actType);
-          word = vector::ExtractOp::create(
-              b, loc,
-              vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), converted),
-              ArrayRef<int64_t>{0});
-        } else {
-          word = lop3(b, loc, gathered, 0x00FF00FFu, 0x64806480u, kLop3AndXor);
-        }
+        Value word = fp8 ? e4m3PairAsHalves(gathered)
+                         : lop3(b, loc, gathered, 0x00FF00FFu, 0x64806480u, kLop3AndXor);
         pair = vector::InsertOp::create(b, loc, word, pair, ArrayRef<int64_t>{j});
       }
       Value values = vector::BitCastOp::create(b, loc, halves, pair);
       if (!fp8)
         values = arith::SubFOp::create(b, loc, values, splatHalves(constant(1152.0)));
       pairs.push_back(values);
+    }
+    return pairs;
+  }
+
+  /// The e4m3 bytes 0 and 1 of the i32 `bytes` as an f16x2 word
+  /// (cvt.rn.f16x2.e4m3x2, exact).
+  Value e4m3PairAsHalves(Value bytes) {
+    Value codes = LLVM::BitcastOp::create(b, loc, VectorType::get({2}, b.getI8Type()),
+                                          arith::TruncIOp::create(b, loc, b.getI16Type(), bytes));
+    Value converted =
+        NVVM::ConvertF8x2ToF16x2Op::create(b, loc, VectorType::get({2}, half), codes,
+                                           /*relu=*/false, Float8E4M3FNType::get(b.getContext()));
+    return vector::ExtractOp::create(
+        b, loc, vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), converted),
+        ArrayRef<int64_t>{0});
+  }
+
+  /// A chunk `w` of sign_magnitude codes as f16 pairs of code / 512, exactly
+  /// (times `scale` unless it is null): word j's two registers of e4m3 bytes
+  /// (a mask, and a rotate and a mask: Emitter::signMagnitudeE4m3), pair q
+  /// converting bytes 2 (q % 2) and the next of register q / 2
+  /// (widening::pairCode). No offsets: the codes are signed values already;
+  /// the stored sums are multiplied by 512 (quant::kSignMagnitudeScale).
+  SmallVector<Value> signMagnitudeWeights(Value w, Value scale) {
+    Emitter e{b, loc};
+    SmallVector<Value> registers[2];
+    for (int64_t j = 0; j < 4; ++j) {
+      Value word = vector::ExtractOp::create(b, loc, w, ArrayRef<int64_t>{j});
+      for (bool high : {false, true})
+        registers[high].push_back(e.signMagnitudeE4m3(word, high));
+    }
+    Value scales = scale ? splatHalves(scale) : Value();
+    SmallVector<Value> pairs;
+    for (int64_t q = 0; q < 4; ++q) {
+      Value pair = ub::PoisonOp::create(b, loc, words);
+      for (int64_t j = 0; j < 4; ++j) {
+        Value bytes = registers[q / 2][j];
+        if (q % 2)
+          bytes = arith::ShRUIOp::create(b, loc, bytes, e.i32(16));
+        pair =
+            vector::InsertOp::create(b, loc, e4m3PairAsHalves(bytes), pair, ArrayRef<int64_t>{j});
+      }
+      Value value = vector::BitCastOp::create(b, loc, halves, pair);
+      pairs.push_back(scales ? arith::MulFOp::create(b, loc, value, scales).getResult() : value);
     }
     return pairs;
   }

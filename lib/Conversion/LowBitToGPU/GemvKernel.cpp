@@ -102,6 +102,8 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     p.codeOrder = widening::ChunkOrder::Awq;
   else if (layout && bits == 4 && layout.isHalfFragmentInterleave())
     p.codeOrder = widening::ChunkOrder::HalfFragment;
+  else if (layout && bits == 4 && layout.getKind() == LayoutKind::SignMagnitude)
+    p.codeOrder = widening::ChunkOrder::SignMagnitude;
   if (std::optional<SmallVector<float>> table = scheme.getCodeValues())
     p.table = std::move(*table);
   if (!p.table.empty() && scheme.hasZeroPoints())
@@ -176,6 +178,16 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return op.emitOpError()
            << "int8 and e4m3 activations run only on tma_gemv's tensor cores (mma = "
               "[16, 8, 16], mma_type = f16; int8 also on mma = [16, 8, 32], mma_type = i8)";
+  // sign_magnitude codes (code / 512 as e4m3 bytes) become f16 pairs as
+  // e4m3 activations do; the sums take each quad's scale, so that no
+  // product of a scale and code / 512 is rounded in f16.
+  if (p.signMagnitudeCodes() &&
+      !(tensorCoreConfig && halfOperands && isa<Float8E4M3FNType>(p.actType) && !p.unsignedCodes &&
+        !p.hasZeroPoints && p.quadScales()))
+    return unsupported("sign_magnitude weights on the GEMVs but on tma_gemv's tensor cores "
+                       "(mma = [16, 8, 16], mma_type = f16) with e4m3 activations, signed "
+                       "codes without zero points and scales per tensor, channel or group of "
+                       "a multiple of 128");
   if (p.interleavedCodes() && !p.halfProducts && !(tensorCoreConfig && tensorCoreOperands))
     return unsupported("the interleave layout except on the f16x2 path (f16 activations, "
                        "integer codes, f16 scales per tensor, channel or group of a "

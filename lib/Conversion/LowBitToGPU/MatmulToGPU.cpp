@@ -67,17 +67,20 @@ FailureOr<KernelLaunch> buildKernel(OpBuilder &b, Operation *op,
 /// its weights also as 4-bit codes interleaved in AWQ's order (the GEMVs
 /// check which of their paths read those) or in the half-fragment order
 /// (which the GEMVs and wgmma's W4A16 read), or in the sign_magnitude
-/// layout (wgmma's W4A8 e4m3 only); an operand in any other layout would
-/// be read as if it were one of these.
+/// layout (wgmma's W4A8 e4m3 and tma_gemv's tensor cores on e4m3, which
+/// check the rest); an operand in any other layout would be read as if it
+/// were one of these.
 LogicalResult verifyKernelLayouts(Operation *op, lowbit::gpu::ConfigAttr config) {
   auto matmul = dyn_cast<MatmulOp>(op);
   if (!matmul)
     return success();
   auto weightLayout = dyn_cast_or_null<LayoutAttr>(matmul.getWeight().getType().getEncoding());
   if (weightLayout && weightLayout.getKind() == LayoutKind::SignMagnitude &&
-      config.getStrategy() != lowbit::gpu::Strategy::Wgmma)
-    return op->emitOpError() << "sign_magnitude weights are read by the wgmma strategy only "
-                                "(W4A8 e4m3 on sm_90a), not by "
+      config.getStrategy() != lowbit::gpu::Strategy::Wgmma &&
+      config.getStrategy() != lowbit::gpu::Strategy::TmaGemv)
+    return op->emitOpError() << "sign_magnitude weights are read by the wgmma strategy (W4A8 "
+                                "e4m3 on sm_90a) and tma_gemv's tensor cores (e4m3 "
+                                "activations) only, not by "
                              << lowbit::gpu::stringifyStrategy(config.getStrategy());
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<RankedTensorType>(operand.get().getType());

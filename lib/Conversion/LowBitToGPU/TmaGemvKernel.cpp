@@ -207,15 +207,19 @@ void storeRowGroupSums(TmaBlock &t, Value rowGroup, ArrayRef<Value> sums) {
     return e.add(e.mul(quadLane, 2), kTensorCoreTokens * j + h);
   };
   // Quantized activations: the scales of the lane's tokens (two per token
-  // tile; tokens past M read the last one's, and are not stored).
+  // tile; tokens past M read the last one's, and are not stored), times
+  // 512 on sign_magnitude weights (decoded to code / 512; exact).
   SmallVector<Value> tokenScales;
   for (int64_t j = 0; t.f.xs && j < p.tokenTiles(); ++j)
     for (int64_t h = 0; h < 2; ++h) {
       Value row = p.inputScaleRows == 1
                       ? e.idx(0)
                       : arith::MinUIOp::create(b, e.loc, tokenOf(j, h), e.idx(p.m - 1));
-      tokenScales.push_back(toF32(
-          b, e.loc, memref::LoadOp::create(b, e.loc, t.f.xs, ValueRange{row, e.idx(0)})));
+      Value scale =
+          toF32(b, e.loc, memref::LoadOp::create(b, e.loc, t.f.xs, ValueRange{row, e.idx(0)}));
+      if (p.signMagnitudeCodes())
+        scale = arith::MulFOp::create(b, e.loc, scale, e.f32(quant::kSignMagnitudeScale));
+      tokenScales.push_back(scale);
     }
   for (int64_t i = 0; i < p.rowTiles(); ++i)
     for (int64_t j = 0; j < p.tokenTiles(); ++j)

@@ -401,17 +401,6 @@ Value s4ToE4m3(Emitter &e, Value word, ArrayRef<Value> lowWords) {
   return arith::AddIOp::create(e.b, e.loc, nonNegative, e.shl(negativeHalved, 1));
 }
 
-/// Register `high` (0: K 4q .. 4q + 3 of a K step, 1: 16 + 4q ..) of lane
-/// q's word of sign_magnitude weights: the e4m3 bytes of code / 512, a mask
-/// of the word or of the word rotated right by 4 (a funnel shift, which
-/// LLVM emits as `shf.l.wrap` by 28). On the host:
-/// widening::signMagnitudeE4m3, checked against the e4m3 decoder.
-Value signMagnitudeE4m3(Emitter &e, Value word, bool high) {
-  if (high)
-    word = LLVM::FshrOp::create(e.b, e.loc, word, word, e.i32(quant::kSignMagnitudeRotation));
-  return e.andi(word, quant::kSignMagnitudeMask);
-}
-
 /// The same codes times 16 as four s8: each code moved into the high half
 /// of its byte (widening::s4ToS8Times16 on the host).
 Value s4ToS8Times16(Emitter &e, Value word) {
@@ -447,8 +436,8 @@ SmallVector<Value> loadWidenedWeights(Emitter &e, const WgmmaProblem &p, SharedL
     for (int64_t half = 0; half < 2; ++half) {
       Value word = LLVM::LoadOp::create(b, e.loc, b.getI32Type(),
                                         smem.pointer(e.add(wordBase, half * 8 * kRowBytes)));
-      regs[half] = signMagnitudeE4m3(e, word, /*high=*/false);
-      regs[half + 2] = signMagnitudeE4m3(e, word, /*high=*/true);
+      regs[half] = e.signMagnitudeE4m3(word, /*high=*/false);
+      regs[half + 2] = e.signMagnitudeE4m3(word, /*high=*/true);
     }
     return regs;
   }

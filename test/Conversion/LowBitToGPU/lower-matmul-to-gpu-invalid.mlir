@@ -634,11 +634,21 @@ func.func @sign_magnitude_int8_activations(%x: tensor<256x1024xi8>, %xs: tensor<
 
 // -----
 
-// Only wgmma reads the layout: the other strategies refuse it rather than
-// reading the bytes as packed codes.
+// Only wgmma and tma_gemv read the layout: the other strategies refuse it
+// rather than reading the bytes as packed codes.
 func.func @sign_magnitude_gemv(%x: tensor<1x1024xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, %s: tensor<128x1xf32>) -> tensor<1x128xf32> {
-  // expected-error @+1 {{sign_magnitude weights are read by the wgmma strategy only (W4A8 e4m3 on sm_90a), not by splitk_gemv}}
+  // expected-error @+1 {{sign_magnitude weights are read by the wgmma strategy (W4A8 e4m3 on sm_90a) and tma_gemv's tensor cores (e4m3 activations) only, not by splitk_gemv}}
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = splitk_gemv, block = [16, 32, 128], warp = [16, 8], mma = [16, 8, 32], mma_type = f8E4M3FN, stages = 4>} : (tensor<1x1024xf8E4M3FN>, tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, tensor<128x1xf32>, tensor<1x1xf32>) -> tensor<1x128xf32>
+  return %y : tensor<1x128xf32>
+}
+
+// -----
+
+// tma_gemv's tensor cores read the layout with a scale per 128-code quad:
+// groups of 32 would scale code / 512 in f16 (rounded).
+func.func @sign_magnitude_tma_gemv_short_groups(%x: tensor<1x1024xf8E4M3FN>, %xs: tensor<1x1xf32>, %w: tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, %s: tensor<128x32xf16>) -> tensor<1x128xf32> {
+  // expected-error @+1 {{GPU code generation does not support sign_magnitude weights on the GEMVs but on tma_gemv's tensor cores (mma = [16, 8, 16], mma_type = f16) with e4m3 activations, signed codes without zero points and scales per tensor, channel or group of a multiple of 128 yet}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 32, scale_type = f16> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>} : (tensor<1x1024xf8E4M3FN>, tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, tensor<128x32xf16>, tensor<1x1xf32>) -> tensor<1x128xf32>
   return %y : tensor<1x128xf32>
 }
 
