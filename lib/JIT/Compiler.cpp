@@ -188,6 +188,7 @@ static llvm::json::Object kernelJson(Operation *op, DictionaryAttr kernel) {
       {"shared_memory", kernel.getAs<IntegerAttr>("shared_memory").getInt()},
       {"zero_result", kernel.getAs<BoolAttr>("zero_result").getValue()},
       {"shared_workspace", bool(kernel.get("shared_workspace"))},
+      {"dependent_launch", bool(kernel.get("dependent_launch"))},
       {"params", std::move(params)}};
   // Tensor maps the host encodes and passes after the pointers, in order
   // (IR from before tensor maps has none). Integers, so copied.

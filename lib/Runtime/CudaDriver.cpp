@@ -26,6 +26,24 @@ constexpr int kTensorMapSwizzle64B = 2;     // CU_TENSOR_MAP_SWIZZLE_64B
 constexpr int kTensorMapSwizzle128B = 3;   // CU_TENSOR_MAP_SWIZZLE_128B
 constexpr int kTensorMapL2Promotion128B = 2; // CU_TENSOR_MAP_L2_PROMOTION_L2_128B
 constexpr int kTensorMapOobFillNone = 0;   // CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE
+// cuLaunchKernelEx's configuration (cuda.h's CUlaunchConfig and
+// CUlaunchAttribute, whose value is a 64-byte union) and the one attribute
+// lowbit sets.
+constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
+struct LaunchAttribute {
+  int id;
+  char pad[8 - sizeof(int)];
+  union {
+    char bytes[64];
+    int programmaticStreamSerializationAllowed;
+  } value;
+};
+struct LaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes;
+  CUstream stream;
+  LaunchAttribute *attrs;
+  unsigned numAttrs;
+};
 } // namespace
 
 /// The driver entry points lowbit uses, resolved by name.
@@ -53,6 +71,7 @@ struct CudaDevice::Api {
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
                              unsigned, unsigned, unsigned, unsigned, CUstream,
                              void **, void **);
+  CUresult (*cuLaunchKernelEx)(const LaunchConfig *, CUfunction, void **, void **) = nullptr;
   CUresult (*cuEventCreate)(CUevent *, unsigned);
   CUresult (*cuEventRecord)(CUevent, CUstream);
   CUresult (*cuEventSynchronize)(CUevent);
@@ -151,6 +170,9 @@ llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
   api->cuTensorMapEncodeTiled =
       reinterpret_cast<decltype(api->cuTensorMapEncodeTiled)>(
           dlsym(api->library, "cuTensorMapEncodeTiled"));
+  // Optional too: programmatic launches (setProgrammaticLaunches) need it.
+  api->cuLaunchKernelEx =
+      reinterpret_cast<decltype(api->cuLaunchKernelEx)>(dlsym(api->library, "cuLaunchKernelEx"));
   if (llvm::Error e = api->check(api->cuInit(0), "cuInit"))
     return std::move(e);
   int count = 0;
@@ -313,6 +335,27 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel, const L
   for (const TensorMap &map : tensorMaps)
     params.push_back(const_cast<uint8_t *>(map.bytes));
   const int64_t *grid = shape.grid, *block = shape.block;
+  if (programmaticLaunches && shape.dependentLaunch) {
+    if (!api->cuLaunchKernelEx)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "programmatic launches need cuLaunchKernelEx, which this "
+                                     "CUDA driver lacks");
+    LaunchAttribute serialization{};
+    serialization.id = kLaunchAttributeProgrammaticStreamSerialization;
+    serialization.value.programmaticStreamSerializationAllowed = 1;
+    LaunchConfig config{unsigned(grid[0]),
+                        unsigned(grid[1]),
+                        unsigned(grid[2]),
+                        unsigned(block[0]),
+                        unsigned(block[1]),
+                        unsigned(block[2]),
+                        unsigned(shape.sharedBytes),
+                        static_cast<CUstream>(stream),
+                        &serialization,
+                        1};
+    return api->check(api->cuLaunchKernelEx(&config, function, params.data(), nullptr),
+                      "cuLaunchKernelEx");
+  }
   return api->check(api->cuLaunchKernel(function, grid[0], grid[1], grid[2], block[0], block[1],
                                         block[2], shape.sharedBytes, static_cast<CUstream>(stream),
                                         params.data(), nullptr),

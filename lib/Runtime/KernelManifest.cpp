@@ -78,6 +78,11 @@ mlir::lowbit::runtime::parseLaunchShape(const llvm::json::Object &kernel, const 
   shape.registerPool = kernel.getInteger("register_pool").value_or(0);
   if (shape.registerPool < 0)
     return manifestError(path, where + " has a negative register_pool");
+  if (const llvm::json::Value *dependent = kernel.get("dependent_launch")) {
+    if (!dependent->getAsBoolean())
+      return manifestError(path, where + ": dependent_launch must be true or false");
+    shape.dependentLaunch = *dependent->getAsBoolean();
+  }
   return shape;
 }
 

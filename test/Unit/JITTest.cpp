@@ -310,9 +310,12 @@ TEST(Compiler, SpecsCompileToPTXWithTheirKernel) {
     EXPECT_EQ(parsed->config,
               compiled->kernels[0].getAsObject()->getString("config").value_or("").str());
     EXPECT_EQ(parsed->config.rfind("#lowbit_gpu.config<", 0), 0u) << parsed->config;
-    // Only wgmma kernels move registers between warpgroups.
-    EXPECT_EQ(parsed->launch.registerPool > 0,
-              parsed->config.find("strategy = wgmma") != std::string::npos)
+    // Only wgmma kernels move registers between warpgroups; they and
+    // tma_gemv's wait for the grid before them.
+    bool wgmma = parsed->config.find("strategy = wgmma") != std::string::npos;
+    EXPECT_EQ(parsed->launch.registerPool > 0, wgmma) << text << ": " << parsed->config;
+    EXPECT_EQ(parsed->launch.dependentLaunch,
+              wgmma || parsed->config.find("strategy = tma_gemv") != std::string::npos)
         << text << ": " << parsed->config;
   }
 }
@@ -370,22 +373,27 @@ TEST(Manifest, LaunchShapesAreReadAndChecked) {
     return mlir::lowbit::runtime::parseLaunchShape(*json->getAsObject(), "m.json", "k");
   };
   auto wgmma = parse(R"({"grid": [132, 1, 1], "block": [384, 1, 1],
-                         "shared_memory": 197696, "register_pool": 64512})");
+                         "shared_memory": 197696, "register_pool": 64512,
+                         "dependent_launch": true})");
   ASSERT_TRUE(bool(wgmma)) << errorText(wgmma.takeError());
   EXPECT_EQ(wgmma->grid[0], 132);
   EXPECT_EQ(wgmma->threads(), 384);
   EXPECT_EQ(wgmma->sharedBytes, 197696);
   EXPECT_EQ(wgmma->registerPool, 64512);
+  EXPECT_TRUE(wgmma->dependentLaunch);
   auto plain = parse(R"({"grid": [4, 2, 1], "block": [128, 1, 1]})");
   ASSERT_TRUE(bool(plain)) << errorText(plain.takeError());
   EXPECT_EQ(plain->grid[1], 2);
   EXPECT_EQ(plain->sharedBytes, 0);
   EXPECT_EQ(plain->registerPool, 0);
+  EXPECT_FALSE(plain->dependentLaunch);
   struct Case {
     const char *entry, *message;
   };
   const Case cases[] = {
       {R"({"grid": [1, 1, 1]})", "m.json: kernel k lacks grid or block"},
+      {R"({"grid": [1, 1, 1], "block": [32, 1, 1], "dependent_launch": 1})",
+       "kernel k: dependent_launch must be true or false"},
       {R"({"grid": [1, 1], "block": [32, 1, 1]})", "kernel k lacks grid or block"},
       {R"({"grid": [0, 1, 1], "block": [32, 1, 1]})",
        "grid and block sizes must be integers from 1 to 2^31 - 1"},

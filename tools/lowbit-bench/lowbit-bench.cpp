@@ -51,6 +51,13 @@ namespace cl = llvm::cl;
 static cl::list<std::string> manifests(cl::Positional, cl::desc("<manifest.json>..."),
                                        cl::OneOrMore);
 static cl::opt<int> runs("runs", cl::desc("Timed launches per kernel"), cl::init(200));
+static cl::opt<int> chain(
+    "chain",
+    cl::desc("Decode-sized kernels that may be launched programmatically (a manifest's "
+             "\"dependent_launch\") are also timed in chains of this many calls on consecutive "
+             "buffer sets, as consecutive layers run, with and without programmatic dependent "
+             "launches (0: not)"),
+    cl::init(8));
 static cl::opt<std::string> jsonFile("json", cl::desc("Write results as JSON"),
                                      cl::init(""));
 enum class Timing { Queued, Single };
@@ -201,6 +208,10 @@ struct BenchRow {
   /// copy bandwidth counts them), timed as the kernel is: what a copy of
   /// this size reaches, its launch and ramp included (GEMV-sized calls).
   std::optional<double> sameSizeCopyUs;
+  /// Microseconds per call of `--chain` consecutive calls, launched as
+  /// usual and programmatically (each call's blocks starting while the one
+  /// before finishes).
+  std::optional<double> chainUs, chainProgrammaticUs;
 };
 
 /// Prints `row` as a line of the table and appends it to `json`.
@@ -249,7 +260,14 @@ void report(const BenchRow &row, double copyGBs, llvm::json::Array &json) {
                                     {"rel_l2", row.relL2},
                                     {"baseline_rel_l2", orNull(row.baselineRelL2)},
                                     {"checked_rows", row.checkedRows},
-                                    {"same_size_copy_us", orNull(row.sameSizeCopyUs)}});
+                                    {"same_size_copy_us", orNull(row.sameSizeCopyUs)},
+                                    {"chain_us", orNull(row.chainUs)},
+                                    {"chain_programmatic_us", orNull(row.chainProgrammaticUs)}});
+  if (row.chainUs && row.chainProgrammaticUs)
+    llvm::outs() << llvm::format("  in chains of %d: %.1f us per call, %.1f us (%.0f%% of copy) "
+                                 "launched programmatically\n",
+                                 chain.getValue(), *row.chainUs, *row.chainProgrammaticUs,
+                                 100 * row.bytes / (*row.chainProgrammaticUs * 1e3) / copyGBs);
 }
 
 /// The relative L2 distance of `got` from `want`.
@@ -614,19 +632,26 @@ int main(int argc, char **argv) {
     // Check both against a float64 product of the same values.
     std::vector<int64_t> rows = checkedRows(m, n, k);
     std::vector<double> reference = referenceRows(*real, rows);
+    // Set `s`'s result (the launches done) against the reference.
+    auto compareSet = [&](int s) -> llvm::Expected<Comparison> {
+      NpyArray ours{manifest->result().dtype, manifest->result().shape,
+                    std::vector<uint8_t>(resultBytes)};
+      if (llvm::Error e = (*device)->copyToHost(ours.data.data(), args[s].back(), resultBytes))
+        return std::move(e);
+      auto oursValues = numericValues(pickRows(ours, rows, n));
+      if (!oursValues)
+        return oursValues.takeError();
+      return compareValues(*oursValues, reference, 0, 0);
+    };
     if (llvm::Error e = (*device)->fill(args[0].back(), resultBytes, 0))
       return fail(llvm::toString(std::move(e)));
     if (llvm::Error e =
             (*device)->launch(*module, manifest->name, manifest->launch, args[0], maps[0]))
       return fail(llvm::toString(std::move(e)));
-    NpyArray ours{manifest->result().dtype, manifest->result().shape,
-                  std::vector<uint8_t>(resultBytes)};
-    if (llvm::Error e = (*device)->copyToHost(ours.data.data(), args[0].back(), resultBytes))
-      return fail(llvm::toString(std::move(e)));
-    auto oursValues = numericValues(pickRows(ours, rows, n));
-    if (!oursValues)
-      return fail(llvm::toString(oursValues.takeError()));
-    Comparison oursErr = compareValues(*oursValues, reference, 0, 0);
+    auto checked = compareSet(0);
+    if (!checked)
+      return fail(llvm::toString(checked.takeError()));
+    Comparison oursErr = *checked;
     if (llvm::Error e = runBaseline(0))
       if (int code = baselineFailed(std::move(e)))
         return code;
@@ -693,10 +718,66 @@ int main(int argc, char **argv) {
         return fail(llvm::toString(copyUs.takeError()));
       sameSizeCopyUs = *copyUs;
     }
-    report(BenchRow{manifest->name, path, manifest->config, baseline, m, n, k, int64_t(rows.size()),
-                    *ours_ms * 1000, double(setBytes), oursErr.relativeL2, blasUs, theirL2,
-                    sameSizeCopyUs},
-           copyGBs, rows_json);
+    BenchRow row{manifest->name,
+                 path,
+                 manifest->config,
+                 baseline,
+                 m,
+                 n,
+                 k,
+                 int64_t(rows.size()),
+                 *ours_ms * 1000,
+                 double(setBytes),
+                 oursErr.relativeL2,
+                 blasUs,
+                 theirL2,
+                 sameSizeCopyUs};
+    // Chains of decode calls, as consecutive layers of a serving loop: each
+    // call on the next buffer set, launched as usual and programmatically.
+    // Kernels whose result accumulates (K splits) need a clearing between
+    // calls, which a chain of layers would not have.
+    if (chain > 0 && m <= kGemvTokens && manifest->launch.dependentLaunch &&
+        !manifest->zeroResult) {
+      // Sets repeat past the last: together they are larger than L2.
+      int length = chain, checked = std::min<int>(chain, sets);
+      for (bool programmatic : {false, true}) {
+        (*device)->setProgrammaticLaunches(programmatic);
+        auto chain_ms = median(**device, sets, [&](int s) -> llvm::Error {
+          for (int i = 0; i < length; ++i) {
+            int set = (s * length + i) % sets;
+            if (llvm::Error e = (*device)->enqueue(*module, manifest->name, manifest->launch,
+                                                   args[set], /*stream=*/nullptr, maps[set]))
+              return e;
+          }
+          return llvm::Error::success();
+        });
+        if (!chain_ms)
+          return fail(llvm::toString(chain_ms.takeError()));
+        (programmatic ? row.chainProgrammaticUs : row.chainUs) = *chain_ms * 1000 / length;
+      }
+      // A programmatic chain's results, each set's result poisoned first.
+      for (int i = 0; i < checked; ++i)
+        if (llvm::Error e = (*device)->fill(args[i].back(), resultBytes, 0xff))
+          return fail(llvm::toString(std::move(e)));
+      for (int i = 0; i < checked; ++i)
+        if (llvm::Error e = (*device)->enqueue(*module, manifest->name, manifest->launch, args[i],
+                                               /*stream=*/nullptr, maps[i]))
+          return fail(llvm::toString(std::move(e)));
+      (*device)->setProgrammaticLaunches(false);
+      if (llvm::Error e = (*device)->synchronize())
+        return fail(llvm::toString(std::move(e)));
+      for (int i = 0; i < checked; ++i) {
+        auto chained = compareSet(i);
+        if (!chained)
+          return fail(llvm::toString(chained.takeError()));
+        if (chained->relativeL2 > std::max(1e-2, 2 * oursErr.relativeL2)) {
+          llvm::errs() << "lowbit-bench: " << manifest->name << " call " << i
+                       << " of a programmatic chain is wrong: " << chained->summary(0, 0) << "\n";
+          status = 1;
+        }
+      }
+    }
+    report(row, copyGBs, rows_json);
   }
   if (!jsonFile.empty()) {
     llvm::json::Object root{{"card", card},

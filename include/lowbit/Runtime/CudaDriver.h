@@ -37,6 +37,10 @@ struct LaunchShape {
   /// Registers the block's warps hold at once after `setmaxnreg` has moved
   /// them between warpgroups (0: the kernel moves none).
   int64_t registerPool = 0;
+  /// The kernel waits for the grid before it (`griddepcontrol.wait`) before
+  /// it touches memory that grid may write (a manifest's
+  /// "dependent_launch"): CudaDevice may launch it programmatically.
+  bool dependentLaunch = false;
 
   int64_t threads() const { return block[0] * block[1] * block[2]; }
 };
@@ -91,6 +95,11 @@ public:
   llvm::Error enqueue(void *module, const std::string &kernel, const LaunchShape &shape,
                       llvm::ArrayRef<DevicePtr> args, void *stream = nullptr,
                       llvm::ArrayRef<TensorMap> tensorMaps = {});
+  /// From now on, launch kernels whose shape says they wait for the grid
+  /// before them (LaunchShape::dependentLaunch) with programmatic stream
+  /// serialization: their blocks may start while that grid finishes (off
+  /// by default).
+  void setProgrammaticLaunches(bool on) { programmaticLaunches = on; }
   llvm::Error synchronize();
   /// An event that orders work across streams (no timing); destroyEvent
   /// frees it.
@@ -111,6 +120,7 @@ private:
   std::unique_ptr<Api> api;
   int device = 0;
   void *context = nullptr;
+  bool programmaticLaunches = false;
 };
 
 } // namespace mlir::lowbit::runtime

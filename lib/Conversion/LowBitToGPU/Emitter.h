@@ -247,6 +247,19 @@ inline void fenceProxyAsyncShared(Emitter &e) {
                              NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
 }
 
+/// Programmatic dependent launch (sm_90), both no-ops without one. Lets the
+/// next grid in the stream launch its blocks once every block of this grid
+/// has called it or exited (they wait in waitForPreviousGrid).
+inline void allowDependentLaunch(Emitter &e) {
+  NVVM::GriddepcontrolOp::create(e.b, e.loc, NVVM::GridDepActionKind::launch_dependents);
+}
+/// Waits until the grid before this one has completed and its writes are
+/// visible. Code before it may read only what no kernel writes (weights,
+/// scales), and write nothing.
+inline void waitForPreviousGrid(Emitter &e) {
+  NVVM::GriddepcontrolOp::create(e.b, e.loc, NVVM::GridDepActionKind::wait);
+}
+
 /// An address (index) of the shared window as an LLVM pointer to it.
 inline Value sharedPointer(Emitter &e, Value address) {
   return LLVM::IntToPtrOp::create(e.b, e.loc, LLVM::LLVMPointerType::get(e.b.getContext(), 3),

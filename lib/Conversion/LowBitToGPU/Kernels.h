@@ -44,6 +44,11 @@ struct KernelLaunch {
   /// (stream-K's partial sums): launches of one loaded module must not
   /// overlap.
   bool sharedWorkspace = false;
+  /// The kernel waits for the grid before it in its stream
+  /// (`griddepcontrol.wait`) before it touches memory that grid may write,
+  /// so it may be launched with programmatic stream serialization: its
+  /// blocks set up (and prefetch weights) while that grid finishes.
+  bool dependentLaunch = false;
   /// Kernel parameters in order, by the matmul operand they take: input,
   /// weight, weight_scales, weight_zero_points, input_scales, result.
   SmallVector<std::string> params;

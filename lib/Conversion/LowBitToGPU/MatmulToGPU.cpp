@@ -227,6 +227,9 @@ struct LowerMatmulToGPUPass
       // Only where the blocks share a workspace in the module (stream-K).
       if (launch->sharedWorkspace)
         kernel.push_back(b.getNamedAttr("shared_workspace", b.getUnitAttr()));
+      // Only where the kernel waits for the grid before it (sm_90 kernels).
+      if (launch->dependentLaunch)
+        kernel.push_back(b.getNamedAttr("dependent_launch", b.getUnitAttr()));
       op->setAttr("lowbit_gpu.kernel", b.getDictionaryAttr(kernel));
       return WalkResult::advance();
     });

@@ -622,6 +622,22 @@ void reduceRowGroupSums(TmaBlock &t) {
     NVVM::FenceMbarrierInitOp::create(b, loc);
   });
   ::mlir::gpu::BarrierOp::create(b, loc);
+  // Launched behind another kernel (programmatic dependent launch), the
+  // block pulls the weights of its first ring slots into L2 while that
+  // kernel finishes: they are constant, unlike the activations, which only
+  // its completion makes valid.
+  ifThen(e, e.eq(tid, 0), [&] {
+    Value ahead = arith::MinUIOp::create(b, loc, t.count, e.idx(p.ringSlots));
+    auto loop = scf::ForOp::create(b, loc, e.idx(0), ahead, e.idx(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value kByte = e.mul(e.add(t.first, loop.getInductionVar()), kTmaSlotRowBytes);
+    for (int64_t box = 0; box < kTmaSlotRowBytes / kTmaBoxBytes; ++box)
+      NVVM::CpAsyncBulkTensorPrefetchOp::create(
+          b, loc, tensorMap, ValueRange{e.toI32(e.add(kByte, box * kTmaBoxBytes)), e.toI32(t.row0)},
+          ValueRange{}, NVVM::TMALoadMode::TILE, Value());
+  });
+  waitForPreviousGrid(e);
 
   auto roles = scf::IfOp::create(b, loc, e.eq(t.warp, kWarpsPerBlock), /*withElse=*/true);
   b.setInsertionPointToStart(&roles.getThenRegion().front());
@@ -676,6 +692,11 @@ void reduceRowGroupSums(TmaBlock &t) {
   else
     consumeOnCudaCores(t, fold);
   b.setInsertionPointAfter(roles);
+  // The next kernel launches once every block has streamed its K tiles:
+  // several blocks share an SM, and the next kernel's, waiting from their
+  // start, slowed the f16 products of long-K layers by up to 11% on the
+  // H100 when they were let in at this kernel's start.
+  allowDependentLaunch(e);
   if (p.tensorCoreSumBytes()) {
     ::mlir::gpu::BarrierOp::create(b, loc);
     reduceRowGroupSums(t);

@@ -6,15 +6,18 @@
 // thread and gives each consumer 232: a pool of 128 x 504), a 4-slot ring of 48 KiB stages plus barriers and
 // alignment slack; the producer warpgroup (TMA into the `full` barriers after
 // waiting on `empty`), the consumers (wgmma from shared memory, one arrival
-// per warp on `empty`).
+// per warp on `empty`). The blocks set up before they wait for the grid
+// before them (`dependent_launch`: programmatic launches may overlap them).
 // CHECK-LABEL: func.func @w8a8
-// CHECK: lowbit_gpu.kernel = {block = array<i64: 384, 1, 1>, grid = array<i64: 4, 1, 1>, name = "w8a8_wgmma0", params = ["input", "weight", "weight_scales", "input_scales", "result"], register_pool = 64512 : i64, shared_memory = 197696 : i64, tensor_maps = [array<i64: 0, 200, 512, 128, 128, 128>, array<i64: 1, 320, 512, 256, 128, 128>], zero_result = false}
+// CHECK: lowbit_gpu.kernel = {block = array<i64: 384, 1, 1>, dependent_launch, grid = array<i64: 4, 1, 1>, name = "w8a8_wgmma0", params = ["input", "weight", "weight_scales", "input_scales", "result"], register_pool = 64512 : i64, shared_memory = 197696 : i64, tensor_maps = [array<i64: 0, 200, 512, 128, 128, 128>, array<i64: 1, 320, 512, 256, 128, 128>], zero_result = false}
 // CHECK: gpu.func @w8a8_wgmma0(%{{.*}}: memref<200x512xi8>, %{{.*}}: memref<320x512xi8>, %{{.*}}: memref<320x1xf32>, %{{.*}}: memref<200x1xf32>, %{{.*}}: memref<200x320xf32>, %[[MAPA:.*]]: !llvm.ptr, %[[MAPB:.*]]: !llvm.ptr) kernel
 // CHECK-SAME: lowbit_gpu.tensor_map_args = array<i32: 5, 6>
 // CHECK-SAME: nvvm.minctasm = 1 : i32
 // CHECK-COUNT-8: nvvm.mbarrier.init
 // CHECK: nvvm.fence.mbarrier.init
 // CHECK: gpu.barrier
+// CHECK-NEXT: nvvm.griddepcontrol launch_dependents
+// CHECK-NEXT: nvvm.griddepcontrol wait
 // CHECK: nvvm.setmaxregister  decrease 40
 // CHECK: scf.for
 // CHECK: nvvm.mbarrier.try_wait.parity
@@ -44,7 +47,7 @@ func.func @w8a8(%x: tensor<200x512xi8>, %w: tensor<320x512xi8>, %s: tensor<320x1
 // blocks, each walking tiles block, block + grid, ... with the ring position
 // carried across tiles.
 // CHECK-LABEL: func.func @w8a8_persistent
-// CHECK: lowbit_gpu.kernel = {block = array<i64: 384, 1, 1>, grid = array<i64: 132, 1, 1>, name = "w8a8_persistent_wgmma0"
+// CHECK: lowbit_gpu.kernel = {block = array<i64: 384, 1, 1>, dependent_launch, grid = array<i64: 132, 1, 1>, name = "w8a8_persistent_wgmma0"
 // CHECK: gpu.func @w8a8_persistent_wgmma0
 // CHECK: %[[GRID:.*]] = gpu.grid_dim x
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c1024{{.*}} step %[[GRID]]

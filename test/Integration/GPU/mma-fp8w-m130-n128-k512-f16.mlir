@@ -13,6 +13,9 @@
 // which the launch opts into.
 // PTX: .global .align 4 .b8 fp8w_mma0_code_values[1024]
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// mma_sync kernels (sm_80 on) do not wait for the grid before them: the
+// runtime never launches them programmatically.
+// MANIFEST: "dependent_launch": false,
 // MANIFEST: "shared_memory": 50176,
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // GPU-COMPARE: --rtol=1e-2 --atol=2
