@@ -63,7 +63,7 @@ struct LayoutName {
 constexpr LayoutName kLayoutNames[] = {
     {MatmulSpec::Layout::Packed, "packed", ""},
     {MatmulSpec::Layout::HalfFragment, "half_fragment", "wgmma W4A16 and the TMA GEMV"},
-    {MatmulSpec::Layout::SignMagnitude, "sign_magnitude", "wgmma W4A8 e4m3"}};
+    {MatmulSpec::Layout::SignMagnitude, "sign_magnitude", "wgmma W4A8 e4m3 and the TMA GEMV"}};
 
 const LayoutName &layoutName(MatmulSpec::Layout layout) {
   for (const LayoutName &entry : kLayoutNames)

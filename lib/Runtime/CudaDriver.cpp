@@ -4,6 +4,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <atomic>
+#include <cstddef>
 #include <cstdlib>
 #include <dlfcn.h>
 
@@ -30,7 +31,7 @@ constexpr int kTensorMapOobFillNone = 0;   // CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE
 // CUlaunchAttribute, whose value is a 64-byte union) and the one attribute
 // lowbit sets.
 constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
-struct LaunchAttribute {
+struct alignas(8) LaunchAttribute {
   int id;
   char pad[8 - sizeof(int)];
   union {
@@ -44,6 +45,10 @@ struct LaunchConfig {
   LaunchAttribute *attrs;
   unsigned numAttrs;
 };
+// cuda.h's layouts (x86-64 and aarch64).
+static_assert(sizeof(LaunchAttribute) == 72 && offsetof(LaunchAttribute, value) == 8);
+static_assert(sizeof(LaunchConfig) == 56 && offsetof(LaunchConfig, stream) == 32 &&
+              offsetof(LaunchConfig, attrs) == 40 && offsetof(LaunchConfig, numAttrs) == 48);
 } // namespace
 
 /// The driver entry points lowbit uses, resolved by name.

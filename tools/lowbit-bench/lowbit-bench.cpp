@@ -739,7 +739,7 @@ int main(int argc, char **argv) {
     if (chain > 0 && m <= kGemvTokens && manifest->launch.dependentLaunch &&
         !manifest->zeroResult) {
       // Sets repeat past the last: together they are larger than L2.
-      int length = chain, checked = std::min<int>(chain, sets);
+      int length = chain, chainSets = std::min<int>(chain, sets);
       for (bool programmatic : {false, true}) {
         (*device)->setProgrammaticLaunches(programmatic);
         auto chain_ms = median(**device, sets, [&](int s) -> llvm::Error {
@@ -756,17 +756,17 @@ int main(int argc, char **argv) {
         (programmatic ? row.chainProgrammaticUs : row.chainUs) = *chain_ms * 1000 / length;
       }
       // A programmatic chain's results, each set's result poisoned first.
-      for (int i = 0; i < checked; ++i)
+      for (int i = 0; i < chainSets; ++i)
         if (llvm::Error e = (*device)->fill(args[i].back(), resultBytes, 0xff))
           return fail(llvm::toString(std::move(e)));
-      for (int i = 0; i < checked; ++i)
+      for (int i = 0; i < chainSets; ++i)
         if (llvm::Error e = (*device)->enqueue(*module, manifest->name, manifest->launch, args[i],
                                                /*stream=*/nullptr, maps[i]))
           return fail(llvm::toString(std::move(e)));
       (*device)->setProgrammaticLaunches(false);
       if (llvm::Error e = (*device)->synchronize())
         return fail(llvm::toString(std::move(e)));
-      for (int i = 0; i < checked; ++i) {
+      for (int i = 0; i < chainSets; ++i) {
         auto chained = compareSet(i);
         if (!chained)
           return fail(llvm::toString(chained.takeError()));

@@ -101,7 +101,7 @@ bool wgmmaTakesFourBitWeights(MatmulOp op, int64_t m) {
   // (WgmmaProblem::halfFragmentWeights) and the GEMVs, not by W4A8's.
   bool halfFragment = layout && layout.isHalfFragmentInterleave() &&
                       isa<Float16Type, BFloat16Type>(op.getInput().getType().getElementType());
-  // Sign-magnitude codes are read by W4A8-e4m3 only
+  // Of the wgmma kernels, W4A8-e4m3 reads sign-magnitude codes
   // (WgmmaProblem::signMagnitudeWeights).
   bool signMagnitude = layout && layout.getKind() == LayoutKind::SignMagnitude &&
                        isa<Float8E4M3FNType>(op.getInput().getType().getElementType());

@@ -247,17 +247,18 @@ inline void fenceProxyAsyncShared(Emitter &e) {
                              NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
 }
 
-/// Programmatic dependent launch (sm_90), both no-ops without one. Lets the
-/// next grid in the stream launch its blocks once every block of this grid
-/// has called it or exited (they wait in waitForPreviousGrid).
-inline void allowDependentLaunch(Emitter &e) {
+/// Programmatic dependent launch (sm_90; both instructions are no-ops
+/// without one): waits until the grid before this one has completed and its
+/// writes are visible, then lets the next grid in the stream launch its
+/// blocks once every block of this one is past here or has exited, so at
+/// most one grid waits ahead. Every block must run it unconditionally, and
+/// code before it may read only what no kernel writes (weights, scales) and
+/// write nothing. The wait is inline PTX with a memory clobber: LLVM's
+/// intrinsic is declared as touching no memory, which would let loads move
+/// above it.
+inline void awaitPreviousGrid(Emitter &e) {
+  inlinePtx(e, "griddepcontrol.wait;", "~{memory}", TypeRange(), ValueRange());
   NVVM::GriddepcontrolOp::create(e.b, e.loc, NVVM::GridDepActionKind::launch_dependents);
-}
-/// Waits until the grid before this one has completed and its writes are
-/// visible. Code before it may read only what no kernel writes (weights,
-/// scales), and write nothing.
-inline void waitForPreviousGrid(Emitter &e) {
-  NVVM::GriddepcontrolOp::create(e.b, e.loc, NVVM::GridDepActionKind::wait);
 }
 
 /// An address (index) of the shared window as an LLVM pointer to it.

@@ -827,6 +827,6 @@ FailureOr<KernelLaunch> mlir::lowbit::buildGemvKernel(OpBuilder &b, MatmulOp op,
                                        problem->rowsPerBlock, kTmaBoxBytes}};
   launch.zeroResult = problem->splitK > 1;
   launch.sharedBytes = problem->sharedBytes();
-  launch.dependentLaunch = problem->tma; // waitForPreviousGrid
+  launch.dependentLaunch = problem->tma; // awaitPreviousGrid
   return launch;
 }

@@ -637,7 +637,11 @@ void reduceRowGroupSums(TmaBlock &t) {
           b, loc, tensorMap, ValueRange{e.toI32(e.add(kByte, box * kTmaBoxBytes)), e.toI32(t.row0)},
           ValueRange{}, NVVM::TMALoadMode::TILE, Value());
   });
-  waitForPreviousGrid(e);
+  // The next kernel may launch once every block is past the wait. Let in
+  // at this kernel's start instead (before the wait), the next kernels
+  // slowed long-K layers by up to 11% on the H100, likely by crowding onto
+  // the SMs beside it (several blocks share one).
+  awaitPreviousGrid(e);
 
   auto roles = scf::IfOp::create(b, loc, e.eq(t.warp, kWarpsPerBlock), /*withElse=*/true);
   b.setInsertionPointToStart(&roles.getThenRegion().front());
@@ -692,11 +696,6 @@ void reduceRowGroupSums(TmaBlock &t) {
   else
     consumeOnCudaCores(t, fold);
   b.setInsertionPointAfter(roles);
-  // The next kernel launches once every block has streamed its K tiles:
-  // several blocks share an SM, and the next kernel's, waiting from their
-  // start, slowed the f16 products of long-K layers by up to 11% on the
-  // H100 when they were let in at this kernel's start.
-  allowDependentLaunch(e);
   if (p.tensorCoreSumBytes()) {
     ::mlir::gpu::BarrierOp::create(b, loc);
     reduceRowGroupSums(t);

@@ -1999,10 +1999,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     ::mlir::gpu::BarrierOp::create(b, loc);
   // Launched behind another kernel (programmatic dependent launch), the
   // block has set up while that kernel finished; nothing before here
-  // touches global memory. The next kernel may launch at once: a block of
-  // it fits an SM only once this kernel's block there (one per SM) exits.
-  allowDependentLaunch(e);
-  waitForPreviousGrid(e);
+  // touches global memory.
+  awaitPreviousGrid(e);
 
   auto roles = scf::IfOp::create(b, loc, e.eq(warpgroup, 0), /*withElse=*/true);
   {
@@ -2123,7 +2121,7 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
   launch.block = {p.threads(), 1, 1};
   launch.sharedBytes = p.sharedBytes();
   launch.registerPool = p.registerPool();
-  launch.dependentLaunch = true; // waitForPreviousGrid
+  launch.dependentLaunch = true; // awaitPreviousGrid
   launch.sharedWorkspace = sched.streamK() || sched.claimed();
   return launch;
 }

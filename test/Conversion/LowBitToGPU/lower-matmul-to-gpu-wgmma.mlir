@@ -7,7 +7,8 @@
 // alignment slack; the producer warpgroup (TMA into the `full` barriers after
 // waiting on `empty`), the consumers (wgmma from shared memory, one arrival
 // per warp on `empty`). The blocks set up before they wait for the grid
-// before them (`dependent_launch`: programmatic launches may overlap them).
+// before them, then let the next launch (`dependent_launch`: programmatic
+// launches may overlap them).
 // CHECK-LABEL: func.func @w8a8
 // CHECK: lowbit_gpu.kernel = {block = array<i64: 384, 1, 1>, dependent_launch, grid = array<i64: 4, 1, 1>, name = "w8a8_wgmma0", params = ["input", "weight", "weight_scales", "input_scales", "result"], register_pool = 64512 : i64, shared_memory = 197696 : i64, tensor_maps = [array<i64: 0, 200, 512, 128, 128, 128>, array<i64: 1, 320, 512, 256, 128, 128>], zero_result = false}
 // CHECK: gpu.func @w8a8_wgmma0(%{{.*}}: memref<200x512xi8>, %{{.*}}: memref<320x512xi8>, %{{.*}}: memref<320x1xf32>, %{{.*}}: memref<200x1xf32>, %{{.*}}: memref<200x320xf32>, %[[MAPA:.*]]: !llvm.ptr, %[[MAPB:.*]]: !llvm.ptr) kernel
@@ -16,8 +17,8 @@
 // CHECK-COUNT-8: nvvm.mbarrier.init
 // CHECK: nvvm.fence.mbarrier.init
 // CHECK: gpu.barrier
+// CHECK-NEXT: llvm.inline_asm has_side_effects "griddepcontrol.wait;", "~{memory}"
 // CHECK-NEXT: nvvm.griddepcontrol launch_dependents
-// CHECK-NEXT: nvvm.griddepcontrol wait
 // CHECK: nvvm.setmaxregister  decrease 40
 // CHECK: scf.for
 // CHECK: nvvm.mbarrier.try_wait.parity

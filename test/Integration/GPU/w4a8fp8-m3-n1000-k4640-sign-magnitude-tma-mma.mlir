@@ -15,17 +15,18 @@
 // PTX: .visible .entry w4a8fp8_tma_gemv0(
 // Launched behind another kernel (programmatic dependent launch), thread 0
 // prefetches the weights of the block's first ring slots into L2 before the
-// block waits for that kernel, and the next kernel launches when every
-// block has streamed its K tiles (manifest: "dependent_launch").
+// block waits for that kernel; the next kernel may launch once every block
+// is past the wait (manifest: "dependent_launch").
 // PTX: cp.async.bulk.prefetch.tensor.2d.L2.global.tile
 // PTX: griddepcontrol.wait;
+// PTX-NEXT: // end inline asm
+// PTX-NEXT: griddepcontrol.launch_dependents;
 // PTX-DAG: cp.async.bulk.tensor.2d
 // PTX-DAG: shf.l.wrap.b32 {{.*}}, 28;
 // PTX-DAG: and.b32 {{.*}}, -2021161081;
 // PTX-DAG: cvt.rn.f16x2.e4m3x2
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-DAG: mul.rn.f32 {{.*}}, 0f44000000;
-// PTX-DAG: griddepcontrol.launch_dependents;
 // MANIFEST: "config": "#lowbit_gpu.config<strategy = tma_gemv,
 // MANIFEST: "dependent_launch": true,
 // MANIFEST: "layout": "sign_magnitude"
