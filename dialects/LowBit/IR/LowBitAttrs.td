@@ -134,7 +134,7 @@ def LowBit_LayoutAttr : LowBit_Attr<"Layout", "layout",
       that one 32-bit load per row and K step, masked as it is and rotated
       by 4 bits, gives both registers (`include/lowbit/Quant/Layouts.h`);
       the innermost dimension a multiple of 32. Read by the wgmma W4A8 e4m3
-      kernels.
+      kernels and, with e4m3 activations, tma_gemv's tensor cores.
 
     ```mlir
     tensor<4096x4096xi4, #lowbit.layout<interleave, order = [0, 2, 4, 6, 1, 3, 5, 7]>>

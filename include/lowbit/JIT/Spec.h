@@ -26,7 +26,8 @@
 //        sign_magnitude, s4 weights of -7..7 with e4m3 activations, per
 //        channel or per tensor scales, no zero points, stored as e4m3 bytes
 //        (#lowbit.layout<sign_magnitude>: what the wgmma W4A8 e4m3 kernels
-//        read fastest; sm_90a only; K a multiple of 32;
+//        read fastest, and tma_gemv as fast as packed codes; sm_90a only; K a
+//        multiple of 32;
 //        lowbitPackSignMagnitude packs codes so)
 //   scale= weight scale type (default: the activation type if real, else f32)
 //   out=  result type f16 | bf16 | f32 (default: bf16, f16 for f16 inputs)
