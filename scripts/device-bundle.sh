@@ -9,11 +9,19 @@
 # the device tool carries (64 MiB): LOWBIT_BUNDLE_CASES=REGEX and
 # LOWBIT_BUNDLE_BENCH=REGEX keep the cases / benchmark kernels whose names
 # match (an empty expression keeps none), LOWBIT_BUNDLE_JIT=0 leaves the JIT
-# out.
+# out. Most of the bundle is the cases' inputs and reference results:
+# LOWBIT_BUNDLE_INPUTS=device carries a static lowbit-run instead (about 10 MB,
+# compressed), and device-test.sh draws them on the GPU machine, so that every
+# case fits one bundle.
 set -euo pipefail
 keep_cases=${LOWBIT_BUNDLE_CASES-.}
 keep_bench=${LOWBIT_BUNDLE_BENCH-.}
 with_jit=${LOWBIT_BUNDLE_JIT:-1}
+inputs_on=${LOWBIT_BUNDLE_INPUTS:-here}
+case $inputs_on in here | device) ;; *)
+  echo "LOWBIT_BUNDLE_INPUTS must be 'here' or 'device', not '$inputs_on'" >&2
+  exit 1 ;;
+esac
 keeps() { [ -n "$1" ] && [[ $2 =~ $1 ]]; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 arch=${LOWBIT_DEVICE_ARCH:-sm_90a}
@@ -29,6 +37,7 @@ if [ ! -f "$static/build.ninja" ]; then
 fi
 jit_targets=()
 [ "$with_jit" != 0 ] && jit_targets=(lowbit-tune LowbitC)
+[ "$inputs_on" = device ] && jit_targets+=(lowbit-run)
 ninja -C "$static" lowbit-gpu-run lowbit-bench "${jit_targets[@]}"
 
 bundle=$root/device-bundle
@@ -42,6 +51,10 @@ if [ "$with_jit" != 0 ]; then
   strip -o "$bundle/jit/lowbit-tune" "$static/bin/lowbit-tune"
   strip -o "$bundle/jit/libLowbitC.so" "$static/lib/libLowbitC.so"
   xz -T2 -6 "$bundle/jit/lowbit-tune" "$bundle/jit/libLowbitC.so"
+fi
+if [ "$inputs_on" = device ]; then
+  strip -o "$bundle/bin/lowbit-run" "$static/bin/lowbit-run"
+  xz -T2 -6 "$bundle/bin/lowbit-run"
 fi
 for case in "$root"/test/Integration/GPU/*.mlir; do
   name=$(basename "$case" .mlir)
@@ -57,9 +70,16 @@ for case in "$root"/test/Integration/GPU/*.mlir; do
   sed -i "s|\"image\": \".*\"|\"image\": \"kernel.ptx\"|" "$dir/manifest.json"
   # A case may shape its inputs (`// GPU-INPUTS: --nonnegative=0`: lowbit-run's
   # options for the generated arguments).
-  read -ra input_args <<< "$(sed -n 's|^// GPU-INPUTS: *||p' "$case")"
-  "$build/bin/lowbit-run" "$case" --seed=1 "${input_args[@]}" --save-inputs="$dir" \
-    --output="$dir/expected.npy" > "$dir/reference.txt"
+  # Drawn here, or on the GPU machine from the case's IR (device-test.sh runs
+  # the same command there).
+  sed -n 's|^// GPU-INPUTS: *||p' "$case" > "$dir/inputs.args"
+  if [ "$inputs_on" = device ]; then
+    cp "$case" "$dir/case.mlir"
+  else
+    read -ra input_args < "$dir/inputs.args" || true # no line: no options
+    "$build/bin/lowbit-run" "$case" --seed=1 "${input_args[@]}" --save-inputs="$dir" \
+      --output="$dir/expected.npy" > "$dir/reference.txt"
+  fi
   # A case may state its tolerance (`// GPU-COMPARE: --rtol=... --atol=...`).
   sed -n 's|^// GPU-COMPARE: *||p' "$case" > "$dir/compare.args"
 done

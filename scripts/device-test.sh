@@ -16,6 +16,22 @@ failures=0
 # LOWBIT_BENCH_TIMEOUT=SECONDS (default 300) stops one benchmark that runs
 # longer (a kernel that hangs).
 if [ "${LOWBIT_CASES:-1}" != 0 ]; then
+# A bundle built with LOWBIT_BUNDLE_INPUTS=device carries each case's IR and a
+# static lowbit-run: draw the inputs and the CPU reference here, all cores.
+if [ -f "$bundle/bin/lowbit-run.xz" ]; then
+  xz -dc "$bundle/bin/lowbit-run.xz" > "$bundle/bin/lowbit-run" && chmod +x "$bundle/bin/lowbit-run"
+  reference() {
+    local dir=$1 input_args
+    read -ra input_args < "$dir/inputs.args" || true # no line: no options
+    "$bundle/bin/lowbit-run" "$dir/case.mlir" --seed=1 "${input_args[@]}" --save-inputs="$dir" \
+      --output="$dir/expected.npy" > "$dir/reference.txt" 2>&1 ||
+      echo "lowbit-run failed on $dir: $(tail -1 "$dir/reference.txt")"
+  }
+  export -f reference
+  export bundle
+  find "$bundle/cases" -name case.mlir -printf '%h\n' | grep -E "${LOWBIT_CASES_FILTER:-.}" |
+    xargs -P "$(nproc)" -I{} bash -c 'reference "$1"' _ {}
+fi
 printf '%-34s %-6s %s\n' case result comparison > "$out/table.txt"
 for dir in "$bundle"/cases/*/; do
   [ -d "$dir" ] || continue # a bundle built without cases
