@@ -74,6 +74,17 @@ void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
 int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *args,
                        size_t numArgs, void *stream);
 
+/* `on` = 1: launch the kernels whose manifest says "dependent_launch" (the
+ * sm_90 wgmma and tma_gemv kernels) as programmatic dependent launches.
+ * Their blocks start while the kernel before them on the stream (any
+ * kernel) finishes, set up and prefetch weights, and wait for it to complete
+ * before they read anything it may write: chains of decode layers ran
+ * 1.01-1.33x faster per call on the H100 (docs/GPU.md). Such launches may use
+ * more shared memory than the manifest says (to spread their blocks evenly
+ * over the SMs). 0: plain launches (the default). Applies to later launches
+ * on this context. */
+int lowbitContextSetProgrammaticLaunches(lowbitContext context, int on);
+
 /* Quantizes a row-major rows x cols float matrix with `scheme` (the weight
  * part of a spec: "u4:g128:zp", "s8", "e4m3:per_tensor", ...), choosing the
  * scales (and zero points) from the data. `codes` receives rows * cols raw

@@ -40,6 +40,8 @@ struct lowbitContextImpl {
     error = std::move(message);
   }
   std::unique_ptr<runtime::CudaDevice> device;
+  /// lowbitContextSetProgrammaticLaunches: given to the device when it opens.
+  bool programmaticLaunches = false;
   /// A loaded module, and for kernels whose blocks share a workspace in
   /// it (stream-K's partial sums: their launches must not overlap) an
   /// event after the last launch (null before the first), which the next
@@ -257,6 +259,7 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
     if (!device)
       return fail(context, device.takeError());
     context->device = std::move(*device);
+    context->device->setProgrammaticLaunches(context->programmaticLaunches);
   }
   const std::string &image = kernel->kernel->image;
   std::string moduleKey = kernel->kernel->key.empty() ? image : kernel->kernel->key;
@@ -313,6 +316,16 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
                                llvm::toString(std::move(e)));
     }
   }
+  return succeed(context);
+}
+
+int lowbitContextSetProgrammaticLaunches(lowbitContext context, int on) {
+  if (!context)
+    return fail(context, "lowbitContextSetProgrammaticLaunches: null context");
+  std::lock_guard<std::mutex> lock(context->mutex);
+  context->programmaticLaunches = on != 0;
+  if (context->device)
+    context->device->setProgrammaticLaunches(context->programmaticLaunches);
   return succeed(context);
 }
 

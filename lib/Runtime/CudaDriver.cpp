@@ -4,9 +4,11 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <atomic>
+#include <climits>
 #include <cstddef>
 #include <cstdlib>
 #include <dlfcn.h>
+#include <map>
 
 using namespace mlir::lowbit::runtime;
 
@@ -31,6 +33,7 @@ constexpr int kTensorMapOobFillNone = 0;   // CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE
 // CUlaunchAttribute, whose value is a 64-byte union) and the one attribute
 // lowbit sets.
 constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
+constexpr int kMaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_...
 struct alignas(8) LaunchAttribute {
   int id;
   char pad[8 - sizeof(int)];
@@ -84,6 +87,10 @@ struct CudaDevice::Api {
   CUresult (*cuEventDestroy)(CUevent);
   CUresult (*cuStreamWaitEvent)(CUstream, CUevent, unsigned);
   CUresult (*cuGetErrorString)(CUresult, const char **);
+  CUresult (*cuOccupancyMaxActiveBlocksPerMultiprocessor)(int *, CUfunction, int, size_t);
+  /// Shared memory of each programmatic launch so far, by function and
+  /// number of blocks (programmaticSharedBytes asks the driver ~20 times).
+  std::map<std::pair<CUfunction, int64_t>, int64_t> programmaticShared;
   // CUDA 12 and later only: null on older drivers, an error when used.
   CUresult (*cuTensorMapEncodeTiled)(void *tensorMap, int dataType, uint32_t rank,
                                      void *globalAddress, const uint64_t *globalDim,
@@ -104,6 +111,25 @@ struct CudaDevice::Api {
             (message ? message : "error " + std::to_string(result)));
   }
 };
+
+int64_t
+mlir::lowbit::runtime::programmaticSharedBytes(int64_t sharedBytes, int64_t maxSharedBytes,
+                                               int64_t blocks, int64_t multiprocessors,
+                                               llvm::function_ref<int64_t(int64_t)> blocksPerSM) {
+  if (blocks <= 0 || multiprocessors <= 0 || maxSharedBytes <= sharedBytes)
+    return sharedBytes;
+  int64_t needed = llvm::divideCeil(blocks, multiprocessors);
+  if (blocksPerSM(sharedBytes) <= needed || blocksPerSM(maxSharedBytes) > needed)
+    return sharedBytes;
+  // blocksPerSM(fits) > needed >= blocksPerSM(capped): bisect.
+  int64_t fits = sharedBytes, capped = maxSharedBytes;
+  while (capped - fits > 1) {
+    int64_t middle = fits + (capped - fits) / 2;
+    (blocksPerSM(middle) <= needed ? capped : fits) = middle;
+  }
+  // Never a size at which no block fits.
+  return blocksPerSM(capped) > 0 ? capped : sharedBytes;
+}
 
 llvm::Error mlir::lowbit::runtime::checkRegisterPool(const std::string &kernel,
                                                      const LaunchShape &shape,
@@ -168,6 +194,8 @@ llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
   bind(api->cuEventDestroy, "cuEventDestroy_v2");
   bind(api->cuStreamWaitEvent, "cuStreamWaitEvent");
   bind(api->cuGetErrorString, "cuGetErrorString");
+  bind(api->cuOccupancyMaxActiveBlocksPerMultiprocessor,
+       "cuOccupancyMaxActiveBlocksPerMultiprocessor");
   if (missing)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "the CUDA driver lacks " + missingName);
@@ -295,6 +323,47 @@ llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t r
   return map;
 }
 
+llvm::Expected<int64_t> CudaDevice::programmaticShared(void *function, const LaunchShape &shape) {
+  CUfunction f = static_cast<CUfunction>(function);
+  int64_t blocks = shape.grid[0] * shape.grid[1] * shape.grid[2];
+  auto known = api->programmaticShared.find({f, blocks});
+  if (known != api->programmaticShared.end())
+    return known->second;
+  constexpr int kMultiprocessorCount = 16, kMaxSharedPerBlockOptin = 97; // CU_DEVICE_ATTRIBUTE_...
+  constexpr int kStaticSharedBytes = 1;                                  // CU_FUNC_ATTRIBUTE_...
+  int multiprocessors = 0, optin = 0, staticBytes = 0;
+  if (llvm::Error e =
+          api->check(api->cuDeviceGetAttribute(&multiprocessors, kMultiprocessorCount, device),
+                     "cuDeviceGetAttribute(MULTIPROCESSOR_COUNT)"))
+    return std::move(e);
+  if (llvm::Error e = api->check(api->cuDeviceGetAttribute(&optin, kMaxSharedPerBlockOptin, device),
+                                 "cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)"))
+    return std::move(e);
+  if (llvm::Error e = api->check(api->cuFuncGetAttribute(&staticBytes, kStaticSharedBytes, f),
+                                 "cuFuncGetAttribute(SHARED_SIZE_BYTES)"))
+    return std::move(e);
+  int64_t maxDynamic = optin - staticBytes;
+  // Occupancy at sizes past the function's opt-in counts no blocks: opt in
+  // to the most first.
+  if (maxDynamic > shape.sharedBytes)
+    if (llvm::Error e =
+            api->check(api->cuFuncSetAttribute(f, kMaxDynamicSharedSizeBytes, int(maxDynamic)),
+                       "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
+      return std::move(e);
+  auto blocksPerSM = [&](int64_t bytes) -> int64_t {
+    int count = 0;
+    // A failed query counts as a full SM: the launch keeps its own size.
+    if (api->cuOccupancyMaxActiveBlocksPerMultiprocessor(&count, f, int(shape.threads()),
+                                                         size_t(bytes)) != 0)
+      return INT64_MAX;
+    return count;
+  };
+  int64_t bytes =
+      programmaticSharedBytes(shape.sharedBytes, maxDynamic, blocks, multiprocessors, blocksPerSM);
+  api->programmaticShared[{f, blocks}] = bytes;
+  return bytes;
+}
+
 llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel, const LaunchShape &shape,
                                 llvm::ArrayRef<DevicePtr> args, void *stream,
                                 llvm::ArrayRef<TensorMap> tensorMaps) {
@@ -315,11 +384,22 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel, const L
           api->cuModuleGetFunction(&function, module, kernel.c_str()),
           ("cuModuleGetFunction(" + kernel + ")").c_str()))
     return e;
+  bool programmatic = programmaticLaunches && shape.dependentLaunch;
+  if (programmatic && !api->cuLaunchKernelEx)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "programmatic launches need cuLaunchKernelEx, which this "
+                                   "CUDA driver lacks");
+  int64_t sharedBytes = shape.sharedBytes;
+  if (programmatic) {
+    auto bytes = programmaticShared(function, shape);
+    if (!bytes)
+      return bytes.takeError();
+    sharedBytes = *bytes;
+  }
   // Above 48 KiB, dynamic shared memory must be opted into per function.
-  constexpr int kMaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_...
-  if (shape.sharedBytes > 48 * 1024)
+  if (sharedBytes > 48 * 1024)
     if (llvm::Error e = api->check(
-            api->cuFuncSetAttribute(function, kMaxDynamicSharedSizeBytes, int(shape.sharedBytes)),
+            api->cuFuncSetAttribute(function, kMaxDynamicSharedSizeBytes, int(sharedBytes)),
             "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
       return e;
   if (shape.registerPool > 0) {
@@ -340,24 +420,15 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel, const L
   for (const TensorMap &map : tensorMaps)
     params.push_back(const_cast<uint8_t *>(map.bytes));
   const int64_t *grid = shape.grid, *block = shape.block;
-  if (programmaticLaunches && shape.dependentLaunch) {
-    if (!api->cuLaunchKernelEx)
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "programmatic launches need cuLaunchKernelEx, which this "
-                                     "CUDA driver lacks");
+  if (programmatic) {
     LaunchAttribute serialization{};
     serialization.id = kLaunchAttributeProgrammaticStreamSerialization;
     serialization.value.programmaticStreamSerializationAllowed = 1;
-    LaunchConfig config{unsigned(grid[0]),
-                        unsigned(grid[1]),
-                        unsigned(grid[2]),
-                        unsigned(block[0]),
-                        unsigned(block[1]),
-                        unsigned(block[2]),
-                        unsigned(shape.sharedBytes),
-                        static_cast<CUstream>(stream),
-                        &serialization,
-                        1};
+    LaunchConfig config{unsigned(grid[0]),     unsigned(grid[1]),
+                        unsigned(grid[2]),     unsigned(block[0]),
+                        unsigned(block[1]),    unsigned(block[2]),
+                        unsigned(sharedBytes), static_cast<CUstream>(stream),
+                        &serialization,        1};
     return api->check(api->cuLaunchKernelEx(&config, function, params.data(), nullptr),
                       "cuLaunchKernelEx");
   }

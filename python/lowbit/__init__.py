@@ -84,6 +84,14 @@ class Context:
     def _raise(self):
         raise LowbitError(lib().lowbitContextError(self._handle).decode())
 
+    def set_programmatic_launches(self, on=True):
+        """Launches the kernels that allow it (sm_90 wgmma and tma_gemv) as
+        programmatic dependent launches: they start while the kernel before
+        them on the stream finishes and wait for it before reading its
+        results (lowbitContextSetProgrammaticLaunches)."""
+        if lib().lowbitContextSetProgrammaticLaunches(self._handle, 1 if on else 0):
+            self._raise()
+
     def compile(self, spec, config=None):
         handle = ctypes.c_void_p()
         if lib().lowbitCompileSpec(self._handle, spec.encode(),
@@ -105,12 +113,23 @@ class Context:
 
 
 _contexts = {}
+_programmatic_launches = False
 
 
 def _context(arch="sm_90a"):
     if arch not in _contexts:
         _contexts[arch] = Context(arch)
+        _contexts[arch].set_programmatic_launches(_programmatic_launches)
     return _contexts[arch]
+
+
+def set_programmatic_launches(on=True):
+    """Programmatic dependent launches (Context.set_programmatic_launches)
+    for the kernels that lowbit.compile and lowbit.torch launch."""
+    global _programmatic_launches
+    _programmatic_launches = bool(on)
+    for context in _contexts.values():
+        context.set_programmatic_launches(on)
 
 
 def compile(spec, arch="sm_90a", config=None):

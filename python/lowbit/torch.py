@@ -40,6 +40,20 @@ def _device_weights(q, device, dtype, weight_param):
     return cache[key]
 
 
+def kernel_for(m, q, dtype, out_dtype=None, layout=None, device=None):
+    """The kernel that matmul launches for M = `m` tokens of `dtype` on
+    `device`'s chip (the current CUDA device by default)."""
+    n, k = q.codes.shape
+    major, minor = torch.cuda.get_device_capability(device)
+    arch = "sm_%d%d%s" % (major, minor, "a" if major == 9 else "")
+    layout_field = (weight_layout(q.scheme, arch, n, k) if layout is None else
+                    " layout=%s" % layout)
+    spec = "matmul m=%d n=%d k=%d a=%s w=%s%s scale=%s out=%s" % (
+        m, n, k, _DTYPES[dtype], q.scheme, layout_field, _DTYPES[dtype],
+        _DTYPES[out_dtype or dtype])
+    return compile(spec, arch=arch)
+
+
 def matmul(x, q, out_dtype=None, layout=None):
     """y[M, N] = x[M, K] @ dequantize(q).T with the lowbit kernel for this
     shape (compiled once, then cached) on the current CUDA stream. `layout`
@@ -56,13 +70,7 @@ def matmul(x, q, out_dtype=None, layout=None):
     if x.dim() != 2 or x.shape[1] != k:
         raise LowbitError("matmul: x must be [M, %d], got %s" % (k, tuple(x.shape)))
     m = x.shape[0]
-    major, minor = torch.cuda.get_device_capability(x.device)
-    arch = "sm_%d%d%s" % (major, minor, "a" if major == 9 else "")
-    layout_field = (weight_layout(q.scheme, arch, n, k) if layout is None else
-                    " layout=%s" % layout)
-    spec = "matmul m=%d n=%d k=%d a=%s w=%s%s scale=%s out=%s" % (
-        m, n, k, _DTYPES[x.dtype], q.scheme, layout_field, _DTYPES[x.dtype], _DTYPES[out_dtype])
-    kernel = compile(spec, arch=arch)
+    kernel = kernel_for(m, q, x.dtype, out_dtype, layout, x.device)
     entry = kernel.entry
     weight_param = next(p for p in entry["params"] if p["role"] == "weight")
     w, s, z = _device_weights(q, x.device, x.dtype, weight_param)

@@ -156,6 +156,10 @@ def test_c_api_null_arguments_are_errors_not_crashes():
     # A success clears the error of the call before it.
     assert lib.lowbitScaleCount(ctx._handle, b"u4:g128", 4, 256, ctypes.byref(count)) == 0
     assert count.value == 8 and lib.lowbitContextError(ctx._handle) == b""
+    assert lib.lowbitContextSetProgrammaticLaunches(None, 1) != 0
+    # Switching launches opens no device: it works without a GPU.
+    ctx.set_programmatic_launches(True)
+    ctx.set_programmatic_launches(False)
 
 
 @pytest.mark.parametrize("scheme,bits", [("u3:g128:zp", 3), ("s3:g64", 3), ("s5", 5),
@@ -518,3 +522,32 @@ def test_bitplane_kernel_matches_the_bipolar_product():
     torch.cuda.synchronize()
     ref = lowbit.bipolar_values(a) @ lowbit.bipolar_values(w).T
     assert (y.cpu().numpy() == ref).all()
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+@pytest.mark.parametrize("m,scheme", [(1, "u4:g128:zp"), (16, "u4:g128:zp"), (1, "s4:g128")])
+def test_programmatic_launches_wait_for_the_layer_before(m, scheme):
+    """Two layers, the second reading the first's result, launched
+    programmatically: the second's blocks start early, and must not read its
+    activations before the first has written them (each round's input is new,
+    so an early read sees another round's values or freed memory)."""
+    import lowbit.torch as lt
+    up = lowbit.quantize(RNG.standard_normal((8192, 4096)).astype(np.float32), scheme)
+    down = lowbit.quantize(RNG.standard_normal((4096, 8192)).astype(np.float32), scheme)
+    for q in (up, down):
+        assert lt.kernel_for(m, q, torch.float16).entry.get("dependent_launch"), q.scheme
+    lowbit.set_programmatic_launches(True)
+    try:
+        xs = [torch.from_numpy(RNG.standard_normal((m, 4096)).astype(np.float32) / 64)
+              .to("cuda", torch.float16) for _ in range(4)]
+        ys = [lt.matmul(lt.matmul(x, up), down) for x in xs]
+        torch.cuda.synchronize()
+    finally:
+        lowbit.set_programmatic_launches(False)
+    w_up, w_down = (torch.from_numpy(lowbit.dequantize(q)).cuda() for q in (up, down))
+    for x, y in zip(xs, ys):
+        hidden = (x.float() @ w_up.T).half().float()
+        expect = hidden @ w_down.T
+        rel = ((y.float() - expect).norm() / expect.norm()).item()
+        assert rel < 2e-3, rel

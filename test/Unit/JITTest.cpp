@@ -436,6 +436,42 @@ TEST(Manifest, RegisterPoolsMustFitTheCompiledRegisters) {
   EXPECT_NE(errorText(mlir::lowbit::runtime::checkRegisterPool("k", shape, 56)), "");
 }
 
+// A programmatic launch gets the shared memory that leaves an SM room for no
+// more of its blocks than the grid needs per SM. The occupancy here is the
+// H100's shape: 228 KiB per SM, 1 KiB reserved per block, and a register
+// limit of `registerLimit` blocks.
+TEST(Launch, ProgrammaticLaunchesCapBlocksPerSM) {
+  using mlir::lowbit::runtime::programmaticSharedBytes;
+  int64_t registerLimit = 3, queries = 0;
+  auto blocksPerSM = [&](int64_t bytes) -> int64_t {
+    ++queries;
+    return std::min<int64_t>(registerLimit, 233472 / (bytes + 1024));
+  };
+  const int64_t optin = 232448, sms = 132;
+  // 256 blocks need 2 per SM: the least size at which only 2 fit.
+  int64_t capped = programmaticSharedBytes(42016, optin, 256, sms, blocksPerSM);
+  EXPECT_EQ(blocksPerSM(capped), 2);
+  EXPECT_EQ(blocksPerSM(capped - 1), 3);
+  EXPECT_LT(queries, 24);
+  // 100 blocks: one per SM.
+  capped = programmaticSharedBytes(42016, optin, 100, sms, blocksPerSM);
+  EXPECT_EQ(blocksPerSM(capped), 1);
+  EXPECT_EQ(blocksPerSM(capped - 1), 2);
+  // Grids of several blocks per SM, and kernels that fit no more than the grid
+  // needs, keep their size.
+  EXPECT_EQ(programmaticSharedBytes(42016, optin, 896, sms, blocksPerSM), 42016);
+  registerLimit = 2;
+  EXPECT_EQ(programmaticSharedBytes(42016, optin, 256, sms, blocksPerSM), 42016);
+  // No size within the opt-in gets there, or the driver cannot say.
+  registerLimit = 3;
+  EXPECT_EQ(programmaticSharedBytes(42016, 70000, 256, sms, blocksPerSM), 42016);
+  EXPECT_EQ(programmaticSharedBytes(42016, optin, 256, sms, [](int64_t) { return INT64_MAX; }),
+            42016);
+  // Degenerate grids and devices.
+  EXPECT_EQ(programmaticSharedBytes(42016, optin, 0, sms, blocksPerSM), 42016);
+  EXPECT_EQ(programmaticSharedBytes(42016, optin, 256, 0, blocksPerSM), 42016);
+}
+
 TEST(Manifest, BadTensorMapsNameTheProblem) {
   struct Case {
     const char *maps, *message;
