@@ -189,13 +189,21 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
   if (spec.out.empty())
     spec.out = spec.act == "f16" ? "f16" : "bf16";
   if (spec.layout == MatmulSpec::Layout::SignMagnitude) {
-    // What the wgmma W4A8 e4m3 kernels take (WgmmaProblem.cpp).
-    if (spec.weight != "s4" || spec.act != "e4m3" || spec.zeroPoints ||
-        spec.weightScales == "group")
-      return specError("layout=sign_magnitude takes s4 weights without zero points, scaled per "
-                       "channel or per tensor, with e4m3 activations, not w=" +
-                       spec.weight + (spec.weightScales == "group" ? ":g<size>" : "") +
-                       (spec.zeroPoints ? ":zp" : "") + " with a=" + spec.act);
+    // What the wgmma W4A8 e4m3 kernels take (WgmmaProblem.cpp), and up to
+    // 16 tokens tma_gemv's tensor cores, which also scale groups of a
+    // multiple of 128 codes (SelectKernelConfig.cpp's selectConfig).
+    constexpr int64_t kTmaGemvTokens = 16;
+    bool groupsOk =
+        spec.weightScales != "group" || (spec.m <= kTmaGemvTokens && spec.groupSize % 128 == 0);
+    if (spec.weight != "s4" || spec.act != "e4m3" || spec.zeroPoints)
+      return specError("layout=sign_magnitude takes s4 weights without zero points, with e4m3 "
+                       "activations, not w=" +
+                       spec.weight + (spec.zeroPoints ? ":zp" : "") + " with a=" + spec.act);
+    if (!groupsOk)
+      return specError("layout=sign_magnitude takes scales per channel or per tensor, or up to " +
+                       llvm::Twine(kTmaGemvTokens) +
+                       " tokens per group of a multiple of 128 codes: not groups of " +
+                       llvm::Twine(spec.groupSize) + " at m = " + llvm::Twine(spec.m));
     if (spec.k % 32)
       return specError("layout=sign_magnitude stores codes in groups of 32 along K: K must be a "
                        "multiple of 32");

@@ -551,3 +551,35 @@ def test_programmatic_launches_wait_for_the_layer_before(m, scheme):
         expect = hidden @ w_down.T
         rel = ((y.float() - expect).norm() / expect.norm()).item()
         assert rel < 2e-3, rel
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+@pytest.mark.parametrize("m,groups", [(4, "g128"), (16, "g256"), (3, "per_channel")])
+def test_sign_magnitude_weights_with_e4m3_tokens(m, groups):
+    """A spec of s4 weights in the sign_magnitude layout (up to 16 tokens
+    also scaled per group of a multiple of 128: tma_gemv), launched through
+    the C API on codes packed by pack_sign_magnitude."""
+    n, k = 520, 1024
+    spec = (f"matmul m={m} n={n} k={k} a=e4m3:per_tensor w=s4:{groups} "
+            "layout=sign_magnitude out=f32")
+    kernel = lowbit.compile(spec)
+    assert "strategy = tma_gemv" in kernel.entry["config"], kernel.entry["config"]
+    x = torch.from_numpy(RNG.standard_normal((m, k)).astype(np.float32)).to(torch.float8_e4m3fn)
+    codes = RNG.integers(-7, 8, (n, k)).astype(np.int8)
+    per = 1 if groups == "per_channel" else k // int(groups[1:])
+    s = RNG.uniform(0.5, 1.5, (n, per)).astype(np.float32) / 16
+    xs = np.array([[0.25]], np.float32)
+    by_role = {"input": x.view(torch.uint8).cuda(),
+               "weight": torch.from_numpy(lowbit.pack_sign_magnitude(codes)).cuda(),
+               "weight_scales": torch.from_numpy(s).cuda(),
+               "input_scales": torch.from_numpy(xs).cuda(),
+               "result": torch.full((m, n), float("nan"), device="cuda")}
+    kernel.launch([by_role[p["role"]].data_ptr() for p in kernel.entry["params"]],
+                  torch.cuda.current_stream().cuda_stream)
+    torch.cuda.synchronize()
+    w = codes.astype(np.float64) * np.repeat(s, k // per, axis=1)
+    ref = (x.float().numpy().astype(np.float64) @ w.T) * xs[0, 0]
+    got = by_role["result"].cpu().numpy()
+    assert np.isfinite(got).all()
+    assert np.linalg.norm(got - ref) / np.linalg.norm(ref) < 1e-3

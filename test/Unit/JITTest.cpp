@@ -127,10 +127,14 @@ TEST(Spec, BadSpecsNameTheField) {
       {"matmul m=1 n=64 k=64 a=f16 w=u4 layout=awq",
        "layout=awq: weight layouts are packed, half_fragment or sign_magnitude"},
       {"matmul m=1 n=64 k=64 a=e4m3 w=u4 layout=sign_magnitude",
-       "layout=sign_magnitude takes s4 weights without zero points, scaled per channel or per "
-       "tensor, with e4m3 activations, not w=u4 with a=e4m3"},
+       "layout=sign_magnitude takes s4 weights without zero points, with e4m3 activations, not "
+       "w=u4 with a=e4m3"},
       {"matmul m=1 n=64 k=64 a=i8 w=s4 layout=sign_magnitude", "not w=s4 with a=i8"},
-      {"matmul m=1 n=64 k=256 a=e4m3 w=s4:g128 layout=sign_magnitude", "not w=s4:g<size> with"},
+      {"matmul m=1 n=64 k=256 a=e4m3 w=s4:g64 layout=sign_magnitude",
+       "layout=sign_magnitude takes scales per channel or per tensor, or up to 16 tokens per "
+       "group of a multiple of 128 codes: not groups of 64 at m = 1"},
+      {"matmul m=17 n=64 k=256 a=e4m3 w=s4:g128 layout=sign_magnitude",
+       "not groups of 128 at m = 17"},
       {"matmul m=1 n=64 k=256 a=e4m3 w=s4:zp layout=sign_magnitude", "not w=s4:zp with a=e4m3"},
       {"matmul m=1 n=64 k=48 a=e4m3 w=s4 layout=sign_magnitude",
        "layout=sign_magnitude stores codes in groups of 32 along K: K must be a multiple of 32"},
@@ -281,6 +285,15 @@ TEST(Spec, SignMagnitudeWeights) {
     ASSERT_TRUE(compiled.has_value());
     EXPECT_NE(compiled->config.find(strategy), std::string::npos) << sized.str();
     EXPECT_EQ(compiled->weight.getString("layout"), "sign_magnitude") << sized.str();
+  }
+  // Up to 16 tokens, groups of a multiple of 128 codes too: tma_gemv.
+  for (int64_t m : {1, 16}) {
+    auto grouped = parseSpec("matmul m=" + std::to_string(m) +
+                             " n=256 k=512 a=e4m3:per_tensor w=s4:g256 layout=sign_magnitude");
+    ASSERT_TRUE(bool(grouped)) << errorText(grouped.takeError());
+    std::optional<CompiledWeight> compiled = compileForSm90a(*grouped);
+    ASSERT_TRUE(compiled.has_value()) << grouped->str();
+    EXPECT_NE(compiled->config.find("strategy = tma_gemv"), std::string::npos) << grouped->str();
   }
 }
 

@@ -24,7 +24,8 @@
 //        activations' type below 128; the kernel's manifest names the
 //        order, and lowbitPackInterleaved packs codes in it); or
 //        sign_magnitude, s4 weights of -7..7 with e4m3 activations, per
-//        channel or per tensor scales, no zero points, stored as e4m3 bytes
+//        channel or per tensor scales (up to m=16 also groups of a
+//        multiple of 128), no zero points, stored as e4m3 bytes
 //        (#lowbit.layout<sign_magnitude>: what the wgmma W4A8 e4m3 kernels
 //        read fastest, and tma_gemv as fast as packed codes; sm_90a only; K a
 //        multiple of 32;
