@@ -622,65 +622,39 @@ void reduceRowGroupSums(TmaBlock &t) {
     NVVM::FenceMbarrierInitOp::create(b, loc);
   });
   ::mlir::gpu::BarrierOp::create(b, loc);
-  // Launched behind another kernel (programmatic dependent launch), the
-  // block pulls the weights of its first ring slots into L2 while that
-  // kernel finishes: they are constant, unlike the activations, which only
-  // its completion makes valid.
-  ifThen(e, e.eq(tid, 0), [&] {
-    Value ahead = arith::MinUIOp::create(b, loc, t.count, e.idx(p.ringSlots));
-    auto loop = scf::ForOp::create(b, loc, e.idx(0), ahead, e.idx(1));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value kByte = e.mul(e.add(t.first, loop.getInductionVar()), kTmaSlotRowBytes);
-    for (int64_t box = 0; box < kTmaSlotRowBytes / kTmaBoxBytes; ++box)
-      NVVM::CpAsyncBulkTensorPrefetchOp::create(
-          b, loc, tensorMap, ValueRange{e.toI32(e.add(kByte, box * kTmaBoxBytes)), e.toI32(t.row0)},
-          ValueRange{}, NVVM::TMALoadMode::TILE, Value());
-  });
-  // The next kernel may launch once every block is past the wait. Let in
-  // at this kernel's start instead (before the wait), the next kernels
-  // slowed long-K layers by up to 11% on the H100, likely by crowding onto
-  // the SMs beside it (several blocks share one).
-  awaitPreviousGrid(e);
-
-  auto roles = scf::IfOp::create(b, loc, e.eq(t.warp, kWarpsPerBlock), /*withElse=*/true);
-  b.setInsertionPointToStart(&roles.getThenRegion().front());
+  // Slot `i`'s activations (on tensor cores each token's of the tile, one
+  // bulk copy each, up to K) and weights; the slot's `full` barrier expects
+  // the bytes of both from the thread that loads its weights.
   Value xAddress = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, t.f.x);
-  ifThen(e, e.eq(t.lane, 0), [&] {
-    auto loop = scf::ForOp::create(b, loc, e.idx(0), t.count, e.idx(1));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value i = loop.getInductionVar();
-    Value stage = e.rem(i, p.ringSlots), round = e.div(i, p.ringSlots);
-    // The slot's previous round has been read (round 0 waits on the phase
-    // before the first, which counts as complete).
-    waitParity(e, t.empty(stage), arith::XOrIOp::create(b, loc, e.rem(round, 2), e.idx(1)));
-    Value full = t.full(stage);
-    Value tile = e.add(t.first, i);
-    // On tensor cores each token's activations of the tile follow (one bulk
-    // copy each, up to K).
-    Value tokenBytes = e.idx(0); // one token's activations of the tile
-    Value tileCode = e.mul(tile, p.tileCodes());
-    if (p.tensorCores)
-      tokenBytes = e.mul(arith::MinUIOp::create(b, loc, e.idx(p.tileCodes()),
-                                                arith::SubIOp::create(b, loc, e.idx(p.k),
-                                                                      tileCode)),
-                         p.actBytes());
-    NVVM::MBarrierArriveExpectTxOp::create(
-        b, loc, Type(), full, e.toI32(e.add(e.mul(tokenBytes, p.m), p.weightBytes())),
-        NVVM::MemScopeKind::CTA, false, Value());
+  auto tokenBytes = [&](Value tile) -> Value {
+    if (!p.tensorCores)
+      return e.idx(0);
+    Value rest = arith::SubIOp::create(b, loc, e.idx(p.k), e.mul(tile, p.tileCodes()));
+    return e.mul(arith::MinUIOp::create(b, loc, e.idx(p.tileCodes()), rest), p.actBytes());
+  };
+  auto loadActivations = [&](Value i) {
+    Value tile = e.add(t.first, i), bytes = tokenBytes(tile);
+    Value stage = e.rem(i, p.ringSlots);
     for (int64_t m = 0; p.tensorCores && m < p.m; ++m) {
-      Value source = e.add(xAddress, e.mul(e.add(tileCode, m * p.k), p.actBytes()));
+      Value source =
+          e.add(xAddress, e.mul(e.add(e.mul(tile, p.tileCodes()), m * p.k), p.actBytes()));
       NVVM::CpAsyncBulkGlobalToSharedClusterOp::create(
           b, loc,
-          clusterPointer(e, e.add(e.add(t.slot(stage), p.weightBytes()),
-                                  m * p.tileCodes() * p.actBytes())),
+          clusterPointer(
+              e, e.add(e.add(t.slot(stage), p.weightBytes()), m * p.tileCodes() * p.actBytes())),
           LLVM::AddrSpaceCastOp::create(
               b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1),
               LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
                                        e.toI64(source))),
-          full, e.toI32(tokenBytes), Value(), Value());
+          t.full(stage), e.toI32(bytes), Value(), Value());
     }
+  };
+  auto loadWeights = [&](Value i) {
+    Value tile = e.add(t.first, i);
+    Value stage = e.rem(i, p.ringSlots), full = t.full(stage);
+    NVVM::MBarrierArriveExpectTxOp::create(
+        b, loc, Type(), full, e.toI32(e.add(e.mul(tokenBytes(tile), p.m), p.weightBytes())),
+        NVVM::MemScopeKind::CTA, false, Value());
     Value kByte = e.mul(tile, kTmaSlotRowBytes);
     for (int64_t box = 0; box < kTmaSlotRowBytes / kTmaBoxBytes; ++box)
       NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
@@ -688,6 +662,35 @@ void reduceRowGroupSums(TmaBlock &t) {
           tensorMap, ValueRange{e.toI32(e.add(kByte, box * kTmaBoxBytes)), e.toI32(t.row0)},
           full, ValueRange{}, Value(), Value(), NVVM::TMALoadMode::TILE, false,
           NVVM::CTAGroupKindAttr(), Value());
+  };
+  auto forSlots = [&](Value from, Value to, function_ref<void(Value)> body) {
+    auto loop = scf::ForOp::create(b, loc, from, to, e.idx(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    body(loop.getInductionVar());
+  };
+  // Launched behind another kernel (programmatic dependent launch), the
+  // block loads the weights of its first ring slots while that kernel
+  // finishes: they are constant, unlike the activations, which only its
+  // completion makes valid. (An L2 prefetch of them instead cost plain
+  // launches up to 7% on the H100.) The ring is empty: no slot to wait for.
+  Value ahead = arith::MinUIOp::create(b, loc, t.count, e.idx(p.ringSlots));
+  ifThen(e, e.eq(tid, 0), [&] { forSlots(e.idx(0), ahead, loadWeights); });
+  // The next kernel may launch once every block is past the wait.
+  awaitPreviousGrid(e);
+
+  auto roles = scf::IfOp::create(b, loc, e.eq(t.warp, kWarpsPerBlock), /*withElse=*/true);
+  b.setInsertionPointToStart(&roles.getThenRegion().front());
+  ifThen(e, e.eq(t.lane, 0), [&] {
+    forSlots(e.idx(0), ahead, loadActivations);
+    forSlots(ahead, t.count, [&](Value i) {
+      Value stage = e.rem(i, p.ringSlots), round = e.div(i, p.ringSlots);
+      // The slot's previous round has been read (round 0 waits on the
+      // phase before the first, which counts as complete).
+      waitParity(e, t.empty(stage), arith::XOrIOp::create(b, loc, e.rem(round, 2), e.idx(1)));
+      loadWeights(i);
+      loadActivations(i);
+    });
   });
 
   b.setInsertionPointToStart(&roles.getElseRegion().front());

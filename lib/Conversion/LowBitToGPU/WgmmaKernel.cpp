@@ -366,6 +366,40 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value 
          p.clusterRows() > 1);
 }
 
+/// Before the grid wait, thread 0 pulls the weights of the first `stages`
+/// K tiles of the block's first run into L2 (the K tiles buildProducer
+/// loads first): weights are constant, while the activations only the
+/// previous grid's completion makes valid. The weights are A where the
+/// operands are swapped (4-bit weights, rows = N), else B. Clusters load
+/// boxes of a shared tile per rank and claimed runs are known only at run
+/// time: those prefetch nothing.
+void prefetchFirstWeights(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched, Value tmapA,
+                          Value tmapB) {
+  if (sched.claimed() || p.clusterSize() > 1)
+    return;
+  OpBuilder &b = e.b;
+  forEachRun(e, p, sched, [&](const TileRun &run) {
+    ifThen(e, e.eq(run.done, 0), [&] {
+      Value ahead = arith::MinUIOp::create(b, e.loc, run.kCount, e.idx(p.stages));
+      auto loop = scf::ForOp::create(b, e.loc, e.idx(0), ahead, e.idx(1));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value kt = run.kTile(e, loop.getInductionVar());
+      auto prefetch = [&](Value map, Value kByte, Value row) {
+        NVVM::CpAsyncBulkTensorPrefetchOp::create(b, e.loc, map,
+                                                  ValueRange{e.toI32(kByte), e.toI32(row)},
+                                                  ValueRange{}, NVVM::TMALoadMode::TILE, Value());
+      };
+      if (p.swapped()) {
+        prefetch(tmapA, e.mul(kt, p.aRowBytes), run.row0);
+        return;
+      }
+      for (int64_t half = 0; half < p.bHalves(); ++half)
+        prefetch(tmapB, e.add(e.mul(kt, kRowBytes * p.bHalves()), half * kRowBytes), run.col0);
+    });
+  });
+}
+
 /// Byte `offset` of a tile of `rowBytes`-byte rows that TMA stored with
 /// the swizzle of that span (the tile aligned to its pattern): its 16-byte
 /// chunk in the row (offset bits 4-6 for 128 bytes, 4-5 for 64) XOR-ed with
@@ -1999,7 +2033,8 @@ FailureOr<KernelLaunch> mlir::lowbit::buildWgmmaKernel(OpBuilder &b, MatmulOp op
     ::mlir::gpu::BarrierOp::create(b, loc);
   // Launched behind another kernel (programmatic dependent launch), the
   // block has set up while that kernel finished; nothing before here
-  // touches global memory.
+  // touches global memory but the weights' prefetch.
+  ifThen(e, e.eq(tid, 0), [&] { prefetchFirstWeights(e, p, sched, tmapA, tmapB); });
   awaitPreviousGrid(e);
 
   auto roles = scf::IfOp::create(b, loc, e.eq(warpgroup, 0), /*withElse=*/true);

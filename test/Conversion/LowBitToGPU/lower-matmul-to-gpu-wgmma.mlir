@@ -17,7 +17,10 @@
 // CHECK-COUNT-8: nvvm.mbarrier.init
 // CHECK: nvvm.fence.mbarrier.init
 // CHECK: gpu.barrier
-// CHECK-NEXT: llvm.inline_asm has_side_effects "griddepcontrol.wait;", "~{memory}"
+// Thread 0 pulls the weights (B here: the operands are not swapped) of its
+// first run's first K tiles into L2 before the wait.
+// CHECK: nvvm.cp.async.bulk.tensor.prefetch %[[MAPB]]
+// CHECK: llvm.inline_asm has_side_effects "griddepcontrol.wait;", "~{memory}"
 // CHECK-NEXT: nvvm.griddepcontrol launch_dependents
 // CHECK: nvvm.setmaxregister  decrease 40
 // CHECK: scf.for

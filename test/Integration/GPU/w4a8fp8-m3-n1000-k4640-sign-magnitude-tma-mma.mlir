@@ -14,10 +14,12 @@
 // zeroed before they are widened.
 // PTX: .visible .entry w4a8fp8_tma_gemv0(
 // Launched behind another kernel (programmatic dependent launch), thread 0
-// prefetches the weights of the block's first ring slots into L2 before the
-// block waits for that kernel; the next kernel may launch once every block
-// is past the wait (manifest: "dependent_launch").
-// PTX: cp.async.bulk.prefetch.tensor.2d.L2.global.tile
+// loads the weights of the block's first ring slots (TMA, into shared
+// memory) before the block waits for that kernel; the activations come
+// after the wait; the next kernel may launch once every block is past the
+// wait (manifest: "dependent_launch").
+// PTX: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// PTX-NOT: cp.async.bulk.shared::cluster.global
 // PTX: griddepcontrol.wait;
 // PTX-NEXT: // end inline asm
 // PTX-NEXT: griddepcontrol.launch_dependents;
