@@ -10,7 +10,7 @@
 # LOWBIT_BUNDLE_BENCH=REGEX keep the cases / benchmark kernels whose names
 # match (an empty expression keeps none), LOWBIT_BUNDLE_JIT=0 leaves the JIT
 # out. Most of the bundle is the cases' inputs and reference results:
-# LOWBIT_BUNDLE_INPUTS=device carries a static lowbit-run instead (about 10 MB,
+# LOWBIT_BUNDLE_INPUTS=device carries a static lowbit-run instead (about 15 MB,
 # compressed), and device-test.sh draws them on the GPU machine, so that every
 # case fits one bundle.
 set -euo pipefail

@@ -29,7 +29,9 @@ if [ -f "$bundle/bin/lowbit-run.xz" ]; then
   }
   export -f reference
   export bundle
-  find "$bundle/cases" -name case.mlir -printf '%h\n' | grep -E "${LOWBIT_CASES_FILTER:-.}" |
+  # Filtered by case name, as the run below is.
+  find "$bundle/cases" -name case.mlir -printf '%h\n' |
+    while read -r dir; do [[ $(basename "$dir") =~ ${LOWBIT_CASES_FILTER:-.} ]] && echo "$dir"; done |
     xargs -P "$(nproc)" -I{} bash -c 'reference "$1"' _ {}
 fi
 printf '%-34s %-6s %s\n' case result comparison > "$out/table.txt"

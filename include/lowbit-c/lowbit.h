@@ -76,9 +76,12 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
 
 /* `on` = 1: launch the kernels whose manifest says "dependent_launch" (the
  * sm_90 wgmma and tma_gemv kernels) as programmatic dependent launches.
- * Their blocks start while the kernel before them on the stream (any
- * kernel) finishes, set up and prefetch weights, and wait for it to complete
- * before they read anything it may write: chains of decode layers ran
+ * Their blocks start while the kernel before them on the stream finishes,
+ * set up and load their weights, and wait for it to complete before they
+ * read activations, scales or zero points or write anything. So the kernel
+ * just before must not write their weights (a repack or dequantize on the
+ * GPU, weights streamed into a reused buffer): synchronize, or launch
+ * plainly, after such a kernel. Chains of decode layers ran
  * 1.01-1.33x faster per call on the H100 (docs/GPU.md). Such launches may use
  * more shared memory than the manifest says (to spread their blocks evenly
  * over the SMs). 0: plain launches (the default). Applies to later launches

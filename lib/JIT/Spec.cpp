@@ -200,9 +200,9 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
                        "activations, not w=" +
                        spec.weight + (spec.zeroPoints ? ":zp" : "") + " with a=" + spec.act);
     if (!groupsOk)
-      return specError("layout=sign_magnitude takes scales per channel or per tensor, or up to " +
+      return specError("layout=sign_magnitude takes scales per channel or per tensor, or at m <= " +
                        llvm::Twine(kTmaGemvTokens) +
-                       " tokens per group of a multiple of 128 codes: not groups of " +
+                       " per group of a multiple of 128 codes: not groups of " +
                        llvm::Twine(spec.groupSize) + " at m = " + llvm::Twine(spec.m));
     if (spec.k % 32)
       return specError("layout=sign_magnitude stores codes in groups of 32 along K: K must be a "

@@ -3,6 +3,7 @@
 
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstddef>
@@ -329,37 +330,40 @@ llvm::Expected<int64_t> CudaDevice::programmaticShared(void *function, const Lau
   auto known = api->programmaticShared.find({f, blocks});
   if (known != api->programmaticShared.end())
     return known->second;
+  // Where the driver cannot say, the launch keeps the manifest's size: the
+  // cap is a matter of speed only.
+  int64_t bytes = shape.sharedBytes;
   constexpr int kMultiprocessorCount = 16, kMaxSharedPerBlockOptin = 97; // CU_DEVICE_ATTRIBUTE_...
   constexpr int kStaticSharedBytes = 1;                                  // CU_FUNC_ATTRIBUTE_...
   int multiprocessors = 0, optin = 0, staticBytes = 0;
-  if (llvm::Error e =
-          api->check(api->cuDeviceGetAttribute(&multiprocessors, kMultiprocessorCount, device),
-                     "cuDeviceGetAttribute(MULTIPROCESSOR_COUNT)"))
-    return std::move(e);
-  if (llvm::Error e = api->check(api->cuDeviceGetAttribute(&optin, kMaxSharedPerBlockOptin, device),
-                                 "cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)"))
-    return std::move(e);
-  if (llvm::Error e = api->check(api->cuFuncGetAttribute(&staticBytes, kStaticSharedBytes, f),
-                                 "cuFuncGetAttribute(SHARED_SIZE_BYTES)"))
-    return std::move(e);
-  int64_t maxDynamic = optin - staticBytes;
+  bool limitsKnown =
+      api->cuDeviceGetAttribute(&multiprocessors, kMultiprocessorCount, device) == 0 &&
+      api->cuDeviceGetAttribute(&optin, kMaxSharedPerBlockOptin, device) == 0 &&
+      api->cuFuncGetAttribute(&staticBytes, kStaticSharedBytes, f) == 0;
+  int64_t maxDynamic = int64_t(optin) - staticBytes;
   // Occupancy at sizes past the function's opt-in counts no blocks: opt in
-  // to the most first.
-  if (maxDynamic > shape.sharedBytes)
+  // to the most for the search, then back to what launches use.
+  if (limitsKnown && maxDynamic > shape.sharedBytes &&
+      api->cuFuncSetAttribute(f, kMaxDynamicSharedSizeBytes, int(maxDynamic)) == 0) {
+    auto blocksPerSM = [&](int64_t size) -> int64_t {
+      int count = 0;
+      // A failed query counts as a full SM: the launch keeps its own size.
+      if (api->cuOccupancyMaxActiveBlocksPerMultiprocessor(&count, f, int(shape.threads()),
+                                                           size_t(size)) != 0)
+        return INT64_MAX;
+      return count;
+    };
+    bytes = programmaticSharedBytes(shape.sharedBytes, maxDynamic, blocks, multiprocessors,
+                                    blocksPerSM);
+    // Plain launches of the function see the opt-in they had (enqueue
+    // raises it past 48 KiB as each launch needs).
     if (llvm::Error e =
-            api->check(api->cuFuncSetAttribute(f, kMaxDynamicSharedSizeBytes, int(maxDynamic)),
+            api->check(api->cuFuncSetAttribute(
+                           f, kMaxDynamicSharedSizeBytes,
+                           int(std::max<int64_t>(std::max(bytes, shape.sharedBytes), 48 * 1024))),
                        "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
       return std::move(e);
-  auto blocksPerSM = [&](int64_t bytes) -> int64_t {
-    int count = 0;
-    // A failed query counts as a full SM: the launch keeps its own size.
-    if (api->cuOccupancyMaxActiveBlocksPerMultiprocessor(&count, f, int(shape.threads()),
-                                                         size_t(bytes)) != 0)
-      return INT64_MAX;
-    return count;
-  };
-  int64_t bytes =
-      programmaticSharedBytes(shape.sharedBytes, maxDynamic, blocks, multiprocessors, blocksPerSM);
+  }
   api->programmaticShared[{f, blocks}] = bytes;
   return bytes;
 }

@@ -87,8 +87,9 @@ class Context:
     def set_programmatic_launches(self, on=True):
         """Launches the kernels that allow it (sm_90 wgmma and tma_gemv) as
         programmatic dependent launches: they start while the kernel before
-        them on the stream finishes and wait for it before reading its
-        results (lowbitContextSetProgrammaticLaunches)."""
+        them on the stream finishes, loading their weights, and wait for it
+        before reading activations (lowbitContextSetProgrammaticLaunches). The
+        kernel just before must not write their weights."""
         if lib().lowbitContextSetProgrammaticLaunches(self._handle, 1 if on else 0):
             self._raise()
 
@@ -128,7 +129,7 @@ def set_programmatic_launches(on=True):
     for the kernels that lowbit.compile and lowbit.torch launch."""
     global _programmatic_launches
     _programmatic_launches = bool(on)
-    for context in _contexts.values():
+    for context in list(_contexts.values()):
         context.set_programmatic_launches(on)
 
 

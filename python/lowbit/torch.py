@@ -43,6 +43,8 @@ def _device_weights(q, device, dtype, weight_param):
 def kernel_for(m, q, dtype, out_dtype=None, layout=None, device=None):
     """The kernel that matmul launches for M = `m` tokens of `dtype` on
     `device`'s chip (the current CUDA device by default)."""
+    if dtype not in (torch.float16, torch.bfloat16):
+        raise LowbitError("lowbit kernels take f16 or bf16 activations, got %s" % dtype)
     n, k = q.codes.shape
     major, minor = torch.cuda.get_device_capability(device)
     arch = "sm_%d%d%s" % (major, minor, "a" if major == 9 else "")

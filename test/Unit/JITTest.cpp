@@ -131,8 +131,8 @@ TEST(Spec, BadSpecsNameTheField) {
        "w=u4 with a=e4m3"},
       {"matmul m=1 n=64 k=64 a=i8 w=s4 layout=sign_magnitude", "not w=s4 with a=i8"},
       {"matmul m=1 n=64 k=256 a=e4m3 w=s4:g64 layout=sign_magnitude",
-       "layout=sign_magnitude takes scales per channel or per tensor, or up to 16 tokens per "
-       "group of a multiple of 128 codes: not groups of 64 at m = 1"},
+       "layout=sign_magnitude takes scales per channel or per tensor, or at m <= 16 per group "
+       "of a multiple of 128 codes: not groups of 64 at m = 1"},
       {"matmul m=17 n=64 k=256 a=e4m3 w=s4:g128 layout=sign_magnitude",
        "not groups of 128 at m = 17"},
       {"matmul m=1 n=64 k=256 a=e4m3 w=s4:zp layout=sign_magnitude", "not w=s4:zp with a=e4m3"},

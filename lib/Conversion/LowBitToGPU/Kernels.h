@@ -45,9 +45,10 @@ struct KernelLaunch {
   /// overlap.
   bool sharedWorkspace = false;
   /// The kernel waits for the grid before it in its stream
-  /// (`griddepcontrol.wait`) before it touches memory that grid may write,
-  /// so it may be launched with programmatic stream serialization: its
-  /// blocks set up (and prefetch weights) while that grid finishes.
+  /// (`griddepcontrol.wait`) before it reads activations, scales or zero
+  /// points or writes anything, so it may be launched with programmatic
+  /// stream serialization: its blocks set up and start loading their
+  /// weights while that grid finishes. That grid must not write the weights.
   bool dependentLaunch = false;
   /// Kernel parameters in order, by the matmul operand they take: input,
   /// weight, weight_scales, weight_zero_points, input_scales, result.

@@ -563,11 +563,13 @@ void reduceRowGroupSums(TmaBlock &t) {
 } // namespace
 
 /// The tma_gemv kernel (sm_90): four consumer warps and one producer warp.
-/// The producer's lane 0 copies the block's rows 512 bytes of K at a time
-/// (four [rows, 128-byte] TMA boxes, 128-byte swizzle) into a ring of
-/// `stages` slots: bytes in flight no longer sit in registers, so a few
-/// warps per SM keep enough of them to stream at the memory's rate. Each
-/// slot has a `full` mbarrier (the producer's expected bytes) and an
+/// The block's rows are copied 512 bytes of K at a time (four
+/// [rows, 128-byte] TMA boxes, 128-byte swizzle) into a ring of `stages`
+/// slots: bytes in flight no longer sit in registers, so a few warps per SM
+/// keep enough of them to stream at the memory's rate. Thread 0 loads the
+/// first slots' weights before the grid wait, the producer warp's lane 0
+/// their activations after it and everything else. Each
+/// slot has a `full` mbarrier (the slot's expected bytes) and an
 /// `empty` one (every consumer thread arrives once it has read the slot);
 /// waits use the parity of the slot's round. The consumers compute on CUDA
 /// cores or tensor cores.
@@ -671,9 +673,13 @@ void reduceRowGroupSums(TmaBlock &t) {
   };
   // Launched behind another kernel (programmatic dependent launch), the
   // block loads the weights of its first ring slots while that kernel
-  // finishes: they are constant, unlike the activations, which only its
-  // completion makes valid. (An L2 prefetch of them instead cost plain
-  // launches up to 7% on the H100.) The ring is empty: no slot to wait for.
+  // finishes: weights must not be written by the kernel just before (the
+  // manifest's dependent_launch contract), unlike the activations, which
+  // only its completion makes valid. (An L2 prefetch of them instead cost
+  // plain launches 2-7% on the H100, these loads 0-7%.) The ring is empty:
+  // no slot to wait for. The activations' copies, after the wait, may land
+  // before thread 0's arrival: the barrier's byte count may go below zero
+  // while an arrival is pending, and the phase completes only after both.
   Value ahead = arith::MinUIOp::create(b, loc, t.count, e.idx(p.ringSlots));
   ifThen(e, e.eq(tid, 0), [&] { forSlots(e.idx(0), ahead, loadWeights); });
   // The next kernel may launch once every block is past the wait.
@@ -682,7 +688,8 @@ void reduceRowGroupSums(TmaBlock &t) {
   auto roles = scf::IfOp::create(b, loc, e.eq(t.warp, kWarpsPerBlock), /*withElse=*/true);
   b.setInsertionPointToStart(&roles.getThenRegion().front());
   ifThen(e, e.eq(t.lane, 0), [&] {
-    forSlots(e.idx(0), ahead, loadActivations);
+    if (p.tensorCores)
+      forSlots(e.idx(0), ahead, loadActivations);
     forSlots(ahead, t.count, [&](Value i) {
       Value stage = e.rem(i, p.ringSlots), round = e.div(i, p.ringSlots);
       // The slot's previous round has been read (round 0 waits on the

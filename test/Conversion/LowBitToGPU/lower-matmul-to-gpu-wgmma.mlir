@@ -18,8 +18,10 @@
 // CHECK: nvvm.fence.mbarrier.init
 // CHECK: gpu.barrier
 // Thread 0 pulls the weights (B here: the operands are not swapped) of its
-// first run's first K tiles into L2 before the wait.
+// first run's first K tiles into L2 before the wait, and reads nothing.
+// CHECK-NOT: {{memref.load|llvm.load}}
 // CHECK: nvvm.cp.async.bulk.tensor.prefetch %[[MAPB]]
+// CHECK-NOT: {{memref.load|llvm.load}}
 // CHECK: llvm.inline_asm has_side_effects "griddepcontrol.wait;", "~{memory}"
 // CHECK-NEXT: nvvm.griddepcontrol launch_dependents
 // CHECK: nvvm.setmaxregister  decrease 40
