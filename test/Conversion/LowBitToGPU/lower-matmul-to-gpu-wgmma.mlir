@@ -76,7 +76,11 @@ func.func @w8a8_persistent(%x: tensor<4096x256xi8>, %w: tensor<8192x256xi8>, %s:
 // proxies and the warp meets before its arrival on `empty`.
 // CHECK-LABEL: func.func @w4a8
 // CHECK: tensor_maps = [array<i64: 1, 320, 272, 128, 128, 128>, array<i64: 0, 200, 544, 128, 128, 128>]
-// CHECK: gpu.func @w4a8_wgmma0(%{{.*}}: memref<200x544xi8>, %{{.*}}: memref<320x272xi8>
+// CHECK: gpu.func @w4a8_wgmma0(%{{.*}}: memref<200x544xi8>, %{{.*}}: memref<320x272xi8>{{.*}}, %[[MAPA:[^:]*]]: !llvm.ptr, %[[MAPB:[^:]*]]: !llvm.ptr)
+// Before the grid wait thread 0 prefetches the weights, A here, into L2.
+// CHECK: nvvm.cp.async.bulk.tensor.prefetch %[[MAPA]]
+// CHECK-NOT: nvvm.cp.async.bulk.tensor.prefetch
+// CHECK: llvm.inline_asm has_side_effects "griddepcontrol.wait;"
 // CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i16
 // CHECK: nvvm.prmt <default>
 // CHECK: nvvm.wgmma.fence.aligned

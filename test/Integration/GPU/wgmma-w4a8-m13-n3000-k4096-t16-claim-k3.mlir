@@ -1,5 +1,6 @@
 // RUN: lowbit-compile %s --arch=sm_90a -o %t.ptx --manifest=%t.json | FileCheck %s
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
+// RUN: FileCheck %s --check-prefix=PREWAIT < %t.ptx
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t.json
 // RUN: %if ptxas %{ ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS --implicit-check-not="instructions are serialized" %}
 // CHECK: 1 kernel(s)
@@ -13,6 +14,11 @@
 // and the workspace clear for the next.
 // MANIFEST: "grid": [
 // MANIFEST-NEXT: 132,
+// Claimed runs are known only at run time: no L2 prefetch of the weights
+// before the grid wait.
+// PREWAIT: .entry w4a8_wgmma0(
+// PREWAIT-NOT: cp.async.bulk.prefetch.tensor
+// PREWAIT: griddepcontrol.wait;
 // PTX-DAG: .global .align 16 .b8 w4a8_wgmma0_claims[8];
 // PTX-DAG: atom.relaxed.gpu.global.add.u32
 // PTX-DAG: red.relaxed.gpu.global.add.s32

@@ -11,6 +11,10 @@
 // PTX: .reqnctapercluster 2, 1, 1
 // PTX: barrier.cluster.arrive
 // PTX: barrier.cluster.wait
+// A cluster's blocks load boxes of a shared tile per rank: no L2 prefetch of
+// the weights before the grid wait (WgmmaKernel.cpp, prefetchFirstWeights).
+// PTX-NOT: cp.async.bulk.prefetch.tensor
+// PTX: griddepcontrol.wait;
 // PTX: mapa.shared::cluster
 // PTX: mbarrier.arrive.shared::cluster.b64
 // PTX: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.multicast::cluster
