@@ -355,8 +355,9 @@ llvm::Expected<int64_t> CudaDevice::programmaticShared(void *function, const Lau
     };
     bytes = programmaticSharedBytes(shape.sharedBytes, maxDynamic, blocks, multiprocessors,
                                     blocksPerSM);
-    // Plain launches of the function see the opt-in they had (enqueue
-    // raises it past 48 KiB as each launch needs).
+    // Back to what launches need: enqueue raises it to each launch's size
+    // past 48 KiB (a plain launch after a padded one keeps the larger
+    // opt-in, which only permits).
     if (llvm::Error e =
             api->check(api->cuFuncSetAttribute(
                            f, kMaxDynamicSharedSizeBytes,
