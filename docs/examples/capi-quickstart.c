@@ -67,6 +67,10 @@ int main(void) {
          "largest error %.3f steps\n",
          ROWS, COLS, (long long)groups, sqrt(err / norm), worstSteps);
 
+  /* Decode layers back to back: let each Hopper kernel start while the one
+   * before it finishes (that kernel must not write this one's weights). */
+  if (lowbitContextSetProgrammaticLaunches(ctx, 1))
+    printf("error: %s\n", lowbitContextError(ctx));
   /* Launching needs device pointers (here: none, to show the check). */
   if (lowbitKernelLaunch(ctx, kernel, NULL, 0, NULL))
     printf("launch: %s\n", lowbitContextError(ctx));
