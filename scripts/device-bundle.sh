@@ -26,7 +26,9 @@ keeps() { [ -n "$1" ] && [[ $2 =~ $1 ]]; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 arch=${LOWBIT_DEVICE_ARCH:-sm_90a}
 build=$("$root/scripts/configure.sh")
-ninja -C "$build" lowbit-compile lowbit-run
+host_targets=(lowbit-compile)
+[ "$inputs_on" = here ] && host_targets+=(lowbit-run)
+ninja -C "$build" "${host_targets[@]}"
 
 # Release, LLVM linked statically: the GPU machine has no LLVM.
 static=$root/build-device
@@ -35,10 +37,10 @@ if [ ! -f "$static/build.ninja" ]; then
     -DLOWBIT_STATIC_LLVM=ON -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit > "$static.configure.log"
 fi
-jit_targets=()
-[ "$with_jit" != 0 ] && jit_targets=(lowbit-tune LowbitC)
-[ "$inputs_on" = device ] && jit_targets+=(lowbit-run)
-ninja -C "$static" lowbit-gpu-run lowbit-bench "${jit_targets[@]}"
+static_targets=(lowbit-gpu-run lowbit-bench)
+[ "$with_jit" != 0 ] && static_targets+=(lowbit-tune LowbitC)
+[ "$inputs_on" = device ] && static_targets+=(lowbit-run)
+ninja -C "$static" "${static_targets[@]}"
 
 bundle=$root/device-bundle
 rm -rf "$bundle"
@@ -71,14 +73,12 @@ for case in "$root"/test/Integration/GPU/*.mlir; do
   # A case may shape its inputs (`// GPU-INPUTS: --nonnegative=0`: lowbit-run's
   # options for the generated arguments).
   # Drawn here, or on the GPU machine from the case's IR (device-test.sh runs
-  # the same command there).
+  # the same script there).
   sed -n 's|^// GPU-INPUTS: *||p' "$case" > "$dir/inputs.args"
   if [ "$inputs_on" = device ]; then
     cp "$case" "$dir/case.mlir"
   else
-    read -ra input_args < "$dir/inputs.args" || true # no line: no options
-    "$build/bin/lowbit-run" "$case" --seed=1 "${input_args[@]}" --save-inputs="$dir" \
-      --output="$dir/expected.npy" > "$dir/reference.txt"
+    "$root/scripts/case-reference.sh" "$build/bin/lowbit-run" "$case" "$dir"
   fi
   # A case may state its tolerance (`// GPU-COMPARE: --rtol=... --atol=...`).
   sed -n 's|^// GPU-COMPARE: *||p' "$case" > "$dir/compare.args"

@@ -20,19 +20,12 @@ if [ "${LOWBIT_CASES:-1}" != 0 ]; then
 # static lowbit-run: draw the inputs and the CPU reference here, all cores.
 if [ -f "$bundle/bin/lowbit-run.xz" ]; then
   xz -dc "$bundle/bin/lowbit-run.xz" > "$bundle/bin/lowbit-run" && chmod +x "$bundle/bin/lowbit-run"
-  reference() {
-    local dir=$1 input_args
-    read -ra input_args < "$dir/inputs.args" || true # no line: no options
-    "$bundle/bin/lowbit-run" "$dir/case.mlir" --seed=1 "${input_args[@]}" --save-inputs="$dir" \
-      --output="$dir/expected.npy" > "$dir/reference.txt" 2>&1 ||
-      echo "lowbit-run failed on $dir: $(tail -1 "$dir/reference.txt")"
-  }
-  export -f reference
-  export bundle
-  # Filtered by case name, as the run below is.
+  # Filtered by case name, as the run below is; a case whose reference
+  # fails fails below (no expected result).
   find "$bundle/cases" -name case.mlir -printf '%h\n' |
     while read -r dir; do [[ $(basename "$dir") =~ ${LOWBIT_CASES_FILTER:-.} ]] && echo "$dir"; done |
-    xargs -P "$(nproc)" -I{} bash -c 'reference "$1"' _ {}
+    xargs -P "$(nproc)" -I{} "$(dirname "$0")/case-reference.sh" "$bundle/bin/lowbit-run" \
+      {}/case.mlir {}
 fi
 printf '%-34s %-6s %s\n' case result comparison > "$out/table.txt"
 for dir in "$bundle"/cases/*/; do
