@@ -353,15 +353,15 @@ llvm::Expected<int64_t> CudaDevice::programmaticShared(void *function, const Lau
         return INT64_MAX;
       return count;
     };
+    // At least the manifest's size.
     bytes = programmaticSharedBytes(shape.sharedBytes, maxDynamic, blocks, multiprocessors,
                                     blocksPerSM);
     // Back to what launches need: enqueue raises it to each launch's size
     // past 48 KiB (a plain launch after a padded one keeps the larger
     // opt-in, which only permits).
     if (llvm::Error e =
-            api->check(api->cuFuncSetAttribute(
-                           f, kMaxDynamicSharedSizeBytes,
-                           int(std::max<int64_t>(std::max(bytes, shape.sharedBytes), 48 * 1024))),
+            api->check(api->cuFuncSetAttribute(f, kMaxDynamicSharedSizeBytes,
+                                               int(std::max<int64_t>(bytes, 48 * 1024))),
                        "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
       return std::move(e);
   }

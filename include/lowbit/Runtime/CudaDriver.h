@@ -38,8 +38,9 @@ struct LaunchShape {
   /// them between warpgroups (0: the kernel moves none).
   int64_t registerPool = 0;
   /// The kernel waits for the grid before it (`griddepcontrol.wait`) before
-  /// it touches memory that grid may write (a manifest's
-  /// "dependent_launch"): CudaDevice may launch it programmatically.
+  /// it reads anything but its weights or writes anything (a manifest's
+  /// "dependent_launch"): CudaDevice may launch it programmatically, behind
+  /// a kernel that does not write its weights.
   bool dependentLaunch = false;
 
   int64_t threads() const { return block[0] * block[1] * block[2]; }
