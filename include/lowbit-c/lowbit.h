@@ -67,8 +67,12 @@ void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
  * passed after them. Does not wait. Kernels whose manifest entry has
  * `shared_workspace` (stream-K) exchange partial sums through a workspace in
  * their module, so launches of one must not overlap: each launch waits for
- * the kernel's previous one (an event, whatever the stream). Do not capture
- * them in CUDA graphs whose replays may overlap. Their blocks wait for one
+ * the kernel's previous one (an event, whatever the stream). Launched on a
+ * stream being captured into a CUDA graph, they neither wait nor mark: the
+ * caller orders them there (capture one stream, or join the streams between
+ * two launches of one kernel) and must not let a replay overlap another
+ * launch of the same kernel, replayed or not (replay on the stream of the
+ * other launches, or synchronize). Their blocks wait for one
  * another: their grid (at most the target's SM count) is meant to be
  * resident at once (docs/GPU.md). */
 int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *args,

@@ -274,8 +274,18 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
   }
   // A kernel whose blocks share a workspace in the module waits for its
   // previous launch, whatever the stream (on the same stream the wait is
-  // free; a stream handle may name different streams over time).
+  // free; a stream handle may name different streams over time). Not while
+  // the stream is captured into a CUDA graph: there the wait would tie the
+  // graph to a launch outside it (an error), and an event recorded in a
+  // capture cannot be waited for outside it; the graph orders its own
+  // launches, and the caller its replays (lowbit.h).
   bool serialize = entry.getBoolean("shared_workspace").value_or(false);
+  if (serialize) {
+    auto capturing = context->device->isCapturing(stream);
+    if (!capturing)
+      return fail(context, capturing.takeError());
+    serialize = !*capturing;
+  }
   if (serialize && loaded.lastLaunch)
     if (llvm::Error e = context->device->waitForEvent(stream, loaded.lastLaunch))
       return fail(context, std::move(e));

@@ -87,6 +87,7 @@ struct CudaDevice::Api {
   CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent);
   CUresult (*cuEventDestroy)(CUevent);
   CUresult (*cuStreamWaitEvent)(CUstream, CUevent, unsigned);
+  CUresult (*cuStreamIsCapturing)(CUstream, int *);
   CUresult (*cuGetErrorString)(CUresult, const char **);
   CUresult (*cuOccupancyMaxActiveBlocksPerMultiprocessor)(int *, CUfunction, int, size_t);
   /// Shared memory of each programmatic launch so far, by function and
@@ -194,6 +195,7 @@ llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
   bind(api->cuEventElapsedTime, "cuEventElapsedTime_v2");
   bind(api->cuEventDestroy, "cuEventDestroy_v2");
   bind(api->cuStreamWaitEvent, "cuStreamWaitEvent");
+  bind(api->cuStreamIsCapturing, "cuStreamIsCapturing");
   bind(api->cuGetErrorString, "cuGetErrorString");
   bind(api->cuOccupancyMaxActiveBlocksPerMultiprocessor,
        "cuOccupancyMaxActiveBlocksPerMultiprocessor");
@@ -465,6 +467,19 @@ llvm::Error CudaDevice::waitForEvent(void *stream, void *event) {
   return api->check(
       api->cuStreamWaitEvent(static_cast<CUstream>(stream), static_cast<CUevent>(event), 0),
       "cuStreamWaitEvent");
+}
+
+llvm::Expected<bool> CudaDevice::isCapturing(void *stream) {
+  enum { kNone = 0, kActive = 1 }; // CUstreamCaptureStatus; 2: invalidated
+  int status = kNone;
+  if (llvm::Error e = api->check(api->cuStreamIsCapturing(static_cast<CUstream>(stream), &status),
+                                 "cuStreamIsCapturing"))
+    return std::move(e);
+  if (status != kNone && status != kActive)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the stream's CUDA graph capture was invalidated by an "
+                                   "earlier error");
+  return status == kActive;
 }
 
 llvm::Error CudaDevice::synchronize() {

@@ -60,7 +60,12 @@ def matmul(x, q, out_dtype=None, layout=None):
     """y[M, N] = x[M, K] @ dequantize(q).T with the lowbit kernel for this
     shape (compiled once, then cached) on the current CUDA stream. `layout`
     names the weights' layout in the kernel's spec ("packed" or
-    "half_fragment"); by default lowbit.weight_layout picks it."""
+    "half_fragment"); by default lowbit.weight_layout picks it.
+
+    Captured into a CUDA graph (torch.cuda.graph), call it once per shape
+    before the capture: the first call compiles and loads the kernel and
+    copies the weights to the device, which a capture may not do. Replays
+    must not overlap launches of the same kernel on another stream."""
     if not x.is_cuda:  # the CPU reference
         return (x.float() @ torch.from_numpy(dequantize(q)).T).to(out_dtype or x.dtype)
     if x.dtype not in (torch.float16, torch.bfloat16):

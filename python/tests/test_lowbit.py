@@ -555,6 +555,63 @@ def test_programmatic_launches_wait_for_the_layer_before(m, scheme):
 
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+@pytest.mark.parametrize("programmatic", [False, True])
+def test_cuda_graph_replays_match_eager_launches(programmatic):
+    """Two layers at 1, 16 and 256 tokens captured in one CUDA graph (on
+    sm_90a: tma_gemv, and wgmma with stream-K, whose partial sums live in
+    the kernel's module), launched plainly or programmatically. Each replay
+    on new inputs gives the eager launches' results bit for bit and the
+    reference's within rounding; eager launches of the same kernels run
+    between replays (an event recorded in the capture would fail them)."""
+    import lowbit.torch as lt
+    up = lowbit.quantize(RNG.standard_normal((8192, 4096)).astype(np.float32), "u4:g128:zp")
+    down = lowbit.quantize(RNG.standard_normal((4096, 8192)).astype(np.float32), "u4:g128:zp")
+    tokens = (1, 16, 256)
+    if torch.cuda.get_device_capability() == (9, 0):
+        assert any(lt.kernel_for(m, q, torch.float16).entry.get("shared_workspace")
+                   for m in tokens for q in (up, down))
+
+    def layers(x):
+        return lt.matmul(lt.matmul(x, up), down)
+
+    def draw(m):
+        return torch.from_numpy(RNG.standard_normal((m, 4096)).astype(np.float32) / 64).to(
+            "cuda", torch.float16)
+
+    lowbit.set_programmatic_launches(programmatic)
+    try:
+        # One eager call per shape first: it compiles and loads the kernels
+        # and copies the weights to the device, none of which a capture
+        # may do.
+        static = {m: draw(m) for m in tokens}
+        for m in tokens:
+            layers(static[m])
+        torch.cuda.synchronize()
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            outs = {m: layers(static[m]) for m in tokens}
+        rounds = []
+        for _ in range(3):
+            xs = {m: draw(m) for m in tokens}
+            for m in tokens:
+                static[m].copy_(xs[m])
+            graph.replay()
+            replayed = {m: outs[m].clone() for m in tokens}
+            rounds.append((xs, replayed, {m: layers(xs[m]) for m in tokens}))
+        torch.cuda.synchronize()
+    finally:
+        lowbit.set_programmatic_launches(False)
+    w_up, w_down = (torch.from_numpy(lowbit.dequantize(q)).cuda() for q in (up, down))
+    for xs, replayed, eager in rounds:
+        for m in tokens:
+            assert torch.equal(replayed[m], eager[m]), m
+            expect = (xs[m].float() @ w_up.T).half().float() @ w_down.T
+            rel = ((replayed[m].float() - expect).norm() / expect.norm()).item()
+            assert rel < 2e-3, (m, rel)
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
 @pytest.mark.parametrize("m,groups", [(4, "g128"), (16, "g256"), (3, "per_channel")])
 def test_sign_magnitude_weights_with_e4m3_tokens(m, groups):
     """A spec of s4 weights in the sign_magnitude layout (up to 16 tokens

@@ -127,6 +127,9 @@ public:
   llvm::Error recordEvent(void *event, void *stream);
   /// Makes the work queued on `stream` from now on wait for `event`.
   llvm::Error waitForEvent(void *stream, void *event);
+  /// Whether `stream` is being captured into a CUDA graph (its work is
+  /// recorded, not run); an error where the capture was invalidated.
+  llvm::Expected<bool> isCapturing(void *stream);
   /// Milliseconds between events recorded around the GPU work `enqueue`
   /// queues.
   llvm::Expected<float> timeRegion(llvm::function_ref<llvm::Error()> enqueue);
