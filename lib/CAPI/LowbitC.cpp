@@ -39,8 +39,7 @@ struct lowbitContextImpl {
     std::lock_guard<std::mutex> lock(errorMutex);
     error = std::move(message);
   }
-  std::unique_ptr<runtime::CudaDevice> device;
-  /// lowbitContextSetProgrammaticLaunches: given to the device when it opens.
+  /// lowbitContextSetProgrammaticLaunches: given to each device as it opens.
   bool programmaticLaunches = false;
   /// A loaded module, and for kernels whose blocks share a workspace in
   /// it (stream-K's partial sums: their launches must not overlap) an
@@ -50,11 +49,17 @@ struct lowbitContextImpl {
     void *module = nullptr;
     void *lastLaunch = nullptr;
   };
-  std::map<std::string, Module> modules; // by kernel key or image
+  /// A device that launches went to (the device of their stream), opened
+  /// at its first launch, and the modules loaded on it.
+  struct Device {
+    std::unique_ptr<runtime::CudaDevice> device;
+    std::map<std::string, Module> modules; // by kernel key or image
+  };
+  std::map<int, Device> devices; // by ordinal
   ~lowbitContextImpl() {
-    if (device)
-      for (auto &[key, loaded] : modules)
-        device->destroyEvent(loaded.lastLaunch);
+    for (auto &[ordinal, open] : devices)
+      for (auto &[key, loaded] : open.modules)
+        open.device->destroyEvent(loaded.lastLaunch);
   }
 };
 
@@ -253,21 +258,30 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
     return fail(context, "kernel " + entry.getString("name").value_or("").str() + " takes " +
                              std::to_string(params ? params->size() : 0) + " pointers, got " +
                              std::to_string(numArgs));
+  // On the stream's device, opened at its first launch (without touching
+  // the caller's current context: lowbit.h).
+  auto ordinal = runtime::CudaDevice::ordinalOfStream(stream);
+  if (!ordinal)
+    return fail(context, ordinal.takeError());
   std::lock_guard<std::mutex> lock(context->mutex);
-  if (!context->device) {
-    auto device = runtime::CudaDevice::open();
-    if (!device)
+  lowbitContextImpl::Device &open = context->devices[*ordinal];
+  if (!open.device) {
+    auto device = runtime::CudaDevice::open(*ordinal, /*makeCurrent=*/false);
+    if (!device) {
+      context->devices.erase(*ordinal);
       return fail(context, device.takeError());
-    context->device = std::move(*device);
-    context->device->setProgrammaticLaunches(context->programmaticLaunches);
+    }
+    open.device = std::move(*device);
+    open.device->setProgrammaticLaunches(context->programmaticLaunches);
   }
+  runtime::CudaDevice &device = *open.device;
   const std::string &image = kernel->kernel->image;
   std::string moduleKey = kernel->kernel->key.empty() ? image : kernel->kernel->key;
-  lowbitContextImpl::Module &loaded = context->modules[moduleKey];
+  lowbitContextImpl::Module &loaded = open.modules[moduleKey];
   if (!loaded.module) {
-    auto module = context->device->loadModule(image);
+    auto module = device.loadModule(image);
     if (!module) {
-      context->modules.erase(moduleKey);
+      open.modules.erase(moduleKey);
       return fail(context, module.takeError());
     }
     loaded.module = *module;
@@ -281,13 +295,13 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
   // launches, and the caller its replays (lowbit.h).
   bool serialize = entry.getBoolean("shared_workspace").value_or(false);
   if (serialize) {
-    auto capturing = context->device->isCapturing(stream);
+    auto capturing = device.isCapturing(stream);
     if (!capturing)
       return fail(context, capturing.takeError());
     serialize = !*capturing;
   }
   if (serialize && loaded.lastLaunch)
-    if (llvm::Error e = context->device->waitForEvent(stream, loaded.lastLaunch))
+    if (llvm::Error e = device.waitForEvent(stream, loaded.lastLaunch))
       return fail(context, std::move(e));
   std::string name = entry.getString("name").value_or("").str();
   auto shape = runtime::parseLaunchShape(entry, "lowbitKernelLaunch", name);
@@ -301,26 +315,25 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
   auto specs = runtime::parseTensorMaps(entry, numArgs, "lowbitKernelLaunch", name);
   if (!specs)
     return fail(context, specs.takeError());
-  auto maps = runtime::encodeTensorMaps(*context->device, *specs, pointers);
+  auto maps = runtime::encodeTensorMaps(device, *specs, pointers);
   if (!maps)
     return fail(context, maps.takeError());
-  if (llvm::Error e =
-          context->device->enqueue(loaded.module, name, *shape, pointers, stream, *maps))
+  if (llvm::Error e = device.enqueue(loaded.module, name, *shape, pointers, stream, *maps))
     return fail(context, std::move(e));
   if (serialize) {
     auto markLaunch = [&]() -> llvm::Error {
       if (!loaded.lastLaunch) {
-        auto event = context->device->createEvent();
+        auto event = device.createEvent();
         if (!event)
           return event.takeError();
         loaded.lastLaunch = *event;
       }
-      return context->device->recordEvent(loaded.lastLaunch, stream);
+      return device.recordEvent(loaded.lastLaunch, stream);
     };
     if (llvm::Error e = markLaunch()) {
       // Launched, but unmarked: wait for it here, so that no later launch
       // overlaps it.
-      llvm::consumeError(context->device->synchronize());
+      llvm::consumeError(device.synchronize());
       return fail(context, "the kernel was launched and has finished, but ordering later "
                            "launches after it failed: " +
                                llvm::toString(std::move(e)));
@@ -334,8 +347,8 @@ int lowbitContextSetProgrammaticLaunches(lowbitContext context, int on) {
     return fail(context, "lowbitContextSetProgrammaticLaunches: null context");
   std::lock_guard<std::mutex> lock(context->mutex);
   context->programmaticLaunches = on != 0;
-  if (context->device)
-    context->device->setProgrammaticLaunches(context->programmaticLaunches);
+  for (auto &[ordinal, open] : context->devices)
+    open.device->setProgrammaticLaunches(context->programmaticLaunches);
   return succeed(context);
 }
 

@@ -366,7 +366,8 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   const llvm::json::Object &defaultEntry =
       *(*fallback)->manifest.getArray("kernels")->front().getAsObject();
   r.defaultConfig = defaultEntry.getString("config").value_or("").str();
-  auto device = runtime::CudaDevice::open();
+  // Called through the C API too: the caller's current context stays.
+  auto device = runtime::CudaDevice::open(0, /*makeCurrent=*/false);
   if (!device) {
     r.note = "no GPU (" + llvm::toString(device.takeError()) +
              "): the default config, not tuned";

@@ -66,6 +66,11 @@ struct CudaDevice::Api {
   CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
   CUresult (*cuDevicePrimaryCtxRelease)(CUdevice);
   CUresult (*cuCtxSetCurrent)(CUcontext);
+  CUresult (*cuCtxPushCurrent)(CUcontext);
+  CUresult (*cuCtxPopCurrent)(CUcontext *);
+  CUresult (*cuCtxGetCurrent)(CUcontext *);
+  CUresult (*cuCtxGetDevice)(CUdevice *);
+  CUresult (*cuStreamGetCtx)(CUstream, CUcontext *);
   CUresult (*cuCtxSynchronize)();
   CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
   CUresult (*cuMemFree)(CUdeviceptr);
@@ -152,8 +157,30 @@ llvm::Error mlir::lowbit::runtime::checkRegisterPool(const std::string &kernel,
           "such as ptxas --maxrregcount?)");
 }
 
-llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
-  auto api = std::make_unique<Api>();
+namespace {
+/// Makes a context current on the calling thread for the scope's life and
+/// then puts back the thread's own: a library call leaves the caller's
+/// current context (the CUDA runtime's current device) as it found it.
+class ContextScope {
+public:
+  ContextScope(const CudaDevice::Api &api, CUcontext context) : api(api) {
+    pushed = api.cuCtxPushCurrent(context) == 0;
+  }
+  ~ContextScope() {
+    CUcontext popped;
+    if (pushed)
+      api.cuCtxPopCurrent(&popped);
+  }
+
+private:
+  const CudaDevice::Api &api;
+  bool pushed;
+};
+} // namespace
+
+/// The driver's entry points, bound and initialized.
+static llvm::Expected<std::unique_ptr<CudaDevice::Api>> loadDriver() {
+  auto api = std::make_unique<CudaDevice::Api>();
   api->library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!api->library)
     return llvm::createStringError(
@@ -177,6 +204,11 @@ llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
   bind(api->cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
   bind(api->cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
   bind(api->cuCtxSetCurrent, "cuCtxSetCurrent");
+  bind(api->cuCtxPushCurrent, "cuCtxPushCurrent_v2");
+  bind(api->cuCtxPopCurrent, "cuCtxPopCurrent_v2");
+  bind(api->cuCtxGetCurrent, "cuCtxGetCurrent");
+  bind(api->cuCtxGetDevice, "cuCtxGetDevice");
+  bind(api->cuStreamGetCtx, "cuStreamGetCtx");
   bind(api->cuCtxSynchronize, "cuCtxSynchronize");
   bind(api->cuMemAlloc, "cuMemAlloc_v2");
   bind(api->cuMemFree, "cuMemFree_v2");
@@ -211,24 +243,74 @@ llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal) {
       reinterpret_cast<decltype(api->cuLaunchKernelEx)>(dlsym(api->library, "cuLaunchKernelEx"));
   if (llvm::Error e = api->check(api->cuInit(0), "cuInit"))
     return std::move(e);
+  return api;
+}
+
+llvm::Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(int ordinal, bool makeCurrent) {
+  auto api = loadDriver();
+  if (!api)
+    return api.takeError();
+  std::unique_ptr<CudaDevice> device(new CudaDevice());
+  device->api = std::move(*api);
+  if (llvm::Error e = device->openDevice(ordinal, makeCurrent))
+    return std::move(e);
+  return device;
+}
+
+llvm::Error CudaDevice::openDevice(int ordinal, bool makeCurrent) {
   int count = 0;
   if (llvm::Error e = api->check(api->cuDeviceGetCount(&count), "cuDeviceGetCount"))
-    return std::move(e);
+    return e;
   if (ordinal < 0 || ordinal >= count)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "no CUDA device " + std::to_string(ordinal) +
-                                       " (" + std::to_string(count) + " found)");
-  std::unique_ptr<CudaDevice> device(new CudaDevice());
-  if (llvm::Error e = api->check(api->cuDeviceGet(&device->device, ordinal), "cuDeviceGet"))
+                                   "no CUDA device " + std::to_string(ordinal) + " (" +
+                                       std::to_string(count) + " found)");
+  if (llvm::Error e = api->check(api->cuDeviceGet(&device, ordinal), "cuDeviceGet"))
+    return e;
+  if (llvm::Error e =
+          api->check(api->cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain"))
+    return e;
+  if (makeCurrent)
+    return api->check(api->cuCtxSetCurrent(context), "cuCtxSetCurrent");
+  return llvm::Error::success();
+}
+
+llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream) {
+  // The driver, loaded once for the process (a device's own copy is
+  // loaded when it opens).
+  static llvm::Expected<std::unique_ptr<Api>> driver = loadDriver();
+  if (!driver)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   llvm::toString(driver.takeError()));
+  const Api &api = **driver;
+  // The default streams (null, CU_STREAM_LEGACY, CU_STREAM_PER_THREAD)
+  // belong to the current context.
+  CUcontext context = nullptr;
+  if (reinterpret_cast<uintptr_t>(stream) <= 2) {
+    if (llvm::Error e = api.check(api.cuCtxGetCurrent(&context), "cuCtxGetCurrent"))
+      return std::move(e);
+    if (!context)
+      return 0; // no current context: the CUDA runtime's default device
+  } else if (llvm::Error e = api.check(api.cuStreamGetCtx(static_cast<CUstream>(stream), &context),
+                                       "cuStreamGetCtx")) {
     return std::move(e);
-  if (llvm::Error e = api->check(
-          api->cuDevicePrimaryCtxRetain(&device->context, device->device),
-          "cuDevicePrimaryCtxRetain"))
+  }
+  CUdevice device = 0;
+  {
+    ContextScope scope(api, context);
+    if (llvm::Error e = api.check(api.cuCtxGetDevice(&device), "cuCtxGetDevice"))
+      return std::move(e);
+  }
+  int count = 0;
+  if (llvm::Error e = api.check(api.cuDeviceGetCount(&count), "cuDeviceGetCount"))
     return std::move(e);
-  if (llvm::Error e = api->check(api->cuCtxSetCurrent(device->context), "cuCtxSetCurrent"))
-    return std::move(e);
-  device->api = std::move(api);
-  return device;
+  for (int ordinal = 0; ordinal < count; ++ordinal) {
+    CUdevice candidate = 0;
+    if (api.cuDeviceGet(&candidate, ordinal) == 0 && candidate == device)
+      return ordinal;
+  }
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "the stream's device is not among the CUDA devices");
 }
 
 CudaDevice::~CudaDevice() {
@@ -250,6 +332,7 @@ int CudaDevice::computeCapability() const {
 }
 
 llvm::Expected<DevicePtr> CudaDevice::alloc(size_t bytes) {
+  ContextScope scope(*api, context);
   CUdeviceptr ptr = 0;
   if (llvm::Error e = api->check(api->cuMemAlloc(&ptr, bytes ? bytes : 1), "cuMemAlloc"))
     return std::move(e);
@@ -257,24 +340,32 @@ llvm::Expected<DevicePtr> CudaDevice::alloc(size_t bytes) {
 }
 
 llvm::Error CudaDevice::copyToDevice(DevicePtr dst, const void *src, size_t bytes) {
+  ContextScope scope(*api, context);
   return api->check(api->cuMemcpyHtoD(dst, src, bytes), "cuMemcpyHtoD");
 }
 
 llvm::Error CudaDevice::copyToHost(void *dst, DevicePtr src, size_t bytes) {
+  ContextScope scope(*api, context);
   return api->check(api->cuMemcpyDtoH(dst, src, bytes), "cuMemcpyDtoH");
 }
 
 llvm::Error CudaDevice::copyOnDevice(DevicePtr dst, DevicePtr src, size_t bytes) {
+  ContextScope scope(*api, context);
   return api->check(api->cuMemcpyDtoD(dst, src, bytes), "cuMemcpyDtoD");
 }
 
 llvm::Error CudaDevice::fill(DevicePtr dst, size_t bytes, uint8_t value) {
+  ContextScope scope(*api, context);
   return api->check(api->cuMemsetD8(dst, value, bytes), "cuMemsetD8");
 }
 
-void CudaDevice::free(DevicePtr ptr) { api->cuMemFree(ptr); }
+void CudaDevice::free(DevicePtr ptr) {
+  ContextScope scope(*api, context);
+  api->cuMemFree(ptr);
+}
 
 llvm::Expected<void *> CudaDevice::loadModule(const std::string &image) {
+  ContextScope scope(*api, context);
   CUmodule module = nullptr;
   if (llvm::Error e = api->check(api->cuModuleLoadData(&module, image.c_str()),
                                  "cuModuleLoadData"))
@@ -285,6 +376,8 @@ llvm::Expected<void *> CudaDevice::loadModule(const std::string &image) {
 llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t rows,
                                                       uint64_t rowBytes, uint32_t boxRows,
                                                       uint32_t boxBytes, uint32_t swizzle) {
+  // The driver checks the address against the current context.
+  ContextScope scope(*api, context);
   auto invalid = [&](const std::string &why) {
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
@@ -327,6 +420,7 @@ llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t r
 }
 
 llvm::Expected<int64_t> CudaDevice::programmaticShared(void *function, const LaunchShape &shape) {
+  ContextScope scope(*api, context);
   CUfunction f = static_cast<CUfunction>(function);
   int64_t blocks = shape.grid[0] * shape.grid[1] * shape.grid[2];
   auto known = api->programmaticShared.find({f, blocks});
@@ -374,6 +468,7 @@ llvm::Expected<int64_t> CudaDevice::programmaticShared(void *function, const Lau
 llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel, const LaunchShape &shape,
                                 llvm::ArrayRef<DevicePtr> args, void *stream,
                                 llvm::ArrayRef<TensorMap> tensorMaps) {
+  ContextScope scope(*api, context);
   // Fault injection for tests of what callers do when the GPU goes away:
   // LOWBIT_CUDA_FAIL_AFTER_LAUNCHES=N makes every launch after the N-th fail
   // as a lost device would.
@@ -446,6 +541,7 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel, const L
 }
 
 llvm::Expected<void *> CudaDevice::createEvent() {
+  ContextScope scope(*api, context);
   constexpr unsigned kDisableTiming = 2; // CU_EVENT_DISABLE_TIMING
   CUevent event = nullptr;
   if (llvm::Error e = api->check(api->cuEventCreate(&event, kDisableTiming), "cuEventCreate"))
@@ -454,22 +550,26 @@ llvm::Expected<void *> CudaDevice::createEvent() {
 }
 
 void CudaDevice::destroyEvent(void *event) {
+  ContextScope scope(*api, context);
   if (event)
     api->cuEventDestroy(static_cast<CUevent>(event));
 }
 
 llvm::Error CudaDevice::recordEvent(void *event, void *stream) {
+  ContextScope scope(*api, context);
   return api->check(api->cuEventRecord(static_cast<CUevent>(event), static_cast<CUstream>(stream)),
                     "cuEventRecord");
 }
 
 llvm::Error CudaDevice::waitForEvent(void *stream, void *event) {
+  ContextScope scope(*api, context);
   return api->check(
       api->cuStreamWaitEvent(static_cast<CUstream>(stream), static_cast<CUevent>(event), 0),
       "cuStreamWaitEvent");
 }
 
 llvm::Expected<bool> CudaDevice::isCapturing(void *stream) {
+  ContextScope scope(*api, context);
   enum { kNone = 0, kActive = 1 }; // CUstreamCaptureStatus; 2: invalidated
   int status = kNone;
   if (llvm::Error e = api->check(api->cuStreamIsCapturing(static_cast<CUstream>(stream), &status),
@@ -483,6 +583,7 @@ llvm::Expected<bool> CudaDevice::isCapturing(void *stream) {
 }
 
 llvm::Error CudaDevice::synchronize() {
+  ContextScope scope(*api, context);
   return api->check(api->cuCtxSynchronize(), "kernel execution");
 }
 
@@ -496,6 +597,7 @@ llvm::Error CudaDevice::launch(void *module, const std::string &kernel, const La
 
 llvm::Expected<float>
 CudaDevice::timeRegion(llvm::function_ref<llvm::Error()> work) {
+  ContextScope scope(*api, context);
   CUevent start, stop;
   if (llvm::Error e = api->check(api->cuEventCreate(&start, 0), "cuEventCreate"))
     return std::move(e);

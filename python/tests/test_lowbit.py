@@ -612,6 +612,86 @@ def test_cuda_graph_replays_match_eager_launches(programmatic):
 
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+@pytest.mark.parametrize("own_context", [False, True])
+def test_launch_from_a_thread_leaves_its_current_context(own_context):
+    """A launch from a thread that never used CUDA (no current context), or
+    one whose current context is its own, runs on the stream's device and
+    leaves the thread's current context as it was: the library makes the
+    device's context current for each call only."""
+    import ctypes
+    import threading
+    import lowbit.torch as lt
+    driver = ctypes.CDLL("libcuda.so.1")
+    q = lowbit.quantize(RNG.standard_normal((4096, 2048)).astype(np.float32), "u4:g128:zp")
+    x = torch.from_numpy(RNG.standard_normal((1, 2048)).astype(np.float32) / 64).to(
+        "cuda", torch.float16)
+    kernel = lt.kernel_for(1, q, torch.float16)
+    param = next(p for p in kernel.entry["params"] if p["role"] == "weight")
+    w, s, z = lt._device_weights(q, x.device, x.dtype, param)
+    y = torch.full((1, 4096), float("nan"), device="cuda", dtype=torch.float16)
+    by_role = {"input": x, "weight": w, "weight_scales": s, "weight_zero_points": z, "result": y}
+    pointers = [by_role[p["role"]].data_ptr() for p in kernel.entry["params"]]
+    stream = torch.cuda.current_stream().cuda_stream
+    torch.cuda.synchronize()
+    seen = {}
+
+    def work():
+        try:
+            mine = ctypes.c_void_p()
+            if own_context:  # cuCtxCreate makes it current
+                assert driver.cuCtxCreate_v2(ctypes.byref(mine), 0, 0) == 0
+            kernel.launch(pointers, stream)
+            current = ctypes.c_void_p()
+            assert driver.cuCtxGetCurrent(ctypes.byref(current)) == 0
+            seen["current"], seen["mine"] = current.value, mine.value
+            if own_context:
+                driver.cuCtxDestroy_v2(mine)
+        except Exception as error:  # reported on the test's thread
+            seen["error"] = error
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert "error" not in seen, seen.get("error")
+    assert seen["current"] == seen["mine"]  # None: still no current context
+    torch.cuda.synchronize()
+    expect = x.float().cpu() @ torch.from_numpy(lowbit.dequantize(q)).T
+    rel = ((y.float().cpu() - expect).norm() / expect.norm()).item()
+    assert rel < 2e-3, rel
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available() or
+                    torch.cuda.device_count() < 2,
+                    reason="needs torch with two CUDA devices (LOWBIT_TORCH_TESTS=1)")
+@pytest.mark.parametrize("m,current", [(1, 0), (256, 0), (16, 1)])
+def test_torch_launches_on_the_tensors_device(m, current):
+    """From one thread whose current device is `current`, tensors on the
+    other GPU, then on this one, then the other again: each product runs on
+    its tensor's device and matches the reference, and the thread's current
+    device stays the caller's."""
+    import lowbit.torch as lt
+    q = lowbit.quantize(RNG.standard_normal((4096, 2048)).astype(np.float32), "u4:g128:zp")
+    w = torch.from_numpy(lowbit.dequantize(q))
+    previous = torch.cuda.current_device()
+    torch.cuda.set_device(current)
+    try:
+        for index in (1 - current, current, 1 - current):
+            device = torch.device("cuda", index)
+            x = torch.from_numpy(RNG.standard_normal((m, 2048)).astype(np.float32) / 64).to(
+                device, torch.float16)
+            y = lt.matmul(x, q)
+            assert torch.cuda.current_device() == current
+            assert y.device == device
+            expect = x.float().cpu() @ w.T
+            rel = ((y.float().cpu() - expect).norm() / expect.norm()).item()
+            assert rel < 2e-3, (index, rel)
+    finally:
+        torch.cuda.set_device(previous)
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
 @pytest.mark.parametrize("m,groups", [(4, "g128"), (16, "g256"), (3, "per_channel")])
 def test_sign_magnitude_weights_with_e4m3_tokens(m, groups):
     """A spec of s4 weights in the sign_magnitude layout (up to 16 tokens

@@ -72,8 +72,17 @@ int64_t programmaticSharedBytes(int64_t sharedBytes, int64_t maxSharedBytes, int
 
 class CudaDevice {
 public:
-  /// Opens the driver, device `ordinal` and its primary context.
-  static llvm::Expected<std::unique_ptr<CudaDevice>> open(int ordinal = 0);
+  /// Opens the driver, device `ordinal` and its primary context. Every call
+  /// below makes that context current for its duration and then restores
+  /// the calling thread's; `makeCurrent` also leaves it current on the
+  /// opening thread (for tools that call the CUDA runtime, such as cuBLAS,
+  /// on the same device). A library embedded in a host program passes
+  /// false, so as not to change the program's current device.
+  static llvm::Expected<std::unique_ptr<CudaDevice>> open(int ordinal = 0, bool makeCurrent = true);
+  /// The ordinal of the device `stream` (a CUstream) runs on: its context's
+  /// device, or for the default streams (null, CU_STREAM_LEGACY,
+  /// CU_STREAM_PER_THREAD) the current context's, device 0 without one.
+  static llvm::Expected<int> ordinalOfStream(void *stream);
   ~CudaDevice();
 
   std::string name() const;
@@ -138,6 +147,7 @@ public:
 
 private:
   CudaDevice() = default;
+  llvm::Error openDevice(int ordinal, bool makeCurrent);
   /// Dynamic shared memory for a programmatic launch of `function`
   /// (programmaticSharedBytes with this device's SMs and occupancy).
   llvm::Expected<int64_t> programmaticShared(void *function, const LaunchShape &shape);
