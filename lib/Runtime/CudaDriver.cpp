@@ -277,12 +277,22 @@ llvm::Error CudaDevice::openDevice(int ordinal, bool makeCurrent) {
 
 llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream) {
   // The driver, loaded once for the process (a device's own copy is
-  // loaded when it opens).
-  static llvm::Expected<std::unique_ptr<Api>> driver = loadDriver();
-  if (!driver)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   llvm::toString(driver.takeError()));
-  const Api &api = **driver;
+  // loaded when it opens), or why it cannot be, for every call.
+  struct Loaded {
+    std::unique_ptr<Api> api;
+    std::string error;
+  };
+  static const Loaded driver = [] {
+    Loaded loaded;
+    if (auto api = loadDriver())
+      loaded.api = std::move(*api);
+    else
+      loaded.error = llvm::toString(api.takeError());
+    return loaded;
+  }();
+  if (!driver.api)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), driver.error);
+  const Api &api = *driver.api;
   // The default streams (null, CU_STREAM_LEGACY, CU_STREAM_PER_THREAD)
   // belong to the current context.
   CUcontext context = nullptr;

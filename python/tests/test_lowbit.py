@@ -139,6 +139,24 @@ def test_quantize_table_and_two_bit_codes(scheme, bits, limit):
         assert np.allclose(blocks, np.abs(w).reshape(64, -1, 64).max(axis=2), rtol=1e-6)
 
 
+def _has_cuda_driver():
+    try:
+        ctypes.CDLL("libcuda.so.1")
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(_has_cuda_driver(), reason="a CUDA driver is installed")
+def test_launch_without_a_driver_is_an_error_every_time():
+    """Without a CUDA driver a launch is an error naming it, the second as
+    much as the first (the driver is looked for once per process)."""
+    kernel = lowbit.compile("matmul m=1 n=256 k=256 a=f16 w=u4:g128:zp")
+    for _ in range(2):
+        with pytest.raises(lowbit.LowbitError, match="no CUDA driver"):
+            kernel.launch([0] * len(kernel.entry["params"]))
+
+
 def test_c_api_null_arguments_are_errors_not_crashes():
     lib = lowbit._capi.lib()
     assert lib.lowbitKernelManifest(None) is None
