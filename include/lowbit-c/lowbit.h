@@ -61,9 +61,11 @@ void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
 /* Launches the kernel on `stream` (a CUstream, NULL for the default) with
  * device pointers in the manifest's parameter order, on the stream's device
  * (for the default streams, that of the calling thread's current context;
- * device 0 without one). The kernel's module is loaded on each device at its
- * first launch there. The calling thread's current context (the CUDA
- * runtime's current device) is left as it was. Operands are in the
+ * device 0 without one). The stream must belong to its device's primary
+ * context (the CUDA runtime's, which torch uses): another context's stream,
+ * or its default stream, is an error. The kernel's module is loaded on each
+ * device at its first launch there. The calling thread's current context
+ * (the CUDA runtime's current device) is left as it was. Operands are in the
  * kernel's layout (codes narrower than a byte packed as lowbitPackCodes packs
  * them: 4-bit ones two per byte, low nibble first); a
  * result the manifest marks zero_result must be zeroed first. The TMA tensor

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <dlfcn.h>
 #include <map>
+#include <mutex>
 
 using namespace mlir::lowbit::runtime;
 
@@ -164,8 +165,12 @@ namespace {
 class ContextScope {
 public:
   ContextScope(const CudaDevice::Api &api, CUcontext context) : api(api) {
-    pushed = api.cuCtxPushCurrent(context) == 0;
+    pushResult = api.cuCtxPushCurrent(context);
+    pushed = pushResult == 0;
   }
+  /// Why the context could not be made current (the calls in the scope
+  /// would run in whatever context is).
+  llvm::Error takeError() const { return api.check(pushResult, "cuCtxPushCurrent"); }
   ~ContextScope() {
     CUcontext popped;
     if (pushed)
@@ -174,6 +179,7 @@ public:
 
 private:
   const CudaDevice::Api &api;
+  CUresult pushResult;
   bool pushed;
 };
 } // namespace
@@ -277,26 +283,31 @@ llvm::Error CudaDevice::openDevice(int ordinal, bool makeCurrent) {
 
 llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream) {
   // The driver, loaded once for the process (a device's own copy is
-  // loaded when it opens), or why it cannot be, for every call.
+  // loaded when it opens), or why it cannot be, for every call; and the
+  // primary context of each device asked about (retained for the process).
   struct Loaded {
     std::unique_ptr<Api> api;
     std::string error;
+    std::mutex mutex;
+    std::map<int, CUcontext> primaries;
   };
-  static const Loaded driver = [] {
-    Loaded loaded;
+  static Loaded driver;
+  static const bool loaded = [] {
     if (auto api = loadDriver())
-      loaded.api = std::move(*api);
+      driver.api = std::move(*api);
     else
-      loaded.error = llvm::toString(api.takeError());
-    return loaded;
+      driver.error = llvm::toString(api.takeError());
+    return true;
   }();
+  (void)loaded;
   if (!driver.api)
     return llvm::createStringError(llvm::inconvertibleErrorCode(), driver.error);
   const Api &api = *driver.api;
   // The default streams (null, CU_STREAM_LEGACY, CU_STREAM_PER_THREAD)
   // belong to the current context.
+  bool defaultStream = reinterpret_cast<uintptr_t>(stream) <= 2;
   CUcontext context = nullptr;
-  if (reinterpret_cast<uintptr_t>(stream) <= 2) {
+  if (defaultStream) {
     if (llvm::Error e = api.check(api.cuCtxGetCurrent(&context), "cuCtxGetCurrent"))
       return std::move(e);
     if (!context)
@@ -308,19 +319,41 @@ llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream) {
   CUdevice device = 0;
   {
     ContextScope scope(api, context);
+    if (llvm::Error e = scope.takeError())
+      return std::move(e);
     if (llvm::Error e = api.check(api.cuCtxGetDevice(&device), "cuCtxGetDevice"))
       return std::move(e);
   }
   int count = 0;
   if (llvm::Error e = api.check(api.cuDeviceGetCount(&count), "cuDeviceGetCount"))
     return std::move(e);
-  for (int ordinal = 0; ordinal < count; ++ordinal) {
+  int ordinal = 0;
+  for (; ordinal < count; ++ordinal) {
     CUdevice candidate = 0;
     if (api.cuDeviceGet(&candidate, ordinal) == 0 && candidate == device)
-      return ordinal;
+      break;
   }
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "the stream's device is not among the CUDA devices");
+  if (ordinal == count)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the stream's device is not among the CUDA devices");
+  // lowbit launches in the device's primary context (the CUDA runtime's,
+  // which torch uses): a stream of another context, or that context's
+  // default stream, would not be ordered with the caller's work there.
+  std::lock_guard<std::mutex> lock(driver.mutex);
+  CUcontext &primary = driver.primaries[ordinal];
+  if (!primary)
+    if (llvm::Error e =
+            api.check(api.cuDevicePrimaryCtxRetain(&primary, device), "cuDevicePrimaryCtxRetain"))
+      return std::move(e);
+  if (context != primary)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        std::string(defaultStream ? "the default stream of the current context"
+                                  : "the stream belongs to a context that") +
+            " is not device " + std::to_string(ordinal) +
+            "'s primary context (the CUDA runtime's): lowbit launches on streams of primary "
+            "contexts only");
+  return ordinal;
 }
 
 CudaDevice::~CudaDevice() {
@@ -343,6 +376,8 @@ int CudaDevice::computeCapability() const {
 
 llvm::Expected<DevicePtr> CudaDevice::alloc(size_t bytes) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return std::move(e);
   CUdeviceptr ptr = 0;
   if (llvm::Error e = api->check(api->cuMemAlloc(&ptr, bytes ? bytes : 1), "cuMemAlloc"))
     return std::move(e);
@@ -351,21 +386,29 @@ llvm::Expected<DevicePtr> CudaDevice::alloc(size_t bytes) {
 
 llvm::Error CudaDevice::copyToDevice(DevicePtr dst, const void *src, size_t bytes) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return e;
   return api->check(api->cuMemcpyHtoD(dst, src, bytes), "cuMemcpyHtoD");
 }
 
 llvm::Error CudaDevice::copyToHost(void *dst, DevicePtr src, size_t bytes) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return e;
   return api->check(api->cuMemcpyDtoH(dst, src, bytes), "cuMemcpyDtoH");
 }
 
 llvm::Error CudaDevice::copyOnDevice(DevicePtr dst, DevicePtr src, size_t bytes) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return e;
   return api->check(api->cuMemcpyDtoD(dst, src, bytes), "cuMemcpyDtoD");
 }
 
 llvm::Error CudaDevice::fill(DevicePtr dst, size_t bytes, uint8_t value) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return e;
   return api->check(api->cuMemsetD8(dst, value, bytes), "cuMemsetD8");
 }
 
@@ -376,6 +419,8 @@ void CudaDevice::free(DevicePtr ptr) {
 
 llvm::Expected<void *> CudaDevice::loadModule(const std::string &image) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return std::move(e);
   CUmodule module = nullptr;
   if (llvm::Error e = api->check(api->cuModuleLoadData(&module, image.c_str()),
                                  "cuModuleLoadData"))
@@ -388,6 +433,8 @@ llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t r
                                                       uint32_t boxBytes, uint32_t swizzle) {
   // The driver checks the address against the current context.
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return std::move(e);
   auto invalid = [&](const std::string &why) {
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
@@ -431,6 +478,8 @@ llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t r
 
 llvm::Expected<int64_t> CudaDevice::programmaticShared(void *function, const LaunchShape &shape) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return std::move(e);
   CUfunction f = static_cast<CUfunction>(function);
   int64_t blocks = shape.grid[0] * shape.grid[1] * shape.grid[2];
   auto known = api->programmaticShared.find({f, blocks});
@@ -479,6 +528,8 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel, const L
                                 llvm::ArrayRef<DevicePtr> args, void *stream,
                                 llvm::ArrayRef<TensorMap> tensorMaps) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return e;
   // Fault injection for tests of what callers do when the GPU goes away:
   // LOWBIT_CUDA_FAIL_AFTER_LAUNCHES=N makes every launch after the N-th fail
   // as a lost device would.
@@ -552,6 +603,8 @@ llvm::Error CudaDevice::enqueue(void *module, const std::string &kernel, const L
 
 llvm::Expected<void *> CudaDevice::createEvent() {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return std::move(e);
   constexpr unsigned kDisableTiming = 2; // CU_EVENT_DISABLE_TIMING
   CUevent event = nullptr;
   if (llvm::Error e = api->check(api->cuEventCreate(&event, kDisableTiming), "cuEventCreate"))
@@ -567,12 +620,16 @@ void CudaDevice::destroyEvent(void *event) {
 
 llvm::Error CudaDevice::recordEvent(void *event, void *stream) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return e;
   return api->check(api->cuEventRecord(static_cast<CUevent>(event), static_cast<CUstream>(stream)),
                     "cuEventRecord");
 }
 
 llvm::Error CudaDevice::waitForEvent(void *stream, void *event) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return e;
   return api->check(
       api->cuStreamWaitEvent(static_cast<CUstream>(stream), static_cast<CUevent>(event), 0),
       "cuStreamWaitEvent");
@@ -580,6 +637,8 @@ llvm::Error CudaDevice::waitForEvent(void *stream, void *event) {
 
 llvm::Expected<bool> CudaDevice::isCapturing(void *stream) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return std::move(e);
   enum { kNone = 0, kActive = 1 }; // CUstreamCaptureStatus; 2: invalidated
   int status = kNone;
   if (llvm::Error e = api->check(api->cuStreamIsCapturing(static_cast<CUstream>(stream), &status),
@@ -594,6 +653,8 @@ llvm::Expected<bool> CudaDevice::isCapturing(void *stream) {
 
 llvm::Error CudaDevice::synchronize() {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return e;
   return api->check(api->cuCtxSynchronize(), "kernel execution");
 }
 
@@ -608,6 +669,8 @@ llvm::Error CudaDevice::launch(void *module, const std::string &kernel, const La
 llvm::Expected<float>
 CudaDevice::timeRegion(llvm::function_ref<llvm::Error()> work) {
   ContextScope scope(*api, context);
+  if (llvm::Error e = scope.takeError())
+    return std::move(e);
   CUevent start, stop;
   if (llvm::Error e = api->check(api->cuEventCreate(&start, 0), "cuEventCreate"))
     return std::move(e);

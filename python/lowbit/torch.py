@@ -86,7 +86,11 @@ def matmul(x, q, out_dtype=None, layout=None):
     by_role = {"input": x, "weight": w, "weight_scales": s, "weight_zero_points": z,
                "result": y}
     pointers = [by_role[p["role"]].data_ptr() for p in entry["params"]]
-    kernel.launch(pointers, torch.cuda.current_stream(x.device).cuda_stream)
+    # x's device current for the call: the default stream's handle is 0,
+    # which the library reads as the current device's (torch puts the
+    # caller's current device back after).
+    with torch.cuda.device(x.device):
+        kernel.launch(pointers, torch.cuda.current_stream(x.device).cuda_stream)
     return y
 
 

@@ -3,6 +3,8 @@ CUDA tensors where torch and a GPU are present."""
 import ctypes
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -155,6 +157,107 @@ def test_launch_without_a_driver_is_an_error_every_time():
     for _ in range(2):
         with pytest.raises(lowbit.LowbitError, match="no CUDA driver"):
             kernel.launch([0] * len(kernel.entry["params"]))
+
+
+FAKE_CUDA_SCRIPT = r"""
+import ctypes, threading
+import lowbit
+
+fake = ctypes.CDLL("libcuda.so.1")
+assert hasattr(fake, "fakeCudaLog"), "not the stand-in driver"
+fake.fakeCudaStream.restype = ctypes.c_void_p
+fake.fakeCudaLog.restype = ctypes.c_char_p
+
+
+def log():
+    lines = fake.fakeCudaLog().decode().splitlines()
+    fake.fakeCudaClearLog()
+    return lines
+
+
+context = lowbit.Context("sm_90a", cache_dir="")
+# sm_90a's W8A8 kernel past 64 tokens: stream-K (partial sums in its
+# module) and programmatic launches allowed.
+kernel = context.compile("matmul m=200 n=304 k=2048 a=i8 w=s8 out=bf16")
+assert kernel.entry.get("shared_workspace") and kernel.entry.get("dependent_launch")
+args = [4096] * len(kernel.entry["params"])
+s0, s1 = fake.fakeCudaStream(0, 0), fake.fakeCudaStream(1, 0)
+
+
+def launch(stream, expect):
+    kernel.launch(args, stream)
+    got = [line for line in log() if not line.startswith("retain")]
+    assert got == expect, (got, expect)
+    # The thread's own context stays current, nothing left pushed.
+    assert fake.fakeCudaDepth() == 0
+
+
+# A thread whose current context is its own, on device 1.
+mine = ctypes.c_void_p()
+assert fake.cuCtxCreate_v2(ctypes.byref(mine), 0, 1) == 0
+log()
+# The stream's device, its module loaded there; each launch after the first
+# waits for the one before (the workspace is the module's).
+launch(s1, ["load-module device=1", "launch device=1", "record device=1"])
+launch(s1, ["wait device=1", "launch device=1", "record device=1"])
+launch(s0, ["load-module device=0", "launch device=0", "record device=0"])
+# The default stream of a context that is not its device's primary one
+# (this thread's own): an error, nothing launched.
+try:
+    kernel.launch(args, None)
+    raise AssertionError("launched on another context's default stream")
+except lowbit.LowbitError as error:
+    assert "primary context" in str(error), error
+assert [line for line in log() if not line.startswith("retain")] == []
+assert fake.fakeCudaCurrentDevice() == 1 and fake.fakeCudaDepth() == 0
+# On a capturing stream: neither wait (for a launch outside the capture)
+# nor mark (an eager launch could not wait for a mark made in it).
+launch(fake.fakeCudaStream(0, 1), ["launch captured device=0"])
+launch(s0, ["wait device=0", "launch device=0", "record device=0"])
+# A capture invalidated before: an error naming it.
+try:
+    kernel.launch(args, fake.fakeCudaStream(0, 2))
+    raise AssertionError("launched on an invalidated capture")
+except lowbit.LowbitError as error:
+    assert "invalidated" in str(error), error
+log()
+context.set_programmatic_launches(True)
+launch(s1, ["wait device=1", "launch-programmatic device=1", "record device=1"])
+context.set_programmatic_launches(False)
+
+
+# A thread that never had a context.
+def bare():
+    launch(s1, ["wait device=1", "launch device=1", "record device=1"])
+    # The default stream without a current context: device 0's.
+    launch(None, ["wait device=0", "launch device=0", "record device=0"])
+    assert fake.fakeCudaCurrentDevice() == -1
+
+
+errors = []
+thread = threading.Thread(target=lambda: errors.append(None) if bare() is None else None)
+thread.start()
+thread.join()
+assert errors == [None], "the launch from a thread without a context failed"
+print("ok")
+"""
+
+
+@pytest.mark.skipif(not os.environ.get("LOWBIT_FAKE_CUDA_DIR"),
+                    reason="needs the stand-in CUDA driver (LOWBIT_FAKE_CUDA_DIR; ctest sets it)")
+def test_launches_on_the_stand_in_driver():
+    """The C API's launch logic without a GPU, on test/FakeCuda's driver:
+    each launch on its stream's device and under the device's context only
+    (the thread's own context stays current, in a thread without one too);
+    a stream-K kernel's launches ordered through an event, but not on a
+    capturing stream; an invalidated capture an error; programmatic launches
+    through cuLaunchKernelEx."""
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = os.pathsep.join(
+        p for p in (env["LOWBIT_FAKE_CUDA_DIR"], env.get("LD_LIBRARY_PATH")) if p)
+    run = subprocess.run([sys.executable, "-c", FAKE_CUDA_SCRIPT], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stdout + run.stderr
 
 
 def test_c_api_null_arguments_are_errors_not_crashes():
@@ -632,10 +735,11 @@ def test_cuda_graph_replays_match_eager_launches(programmatic):
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
 @pytest.mark.parametrize("own_context", [False, True])
 def test_launch_from_a_thread_leaves_its_current_context(own_context):
-    """A launch from a thread that never used CUDA (no current context), or
-    one whose current context is its own, runs on the stream's device and
-    leaves the thread's current context as it was: the library makes the
-    device's context current for each call only."""
+    """A launch on a torch stream from a thread that never used CUDA (no
+    current context), or one whose current context is its own, runs on the
+    stream's device and leaves the thread's current context as it was: the
+    library makes the device's primary context current for each call only.
+    The default stream of a context of the caller's own is an error."""
     import ctypes
     import threading
     import lowbit.torch as lt
@@ -649,7 +753,7 @@ def test_launch_from_a_thread_leaves_its_current_context(own_context):
     y = torch.full((1, 4096), float("nan"), device="cuda", dtype=torch.float16)
     by_role = {"input": x, "weight": w, "weight_scales": s, "weight_zero_points": z, "result": y}
     pointers = [by_role[p["role"]].data_ptr() for p in kernel.entry["params"]]
-    stream = torch.cuda.current_stream().cuda_stream
+    stream = torch.cuda.Stream()  # of the device's primary context, as torch's are
     torch.cuda.synchronize()
     seen = {}
 
@@ -658,7 +762,10 @@ def test_launch_from_a_thread_leaves_its_current_context(own_context):
             mine = ctypes.c_void_p()
             if own_context:  # cuCtxCreate makes it current
                 assert driver.cuCtxCreate_v2(ctypes.byref(mine), 0, 0) == 0
-            kernel.launch(pointers, stream)
+                # Its default stream is not the primary context's: an error.
+                with pytest.raises(lowbit.LowbitError, match="primary context"):
+                    kernel.launch(pointers, 0)
+            kernel.launch(pointers, stream.cuda_stream)
             current = ctypes.c_void_p()
             assert driver.cuCtxGetCurrent(ctypes.byref(current)) == 0
             seen["current"], seen["mine"] = current.value, mine.value
@@ -673,7 +780,7 @@ def test_launch_from_a_thread_leaves_its_current_context(own_context):
     assert not thread.is_alive()
     assert "error" not in seen, seen.get("error")
     assert seen["current"] == seen["mine"]  # None: still no current context
-    torch.cuda.synchronize()
+    stream.synchronize()
     expect = x.float().cpu() @ torch.from_numpy(lowbit.dequantize(q)).T
     rel = ((y.float().cpu() - expect).norm() / expect.norm()).item()
     assert rel < 2e-3, rel
@@ -700,7 +807,6 @@ def test_torch_launches_on_the_tensors_device(m, current):
                 device, torch.float16)
             y = lt.matmul(x, q)
             assert torch.cuda.current_device() == current
-            assert y.device == device
             expect = x.float().cpu() @ w.T
             rel = ((y.float().cpu() - expect).norm() / expect.norm()).item()
             assert rel < 2e-3, (index, rel)
