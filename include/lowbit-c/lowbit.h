@@ -83,6 +83,12 @@ void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
  * resident at once (docs/GPU.md). */
 int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *args,
                        size_t numArgs, void *stream);
+/* lowbitKernelLaunch on device `device` (an ordinal; -1: as
+ * lowbitKernelLaunch finds it): a default stream (NULL) is then that
+ * device's primary context's, whatever context is current, and another
+ * device's stream is an error. */
+int lowbitKernelLaunchOnDevice(lowbitContext context, lowbitKernel kernel, void *const *args,
+                               size_t numArgs, void *stream, int device);
 
 /* `on` = 1: launch the kernels whose manifest says "dependent_launch" (the
  * sm_90 wgmma and tma_gemv kernels) as programmatic dependent launches.

@@ -245,6 +245,11 @@ void lowbitKernelCompileTimes(lowbitKernel kernel, double *mlir, double *llvm,
 
 int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *args,
                        size_t numArgs, void *stream) {
+  return lowbitKernelLaunchOnDevice(context, kernel, args, numArgs, stream, -1);
+}
+
+int lowbitKernelLaunchOnDevice(lowbitContext context, lowbitKernel kernel, void *const *args,
+                               size_t numArgs, void *stream, int deviceOrdinal) {
   if (!context || !kernel || (!args && numArgs))
     return fail(context, "lowbitKernelLaunch: null argument");
   const llvm::json::Array *kernels = kernel->kernel->manifest.getArray("kernels");
@@ -260,7 +265,7 @@ int lowbitKernelLaunch(lowbitContext context, lowbitKernel kernel, void *const *
                              std::to_string(numArgs));
   // On the stream's device, opened at its first launch (without touching
   // the caller's current context: lowbit.h).
-  auto ordinal = runtime::CudaDevice::ordinalOfStream(stream);
+  auto ordinal = runtime::CudaDevice::ordinalOfStream(stream, deviceOrdinal);
   if (!ordinal)
     return fail(context, ordinal.takeError());
   std::lock_guard<std::mutex> lock(context->mutex);

@@ -66,6 +66,7 @@ struct CudaDevice::Api {
   CUresult (*cuDeviceGetAttribute)(int *, int, CUdevice);
   CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
   CUresult (*cuDevicePrimaryCtxRelease)(CUdevice);
+  CUresult (*cuDevicePrimaryCtxGetState)(CUdevice, unsigned *, int *);
   CUresult (*cuCtxSetCurrent)(CUcontext);
   CUresult (*cuCtxPushCurrent)(CUcontext);
   CUresult (*cuCtxPopCurrent)(CUcontext *);
@@ -209,6 +210,7 @@ static llvm::Expected<std::unique_ptr<CudaDevice::Api>> loadDriver() {
   bind(api->cuDeviceGetAttribute, "cuDeviceGetAttribute");
   bind(api->cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
   bind(api->cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
+  bind(api->cuDevicePrimaryCtxGetState, "cuDevicePrimaryCtxGetState");
   bind(api->cuCtxSetCurrent, "cuCtxSetCurrent");
   bind(api->cuCtxPushCurrent, "cuCtxPushCurrent_v2");
   bind(api->cuCtxPopCurrent, "cuCtxPopCurrent_v2");
@@ -281,7 +283,7 @@ llvm::Error CudaDevice::openDevice(int ordinal, bool makeCurrent) {
   return llvm::Error::success();
 }
 
-llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream) {
+llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream, int defaultStreamOrdinal) {
   // The driver, loaded once for the process (a device's own copy is
   // loaded when it opens), or why it cannot be, for every call; and the
   // primary context of each device asked about (retained for the process).
@@ -304,8 +306,19 @@ llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), driver.error);
   const Api &api = *driver.api;
   // The default streams (null, CU_STREAM_LEGACY, CU_STREAM_PER_THREAD)
-  // belong to the current context.
+  // belong to the context current when a call uses them: the named
+  // device's primary context (the CUDA runtime's default stream there), or
+  // else the current one.
   bool defaultStream = reinterpret_cast<uintptr_t>(stream) <= 2;
+  int count = 0;
+  if (llvm::Error e = api.check(api.cuDeviceGetCount(&count), "cuDeviceGetCount"))
+    return std::move(e);
+  if (defaultStreamOrdinal >= count)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "no CUDA device " + std::to_string(defaultStreamOrdinal) + " (" +
+                                       std::to_string(count) + " found)");
+  if (defaultStream && defaultStreamOrdinal >= 0)
+    return defaultStreamOrdinal;
   CUcontext context = nullptr;
   if (defaultStream) {
     if (llvm::Error e = api.check(api.cuCtxGetCurrent(&context), "cuCtxGetCurrent"))
@@ -324,9 +337,6 @@ llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream) {
     if (llvm::Error e = api.check(api.cuCtxGetDevice(&device), "cuCtxGetDevice"))
       return std::move(e);
   }
-  int count = 0;
-  if (llvm::Error e = api.check(api.cuDeviceGetCount(&count), "cuDeviceGetCount"))
-    return std::move(e);
   int ordinal = 0;
   for (; ordinal < count; ++ordinal) {
     CUdevice candidate = 0;
@@ -339,9 +349,13 @@ llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream) {
   // lowbit launches in the device's primary context (the CUDA runtime's,
   // which torch uses): a stream of another context, or that context's
   // default stream, would not be ordered with the caller's work there.
+  // (An inactive primary context cannot be the stream's: not retained
+  // then, which would create it.)
   std::lock_guard<std::mutex> lock(driver.mutex);
   CUcontext &primary = driver.primaries[ordinal];
-  if (!primary)
+  unsigned flags = 0;
+  int active = 0;
+  if (!primary && api.cuDevicePrimaryCtxGetState(device, &flags, &active) == 0 && active)
     if (llvm::Error e =
             api.check(api.cuDevicePrimaryCtxRetain(&primary, device), "cuDevicePrimaryCtxRetain"))
       return std::move(e);
@@ -353,6 +367,11 @@ llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream) {
             " is not device " + std::to_string(ordinal) +
             "'s primary context (the CUDA runtime's): lowbit launches on streams of primary "
             "contexts only");
+  if (defaultStreamOrdinal >= 0 && defaultStreamOrdinal != ordinal)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the stream is device " + std::to_string(ordinal) +
+                                       "'s, not device " + std::to_string(defaultStreamOrdinal) +
+                                       "'s");
   return ordinal;
 }
 

@@ -56,12 +56,15 @@ class Kernel:
     def entry(self):
         return self.manifest["kernels"][0]
 
-    def launch(self, pointers, stream=None):
+    def launch(self, pointers, stream=None, device=None):
         """Launches on `stream` (an int CUstream or None) with device pointers
-        (ints) in the manifest's parameter order."""
+        (ints) in the manifest's parameter order, on `device` (an ordinal:
+        a default stream is then that device's; None: the stream's device,
+        for a default stream the current context's)."""
         array = (ctypes.c_void_p * len(pointers))(*pointers)
-        if lib().lowbitKernelLaunch(self._context._handle, self._handle, array,
-                                    len(pointers), stream):
+        if lib().lowbitKernelLaunchOnDevice(self._context._handle, self._handle, array,
+                                            len(pointers), stream,
+                                            -1 if device is None else device):
             self._context._raise()
 
     def __del__(self):

@@ -55,6 +55,8 @@ def lib():
             "lowbitKernelCompileTimes": (None, [c_void_p] + [ctypes.POINTER(c_double)] * 3),
             "lowbitKernelLaunch": (c_int, [c_void_p, c_void_p, ctypes.POINTER(c_void_p),
                                            c_size_t, c_void_p]),
+            "lowbitKernelLaunchOnDevice": (c_int, [c_void_p, c_void_p, ctypes.POINTER(c_void_p),
+                                                   c_size_t, c_void_p, c_int]),
             "lowbitContextSetProgrammaticLaunches": (c_int, [c_void_p, c_int]),
             "lowbitScaleCount": (c_int, [c_void_p, c_char_p, c_int64, c_int64,
                                          ctypes.POINTER(c_int64)]),

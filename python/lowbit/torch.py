@@ -86,11 +86,10 @@ def matmul(x, q, out_dtype=None, layout=None):
     by_role = {"input": x, "weight": w, "weight_scales": s, "weight_zero_points": z,
                "result": y}
     pointers = [by_role[p["role"]].data_ptr() for p in entry["params"]]
-    # x's device current for the call: the default stream's handle is 0,
-    # which the library reads as the current device's (torch puts the
-    # caller's current device back after).
-    with torch.cuda.device(x.device):
-        kernel.launch(pointers, torch.cuda.current_stream(x.device).cuda_stream)
+    # On x's device by name: torch's default stream is handle 0 on every
+    # device, which alone would mean the current context's.
+    kernel.launch(pointers, torch.cuda.current_stream(x.device).cuda_stream,
+                  device=x.device.index)
     return y
 
 

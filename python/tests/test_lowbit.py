@@ -165,14 +165,17 @@ import lowbit
 
 fake = ctypes.CDLL("libcuda.so.1")
 assert hasattr(fake, "fakeCudaLog"), "not the stand-in driver"
-fake.fakeCudaStream.restype = ctypes.c_void_p
+fake.fakeCudaStream.restype = fake.fakeCudaStreamIn.restype = ctypes.c_void_p
+fake.fakeCudaStreamIn.argtypes = [ctypes.c_void_p, ctypes.c_int]
 fake.fakeCudaLog.restype = ctypes.c_char_p
+retains = []
 
 
 def log():
     lines = fake.fakeCudaLog().decode().splitlines()
     fake.fakeCudaClearLog()
-    return lines
+    retains.extend(line.split()[1] for line in lines if line.startswith("retain"))
+    return [line for line in lines if not line.startswith("retain")]
 
 
 context = lowbit.Context("sm_90a", cache_dir="")
@@ -184,12 +187,22 @@ args = [4096] * len(kernel.entry["params"])
 s0, s1 = fake.fakeCudaStream(0, 0), fake.fakeCudaStream(1, 0)
 
 
-def launch(stream, expect):
-    kernel.launch(args, stream)
-    got = [line for line in log() if not line.startswith("retain")]
+def launch(stream, expect, device=None):
+    kernel.launch(args, stream, device)
+    got = log()
     assert got == expect, (got, expect)
-    # The thread's own context stays current, nothing left pushed.
+    # Nothing left pushed.
     assert fake.fakeCudaDepth() == 0
+
+
+def refused(stream, why, device=None):
+    try:
+        kernel.launch(args, stream, device)
+    except lowbit.LowbitError as error:
+        assert why in str(error), error
+        assert log() == [] and fake.fakeCudaDepth() == 0
+        return
+    raise AssertionError("launched: " + why)
 
 
 # A thread whose current context is its own, on device 1.
@@ -201,26 +214,27 @@ log()
 launch(s1, ["load-module device=1", "launch device=1", "record device=1"])
 launch(s1, ["wait device=1", "launch device=1", "record device=1"])
 launch(s0, ["load-module device=0", "launch device=0", "record device=0"])
-# The default stream of a context that is not its device's primary one
-# (this thread's own): an error, nothing launched.
-try:
-    kernel.launch(args, None)
-    raise AssertionError("launched on another context's default stream")
-except lowbit.LowbitError as error:
-    assert "primary context" in str(error), error
-assert [line for line in log() if not line.startswith("retain")] == []
-assert fake.fakeCudaCurrentDevice() == 1 and fake.fakeCudaDepth() == 0
+assert fake.fakeCudaCurrentDevice() == 1
+# Streams of a context that is not its device's primary one (this
+# thread's own), its default stream included: errors.
+refused(fake.fakeCudaStreamIn(mine, 0), "belongs to a context that is not device 1's primary")
+refused(None, "default stream of the current context is not device 1's primary")
+# A device named: the default stream is that device's primary context's,
+# whatever is current; another device's stream an error.
+launch(None, ["wait device=0", "launch device=0", "record device=0"], device=0)
+refused(s1, "the stream is device 1's, not device 0's", device=0)
+refused(None, "no CUDA device 7", device=7)
+assert fake.fakeCudaCurrentDevice() == 1
 # On a capturing stream: neither wait (for a launch outside the capture)
 # nor mark (an eager launch could not wait for a mark made in it).
 launch(fake.fakeCudaStream(0, 1), ["launch captured device=0"])
 launch(s0, ["wait device=0", "launch device=0", "record device=0"])
 # A capture invalidated before: an error naming it.
-try:
-    kernel.launch(args, fake.fakeCudaStream(0, 2))
-    raise AssertionError("launched on an invalidated capture")
-except lowbit.LowbitError as error:
-    assert "invalidated" in str(error), error
-log()
+refused(fake.fakeCudaStream(0, 2), "invalidated")
+# A context that cannot be made current: an error, not a call in another.
+fake.fakeCudaFailPushes(1)
+refused(s0, "cuCtxPushCurrent")
+fake.fakeCudaFailPushes(0)
 context.set_programmatic_launches(True)
 launch(s1, ["wait device=1", "launch-programmatic device=1", "record device=1"])
 context.set_programmatic_launches(False)
@@ -239,6 +253,9 @@ thread = threading.Thread(target=lambda: errors.append(None) if bare() is None e
 thread.start()
 thread.join()
 assert errors == [None], "the launch from a thread without a context failed"
+# Each device's primary context retained twice in all: when it opened and
+# once for the streams' check, not per launch.
+assert sorted(retains) == ["0", "0", "1", "1"], retains
 print("ok")
 """
 

@@ -13,6 +13,8 @@
 //
 // Helpers for tests, beside the driver's names: fakeCudaStream(device,
 // status) makes a stream (status: 0 idle, 1 capturing, 2 invalidated),
+// fakeCudaStreamIn(context, status) one of a given context,
+// fakeCudaFailPushes(on) makes cuCtxPushCurrent fail,
 // fakeCudaCurrentDevice() the device of the calling thread's current context
 // (-1 without one), fakeCudaDepth() how many contexts the thread has pushed
 // and not popped, fakeCudaLog() / fakeCudaClearLog().
@@ -20,8 +22,10 @@
 //===----------------------------------------------------------------------===//
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -44,13 +48,16 @@ struct Stream {
   Context *context;
   int status; // CUstreamCaptureStatus
 };
+struct Function;
 struct Module {
   Context *context;
+  std::map<std::string, Function *> functions; // one handle per name, as the driver's
 };
 struct Function {
   Module *module;
 };
 struct Event {
+  Context *context;
   bool recordedInCapture = false;
 };
 
@@ -64,6 +71,11 @@ Context *primaryContext(int device) {
                                   {8}, {9}, {10}, {11}, {12}, {13}, {14}, {15}};
   return device >= 0 && device < 16 ? &primaries[device] : nullptr;
 }
+
+// Primary contexts in use (retained, or holding a stream).
+bool active[16];
+// fakeCudaFailPushes: cuCtxPushCurrent fails.
+bool failPushes = false;
 
 // The calling thread's context stack; its top is the current context.
 thread_local std::vector<Context *> stack;
@@ -89,7 +101,14 @@ int statusOf(void *stream) {
 
 extern "C" {
 // Helpers for tests.
-void *fakeCudaStream(int device, int status) { return new Stream{primaryContext(device), status}; }
+void *fakeCudaStream(int device, int status) {
+  active[device] = true;
+  return new Stream{primaryContext(device), status};
+}
+void *fakeCudaStreamIn(void *context, int status) {
+  return new Stream{static_cast<Context *>(context), status};
+}
+void fakeCudaFailPushes(int on) { failPushes = on != 0; }
 int fakeCudaCurrentDevice() { return current() ? current()->device : -1; }
 int fakeCudaDepth() { return pushedNotPopped; }
 const char *fakeCudaLog() {
@@ -141,7 +160,15 @@ int cuDeviceGetAttribute(int *value, int attribute, int) {
 int cuDevicePrimaryCtxRetain(void **context, int device) {
   *context = primaryContext(device);
   log("retain " + std::to_string(device));
-  return *context ? kSuccess : kInvalidValue;
+  if (!*context)
+    return kInvalidValue;
+  active[device] = true;
+  return kSuccess;
+}
+int cuDevicePrimaryCtxGetState(int device, unsigned *flags, int *isActive) {
+  *flags = 0;
+  *isActive = device >= 0 && device < 16 && active[device];
+  return kSuccess;
 }
 int cuDevicePrimaryCtxRelease_v2(int) { return kSuccess; }
 int cuCtxCreate_v2(void **context, unsigned, int device) {
@@ -159,6 +186,8 @@ int cuCtxSetCurrent(void *context) {
   return kSuccess;
 }
 int cuCtxPushCurrent_v2(void *context) {
+  if (failPushes || !context)
+    return kInvalidContext;
   stack.push_back(static_cast<Context *>(context));
   ++pushedNotPopped;
   return kSuccess;
@@ -220,8 +249,12 @@ int cuModuleLoadData(void **module, const void *) {
   log("load-module");
   return kSuccess;
 }
-int cuModuleGetFunction(void **function, void *module, const char *) {
-  *function = new Function{static_cast<Module *>(module)};
+int cuModuleGetFunction(void **function, void *module, const char *name) {
+  auto *m = static_cast<Module *>(module);
+  Function *&f = m->functions[name];
+  if (!f)
+    f = new Function{m};
+  *function = f;
   return kSuccess;
 }
 int cuFuncSetAttribute(void *, int, int) { return kSuccess; }
@@ -259,17 +292,27 @@ int cuLaunchKernel(void *function, unsigned, unsigned, unsigned, unsigned, unsig
                    unsigned, void *stream, void **, void **) {
   return launch("launch", function, stream);
 }
+struct LaunchAttribute { // CUlaunchAttribute: an id, then a 64-byte union at byte 8
+  int id;
+  int pad;
+  int value[16];
+};
 struct LaunchConfig {
   unsigned dims[7];
   void *stream;
-  void *attrs;
+  LaunchAttribute *attrs;
   unsigned numAttrs;
 };
 int cuLaunchKernelEx(const LaunchConfig *config, void *function, void **, void **) {
+  // The one attribute lowbit sets: programmatic stream serialization (6), on.
+  if (config->numAttrs != 1 || config->attrs[0].id != 6 || config->attrs[0].value[0] != 1)
+    return kInvalidValue;
   return launch("launch-programmatic", function, config->stream);
 }
 int cuEventCreate(void **event, unsigned) {
-  *event = new Event();
+  if (!current())
+    return kInvalidContext;
+  *event = new Event{current()};
   return kSuccess;
 }
 int cuEventDestroy_v2(void *event) {
@@ -277,6 +320,8 @@ int cuEventDestroy_v2(void *event) {
   return kSuccess;
 }
 int cuEventRecord(void *event, void *stream) {
+  if (static_cast<Event *>(event)->context != contextOf(stream))
+    return kInvalidHandle; // an event and a stream of different contexts
   static_cast<Event *>(event)->recordedInCapture = statusOf(stream) == 1;
   log(statusOf(stream) == 1 ? "record captured" : "record");
   return kSuccess;

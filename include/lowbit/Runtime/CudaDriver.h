@@ -80,9 +80,12 @@ public:
   /// false, so as not to change the program's current device.
   static llvm::Expected<std::unique_ptr<CudaDevice>> open(int ordinal = 0, bool makeCurrent = true);
   /// The ordinal of the device `stream` (a CUstream) runs on: its context's
-  /// device, or for the default streams (null, CU_STREAM_LEGACY,
-  /// CU_STREAM_PER_THREAD) the current context's, device 0 without one.
-  static llvm::Expected<int> ordinalOfStream(void *stream);
+  /// device, which must be its primary context; for the default streams
+  /// (null, CU_STREAM_LEGACY, CU_STREAM_PER_THREAD) `defaultStreamOrdinal`
+  /// where it is given (>= 0; a stream of another device is then an error),
+  /// else the current context's device (its primary context), device 0
+  /// without one.
+  static llvm::Expected<int> ordinalOfStream(void *stream, int defaultStreamOrdinal = -1);
   ~CudaDevice();
 
   std::string name() const;
