@@ -20,6 +20,9 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 config.substitutions.append(("%lowbit_src", config.lowbit_src_root))
 config.substitutions.append(("%lowbit_python", config.python_executable))
 config.substitutions.append(("%lowbit_lib", os.path.join(config.lowbit_obj_root, "lib")))
+# The CUDA driver stand-in (test/FakeCuda), libcuda.so.1 in this folder.
+config.substitutions.append(
+    ("%fake_cuda", os.path.join(config.lowbit_obj_root, "test", "fake-cuda")))
 config.substitutions.append(("%lowbit_include", os.path.join(config.lowbit_src_root, "include")))
 # Keep the user's kernel cache out of the tests.
 config.environment["LOWBIT_CACHE_DIR"] = os.path.join(config.lowbit_obj_root, "test", "kernel-cache")

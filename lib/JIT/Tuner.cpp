@@ -367,7 +367,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
       *(*fallback)->manifest.getArray("kernels")->front().getAsObject();
   r.defaultConfig = defaultEntry.getString("config").value_or("").str();
   // Called through the C API too: the caller's current context stays.
-  auto device = runtime::CudaDevice::open(0, /*makeCurrent=*/false);
+  auto device = runtime::CudaDevice::open(options.device, /*makeCurrent=*/false);
   if (!device) {
     r.note = "no GPU (" + llvm::toString(device.takeError()) +
              "): the default config, not tuned";

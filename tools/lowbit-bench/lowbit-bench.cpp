@@ -1,7 +1,7 @@
 //===- lowbit-bench.cpp - lowbit kernels against cuBLAS, one process ------===//
 //
 //   lowbit-bench MANIFEST.json ... [--runs=200] [--timing=queued|single]
-//                [--json=OUT.json]
+//                [--device=0] [--json=OUT.json]
 //
 // For each compiled matmul kernel: draws operands (seed 1), checks the
 // kernel's output and the vendor baseline's against a float64 CPU product of
@@ -51,6 +51,8 @@ namespace cl = llvm::cl;
 static cl::list<std::string> manifests(cl::Positional, cl::desc("<manifest.json>..."),
                                        cl::OneOrMore);
 static cl::opt<int> runs("runs", cl::desc("Timed launches per kernel"), cl::init(200));
+static cl::opt<int> deviceOrdinal("device", cl::desc("CUDA device to time on (ordinal)"),
+                                  cl::init(0));
 static cl::opt<int> chain(
     "chain",
     cl::desc("Decode-sized kernels that may be launched programmatically (a manifest's "
@@ -429,7 +431,10 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "lowbit benchmark against cuBLAS\n");
   if (runs < 1)
     return fail("--runs must be at least 1, not " + llvm::Twine(runs.getValue()));
-  auto device = CudaDevice::open();
+  if (deviceOrdinal < 0)
+    return fail("--device must be a device ordinal (0 or more), not " +
+                llvm::Twine(deviceOrdinal.getValue()));
+  auto device = CudaDevice::open(deviceOrdinal);
   if (!device)
     return fail(llvm::toString(device.takeError()));
   auto blas = CuBlas::open(device->get());

@@ -2,7 +2,7 @@
 //
 //   lowbit-gpu-run MANIFEST.json (--input=A.npy ... | --input-dir=DIR)
 //                  --output=Y.npy [--expect=REF.npy --rtol=R --atol=A
-//                  --max-rel-l2=E]
+//                  --max-rel-l2=E] [--device=0]
 //
 // Loads the PTX a `lowbit-compile --manifest` run wrote, packs the inputs
 // into the layouts the kernel reads (logical codes in, one per byte, as
@@ -50,6 +50,8 @@ static cl::opt<unsigned> launches(
     cl::desc("Launch the kernel this many times, each on a fresh result, and check the last "
              "(kernels that leave state in their module for the next launch)"),
     cl::init(1));
+static cl::opt<int> deviceOrdinal("device", cl::desc("CUDA device to run on (ordinal)"),
+                                  cl::init(0));
 static cl::opt<double> relTolerance("rtol", cl::init(1e-3));
 static cl::opt<double> absTolerance("atol", cl::init(1e-3));
 static cl::opt<double> maxRelativeL2(
@@ -68,6 +70,9 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(std::move(error)));
   if (launches < 1)
     return fail("--launches must be at least 1");
+  if (deviceOrdinal < 0)
+    return fail("--device must be a device ordinal (0 or more), not " +
+                llvm::Twine(deviceOrdinal.getValue()));
 
   auto manifest = runtime::KernelManifest::load(manifestFile, kernelName);
   if (!manifest)
@@ -109,7 +114,7 @@ int main(int argc, char **argv) {
     operands.push_back(std::move(*bytes));
   }
 
-  auto device = runtime::CudaDevice::open();
+  auto device = runtime::CudaDevice::open(deviceOrdinal);
   if (!device)
     return fail(llvm::toString(device.takeError()));
   llvm::outs() << "device: " << (*device)->name() << " (sm_"

@@ -1,10 +1,10 @@
 //===- lowbit-tune.cpp - tune a list of shapes into the kernel cache ------===//
 //
 //   lowbit-tune (--spec="matmul ..." ... | --shapes=LAYERS.json) [--arch=sm_90a]
-//               [--cache-dir=DIR] [--runs=30] [--json=REPORT.json]
+//               [--cache-dir=DIR] [--runs=30] [--device=0] [--json=REPORT.json]
 //
 // LAYERS.json is a list of specs (strings), e.g. every linear layer of a
-// model at the token counts it serves. Each spec is tuned on GPU 0 (see
+// model at the token counts it serves. Each spec is tuned on GPU --device (see
 // lowbit/JIT/Tuner.h) unless the cache already holds its winner; a progress
 // bar goes to stderr, a table to stdout. Without a GPU the default configs
 // are compiled into the cache and the table says they were not tuned.
@@ -28,6 +28,8 @@ static cl::opt<std::string> arch("arch", cl::desc("Target chip"), cl::init("sm_9
 static cl::opt<std::string> cacheDir("cache-dir", cl::desc("Kernel cache folder"),
                                      cl::init(""));
 static cl::opt<int> runs("runs", cl::desc("Timed launches per candidate"), cl::init(30));
+static cl::opt<int> deviceOrdinal("device", cl::desc("CUDA device to tune on (ordinal)"),
+                                  cl::init(0));
 static cl::opt<std::string> jsonFile("json", cl::desc("Write the report as JSON"),
                                      cl::init(""));
 
@@ -61,6 +63,9 @@ int main(int argc, char **argv) {
     return fail("nothing to tune: give --spec or --shapes");
   if (runs < 1)
     return fail("--runs must be at least 1, not " + llvm::Twine(runs.getValue()));
+  if (deviceOrdinal < 0)
+    return fail("--device must be a device ordinal (0 or more), not " +
+                llvm::Twine(deviceOrdinal.getValue()));
 
   DriverOptions options;
   options.arch = arch;
@@ -69,6 +74,7 @@ int main(int argc, char **argv) {
   Driver driver(options);
   TunerOptions tuning;
   tuning.runs = runs;
+  tuning.device = deviceOrdinal;
   llvm::json::Array rows;
   int failures = 0;
   llvm::outs() << llvm::format("%-62s %10s %10s %7s %6s %8s  %s\n", "spec", "default us",

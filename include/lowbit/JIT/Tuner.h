@@ -38,6 +38,7 @@ struct TuneReport {
 
 struct TunerOptions {
   int runs = 30;
+  int device = 0;       // the CUDA device ordinal timed on
   unsigned threads = 0; // 0: one per hardware thread
 };
 
@@ -49,7 +50,8 @@ llvm::Expected<std::vector<std::string>> candidateConfigs(const std::string &spe
                                                           const std::string &defaultConfig,
                                                           const std::string &arch = "");
 
-/// The tuned kernel of `spec`: from the cache, or tuned now on GPU 0.
+/// The tuned kernel of `spec`: from the cache, or tuned now on GPU
+/// `options.device`.
 llvm::Expected<std::shared_ptr<const Kernel>>
 getOrTune(Driver &driver, const std::string &spec, TuneReport *report = nullptr,
           const TunerOptions &options = TunerOptions());
