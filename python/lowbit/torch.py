@@ -40,20 +40,41 @@ def _device_weights(q, device, dtype, weight_param):
     return cache[key]
 
 
+# Per process: each device's chip, and each chip and spec's kernel. A call
+# of lowbit.compile builds a new Kernel (its image copied, its manifest
+# parsed: about 115 us in Python), which a decode layer's launch (10-50 us
+# on the GPU) would pay on every call.
+_archs = {}
+_kernels = {}
+
+
+def _arch(device):
+    index = torch.cuda.current_device() if device is None else torch.device(device).index
+    if index is None:
+        index = torch.cuda.current_device()
+    if index not in _archs:
+        major, minor = torch.cuda.get_device_capability(index)
+        _archs[index] = "sm_%d%d%s" % (major, minor, "a" if major == 9 else "")
+    return _archs[index]
+
+
 def kernel_for(m, q, dtype, out_dtype=None, layout=None, device=None):
     """The kernel that matmul launches for M = `m` tokens of `dtype` on
-    `device`'s chip (the current CUDA device by default)."""
+    `device`'s chip (the current CUDA device by default); compiled (or read
+    from the cache) once per process."""
     if dtype not in (torch.float16, torch.bfloat16):
         raise LowbitError("lowbit kernels take f16 or bf16 activations, got %s" % dtype)
     n, k = q.codes.shape
-    major, minor = torch.cuda.get_device_capability(device)
-    arch = "sm_%d%d%s" % (major, minor, "a" if major == 9 else "")
+    arch = _arch(device)
     layout_field = (weight_layout(q.scheme, arch, n, k) if layout is None else
                     " layout=%s" % layout)
     spec = "matmul m=%d n=%d k=%d a=%s w=%s%s scale=%s out=%s" % (
         m, n, k, _DTYPES[dtype], q.scheme, layout_field, _DTYPES[dtype],
         _DTYPES[out_dtype or dtype])
-    return compile(spec, arch=arch)
+    kernel = _kernels.get((arch, spec))
+    if kernel is None:
+        kernel = _kernels[(arch, spec)] = compile(spec, arch=arch)
+    return kernel
 
 
 def matmul(x, q, out_dtype=None, layout=None):

@@ -141,6 +141,61 @@ def test_quantize_table_and_two_bit_codes(scheme, bits, limit):
         assert np.allclose(blocks, np.abs(w).reshape(64, -1, 64).max(axis=2), rtol=1e-6)
 
 
+FAKE_TORCH_SCRIPT = r"""
+import sys, types
+
+# Just what lowbit.torch's kernel_for reads of torch.
+torch = types.ModuleType("torch")
+torch.float16, torch.bfloat16, torch.float32 = "f16", "bf16", "f32"
+torch.nn = types.SimpleNamespace(Module=object, Linear=object)
+asked = []
+
+
+class Device:
+    def __init__(self, spec):
+        self.index = spec if isinstance(spec, int) else int(spec[5:]) if ":" in spec else None
+
+
+def capability(index):
+    asked.append(index)
+    return (9, 0) if index == 0 else (8, 0)
+
+
+torch.device = Device
+torch.cuda = types.SimpleNamespace(current_device=lambda: 0, get_device_capability=capability)
+sys.modules["torch"] = torch
+
+import numpy as np
+import lowbit
+import lowbit.torch as lt
+
+compiled = []
+real_compile = lt.compile
+lt.compile = lambda spec, arch: compiled.append((arch, spec)) or real_compile(spec, arch=arch)
+q = lowbit.quantize(np.random.default_rng(0).standard_normal((256, 512)).astype(np.float32),
+                    "u4:g128:zp")
+first = lt.kernel_for(1, q, torch.float16)
+assert lt.kernel_for(1, q, torch.float16, device=0) is first
+assert lt.kernel_for(1, q, torch.float16, device="cuda:0") is first
+other = lt.kernel_for(1, q, torch.float16, device="cuda:1")  # another chip
+bf16 = lt.kernel_for(16, q, torch.bfloat16)
+assert other is not first and bf16 is not first
+assert lt.kernel_for(16, q, torch.bfloat16) is bf16
+assert [arch for arch, _ in compiled] == ["sm_90a", "sm_80", "sm_90a"], compiled
+assert asked == [0, 1], asked  # each device's chip asked once
+print("ok")
+"""
+
+
+def test_torch_kernels_are_compiled_once_per_chip_and_spec():
+    """lowbit.torch looks its kernels up by chip and spec: a launch does not
+    build a new Kernel (about 115 us of Python) each call. Run against a
+    stand-in torch module, in a process of its own."""
+    run = subprocess.run([sys.executable, "-c", FAKE_TORCH_SCRIPT], env=dict(os.environ),
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stdout + run.stderr
+
+
 def _has_cuda_driver():
     try:
         ctypes.CDLL("libcuda.so.1")
