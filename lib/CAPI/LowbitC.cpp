@@ -252,6 +252,9 @@ int lowbitKernelLaunchOnDevice(lowbitContext context, lowbitKernel kernel, void 
                                size_t numArgs, void *stream, int deviceOrdinal) {
   if (!context || !kernel || (!args && numArgs))
     return fail(context, "lowbitKernelLaunch: null argument");
+  if (deviceOrdinal < -1)
+    return fail(context, "lowbitKernelLaunchOnDevice: device " + std::to_string(deviceOrdinal) +
+                             " is neither an ordinal nor -1 (the stream's)");
   const llvm::json::Array *kernels = kernel->kernel->manifest.getArray("kernels");
   if (!kernels || kernels->size() != 1)
     return fail(context, "lowbitKernelLaunch: the kernel image holds " +

@@ -279,6 +279,7 @@ refused(None, "default stream of the current context is not device 1's primary")
 launch(None, ["wait device=0", "launch device=0", "record device=0"], device=0)
 refused(s1, "the stream is device 1's, not device 0's", device=0)
 refused(None, "no CUDA device 7", device=7)
+refused(None, "device -5 is neither an ordinal nor -1", device=-5)
 assert fake.fakeCudaCurrentDevice() == 1
 # On a capturing stream: neither wait (for a launch outside the capture)
 # nor mark (an eager launch could not wait for a mark made in it).
