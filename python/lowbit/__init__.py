@@ -42,15 +42,35 @@ class Kernel:
 
     def __init__(self, context, handle):
         self._context, self._handle = context, handle
-        size, cubin = ctypes.c_size_t(), ctypes.c_int()
-        data = lib().lowbitKernelImage(handle, ctypes.byref(size), ctypes.byref(cubin))
-        self.image = ctypes.string_at(data, size.value)
-        self.is_cubin = bool(cubin.value)
-        self.manifest = json.loads(lib().lowbitKernelManifest(handle).decode())
         self.source = lib().lowbitKernelSource(handle).decode()
+        self._image = self._manifest = None
+
+    # Read from the library when first asked for: copying the image and
+    # parsing the manifest took about 115 us of a memory hit's compile().
+    @property
+    def image(self):
+        if self._image is None:
+            size, cubin = ctypes.c_size_t(), ctypes.c_int()
+            data = lib().lowbitKernelImage(self._handle, ctypes.byref(size), ctypes.byref(cubin))
+            self._image, self._is_cubin = ctypes.string_at(data, size.value), bool(cubin.value)
+        return self._image
+
+    @property
+    def is_cubin(self):
+        self.image
+        return self._is_cubin
+
+    @property
+    def manifest(self):
+        if self._manifest is None:
+            self._manifest = json.loads(lib().lowbitKernelManifest(self._handle).decode())
+        return self._manifest
+
+    @property
+    def compile_seconds(self):
         times = [ctypes.c_double() for _ in range(3)]
-        lib().lowbitKernelCompileTimes(handle, *[ctypes.byref(t) for t in times])
-        self.compile_seconds = dict(zip(("mlir", "llvm", "ptxas"), (t.value for t in times)))
+        lib().lowbitKernelCompileTimes(self._handle, *[ctypes.byref(t) for t in times])
+        return dict(zip(("mlir", "llvm", "ptxas"), (t.value for t in times)))
 
     @property
     def entry(self):

@@ -41,9 +41,9 @@ def _device_weights(q, device, dtype, weight_param):
 
 
 # Per process: each device's chip, and each chip and spec's kernel. A call
-# of lowbit.compile builds a new Kernel (its image copied, its manifest
-# parsed: about 115 us in Python), which a decode layer's launch (10-50 us
-# on the GPU) would pay on every call.
+# of lowbit.compile builds a new Kernel (about 20 us in Python, 50 with its
+# manifest parsed), which a decode layer's launch (10-50 us on the GPU)
+# would pay on every call.
 _archs = {}
 _kernels = {}
 

@@ -189,7 +189,7 @@ print("ok")
 
 def test_torch_kernels_are_compiled_once_per_chip_and_spec():
     """lowbit.torch looks its kernels up by chip and spec: a launch does not
-    build a new Kernel (about 115 us of Python) each call. Run against a
+    build a new Kernel and parse its manifest each call. Run against a
     stand-in torch module, in a process of its own."""
     run = subprocess.run([sys.executable, "-c", FAKE_TORCH_SCRIPT], env=dict(os.environ),
                          capture_output=True, text=True, timeout=600)
