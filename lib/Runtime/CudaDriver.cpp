@@ -307,16 +307,10 @@ llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream, int defaultStreamO
   const Api &api = *driver.api;
   // The default streams (null, CU_STREAM_LEGACY, CU_STREAM_PER_THREAD)
   // belong to the context current when a call uses them: the named
-  // device's primary context (the CUDA runtime's default stream there), or
-  // else the current one.
+  // device's primary context (the CUDA runtime's default stream there; an
+  // ordinal past the devices is refused when the device opens), or else
+  // the current one.
   bool defaultStream = reinterpret_cast<uintptr_t>(stream) <= 2;
-  int count = 0;
-  if (llvm::Error e = api.check(api.cuDeviceGetCount(&count), "cuDeviceGetCount"))
-    return std::move(e);
-  if (defaultStreamOrdinal >= count)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "no CUDA device " + std::to_string(defaultStreamOrdinal) + " (" +
-                                       std::to_string(count) + " found)");
   if (defaultStream && defaultStreamOrdinal >= 0)
     return defaultStreamOrdinal;
   CUcontext context = nullptr;
@@ -337,6 +331,9 @@ llvm::Expected<int> CudaDevice::ordinalOfStream(void *stream, int defaultStreamO
     if (llvm::Error e = api.check(api.cuCtxGetDevice(&device), "cuCtxGetDevice"))
       return std::move(e);
   }
+  int count = 0;
+  if (llvm::Error e = api.check(api.cuDeviceGetCount(&count), "cuDeviceGetCount"))
+    return std::move(e);
   int ordinal = 0;
   for (; ordinal < count; ++ordinal) {
     CUdevice candidate = 0;

@@ -49,8 +49,8 @@ _kernels = {}
 
 
 def _arch(device):
-    index = torch.cuda.current_device() if device is None else torch.device(device).index
-    if index is None:
+    index = None if device is None else torch.device(device).index
+    if index is None:  # no device, or "cuda" without an index
         index = torch.cuda.current_device()
     if index not in _archs:
         major, minor = torch.cuda.get_device_capability(index)

@@ -141,6 +141,15 @@ def test_quantize_table_and_two_bit_codes(scheme, bits, limit):
         assert np.allclose(blocks, np.abs(w).reshape(64, -1, 64).max(axis=2), rtol=1e-6)
 
 
+def _run_script_printing_ok(script, env):
+    """Runs `script` in a Python process of its own (stand-ins for libraries
+    that the test process may have loaded for real); it prints "ok" at its
+    end."""
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stdout + run.stderr
+
+
 FAKE_TORCH_SCRIPT = r"""
 import sys, types
 
@@ -191,9 +200,7 @@ def test_torch_kernels_are_compiled_once_per_chip_and_spec():
     """lowbit.torch looks its kernels up by chip and spec: a launch does not
     build a new Kernel and parse its manifest each call. Run against a
     stand-in torch module, in a process of its own."""
-    run = subprocess.run([sys.executable, "-c", FAKE_TORCH_SCRIPT], env=dict(os.environ),
-                         capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stdout + run.stderr
+    _run_script_printing_ok(FAKE_TORCH_SCRIPT, dict(os.environ))
 
 
 def _has_cuda_driver():
@@ -328,9 +335,7 @@ def test_launches_on_the_stand_in_driver():
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = os.pathsep.join(
         p for p in (env["LOWBIT_FAKE_CUDA_DIR"], env.get("LD_LIBRARY_PATH")) if p)
-    run = subprocess.run([sys.executable, "-c", FAKE_CUDA_SCRIPT], env=env, capture_output=True,
-                         text=True, timeout=600)
-    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stdout + run.stderr
+    _run_script_printing_ok(FAKE_CUDA_SCRIPT, env)
 
 
 def test_c_api_null_arguments_are_errors_not_crashes():
