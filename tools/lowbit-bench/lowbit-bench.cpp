@@ -246,8 +246,10 @@ void report(const BenchRow &row, double copyGBs, llvm::json::Array &json) {
       gbs, 100 * gbs / copyGBs, row.baseline.c_str(), column("%.1f", row.baselineUs).c_str(),
       column("%.2f", speedup).c_str(), tflops, row.relL2, column("%.2g", row.baselineRelL2).c_str(),
       column("%.1f", row.sameSizeCopyUs).c_str(), column("%.0f%%", ofSameSizeCopy).c_str());
+  // JSON has no inf or NaN: such a value (a wrong kernel's error, timed
+  // with --time-wrong-results) is null, as a missing one.
   auto orNull = [](std::optional<double> value) -> llvm::json::Value {
-    if (value)
+    if (value && std::isfinite(*value))
       return *value;
     return nullptr;
   };
@@ -264,7 +266,7 @@ void report(const BenchRow &row, double copyGBs, llvm::json::Array &json) {
                                     {"baseline", row.baseline},
                                     {"baseline_us", orNull(row.baselineUs)},
                                     {"speedup", orNull(speedup)},
-                                    {"rel_l2", row.relL2},
+                                    {"rel_l2", orNull(row.relL2)},
                                     {"baseline_rel_l2", orNull(row.baselineRelL2)},
                                     {"checked_rows", row.checkedRows},
                                     {"same_size_copy_us", orNull(row.sameSizeCopyUs)},

@@ -15,9 +15,12 @@
 // PTX: .visible .entry w4a8fp8_tma_gemv0(
 // Launched behind another kernel (programmatic dependent launch), thread 0
 // loads the weights of the block's first ring slots (TMA, into shared
-// memory) before the block waits for that kernel; the activations come
-// after the wait; the next kernel may launch once every block is past the
-// wait (manifest: "dependent_launch").
+// memory) before the block waits for that kernel: all but the last of the
+// three, which the producer fills after the wait, as the rest; the
+// activations come after the wait; the next kernel may launch once every
+// block is past the wait (manifest: "dependent_launch").
+// PTX: bar.sync 0;
+// PTX-NEXT: min.u64 {{.*}}, 2;
 // PTX: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // PTX-NOT: cp.async.bulk.shared::cluster.global
 // PTX: griddepcontrol.wait;
