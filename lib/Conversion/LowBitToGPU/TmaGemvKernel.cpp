@@ -680,12 +680,12 @@ void reduceRowGroupSums(TmaBlock &t) {
   // for. The activations' copies, after the wait, may land before thread
   // 0's arrival: the barrier's byte count may go below zero while an
   // arrival is pending, and the phase completes only after both.
-  // All slots but the last: the producer loads that one's weights and
-  // activations together right after the wait. Against filling every slot
-  // here, on the H100: 1.00-1.10x as fast in programmatic chains (one token
-  // on 8192 x 8192 14.2 -> 13.8 us, 16 tokens 19.4 -> 18.7), 0.99x on the
-  // several-wave 28672 x 8192, and 0.99-1.06x in single calls
-  // (bench/results/2026-12-06-h100-prewait-slots.md).
+  // All slots but the last: the producer loads the rest from the last slot
+  // on (weights and activations together) right after the wait. Against
+  // filling every slot here, on the H100: 1.00-1.09x as fast in
+  // programmatic chains (one token on 8192 x 8192 14.2 -> 13.8 us, 16 tokens
+  // 19.4 -> 18.7), 0.99x on the several-wave 28672 x 8192, and 0.99-1.07x in
+  // single calls (bench/results/2026-12-06-h100-prewait-slots.md).
   Value ahead = arith::MinUIOp::create(b, loc, t.count, e.idx(p.ringSlots - 1));
   ifThen(e, e.eq(tid, 0), [&] { forSlots(e.idx(0), ahead, loadWeights); });
   // The next kernel may launch once every block is past the wait.

@@ -19,8 +19,7 @@
 // three, which the producer fills after the wait, as the rest; the
 // activations come after the wait; the next kernel may launch once every
 // block is past the wait (manifest: "dependent_launch").
-// PTX: bar.sync 0;
-// PTX-NEXT: min.u64 {{.*}}, 2;
+// PTX: min.u64 {{%rd[0-9]+}}, {{%rd[0-9]+}}, 2;
 // PTX: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // PTX-NOT: cp.async.bulk.shared::cluster.global
 // PTX: griddepcontrol.wait;
