@@ -320,6 +320,14 @@ void forEachRun(Emitter &e, const WgmmaProblem &p, const TileSchedule &sched,
       });
 }
 
+/// The K coordinate (a byte of the rows) of K tile `kt`'s box of A (one
+/// row of A per K tile) and of its 128-byte part `half` of B: what
+/// buildProducer loads and prefetchFirstWeights pulls into L2.
+Value aBoxK(Emitter &e, const WgmmaProblem &p, Value kt) { return e.mul(kt, p.aRowBytes); }
+Value bBoxK(Emitter &e, const WgmmaProblem &p, Value kt, int64_t half) {
+  return e.add(e.mul(kt, kRowBytes * p.bHalves()), half * kRowBytes);
+}
+
 /// The producer's thread 0: every K tile of both operands into the ring.
 void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value tmapA, Value tmapB,
                    const TileRun &run) {
@@ -357,12 +365,10 @@ void buildProducer(Emitter &e, const WgmmaProblem &p, SharedLayout &smem, Value 
         full, ValueRange{}, mask, Value(), NVVM::TMALoadMode::TILE, false,
         NVVM::CTAGroupKindAttr(), Value());
   };
-  // One row of A per K tile; B's K tile in 128-byte halves.
-  load(smem.aTile(stage), tmapA, e.mul(kt, p.aRowBytes), row0, p.aBoxRows(), p.aRowBytes,
+  load(smem.aTile(stage), tmapA, aBoxK(e, p, kt), row0, p.aBoxRows(), p.aRowBytes,
        p.clusterCols() > 1);
   for (int64_t half = 0; half < p.bHalves(); ++half)
-    load(smem.bHalf(stage, half), tmapB,
-         e.add(e.mul(kt, kRowBytes * p.bHalves()), half * kRowBytes), col0, p.bBoxRows(), kRowBytes,
+    load(smem.bHalf(stage, half), tmapB, bBoxK(e, p, kt, half), col0, p.bBoxRows(), kRowBytes,
          p.clusterRows() > 1);
 }
 
@@ -391,11 +397,11 @@ void prefetchFirstWeights(Emitter &e, const WgmmaProblem &p, const TileSchedule 
                                                   ValueRange{}, NVVM::TMALoadMode::TILE, Value());
       };
       if (p.swapped()) {
-        prefetch(tmapA, e.mul(kt, p.aRowBytes), run.row0);
+        prefetch(tmapA, aBoxK(e, p, kt), run.row0);
         return;
       }
       for (int64_t half = 0; half < p.bHalves(); ++half)
-        prefetch(tmapB, e.add(e.mul(kt, kRowBytes * p.bHalves()), half * kRowBytes), run.col0);
+        prefetch(tmapB, bBoxK(e, p, kt, half), run.col0);
     });
   });
 }
