@@ -151,6 +151,13 @@ llvm::Expected<QuantizedLinear> mlir::lowbit::quant::loadAWQ(const SafeTensorsFi
 llvm::Expected<QuantizedLinear> mlir::lowbit::quant::loadGPTQ(const SafeTensorsFile &file,
                                                         const std::string &prefix,
                                                         int zeroOffset) {
+  // The two formats' offsets: anything else makes zero points that fit no
+  // code, or (negative) wrap around below 0.
+  if (zeroOffset != 0 && zeroOffset != 1)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the GPTQ zero offset is 0 (gptq_v2) or 1 (the original "
+                                   "format), not " +
+                                       std::to_string(zeroOffset));
   auto packed = PackedLayer::read(file, prefix);
   if (!packed)
     return packed.takeError();

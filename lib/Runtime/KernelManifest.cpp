@@ -5,6 +5,7 @@
 #include "lowbit/Quant/CodeType.h"
 #include "lowbit/Quant/Layouts.h"
 #include "lowbit/Runtime/CudaDriver.h"
+#include "lowbit/Support/ArrayBytes.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
@@ -44,6 +45,52 @@ static llvm::Error readInterleaveOrder(const llvm::json::Object &p, KernelParam 
   if (auto e = quant::packCodes(layout, {0, param.shape[1], unsigned(param.bits)}, {})
                    .takeError())
     return manifestError(path, where + ": " + llvm::toString(std::move(e)));
+  return llvm::Error::success();
+}
+
+/// The most bytes a parameter may take (1 TiB: more than any GPU holds).
+/// Launchers allocate and pack operands from the manifest's shapes: a
+/// crafted one must not make them allocate without bound.
+static constexpr uint64_t kMaxParamBytes = uint64_t(1) << 40;
+
+/// Reads `p`'s shape, dtype and bits into `param`, checked as launchers
+/// size and pack buffers from them: non-negative integer dimensions, a
+/// dtype of known size, at most kMaxParamBytes, codes of 1 to 8 bits, and
+/// [rows, cols] codes where they are packed.
+static llvm::Error readParamShape(const llvm::json::Object &p, KernelParam &param,
+                                  const std::string &path, const std::string &where) {
+  const llvm::json::Array *shape = p.getArray("shape");
+  if (!shape)
+    return manifestError(path, where + " lacks a shape list");
+  for (const llvm::json::Value &d : *shape) {
+    std::optional<int64_t> dim = d.getAsInteger();
+    if (!dim || *dim < 0)
+      return manifestError(path, where + ": shape dimensions must be integers of 0 or more");
+    param.shape.push_back(*dim);
+  }
+  param.dtype = p.getString("dtype").value_or("").str();
+  size_t elementSize = NpyArray{param.dtype, {}, {}}.elementSize();
+  if (elementSize == 0 ||
+      llvm::StringRef("uifVb").find(param.dtype.front()) == llvm::StringRef::npos)
+    return manifestError(path, where + ": unknown dtype '" + param.dtype + "'");
+  std::optional<uint64_t> bytes = arrayBytes(param.shape, elementSize);
+  if (!bytes || *bytes > kMaxParamBytes)
+    return manifestError(path, where + ": its shape takes more than 2^40 bytes");
+  if (const llvm::json::Value *bits = p.get("bits")) {
+    std::optional<int64_t> value = bits->getAsInteger();
+    if (!value || *value < 1 || *value > 8)
+      return manifestError(path, where + ": bits must be an integer from 1 to 8");
+    param.bits = *value;
+  }
+  param.layout = p.getString("layout").value_or("").str();
+  bool packedCodes =
+      param.layout == "packed" || param.layout == "interleave" || param.layout == "sign_magnitude";
+  if (packedCodes && param.bits < 8 && param.shape.size() != 2)
+    return manifestError(path, where + ": a " + param.layout +
+                                   " layout needs a [rows, cols] shape and codes of 1 to 8 "
+                                   "bits");
+  if (param.layout == "sign_magnitude" && param.bits != 4)
+    return manifestError(path, where + ": a sign_magnitude layout holds 4-bit codes");
   return llvm::Error::success();
 }
 
@@ -175,16 +222,17 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
     image = llvm::StringRef(); // in-memory manifests hold no image path
   if (!kernels)
     return manifestError(path, "not a lowbit-compile manifest");
+  // The one kernel, or the one named: a manifest of several must name it
+  // (lowbit-gpu-run --kernel), rather than run its first.
   const llvm::json::Object *kernel = nullptr;
   for (const llvm::json::Value &k : *kernels) {
     const llvm::json::Object *object = k.getAsObject();
-    if (!object)
+    if (!object || (!kernelName.empty() && object->getString("name") != kernelName))
       continue;
-    if (kernelName.empty() ? !kernel : object->getString("name") == kernelName) {
-      if (kernel && kernelName.empty())
-        return manifestError(path, "several kernels; choose one");
-      kernel = object;
-    }
+    if (kernel)
+      return manifestError(path, kernelName.empty() ? "several kernels; name the one to run"
+                                                    : "several kernels named '" + kernelName + "'");
+    kernel = object;
   }
   if (!kernel)
     return manifestError(path, "no kernel '" + kernelName + "'");
@@ -204,17 +252,15 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
         return manifestError(path, "malformed parameter");
       KernelParam param;
       param.role = p->getString("role").value_or("").str();
-      param.dtype = p->getString("dtype").value_or("").str();
-      param.layout = p->getString("layout").value_or("").str();
-      param.shape = shapeOf(p->getArray("shape"));
-      param.bits = p->getInteger("bits").value_or(0);
+      std::string where = "kernel " + m.name + ", parameter " + param.role;
+      if (llvm::Error e = readParamShape(*p, param, path, where))
+        return std::move(e);
       param.code = p->getString("code").value_or("").str();
       param.funcArg = p->getInteger("arg").value_or(-1);
       param.isSigned = p->getBoolean("signed").value_or(true);
       param.granularity = p->getString("granularity").value_or("").str();
       param.axis = p->getInteger("axis").value_or(-1);
       param.groupSize = p->getInteger("group_size").value_or(0);
-      std::string where = "kernel " + m.name + ", parameter " + param.role;
       if (!param.code.empty() && !quant::CodeType::parse(param.code))
         return manifestError(path, where + ": unknown code type '" + param.code + "'");
       if (param.layout == "interleave")

@@ -35,6 +35,8 @@ size_t NpyArray::elementSize() const {
 }
 
 int64_t NpyArray::numElements() const {
+  if (llvm::is_contained(shape, 0)) // before a product of others could overflow
+    return 0;
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;

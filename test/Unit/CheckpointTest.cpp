@@ -146,6 +146,14 @@ TEST(Checkpoint, GPTQWithActOrder) {
   auto plain = loadGPTQ(file, p);
   ASSERT_TRUE(bool(plain));
   EXPECT_TRUE(plain->inputPermutation.empty());
+  // The zero offset is one of the two formats': -1 would wrap stored
+  // zeros of 0 to 255, and make zero points that fit no code.
+  for (int offset : {-1, 2}) {
+    auto odd = loadGPTQ(file, p, offset);
+    ASSERT_FALSE(bool(odd)) << offset;
+    std::string message = llvm::toString(odd.takeError());
+    EXPECT_NE(message.find("zero offset is 0 (gptq_v2) or 1"), std::string::npos) << message;
+  }
 }
 
 /// AutoGPTQ's packing of a sequence of `bits`-bit values into int32 words,

@@ -1296,6 +1296,82 @@ TEST(KernelManifest, CodebooksAndCodeTypesAreChecked) {
   }
 }
 
+// Launchers size and pack buffers from a manifest's shapes, dtypes and bits:
+// each must be one they can, or the manifest is an error naming the
+// parameter (a shape of -1 or 2^63 bytes once aborted a resize).
+TEST(KernelManifest, ShapesDtypesAndBitsAreChecked) {
+  auto weight = [](llvm::json::Value shape, const char *dtype, llvm::json::Value bits,
+                   const char *layout) {
+    llvm::json::Object w{{"role", "weight"}, {"dtype", dtype}, {"shape", std::move(shape)}};
+    if (bits.kind() != llvm::json::Value::Null)
+      w["bits"] = std::move(bits);
+    if (*layout)
+      w["layout"] = layout;
+    return w;
+  };
+  using llvm::json::Array;
+  EXPECT_TRUE(bool(manifestWith(weight(Array{8, 64}, "u1", 4, "packed"))));
+  EXPECT_TRUE(bool(manifestWith(weight(Array{8, 64}, "u1", 4, "sign_magnitude"))));
+  EXPECT_TRUE(bool(manifestWith(weight(Array{0, 64}, "f2", nullptr, ""))));
+  struct Case {
+    llvm::json::Object weight;
+    const char *message;
+  } cases[] = {
+      {weight(Array{-1, 64}, "u1", 4, "packed"), "integers of 0 or more"},
+      {weight(Array{8, 1.5}, "u1", 4, "packed"), "integers of 0 or more"},
+      {weight(nullptr, "u1", 4, "packed"), "lacks a shape list"},
+      {weight(Array{int64_t(1) << 31, int64_t(1) << 31, 4}, "f4", nullptr, ""),
+       "more than 2^40 bytes"},
+      {weight(Array{int64_t(1) << 62, 8}, "u1", nullptr, ""), "more than 2^40 bytes"},
+      {weight(Array{8, 64}, "q2", nullptr, ""), "unknown dtype 'q2'"},
+      {weight(Array{8, 64}, "", nullptr, ""), "unknown dtype ''"},
+      {weight(Array{8, 64}, "u1", 40, "packed"), "bits must be an integer from 1 to 8"},
+      {weight(Array{8, 64}, "u1", -1, "packed"), "bits must be an integer from 1 to 8"},
+      {weight(Array{512}, "u1", 4, "packed"), "needs a [rows, cols] shape"},
+      {weight(Array{8, 64}, "u1", 2, "sign_magnitude"), "holds 4-bit codes"},
+  };
+  for (Case &c : cases) {
+    auto manifest = manifestWith(std::move(c.weight));
+    ASSERT_FALSE(bool(manifest)) << c.message;
+    std::string message = errorText(manifest.takeError());
+    EXPECT_NE(message.find(c.message), std::string::npos) << message;
+    EXPECT_NE(message.find("parameter weight"), std::string::npos) << message;
+  }
+}
+
+// A manifest of several kernels runs the one named: without a name (or
+// with one two kernels share) it is an error, not its first kernel.
+TEST(KernelManifest, SeveralKernelsNeedAName) {
+  auto kernel = [](const char *name) {
+    return llvm::json::Object{
+        {"name", name},
+        {"grid", llvm::json::Array{1, 1, 1}},
+        {"block", llvm::json::Array{32, 1, 1}},
+        {"params", llvm::json::Array{llvm::json::Object{
+                       {"role", "result"}, {"dtype", "f4"}, {"shape", llvm::json::Array{1, 1}}}}}};
+  };
+  auto load = [&](std::vector<const char *> names, const std::string &wanted) {
+    llvm::json::Array kernels;
+    for (const char *name : names)
+      kernels.push_back(kernel(name));
+    llvm::json::Object root{{"kernels", std::move(kernels)}};
+    return mlir::lowbit::runtime::KernelManifest::fromJson(root, "m.json", wanted);
+  };
+  auto one = load({"a"}, "");
+  ASSERT_TRUE(bool(one)) << errorText(one.takeError());
+  EXPECT_EQ(one->name, "a");
+  auto named = load({"a", "b"}, "b");
+  ASSERT_TRUE(bool(named)) << errorText(named.takeError());
+  EXPECT_EQ(named->name, "b");
+  auto unnamed = load({"a", "b"}, "");
+  ASSERT_FALSE(bool(unnamed));
+  EXPECT_NE(errorText(unnamed.takeError()).find("several kernels; name the one to run"),
+            std::string::npos);
+  auto twice = load({"a", "a"}, "a");
+  ASSERT_FALSE(bool(twice));
+  EXPECT_NE(errorText(twice.takeError()).find("several kernels named 'a'"), std::string::npos);
+}
+
 // Random float codes are finite: e5m2 has infinities and NaNs among its
 // 256 codes, e4m3 two NaNs.
 TEST(KernelManifest, RandomFloatCodesAreFinite) {

@@ -505,8 +505,15 @@ int main(int argc, char **argv) {
         xsIndex = roleIndex("input_scales");
     if (xIndex < 0 || wIndex < 0 || sIndex < 0)
       return fail(path + ": a matmul kernel needs input, weight and weight_scales");
+    const KernelParam &resultParam = manifest->result();
+    if (params[xIndex].shape.size() != 2 || resultParam.shape.size() != 2 ||
+        resultParam.shape[0] != params[xIndex].shape[0])
+      return fail(path + ": a matmul kernel takes an [M, K] input and an [M, N] result");
+    if (resultParam.dtype != "f4" && resultParam.dtype != "f2" && resultParam.dtype != "V2")
+      return fail(path + ": a matmul kernel's result is f32, f16 or bf16, not '" +
+                  resultParam.dtype + "'");
     int64_t m = params[xIndex].shape[0], k = params[xIndex].shape[1];
-    int64_t n = manifest->result().shape[1];
+    int64_t n = resultParam.shape[1];
 
     // Codes drawn on all cores (seeded per parameter), reals and scales
     // from one stream: a 28672 x 8192 weight is 235 M codes.
@@ -545,7 +552,7 @@ int main(int argc, char **argv) {
 
     // Operand sets for our kernel, rotated past L2.
     std::vector<std::vector<uint8_t>> bytes;
-    size_t resultBytes = size_t(m) * n * (manifest->result().dtype == "f4" ? 4 : 2);
+    size_t resultBytes = size_t(m) * n * NpyArray{resultParam.dtype, {}, {}}.elementSize();
     size_t setBytes = resultBytes;
     for (size_t i = 0; i < logical.size(); ++i) {
       auto b = deviceBytes(params[i], logical[i]);
