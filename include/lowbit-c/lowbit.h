@@ -121,7 +121,8 @@ int lowbitDequantize(lowbitContext context, const char *scheme, const uint8_t *c
 /* Packs rows x cols codes of `bits` bits (1 to 8, one per byte) as kernels
  * read a #lowbit.layout<packed> weight: one stream, code i at bits
  * [i * bits, (i + 1) * bits), low bits first: (rows * cols * bits + 7) / 8
- * bytes. A code that does not fit `bits` bits is an error. */
+ * bytes. A code that does not fit `bits` bits is an error, as are sizes
+ * whose bits overflow 64 bits (for every packing function). */
 int lowbitPackCodes(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
                     int bits, uint8_t *packed);
 /* Packs rows x cols codes of `bits` bits (one per byte) as kernels read a
@@ -144,7 +145,8 @@ int lowbitPackInterleaved(lowbitContext context, const uint8_t *codes, int64_t r
  * that does not fit 4 bits, is an error. */
 int lowbitPackSignMagnitude(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
                             uint8_t *packed);
-/* lowbitPackCodes with 4 bits: two codes per byte, rows * cols / 2 bytes. */
+/* lowbitPackCodes with 4 bits: two codes per byte, (rows * cols + 1) / 2
+ * bytes. */
 int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64_t cols,
                 uint8_t *packed);
 /* Bytes of one row of k bits as bit-plane kernels (lowbit.bitplane_matmul)

@@ -14,6 +14,7 @@
 #include "lowbit/Quant/Quantize.h"
 #include "lowbit/Runtime/CudaDriver.h"
 #include "lowbit/Runtime/KernelManifest.h"
+#include "lowbit/Support/ArrayBytes.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -436,6 +437,11 @@ static int packCodesIn(lowbitContext context, const char *function, const quant:
     return fail(context, name + ": negative size");
   if (bits < 1 || bits > 8)
     return fail(context, name + ": codes of " + std::to_string(bits) + " bits; expected 1 to 8");
+  // The packers size their output from these products: wrapped, they
+  // would write past it.
+  if (!arrayBytes({rows, cols, bits}, 1))
+    return fail(context, name + ": " + std::to_string(rows) + " x " + std::to_string(cols) +
+                             " codes of " + std::to_string(bits) + " bits overflow 64 bits");
   llvm::ArrayRef<uint8_t> values(codes, rows * cols);
   // Packing keeps the low bits: a wider code would come back as another.
   for (size_t i = 0; i < values.size(); ++i)
@@ -459,6 +465,10 @@ int lowbitPackInterleaved(lowbitContext context, const uint8_t *codes, int64_t r
                           int bits, const int64_t *order, int64_t positions, uint8_t *packed) {
   if (!order || positions <= 0)
     return fail(context, "lowbitPackInterleaved: no order");
+  // At most four words of 1-bit codes: read before the packer checks it.
+  if (positions > 128)
+    return fail(context, "lowbitPackInterleaved: " + std::to_string(positions) +
+                             " positions; a group is at most 128 codes (four words)");
   quant::Layout layout;
   layout.kind = quant::LayoutKind::Interleave;
   layout.order.assign(order, order + positions);
@@ -485,6 +495,10 @@ int lowbitPackBits(lowbitContext context, const uint8_t *bits, int64_t rows, int
     return fail(context, "lowbitPackBits: null argument");
   if (rows < 0 || k < 0)
     return fail(context, "lowbitPackBits: negative size");
+  if (k > (int64_t(1) << 56) || !arrayBytes({rows, k}, 1) ||
+      !arrayBytes({rows, quant::bitRowBytes(k)}, 1))
+    return fail(context, "lowbitPackBits: " + std::to_string(rows) + " x " + std::to_string(k) +
+                             " bits overflow 64 bits");
   auto bytes = quant::packBitRows(llvm::ArrayRef<uint8_t>(bits, rows * k), rows, k);
   if (!bytes)
     return fail(context, bytes.takeError());

@@ -200,17 +200,31 @@ def quantize(weight, scheme="u4:g128:zp"):
                             _ptr(codes, ctypes.c_uint8), _ptr(scales, ctypes.c_float),
                             None if zeros is None else _ptr(zeros, ctypes.c_float)):
         ctx._raise()
-    shape = (rows, count // rows) if count % rows == 0 and count >= rows else (1, count)
+    shape = _scales_shape(rows, count)
     return QuantizedWeight(scheme, codes, scales.reshape(shape),
                            None if zeros is None else zeros.reshape(shape))
 
 
+def _scales_shape(rows, count):
+    """The [rows, count / rows] shape quantize gives `count` scales of [rows, ...]
+    codes ([1, count] for fewer scales than rows)."""
+    return (rows, count // rows) if count % rows == 0 and count >= rows else (1, count)
+
+
 def check_weight(q):
-    """Raises LowbitError unless q's scales and zero points have the sizes
-    its scheme gives its codes (the C library and the kernels read exactly
-    that many) and zero points come with `:zp` schemes only."""
+    """Raises LowbitError unless q's codes are one per byte (uint8, or int8
+    for signed codes) and its scales and zero points have the sizes its
+    scheme gives its codes (the C library and the kernels read exactly that
+    many; 2-D ones in quantize's [N, groups] shape, since checkpoints that
+    store them [groups, N] hold as many), and zero points come with `:zp`
+    schemes only."""
     if q.codes.ndim != 2:
         raise LowbitError("weight codes must be [N, K], got shape %s" % (q.codes.shape,))
+    # Wider integers would be cut to their low byte, or read a byte at a
+    # time by a kernel.
+    if q.codes.dtype not in (np.uint8, np.int8):
+        raise LowbitError("weight codes are one per byte (uint8, or int8 for signed codes), "
+                          "got %s" % q.codes.dtype)
     rows, cols = q.codes.shape
     count = _scale_count(q.scheme, rows, cols)
     if np.size(q.scales) != count:
@@ -223,6 +237,11 @@ def check_weight(q):
     if has_zp and np.size(q.zero_points) != count:
         raise LowbitError("scheme %s on [%d, %d] codes has %d zero points, got %d" %
                           (q.scheme, rows, cols, count, np.size(q.zero_points)))
+    shape = _scales_shape(rows, count)
+    for name, values in (("scales", q.scales), ("zero points", q.zero_points)):
+        if values is not None and np.ndim(values) == 2 and np.shape(values) != shape:
+            raise LowbitError("scheme %s on [%d, %d] codes has %s of shape %s, got %s" %
+                              (q.scheme, rows, cols, name, shape, np.shape(values)))
 
 
 def dequantize(q):

@@ -64,6 +64,8 @@ def kernel_for(m, q, dtype, out_dtype=None, layout=None, device=None):
     from the cache) once per process."""
     if dtype not in (torch.float16, torch.bfloat16):
         raise LowbitError("lowbit kernels take f16 or bf16 activations, got %s" % dtype)
+    if out_dtype is not None and out_dtype not in _DTYPES:
+        raise LowbitError("lowbit kernels write f16, bf16 or f32 results, got %s" % (out_dtype,))
     n, k = q.codes.shape
     arch = _arch(device)
     layout_field = (weight_layout(q.scheme, arch, n, k) if layout is None else

@@ -192,6 +192,11 @@ assert other is not first and bf16 is not first
 assert lt.kernel_for(16, q, torch.bfloat16) is bf16
 assert [arch for arch, _ in compiled] == ["sm_90a", "sm_80", "sm_90a"], compiled
 assert asked == [0, 1], asked  # each device's chip asked once
+try:
+    lt.kernel_for(1, q, torch.float16, out_dtype="int8")
+    raise AssertionError("an int8 result was taken")
+except lowbit.LowbitError as error:
+    assert "write f16, bf16 or f32 results, got int8" in str(error), error
 print("ok")
 """
 
@@ -361,6 +366,32 @@ def test_c_api_null_arguments_are_errors_not_crashes():
     ctx.set_programmatic_launches(False)
 
 
+def test_c_api_pack_sizes_that_overflow_are_errors():
+    """The packers size their output from rows x cols x bits: a product that
+    wraps 64 bits (2^62 x 4 rows of codes is 0 bytes wrapped) is an error
+    before any byte is read or written, not a write past the buffer."""
+    lib = lowbit._capi.lib()
+    ctx = lowbit.Context("sm_90a", cache_dir="")
+    codes = np.zeros(64, np.uint8)
+    out = np.zeros(64, np.uint8)
+    c, o = (a.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)) for a in (codes, out))
+    huge = 1 << 62
+    assert lib.lowbitPackCodes(ctx._handle, c, huge, 4, 4, o) != 0
+    assert b"codes of 4 bits overflow 64 bits" in lib.lowbitContextError(ctx._handle)
+    assert lib.lowbitPackSignMagnitude(ctx._handle, c, huge, 64, o) != 0
+    assert b"overflow 64 bits" in lib.lowbitContextError(ctx._handle)
+    order = np.arange(200, dtype=np.int64)
+    assert lib.lowbitPackInterleaved(ctx._handle, c, 1, 8, 4, order.ctypes.data_as(
+        ctypes.POINTER(ctypes.c_int64)), 1 << 40, o) != 0
+    assert b"a group is at most 128 codes" in lib.lowbitContextError(ctx._handle)
+    for rows, k in ((huge, 4), (2, 1 << 62)):
+        assert lib.lowbitPackBits(ctx._handle, c, rows, k, o) != 0
+        assert b"bits overflow 64 bits" in lib.lowbitContextError(ctx._handle)
+    assert (out == 0).all()
+    # Sizes that fit still pack.
+    assert lib.lowbitPackCodes(ctx._handle, c, 2, 4, 4, o) == 0
+
+
 @pytest.mark.parametrize("scheme,bits", [("u3:g128:zp", 3), ("s3:g64", 3), ("s5", 5),
                                          ("u6:g32:zp", 6)])
 def test_quantize_odd_widths(scheme, bits):
@@ -412,6 +443,18 @@ def test_weights_whose_scales_do_not_fit_their_scheme_are_errors():
     with pytest.raises(lowbit.LowbitError, match="has 128 zero points, got 2"):
         lowbit.dequantize(lowbit.QuantizedWeight("u4:g128:zp", q.codes, q.scales,
                                                  q.zero_points[:1, :2]))
+    # As many scales, stored [groups, N] as GPTQ and AWQ checkpoints do: read
+    # flat they would belong to other rows.
+    with pytest.raises(lowbit.LowbitError, match=r"has scales of shape \(64, 2\), got \(2, 64\)"):
+        lowbit.dequantize(lowbit.QuantizedWeight("u4:g128:zp", q.codes, q.scales.T.copy(),
+                                                 q.zero_points))
+    # Flat ones are read in that order.
+    lowbit.check_weight(lowbit.QuantizedWeight("u4:g128:zp", q.codes, q.scales.ravel(),
+                                               q.zero_points.ravel()))
+    # Codes are one per byte: int32 ones would be cut to their low byte.
+    with pytest.raises(lowbit.LowbitError, match="one per byte .* got int32"):
+        lowbit.dequantize(lowbit.QuantizedWeight("u4:g128:zp", q.codes.astype(np.int32),
+                                                 q.scales, q.zero_points))
 
 
 def test_matmul_numpy_reference():
