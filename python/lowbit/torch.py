@@ -10,10 +10,14 @@ def _device_weights(q, device, dtype, weight_param):
     # The device copies live on the weight object and die with it (a global
     # dict keyed by id(q) handed a dead weight's tensors to a new weight that
     # reused its id: same shape, wrong values). They are kept per layout
-    # too: kernels of one weight may read it in different orders.
+    # too: kernels of one weight may read it in different orders, and made
+    # again when q holds other arrays than they were made from (arrays
+    # assigned anew; an array changed in place is not seen).
     cache = q.__dict__.setdefault("_device_copies", {})
     key = (device, dtype, weight_param.get("layout"), tuple(weight_param.get("order", ())))
-    if key not in cache:
+    sources = (q.codes, q.scales, q.zero_points)
+    made = cache.get(key)
+    if made is None or any(a is not b for a, b in zip(made[0], sources)):
         codes = q.codes
         # Packed as the kernel's manifest says it reads them (every code
         # narrower than a byte: 2- and 4-bit integers, NF4, FP4, ...; or
@@ -36,8 +40,8 @@ def _device_weights(q, device, dtype, weight_param):
             # since casting 128..255 to int8 is undefined in numpy).
             z = np.rint(q.zero_points).astype(np.int32) & 0xFF
             z = torch.from_numpy(z.astype(np.uint8)).to(device)
-        cache[key] = (w, s, z)
-    return cache[key]
+        cache[key] = (sources, (w, s, z))
+    return cache[key][1]
 
 
 # Per process: each device's chip, and each chip and spec's kernel. A call
@@ -85,8 +89,10 @@ def matmul(x, q, out_dtype=None, layout=None):
     names the weights' layout in the kernel's spec ("packed" or
     "half_fragment"); by default lowbit.weight_layout picks it.
 
-    Captured into a CUDA graph (torch.cuda.graph), call it once per shape
-    before the capture: the first call compiles and loads the kernel and
+    The weights' device copies are made at the first call and kept on `q`:
+    give `q` new arrays to change them (arrays changed in place are not
+    copied again). Captured into a CUDA graph (torch.cuda.graph), call it
+    once per shape before the capture: the first call compiles and loads the kernel and
     copies the weights to the device, which a capture may not do. Replays
     must not overlap launches of the same kernel on another stream."""
     if not x.is_cuda:  # the CPU reference

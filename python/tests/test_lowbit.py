@@ -170,7 +170,16 @@ def capability(index):
     return (9, 0) if index == 0 else (8, 0)
 
 
+class Tensor:  # a host array "on a device"
+    def __init__(self, array):
+        self.array = array
+
+    def to(self, *args, **kwargs):
+        return self
+
+
 torch.device = Device
+torch.from_numpy = Tensor
 torch.cuda = types.SimpleNamespace(current_device=lambda: 0, get_device_capability=capability)
 sys.modules["torch"] = torch
 
@@ -197,6 +206,14 @@ try:
     raise AssertionError("an int8 result was taken")
 except lowbit.LowbitError as error:
     assert "write f16, bf16 or f32 results, got int8" in str(error), error
+# A weight's device copies: made once, and again for new arrays.
+packed = {"layout": "packed", "bits": 4}
+w, s, z = lt._device_weights(q, "cuda:0", torch.float16, packed)
+assert lt._device_weights(q, "cuda:0", torch.float16, packed)[1] is s
+assert (w.array == lowbit.pack_codes(q.codes, 4)).all() and (s.array == q.scales).all()
+q.scales = q.scales * 2
+_, doubled, _ = lt._device_weights(q, "cuda:0", torch.float16, packed)
+assert doubled is not s and (doubled.array == q.scales).all()
 print("ok")
 """
 
