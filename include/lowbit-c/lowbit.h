@@ -29,6 +29,8 @@ const char *lowbitVersion(void);
  * $XDG_CACHE_HOME/lowbit, else ~/.cache/lowbit; "" : no disk cache).
  * Returns NULL only when out of memory. */
 lowbitContext lowbitContextCreate(const char *arch, const char *cacheDir);
+/* Waits for all work on the devices the context launched kernels on, then
+ * unloads its kernels' modules there and frees it. */
 void lowbitContextDestroy(lowbitContext context);
 /* The last error of a call on `context` ("" when it succeeded). A copy for
  * the calling thread, valid until its next lowbitContextError call; with

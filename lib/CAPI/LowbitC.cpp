@@ -57,10 +57,17 @@ struct lowbitContextImpl {
     std::map<std::string, Module> modules; // by kernel key or image
   };
   std::map<int, Device> devices; // by ordinal
+  /// Waits for the work on the devices it launched on, then frees its
+  /// events and unloads its modules (code and stream-K workspaces): a
+  /// service that makes and drops contexts would keep them all otherwise.
   ~lowbitContextImpl() {
-    for (auto &[ordinal, open] : devices)
-      for (auto &[key, loaded] : open.modules)
+    for (auto &[ordinal, open] : devices) {
+      llvm::consumeError(open.device->synchronize());
+      for (auto &[key, loaded] : open.modules) {
         open.device->destroyEvent(loaded.lastLaunch);
+        open.device->unloadModule(loaded.module);
+      }
+    }
   }
 };
 

@@ -81,6 +81,7 @@ struct CudaDevice::Api {
   CUresult (*cuMemsetD8)(CUdeviceptr, unsigned char, size_t);
   CUresult (*cuMemcpyDtoD)(CUdeviceptr, CUdeviceptr, size_t);
   CUresult (*cuModuleLoadData)(CUmodule *, const void *);
+  CUresult (*cuModuleUnload)(CUmodule);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
   CUresult (*cuFuncGetAttribute)(int *, int, CUfunction);
@@ -225,6 +226,7 @@ static llvm::Expected<std::unique_ptr<CudaDevice::Api>> loadDriver() {
   bind(api->cuMemsetD8, "cuMemsetD8_v2");
   bind(api->cuMemcpyDtoD, "cuMemcpyDtoD_v2");
   bind(api->cuModuleLoadData, "cuModuleLoadData");
+  bind(api->cuModuleUnload, "cuModuleUnload");
   bind(api->cuModuleGetFunction, "cuModuleGetFunction");
   bind(api->cuFuncSetAttribute, "cuFuncSetAttribute");
   bind(api->cuFuncGetAttribute, "cuFuncGetAttribute");
@@ -442,6 +444,15 @@ llvm::Expected<void *> CudaDevice::loadModule(const std::string &image) {
                                  "cuModuleLoadData"))
     return std::move(e);
   return module;
+}
+
+void CudaDevice::unloadModule(void *module) {
+  ContextScope scope(*api, context);
+  if (!module || scope.takeError())
+    return;
+  api->cuModuleUnload(static_cast<CUmodule>(module));
+  // Its functions' handles may come back for another module's.
+  api->programmaticShared.clear();
 }
 
 llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t rows,

@@ -341,6 +341,11 @@ assert errors == [None], "the launch from a thread without a context failed"
 # Each device's primary context retained twice in all: when it opened and
 # once for the streams' check, not per launch.
 assert sorted(retains) == ["0", "0", "1", "1"], retains
+# Dropping the context unloads its module on each device, under that
+# device's context (the fake refuses another's).
+del kernel, context
+assert sorted(log()) == ["unload-module device=0", "unload-module device=1"]
+assert fake.fakeCudaDepth() == 0
 print("ok")
 """
 

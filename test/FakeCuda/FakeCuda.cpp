@@ -249,6 +249,18 @@ int cuModuleLoadData(void **module, const void *) {
   log("load-module");
   return kSuccess;
 }
+int cuModuleUnload(void *module) {
+  if (!current())
+    return kInvalidContext;
+  auto *m = static_cast<Module *>(module);
+  if (m->context != current())
+    return kInvalidHandle;
+  log("unload-module");
+  for (auto &[name, function] : m->functions)
+    delete function;
+  delete m;
+  return kSuccess;
+}
 int cuModuleGetFunction(void **function, void *module, const char *name) {
   auto *m = static_cast<Module *>(module);
   Function *&f = m->functions[name];

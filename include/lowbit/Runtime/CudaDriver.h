@@ -103,6 +103,9 @@ public:
 
   /// Loads PTX (JIT-compiled by the driver) or a cubin; returns a module id.
   llvm::Expected<void *> loadModule(const std::string &image);
+  /// Unloads a module of loadModule; no kernel of it may still run (the
+  /// caller synchronizes first).
+  void unloadModule(void *module);
   /// A TMA descriptor for the row-major [rows, rowBytes] byte matrix at
   /// `base`, copied in [boxRows, boxBytes] boxes with the 128- or 64-byte
   /// swizzle (`swizzle` bytes; rows and bytes past the end read as zeros).
