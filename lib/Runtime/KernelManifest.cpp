@@ -94,6 +94,22 @@ static llvm::Error readParamShape(const llvm::json::Object &p, KernelParam &para
   return llvm::Error::success();
 }
 
+/// The bytes a parameter takes on the device (as deviceBytes packs it).
+static uint64_t paramDeviceBytes(const KernelParam &param) {
+  if (param.layout == "bits") {
+    int64_t k = param.shape.empty() ? 0 : param.shape.back();
+    int64_t rows = 1;
+    for (size_t i = 0; i + 1 < param.shape.size(); ++i)
+      rows *= param.shape[i];
+    return uint64_t(rows) * uint64_t(quant::bitRowBytes(k));
+  }
+  bool packedCodes =
+      param.layout == "packed" || param.layout == "interleave" || param.layout == "sign_magnitude";
+  if (packedCodes && param.bits && param.bits < 8)
+    return (uint64_t(param.shape[0]) * uint64_t(param.shape[1]) * uint64_t(param.bits) + 7) / 8;
+  return *arrayBytes(param.shape, NpyArray{param.dtype, {}, {}}.elementSize());
+}
+
 static std::vector<int64_t> shapeOf(const llvm::json::Array *array) {
   std::vector<int64_t> shape;
   if (array)
@@ -290,6 +306,18 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
   auto maps = parseTensorMaps(*kernel, m.params.size(), path, m.name);
   if (!maps)
     return maps.takeError();
+  // The TMA unit reads and writes what a map spans, whatever the buffer:
+  // a map past its parameter's bytes would touch other memory.
+  for (size_t i = 0; i < maps->size(); ++i) {
+    const TensorMapSpec &map = (*maps)[i];
+    uint64_t bytes = paramDeviceBytes(m.params[map.param]);
+    if (uint64_t(map.rows) > bytes / uint64_t(map.rowBytes))
+      return manifestError(path, "kernel " + m.name + ": tensor map " + std::to_string(i) +
+                                     " spans " + std::to_string(map.rows) + " rows of " +
+                                     std::to_string(map.rowBytes) + " bytes, past the " +
+                                     std::to_string(bytes) + " bytes of parameter " +
+                                     m.params[map.param].role);
+  }
   m.tensorMaps = std::move(*maps);
   // The image sits next to the manifest unless its path exists as written.
   llvm::SmallString<256> imagePath(*image);

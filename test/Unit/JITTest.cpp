@@ -517,6 +517,12 @@ TEST(Manifest, BadTensorMapsNameTheProblem) {
             "swizzle": 64}])",
        "box_bytes 128 is not a multiple of 16 up to the 64-byte swizzle"},
       {R"([7])", "tensor map 0 is not an object"},
+      // Past the [128, 256] byte weight: the TMA unit would read beyond it.
+      {R"([{"param": 1, "rows": 129, "row_bytes": 256, "box_rows": 64, "box_bytes": 128}])",
+       "tensor map 0 spans 129 rows of 256 bytes, past the 32768 bytes of parameter weight"},
+      {R"([{"param": 3, "rows": 64, "row_bytes": 4294967296, "box_rows": 64,
+            "box_bytes": 128}])",
+       "past the 16384 bytes of parameter result"},
       {R"({"param": 1})", "tensor_maps is not a list"},
   };
   for (const Case &c : cases) {
