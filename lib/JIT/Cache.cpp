@@ -12,8 +12,10 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+
 #include "llvm/Support/Program.h"
 #include "llvm/Support/SHA256.h"
+#include <chrono>
 
 #include <algorithm>
 #include <cstdlib>
@@ -204,14 +206,20 @@ llvm::Expected<std::vector<CacheListing>> KernelCache::list() const {
 }
 
 namespace {
-/// Files in `dir` that writeFileAtomically left behind (a crashed writer).
+/// Files in `dir` that writeFileAtomically left behind (a crashed writer):
+/// its temporaries last written over ten minutes ago. A younger one may be
+/// another process's entry about to be renamed into place.
 std::vector<std::string> strayTemporaries(const std::string &dir) {
   std::vector<std::string> stray;
+  auto cutoff = std::chrono::system_clock::now() - std::chrono::minutes(10);
   std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-       it.increment(ec))
-    if (llvm::sys::path::filename(it->path()).contains(kSuffix.str() + ".tmp"))
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec; it.increment(ec)) {
+    if (!llvm::sys::path::filename(it->path()).contains(kSuffix.str() + ".tmp"))
+      continue;
+    llvm::sys::fs::file_status status;
+    if (!llvm::sys::fs::status(it->path(), status) && status.getLastModificationTime() < cutoff)
       stray.push_back(it->path());
+  }
   return stray;
 }
 } // namespace

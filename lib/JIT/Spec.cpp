@@ -123,9 +123,11 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
       value.split(parts, ':');
       llvm::StringRef code = parts[0];
       // i2 ... i8 name the signed integer codes s2 ... s8.
-      std::string signedCode = ("s" + code.drop_front()).str();
-      if (code.starts_with("i") && weightCode(signedCode))
-        code = signedCode;
+      if (code.starts_with("i")) {
+        std::string signedCode = ("s" + code.drop_front()).str();
+        if (weightCode(signedCode))
+          code = signedCode;
+      }
       if (code == "fp4")
         code = "e2m1";
       if (code == "fp6")
@@ -134,10 +136,22 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
         return specError("w=" + parts[0] + ": weight codes are " + weightCodeNames());
       spec.weight = code.str();
       spec.weightScales = "per_channel";
+      // Each of the scales' granularity and :zp at most once: a second
+      // would silently replace the first.
+      bool seenScales = false;
       for (llvm::StringRef part : llvm::ArrayRef(parts).drop_front()) {
         if (part == "zp") {
+          if (spec.zeroPoints)
+            return specError("w=" + value + ": ':zp' is given twice");
           spec.zeroPoints = true;
-        } else if (part == "per_channel" || part == "per_tensor") {
+          continue;
+        }
+        if (seenScales)
+          return specError("w=" + value + ": '" + part +
+                           "' after the scales' granularity (one of :per_channel, "
+                           ":per_tensor, :g<size>)");
+        seenScales = true;
+        if (part == "per_channel" || part == "per_tensor") {
           spec.weightScales = part.str();
         } else if (part.starts_with("g") && !part.drop_front().getAsInteger(10, spec.groupSize) &&
                    spec.groupSize > 0) {

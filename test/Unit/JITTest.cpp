@@ -154,6 +154,14 @@ TEST(Spec, BadSpecsNameTheField) {
        "scale=f32"},
       {"matmul m=1 n=64 k=64 a=f16 w=u4 layout=packed layout=packed",
        "field 'layout' is given twice"},
+      // An empty code (an assertion once), and parts that would replace
+      // one another.
+      {"matmul m=1 n=64 k=64 a=f16 w=:zp", "w=: weight codes are"},
+      {"matmul m=1 n=64 k=64 a=f16 w=", "'w=' is not key=value"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u4:g64:g32", "'g32' after the scales' granularity"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u4:per_tensor:per_channel",
+       "'per_channel' after the scales' granularity"},
+      {"matmul m=1 n=64 k=64 a=f16 w=u4:zp:g32:zp", "':zp' is given twice"},
   };
   for (const Case &c : cases) {
     auto spec = parseSpec(c.text);
@@ -744,6 +752,17 @@ TEST(Cache, PruneAndClear) {
     std::error_code ec;
     llvm::raw_fd_ostream(dir.path + "/" + std::string(64, 'f') + ".lbk", ec) << "junk";
     llvm::raw_fd_ostream(dir.path + "/x.lbk.tmp-abc123", ec) << "half";
+    // Another process's entry being written: young, so kept.
+    llvm::raw_fd_ostream(dir.path + "/y.lbk.tmp-def456", ec) << "writing";
+  }
+  // A crashed writer's temporary is an hour old.
+  {
+    int fd;
+    ASSERT_FALSE(llvm::sys::fs::openFileForWrite(dir.path + "/x.lbk.tmp-abc123", fd,
+                                                 llvm::sys::fs::CD_OpenExisting));
+    ASSERT_FALSE(llvm::sys::fs::setLastAccessAndModificationTime(
+        fd, std::chrono::system_clock::now() - std::chrono::hours(1)));
+    ::close(fd);
   }
   // Room for two and a half entries.
   uint64_t entryBytes = 0;
@@ -758,6 +777,7 @@ TEST(Cache, PruneAndClear) {
   auto cleared = cache.clear();
   ASSERT_TRUE(bool(cleared));
   EXPECT_EQ(*cleared, 2);
+  EXPECT_TRUE(llvm::sys::fs::exists(dir.path + "/y.lbk.tmp-def456"));
 }
 
 TEST(Driver, CompilesOnceThenServesFromMemoryAndDisk) {
