@@ -45,10 +45,26 @@ mlir::lowbit::runtime::realOperands(const KernelManifest &manifest,
       zi = index("weight_zero_points"), xsi = index("input_scales");
   if (xi < 0 || wi < 0 || si < 0 || logical.size() + 1 != params.size())
     return referenceError("a matmul kernel needs input, weight and weight_scales");
+  // The product's shapes, as the reference indexes them: x [M, K], w [N, K]
+  // (the logical codes), the result [M, N], per-token or per-tensor input
+  // scales.
+  const std::vector<int64_t> &xShape = params[xi].shape, &wShape = params[wi].shape,
+                             &yShape = manifest.result().shape;
+  if (xShape.size() != 2 || wShape.size() != 2 || yShape.size() != 2 || wShape[1] != xShape[1] ||
+      yShape[0] != xShape[0] || yShape[1] != wShape[0])
+    return referenceError("a matmul kernel takes x [M, K], weights [N, K] and a result [M, N]");
+  if (xsi >= 0) {
+    int64_t count = 1;
+    for (int64_t d : params[xsi].shape)
+      count *= d;
+    if (count != xShape[0] && count != 1)
+      return referenceError("input scales are per token (M = " + std::to_string(xShape[0]) +
+                            ") or per tensor (1), not " + std::to_string(count));
+  }
   RealOperands real;
-  real.m = params[xi].shape[0];
-  real.k = params[xi].shape[1];
-  real.n = manifest.result().shape[1];
+  real.m = xShape[0];
+  real.k = xShape[1];
+  real.n = yShape[1];
   if (xsi >= 0) {
     auto code = codeTypeOf(params[xi]);
     if (!code)
@@ -56,7 +72,7 @@ mlir::lowbit::runtime::realOperands(const KernelManifest &manifest,
     auto xs = floats(logical[xsi]);
     if (!xs)
       return xs.takeError();
-    bool perToken = params[xsi].shape[0] == real.m;
+    bool perToken = xs->size() > 1;
     real.x.resize(real.m * real.k);
     for (int64_t r = 0; r < real.m; ++r)
       for (int64_t c = 0; c < real.k; ++c)

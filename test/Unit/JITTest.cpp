@@ -493,6 +493,34 @@ TEST(Launch, ProgrammaticLaunchesCapBlocksPerSM) {
   EXPECT_EQ(programmaticSharedBytes(42016, optin, 256, 0, blocksPerSM), 42016);
 }
 
+// The host reference indexes x [M, K], w [N, K] and a result [M, N] as the
+// manifest shapes them: shapes that disagree (a crafted manifest) are an
+// error, not reads past the arrays.
+TEST(Manifest, TheReferenceChecksTheProductsShapes) {
+  auto manifest = manifestWithMaps("");
+  ASSERT_TRUE(bool(manifest)) << errorText(manifest.takeError());
+  auto check = [&](const mlir::lowbit::runtime::KernelManifest &m, const char *message) {
+    std::vector<mlir::lowbit::NpyArray> operands(m.params.size() - 1);
+    auto real = mlir::lowbit::runtime::realOperands(m, operands);
+    ASSERT_FALSE(bool(real)) << message;
+    std::string text = errorText(real.takeError());
+    EXPECT_NE(text.find(message), std::string::npos) << text;
+  };
+  auto wide = *manifest;
+  wide.params.back().shape = {64, 100}; // N = 128 weight rows
+  check(wide, "takes x [M, K], weights [N, K] and a result [M, N]");
+  auto shortRows = *manifest;
+  shortRows.params[1].shape = {128, 128}; // K = 256 activations
+  check(shortRows, "takes x [M, K], weights [N, K] and a result [M, N]");
+  auto scaled = *manifest;
+  mlir::lowbit::runtime::KernelParam xs;
+  xs.role = "input_scales";
+  xs.dtype = "f4";
+  xs.shape = {7, 1};
+  scaled.params.insert(scaled.params.end() - 1, xs);
+  check(scaled, "input scales are per token (M = 64) or per tensor (1), not 7");
+}
+
 TEST(Manifest, BadTensorMapsNameTheProblem) {
   struct Case {
     const char *maps, *message;

@@ -437,6 +437,22 @@ int main(int argc, char **argv) {
         return fail(inputs[i] + ": shape does not match argument " +
                     llvm::Twine(i) + " (" + str(argType) + ")");
       shape = array->shape;
+      // Codes narrower than a byte given as bytes: each a code of that
+      // width (or an int8 one sign-extended from it), kept as its low bits.
+      // Other bits would reach the reference as part of the value.
+      unsigned width = mlir::lowbit::getCodeBitWidth(tensor.getElementType());
+      if (rawBytes && width < 8) {
+        for (size_t e = 0; e < array->data.size(); ++e) {
+          uint8_t byte = array->data[e];
+          bool fits = (byte >> width) == 0 || (int8_t(byte) >> (width - 1)) == -1;
+          if (!fits)
+            return fail(inputs[i] + ": element " + llvm::Twine(e) + " is " +
+                        llvm::Twine(unsigned(byte)) + ", not a " + llvm::Twine(width) +
+                        "-bit code of argument " + llvm::Twine(i) + " (" +
+                        str(tensor.getElementType()) + ")");
+          array->data[e] = uint8_t(byte & ((1u << width) - 1));
+        }
+      }
       argData.push_back(std::move(array->data));
     } else {
       if (!tensor.hasStaticShape())
