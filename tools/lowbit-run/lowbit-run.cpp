@@ -17,9 +17,10 @@
 #include "LowBit/IR/LowBitDialect.h"
 #include "lowbit/InitAll.h"
 #include "lowbit/JIT/Compiler.h"
+#include "lowbit/Pipelines/Pipelines.h"
 #include "lowbit/Runtime/CudaDriver.h"
 #include "lowbit/Runtime/KernelManifest.h"
-#include "lowbit/Pipelines/Pipelines.h"
+#include "lowbit/Support/ArrayBytes.h"
 #include "lowbit/Support/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -458,6 +459,12 @@ int main(int argc, char **argv) {
       if (!tensor.hasStaticShape())
         return fail("argument " + llvm::Twine(i) +
                     " has a dynamic shape: give it with --input");
+      // Drawn here: a shape of more than 2^36 bytes (64 GiB) is a typo, not
+      // an operand this machine could hold.
+      std::optional<uint64_t> bytes = mlir::lowbit::arrayBytes(shape, codec->bytes);
+      if (!bytes || *bytes > (uint64_t(1) << 36))
+        return fail("argument " + llvm::Twine(i) + " (" + str(argType) +
+                    ") takes more than 2^36 bytes: give it with --input");
       auto layout = dyn_cast_or_null<mlir::lowbit::LayoutAttr>(tensor.getEncoding());
       bool symmetric = layout && layout.getKind() == mlir::lowbit::LayoutKind::SignMagnitude;
       argData.push_back(randomData(*codec, tensor.getNumElements(), shape, rng,
