@@ -26,7 +26,8 @@ const char *lowbitVersion(void);
 
 /* A context compiles for `arch` (sm_80, sm_86, sm_89, sm_90, sm_90a) and
  * caches kernels in `cacheDir` (NULL: $LOWBIT_CACHE_DIR, else
- * $XDG_CACHE_HOME/lowbit, else ~/.cache/lowbit; "" : no disk cache).
+ * $XDG_CACHE_HOME/lowbit, else ~/.cache/lowbit, else none: never a shared
+ * folder; "" : no disk cache).
  * Returns NULL only when out of memory. */
 lowbitContext lowbitContextCreate(const char *arch, const char *cacheDir);
 /* Waits for all work on the devices the context launched kernels on, then

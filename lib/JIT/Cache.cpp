@@ -44,10 +44,12 @@ std::string mlir::lowbit::jit::defaultCacheDir() {
   llvm::SmallString<256> path;
   if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
     path = xdg;
-  } else {
-    const char *home = std::getenv("HOME");
-    path = home && *home ? home : "/tmp";
+  } else if (llvm::sys::path::home_directory(path)) { // $HOME, else the user's entry
     llvm::sys::path::append(path, ".cache");
+  } else {
+    // No home folder: no disk cache. A shared one (/tmp) would load
+    // entries any local user could have planted there.
+    return "";
   }
   llvm::sys::path::append(path, "lowbit");
   return path.str().str();

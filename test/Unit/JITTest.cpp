@@ -771,6 +771,26 @@ TEST(Cache, ConcurrentWritersNeverShowATornEntry) {
   EXPECT_GT(found.load(), 0);
 }
 
+// Without $HOME the default folder is still the user's own (the passwd
+// entry's home), never a shared one such as /tmp, where another local user
+// could plant entries that load as kernels.
+TEST(Cache, DefaultFolderIsNeverShared) {
+  std::map<std::string, std::optional<std::string>> saved;
+  for (const char *name : {"LOWBIT_CACHE_DIR", "XDG_CACHE_HOME", "HOME"}) {
+    const char *value = std::getenv(name);
+    saved[name] = value ? std::optional<std::string>(value) : std::nullopt;
+    unsetenv(name);
+  }
+  std::string dir = defaultCacheDir();
+  llvm::SmallString<128> home; // the passwd entry's, with $HOME unset
+  bool hasHome = llvm::sys::path::home_directory(home);
+  for (auto &[name, value] : saved)
+    if (value)
+      setenv(name.c_str(), value->c_str(), 1);
+  EXPECT_NE(dir.rfind("/tmp", 0), 0u) << dir;
+  EXPECT_EQ(dir, hasHome ? (home + "/.cache/lowbit").str() : std::string()) << dir;
+}
+
 TEST(Cache, PruneAndClear) {
   TempDir dir;
   KernelCache cache(dir.path);

@@ -39,6 +39,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "lowbit kernel cache\n");
   std::string folder = dir.empty() ? defaultCacheDir() : dir.getValue();
+  if (folder.empty())
+    return fail("no cache folder: give --dir, or set LOWBIT_CACHE_DIR or HOME");
   KernelCache cache(folder);
   if (command == "list") {
     auto listing = cache.list();
