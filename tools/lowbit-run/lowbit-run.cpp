@@ -59,8 +59,8 @@ static cl::list<unsigned>
     nonNegative("nonnegative", cl::CommaSeparated,
                 cl::desc("Generated arguments (by index) drawn non-negative: reals in [0, 1), "
                          "float codes over their finite non-negative values, integer codes below "
-                         "half their range, other integers in 0..8 (data that is not zero-mean, "
-                         "where sums cancel)"));
+                         "half their range, bipolar codes with their top bit set (positive), other "
+                         "integers in 0..8 (data that is not zero-mean, where sums cancel)"));
 static cl::opt<std::string> saveInputs(
     "save-inputs",
     cl::desc("Write the arguments used (given or generated) to DIR/arg<i>.npy"),
@@ -226,10 +226,15 @@ std::vector<uint8_t> randomData(const ElementCodec &codec, int64_t count, ArrayR
       memcpy(p, &v, codec.bytes);
     } else {
       unsigned width = mlir::lowbit::getCodeBitWidth(type);
-      // Non-negative: the top bit (a sign, or half an unsigned range) clear.
-      unsigned drawn = nonNegative ? width - 1 : width;
+      // Non-negative: the top bit (a sign, or half an unsigned range) clear;
+      // a bipolar value (the sum of +-2^i over its bits) is positive with
+      // its top bit set instead.
+      bool bipolar = isa<mlir::lowbit::BipolarType>(type);
+      unsigned drawn = nonNegative && !bipolar ? width - 1 : width;
       while (true) {
         uint8_t raw = uint8_t(rng() & ((1u << drawn) - 1));
+        if (nonNegative && bipolar)
+          raw |= uint8_t(1u << (width - 1));
         if (symmetric && raw == 1u << (width - 1))
           continue;
         auto floatType = dyn_cast<FloatType>(type);

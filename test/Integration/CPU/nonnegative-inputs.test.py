@@ -21,3 +21,8 @@ for folder in ("plain", "pos"):
     if folder == "plain":
         same = all((raw("plain", i) == raw("again", i)).all() for i in (0, 2, 3))
         print(f"again: same draws {int(same)}")
+
+# Bipolar<3> codes: the top bit is bit 2.
+for folder in ("bipolar-plain", "bipolar-pos"):
+    codes = raw(folder, 0)
+    print(f"{folder}: top bit always {int((codes & 0x4).all())}, below 8 {int((codes < 8).all())}")
