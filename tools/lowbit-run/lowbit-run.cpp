@@ -333,12 +333,22 @@ int runOnGPU(const mlir::lowbit::jit::CompiledModule &kernel,
     const rt::KernelParam &p = manifest->params[i];
     if (p.funcArg < 0 || size_t(p.funcArg) >= argData.size())
       return fail("--gpu: the kernel's " + p.role + " is not an argument of the function");
+    // An argument of another function (a callee's) can have another size.
+    std::optional<uint64_t> bytes =
+        mlir::lowbit::arrayBytes(p.shape, mlir::lowbit::NpyArray{p.dtype, {}, {}}.elementSize());
+    if (!bytes || *bytes != argData[p.funcArg].size())
+      return fail("--gpu: the kernel's " + p.role + " is not argument " + llvm::Twine(p.funcArg) +
+                  " of the function as it is");
     mlir::lowbit::NpyArray logical{p.dtype, p.shape, argData[p.funcArg]};
-    auto bytes = rt::deviceBytes(p, logical);
-    if (!bytes)
-      return fail(llvm::toString(bytes.takeError()));
-    operands.push_back(std::move(*bytes));
+    auto packed = rt::deviceBytes(p, logical);
+    if (!packed)
+      return fail(llvm::toString(packed.takeError()));
+    operands.push_back(std::move(*packed));
   }
+  // The kernel's result is compared with the function's one result.
+  if (manifest->result().shape != expected.shape)
+    return fail("--gpu: the kernel's result is not the function's (--gpu runs a function that "
+                "returns its matmul's result)");
   auto device = rt::CudaDevice::open();
   if (!device)
     return fail("--gpu: " + llvm::toString(device.takeError()));
