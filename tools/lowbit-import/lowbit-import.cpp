@@ -75,6 +75,11 @@ int main(int argc, char **argv) {
     }
     outputs.push_back({"perm.npy", &perm});
   }
+  // A layer without act-order leaves no permutation behind: one from an
+  // earlier import into the same folder would be read as this layer's.
+  if (linear->inputPermutation.empty())
+    if (std::error_code ec = llvm::sys::fs::remove(outDir + "/perm.npy"))
+      return fail(outDir + "/perm.npy: " + ec.message());
   for (auto &[name, array] : outputs)
     if (llvm::Error e = writeNpy(outDir + "/" + name, *array))
       return fail(llvm::toString(std::move(e)));
