@@ -48,6 +48,12 @@ static llvm::Error readInterleaveOrder(const llvm::json::Object &p, KernelParam 
   return llvm::Error::success();
 }
 
+/// Whether `layout` stores codes packed below a byte each (as deviceBytes
+/// packs them when the codes are narrower than 8 bits).
+static bool isPackedLayout(llvm::StringRef layout) {
+  return layout == "packed" || layout == "interleave" || layout == "sign_magnitude";
+}
+
 /// The most bytes a parameter may take (1 TiB: more than any GPU holds).
 /// Launchers allocate and pack operands from the manifest's shapes: a
 /// crafted one must not make them allocate without bound.
@@ -83,9 +89,7 @@ static llvm::Error readParamShape(const llvm::json::Object &p, KernelParam &para
     param.bits = *value;
   }
   param.layout = p.getString("layout").value_or("").str();
-  bool packedCodes =
-      param.layout == "packed" || param.layout == "interleave" || param.layout == "sign_magnitude";
-  if (packedCodes && param.bits < 8 && param.shape.size() != 2)
+  if (isPackedLayout(param.layout) && param.bits < 8 && param.shape.size() != 2)
     return manifestError(path, where + ": a " + param.layout +
                                    " layout needs a [rows, cols] shape and codes of 1 to 8 "
                                    "bits");
@@ -103,9 +107,7 @@ static uint64_t paramDeviceBytes(const KernelParam &param) {
       rows *= param.shape[i];
     return uint64_t(rows) * uint64_t(quant::bitRowBytes(k));
   }
-  bool packedCodes =
-      param.layout == "packed" || param.layout == "interleave" || param.layout == "sign_magnitude";
-  if (packedCodes && param.bits && param.bits < 8)
+  if (isPackedLayout(param.layout) && param.bits && param.bits < 8)
     return (uint64_t(param.shape[0]) * uint64_t(param.shape[1]) * uint64_t(param.bits) + 7) / 8;
   return *arrayBytes(param.shape, NpyArray{param.dtype, {}, {}}.elementSize());
 }
@@ -340,14 +342,12 @@ mlir::lowbit::runtime::deviceBytes(const KernelParam &param, const NpyArray &arr
     int64_t k = param.shape.back();
     return quant::packBitRows(array.data, k ? array.numElements() / k : 0, k);
   }
-  bool signMagnitude = param.layout == "sign_magnitude";
-  if ((param.layout != "packed" && param.layout != "interleave" && !signMagnitude) ||
-      param.bits == 8)
+  if (!isPackedLayout(param.layout) || param.bits == 8)
     return array.data;
   quant::Layout layout;
   if (param.layout == "interleave")
     layout = {quant::LayoutKind::Interleave, {}, param.order, {}, {}};
-  if (signMagnitude)
+  if (param.layout == "sign_magnitude")
     layout.kind = quant::LayoutKind::SignMagnitude;
   quant::CodeMatrix matrix{param.shape[0], param.shape[1], unsigned(param.bits)};
   return quant::packCodes(layout, matrix, array.data);
