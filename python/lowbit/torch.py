@@ -106,6 +106,8 @@ def matmul(x, q, out_dtype=None, layout=None):
     if x.dim() != 2 or x.shape[1] != k:
         raise LowbitError("matmul: x must be [M, %d], got %s" % (k, tuple(x.shape)))
     m = x.shape[0]
+    if m == 0:  # as torch.nn.Linear: an empty batch gives an empty result, no kernel
+        return torch.empty((0, n), dtype=out_dtype, device=x.device)
     kernel = kernel_for(m, q, x.dtype, out_dtype, layout, x.device)
     entry = kernel.entry
     weight_param = next(p for p in entry["params"] if p["role"] == "weight")

@@ -635,6 +635,20 @@ def test_torch_cuda_matches_reference(m, dtype):
 
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
                     reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+def test_torch_empty_batch_gives_an_empty_result():
+    """As torch.nn.Linear: no tokens give a [0, N] result (of [*, 0, N]
+    through QuantLinear), not an error."""
+    import lowbit.torch as lt
+    q = lowbit.quantize(RNG.standard_normal((256, 512)).astype(np.float32), "u4:g128:zp")
+    y = lt.matmul(torch.empty((0, 512), dtype=torch.float16, device="cuda"), q,
+                  out_dtype=torch.float32)
+    assert y.shape == (0, 256) and y.dtype == torch.float32 and y.is_cuda
+    out = lt.QuantLinear(q).to("cuda")(torch.empty((2, 0, 512), dtype=torch.bfloat16, device="cuda"))
+    assert out.shape == (2, 0, 256) and out.dtype == torch.bfloat16
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
 @pytest.mark.parametrize("scheme,m", [("nf4:g64", 1), ("e2m1:g32", 4), ("u2:g64:zp", 2),
                                       ("s4:g128", 16), ("s8", 1), ("u8:g128:zp", 3),
                                       ("s4:g128", 64), ("u4:g256:zp", 200)])

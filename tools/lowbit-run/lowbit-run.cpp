@@ -345,7 +345,8 @@ int runOnGPU(const mlir::lowbit::jit::CompiledModule &kernel,
       return fail(llvm::toString(packed.takeError()));
     operands.push_back(std::move(*packed));
   }
-  // The kernel's result is compared with the function's one result.
+  // The kernel's result is compared with the function's one result (a
+  // backstop: the function was checked to return the kernel's op's result).
   if (manifest->result().shape != expected.shape)
     return fail("--gpu: the kernel's result is not the function's (--gpu runs a function that "
                 "returns its matmul's result)");
@@ -510,6 +511,21 @@ int main(int argc, char **argv) {
   // lowering rewrites it.
   std::optional<mlir::lowbit::jit::CompiledModule> gpuKernel;
   if (onGPU) {
+    // The kernel's result is compared with the function's, so the function
+    // must return its lowbit op's result, computed on its own arguments (an
+    // elementwise op or a slice in between would be compared as if absent).
+    Operation *terminator = func.getBody().back().getTerminator();
+    Operation *producer = func.getBody().hasOneBlock() && terminator->getNumOperands() == 1
+                              ? terminator->getOperand(0).getDefiningOp()
+                              : nullptr;
+    auto isArgument = [&](Value v) {
+      auto argument = dyn_cast<BlockArgument>(v);
+      return argument && argument.getOwner()->getParentOp() == func;
+    };
+    if (!producer || !isa<mlir::lowbit::LowBitDialect>(producer->getDialect()) ||
+        !llvm::all_of(producer->getOperands(), isArgument))
+      return fail("--gpu runs a function that returns its lowbit.matmul's (or bitplane_matmul's, "
+                  "lut_matmul's) result, computed on the function's arguments");
     OwningOpRef<ModuleOp> copy = module->clone();
     // Name the op that cannot be generated, without dumping the kernel.
     context.printOpOnDiagnostic(false);
