@@ -55,23 +55,32 @@ std::string mlir::lowbit::jit::defaultCacheDir() {
   return path.str().str();
 }
 
+std::string mlir::lowbit::jit::ptxasVersionOf(const std::string &path) {
+  llvm::SmallString<128> out;
+  if (!llvm::sys::fs::createTemporaryFile("lowbit-ptxas-version", "txt", out)) {
+    std::optional<llvm::StringRef> redirects[] = {std::nullopt, out.str(), out.str()};
+    llvm::StringRef args[] = {path, "--version"};
+    std::string version;
+    if (llvm::sys::ExecuteAndWait(path, args, std::nullopt, redirects, 30) == 0)
+      if (auto text = llvm::MemoryBuffer::getFile(out))
+        version = (*text)->getBuffer().trim().rsplit('\n').second.str();
+    llvm::sys::fs::remove(out);
+    if (!version.empty())
+      return version;
+  }
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(path, status))
+    return "unknown " + path;
+  return "unknown " + path + " " + std::to_string(status.getSize()) + " " +
+         std::to_string(llvm::sys::toTimeT(status.getLastModificationTime()));
+}
+
 const std::string &mlir::lowbit::jit::ptxasVersion() {
   static std::string version;
   static std::once_flag once;
   std::call_once(once, [] {
-    version = "none";
     std::optional<std::string> ptxas = findPtxas();
-    if (!ptxas)
-      return;
-    llvm::SmallString<128> out;
-    if (llvm::sys::fs::createTemporaryFile("lowbit-ptxas-version", "txt", out))
-      return;
-    std::optional<llvm::StringRef> redirects[] = {std::nullopt, out.str(), out.str()};
-    llvm::StringRef args[] = {*ptxas, "--version"};
-    if (llvm::sys::ExecuteAndWait(*ptxas, args, std::nullopt, redirects, 30) == 0)
-      if (auto text = llvm::MemoryBuffer::getFile(out))
-        version = (*text)->getBuffer().trim().rsplit('\n').second.str();
-    llvm::sys::fs::remove(out);
+    version = ptxas ? ptxasVersionOf(*ptxas) : "none";
   });
   return version;
 }

@@ -14,11 +14,12 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <fstream>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <set>
+#include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace mlir::lowbit::jit;
 
@@ -774,6 +775,27 @@ TEST(Cache, ConcurrentWritersNeverShowATornEntry) {
 // Without $HOME the default folder is still the user's own (the passwd
 // entry's home), never a shared one such as /tmp, where another local user
 // could plant entries that load as kernels.
+TEST(Cache, PtxasWithoutAVersionHasAKeyOfItsOwn) {
+  TempDir dir;
+  auto script = [&](const char *name, const char *body) {
+    std::string path = dir.path + "/" + name;
+    std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
+    chmod(path.c_str(), 0755);
+    return path;
+  };
+  std::string good = script("ptxas-good", "echo 'ptxas: NVIDIA (R) Ptx optimizing assembler'; "
+                                          "echo 'Cuda compilation tools, release 13.0, V13.0.48'");
+  std::string broken = script("ptxas-broken", "exit 1");
+  std::string silent = script("ptxas-silent", "exit 0");
+  EXPECT_EQ(ptxasVersionOf(good), "Cuda compilation tools, release 13.0, V13.0.48");
+  for (const std::string &path : {broken, silent}) {
+    std::string version = ptxasVersionOf(path);
+    EXPECT_EQ(version.rfind("unknown " + path + " ", 0), 0u) << version;
+    EXPECT_NE(version, "none");
+  }
+  EXPECT_NE(ptxasVersionOf(broken), ptxasVersionOf(silent));
+}
+
 TEST(Cache, DefaultFolderIsNeverShared) {
   std::map<std::string, std::optional<std::string>> saved;
   for (const char *name : {"LOWBIT_CACHE_DIR", "XDG_CACHE_HOME", "HOME"}) {

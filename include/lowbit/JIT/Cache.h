@@ -33,8 +33,15 @@ struct CacheKey {
   std::string hash() const;
 };
 
-/// The version of the ptxas that cubins come from ("none" without one).
+/// The version of the ptxas that cubins come from ("none" without one),
+/// found once per process.
 const std::string &ptxasVersion();
+
+/// The version line of the ptxas at `path`. One whose `--version` fails is
+/// told apart by its path, size and modification time ("unknown ..."), so
+/// that its cubins never share keys with another ptxas's, nor with the PTX
+/// images of a machine without one.
+std::string ptxasVersionOf(const std::string &path);
 
 struct CacheEntry {
   std::string key, spec, arch;
