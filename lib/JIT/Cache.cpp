@@ -149,9 +149,11 @@ std::optional<CacheEntry> KernelCache::lookup(const std::string &key,
     why = "written for another key";
   if (why.empty())
     return std::move(*entry);
+  // Not removed: another process may have renamed a good entry into place
+  // since it was read, and removing the path would delete that one. The
+  // store after the rebuild replaces it atomically.
   if (problem)
-    *problem = path + ": " + why + "; removed";
-  llvm::sys::fs::remove(path);
+    *problem = path + ": " + why + "; ignored (the rebuilt entry replaces it)";
   return std::nullopt;
 }
 
