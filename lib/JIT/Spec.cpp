@@ -169,6 +169,10 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
         return specError("layout=" + value +
                          ": weight layouts are packed, half_fragment or sign_magnitude");
       spec.layout = named->layout;
+    } else if (key == "launch") {
+      if (value != "plain" && value != "programmatic")
+        return specError("launch=" + value + ": launches are plain or programmatic");
+      spec.programmaticLaunch = value == "programmatic";
     } else if (key == "scale" || key == "out") {
       if (!isRealType(value))
         return specError(key + "=" + value + ": expected f16, bf16 or f32");
@@ -264,7 +268,9 @@ std::string MatmulSpec::str() const {
   // Packed specs keep the spelling (and cache keys) they had before layouts.
   if (layout != Layout::Packed)
     text += (" layout=" + layoutName(layout).name).str();
-  return text + " scale=" + scaleType + " out=" + out;
+  text += " scale=" + scaleType + " out=" + out;
+  // Plain launches keep the spelling (and cache keys) they had before.
+  return programmaticLaunch ? text + " launch=programmatic" : text;
 }
 
 /// The MLIR element type of a code or real type name of a spec.
@@ -351,10 +357,13 @@ std::string MatmulSpec::toMLIR() const {
     tail += " input_scales(%xs)";
     types += ", " + xs;
   }
-  return llvm::formatv("func.func @lowbit_matmul({0}) -> {1} {{\n"
-                       "  %y = lowbit.matmul {2}{3} : ({4}) -> {1}\n"
-                       "  return %y : {1}\n"
-                       "}\n",
-                       args, y, operands, tail, types)
-      .str();
+  std::string func = llvm::formatv("func.func @lowbit_matmul({0}) -> {1} {{\n"
+                                   "  %y = lowbit.matmul {2}{3} : ({4}) -> {1}\n"
+                                   "  return %y : {1}\n"
+                                   "}\n",
+                                   args, y, operands, tail, types)
+                         .str();
+  if (!programmaticLaunch)
+    return func;
+  return "module attributes {lowbit_gpu.programmatic_launch} {\n" + func + "}\n";
 }

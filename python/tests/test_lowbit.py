@@ -365,6 +365,50 @@ def test_launches_on_the_stand_in_driver():
     _run_script_printing_ok(FAKE_CUDA_SCRIPT, env)
 
 
+FAKE_CUDA_TUNE_SCRIPT = r"""
+import collections, ctypes
+import lowbit
+
+fake = ctypes.CDLL("libcuda.so.1")
+assert hasattr(fake, "fakeCudaLog"), "not the stand-in driver"
+fake.fakeCudaLog.restype = ctypes.c_char_p
+context = lowbit.Context("sm_90a", cache_dir="")
+counts = {}
+for launch in ("plain", "programmatic"):
+    fake.fakeCudaClearLog()
+    spec = "matmul m=1 n=1024 k=1024 a=e4m3:per_tensor w=s4 out=f32 launch=" + launch
+    # The stand-in driver computes nothing, so no candidate's result matches
+    # the host product: the tuner says so after timing them all.
+    try:
+        context.compile(spec, config="tune")
+        raise AssertionError("tuned on the stand-in driver")
+    except lowbit.LowbitError as error:
+        assert "no candidate matched the host product" in str(error), error
+    counts[launch] = collections.Counter(
+        line.split()[0] for line in fake.fakeCudaLog().decode().splitlines())
+plain, programmatic = counts["plain"], counts["programmatic"]
+assert plain["launch"] > 0 and plain["launch-programmatic"] == 0, plain
+assert programmatic["launch-programmatic"] > 0 and programmatic["launch"] == 0, programmatic
+# Timed in chains of 8 launches (one event pair per chain), single launches
+# otherwise.
+per_region = programmatic["launch-programmatic"] / programmatic["record"]
+assert per_region > 3 * plain["launch"] / plain["record"], (plain, programmatic)
+print("ok")
+"""
+
+
+@pytest.mark.skipif(not os.environ.get("LOWBIT_FAKE_CUDA_DIR"),
+                    reason="needs the stand-in CUDA driver (LOWBIT_FAKE_CUDA_DIR; ctest sets it)")
+def test_tuner_times_programmatic_specs_in_programmatic_chains():
+    """A spec with launch=programmatic is tuned as it will run: each
+    candidate timed in chains of programmatic launches (on the stand-in
+    driver, which logs them), a plain spec in single plain launches."""
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = os.pathsep.join(
+        p for p in (env["LOWBIT_FAKE_CUDA_DIR"], env.get("LD_LIBRARY_PATH")) if p)
+    _run_script_printing_ok(FAKE_CUDA_TUNE_SCRIPT, env)
+
+
 def test_c_api_null_arguments_are_errors_not_crashes():
     lib = lowbit._capi.lib()
     assert lib.lowbitKernelManifest(None) is None

@@ -264,6 +264,42 @@ TEST(Spec, HalfFragmentWeights) {
   }
 }
 
+// launch=programmatic: a spelling of its own (and so a cache key), the
+// module attribute in the MLIR, and 4 ring slots for one e4m3 token where
+// plain launches keep 2.
+TEST(Spec, ProgrammaticLaunch) {
+  auto spec =
+      parseSpec("matmul m=1 n=8192 k=8192 a=e4m3:per_tensor w=s4 out=f32 launch=programmatic");
+  ASSERT_TRUE(bool(spec)) << errorText(spec.takeError());
+  EXPECT_EQ(spec->str(), "matmul m=1 n=8192 k=8192 a=e4m3:per_tensor w=s4:per_channel scale=f32 "
+                         "out=f32 launch=programmatic");
+  auto again = parseSpec(spec->str());
+  ASSERT_TRUE(bool(again));
+  EXPECT_EQ(again->str(), spec->str());
+  EXPECT_NE(spec->toMLIR().find("module attributes {lowbit_gpu.programmatic_launch}"),
+            std::string::npos)
+      << spec->toMLIR();
+  auto plain = parseSpec("matmul m=1 n=8192 k=8192 a=e4m3:per_tensor w=s4 out=f32 launch=plain");
+  ASSERT_TRUE(bool(plain));
+  EXPECT_EQ(plain->str(),
+            "matmul m=1 n=8192 k=8192 a=e4m3:per_tensor w=s4:per_channel scale=f32 out=f32");
+  EXPECT_EQ(plain->toMLIR().find("programmatic_launch"), std::string::npos);
+  CacheKey programmaticKey{spec->str(), "sm_90a", "", ""};
+  CacheKey plainKey{plain->str(), "sm_90a", "", ""};
+  EXPECT_NE(programmaticKey.hash(), plainKey.hash());
+  std::optional<CompiledWeight> programmatic = compileForSm90a(*spec);
+  std::optional<CompiledWeight> plainly = compileForSm90a(*plain);
+  ASSERT_TRUE(programmatic.has_value() && plainly.has_value());
+  EXPECT_NE(programmatic->config.find("strategy = tma_gemv"), std::string::npos);
+  EXPECT_NE(programmatic->config.find("stages = 4"), std::string::npos) << programmatic->config;
+  EXPECT_NE(plainly->config.find("stages = 2"), std::string::npos) << plainly->config;
+
+  auto bad = parseSpec("matmul m=1 n=64 k=64 a=f16 w=u4 launch=graph");
+  ASSERT_FALSE(bool(bad));
+  EXPECT_NE(errorText(bad.takeError()).find("launch=graph: launches are plain or programmatic"),
+            std::string::npos);
+}
+
 // s4 weights in the sign_magnitude layout with e4m3 activations: one
 // spelling, the layout in the MLIR, sm_90a only, and kernels (tma_gemv's
 // tensor cores at one token, wgmma at 200) whose manifests name the layout

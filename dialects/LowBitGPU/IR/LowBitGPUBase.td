@@ -22,6 +22,11 @@ def LowBitGPU_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kConfigAttrName = "lowbit_gpu.config";
     /// Name of the discardable attribute holding the target on a module.
     static constexpr ::llvm::StringLiteral kTargetAttrName = "lowbit_gpu.target";
+    /// Name of the unit attribute on a module whose kernels will be launched
+    /// programmatically (chains of dependent launches): the config selector
+    /// picks what was measured fastest that way.
+    static constexpr ::llvm::StringLiteral kProgrammaticLaunchAttrName =
+        "lowbit_gpu.programmatic_launch";
   }];
 }
 

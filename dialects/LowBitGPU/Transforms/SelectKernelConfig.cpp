@@ -58,6 +58,11 @@ struct Problem {
   /// FP4 e2m1, FP8 weights), without zero points: tma_gemv's CUDA cores
   /// take them.
   bool tableGemv = false;
+  /// e4m3 activations.
+  bool e4m3Input = false;
+  /// The kernels will be launched programmatically
+  /// (LowBitGPUDialect::kProgrammaticLaunchAttrName).
+  bool programmaticLaunch = false;
 };
 
 bool isHalfOrFloat(Type type) { return isa<Float16Type, BFloat16Type, Float32Type>(type); }
@@ -464,6 +469,17 @@ FailureOr<ConfigAttr> selectMatmulConfig(Operation *op, const Problem &p, Type m
       !ShapedType::isDynamic(p.m) && p.m <= 16 && p.tensorCoreGemv && !shortTileWgmmaDecode;
   if (tensorCoreDecode && target.getComputeCapability() >= 90) {
     int64_t stages = p.m >= 2 && p.m <= 8 ? 3 : 2;
+    // One e4m3 token launched programmatically: 4 slots, three of whose
+    // weights load before the grid wait, behind the previous kernel. On an
+    // NVIDIA H100 (bench/results/2026-12-06-h100-one-token-ring-depth.md,
+    // programmatic chains of 8) 13.3 -> 12.8-13.0 us on 8192 x 8192 (84 ->
+    // 86-87% of copy), 1.007-1.032x on 28672 x 8192 and 8192 x 28672, packed
+    // and sign_magnitude weights alike; but 1.02-1.06x slower in plain
+    // launches, so only for kernels that will run programmatically. int8
+    // (mixed, within 1.5%) and bf16 (up to 1.02x, not on every layout) keep
+    // their rings.
+    if (p.programmaticLaunch && p.m == 1 && p.e4m3Input)
+      stages = 4;
     if (p.int8TensorCoreGemv)
       return tmaGemvConfig(op, p, target, /*mma=*/{16, 8, 32}, mmaType, stages);
     return tmaGemvConfig(op, p, target, /*mma=*/{16, 8, 16}, tensorCoreGemvType(mmaType), stages);
@@ -692,6 +708,9 @@ FailureOr<ConfigAttr> selectConfig(MatmulOp op, TargetAttr target) {
   QuantSchemeAttr scheme = op.getWeightScheme();
   p.tableGemv = p.wholeChunkGemv && (p.weightBits == 4 || p.weightBits == 8) &&
                 scheme.getCodeValues().has_value() && !scheme.hasZeroPoints();
+  p.e4m3Input = isa<Float8E4M3FNType>(act);
+  auto module = op->getParentOfType<ModuleOp>();
+  p.programmaticLaunch = module && module->hasAttr(LowBitGPUDialect::kProgrammaticLaunchAttrName);
   return selectMatmulConfig(op, p, *mmaType, target);
 }
 
@@ -777,6 +796,9 @@ struct SelectKernelConfigPass
     // Recorded for the kernel generators (persistent grids size by SMs).
     if (!module->hasAttr(LowBitGPUDialect::kTargetAttrName))
       module->setAttr(LowBitGPUDialect::kTargetAttrName, *targetAttr);
+    if (programmaticLaunch)
+      module->setAttr(LowBitGPUDialect::kProgrammaticLaunchAttrName,
+                      UnitAttr::get(module.getContext()));
     WalkResult result = module.walk([&](Operation *op) {
       if (!isa<MatmulOp, BitplaneMatmulOp, LutMatmulOp>(op) ||
           op->hasAttr(LowBitGPUDialect::kConfigAttrName))

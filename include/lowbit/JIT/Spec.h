@@ -60,6 +60,10 @@ struct MatmulSpec {
   enum class Layout { Packed, HalfFragment, SignMagnitude };
   Layout layout = Layout::Packed;
   std::string scaleType, out;
+  /// `launch=programmatic`: the kernel will run in chains of programmatic
+  /// launches, and takes the configs measured fastest that way
+  /// (lowbit_gpu.programmatic_launch).
+  bool programmaticLaunch = false;
 
   bool quantizedActivations() const { return act != "f16" && act != "bf16"; }
   /// Bits of one weight code (2 to 8).
