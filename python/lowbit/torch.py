@@ -107,6 +107,10 @@ def matmul(x, q, out_dtype=None, layout=None):
         raise LowbitError("matmul: x must be [M, %d], got %s" % (k, tuple(x.shape)))
     m = x.shape[0]
     if m == 0:  # as torch.nn.Linear: an empty batch gives an empty result, no kernel
+        if out_dtype not in _DTYPES:
+            raise LowbitError("lowbit kernels write f16, bf16 or f32 results, got %s" % (out_dtype,))
+        if layout is not None and layout not in ("packed", "half_fragment"):
+            raise LowbitError("matmul: layout must be 'packed' or 'half_fragment', got %r" % (layout,))
         return torch.empty((0, n), dtype=out_dtype, device=x.device)
     kernel = kernel_for(m, q, x.dtype, out_dtype, layout, x.device)
     entry = kernel.entry

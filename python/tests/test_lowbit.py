@@ -689,6 +689,9 @@ def test_torch_empty_batch_gives_an_empty_result():
     assert y.shape == (0, 256) and y.dtype == torch.float32 and y.is_cuda
     out = lt.QuantLinear(q).to("cuda")(torch.empty((2, 0, 512), dtype=torch.bfloat16, device="cuda"))
     assert out.shape == (2, 0, 256) and out.dtype == torch.bfloat16
+    # What any other M refuses, an empty batch refuses too.
+    with pytest.raises(lowbit.LowbitError, match="results"):
+        lt.matmul(torch.empty((0, 512), dtype=torch.float16, device="cuda"), q, out_dtype=torch.int32)
 
 
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),

@@ -812,9 +812,6 @@ TEST(Cache, ConcurrentWritersNeverShowATornEntry) {
   EXPECT_GT(found.load(), 0);
 }
 
-// Without $HOME the default folder is still the user's own (the passwd
-// entry's home), never a shared one such as /tmp, where another local user
-// could plant entries that load as kernels.
 TEST(Cache, PtxasWithoutAVersionHasAKeyOfItsOwn) {
   TempDir dir;
   auto script = [&](const char *name, const char *body) {
@@ -836,6 +833,9 @@ TEST(Cache, PtxasWithoutAVersionHasAKeyOfItsOwn) {
   EXPECT_NE(ptxasVersionOf(broken), ptxasVersionOf(silent));
 }
 
+// Without $HOME the default folder is still the user's own (the passwd
+// entry's home), never a shared one such as /tmp, where another local user
+// could plant entries that load as kernels.
 TEST(Cache, DefaultFolderIsNeverShared) {
   std::map<std::string, std::optional<std::string>> saved;
   for (const char *name : {"LOWBIT_CACHE_DIR", "XDG_CACHE_HOME", "HOME"}) {

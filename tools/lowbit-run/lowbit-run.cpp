@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LowBit/IR/LowBitDialect.h"
+#include "LowBit/IR/LowBitOps.h"
 #include "lowbit/InitAll.h"
 #include "lowbit/JIT/Compiler.h"
 #include "lowbit/Pipelines/Pipelines.h"
@@ -522,7 +523,9 @@ int main(int argc, char **argv) {
       auto argument = dyn_cast<BlockArgument>(v);
       return argument && argument.getOwner()->getParentOp() == func;
     };
-    if (!producer || !isa<mlir::lowbit::LowBitDialect>(producer->getDialect()) ||
+    if (!producer ||
+        !isa<mlir::lowbit::MatmulOp, mlir::lowbit::BitplaneMatmulOp, mlir::lowbit::LutMatmulOp>(
+            producer) ||
         !llvm::all_of(producer->getOperands(), isArgument))
       return fail("--gpu runs a function that returns its lowbit.matmul's (or bitplane_matmul's, "
                   "lut_matmul's) result, computed on the function's arguments");

@@ -15,3 +15,12 @@ func.func @negated_input(%x: tensor<16x256xf16>, %w: tensor<64x256xi4, #lowbit.l
       weight_scales(%s) : (tensor<16x256xf16>, tensor<64x256xi4, #lowbit.layout<packed>>, tensor<64x1xf16>) -> tensor<16x64xf32>
   return %y : tensor<16x64xf32>
 }
+
+// Another lowbit op's result beside a matmul whose result goes unused.
+func.func @dequantized_weight(%x: tensor<16x256xf16>, %w: tensor<64x256xi4>, %s: tensor<64x1xf16>) -> tensor<64x256xf16> {
+  %y = lowbit.matmul %x, %w
+      weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0>
+      weight_scales(%s) : (tensor<16x256xf16>, tensor<64x256xi4>, tensor<64x1xf16>) -> tensor<16x64xf32>
+  %d = lowbit.dequantize %w as #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> scales(%s) : (tensor<64x256xi4>, tensor<64x1xf16>) -> tensor<64x256xf16>
+  return %d : tensor<64x256xf16>
+}
