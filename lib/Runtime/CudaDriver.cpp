@@ -14,6 +14,22 @@
 
 using namespace mlir::lowbit::runtime;
 
+const char *const mlir::lowbit::runtime::kHoldQueuePtx = R"(.version 7.0
+.target sm_70
+.address_size 64
+.visible .entry lowbit_hold_queue() {
+  .reg .u64 %start, %now, %elapsed;
+  .reg .pred %waiting;
+  mov.u64 %start, %globaltimer;
+SPIN:
+  mov.u64 %now, %globaltimer;
+  sub.u64 %elapsed, %now, %start;
+  setp.lt.u64 %waiting, %elapsed, 100000;
+  @%waiting bra SPIN;
+  ret;
+}
+)";
+
 namespace {
 using CUresult = int;
 using CUdevice = int;

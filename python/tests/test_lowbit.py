@@ -388,7 +388,10 @@ for launch in ("plain", "programmatic"):
         line.split()[0] for line in fake.fakeCudaLog().decode().splitlines())
 plain, programmatic = counts["plain"], counts["programmatic"]
 assert plain["launch"] > 0 and plain["launch-programmatic"] == 0, plain
-assert programmatic["launch-programmatic"] > 0 and programmatic["launch"] == 0, programmatic
+# The programmatic spec's plain launches are the hold kernel, one before
+# each timed region (two events), which queues the chain behind it.
+assert programmatic["launch-programmatic"] > 0, programmatic
+assert 0 < programmatic["launch"] <= programmatic["record"] // 2, programmatic
 # Timed in chains of 8 launches (one event pair per chain), single launches
 # otherwise.
 per_region = programmatic["launch-programmatic"] / programmatic["record"]
@@ -401,8 +404,9 @@ print("ok")
                     reason="needs the stand-in CUDA driver (LOWBIT_FAKE_CUDA_DIR; ctest sets it)")
 def test_tuner_times_programmatic_specs_in_programmatic_chains():
     """A spec with launch=programmatic is tuned as it will run: each
-    candidate timed in chains of programmatic launches (on the stand-in
-    driver, which logs them), a plain spec in single plain launches."""
+    candidate timed in chains of programmatic launches queued behind the hold
+    kernel (on the stand-in driver, which logs them), a plain spec in single
+    plain launches."""
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = os.pathsep.join(
         p for p in (env["LOWBIT_FAKE_CUDA_DIR"], env.get("LD_LIBRARY_PATH")) if p)

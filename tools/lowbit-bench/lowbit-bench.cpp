@@ -110,31 +110,10 @@ std::vector<uint8_t> bf16Bytes(const std::vector<float> &values) {
   return bytes;
 }
 
-/// The kernel that queued timing puts before each timed call: one thread
-/// spinning on %globaltimer for 100 us, long enough for the host to record
-/// the start event, launch the call and record the stop event while it
-/// runs, so that the GPU goes from it to the call without waiting for the
-/// host (as in a serving loop; nvbench blocks its stream the same way).
-/// Timed alone on an idle GPU, a call also measures the host's few
-/// microseconds of launch overhead, a fifth of a decode kernel's time on
-/// 8192 x 8192. It touches no memory: a device copy in its place left the
-/// L2 cache full of dirty lines whose write-back the call then paid for
-/// (decode 1.03-1.10x slower on the large shapes on the H200).
-constexpr const char *kHoldQueuePtx = R"(.version 7.0
-.target sm_70
-.address_size 64
-.visible .entry lowbit_bench_hold_queue() {
-  .reg .u64 %start, %now, %elapsed;
-  .reg .pred %waiting;
-  mov.u64 %start, %globaltimer;
-SPIN:
-  mov.u64 %now, %globaltimer;
-  sub.u64 %elapsed, %now, %start;
-  setp.lt.u64 %waiting, %elapsed, 100000;
-  @%waiting bra SPIN;
-  ret;
-}
-)";
+/// runtime::kHoldQueuePtx's kernel, queued before each timed call
+/// (--timing=queued): a call timed alone on an idle GPU also measures the
+/// host's few microseconds of launch overhead, a fifth of a decode
+/// kernel's time on 8192 x 8192.
 static void *holdQueueModule = nullptr;
 
 /// Median milliseconds of `runs` single calls, each on the next buffer set.
@@ -148,8 +127,7 @@ llvm::Expected<double> median(CudaDevice &device, int sets,
   std::vector<float> times;
   for (int r = 0; r < runs; ++r) {
     if (holdQueueModule) {
-      if (llvm::Error e =
-              device.enqueue(holdQueueModule, "lowbit_bench_hold_queue", LaunchShape{}, {}))
+      if (llvm::Error e = device.enqueue(holdQueueModule, kHoldQueueKernel, LaunchShape{}, {}))
         return std::move(e);
     }
     auto ms = device.timeRegion([&] { return call(r % sets); });
