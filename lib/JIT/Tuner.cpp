@@ -341,6 +341,23 @@ checkedColumns(const runtime::KernelManifest &manifest, const std::vector<NpyArr
 
 } // namespace
 
+namespace {
+/// Unloads a module of `device` when it goes out of scope, after the work
+/// queued on the device (a tuner in a long-lived process, whose context
+/// outlives it, would otherwise keep every candidate's code loaded).
+struct LoadedModule {
+  LoadedModule(runtime::CudaDevice &device, void *module) : device(device), module(module) {}
+  LoadedModule(const LoadedModule &) = delete;
+  LoadedModule &operator=(const LoadedModule &) = delete;
+  runtime::CudaDevice &device;
+  void *module;
+  ~LoadedModule() {
+    llvm::consumeError(device.synchronize());
+    device.unloadModule(module);
+  }
+};
+} // namespace
+
 llvm::Expected<std::shared_ptr<const Kernel>>
 mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneReport *report,
                              const TunerOptions &options) {
@@ -469,11 +486,13 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   const int chain = spec->programmaticLaunch ? 8 : 1;
   (*device)->setProgrammaticLaunches(spec->programmaticLaunch);
   void *holdModule = nullptr;
+  std::optional<LoadedModule> loadedHold;
   if (chain > 1) {
     auto hold = (*device)->loadModule(runtime::kHoldQueuePtx);
     if (!hold)
       return hold.takeError();
     holdModule = *hold;
+    loadedHold.emplace(**device, holdModule);
   }
   auto timeOne = [&](Candidate &c) -> llvm::Error {
     auto parsed = manifestOf(entryOf(c.module));
@@ -484,6 +503,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
     auto module = (*device)->loadModule(image);
     if (!module)
       return module.takeError();
+    LoadedModule loaded(**device, *module);
     // Tensor maps name their set's buffers: encoded per set, before timing.
     std::vector<std::vector<runtime::TensorMap>> maps;
     for (int s = 0; s < sets; ++s) {
@@ -571,6 +591,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
     auto module = (*device)->loadModule(image);
     if (!module)
       return module.takeError();
+    LoadedModule loaded(**device, *module);
     // Programmatic specs are checked as they were timed: the result of the
     // last of a chain of launches (every set holds the same operands), which
     // started behind the one before it.

@@ -396,6 +396,9 @@ assert 0 < programmatic["launch"] <= programmatic["record"] // 2, programmatic
 # otherwise.
 per_region = programmatic["launch-programmatic"] / programmatic["record"]
 assert per_region > 3 * plain["launch"] / plain["record"], (plain, programmatic)
+# Every module the tuner loaded (candidates, the hold kernel) is unloaded.
+for count in (plain, programmatic):
+    assert count["load-module"] > 0 and count["unload-module"] == count["load-module"], count
 print("ok")
 """
 
@@ -406,7 +409,7 @@ def test_tuner_times_programmatic_specs_in_programmatic_chains():
     """A spec with launch=programmatic is tuned as it will run: each
     candidate timed in chains of programmatic launches queued behind the hold
     kernel (on the stand-in driver, which logs them), a plain spec in single
-    plain launches."""
+    plain launches; the tuner unloads every module it loaded."""
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = os.pathsep.join(
         p for p in (env["LOWBIT_FAKE_CUDA_DIR"], env.get("LD_LIBRARY_PATH")) if p)
