@@ -104,7 +104,9 @@ int lowbitKernelLaunchOnDevice(lowbitContext context, lowbitKernel kernel, void 
  * 1.01-1.33x faster per call on the H100 (docs/GPU.md). Such launches may use
  * more shared memory than the manifest says (to spread their blocks evenly
  * over the SMs). 0: plain launches (the default). Applies to later launches
- * on this context. */
+ * on this context. Kernels compiled from specs with `launch=programmatic`
+ * take the configs measured (and tuned) fastest in such chains
+ * (docs/JIT.md); any kernel runs correctly launched either way. */
 int lowbitContextSetProgrammaticLaunches(lowbitContext context, int on);
 
 /* Quantizes a row-major rows x cols float matrix with `scheme` (the weight
