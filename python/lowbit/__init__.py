@@ -112,7 +112,8 @@ class Context:
         programmatic dependent launches: they start while the kernel before
         them on the stream finishes, loading their weights, and wait for it
         before reading activations (lowbitContextSetProgrammaticLaunches). The
-        kernel just before must not write their weights."""
+        kernel just before must not write their weights. Specs with
+        "launch=programmatic" compile (and tune) for such chains."""
         if lib().lowbitContextSetProgrammaticLaunches(self._handle, 1 if on else 0):
             self._raise()
 
