@@ -246,16 +246,23 @@ mlir::lowbit::Comparison mlir::lowbit::compareValues(llvm::ArrayRef<double> got,
   double diffNorm = 0, refNorm = 0;
   for (size_t i = 0; i < got.size(); ++i) {
     double a = got[i], b = expected[i];
-    double err = std::isnan(a) != std::isnan(b) ? INFINITY
-                 : std::isnan(a)                ? 0.0
-                                                : std::fabs(a - b);
+    // A NaN matches only a NaN and an infinity only the same infinity: a
+    // tolerance around a non-finite expected value (NaN or inf) would match
+    // anything.
+    bool finite = std::isfinite(a) && std::isfinite(b);
+    double err = finite                                       ? std::fabs(a - b)
+                 : a == b || (std::isnan(a) && std::isnan(b)) ? 0.0
+                                                              : INFINITY;
     c.maxAbs = std::max(c.maxAbs, err);
-    if (b != 0)
+    if (finite && b != 0)
       c.maxRel = std::max(c.maxRel, err / std::fabs(b));
-    if (err > atol + rtol * std::fabs(b))
+    else if (!finite && err != 0)
+      c.maxRel = INFINITY;
+    if (!(err <= atol + rtol * (finite ? std::fabs(b) : 0.0)))
       ++c.outside;
     diffNorm += err * err;
-    refNorm += b * b;
+    if (std::isfinite(b))
+      refNorm += b * b;
   }
   c.relativeL2 = refNorm > 0 ? std::sqrt(diffNorm / refNorm) : std::sqrt(diffNorm);
   return c;

@@ -82,6 +82,20 @@ TEST(Npy, Comparison) {
   Comparison same = compareValues({1.0, -2.0}, {1.0, -2.0}, 0, 0);
   EXPECT_EQ(same.outside, 0);
   EXPECT_EQ(same.relativeL2, 0.0);
+
+  // A non-finite expected value matches only itself: its tolerance
+  // (atol + rtol * inf, or NaN) matched anything.
+  Comparison nonFinite =
+      compareValues({0.0, 1.0, -5.0, 7.0}, {NAN, INFINITY, -INFINITY, 7.0}, 0.1, 1.0);
+  EXPECT_EQ(nonFinite.outside, 3);
+  EXPECT_TRUE(std::isinf(nonFinite.relativeL2));
+  EXPECT_TRUE(std::isinf(nonFinite.maxRel));
+  Comparison matching =
+      compareValues({NAN, INFINITY, -INFINITY, 7.0}, {NAN, INFINITY, -INFINITY, 7.0}, 0, 0);
+  EXPECT_EQ(matching.outside, 0);
+  EXPECT_EQ(matching.relativeL2, 0.0);
+  EXPECT_FALSE(std::isnan(matching.maxRel));
+  EXPECT_EQ(compareValues({INFINITY}, {-INFINITY}, 0.1, 1.0).outside, 1);
 }
 
 // A header whose shape's bytes wrap around 64 bits (2^62 f4 elements

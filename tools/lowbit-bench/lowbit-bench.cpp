@@ -237,10 +237,10 @@ void report(const BenchRow &row, double copyGBs, llvm::json::Array &json) {
                                     {"m", row.m},
                                     {"n", row.n},
                                     {"k", row.k},
-                                    {"us", row.us},
-                                    {"gb_per_s", gbs},
-                                    {"fraction_of_copy", gbs / copyGBs},
-                                    {"tflops", tflops},
+                                    {"us", orNull(row.us)},
+                                    {"gb_per_s", orNull(gbs)},
+                                    {"fraction_of_copy", orNull(gbs / copyGBs)},
+                                    {"tflops", orNull(tflops)},
                                     {"baseline", row.baseline},
                                     {"baseline_us", orNull(row.baselineUs)},
                                     {"speedup", orNull(speedup)},
@@ -418,6 +418,12 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "lowbit benchmark against cuBLAS\n");
   if (runs < 1)
     return fail("--runs must be at least 1, not " + llvm::Twine(runs.getValue()));
+  // Bounded so that a run's buffer-set index (runs x chain) stays an int.
+  if (chain < 0 || chain > 1024)
+    return fail("--chain must be 0 (no chains) to 1024 calls, not " +
+                llvm::Twine(chain.getValue()));
+  if (int64_t(runs) * std::max(chain.getValue(), 1) > (int64_t(1) << 30))
+    return fail("--runs x --chain must be at most 2^30 calls");
   if (deviceOrdinal < 0)
     return fail("--device must be a device ordinal (0 or more), not " +
                 llvm::Twine(deviceOrdinal.getValue()));
@@ -642,7 +648,10 @@ int main(int argc, char **argv) {
         return oursValues.takeError();
       return compareValues(*oursValues, reference, 0, 0);
     };
-    if (llvm::Error e = (*device)->fill(args[0].back(), resultBytes, 0))
+    // Poisoned (NaN bytes), so that an element the kernel never writes
+    // fails the check; a result that accumulates starts from zero.
+    if (llvm::Error e =
+            (*device)->fill(args[0].back(), resultBytes, manifest->zeroResult ? 0 : 0xff))
       return fail(llvm::toString(std::move(e)));
     if (llvm::Error e =
             (*device)->launch(*module, manifest->name, manifest->launch, args[0], maps[0]))
@@ -780,11 +789,12 @@ int main(int argc, char **argv) {
     report(row, copyGBs, rows_json);
   }
   if (!jsonFile.empty()) {
-    llvm::json::Object root{{"card", card},
-                            {"copy_gb_per_s", copyGBs},
-                            {"runs", int64_t(runs)},
-                            {"timing", timingName()},
-                            {"results", std::move(rows_json)}};
+    llvm::json::Object root{
+        {"card", card},
+        {"copy_gb_per_s", std::isfinite(copyGBs) ? llvm::json::Value(copyGBs) : nullptr},
+        {"runs", int64_t(runs)},
+        {"timing", timingName()},
+        {"results", std::move(rows_json)}};
     if (!(*blas)->ltLibrary().empty())
       root["cublaslt"] = (*blas)->ltLibrary();
     if (llvm::Error e = writeFileAtomically(jsonFile, [&](llvm::raw_ostream &os) {

@@ -108,6 +108,18 @@ int main(int argc, char **argv) {
     if ((array->dtype != p.dtype && !rawOk) || array->shape != p.shape)
       return fail(inputs[i] + ": the kernel's " + p.role + " needs dtype '" +
                   p.dtype + "' and the manifest's shape");
+    // Codes narrower than a byte, one per byte: each must be a code of that
+    // width (or an int8 one sign-extended from it), as lowbit-run takes
+    // them. Other bits would reach the kernel (bytes) or be dropped
+    // silently (packed): a wrong result that compares as the reference's.
+    if (p.bits > 0 && p.bits < 8 && p.layout != "bits" && array->elementSize() == 1)
+      for (size_t e = 0; e < array->data.size(); ++e) {
+        uint8_t byte = array->data[e];
+        if ((byte >> p.bits) != 0 && (int8_t(byte) >> (p.bits - 1)) != -1)
+          return fail(inputs[i] + ": element " + llvm::Twine(e) + " is " +
+                      llvm::Twine(unsigned(byte)) + ", not a " + llvm::Twine(p.bits) +
+                      "-bit code of the kernel's " + p.role);
+      }
     auto bytes = runtime::deviceBytes(p, *array);
     if (!bytes)
       return fail(llvm::toString(bytes.takeError()));
