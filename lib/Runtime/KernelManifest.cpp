@@ -321,8 +321,15 @@ llvm::Expected<KernelManifest> KernelManifest::fromJson(const llvm::json::Object
                                      m.params[map.param].role);
   }
   m.tensorMaps = std::move(*maps);
-  // The image sits next to the manifest unless its path exists as written.
+  // A relative image path is relative to the manifest's folder (not to
+  // where the reader runs, which could hold another file of that name); a
+  // path that names no file falls back to the image's name next to the
+  // manifest (a bundle copied to another machine).
   llvm::SmallString<256> imagePath(*image);
+  if (!image->empty() && llvm::sys::path::is_relative(imagePath)) {
+    imagePath = llvm::sys::path::parent_path(path);
+    llvm::sys::path::append(imagePath, *image);
+  }
   if (!image->empty() && !llvm::sys::fs::exists(imagePath)) {
     imagePath = llvm::sys::path::parent_path(path);
     llvm::sys::path::append(imagePath, llvm::sys::path::filename(*image));

@@ -26,6 +26,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace mlir;
@@ -59,6 +60,14 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
+/// `path` made absolute, without `.` and `..` parts.
+static std::string absolutePath(const std::string &path) {
+  llvm::SmallString<256> absolute(path);
+  llvm::sys::fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  return absolute.str().str();
+}
+
 /// Writes the image to -o and, with --manifest, the manifest naming it.
 static int writeOutputs(const std::string &image, size_t kernels, llvm::json::Object manifest) {
   if (llvm::Error e = mlir::lowbit::writeFileAtomically(
@@ -68,7 +77,9 @@ static int writeOutputs(const std::string &image, size_t kernels, llvm::json::Ob
                << outputFile << "\n";
   if (manifestFile.empty())
     return 0;
-  manifest["image"] = outputFile.getValue();
+  // Absolute: a path relative to this folder would name another file (or
+  // none) wherever the manifest is read from.
+  manifest["image"] = absolutePath(outputFile);
   if (llvm::Error e = mlir::lowbit::writeFileAtomically(manifestFile, [&](llvm::raw_ostream &os) {
         os << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest))) << "\n";
       }))
@@ -83,7 +94,7 @@ int main(int argc, char **argv) {
     return fail("give a .mlir file or --spec, one of them");
   // One regular file for both outputs: the manifest would replace the
   // image (/dev/null may take both).
-  if (!manifestFile.empty() && manifestFile.getValue() == outputFile.getValue() &&
+  if (!manifestFile.empty() && absolutePath(manifestFile) == absolutePath(outputFile) &&
       (!llvm::sys::fs::exists(outputFile) || llvm::sys::fs::is_regular_file(outputFile)))
     return fail("-o and --manifest name the same file, " + outputFile);
   if (autotune) {
