@@ -384,8 +384,14 @@ NpyArray mlir::lowbit::runtime::randomOperand(const KernelParam &p, std::mt19937
               : p.dtype == "V2" ? Form::Bf16
               : p.dtype == "f2" ? Form::F16
                                 : Form::Code;
-  size_t elementBytes = form == Form::F32 ? 4 : form == Form::Bf16 || form == Form::F16 ? 2 : 1;
-  array.data.resize(size_t(n) * elementBytes);
+  // Codes fill the low byte of their element (wider code dtypes, which only
+  // a hand-written manifest names, get zeros above it rather than a buffer
+  // too short for their size).
+  size_t elementBytes = form == Form::F32                         ? 4
+                        : form == Form::Bf16 || form == Form::F16 ? 2
+                        : form == Form::Code ? std::max<size_t>(array.elementSize(), 1)
+                                             : 1;
+  array.data.assign(size_t(n) * elementBytes, 0);
   uint8_t *out = array.data.data();
   unsigned bits = p.bits ? unsigned(p.bits) : 8;
   bool signMagnitude = p.layout == "sign_magnitude";

@@ -471,6 +471,32 @@ int main(int argc, char **argv) {
           array->data[e] = uint8_t(byte & ((1u << width) - 1));
         }
       }
+      // A channel permutation (of pack, unpack or relayout) must be one:
+      // an index past the channels read outside the tensor (a crash), a
+      // repeated one left a channel unwritten.
+      bool isPermutation = llvm::any_of(func.getArgument(i).getUses(), [](OpOperand &use) {
+        return isa<mlir::lowbit::PackOp, mlir::lowbit::UnpackOp, mlir::lowbit::RelayoutOp>(
+                   use.getOwner()) &&
+               use.getOperandNumber() == 1;
+      });
+      if (isPermutation) {
+        auto values = mlir::lowbit::numericValues(*array);
+        if (!values)
+          return fail(inputs[i] + ": " + llvm::toString(values.takeError()));
+        std::vector<bool> seen(values->size(), false);
+        for (double value : *values) {
+          if (value < 0 || value >= double(seen.size()) || value != std::floor(value) ||
+              seen[size_t(value)])
+            return fail(inputs[i] + ": argument " + llvm::Twine(i) + " is a channel permutation, " +
+                        "and " +
+                        (std::fabs(value) < 1e15 && value == std::floor(value)
+                             ? std::to_string(int64_t(value))
+                             : std::to_string(value)) +
+                        " is not one of its " + llvm::Twine(seen.size()) +
+                        " channels or appears twice");
+          seen[size_t(value)] = true;
+        }
+      }
       argData.push_back(std::move(array->data));
     } else {
       if (!tensor.hasStaticShape())

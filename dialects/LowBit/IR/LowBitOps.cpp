@@ -2,7 +2,9 @@
 #include "LowBit/IR/LowBitOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -197,6 +199,21 @@ static LogicalResult verifyLayoutChange(Operation *op, Value source,
         channels != size)
       return op->emitOpError() << "permutation has " << size
                                << " entries for " << channels << " channels";
+    // A constant permutation must be one: each channel once. An index past
+    // the channels would read or write outside the tensor.
+    DenseIntElementsAttr values;
+    if (matchPattern(permutation, m_Constant(&values))) {
+      llvm::SmallVector<bool> seen(values.getNumElements(), false);
+      for (const APInt &value : values.getValues<APInt>()) {
+        int64_t index = value.getSExtValue();
+        if (index < 0 || index >= int64_t(seen.size()) || seen[index])
+          return op->emitOpError()
+                 << "permutation is not one of its " << seen.size() << " channels: " << index
+                 << (index >= 0 && index < int64_t(seen.size()) ? " appears twice"
+                                                                : " is out of range");
+        seen[index] = true;
+      }
+    }
   }
   return success();
 }

@@ -508,6 +508,36 @@ func.func @f(%q: tensor<8x8xi8>, %perm: tensor<6xi32>) {
 
 // -----
 
+// A constant permutation must name each channel once: an index past them
+// read outside the tensor in the reference (a crash), a repeated one left a
+// channel unwritten.
+func.func @f(%q: tensor<2x4xi8>) {
+  %perm = arith.constant dense<[0, 1, 2, 2000000000]> : tensor<4xi32>
+  // expected-error @+1 {{permutation is not one of its 4 channels: 2000000000 is out of range}}
+  %p = lowbit.pack %q permutation(%perm : tensor<4xi32>) : tensor<2x4xi8> -> tensor<2x4xi8, #lowbit.layout<channel_permute>>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4xi8, #lowbit.layout<channel_permute>>) {
+  %perm = arith.constant dense<[0, 3, 3, 1]> : tensor<4xi32>
+  // expected-error @+1 {{permutation is not one of its 4 channels: 3 appears twice}}
+  %u = lowbit.unpack %q permutation(%perm : tensor<4xi32>) : tensor<2x4xi8, #lowbit.layout<channel_permute>> -> tensor<2x4xi8>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4xi8>) {
+  %perm = arith.constant dense<[0, -1, 2, 1]> : tensor<4xi32>
+  // expected-error @+1 {{permutation is not one of its 4 channels: -1 is out of range}}
+  %p = lowbit.pack %q permutation(%perm : tensor<4xi32>) : tensor<2x4xi8> -> tensor<2x4xi8, #lowbit.layout<channel_permute>>
+  return
+}
+
+// -----
+
 func.func @f(%q: tensor<8x8xi4>) {
   // expected-error @+1 {{source type needs a #lowbit.layout encoding}}
   %u = lowbit.unpack %q : tensor<8x8xi4> -> tensor<8x8xi4>
