@@ -781,6 +781,13 @@ struct SelectKernelConfigPass
       auto emitError = [&] { return module.emitError(); };
       if (failed(TargetAttr::verify(emitError, target, "")))
         return failure();
+      // The kernel generators read the module's target: one for another
+      // chip would reject the configs selected here.
+      if (auto recorded =
+              dyn_cast_or_null<TargetAttr>(module->getAttr(LowBitGPUDialect::kTargetAttrName));
+          recorded && recorded.getChip() != target)
+        return module.emitError() << "the module's " << LowBitGPUDialect::kTargetAttrName << " is "
+                                  << recorded.getChip() << ", not the " << target << " asked for";
       return TargetAttr::get(module.getContext(), target, "");
     }
     Attribute attr = module->getAttr(LowBitGPUDialect::kTargetAttrName);
