@@ -485,14 +485,12 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   // behind the hold kernel so that the host's launches do not pace them.
   const int chain = spec->programmaticLaunch ? 8 : 1;
   (*device)->setProgrammaticLaunches(spec->programmaticLaunch);
-  void *holdModule = nullptr;
-  std::optional<LoadedModule> loadedHold;
+  std::optional<LoadedModule> hold;
   if (chain > 1) {
-    auto hold = (*device)->loadModule(runtime::kHoldQueuePtx);
-    if (!hold)
-      return hold.takeError();
-    holdModule = *hold;
-    loadedHold.emplace(**device, holdModule);
+    auto loaded = (*device)->loadModule(runtime::kHoldQueuePtx);
+    if (!loaded)
+      return loaded.takeError();
+    hold.emplace(**device, *loaded);
   }
   auto timeOne = [&](Candidate &c) -> llvm::Error {
     auto parsed = manifestOf(entryOf(c.module));
@@ -538,8 +536,8 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
     int launches = std::clamp(int(50.0 / std::max(*first, 1e-3f)), 5, options.runs);
     std::vector<float> times;
     for (int i = 0; i < launches; ++i) {
-      if (holdModule)
-        if (llvm::Error e = (*device)->enqueue(holdModule, runtime::kHoldQueueKernel,
+      if (hold)
+        if (llvm::Error e = (*device)->enqueue(hold->module, runtime::kHoldQueueKernel,
                                                runtime::LaunchShape{}, {}))
           return e;
       auto ms = (*device)->timeRegion([&] { return launchChain(i % sets); });

@@ -115,7 +115,7 @@ int main(int argc, char **argv) {
     if (p.bits > 0 && p.bits < 8 && p.layout != "bits" && array->elementSize() == 1)
       for (size_t e = 0; e < array->data.size(); ++e) {
         uint8_t byte = array->data[e];
-        if ((byte >> p.bits) != 0 && (int8_t(byte) >> (p.bits - 1)) != -1)
+        if (!isCodeByte(byte, unsigned(p.bits)))
           return fail(inputs[i] + ": element " + llvm::Twine(e) + " is " +
                       llvm::Twine(unsigned(byte)) + ", not a " + llvm::Twine(p.bits) +
                       "-bit code of the kernel's " + p.role);

@@ -462,8 +462,7 @@ int main(int argc, char **argv) {
       if (rawBytes && width < 8) {
         for (size_t e = 0; e < array->data.size(); ++e) {
           uint8_t byte = array->data[e];
-          bool fits = (byte >> width) == 0 || (int8_t(byte) >> (width - 1)) == -1;
-          if (!fits)
+          if (!mlir::lowbit::isCodeByte(byte, width))
             return fail(inputs[i] + ": element " + llvm::Twine(e) + " is " +
                         llvm::Twine(unsigned(byte)) + ", not a " + llvm::Twine(width) +
                         "-bit code of argument " + llvm::Twine(i) + " (" +

@@ -68,6 +68,13 @@ uint16_t doubleToBf16(double value);
 /// i4, i8, and V2 read as bf16), or an error naming the dtype.
 llvm::Expected<std::vector<double>> numericValues(const NpyArray &array);
 
+/// Whether `byte`, one code narrower than a byte given as a byte, holds a
+/// `width`-bit code (1 to 7): zero-extended, or an int8 sign-extended from
+/// it. Other bits set would be taken as part of the value, or dropped.
+inline bool isCodeByte(uint8_t byte, unsigned width) {
+  return (byte >> width) == 0 || (int8_t(byte) >> (width - 1)) == -1;
+}
+
 /// Writes `path` through a temporary file in the same folder renamed into
 /// place, so that readers never see a half-written file; on failure nothing
 /// is left behind. A symbolic link's target is written; a path that is not
