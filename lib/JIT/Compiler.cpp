@@ -73,6 +73,15 @@ static llvm::json::Object paramJson(StringRef role, Value value) {
   return param;
 }
 
+/// The [M, N] shape of a product's result: M is dim `mDim` of `mSource`, N
+/// dim `nDim` of `nSource`. The result's type may leave them dynamic where
+/// the operands fix them (tensor<?x?xf32>); launchers size the buffer from
+/// the manifest, which must say how large it is.
+static llvm::json::Array productShape(Value mSource, int64_t mDim, Value nSource, int64_t nDim) {
+  return shapeJson({cast<RankedTensorType>(mSource.getType()).getDimSize(mDim),
+                    cast<RankedTensorType>(nSource.getType()).getDimSize(nDim)});
+}
+
 /// A kernel's parameters in the order of its `roles`: each the operand
 /// `valueOf` names for its role, with what `annotate` adds about it.
 static llvm::json::Array
@@ -101,6 +110,8 @@ static llvm::json::Array paramsJson(lowbit::MatmulOp op, ArrayAttr roles) {
   };
   return paramsJson(roles, valueOf, [&](StringRef name, Value value, llvm::json::Object &param) {
     auto type = cast<RankedTensorType>(value.getType());
+    if (name == "result")
+      param["shape"] = productShape(op.getInput(), 0, op.getWeight(), 0);
     if (name == "input" && op.getInputSchemeAttr())
       param["code"] = typeName(op.getInputSchemeAttr().getStorage());
     if (name == "weight")
@@ -149,10 +160,13 @@ static llvm::json::Array paramsJson(lowbit::BitplaneMatmulOp op, ArrayAttr roles
   auto valueOf = [&](StringRef name) -> Value {
     return name == "input" ? op.getInput() : name == "weight" ? op.getWeight() : op.getResult();
   };
-  return paramsJson(roles, valueOf, [](StringRef name, Value, llvm::json::Object &param) {
+  return paramsJson(roles, valueOf, [&](StringRef name, Value, llvm::json::Object &param) {
     if (name != "result") {
       param["bits"] = int64_t(1);
       param["layout"] = "bits";
+    } else {
+      // Input planes [P, M, K], weight planes [Q, N, K].
+      param["shape"] = productShape(op.getInput(), 1, op.getWeight(), 1);
     }
   });
 }
@@ -171,6 +185,9 @@ static llvm::json::Array paramsJson(lowbit::LutMatmulOp op, ArrayAttr roles) {
       param["bits"] = op.getGroupSize();
       param["layout"] = "bytes";
     }
+    // Tables [M, K / g, 2^(g-1)], weight indices [P, N, K / g].
+    if (name == "result")
+      param["shape"] = productShape(op.getTable(), 0, op.getWeight(), 1);
   });
 }
 

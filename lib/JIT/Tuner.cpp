@@ -341,23 +341,6 @@ checkedColumns(const runtime::KernelManifest &manifest, const std::vector<NpyArr
 
 } // namespace
 
-namespace {
-/// Unloads a module of `device` when it goes out of scope, after the work
-/// queued on the device (a tuner in a long-lived process, whose context
-/// outlives it, would otherwise keep every candidate's code loaded).
-struct LoadedModule {
-  LoadedModule(runtime::CudaDevice &device, void *module) : device(device), module(module) {}
-  LoadedModule(const LoadedModule &) = delete;
-  LoadedModule &operator=(const LoadedModule &) = delete;
-  runtime::CudaDevice &device;
-  void *module;
-  ~LoadedModule() {
-    llvm::consumeError(device.synchronize());
-    device.unloadModule(module);
-  }
-};
-} // namespace
-
 llvm::Expected<std::shared_ptr<const Kernel>>
 mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneReport *report,
                              const TunerOptions &options) {
@@ -464,17 +447,17 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   size_t resultBytes = size_t(result.shape[0]) * result.shape[1] * (result.dtype == "f4" ? 4 : 2);
   setBytes += resultBytes;
   int sets = int(std::min<size_t>(8, (120u << 20) / setBytes + 1));
+  // Freed on return: a host program tunes many specs in one context.
+  runtime::ScopedBuffers buffers(**device);
   std::vector<std::vector<runtime::DevicePtr>> args(sets);
   for (int s = 0; s < sets; ++s) {
     for (const std::vector<uint8_t> &b : bytes) {
-      auto ptr = (*device)->alloc(b.size());
+      auto ptr = buffers.upload(b);
       if (!ptr)
         return ptr.takeError();
-      if (llvm::Error e = (*device)->copyToDevice(*ptr, b.data(), b.size()))
-        return std::move(e);
       args[s].push_back(*ptr);
     }
-    auto out = (*device)->alloc(resultBytes);
+    auto out = buffers.alloc(resultBytes);
     if (!out)
       return out.takeError();
     args[s].push_back(*out);
@@ -485,7 +468,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
   // behind the hold kernel so that the host's launches do not pace them.
   const int chain = spec->programmaticLaunch ? 8 : 1;
   (*device)->setProgrammaticLaunches(spec->programmaticLaunch);
-  std::optional<LoadedModule> hold;
+  std::optional<runtime::ScopedModule> hold;
   if (chain > 1) {
     auto loaded = (*device)->loadModule(runtime::kHoldQueuePtx);
     if (!loaded)
@@ -501,7 +484,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
     auto module = (*device)->loadModule(image);
     if (!module)
       return module.takeError();
-    LoadedModule loaded(**device, *module);
+    runtime::ScopedModule loaded(**device, *module);
     // Tensor maps name their set's buffers: encoded per set, before timing.
     std::vector<std::vector<runtime::TensorMap>> maps;
     for (int s = 0; s < sets; ++s) {
@@ -537,7 +520,7 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
     std::vector<float> times;
     for (int i = 0; i < launches; ++i) {
       if (hold)
-        if (llvm::Error e = (*device)->enqueue(hold->module, runtime::kHoldQueueKernel,
+        if (llvm::Error e = (*device)->enqueue(hold->get(), runtime::kHoldQueueKernel,
                                                runtime::LaunchShape{}, {}))
           return e;
       auto ms = (*device)->timeRegion([&] { return launchChain(i % sets); });
@@ -589,23 +572,27 @@ mlir::lowbit::jit::getOrTune(Driver &driver, const std::string &specText, TuneRe
     auto module = (*device)->loadModule(image);
     if (!module)
       return module.takeError();
-    LoadedModule loaded(**device, *module);
+    runtime::ScopedModule loaded(**device, *module);
     // Programmatic specs are checked as they were timed: the result of the
     // last of a chain of launches (every set holds the same operands), which
     // started behind the one before it.
-    // The results are cleared first, so that nothing but kernels runs
-    // between the launches.
-    int used = std::min(chain, sets), checked = (chain - 1) % sets;
+    // The results are poisoned (NaN bytes) first, so that an element the
+    // kernel never writes fails the check, and nothing but kernels runs
+    // between the launches. A result that accumulates starts from zero and
+    // takes one launch: a chain longer than the sets would add into a set
+    // twice (its timing clears the result before each launch).
+    int length = m.zeroResult ? 1 : chain;
+    int used = std::min(length, sets), checked = (length - 1) % sets;
     std::vector<std::vector<runtime::TensorMap>> maps;
     for (int s = 0; s < used; ++s) {
-      if (llvm::Error e = (*device)->fill(args[s].back(), resultBytes, 0))
+      if (llvm::Error e = (*device)->fill(args[s].back(), resultBytes, m.zeroResult ? 0 : 0xff))
         return std::move(e);
       auto encoded = runtime::encodeTensorMaps(**device, m, args[s]);
       if (!encoded)
         return encoded.takeError();
       maps.push_back(std::move(*encoded));
     }
-    for (int j = 0; j < chain; ++j)
+    for (int j = 0; j < length; ++j)
       if (llvm::Error e = (*device)->enqueue(*module, m.name, m.launch, args[j % sets],
                                              /*stream=*/nullptr, maps[j % sets]))
         return std::move(e);

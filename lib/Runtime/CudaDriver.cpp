@@ -471,6 +471,35 @@ void CudaDevice::unloadModule(void *module) {
   api->programmaticShared.clear();
 }
 
+ScopedModule::~ScopedModule() {
+  llvm::consumeError(device.synchronize());
+  device.unloadModule(module);
+}
+
+ScopedBuffers::~ScopedBuffers() {
+  if (buffers.empty())
+    return;
+  llvm::consumeError(device.synchronize());
+  for (DevicePtr buffer : buffers)
+    device.free(buffer);
+}
+
+llvm::Expected<DevicePtr> ScopedBuffers::alloc(size_t bytes) {
+  auto buffer = device.alloc(bytes);
+  if (buffer)
+    buffers.push_back(*buffer);
+  return buffer;
+}
+
+llvm::Expected<DevicePtr> ScopedBuffers::upload(llvm::ArrayRef<uint8_t> bytes) {
+  auto buffer = alloc(bytes.size());
+  if (!buffer)
+    return buffer.takeError();
+  if (llvm::Error e = device.copyToDevice(*buffer, bytes.data(), bytes.size()))
+    return std::move(e);
+  return *buffer;
+}
+
 llvm::Expected<TensorMap> CudaDevice::encodeTensorMap(DevicePtr base, uint64_t rows,
                                                       uint64_t rowBytes, uint32_t boxRows,
                                                       uint32_t boxBytes, uint32_t swizzle) {

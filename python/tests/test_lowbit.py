@@ -376,6 +376,7 @@ context = lowbit.Context("sm_90a", cache_dir="")
 counts = {}
 for launch in ("plain", "programmatic"):
     fake.fakeCudaClearLog()
+    live = fake.fakeCudaLiveAllocations()
     spec = "matmul m=1 n=1024 k=1024 a=e4m3:per_tensor w=s4 out=f32 launch=" + launch
     # The stand-in driver computes nothing, so no candidate's result matches
     # the host product: the tuner says so after timing them all.
@@ -386,6 +387,9 @@ for launch in ("plain", "programmatic"):
         assert "no candidate matched the host product" in str(error), error
     counts[launch] = collections.Counter(
         line.split()[0] for line in fake.fakeCudaLog().decode().splitlines())
+    # The operand sets are freed: a host program keeps its context while it
+    # tunes one spec after another.
+    assert fake.fakeCudaLiveAllocations() == live, (launch, live, fake.fakeCudaLiveAllocations())
 plain, programmatic = counts["plain"], counts["programmatic"]
 assert plain["launch"] > 0 and plain["launch-programmatic"] == 0, plain
 # The programmatic spec's plain launches are the hold kernel, one before
@@ -409,7 +413,8 @@ def test_tuner_times_programmatic_specs_in_programmatic_chains():
     """A spec with launch=programmatic is tuned as it will run: each
     candidate timed in chains of programmatic launches queued behind the hold
     kernel (on the stand-in driver, which logs them), a plain spec in single
-    plain launches; the tuner unloads every module it loaded."""
+    plain launches; the tuner unloads every module it loaded and frees every
+    buffer it allocated."""
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = os.pathsep.join(
         p for p in (env["LOWBIT_FAKE_CUDA_DIR"], env.get("LD_LIBRARY_PATH")) if p)

@@ -17,10 +17,12 @@
 // fakeCudaFailPushes(on) makes cuCtxPushCurrent fail,
 // fakeCudaCurrentDevice() the device of the calling thread's current context
 // (-1 without one), fakeCudaDepth() how many contexts the thread has pushed
-// and not popped, fakeCudaLog() / fakeCudaClearLog().
+// and not popped, fakeCudaLiveAllocations() how many device buffers are
+// allocated and not freed, fakeCudaLog() / fakeCudaClearLog().
 //
 //===----------------------------------------------------------------------===//
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -80,6 +82,8 @@ bool failPushes = false;
 // The calling thread's context stack; its top is the current context.
 thread_local std::vector<Context *> stack;
 thread_local int pushedNotPopped = 0;
+// Device buffers allocated and not yet freed.
+std::atomic<int> liveAllocations{0};
 Context *current() { return stack.empty() ? nullptr : stack.back(); }
 
 std::mutex logMutex;
@@ -111,6 +115,7 @@ void *fakeCudaStreamIn(void *context, int status) {
 void fakeCudaFailPushes(int on) { failPushes = on != 0; }
 int fakeCudaCurrentDevice() { return current() ? current()->device : -1; }
 int fakeCudaDepth() { return pushedNotPopped; }
+int fakeCudaLiveAllocations() { return liveAllocations; }
 const char *fakeCudaLog() {
   static std::string copy;
   std::lock_guard<std::mutex> lock(logMutex);
@@ -220,9 +225,12 @@ int cuMemAlloc_v2(unsigned long long *ptr, size_t bytes) {
   if (!current())
     return kInvalidContext;
   *ptr = reinterpret_cast<uintptr_t>(std::malloc(bytes));
+  ++liveAllocations;
   return kSuccess;
 }
 int cuMemFree_v2(unsigned long long ptr) {
+  if (ptr)
+    --liveAllocations;
   std::free(reinterpret_cast<void *>(ptr));
   return kSuccess;
 }

@@ -80,6 +80,10 @@ static cl::opt<Timing>
 /// The timing method's name, as the header line and the JSON give it.
 static const char *timingName() { return timing == Timing::Queued ? "queued" : "single"; }
 
+static llvm::Error error(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "lowbit-bench: " << message << "\n";
   return 1;
@@ -149,38 +153,47 @@ constexpr int64_t kGemvTokens = 16;
 llvm::Expected<double> deviceCopyUs(CudaDevice &device, size_t bytes) {
   size_t half = std::max<size_t>(bytes / 2 / 256 * 256, 256);
   int sets = int((200u << 20) / half + 1);
-  auto src = device.alloc(half * sets);
+  ScopedBuffers buffers(device);
+  auto src = buffers.alloc(half * sets);
   if (!src)
     return src.takeError();
-  auto dst = device.alloc(half * sets);
-  if (!dst) {
-    device.free(*src);
+  auto dst = buffers.alloc(half * sets);
+  if (!dst)
     return dst.takeError();
-  }
   auto ms = median(device, sets, [&](int s) {
     return device.copyOnDevice(*dst + s * half, *src + s * half, half);
   });
-  device.free(*src);
-  device.free(*dst);
   if (!ms)
     return ms.takeError();
   return *ms * 1000;
 }
 
-/// Uploads `bytes` into `copies` fresh buffers.
-llvm::Expected<std::vector<DevicePtr>> upload(CudaDevice &device,
-                                              const std::vector<uint8_t> &bytes,
-                                              int copies) {
+/// Uploads `bytes` into `copies` fresh buffers of `buffers`.
+llvm::Expected<std::vector<DevicePtr>> upload(ScopedBuffers &buffers,
+                                              const std::vector<uint8_t> &bytes, int copies) {
   std::vector<DevicePtr> ptrs;
   for (int c = 0; c < copies; ++c) {
-    auto ptr = device.alloc(bytes.size());
+    auto ptr = buffers.upload(bytes);
     if (!ptr)
       return ptr.takeError();
-    if (llvm::Error e = device.copyToDevice(*ptr, bytes.data(), bytes.size()))
-      return std::move(e);
     ptrs.push_back(*ptr);
   }
   return ptrs;
+}
+
+/// The tensor maps of each operand set, encoded before timing (they name
+/// their set's buffers).
+llvm::Expected<std::vector<std::vector<TensorMap>>>
+encodeSets(CudaDevice &device, const KernelManifest &manifest,
+           const std::vector<std::vector<DevicePtr>> &args) {
+  std::vector<std::vector<TensorMap>> maps;
+  for (const std::vector<DevicePtr> &set : args) {
+    auto encoded = encodeTensorMaps(device, manifest, set);
+    if (!encoded)
+      return encoded.takeError();
+    maps.push_back(std::move(*encoded));
+  }
+  return maps;
 }
 
 /// One printed and recorded benchmark row.
@@ -275,6 +288,8 @@ double relativeL2(llvm::ArrayRef<int32_t> got, llvm::ArrayRef<int32_t> want) {
 llvm::Expected<bool> benchBitplane(CudaDevice &device, CuBlas &blas, void *module,
                                    const KernelManifest &manifest, const std::string &path,
                                    double copyGBs, llvm::json::Array &json) {
+  // Freed on return: one process times hundreds of kernels.
+  ScopedBuffers buffers(device);
   const std::vector<KernelParam> &params = manifest.params;
   if (params.size() != 3 || params[0].shape.size() != 3 || params[1].shape.size() != 3)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -295,15 +310,15 @@ llvm::Expected<bool> benchBitplane(CudaDevice &device, CuBlas &blas, void *modul
   size_t resultBytes = size_t(m) * n * 4;
   size_t setBytes = packedA->size() + packedW->size() + resultBytes;
   int sets = int((200u << 20) / setBytes + 1);
-  auto aSets = upload(device, *packedA, sets);
+  auto aSets = upload(buffers, *packedA, sets);
   if (!aSets)
     return aSets.takeError();
-  auto wSets = upload(device, *packedW, sets);
+  auto wSets = upload(buffers, *packedW, sets);
   if (!wSets)
     return wSets.takeError();
   std::vector<std::vector<DevicePtr>> args(sets);
   for (int s = 0; s < sets; ++s) {
-    auto out = device.alloc(resultBytes);
+    auto out = buffers.alloc(resultBytes);
     if (!out)
       return out.takeError();
     args[s] = {(*aSets)[s], (*wSets)[s], *out};
@@ -327,20 +342,16 @@ llvm::Expected<bool> benchBitplane(CudaDevice &device, CuBlas &blas, void *modul
       got.insert(got.end(), all.begin() + r * n, all.begin() + (r + 1) * n);
     return relativeL2(got, reference);
   };
-  // Tensor maps name their set's buffers (none for today's bit-plane
-  // kernels, which stage with cp.async): encoded per set, before timing.
-  std::vector<std::vector<TensorMap>> maps;
-  for (int s = 0; s < sets; ++s) {
-    auto encoded = encodeTensorMaps(device, manifest, args[s]);
-    if (!encoded)
-      return encoded.takeError();
-    maps.push_back(std::move(*encoded));
-  }
+  // (No tensor maps for today's bit-plane kernels, which stage with
+  // cp.async.)
+  auto maps = encodeSets(device, manifest, args);
+  if (!maps)
+    return maps.takeError();
   // Poisoned, unless the kernel accumulates into its result.
   if (llvm::Error e =
           device.fill(args[0].back(), resultBytes, manifest.zeroResult ? 0 : 0xff))
     return std::move(e);
-  if (llvm::Error e = device.launch(module, manifest.name, manifest.launch, args[0], maps[0]))
+  if (llvm::Error e = device.launch(module, manifest.name, manifest.launch, args[0], (*maps)[0]))
     return std::move(e);
   auto ours = checkRows(args[0].back());
   if (!ours)
@@ -357,7 +368,7 @@ llvm::Expected<bool> benchBitplane(CudaDevice &device, CuBlas &blas, void *modul
                int64_t(rows.size()), 0, double(setBytes), *ours, {}, {}};
   auto ms = median(device, sets, [&](int s) {
     return device.enqueue(module, manifest.name, manifest.launch, args[s], /*stream=*/nullptr,
-                          maps[s]);
+                          (*maps)[s]);
   });
   if (!ms)
     return ms.takeError();
@@ -383,9 +394,9 @@ llvm::Expected<bool> benchBitplane(CudaDevice &device, CuBlas &blas, void *modul
   } else {
     std::vector<uint8_t> bx = values(a, p, m * k), bw = values(w, q, n * k);
     int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
-    auto blasX = upload(device, bx, 1);
-    auto blasW = upload(device, bw, blasSets);
-    auto blasY = device.alloc(resultBytes);
+    auto blasX = upload(buffers, bx, 1);
+    auto blasW = upload(buffers, bw, blasSets);
+    auto blasY = buffers.alloc(resultBytes);
     if (!blasX || !blasW || !blasY)
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "cannot allocate the cuBLAS operands");
@@ -409,6 +420,336 @@ llvm::Expected<bool> benchBitplane(CudaDevice &device, CuBlas &blas, void *modul
   }
   report(row, copyGBs, json);
   return right;
+}
+
+/// A matmul kernel's benchmark: checked against a float64 product of the
+/// same real values, then timed beside the vendor baseline (and, for
+/// decode-sized calls, a device copy of its bytes and chains of calls).
+/// Returns false when the kernel's output is wrong.
+llvm::Expected<bool> benchMatmul(CudaDevice &device, CuBlas &blas, void *module,
+                                 const KernelManifest &manifest, const std::string &path,
+                                 double copyGBs, llvm::json::Array &json) {
+  // Freed on return: one process times hundreds of kernels.
+  ScopedBuffers buffers(device);
+  bool right = true;
+  const std::vector<KernelParam> &params = manifest.params;
+  auto roleIndex = [&](llvm::StringRef role) -> int {
+    for (size_t i = 0; i < params.size(); ++i)
+      if (params[i].role == role)
+        return int(i);
+    return -1;
+  };
+  int xIndex = roleIndex("input"), wIndex = roleIndex("weight"),
+      sIndex = roleIndex("weight_scales"), xsIndex = roleIndex("input_scales");
+  if (xIndex < 0 || wIndex < 0 || sIndex < 0)
+    return error(path + ": a matmul kernel needs input, weight and weight_scales");
+  const KernelParam &resultParam = manifest.result();
+  if (params[xIndex].shape.size() != 2 || resultParam.shape.size() != 2 ||
+      resultParam.shape[0] != params[xIndex].shape[0])
+    return error(path + ": a matmul kernel takes an [M, K] input and an [M, N] result");
+  if (resultParam.dtype != "f4" && resultParam.dtype != "f2" && resultParam.dtype != "V2")
+    return error(path + ": a matmul kernel's result is f32, f16 or bf16, not '" +
+                 resultParam.dtype + "'");
+  int64_t m = params[xIndex].shape[0], k = params[xIndex].shape[1];
+  int64_t n = resultParam.shape[1];
+
+  // Codes drawn on all cores (seeded per parameter), reals and scales
+  // from one stream: a 28672 x 8192 weight is 235 M codes.
+  std::mt19937 rng(1);
+  std::vector<NpyArray> logical;
+  for (size_t i = 0; i + 1 < params.size(); ++i)
+    logical.push_back(randomArgument(params[i], rng, i + 1));
+
+  // Real activations are rounded to bf16 first, so that cuBLAS bf16 sees
+  // the numbers the kernel sees; then the real values both multiply.
+  bool quantizedInput = xsIndex >= 0;
+  if (!quantizedInput) {
+    NpyArray &a = logical[xIndex];
+    auto values = realValues(a);
+    if (!values)
+      return values.takeError();
+    for (size_t i = 0; i < values->size(); ++i) {
+      float v = float(halfBits(toHalfBits((*values)[i], true), true));
+      if (a.dtype == "f4") {
+        memcpy(&a.data[i * 4], &v, 4);
+      } else {
+        uint16_t bits = toHalfBits(v, a.dtype == "V2");
+        memcpy(&a.data[i * 2], &bits, 2);
+      }
+    }
+  }
+  auto real = realOperands(manifest, logical);
+  if (!real)
+    return real.takeError();
+  const std::vector<float> &x = real->x;
+  const std::vector<float> *weights = &real->w;
+  auto scaleValues = realValues(logical[sIndex]);
+  if (!scaleValues)
+    return scaleValues.takeError();
+  std::vector<float> scales = std::move(*scaleValues);
+
+  // Operand sets for our kernel, rotated past L2.
+  std::vector<std::vector<uint8_t>> bytes;
+  size_t resultBytes = size_t(m) * n * NpyArray{resultParam.dtype, {}, {}}.elementSize();
+  size_t setBytes = resultBytes;
+  for (size_t i = 0; i < logical.size(); ++i) {
+    auto b = deviceBytes(params[i], logical[i]);
+    if (!b)
+      return b.takeError();
+    setBytes += b->size();
+    bytes.push_back(std::move(*b));
+  }
+  int sets = int((200u << 20) / setBytes + 1);
+  std::vector<std::vector<DevicePtr>> args(sets);
+  for (const std::vector<uint8_t> &b : bytes) {
+    auto ptrs = upload(buffers, b, sets);
+    if (!ptrs)
+      return ptrs.takeError();
+    for (int s = 0; s < sets; ++s)
+      args[s].push_back((*ptrs)[s]);
+  }
+  for (int s = 0; s < sets; ++s) {
+    auto out = buffers.alloc(resultBytes);
+    if (!out)
+      return out.takeError();
+    args[s].push_back(*out);
+  }
+  auto maps = encodeSets(device, manifest, args);
+  if (!maps)
+    return maps.takeError();
+
+  // The vendor baseline: cuBLAS int8 on the same codes when both sides are
+  // int8, cuBLASLt fp8 on the same codes when both are e4m3 (per-tensor or
+  // per-channel weight scales, applied on the host like int8's), else
+  // cuBLAS bf16 on the real (dequantized) values.
+  // W4A8 with int8 or e4m3 activations is measured against int8 or FP8
+  // W8A8 of the same shape: its signed 4-bit codes are exact int8 and
+  // e4m3 values, so the vendor library runs the same product with 8-bit
+  // weights.
+  // (Codes with zero points are not the values cuBLAS would multiply.)
+  bool plainInt4 = params[wIndex].code == "i4" && params[wIndex].isSigned &&
+                   params[wIndex].granularity != "per_group" && roleIndex("weight_zero_points") < 0;
+  bool int4Int8 = quantizedInput && params[xIndex].code == "i8" && plainInt4;
+  bool int8Baseline =
+      int4Int8 || (quantizedInput && params[xIndex].code == "i8" && params[wIndex].code == "i8");
+  bool int4Fp8 = quantizedInput && params[xIndex].code == "f8E4M3FN" && plainInt4;
+  bool fp8Baseline =
+      int4Fp8 || (quantizedInput && params[xIndex].code == "f8E4M3FN" &&
+                  params[wIndex].code == "f8E4M3FN" && params[wIndex].granularity != "per_group");
+  bool codeBaseline = int8Baseline || fp8Baseline;
+  std::string baseline = int4Int8       ? "cuBLAS int8 W8A8"
+                         : int8Baseline ? "cuBLAS int8"
+                         : int4Fp8      ? "cuBLASLt fp8 W8A8"
+                         : fp8Baseline  ? "cuBLASLt fp8"
+                                        : "cuBLAS bf16";
+  std::vector<uint8_t> bx = codeBaseline ? logical[xIndex].data : bf16Bytes(x);
+  std::vector<uint8_t> bw = codeBaseline ? logical[wIndex].data : bf16Bytes(*weights);
+  if (int4Int8 || int4Fp8) {
+    // Each 4-bit code as the int8 or e4m3 code of its value (exact).
+    quant::CodeType s4 = quant::CodeType::integer(4, /*isSigned=*/true);
+    quant::CodeType wide = int4Fp8 ? quant::CodeType::floating(quant::FloatFormat::E4M3FN)
+                                   : quant::CodeType::integer(8, /*isSigned=*/true);
+    uint8_t asWide[16];
+    for (unsigned c = 0; c < 16; ++c)
+      asWide[c] = wide.encode(s4.decode(uint8_t(c)));
+    for (uint8_t &code : bw)
+      code = asWide[code & 15];
+  }
+  size_t baselineOut = size_t(m) * n * (int8Baseline ? 4 : 2);
+  int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
+  auto blasX = upload(buffers, bx, 1);
+  auto blasW = upload(buffers, bw, blasSets);
+  auto blasY = buffers.alloc(baselineOut);
+  if (!blasX || !blasW || !blasY)
+    return error("cannot allocate the cuBLAS operands");
+  auto runBaseline = [&](int s) {
+    if (int8Baseline)
+      return blas.linearInt8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+    if (fp8Baseline)
+      return blas.linearFp8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+    return blas.linearBf16(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+  };
+  // Only the cuBLASLt fp8 and the W4A8 int8 baselines may fail without
+  // stopping the run (cuBLAS int8 takes some shapes only): the note says
+  // why, and the row is printed without it.
+  bool baselineOk = true;
+  auto baselineFailed = [&](llvm::Error e) -> llvm::Error {
+    if (!fp8Baseline && !int4Int8)
+      return e;
+    llvm::errs() << "lowbit-bench: note: " << manifest.name << ": no " << baseline
+                 << " baseline: " << llvm::toString(std::move(e)) << "\n";
+    baselineOk = false;
+    return llvm::Error::success();
+  };
+
+  // Check both against a float64 product of the same values.
+  std::vector<int64_t> rows = checkedRows(m, n, k);
+  std::vector<double> reference = referenceRows(*real, rows);
+  // Set `s`'s result (the launches done) against the reference.
+  auto compareSet = [&](int s) -> llvm::Expected<Comparison> {
+    NpyArray ours{manifest.result().dtype, manifest.result().shape,
+                  std::vector<uint8_t>(resultBytes)};
+    if (llvm::Error e = device.copyToHost(ours.data.data(), args[s].back(), resultBytes))
+      return std::move(e);
+    auto oursValues = numericValues(pickRows(ours, rows, n));
+    if (!oursValues)
+      return oursValues.takeError();
+    return compareValues(*oursValues, reference, 0, 0);
+  };
+  // Poisoned (NaN bytes), so that an element the kernel never writes
+  // fails the check; a result that accumulates starts from zero.
+  if (llvm::Error e = device.fill(args[0].back(), resultBytes, manifest.zeroResult ? 0 : 0xff))
+    return std::move(e);
+  if (llvm::Error e = device.launch(module, manifest.name, manifest.launch, args[0], (*maps)[0]))
+    return std::move(e);
+  auto checked = compareSet(0);
+  if (!checked)
+    return checked.takeError();
+  Comparison oursErr = *checked;
+  if (llvm::Error e = runBaseline(0))
+    if (llvm::Error fatal = baselineFailed(std::move(e)))
+      return std::move(fatal);
+  std::optional<Comparison> theirErr;
+  if (baselineOk) {
+    if (llvm::Error e = device.synchronize())
+      return std::move(e);
+    NpyArray theirs{int8Baseline ? "i4" : "V2", {m, n}, std::vector<uint8_t>(baselineOut)};
+    if (llvm::Error e = device.copyToHost(theirs.data.data(), *blasY, baselineOut))
+      return std::move(e);
+    auto theirValues = numericValues(pickRows(theirs, rows, n));
+    if (!theirValues)
+      return theirValues.takeError();
+    if (codeBaseline) {
+      // Unscaled products of codes (s32 for int8, bf16 for fp8): apply the
+      // kernel's scales on the host.
+      auto xs = realValues(logical[xsIndex]);
+      if (!xs)
+        return xs.takeError();
+      bool perToken = params[xsIndex].shape[0] == m;
+      bool perChannel = params[sIndex].shape[0] == n;
+      for (size_t i = 0; i < rows.size(); ++i)
+        for (int64_t c = 0; c < n; ++c)
+          (*theirValues)[i * n + c] *=
+              double((*xs)[perToken ? rows[i] : 0]) * scales[perChannel ? c : 0];
+    }
+    theirErr = compareValues(*theirValues, reference, 0, 0);
+  }
+  if (oursErr.relativeL2 > 1e-2) {
+    llvm::errs() << "lowbit-bench: " << manifest.name
+                 << " output is wrong: " << oursErr.summary(0, 0) << "\n";
+    right = false;
+    if (!timeWrongResults)
+      return false;
+  }
+
+  // Time both, each on its rotated buffers. A kernel that accumulates
+  // into its result (split-K atomics) is timed with the clearing that
+  // each of its calls needs, as the JIT tuner times it.
+  auto ours_ms = median(device, sets, [&](int s) {
+    if (manifest.zeroResult)
+      if (llvm::Error e = device.fill(args[s].back(), resultBytes, 0))
+        return e;
+    return device.enqueue(module, manifest.name, manifest.launch, args[s],
+                          /*stream=*/nullptr, (*maps)[s]);
+  });
+  if (!ours_ms)
+    return ours_ms.takeError();
+  std::optional<double> blasUs;
+  if (baselineOk) {
+    auto blas_ms = median(device, blasSets, runBaseline);
+    if (blas_ms)
+      blasUs = *blas_ms * 1000;
+    else if (llvm::Error fatal = baselineFailed(blas_ms.takeError()))
+      return std::move(fatal);
+  }
+  std::optional<double> theirL2;
+  if (theirErr)
+    theirL2 = theirErr->relativeL2;
+  std::optional<double> sameSizeCopyUs;
+  if (m <= kGemvTokens) {
+    auto copyUs = deviceCopyUs(device, setBytes);
+    if (!copyUs)
+      return copyUs.takeError();
+    sameSizeCopyUs = *copyUs;
+  }
+  BenchRow row{manifest.name,
+               path,
+               manifest.config,
+               baseline,
+               m,
+               n,
+               k,
+               int64_t(rows.size()),
+               *ours_ms * 1000,
+               double(setBytes),
+               oursErr.relativeL2,
+               blasUs,
+               theirL2,
+               sameSizeCopyUs};
+  // Chains of decode calls, as consecutive layers of a serving loop: each
+  // call on the next buffer set, launched as usual and programmatically.
+  // Kernels whose result accumulates (K splits) need a clearing between
+  // calls, which a chain of layers would not have.
+  if (chain > 0 && m <= kGemvTokens && manifest.launch.dependentLaunch && !manifest.zeroResult) {
+    // Sets repeat past the last: together they are larger than L2.
+    int length = chain, chainSets = std::min<int>(chain, sets);
+    for (bool programmatic : {false, true}) {
+      device.setProgrammaticLaunches(programmatic);
+      auto chain_ms = median(device, sets, [&](int s) -> llvm::Error {
+        for (int i = 0; i < length; ++i) {
+          int set = (s * length + i) % sets;
+          if (llvm::Error e = device.enqueue(module, manifest.name, manifest.launch, args[set],
+                                             /*stream=*/nullptr, (*maps)[set]))
+            return e;
+        }
+        return llvm::Error::success();
+      });
+      if (!chain_ms)
+        return chain_ms.takeError();
+      (programmatic ? row.chainProgrammaticUs : row.chainUs) = *chain_ms * 1000 / length;
+    }
+    // A programmatic chain's results, each set's result poisoned first.
+    for (int i = 0; i < chainSets; ++i)
+      if (llvm::Error e = device.fill(args[i].back(), resultBytes, 0xff))
+        return std::move(e);
+    for (int i = 0; i < chainSets; ++i)
+      if (llvm::Error e = device.enqueue(module, manifest.name, manifest.launch, args[i],
+                                         /*stream=*/nullptr, (*maps)[i]))
+        return std::move(e);
+    device.setProgrammaticLaunches(false);
+    if (llvm::Error e = device.synchronize())
+      return std::move(e);
+    for (int i = 0; i < chainSets; ++i) {
+      auto chained = compareSet(i);
+      if (!chained)
+        return chained.takeError();
+      if (chained->relativeL2 > std::max(1e-2, 2 * oursErr.relativeL2)) {
+        llvm::errs() << "lowbit-bench: " << manifest.name << " call " << i
+                     << " of a programmatic chain is wrong: " << chained->summary(0, 0) << "\n";
+        right = false;
+      }
+    }
+  }
+  report(row, copyGBs, json);
+  return right;
+}
+
+/// One manifest's kernel, loaded for its benchmark and unloaded after.
+llvm::Expected<bool> benchManifest(CudaDevice &device, CuBlas &blas, const std::string &path,
+                                   double copyGBs, llvm::json::Array &json) {
+  auto manifest = KernelManifest::load(path);
+  if (!manifest)
+    return manifest.takeError();
+  auto ptx = llvm::MemoryBuffer::getFile(manifest->imagePath);
+  if (!ptx)
+    return error(manifest->imagePath + ": cannot read");
+  auto module = device.loadModule((*ptx)->getBuffer().str());
+  if (!module)
+    return module.takeError();
+  ScopedModule loaded(device, *module);
+  if (manifest->params.front().layout == "bits")
+    return benchBitplane(device, blas, *module, *manifest, path, copyGBs, json);
+  return benchMatmul(device, blas, *module, *manifest, path, copyGBs, json);
 }
 
 } // namespace
@@ -458,335 +799,18 @@ int main(int argc, char **argv) {
                                "relL2", "base L2", "copy us", "%cp=");
   llvm::json::Array rows_json;
   int status = 0;
+  // A hard failure (a manifest that cannot be read, a CUDA error) stops the
+  // run; the kernels timed before it are still written to --json, beside
+  // the error.
+  std::string hardError;
   for (const std::string &path : manifests) {
-    auto manifest = KernelManifest::load(path);
-    if (!manifest)
-      return fail(llvm::toString(manifest.takeError()));
-    const std::vector<KernelParam> &params = manifest->params;
-    auto ptx = llvm::MemoryBuffer::getFile(manifest->imagePath);
-    if (!ptx)
-      return fail(manifest->imagePath + ": cannot read");
-    auto module = (*device)->loadModule((*ptx)->getBuffer().str());
-    if (!module)
-      return fail(llvm::toString(module.takeError()));
-    if (params.front().layout == "bits") {
-      auto correct = benchBitplane(**device, **blas, *module, *manifest, path, copyGBs,
-                                   rows_json);
-      if (!correct)
-        return fail(llvm::toString(correct.takeError()));
-      if (!*correct)
-        status = 1;
-      continue;
+    auto correct = benchManifest(**device, **blas, path, copyGBs, rows_json);
+    if (!correct) {
+      hardError = llvm::toString(correct.takeError());
+      break;
     }
-    auto roleIndex = [&](llvm::StringRef role) -> int {
-      for (size_t i = 0; i < params.size(); ++i)
-        if (params[i].role == role)
-          return int(i);
-      return -1;
-    };
-    int xIndex = roleIndex("input"), wIndex = roleIndex("weight"),
-        sIndex = roleIndex("weight_scales"),
-        xsIndex = roleIndex("input_scales");
-    if (xIndex < 0 || wIndex < 0 || sIndex < 0)
-      return fail(path + ": a matmul kernel needs input, weight and weight_scales");
-    const KernelParam &resultParam = manifest->result();
-    if (params[xIndex].shape.size() != 2 || resultParam.shape.size() != 2 ||
-        resultParam.shape[0] != params[xIndex].shape[0])
-      return fail(path + ": a matmul kernel takes an [M, K] input and an [M, N] result");
-    if (resultParam.dtype != "f4" && resultParam.dtype != "f2" && resultParam.dtype != "V2")
-      return fail(path + ": a matmul kernel's result is f32, f16 or bf16, not '" +
-                  resultParam.dtype + "'");
-    int64_t m = params[xIndex].shape[0], k = params[xIndex].shape[1];
-    int64_t n = resultParam.shape[1];
-
-    // Codes drawn on all cores (seeded per parameter), reals and scales
-    // from one stream: a 28672 x 8192 weight is 235 M codes.
-    std::mt19937 rng(1);
-    std::vector<NpyArray> logical;
-    for (size_t i = 0; i + 1 < params.size(); ++i)
-      logical.push_back(randomArgument(params[i], rng, i + 1));
-
-    // Real activations are rounded to bf16 first, so that cuBLAS bf16 sees
-    // the numbers the kernel sees; then the real values both multiply.
-    bool quantizedInput = xsIndex >= 0;
-    if (!quantizedInput) {
-      NpyArray &a = logical[xIndex];
-      auto values = realValues(a);
-      if (!values)
-        return fail(llvm::toString(values.takeError()));
-      for (size_t i = 0; i < values->size(); ++i) {
-        float v = float(halfBits(toHalfBits((*values)[i], true), true));
-        if (a.dtype == "f4") {
-          memcpy(&a.data[i * 4], &v, 4);
-        } else {
-          uint16_t bits = toHalfBits(v, a.dtype == "V2");
-          memcpy(&a.data[i * 2], &bits, 2);
-        }
-      }
-    }
-    auto real = realOperands(*manifest, logical);
-    if (!real)
-      return fail(llvm::toString(real.takeError()));
-    const std::vector<float> &x = real->x;
-    const std::vector<float> *weights = &real->w;
-    auto scaleValues = realValues(logical[sIndex]);
-    if (!scaleValues)
-      return fail(llvm::toString(scaleValues.takeError()));
-    std::vector<float> scales = std::move(*scaleValues);
-
-    // Operand sets for our kernel, rotated past L2.
-    std::vector<std::vector<uint8_t>> bytes;
-    size_t resultBytes = size_t(m) * n * NpyArray{resultParam.dtype, {}, {}}.elementSize();
-    size_t setBytes = resultBytes;
-    for (size_t i = 0; i < logical.size(); ++i) {
-      auto b = deviceBytes(params[i], logical[i]);
-      if (!b)
-        return fail(llvm::toString(b.takeError()));
-      setBytes += b->size();
-      bytes.push_back(std::move(*b));
-    }
-    int sets = int((200u << 20) / setBytes + 1);
-    std::vector<std::vector<DevicePtr>> args(sets);
-    for (const std::vector<uint8_t> &b : bytes) {
-      auto ptrs = upload(**device, b, sets);
-      if (!ptrs)
-        return fail(llvm::toString(ptrs.takeError()));
-      for (int s = 0; s < sets; ++s)
-        args[s].push_back((*ptrs)[s]);
-    }
-    for (int s = 0; s < sets; ++s) {
-      auto out = (*device)->alloc(resultBytes);
-      if (!out)
-        return fail(llvm::toString(out.takeError()));
-      args[s].push_back(*out);
-    }
-    // Tensor maps name their set's buffers: encoded per set, before timing.
-    std::vector<std::vector<TensorMap>> maps;
-    for (int s = 0; s < sets; ++s) {
-      auto encoded = encodeTensorMaps(**device, *manifest, args[s]);
-      if (!encoded)
-        return fail(llvm::toString(encoded.takeError()));
-      maps.push_back(std::move(*encoded));
-    }
-
-    // The vendor baseline: cuBLAS int8 on the same codes when both sides are
-    // int8, cuBLASLt fp8 on the same codes when both are e4m3 (per-tensor or
-    // per-channel weight scales, applied on the host like int8's), else
-    // cuBLAS bf16 on the real (dequantized) values.
-    // W4A8 with int8 or e4m3 activations is measured against int8 or FP8
-    // W8A8 of the same shape: its signed 4-bit codes are exact int8 and
-    // e4m3 values, so the vendor library runs the same product with 8-bit
-    // weights.
-    // (Codes with zero points are not the values cuBLAS would multiply.)
-    bool plainInt4 = params[wIndex].code == "i4" && params[wIndex].isSigned &&
-                     params[wIndex].granularity != "per_group" &&
-                     roleIndex("weight_zero_points") < 0;
-    bool int4Int8 = quantizedInput && params[xIndex].code == "i8" && plainInt4;
-    bool int8Baseline = int4Int8 || (quantizedInput && params[xIndex].code == "i8" &&
-                                     params[wIndex].code == "i8");
-    bool int4Fp8 = quantizedInput && params[xIndex].code == "f8E4M3FN" && plainInt4;
-    bool fp8Baseline = int4Fp8 || (quantizedInput && params[xIndex].code == "f8E4M3FN" &&
-                                   params[wIndex].code == "f8E4M3FN" &&
-                                   params[wIndex].granularity != "per_group");
-    bool codeBaseline = int8Baseline || fp8Baseline;
-    std::string baseline = int4Int8       ? "cuBLAS int8 W8A8"
-                           : int8Baseline ? "cuBLAS int8"
-                           : int4Fp8      ? "cuBLASLt fp8 W8A8"
-                           : fp8Baseline ? "cuBLASLt fp8"
-                                         : "cuBLAS bf16";
-    std::vector<uint8_t> bx = codeBaseline ? logical[xIndex].data : bf16Bytes(x);
-    std::vector<uint8_t> bw = codeBaseline ? logical[wIndex].data : bf16Bytes(*weights);
-    if (int4Int8 || int4Fp8) {
-      // Each 4-bit code as the int8 or e4m3 code of its value (exact).
-      quant::CodeType s4 = quant::CodeType::integer(4, /*isSigned=*/true);
-      quant::CodeType wide = int4Fp8 ? quant::CodeType::floating(quant::FloatFormat::E4M3FN)
-                                     : quant::CodeType::integer(8, /*isSigned=*/true);
-      uint8_t asWide[16];
-      for (unsigned c = 0; c < 16; ++c)
-        asWide[c] = wide.encode(s4.decode(uint8_t(c)));
-      for (uint8_t &code : bw)
-        code = asWide[code & 15];
-    }
-    size_t baselineOut = size_t(m) * n * (int8Baseline ? 4 : 2);
-    int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
-    auto blasX = upload(**device, bx, 1);
-    auto blasW = upload(**device, bw, blasSets);
-    auto blasY = (*device)->alloc(baselineOut);
-    if (!blasX || !blasW || !blasY)
-      return fail("cannot allocate the cuBLAS operands");
-    auto runBaseline = [&](int s) {
-      if (int8Baseline)
-        return (*blas)->linearInt8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
-      if (fp8Baseline)
-        return (*blas)->linearFp8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
-      return (*blas)->linearBf16(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
-    };
-    // Only the cuBLASLt fp8 and the W4A8 int8 baselines may fail without
-    // stopping the run (cuBLAS int8 takes some shapes only): the note says
-    // why, and the row is printed without it.
-    bool baselineOk = true;
-    auto baselineFailed = [&](llvm::Error e) {
-      if (!fp8Baseline && !int4Int8)
-        return fail(llvm::toString(std::move(e)));
-      llvm::errs() << "lowbit-bench: note: " << manifest->name << ": no " << baseline
-                   << " baseline: " << llvm::toString(std::move(e)) << "\n";
-      baselineOk = false;
-      return 0;
-    };
-
-    // Check both against a float64 product of the same values.
-    std::vector<int64_t> rows = checkedRows(m, n, k);
-    std::vector<double> reference = referenceRows(*real, rows);
-    // Set `s`'s result (the launches done) against the reference.
-    auto compareSet = [&](int s) -> llvm::Expected<Comparison> {
-      NpyArray ours{manifest->result().dtype, manifest->result().shape,
-                    std::vector<uint8_t>(resultBytes)};
-      if (llvm::Error e = (*device)->copyToHost(ours.data.data(), args[s].back(), resultBytes))
-        return std::move(e);
-      auto oursValues = numericValues(pickRows(ours, rows, n));
-      if (!oursValues)
-        return oursValues.takeError();
-      return compareValues(*oursValues, reference, 0, 0);
-    };
-    // Poisoned (NaN bytes), so that an element the kernel never writes
-    // fails the check; a result that accumulates starts from zero.
-    if (llvm::Error e =
-            (*device)->fill(args[0].back(), resultBytes, manifest->zeroResult ? 0 : 0xff))
-      return fail(llvm::toString(std::move(e)));
-    if (llvm::Error e =
-            (*device)->launch(*module, manifest->name, manifest->launch, args[0], maps[0]))
-      return fail(llvm::toString(std::move(e)));
-    auto checked = compareSet(0);
-    if (!checked)
-      return fail(llvm::toString(checked.takeError()));
-    Comparison oursErr = *checked;
-    if (llvm::Error e = runBaseline(0))
-      if (int code = baselineFailed(std::move(e)))
-        return code;
-    std::optional<Comparison> theirErr;
-    if (baselineOk) {
-      if (llvm::Error e = (*device)->synchronize())
-        return fail(llvm::toString(std::move(e)));
-      NpyArray theirs{int8Baseline ? "i4" : "V2", {m, n},
-                      std::vector<uint8_t>(baselineOut)};
-      if (llvm::Error e = (*device)->copyToHost(theirs.data.data(), *blasY, baselineOut))
-        return fail(llvm::toString(std::move(e)));
-      auto theirValues = numericValues(pickRows(theirs, rows, n));
-      if (!theirValues)
-        return fail(llvm::toString(theirValues.takeError()));
-      if (codeBaseline) {
-        // Unscaled products of codes (s32 for int8, bf16 for fp8): apply the
-        // kernel's scales on the host.
-        auto xs = realValues(logical[xsIndex]);
-        if (!xs)
-          return fail(llvm::toString(xs.takeError()));
-        bool perToken = params[xsIndex].shape[0] == m;
-        bool perChannel = params[sIndex].shape[0] == n;
-        for (size_t i = 0; i < rows.size(); ++i)
-          for (int64_t c = 0; c < n; ++c)
-            (*theirValues)[i * n + c] *= double((*xs)[perToken ? rows[i] : 0]) *
-                                         scales[perChannel ? c : 0];
-      }
-      theirErr = compareValues(*theirValues, reference, 0, 0);
-    }
-    if (oursErr.relativeL2 > 1e-2) {
-      llvm::errs() << "lowbit-bench: " << manifest->name << " output is wrong: "
-                   << oursErr.summary(0, 0) << "\n";
+    if (!*correct)
       status = 1;
-      if (!timeWrongResults)
-        continue;
-    }
-
-    // Time both, each on its rotated buffers. A kernel that accumulates
-    // into its result (split-K atomics) is timed with the clearing that
-    // each of its calls needs, as the JIT tuner times it.
-    auto ours_ms = median(**device, sets, [&](int s) {
-      if (manifest->zeroResult)
-        if (llvm::Error e = (*device)->fill(args[s].back(), resultBytes, 0))
-          return e;
-      return (*device)->enqueue(*module, manifest->name, manifest->launch, args[s],
-                                /*stream=*/nullptr, maps[s]);
-    });
-    if (!ours_ms)
-      return fail(llvm::toString(ours_ms.takeError()));
-    std::optional<double> blasUs;
-    if (baselineOk) {
-      auto blas_ms = median(**device, blasSets, runBaseline);
-      if (blas_ms)
-        blasUs = *blas_ms * 1000;
-      else if (int code = baselineFailed(blas_ms.takeError()))
-        return code;
-    }
-    std::optional<double> theirL2;
-    if (theirErr)
-      theirL2 = theirErr->relativeL2;
-    std::optional<double> sameSizeCopyUs;
-    if (m <= kGemvTokens) {
-      auto copyUs = deviceCopyUs(**device, setBytes);
-      if (!copyUs)
-        return fail(llvm::toString(copyUs.takeError()));
-      sameSizeCopyUs = *copyUs;
-    }
-    BenchRow row{manifest->name,
-                 path,
-                 manifest->config,
-                 baseline,
-                 m,
-                 n,
-                 k,
-                 int64_t(rows.size()),
-                 *ours_ms * 1000,
-                 double(setBytes),
-                 oursErr.relativeL2,
-                 blasUs,
-                 theirL2,
-                 sameSizeCopyUs};
-    // Chains of decode calls, as consecutive layers of a serving loop: each
-    // call on the next buffer set, launched as usual and programmatically.
-    // Kernels whose result accumulates (K splits) need a clearing between
-    // calls, which a chain of layers would not have.
-    if (chain > 0 && m <= kGemvTokens && manifest->launch.dependentLaunch &&
-        !manifest->zeroResult) {
-      // Sets repeat past the last: together they are larger than L2.
-      int length = chain, chainSets = std::min<int>(chain, sets);
-      for (bool programmatic : {false, true}) {
-        (*device)->setProgrammaticLaunches(programmatic);
-        auto chain_ms = median(**device, sets, [&](int s) -> llvm::Error {
-          for (int i = 0; i < length; ++i) {
-            int set = (s * length + i) % sets;
-            if (llvm::Error e = (*device)->enqueue(*module, manifest->name, manifest->launch,
-                                                   args[set], /*stream=*/nullptr, maps[set]))
-              return e;
-          }
-          return llvm::Error::success();
-        });
-        if (!chain_ms)
-          return fail(llvm::toString(chain_ms.takeError()));
-        (programmatic ? row.chainProgrammaticUs : row.chainUs) = *chain_ms * 1000 / length;
-      }
-      // A programmatic chain's results, each set's result poisoned first.
-      for (int i = 0; i < chainSets; ++i)
-        if (llvm::Error e = (*device)->fill(args[i].back(), resultBytes, 0xff))
-          return fail(llvm::toString(std::move(e)));
-      for (int i = 0; i < chainSets; ++i)
-        if (llvm::Error e = (*device)->enqueue(*module, manifest->name, manifest->launch, args[i],
-                                               /*stream=*/nullptr, maps[i]))
-          return fail(llvm::toString(std::move(e)));
-      (*device)->setProgrammaticLaunches(false);
-      if (llvm::Error e = (*device)->synchronize())
-        return fail(llvm::toString(std::move(e)));
-      for (int i = 0; i < chainSets; ++i) {
-        auto chained = compareSet(i);
-        if (!chained)
-          return fail(llvm::toString(chained.takeError()));
-        if (chained->relativeL2 > std::max(1e-2, 2 * oursErr.relativeL2)) {
-          llvm::errs() << "lowbit-bench: " << manifest->name << " call " << i
-                       << " of a programmatic chain is wrong: " << chained->summary(0, 0) << "\n";
-          status = 1;
-        }
-      }
-    }
-    report(row, copyGBs, rows_json);
   }
   if (!jsonFile.empty()) {
     llvm::json::Object root{
@@ -797,10 +821,14 @@ int main(int argc, char **argv) {
         {"results", std::move(rows_json)}};
     if (!(*blas)->ltLibrary().empty())
       root["cublaslt"] = (*blas)->ltLibrary();
+    if (!hardError.empty())
+      root["error"] = hardError;
     if (llvm::Error e = writeFileAtomically(jsonFile, [&](llvm::raw_ostream &os) {
           os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
         }))
       return fail(llvm::toString(std::move(e)));
   }
+  if (!hardError.empty())
+    return fail(hardError);
   return status;
 }

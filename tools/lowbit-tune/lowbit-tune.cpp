@@ -92,7 +92,11 @@ int main(int argc, char **argv) {
     llvm::errs() << "\r" << std::string(width + 80, ' ') << "\r";
     if (!kernel) {
       ++failures;
-      llvm::outs() << todo[i] << ": " << llvm::toString(kernel.takeError()) << "\n";
+      std::string message = llvm::toString(kernel.takeError());
+      llvm::outs() << todo[i] << ": " << message << "\n";
+      // The report lists every spec asked for, in order: a failed one with
+      // its error.
+      rows.push_back(llvm::json::Object{{"spec", todo[i]}, {"error", message}});
       continue;
     }
     std::string status = report.cached ? "cached" : report.tuned ? "" : "not tuned";

@@ -15,10 +15,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mlir::lowbit::runtime {
 
-/// A device buffer (freed by the owning CudaDevice's destructor or free()).
+/// A device buffer, freed by CudaDevice::free() or a ScopedBuffers that owns
+/// it. (~CudaDevice releases the primary context, which frees its buffers
+/// only where no one else, such as a host program's CUDA runtime, retains
+/// it.)
 using DevicePtr = uint64_t;
 
 /// An encoded TMA descriptor (the driver's opaque CUtensorMap). Kernels take
@@ -161,6 +165,40 @@ private:
   int device = 0;
   void *context = nullptr;
   bool programmaticLaunches = false;
+};
+
+/// A module of a CudaDevice, unloaded when this goes out of scope, after the
+/// work queued on the device: a process whose context outlives a loop over
+/// kernels (the tuner, lowbit-bench) would otherwise keep every one loaded.
+class ScopedModule {
+public:
+  ScopedModule(CudaDevice &device, void *module) : device(device), module(module) {}
+  ScopedModule(const ScopedModule &) = delete;
+  ScopedModule &operator=(const ScopedModule &) = delete;
+  ~ScopedModule();
+  void *get() const { return module; }
+
+private:
+  CudaDevice &device;
+  void *module;
+};
+
+/// Device buffers freed together when this goes out of scope, after the
+/// work queued on the device (for the same reason: the tuner's operand sets
+/// are up to 120 MiB per tuned spec, lowbit-bench's 200 MiB per kernel).
+class ScopedBuffers {
+public:
+  explicit ScopedBuffers(CudaDevice &device) : device(device) {}
+  ScopedBuffers(const ScopedBuffers &) = delete;
+  ScopedBuffers &operator=(const ScopedBuffers &) = delete;
+  ~ScopedBuffers();
+  llvm::Expected<DevicePtr> alloc(size_t bytes);
+  /// A fresh buffer holding a copy of `bytes`.
+  llvm::Expected<DevicePtr> upload(llvm::ArrayRef<uint8_t> bytes);
+
+private:
+  CudaDevice &device;
+  std::vector<DevicePtr> buffers;
 };
 
 /// PTX of `kHoldQueueKernel`: one thread spinning on %globaltimer for 100

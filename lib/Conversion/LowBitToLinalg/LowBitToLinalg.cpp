@@ -64,6 +64,20 @@ Value emptyLike(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   return tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
 }
 
+/// An empty [M, N] tensor of a product's result type `shape`: a dynamic M
+/// is dim `mDim` of `mSource`, a dynamic N dim `nDim` of `nSource` (the
+/// operands the sizes come from differ: emptyLike would read N from the
+/// wrong one).
+Value emptyProduct(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elementType,
+                   Value mSource, int64_t mDim, Value nSource, int64_t nDim) {
+  SmallVector<Value> dynamicSizes;
+  if (ShapedType::isDynamic(shape[0]))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, mSource, mDim));
+  if (ShapedType::isDynamic(shape[1]))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, nSource, nDim));
+  return tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
+}
+
 Value filled(OpBuilder &b, Location loc, Value empty, Value value) {
   return linalg::FillOp::create(b, loc, value, empty).getResult(0);
 }
@@ -581,10 +595,9 @@ struct MatmulLowering : LowBitPattern<MatmulOp> {
     MLIRContext *ctx = rewriter.getContext();
     AffineExpr m, n, k;
     bindDims(ctx, m, n, k);
-    Value acc = filled(
-        rewriter, loc,
-        emptyLike(rewriter, loc, type.getShape(), f32Type(rewriter), a),
-        f32Const(rewriter, loc, 0.0));
+    Value acc = filled(rewriter, loc,
+                       emptyProduct(rewriter, loc, type.getShape(), f32Type(rewriter), a, 0, w, 0),
+                       f32Const(rewriter, loc, 0.0));
     auto product = linalg::GenericOp::create(
         rewriter, loc, acc.getType(), ValueRange{a, w}, acc,
         {AffineMap::get(3, 0, {m, k}, ctx), AffineMap::get(3, 0, {n, k}, ctx),
@@ -663,9 +676,10 @@ struct BitplaneMatmulLowering : LowBitPattern<BitplaneMatmulOp> {
     bindDims(ctx, p, q, m, n, k);
     Value zero = arith::ConstantOp::create(rewriter, loc,
                                            rewriter.getI32IntegerAttr(0));
+    // Input planes [P, M, K], weight planes [Q, N, K].
     Value acc = filled(rewriter, loc,
-                       emptyLike(rewriter, loc, type.getShape(),
-                                 type.getElementType(), adaptor.getInput()),
+                       emptyProduct(rewriter, loc, type.getShape(), type.getElementType(),
+                                    adaptor.getInput(), 1, adaptor.getWeight(), 1),
                        zero);
     // Each plane pair adds 2^(p+q) * (+1 if the bits agree, else -1).
     auto generic = linalg::GenericOp::create(
@@ -780,10 +794,11 @@ struct LutMatmulLowering : LowBitPattern<LutMatmulOp> {
         rewriter, loc, getElementTypeOrSelf(adaptor.getScales().getType()));
     ScalarReader tableReader = ScalarReader::create(
         rewriter, loc, getElementTypeOrSelf(table.getType()));
-    Value acc = filled(
-        rewriter, loc,
-        emptyLike(rewriter, loc, type.getShape(), f32Type(rewriter), table),
-        f32Const(rewriter, loc, 0.0));
+    // Table [M, K / g, 2^g], weight indices [P, N, K / g].
+    Value acc = filled(rewriter, loc,
+                       emptyProduct(rewriter, loc, type.getShape(), f32Type(rewriter), table, 0,
+                                    adaptor.getWeight(), 1),
+                       f32Const(rewriter, loc, 0.0));
     auto generic = linalg::GenericOp::create(
         rewriter, loc, acc.getType(),
         ValueRange{adaptor.getWeight(), adaptor.getScales()}, acc,
