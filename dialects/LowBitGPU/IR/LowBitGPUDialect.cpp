@@ -114,6 +114,11 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, S
     return emitError() << "thread-block clusters need the wgmma strategy";
   if (streamK && (strategy != Strategy::Wgmma || !persistent || !cluster.empty()))
     return emitError() << "stream_k needs the wgmma strategy, a persistent grid and no cluster";
+  // Only wgmma's grid can be persistent; the other strategies would ignore
+  // the field (and a config that says what its kernel does not do is not
+  // one the cache should key on).
+  if (persistent && strategy != Strategy::Wgmma)
+    return emitError() << "persistent grids need the wgmma strategy";
   if (claimK < 0)
     return emitError() << "claim_k must not be negative, got " << claimK;
   if (claimK && (!streamK || !isWgmmaShortTokenTile(mma[0])))

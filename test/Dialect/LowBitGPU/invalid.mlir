@@ -55,6 +55,11 @@ func.func private @f() attributes {c = #lowbit_gpu.config<strategy = wgmma, bloc
 
 // -----
 
+// expected-error @+1 {{persistent grids need the wgmma strategy}}
+func.func private @f() attributes {c = #lowbit_gpu.config<strategy = tma_gemv, block = [16, 32, 512], warp = [16, 32], mma = [16, 8, 16], mma_type = f16, stages = 2, persistent = true>}
+
+// -----
+
 // expected-error @+1 {{thread-block clusters need the wgmma strategy}}
 func.func private @f() attributes {c = #lowbit_gpu.config<strategy = mma_sync, block = [128, 128, 32], warp = [64, 64], mma = [16, 8, 16], mma_type = f16, cluster = [2, 1]>}
 
