@@ -29,6 +29,8 @@
 #                  up to 8 tokens, as packed weights)
 #   mM-fp8-t8-sm   the same weights on wgmma's 8-token tile (128 rows, 6
 #                  stages, stream-K), their default before tma_gemv read them
+#   mM[-fp8]-t8    packed weights on that tile (2 to 8 tokens: against
+#                  tma_gemv, the default there)
 #   mM[-fp8]-r32-kK on the narrow layers (4096 x 4096, 1024 x 4096,
 #                  4096 x 14336, 4096 x 11008; defaults and these only): 32-row blocks
 #                  with K splits K (1: none); with the split that tma_gemv's
@@ -45,7 +47,9 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
             m16-fp8-short-r256 m16-short-r128-claim4 m16-short-r128-claim8
             m16-fp8-short-r128-claim4 m16-fp8-short-r128-claim8
             m16-short-r128-claim16 m16-fp8-short-r128-claim16 m1-fp8-sm m4-fp8-sm m16-fp8-sm
-            m16-fp8-short-r192-sm m1-fp8-t8-sm m4-fp8-t8-sm"
+            m16-fp8-short-r192-sm m1-fp8-t8-sm m4-fp8-t8-sm
+            m2 m8 m2-fp8 m8-fp8 m2-fp8-sm m8-fp8-sm m2-t8 m4-t8 m8-t8 m2-fp8-t8 m4-fp8-t8
+            m8-fp8-t8 m2-fp8-t8-sm m8-fp8-t8-sm"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")
     variants="m1 m16 m1-fp8 m16-fp8 m1-r32-k$old m16-r32-k$old m1-fp8-r32-k$old m16-fp8-r32-k$old
@@ -77,7 +81,7 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
       claim=""; [[ $variant == *-claim* ]] && claim=", claim_k = ${variant##*-claim}"
       config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [$m, $r, 256], warp = [$m, 64], mma = [$m, 64, 32], mma_type = $act, stages = 6, persistent = true, stream_k = true$claim>}"
     fi
-    [[ $variant == *-t8-sm ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [8, 128, 256], warp = [8, 64], mma = [8, 64, 32], mma_type = $act, stages = 6, persistent = true, stream_k = true>}"
+    [[ $variant == *-t8 || $variant == *-t8-sm ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [8, 128, 256], warp = [8, 64], mma = [8, 64, 32], mma_type = $act, stages = 6, persistent = true, stream_k = true>}"
     [[ $variant == *-wgmma ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = $act, stages = 4, persistent = true>}"
     cat > "$out/w4a8-$variant-n$n-k$k.mlir" <<MLIR
 func.func @decode(%x: tensor<${m}x${k}x${act}>, %xs: tensor<${m}x1xf32>,
