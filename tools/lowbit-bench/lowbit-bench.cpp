@@ -48,28 +48,32 @@ using namespace mlir::lowbit;
 using namespace mlir::lowbit::runtime;
 namespace cl = llvm::cl;
 
-static cl::list<std::string> manifests(cl::Positional, cl::desc("<manifest.json>..."),
-                                       cl::OneOrMore);
-static cl::opt<int> runs("runs", cl::desc("Timed launches per kernel"), cl::init(200));
-static cl::opt<int> deviceOrdinal("device", cl::desc("CUDA device to time on (ordinal)"),
-                                  cl::init(0));
+/// This tool's options: --help lists them, not the hundreds LLVM's
+/// libraries register (they stay accepted).
+static cl::OptionCategory toolOptions("lowbit-bench options");
+static cl::list<std::string> manifests(cl::Positional, cl::cat(toolOptions),
+                                       cl::desc("<manifest.json>..."), cl::OneOrMore);
+static cl::opt<int> runs("runs", cl::cat(toolOptions), cl::desc("Timed launches per kernel"),
+                         cl::init(200));
+static cl::opt<int> deviceOrdinal("device", cl::cat(toolOptions),
+                                  cl::desc("CUDA device to time on (ordinal)"), cl::init(0));
 static cl::opt<int> chain(
-    "chain",
+    "chain", cl::cat(toolOptions),
     cl::desc("Decode-sized kernels that may be launched programmatically (a manifest's "
              "\"dependent_launch\") are also timed in chains of this many calls on consecutive "
              "buffer sets, as consecutive layers run, with and without programmatic dependent "
              "launches (0: not)"),
     cl::init(8));
 static cl::opt<bool> timeWrongResults(
-    "time-wrong-results",
+    "time-wrong-results", cl::cat(toolOptions),
     cl::desc("Time a kernel whose output is wrong too (bounds measured on hand-edited PTX); "
              "the error is still reported, its row shows it and the exit status is 1"),
     cl::init(false));
-static cl::opt<std::string> jsonFile("json", cl::desc("Write results as JSON"),
-                                     cl::init(""));
+static cl::opt<std::string> jsonFile("json", cl::cat(toolOptions),
+                                     cl::desc("Write results as JSON"), cl::init(""));
 enum class Timing { Queued, Single };
 static cl::opt<Timing>
-    timing("timing", cl::desc("How each call is timed"),
+    timing("timing", cl::cat(toolOptions), cl::desc("How each call is timed"),
            cl::values(clEnumValN(Timing::Queued, "queued",
                                  "behind a 100 us kernel, so that the host's launch overhead runs "
                                  "while the GPU is busy (the default)"),
@@ -756,6 +760,7 @@ llvm::Expected<bool> benchManifest(CudaDevice &device, CuBlas &blas, const std::
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "lowbit benchmark against cuBLAS\n");
   if (runs < 1)
     return fail("--runs must be at least 1, not " + llvm::Twine(runs.getValue()));

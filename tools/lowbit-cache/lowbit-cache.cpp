@@ -22,13 +22,20 @@
 using namespace mlir::lowbit::jit;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> command(cl::Positional, cl::desc("list | clear | prune | get"),
-                                    cl::Required);
-static cl::opt<std::string> dir("dir", cl::desc("Cache folder"), cl::init(""));
-static cl::opt<uint64_t> maxSize("max-size", cl::desc("prune: keep at most this many bytes"),
+/// This tool's options: --help lists them, not the hundreds LLVM's
+/// libraries register (they stay accepted).
+static cl::OptionCategory toolOptions("lowbit-cache options");
+static cl::opt<std::string> command(cl::Positional, cl::cat(toolOptions),
+                                    cl::desc("list | clear | prune | get"), cl::Required);
+static cl::opt<std::string> dir("dir", cl::cat(toolOptions), cl::desc("Cache folder"),
+                                cl::init(""));
+static cl::opt<uint64_t> maxSize("max-size", cl::cat(toolOptions),
+                                 cl::desc("prune: keep at most this many bytes"),
                                  cl::init(uint64_t(1) << 30));
-static cl::opt<std::string> spec("spec", cl::desc("get: the op spec"), cl::init(""));
-static cl::opt<std::string> arch("arch", cl::desc("get: target chip"), cl::init("sm_90a"));
+static cl::opt<std::string> spec("spec", cl::cat(toolOptions), cl::desc("get: the op spec"),
+                                 cl::init(""));
+static cl::opt<std::string> arch("arch", cl::cat(toolOptions), cl::desc("get: target chip"),
+                                 cl::init("sm_90a"));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "lowbit-cache: " << message << "\n";
@@ -37,6 +44,7 @@ static int fail(const llvm::Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "lowbit kernel cache\n");
   std::string folder = dir.empty() ? defaultCacheDir() : dir.getValue();
   if (folder.empty())

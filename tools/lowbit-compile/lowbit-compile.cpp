@@ -32,26 +32,32 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"),
+/// This tool's options: --help lists them, not the hundreds LLVM's
+/// libraries register (they stay accepted).
+static cl::OptionCategory toolOptions("lowbit-compile options");
+static cl::opt<std::string> inputFile(cl::Positional, cl::cat(toolOptions), cl::desc("<file.mlir>"),
                                       cl::init(""));
-static cl::opt<std::string> specText("spec", cl::desc("A one-line op spec instead of a file"),
+static cl::opt<std::string> specText("spec", cl::cat(toolOptions),
+                                     cl::desc("A one-line op spec instead of a file"),
                                      cl::init(""));
-static cl::opt<std::string> arch(
-    "arch", cl::desc("sm_80, sm_86, sm_89, sm_90 or sm_90a"), cl::init("sm_90a"));
-static cl::opt<std::string> outputFile("o", cl::desc("PTX (.ptx) or cubin (.cubin) output"),
+static cl::opt<std::string> arch("arch", cl::cat(toolOptions),
+                                 cl::desc("sm_80, sm_86, sm_89, sm_90 or sm_90a"),
+                                 cl::init("sm_90a"));
+static cl::opt<std::string> outputFile("o", cl::cat(toolOptions),
+                                       cl::desc("PTX (.ptx) or cubin (.cubin) output"),
                                        cl::Required);
-static cl::opt<std::string> manifestFile("manifest",
-                                         cl::desc("JSON launch manifest"),
-                                         cl::init(""));
-static cl::opt<std::string> configText(
-    "config", cl::desc("A #lowbit_gpu.config for every matmul instead of the default"),
-    cl::init(""));
-static cl::opt<bool> autotune(
-    "autotune",
-    cl::desc("With --spec: the tuned config from the kernel cache, tuned now on GPU 0 "
-             "when missing (the default config without a GPU)"),
-    cl::init(false));
-static cl::opt<bool> timings("timings",
+static cl::opt<std::string> manifestFile("manifest", cl::cat(toolOptions),
+                                         cl::desc("JSON launch manifest"), cl::init(""));
+static cl::opt<std::string>
+    configText("config", cl::cat(toolOptions),
+               cl::desc("A #lowbit_gpu.config for every matmul instead of the default"),
+               cl::init(""));
+static cl::opt<bool>
+    autotune("autotune", cl::cat(toolOptions),
+             cl::desc("With --spec: the tuned config from the kernel cache, tuned now on GPU 0 "
+                      "when missing (the default config without a GPU)"),
+             cl::init(false));
+static cl::opt<bool> timings("timings", cl::cat(toolOptions),
                              cl::desc("Print the time spent in MLIR, LLVM and ptxas"),
                              cl::init(false));
 
@@ -89,6 +95,7 @@ static int writeOutputs(const std::string &image, size_t kernels, llvm::json::Ob
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "lowbit GPU compiler\n");
   if (inputFile.empty() == specText.empty())
     return fail("give a .mlir file or --spec, one of them");

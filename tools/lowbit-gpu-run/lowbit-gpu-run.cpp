@@ -27,36 +27,38 @@
 using namespace mlir::lowbit;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> manifestFile(cl::Positional,
-                                         cl::desc("<manifest.json>"),
-                                         cl::Required);
-static cl::opt<std::string> kernelName("kernel",
-                                       cl::desc("Kernel (default: the only one)"),
-                                       cl::init(""));
-static cl::list<std::string> inputs("input",
+/// This tool's options: --help lists them, not the hundreds LLVM's
+/// libraries register (they stay accepted).
+static cl::OptionCategory toolOptions("lowbit-gpu-run options");
+static cl::opt<std::string> manifestFile(cl::Positional, cl::cat(toolOptions),
+                                         cl::desc("<manifest.json>"), cl::Required);
+static cl::opt<std::string> kernelName("kernel", cl::cat(toolOptions),
+                                       cl::desc("Kernel (default: the only one)"), cl::init(""));
+static cl::list<std::string> inputs("input", cl::cat(toolOptions),
                                     cl::desc("Operands in parameter order (.npy)"));
-static cl::opt<std::string> inputDir(
-    "input-dir",
-    cl::desc("Folder of argN.npy files (lowbit-run --save-inputs): each "
-             "parameter takes the function argument the manifest names"),
-    cl::init(""));
-static cl::opt<std::string> outputFile("output", cl::desc("Result (.npy)"),
+static cl::opt<std::string>
+    inputDir("input-dir", cl::cat(toolOptions),
+             cl::desc("Folder of argN.npy files (lowbit-run --save-inputs): each "
+                      "parameter takes the function argument the manifest names"),
+             cl::init(""));
+static cl::opt<std::string> outputFile("output", cl::cat(toolOptions), cl::desc("Result (.npy)"),
                                        cl::init(""));
-static cl::opt<std::string> expectFile("expect",
-                                       cl::desc("Reference result (.npy)"),
-                                       cl::init(""));
+static cl::opt<std::string> expectFile("expect", cl::cat(toolOptions),
+                                       cl::desc("Reference result (.npy)"), cl::init(""));
 static cl::opt<unsigned> launches(
-    "launches",
+    "launches", cl::cat(toolOptions),
     cl::desc("Launch the kernel this many times, each on a fresh result, and check the last "
              "(kernels that leave state in their module for the next launch)"),
     cl::init(1));
-static cl::opt<int> deviceOrdinal("device", cl::desc("CUDA device to run on (ordinal)"),
-                                  cl::init(0));
-static cl::opt<double> relTolerance("rtol", cl::init(1e-3));
-static cl::opt<double> absTolerance("atol", cl::init(1e-3));
-static cl::opt<double> maxRelativeL2(
-    "max-rel-l2", cl::desc("Also fail when ||y - ref|| / ||ref|| exceeds this"),
-    cl::init(-1.0));
+static cl::opt<int> deviceOrdinal("device", cl::cat(toolOptions),
+                                  cl::desc("CUDA device to run on (ordinal)"), cl::init(0));
+static cl::opt<double> relTolerance("rtol", cl::cat(toolOptions),
+                                    cl::desc("Relative tolerance of --expect"), cl::init(1e-3));
+static cl::opt<double> absTolerance("atol", cl::cat(toolOptions),
+                                    cl::desc("Absolute tolerance of --expect"), cl::init(1e-3));
+static cl::opt<double> maxRelativeL2("max-rel-l2", cl::cat(toolOptions),
+                                     cl::desc("Also fail when ||y - ref|| / ||ref|| exceeds this"),
+                                     cl::init(-1.0));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "lowbit-gpu-run: " << message << "\n";
@@ -65,6 +67,7 @@ static int fail(const llvm::Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "lowbit GPU kernel runner\n");
   if (llvm::Error error = mlir::lowbit::checkTolerances(relTolerance, absTolerance, maxRelativeL2))
     return fail(llvm::toString(std::move(error)));

@@ -23,17 +23,21 @@
 namespace cl = llvm::cl;
 using namespace mlir::lowbit;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.safetensors>"),
-                                      cl::Required);
-static cl::opt<std::string> format("format", cl::desc("awq or gptq"), cl::Required);
-static cl::opt<std::string> layer("layer", cl::desc("Layer name prefix"),
-                                  cl::Required);
-static cl::opt<std::string> outDir("out-dir", cl::desc("Output folder"),
+/// This tool's options: --help lists them, not the hundreds LLVM's
+/// libraries register (they stay accepted).
+static cl::OptionCategory toolOptions("lowbit-import options");
+static cl::opt<std::string> inputFile(cl::Positional, cl::cat(toolOptions),
+                                      cl::desc("<file.safetensors>"), cl::Required);
+static cl::opt<std::string> format("format", cl::cat(toolOptions), cl::desc("awq or gptq"),
                                    cl::Required);
-static cl::opt<int> zeroOffset(
-    "gptq-zero-offset",
-    cl::desc("Added to stored GPTQ zero points (1: original format, 0: gptq_v2)"),
-    cl::init(1));
+static cl::opt<std::string> layer("layer", cl::cat(toolOptions), cl::desc("Layer name prefix"),
+                                  cl::Required);
+static cl::opt<std::string> outDir("out-dir", cl::cat(toolOptions), cl::desc("Output folder"),
+                                   cl::Required);
+static cl::opt<int>
+    zeroOffset("gptq-zero-offset", cl::cat(toolOptions),
+               cl::desc("Added to stored GPTQ zero points (1: original format, 0: gptq_v2)"),
+               cl::init(1));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "lowbit-import: " << message << "\n";
@@ -42,6 +46,7 @@ static int fail(const llvm::Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "AWQ / GPTQ layer importer\n");
   if (format != "awq" && format != "gptq")
     return fail("--format must be awq or gptq, got '" + format + "'");

@@ -44,51 +44,55 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"),
+/// This tool's options: --help lists them, not the hundreds LLVM's
+/// libraries register (they stay accepted).
+static cl::OptionCategory toolOptions("lowbit-run options");
+static cl::opt<std::string> inputFile(cl::Positional, cl::cat(toolOptions), cl::desc("<file.mlir>"),
                                       cl::init(""));
-static cl::opt<std::string> entry("entry", cl::desc("Function to run"),
+static cl::opt<std::string> entry("entry", cl::cat(toolOptions), cl::desc("Function to run"),
                                   cl::init(""));
-static cl::list<std::string> inputs("input",
+static cl::list<std::string> inputs("input", cl::cat(toolOptions),
                                     cl::desc("Argument values, in order (.npy)"));
-static cl::opt<unsigned> seed(
-    "seed",
-    cl::desc("Generate arguments without --input: reals uniform in [-1, 1), "
-             "codes uniform over their finite values (f8E8M0FNU scales over "
-             "2^-7..2^7), 1-D integer tensors a random permutation"),
-    cl::init(1));
+static cl::opt<unsigned>
+    seed("seed", cl::cat(toolOptions),
+         cl::desc("Generate arguments without --input: reals uniform in [-1, 1), "
+                  "codes uniform over their finite values (f8E8M0FNU scales over "
+                  "2^-7..2^7), 1-D integer tensors a random permutation"),
+         cl::init(1));
 static cl::list<unsigned>
-    nonNegative("nonnegative", cl::CommaSeparated,
+    nonNegative("nonnegative", cl::CommaSeparated, cl::cat(toolOptions),
                 cl::desc("Generated arguments (by index) drawn non-negative: reals in [0, 1), "
                          "float codes over their finite non-negative values, integer codes below "
                          "half their range, bipolar codes with their top bit set (positive), other "
                          "integers in 0..8 (data that is not zero-mean, where sums cancel)"));
-static cl::opt<std::string> saveInputs(
-    "save-inputs",
-    cl::desc("Write the arguments used (given or generated) to DIR/arg<i>.npy"),
-    cl::init(""));
-static cl::list<std::string> outputs("output",
+static cl::opt<std::string>
+    saveInputs("save-inputs", cl::cat(toolOptions),
+               cl::desc("Write the arguments used (given or generated) to DIR/arg<i>.npy"),
+               cl::init(""));
+static cl::list<std::string> outputs("output", cl::cat(toolOptions),
                                      cl::desc("Where to write results (.npy)"));
-static cl::list<std::string> compare(
-    "compare", cl::desc("Compare two .npy files: --compare GOT --compare EXPECTED"));
-static cl::opt<double> relTolerance("rtol", cl::desc("Relative tolerance"),
-                            cl::init(1e-5));
-static cl::opt<double> absTolerance("atol", cl::desc("Absolute tolerance"),
-                            cl::init(1e-6));
-static cl::opt<double> maxRelativeL2(
-    "max-rel-l2",
-    cl::desc("Also fail a comparison whose relative L2 error exceeds this"),
-    cl::init(-1.0));
-static cl::opt<bool> onGPU(
-    "gpu",
-    cl::desc("Also compile the function's lowbit.matmul, bitplane_matmul or lut_matmul "
-             "for --arch, run it on GPU 0 with the same arguments, and compare with the "
-             "CPU result (--rtol, --atol)"),
-    cl::init(false));
-static cl::opt<std::string> arch("arch", cl::desc("--gpu: target chip"), cl::init("sm_90a"));
-static cl::opt<std::string> rawType(
-    "raw-type",
-    cl::desc("Element type of raw 'V1' items in --compare (e.g. f8E4M3FN)"),
-    cl::init(""));
+static cl::list<std::string>
+    compare("compare", cl::cat(toolOptions),
+            cl::desc("Compare two .npy files: --compare GOT --compare EXPECTED"));
+static cl::opt<double> relTolerance("rtol", cl::cat(toolOptions), cl::desc("Relative tolerance"),
+                                    cl::init(1e-5));
+static cl::opt<double> absTolerance("atol", cl::cat(toolOptions), cl::desc("Absolute tolerance"),
+                                    cl::init(1e-6));
+static cl::opt<double>
+    maxRelativeL2("max-rel-l2", cl::cat(toolOptions),
+                  cl::desc("Also fail a comparison whose relative L2 error exceeds this"),
+                  cl::init(-1.0));
+static cl::opt<bool>
+    onGPU("gpu", cl::cat(toolOptions),
+          cl::desc("Also compile the function's lowbit.matmul, bitplane_matmul or lut_matmul "
+                   "for --arch, run it on GPU 0 with the same arguments, and compare with the "
+                   "CPU result (--rtol, --atol)"),
+          cl::init(false));
+static cl::opt<std::string> arch("arch", cl::cat(toolOptions), cl::desc("--gpu: target chip"),
+                                 cl::init("sm_90a"));
+static cl::opt<std::string>
+    rawType("raw-type", cl::cat(toolOptions),
+            cl::desc("Element type of raw 'V1' items in --compare (e.g. f8E4M3FN)"), cl::init(""));
 
 namespace {
 
@@ -375,6 +379,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerPassManagerCLOptions();
   registerMLIRContextCLOptions();
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "lowbit CPU reference runner\n");
   if (llvm::Error error = mlir::lowbit::checkTolerances(relTolerance, absTolerance, maxRelativeL2))
     return fail(llvm::toString(std::move(error)));

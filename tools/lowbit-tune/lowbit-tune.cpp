@@ -22,16 +22,23 @@
 using namespace mlir::lowbit::jit;
 namespace cl = llvm::cl;
 
-static cl::list<std::string> specs("spec", cl::desc("A spec to tune (repeatable)"));
-static cl::opt<std::string> shapesFile("shapes", cl::desc("JSON list of specs"), cl::init(""));
-static cl::opt<std::string> arch("arch", cl::desc("Target chip"), cl::init("sm_90a"));
-static cl::opt<std::string> cacheDir("cache-dir", cl::desc("Kernel cache folder"),
-                                     cl::init(""));
-static cl::opt<int> runs("runs", cl::desc("Timed launches per candidate"), cl::init(30));
-static cl::opt<int> deviceOrdinal("device", cl::desc("CUDA device to tune on (ordinal)"),
-                                  cl::init(0));
-static cl::opt<std::string> jsonFile("json", cl::desc("Write the report as JSON"),
-                                     cl::init(""));
+/// This tool's options: --help lists them, not the hundreds LLVM's
+/// libraries register (they stay accepted).
+static cl::OptionCategory toolOptions("lowbit-tune options");
+static cl::list<std::string> specs("spec", cl::cat(toolOptions),
+                                   cl::desc("A spec to tune (repeatable)"));
+static cl::opt<std::string> shapesFile("shapes", cl::cat(toolOptions),
+                                       cl::desc("JSON list of specs"), cl::init(""));
+static cl::opt<std::string> arch("arch", cl::cat(toolOptions), cl::desc("Target chip"),
+                                 cl::init("sm_90a"));
+static cl::opt<std::string> cacheDir("cache-dir", cl::cat(toolOptions),
+                                     cl::desc("Kernel cache folder"), cl::init(""));
+static cl::opt<int> runs("runs", cl::cat(toolOptions), cl::desc("Timed launches per candidate"),
+                         cl::init(30));
+static cl::opt<int> deviceOrdinal("device", cl::cat(toolOptions),
+                                  cl::desc("CUDA device to tune on (ordinal)"), cl::init(0));
+static cl::opt<std::string> jsonFile("json", cl::cat(toolOptions),
+                                     cl::desc("Write the report as JSON"), cl::init(""));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "lowbit-tune: " << message << "\n";
@@ -40,6 +47,7 @@ static int fail(const llvm::Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "lowbit autotuner\n");
   std::vector<std::string> todo(specs.begin(), specs.end());
   if (!shapesFile.empty()) {
