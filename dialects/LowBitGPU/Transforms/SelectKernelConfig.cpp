@@ -249,6 +249,11 @@ FailureOr<Type> selectMmaType(Operation *op, Type act, Type weight,
     return Type(FloatTF32Type::get(ctx));
   if (isa<IntegerType>(act)) {
     unsigned bits = act.getIntOrFloatBitWidth();
+    // The kernels read integer activations as bytes or packed nibbles.
+    if (bits != 4 && bits != 8)
+      return op->emitOpError() << "GPU kernels take integer activations of 8 bits (W8A8, W4A8) "
+                                  "or 4 bits (W4A4), not "
+                               << bits;
     if (bits <= 4 && getCodeBitWidth(weight) <= 4 && target.hasNativeInt4Mma())
       return Type(IntegerType::get(ctx, 4));
     return Type(IntegerType::get(ctx, 8));

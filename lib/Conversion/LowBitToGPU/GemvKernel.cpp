@@ -115,6 +115,12 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     p.codeBits = bits; // the streaming path only (checked below)
   else if (byteCodes && (!layout || packed))
     p.codeBits = 8;
+  else if ((bits == 2 || bits == 4) && packed)
+    return unsupported("packed " + Twine(bits) + "-bit rows of K = " + Twine(p.k) +
+                       " codes (rows of whole bytes: K a multiple of " + Twine(8 / bits) + ")");
+  else if (bits < 8 && !layout)
+    return unsupported(Twine(bits) + "-bit weights without a layout (give the weight type "
+                                     "#lowbit.layout<packed>: codes packed along K)");
   else
     return unsupported("these weight codes or this layout (" +
                        Twine(typeString(weight)) + ")");

@@ -145,9 +145,26 @@ struct LowerMatmulToGPUPass
     auto target = module->getAttrOfType<lowbit::gpu::TargetAttr>(
         lowbit::gpu::LowBitGPUDialect::kTargetAttrName);
     int64_t numSMs = target ? target.getNumSMs() : 0;
+    // The kernels' module takes a fixed name, which nothing else may hold
+    // (a module lowered twice, or one that names its own module so).
+    constexpr llvm::StringLiteral kKernelsName = "lowbit_kernels";
+    if (Operation *holder = SymbolTable::lookupSymbolIn(module, kKernelsName)) {
+      holder->emitError() << "the symbol name '" << kKernelsName
+                          << "' is the module lowbit's GPU kernels go into; rename this "
+                          << holder->getName() << " (or is the module lowered already?)";
+      return signalPassFailure();
+    }
     WalkResult result = module.walk([&](Operation *op) {
       if (!isa<MatmulOp, BitplaneMatmulOp, LutMatmulOp>(op))
         return WalkResult::advance();
+      // Products are host-level ops that become a kernel and its launch;
+      // inside device code there is nothing to launch them from.
+      if (auto device = op->getParentOfType<::mlir::gpu::GPUModuleOp>()) {
+        op->emitOpError() << "is inside gpu.module @" << device.getName()
+                          << ": lowbit products are host-level ops, each lowered to a kernel of "
+                             "its own";
+        return WalkResult::interrupt();
+      }
       auto config = op->getAttrOfType<lowbit::gpu::ConfigAttr>(
           lowbit::gpu::LowBitGPUDialect::kConfigAttrName);
       if (!config) {
@@ -160,7 +177,7 @@ struct LowerMatmulToGPUPass
         return WalkResult::interrupt();
       if (!kernels) {
         b.setInsertionPointToEnd(module.getBody());
-        kernels = ::mlir::gpu::GPUModuleOp::create(b, op->getLoc(), "lowbit_kernels");
+        kernels = ::mlir::gpu::GPUModuleOp::create(b, op->getLoc(), kKernelsName);
         module->setAttr(::mlir::gpu::GPUDialect::getContainerModuleAttrName(),
                         b.getUnitAttr());
       }

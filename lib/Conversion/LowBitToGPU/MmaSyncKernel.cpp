@@ -166,6 +166,9 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
       p.weightBits = 4;
     else if (byteCodes && (!layout || packed))
       p.weightBits = 8;
+    else if (bits == 4 && !layout)
+      return unsupported("4-bit weights without a layout (give the weight type "
+                         "#lowbit.layout<packed>: codes packed along K)");
     else
       return unsupported("the weights " + Twine(typeString(weight)) +
                          " with real activations");

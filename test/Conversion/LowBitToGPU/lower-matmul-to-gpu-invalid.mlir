@@ -661,3 +661,69 @@ func.func @producer_registers_above_launch(%x: tensor<256x1024xf8E4M3FN>, %xs: t
   %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0, scale_type = f32> input_scheme #lowbit.quant<storage = f8E4M3FN, granularity = per_tensor, scale_type = f32> weight_scales(%s) input_scales(%xs) {lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [128, 128, 256], warp = [128, 64], mma = [64, 64, 32], mma_type = f8E4M3FN, stages = 4, persistent = true, producer_registers = 176>} : (tensor<256x1024xf8E4M3FN>, tensor<128x1024xi4, #lowbit.layout<sign_magnitude>>, tensor<128x1xf32>, tensor<1x1xf32>) -> tensor<256x128xbf16>
   return %y : tensor<256x128xbf16>
 }
+
+// -----
+
+// Integer activations other than 8 or 4 bits: said as such (the rules built
+// a K tile of 512 / 6 codes, and the error blamed the mma shape).
+func.func @six_bit_activations(%x: tensor<1x512xi6>, %w: tensor<128x512xi4>, %s: tensor<128x1xf16>, %xs: tensor<1x1xf32>) -> tensor<1x128xf32> {
+  // expected-error @+1 {{GPU kernels take integer activations of 8 bits (W8A8, W4A8) or 4 bits (W4A4), not 6}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_channel, axis = 0> input_scheme #lowbit.quant<storage = i6, scale_type = f32> weight_scales(%s) input_scales(%xs) : (tensor<1x512xi6>, tensor<128x512xi4>, tensor<128x1xf16>, tensor<1x1xf32>) -> tensor<1x128xf32>
+  return %y : tensor<1x128xf32>
+}
+
+// -----
+
+// Packed rows that end inside a byte: the error names K (it said the codes
+// or the layout were unsupported, and listed packed i2 as supported).
+func.func @packed_rows_of_part_bytes(%x: tensor<1x34xf16>, %w: tensor<64x34xi2, #lowbit.layout<packed>>, %s: tensor<1x1xf16>) -> tensor<1x64xf16> {
+  // expected-error @+1 {{does not support packed 2-bit rows of K = 34 codes (rows of whole bytes: K a multiple of 4)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i2> weight_scales(%s) : (tensor<1x34xf16>, tensor<64x34xi2, #lowbit.layout<packed>>, tensor<1x1xf16>) -> tensor<1x64xf16>
+  return %y : tensor<1x64xf16>
+}
+
+// -----
+
+// 4-bit weights without a layout: the error says which layout to give, on
+// the GEMV and on mma_sync.
+func.func @unpacked_four_bit_decode(%x: tensor<1x256xf16>, %w: tensor<128x256xi4>, %s: tensor<128x2xf16>) -> tensor<1x128xf16> {
+  // expected-error @+1 {{does not support 4-bit weights without a layout (give the weight type #lowbit.layout<packed>: codes packed along K)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<1x256xf16>, tensor<128x256xi4>, tensor<128x2xf16>) -> tensor<1x128xf16>
+  return %y : tensor<1x128xf16>
+}
+
+// -----
+
+func.func @unpacked_four_bit_prefill(%x: tensor<64x256xf16>, %w: tensor<128x256xi4>, %s: tensor<128x2xf16>) -> tensor<64x128xf16> {
+  // expected-error @+1 {{the mma_sync strategy does not support 4-bit weights without a layout (give the weight type #lowbit.layout<packed>: codes packed along K)}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i4, granularity = per_group, axis = 1, group_size = 128> weight_scales(%s) : (tensor<64x256xf16>, tensor<128x256xi4>, tensor<128x2xf16>) -> tensor<64x128xf16>
+  return %y : tensor<64x128xf16>
+}
+
+// -----
+
+// A product inside device code has nothing to launch it from (it ended in
+// "failed to legalize operation 'func.func'").
+module attributes {gpu.container_module} {
+  gpu.module @dev {
+    func.func @inside_a_gpu_module(%x: tensor<16x256xf16>, %w: tensor<256x256xi8>, %s: tensor<256x1xf16>) -> tensor<16x256xf16> {
+      // expected-error @+1 {{is inside gpu.module @dev: lowbit products are host-level ops, each lowered to a kernel of its own}}
+      %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<16x256xf16>, tensor<256x256xi8>, tensor<256x1xf16>) -> tensor<16x256xf16>
+      return %y : tensor<16x256xf16>
+    }
+  }
+}
+
+// -----
+
+// The kernels' module name is taken (it failed as a redefinition, pointed
+// at the product).
+module attributes {gpu.container_module} {
+  // expected-error @+1 {{the symbol name 'lowbit_kernels' is the module lowbit's GPU kernels go into; rename this gpu.module (or is the module lowered already?)}}
+  gpu.module @lowbit_kernels {
+  }
+  func.func @kernels_name_taken(%x: tensor<16x256xf16>, %w: tensor<256x256xi8>, %s: tensor<256x1xf16>) -> tensor<16x256xf16> {
+    %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<16x256xf16>, tensor<256x256xi8>, tensor<256x1xf16>) -> tensor<16x256xf16>
+    return %y : tensor<16x256xf16>
+  }
+}
