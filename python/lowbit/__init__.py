@@ -157,6 +157,12 @@ def set_programmatic_launches(on=True):
         context.set_programmatic_launches(on)
 
 
+def _programmatic_launches_on():
+    """Whether set_programmatic_launches is on (lowbit.torch's specs then
+    say launch=programmatic)."""
+    return _programmatic_launches
+
+
 def compile(spec, arch="sm_90a", config=None):
     """The kernel of a one-line spec, e.g. "matmul m=1 n=4096 k=4096 a=f16
     w=u4:g128:zp" (see include/lowbit/JIT/Spec.h)."""

@@ -3,9 +3,38 @@ import numpy as np
 import torch
 
 from . import (LowbitError, QuantizedWeight, check_weight, compile, dequantize, pack_codes,
-               quantize, weight_layout)
+               pack_sign_magnitude, quantize, weight_layout)
+from . import _programmatic_launches_on
 
 _DTYPES = {torch.float16: "f16", torch.bfloat16: "bf16", torch.float32: "f32"}
+# A manifest's .npy dtype of real values (scales) as torch's.
+_NPY_DTYPES = {"f2": torch.float16, "V2": torch.bfloat16, "f4": torch.float32}
+# Quantized activations (matmul's `activations`): each the code's largest
+# finite value, which a token's largest magnitude is scaled to.
+_ACTIVATION_MAX = {"e4m3": 448.0, "i8": 127.0}
+
+
+def quantize_activations(x, codes):
+    """x [M, K] (a real torch tensor) as `codes` ("e4m3" or "i8") with one
+    f32 scale per token: (codes [M, K] of torch.float8_e4m3fn or int8,
+    scales [M, 1]), each token scaled so that its largest magnitude is the
+    code's largest value (448 or 127; a token of zeros gets scale 1).
+    x ~ codes * scales."""
+    if codes not in _ACTIVATION_MAX:
+        raise LowbitError("activations are quantized to e4m3 or i8, not %r" % (codes,))
+    if codes == "e4m3" and not hasattr(torch, "float8_e4m3fn"):
+        raise LowbitError("e4m3 activations need torch with float8_e4m3fn (2.1 or newer)")
+    if x.dim() != 2:
+        raise LowbitError("quantize_activations: x must be [M, K], got %s" % (tuple(x.shape),))
+    real = x.float()
+    amax = real.abs().amax(dim=1, keepdim=True)
+    scales = torch.where(amax > 0, amax / _ACTIVATION_MAX[codes], torch.ones_like(amax))
+    scaled = real / scales
+    if codes == "e4m3":  # |scaled| <= 448: rounds to the nearest e4m3, no overflow
+        return scaled.to(torch.float8_e4m3fn), scales
+    return torch.round(scaled).clamp_(-127, 127).to(torch.int8), scales
+
+
 def _device_weights(q, device, dtype, weight_param):
     # The device copies live on the weight object and die with it (a global
     # dict keyed by id(q) handed a dead weight's tensors to a new weight that
@@ -28,6 +57,8 @@ def _device_weights(q, device, dtype, weight_param):
             codes = pack_codes(codes, bits)
         elif layout == "interleave":
             codes = pack_codes(codes, bits, order=weight_param["order"])
+        elif layout == "sign_magnitude":
+            codes = pack_sign_magnitude(codes)
         elif layout not in ("packed", "bytes"):
             raise LowbitError("the kernel reads its weights in layout %r, which lowbit.torch "
                               "does not pack" % (layout,))
@@ -62,32 +93,51 @@ def _arch(device):
     return _archs[index]
 
 
-def kernel_for(m, q, dtype, out_dtype=None, layout=None, device=None):
+def kernel_for(m, q, dtype, out_dtype=None, layout=None, device=None, activations=None):
     """The kernel that matmul launches for M = `m` tokens of `dtype` on
     `device`'s chip (the current CUDA device by default); compiled (or read
-    from the cache) once per process."""
+    from the cache) once per process. With `activations` ("e4m3" or "i8")
+    the tokens are quantized to those codes per token first (W4A8 and W8A8
+    kernels; the weights' scales then stay as the kernel's spec has them).
+    Specs say launch=programmatic while lowbit.set_programmatic_launches is
+    on, so that the kernels are those measured fastest in such chains."""
     if dtype not in (torch.float16, torch.bfloat16):
         raise LowbitError("lowbit kernels take f16 or bf16 activations, got %s" % dtype)
     if out_dtype is not None and out_dtype not in _DTYPES:
         raise LowbitError("lowbit kernels write f16, bf16 or f32 results, got %s" % (out_dtype,))
+    if activations is not None and activations not in _ACTIVATION_MAX:
+        raise LowbitError("activations are quantized to e4m3 or i8, not %r" % (activations,))
     n, k = q.codes.shape
     arch = _arch(device)
-    layout_field = (weight_layout(q.scheme, arch, n, k) if layout is None else
-                    " layout=%s" % layout)
-    spec = "matmul m=%d n=%d k=%d a=%s w=%s%s scale=%s out=%s" % (
-        m, n, k, _DTYPES[dtype], q.scheme, layout_field, _DTYPES[dtype],
-        _DTYPES[out_dtype or dtype])
+    if activations is None:
+        layout_field = (weight_layout(q.scheme, arch, n, k) if layout is None else
+                        " layout=%s" % layout)
+        operands = "a=%s w=%s%s scale=%s" % (_DTYPES[dtype], q.scheme, layout_field,
+                                             _DTYPES[dtype])
+    else:
+        operands = "a=%s:per_token w=%s%s" % (activations, q.scheme,
+                                               "" if layout is None else " layout=%s" % layout)
+    spec = "matmul m=%d n=%d k=%d %s out=%s%s" % (
+        m, n, k, operands, _DTYPES[out_dtype or dtype],
+        " launch=programmatic" if _programmatic_launches_on() else "")
     kernel = _kernels.get((arch, spec))
     if kernel is None:
         kernel = _kernels[(arch, spec)] = compile(spec, arch=arch)
     return kernel
 
 
-def matmul(x, q, out_dtype=None, layout=None):
+def matmul(x, q, out_dtype=None, layout=None, activations=None):
     """y[M, N] = x[M, K] @ dequantize(q).T with the lowbit kernel for this
     shape (compiled once, then cached) on the current CUDA stream. `layout`
     names the weights' layout in the kernel's spec ("packed" or
-    "half_fragment"); by default lowbit.weight_layout picks it.
+    "half_fragment"; "sign_magnitude" with e4m3 activations); by default
+    lowbit.weight_layout picks it.
+
+    `activations` "e4m3" or "i8" quantizes x per token first
+    (quantize_activations) and runs a kernel on those codes: W4A8 for
+    signed 4-bit weights (q of scheme "s4", scales per channel), W8A8 for
+    "s8"; y is then (codes * scales) @ dequantize(q).T. On the CPU the
+    same quantization runs before the reference product.
 
     The weights' device copies are made at the first call and kept on `q`:
     give `q` new arrays to change them (arrays changed in place are not
@@ -96,9 +146,15 @@ def matmul(x, q, out_dtype=None, layout=None):
     copies the weights to the device, which a capture may not do. Replays
     must not overlap launches of the same kernel on another stream."""
     if not x.is_cuda:  # the CPU reference
-        return (x.float() @ torch.from_numpy(dequantize(q)).T).to(out_dtype or x.dtype)
+        real = x.float()
+        if activations is not None:
+            codes, scales = quantize_activations(real, activations)
+            real = codes.float() * scales
+        return (real @ torch.from_numpy(dequantize(q)).T).to(out_dtype or x.dtype)
     if x.dtype not in (torch.float16, torch.bfloat16):
         raise LowbitError("lowbit kernels take f16 or bf16 activations, got %s" % x.dtype)
+    if activations is not None and activations not in _ACTIVATION_MAX:
+        raise LowbitError("activations are quantized to e4m3 or i8, not %r" % (activations,))
     out_dtype = out_dtype or x.dtype
     x = x.contiguous()
     check_weight(q)
@@ -112,14 +168,21 @@ def matmul(x, q, out_dtype=None, layout=None):
         if layout is not None and layout not in ("packed", "half_fragment"):
             raise LowbitError("matmul: layout must be 'packed' or 'half_fragment', got %r" % (layout,))
         return torch.empty((0, n), dtype=out_dtype, device=x.device)
-    kernel = kernel_for(m, q, x.dtype, out_dtype, layout, x.device)
+    kernel = kernel_for(m, q, x.dtype, out_dtype, layout, x.device, activations)
     entry = kernel.entry
-    weight_param = next(p for p in entry["params"] if p["role"] == "weight")
-    w, s, z = _device_weights(q, x.device, x.dtype, weight_param)
+    params = {p["role"]: p for p in entry["params"]}
+    # Scales in the type the kernel's manifest gives them (its spec's
+    # scale=, which quantized activations leave at the default).
+    w, s, z = _device_weights(q, x.device, _NPY_DTYPES[params["weight_scales"]["dtype"]],
+                              params["weight"])
     y = (torch.zeros if entry["zero_result"] else torch.empty)((m, n), dtype=out_dtype,
                                                                 device=x.device)
     by_role = {"input": x, "weight": w, "weight_scales": s, "weight_zero_points": z,
                "result": y}
+    if activations is not None:
+        codes, scales = quantize_activations(x, activations)
+        by_role["input"] = codes
+        by_role["input_scales"] = scales.to(_NPY_DTYPES[params["input_scales"]["dtype"]])
     pointers = [by_role[p["role"]].data_ptr() for p in entry["params"]]
     # On x's device by name: torch's default stream is handle 0 on every
     # device, which alone would mean the current context's.
@@ -130,23 +193,25 @@ def matmul(x, q, out_dtype=None, layout=None):
 
 class QuantLinear(torch.nn.Module):
     """A drop-in for torch.nn.Linear with low-bit weights (no bias support
-    beyond adding it after the product)."""
+    beyond adding it after the product); `activations` ("e4m3", "i8")
+    quantizes each token for W4A8 / W8A8 kernels (matmul)."""
 
-    def __init__(self, q: QuantizedWeight, bias=None):
+    def __init__(self, q: QuantizedWeight, bias=None, activations=None):
         super().__init__()
         self.q = q
+        self.activations = activations
         self.out_features, self.in_features = q.codes.shape
         self.bias = None if bias is None else torch.nn.Parameter(bias.detach().clone(),
                                                                  requires_grad=False)
 
     @classmethod
-    def from_linear(cls, linear: torch.nn.Linear, scheme="u4:g128:zp"):
+    def from_linear(cls, linear: torch.nn.Linear, scheme="u4:g128:zp", activations=None):
         q = quantize(linear.weight.detach().float().cpu().numpy(), scheme)
-        return cls(q, linear.bias)
+        return cls(q, linear.bias, activations)
 
     def forward(self, x):
         shape = x.shape
-        y = matmul(x.reshape(-1, shape[-1]), self.q)
+        y = matmul(x.reshape(-1, shape[-1]), self.q, activations=self.activations)
         if self.bias is not None:
             y = y + self.bias.to(y.dtype)
         return y.reshape(*shape[:-1], self.out_features)

@@ -206,6 +206,29 @@ try:
     raise AssertionError("an int8 result was taken")
 except lowbit.LowbitError as error:
     assert "write f16, bf16 or f32 results, got int8" in str(error), error
+# Quantized activations: the W4A8 kernel of the weights' spec, its
+# activation scales a parameter; specs say launch=programmatic while
+# programmatic launches are on.
+s4 = lowbit.quantize(np.random.default_rng(1).standard_normal((256, 512)).astype(np.float32),
+                     "s4")
+w4a8 = lt.kernel_for(1, s4, torch.bfloat16, activations="e4m3")
+assert compiled[-1] == ("sm_90a", "matmul m=1 n=256 k=512 a=e4m3:per_token w=s4 out=bf16"), compiled
+assert [p["role"] for p in w4a8.entry["params"]] == [
+    "input", "weight", "weight_scales", "input_scales", "result"], w4a8.entry["params"]
+lt.kernel_for(4, s4, torch.float16, activations="i8", layout="packed")
+assert compiled[-1][1] == "matmul m=4 n=256 k=512 a=i8:per_token w=s4 layout=packed out=f16", compiled
+lowbit.set_programmatic_launches(True)
+lt.kernel_for(1, s4, torch.bfloat16, activations="e4m3")
+lt.kernel_for(1, q, torch.float16)
+lowbit.set_programmatic_launches(False)
+assert [spec for _, spec in compiled[-2:]] == [
+    "matmul m=1 n=256 k=512 a=e4m3:per_token w=s4 out=bf16 launch=programmatic",
+    "matmul m=1 n=256 k=512 a=f16 w=u4:g128:zp scale=f16 out=f16 launch=programmatic"], compiled
+try:
+    lt.kernel_for(1, s4, torch.bfloat16, activations="e5m2")
+    raise AssertionError("e5m2 activations were taken")
+except lowbit.LowbitError as error:
+    assert "quantized to e4m3 or i8, not 'e5m2'" in str(error), error
 # A weight's device copies: made once, and again for new arrays.
 packed = {"layout": "packed", "bits": 4}
 w, s, z = lt._device_weights(q, "cuda:0", torch.float16, packed)
@@ -687,6 +710,52 @@ def test_torch_cuda_matches_reference(m, dtype):
     expect = torch.nn.functional.linear(x.float(), torch.from_numpy(lowbit.dequantize(ql.q)).cuda(),
                                         linear.bias.cuda().float())
     assert torch.allclose(out.float(), expect, rtol=2e-2, atol=2e-2)
+
+
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
+                    reason="needs torch with a CUDA device (LOWBIT_TORCH_TESTS=1)")
+@pytest.mark.parametrize("activations,scheme,layout,m", [
+    ("e4m3", "s4", None, 1), ("e4m3", "s4", None, 16), ("e4m3", "s4", None, 200),
+    ("e4m3", "s4", "sign_magnitude", 1), ("e4m3", "s4", "sign_magnitude", 300),
+    ("i8", "s4", None, 4), ("i8", "s4", None, 256), ("i8", "s8", None, 64)])
+def test_torch_quantized_activations(activations, scheme, layout, m):
+    """W4A8 / W8A8 from torch: each token quantized to e4m3 or int8 codes
+    with a scale (quantize_activations), then the kernel on those codes; y
+    matches the product of the quantized tokens and the weights, and the
+    CPU path quantizes the same way."""
+    import lowbit.torch as lt
+    if torch.cuda.get_device_capability() < (8, 9) and activations == "e4m3":
+        pytest.skip("e4m3 activations need sm_89 or newer")
+    if layout == "sign_magnitude" and torch.cuda.get_device_capability() != (9, 0):
+        pytest.skip("sign_magnitude weights run on sm_90a")
+    q = lowbit.quantize(RNG.standard_normal((256, 1024)).astype(np.float32), scheme)
+    x = torch.from_numpy(RNG.standard_normal((m, 1024)).astype(np.float32)).to("cuda",
+                                                                            torch.bfloat16)
+    codes, scales = lt.quantize_activations(x, activations)
+    assert codes.dtype == (torch.float8_e4m3fn if activations == "e4m3" else torch.int8)
+    assert scales.shape == (m, 1) and scales.dtype == torch.float32
+    dequantized = codes.float() * scales
+    # Each token's largest magnitude is the code's largest value.
+    top = 448.0 if activations == "e4m3" else 127.0
+    assert torch.allclose(codes.float().abs().amax(dim=1), torch.full((m,), top, device="cuda"))
+    assert (dequantized - x.float()).norm() / x.float().norm() < (0.05 if activations == "e4m3"
+                                                                  else 0.02)
+    ref = dequantized.cpu().numpy() @ lowbit.dequantize(q).T
+    y = lt.matmul(x, q, out_dtype=torch.float32, layout=layout, activations=activations)
+    rel = np.linalg.norm(y.cpu().numpy() - ref) / np.linalg.norm(ref)
+    # Integer products are exact; wgmma's e4m3 sums are kept in fewer bits
+    # between their promotions to f32.
+    assert rel < (3e-3 if activations == "e4m3" else 1e-5), (activations, layout, m, rel)
+    cpu = lt.matmul(x.cpu(), q, out_dtype=torch.float32, activations=activations)
+    assert np.linalg.norm(cpu.numpy() - ref) / np.linalg.norm(ref) < 1e-4
+    # The bf16 result and QuantLinear's.
+    y16 = lt.matmul(x, q, layout=layout, activations=activations)
+    assert y16.dtype == torch.bfloat16
+    assert np.linalg.norm(y16.float().cpu().numpy() - ref) / np.linalg.norm(ref) < 1e-2
+    linear = lt.QuantLinear(q, activations=activations).to("cuda")
+    out = linear(x.reshape(1, m, 1024))
+    assert out.shape == (1, m, 256) and torch.equal(out.reshape(m, 256), lt.matmul(
+        x, q, activations=activations))
 
 
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),
