@@ -73,13 +73,20 @@ static llvm::json::Object paramJson(StringRef role, Value value) {
   return param;
 }
 
-/// The [M, N] shape of a product's result: M is dim `mDim` of `mSource`, N
-/// dim `nDim` of `nSource`. The result's type may leave them dynamic where
-/// the operands fix them (tensor<?x?xf32>); launchers size the buffer from
-/// the manifest, which must say how large it is.
-static llvm::json::Array productShape(Value mSource, int64_t mDim, Value nSource, int64_t nDim) {
-  return shapeJson({cast<RankedTensorType>(mSource.getType()).getDimSize(mDim),
-                    cast<RankedTensorType>(nSource.getType()).getDimSize(nDim)});
+/// The [M, N] shape of a product's `result`: its type's dims where static,
+/// else M is dim `mDim` of `mSource` and N dim `nDim` of `nSource`. The
+/// result's type may leave them dynamic where the operands fix them
+/// (tensor<?x?xf32>), and an operand may leave them dynamic where the result
+/// fixes them; launchers size the buffer from the manifest, which must say
+/// how large it is.
+static llvm::json::Array productShape(Value result, Value mSource, int64_t mDim, Value nSource,
+                                      int64_t nDim) {
+  auto type = cast<RankedTensorType>(result.getType());
+  auto size = [&](int64_t dim, Value source, int64_t sourceDim) {
+    return type.isDynamicDim(dim) ? cast<RankedTensorType>(source.getType()).getDimSize(sourceDim)
+                                  : type.getDimSize(dim);
+  };
+  return shapeJson({size(0, mSource, mDim), size(1, nSource, nDim)});
 }
 
 /// A kernel's parameters in the order of its `roles`: each the operand
@@ -111,7 +118,7 @@ static llvm::json::Array paramsJson(lowbit::MatmulOp op, ArrayAttr roles) {
   return paramsJson(roles, valueOf, [&](StringRef name, Value value, llvm::json::Object &param) {
     auto type = cast<RankedTensorType>(value.getType());
     if (name == "result")
-      param["shape"] = productShape(op.getInput(), 0, op.getWeight(), 0);
+      param["shape"] = productShape(op.getResult(), op.getInput(), 0, op.getWeight(), 0);
     if (name == "input" && op.getInputSchemeAttr())
       param["code"] = typeName(op.getInputSchemeAttr().getStorage());
     if (name == "weight")
@@ -166,7 +173,7 @@ static llvm::json::Array paramsJson(lowbit::BitplaneMatmulOp op, ArrayAttr roles
       param["layout"] = "bits";
     } else {
       // Input planes [P, M, K], weight planes [Q, N, K].
-      param["shape"] = productShape(op.getInput(), 1, op.getWeight(), 1);
+      param["shape"] = productShape(op.getResult(), op.getInput(), 1, op.getWeight(), 1);
     }
   });
 }
@@ -187,7 +194,7 @@ static llvm::json::Array paramsJson(lowbit::LutMatmulOp op, ArrayAttr roles) {
     }
     // Tables [M, K / g, 2^(g-1)], weight indices [P, N, K / g].
     if (name == "result")
-      param["shape"] = productShape(op.getTable(), 0, op.getWeight(), 1);
+      param["shape"] = productShape(op.getResult(), op.getTable(), 0, op.getWeight(), 1);
   });
 }
 

@@ -165,8 +165,9 @@ def matmul(x, q, out_dtype=None, layout=None, activations=None):
     if m == 0:  # as torch.nn.Linear: an empty batch gives an empty result, no kernel
         if out_dtype not in _DTYPES:
             raise LowbitError("lowbit kernels write f16, bf16 or f32 results, got %s" % (out_dtype,))
-        if layout is not None and layout not in ("packed", "half_fragment"):
-            raise LowbitError("matmul: layout must be 'packed' or 'half_fragment', got %r" % (layout,))
+        layouts = ("packed", "half_fragment", "sign_magnitude")
+        if layout is not None and layout not in layouts:
+            raise LowbitError("matmul: layout must be one of %s, got %r" % (layouts, layout))
         return torch.empty((0, n), dtype=out_dtype, device=x.device)
     kernel = kernel_for(m, q, x.dtype, out_dtype, layout, x.device, activations)
     entry = kernel.entry
@@ -205,7 +206,12 @@ class QuantLinear(torch.nn.Module):
                                                                  requires_grad=False)
 
     @classmethod
-    def from_linear(cls, linear: torch.nn.Linear, scheme="u4:g128:zp", activations=None):
+    def from_linear(cls, linear: torch.nn.Linear, scheme=None, activations=None):
+        """The layer's weights quantized to `scheme` (default "u4:g128:zp",
+        or "s4" with quantized activations, whose kernels take signed codes
+        scaled per channel)."""
+        if scheme is None:
+            scheme = "u4:g128:zp" if activations is None else "s4"
         q = quantize(linear.weight.detach().float().cpu().numpy(), scheme)
         return cls(q, linear.bias, activations)
 

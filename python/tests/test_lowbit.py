@@ -746,8 +746,12 @@ def test_torch_quantized_activations(activations, scheme, layout, m):
     # Integer products are exact; wgmma's e4m3 sums are kept in fewer bits
     # between their promotions to f32.
     assert rel < (3e-3 if activations == "e4m3" else 1e-5), (activations, layout, m, rel)
+    # The CPU quantizes alike; a code may round the other way where CUDA's
+    # division differs in the last bit (on an H200: up to 1.3e-3 for e4m3,
+    # 7.6e-4 for int8).
     cpu = lt.matmul(x.cpu(), q, out_dtype=torch.float32, activations=activations)
-    assert np.linalg.norm(cpu.numpy() - ref) / np.linalg.norm(ref) < 1e-4
+    assert np.linalg.norm(cpu.numpy() - ref) / np.linalg.norm(ref) < (
+        5e-3 if activations == "e4m3" else 2e-3)
     # The bf16 result and QuantLinear's.
     y16 = lt.matmul(x, q, layout=layout, activations=activations)
     assert y16.dtype == torch.bfloat16
@@ -756,6 +760,11 @@ def test_torch_quantized_activations(activations, scheme, layout, m):
     out = linear(x.reshape(1, m, 1024))
     assert out.shape == (1, m, 256) and torch.equal(out.reshape(m, 256), lt.matmul(
         x, q, activations=activations))
+    if scheme == "s4":  # from_linear picks s4 for quantized activations
+        layer = lt.QuantLinear.from_linear(torch.nn.Linear(1024, 256), activations=activations)
+        assert layer.q.scheme == "s4" and layer.to("cuda")(x).shape == (m, 256)
+    # An empty batch takes the same layouts.
+    assert lt.matmul(x[:0], q, layout=layout, activations=activations).shape == (0, 256)
 
 
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(),

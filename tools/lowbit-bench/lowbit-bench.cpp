@@ -805,13 +805,15 @@ int main(int argc, char **argv) {
   llvm::json::Array rows_json;
   int status = 0;
   // A hard failure (a manifest that cannot be read, a CUDA error) stops the
-  // run; the kernels timed before it are still written to --json, beside
-  // the error.
-  std::string hardError;
+  // run, said at once; the kernels timed before it are still written to
+  // --json, beside the error and the manifest it stopped at.
+  std::string hardError, failedManifest;
   for (const std::string &path : manifests) {
     auto correct = benchManifest(**device, **blas, path, copyGBs, rows_json);
     if (!correct) {
       hardError = llvm::toString(correct.takeError());
+      failedManifest = path;
+      fail(path + ": " + hardError);
       break;
     }
     if (!*correct)
@@ -826,14 +828,14 @@ int main(int argc, char **argv) {
         {"results", std::move(rows_json)}};
     if (!(*blas)->ltLibrary().empty())
       root["cublaslt"] = (*blas)->ltLibrary();
-    if (!hardError.empty())
+    if (!hardError.empty()) {
       root["error"] = hardError;
+      root["failed_manifest"] = failedManifest;
+    }
     if (llvm::Error e = writeFileAtomically(jsonFile, [&](llvm::raw_ostream &os) {
           os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
         }))
       return fail(llvm::toString(std::move(e)));
   }
-  if (!hardError.empty())
-    return fail(hardError);
-  return status;
+  return hardError.empty() ? status : 1;
 }

@@ -146,14 +146,10 @@ struct LowerMatmulToGPUPass
         lowbit::gpu::LowBitGPUDialect::kTargetAttrName);
     int64_t numSMs = target ? target.getNumSMs() : 0;
     // The kernels' module takes a fixed name, which nothing else may hold
-    // (a module lowered twice, or one that names its own module so).
+    // where there are products to lower (a module that names its own module
+    // so; one lowered already has no products left).
     constexpr llvm::StringLiteral kKernelsName = "lowbit_kernels";
-    if (Operation *holder = SymbolTable::lookupSymbolIn(module, kKernelsName)) {
-      holder->emitError() << "the symbol name '" << kKernelsName
-                          << "' is the module lowbit's GPU kernels go into; rename this "
-                          << holder->getName() << " (or is the module lowered already?)";
-      return signalPassFailure();
-    }
+    Operation *nameHolder = SymbolTable::lookupSymbolIn(module, kKernelsName);
     WalkResult result = module.walk([&](Operation *op) {
       if (!isa<MatmulOp, BitplaneMatmulOp, LutMatmulOp>(op))
         return WalkResult::advance();
@@ -176,6 +172,12 @@ struct LowerMatmulToGPUPass
           failed(verifyKernelLayouts(op, config)))
         return WalkResult::interrupt();
       if (!kernels) {
+        if (nameHolder) {
+          nameHolder->emitError() << "the symbol name '" << kKernelsName
+                                  << "' is the module lowbit's GPU kernels go into; rename this "
+                                  << nameHolder->getName();
+          return WalkResult::interrupt();
+        }
         b.setInsertionPointToEnd(module.getBody());
         kernels = ::mlir::gpu::GPUModuleOp::create(b, op->getLoc(), kKernelsName);
         module->setAttr(::mlir::gpu::GPUDialect::getContainerModuleAttrName(),

@@ -643,8 +643,14 @@ struct BitplaneDecomposeLowering : LowBitPattern<BitplaneDecomposeOp> {
     int64_t rank = type.getRank();
     MLIRContext *ctx = rewriter.getContext();
     SmallVector<AffineExpr> dims = dimExprs(ctx, rank);
-    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                         type.getElementType());
+    // Planes [P, ...]: each a dim of the input where dynamic (the verifier
+    // makes the plane shape the input's).
+    SmallVector<Value> dynamicSizes;
+    for (int64_t d = 1; d < rank; ++d)
+      if (type.isDynamicDim(d))
+        dynamicSizes.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getInput(), d - 1));
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType(),
+                                         dynamicSizes);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, type, adaptor.getInput(), init,
         {AffineMap::get(rank, 0, ArrayRef(dims).drop_front(), ctx),
@@ -742,10 +748,12 @@ struct LutBuildLowering : LowBitPattern<LutBuildOp> {
     x = tensor::ExpandShapeOp::create(rewriter, loc, groupedType, x,
                                       SmallVector<ReassociationIndices>{{0}, {1, 2}},
                                       groupedShape);
-    Value acc = filled(
-        rewriter, loc,
-        emptyLike(rewriter, loc, type.getShape(), f32Type(rewriter), x),
-        f32Const(rewriter, loc, 0.0));
+    // The table [M, K / g, entries], its last two dims known here even where
+    // the result type leaves them dynamic (it gets a cast at the end).
+    int64_t entries = int64_t(1) << (op.getSymmetric() ? g - 1 : g);
+    SmallVector<int64_t> tableShape = {type.getDimSize(0), groups, entries};
+    Value acc = filled(rewriter, loc, emptyLike(rewriter, loc, tableShape, f32Type(rewriter), x),
+                       f32Const(rewriter, loc, 0.0));
     auto generic = linalg::GenericOp::create(
         rewriter, loc, acc.getType(), x, acc,
         {AffineMap::get(4, 0, {m, j, bit}, ctx),
@@ -767,9 +775,11 @@ struct LutBuildLowering : LowBitPattern<LutBuildOp> {
               nb, nl,
               arith::AddFOp::create(nb, nl, args[1], signedX).getResult());
         });
-    rewriter.replaceOp(op, MatmulLowering::castElements(
-                               rewriter, loc, generic.getResult(0),
-                               type.getElementType()));
+    Value table =
+        MatmulLowering::castElements(rewriter, loc, generic.getResult(0), type.getElementType());
+    if (table.getType() != type)
+      table = tensor::CastOp::create(rewriter, loc, type, table);
+    rewriter.replaceOp(op, table);
     return success();
   }
 };

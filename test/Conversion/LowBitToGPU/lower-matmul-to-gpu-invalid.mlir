@@ -719,7 +719,7 @@ module attributes {gpu.container_module} {
 // The kernels' module name is taken (it failed as a redefinition, pointed
 // at the product).
 module attributes {gpu.container_module} {
-  // expected-error @+1 {{the symbol name 'lowbit_kernels' is the module lowbit's GPU kernels go into; rename this gpu.module (or is the module lowered already?)}}
+  // expected-error @+1 {{the symbol name 'lowbit_kernels' is the module lowbit's GPU kernels go into; rename this gpu.module}}
   gpu.module @lowbit_kernels {
   }
   func.func @kernels_name_taken(%x: tensor<16x256xf16>, %w: tensor<256x256xi8>, %s: tensor<256x1xf16>) -> tensor<16x256xf16> {

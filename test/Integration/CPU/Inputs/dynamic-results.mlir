@@ -45,3 +45,23 @@ func.func @lut_dynamic(%t: tensor<4x64x8xf16>, %w: tensor<2x40x64xi4>, %s: tenso
       : (tensor<4x64x8xf16>, tensor<2x40x64xi4>, tensor<40x2xf16>) -> tensor<?x?xf16>
   return %y : tensor<?x?xf16>
 }
+
+// Tables [M, K / g, 2^(g-1)] and bit planes [P, ...] (not kernels: no
+// manifest entries).
+func.func @lut_build_static(%x: tensor<3x64xf16>) -> tensor<3x16x8xf16> {
+  %t = lowbit.lut_build %x {group_size = 4, symmetric} : tensor<3x64xf16> -> tensor<3x16x8xf16>
+  return %t : tensor<3x16x8xf16>
+}
+func.func @lut_build_dynamic(%x: tensor<3x64xf16>) -> tensor<?x?x?xf16> {
+  %t = lowbit.lut_build %x {group_size = 4, symmetric} : tensor<3x64xf16> -> tensor<?x?x?xf16>
+  return %t : tensor<?x?x?xf16>
+}
+
+func.func @decompose_static(%w: tensor<5x64x!lowbit.bipolar<3>>) -> tensor<3x5x64xi1> {
+  %p = lowbit.bitplane_decompose %w : tensor<5x64x!lowbit.bipolar<3>> -> tensor<3x5x64xi1>
+  return %p : tensor<3x5x64xi1>
+}
+func.func @decompose_dynamic(%w: tensor<?x64x!lowbit.bipolar<3>>) -> tensor<3x?x64xi1> {
+  %p = lowbit.bitplane_decompose %w : tensor<?x64x!lowbit.bipolar<3>> -> tensor<3x?x64xi1>
+  return %p : tensor<3x?x64xi1>
+}
