@@ -185,6 +185,29 @@ llvm::Expected<std::vector<DevicePtr>> upload(ScopedBuffers &buffers,
   return ptrs;
 }
 
+/// The vendor baseline's operands: one input, `sets` weight copies rotated
+/// past L2, a result of `resultBytes`.
+struct BaselineOperands {
+  DevicePtr x;
+  std::vector<DevicePtr> w;
+  DevicePtr y;
+};
+llvm::Expected<BaselineOperands> uploadBaseline(ScopedBuffers &buffers,
+                                                const std::vector<uint8_t> &x,
+                                                const std::vector<uint8_t> &w, int sets,
+                                                size_t resultBytes) {
+  auto xBuffer = buffers.upload(x);
+  if (!xBuffer)
+    return xBuffer.takeError();
+  auto wBuffers = upload(buffers, w, sets);
+  if (!wBuffers)
+    return wBuffers.takeError();
+  auto yBuffer = buffers.alloc(resultBytes);
+  if (!yBuffer)
+    return yBuffer.takeError();
+  return BaselineOperands{*xBuffer, std::move(*wBuffers), *yBuffer};
+}
+
 /// The tensor maps of each operand set, encoded before timing (they name
 /// their set's buffers).
 llvm::Expected<std::vector<std::vector<TensorMap>>>
@@ -398,21 +421,18 @@ llvm::Expected<bool> benchBitplane(CudaDevice &device, CuBlas &blas, void *modul
   } else {
     std::vector<uint8_t> bx = values(a, p, m * k), bw = values(w, q, n * k);
     int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
-    auto blasX = upload(buffers, bx, 1);
-    auto blasW = upload(buffers, bw, blasSets);
-    auto blasY = buffers.alloc(resultBytes);
-    if (!blasX || !blasW || !blasY)
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "cannot allocate the cuBLAS operands");
+    auto operands = uploadBaseline(buffers, bx, bw, blasSets, resultBytes);
+    if (!operands)
+      return operands.takeError();
     auto runBaseline = [&](int s) {
-      return blas.linearInt8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+      return blas.linearInt8(m, n, k, operands->x, operands->w[s], operands->y);
     };
     if (llvm::Error e = runBaseline(0)) {
       note(llvm::toString(std::move(e)));
     } else {
       if (llvm::Error e = device.synchronize())
         return std::move(e);
-      auto theirs = checkRows(*blasY);
+      auto theirs = checkRows(operands->y);
       if (!theirs)
         return theirs.takeError();
       row.baselineRelL2 = *theirs;
@@ -561,17 +581,15 @@ llvm::Expected<bool> benchMatmul(CudaDevice &device, CuBlas &blas, void *module,
   }
   size_t baselineOut = size_t(m) * n * (int8Baseline ? 4 : 2);
   int blasSets = int((200u << 20) / (bw.size() + bx.size()) + 1);
-  auto blasX = upload(buffers, bx, 1);
-  auto blasW = upload(buffers, bw, blasSets);
-  auto blasY = buffers.alloc(baselineOut);
-  if (!blasX || !blasW || !blasY)
-    return error("cannot allocate the cuBLAS operands");
+  auto operands = uploadBaseline(buffers, bx, bw, blasSets, baselineOut);
+  if (!operands)
+    return operands.takeError();
   auto runBaseline = [&](int s) {
     if (int8Baseline)
-      return blas.linearInt8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+      return blas.linearInt8(m, n, k, operands->x, operands->w[s], operands->y);
     if (fp8Baseline)
-      return blas.linearFp8(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
-    return blas.linearBf16(m, n, k, (*blasX)[0], (*blasW)[s], *blasY);
+      return blas.linearFp8(m, n, k, operands->x, operands->w[s], operands->y);
+    return blas.linearBf16(m, n, k, operands->x, operands->w[s], operands->y);
   };
   // Only the cuBLASLt fp8 and the W4A8 int8 baselines may fail without
   // stopping the run (cuBLAS int8 takes some shapes only): the note says
@@ -618,7 +636,7 @@ llvm::Expected<bool> benchMatmul(CudaDevice &device, CuBlas &blas, void *module,
     if (llvm::Error e = device.synchronize())
       return std::move(e);
     NpyArray theirs{int8Baseline ? "i4" : "V2", {m, n}, std::vector<uint8_t>(baselineOut)};
-    if (llvm::Error e = device.copyToHost(theirs.data.data(), *blasY, baselineOut))
+    if (llvm::Error e = device.copyToHost(theirs.data.data(), operands->y, baselineOut))
       return std::move(e);
     auto theirValues = numericValues(pickRows(theirs, rows, n));
     if (!theirValues)
