@@ -93,6 +93,10 @@ FailureOr<LutProblem> analyze(LutMatmulOp op, lowbit::gpu::ConfigAttr config) {
                   (p.granularity == Granularity::PerGroup && scheme.getAxis() == 1);
   if (!scalesOk || scheme.getOuterScaleType() || scheme.hasZeroPoints())
     return unsupported("this scale granularity, two-level scales or zero points");
+  // One block per tile of rows, each over all of K: a K split the config
+  // asks for would be ignored.
+  if (config.getSplitK() != 1)
+    return unsupported("split_k > 1");
   if (p.rowsPerBlock < 1 || p.rowsPerBlock % kWarpsPerBlock)
     return op.emitOpError() << "the lut block tile's N (" << p.rowsPerBlock
                             << ") must be a positive multiple of " << kWarpsPerBlock;

@@ -369,6 +369,15 @@ func.func @lut_too_many_tokens(%t: tensor<80x64x8xf16>, %w: tensor<2x64x64xi4>, 
 
 // -----
 
+// The LUT kernel does not split K: asked to, it says so (it ignored it).
+func.func @lut_split_k(%t: tensor<4x64x8xf16>, %w: tensor<2x64x64xi4>, %s: tensor<64x1xf16>) -> tensor<4x64xf16> {
+  // expected-error @+1 {{the lut strategy does not support split_k > 1}}
+  %y = lowbit.lut_matmul %t, %w weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric, lowbit_gpu.config = #lowbit_gpu.config<strategy = lut, block = [16, 128, 256], warp = [16, 32], mma = [1, 1, 4], mma_type = f16, stages = 2, split_k = 2>} : (tensor<4x64x8xf16>, tensor<2x64x64xi4>, tensor<64x1xf16>) -> tensor<4x64xf16>
+  return %y : tensor<4x64xf16>
+}
+
+// -----
+
 func.func @lut_on_mma_sync(%t: tensor<4x64x8xf16>, %w: tensor<2x64x64xi4>, %s: tensor<64x1xf16>) -> tensor<4x64xf16> {
   // expected-error @+1 {{LUT products run on the lut strategy, not mma_sync}}
   %y = lowbit.lut_matmul %t, %w weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric, lowbit_gpu.config = #lowbit_gpu.config<strategy = mma_sync, block = [64, 64, 32], warp = [32, 32], mma = [16, 8, 16], mma_type = f16, stages = 2>} : (tensor<4x64x8xf16>, tensor<2x64x64xi4>, tensor<64x1xf16>) -> tensor<4x64xf16>
