@@ -4,6 +4,7 @@
 #include "CompilerFingerprint.h"
 #include "Support.h"
 
+#include "lowbit/Support/Json.h"
 #include "lowbit/Support/Npy.h"
 #include "lowbit/Support/Ptxas.h"
 
@@ -109,7 +110,7 @@ llvm::Expected<CacheEntry> parseEntry(llvm::StringRef bytes) {
   if (!checksumLine.consume_front("sha256 ") || checksumLine != sha256Hex(payload))
     return jitError("checksum mismatch (truncated or corrupt)");
   auto [headerText, image] = payload.split('\n');
-  llvm::Expected<llvm::json::Value> header = llvm::json::parse(headerText);
+  llvm::Expected<llvm::json::Value> header = mlir::lowbit::parseJson(headerText);
   if (!header)
     return header.takeError();
   const llvm::json::Object *object = header->getAsObject();

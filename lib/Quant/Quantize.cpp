@@ -206,6 +206,27 @@ mlir::lowbit::quant::dequantize(ArrayRef<int64_t> shape, ArrayRef<uint8_t> codes
   auto indexer = ScaleIndexer::create(shape, scheme, operands);
   if (!indexer)
     return indexer.takeError();
+  // A byte that holds no code of the scheme (other bits set) would be read
+  // as some other code, and an integer zero point that is no code, as a
+  // value no kernel can subtract: errors, as packing them is.
+  unsigned bits = scheme.code.bits();
+  bool signedInts =
+      scheme.code.kind() == CodeKind::Int && scheme.code.isSigned() && scheme.codebook.empty();
+  if (bits < 8)
+    for (size_t i = 0; i < codes.size(); ++i)
+      if ((codes[i] >> bits) != 0 && !(signedInts && (int8_t(codes[i]) >> (bits - 1)) == -1))
+        return error("code " + std::to_string(codes[i]) + " at index " + std::to_string(i) +
+                     " is not a " + std::to_string(bits) + "-bit code");
+  if (scheme.zeroPoint == ZeroPoint::Integer) {
+    double lo = signedInts ? -std::ldexp(1.0, bits - 1) : 0.0;
+    double hi = signedInts ? std::ldexp(1.0, bits - 1) - 1 : std::ldexp(1.0, bits) - 1;
+    for (size_t i = 0; i < operands.zeroPoints.size(); ++i) {
+      double zero = operands.zeroPoints[i];
+      if (zero != std::rint(zero) || zero < lo || zero > hi)
+        return error("zero point " + std::to_string(zero) + " at index " + std::to_string(i) +
+                     " is not a " + std::to_string(bits) + "-bit integer code");
+    }
+  }
   std::vector<float> values(codes.size());
   indexer->forEach([&](int64_t flat, int64_t s, int64_t o) {
     double zero =

@@ -6,6 +6,7 @@
 #include "lowbit/Quant/Layouts.h"
 #include "lowbit/Runtime/CudaDriver.h"
 #include "lowbit/Support/ArrayBytes.h"
+#include "lowbit/Support/Json.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
@@ -218,7 +219,7 @@ llvm::Expected<KernelManifest> KernelManifest::load(const std::string &path,
   auto text = llvm::MemoryBuffer::getFile(path);
   if (!text)
     return manifestError(path, "cannot read: " + text.getError().message());
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse((*text)->getBuffer());
+  llvm::Expected<llvm::json::Value> json = parseJson((*text)->getBuffer());
   if (!json)
     return manifestError(path, llvm::toString(json.takeError()));
   const llvm::json::Object *root = json->getAsObject();

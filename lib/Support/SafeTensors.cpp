@@ -2,6 +2,7 @@
 #include "lowbit/Support/SafeTensors.h"
 
 #include "lowbit/Support/ArrayBytes.h"
+#include "lowbit/Support/Json.h"
 #include "lowbit/Support/Npy.h"
 
 #include "llvm/Support/JSON.h"
@@ -45,8 +46,7 @@ llvm::Expected<SafeTensorsFile> SafeTensorsFile::read(const std::string &path) {
   if (headerLength > bytes.size() - 8)
     return fileError(path, "header length " + std::to_string(headerLength) +
                                " exceeds the file");
-  llvm::Expected<llvm::json::Value> header =
-      llvm::json::parse(bytes.substr(8, headerLength));
+  llvm::Expected<llvm::json::Value> header = parseJson(bytes.substr(8, headerLength));
   if (!header)
     return fileError(path, "malformed header: " +
                                llvm::toString(header.takeError()));

@@ -24,6 +24,32 @@ __all__ = ["Context", "Kernel", "QuantizedWeight", "LowbitError", "compile", "qu
            "bipolar_values", "version"]
 
 
+def _c_string(text, what):
+    """`text` (a str) as the C API's NUL-terminated bytes: a NUL inside it
+    would end the string there, the rest silently dropped."""
+    if not isinstance(text, str):
+        raise LowbitError("%s must be a string, got %s" % (what, type(text).__name__))
+    if "\0" in text:
+        raise LowbitError("%s contains a NUL character: %r" % (what, text))
+    return text.encode()
+
+
+def _byte_codes(codes, what, negative=False):
+    """`codes` checked to go to the C API one per byte without a cast that
+    changes them (260 wrapped to 4, 3.7 truncated to 3): integers (or bools)
+    of 0 to 255 (with `negative`, from -128); the C API then says which
+    code does not fit its width."""
+    codes = np.asarray(codes)
+    if codes.dtype.kind not in "iub":
+        raise LowbitError("%s: codes must be integers, got %s" % (what, codes.dtype))
+    if codes.size:
+        low = -128 if negative else 0
+        if int(codes.min()) < low or int(codes.max()) > 255:
+            raise LowbitError("%s: codes go one per byte (%d to 255), got %d to %d" %
+                              (what, low, codes.min(), codes.max()))
+    return codes
+
+
 def version():
     return lib().lowbitVersion().decode()
 
@@ -100,7 +126,7 @@ class Context:
     def __init__(self, arch="sm_90a", cache_dir=None):
         self.arch = arch
         self._handle = lib().lowbitContextCreate(
-            arch.encode(), None if cache_dir is None else cache_dir.encode())
+            _c_string(arch, "arch"), None if cache_dir is None else _c_string(cache_dir, "cache_dir"))
         if not self._handle:
             raise MemoryError("lowbitContextCreate")
 
@@ -119,15 +145,15 @@ class Context:
 
     def compile(self, spec, config=None):
         handle = ctypes.c_void_p()
-        if lib().lowbitCompileSpec(self._handle, spec.encode(),
-                                   None if config is None else config.encode(),
+        if lib().lowbitCompileSpec(self._handle, _c_string(spec, "spec"),
+                                   None if config is None else _c_string(config, "config"),
                                    ctypes.byref(handle)):
             self._raise()
         return Kernel(self, handle)
 
     def compile_mlir(self, source):
         handle = ctypes.c_void_p()
-        if lib().lowbitCompileMLIR(self._handle, source.encode(), ctypes.byref(handle)):
+        if lib().lowbitCompileMLIR(self._handle, _c_string(source, "source"), ctypes.byref(handle)):
             self._raise()
         return Kernel(self, handle)
 
@@ -186,7 +212,7 @@ class QuantizedWeight:
 def _scale_count(scheme, rows, cols):
     count = ctypes.c_int64()
     ctx = _context()
-    if lib().lowbitScaleCount(ctx._handle, scheme.encode(), rows, cols, ctypes.byref(count)):
+    if lib().lowbitScaleCount(ctx._handle, _c_string(scheme, "scheme"), rows, cols, ctypes.byref(count)):
         ctx._raise()
     return count.value
 
@@ -203,7 +229,7 @@ def quantize(weight, scheme="u4:g128:zp"):
     scales = np.empty(count, np.float32)
     zeros = np.empty(count, np.float32) if ":zp" in scheme else None
     ctx = _context()
-    if lib().lowbitQuantize(ctx._handle, scheme.encode(), _ptr(w, ctypes.c_float), rows, cols,
+    if lib().lowbitQuantize(ctx._handle, _c_string(scheme, "scheme"), _ptr(w, ctypes.c_float), rows, cols,
                             _ptr(codes, ctypes.c_uint8), _ptr(scales, ctypes.c_float),
                             None if zeros is None else _ptr(zeros, ctypes.c_float)):
         ctx._raise()
@@ -260,7 +286,7 @@ def dequantize(q):
     scales = _as_f32(q.scales)
     zeros = None if q.zero_points is None else _as_f32(q.zero_points)
     ctx = _context()
-    if lib().lowbitDequantize(ctx._handle, q.scheme.encode(), _ptr(codes, ctypes.c_uint8),
+    if lib().lowbitDequantize(ctx._handle, _c_string(q.scheme, "scheme"), _ptr(codes, ctypes.c_uint8),
                               rows, cols, _ptr(scales, ctypes.c_float),
                               None if zeros is None else _ptr(zeros, ctypes.c_float),
                               _ptr(out, ctypes.c_float)):
@@ -304,9 +330,12 @@ def pack_codes(codes, bits, order=None):
     codes of a row, bits [p * bits, (p + 1) * bits) hold code order[p].
     Returns [rows, cols * bits / 8] uint8 (rows of whole bytes), else the
     flat stream."""
-    codes = np.ascontiguousarray(codes, np.uint8)
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= 8:
+        raise LowbitError("pack_codes: codes of %r bits; expected 1 to 8" % (bits,))
+    codes = _byte_codes(codes, "pack_codes")
     if codes.ndim != 2:
         raise LowbitError("pack_codes: expects a 2-D array of codes")
+    codes = np.ascontiguousarray(codes, np.uint8)
     rows, cols = codes.shape
     total = (rows * cols * bits + 7) // 8
     packed = np.empty(total, np.uint8)
@@ -333,6 +362,7 @@ def pack_sign_magnitude(codes):
     codes = np.asarray(codes)
     if codes.ndim != 2 or codes.dtype.kind not in "iu":
         raise LowbitError("pack_sign_magnitude: expects a 2-D array of integer codes")
+    codes = _byte_codes(codes, "pack_sign_magnitude", negative=True)
     # Signed codes as themselves, unsigned ones as two's complement nibbles
     # (the C API refuses a code that does not fit four bits).
     wide = codes.astype(np.int16)
@@ -359,6 +389,7 @@ def pack_bits(bits):
     """Bits (0 or 1; bit planes [P, M, K] or any [..., K]) packed as bit-plane
     kernels read them: each row of K bits lowest first, padded with zero bits
     to a multiple of 16 bytes. Returns [..., row bytes] uint8."""
+    bits = _byte_codes(bits, "pack_bits")
     bits = np.ascontiguousarray(bits, np.uint8)
     if bits.ndim < 1:
         raise LowbitError("pack_bits: expects an array of rows of bits")

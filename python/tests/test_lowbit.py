@@ -570,6 +570,41 @@ def test_matmul_numpy_reference():
         lowbit.matmul(np.zeros((3, 255), np.float32), q)
 
 
+def test_codes_and_strings_reach_the_c_api_unchanged():
+    """Values a cast to bytes would wrap or truncate, and strings a NUL would
+    cut short, are errors (260 was packed as 4, 3.7 as 3, a spec's layout
+    after a NUL dropped); so are codes and zero points that are no code of
+    the scheme (a u4 code 16 was read as 0)."""
+    with pytest.raises(lowbit.LowbitError, match="one per byte"):
+        lowbit.pack_codes(np.full((1, 2), 260, np.int32), 4)
+    with pytest.raises(lowbit.LowbitError, match="codes must be integers"):
+        lowbit.pack_codes(np.full((1, 2), 3.7), 4)
+    with pytest.raises(lowbit.LowbitError, match="expected 1 to 8"):
+        lowbit.pack_codes(np.ones((1, 2), np.uint8), 2**32 + 4)
+    with pytest.raises(lowbit.LowbitError, match="one per byte"):
+        lowbit.pack_bits(np.full((1, 8), 257, np.int32))
+    with pytest.raises(lowbit.LowbitError, match="one per byte"):
+        lowbit.pack_sign_magnitude(np.full((1, 32), 65539, np.int32))
+    with pytest.raises(lowbit.LowbitError, match="NUL"):
+        lowbit.compile("matmul m=1 n=256 k=256 a=f16 w=u4:g128\0 layout=half_fragment")
+    with pytest.raises(lowbit.LowbitError, match="NUL"):
+        lowbit.quantize(np.ones((4, 128), np.float32), "u4\0:zp")
+    with pytest.raises(lowbit.LowbitError, match="must be a string"):
+        lowbit.quantize(np.ones((4, 128), np.float32), None)
+    q = lowbit.quantize(RNG.standard_normal((4, 128)).astype(np.float32), "u4:g32:zp")
+    with pytest.raises(lowbit.LowbitError, match="code 16 at index 0 is not a 4-bit code"):
+        lowbit.dequantize(lowbit.QuantizedWeight(q.scheme, np.full_like(q.codes, 16), q.scales,
+                                                 q.zero_points))
+    with pytest.raises(lowbit.LowbitError, match="is not a 4-bit integer code"):
+        lowbit.dequantize(lowbit.QuantizedWeight(q.scheme, q.codes, q.scales,
+                                                 q.zero_points + 0.5))
+    # Signed codes may come as int8 (two's complement bytes).
+    s4 = lowbit.quantize(RNG.standard_normal((4, 128)).astype(np.float32), "s4")
+    as_int8 = ((s4.codes.astype(np.int16) ^ 8) - 8).astype(np.int8)
+    assert np.array_equal(lowbit.dequantize(lowbit.QuantizedWeight("s4", as_int8, s4.scales)),
+                          lowbit.dequantize(s4))
+
+
 def test_pack_codes_is_one_stream_low_bits_first():
     for bits in (2, 3, 4, 6):
         codes = RNG.integers(0, 2 ** bits, (4, 64), dtype=np.uint8)

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lowbit/JIT/Tuner.h"
+#include "lowbit/Support/Json.h"
 #include "lowbit/Support/Npy.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -54,7 +55,7 @@ int main(int argc, char **argv) {
     auto text = llvm::MemoryBuffer::getFile(shapesFile);
     if (!text)
       return fail(shapesFile + ": cannot read: " + text.getError().message());
-    auto json = llvm::json::parse((*text)->getBuffer());
+    auto json = mlir::lowbit::parseJson((*text)->getBuffer());
     if (!json)
       return fail(shapesFile + ": " + llvm::toString(json.takeError()));
     const llvm::json::Array *list = json->getAsArray();
