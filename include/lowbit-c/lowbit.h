@@ -156,7 +156,7 @@ int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64
                 uint8_t *packed);
 /* Bytes of one row of k bits as bit-plane kernels (lowbit.bitplane_matmul)
  * read them: bit i % 8 of byte i / 8, padded with zero bits to a multiple of
- * 16 bytes. */
+ * 16 bytes; -1 for a k below 0 or above 2^56 (lowbitPackBits's limit). */
 int64_t lowbitBitRowBytes(int64_t k);
 /* Packs rows x k bits (0 or 1, one per byte; any other value is an error)
  * into that layout: rows * lowbitBitRowBytes(k) bytes. A [P, M, K] plane

@@ -494,7 +494,10 @@ int lowbitPack4(lowbitContext context, const uint8_t *codes, int64_t rows, int64
   return lowbitPackCodes(context, codes, rows, cols, 4, packed);
 }
 
-int64_t lowbitBitRowBytes(int64_t k) { return quant::bitRowBytes(k); }
+int64_t lowbitBitRowBytes(int64_t k) {
+  // Past 2^56 bits the padded size no longer fits (it came out negative).
+  return k < 0 || k > (int64_t(1) << 56) ? -1 : quant::bitRowBytes(k);
+}
 
 int lowbitPackBits(lowbitContext context, const uint8_t *bits, int64_t rows, int64_t k,
                    uint8_t *packed) {

@@ -598,6 +598,10 @@ def test_codes_and_strings_reach_the_c_api_unchanged():
     with pytest.raises(lowbit.LowbitError, match="is not a 4-bit integer code"):
         lowbit.dequantize(lowbit.QuantizedWeight(q.scheme, q.codes, q.scales,
                                                  q.zero_points + 0.5))
+    # Row sizes past 2^56 bits, or negative, are -1 (the size came out negative).
+    lib = lowbit._capi.lib()
+    assert lib.lowbitBitRowBytes(1000) == 128
+    assert lib.lowbitBitRowBytes(2**63 - 1) == -1 and lib.lowbitBitRowBytes(-1) == -1
     # Signed codes may come as int8 (two's complement bytes).
     s4 = lowbit.quantize(RNG.standard_normal((4, 128)).astype(np.float32), "s4")
     as_int8 = ((s4.codes.astype(np.int16) ^ 8) - 8).astype(np.int8)
