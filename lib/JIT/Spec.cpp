@@ -110,7 +110,8 @@ llvm::Expected<MatmulSpec> mlir::lowbit::jit::parseSpec(const std::string &text)
       if (!llvm::is_contained({"f16", "bf16", "i8", "s8", "e4m3", "s4", "i4"}, type))
         return specError("a=" + type + ": activations are f16, bf16, i8, e4m3 or s4");
       spec.act = type == "s8" ? "i8" : type == "i4" ? "s4" : type.str();
-      if (!granularity.empty()) {
+      // A colon names a granularity ("a=i8:" was taken as "a=i8").
+      if (value.contains(':')) {
         if (!spec.quantizedActivations() ||
             (granularity != "per_token" && granularity != "per_tensor"))
           return specError("a=" + value + ": quantized activations take :per_token "

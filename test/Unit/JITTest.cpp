@@ -118,6 +118,9 @@ TEST(Spec, BadSpecsNameTheField) {
       {"matmul m=1 n=64 k=62 a=f16 w=u2", "2-bit weights are packed 4 per byte"},
       {"matmul m=1 n=64 k=64 a=f16 w=nf4:zp", "nf4 weights take no integer zero points"},
       {"matmul m=1 n=64 k=64 a=f16:per_token w=u4", "real ones nothing"},
+      // An empty granularity after the colon (it was taken as none).
+      {"matmul m=1 n=64 k=64 a=f16: w=u4", "real ones nothing"},
+      {"matmul m=1 n=64 k=64 a=i8: w=s4", "take :per_token or :per_tensor"},
       {"matmul m=1 n=64 k=64 a=i8:per_tensor a=i8 w=s4", "field 'a' is given twice"},
       {"matmul m=1 n=64 k=64 a=f16 w=u4:zp w=e4m3", "field 'w' is given twice"},
       {"matmul m=1 m=2 n=64 k=64 a=f16 w=u4", "field 'm' is given twice"},
