@@ -140,16 +140,37 @@ int64_t ConfigAttr::getSharedMemoryBytes(unsigned aBits,
   return perStage * getStages();
 }
 
-LogicalResult mlir::lowbit::gpu::verifyNonEmptyOperands(Operation *op) {
-  for (OpOperand &operand : op->getOpOperands()) {
-    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+LogicalResult mlir::lowbit::gpu::verifyKernelOperandSizes(Operation *op) {
+  // TMA takes global dimensions below 2^32; launchers take buffers of up to
+  // 2^40 elements (KernelManifest's limit), whose byte offsets stay far
+  // from overflowing 64 bits.
+  constexpr int64_t kMaxDim = (int64_t(1) << 32) - 1, kMaxElements = int64_t(1) << 40;
+  auto check = [&](Type t, const Twine &what) -> LogicalResult {
+    auto type = dyn_cast<RankedTensorType>(t);
     if (!type)
-      continue;
-    for (auto [dim, size] : llvm::enumerate(type.getShape()))
+      return success();
+    int64_t elements = 1;
+    for (auto [dim, size] : llvm::enumerate(type.getShape())) {
       if (size == 0)
-        return op->emitOpError() << "operand #" << operand.getOperandNumber()
-                                 << " is empty (dimension " << dim << " of " << type
+        return op->emitOpError() << what << " is empty (dimension " << dim << " of " << type
                                  << " is 0): GPU kernels need non-empty operands";
-  }
+      if (ShapedType::isDynamic(size))
+        continue;
+      if (size > kMaxDim)
+        return op->emitOpError() << what << " has dimension " << dim << " of " << size << " ("
+                                 << type << "): GPU kernels take dimensions below 2^32";
+      elements = elements > kMaxElements / size ? kMaxElements + 1 : elements * size;
+    }
+    if (elements > kMaxElements)
+      return op->emitOpError() << what << " (" << type
+                               << ") has more than 2^40 elements: too large for a GPU kernel";
+    return success();
+  };
+  for (OpOperand &operand : op->getOpOperands())
+    if (failed(check(operand.get().getType(), "operand #" + Twine(operand.getOperandNumber()))))
+      return failure();
+  for (OpResult result : op->getResults())
+    if (failed(check(result.getType(), "result #" + Twine(result.getResultNumber()))))
+      return failure();
   return success();
 }

@@ -65,11 +65,13 @@ inline int64_t wgmmaStreamKParts(int64_t rest, int64_t slots, int64_t kTiles) {
 inline int64_t gemvChunkBytes(unsigned bits) { return 32 % bits == 0 ? 16 : 4 * bits; }
 inline int64_t gemvChunkCodes(unsigned bits) { return 8 * gemvChunkBytes(bits) / bits; }
 
-/// Fails, with a diagnostic on `op`, where one of its operands is a tensor
-/// with a static dimension of 0: no GPU kernel is built for an empty
-/// product (its grid would be empty, and the config rules divide by its
-/// tile counts). The config selector and the kernel generators both check.
-LogicalResult verifyNonEmptyOperands(Operation *op);
+/// Fails, with a diagnostic on `op`, where one of its operands or results
+/// is a tensor with a static dimension of 0 (no GPU kernel is built for an
+/// empty product: its grid would be empty, and the config rules divide by
+/// its tile counts), a dimension of 2^32 or more (TMA's limit), or more
+/// than 2^40 elements (byte sizes and offsets would overflow). The config
+/// selector and the kernel generators both check.
+LogicalResult verifyKernelOperandSizes(Operation *op);
 
 } // namespace mlir::lowbit::gpu
 

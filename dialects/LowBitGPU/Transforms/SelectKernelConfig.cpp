@@ -819,7 +819,7 @@ struct SelectKernelConfigPass
       if (!isa<MatmulOp, BitplaneMatmulOp, LutMatmulOp>(op) ||
           op->hasAttr(LowBitGPUDialect::kConfigAttrName))
         return WalkResult::advance();
-      if (failed(verifyNonEmptyOperands(op)))
+      if (failed(verifyKernelOperandSizes(op)))
         return WalkResult::interrupt();
       FailureOr<ConfigAttr> config =
           llvm::TypeSwitch<Operation *, FailureOr<ConfigAttr>>(op)

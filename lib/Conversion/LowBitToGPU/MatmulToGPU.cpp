@@ -168,7 +168,7 @@ struct LowerMatmulToGPUPass
                          << "; run lowbit-select-kernel-config first";
         return WalkResult::interrupt();
       }
-      if (failed(lowbit::gpu::verifyNonEmptyOperands(op)) ||
+      if (failed(lowbit::gpu::verifyKernelOperandSizes(op)) ||
           failed(verifyKernelLayouts(op, config)))
         return WalkResult::interrupt();
       if (!kernels) {

@@ -736,3 +736,21 @@ module attributes {gpu.container_module} {
     return %y : tensor<16x256xf16>
   }
 }
+
+// -----
+
+// Dimensions past TMA's 2^32 (M = 2^63 - 1 compiled a kernel whose tensor
+// map spanned 2^63 rows, its byte size overflowing 64 bits).
+func.func @m_past_two_to_the_32(%x: tensor<9223372036854775807x256xf16>, %w: tensor<256x256xi8>, %s: tensor<256x1xf16>) -> tensor<9223372036854775807x256xf16> {
+  // expected-error @+1 {{operand #0 has dimension 0 of 9223372036854775807 ('tensor<9223372036854775807x256xf16>'): GPU kernels take dimensions below 2^32}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<9223372036854775807x256xf16>, tensor<256x256xi8>, tensor<256x1xf16>) -> tensor<9223372036854775807x256xf16>
+  return %y : tensor<9223372036854775807x256xf16>
+}
+
+// -----
+
+func.func @more_than_two_to_the_40_elements(%x: tensor<1x4294967295xf16>, %w: tensor<65536x4294967295xi8>, %s: tensor<65536x1xf16>) -> tensor<1x65536xf16> {
+  // expected-error @+1 {{operand #1 ('tensor<65536x4294967295xi8>') has more than 2^40 elements: too large for a GPU kernel}}
+  %y = lowbit.matmul %x, %w weight_scheme #lowbit.quant<storage = i8, granularity = per_channel, axis = 0> weight_scales(%s) : (tensor<1x4294967295xf16>, tensor<65536x4294967295xi8>, tensor<65536x1xf16>) -> tensor<1x65536xf16>
+  return %y : tensor<1x65536xf16>
+}
