@@ -7,6 +7,7 @@
 #include "LowBitGPU/IR/LowBitGPUDialect.h"
 #include "lowbit/InitAll.h"
 #include "lowbit/Pipelines/Pipelines.h"
+#include "lowbit/Support/Json.h"
 #include "lowbit/Support/Npy.h"
 #include "lowbit/Support/Ptxas.h"
 
@@ -352,6 +353,12 @@ mlir::lowbit::jit::compileSource(const std::string &source, const CompileOptions
     os << diag.getLocation() << ": " << diag.str();
     return success();
   });
+  // MLIR's parser recurses per nested bracket: IR nested thousands deep
+  // (given to the C API by a host program) would overflow its stack.
+  constexpr unsigned kMaxIRDepth = 256;
+  if (unsigned depth = bracketDepth(source, /*lineComments=*/true); depth > kMaxIRDepth)
+    return jitError("the source nests brackets " + llvm::Twine(depth) + " deep; at most " +
+                    llvm::Twine(kMaxIRDepth) + " are parsed");
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
   if (!module)
     return jitError(messages.empty() ? "cannot parse the source" : messages);

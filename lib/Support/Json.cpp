@@ -1,9 +1,10 @@
-//===- Json.cpp - JSON parsing with a bounded nesting depth ---------------===//
+//===- Json.cpp - parsing text whose nesting is bounded -------------------===//
 
 #include "lowbit/Support/Json.h"
 
-llvm::Expected<llvm::json::Value> mlir::lowbit::parseJson(llvm::StringRef text) {
-  unsigned depth = 0;
+unsigned mlir::lowbit::bracketDepth(llvm::StringRef text, bool lineComments) {
+  static constexpr llvm::StringLiteral kOpen = "([{<", kClose = ")]}>";
+  unsigned depth[4] = {0, 0, 0, 0}, deepest = 0;
   bool inString = false;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
@@ -16,14 +17,23 @@ llvm::Expected<llvm::json::Value> mlir::lowbit::parseJson(llvm::StringRef text) 
     }
     if (c == '"') {
       inString = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth)
-        return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                       "JSON nested deeper than " + llvm::Twine(kMaxJsonDepth) +
-                                           " levels");
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
+    } else if (lineComments && c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      i = std::min(text.find('\n', i), text.size());
+    } else if (size_t kind = kOpen.find(c); kind != llvm::StringRef::npos) {
+      ++depth[kind];
+      deepest = std::max(deepest, depth[0] + depth[1] + depth[2] + depth[3]);
+    } else if (size_t kind = kClose.find(c); kind != llvm::StringRef::npos && depth[kind]) {
+      --depth[kind];
     }
   }
+  return deepest;
+}
+
+llvm::Expected<llvm::json::Value> mlir::lowbit::parseJson(llvm::StringRef text) {
+  // JSON has no ( or <, nor outside strings.
+  if (bracketDepth(text, /*lineComments=*/false) > kMaxJsonDepth)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "JSON nested deeper than " +
+                                                                       llvm::Twine(kMaxJsonDepth) +
+                                                                       " levels");
   return llvm::json::parse(text);
 }

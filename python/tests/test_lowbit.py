@@ -598,6 +598,12 @@ def test_codes_and_strings_reach_the_c_api_unchanged():
     with pytest.raises(lowbit.LowbitError, match="is not a 4-bit integer code"):
         lowbit.dequantize(lowbit.QuantizedWeight(q.scheme, q.codes, q.scales,
                                                  q.zero_points + 0.5))
+    # IR nested 20000 deep overflowed MLIR's parser's stack (a crash of the
+    # host program): an error before parsing.
+    deep = ("func.func @f() { %0 = arith.constant dense<" + "[" * 20000 + "1" + "]" * 20000 +
+            "> : tensor<1xi32> return }")
+    with pytest.raises(lowbit.LowbitError, match="nests brackets 2000[0-9] deep; at most 256"):
+        lowbit.Context("sm_90a", cache_dir="").compile_mlir(deep)
     # Row sizes past 2^56 bits, or negative, are -1 (the size came out negative).
     lib = lowbit._capi.lib()
     assert lib.lowbitBitRowBytes(1000) == 128

@@ -1,9 +1,9 @@
-//===- Json.h - JSON parsing with a bounded nesting depth -----------------===//
+//===- Json.h - parsing text whose nesting is bounded ---------------------===//
 //
-// llvm::json::parse recurses once per nested array or object, so a file of
-// 100000 '[' (a downloaded safetensors header, a shapes list) overflows the
-// stack. The files lowbit reads nest a few levels deep: deeper text is an
-// error before it is parsed.
+// llvm::json::parse and MLIR's parser recurse once per nested bracket, so a
+// file of 100000 '[' (a downloaded safetensors header, a shapes list, IR
+// given to the C API) overflows the stack. The text lowbit reads nests a few
+// levels deep: deeper text is an error before it is parsed.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOWBIT_SUPPORT_JSON_H
@@ -13,11 +13,17 @@
 
 namespace mlir::lowbit {
 
-/// Arrays and objects nested deeper than this are refused.
+/// JSON arrays and objects nested deeper than this are refused.
 inline constexpr unsigned kMaxJsonDepth = 64;
 
+/// The deepest nesting of ( ) [ ] { } < > in `text` outside "..." strings
+/// (and, with `lineComments`, // comments): at each point the sum over the
+/// four kinds of the opened and not yet closed ones, each kind's count never
+/// below 0 (so that MLIR's "->" closes no '<' that is not there).
+unsigned bracketDepth(llvm::StringRef text, bool lineComments);
+
 /// llvm::json::parse(text), or an error where arrays and objects nest deeper
-/// than kMaxJsonDepth (outside strings).
+/// than kMaxJsonDepth.
 llvm::Expected<llvm::json::Value> parseJson(llvm::StringRef text);
 
 } // namespace mlir::lowbit
