@@ -1,6 +1,8 @@
 //===- Quantize.cpp - reference quantization ------------------------------===//
 #include "lowbit/Quant/Quantize.h"
 
+#include "lowbit/Support/Npy.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -214,7 +216,7 @@ mlir::lowbit::quant::dequantize(ArrayRef<int64_t> shape, ArrayRef<uint8_t> codes
       scheme.code.kind() == CodeKind::Int && scheme.code.isSigned() && scheme.codebook.empty();
   if (bits < 8)
     for (size_t i = 0; i < codes.size(); ++i)
-      if ((codes[i] >> bits) != 0 && !(signedInts && (int8_t(codes[i]) >> (bits - 1)) == -1))
+      if (signedInts ? !isCodeByte(codes[i], bits) : (codes[i] >> bits) != 0)
         return error("code " + std::to_string(codes[i]) + " at index " + std::to_string(i) +
                      " is not a " + std::to_string(bits) + "-bit code");
   if (scheme.zeroPoint == ZeroPoint::Integer) {

@@ -14,14 +14,18 @@ _NPY_DTYPES = {"f2": torch.float16, "V2": torch.bfloat16, "f4": torch.float32}
 _ACTIVATION_MAX = {"e4m3": 448.0, "i8": 127.0}
 
 
+def _check_activations(codes):
+    if codes not in _ACTIVATION_MAX:
+        raise LowbitError("activations are quantized to e4m3 or i8, not %r" % (codes,))
+
+
 def quantize_activations(x, codes):
     """x [M, K] (a real torch tensor) as `codes` ("e4m3" or "i8") with one
     f32 scale per token: (codes [M, K] of torch.float8_e4m3fn or int8,
     scales [M, 1]), each token scaled so that its largest magnitude is the
     code's largest value (448 or 127; a token of zeros gets scale 1).
     x ~ codes * scales."""
-    if codes not in _ACTIVATION_MAX:
-        raise LowbitError("activations are quantized to e4m3 or i8, not %r" % (codes,))
+    _check_activations(codes)
     if codes == "e4m3" and not hasattr(torch, "float8_e4m3fn"):
         raise LowbitError("e4m3 activations need torch with float8_e4m3fn (2.1 or newer)")
     if x.dim() != 2:
@@ -105,8 +109,8 @@ def kernel_for(m, q, dtype, out_dtype=None, layout=None, device=None, activation
         raise LowbitError("lowbit kernels take f16 or bf16 activations, got %s" % dtype)
     if out_dtype is not None and out_dtype not in _DTYPES:
         raise LowbitError("lowbit kernels write f16, bf16 or f32 results, got %s" % (out_dtype,))
-    if activations is not None and activations not in _ACTIVATION_MAX:
-        raise LowbitError("activations are quantized to e4m3 or i8, not %r" % (activations,))
+    if activations is not None:
+        _check_activations(activations)
     n, k = q.codes.shape
     arch = _arch(device)
     if activations is None:
@@ -153,8 +157,8 @@ def matmul(x, q, out_dtype=None, layout=None, activations=None):
         return (real @ torch.from_numpy(dequantize(q)).T).to(out_dtype or x.dtype)
     if x.dtype not in (torch.float16, torch.bfloat16):
         raise LowbitError("lowbit kernels take f16 or bf16 activations, got %s" % x.dtype)
-    if activations is not None and activations not in _ACTIVATION_MAX:
-        raise LowbitError("activations are quantized to e4m3 or i8, not %r" % (activations,))
+    if activations is not None:
+        _check_activations(activations)
     out_dtype = out_dtype or x.dtype
     x = x.contiguous()
     check_weight(q)
