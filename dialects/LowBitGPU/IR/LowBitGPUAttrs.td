@@ -61,7 +61,11 @@ def LowBitGPU_ConfigAttr : LowBitGPU_Attr<"Config", "config"> {
       tokens as the mma's N) and `mma = [1, 1, 1]` on CUDA cores, where the
       warp tile's N is the rows each of the four consumer warps computes and
       the block tile's N four times that (a multiple of 8); its K tile is 512
-      bytes of each row.
+      bytes of each row. For `lut` (no pipeline; tables and indices read
+      through the caches) only the block's N, its rows, is a choice:
+      `block = [M, N, K]` with every token and all of K, `warp = [M, N / 4]`
+      (four warps), `mma = [1, 1, group_size]`, `mma_type` the table's type
+      and `stages = 1`; the kernel refuses other values.
     - `block`: the block tile `[M, N, K]`; `warp`: the tile of one warp (one
       warpgroup for `wgmma`) `[M, N]`.
     - `mma`: the tensor-core instruction shape `[m, n, k]` (`wgmma`: m = 64;

@@ -760,20 +760,19 @@ FailureOr<ConfigAttr> selectConfig(BitplaneMatmulOp op, TargetAttr target) {
 }
 
 FailureOr<ConfigAttr> selectConfig(LutMatmulOp op, TargetAttr target) {
-  // Tables live in shared memory; each lookup consumes `group_size` inputs,
-  // written as the `mma` granule [1, 1, group_size] of a CUDA-core kernel.
-  int64_t g = op.getGroupSize();
+  // The kernel (LutKernel.cpp) reads its table and index bytes from global
+  // memory, one block of four warps per tile of rows over every token and
+  // all of K, without a pipeline: the config says exactly that, so that the
+  // only field left to choose is the block's rows (the kernel refuses any
+  // other values).
+  if (!op.getTable().getType().hasStaticShape() || !op.getWeight().getType().hasStaticShape())
+    return op.emitOpError() << "the lut strategy needs static shapes";
   ArrayRef<int64_t> w = op.getWeight().getType().getShape();
-  int64_t n = w[1], kGroups = w[2];
-  Type tableType = op.getTable().getType().getElementType();
-  int64_t blockN = clampPow2(n, 32, 128);
-  int64_t blockK = g * std::min<int64_t>(kGroups, 64);
-  Problem p{op.getTable().getType().getShape()[0], n, kGroups * g,
-            tableType.getIntOrFloatBitWidth(), static_cast<unsigned>(g)};
-  auto config = checkedConfig(op, Strategy::Lut, {16, blockN, blockK}, {16, blockN / 4}, {1, 1, g},
-                              tableType, /*stages=*/2,
-                              /*splitK=*/1, {}, false, false);
-  return fitSharedMemory(op, config, p, target);
+  int64_t tokens = op.getTable().getType().getShape()[0];
+  int64_t rows = clampPow2(w[1], 32, 128), g = op.getGroupSize();
+  return checkedConfig(op, Strategy::Lut, {tokens, rows, w[2] * g}, {tokens, rows / 4}, {1, 1, g},
+                       op.getTable().getType().getElementType(), /*stages=*/1,
+                       /*splitK=*/1, {}, false, false);
 }
 
 struct SelectKernelConfigPass

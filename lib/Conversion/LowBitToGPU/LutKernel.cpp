@@ -97,9 +97,23 @@ FailureOr<LutProblem> analyze(LutMatmulOp op, lowbit::gpu::ConfigAttr config) {
   // asks for would be ignored.
   if (config.getSplitK() != 1)
     return unsupported("split_k > 1");
-  if (p.rowsPerBlock < 1 || p.rowsPerBlock % kWarpsPerBlock)
+  if (p.rowsPerBlock % kWarpsPerBlock)
     return op.emitOpError() << "the lut block tile's N (" << p.rowsPerBlock
-                            << ") must be a positive multiple of " << kWarpsPerBlock;
+                            << ") must be a multiple of " << kWarpsPerBlock;
+  // Every other field describes what the kernel does regardless (every
+  // token and all of K in one block of four warps, lookups of group_size
+  // activations in the table's type, no pipeline): a config that says
+  // otherwise would be cached as a kernel it is not.
+  int64_t k = p.groups * p.g;
+  ArrayRef<int64_t> block = config.getBlock(), warp = config.getWarp(), mma = config.getMma();
+  if (block[0] != p.m || block[2] != k || warp[0] != p.m ||
+      warp[1] != p.rowsPerBlock / kWarpsPerBlock || mma[0] != 1 || mma[1] != 1 || mma[2] != p.g ||
+      config.getMmaType() != p.tableType || config.getStages() != 1)
+    return op.emitOpError() << "the lut strategy takes block = [" << p.m << ", N, " << k
+                            << "] (every token and all of K), warp = [" << p.m
+                            << ", N / 4], mma = [1, 1, " << p.g << "], mma_type = " << p.tableType
+                            << " (the table's) and stages = 1, for a block of N "
+                            << "rows; got " << config;
   return p;
 }
 

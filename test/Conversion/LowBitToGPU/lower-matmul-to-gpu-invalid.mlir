@@ -372,7 +372,26 @@ func.func @lut_too_many_tokens(%t: tensor<80x64x8xf16>, %w: tensor<2x64x64xi4>, 
 // The LUT kernel does not split K: asked to, it says so (it ignored it).
 func.func @lut_split_k(%t: tensor<4x64x8xf16>, %w: tensor<2x64x64xi4>, %s: tensor<64x1xf16>) -> tensor<4x64xf16> {
   // expected-error @+1 {{the lut strategy does not support split_k > 1}}
-  %y = lowbit.lut_matmul %t, %w weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric, lowbit_gpu.config = #lowbit_gpu.config<strategy = lut, block = [16, 128, 256], warp = [16, 32], mma = [1, 1, 4], mma_type = f16, stages = 2, split_k = 2>} : (tensor<4x64x8xf16>, tensor<2x64x64xi4>, tensor<64x1xf16>) -> tensor<4x64xf16>
+  %y = lowbit.lut_matmul %t, %w weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric, lowbit_gpu.config = #lowbit_gpu.config<strategy = lut, block = [4, 64, 256], warp = [4, 16], mma = [1, 1, 4], mma_type = f16, split_k = 2>} : (tensor<4x64x8xf16>, tensor<2x64x64xi4>, tensor<64x1xf16>) -> tensor<4x64xf16>
+  return %y : tensor<4x64xf16>
+}
+
+// -----
+
+// The LUT kernel has no pipeline and takes every token and all of K in one
+// block: a config that says otherwise is refused (it was ignored, and cached
+// under a config the kernel is not).
+func.func @lut_stages(%t: tensor<4x64x8xf16>, %w: tensor<2x64x64xi4>, %s: tensor<64x1xf16>) -> tensor<4x64xf16> {
+  // expected-error @+1 {{the lut strategy takes block = [4, N, 256] (every token and all of K), warp = [4, N / 4], mma = [1, 1, 4], mma_type = 'f16' (the table's) and stages = 1, for a block of N rows; got #lowbit_gpu.config<strategy = lut, block = [4, 64, 256], warp = [4, 16], mma = [1, 1, 4], mma_type = f16, stages = 2>}}
+  %y = lowbit.lut_matmul %t, %w weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric, lowbit_gpu.config = #lowbit_gpu.config<strategy = lut, block = [4, 64, 256], warp = [4, 16], mma = [1, 1, 4], mma_type = f16, stages = 2>} : (tensor<4x64x8xf16>, tensor<2x64x64xi4>, tensor<64x1xf16>) -> tensor<4x64xf16>
+  return %y : tensor<4x64xf16>
+}
+
+// -----
+
+func.func @lut_k_tile(%t: tensor<4x64x8xf16>, %w: tensor<2x64x64xi4>, %s: tensor<64x1xf16>) -> tensor<4x64xf16> {
+  // expected-error @+1 {{the lut strategy takes block = [4, N, 256]}}
+  %y = lowbit.lut_matmul %t, %w weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric, lowbit_gpu.config = #lowbit_gpu.config<strategy = lut, block = [4, 64, 128], warp = [4, 16], mma = [1, 1, 4], mma_type = f16>} : (tensor<4x64x8xf16>, tensor<2x64x64xi4>, tensor<64x1xf16>) -> tensor<4x64xf16>
   return %y : tensor<4x64xf16>
 }
 

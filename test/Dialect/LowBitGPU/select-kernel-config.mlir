@@ -118,7 +118,7 @@ func.func @mxfp4(%x: tensor<256x512xf4E2M1FN>, %xs: tensor<256x16xf8E8M0FNU>, %w
 // registers.
 // SM90A-LABEL: func @bitplane_and_lut
 // SM90A: lowbit.bitplane_matmul {{.*}} {lowbit_gpu.config = #lowbit_gpu.config<strategy = bitplane, block = [64, 128, 512], warp = [32, 32], mma = [16, 8, 256], mma_type = i1, stages = 3>}
-// SM90A: lowbit.lut_matmul {{.*}} {group_size = 4 : i64, lowbit_gpu.config = #lowbit_gpu.config<strategy = lut, block = [16, 128, 256], warp = [16, 32], mma = [1, 1, 4], mma_type = f16, stages = 2>, symmetric}
+// SM90A: lowbit.lut_matmul {{.*}} {group_size = 4 : i64, lowbit_gpu.config = #lowbit_gpu.config<strategy = lut, block = [16, 128, 4096], warp = [16, 32], mma = [1, 1, 4], mma_type = f16>, symmetric}
 func.func @bitplane_and_lut(%a: tensor<2x64x1024xi1>, %w: tensor<3x512x1024xi1>, %t: tensor<16x1024x8xf16>, %idx: tensor<2x512x1024xi4>, %s: tensor<512x1xf16>) -> (tensor<64x512xi32>, tensor<16x512xf16>) {
   %c = lowbit.bitplane_matmul %a, %w : tensor<2x64x1024xi1>, tensor<3x512x1024xi1> -> tensor<64x512xi32>
   %y = lowbit.lut_matmul %t, %idx weight_scheme #lowbit.quant<storage = !lowbit.bipolar<2>, granularity = per_channel, axis = 0> scales(%s) {group_size = 4, symmetric} : (tensor<16x1024x8xf16>, tensor<2x512x1024xi4>, tensor<512x1xf16>) -> tensor<16x512xf16>
