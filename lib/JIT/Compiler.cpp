@@ -355,10 +355,8 @@ mlir::lowbit::jit::compileSource(const std::string &source, const CompileOptions
   });
   // MLIR's parser recurses per nested bracket: IR nested thousands deep
   // (given to the C API by a host program) would overflow its stack.
-  constexpr unsigned kMaxIRDepth = 256;
-  if (unsigned depth = bracketDepth(source, /*lineComments=*/true); depth > kMaxIRDepth)
-    return jitError("the source nests brackets " + llvm::Twine(depth) + " deep; at most " +
-                    llvm::Twine(kMaxIRDepth) + " are parsed");
+  if (llvm::Error error = checkIRDepth(source))
+    return jitError(llvm::toString(std::move(error)));
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
   if (!module)
     return jitError(messages.empty() ? "cannot parse the source" : messages);

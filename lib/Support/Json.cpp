@@ -37,3 +37,24 @@ llvm::Expected<llvm::json::Value> mlir::lowbit::parseJson(llvm::StringRef text) 
                                                                        " levels");
   return llvm::json::parse(text);
 }
+
+llvm::Error mlir::lowbit::checkIRDepth(llvm::StringRef source) {
+  if (unsigned depth = bracketDepth(source, /*lineComments=*/true); depth > kMaxIRDepth)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the source nests brackets " + llvm::Twine(depth) +
+                                       " deep; at most " + llvm::Twine(kMaxIRDepth) +
+                                       " are parsed");
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> mlir::lowbit::readIRFile(llvm::StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
+  if (!buffer)
+    return llvm::createStringError(buffer.getError(),
+                                   "cannot read '" + path + "': " + buffer.getError().message());
+  if (llvm::Error error = checkIRDepth((*buffer)->getBuffer()))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": " + llvm::toString(std::move(error)));
+  return std::move(*buffer);
+}

@@ -17,6 +17,7 @@
 #include "lowbit/JIT/Compiler.h"
 #include "lowbit/JIT/Spec.h"
 #include "lowbit/JIT/Tuner.h"
+#include "lowbit/Support/Json.h"
 #include "lowbit/Support/Npy.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -155,7 +156,11 @@ int main(int argc, char **argv) {
         llvm::MemoryBuffer::getMemBufferCopy(spec->toMLIR(), spec->str()), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   } else {
-    module = parseSourceFile<ModuleOp>(inputFile, sourceMgr, &context);
+    auto source = lowbit::readIRFile(inputFile);
+    if (!source)
+      return fail(llvm::toString(source.takeError()));
+    sourceMgr.AddNewSourceBuffer(std::move(*source), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   }
   if (!module)
     return 1;

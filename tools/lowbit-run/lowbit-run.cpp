@@ -22,6 +22,7 @@
 #include "lowbit/Runtime/CudaDriver.h"
 #include "lowbit/Runtime/KernelManifest.h"
 #include "lowbit/Support/ArrayBytes.h"
+#include "lowbit/Support/Json.h"
 #include "lowbit/Support/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -395,8 +396,11 @@ int main(int argc, char **argv) {
 
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(inputFile, sourceMgr, &context);
+  auto source = mlir::lowbit::readIRFile(inputFile);
+  if (!source)
+    return fail(llvm::toString(source.takeError()));
+  sourceMgr.AddNewSourceBuffer(std::move(*source), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return 1;
 
@@ -434,6 +438,8 @@ int main(int argc, char **argv) {
   std::mt19937 rng(seed);
   std::vector<std::vector<uint8_t>> argData;
   std::vector<std::vector<int64_t>> descriptors;
+  // --save-inputs: each argument's dtype and shape, written after the checks.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> savedTypes;
   for (auto [i, argType] : llvm::enumerate(signature.getInputs())) {
     auto tensor = dyn_cast<RankedTensorType>(argType);
     std::optional<ElementCodec> codec =
@@ -518,12 +524,8 @@ int main(int argc, char **argv) {
                                    llvm::is_contained(nonNegative, unsigned(i)), symmetric));
     }
     descriptors.push_back(makeDescriptor(argData.back().data(), shape));
-    if (!saveInputs.empty()) {
-      mlir::lowbit::NpyArray saved{codec->dtype, shape, argData.back()};
-      std::string path = saveInputs + "/arg" + std::to_string(i) + ".npy";
-      if (llvm::Error e = mlir::lowbit::writeNpy(path, saved))
-        return fail(llvm::toString(std::move(e)));
-    }
+    if (!saveInputs.empty())
+      savedTypes.push_back({codec->dtype, shape});
   }
   std::vector<std::optional<ElementCodec>> resultCodecs;
   size_t resultWords = 0;
@@ -571,6 +573,16 @@ int main(int argc, char **argv) {
       return fail("--gpu runs functions with one lowbit.matmul, bitplane_matmul or "
                   "lut_matmul and one result");
     gpuKernel = std::move(*compiled);
+  }
+
+  // The inputs are saved once every check has passed: a run refused on its
+  // third argument, or on its kernel, leaves no files of its own beside
+  // those of an earlier run.
+  for (auto [i, saved] : llvm::enumerate(savedTypes)) {
+    mlir::lowbit::NpyArray array{saved.first, saved.second, argData[i]};
+    std::string path = saveInputs + "/arg" + std::to_string(i) + ".npy";
+    if (llvm::Error e = mlir::lowbit::writeNpy(path, array))
+      return fail(llvm::toString(std::move(e)));
   }
 
   // Compile and run.

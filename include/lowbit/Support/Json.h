@@ -10,6 +10,7 @@
 #define LOWBIT_SUPPORT_JSON_H
 
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 namespace mlir::lowbit {
 
@@ -25,6 +26,17 @@ unsigned bracketDepth(llvm::StringRef text, bool lineComments);
 /// llvm::json::parse(text), or an error where arrays and objects nest deeper
 /// than kMaxJsonDepth.
 llvm::Expected<llvm::json::Value> parseJson(llvm::StringRef text);
+
+/// IR nested deeper than this is refused before MLIR's parser sees it.
+inline constexpr unsigned kMaxIRDepth = 256;
+
+/// An error where `source` (MLIR) nests brackets deeper than kMaxIRDepth.
+llvm::Error checkIRDepth(llvm::StringRef source);
+
+/// The contents of IR file `path` ("-": standard input), or an error where
+/// it cannot be read or nests deeper than kMaxIRDepth. The tools that parse
+/// IR read it through here.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> readIRFile(llvm::StringRef path);
 
 } // namespace mlir::lowbit
 
