@@ -119,8 +119,7 @@ FailureOr<GemvProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     return unsupported("packed " + Twine(bits) + "-bit rows of K = " + Twine(p.k) +
                        " codes (rows of whole bytes: K a multiple of " + Twine(8 / bits) + ")");
   else if (bits < 8 && !layout)
-    return unsupported(Twine(bits) + "-bit weights without a layout (give the weight type "
-                                     "#lowbit.layout<packed>: codes packed along K)");
+    return unsupported(weightsWithoutLayout(bits));
   else
     return unsupported("these weight codes or this layout (" +
                        Twine(typeString(weight)) + ")");

@@ -59,6 +59,13 @@ struct KernelLaunch {
 
 /// GEMVs for decode shapes: split-K register streaming (`splitk_gemv`) and
 /// TMA-fed through a shared-memory ring (`tma_gemv`, sm_90).
+/// What a generator says of `bits`-bit weights whose type has no layout:
+/// the one it can read.
+inline std::string weightsWithoutLayout(int64_t bits) {
+  return std::to_string(bits) + "-bit weights without a layout (give the weight type "
+                                "#lowbit.layout<packed>: codes packed along K)";
+}
+
 FailureOr<KernelLaunch> buildGemvKernel(OpBuilder &b, MatmulOp op,
                                         gpu::ConfigAttr config, StringRef name);
 

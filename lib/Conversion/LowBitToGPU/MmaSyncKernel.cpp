@@ -167,8 +167,7 @@ FailureOr<MmaProblem> analyze(MatmulOp op, lowbit::gpu::ConfigAttr config) {
     else if (byteCodes && (!layout || packed))
       p.weightBits = 8;
     else if (bits == 4 && !layout)
-      return unsupported("4-bit weights without a layout (give the weight type "
-                         "#lowbit.layout<packed>: codes packed along K)");
+      return unsupported(weightsWithoutLayout(4));
     else
       return unsupported("the weights " + Twine(typeString(weight)) +
                          " with real activations");
