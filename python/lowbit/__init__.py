@@ -18,17 +18,43 @@ import numpy as np
 
 from ._capi import LowbitError, lib
 
-__all__ = ["Context", "Kernel", "QuantizedWeight", "LowbitError", "compile", "quantize",
-           "dequantize", "check_weight", "matmul", "pack4", "pack_codes", "pack_sign_magnitude",
-           "pack_bits",
-           "bipolar_values", "version"]
+__all__ = ["Context", "Kernel", "QuantizedWeight", "LowbitError", "LowbitTypeError", "compile",
+           "quantize", "dequantize", "check_weight", "matmul", "pack4", "pack_codes",
+           "pack_sign_magnitude", "pack_bits", "bipolar_values", "version"]
+
+
+class LowbitTypeError(LowbitError, TypeError):
+    """An argument of the wrong type (None, a list or an int where a string,
+    an array or a QuantizedWeight goes): a TypeError, and a LowbitError as
+    the library's other errors are."""
+
+
+def _check_type(value, types, what, expected):
+    """Raises LowbitTypeError naming `what` unless `value` is one of `types`
+    (a type or a tuple of them; a bool is no int unless bool is named). A
+    bad value got this far as an AttributeError or TypeError from deep
+    inside numpy or ctypes."""
+    types = types if isinstance(types, tuple) else (types,)
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        raise LowbitTypeError("%s must be %s, got %s" % (what, expected, type(value).__name__))
+    return value
+
+
+def _array_of(values, kinds, what, expected):
+    """`values` as a numpy array whose dtype is of `kinds` (numpy's kind
+    letters): None, strings or other objects are a LowbitTypeError naming
+    `what` (float("abc") failed inside numpy, None became NaN)."""
+    array = np.asarray(values)
+    if array.dtype.kind not in kinds:
+        got = type(values).__name__ if array.dtype.kind == "O" else array.dtype
+        raise LowbitTypeError("%s must be %s, got %s" % (what, expected, got))
+    return array
 
 
 def _c_string(text, what):
     """`text` (a str) as the C API's NUL-terminated bytes: a NUL inside it
     would end the string there, the rest silently dropped."""
-    if not isinstance(text, str):
-        raise LowbitError("%s must be a string, got %s" % (what, type(text).__name__))
+    _check_type(text, str, what, "a string")
     if "\0" in text:
         raise LowbitError("%s contains a NUL character: %r" % (what, text))
     return text.encode()
@@ -38,14 +64,13 @@ def _byte_codes(codes, what, negative=False):
     """`codes` checked to go to the C API one per byte without a cast that
     changes them (260 wrapped to 4, 3.7 truncated to 3): integers (or bools)
     of 0 to 255 (with `negative`, from -128); the C API then says which
-    code does not fit its width."""
-    codes = np.asarray(codes)
-    if codes.dtype.kind not in "iub":
-        raise LowbitError("%s: codes must be integers, got %s" % (what, codes.dtype))
+    code does not fit its width. `what` names the argument
+    ("pack_codes: codes")."""
+    codes = _array_of(codes, "iub", what, "integers")
     if codes.size:
         low = -128 if negative else 0
         if int(codes.min()) < low or int(codes.max()) > 255:
-            raise LowbitError("%s: codes go one per byte (%d to 255), got %d to %d" %
+            raise LowbitError("%s go one per byte (%d to 255), got %d to %d" %
                               (what, low, codes.min(), codes.max()))
     return codes
 
@@ -54,8 +79,9 @@ def version():
     return lib().lowbitVersion().decode()
 
 
-def _as_f32(a):
-    return np.ascontiguousarray(a, dtype=np.float32)
+def _as_f32(a, what):
+    return np.ascontiguousarray(_array_of(a, "biuf", what, "an array of real numbers"),
+                                dtype=np.float32)
 
 
 def _ptr(a, ctype):
@@ -107,6 +133,12 @@ class Kernel:
         (ints) in the manifest's parameter order, on `device` (an ordinal:
         a default stream is then that device's; None: the stream's device,
         for a default stream the current context's)."""
+        # ctypes took a str stream as the address of its bytes.
+        _check_type(pointers, (list, tuple), "pointers", "a list of device pointers (ints)")
+        for i, pointer in enumerate(pointers):
+            _check_type(pointer, (int, type(None)), "pointers[%d]" % i, "a device pointer (int)")
+        _check_type(stream, (int, type(None)), "stream", "a CUstream handle (int) or None")
+        _check_type(device, (int, np.integer, type(None)), "device", "a device ordinal or None")
         array = (ctypes.c_void_p * len(pointers))(*pointers)
         if lib().lowbitKernelLaunchOnDevice(self._context._handle, self._handle, array,
                                             len(pointers), stream,
@@ -168,6 +200,7 @@ _programmatic_launches = False
 
 
 def _context(arch="sm_90a"):
+    _check_type(arch, str, "arch", "a string")
     if arch not in _contexts:
         _contexts[arch] = Context(arch)
         _contexts[arch].set_programmatic_launches(_programmatic_launches)
@@ -209,6 +242,17 @@ class QuantizedWeight:
         return self.codes.shape
 
 
+def _check_quantized(q, what="q"):
+    """Raises LowbitTypeError unless `q` is a QuantizedWeight of a scheme
+    string, a numpy array of codes and real scales (and zero points)."""
+    _check_type(q, QuantizedWeight, what, "a QuantizedWeight (lowbit.quantize)")
+    _check_type(q.scheme, str, what + ".scheme", "a string")
+    _check_type(q.codes, np.ndarray, what + ".codes", "a numpy array")
+    _array_of(q.scales, "biuf", what + ".scales", "an array of real numbers")
+    if q.zero_points is not None:
+        _array_of(q.zero_points, "biuf", what + ".zero_points", "an array of real numbers")
+
+
 def _scale_count(scheme, rows, cols):
     count = ctypes.c_int64()
     ctx = _context()
@@ -220,7 +264,7 @@ def _scale_count(scheme, rows, cols):
 def quantize(weight, scheme="u4:g128:zp"):
     """Quantizes a real [N, K] matrix (scales and zero points chosen from the
     data: largest magnitude, or min-max range with `:zp`)."""
-    w = _as_f32(weight)
+    w = _as_f32(weight, "weight")
     if w.ndim != 2:
         raise LowbitError("quantize takes a 2-D [N, K] weight, got shape %s" % (w.shape,))
     rows, cols = w.shape
@@ -251,6 +295,7 @@ def check_weight(q):
     many; 2-D ones in quantize's [N, groups] shape, since checkpoints that
     store them [groups, N] hold as many), and zero points come with `:zp`
     schemes only."""
+    _check_quantized(q)
     if q.codes.ndim != 2:
         raise LowbitError("weight codes must be [N, K], got shape %s" % (q.codes.shape,))
     # Wider integers would be cut to their low byte, or read a byte at a
@@ -283,8 +328,8 @@ def dequantize(q):
     rows, cols = q.codes.shape
     out = np.empty((rows, cols), np.float32)
     codes = np.ascontiguousarray(q.codes, np.uint8)
-    scales = _as_f32(q.scales)
-    zeros = None if q.zero_points is None else _as_f32(q.zero_points)
+    scales = _as_f32(q.scales, "q.scales")
+    zeros = None if q.zero_points is None else _as_f32(q.zero_points, "q.zero_points")
     ctx = _context()
     if lib().lowbitDequantize(ctx._handle, _c_string(q.scheme, "scheme"), _ptr(codes, ctypes.c_uint8),
                               rows, cols, _ptr(scales, ctypes.c_float),
@@ -314,6 +359,10 @@ def weight_layout(scheme, arch, n, k):
     times [n, k] weights of `scheme` (a w= field) on `arch`:
     " layout=half_fragment" where the kernels were measured faster with such
     weights in that order, else "" (packed)."""
+    _check_type(scheme, str, "scheme", "a string")
+    _check_type(arch, str, "arch", "a string")
+    _check_type(n, (int, np.integer), "n", "an int")
+    _check_type(k, (int, np.integer), "k", "an int")
     parts = scheme.split(":")
     scales = [p for p in parts[1:] if p != "zp"]
     if (arch == "sm_90a" and parts[0] in _HALF_FRAGMENT_CODES and scales == ["g128"]
@@ -330,21 +379,24 @@ def pack_codes(codes, bits, order=None):
     codes of a row, bits [p * bits, (p + 1) * bits) hold code order[p].
     Returns [rows, cols * bits / 8] uint8 (rows of whole bytes), else the
     flat stream."""
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= 8:
+    _check_type(bits, (int, np.integer), "pack_codes: bits", "an int")
+    if not 1 <= bits <= 8:
         raise LowbitError("pack_codes: codes of %r bits; expected 1 to 8" % (bits,))
-    codes = _byte_codes(codes, "pack_codes")
+    codes = _byte_codes(codes, "pack_codes: codes")
     if codes.ndim != 2:
         raise LowbitError("pack_codes: expects a 2-D array of codes")
     codes = np.ascontiguousarray(codes, np.uint8)
     rows, cols = codes.shape
     total = (rows * cols * bits + 7) // 8
     packed = np.empty(total, np.uint8)
+    if order is not None:  # floats were truncated to positions
+        order = np.ascontiguousarray(_array_of(order, "iu", "pack_codes: order", "integers"),
+                                     np.int64)
     ctx = _context()
     if order is None:
         status = lib().lowbitPackCodes(ctx._handle, _ptr(codes, ctypes.c_uint8), rows, cols,
                                        bits, _ptr(packed, ctypes.c_uint8))
     else:
-        order = np.ascontiguousarray(order, np.int64)
         status = lib().lowbitPackInterleaved(ctx._handle, _ptr(codes, ctypes.c_uint8), rows,
                                              cols, bits, _ptr(order, ctypes.c_int64), order.size,
                                              _ptr(packed, ctypes.c_uint8))
@@ -362,7 +414,7 @@ def pack_sign_magnitude(codes):
     codes = np.asarray(codes)
     if codes.ndim != 2 or codes.dtype.kind not in "iu":
         raise LowbitError("pack_sign_magnitude: expects a 2-D array of integer codes")
-    codes = _byte_codes(codes, "pack_sign_magnitude", negative=True)
+    codes = _byte_codes(codes, "pack_sign_magnitude: codes", negative=True)
     # Signed codes as themselves, unsigned ones as two's complement nibbles
     # (the C API refuses a code that does not fit four bits).
     wide = codes.astype(np.int16)
@@ -389,10 +441,10 @@ def pack_bits(bits):
     """Bits (0 or 1; bit planes [P, M, K] or any [..., K]) packed as bit-plane
     kernels read them: each row of K bits lowest first, padded with zero bits
     to a multiple of 16 bytes. Returns [..., row bytes] uint8."""
-    bits = _byte_codes(bits, "pack_bits")
-    bits = np.ascontiguousarray(bits, np.uint8)
-    if bits.ndim < 1:
+    bits = _byte_codes(bits, "pack_bits: bits")
+    if bits.ndim < 1:  # before np.ascontiguousarray, which makes a scalar a row
         raise LowbitError("pack_bits: expects an array of rows of bits")
+    bits = np.ascontiguousarray(bits, np.uint8)
     k = bits.shape[-1]
     rows = bits.size // k if k else 0
     packed = np.empty(bits.shape[:-1] + (lib().lowbitBitRowBytes(k),), np.uint8)
@@ -406,7 +458,9 @@ def pack_bits(bits):
 def bipolar_values(planes):
     """The bipolar integers that planes [P, ..., K] stand for:
     sum_i 2^i (2 planes[i] - 1)."""
-    planes = np.asarray(planes)
+    planes = _array_of(planes, "biuf", "bipolar_values: planes", "an array of bits")
+    if planes.ndim < 1:
+        raise LowbitError("bipolar_values: planes must be [P, ..., K], got a scalar")
     weights = (1 << np.arange(planes.shape[0], dtype=np.int64)).reshape(
         (-1,) + (1,) * (planes.ndim - 1))
     return ((2 * planes.astype(np.int64) - 1) * weights).sum(axis=0)
@@ -418,7 +472,8 @@ def matmul(x, q):
     if type(x).__module__.startswith("torch"):
         from . import torch as lowbit_torch
         return lowbit_torch.matmul(x, q)
-    x = _as_f32(x)
+    x = _as_f32(x, "x")
+    _check_quantized(q)
     if x.ndim != 2 or x.shape[1] != q.codes.shape[1]:
         raise LowbitError("matmul: x must be [M, %d], got %s" % (q.codes.shape[1], x.shape))
     return x @ dequantize(q).T

@@ -4,7 +4,7 @@ import torch
 
 from . import (LowbitError, QuantizedWeight, check_weight, compile, dequantize, pack_codes,
                pack_sign_magnitude, quantize, weight_layout)
-from . import _programmatic_launches_on
+from . import _check_quantized, _check_type, _programmatic_launches_on
 
 _DTYPES = {torch.float16: "f16", torch.bfloat16: "bf16", torch.float32: "f32"}
 # A manifest's .npy dtype of real values (scales) as torch's.
@@ -15,8 +15,17 @@ _ACTIVATION_MAX = {"e4m3": 448.0, "i8": 127.0}
 
 
 def _check_activations(codes):
+    _check_type(codes, str, "activations", 'a string ("e4m3" or "i8")')
     if codes not in _ACTIVATION_MAX:
         raise LowbitError("activations are quantized to e4m3 or i8, not %r" % (codes,))
+
+
+def _check_out_dtype(out_dtype):
+    # By identity (torch's dtypes are singletons): a list was unhashable
+    # in _DTYPES, an array compared element by element.
+    if not any(out_dtype is dtype for dtype in _DTYPES):
+        raise LowbitError("out_dtype: lowbit kernels write f16, bf16 or f32 results, got %s" %
+                          (out_dtype,))
 
 
 def quantize_activations(x, codes):
@@ -25,6 +34,7 @@ def quantize_activations(x, codes):
     scales [M, 1]), each token scaled so that its largest magnitude is the
     code's largest value (448 or 127; a token of zeros gets scale 1).
     x ~ codes * scales."""
+    _check_type(x, torch.Tensor, "x", "a torch tensor")
     _check_activations(codes)
     if codes == "e4m3" and not hasattr(torch, "float8_e4m3fn"):
         raise LowbitError("e4m3 activations need torch with float8_e4m3fn (2.1 or newer)")
@@ -107,10 +117,13 @@ def kernel_for(m, q, dtype, out_dtype=None, layout=None, device=None, activation
     on, so that the kernels are those measured fastest in such chains."""
     if dtype not in (torch.float16, torch.bfloat16):
         raise LowbitError("lowbit kernels take f16 or bf16 activations, got %s" % dtype)
-    if out_dtype is not None and out_dtype not in _DTYPES:
-        raise LowbitError("lowbit kernels write f16, bf16 or f32 results, got %s" % (out_dtype,))
+    if out_dtype is not None:
+        _check_out_dtype(out_dtype)
     if activations is not None:
         _check_activations(activations)
+    _check_type(m, (int, np.integer), "m", "an int")
+    _check_type(layout, (str, type(None)), "layout", "a string or None")
+    _check_quantized(q)
     n, k = q.codes.shape
     arch = _arch(device)
     if activations is None:
@@ -149,6 +162,7 @@ def matmul(x, q, out_dtype=None, layout=None, activations=None):
     once per shape before the capture: the first call compiles and loads the kernel and
     copies the weights to the device, which a capture may not do. Replays
     must not overlap launches of the same kernel on another stream."""
+    _check_type(x, torch.Tensor, "x", "a torch tensor")
     if not x.is_cuda:  # the CPU reference
         real = x.float()
         if activations is not None:
@@ -167,8 +181,7 @@ def matmul(x, q, out_dtype=None, layout=None, activations=None):
         raise LowbitError("matmul: x must be [M, %d], got %s" % (k, tuple(x.shape)))
     m = x.shape[0]
     if m == 0:  # as torch.nn.Linear: an empty batch gives an empty result, no kernel
-        if out_dtype not in _DTYPES:
-            raise LowbitError("lowbit kernels write f16, bf16 or f32 results, got %s" % (out_dtype,))
+        _check_out_dtype(out_dtype)
         layouts = ("packed", "half_fragment", "sign_magnitude")
         if layout is not None and layout not in layouts:
             raise LowbitError("matmul: layout must be one of %s, got %r" % (layouts, layout))
@@ -203,6 +216,10 @@ class QuantLinear(torch.nn.Module):
 
     def __init__(self, q: QuantizedWeight, bias=None, activations=None):
         super().__init__()
+        _check_quantized(q)
+        _check_type(bias, (torch.Tensor, type(None)), "bias", "a torch tensor or None")
+        if activations is not None:
+            _check_activations(activations)
         self.q = q
         self.activations = activations
         self.out_features, self.in_features = q.codes.shape
@@ -214,6 +231,7 @@ class QuantLinear(torch.nn.Module):
         """The layer's weights quantized to `scheme` (default "u4:g128:zp",
         or "s4" with quantized activations, whose kernels take signed codes
         scaled per channel)."""
+        _check_type(linear, torch.nn.Linear, "linear", "a torch.nn.Linear")
         if scheme is None:
             scheme = "u4:g128:zp" if activations is None else "s4"
         q = quantize(linear.weight.detach().float().cpu().numpy(), scheme)

@@ -1,6 +1,7 @@
 """The lowbit Python package on any machine (numpy, CPU reference), and on
 CUDA tensors where torch and a GPU are present."""
 import ctypes
+import dataclasses
 import json
 import os
 import subprocess
@@ -730,6 +731,163 @@ def test_compile_bitplane_mlir():
     assert entry["name"] == "w2a2_bitplane0"
     roles = [(p["role"], p["dtype"], p.get("layout")) for p in entry["params"]]
     assert roles == [("input", "b1", "bits"), ("weight", "b1", "bits"), ("result", "i4", None)]
+
+
+def _has_library():
+    try:
+        lowbit._capi.lib()
+    except (lowbit.LowbitError, OSError):
+        return False
+    return True
+
+
+def _weight(**fields):
+    """A u4:g128:zp QuantizedWeight of [4, 256] codes made without the
+    library, with `fields` replaced."""
+    q = lowbit.QuantizedWeight("u4:g128:zp", np.zeros((4, 256), np.uint8),
+                               np.ones((4, 2), np.float32), np.zeros((4, 2), np.float32))
+    return dataclasses.replace(q, **fields)
+
+
+def _raises_type_error(call, name):
+    """`call` raises a TypeError (a LowbitError too) whose message names the
+    argument `name`: these escaped as AttributeErrors, unhashable-type or
+    conversion errors from inside numpy and ctypes, or were taken."""
+    with pytest.raises(TypeError) as error:
+        call()
+    assert isinstance(error.value, lowbit.LowbitError), repr(error.value)
+    assert name in str(error.value), str(error.value)
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda: lowbit.compile("matmul", arch=["sm_90a"]), "arch must be a string"),
+    (lambda: lowbit.quantize(None), "weight must be"),
+    (lambda: lowbit.quantize("abc"), "weight must be"),
+    (lambda: lowbit.dequantize(np.zeros((4, 256), np.uint8)), "q must be a QuantizedWeight"),
+    (lambda: lowbit.check_weight(None), "q must be a QuantizedWeight"),
+    (lambda: lowbit.dequantize(_weight(codes=[[0] * 256] * 4)), "q.codes must be"),
+    (lambda: lowbit.dequantize(_weight(scheme=None)), "q.scheme must be"),
+    (lambda: lowbit.dequantize(_weight(scales=None)), "q.scales must be"),
+    (lambda: lowbit.check_weight(_weight(scales="abc")), "q.scales must be"),
+    (lambda: lowbit.check_weight(_weight(zero_points="ab")), "q.zero_points must be"),
+    (lambda: lowbit.matmul(np.ones((1, 256)), np.zeros((4, 256), np.uint8)), "q must be"),
+    (lambda: lowbit.matmul(None, _weight()), "x must be"),
+    (lambda: lowbit.matmul("abc", _weight()), "x must be"),
+    (lambda: lowbit.weight_layout(None, "sm_90a", 8192, 8192), "scheme must be"),
+    (lambda: lowbit.weight_layout("u4:g128", None, 8192, 8192), "arch must be"),
+    (lambda: lowbit.weight_layout("u4:g128", "sm_90a", "8192", 8192), "n must be"),
+    (lambda: lowbit.pack_codes(None, 4), "codes must be"),
+    (lambda: lowbit.pack_codes(np.zeros((1, 8), np.uint8), "4"), "bits must be"),
+    (lambda: lowbit.pack_codes(np.zeros((1, 8), np.uint8), 4, order="ab"), "order must be"),
+    # Floats were truncated to positions: this order packed as 0, 1, 2, ...
+    (lambda: lowbit.pack_codes(np.zeros((1, 8), np.uint8), 4,
+                               order=[0.5, 1.2, 2, 3, 4, 5, 6, 7]), "order must be"),
+    (lambda: lowbit.pack4(None), "codes must be"),
+    (lambda: lowbit.pack_bits(None), "bits must be"),
+    (lambda: lowbit.bipolar_values(None), "planes must be"),
+    (lambda: lowbit.bipolar_values(["1", "0"]), "planes must be"),
+])
+def test_arguments_of_the_wrong_type_are_type_errors(call, name):
+    _raises_type_error(call, name)
+
+
+def test_scalars_for_arrays_are_errors():
+    # bipolar_values indexed the shape of a scalar; pack_bits made it a row.
+    with pytest.raises(lowbit.LowbitError, match="planes must be"):
+        lowbit.bipolar_values(5)
+    with pytest.raises(lowbit.LowbitError, match="pack_bits: expects an array"):
+        lowbit.pack_bits(1)
+
+
+@pytest.mark.skipif(not _has_library(), reason="libLowbitC.so is not built")
+def test_arguments_of_the_wrong_type_are_type_errors_at_the_c_api():
+    """Strings for the C API, and launch arguments: ctypes raised its own
+    ArgumentError or TypeError, or took a str stream as an address."""
+    _raises_type_error(lambda: lowbit.compile(None), "spec must be a string")
+    _raises_type_error(lambda: lowbit.Context(5), "arch must be a string")
+    _raises_type_error(lambda: lowbit.Context("sm_90a", cache_dir=5), "cache_dir must be")
+    _raises_type_error(lambda: lowbit.Context("sm_90a", cache_dir="").compile_mlir(None),
+                       "source must be")
+    _raises_type_error(lambda: lowbit.quantize(np.ones((4, 128), np.float32), 4),
+                       "scheme must be")
+    kernel = lowbit.Context("sm_90a", cache_dir="").compile(
+        "matmul m=1 n=256 k=256 a=f16 w=u4:g128:zp")
+    pointers = [0] * len(kernel.entry["params"])
+    _raises_type_error(lambda: kernel.launch(None), "pointers must be")
+    _raises_type_error(lambda: kernel.launch([1.5] + pointers[1:]), "pointers[0] must be")
+    _raises_type_error(lambda: kernel.launch(pointers, "stream"), "stream must be")
+    _raises_type_error(lambda: kernel.launch(pointers, object()), "stream must be")
+    _raises_type_error(lambda: kernel.launch(pointers, None, "cuda:0"), "device must be")
+
+
+FAKE_TORCH_TYPES_SCRIPT = r"""
+import sys, types
+
+# Just what lowbit.torch reads of torch before its type checks.
+torch = types.ModuleType("torch")
+torch.float16, torch.bfloat16, torch.float32 = "f16", "bf16", "f32"
+
+
+class Tensor:
+    is_cuda = False
+
+    def float(self):
+        return self
+
+
+class Linear:
+    pass
+
+
+torch.Tensor, torch.from_numpy = Tensor, lambda array: array
+torch.nn = types.SimpleNamespace(Module=object, Linear=Linear)
+sys.modules["torch"] = torch
+
+import numpy as np
+import lowbit
+import lowbit.torch as lt
+
+q = lowbit.QuantizedWeight("s4", np.zeros((4, 256), np.uint8), np.ones((4, 1), np.float32))
+array = np.zeros((4, 256), np.float32)
+
+
+def type_error(call, name):
+    try:
+        call()
+    except TypeError as error:
+        assert isinstance(error, lowbit.LowbitError) and name in str(error), repr(error)
+    else:
+        raise AssertionError("no TypeError naming " + name)
+
+
+type_error(lambda: lt.matmul(array, q), "x must be a torch tensor")
+type_error(lambda: lt.matmul(None, q), "x must be a torch tensor")
+type_error(lambda: lt.matmul(Tensor(), array), "q must be a QuantizedWeight")
+type_error(lambda: lt.quantize_activations(array, "e4m3"), "x must be a torch tensor")
+type_error(lambda: lt.quantize_activations(Tensor(), ["e4m3"]), "activations must be")
+type_error(lambda: lt.kernel_for(1, array, torch.float16), "q must be a QuantizedWeight")
+type_error(lambda: lt.kernel_for("1", q, torch.float16), "m must be an int")
+type_error(lambda: lt.kernel_for(1, q, torch.float16, layout=4), "layout must be")
+type_error(lambda: lt.kernel_for(1, q, torch.float16, activations=["i8"]), "activations must be")
+type_error(lambda: lt.QuantLinear(array), "q must be a QuantizedWeight")
+type_error(lambda: lt.QuantLinear(q, bias=np.zeros(4)), "bias must be")
+type_error(lambda: lt.QuantLinear(q, activations=8), "activations must be")
+type_error(lambda: lt.QuantLinear.from_linear(array), "linear must be a torch.nn.Linear")
+# An unhashable out_dtype was a TypeError of dict lookup; a name now.
+try:
+    lt.kernel_for(1, q, torch.float16, out_dtype=["f16"])
+    raise AssertionError("a list out_dtype was taken")
+except lowbit.LowbitError as error:
+    assert "out_dtype" in str(error), error
+print("ok")
+"""
+
+
+def test_torch_arguments_of_the_wrong_type_are_type_errors():
+    """lowbit.torch's entry points name a numpy array given for a tensor, or
+    a list for a QuantizedWeight (AttributeErrors before). Run against a
+    stand-in torch module, in a process of its own."""
+    _run_script_printing_ok(FAKE_TORCH_TYPES_SCRIPT, dict(os.environ))
 
 
 torch = pytest.importorskip("torch") if os.environ.get("LOWBIT_TORCH_TESTS") else None
