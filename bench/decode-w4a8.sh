@@ -31,6 +31,10 @@
 #                  stages, stream-K), their default before tma_gemv read them
 #   mM[-fp8]-t8    packed weights on that tile (2 to 8 tokens: against
 #                  tma_gemv, the default there)
+#   mM-fp8-prog[-sm] the module marked lowbit_gpu.programmatic_launch (the
+#                  JIT's `launch=programmatic`): the config chosen for
+#                  kernels launched behind the one before (one e4m3 token:
+#                  4 slots)
 #   mM[-fp8]-r32-kK on the narrow layers (4096 x 4096, 1024 x 4096,
 #                  4096 x 14336, 4096 x 11008; defaults and these only): 32-row blocks
 #                  with K splits K (1: none); with the split that tma_gemv's
@@ -49,7 +53,7 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
             m16-short-r128-claim16 m16-fp8-short-r128-claim16 m1-fp8-sm m4-fp8-sm m16-fp8-sm
             m16-fp8-short-r192-sm m1-fp8-t8-sm m4-fp8-t8-sm
             m2 m8 m2-fp8 m8-fp8 m2-fp8-sm m8-fp8-sm m2-t8 m4-t8 m8-t8 m2-fp8-t8 m4-fp8-t8
-            m8-fp8-t8 m2-fp8-t8-sm m8-fp8-t8-sm"
+            m8-fp8-t8 m2-fp8-t8-sm m8-fp8-t8-sm m1-fp8-prog m1-fp8-prog-sm"
   if narrow_layer "$n"; then
     old=$(old_narrow_split "$n")
     variants="m1 m16 m1-fp8 m16-fp8 m1-r32-k$old m16-r32-k$old m1-fp8-r32-k$old m16-fp8-r32-k$old
@@ -83,7 +87,10 @@ for shape in 8192x8192 28672x8192 8192x28672 4096x4096 1024x4096 4096x14336 4096
     fi
     [[ $variant == *-t8 || $variant == *-t8-sm ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [8, 128, 256], warp = [8, 64], mma = [8, 64, 32], mma_type = $act, stages = 6, persistent = true, stream_k = true>}"
     [[ $variant == *-wgmma ]] && config="{lowbit_gpu.config = #lowbit_gpu.config<strategy = wgmma, block = [64, 128, 256], warp = [64, 64], mma = [64, 64, 32], mma_type = $act, stages = 4, persistent = true>}"
+    open="" close=""
+    [[ $variant == *-prog* ]] && open="module attributes {lowbit_gpu.programmatic_launch} {" close="}"
     cat > "$out/w4a8-$variant-n$n-k$k.mlir" <<MLIR
+$open
 func.func @decode(%x: tensor<${m}x${k}x${act}>, %xs: tensor<${m}x1xf32>,
                   %w: tensor<${n}x${k}xi4, #lowbit.layout<$layout>>,
                   %s: tensor<${n}x${g}xf16>${zp_arg}) -> tensor<${m}x${n}xf32> {
@@ -96,6 +103,7 @@ func.func @decode(%x: tensor<${m}x${k}x${act}>, %xs: tensor<${m}x1xf32>,
          tensor<${n}x${g}xf16>${zp_type}, tensor<${m}x1xf32>) -> tensor<${m}x${n}xf32>
   return %y : tensor<${m}x${n}xf32>
 }
+$close
 MLIR
   done
 done
