@@ -53,7 +53,10 @@ llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> mlir::lowbit::readIRFile(llv
   if (!buffer)
     return llvm::createStringError(buffer.getError(),
                                    "cannot read '" + path + "': " + buffer.getError().message());
-  if (llvm::Error error = checkIRDepth((*buffer)->getBuffer()))
+  // MLIR bytecode (which the tools parse too) is binary: its bytes say
+  // nothing of nesting, and its reader does not recurse per byte.
+  bool bytecode = (*buffer)->getBuffer().starts_with("ML\xEFR");
+  if (llvm::Error error = bytecode ? llvm::Error::success() : checkIRDepth((*buffer)->getBuffer()))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": " + llvm::toString(std::move(error)));
   return std::move(*buffer);

@@ -45,7 +45,9 @@ def _array_of(values, kinds, what, expected):
     letters): None, strings or other objects are a LowbitTypeError naming
     `what` (float("abc") failed inside numpy, None became NaN)."""
     array = np.asarray(values)
-    if array.dtype.kind not in kinds:
+    # ml_dtypes' bfloat16 and float8 arrays (kind "V") are real numbers too.
+    real = "f" in kinds and array.dtype.kind == "V" and np.can_cast(array.dtype, np.float32)
+    if array.dtype.kind not in kinds and not real:
         got = type(values).__name__ if array.dtype.kind == "O" else array.dtype
         raise LowbitTypeError("%s must be %s, got %s" % (what, expected, got))
     return array
@@ -136,8 +138,10 @@ class Kernel:
         # ctypes took a str stream as the address of its bytes.
         _check_type(pointers, (list, tuple), "pointers", "a list of device pointers (ints)")
         for i, pointer in enumerate(pointers):
-            _check_type(pointer, (int, type(None)), "pointers[%d]" % i, "a device pointer (int)")
-        _check_type(stream, (int, type(None)), "stream", "a CUstream handle (int) or None")
+            _check_type(pointer, (int, ctypes.c_void_p, type(None)), "pointers[%d]" % i,
+                        "a device pointer (int)")
+        _check_type(stream, (int, ctypes.c_void_p, type(None)), "stream",
+                    "a CUstream handle (int) or None")
         _check_type(device, (int, np.integer, type(None)), "device", "a device ordinal or None")
         array = (ctypes.c_void_p * len(pointers))(*pointers)
         if lib().lowbitKernelLaunchOnDevice(self._context._handle, self._handle, array,

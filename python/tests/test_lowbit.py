@@ -820,6 +820,20 @@ def test_arguments_of_the_wrong_type_are_type_errors_at_the_c_api():
     _raises_type_error(lambda: kernel.launch(pointers, None, "cuda:0"), "device must be")
 
 
+@pytest.mark.skipif(not _has_library(), reason="libLowbitC.so is not built")
+def test_ml_dtypes_scales_are_real_numbers():
+    """ml_dtypes' bfloat16 arrays (numpy kind "V") were cast to f32 before
+    the type checks, and must still be: the wrong-type check took them for
+    objects."""
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    rng = np.random.default_rng(7)
+    q = lowbit.quantize(rng.standard_normal((8, 256)).astype(np.float32), "u4:g128:zp")
+    rounded = q.scales.astype(ml_dtypes.bfloat16)
+    as_bf16 = lowbit.QuantizedWeight(q.scheme, q.codes, rounded, q.zero_points)
+    as_f32 = lowbit.QuantizedWeight(q.scheme, q.codes, rounded.astype(np.float32), q.zero_points)
+    np.testing.assert_array_equal(lowbit.dequantize(as_bf16), lowbit.dequantize(as_f32))
+
+
 FAKE_TORCH_TYPES_SCRIPT = r"""
 import sys, types
 

@@ -765,7 +765,8 @@ FailureOr<ConfigAttr> selectConfig(LutMatmulOp op, TargetAttr target) {
   // all of K, without a pipeline: the config says exactly that, so that the
   // only field left to choose is the block's rows (the kernel refuses any
   // other values).
-  if (!op.getTable().getType().hasStaticShape() || !op.getWeight().getType().hasStaticShape())
+  if (!op.getTable().getType().hasStaticShape() || !op.getWeight().getType().hasStaticShape() ||
+      !cast<ShapedType>(op.getScales().getType()).hasStaticShape())
     return op.emitOpError() << "the lut strategy needs static shapes";
   ArrayRef<int64_t> w = op.getWeight().getType().getShape();
   int64_t tokens = op.getTable().getType().getShape()[0];

@@ -34,7 +34,7 @@ inline constexpr unsigned kMaxIRDepth = 256;
 llvm::Error checkIRDepth(llvm::StringRef source);
 
 /// The contents of IR file `path` ("-": standard input), or an error where
-/// it cannot be read or nests deeper than kMaxIRDepth. The tools that parse
+/// it cannot be read or, as text, nests deeper than kMaxIRDepth. The tools that parse
 /// IR read it through here.
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> readIRFile(llvm::StringRef path);
 

@@ -57,8 +57,6 @@ struct KernelLaunch {
   SmallVector<TensorMapDesc> tensorMaps;
 };
 
-/// GEMVs for decode shapes: split-K register streaming (`splitk_gemv`) and
-/// TMA-fed through a shared-memory ring (`tma_gemv`, sm_90).
 /// What a generator says of `bits`-bit weights whose type has no layout:
 /// the one it can read.
 inline std::string weightsWithoutLayout(int64_t bits) {
@@ -66,6 +64,8 @@ inline std::string weightsWithoutLayout(int64_t bits) {
                                 "#lowbit.layout<packed>: codes packed along K)";
 }
 
+/// GEMVs for decode shapes: split-K register streaming (`splitk_gemv`) and
+/// TMA-fed through a shared-memory ring (`tma_gemv`, sm_90).
 FailureOr<KernelLaunch> buildGemvKernel(OpBuilder &b, MatmulOp op,
                                         gpu::ConfigAttr config, StringRef name);
 

@@ -60,7 +60,8 @@ FailureOr<LutProblem> analyze(LutMatmulOp op, lowbit::gpu::ConfigAttr config) {
                             << lowbit::gpu::stringifyStrategy(config.getStrategy());
   RankedTensorType table = op.getTable().getType();
   RankedTensorType weight = op.getWeight().getType();
-  if (!table.hasStaticShape() || !weight.hasStaticShape())
+  if (!table.hasStaticShape() || !weight.hasStaticShape() ||
+      !cast<ShapedType>(op.getScales().getType()).hasStaticShape())
     return unsupported("dynamic shapes");
   LutProblem p;
   p.m = table.getDimSize(0);
