@@ -11,6 +11,7 @@ Everything goes through libLowbitC.so with ctypes, so one build serves every
 Python version.
 """
 import ctypes
+import os
 import json
 from dataclasses import dataclass
 
@@ -51,6 +52,12 @@ def _array_of(values, kinds, what, expected):
         got = type(values).__name__ if array.dtype.kind == "O" else array.dtype
         raise LowbitTypeError("%s must be %s, got %s" % (what, expected, got))
     return array
+
+
+def _path_string(path, what):
+    """A path (str or os.PathLike, as pathlib's) as a str; anything else is
+    left for _c_string to refuse."""
+    return os.fspath(path) if isinstance(path, os.PathLike) else path
 
 
 def _c_string(text, what):
@@ -162,7 +169,9 @@ class Context:
     def __init__(self, arch="sm_90a", cache_dir=None):
         self.arch = arch
         self._handle = lib().lowbitContextCreate(
-            _c_string(arch, "arch"), None if cache_dir is None else _c_string(cache_dir, "cache_dir"))
+            _c_string(arch, "arch"),
+            None if cache_dir is None else _c_string(_path_string(cache_dir, "cache_dir"),
+                                                     "cache_dir"))
         if not self._handle:
             raise MemoryError("lowbitContextCreate")
 
@@ -415,8 +424,8 @@ def pack_sign_magnitude(codes):
     #lowbit.layout<sign_magnitude> weight (a manifest's "layout":
     "sign_magnitude"): each code the e4m3 byte of code / 512, cols a multiple
     of 32. Returns [rows, cols / 2] uint8; -8 is an error."""
-    codes = np.asarray(codes)
-    if codes.ndim != 2 or codes.dtype.kind not in "iu":
+    codes = _array_of(codes, "iu", "pack_sign_magnitude: codes", "integers")
+    if codes.ndim != 2:
         raise LowbitError("pack_sign_magnitude: expects a 2-D array of integer codes")
     codes = _byte_codes(codes, "pack_sign_magnitude: codes", negative=True)
     # Signed codes as themselves, unsigned ones as two's complement nibbles
@@ -477,7 +486,7 @@ def matmul(x, q):
         from . import torch as lowbit_torch
         return lowbit_torch.matmul(x, q)
     x = _as_f32(x, "x")
-    _check_quantized(q)
+    check_weight(q)  # codes [N, K] before their shape is read
     if x.ndim != 2 or x.shape[1] != q.codes.shape[1]:
         raise LowbitError("matmul: x must be [M, %d], got %s" % (q.codes.shape[1], x.shape))
     return x @ dequantize(q).T

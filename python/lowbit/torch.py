@@ -4,7 +4,7 @@ import torch
 
 from . import (LowbitError, QuantizedWeight, check_weight, compile, dequantize, pack_codes,
                pack_sign_magnitude, quantize, weight_layout)
-from . import _check_quantized, _check_type, _programmatic_launches_on
+from . import _check_type, _programmatic_launches_on
 
 _DTYPES = {torch.float16: "f16", torch.bfloat16: "bf16", torch.float32: "f32"}
 # A manifest's .npy dtype of real values (scales) as torch's.
@@ -123,7 +123,7 @@ def kernel_for(m, q, dtype, out_dtype=None, layout=None, device=None, activation
         _check_activations(activations)
     _check_type(m, (int, np.integer), "m", "an int")
     _check_type(layout, (str, type(None)), "layout", "a string or None")
-    _check_quantized(q)
+    check_weight(q)  # codes [N, K] before their shape is read
     n, k = q.codes.shape
     arch = _arch(device)
     if activations is None:
@@ -216,7 +216,7 @@ class QuantLinear(torch.nn.Module):
 
     def __init__(self, q: QuantizedWeight, bias=None, activations=None):
         super().__init__()
-        _check_quantized(q)
+        check_weight(q)
         _check_type(bias, (torch.Tensor, type(None)), "bias", "a torch tensor or None")
         if activations is not None:
             _check_activations(activations)

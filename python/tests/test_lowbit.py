@@ -692,7 +692,7 @@ def test_pack_sign_magnitude_words_widen_to_e4m3_of_the_codes():
             lowbit.pack_sign_magnitude(bad)
     with pytest.raises(lowbit.LowbitError, match="does not fit 4 bits"):
         lowbit.pack_sign_magnitude(np.full((1, 32), 16, np.uint8))
-    with pytest.raises(lowbit.LowbitError, match="integer codes"):
+    with pytest.raises(lowbit.LowbitError, match="codes must be integers"):
         lowbit.pack_sign_magnitude(np.zeros((1, 32), np.float32))
 
 
@@ -818,6 +818,23 @@ def test_arguments_of_the_wrong_type_are_type_errors_at_the_c_api():
     _raises_type_error(lambda: kernel.launch(pointers, "stream"), "stream must be")
     _raises_type_error(lambda: kernel.launch(pointers, object()), "stream must be")
     _raises_type_error(lambda: kernel.launch(pointers, None, "cuda:0"), "device must be")
+
+
+@pytest.mark.skipif(not _has_library(), reason="libLowbitC.so is not built")
+def test_weight_shape_is_checked_before_it_is_read(tmp_path):
+    """matmul read q.codes.shape[1] of 1-D codes (an IndexError) before
+    check_weight said what is wrong; a pathlib cache folder is a path."""
+    rng = np.random.default_rng(5)
+    q = lowbit.quantize(rng.standard_normal((8, 256)).astype(np.float32), "u4:g128:zp")
+    flat = lowbit.QuantizedWeight(q.scheme, q.codes.reshape(-1), q.scales, q.zero_points)
+    with pytest.raises(lowbit.LowbitError, match=r"weight codes must be \[N, K\]"):
+        lowbit.matmul(np.ones((1, 256), np.float32), flat)
+    with pytest.raises(lowbit.LowbitTypeError, match="pack_sign_magnitude: codes must be"):
+        lowbit.pack_sign_magnitude(None)
+    context = lowbit.Context("sm_90a", cache_dir=tmp_path / "cache")
+    kernel = context.compile("matmul m=1 n=256 k=256 a=f16 w=u4:g128:zp")
+    assert kernel.entry["params"]
+    assert any((tmp_path / "cache").iterdir())
 
 
 @pytest.mark.skipif(not _has_library(), reason="libLowbitC.so is not built")
