@@ -46,6 +46,8 @@ def _array_of(values, kinds, what, expected):
     letters): None, strings or other objects are a LowbitTypeError naming
     `what` (float("abc") failed inside numpy, None became NaN)."""
     array = np.asarray(values)
+    if array.size == 0 and isinstance(values, (list, tuple)):
+        return array  # numpy's float64 for [], with no element of a wrong kind
     # ml_dtypes' bfloat16 and float8 arrays (kind "V") are real numbers too.
     real = "f" in kinds and array.dtype.kind == "V" and np.can_cast(array.dtype, np.float32)
     if array.dtype.kind not in kinds and not real:
@@ -474,6 +476,9 @@ def bipolar_values(planes):
     planes = _array_of(planes, "biuf", "bipolar_values: planes", "an array of bits")
     if planes.ndim < 1:
         raise LowbitError("bipolar_values: planes must be [P, ..., K], got a scalar")
+    # 0.5 became 0 in the cast below, a silently wrong value.
+    if planes.size and not np.isin(planes, (0, 1)).all():
+        raise LowbitError("bipolar_values: planes hold bits (0 or 1)")
     weights = (1 << np.arange(planes.shape[0], dtype=np.int64)).reshape(
         (-1,) + (1,) * (planes.ndim - 1))
     return ((2 * planes.astype(np.int64) - 1) * weights).sum(axis=0)

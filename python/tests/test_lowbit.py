@@ -831,6 +831,14 @@ def test_weight_shape_is_checked_before_it_is_read(tmp_path):
         lowbit.matmul(np.ones((1, 256), np.float32), flat)
     with pytest.raises(lowbit.LowbitTypeError, match="pack_sign_magnitude: codes must be"):
         lowbit.pack_sign_magnitude(None)
+    # An empty order is the C API's to refuse (numpy makes [] float64); a
+    # plane of 0.5 was cast to 0.
+    with pytest.raises(lowbit.LowbitError) as empty:
+        lowbit.pack_codes(np.ones((2, 8), np.uint8), 4, order=[])
+    assert not isinstance(empty.value, lowbit.LowbitTypeError)
+    with pytest.raises(lowbit.LowbitError, match="planes hold bits"):
+        lowbit.bipolar_values(np.array([[0.5, 1.0]]))
+    np.testing.assert_array_equal(lowbit.bipolar_values(np.array([[0.0, 1.0]])), [-1, 1])
     context = lowbit.Context("sm_90a", cache_dir=tmp_path / "cache")
     kernel = context.compile("matmul m=1 n=256 k=256 a=f16 w=u4:g128:zp")
     assert kernel.entry["params"]
