@@ -80,14 +80,24 @@ int main(int argc, char **argv) {
     }
     outputs.push_back({"perm.npy", &perm});
   }
+  // The files are written under temporary names and renamed once all are
+  // written, so that a failed write (a full disk) leaves an earlier
+  // import's set as it was rather than part of each.
+  for (auto [i, output] : llvm::enumerate(outputs))
+    if (llvm::Error e = writeNpy(outDir + "/" + output.first + ".partial", *output.second)) {
+      for (auto &written : llvm::ArrayRef(outputs).take_front(i))
+        llvm::sys::fs::remove(outDir + "/" + written.first + ".partial");
+      return fail(llvm::toString(std::move(e)));
+    }
+  for (auto &[name, array] : outputs)
+    if (std::error_code ec =
+            llvm::sys::fs::rename(outDir + "/" + name + ".partial", outDir + "/" + name))
+      return fail(outDir + "/" + name + ": " + ec.message());
   // A layer without act-order leaves no permutation behind: one from an
   // earlier import into the same folder would be read as this layer's.
   if (linear->inputPermutation.empty())
     if (std::error_code ec = llvm::sys::fs::remove(outDir + "/perm.npy"))
       return fail(outDir + "/perm.npy: " + ec.message());
-  for (auto &[name, array] : outputs)
-    if (llvm::Error e = writeNpy(outDir + "/" + name, *array))
-      return fail(llvm::toString(std::move(e)));
   llvm::outs() << layer << ": N = " << linear->n << ", K = " << linear->k << ", " << linear->bits
                << "-bit, group " << linear->groupSize
                << (linear->inputPermutation.empty() ? "" : ", act-order (perm.npy)")
