@@ -55,9 +55,10 @@ llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> mlir::lowbit::readIRFile(llv
                                    "cannot read '" + path + "': " + buffer.getError().message());
   // MLIR bytecode (which the tools parse too) is binary: its bytes say
   // nothing of nesting, and its reader does not recurse per byte.
-  bool bytecode = (*buffer)->getBuffer().starts_with("ML\xEFR");
-  if (llvm::Error error = bytecode ? llvm::Error::success() : checkIRDepth((*buffer)->getBuffer()))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": " + llvm::toString(std::move(error)));
+  llvm::StringRef text = (*buffer)->getBuffer();
+  if (!text.starts_with("ML\xEFR"))
+    if (llvm::Error error = checkIRDepth(text))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     path + ": " + llvm::toString(std::move(error)));
   return std::move(*buffer);
 }

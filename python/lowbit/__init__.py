@@ -491,7 +491,7 @@ def matmul(x, q):
         from . import torch as lowbit_torch
         return lowbit_torch.matmul(x, q)
     x = _as_f32(x, "x")
-    check_weight(q)  # codes [N, K] before their shape is read
-    if x.ndim != 2 or x.shape[1] != q.codes.shape[1]:
-        raise LowbitError("matmul: x must be [M, %d], got %s" % (q.codes.shape[1], x.shape))
-    return x @ dequantize(q).T
+    w = dequantize(q)  # checks q (codes [N, K]) before their shape is read
+    if x.ndim != 2 or x.shape[1] != w.shape[1]:
+        raise LowbitError("matmul: x must be [M, %d], got %s" % (w.shape[1], x.shape))
+    return x @ w.T
